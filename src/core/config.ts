@@ -1,0 +1,229 @@
+/**
+ * The gateway's configuration: every environment variable of spec §2 (seed names and
+ * defaults), parsed once into a frozen, typed object. This is the only module that reads
+ * the environment; a bad value raises `ConfigError` naming the variable and what it accepts.
+ */
+import { z } from 'zod';
+
+/** Which thinking-mode mapping applies to the live model (docs/thinking-modes.md). */
+export type ModelProfileName = 'deepseek-v4' | 'glm-5' | 'kimi-k2' | 'none';
+export const MODEL_PROFILE_NAMES: readonly ModelProfileName[] = ['deepseek-v4', 'glm-5', 'kimi-k2', 'none'];
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Backend base URLs without a trailing slash; several = replicas of one model. */
+  readonly backends: readonly string[];
+  readonly vllmApiKey: string | undefined;
+  readonly database: DatabaseConfig;
+  readonly redisUrl: string | undefined;
+  readonly alias: {
+    readonly model: string | undefined;
+    readonly sources: readonly string[];
+    readonly rewriteAll: boolean;
+  };
+  /** Explicit profile, or undefined to derive it from the live model name. */
+  readonly modelProfile: ModelProfileName | undefined;
+  readonly maxContextTokens: number;
+  readonly maxOutputTokens: number;
+  readonly tokenizeEstimate: boolean;
+  readonly connectTimeoutMs: number;
+  readonly streamReadTimeoutMs: number;
+  readonly nonstreamReadTimeoutMs: number;
+  readonly stripHan: boolean;
+  /** System text injected when Han handling is on and the user does not write Chinese/Japanese. */
+  readonly hanSystemPrompt: string;
+  /** System prefix injected for Think Max (seed 001 variants table). */
+  readonly thinkMaxPrefix: string;
+  readonly frontendUrl: string | undefined;
+  /** Fastify `trustProxy` value: a boolean, a hop count, or addresses/CIDRs/`loopback`. */
+  readonly trustProxy: boolean | number | string;
+  readonly sessionSecret: string | undefined;
+  readonly admin: { readonly username: string; readonly password: string } | undefined;
+  readonly maxBodyBytes: number;
+  readonly gpuRetentionDays: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Directory of the built admin console, served at `/`. */
+  readonly consoleDir: string | undefined;
+}
+
+/** A configuration value that cannot be used; the process exits 2 with `message`. */
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, accepts: string, got: string | undefined) {
+    super(`${variable} must be ${accepts} (got ${JSON.stringify(got)})`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+export const DEFAULT_HAN_SYSTEM_PROMPT =
+  'Respond in the language of the user. Do not use Chinese characters (Han ideographs) or CJK punctuation unless the user writes in Chinese or Japanese.';
+export const DEFAULT_THINK_MAX_PREFIX =
+  'Reasoning Effort: Absolute maximum with no shortcuts permitted. Think through every step thoroughly and verify your reasoning before answering.';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const ON = new Set(['on', 'true', '1', 'yes']);
+const OFF = new Set(['off', 'false', '0', 'no', '']);
+
+function readString(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function readBool(env: Env, name: string, dflt: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined) return dflt;
+  const v = raw.trim().toLowerCase();
+  if (ON.has(v)) return true;
+  if (OFF.has(v)) return false;
+  throw new ConfigError(name, 'on or off (also true/false, 1/0, yes/no)', raw);
+}
+
+function readInt(env: Env, name: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return dflt;
+  const parsed = z.coerce.number().int().min(min).max(max).safeParse(/^[-+]?\d+$/.test(raw.trim()) ? raw.trim() : NaN);
+  if (!parsed.success) throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
+  return parsed.data;
+}
+
+/** Seconds (fractions allowed, for tests) → milliseconds. */
+function readSeconds(env: Env, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return dflt * 1000;
+  const n = Number(raw.trim());
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(n) || n <= 0) {
+    throw new ConfigError(name, 'a positive number of seconds', raw);
+  }
+  return Math.round(n * 1000);
+}
+
+function readUrl(name: string, raw: string, protocols: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, raw);
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, raw);
+  return raw.replace(/\/+$/, '');
+}
+
+function readDatabase(env: Env): DatabaseConfig {
+  const raw = readString(env, 'DATABASE_URL') ?? 'sqlite:./data/proxy.db';
+  const accepts = 'sqlite:PATH, sqlite::memory: or postgres://user@host:port/db';
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new ConfigError('DATABASE_URL', accepts, raw);
+    return { kind: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      const u = new URL(raw);
+      if (u.hostname === '' && !u.searchParams.has('host')) throw new Error('no host');
+    } catch {
+      throw new ConfigError('DATABASE_URL', accepts, raw);
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  throw new ConfigError('DATABASE_URL', accepts, raw);
+}
+
+function readTrustProxy(env: Env): boolean | number | string {
+  const raw = readString(env, 'TRUST_PROXY') ?? 'loopback';
+  const v = raw.toLowerCase();
+  if (v === 'true' || v === 'on') return true;
+  if (v === 'false' || v === 'off' || v === 'none') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const ok = raw.split(',').every((part) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(part.trim()));
+  if (!ok) throw new ConfigError('TRUST_PROXY', 'true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback', raw);
+  return raw;
+}
+
+function readProfile(env: Env): ModelProfileName | undefined {
+  const raw = readString(env, 'PROXY_MODEL_PROFILE');
+  if (raw === undefined) return undefined;
+  const v = raw.toLowerCase();
+  const found = MODEL_PROFILE_NAMES.find((p) => p === v);
+  if (found === undefined) throw new ConfigError('PROXY_MODEL_PROFILE', `one of ${MODEL_PROFILE_NAMES.join(', ')}`, raw);
+  return found;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Parse the environment into a frozen Config; throws ConfigError on the first bad value. */
+export function loadConfig(env: Env = process.env): Config {
+  const backendsRaw = readString(env, 'VLLM_BASE_URL') ?? 'http://127.0.0.1:8000';
+  const backends = backendsRaw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => readUrl('VLLM_BASE_URL', s, ['http:', 'https:']));
+  if (backends.length === 0) throw new ConfigError('VLLM_BASE_URL', 'one or more comma-separated http(s) URLs', backendsRaw);
+
+  const frontendRaw = readString(env, 'FRONTEND_URL');
+  const redisRaw = readString(env, 'REDIS_URL');
+  const adminUser = readString(env, 'ADMIN_USERNAME');
+  const adminPass = env.ADMIN_PASSWORD === undefined || env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD;
+  if ((adminUser === undefined) !== (adminPass === undefined)) {
+    throw new ConfigError(adminUser === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'set together with ' + (adminUser === undefined ? 'ADMIN_PASSWORD' : 'ADMIN_USERNAME'), undefined);
+  }
+  if (adminPass !== undefined && adminPass.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'at least 8 characters', '<hidden>');
+
+  const logRaw = readString(env, 'LOG_LEVEL') ?? 'info';
+  const logLevel = LOG_LEVELS.find((l) => l === logRaw.toLowerCase());
+  if (logLevel === undefined) throw new ConfigError('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, logRaw);
+
+  const maxContextTokens = readInt(env, 'MAX_CONTEXT_TOKENS', 202_752, 1);
+  const maxOutputTokens = readInt(env, 'MAX_OUTPUT_TOKENS', 16_384, 1);
+
+  const config: Config = {
+    host: readString(env, 'HOST') ?? '127.0.0.1',
+    port: readInt(env, 'PORT', 8080, 0, 65_535),
+    backends,
+    vllmApiKey: readString(env, 'VLLM_API_KEY'),
+    database: readDatabase(env),
+    redisUrl: redisRaw === undefined ? undefined : readUrl('REDIS_URL', redisRaw, ['redis:', 'rediss:']),
+    alias: {
+      model: readString(env, 'PROXY_ALIAS_MODEL'),
+      sources: (readString(env, 'PROXY_ALIAS_SOURCES') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+      rewriteAll: readBool(env, 'PROXY_ALIAS_REWRITE_ALL', false),
+    },
+    modelProfile: readProfile(env),
+    maxContextTokens,
+    maxOutputTokens,
+    tokenizeEstimate: readBool(env, 'PROXY_TOKENIZE_ESTIMATE', false),
+    connectTimeoutMs: readSeconds(env, 'PROXY_CONNECT_TIMEOUT', 10),
+    streamReadTimeoutMs: readSeconds(env, 'PROXY_STREAM_READ_TIMEOUT', 1200),
+    nonstreamReadTimeoutMs: readSeconds(env, 'PROXY_NONSTREAM_READ_TIMEOUT', 1200),
+    stripHan: readBool(env, 'PROXY_STRIP_HAN', false),
+    hanSystemPrompt: env.PROXY_HAN_SYSTEM_PROMPT ?? DEFAULT_HAN_SYSTEM_PROMPT,
+    thinkMaxPrefix: env.PROXY_THINK_MAX_PREFIX ?? DEFAULT_THINK_MAX_PREFIX,
+    frontendUrl: frontendRaw === undefined ? undefined : new URL(readUrl('FRONTEND_URL', frontendRaw, ['http:', 'https:'])).origin,
+    trustProxy: readTrustProxy(env),
+    sessionSecret: readString(env, 'SESSION_SECRET'),
+    admin: adminUser !== undefined && adminPass !== undefined ? { username: adminUser, password: adminPass } : undefined,
+    maxBodyBytes: readInt(env, 'MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    gpuRetentionDays: readInt(env, 'GPU_RETENTION_DAYS', 7, 1, 3650),
+    logLevel,
+    consoleDir: readString(env, 'CONSOLE_DIR'),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj !== null && typeof obj === 'object' && !Object.isFrozen(obj)) {
+    Object.freeze(obj);
+    for (const v of Object.values(obj)) deepFreeze(v);
+  }
+  return obj;
+}

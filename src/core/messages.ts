@@ -1,0 +1,28 @@
+/**
+ * The exact client-facing message strings of the original system (seed 004) and of our
+ * spec. Code and tests import these constants so a wording change happens in one place.
+ */
+export const MSG = {
+  invalidPath: 'Invalid path',
+  notFoundUseV1: 'Not found. Use /v1/ endpoints.',
+  unauthorized: 'Unauthorized',
+  authenticationRequired: 'Authentication required',
+  invalidCredentials: 'Invalid credentials',
+  csrfInvalid: 'CSRF token missing or invalid',
+  keyNotFound: 'Key not found',
+  keyExists: 'Key already exists',
+  nameRequired: 'name is required',
+  nameMustBeString: 'name must be a string',
+  nameMustNotBeEmpty: 'name must not be empty',
+  nameTooLong: 'name must be at most 120 characters',
+  isActiveMustBeBoolean: 'is_active must be a boolean',
+  keyMustBeNonEmptyString: 'key must be a non-empty string',
+  noFieldsToUpdate: 'No fields to update',
+  missingGpusArray: 'Missing gpus array',
+  payloadTooLarge: 'Request body too large',
+  tooManyLoginAttempts: 'Too many login attempts. Try again in a minute.',
+  backendUnavailable: 'Backend unavailable',
+  backendTimeout: 'Backend timeout',
+  backendRequestFailed: 'Backend request failed',
+  internal: 'Internal server error',
+} as const;

@@ -1,0 +1,119 @@
+/**
+ * API key rows: create, find by hash (the /v1 hot lookup), list with usage totals,
+ * update and delete. Repositories return undefined for "not found"; routes decide the 404.
+ */
+import type { Kysely } from 'kysely';
+import type { ApiKeyRow, Database } from './schema.js';
+
+/** A key as the outside world sees it (no hash). */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly keyPrefix: string;
+  readonly isActive: boolean;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+export interface ApiKeyWithUsage extends ApiKeyRecord {
+  readonly usage: { readonly requests: number; readonly promptTokens: number; readonly completionTokens: number };
+}
+
+function toRecord(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    keyPrefix: row.key_prefix,
+    isActive: row.is_active === 1,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+export interface NewApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly keyHash: string;
+  readonly keyPrefix: string;
+  readonly createdAt: string;
+}
+
+/** Insert a key; returns false when a key with the same hash already exists. */
+export async function insertApiKey(db: Kysely<Database>, key: NewApiKey): Promise<boolean> {
+  const res = await db
+    .insertInto('api_keys')
+    .values({
+      id: key.id,
+      name: key.name,
+      key_hash: key.keyHash,
+      key_prefix: key.keyPrefix,
+      is_active: 1,
+      created_at: key.createdAt,
+      last_used_at: null,
+    })
+    .onConflict((oc) => oc.column('key_hash').doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/** The key with this hash, active or not. */
+export async function findApiKeyByHash(db: Kysely<Database>, keyHash: string): Promise<ApiKeyRecord | undefined> {
+  const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+export async function getApiKey(db: Kysely<Database>, id: string): Promise<ApiKeyWithUsage | undefined> {
+  const rows = await listQuery(db).where('k.id', '=', id).execute();
+  const row = rows[0];
+  return row === undefined ? undefined : withUsage(row);
+}
+
+/** All keys, newest first, with their usage totals. */
+export async function listApiKeys(db: Kysely<Database>): Promise<ApiKeyWithUsage[]> {
+  const rows = await listQuery(db).orderBy('k.created_at', 'desc').orderBy('k.id').execute();
+  return rows.map(withUsage);
+}
+
+function listQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('api_keys as k')
+    .leftJoin('usage_totals as u', 'u.key_id', 'k.id')
+    .select(['k.id', 'k.name', 'k.key_hash', 'k.key_prefix', 'k.is_active', 'k.created_at', 'k.last_used_at'])
+    .select(['u.requests', 'u.prompt_tokens', 'u.completion_tokens']);
+}
+
+function withUsage(
+  row: ApiKeyRow & { requests: number | null; prompt_tokens: number | null; completion_tokens: number | null },
+): ApiKeyWithUsage {
+  return {
+    ...toRecord(row),
+    usage: {
+      requests: Number(row.requests ?? 0),
+      promptTokens: Number(row.prompt_tokens ?? 0),
+      completionTokens: Number(row.completion_tokens ?? 0),
+    },
+  };
+}
+
+/** Update name and/or state; returns false when no such key. */
+export async function updateApiKey(
+  db: Kysely<Database>,
+  id: string,
+  changes: { readonly name?: string; readonly isActive?: boolean },
+): Promise<boolean> {
+  const set: { name?: string; is_active?: number } = {};
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.isActive !== undefined) set.is_active = changes.isActive ? 1 : 0;
+  const res = await db.updateTable('api_keys').set(set).where('id', '=', id).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Delete a key and its usage rows; returns false when no such key. */
+export async function deleteApiKey(db: Kysely<Database>, id: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('usage_daily').where('key_id', '=', id).execute();
+    await trx.deleteFrom('usage_totals').where('key_id', '=', id).execute();
+    const res = await trx.deleteFrom('api_keys').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) === 1;
+  });
+}

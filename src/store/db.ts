@@ -1,0 +1,83 @@
+/**
+ * Opens the store: Kysely over better-sqlite3 (a file in WAL mode, the embedded default) or
+ * over a pg Pool (many gateway replicas), and brings the schema up to date.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../core/config.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+/** An open store: the query builder plus what callers may need to know about it. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: 'sqlite' | 'postgres';
+  /** The raw SQLite handle, for the few hot-path statements prepared once. */
+  readonly sqlite: SqliteDatabase.Database | undefined;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Postgres only: use (and create) this schema instead of `public` — tests isolate with it. */
+  readonly pgSchema?: string;
+  readonly pgPoolSize?: number;
+}
+
+// int8 (bigint) columns hold counters well below 2^53: read them as numbers, not strings.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'),
+};
+
+/** Open (and migrate) the store described by DATABASE_URL. */
+export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}): Promise<Store> {
+  let store: Store;
+  if (cfg.kind === 'sqlite') {
+    if (cfg.path !== ':memory:') mkdirSync(dirname(cfg.path), { recursive: true });
+    const sqlite = new SqliteDatabase(cfg.path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    store = { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+  } else {
+    const schema = opts.pgSchema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+    if (schema !== undefined) {
+      const admin = new pg.Client({ connectionString: cfg.url });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      } finally {
+        await admin.end();
+      }
+    }
+    const pool = new pg.Pool({
+      connectionString: cfg.url,
+      max: opts.pgPoolSize ?? 10,
+      types: pgTypes,
+      ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    store = { db, dialect: 'postgres', sqlite: undefined, close: () => db.destroy() };
+  }
+  await migrate(store, opts.pgSchema);
+  return store;
+}
+
+async function migrate(store: Store, pgSchema: string | undefined): Promise<void> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: migrationProvider(store.dialect),
+    ...(pgSchema !== undefined ? { migrationTableSchema: pgSchema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The static, ordered list of migrations (no filesystem scanning, so the compiled build and
+ * the test run see the same list).
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as init from './2026_11_22_0001_init.js';
+
+type Dialect = 'sqlite' | 'postgres';
+/* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
+type Up = (db: Kysely<any>, dialect: Dialect) => Promise<void>;
+
+const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [['2026_11_22_0001_init', init.up]];
+
+/** A Kysely MigrationProvider over the static list, bound to one dialect. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    getMigrations(): Promise<Record<string, Migration>> {
+      const out: Record<string, Migration> = {};
+      for (const [name, up] of MIGRATIONS) out[name] = { up: (db) => up(db, dialect) };
+      return Promise.resolve(out);
+    },
+  };
+}

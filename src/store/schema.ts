@@ -1,0 +1,95 @@
+/**
+ * The database schema as Kysely types: one interface per table. Timestamps are ISO-8601
+ * UTC strings and days are `YYYY-MM-DD` (portable across SQLite and Postgres); booleans
+ * are stored as 0/1 integers for the same reason.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** SHA-256 hex of the full key; the key itself is never stored. */
+  key_hash: string;
+  /** First characters of the key, for recognising it in lists. */
+  key_prefix: string;
+  is_active: number;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface UsageTotalsTable {
+  key_id: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface UsageDailyTable {
+  key_id: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface AdminUsersTable {
+  username: string;
+  /** `scrypt$N$r$p$salt$hash` (see control-plane password hashing). */
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  /** SHA-256 hex of the session token carried by the cookie. */
+  id: string;
+  username: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface GpuSamplesTable {
+  id: Generated<number>;
+  host: string;
+  gpu_index: number;
+  name: string;
+  utilization_pct: number | null;
+  memory_used_mib: number | null;
+  memory_total_mib: number | null;
+  temperature_c: number | null;
+  power_w: number | null;
+  recorded_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+/** Counters for fixed-window rate limits shared by replicas (login limit). */
+export interface RateLimitsTable {
+  bucket: string;
+  window_start: number;
+  hits: number;
+}
+
+export interface Database {
+  api_keys: ApiKeysTable;
+  usage_totals: UsageTotalsTable;
+  usage_daily: UsageDailyTable;
+  admin_users: AdminUsersTable;
+  sessions: SessionsTable;
+  gpu_samples: GpuSamplesTable;
+  settings: SettingsTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type NewApiKeyRow = Insertable<ApiKeysTable>;
+export type ApiKeyUpdate = Updateable<ApiKeysTable>;
+export type UsageDailyRow = Selectable<UsageDailyTable>;
+export type AdminUserRow = Selectable<AdminUsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type GpuSampleRow = Selectable<GpuSamplesTable>;

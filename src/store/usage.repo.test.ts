@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { testDialects } from '../../test/helpers/dialects.js';
+import { insertApiKey, listApiKeys, deleteApiKey, findApiKeyByHash, updateApiKey } from './api-keys.repo.js';
+import type { Store } from './db.js';
+import { queryUsage, recordUsage } from './usage.repo.js';
+import { createUsageWriter } from './usage-writer.js';
+
+const dialects = await testDialects();
+
+for (const dialect of dialects) {
+  describe(`usage store (${dialect.name})`, () => {
+    let store: Store | undefined;
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+
+    async function withKey(id: string): Promise<Store> {
+      store ??= await dialect.open();
+      await insertApiKey(store.db, { id, name: id, keyHash: `h-${id}`, keyPrefix: 'wp-x', createdAt: '2026-01-01T00:00:00.000Z' });
+      return store;
+    }
+
+    it('adds increments to totals and the day bucket in one transaction', async () => {
+      const s = await withKey('k1');
+      await recordUsage(s.db, [
+        { keyId: 'k1', day: '2026-03-01', requests: 1, promptTokens: 10, completionTokens: 5, usedAt: '2026-03-01T10:00:00.000Z' },
+        { keyId: 'k1', day: '2026-03-02', requests: 1, promptTokens: 7, completionTokens: 3, usedAt: '2026-03-02T10:00:00.000Z' },
+        { keyId: 'k1', day: '2026-03-02', requests: 1, promptTokens: 1, completionTokens: 0, usedAt: '2026-03-02T09:00:00.000Z' },
+      ]);
+      const [key] = await listApiKeys(s.db);
+      expect(key?.usage).toEqual({ requests: 3, promptTokens: 18, completionTokens: 8 });
+      expect(key?.lastUsedAt).toBe('2026-03-02T10:00:00.000Z');
+      const usage = await queryUsage(s.db, { from: '2026-03-01', to: '2026-03-31' });
+      expect(usage.days).toEqual([
+        { date: '2026-03-01', keyId: 'k1', requests: 1, promptTokens: 10, completionTokens: 5 },
+        { date: '2026-03-02', keyId: 'k1', requests: 2, promptTokens: 8, completionTokens: 3 },
+      ]);
+      expect(usage.totals).toEqual({ requests: 3, promptTokens: 18, completionTokens: 8 });
+      expect((await queryUsage(s.db, { from: '2026-03-02', to: '2026-03-02', keyId: 'nope' })).days).toEqual([]);
+    });
+
+    it('loses no increment under many concurrent writers', async () => {
+      const s = await withKey('k2');
+      await withKey('k3');
+      const N = 400;
+      const jobs: Promise<void>[] = [];
+      for (let i = 0; i < N; i++) {
+        const keyId = i % 2 === 0 ? 'k2' : 'k3';
+        jobs.push(
+          recordUsage(s.db, [
+            { keyId, day: '2026-04-0' + String(1 + (i % 3)), requests: 1, promptTokens: i, completionTokens: 2, usedAt: '2026-04-01T00:00:00.000Z' },
+          ]),
+        );
+      }
+      await Promise.all(jobs);
+      const usage = await queryUsage(s.db, { from: '2026-04-01', to: '2026-04-30' });
+      expect(usage.totals).toEqual({ requests: N, promptTokens: (N * (N - 1)) / 2, completionTokens: 2 * N });
+      const keys = await listApiKeys(s.db);
+      expect(keys.reduce((a, k) => a + k.usage.requests, 0)).toBe(N);
+    });
+
+    it('group-commits concurrent increments through the usage writer, each awaited', async () => {
+      const s = await withKey('k4');
+      const writer = createUsageWriter(s);
+      const N = 300;
+      await Promise.all(
+        Array.from({ length: N }, (_, i) =>
+          writer.commit({ keyId: 'k4', day: '2026-05-01', requests: 1, promptTokens: 3, completionTokens: i % 5, usedAt: '2026-05-01T00:00:00.000Z' }),
+        ),
+      );
+      const [key] = await listApiKeys(s.db);
+      expect(key?.usage).toEqual({ requests: N, promptTokens: 3 * N, completionTokens: 2 * N });
+    });
+
+    it('updates, finds by hash and deletes keys with their usage', async () => {
+      const s = await withKey('k5');
+      expect(await insertApiKey(s.db, { id: 'dup', name: 'd', keyHash: 'h-k5', keyPrefix: 'wp', createdAt: 'x' })).toBe(false);
+      expect(await updateApiKey(s.db, 'k5', { isActive: false, name: 'renamed' })).toBe(true);
+      expect(await findApiKeyByHash(s.db, 'h-k5')).toMatchObject({ id: 'k5', name: 'renamed', isActive: false });
+      expect(await updateApiKey(s.db, 'missing', { name: 'x' })).toBe(false);
+      await recordUsage(s.db, [{ keyId: 'k5', day: '2026-01-01', requests: 1, promptTokens: 1, completionTokens: 1, usedAt: 'x' }]);
+      expect(await deleteApiKey(s.db, 'k5')).toBe(true);
+      expect(await deleteApiKey(s.db, 'k5')).toBe(false);
+      expect((await queryUsage(s.db, { from: '2000-01-01', to: '2100-01-01' })).days).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * Usage counters: per-key totals and per-key per-UTC-day buckets, always written together in
+ * one transaction with atomic increments (`ON CONFLICT … DO UPDATE SET n = n + excluded.n`),
+ * so concurrent writers on any number of replicas never lose an increment.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+/** One request's (or a merged batch's) contribution to a key's counters. */
+export interface UsageIncrement {
+  readonly keyId: string;
+  /** UTC day `YYYY-MM-DD`. */
+  readonly day: string;
+  readonly requests: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** ISO time of the latest request in the increment, for `api_keys.last_used_at`. */
+  readonly usedAt: string;
+}
+
+/** Merge increments that hit the same (key, day) so a batch issues one upsert per bucket. */
+export function mergeIncrements(items: readonly UsageIncrement[]): UsageIncrement[] {
+  const byBucket = new Map<string, UsageIncrement>();
+  for (const it of items) {
+    const id = `${it.keyId}\u0000${it.day}`;
+    const prev = byBucket.get(id);
+    byBucket.set(
+      id,
+      prev === undefined
+        ? it
+        : {
+            keyId: it.keyId,
+            day: it.day,
+            requests: prev.requests + it.requests,
+            promptTokens: prev.promptTokens + it.promptTokens,
+            completionTokens: prev.completionTokens + it.completionTokens,
+            usedAt: prev.usedAt > it.usedAt ? prev.usedAt : it.usedAt,
+          },
+    );
+  }
+  return [...byBucket.values()];
+}
+
+/** Apply increments in one transaction (totals, day buckets and last_used_at). */
+export async function recordUsage(db: Kysely<Database>, items: readonly UsageIncrement[]): Promise<void> {
+  if (items.length === 0) return;
+  const merged = mergeIncrements(items);
+  await db.transaction().execute(async (trx) => {
+    for (const it of merged) await applyIncrement(trx, it);
+  });
+}
+
+async function applyIncrement(trx: Transaction<Database>, it: UsageIncrement): Promise<void> {
+  await trx
+    .insertInto('usage_totals')
+    .values({ key_id: it.keyId, requests: it.requests, prompt_tokens: it.promptTokens, completion_tokens: it.completionTokens })
+    .onConflict((oc) =>
+      oc.column('key_id').doUpdateSet((eb) => ({
+        requests: eb('usage_totals.requests', '+', eb.ref('excluded.requests')),
+        prompt_tokens: eb('usage_totals.prompt_tokens', '+', eb.ref('excluded.prompt_tokens')),
+        completion_tokens: eb('usage_totals.completion_tokens', '+', eb.ref('excluded.completion_tokens')),
+      })),
+    )
+    .execute();
+  await trx
+    .insertInto('usage_daily')
+    .values({
+      key_id: it.keyId,
+      day: it.day,
+      requests: it.requests,
+      prompt_tokens: it.promptTokens,
+      completion_tokens: it.completionTokens,
+    })
+    .onConflict((oc) =>
+      oc.columns(['key_id', 'day']).doUpdateSet((eb) => ({
+        requests: eb('usage_daily.requests', '+', eb.ref('excluded.requests')),
+        prompt_tokens: eb('usage_daily.prompt_tokens', '+', eb.ref('excluded.prompt_tokens')),
+        completion_tokens: eb('usage_daily.completion_tokens', '+', eb.ref('excluded.completion_tokens')),
+      })),
+    )
+    .execute();
+  await trx
+    .updateTable('api_keys')
+    .set({ last_used_at: it.usedAt })
+    .where('id', '=', it.keyId)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', it.usedAt)]))
+    .execute();
+}
+
+export interface UsageDay {
+  readonly date: string;
+  readonly keyId: string;
+  readonly requests: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+export interface UsageQuery {
+  /** Inclusive UTC days `YYYY-MM-DD`. */
+  readonly from: string;
+  readonly to: string;
+  readonly keyId?: string | undefined;
+}
+
+/** Per-day, per-key rows in a date range (ordered by day, then key) and their totals. */
+export async function queryUsage(
+  db: Kysely<Database>,
+  q: UsageQuery,
+): Promise<{ days: UsageDay[]; totals: { requests: number; promptTokens: number; completionTokens: number } }> {
+  let query = db
+    .selectFrom('usage_daily')
+    .select(['key_id', 'day', 'requests', 'prompt_tokens', 'completion_tokens'])
+    .where('day', '>=', q.from)
+    .where('day', '<=', q.to);
+  if (q.keyId !== undefined) query = query.where('key_id', '=', q.keyId);
+  const rows = await query.orderBy('day').orderBy('key_id').execute();
+  const totals = { requests: 0, promptTokens: 0, completionTokens: 0 };
+  const days = rows.map((r) => {
+    const d = {
+      date: r.day,
+      keyId: r.key_id,
+      requests: Number(r.requests),
+      promptTokens: Number(r.prompt_tokens),
+      completionTokens: Number(r.completion_tokens),
+    };
+    totals.requests += d.requests;
+    totals.promptTokens += d.promptTokens;
+    totals.completionTokens += d.completionTokens;
+    return d;
+  });
+  return { days, totals };
+}
