@@ -29,7 +29,7 @@ export interface OpenStoreOptions {
 // int8 (bigint) columns hold counters well below 2^53: read them as numbers, not strings.
 const pgTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'),
+    oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown),
 };
 
 /** Open (and migrate) the store described by DATABASE_URL. */
@@ -78,6 +78,6 @@ async function migrate(store: Store, pgSchema: string | undefined): Promise<void
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
   }
 }

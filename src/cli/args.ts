@@ -1,0 +1,17 @@
+/**
+ * Minimal flag parsing for the CLI commands, on top of node:util parseArgs, turning its
+ * errors into UsageError (exit 2).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './help.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parse `argv` strictly with string/boolean options; unknown flags are usage errors. */
+export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}

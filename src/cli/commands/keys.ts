@@ -1,0 +1,111 @@
+/**
+ * `worv-proxy keys create|list|revoke`: key management from the shell. The full key is
+ * printed once, alone on the last stdout line, so scripts can take it with `tail -n1`.
+ */
+import { displayPrefix, generateApiKey, hashApiKey, newId } from '../../core/api-key.js';
+import { isoTime, systemClock } from '../../core/clock.js';
+import { insertApiKey, listApiKeys, updateApiKey } from '../../store/api-keys.repo.js';
+import { openStore, type Store } from '../../store/db.js';
+import { parseFlags } from '../args.js';
+import { reportUsageError, UsageError } from '../help.js';
+import { loadConfigOrExit } from '../load-config.js';
+
+const HELP = `Usage:
+  worv-proxy keys create --name NAME [--key KEY]
+  worv-proxy keys list
+  worv-proxy keys revoke ID
+`;
+
+export async function runKeys(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'create':
+        return await withStore((store) => createKey(store, rest));
+      case 'list':
+        parseFlags(rest, {});
+        return await withStore(listKeys);
+      case 'revoke':
+        return await withStore((store) => revokeKey(store, rest));
+      default:
+        throw new UsageError(sub === undefined ? 'keys: missing subcommand' : `keys: unknown subcommand ${JSON.stringify(sub)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) return reportUsageError(err, HELP);
+    throw err;
+  }
+}
+
+async function withStore(fn: (store: Store) => Promise<number>): Promise<number> {
+  const config = loadConfigOrExit();
+  const store = await openStore(config.database);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Parse create's flags before touching the store, so usage errors never open it. */
+function createFlags(argv: string[]): { name: string; key: string | undefined } {
+  const { values } = parseFlags(argv, { name: { type: 'string' }, key: { type: 'string' } });
+  const name = values.name?.trim();
+  if (name === undefined || name === '') throw new UsageError('keys create: --name is required');
+  if (name.length > 120) throw new UsageError('keys create: --name must be at most 120 characters');
+  if (values.key !== undefined && values.key.trim() === '') throw new UsageError('keys create: --key must be non-empty');
+  return { name, key: values.key };
+}
+
+async function createKey(store: Store, argv: string[]): Promise<number> {
+  const { name, key: given } = createFlags(argv);
+  const key = given ?? generateApiKey();
+  const id = newId();
+  const ok = await insertApiKey(store.db, {
+    id,
+    name,
+    keyHash: hashApiKey(key),
+    keyPrefix: displayPrefix(key),
+    createdAt: isoTime(systemClock.now()),
+  });
+  if (!ok) {
+    process.stderr.write('worv-proxy: Key already exists\n');
+    return 1;
+  }
+  process.stdout.write(`Created key ${id} (${name}). Store it now; it is not shown again:\n${key}\n`);
+  return 0;
+}
+
+async function listKeys(store: Store): Promise<number> {
+  const keys = await listApiKeys(store.db);
+  if (keys.length === 0) {
+    process.stdout.write('No keys. Create one with: worv-proxy keys create --name NAME\n');
+    return 0;
+  }
+  const rows = keys.map((k) => [
+    k.id,
+    k.keyPrefix + '…',
+    k.isActive ? 'active' : 'revoked',
+    k.name,
+    k.createdAt,
+    k.lastUsedAt ?? '-',
+    String(k.usage.requests),
+    String(k.usage.promptTokens + k.usage.completionTokens),
+  ]);
+  const header = ['ID', 'PREFIX', 'STATE', 'NAME', 'CREATED', 'LAST USED', 'REQUESTS', 'TOKENS'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  process.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');
+  return 0;
+}
+
+async function revokeKey(store: Store, argv: string[]): Promise<number> {
+  const { positionals } = parseFlags(argv, {}, true);
+  const [id, extra] = positionals;
+  if (id === undefined || extra !== undefined) throw new UsageError('keys revoke: exactly one key ID is required');
+  if (!(await updateApiKey(store.db, id, { isActive: false }))) {
+    process.stderr.write(`worv-proxy: Key not found: ${id}\n`);
+    return 1;
+  }
+  process.stdout.write(`Revoked key ${id}. It stops working within a second.\n`);
+  return 0;
+}

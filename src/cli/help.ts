@@ -1,0 +1,41 @@
+/**
+ * The CLI's help text, and the usage-error convention shared by every command (exit 2).
+ */
+
+export const HELP = `worv-proxy — OpenAI- and Anthropic-compatible gateway for vLLM
+
+Usage: worv-proxy <command> [options]
+
+Commands:
+  serve                                     run the gateway (what \`npm start\` runs)
+  keys create --name NAME [--key KEY]       create an API key; the full key is the last stdout line
+  keys list                                 list keys (never the full key)
+  keys revoke ID                            deactivate a key
+  admin set-password --username U --password P
+                                            create or update an admin console user
+  simulate [--port 8000] [--model NAME]     run the vLLM simulator (see docs/simulator.md)
+  gpu-agent --url URL --key KEY [--interval 5]
+                                            post nvidia-smi readings to a gateway
+  bench [options]                           run the benchmark (see docs/benchmark.md)
+  demo                                      start simulator + gateway and print a ready curl
+
+Configuration is read from the environment (see README.md, "Configuration").
+`;
+
+export function usageLine(): string {
+  return 'Run `worv-proxy help` for usage.';
+}
+
+/** A bad invocation: the command prints the message and help, and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Print a usage error with help to stderr; returns exit code 2. */
+export function reportUsageError(err: UsageError, commandHelp: string): number {
+  process.stderr.write(`worv-proxy: ${err.message}\n\n${commandHelp}`);
+  return 2;
+}

@@ -1,0 +1,83 @@
+/**
+ * The data plane's shared types and the ports it declares (KeyLookup, UsageSink). The
+ * composition root (server/app.ts) binds the ports to the store; the data plane never
+ * imports store/ itself.
+ */
+import type { ModelProfileName } from '../core/config.js';
+import type { JsonObject } from '../core/json.js';
+
+/** The /v1 endpoints the gateway understands (everything else is forwarded untouched). */
+export type Endpoint = 'chat' | 'completions' | 'responses' | 'messages' | 'count_tokens' | 'embeddings' | 'models' | 'other';
+
+/** Script of the user's messages (seed 003 "Han-script stripping" detection). */
+export type UserScript = 'han' | 'japanese' | 'korean' | 'other';
+
+/** Facts about a request computed once in parse.ts and read by every later stage. */
+export interface RequestFacts {
+  readonly endpoint: Endpoint;
+  readonly stream: boolean;
+  /** The client itself asked for streamed usage (`stream_options.include_usage` true). */
+  readonly clientAskedForUsage: boolean;
+  readonly userScript: UserScript;
+  /** Length in characters of the payload text for the seed's `len(payload_text)//3` estimate. */
+  readonly payloadChars: number;
+}
+
+/** A parsed, validated request body on a shaped endpoint. */
+export interface ProxyRequest {
+  readonly facts: RequestFacts;
+  readonly body: Readonly<JsonObject>;
+}
+
+/** What a shaper did, turned into response headers and one log line. */
+export type ShapeEffect =
+  | { readonly kind: 'model-aliased'; readonly from: string; readonly to: string }
+  | { readonly kind: 'thinking-mode'; readonly mode: 'off' | 'high' | 'max' | 'default'; readonly kwargs: JsonObject }
+  | { readonly kind: 'max-tokens-capped'; readonly field: string; readonly requested: number; readonly sent: number }
+  | { readonly kind: 'system-prompt-injected'; readonly parts: readonly string[] }
+  | { readonly kind: 'stream-usage-requested' };
+
+/** The slice of configuration the shapers read (passed in, never read globally). */
+export interface ShapingConfig {
+  readonly aliasModel: string | undefined;
+  readonly aliasSources: readonly string[];
+  readonly aliasRewriteAll: boolean;
+  /** Profile in force: from PROXY_MODEL_PROFILE or derived from the live model name. */
+  readonly profile: ModelProfileName;
+  readonly maxContextTokens: number;
+  readonly maxOutputTokens: number;
+  readonly stripHan: boolean;
+  readonly hanSystemPrompt: string;
+  readonly thinkMaxPrefix: string;
+}
+
+/** A pure request transform: returns the same `req` object when it does not apply. */
+export type Shaper = (req: ProxyRequest, cfg: ShapingConfig) => ShapeResult;
+
+export interface ShapeResult {
+  readonly req: ProxyRequest;
+  readonly effects: readonly ShapeEffect[];
+}
+
+/** The caller behind an API key. */
+export interface KeyPrincipal {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Port: resolve the SHA-256 hash of a presented key to an ACTIVE key, or undefined. */
+export interface KeyLookup {
+  findActiveByHash(keyHash: string): Promise<KeyPrincipal | undefined>;
+}
+
+/** Token counts of one request, as the backend reported them. */
+export interface UsageCounts {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+/** Port: add one request (and its tokens) to the key's totals and today's bucket. */
+export interface UsageSink {
+  /** Resolves once committed; the response's end is released only after that. */
+  commit(keyId: string, usage: UsageCounts): Promise<void>;
+}

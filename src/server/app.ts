@@ -1,0 +1,120 @@
+/**
+ * The composition root: builds one gateway from a Config and a Store. /v1 goes straight to
+ * the data plane's node:http handler (the hot path skips framework routing); /api, the
+ * console and /metrics are Fastify routes. No globals: tests build a fresh app per test.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import { MSG } from '../core/messages.js';
+import { registerControlPlane } from '../control-plane/routes.js';
+import type { UsageSink } from '../data-plane/context.js';
+import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
+import type { Store } from '../store/db.js';
+import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
+import { createCachedKeyLookup } from './key-lookup.js';
+import { GATEWAY_VERSION } from './version.js';
+
+export interface AppDeps {
+  readonly store: Store;
+  readonly clock?: Clock;
+}
+
+export interface App {
+  readonly fastify: FastifyInstance;
+  readonly server: Server;
+  readonly dataPlane: DataPlane;
+  readonly usageWriter: UsageWriter;
+  /** Listen on config.host:config.port (port 0 = any free port). */
+  listen(): Promise<{ url: string; port: number }>;
+  /** Stop accepting, finish in-flight requests, flush usage, close pools. Does not close the store. */
+  close(): Promise<void>;
+}
+
+function isDataPlanePath(url: string | undefined): boolean {
+  return url !== undefined && url.startsWith('/v1') && (url.length === 3 || url[3] === '/' || url[3] === '?');
+}
+
+/** Fastify's trustProxy: a hop count becomes "trust the nearest n hops". */
+function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: string, hop: number) => boolean) {
+  return typeof v === 'number' ? (_addr, hop) => hop < v : v;
+}
+
+/** Bind the usage writer (group commit) to the data plane's UsageSink port. */
+function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
+  return {
+    commit(keyId, usage) {
+      const now = clock.now();
+      return writer.commit({
+        keyId,
+        day: utcDay(now),
+        requests: 1,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        usedAt: isoTime(now),
+      });
+    },
+  };
+}
+
+export async function createApp(config: Config, deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  const startedAt = clock.now();
+  const usageWriter = createUsageWriter(deps.store);
+  const dataPlane = createDataPlane({
+    config,
+    keys: createCachedKeyLookup(deps.store, clock),
+    usage: usageSinkFor(usageWriter, clock),
+    clock,
+  });
+
+  let server: Server | undefined;
+  const fastify = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    trustProxy: trustProxyOption(config.trustProxy),
+    bodyLimit: config.maxBodyBytes,
+    disableRequestLogging: true,
+    serverFactory: (handler) => {
+      server = createServer({ keepAliveTimeout: 65_000 }, (req: IncomingMessage, res: ServerResponse) => {
+        if (isDataPlanePath(req.url)) dataPlane.handle(req, res);
+        else handler(req, res);
+      });
+      return server;
+    },
+  });
+
+  await registerControlPlane(fastify, {
+    config,
+    store: deps.store,
+    clock,
+    status: { inFlight: () => dataPlane.inFlight(), startedAt: () => startedAt, version: () => GATEWAY_VERSION },
+  });
+
+  fastify.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).type('application/json').send({ error: MSG.notFoundUseV1 });
+  });
+
+  await fastify.ready();
+  if (server === undefined) throw new Error('server factory was not called');
+  const httpServer = server;
+
+  return {
+    fastify,
+    server: httpServer,
+    dataPlane,
+    usageWriter,
+    async listen() {
+      await fastify.listen({ host: config.host, port: config.port, backlog: 4096 });
+      const addr = httpServer.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      return { url: `http://${host}:${port}`, port };
+    },
+    async close() {
+      await fastify.close();
+      await usageWriter.drain();
+      await dataPlane.close();
+    },
+  };
+}
