@@ -35,7 +35,10 @@ export type ShapeEffect =
   | { readonly kind: 'thinking-mode'; readonly mode: 'off' | 'high' | 'max' | 'default'; readonly kwargs: JsonObject }
   | { readonly kind: 'max-tokens-capped'; readonly field: string; readonly requested: number; readonly sent: number }
   | { readonly kind: 'system-prompt-injected'; readonly parts: readonly string[] }
-  | { readonly kind: 'stream-usage-requested' };
+  | { readonly kind: 'stream-usage-requested' }
+  /** The request cannot be served as sent (e.g. the input alone overflows the context window):
+   *  the fold stops and the pipeline answers 400 invalid_request with this message. */
+  | { readonly kind: 'rejected'; readonly message: string };
 
 /** The slice of configuration the shapers read (passed in, never read globally). */
 export interface ShapingConfig {
