@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_HAN_SYSTEM_PROMPT, loadConfig } from './config.js';
+
+function err(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig defaults (spec §2, seeds 002/003)', () => {
+  const c = loadConfig({});
+  it.each([
+    ['host', '127.0.0.1'],
+    ['port', 8080],
+    ['maxContextTokens', 202_752],
+    ['maxOutputTokens', 16_384],
+    ['streamReadTimeoutMs', 1_200_000],
+    ['nonstreamReadTimeoutMs', 1_200_000],
+    ['connectTimeoutMs', 10_000],
+    ['stripHan', false],
+    ['maxBodyBytes', 10 * 1024 * 1024],
+    ['trustProxy', 'loopback'],
+    ['frontendUrl', undefined],
+    ['modelProfile', undefined],
+    ['vllmApiKey', undefined],
+    ['gpuRetentionDays', 7],
+    ['hanSystemPrompt', DEFAULT_HAN_SYSTEM_PROMPT],
+  ] as const)('%s = %j', (field, value) => {
+    expect(c[field]).toEqual(value);
+  });
+  it('has the embedded SQLite store, one backend and alias rewriting off', () => {
+    expect(c.database).toEqual({ kind: 'sqlite', path: './data/proxy.db' });
+    expect(c.backends).toEqual(['http://127.0.0.1:8000']);
+    expect(c.alias).toEqual({ model: undefined, sources: [], rewriteAll: false });
+  });
+  it('is frozen, deeply', () => {
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.alias)).toBe(true);
+    expect(Object.isFrozen(c.backends)).toBe(true);
+  });
+});
+
+describe('loadConfig parses values', () => {
+  it('reads lists, booleans, seconds and URLs', () => {
+    const c = loadConfig({
+      VLLM_BASE_URL: 'http://10.0.0.1:8000/, http://10.0.0.2:8000',
+      PROXY_ALIAS_MODEL: 'DeepSeek-V4-Pro',
+      PROXY_ALIAS_SOURCES: 'glm-5.1-fp8, Kimi-K2.6,',
+      PROXY_ALIAS_REWRITE_ALL: 'on',
+      PROXY_STRIP_HAN: 'TRUE',
+      PROXY_STREAM_READ_TIMEOUT: '0.25',
+      PROXY_MODEL_PROFILE: 'GLM-5',
+      DATABASE_URL: 'postgres://u@db.internal:5432/worv',
+      FRONTEND_URL: 'http://localhost:5173/',
+      TRUST_PROXY: '10.0.0.0/8,loopback',
+      ADMIN_USERNAME: 'admin',
+      ADMIN_PASSWORD: 'correct horse',
+    });
+    expect(c.backends).toEqual(['http://10.0.0.1:8000', 'http://10.0.0.2:8000']);
+    expect(c.alias).toEqual({ model: 'DeepSeek-V4-Pro', sources: ['glm-5.1-fp8', 'Kimi-K2.6'], rewriteAll: true });
+    expect(c.stripHan).toBe(true);
+    expect(c.streamReadTimeoutMs).toBe(250);
+    expect(c.modelProfile).toBe('glm-5');
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@db.internal:5432/worv' });
+    expect(c.frontendUrl).toBe('http://localhost:5173');
+    expect(c.trustProxy).toBe('10.0.0.0/8,loopback');
+    expect(c.admin).toEqual({ username: 'admin', password: 'correct horse' });
+  });
+  it('accepts a hop count and booleans for TRUST_PROXY', () => {
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+  });
+});
+
+describe('loadConfig rejects bad values with one line naming the variable', () => {
+  it.each([
+    [{ MAX_OUTPUT_TOKENS: 'abc' }, 'MAX_OUTPUT_TOKENS must be an integer from 1 to 9007199254740991 (got "abc")'],
+    [{ MAX_CONTEXT_TOKENS: '12.5' }, 'MAX_CONTEXT_TOKENS must be an integer from 1 to 9007199254740991 (got "12.5")'],
+    [{ PROXY_ALIAS_REWRITE_ALL: 'maybe' }, 'PROXY_ALIAS_REWRITE_ALL must be on or off (also true/false, 1/0, yes/no) (got "maybe")'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://user@host:port/db (got "mysql://x")'],
+    [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://user@host:port/db (got "postgres://")'],
+    [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
+    [{ VLLM_BASE_URL: 'localhost:8000' }, 'VLLM_BASE_URL must be a URL (http: or https:) (got "localhost:8000")'],
+    [{ PROXY_STREAM_READ_TIMEOUT: '-1' }, 'PROXY_STREAM_READ_TIMEOUT must be a positive number of seconds (got "-1")'],
+    [{ PROXY_MODEL_PROFILE: 'llama' }, 'PROXY_MODEL_PROFILE must be one of deepseek-v4, glm-5, kimi-k2, none (got "llama")'],
+    [{ TRUST_PROXY: 'everyone!' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "everyone!")'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
+    [{ MAX_BODY_BYTES: '10' }, 'MAX_BODY_BYTES must be an integer from 1024 to 1073741824 (got "10")'],
+  ])('%j', (env, message) => {
+    const e = err(env);
+    expect(e.message).toBe(message);
+    expect(e.message).not.toContain('\n');
+    expect(Object.keys(env)).toContain(e.variable);
+  });
+  it('requires ADMIN_USERNAME and ADMIN_PASSWORD together', () => {
+    expect(err({ ADMIN_USERNAME: 'a' }).variable).toBe('ADMIN_PASSWORD');
+    expect(err({ ADMIN_PASSWORD: 'longenough' }).variable).toBe('ADMIN_USERNAME');
+  });
+});
