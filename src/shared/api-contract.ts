@@ -1,0 +1,302 @@
+/**
+ * The /api wire contract (spec §4): zod schemas and inferred types for every request and
+ * response body of the admin console back end. The server validates with these schemas and
+ * the web console imports the types, so there is one definition of each body. Imports zod
+ * and the exact message strings only.
+ */
+import { z } from 'zod';
+import { MSG } from '../core/messages.js';
+
+/** Longest key name accepted (seed 004: `name must be at most 120 characters`). */
+export const KEY_NAME_MAX = 120;
+/** Default and maximum look-back of `GET /api/gpu-stats?minutes=`. */
+export const GPU_MINUTES_DEFAULT = 60;
+export const GPU_MINUTES_MAX = 10_080;
+/** Most GPUs accepted in one `POST /api/gpu-stats`. */
+export const GPU_MAX_PER_POST = 64;
+/** Header carrying the CSRF token on mutating requests. */
+export const CSRF_HEADER = 'x-csrf-token';
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+/** Every /api error body (spec §3), except anonymous `GET /api/me`. */
+export const ErrorBody = z.object({ error: z.string() });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/**
+ * The client-facing message of a failed parse: the first issue's message. Messages that
+ * start with "must " are relative to a field and get its path in front, e.g.
+ * `gpus[2].power_w must be a number or null`.
+ */
+export function firstIssueMessage(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'Invalid request';
+  if (!issue.message.startsWith('must ') || issue.path.length === 0) return issue.message;
+  const path = issue.path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+  return `${path} ${issue.message}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Auth: POST /api/login, POST /api/logout, GET /api/me
+
+/** `POST /api/login` body. */
+export const LoginRequest = z.object(
+  {
+    username: z.string({ error: 'username must be a string' }).min(1, 'username is required'),
+    password: z.string({ error: 'password must be a string' }).min(1, 'password is required'),
+  },
+  { error: 'username is required' },
+);
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+/** Answer of a successful login and of `GET /api/me` with a session. */
+export const SessionInfo = z.object({
+  authenticated: z.literal(true),
+  username: z.string(),
+  csrf_token: z.string(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+/** `GET /api/me` without a session (status 401), and the answer of `POST /api/logout`. */
+export const Anonymous = z.object({ authenticated: z.literal(false) });
+export type Anonymous = z.infer<typeof Anonymous>;
+
+/** Any `GET /api/me` answer. */
+export const MeResponse = z.union([SessionInfo, Anonymous]);
+export type MeResponse = z.infer<typeof MeResponse>;
+
+export const LoginResponse = SessionInfo;
+export type LoginResponse = SessionInfo;
+export const LogoutResponse = Anonymous;
+export type LogoutResponse = Anonymous;
+
+// ---------------------------------------------------------------------------------------
+// Keys: GET/POST /api/keys, GET/PATCH/DELETE /api/keys/:id
+
+/** Token counters shared by keys, usage totals and usage rows. */
+export const UsageCounts = z.object({
+  requests: z.number().int(),
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+});
+export type UsageCounts = z.infer<typeof UsageCounts>;
+
+/** A key as listed: never the full key. Times are ISO-8601 UTC. */
+export const ApiKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  key_prefix: z.string(),
+  is_active: z.boolean(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  usage: UsageCounts,
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const KeysListResponse = z.object({ keys: z.array(ApiKey) });
+export type KeysListResponse = z.infer<typeof KeysListResponse>;
+
+const nameChecks = (s: z.ZodString) =>
+  s.trim().min(1, MSG.nameMustNotBeEmpty).max(KEY_NAME_MAX, MSG.nameTooLong);
+
+/** `POST /api/keys` body. `name` is trimmed; `key` (optional) is taken verbatim. */
+export const CreateKeyRequest = z.object(
+  {
+    name: nameChecks(
+      z.string({ error: (iss) => (iss.input === undefined || iss.input === null ? MSG.nameRequired : MSG.nameMustBeString) }),
+    ),
+    key: z
+      .string({ error: MSG.keyMustBeNonEmptyString })
+      .refine((k) => k.trim() !== '', MSG.keyMustBeNonEmptyString)
+      .nullish(),
+  },
+  { error: MSG.nameRequired },
+);
+export type CreateKeyRequest = z.infer<typeof CreateKeyRequest>;
+
+/** `POST /api/keys` answer (201): the listed shape plus the full key, shown this once. */
+export const CreateKeyResponse = ApiKey.extend({ key: z.string() });
+export type CreateKeyResponse = z.infer<typeof CreateKeyResponse>;
+
+/** `PATCH /api/keys/:id` body: at least one of the fields. */
+export const PatchKeyRequest = z
+  .object(
+    {
+      name: nameChecks(z.string({ error: MSG.nameMustBeString })).optional(),
+      is_active: z.boolean({ error: MSG.isActiveMustBeBoolean }).optional(),
+    },
+    { error: MSG.noFieldsToUpdate },
+  )
+  .refine((b) => b.name !== undefined || b.is_active !== undefined, MSG.noFieldsToUpdate);
+export type PatchKeyRequest = z.infer<typeof PatchKeyRequest>;
+
+/** `GET` and `PATCH /api/keys/:id` answer. */
+export const KeyResponse = ApiKey;
+export type KeyResponse = ApiKey;
+
+/** `DELETE /api/keys/:id` answer. */
+export const DeleteKeyResponse = z.object({ id: z.string(), deleted: z.literal(true) });
+export type DeleteKeyResponse = z.infer<typeof DeleteKeyResponse>;
+
+// ---------------------------------------------------------------------------------------
+// Usage: GET /api/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&key_id=
+
+function isCalendarDay(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+const day = (field: string) =>
+  z
+    .string({ error: `${field} must be a date (YYYY-MM-DD)` })
+    .refine(isCalendarDay, `${field} must be a date (YYYY-MM-DD)`);
+
+/**
+ * `GET /api/usage` query. Both dates are UTC days, inclusive; `to` defaults to today and
+ * `from` to 29 days before `to`.
+ */
+export const UsageQuery = z
+  .object({
+    from: day('from').optional(),
+    to: day('to').optional(),
+    key_id: z.string().min(1, 'key_id must not be empty').optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, 'from must not be after to');
+export type UsageQuery = z.infer<typeof UsageQuery>;
+
+/** One (day, key) bucket. */
+export const UsageDay = UsageCounts.extend({ date: z.string(), key_id: z.string() });
+export type UsageDay = z.infer<typeof UsageDay>;
+
+/** Per-key sums over the range, for the console's per-key table. */
+export const UsageKeyTotal = UsageCounts.extend({
+  key_id: z.string(),
+  /** Null when the key has since been deleted. */
+  name: z.string().nullable(),
+  key_prefix: z.string().nullable(),
+});
+export type UsageKeyTotal = z.infer<typeof UsageKeyTotal>;
+
+/** `GET /api/usage` answer: the resolved range, its totals, per-day rows and per-key sums. */
+export const UsageResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  key_id: z.string().nullable(),
+  totals: UsageCounts,
+  days: z.array(UsageDay),
+  keys: z.array(UsageKeyTotal),
+});
+export type UsageResponse = z.infer<typeof UsageResponse>;
+
+// ---------------------------------------------------------------------------------------
+// GPU telemetry: POST /api/gpu-stats (API key), GET /api/gpu-stats?minutes=N (session)
+
+const metric = (max: number) =>
+  z
+    .number({ error: 'must be a number or null' })
+    .min(0, `must be between 0 and ${max}`)
+    .max(max, `must be between 0 and ${max}`)
+    .nullish();
+
+/** One GPU's reading; metrics are null when `nvidia-smi` reports `[N/A]`. */
+export const GpuReading = z.object({
+  index: z
+    .number({ error: 'must be a non-negative integer' })
+    .int('must be a non-negative integer')
+    .min(0, 'must be a non-negative integer')
+    .max(1023, 'must be at most 1023'),
+  name: z.string({ error: 'must be a string' }).max(200, 'must be at most 200 characters'),
+  utilization_pct: metric(100),
+  memory_used_mib: metric(1e9),
+  memory_total_mib: metric(1e9),
+  temperature_c: metric(1000),
+  power_w: metric(1e6),
+});
+export type GpuReading = z.infer<typeof GpuReading>;
+
+/** `POST /api/gpu-stats` body (`host` defaults to the sender's address). */
+export const GpuStatsPost = z.object(
+  {
+    host: z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(255, 'must be at most 255 characters')
+      .optional(),
+    gpus: z
+      .array(GpuReading, { error: MSG.missingGpusArray })
+      .max(GPU_MAX_PER_POST, `gpus must have at most ${GPU_MAX_PER_POST} entries`),
+  },
+  { error: MSG.missingGpusArray },
+);
+export type GpuStatsPost = z.infer<typeof GpuStatsPost>;
+
+/** `POST /api/gpu-stats` answer. */
+export const GpuStatsPostResponse = z.object({ stored: z.number().int(), recorded_at: z.string() });
+export type GpuStatsPostResponse = z.infer<typeof GpuStatsPostResponse>;
+
+/** `GET /api/gpu-stats` query. */
+export const GpuStatsQuery = z.object({
+  minutes: z
+    .string()
+    .regex(/^\d+$/, `minutes must be an integer from 1 to ${GPU_MINUTES_MAX}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= GPU_MINUTES_MAX, `minutes must be an integer from 1 to ${GPU_MINUTES_MAX}`)
+    .optional(),
+});
+export type GpuStatsQuery = z.infer<typeof GpuStatsQuery>;
+
+/** A stored reading with its host and time. */
+export const GpuSample = z.object({
+  host: z.string(),
+  index: z.number().int(),
+  name: z.string(),
+  utilization_pct: z.number().nullable(),
+  memory_used_mib: z.number().nullable(),
+  memory_total_mib: z.number().nullable(),
+  temperature_c: z.number().nullable(),
+  power_w: z.number().nullable(),
+  recorded_at: z.string(),
+});
+export type GpuSample = z.infer<typeof GpuSample>;
+
+/**
+ * `GET /api/gpu-stats` answer: the latest sample per (host, GPU) and the history since
+ * `now - minutes`, oldest first. Long windows are averaged into buckets of `bucket_seconds`
+ * (0 = raw samples) so the answer stays small; a bucket's `recorded_at` is its start.
+ */
+export const GpuStatsResponse = z.object({
+  minutes: z.number().int(),
+  bucket_seconds: z.number().int(),
+  latest: z.array(GpuSample),
+  history: z.array(GpuSample),
+});
+export type GpuStatsResponse = z.infer<typeof GpuStatsResponse>;
+
+// ---------------------------------------------------------------------------------------
+// Status: GET /api/status
+
+/** The backend as last probed (its `/v1/models`, cached briefly). */
+export const BackendStatus = z.object({
+  reachable: z.boolean(),
+  latency_ms: z.number().nullable(),
+  model: z.string().nullable(),
+  checked_at: z.string().nullable(),
+});
+export type BackendStatus = z.infer<typeof BackendStatus>;
+
+/** `GET /api/status` answer. */
+export const StatusResponse = z.object({
+  /** The live model (same as `backend.model`). */
+  model: z.string().nullable(),
+  backend: BackendStatus,
+  version: z.string(),
+  started_at: z.string(),
+  uptime_seconds: z.number().int(),
+  in_flight: z.number().int(),
+});
+export type StatusResponse = z.infer<typeof StatusResponse>;
