@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../src/core/api-key.js';
+import { findApiKeyByHash } from '../../src/store/api-keys.repo.js';
+import { openStore } from '../../src/store/db.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'worv-cli-'));
+const env = { DATABASE_URL: `sqlite:${join(dir, 'cli.db')}` };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('worv-proxy keys', () => {
+  let createdId = '';
+  let fullKey = '';
+
+  it('creates a random wp- key and prints it alone on the last line', async () => {
+    const r = await runCli(['keys', 'create', '--name', 'laptop'], env);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    fullKey = lines.at(-1) ?? '';
+    expect(fullKey).toMatch(/^wp-[A-Za-z0-9_-]{43}$/);
+    createdId = /Created key ([0-9a-f]+)/.exec(r.stdout)?.[1] ?? '';
+    expect(createdId).toMatch(/^[0-9a-f]{16}$/);
+    const store = await openStore({ kind: 'sqlite', path: join(dir, 'cli.db') });
+    try {
+      expect(await findApiKeyByHash(store.db, hashApiKey(fullKey))).toMatchObject({ id: createdId, name: 'laptop', isActive: true });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('accepts an explicit key and refuses a duplicate', async () => {
+    const ok = await runCli(['keys', 'create', '--name', 'ci', '--key', 'wp-explicit-key-0001'], env);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.trimEnd().split('\n').at(-1)).toBe('wp-explicit-key-0001');
+    const dup = await runCli(['keys', 'create', '--name', 'again', '--key', 'wp-explicit-key-0001'], env);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toBe('worv-proxy: Key already exists\n');
+  });
+
+  it('lists keys by prefix, never the full key', async () => {
+    const r = await runCli(['keys', 'list'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(createdId);
+    expect(r.stdout).toContain(fullKey.slice(0, 11) + '…');
+    expect(r.stdout).not.toContain(fullKey);
+    expect(r.stdout).not.toContain('wp-explicit-key-0001');
+    expect(r.stdout.split('\n')[0]).toMatch(/^ID\s+PREFIX\s+STATE\s+NAME\s+CREATED\s+LAST USED\s+REQUESTS\s+TOKENS$/);
+  });
+
+  it('revokes a key', async () => {
+    const r = await runCli(['keys', 'revoke', createdId], env);
+    expect(r.code).toBe(0);
+    const list = await runCli(['keys', 'list'], env);
+    expect(list.stdout.split('\n').find((l) => l.startsWith(createdId))).toMatch(/\srevoked\s/);
+    const missing = await runCli(['keys', 'revoke', 'nope'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('worv-proxy: Key not found: nope\n');
+  });
+});
+
+describe('worv-proxy usage errors and configuration errors', () => {
+  it.each([
+    [['keys', 'create']],
+    [['keys', 'create', '--name']],
+    [['keys', 'create', '--name', 'x', '--bogus']],
+    [['keys', 'revoke']],
+    [['keys', 'frobnicate']],
+    [['keys']],
+    [['no-such-command']],
+    [[]],
+  ])('%j prints help and exits 2', async (args) => {
+    const r = await runCli(args, env);
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).toMatch(/Usage:/);
+  });
+
+  it('stops with exit 2 and one line naming a bad variable', async () => {
+    const r = await runCli(['keys', 'list'], { ...env, MAX_OUTPUT_TOKENS: 'abc' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'worv-proxy: invalid configuration: MAX_OUTPUT_TOKENS must be an integer from 1 to 9007199254740991 (got "abc")\n',
+    );
+  });
+});
