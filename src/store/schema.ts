@@ -63,6 +63,9 @@ export interface GpuSamplesTable {
   recorded_at: string;
 }
 
+/** The most recent reading per (host, GPU); same columns as a sample. */
+export type GpuLatestTable = Omit<GpuSamplesTable, 'id'>;
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -82,6 +85,7 @@ export interface Database {
   admin_users: AdminUsersTable;
   sessions: SessionsTable;
   gpu_samples: GpuSamplesTable;
+  gpu_latest: GpuLatestTable;
   settings: SettingsTable;
   rate_limits: RateLimitsTable;
 }

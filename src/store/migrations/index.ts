@@ -4,12 +4,16 @@
  */
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as init from './2026_11_22_0001_init.js';
+import * as controlPlane from './2026_11_23_0001_control_plane.js';
 
 type Dialect = 'sqlite' | 'postgres';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
 type Up = (db: Kysely<any>, dialect: Dialect) => Promise<void>;
 
-const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [['2026_11_22_0001_init', init.up]];
+const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
+  ['2026_11_22_0001_init', init.up],
+  ['2026_11_23_0001_control_plane', controlPlane.up],
+];
 
 /** A Kysely MigrationProvider over the static list, bound to one dialect. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
