@@ -1,0 +1,67 @@
+/**
+ * Model alias rewriting, seed 003 "Decision order", on every shaped endpoint (chat,
+ * completions, responses, messages). A `-nonthinking` / `-nonthink` suffix (seed 001
+ * "Variants") is removed first, so the base name is what the decision order sees; the thinking
+ * shaper reads the suffix from `facts.requestedModel`.
+ */
+import type { Endpoint, Shaper, ShapingConfig } from '../context.js';
+
+const ALIASED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions', 'responses', 'messages']);
+
+/** `-nonthinking` or `-nonthink` at the end of a model name, any case (seed 001 line 30). */
+const NON_THINKING_SUFFIX = /-nonthink(?:ing)?$/i;
+
+/** True when the model name asks for the non-thinking variant (seed 001 lines 28–31). */
+export function hasNonThinkingSuffix(model: string): boolean {
+  return NON_THINKING_SUFFIX.test(model);
+}
+
+/** The model name without a trailing `-nonthinking` / `-nonthink`. */
+export function stripNonThinkingSuffix(model: string): string {
+  return model.replace(NON_THINKING_SUFFIX, '');
+}
+
+/** The alias slice of the shaping config. */
+export type AliasConfig = Pick<ShapingConfig, 'aliasModel' | 'aliasSources' | 'aliasRewriteAll'>;
+
+/**
+ * The model name to forward for a client's `model` string. Steps are seed 003 lines 16–23;
+ * the suffix is removed before them unless the whole string is exactly the canonical name.
+ */
+export function resolveModelName(model: string, cfg: AliasConfig): string {
+  const canonical = cfg.aliasModel;
+  // Step 2 on the raw string: a served name that itself ends in -nonthinking stays intact.
+  if (model === canonical) return model;
+  const base = stripNonThinkingSuffix(model);
+  // Step 1: no canonical name → pass through (the suffix still goes: vLLM serves the base name).
+  if (canonical === undefined) return base;
+  // Step 2: already the canonical spelling.
+  if (base === canonical) return base;
+  // Step 3: compare lowercased; steps 4–7 rewrite, step 8 passes through.
+  const lower = base.toLowerCase();
+  if (
+    cfg.aliasRewriteAll ||
+    lower === canonical.toLowerCase() ||
+    lower.startsWith('claude-') ||
+    cfg.aliasSources.some((s) => s.toLowerCase() === lower)
+  ) {
+    return canonical;
+  }
+  return base;
+}
+
+/**
+ * Rewrites `model` to the forwarded name; the same request when nothing changes. A missing,
+ * empty or non-string `model` is left alone (vLLM then uses its first served name).
+ */
+export const aliasModel: Shaper = (req, cfg) => {
+  if (!ALIASED.has(req.facts.endpoint)) return { req, effects: [] };
+  const model = req.body.model;
+  if (typeof model !== 'string' || model === '') return { req, effects: [] };
+  const forwarded = resolveModelName(model, cfg);
+  if (forwarded === model) return { req, effects: [] };
+  return {
+    req: { ...req, body: { ...req.body, model: forwarded } },
+    effects: [{ kind: 'model-aliased', from: model, to: forwarded }],
+  };
+};
