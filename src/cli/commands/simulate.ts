@@ -1,0 +1,170 @@
+/**
+ * `worv-proxy simulate`: runs the vLLM simulator until SIGINT/SIGTERM (docs/simulator.md).
+ * Flags map one-to-one onto the simulator's options; SIGUSR2 toggles refusing mode.
+ */
+import { parseArgs } from 'node:util';
+import { createSimulator, resolveOptions } from '../../simulator/index.js';
+import type { SimulatorOptions } from '../../simulator/index.js';
+import { UsageError, reportUsageError } from '../help.js';
+
+export const SIMULATE_HELP = `Usage: worv-proxy simulate [options]
+
+Runs a vLLM-compatible simulator (OpenAI chat/completions/responses/embeddings,
+Anthropic /v1/messages, /tokenize, /health, /metrics). See docs/simulator.md.
+
+  --port N               listen port (default 8000)
+  --host HOST            listen address (default 127.0.0.1)
+  --model NAME           served model name, case-sensitive (default sim-model)
+  --root TEXT            model card root (default vllm-simulator/<model>)
+  --max-model-len N      context length (default 32768)
+  --api-key KEY          require Authorization: Bearer KEY on /v1 paths
+  --era E                legacy | dual | modern reasoning field (default modern)
+  --vllm-version V       /version answer (default per era)
+  --reasoning on|off     reasoning unless the request turns it off (default on)
+  --no-reasoning         same as --reasoning off
+  --tokens N             content tokens per answer (default 16)
+  --reasoning-tokens N   reasoning tokens per answer (default 8)
+  --tool-calls N         tool calls when the request has tools (default 1)
+  --ttft-ms MS           time to first token (default 0)
+  --itl-ms MS            inter-token delay (default 0)
+  --seed N               fixed text, ids and created
+  --han-ratio R          share of Han pieces in the text, 0..1 (default 0)
+  --chunking MODE        step | frame | bytes:N (default step)
+  --ping-every N         ": ping" comment before every Nth SSE event (default 0 = off)
+  --embedding-dim N      embedding length (default 16)
+  --force-include-usage  usage chunk even without stream_options
+  --fault SPEC           global fault: refuse | drop | stall-headers[:MS] | stall:K[:MS]
+                         | reset:K | status:CODE[:MSG] | error:K[:MSG]
+  --record               keep a request log (off by default here)
+  -h, --help             this help
+`;
+
+const FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  model: { type: 'string' },
+  root: { type: 'string' },
+  'max-model-len': { type: 'string' },
+  'api-key': { type: 'string' },
+  era: { type: 'string' },
+  'vllm-version': { type: 'string' },
+  reasoning: { type: 'string' },
+  'no-reasoning': { type: 'boolean' },
+  tokens: { type: 'string' },
+  'reasoning-tokens': { type: 'string' },
+  'tool-calls': { type: 'string' },
+  'ttft-ms': { type: 'string' },
+  'itl-ms': { type: 'string' },
+  seed: { type: 'string' },
+  'han-ratio': { type: 'string' },
+  chunking: { type: 'string' },
+  'ping-every': { type: 'string' },
+  'embedding-dim': { type: 'string' },
+  'force-include-usage': { type: 'boolean' },
+  fault: { type: 'string' },
+  record: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof FLAGS; strict: true; allowPositionals: false }>>['values'];
+
+function numberFlag(values: Values, name: keyof Values): number | undefined {
+  const v = values[name];
+  if (v === undefined || typeof v !== 'string') return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function reasoningFlag(values: Values): boolean | undefined {
+  if (values['no-reasoning'] === true) return false;
+  const v = values.reasoning;
+  if (v === undefined) return undefined;
+  if (v === 'on' || v === 'true') return true;
+  if (v === 'off' || v === 'false') return false;
+  throw new UsageError('--reasoning must be on or off');
+}
+
+/** Parses argv into listen address and simulator options; throws UsageError. */
+export function parseSimulateArgs(argv: string[]): { port: number; host: string; options: SimulatorOptions; help: boolean } {
+  let values: Values;
+  try {
+    values = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const port = numberFlag(values, 'port') ?? 8000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+  const options: SimulatorOptions = {
+    ...(values.model !== undefined && { model: values.model }),
+    ...(values.root !== undefined && { root: values.root }),
+    ...(values['api-key'] !== undefined && { apiKey: values['api-key'] }),
+    ...(values.era !== undefined && { era: values.era as SimulatorOptions['era'] }),
+    ...(values['vllm-version'] !== undefined && { version: values['vllm-version'] }),
+    ...(values.chunking !== undefined && { chunking: values.chunking }),
+    ...(values.fault !== undefined && { fault: values.fault }),
+    reasoning: reasoningFlag(values),
+    maxModelLen: numberFlag(values, 'max-model-len'),
+    tokens: numberFlag(values, 'tokens'),
+    reasoningTokens: numberFlag(values, 'reasoning-tokens'),
+    toolCalls: numberFlag(values, 'tool-calls'),
+    ttftMs: numberFlag(values, 'ttft-ms'),
+    itlMs: numberFlag(values, 'itl-ms'),
+    seed: numberFlag(values, 'seed'),
+    hanRatio: numberFlag(values, 'han-ratio'),
+    pingEvery: numberFlag(values, 'ping-every'),
+    embeddingDim: numberFlag(values, 'embedding-dim'),
+    forceIncludeUsage: values['force-include-usage'] === true,
+    record: values.record === true,
+  };
+  try {
+    resolveOptions(options);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { port, host: values.host ?? '127.0.0.1', options, help: values.help === true };
+}
+
+/** Runs until SIGINT/SIGTERM; 0 on a clean stop, 2 on usage errors, 1 if it cannot listen. */
+export async function runSimulate(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parseSimulateArgs>;
+  try {
+    args = parseSimulateArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) return reportUsageError(e, SIMULATE_HELP);
+    throw e;
+  }
+  if (args.help) {
+    process.stdout.write(SIMULATE_HELP);
+    return 0;
+  }
+  const sim = createSimulator(args.options);
+  try {
+    const { url } = await sim.listen(args.port, args.host);
+    process.stdout.write(`vLLM simulator serving ${JSON.stringify(sim.options.model)} on ${url} (OpenAI base URL ${url}/v1)\n`);
+  } catch (e) {
+    process.stderr.write(`worv-proxy simulate: cannot listen on ${args.host}:${args.port}: ${(e as Error).message}\n`);
+    await sim.close();
+    return 1;
+  }
+  const toggle = (): void => {
+    const next = !sim.refusing;
+    sim.setRefusing(next).then(
+      () => process.stdout.write(next ? 'refusing connections\n' : 'accepting connections\n'),
+      (e: unknown) => process.stderr.write(`worv-proxy simulate: ${(e as Error).message}\n`),
+    );
+  };
+  process.on('SIGUSR2', toggle);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  process.off('SIGUSR2', toggle);
+  await sim.close();
+  return 0;
+}

@@ -1,0 +1,75 @@
+// The simulator's public, test-facing interface (what createSimulator returns).
+
+import type { Fault } from './faults.js';
+import type { HoldInfo } from './holds.js';
+import type { ResolvedOptions } from './options.js';
+import type { Outcome, RecordedRequest } from './recorder.js';
+
+/** Where the simulator listens. */
+export interface ListenAddress {
+  readonly port: number;
+  /** e.g. `http://127.0.0.1:41234` (no trailing slash, no /v1). */
+  readonly url: string;
+}
+
+export interface WaitOptions {
+  /** Reject after this long; default 10 000 ms. */
+  readonly timeoutMs?: number;
+}
+
+export interface FaultOptions {
+  /** Apply to this many requests, then clear; default: until clearFaults(). */
+  readonly times?: number;
+  /** Only requests whose path starts with one of these; default: every path. */
+  readonly paths?: readonly string[];
+}
+
+/** Events: `request` (arrival, with record on), `end` (every response end), `aborted` (client left first). */
+export interface SimulatorEvents {
+  request: [record: RecordedRequest];
+  end: [record: RecordedRequest, outcome: Outcome];
+  aborted: [record: RecordedRequest];
+}
+
+export interface Simulator {
+  readonly options: ResolvedOptions;
+  /** The bound port, once listening. */
+  readonly port: number | undefined;
+  /** Base URL (`http://host:port`); throws before listen(). */
+  readonly url: string;
+  /** Generating requests (POST /v1/*) not yet ended. */
+  readonly inFlight: number;
+  /** True while in refusing mode. */
+  readonly refusing: boolean;
+
+  /** Binds (port 0 = a free port; host default 127.0.0.1). */
+  listen(port?: number, host?: string): Promise<ListenAddress>;
+  /** Stops listening, destroys every connection, drops timers and holds. */
+  close(): Promise<void>;
+
+  /** The log, oldest first (bounded by `recordLimit`; empty with `record: false`). */
+  readonly requests: readonly RecordedRequest[];
+  lastRequest(): RecordedRequest | undefined;
+  getRequest(id: number): RecordedRequest | undefined;
+  /** The next request to arrive after this call. */
+  nextRequest(opts?: WaitOptions): Promise<RecordedRequest>;
+  /** The first logged request matching, or the next one to arrive. */
+  waitForRequest(predicate: (r: RecordedRequest) => boolean, opts?: WaitOptions): Promise<RecordedRequest>;
+  clearRequests(): void;
+
+  /** Resolves once a request sent with `x-sim-hold: <tag>` paused (after its k chunks were written). */
+  waitForHold(tag: string, opts?: WaitOptions): Promise<HoldInfo>;
+  /** Lets the request held under `tag` go on (or lets the next one pass without pausing). */
+  release(tag: string): void;
+
+  /** A fault for every matching request (a `Fault` or its text form, e.g. `"status:503"`); `refuse` = setRefusing(true). */
+  setFault(fault: Fault | string, opts?: FaultOptions): void;
+  /** Removes the global fault (header faults are per request and unaffected). */
+  clearFaults(): void;
+  /** true: close the listener (connections refused; idle keep-alive sockets closed, running responses go on); false: listen again on the same port. */
+  setRefusing(refusing: boolean): Promise<void>;
+
+  on<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this;
+  once<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this;
+  off<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this;
+}
