@@ -1,7 +1,83 @@
 /**
- * `worv-proxy demo` (not available in this build yet).
+ * `npm run demo`: the simulator and the gateway together, a fresh key, and a ready-to-paste
+ * curl — the gateway end to end on a machine without GPUs. Runs until Ctrl-C.
  */
-export function runDemo(_argv: string[]): Promise<number> {
-  process.stderr.write('worv-proxy: demo is not available yet\n');
-  return Promise.resolve(2);
+import { displayPrefix, generateApiKey, hashApiKey, newId } from '../../core/api-key.js';
+import { isoTime, systemClock } from '../../core/clock.js';
+import { ConfigError, loadConfig } from '../../core/config.js';
+import { createApp } from '../../server/app.js';
+import { createSimulator } from '../../simulator/index.js';
+import { insertApiKey } from '../../store/api-keys.repo.js';
+import { openStore } from '../../store/db.js';
+import { parseFlags } from '../args.js';
+import { reportUsageError, UsageError } from '../help.js';
+
+const HELP = `Usage: worv-proxy demo [--model NAME]
+
+Starts the vLLM simulator (serving NAME, default DeepSeek-V4-Pro) and the gateway in front
+of it, creates an API key, and prints a curl to try. Uses DATABASE_URL, else ./data/demo.db.
+`;
+
+export async function runDemo(argv: string[]): Promise<number> {
+  let model = 'DeepSeek-V4-Pro';
+  try {
+    const { values } = parseFlags(argv, { model: { type: 'string' } });
+    if (values.model !== undefined) model = values.model;
+  } catch (err) {
+    if (err instanceof UsageError) return reportUsageError(err, HELP);
+    throw err;
+  }
+
+  const sim = createSimulator({ model, ttftMs: 150, itlMs: 25, tokens: 40, record: false });
+  const simAddr = await sim.listen(0, '127.0.0.1');
+
+  const env: Record<string, string | undefined> = { ...process.env, VLLM_BASE_URL: simAddr.url };
+  env.DATABASE_URL ??= 'sqlite:./data/demo.db';
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    await sim.close();
+    if (err instanceof ConfigError) {
+      process.stderr.write(`worv-proxy: invalid configuration: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const store = await openStore(config.database);
+  const app = await createApp(config, { store });
+  const { url } = await app.listen();
+  const key = generateApiKey();
+  await insertApiKey(store.db, {
+    id: newId(),
+    name: `demo ${isoTime(systemClock.now())}`,
+    keyHash: hashApiKey(key),
+    keyPrefix: displayPrefix(key),
+    createdAt: isoTime(systemClock.now()),
+  });
+
+  process.stdout.write(
+    `worv-proxy demo\n` +
+      `  simulator (vLLM stand-in, model ${model}): ${simAddr.url}\n` +
+      `  gateway:                                  ${url}\n` +
+      `  API key:                                  ${key}\n\n` +
+      `Try it:\n\n` +
+      `curl -N ${url}/v1/chat/completions \\\n` +
+      `  -H "Authorization: Bearer ${key}" \\\n` +
+      `  -H "Content-Type: application/json" \\\n` +
+      `  -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"Three primes greater than 100."}]}'\n\n` +
+      `Press Ctrl-C to stop.\n`,
+  );
+
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      void app
+        .close()
+        .then(() => Promise.all([store.close(), sim.close()]))
+        .then(() => resolve(0), () => resolve(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
