@@ -91,3 +91,24 @@ export interface UsageSink {
   /** Resolves once committed; the response's end is released only after that. */
   commit(keyId: string, usage: UsageCounts): Promise<void>;
 }
+
+/** How one /v1 request ended, reported once to metrics and the request log. */
+export interface RequestOutcome {
+  readonly endpoint: Endpoint;
+  readonly method: string;
+  readonly status: number;
+  /** Whole request, from arrival to the end of the response (or the client leaving). */
+  readonly durationMs: number;
+  /** From arrival to the first response byte from the backend; undefined if none came. */
+  readonly ttfbMs: number | undefined;
+  readonly stream: boolean;
+  readonly keyId: string | undefined;
+  readonly usage: UsageCounts | undefined;
+  /** complete | aborted by the client | upstream failed (before or after the first byte). */
+  readonly result: 'complete' | 'aborted' | 'upstream-error' | 'rejected';
+}
+
+/** Port: observes finished requests (Prometheus metrics, structured logs). Must not throw. */
+export interface RequestObserver {
+  onRequestEnd(outcome: RequestOutcome): void;
+}
