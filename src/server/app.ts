@@ -14,6 +14,7 @@ import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
 import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { createCachedKeyLookup } from './key-lookup.js';
+import { createMetrics } from './metrics.js';
 import { GATEWAY_VERSION } from './version.js';
 
 export interface AppDeps {
@@ -89,6 +90,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     store: deps.store,
     clock,
     status: { inFlight: () => dataPlane.inFlight(), startedAt: () => startedAt, version: () => GATEWAY_VERSION },
+  });
+
+  const metrics = createMetrics({ inFlight: () => dataPlane.inFlight(), backendUp: () => undefined });
+  fastify.get('/metrics', async (_req, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
   });
 
   fastify.setNotFoundHandler((_req, reply) => {

@@ -1,0 +1,73 @@
+/**
+ * Prometheus metrics (spec §7): one registry per app (no globals, so tests can build many
+ * apps in one process), fed by the data plane's RequestObserver port and by gauges read at
+ * scrape time (in-flight requests, backend reachability).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestObserver } from '../data-plane/context.js';
+
+export interface GatewayMetrics extends RequestObserver {
+  readonly registry: Registry;
+}
+
+export interface MetricsSources {
+  inFlight(): number;
+  /** Latest known backend state, without probing (scrapes must stay cheap). */
+  backendUp(): boolean | undefined;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
+
+export function createMetrics(sources: MetricsSources): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'worv_proxy_process_' });
+  const labelNames = ['endpoint', 'status', 'result'] as const;
+  const requests = new Counter({ name: 'worv_proxy_requests_total', help: '/v1 requests by endpoint, status and result', labelNames, registers: [registry] });
+  const duration = new Histogram({
+    name: 'worv_proxy_request_duration_seconds',
+    help: 'Whole /v1 request duration, arrival to response end',
+    labelNames: ['endpoint', 'stream'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const ttfb = new Histogram({
+    name: 'worv_proxy_time_to_first_byte_seconds',
+    help: 'Arrival to the first backend response byte (time to first token for streams)',
+    labelNames: ['endpoint', 'stream'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const tokens = new Counter({ name: 'worv_proxy_tokens_total', help: 'Tokens reported by the backend', labelNames: ['kind'] as const, registers: [registry] });
+  new Gauge({
+    name: 'worv_proxy_requests_in_flight',
+    help: '/v1 requests being served',
+    registers: [registry],
+    collect() {
+      this.set(sources.inFlight());
+    },
+  });
+  new Gauge({
+    name: 'worv_proxy_backend_up',
+    help: '1 when the last backend probe succeeded, 0 when it failed (absent before the first probe)',
+    registers: [registry],
+    collect() {
+      const up = sources.backendUp();
+      if (up === undefined) this.reset();
+      else this.set(up ? 1 : 0);
+    },
+  });
+
+  return {
+    registry,
+    onRequestEnd(o) {
+      requests.inc({ endpoint: o.endpoint, status: String(o.status), result: o.result });
+      const stream = o.stream ? 'true' : 'false';
+      duration.observe({ endpoint: o.endpoint, stream }, o.durationMs / 1000);
+      if (o.ttfbMs !== undefined) ttfb.observe({ endpoint: o.endpoint, stream }, o.ttfbMs / 1000);
+      if (o.usage !== undefined) {
+        tokens.inc({ kind: 'prompt' }, o.usage.promptTokens);
+        tokens.inc({ kind: 'completion' }, o.usage.completionTokens);
+      }
+    },
+  };
+}
