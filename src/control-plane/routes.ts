@@ -1,10 +1,28 @@
 /**
- * Mounts the /api/* control plane on the Fastify app. Placeholder until the routes land.
+ * Mounts the /api control plane (spec §4) as one encapsulated Fastify plugin: cookie signing
+ * with the session secret, CORS for FRONTEND_URL only, the access hook (session, CSRF, login
+ * limit, API key), the /api error renderer, and one route module per resource.
  */
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../core/config.js';
 import type { Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
 import type { Store } from '../store/db.js';
+import { accessHook } from './access.js';
+import { authRoutes } from './auth.routes.js';
+import { bootstrapControlPlane } from './bootstrap.js';
+import type { RouteDeps } from './deps.js';
+import { gpuRoutes } from './gpu.routes.js';
+import { keysRoutes } from './keys.routes.js';
+import { createLoginLimiter } from './login-limit.js';
+import { renderApiError } from './render-error.js';
+import { createSessionManager } from './session.js';
+import { statusRoutes } from './status.routes.js';
+import type { StatusPort } from './status-port.js';
+import { usageRoutes } from './usage.routes.js';
+
+export type { BackendHealth, StatusPort } from './status-port.js';
 
 /** What the control plane needs from the composition root. */
 export interface ControlPlaneDeps {
@@ -13,15 +31,50 @@ export interface ControlPlaneDeps {
   readonly clock: Clock;
   /** Live gateway facts for /api/status, provided by server/. */
   readonly status: StatusPort;
+  /** Prefix of the login-limit keys in Redis (default `worv-proxy:`). */
+  readonly redisPrefix?: string;
 }
 
-/** Port: live facts about the gateway and its backend for GET /api/status. */
-export interface StatusPort {
-  inFlight(): number;
-  startedAt(): number;
-  version(): string;
-}
+export async function registerControlPlane(app: FastifyInstance, deps: ControlPlaneDeps): Promise<void> {
+  const { config, store, clock } = deps;
+  const { sessionSecret } = await bootstrapControlPlane(config, store, clock, app.log);
+  const limiter = await createLoginLimiter({
+    store,
+    clock,
+    redisUrl: config.redisUrl,
+    log: app.log,
+    ...(deps.redisPrefix !== undefined ? { redisPrefix: deps.redisPrefix } : {}),
+  });
+  app.log.info(`login rate limit counters in ${limiter.backend === 'redis' ? 'Redis' : 'the database'}`);
 
-export async function registerControlPlane(_app: FastifyInstance, _deps: ControlPlaneDeps): Promise<void> {
-  // Routes are registered here.
+  await app.register(
+    async (api) => {
+      api.addHook('onClose', () => limiter.close());
+      await api.register(cookie, { secret: sessionSecret });
+      if (config.frontendUrl !== undefined) {
+        await api.register(cors, { origin: [config.frontendUrl], credentials: true, methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] });
+      }
+      api.setErrorHandler(renderApiError);
+      // An empty JSON body (e.g. a bare POST /api/logout) reads as no body, not as an error.
+      const json = api.getDefaultJsonParser('error', 'error');
+      api.removeContentTypeParser('application/json');
+      api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+        const text = typeof body === 'string' ? body : body.toString('utf8');
+        if (text.trim() === '') done(null, undefined);
+        else void json(req, text, done);
+      });
+      api.decorateRequest('adminSession', undefined);
+      api.decorateRequest('apiKey', undefined);
+      const sessions = createSessionManager(store, clock);
+      api.addHook('onRequest', accessHook({ store, sessions, limiter }));
+
+      const routeDeps: RouteDeps = { config, store, clock, sessions, status: deps.status };
+      authRoutes(api, routeDeps);
+      keysRoutes(api, routeDeps);
+      usageRoutes(api, routeDeps);
+      gpuRoutes(api, routeDeps);
+      statusRoutes(api, routeDeps);
+    },
+    { prefix: '/api' },
+  );
 }

@@ -181,12 +181,21 @@ export const UsageKeyTotal = UsageCounts.extend({
 });
 export type UsageKeyTotal = z.infer<typeof UsageKeyTotal>;
 
-/** `GET /api/usage` answer: the resolved range, its totals, per-day rows and per-key sums. */
+/** One day's sums across the selected keys, for the per-day chart. */
+export const UsageDailyTotal = UsageCounts.extend({ date: z.string() });
+export type UsageDailyTotal = z.infer<typeof UsageDailyTotal>;
+
+/**
+ * `GET /api/usage` answer: the resolved range, its totals, per-day sums (`daily`, days with
+ * traffic only, oldest first), per-(day, key) rows (`days`, by date then key) and per-key
+ * sums (`keys`, busiest first).
+ */
 export const UsageResponse = z.object({
   from: z.string(),
   to: z.string(),
   key_id: z.string().nullable(),
   totals: UsageCounts,
+  daily: z.array(UsageDailyTotal),
   days: z.array(UsageDay),
   keys: z.array(UsageKeyTotal),
 });

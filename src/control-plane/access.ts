@@ -1,0 +1,70 @@
+/**
+ * Who may call an /api route, decided in one onRequest hook before the body is read. Each
+ * route declares `config.access`; undeclared routes need a session, so a new route is
+ * closed by default. Session routes that mutate also need the CSRF token; the login route
+ * is rate-limited; `POST /api/gpu-stats` takes an API key instead of a session.
+ */
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { hashApiKey } from '../core/api-key.js';
+import { GatewayError } from '../core/errors.js';
+import { MSG } from '../core/messages.js';
+import { findApiKeyByHash, type ApiKeyRecord } from '../store/api-keys.repo.js';
+import type { Store } from '../store/db.js';
+import type { SessionRecord } from '../store/sessions.repo.js';
+import { assertCsrf, isMutating } from './csrf.js';
+import type { LoginLimiter } from './login-limit.js';
+import type { SessionManager } from './session.js';
+
+/** `public`: anyone (the session is still loaded); `login`: anyone, rate-limited. */
+export type Access = 'public' | 'login' | 'session' | 'api-key';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    adminSession: SessionRecord | undefined;
+    apiKey: ApiKeyRecord | undefined;
+  }
+}
+
+/** The key in `Authorization: Bearer …` or `x-api-key`, as on /v1. */
+function presentedKey(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  if (auth !== undefined) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (m?.[1] !== undefined) return m[1].trim();
+  }
+  const x = request.headers['x-api-key'];
+  return typeof x === 'string' && x.trim() !== '' ? x.trim() : undefined;
+}
+
+export interface AccessDeps {
+  readonly store: Store;
+  readonly sessions: SessionManager;
+  readonly limiter: LoginLimiter;
+}
+
+export function accessHook(deps: AccessDeps): onRequestAsyncHookHandler {
+  return async (request) => {
+    if (request.is404 || request.method === 'OPTIONS') return;
+    const access = request.routeOptions.config.access ?? 'session';
+    if (access === 'api-key') {
+      const key = presentedKey(request);
+      const record = key === undefined ? undefined : await findApiKeyByHash(deps.store.db, hashApiKey(key));
+      if (record?.isActive !== true) throw new GatewayError('unauthorized', MSG.unauthorized);
+      request.apiKey = record;
+      return;
+    }
+    if (access === 'login') {
+      const decision = await deps.limiter.hit(request.ip);
+      if (!decision.allowed) {
+        throw new GatewayError('rate_limited', MSG.tooManyLoginAttempts, { 'retry-after': String(decision.retryAfterSeconds) });
+      }
+    }
+    request.adminSession = await deps.sessions.load(request);
+    if (access !== 'session') return;
+    if (request.adminSession === undefined) throw new GatewayError('unauthorized', MSG.authenticationRequired);
+    if (isMutating(request.method)) assertCsrf(request, request.adminSession);
+  };
+}

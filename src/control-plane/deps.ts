@@ -1,0 +1,17 @@
+/**
+ * What every /api route module receives: the store, the clock, the configuration, the
+ * session manager and the status port. Built once in routes.ts.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import type { Store } from '../store/db.js';
+import type { SessionManager } from './session.js';
+import type { StatusPort } from './status-port.js';
+
+export interface RouteDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly sessions: SessionManager;
+  readonly status: StatusPort;
+}

@@ -1,0 +1,23 @@
+/**
+ * The port through which the composition root tells the control plane live facts about the
+ * gateway and its backend, for GET /api/status.
+ */
+
+/** The backend as last probed (its `/v1/models`). `checkedAt` is epoch ms or an ISO string. */
+export interface BackendHealth {
+  readonly reachable: boolean;
+  readonly latencyMs: number | null;
+  readonly model: string | null;
+  readonly checkedAt: number | string | null;
+}
+
+export interface StatusPort {
+  /** Requests currently being served on /v1. */
+  inFlight(): number;
+  /** Epoch ms at which the gateway started. */
+  startedAt(): number;
+  version(): string;
+  /** Backend reachability, latency and live model, cached briefly by the provider. When
+   * absent, the control plane probes the configured backends itself. */
+  backend?(): Promise<BackendHealth>;
+}

@@ -1,0 +1,28 @@
+/**
+ * GET /api/status (spec §4): the live model and backend health as the status port (or the
+ * fallback probe) reports them, with the gateway's version, uptime and requests in flight.
+ */
+import type { FastifyInstance } from 'fastify';
+import { isoTime } from '../core/clock.js';
+import type { StatusResponse } from '../shared/api-contract.js';
+import { createBackendProbe } from './backend-probe.js';
+import type { RouteDeps } from './deps.js';
+
+export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { status, clock } = deps;
+  const backend = status.backend?.bind(status) ?? createBackendProbe(deps.config, clock);
+
+  app.get('/status', async (): Promise<StatusResponse> => {
+    const b = await backend();
+    const checkedAt = b.checkedAt === null ? null : typeof b.checkedAt === 'number' ? isoTime(b.checkedAt) : b.checkedAt;
+    const startedAt = status.startedAt();
+    return {
+      model: b.model,
+      backend: { reachable: b.reachable, latency_ms: b.latencyMs === null ? null : Math.round(b.latencyMs), model: b.model, checked_at: checkedAt },
+      version: status.version(),
+      started_at: isoTime(startedAt),
+      uptime_seconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
+      in_flight: status.inFlight(),
+    };
+  });
+}
