@@ -15,6 +15,7 @@ import type { Store } from '../store/db.js';
 import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createMetrics } from './metrics.js';
+import { registerConsole } from './static.js';
 import { GATEWAY_VERSION } from './version.js';
 
 export interface AppDeps {
@@ -98,7 +99,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     return reply.type(metrics.registry.contentType).send(body);
   });
 
-  fastify.setNotFoundHandler((_req, reply) => {
+  const consoleAssets = await registerConsole(fastify, config.consoleDir);
+  fastify.setNotFoundHandler((req, reply) => {
+    // Page navigations get the console (deep links); every other unknown path stays JSON.
+    if (consoleAssets.servePage(req, reply)) return;
     void reply.code(404).type('application/json').send({ error: MSG.notFoundUseV1 });
   });
 
