@@ -1,0 +1,45 @@
+/**
+ * A small History-API router: the console has six flat pages, so a path → page table and a
+ * hook that follows pushState/popstate is all it needs. The gateway answers every console
+ * path with index.html (src/server/static.ts), so deep links and reloads work.
+ */
+import { useCallback, useSyncExternalStore } from 'react';
+
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('popstate', listener);
+  };
+}
+
+function currentPath(): string {
+  return window.location.pathname;
+}
+
+/** Go to `path` without reloading; `replace` keeps history clean for redirects. */
+export function navigate(path: string, replace = false): void {
+  if (path === window.location.pathname + window.location.search) return;
+  if (replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  for (const l of listeners) l();
+}
+
+/** The current pathname, re-rendering on navigation. */
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, currentPath, () => '/');
+}
+
+/** An onClick for <a href> that navigates in-app unless a modifier key asks for a new tab. */
+export function useLinkHandler(): (e: React.MouseEvent<HTMLAnchorElement>) => void {
+  return useCallback((e: React.MouseEvent<HTMLAnchorElement>) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const href = e.currentTarget.getAttribute('href');
+    if (href === null || !href.startsWith('/')) return;
+    e.preventDefault();
+    navigate(href);
+  }, []);
+}

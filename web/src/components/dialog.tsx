@@ -1,0 +1,53 @@
+/**
+ * A modal dialog on the native <dialog> element: the browser traps focus, Escape closes it,
+ * and focus returns to the opener. Closing by Escape or backdrop calls `onClose`.
+ */
+import { useEffect, useRef, type ReactNode } from 'react';
+
+export interface DialogProps {
+  readonly open: boolean;
+  readonly title: string;
+  readonly onClose: () => void;
+  readonly children: ReactNode;
+  /** Buttons, right-aligned under the content. */
+  readonly footer?: ReactNode;
+  /** Ignore Escape/backdrop (e.g. while a request is in flight). */
+  readonly dismissable?: boolean;
+}
+
+/** A titled modal dialog, open while `open` is true. */
+export function Dialog({ open, title, onClose, children, footer, dismissable = true }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+
+  useEffect(() => {
+    const el = ref.current;
+    if (el === null) return;
+    if (open && !el.open) el.showModal();
+    if (!open && el.open) el.close();
+  }, [open]);
+
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="dialog-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        if (dismissable) onCloseRef.current();
+      }}
+      onClick={(e) => {
+        if (dismissable && e.target === ref.current) onCloseRef.current();
+      }}
+    >
+      {open && (
+        <div className="dialog-body">
+          <h2 id="dialog-title">{title}</h2>
+          {children}
+          {footer !== undefined && <div className="dialog-footer">{footer}</div>}
+        </div>
+      )}
+    </dialog>
+  );
+}

@@ -1,0 +1,124 @@
+/**
+ * Creating a key: name (and, under "Advanced", a key of your own). On success the dialog shows
+ * the full key once, with a copy button, and says plainly that it cannot be shown again.
+ */
+import { useState, type FormEvent } from 'react';
+import { CreateKeyRequest, KEY_NAME_MAX, firstIssueMessage, type CreateKeyResponse } from '@contract';
+import { CopyButton } from '../../components/copy-button';
+import { Dialog } from '../../components/dialog';
+import { errorMessage } from '../../lib/api-client';
+import { createKey } from './api';
+
+export interface CreateKeyDialogProps {
+  readonly open: boolean;
+  readonly onClose: () => void;
+  /** Called once the key exists (the list should reload). */
+  readonly onCreated: (key: CreateKeyResponse) => void;
+}
+
+/** The create-key dialog, including the one-time reveal of the new key. */
+export function CreateKeyDialog({ open, onClose, onCreated }: CreateKeyDialogProps) {
+  const [name, setName] = useState('');
+  const [customKey, setCustomKey] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const [created, setCreated] = useState<CreateKeyResponse | undefined>();
+
+  const close = () => {
+    setName('');
+    setCustomKey('');
+    setError(undefined);
+    setCreated(undefined);
+    onClose();
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const parsed = CreateKeyRequest.safeParse(customKey.trim() === '' ? { name } : { name, key: customKey });
+    if (!parsed.success) {
+      setError(firstIssueMessage(parsed.error));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    createKey(parsed.data).then(
+      (key) => {
+        setBusy(false);
+        setCreated(key);
+        onCreated(key);
+      },
+      (err: unknown) => {
+        setBusy(false);
+        setError(errorMessage(err));
+      },
+    );
+  };
+
+  if (created !== undefined) {
+    return (
+      <Dialog
+        open={open}
+        title="Key created"
+        onClose={close}
+        footer={
+          <button type="button" className="btn" onClick={close}>
+            Done
+          </button>
+        }
+      >
+        <p>
+          Key <strong>{created.name}</strong> is active. Copy it now and store it somewhere safe.
+        </p>
+        <div className="secret" data-testid="new-key">
+          <code>{created.key}</code>
+        </div>
+        <div className="secret-actions">
+          <CopyButton text={created.key} label="Copy key" />
+        </div>
+        <p className="banner banner-warning" role="note">
+          You won’t see this key again. The gateway keeps only a hash of it; if it is lost, create a new key and delete this one.
+        </p>
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog
+      open={open}
+      title="Create API key"
+      onClose={close}
+      dismissable={!busy}
+      footer={
+        <>
+          <button type="button" className="btn" onClick={close} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" form="create-key-form" className="btn btn-primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create key'}
+          </button>
+        </>
+      }
+    >
+      <form id="create-key-form" onSubmit={submit} noValidate>
+        {error !== undefined && (
+          <div className="banner banner-error" role="alert">
+            {error}
+          </div>
+        )}
+        <label className="field">
+          <span className="field-label">Name</span>
+          <input name="name" value={name} maxLength={KEY_NAME_MAX} autoFocus placeholder="e.g. ci-runner, alice-laptop" onChange={(e) => setName(e.target.value)} />
+          <span className="field-hint">Who or what uses this key. You can rename it later.</span>
+        </label>
+        <details className="advanced">
+          <summary>Advanced: use a key of your own</summary>
+          <label className="field">
+            <span className="field-label">Key (optional)</span>
+            <input name="key" value={customKey} autoComplete="off" spellCheck={false} onChange={(e) => setCustomKey(e.target.value)} />
+            <span className="field-hint">Leave empty to generate a strong random key. Useful when migrating existing clients.</span>
+          </label>
+        </details>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * The status page: live model, backend reachability and latency, gateway version, uptime and
+ * in-flight requests, polled every 5 s, with the last ten minutes of latency drawn live.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type uPlot from 'uplot';
+import { Chart } from '../../components/chart';
+import { CHART_COLORS, axis, fillOf, timeAxis } from '../../components/chart-theme';
+import { PageHeader } from '../../components/page-header';
+import { ErrorBanner, Loading } from '../../components/states';
+import { usePoll } from '../../hooks/use-poll';
+import { formatDateTime, formatDuration, formatNumber, formatTime, NONE } from '../../lib/format';
+import { fetchStatus } from './api';
+import { EMPTY_HISTORY, appendStatus, type StatusHistory } from './status-history';
+
+const CHART_OPTIONS: Omit<uPlot.Options, 'width' | 'height'> = {
+  legend: { live: true },
+  scales: { x: { time: true }, ms: { range: (_u, _min, max) => [0, Math.max(10, max * 1.2)] }, n: { range: (_u, _min, max) => [0, Math.max(4, max + 1)] } },
+  series: [
+    {},
+    { label: 'Backend latency', scale: 'ms', stroke: CHART_COLORS.blue, fill: fillOf(CHART_COLORS.blue), width: 1.5, value: (_u, v) => (v === null ? NONE : `${formatNumber(v)} ms`) },
+    { label: 'In-flight requests', scale: 'n', stroke: CHART_COLORS.amber, width: 1.5, value: (_u, v) => (v === null ? NONE : formatNumber(v)) },
+  ],
+  axes: [timeAxis(), axis({ scale: 'ms', unit: ' ms', size: 64 }), axis({ scale: 'n', side: 1, size: 40 })],
+};
+
+function Item({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
+  return (
+    <div className="stat" data-testid={testId}>
+      <div className="stat-label">{label}</div>
+      <div className="stat-value stat-value-text">{children}</div>
+    </div>
+  );
+}
+
+/** The gateway status page. */
+export function StatusPage() {
+  const status = usePoll(async (signal) => ({ at: Date.now(), status: await fetchStatus(signal) }), 5000, []);
+  const [history, setHistory] = useState<StatusHistory>(EMPTY_HISTORY);
+  const polled = status.data;
+  useEffect(() => {
+    if (polled !== undefined) setHistory((h) => appendStatus(h, polled.status, polled.at));
+  }, [polled]);
+  const data = useMemo<uPlot.AlignedData>(() => [history.x, history.latency, history.inFlight], [history]);
+  const s = status.data?.status;
+
+  return (
+    <>
+      <PageHeader
+        title="Status"
+        description={<>The gateway and its backend, checked every 5 seconds{status.data !== undefined && <> · last check {formatTime(status.data.at)}</>}.</>}
+      />
+      {status.error !== undefined && <ErrorBanner message={status.error} onRetry={status.reload} />}
+      {s === undefined ? (
+        <Loading label="Checking status…" minHeight={240} />
+      ) : (
+        <>
+          <section className="stat-grid" aria-label="Gateway status">
+            <Item label="Live model" testId="status-model">
+              {s.model === null ? <span className="muted">Unknown (backend not answering)</span> : <code>{s.model}</code>}
+            </Item>
+            <Item label="Backend" testId="status-backend">
+              <span className={`badge ${s.backend.reachable ? 'badge-ok' : 'badge-error'}`}>{s.backend.reachable ? 'Healthy' : 'Unreachable'}</span>
+              <span className="stat-detail">
+                {s.backend.latency_ms === null ? NONE : `${formatNumber(s.backend.latency_ms)} ms`}
+                {s.backend.checked_at !== null && <> · checked {formatTime(s.backend.checked_at)}</>}
+              </span>
+            </Item>
+            <Item label="In-flight requests" testId="status-inflight">
+              {formatNumber(s.in_flight)}
+            </Item>
+            <Item label="Uptime">
+              {formatDuration(s.uptime_seconds)}
+              <span className="stat-detail">since {formatDateTime(s.started_at)}</span>
+            </Item>
+            <Item label="Version">
+              <code>{s.version}</code>
+            </Item>
+          </section>
+          <section className="card" aria-labelledby="status-chart-title">
+            <h2 id="status-chart-title" className="card-title">
+              Last minutes <span className="card-subtitle">while this page is open</span>
+            </h2>
+            <Chart options={CHART_OPTIONS} data={data} height={200} label="Backend latency and in-flight requests over the last minutes" />
+          </section>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,42 @@
+/** The per-key usage table for the selected range. */
+import { formatNumber } from '../../lib/format';
+import type { KeyUsageRow } from './usage-series';
+
+/** One row per key, with its share of the range's tokens. */
+export function KeyUsageTable({ rows }: { readonly rows: readonly KeyUsageRow[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Key</th>
+            <th scope="col">Prefix</th>
+            <th scope="col" className="num">Requests</th>
+            <th scope="col" className="num">Prompt tokens</th>
+            <th scope="col" className="num">Completion tokens</th>
+            <th scope="col" className="num">Total tokens</th>
+            <th scope="col" className="num">Share</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.keyId}>
+              <th scope="row" className="cell-name">{r.name ?? <span className="muted">Deleted key</span>}</th>
+              <td>{r.prefix === null ? <span className="muted">—</span> : <code className="key-prefix">{r.prefix}…</code>}</td>
+              <td className="num">{formatNumber(r.requests)}</td>
+              <td className="num">{formatNumber(r.promptTokens)}</td>
+              <td className="num">{formatNumber(r.completionTokens)}</td>
+              <td className="num">{formatNumber(r.totalTokens)}</td>
+              <td className="num">
+                <span className="share">
+                  <span className="share-bar" style={{ width: `${Math.round(r.share * 100)}%` }} aria-hidden="true" />
+                  {new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }).format(r.share)}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
