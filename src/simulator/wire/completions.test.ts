@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { textPlan } from '../test-plans.js';
+import { completionJson, completionStreamSteps } from './completions.js';
+
+const plan = textPlan({
+  reasoning: '', reasoningTokens: 0, completionTokens: 2, finish: 'length',
+  pieces: [{ kind: 'content', text: 'Hi' }, { kind: 'content', text: ' there' }],
+});
+const r = { id: 'cmpl-1', created: 5, model: 'm', plan };
+
+describe('completions wire', () => {
+  it('non-stream body', () => {
+    expect(completionJson(r)).toBe('{"id":"cmpl-1","object":"text_completion","created":5,"model":"m","choices":[{"index":0,"text":"Hi there","logprobs":null,"finish_reason":"length","stop_reason":null,"prompt_logprobs":null}],"usage":{"prompt_tokens":10,"total_tokens":12,"completion_tokens":2}}');
+  });
+
+  it('stream: no role chunk, finish on the last token, usage chunk, [DONE]', () => {
+    const H = '{"id":"cmpl-1","object":"text_completion","created":5,"model":"m","choices":[';
+    expect([...completionStreamSteps(r, { include: true, continuous: false })].flat()).toEqual([
+      `data: ${H}{"index":0,"text":"Hi","logprobs":null,"finish_reason":null,"stop_reason":null}]}\n\n`,
+      `data: ${H}{"index":0,"text":" there","logprobs":null,"finish_reason":"length","stop_reason":null}]}\n\n`,
+      `data: ${H}],"usage":{"prompt_tokens":10,"total_tokens":12,"completion_tokens":2}}\n\n`,
+      'data: [DONE]\n\n',
+    ]);
+  });
+
+  it('continuous usage on every chunk', () => {
+    const frames = [...completionStreamSteps(r, { include: true, continuous: true })].flat();
+    expect(frames[0]).toContain('],"usage":{"prompt_tokens":10,"total_tokens":11,"completion_tokens":1}}');
+  });
+});
