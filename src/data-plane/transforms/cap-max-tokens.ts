@@ -1,0 +1,103 @@
+/**
+ * Dynamic max_tokens capping (seed 002 "max_tokens capping", seed 003 "Dynamic max_tokens
+ * capping"): `capped = min(client_value, MAX_CONTEXT_TOKENS − len(payload_text)//3 − 512,
+ * MAX_OUTPUT_TOKENS)` on the field each endpoint uses. A missing value stays missing.
+ */
+import { isJsonObject } from '../../core/json.js';
+import type { JsonObject } from '../../core/json.js';
+import type { Endpoint, RequestFacts, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
+
+/** Seed 003 line 38: "The 512 token slack is reserved for system-prompt injection". */
+export const RESERVED_TOKENS = 512;
+
+/**
+ * The output-budget field(s) per endpoint. Chat accepts both; vLLM prefers
+ * `max_completion_tokens`, so it comes first (and names the response header).
+ */
+export const MAX_TOKENS_FIELDS: Readonly<Partial<Record<Endpoint, readonly string[]>>> = Object.freeze({
+  chat: ['max_completion_tokens', 'max_tokens'],
+  completions: ['max_tokens'],
+  messages: ['max_tokens'],
+  responses: ['max_output_tokens'],
+});
+
+/** Where a Claude-style thinking budget lives (messages, and chat when a client sends it). */
+export const BUDGET_FIELD = 'thinking.budget_tokens';
+
+/** `estimated_input`: the backend's /tokenize count when the pipeline has one, else `payloadChars // 3`. */
+export function estimatedInputTokens(facts: RequestFacts): number {
+  return facts.estimatedInputTokens ?? Math.floor(facts.payloadChars / 3);
+}
+
+/** `available = MAX_CONTEXT_TOKENS − estimated_input − 512` (seed 003 line 32). */
+export function availableOutputTokens(facts: RequestFacts, cfg: Pick<ShapingConfig, 'maxContextTokens'>): number {
+  return cfg.maxContextTokens - estimatedInputTokens(facts) - RESERVED_TOKENS;
+}
+
+function reject(message: string): { effects: readonly ShapeEffect[] } {
+  return { effects: [{ kind: 'rejected', message }] };
+}
+
+/** Claude Code sends max_tokens 32000 with budget_tokens 31999: keep the budget below the new cap. */
+function clampBudget(body: JsonObject, sent: number, effects: ShapeEffect[]): void {
+  const thinking = body.thinking;
+  if (!isJsonObject(thinking)) return;
+  const budget = thinking.budget_tokens;
+  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < sent) return;
+  const clamped = Math.max(0, sent - 1);
+  body.thinking = { ...thinking, budget_tokens: clamped };
+  effects.push({ kind: 'max-tokens-capped', field: BUDGET_FIELD, requested: budget, sent: clamped });
+}
+
+/**
+ * Caps the endpoint's output-budget field(s). Rejects (400) a value that is not a non-negative
+ * integer (booleans included), and a request whose input alone overflows the window
+ * (`available ≤ 0`) instead of forwarding a negative budget. The same request when nothing changes.
+ */
+export const capMaxTokens: Shaper = (req, cfg) => {
+  const fields = MAX_TOKENS_FIELDS[req.facts.endpoint];
+  if (fields === undefined) return { req, effects: [] };
+  const present: Array<{ field: string; value: number }> = [];
+  for (const field of fields) {
+    const value = req.body[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      return { req, ...reject(`${field} must be a non-negative integer`) };
+    }
+    present.push({ field, value });
+  }
+  if (present.length === 0) return { req, effects: [] };
+  const available = availableOutputTokens(req.facts, cfg);
+  if (available <= 0) {
+    const field = present[0]?.field ?? 'max_tokens';
+    return {
+      req,
+      ...reject(
+        `Input too long: about ${estimatedInputTokens(req.facts)} input tokens (estimated) plus ${RESERVED_TOKENS} reserved ` +
+          `leave no room for ${field} in the ${cfg.maxContextTokens}-token context window. Shorten the input.`,
+      ),
+    };
+  }
+  const limit = Math.min(available, cfg.maxOutputTokens);
+  const over = present.filter((p) => p.value > limit);
+  if (over.length === 0) return { req, effects: [] };
+  const body: JsonObject = { ...req.body };
+  const effects: ShapeEffect[] = [];
+  for (const { field, value } of over) {
+    body[field] = limit;
+    effects.push({ kind: 'max-tokens-capped', field, requested: value, sent: limit });
+  }
+  clampBudget(body, limit, effects);
+  return { req: { ...req, body }, effects };
+};
+
+/**
+ * Value of `x-worv-max-tokens-capped` (`<requested>-><sent>`) for the first capped output-budget
+ * field, or undefined when nothing was capped. The body itself is never annotated.
+ */
+export function maxTokensCappedHeader(effects: readonly ShapeEffect[]): string | undefined {
+  for (const e of effects) {
+    if (e.kind === 'max-tokens-capped' && e.field !== BUDGET_FIELD) return `${e.requested}->${e.sent}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,59 @@
+/**
+ * The definition of `payload_text` in seed 003's `estimated_input = len(payload_text) // 3`:
+ * every string in the prompt-bearing fields of the request, as the client sent them (before any
+ * injection; the seed's 512-token slack covers that). Measured once in parse.ts.
+ */
+import { isJsonObject } from '../../core/json.js';
+import type { JsonObject, JsonValue } from '../../core/json.js';
+import type { Endpoint } from '../context.js';
+
+/** The fields whose text the chat template renders into the prompt, per endpoint. */
+export const PROMPT_FIELDS: Readonly<Partial<Record<Endpoint, readonly string[]>>> = Object.freeze({
+  chat: ['messages', 'tools', 'functions'],
+  completions: ['prompt', 'suffix'],
+  messages: ['system', 'messages', 'tools'],
+  responses: ['instructions', 'input', 'tools'],
+});
+
+/**
+ * Content parts that carry media, not text (an image's base64 is not prompt text: the backend
+ * counts images its own way and enforces the exact limit).
+ */
+const MEDIA_TYPES: ReadonlySet<string> = new Set(['image', 'image_url', 'input_image', 'input_audio', 'audio', 'video_url', 'document', 'file', 'input_file']);
+
+/** A token id in a completions prompt is exactly one token: 3 characters make it one in `// 3`. */
+const CHARS_PER_TOKEN_ID = 3;
+
+function measure(v: JsonValue, tokenIds: boolean): number {
+  if (typeof v === 'string') return v.length;
+  if (typeof v === 'number') return tokenIds ? CHARS_PER_TOKEN_ID : 0;
+  if (Array.isArray(v)) {
+    let n = 0;
+    for (const item of v) n += measure(item, tokenIds);
+    return n;
+  }
+  if (!isJsonObject(v)) return 0;
+  if (typeof v.type === 'string' && MEDIA_TYPES.has(v.type)) return 0;
+  let n = 0;
+  for (const key in v) n += key.length + measure(v[key] as JsonValue, false);
+  return n;
+}
+
+/**
+ * `len(payload_text)`: the total length, in UTF-16 code units (JavaScript `length`; an emoji
+ * counts 2, which only makes the estimate more pessimistic), of every object key and string
+ * value inside `PROMPT_FIELDS[endpoint]`. Numbers, booleans and null are not text, except token
+ * ids in a completions `prompt`, which count 3 each. Media parts count 0. JSON punctuation and
+ * whitespace do not count, so the estimate does not depend on how the client serialised JSON
+ * (escaped or pretty-printed bodies are measured the same). 0 for endpoints without prompt fields.
+ */
+export function payloadTextChars(endpoint: Endpoint, body: Readonly<JsonObject>): number {
+  const fields = PROMPT_FIELDS[endpoint];
+  if (fields === undefined) return 0;
+  let n = 0;
+  for (const f of fields) {
+    const v = body[f];
+    if (v !== undefined) n += measure(v, endpoint === 'completions' && f === 'prompt');
+  }
+  return n;
+}
