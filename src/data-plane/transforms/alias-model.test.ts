@@ -50,7 +50,7 @@ describe('resolveModelName (seed 003 decision order)', () => {
 describe('aliasModel shaper', () => {
   const cfg = shapingConfig({ aliasModel: LIVE });
 
-  for (const endpoint of ['chat', 'completions', 'responses', 'messages'] as const) {
+  for (const endpoint of ['chat', 'completions', 'responses', 'messages', 'count_tokens'] as const) {
     it(`003:27 rewrites model on ${endpoint}, copying only the top level`, () => {
       const messages = [{ role: 'user', content: 'hi' }];
       const req = proxyRequest(endpoint, { model: 'claude-sonnet-4-6', messages });
@@ -69,7 +69,6 @@ describe('aliasModel shaper', () => {
     ['003:12 empty model string is not rewritten', 'chat', { model: '' }],
     ['non-string model', 'chat', { model: 42 }],
     ['embeddings are not shaped', 'embeddings', { model: 'claude-x' }],
-    ['count_tokens is not shaped', 'count_tokens', { model: 'claude-x' }],
   ];
   for (const [name, endpoint, body] of untouched) {
     it(`returns the same request object: ${name}`, () => {

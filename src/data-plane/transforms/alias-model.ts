@@ -1,12 +1,13 @@
 /**
  * Model alias rewriting, seed 003 "Decision order", on every shaped endpoint (chat,
- * completions, responses, messages). A `-nonthinking` / `-nonthink` suffix (seed 001
+ * completions, responses, messages, messages/count_tokens). A `-nonthinking` / `-nonthink` suffix (seed 001
  * "Variants") is removed first, so the base name is what the decision order sees; the thinking
  * shaper reads the suffix from `facts.requestedModel`.
  */
 import type { Endpoint, Shaper, ShapingConfig } from '../context.js';
 
-const ALIASED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions', 'responses', 'messages']);
+/** Shaped endpoints; count_tokens too, so Claude Code's `claude-*` counts reach the live model. */
+const ALIASED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions', 'responses', 'messages', 'count_tokens']);
 
 /** `-nonthinking` or `-nonthink` at the end of a model name, any case (seed 001 line 30). */
 const NON_THINKING_SUFFIX = /-nonthink(?:ing)?$/i;

@@ -41,6 +41,7 @@ const rows: readonly Row[] = [
   { seed: '002:77 Think High: no prefix', endpoint: 'chat', cfg: maxOn, body: { reasoning_effort: 'high', messages: [user] }, want: undefined },
   { seed: '002:77 PROXY_THINK_MAX_PREFIX empty: no prefix', endpoint: 'chat', cfg: { ...maxOn, thinkMaxPrefix: '' }, body: { reasoning_effort: 'max', messages: [user] }, want: undefined },
   { seed: '002:77 the prefix is DeepSeek-V4\'s: glm-5 max adds none', endpoint: 'chat', cfg: { profile: 'glm-5' }, body: { reasoning_effort: 'max', messages: [user] }, want: undefined },
+  { seed: '002:74 messages/count_tokens counts the injected prompt too', endpoint: 'count_tokens', cfg: hanOn, body: { messages: [user] }, want: { system: HAN, messages: [user] }, parts: ['han-system-prompt'] },
   { seed: '002:74 completions are not injected', endpoint: 'completions', cfg: hanOn, body: { prompt: 'x' }, want: undefined },
   { seed: '002:74 responses are not injected', endpoint: 'responses', cfg: hanOn, body: { input: 'x' }, want: undefined },
   { seed: 'total: chat messages not an array → untouched', endpoint: 'chat', cfg: hanOn, body: { messages: 'x' }, want: undefined },

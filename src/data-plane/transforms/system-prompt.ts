@@ -56,7 +56,8 @@ function messagesBody(body: Readonly<JsonObject>, ours: string): JsonObject | un
 /** Prepends the applicable parts; the same request when none applies or the shape is unknown. */
 export const injectSystemPrompt: Shaper = (req, cfg) => {
   const endpoint = req.facts.endpoint;
-  if (endpoint !== 'chat' && endpoint !== 'messages') return { req, effects: [] };
+  // count_tokens gets the same injection so it counts what the real request will send.
+  if (endpoint !== 'chat' && endpoint !== 'messages' && endpoint !== 'count_tokens') return { req, effects: [] };
   const parts = injectedParts(req, cfg);
   if (parts.length === 0) return { req, effects: [] };
   const ours = parts.map((p) => p.text).join(SEPARATOR);

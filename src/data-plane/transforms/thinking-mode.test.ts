@@ -55,6 +55,7 @@ const rows: readonly Row[] = [
   { seed: '001:43 kimi-k2: thinking disabled → thinking false', profile: 'kimi-k2', endpoint: 'messages', body: { model: 'Kimi-K2.6', thinking: { type: 'disabled' } }, want: { thinking: false }, mode: 'off' },
   { seed: '001:43 kimi-k2: thinking enabled → thinking true', profile: 'kimi-k2', body: { model: 'Kimi-K2.6', thinking: { type: 'enabled' } }, want: { thinking: true }, mode: 'default' },
   { seed: '001:31 profile none: the suffix has nothing to write', profile: 'none', asked: 'x-nonthinking', body: { model: 'x' }, want: undefined },
+  { seed: '001:62-63 messages/count_tokens gets the same kwargs as the request it counts', profile: 'deepseek-v4', endpoint: 'count_tokens', body: { model: LIVE, thinking: { type: 'disabled' } }, want: DS_OFF, mode: 'off' },
   { seed: '001:58-59 completions has no chat template: untouched', profile: 'deepseek-v4', endpoint: 'completions', asked: 'x-nonthinking', body: { model: LIVE }, want: undefined },
   { seed: '001:59 responses: the backend maps reasoning.effort itself', profile: 'deepseek-v4', endpoint: 'responses', asked: 'x-nonthinking', body: { model: LIVE }, want: undefined },
 ];

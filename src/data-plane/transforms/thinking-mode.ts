@@ -11,8 +11,11 @@ import { hasNonThinkingSuffix } from './alias-model.js';
 import { THINKING_PROFILES } from './thinking-profiles.js';
 import type { ThinkingMode } from './thinking-profiles.js';
 
-/** Only these endpoints render a chat template vLLM takes `chat_template_kwargs` for. */
-const TEMPLATED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'messages']);
+/**
+ * Only these endpoints render a chat template vLLM takes `chat_template_kwargs` for;
+ * count_tokens gets the same kwargs so it counts the prompt the real request will have.
+ */
+const TEMPLATED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'messages', 'count_tokens']);
 
 /**
  * Effort words → mode. `xhigh` is a synonym for `max` (seed 001 line 27); every effort below

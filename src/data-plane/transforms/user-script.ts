@@ -40,6 +40,7 @@ function userTexts(endpoint: Endpoint, body: Readonly<JsonObject>, visit: (text:
   switch (endpoint) {
     case 'chat':
     case 'messages':
+    case 'count_tokens':
       messages(body.messages);
       return;
     case 'responses':
