@@ -29,6 +29,8 @@ class Emitter {
   private n = 0;
   private busy = false;
   private timerDue = false;
+  private timerPending = false;
+  private first = true;
   private peeked: IteratorResult<readonly string[]> | undefined;
   private fault: MidStreamFault | undefined;
   private hold: { readonly tag: string; readonly after: number } | undefined;
@@ -47,12 +49,12 @@ class Emitter {
       if (this.busy) return;
       this.pump();
     });
-    if (this.x.controls.ttftMs > 0) this.x.after(this.x.controls.ttftMs, this.tick);
-    else this.timerDue = true;
+    this.timerDue = this.x.controls.ttftMs <= 0;
     this.pump();
   }
 
   private readonly tick = (): void => {
+    this.timerPending = false;
     this.timerDue = true;
     this.pump();
   };
@@ -71,12 +73,18 @@ class Emitter {
         return;
       }
       if (!this.timerDue) {
-        this.flush(() => this.x.after(this.itl, this.tick));
+        // TTFT before the first step, the inter-token delay before the others.
+        if (!this.timerPending) {
+          this.timerPending = true;
+          const delay = this.first ? this.x.controls.ttftMs : this.itl;
+          this.flush(() => this.x.after(delay, this.tick));
+        } else this.flush(() => undefined);
         return;
       }
       this.queue = this.peeked.value;
       this.qi = 0;
       this.peeked = undefined;
+      this.first = false;
       this.timerDue = this.itl <= 0;
     }
   }
@@ -113,7 +121,7 @@ class Emitter {
         if (fault.ms !== undefined) this.x.after(fault.ms, () => this.pump());
         return;
       case 'reset':
-        this.x.reset();
+        this.x.resetAfterFlush();
         return;
       case 'error':
         this.out.push(...this.source.errorFrames(fault.message ?? 'Simulated error during generation'));

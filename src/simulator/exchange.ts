@@ -96,6 +96,19 @@ export class Exchange {
     this.req.socket.destroy();
   }
 
+  /**
+   * Resets once what was written has left: node:http corks the socket for a tick on each
+   * write, so an immediate destroy would drop the last chunks.
+   */
+  resetAfterFlush(): void {
+    this.dead = true;
+    const socket = this.req.socket;
+    setImmediate(() => {
+      if (socket.writableLength > 0) socket.once('drain', () => this.reset());
+      else this.reset();
+    });
+  }
+
   /** Runs `fn` after `ms` unless the exchange died meanwhile. */
   after(ms: number, fn: () => void): void {
     this.sim.scheduler.after(ms, () => {
