@@ -11,8 +11,12 @@ export default defineConfig({
   base: '/',
   plugins: [react()],
   resolve: {
-    // The one piece of server code the console may import (style.md §3.3).
-    alias: { '@contract': fileURLToPath(new URL('../src/shared/api-contract.ts', import.meta.url)) },
+    // The only server code the console imports: the /api contract (style.md §3.3) and the
+    // dependency-free SSE parser, so browser and gateway split streams the same way.
+    alias: {
+      '@contract': fileURLToPath(new URL('../src/shared/api-contract.ts', import.meta.url)),
+      '@sse-parser': fileURLToPath(new URL('../src/core/sse/parser.ts', import.meta.url)),
+    },
   },
   build: {
     outDir: 'dist',

@@ -4,7 +4,7 @@
  * which closes the connection, so the gateway stops the backend's generation.
  */
 import { serverMessageOf } from '../../lib/api-client';
-import { createSseParser } from '../../lib/sse-parser';
+import { createSseEventReader } from '../../lib/sse-parser';
 import type { ChatRequest, Dialect } from './chat-request';
 import { readStreamEvent, type StreamPiece } from './stream-events';
 
@@ -47,13 +47,12 @@ export async function streamChat(
   if (res.body === null) return { kind: 'error', message: 'The gateway sent no body.' };
 
   const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  const parser = createSseParser();
+  const events = createSseEventReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      for (const ev of parser.feed(decoder.decode(value, { stream: true }))) {
+      for (const ev of events.push(value)) {
         const piece = readStreamEvent(dialect, ev);
         onPiece(piece);
         if (piece.error !== undefined) {
@@ -62,7 +61,7 @@ export async function streamChat(
         }
       }
     }
-    parser.feed(decoder.decode());
+    for (const ev of events.end()) onPiece(readStreamEvent(dialect, ev));
     return { kind: 'done' };
   } catch (err) {
     if (signal.aborted) return { kind: 'stopped' };

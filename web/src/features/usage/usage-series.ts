@@ -1,7 +1,7 @@
 /**
  * Turns a /api/usage answer into what the page draws: one point per UTC day of the range
- * (days without traffic are zeros, so the chart's spacing is honest), the per-key table
- * rows, and the CSV export.
+ * (the server lists only days with traffic; the rest are zeros, so the chart's spacing is
+ * honest), the per-key table rows, and the CSV export.
  */
 import type { UsageResponse } from '@contract';
 
@@ -31,19 +31,19 @@ export function daysBetween(from: string, to: string): string[] {
   return out;
 }
 
-/** Sum the per-(day, key) rows into one point per day of the answer's range. */
+/** One point per day of the answer's range, from its per-day sums (`daily`). */
 export function dailySeries(usage: UsageResponse): DailySeries {
   const days = daysBetween(usage.from, usage.to);
   const index = new Map(days.map((d, i) => [d, i]));
   const prompt = days.map(() => 0);
   const completion = days.map(() => 0);
   const requests = days.map(() => 0);
-  for (const row of usage.days) {
+  for (const row of usage.daily) {
     const i = index.get(row.date);
     if (i === undefined) continue;
-    prompt[i] = (prompt[i] ?? 0) + row.prompt_tokens;
-    completion[i] = (completion[i] ?? 0) + row.completion_tokens;
-    requests[i] = (requests[i] ?? 0) + row.requests;
+    prompt[i] = row.prompt_tokens;
+    completion[i] = row.completion_tokens;
+    requests[i] = row.requests;
   }
   const x = days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
   return { days, x, prompt, completion, requests };
@@ -63,7 +63,7 @@ export interface KeyUsageRow {
   readonly share: number;
 }
 
-/** Per-key rows, busiest (most tokens, then most requests) first. */
+/** Per-key rows, busiest (most tokens, then most requests) first; deleted keys after named ones. */
 export function keyRows(usage: UsageResponse): KeyUsageRow[] {
   const all = usage.totals.prompt_tokens + usage.totals.completion_tokens;
   return usage.keys
@@ -80,7 +80,13 @@ export function keyRows(usage: UsageResponse): KeyUsageRow[] {
         share: all > 0 ? total / all : 0,
       };
     })
-    .sort((a, b) => b.totalTokens - a.totalTokens || b.requests - a.requests || (a.name ?? '').localeCompare(b.name ?? ''));
+    .sort(
+      (a, b) =>
+        b.totalTokens - a.totalTokens ||
+        b.requests - a.requests ||
+        Number(a.name === null) - Number(b.name === null) ||
+        (a.name ?? '').localeCompare(b.name ?? ''),
+    );
 }
 
 function csvCell(v: string | number | null): string {
