@@ -38,7 +38,8 @@ function run(endpoint: Endpoint, input: string, size: number): { out: string; re
 }
 
 const chunk = (delta: object, finish: string | null = null) => ({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
-const toolDelta = { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"北京"}' } }] };
+const toolCall = { index: 0, id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"北京"}' } };
+const toolDelta = { tool_calls: [toolCall] };
 
 const chatIn = [
   formatSseData(chunk({ role: 'assistant', content: '' })),
@@ -133,9 +134,9 @@ describe('hanFilterApplies', () => {
 });
 
 describe('stripHanFromResponse (non-stream)', () => {
-  const body = { choices: [{ message: { role: 'assistant', content: 'Hi 你好', tool_calls: [toolDelta.tool_calls[0]] } }] };
+  const body = { choices: [{ message: { role: 'assistant', content: 'Hi 你好', tool_calls: [toolCall] } }] };
   it('003:42 strips a chat body so it matches the streamed text', () => {
-    expect(stripHanFromResponse(facts('chat'), true, body)).toEqual({ choices: [{ message: { role: 'assistant', content: 'Hi ', tool_calls: [toolDelta.tool_calls[0]] } }] });
+    expect(stripHanFromResponse(facts('chat'), true, body)).toEqual({ choices: [{ message: { role: 'assistant', content: 'Hi ', tool_calls: [toolCall] } }] });
   });
   it('003:46 Chinese conversation: the same body object back', () => {
     expect(stripHanFromResponse(facts('chat', 'han'), true, body)).toBe(body);
