@@ -4,8 +4,8 @@
  * limit, API key), the /api error renderer, and one route module per resource.
  */
 import cookie from '@fastify/cookie';
-import cors from '@fastify/cors';
-import type { FastifyInstance } from 'fastify';
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { Store } from '../store/db.js';
@@ -31,28 +31,25 @@ export interface ControlPlaneDeps {
   readonly clock: Clock;
   /** Live gateway facts for /api/status, provided by server/. */
   readonly status: StatusPort;
-  /** Prefix of the login-limit keys in Redis (default `worv-proxy:`). */
-  readonly redisPrefix?: string;
 }
 
 export async function registerControlPlane(app: FastifyInstance, deps: ControlPlaneDeps): Promise<void> {
   const { config, store, clock } = deps;
   const { sessionSecret } = await bootstrapControlPlane(config, store, clock, app.log);
-  const limiter = await createLoginLimiter({
-    store,
-    clock,
-    redisUrl: config.redisUrl,
-    log: app.log,
-    ...(deps.redisPrefix !== undefined ? { redisPrefix: deps.redisPrefix } : {}),
-  });
+  const limiter = await createLoginLimiter({ store, clock, redisUrl: config.redisUrl, log: app.log });
   app.log.info(`login rate limit counters in ${limiter.backend === 'redis' ? 'Redis' : 'the database'}`);
 
   await app.register(
     async (api) => {
       api.addHook('onClose', () => limiter.close());
       await api.register(cookie, { secret: sessionSecret });
-      if (config.frontendUrl !== undefined) {
-        await api.register(cors, { origin: [config.frontendUrl], credentials: true, methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] });
+      const frontend = config.frontendUrl;
+      if (frontend !== undefined) {
+        // Per request, so other origins get no CORS headers at all (not even Allow-Credentials).
+        const allowed = { origin: frontend, credentials: true, methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] };
+        await api.register(cors, () => (req: FastifyRequest, cb: (err: Error | null, opts: FastifyCorsOptions) => void) => {
+          cb(null, req.headers.origin === frontend ? allowed : { origin: false });
+        });
       }
       api.setErrorHandler(renderApiError);
       // An empty JSON body (e.g. a bare POST /api/logout) reads as no body, not as an error.

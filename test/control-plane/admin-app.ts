@@ -115,7 +115,6 @@ export interface StartOptions {
   readonly storeSpec?: StoreSpec;
   /** Seed ADMIN with a cheap hash (default true). */
   readonly seedAdmin?: boolean;
-  readonly redisPrefix?: string;
 }
 
 export async function startAdminApp(opts: StartOptions = {}): Promise<AdminApp> {
