@@ -1,17 +1,34 @@
 /**
- * Entry of the /v1 data plane: a plain node:http handler (the hot path does not go through
- * the web framework's routing). Placeholder until the pipeline lands.
+ * Entry of the /v1 data plane: a plain node:http handler (the hot path skips the web
+ * framework). Everything that can be decided once is built here at start-up: the upstream
+ * pools, the header rules, the backend probe, the shaping configuration per profile.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config } from '../core/config.js';
+import type { buildConnector } from 'undici';
 import type { Clock } from '../core/clock.js';
-import type { KeyLookup, UsageSink } from './context.js';
+import type { Config, ModelProfileName } from '../core/config.js';
+import { isGatewayError } from '../core/errors.js';
+import type { KeyLookup, RequestObserver, ShapingConfig, UsageSink } from './context.js';
+import { Exchange, type ExchangeEnv } from './exchange.js';
+import { runPipeline, type PipelineEnv } from './pipeline.js';
+import { asGatewayError, sendNotFound } from './render-error.js';
+import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
+import { resolveProfile } from './transforms/thinking-profiles.js';
+import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
+import { createUpstream } from './upstream/client.js';
+import { requestHeaderRules } from './upstream/headers.js';
 
 export interface DataPlaneDeps {
   readonly config: Config;
   readonly keys: KeyLookup;
   readonly usage: UsageSink;
   readonly clock: Clock;
+  /** Metrics and request logs (optional). */
+  readonly observer?: RequestObserver;
+  /** Failures nobody else sees (a usage commit that failed); default: stderr. */
+  readonly warn?: (message: string, err: unknown) => void;
+  /** Tests only: replaces the TCP connector to the backends. */
+  readonly connector?: buildConnector.connector;
 }
 
 export interface DataPlane {
@@ -19,16 +36,119 @@ export interface DataPlane {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** Requests currently being served. */
   inFlight(): number;
+  /** The backend as probed (GET /v1/models, cached a few seconds). */
+  backendStatus(): Promise<BackendStatus>;
+  /** Resolves once the first backend probe finished (the live model is known if reachable). */
+  ready(): Promise<void>;
   /** Release upstream connection pools. */
   close(): Promise<void>;
 }
 
-export function createDataPlane(_deps: DataPlaneDeps): DataPlane {
-  return {
-    handle(_req, res) {
-      res.writeHead(501, { 'content-type': 'application/json' }).end('{"error":"not implemented"}');
+/** Probes and model listings wait at most this long for the backend. */
+const PROBE_TIMEOUT_MS = 5000;
+
+function defaultWarn(message: string, err: unknown): void {
+  process.stderr.write(`worv-proxy: ${message}: ${err instanceof Error ? err.message : String(err)}\n`);
+}
+
+/** `/v1` itself and `/v1?…` are not /v1/ subpaths (seed 004: 404 outside /v1/). */
+function isV1Root(url: string): boolean {
+  return url.length === 3 || url.charCodeAt(3) === 0x3f /* ? */;
+}
+
+export function createDataPlane(deps: DataPlaneDeps): DataPlane {
+  const { config } = deps;
+  const upstream = createUpstream({
+    backends: config.backends,
+    connectTimeoutMs: config.connectTimeoutMs,
+    ...(deps.connector !== undefined ? { connector: deps.connector } : {}),
+  });
+  const requestHeaders = requestHeaderRules(config.vllmApiKey);
+  const probe = createBackendProbe({
+    upstream,
+    headers: requestHeaders([]),
+    clock: deps.clock,
+    timeoutMs: Math.min(PROBE_TIMEOUT_MS, config.nonstreamReadTimeoutMs),
+  });
+
+  // One frozen ShapingConfig per profile: the live model only picks which one applies.
+  const shapingByProfile = new Map<ModelProfileName, ShapingConfig>();
+  const shapingFor = (profile: ModelProfileName): ShapingConfig => {
+    let cfg = shapingByProfile.get(profile);
+    if (cfg === undefined) {
+      cfg = Object.freeze({
+        aliasModel: config.alias.model,
+        aliasSources: config.alias.sources,
+        aliasRewriteAll: config.alias.rewriteAll,
+        profile,
+        maxContextTokens: config.maxContextTokens,
+        maxOutputTokens: config.maxOutputTokens,
+        stripHan: config.stripHan,
+        hanSystemPrompt: config.hanSystemPrompt,
+        thinkMaxPrefix: config.thinkMaxPrefix,
+      });
+      shapingByProfile.set(profile, cfg);
+    }
+    return cfg;
+  };
+  const explicitProfile = config.modelProfile;
+  let firstProbeDone = false;
+  void probe.ready.then(() => {
+    firstProbeDone = true;
+  });
+  const shapingConfig = (): ShapingConfig | Promise<ShapingConfig> => {
+    if (explicitProfile !== undefined) return shapingFor(explicitProfile);
+    // Until the first probe answered, wait for it once: the profile depends on the live model.
+    if (!firstProbeDone) return probe.ready.then(() => shapingFor(resolveProfile(undefined, probe.liveModel())));
+    return shapingFor(resolveProfile(undefined, probe.liveModel()));
+  };
+
+  let inFlight = 0;
+  const onDone = (): void => {
+    inFlight--;
+  };
+  const env: ExchangeEnv = {
+    upstream,
+    usage: deps.usage,
+    observer: deps.observer,
+    // After the usage meter, in this order; the Han filter goes last.
+    observerFactories: [usageChunkFilterFor],
+    stripHan: config.stripHan,
+    streamReadTimeoutMs: config.streamReadTimeoutMs,
+    nonstreamReadTimeoutMs: config.nonstreamReadTimeoutMs,
+    warn: deps.warn ?? defaultWarn,
+    onDone,
+  };
+  const pipelineEnv: PipelineEnv = {
+    keys: deps.keys,
+    maxBodyBytes: config.maxBodyBytes,
+    requestHeaders,
+    shapingConfig,
+    models: {
+      upstream,
+      probe,
+      explicitProfile,
+      requestHeaders,
+      timeoutMs: config.nonstreamReadTimeoutMs,
     },
-    inFlight: () => 0,
-    close: () => Promise.resolve(),
+  };
+
+  return {
+    handle(req, res) {
+      inFlight++;
+      const x = new Exchange(env, req, res);
+      if (isV1Root(req.url ?? '/v1')) {
+        sendNotFound(res);
+        return;
+      }
+      runPipeline(x, pipelineEnv).catch((err: unknown) => {
+        if (!isGatewayError(err) && !x.clientGone) env.warn('internal error', err);
+        x.reject(asGatewayError(err));
+      });
+    },
+    inFlight: () => inFlight,
+    backendStatus: () => probe.status(),
+    ready: () => probe.ready,
+    close: () => upstream.close(),
   };
 }

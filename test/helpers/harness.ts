@@ -108,6 +108,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const app = await createApp(config, { store, ...(opts.clock !== undefined ? { clock: opts.clock } : {}) });
     const { url } = await app.listen();
     cleanups.push(() => app.close());
+    // The gateway probes the backend's /v1/models once at start-up; tests start with a clean log.
+    await app.dataPlane.ready();
+    sim?.clearRequests();
 
     const readTotals = async (keyId: string): Promise<KeyUsage> => {
       const row = await store.db.selectFrom('usage_totals').selectAll().where('key_id', '=', keyId).executeTakeFirst();

@@ -1,0 +1,65 @@
+/**
+ * The first stage: what a /v1 request is, decided from its method and path alone, before any
+ * key lookup. A `..` segment, also percent-encoded (seed 003 "Path-traversal guard"), is
+ * 400 `Invalid path`; a declared body over MAX_BODY_BYTES is 413 without reading it.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { GatewayError } from '../core/errors.js';
+import { MSG } from '../core/messages.js';
+import type { Endpoint } from './context.js';
+import { surfaceFor, type ErrorSurface } from './render-error.js';
+
+export interface Route {
+  /** Path without the query string, as received (not decoded). */
+  readonly path: string;
+  readonly endpoint: Endpoint;
+  readonly surface: ErrorSurface;
+}
+
+/** POST endpoints whose bodies the gateway reads (shaping and/or usage). */
+const POST_ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>([
+  ['/v1/chat/completions', 'chat'],
+  ['/v1/completions', 'completions'],
+  ['/v1/responses', 'responses'],
+  ['/v1/messages', 'messages'],
+  ['/v1/messages/count_tokens', 'count_tokens'],
+  ['/v1/embeddings', 'embeddings'],
+]);
+
+const SEGMENT_DOTDOT = /(?:^|[/\\])\.\.(?:[/\\]|$)/;
+
+/** True when the path has a `..` segment after percent-decoding (twice, for double encoding). */
+export function hasDotDotSegment(path: string): boolean {
+  if (!path.includes('.') && !path.includes('%')) return false;
+  let p = path;
+  for (let round = 0; round < 3; round++) {
+    if (SEGMENT_DOTDOT.test(p)) return true;
+    if (!p.includes('%')) return false;
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      return true; // malformed escapes: not a path we forward
+    }
+  }
+  return SEGMENT_DOTDOT.test(p);
+}
+
+/** Classifies the request; throws 400 `Invalid path`. `url` is `req.url` (path + query). */
+export function guard(method: string, url: string): Route {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const surface = surfaceFor(path);
+  if (hasDotDotSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
+  let endpoint: Endpoint = 'other';
+  if (method === 'POST') endpoint = POST_ENDPOINTS.get(path) ?? 'other';
+  else if (method === 'GET' && path === '/v1/models') endpoint = 'models';
+  return { path, endpoint, surface };
+}
+
+/** 413 when the declared Content-Length is over the limit (chunked bodies are checked while read). */
+export function checkDeclaredLength(headers: IncomingHttpHeaders, maxBodyBytes: number): void {
+  const declared = headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBodyBytes) {
+    throw new GatewayError('payload_too_large', MSG.payloadTooLarge);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * GET /v1/models (seed 002 "Listing models"): the backend's payload verbatim, plus a synthetic
+ * `<model>-nonthinking` card when the live model's thinking profile can switch thinking off.
+ * A backend answer other than 200 is 502 `Backend unavailable` (seed 004).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ModelProfileName } from '../core/config.js';
+import { GatewayError } from '../core/errors.js';
+import { isJsonObject, tryParseJson, type JsonValue } from '../core/json.js';
+import { MSG } from '../core/messages.js';
+import type { Exchange } from './exchange.js';
+import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
+import type { BackendProbe } from './upstream/backend-probe.js';
+import type { Replica, Upstream } from './upstream/client.js';
+import { CONNECT_ATTEMPTS, classifyFailure, gatewayErrorFor } from './upstream/failures.js';
+import { responseHeaders } from './upstream/headers.js';
+
+export interface ModelsDeps {
+  readonly upstream: Upstream;
+  readonly probe: BackendProbe;
+  readonly explicitProfile: ModelProfileName | undefined;
+  readonly requestHeaders: (rawHeaders: readonly string[]) => string[];
+  readonly timeoutMs: number;
+}
+
+/** The suffix of the synthetic card (seed 001 "Variants"). */
+export const NONTHINKING_SUFFIX = '-nonthinking';
+
+/**
+ * The payload with the synthetic card appended after the live (first) model's card, or
+ * undefined when nothing is to be added (the bytes are then relayed untouched).
+ */
+export function withNonThinkingRow(payload: JsonValue, explicitProfile: ModelProfileName | undefined): JsonValue | undefined {
+  if (!isJsonObject(payload) || !Array.isArray(payload.data)) return undefined;
+  const live = payload.data[0];
+  if (!isJsonObject(live) || typeof live.id !== 'string') return undefined;
+  if (!isThinkingCapable(resolveProfile(explicitProfile, live.id))) return undefined;
+  const id = live.id + NONTHINKING_SUFFIX;
+  if (payload.data.some((m) => isJsonObject(m) && m.id === id)) return undefined;
+  return { ...payload, data: [...payload.data, { ...live, id }] };
+}
+
+async function fetchModels(req: IncomingMessage, deps: ModelsDeps): Promise<{ status: number; headers: string[]; body: Buffer }> {
+  let avoid: Replica | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const replica = deps.upstream.pick(avoid);
+    avoid = replica;
+    try {
+      const res = await replica.pool.request({
+        method: 'GET',
+        path: req.url ?? '/v1/models',
+        headers: deps.requestHeaders(req.rawHeaders),
+        headersTimeout: deps.timeoutMs,
+        bodyTimeout: deps.timeoutMs,
+      });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: responseHeaders(res.headers), body };
+    } catch (err) {
+      const failure = classifyFailure(err);
+      if (failure === 'connect' && attempt < CONNECT_ATTEMPTS) continue;
+      throw gatewayErrorFor(failure);
+    }
+  }
+}
+
+/** Serves GET /v1/models for an authenticated key. */
+export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps): Promise<void> {
+  let fetched: { status: number; headers: string[]; body: Buffer };
+  try {
+    fetched = await fetchModels(x.req, deps);
+  } catch (err) {
+    await x.failWhole(keyId, err instanceof GatewayError ? err : new GatewayError('upstream_error', MSG.backendRequestFailed));
+    return;
+  }
+  if (fetched.status !== 200) {
+    await x.failWhole(keyId, new GatewayError('upstream_error', MSG.backendUnavailable));
+    return;
+  }
+  let body = fetched.body;
+  const payload = tryParseJson(body.toString('utf8'));
+  if (payload !== undefined) {
+    deps.probe.observe(payload);
+    const augmented = withNonThinkingRow(payload, deps.explicitProfile);
+    if (augmented !== undefined) body = Buffer.from(JSON.stringify(augmented));
+  }
+  await x.sendWhole(keyId, 200, fetched.headers, body);
+}

@@ -1,0 +1,94 @@
+/**
+ * The parse stage (design.md step 3): for the endpoints the gateway shapes, one JSON.parse of
+ * the body, validation of only what shaping relies on (400 naming the field), and the request
+ * facts every later stage reads, computed once. Other endpoints are never parsed.
+ */
+import { GatewayError } from '../core/errors.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
+import type { Endpoint, ProxyRequest, RequestFacts, UserScript } from './context.js';
+import { payloadTextChars } from './transforms/payload-text.js';
+import { userScriptOf } from './transforms/user-script.js';
+
+/** Endpoints whose request bodies are parsed and shaped. */
+const SHAPED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions', 'responses', 'messages', 'count_tokens']);
+
+/** Endpoints where `messages` must be an array. */
+const NEEDS_MESSAGES: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'messages', 'count_tokens']);
+
+/** Endpoints whose streams use OpenAI's `stream_options`. */
+const STREAM_OPTIONS: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions']);
+
+const TOKEN_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
+
+/** True for the endpoints parse() accepts. */
+export function isShaped(endpoint: Endpoint): boolean {
+  return SHAPED.has(endpoint);
+}
+
+function invalid(message: string): GatewayError {
+  return new GatewayError('invalid_request', message);
+}
+
+function isNonNegativeInteger(v: JsonValue): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+/** Validates `body` for `endpoint`; throws 400 with a message that names the field. */
+export function validateBody(endpoint: Endpoint, body: JsonValue): JsonObject {
+  if (!isJsonObject(body)) throw invalid('Request body must be a JSON object');
+  if (body.model !== undefined && typeof body.model !== 'string') throw invalid('model must be a string');
+  for (const field of TOKEN_FIELDS) {
+    const v = body[field];
+    // null means "not set" on the OpenAI wire; booleans and fractions are refused.
+    if (v !== undefined && v !== null && !isNonNegativeInteger(v)) throw invalid(`${field} must be a non-negative integer`);
+  }
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
+    throw invalid('stream must be a boolean');
+  }
+  if (NEEDS_MESSAGES.has(endpoint) && !Array.isArray(body.messages)) throw invalid('messages must be an array');
+  const so = body.stream_options;
+  if (STREAM_OPTIONS.has(endpoint) && so !== undefined && so !== null && !isJsonObject(so)) {
+    throw invalid('stream_options must be an object');
+  }
+  return body;
+}
+
+/**
+ * vLLM's StreamOptions default `include_usage` to true (protocols.md §2.4): any
+ * `stream_options` object that does not set it to false already asks for the usage chunk.
+ */
+function askedForUsage(endpoint: Endpoint, body: JsonObject): boolean {
+  if (!STREAM_OPTIONS.has(endpoint)) return false;
+  const so = body.stream_options;
+  return isJsonObject(so) && so.include_usage !== false;
+}
+
+/** The facts of a validated request; the user's script is detected on first read only. */
+export function factsOf(endpoint: Endpoint, body: JsonObject): RequestFacts {
+  let script: UserScript | undefined;
+  return {
+    endpoint,
+    stream: body.stream === true,
+    clientAskedForUsage: askedForUsage(endpoint, body),
+    // An own enumerable getter: copying the facts with a spread still carries the value.
+    get userScript(): UserScript {
+      script ??= userScriptOf(endpoint, body);
+      return script;
+    },
+    payloadChars: payloadTextChars(endpoint, body),
+    requestedModel: typeof body.model === 'string' ? body.model : undefined,
+  };
+}
+
+/** Parses and validates a shaped endpoint's body. */
+export function parseRequest(endpoint: Endpoint, raw: Buffer | undefined): ProxyRequest {
+  if (raw === undefined || raw.length === 0) throw invalid('Request body must be a JSON object');
+  let body: JsonValue;
+  try {
+    body = JSON.parse(raw.toString('utf8')) as JsonValue;
+  } catch {
+    throw invalid('Request body must be valid JSON');
+  }
+  const obj = validateBody(endpoint, body);
+  return { facts: factsOf(endpoint, obj), body: obj };
+}

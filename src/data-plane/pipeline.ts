@@ -1,0 +1,112 @@
+/**
+ * The /v1 request's life, top to bottom (design.md "The request's life"):
+ * guard → authenticate → parse → shape → upstream → respond → account.
+ * Every stage throws GatewayError; routes.ts renders it once, in the endpoint's dialect.
+ * Upstream, respond and account run in exchange.ts, driven by the backend's answer.
+ */
+import { GatewayError } from '../core/errors.js';
+import { authenticate } from './authenticate.js';
+import type { KeyLookup, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from './context.js';
+import { dialectFor } from './dialects/index.js';
+import type { Exchange } from './exchange.js';
+import { checkDeclaredLength, guard } from './guard.js';
+import { serveModels, type ModelsDeps } from './models.js';
+import { isShaped, parseRequest } from './parse.js';
+import { readBody } from './read-body.js';
+import { requestStreamUsage } from './transforms/request-stream-usage.js';
+
+/**
+ * The request shapers, folded in this order. The full order is alias → thinking → system
+ * prompt → cap max_tokens → request stream usage: alias before thinking (the `-nonthinking`
+ * suffix is read from the client's model string), capping on the client's payload (the seed
+ * reserves 512 tokens for our injection), stream usage last (it only adds stream_options).
+ * The shaping shapers join this array with their own issue; pipeline.test.ts pins the order.
+ */
+export const SHAPERS: readonly Shaper[] = [requestStreamUsage];
+
+export interface ShapeOutcome {
+  readonly req: ProxyRequest;
+  readonly effects: readonly ShapeEffect[];
+}
+
+const NO_EFFECTS: readonly ShapeEffect[] = Object.freeze([]);
+
+/** Folds the shapers; a 'rejected' effect stops the fold with 400 and its message. */
+export function shape(req: ProxyRequest, cfg: ShapingConfig, shapers: readonly Shaper[] = SHAPERS): ShapeOutcome {
+  let current = req;
+  let effects: ShapeEffect[] | undefined;
+  for (const shaper of shapers) {
+    const out = shaper(current, cfg);
+    for (const e of out.effects) {
+      if (e.kind === 'rejected') throw new GatewayError('invalid_request', e.message);
+      (effects ??= []).push(e);
+    }
+    current = out.req;
+  }
+  return { req: current, effects: effects ?? NO_EFFECTS };
+}
+
+/** Response headers announcing what shaping did (spec §7: `x-worv-max-tokens-capped`). */
+export function effectHeaders(effects: readonly ShapeEffect[]): readonly string[] {
+  let out: string[] | undefined;
+  for (const e of effects) {
+    if (e.kind === 'max-tokens-capped') (out ??= []).push('x-worv-max-tokens-capped', `${e.requested}->${e.sent}`);
+  }
+  return out ?? NO_HEADERS;
+}
+
+const NO_HEADERS: readonly string[] = Object.freeze([]);
+
+/** What the pipeline needs from the data plane, built once at start-up. */
+export interface PipelineEnv {
+  readonly keys: KeyLookup;
+  readonly maxBodyBytes: number;
+  readonly requestHeaders: (rawHeaders: readonly string[]) => string[];
+  /** The shaping configuration in force (it follows the live model's profile). */
+  readonly shapingConfig: () => ShapingConfig | Promise<ShapingConfig>;
+  readonly models: ModelsDeps;
+}
+
+/** Runs the stages for one request; throws GatewayError for the caller to render. */
+export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> {
+  const req = x.req;
+  const method = req.method ?? 'GET';
+  const url = req.url ?? '/';
+
+  // 1. guard: traversal and declared body size, before any lookup.
+  const route = guard(method, url);
+  x.route = route;
+  checkDeclaredLength(req.headers, env.maxBodyBytes);
+
+  // 2. authenticate: Bearer or x-api-key, through the ≤1 s key cache.
+  const key = await authenticate(req.headers, env.keys);
+  const raw = await readBody(req, env.maxBodyBytes);
+  if (route.endpoint === 'models') return serveModels(x, key.id, env.models);
+
+  // 3. parse and 4. shape: only the endpoints the gateway shapes; other bodies go untouched.
+  let body = raw;
+  let extraHeaders = NO_HEADERS;
+  let facts: ProxyRequest['facts'] | undefined;
+  if (isShaped(route.endpoint)) {
+    const parsed = parseRequest(route.endpoint, raw);
+    const shaped = shape(parsed, await env.shapingConfig());
+    facts = shaped.req.facts;
+    // Shapers return the same body when they do not apply: then the client's bytes go as they are.
+    if (shaped.req.body !== parsed.body) body = Buffer.from(JSON.stringify(shaped.req.body));
+    extraHeaders = effectHeaders(shaped.effects);
+  }
+
+  // 5. upstream, 6. respond, 7. account: driven by the backend's answer (exchange.ts).
+  x.forward(
+    {
+      method,
+      path: url,
+      headers: env.requestHeaders(req.rawHeaders),
+      body,
+      facts,
+      dialect: dialectFor(route.endpoint),
+      extraHeaders,
+    },
+    key.id,
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * The SSE response tap: upstream chunks in, client bytes out, observers in between. When no
+ * observer modifies frames it forwards each upstream chunk as it arrives, byte-exact, and the
+ * parser only watches; otherwise it forwards frame by frame. Either way it holds back the
+ * stream's terminal frame (and anything after it) so the caller can release it only once usage
+ * is committed (spec §3: committed before the client sees the end).
+ */
+import { createSseParser, type SseFrame, type SseParser } from '../../core/sse/parser.js';
+import type { Dialect, DialectEvent } from '../dialects/index.js';
+import { parseEvent } from '../dialects/parse-event.js';
+import type { FrameObserver, StreamOutcome, Verdict } from './observers.js';
+
+/** Where the tap's output goes (the client connection, with its backpressure). */
+export interface TapSink {
+  send(bytes: Uint8Array | string): void;
+}
+
+export class SseTap {
+  readonly #dialect: Dialect;
+  readonly #observers: readonly FrameObserver[];
+  readonly #sink: TapSink;
+  readonly #onTerminal: () => void;
+  readonly #parser: SseParser;
+  /** No modifying observer: forward whole upstream chunks. */
+  readonly #fast: boolean;
+  #holding = false;
+  #held: (Uint8Array | string)[] = [];
+  /** Fast mode: where in the current chunk the terminal frame starts (-1: not in it). */
+  #cut = -1;
+  #chunkStart = 0;
+  /** Stream offset just after the last complete frame. */
+  #frameEnd = 0;
+  #ended = false;
+
+  constructor(dialect: Dialect, observers: readonly FrameObserver[], sink: TapSink, onTerminal: () => void) {
+    this.#dialect = dialect;
+    this.#observers = observers;
+    this.#sink = sink;
+    this.#onTerminal = onTerminal;
+    this.#fast = !observers.some((o) => o.modifies);
+    this.#parser = createSseParser({ onFrame: (f) => this.#onFrame(f) });
+  }
+
+  /** True once the terminal frame was seen (the stream is complete but for its release). */
+  get sawTerminal(): boolean {
+    return this.#holding;
+  }
+
+  /**
+   * True when everything sent so far ends at a frame boundary, so one more frame (an error
+   * frame) can follow cleanly. Only fast mode ever sends part of a frame.
+   */
+  get atFrameBoundary(): boolean {
+    return !this.#fast || this.#frameEnd === this.#parser.offset;
+  }
+
+  /** One upstream chunk. */
+  push(chunk: Uint8Array): void {
+    if (this.#holding && this.#fast) {
+      this.#held.push(chunk);
+      return;
+    }
+    this.#chunkStart = this.#parser.offset;
+    this.#cut = -1;
+    this.#parser.push(chunk);
+    if (!this.#fast) return;
+    if (this.#cut === -1) this.#sink.send(chunk);
+    else {
+      if (this.#cut > 0) this.#sink.send(chunk.subarray(0, this.#cut));
+      this.#held.push(chunk.subarray(this.#cut));
+    }
+  }
+
+  /** Upstream ended: an unterminated rest is relayed as it is. */
+  end(): void {
+    if (!(this.#holding && this.#fast)) this.#parser.end();
+  }
+
+  /** The held-back bytes (terminal frame onwards), to send after usage is committed. */
+  takeHeld(): (Uint8Array | string)[] {
+    const held = this.#held;
+    this.#held = [];
+    return held;
+  }
+
+  /** Tells every observer how the stream ended (once). */
+  finish(outcome: StreamOutcome): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const o of this.#observers) o.onEnd?.(outcome);
+  }
+
+  #onFrame(frame: SseFrame): void {
+    if (frame.complete) this.#frameEnd = frame.start + frame.raw.length;
+    if (this.#holding) {
+      if (!this.#fast) this.#held.push(frame.raw);
+      return;
+    }
+    const verdict = this.#observe(frame);
+    const terminal = frame.complete && this.#dialect.isTerminal(frame);
+    if (terminal) {
+      this.#holding = true;
+      this.#onTerminal();
+      if (this.#fast) {
+        this.#cut = Math.max(0, frame.start - this.#chunkStart);
+        return;
+      }
+    }
+    if (this.#fast) return;
+    const out = verdict === 'keep' ? frame.raw : verdict === 'drop' ? undefined : verdict.replace;
+    if (out === undefined) return;
+    if (terminal) this.#held.push(out);
+    else this.#sink.send(out);
+  }
+
+  /** Runs the observers in order; the first verdict other than 'keep' decides. */
+  #observe(frame: SseFrame): Verdict {
+    const observers = this.#observers;
+    let event: DialectEvent | undefined;
+    for (const o of observers) {
+      if (o.wants(frame)) {
+        event = parseEvent(frame);
+        break;
+      }
+    }
+    for (const o of observers) {
+      const v = o.onFrame(frame, event);
+      if (v !== 'keep') return v;
+    }
+    return 'keep';
+  }
+}

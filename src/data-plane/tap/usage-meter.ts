@@ -1,0 +1,51 @@
+/**
+ * The usage meter: folds what the backend reports (JSON body or stream events) into one
+ * request's token counts. Reports are cumulative totals, so a later report overwrites the
+ * fields it carries and never adds (Anthropic's message_start then message_delta).
+ */
+import type { JsonValue } from '../../core/json.js';
+import type { SseFrame } from '../../core/sse/parser.js';
+import type { UsageCounts } from '../context.js';
+import type { Dialect, DialectEvent, UsageReport } from '../dialects/index.js';
+import type { FrameObserver, Verdict } from './observers.js';
+
+export class UsageMeter implements FrameObserver {
+  readonly name = 'usage-meter';
+  readonly modifies = false;
+  #prompt = 0;
+  #completion = 0;
+  #reported = false;
+
+  constructor(private readonly dialect: Dialect | undefined) {}
+
+  /** Token counts so far (zeros when the backend reported none). */
+  usage(): UsageCounts {
+    return { promptTokens: this.#prompt, completionTokens: this.#completion };
+  }
+
+  /** Whether any usage was reported. */
+  get reported(): boolean {
+    return this.#reported;
+  }
+
+  add(report: UsageReport | undefined): void {
+    if (report === undefined) return;
+    this.#reported = true;
+    if (report.promptTokens !== undefined) this.#prompt = report.promptTokens;
+    if (report.completionTokens !== undefined) this.#completion = report.completionTokens;
+  }
+
+  wants(frame: SseFrame): boolean {
+    return this.dialect !== undefined && frame.complete && this.dialect.frameMayCarryUsage(frame);
+  }
+
+  onFrame(_frame: SseFrame, event: DialectEvent | undefined): Verdict {
+    if (event !== undefined && this.dialect !== undefined) this.add(this.dialect.usageFromEvent(event));
+    return 'keep';
+  }
+
+  onBody(body: JsonValue): JsonValue {
+    if (this.dialect !== undefined) this.add(this.dialect.usageFromBody(body));
+    return body;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Usage for every OpenAI stream (spec §3 "Usage"): on streamed chat and completions requests
+ * whose client did not ask for usage, set `stream_options.include_usage: true` so vLLM sends
+ * its final usage chunk; the tap meters that chunk and withholds it from this client.
+ * Last in SHAPERS: it only adds a field the other shapers never read.
+ */
+import { isJsonObject } from '../../core/json.js';
+import type { Endpoint, ShapeEffect, Shaper } from '../context.js';
+
+const OPENAI_STREAMS: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions']);
+const NONE: readonly ShapeEffect[] = Object.freeze([]);
+const REQUESTED: readonly ShapeEffect[] = Object.freeze([{ kind: 'stream-usage-requested' } as const]);
+
+export const requestStreamUsage: Shaper = (req) => {
+  const { facts, body } = req;
+  if (!facts.stream || facts.clientAskedForUsage || !OPENAI_STREAMS.has(facts.endpoint)) return { req, effects: NONE };
+  // Keep the client's other stream options (e.g. continuous_usage_stats) as they were.
+  const options = isJsonObject(body.stream_options) ? body.stream_options : {};
+  return {
+    req: { facts, body: { ...body, stream_options: { ...options, include_usage: true } } },
+    effects: REQUESTED,
+  };
+};

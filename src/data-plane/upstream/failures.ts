@@ -1,0 +1,53 @@
+/**
+ * Upstream failures → gateway errors, in one table (seed 004 "Retries"): a connection that
+ * could not be made is retried once, then 503 `Backend unavailable`; a read timeout (before
+ * the first byte, or between bytes) is 504 `Backend timeout` and never retried; anything else
+ * is 502 `Backend request failed`.
+ */
+import { GatewayError } from '../../core/errors.js';
+import { MSG } from '../../core/messages.js';
+
+/** Error codes meaning "no connection was established" (nothing reached the backend). */
+const CONNECT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN',
+]);
+
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export type FailureClass = 'connect' | 'timeout' | 'other';
+
+function codeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** What kind of upstream failure `err` is. */
+export function classifyFailure(err: unknown): FailureClass {
+  const code = codeOf(err);
+  if (code === undefined) {
+    // An AggregateError from a multi-address connect carries the codes of its parts.
+    const errors = (err as { errors?: unknown } | null)?.errors;
+    if (Array.isArray(errors) && errors.length > 0 && errors.every((e) => classifyFailure(e) === 'connect')) return 'connect';
+    return 'other';
+  }
+  if (CONNECT_CODES.has(code)) return 'connect';
+  if (TIMEOUT_CODES.has(code)) return 'timeout';
+  return 'other';
+}
+
+/** Connection failures are retried once (seed 003 "connect retry once on ConnectionError"). */
+export const CONNECT_ATTEMPTS = 2;
+
+/** The client-facing error for a failure that ends the request. */
+export function gatewayErrorFor(failure: FailureClass): GatewayError {
+  switch (failure) {
+    case 'connect':
+      return new GatewayError('upstream_unreachable', MSG.backendUnavailable);
+    case 'timeout':
+      return new GatewayError('upstream_timeout', MSG.backendTimeout);
+    case 'other':
+      return new GatewayError('upstream_error', MSG.backendRequestFailed);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Header rules of seed 003 "Header forwarding". Upstream: everything but `host`, `x-api-key`,
+ * `authorization`, `transfer-encoding`, plus the backend's own `Authorization` from
+ * VLLM_API_KEY. Downstream: everything but the seed's list. Hop-by-hop headers a client may
+ * send (connection, keep-alive, te, upgrade, expect, …) are connection-scoped and not forwarded,
+ * and content-length is recomputed for the body actually sent.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+const REQUEST_DROP: ReadonlySet<string> = new Set([
+  // seed 003
+  'host', 'x-api-key', 'authorization', 'transfer-encoding',
+  // hop-by-hop (RFC 9110 §7.6.1) and what the HTTP client sets itself
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'content-length',
+  'accept-encoding',
+]);
+
+const RESPONSE_DROP: ReadonlySet<string> = new Set([
+  // seed 003, verbatim ("trailers" also as the real header name "trailer")
+  'content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-authenticate',
+  'proxy-authorization', 'te', 'trailers', 'trailer', 'upgrade', 'x-powered-by', 'x-request-id',
+]);
+
+/** Builds the upstream header list once per process, given VLLM_API_KEY. */
+export function requestHeaderRules(vllmApiKey: string | undefined): (rawHeaders: readonly string[]) => string[] {
+  const added: readonly string[] = [
+    ...(vllmApiKey !== undefined ? ['authorization', `Bearer ${vllmApiKey}`] : []),
+    // The gateway reads bodies and drops content-encoding (seed 003), so it asks for identity.
+    'accept-encoding', 'identity',
+  ];
+  return (rawHeaders) => {
+    const out: string[] = [];
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i] as string;
+      if (!REQUEST_DROP.has(name.toLowerCase())) out.push(name, rawHeaders[i + 1] as string);
+    }
+    for (const h of added) out.push(h);
+    return out;
+  };
+}
+
+/** The backend's response headers minus the seed's list, as a flat [name, value, …] list. */
+export function responseHeaders(headers: IncomingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    if (RESPONSE_DROP.has(name)) continue;
+    const v = headers[name];
+    if (v === undefined) continue;
+    if (typeof v === 'string') out.push(name, v);
+    else for (const one of v) out.push(name, one);
+  }
+  return out;
+}
+
+/** The response's media type, lowercased, without parameters. */
+export function mediaType(headers: IncomingHttpHeaders): string {
+  const ct = headers['content-type'];
+  if (ct === undefined) return '';
+  const semi = ct.indexOf(';');
+  return (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase();
+}
