@@ -4,7 +4,8 @@ import { createSseParser } from '../../core/sse/parser.js';
 import { SSE_DONE, formatSseComment, formatSseData, formatSseEvent } from '../../core/sse/writer.js';
 import type { Endpoint, RequestFacts } from '../context.js';
 import { parseEvent } from '../dialects/parse-event.js';
-import { createHanFilter, hanFilterApplies, stripHanFromResponse } from './han-filter.js';
+import { dialectFor } from '../dialects/index.js';
+import { HanFilter, hanFilterApplies, hanFilterFor, mayHoldHan } from './han-filter.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -15,19 +16,22 @@ function facts(endpoint: Endpoint, userScript: RequestFacts['userScript'] = 'oth
 
 /** Runs `input` through the real parser in `size`-byte chunks and the filter; returns the output bytes and per-frame verdicts. */
 function run(endpoint: Endpoint, input: string, size: number): { out: string; replaced: number; kept: string[] } {
-  const filter = createHanFilter(facts(endpoint));
+  const filter = new HanFilter(endpoint);
   const parts: Uint8Array[] = [];
   const kept: string[] = [];
   let replaced = 0;
   const parser = createSseParser({
     onFrame(frame) {
-      const v = filter.onFrame(frame, parseEvent(frame));
+      // As the tap does: the frame is parsed only when an observer wants it.
+      const v = filter.onFrame(frame, filter.wants(frame) ? parseEvent(frame) : undefined);
       if (v === 'keep') {
         parts.push(frame.raw);
         kept.push(dec.decode(frame.raw));
+      } else if (v === 'drop') {
+        throw new Error('the Han filter never drops a frame');
       } else {
         replaced++;
-        parts.push(v.replace);
+        parts.push(typeof v.replace === 'string' ? enc.encode(v.replace) : v.replace);
       }
     },
   });
@@ -133,15 +137,41 @@ describe('hanFilterApplies', () => {
   for (const [name, endpoint, script, on, want] of rows) it(name, () => expect(hanFilterApplies(facts(endpoint, script), on)).toBe(want));
 });
 
-describe('stripHanFromResponse (non-stream)', () => {
+describe('hanFilterFor (observer factory)', () => {
+  const ctx = (endpoint: Endpoint, script: RequestFacts['userScript'], stripHan: boolean) => ({ facts: facts(endpoint, script), dialect: dialectFor(endpoint)!, stripHan });
+  it('003:43 off → no observer', () => expect(hanFilterFor(ctx('chat', 'other', false))).toBeUndefined());
+  it('003:46 Chinese user → no observer', () => expect(hanFilterFor(ctx('chat', 'han', true))).toBeUndefined());
+  it('003:42 English user → a modifying observer, one instance per endpoint', () => {
+    const a = hanFilterFor(ctx('messages', 'other', true));
+    expect(a?.name).toBe('han-filter');
+    expect(a?.modifies).toBe(true);
+    expect(hanFilterFor(ctx('messages', 'korean', true))).toBe(a);
+  });
+});
+
+describe('mayHoldHan (which frames are parsed at all)', () => {
+  const rows: Array<[string, boolean]> = [
+    ['data: {"content":"plain ascii"}', false],
+    ['data: {"content":"curly ’quotes’ … and é ü"}', false],
+    ['data: {"content":"안녕"}', false],
+    ['data: {"content":"你"}', true],
+    ['data: {"content":"，"}', true],
+    ['data: {"content":"！"}', true],
+    ['data: {"content":"⺀"}', true],
+    ['data: {"content":"\u4f60"}', true],
+    ['data: {"content":"𠮷"}', true],
+    ['data: {"content":"ひ"}', true],
+  ];
+  for (const [text, want] of rows) it(`${text} → ${want}`, () => expect(mayHoldHan(enc.encode(text))).toBe(want));
+});
+
+describe('HanFilter.onBody (non-stream)', () => {
   const body = { choices: [{ message: { role: 'assistant', content: 'Hi 你好', tool_calls: [toolCall] } }] };
   it('003:42 strips a chat body so it matches the streamed text', () => {
-    expect(stripHanFromResponse(facts('chat'), true, body)).toEqual({ choices: [{ message: { role: 'assistant', content: 'Hi ', tool_calls: [toolCall] } }] });
+    expect(new HanFilter('chat').onBody(body)).toEqual({ choices: [{ message: { role: 'assistant', content: 'Hi ', tool_calls: [toolCall] } }] });
   });
-  it('003:46 Chinese conversation: the same body object back', () => {
-    expect(stripHanFromResponse(facts('chat', 'han'), true, body)).toBe(body);
-  });
-  it('003:43 off: the same body object back', () => {
-    expect(stripHanFromResponse(facts('chat'), false, body)).toBe(body);
+  it('nothing to strip: the same body object back (upstream bytes sent as they are)', () => {
+    const plain = { choices: [{ message: { content: 'Hi' } }] };
+    expect(new HanFilter('chat').onBody(plain)).toBe(plain);
   });
 });
