@@ -1,0 +1,223 @@
+// Spec §3 "Forwarding" and seed 003: any verb and subpath, query kept, the header rules both
+// ways, the path-traversal guard before auth, the body limit before the backend, 404 outside.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../helpers/harness.js';
+import { CHAT_BODY, MESSAGES_BODY, postJson, rawRequest, readAll } from './support.js';
+
+interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+/** A backend that echoes what it received and answers with headers the gateway must filter. */
+function echoBackend(): Promise<{ server: Server; url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(parts).toString('utf8');
+      if (req.url === '/v1/models') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"echo-model","object":"model"}]}');
+        return;
+      }
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const payload = JSON.stringify({ method: req.method, url: req.url });
+      res.writeHead(201, [
+        'Content-Type', 'application/json',
+        'X-Request-Id', 'backend-request-id',
+        'X-Powered-By', 'uvicorn',
+        'Keep-Alive', 'timeout=5',
+        'Proxy-Authenticate', 'Basic',
+        'X-Backend-Header', 'kept',
+        'Set-Cookie', 'a=1',
+        'Set-Cookie', 'b=2',
+        'Content-Length', String(Buffer.byteLength(payload)),
+      ]);
+      res.end(req.method === 'HEAD' ? undefined : payload);
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen })),
+  );
+}
+
+describe('forwarding to an arbitrary backend', () => {
+  let stack: Stack;
+  let backend: Awaited<ReturnType<typeof echoBackend>>;
+  let key: string;
+  beforeAll(async () => {
+    backend = await echoBackend();
+    stack = await startStack({ simulator: false, env: { VLLM_BASE_URL: backend.url, VLLM_API_KEY: 'backend-secret' } });
+    key = (await stack.createKey()).key;
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await new Promise((r) => backend?.server.close(r));
+  });
+
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+    it(`forwards ${method} on any subpath with its query string as received`, async () => {
+      const path = '/v1/some/deep/path?x=1&y=%2F&z';
+      const r = await rawRequest(stack.gatewayUrl, {
+        method,
+        path,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(method === 'GET' || method === 'OPTIONS' ? {} : { body: '{"raw": true}' }),
+      });
+      expect(r.status).toBe(201);
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual({ method, url: path });
+      const last = backend.seen.at(-1);
+      expect(last?.url).toBe(path);
+      if (method !== 'GET' && method !== 'OPTIONS') expect(last?.body).toBe('{"raw": true}');
+    });
+  }
+
+  it('forwards request headers minus host, x-api-key, authorization, transfer-encoding; adds the backend key', async () => {
+    const r = await rawRequest(stack.gatewayUrl, {
+      method: 'POST',
+      path: '/v1/embeddings',
+      chunked: true,
+      headers: {
+        'x-api-key': key,
+        'content-type': 'application/json',
+        'x-client-header': 'yes',
+        'anthropic-version': '2023-06-01',
+        'user-agent': 'test-agent',
+        host: 'client.example',
+      },
+      body: '{"input":"hello"}',
+    });
+    expect(r.status).toBe(201);
+    await readAll(r.res);
+    const h = backend.seen.at(-1)?.headers ?? {};
+    expect(h['x-client-header']).toBe('yes');
+    expect(h['anthropic-version']).toBe('2023-06-01');
+    expect(h['user-agent']).toBe('test-agent');
+    expect(h['content-type']).toBe('application/json');
+    expect(h.authorization).toBe('Bearer backend-secret');
+    expect(h['x-api-key']).toBeUndefined();
+    expect(h['transfer-encoding']).toBeUndefined();
+    expect(h['content-length']).toBe('17');
+    expect(h.host).toBe(new URL(backend.url).host);
+    // Raw bytes of a non-shaped endpoint are forwarded untouched.
+    expect(backend.seen.at(-1)?.body).toBe('{"input":"hello"}');
+  });
+
+  it("drops the seed's response headers and keeps the others (repeated ones too)", async () => {
+    const r = await rawRequest(stack.gatewayUrl, { method: 'GET', path: '/v1/anything', headers: { authorization: `Bearer ${key}` } });
+    await readAll(r.res);
+    expect(r.headers['x-backend-header']).toBe('kept');
+    expect(r.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(r.headers['content-type']).toBe('application/json');
+    for (const dropped of ['x-request-id', 'x-powered-by', 'proxy-authenticate']) expect(r.headers[dropped]).toBeUndefined();
+    // keep-alive / connection / content-length are the gateway's own, not the backend's.
+    expect(r.headers['keep-alive']).not.toBe('timeout=5');
+  });
+});
+
+describe('guard, body limit, validation and not-found', () => {
+  let stack: Stack;
+  let key: string;
+  beforeAll(async () => {
+    stack = await startStack({ env: { MAX_BODY_BYTES: '2048' } });
+    key = (await stack.createKey()).key;
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+  afterEach(() => stack.sim.clearRequests());
+
+  const traversals = ['/v1/../api/keys', '/v1/%2e%2e/api/keys', '/v1/%2E%2E/x', '/v1/.%2e/x', '/v1/foo/..', '/v1/a/%2e./b', '/v1/foo%2f..%2fbar', '/v1/a/%252e%252e/b', '/v1/a\\..\\b'];
+  for (const path of traversals) {
+    it(`answers 400 Invalid path for ${path} before auth`, async () => {
+      const r = await rawRequest(stack.gatewayUrl, { method: 'GET', path });
+      expect(r.status).toBe(400);
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual({
+        error: { message: 'Invalid path', type: 'invalid_request_error', code: 400 },
+      });
+    });
+  }
+
+  it('uses the Anthropic envelope for traversal under /v1/messages', async () => {
+    const r = await rawRequest(stack.gatewayUrl, { method: 'POST', path: '/v1/messages/../../x', body: '{}' });
+    expect(r.status).toBe(400);
+    expect(JSON.parse((await readAll(r.res)).toString())).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'Invalid path' } });
+  });
+
+  it('does not mistake dots inside a segment or in the query for traversal', async () => {
+    const r = await rawRequest(stack.gatewayUrl, { method: 'GET', path: '/v1/models?next=..', headers: { authorization: `Bearer ${key}` } });
+    expect(r.status).toBe(200);
+    await readAll(r.res);
+    const r2 = await rawRequest(stack.gatewayUrl, { method: 'GET', path: '/v1/a..b' });
+    expect(r2.status).toBe(401);
+    await readAll(r2.res);
+  });
+
+  const big = JSON.stringify({ ...CHAT_BODY, messages: [{ role: 'user', content: 'x'.repeat(3000) }] });
+  for (const chunked of [false, true]) {
+    it(`answers 413 for a body over MAX_BODY_BYTES (${chunked ? 'chunked' : 'Content-Length'}) without contacting the backend`, async () => {
+      const r = await rawRequest(stack.gatewayUrl, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        chunked,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: big,
+      });
+      expect(r.status).toBe(413);
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual({
+        error: { message: 'Request body too large', type: 'invalid_request_error', code: 413 },
+      });
+      expect(stack.sim.requests).toHaveLength(0);
+    });
+  }
+
+  it('answers 413 on /v1/messages in the Anthropic envelope', async () => {
+    const res = await postJson(stack.gatewayUrl, '/v1/messages', undefined, { ...MESSAGES_BODY, system: 'x'.repeat(3000) }, { 'x-api-key': key });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ type: 'error', error: { type: 'request_too_large', message: 'Request body too large' } });
+  });
+
+  const invalid: ReadonlyArray<[string, string, string | object, string]> = [
+    ['/v1/chat/completions', 'not JSON', '{"model":', 'Request body must be valid JSON'],
+    ['/v1/chat/completions', 'an array body', '[]', 'Request body must be a JSON object'],
+    ['/v1/chat/completions', 'a string max_tokens', { ...CHAT_BODY, max_tokens: '100' }, 'max_tokens must be a non-negative integer'],
+    ['/v1/chat/completions', 'a boolean max_tokens', { ...CHAT_BODY, max_tokens: true }, 'max_tokens must be a non-negative integer'],
+    ['/v1/chat/completions', 'a fractional max_completion_tokens', { ...CHAT_BODY, max_completion_tokens: 1.5 }, 'max_completion_tokens must be a non-negative integer'],
+    ['/v1/responses', 'a negative max_output_tokens', { input: 'x', max_output_tokens: -1 }, 'max_output_tokens must be a non-negative integer'],
+    ['/v1/chat/completions', 'a numeric model', { ...CHAT_BODY, model: 7 }, 'model must be a string'],
+    ['/v1/chat/completions', 'a string stream', { ...CHAT_BODY, stream: 'yes' }, 'stream must be a boolean'],
+    ['/v1/chat/completions', 'no messages', { model: 'sim-model' }, 'messages must be an array'],
+  ];
+  for (const [path, name, body, message] of invalid) {
+    it(`answers 400 for ${name} on ${path}, naming the field`, async () => {
+      const res = await postJson(stack.gatewayUrl, path, key, body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: { message, type: 'invalid_request_error', code: 400 } });
+      expect(stack.sim.requests).toHaveLength(0);
+    });
+  }
+
+  it('answers 400 on /v1/messages in the Anthropic envelope', async () => {
+    const res = await postJson(stack.gatewayUrl, '/v1/messages', undefined, { ...MESSAGES_BODY, max_tokens: 'many' }, { 'x-api-key': key });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens must be a non-negative integer' } });
+  });
+
+  for (const path of ['/', '/v1', '/v1?x=1', '/v1x', '/v2/models', '/favicon.ico', '/apix']) {
+    it(`answers 404 Not found. Use /v1/ endpoints. for ${path}`, async () => {
+      const r = await rawRequest(stack.gatewayUrl, { method: 'GET', path });
+      // `/` serves the console when it is built; without it, the same 404.
+      if (path === '/' && r.status === 200) return;
+      expect(r.status).toBe(404);
+      expect(r.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual({ error: 'Not found. Use /v1/ endpoints.' });
+    });
+  }
+});

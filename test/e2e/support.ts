@@ -1,0 +1,106 @@
+/**
+ * Small HTTP helpers for the data-plane e2e tests: a raw node:http client (so a test controls
+ * reading, pausing and disconnecting), SSE/usage readers over bytes, and the usage a simulator
+ * response reported (the oracle the store is compared with).
+ */
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly res: IncomingMessage;
+}
+
+export interface RawRequestOptions {
+  readonly method?: string;
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  /** Send the body with chunked transfer encoding (no Content-Length). */
+  readonly chunked?: boolean;
+}
+
+/** Sends a request with node:http and resolves once the response headers arrived. */
+export function rawRequest(baseUrl: string, o: RawRequestOptions): Promise<RawResponse> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.body !== undefined && o.chunked !== true) headers['content-length'] = String(Buffer.byteLength(o.body));
+    const req = request({ host: url.hostname, port: url.port, method: o.method ?? 'GET', path: o.path, headers, agent: false }, (res) =>
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, res }),
+    );
+    req.on('error', reject);
+    if (o.body !== undefined) req.write(o.body);
+    req.end();
+  });
+}
+
+/** All body bytes. */
+export function readAll(res: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    res.on('data', (c: Buffer) => parts.push(c));
+    res.on('end', () => resolve(Buffer.concat(parts)));
+    res.on('error', reject);
+  });
+}
+
+/** Resolves with the bytes received so far once `predicate(text so far)` holds. */
+export function readUntil(res: IncomingMessage, predicate: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (c: Buffer): void => {
+      text += c.toString('utf8');
+      if (predicate(text)) {
+        res.off('data', onData);
+        res.pause();
+        resolve(text);
+      }
+    };
+    res.on('data', onData);
+    res.on('error', reject);
+    res.on('end', () => reject(new Error(`stream ended before the condition held; got: ${text.slice(-300)}`)));
+  });
+}
+
+/** A JSON POST with a key, through fetch. */
+export function postJson(baseUrl: string, path: string, key: string | undefined, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export interface Usage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+/** The usage a response body (JSON or SSE text) reports last, in any of the four dialects. */
+export function reportedUsage(text: string): Usage | undefined {
+  let found: Usage | undefined;
+  const openai = /"prompt_tokens":(\d+)[^}]*?"completion_tokens":(\d+)/g;
+  for (const m of text.matchAll(openai)) found = { promptTokens: Number(m[1]), completionTokens: Number(m[2]) };
+  if (found !== undefined) return found;
+  const io = /"input_tokens":(\d+)[^}]*?"output_tokens":(\d+)/g;
+  for (const m of text.matchAll(io)) found = { promptTokens: Number(m[1]), completionTokens: Number(m[2]) };
+  return found;
+}
+
+/** The SSE frames of a text (split on blank lines; LF framing as vLLM writes it). */
+export function frames(text: string): string[] {
+  return text.split('\n\n').filter((f) => f !== '').map((f) => `${f}\n\n`);
+}
+
+/** The simulator's request id a gateway response carries (the simulator's header passes through). */
+export function simId(headers: IncomingHttpHeaders | Headers): number {
+  const v = headers instanceof Headers ? headers.get('x-sim-request-id') : headers['x-sim-request-id'];
+  if (typeof v !== 'string') throw new Error('no x-sim-request-id header');
+  return Number(v);
+}
+
+export const CHAT_BODY = { model: 'sim-model', messages: [{ role: 'user', content: 'Three primes greater than 100.' }] };
+export const MESSAGES_BODY = { model: 'sim-model', max_tokens: 256, messages: [{ role: 'user', content: 'Three primes greater than 100.' }] };
+export const RESPONSES_BODY = { model: 'sim-model', input: 'Three primes greater than 100.' };
+export const COMPLETIONS_BODY = { model: 'sim-model', prompt: 'Three primes greater than 100.' };
