@@ -13,16 +13,20 @@ import { checkDeclaredLength, guard } from './guard.js';
 import { serveModels, type ModelsDeps } from './models.js';
 import { isShaped, parseRequest } from './parse.js';
 import { readBody } from './read-body.js';
+import { aliasModel } from './transforms/alias-model.js';
+import { capMaxTokens, maxTokensCappedHeader } from './transforms/cap-max-tokens.js';
 import { requestStreamUsage } from './transforms/request-stream-usage.js';
+import { injectSystemPrompt } from './transforms/system-prompt.js';
+import { thinkingMode } from './transforms/thinking-mode.js';
 
 /**
  * The request shapers, folded in this order. The full order is alias → thinking → system
  * prompt → cap max_tokens → request stream usage: alias before thinking (the `-nonthinking`
  * suffix is read from the client's model string), capping on the client's payload (the seed
  * reserves 512 tokens for our injection), stream usage last (it only adds stream_options).
- * The shaping shapers join this array with their own issue; pipeline.test.ts pins the order.
+ * transforms/shapers-order.test.ts pins the order.
  */
-export const SHAPERS: readonly Shaper[] = [requestStreamUsage];
+export const SHAPERS: readonly Shaper[] = [aliasModel, thinkingMode, injectSystemPrompt, capMaxTokens, requestStreamUsage];
 
 export interface ShapeOutcome {
   readonly req: ProxyRequest;
@@ -46,13 +50,13 @@ export function shape(req: ProxyRequest, cfg: ShapingConfig, shapers: readonly S
   return { req: current, effects: effects ?? NO_EFFECTS };
 }
 
-/** Response headers announcing what shaping did (spec §7: `x-worv-max-tokens-capped`). */
+/**
+ * Response headers announcing what shaping did (spec §7: one `x-worv-max-tokens-capped:
+ * <requested>-><sent>` for the output-budget field, even when a thinking budget was clamped too).
+ */
 export function effectHeaders(effects: readonly ShapeEffect[]): readonly string[] {
-  let out: string[] | undefined;
-  for (const e of effects) {
-    if (e.kind === 'max-tokens-capped') (out ??= []).push('x-worv-max-tokens-capped', `${e.requested}->${e.sent}`);
-  }
-  return out ?? NO_HEADERS;
+  const capped = maxTokensCappedHeader(effects);
+  return capped === undefined ? NO_HEADERS : ['x-worv-max-tokens-capped', capped];
 }
 
 const NO_HEADERS: readonly string[] = Object.freeze([]);
