@@ -12,6 +12,8 @@ import type { KeyLookup, RequestObserver, ShapingConfig, UsageSink } from './con
 import { Exchange, type ExchangeEnv } from './exchange.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
 import { asGatewayError, sendNotFound } from './render-error.js';
+import { hanFilterFor } from './tap/han-filter.js';
+import { hanFilterFor } from './tap/han-filter.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
 import { resolveProfile } from './transforms/thinking-profiles.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
@@ -112,7 +114,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     usage: deps.usage,
     observer: deps.observer,
     // After the usage meter, in this order; the Han filter goes last.
-    observerFactories: [usageChunkFilterFor],
+    observerFactories: [usageChunkFilterFor, hanFilterFor],
     stripHan: config.stripHan,
     streamReadTimeoutMs: config.streamReadTimeoutMs,
     nonstreamReadTimeoutMs: config.nonstreamReadTimeoutMs,
