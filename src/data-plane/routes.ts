@@ -13,7 +13,6 @@ import { Exchange, type ExchangeEnv } from './exchange.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
 import { asGatewayError, sendNotFound } from './render-error.js';
 import { hanFilterFor } from './tap/han-filter.js';
-import { hanFilterFor } from './tap/han-filter.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
 import { resolveProfile } from './transforms/thinking-profiles.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
