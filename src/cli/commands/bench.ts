@@ -1,7 +1,73 @@
 /**
- * `worv-proxy bench` (not available in this build yet).
+ * `worv-proxy bench`: the benchmark harness (spec §8, docs/benchmark.md). Parses flags,
+ * runs src/bench/run.ts, prints the tables on stdout and progress on stderr.
  */
-export function runBench(_argv: string[]): Promise<number> {
-  process.stderr.write('worv-proxy: bench is not available yet\n');
-  return Promise.resolve(2);
+import { runBenchmark } from '../../bench/run.js';
+import { BenchOptionError, resolveBenchOptions } from '../../bench/options.js';
+import { parseFlags } from '../args.js';
+import { reportUsageError, UsageError } from '../help.js';
+
+const HELP = `Usage: worv-proxy bench [options]
+
+Starts the simulator, the gateway (compiled; run \`npm run build\` first), a bare Node
+pass-through and nginx, and measures them side by side (docs/benchmark.md).
+
+Options:
+  --cases 1,2,3,4,5,6   which cases to run (default: all)
+                        1 non-streaming, 64 connections   2 one connection
+                        3 concurrent streams + hold test  4 10 MiB bodies
+                        5 Han filter on vs off            6 usage on Postgres vs SQLite
+  --reps N              repetitions per target (default 3; --quick 1)
+  --duration S          measured seconds per repetition (default 10; --quick 3)
+  --warmup S            warm-up seconds per target and case (default 2; --quick 1)
+  --streams N           concurrent streams in cases 3 and 5 (default 1000; --quick 100)
+  --many-streams N      streams of the hold test, 0 to skip (default 10000; --quick 500)
+  --body-iterations N   requests per target and repetition in case 4 (default 10; --quick 3)
+  --quick               small counts: a smoke test of a minute or two
+  --no-pin              do not pin processes to cores
+  --load auto|wrk|autocannon   non-streaming load generator (default: wrk if installed)
+  --pg-url URL          Postgres server for case 6 (default postgres://postgres@127.0.0.1:5432/test;
+                        the run uses a fresh database worv_bench on it)
+  --model NAME          model the simulator serves (default GLM-5.1-FP8)
+  --out FILE            JSON output (default bench-results/bench-<time>.json)
+`;
+
+/** Runs the benchmark command; resolves to the exit code (2 for usage errors). */
+export async function runBench(argv: string[]): Promise<number> {
+  let options;
+  try {
+    const { values } = parseFlags(argv, {
+      cases: { type: 'string' },
+      reps: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      streams: { type: 'string' },
+      'many-streams': { type: 'string' },
+      'body-iterations': { type: 'string' },
+      quick: { type: 'boolean' },
+      'no-pin': { type: 'boolean' },
+      load: { type: 'string' },
+      'pg-url': { type: 'string' },
+      model: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help === true) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    options = resolveBenchOptions(values);
+  } catch (err) {
+    if (err instanceof UsageError) return reportUsageError(err, HELP);
+    if (err instanceof BenchOptionError) return reportUsageError(new UsageError(err.message), HELP);
+    throw err;
+  }
+  try {
+    const outcome = await runBenchmark(options, argv, (line) => process.stderr.write(`${line}\n`));
+    process.stdout.write(`${outcome.text}\n\nJSON: ${outcome.jsonPath}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`worv-proxy bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
 }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateChecks, medianAdded } from './checks.js';
+import { formatChecks, formatCases } from './report.js';
+import type { PostRep } from './scenarios/post-closed-loop.js';
+import { pipeTable } from './table.js';
+
+function post(target: PostRep['target'], rep: number, cpuUsPerReq: number, p50Us: number): PostRep {
+  return { target, rep, requests: 1000, rps: 100, p50Us, p99Us: p50Us * 2, errors: 0, cpuUsPerReq, simCpuUsPerReq: 10 };
+}
+
+describe('target checks', () => {
+  const post64 = [post('direct', 0, NaN, 100), post('node', 0, 50, 200), post('gateway', 0, 60, 300), post('node', 1, 70, 200), post('gateway', 1, 80, 300), post('gateway-pg', 0, 150, 300)];
+  it('compares medians over repetitions', () => {
+    const [c1, c6] = evaluateChecks({ post64 }, ['1', '6']);
+    expect(c1).toMatchObject({ case: '1', value: 70 / 60, limit: 1.3, pass: true });
+    expect(c6).toMatchObject({ case: '6', value: 150 / 70, pass: false });
+  });
+  it('subtracts direct of the same repetition for added latency', () => {
+    const post1 = [post('direct', 0, NaN, 100), post('node', 0, 1, 150), post('gateway', 0, 1, 170), post('direct', 1, NaN, 300), post('node', 1, 1, 350), post('gateway', 1, 1, 370)];
+    expect(medianAdded(post1, 'gateway', (r) => r.p50Us)).toBe(70);
+    const [c2] = evaluateChecks({ post1 }, ['2']);
+    expect(c2).toMatchObject({ value: 70 / 50, pass: false });
+  });
+  it('reports a check it could not measure as such', () => {
+    const [c1] = evaluateChecks({ post64: [post('node', 0, 50, 1)] }, ['1']);
+    expect(c1?.pass).toBeUndefined();
+    expect(formatChecks([c1!])).toContain('not measured');
+  });
+});
+
+describe('tables', () => {
+  it('pads and aligns pipe tables', () => {
+    expect(pipeTable(['target', 'n'], [['node', '12'], ['gateway', '3']])).toBe(
+      '| target  |  n |\n|---------|---:|\n| node    | 12 |\n| gateway |  3 |',
+    );
+  });
+  it('prints medians with their range and the ratio to the references', () => {
+    const text = formatCases({ post64: [post('node', 0, 50, 1000), post('node', 1, 60, 1000), post('gateway', 0, 66, 1000), post('gateway', 1, 66, 1000)] });
+    expect(text).toContain('| node    |');
+    expect(text).toContain('55.0 (50.0–60.0)');
+    expect(text).toContain('1.20×');
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The issue's targets as checks over one run's results: each is a ratio (or a difference) of
+ * medians across repetitions, gateway against the references measured in the same run.
+ */
+import type { CaseId } from './options.js';
+import type { CaseResults } from './results.js';
+import { median } from './stats.js';
+import type { TargetName } from './targets.js';
+
+export interface Check {
+  readonly case: CaseId;
+  readonly what: string;
+  /** The measured figure (a ratio or an amount in `unit`); NaN when not measured. */
+  readonly value: number;
+  readonly limit: number;
+  readonly unit: string;
+  /** undefined = not measured in this run (case not selected or a target missing). */
+  readonly pass: boolean | undefined;
+  readonly detail: string;
+}
+
+type Row = { readonly target: TargetName; readonly rep: number };
+
+/** Median over repetitions of `pick(row)` for one target. */
+export function medianOf<R extends Row>(rows: readonly R[] | undefined, target: TargetName, pick: (r: R) => number): number {
+  return median((rows ?? []).filter((r) => r.target === target && r.rep >= 0).map(pick));
+}
+
+/** Median over repetitions of (target − direct) for the same repetition. */
+export function medianAdded<R extends Row>(rows: readonly R[] | undefined, target: TargetName, pick: (r: R) => number, extra: (r: R) => boolean = () => true): number {
+  const list = (rows ?? []).filter(extra);
+  const diffs: number[] = [];
+  for (const r of list) {
+    if (r.target !== target || r.rep < 0) continue;
+    const d = list.find((x) => x.target === 'direct' && x.rep === r.rep);
+    if (d !== undefined) diffs.push(pick(r) - pick(d));
+  }
+  return median(diffs);
+}
+
+function check(c: CaseId, what: string, value: number, limit: number, unit: string, detail: string, lessIsBetter = true): Check {
+  const pass = Number.isFinite(value) ? (lessIsBetter ? value <= limit : value >= limit) : undefined;
+  return { case: c, what, value, limit, unit, pass, detail };
+}
+
+const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+/** Evaluates every target of the issue that this run measured. */
+export function evaluateChecks(r: CaseResults, cases: readonly CaseId[]): Check[] {
+  const out: Check[] = [];
+  const has = (c: CaseId): boolean => cases.includes(c);
+  if (has('1')) {
+    const g = medianOf(r.post64, 'gateway', (x) => x.cpuUsPerReq);
+    const n = medianOf(r.post64, 'node', (x) => x.cpuUsPerReq);
+    out.push(check('1', 'CPU per non-streaming request, gateway ÷ bare Node (64 connections)', g / n, 1.3, '×', `${f(g)} µs vs ${f(n)} µs`));
+  }
+  if (has('2')) {
+    const g = medianAdded(r.post1, 'gateway', (x) => x.p50Us);
+    const n = medianAdded(r.post1, 'node', (x) => x.p50Us);
+    out.push(check('2', 'added p50 latency on one connection, gateway ÷ bare Node', g / n, 1.2, '×', `+${f(g)} µs vs +${f(n)} µs`));
+  }
+  if (has('3')) {
+    const g = medianOf(r.streams, 'gateway', (x) => x.cpuMsPerStream);
+    const n = medianOf(r.streams, 'node', (x) => x.cpuMsPerStream);
+    out.push(check('3', 'CPU per stream, gateway ÷ bare Node', g / n, 1.3, '×', `${f(g, 2)} ms vs ${f(n, 2)} ms`));
+    const gm = medianOf(r.streams, 'gateway', (x) => x.kbPerStream);
+    const nm = medianOf(r.streams, 'node', (x) => x.kbPerStream);
+    out.push(check('3', 'memory per open stream, gateway ÷ bare Node', gm / nm, 1, '×', `${f(gm)} KB vs ${f(nm)} KB`));
+    const tt = medianAdded(r.streams, 'gateway', (x) => x.ttfbP50Ms);
+    out.push(check('3', 'added time to first byte, p50', tt, 1, 'ms', `gateway TTFB p50 minus direct's, same repetition`));
+    const many = (r.manyStreams ?? []).find((x) => x.target === 'gateway');
+    if (many !== undefined) {
+      const ok = many.errors === 0 && many.allOpened && many.completed > 0;
+      out.push({
+        case: '3',
+        what: `${many.users} concurrent streams held with no error`,
+        value: many.errors,
+        limit: 0,
+        unit: 'errors',
+        pass: ok,
+        detail: `${many.allOpened ? 'all opened' : 'not all opened'}, median open ${f(many.openMedian, 0)}, ${many.completed} completed, ${many.errors} errors${many.firstErrors.length > 0 ? ` (${many.firstErrors.join('; ')})` : ''}`,
+      });
+    }
+  }
+  if (has('4')) {
+    const chat = medianAdded(r.body, 'gateway', (x) => x.p50Ms, (x) => x.kind === 'chat');
+    const emb = medianAdded(r.body, 'gateway', (x) => x.p50Ms, (x) => x.kind === 'embeddings');
+    out.push(check('4', '10 MiB chat body, max_tokens capped: added latency', chat, 40, 'ms', 'gateway p50 minus direct p50'));
+    out.push(check('4', '10 MiB body on an unshaped path (/v1/embeddings): added latency', emb, 10, 'ms', 'gateway p50 minus direct p50'));
+  }
+  if (has('5')) {
+    const on = medianOf(r.streams, 'gateway-han', (x) => x.cpuMsPerStream);
+    const off = medianOf(r.streams, 'gateway', (x) => x.cpuMsPerStream);
+    out.push(check('5', 'CPU per stream, Han filter on ÷ off', on / off, 2, '×', `${f(on, 2)} ms vs ${f(off, 2)} ms`));
+  }
+  if (has('6')) {
+    const pg = medianOf(r.post64, 'gateway-pg', (x) => x.cpuUsPerReq);
+    const sq = medianOf(r.post64, 'gateway', (x) => x.cpuUsPerReq);
+    out.push(check('6', 'CPU per request, usage on Postgres ÷ SQLite (64 connections)', pg / sq, 1.5, '×', `${f(pg)} µs vs ${f(sq)} µs`));
+  }
+  return out;
+}

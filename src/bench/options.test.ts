@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { chooseLayout, parseCpuList } from './cpu-layout.js';
+import { BenchOptionError, parseCases, resolveBenchOptions } from './options.js';
+
+describe('bench options', () => {
+  it('defaults to the full run', () => {
+    const o = resolveBenchOptions({});
+    expect([o.cases, o.reps, o.durationS, o.streams, o.manyStreams, o.pin, o.load]).toEqual([['1', '2', '3', '4', '5', '6'], 3, 10, 1000, 10_000, true, 'auto']);
+  });
+  it('--quick picks small counts, explicit flags still win', () => {
+    const o = resolveBenchOptions({ quick: true, reps: '2' });
+    expect([o.reps, o.durationS, o.streams, o.manyStreams, o.bodyIterations]).toEqual([2, 3, 100, 500, 3]);
+  });
+  it('sorts and deduplicates cases', () => {
+    expect(parseCases('5, 1,5')).toEqual(['1', '5']);
+  });
+  it('names the bad flag', () => {
+    expect(() => parseCases('1,7')).toThrow(new BenchOptionError('--cases takes a comma-separated list of 1, 2, 3, 4, 5, 6 (got "7")'));
+    expect(() => resolveBenchOptions({ reps: '0' })).toThrow('--reps must be an integer from 1 to 100');
+    expect(() => resolveBenchOptions({ duration: 'x' })).toThrow('--duration must be a number from 1 to 3600');
+    expect(() => resolveBenchOptions({ load: 'ab' })).toThrow('--load must be auto, wrk or autocannon');
+  });
+});
+
+describe('CPU layout', () => {
+  it('parses CPU lists', () => {
+    expect(parseCpuList('0-2,5')).toEqual([0, 1, 2, 5]);
+  });
+  it('gives the proxy a core of its own', () => {
+    expect(chooseLayout([0, 1], true)).toMatchObject({ proxy: '1', backend: '0', load: '0' });
+    expect(chooseLayout([0, 1, 2, 3], true)).toMatchObject({ proxy: '1', backend: '0', load: '2,3' });
+    expect(chooseLayout([0, 1], false)).toMatchObject({ proxy: undefined, backend: undefined, load: undefined });
+    expect(chooseLayout([0], true).proxy).toBeUndefined();
+  });
+});

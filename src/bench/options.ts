@@ -1,0 +1,102 @@
+/**
+ * `worv-proxy bench` options: which cases, how many repetitions, how long; `--quick` picks
+ * small counts for a smoke test. Parsing is pure so it can be unit-tested.
+ */
+
+/** The cases of the benchmark (docs/benchmark.md). */
+export type CaseId = '1' | '2' | '3' | '4' | '5' | '6';
+export const ALL_CASES: readonly CaseId[] = ['1', '2', '3', '4', '5', '6'];
+
+export type LoadTool = 'auto' | 'wrk' | 'autocannon';
+
+export interface BenchOptions {
+  readonly cases: readonly CaseId[];
+  readonly reps: number;
+  /** Measured window per repetition, seconds. */
+  readonly durationS: number;
+  /** Warm-up per target before a case, seconds. */
+  readonly warmupS: number;
+  /** Concurrent streams in cases 3 and 5. */
+  readonly streams: number;
+  /** Concurrent streams of the hold test in case 3 (0 = skip). */
+  readonly manyStreams: number;
+  /** Requests per target and repetition in case 4. */
+  readonly bodyIterations: number;
+  readonly quick: boolean;
+  readonly pin: boolean;
+  readonly load: LoadTool;
+  /** Where the JSON goes; default bench-results/bench-<time>.json. */
+  readonly out: string | undefined;
+  readonly pgUrl: string;
+  /** Model the simulator serves (and requests name). */
+  readonly model: string;
+}
+
+/** The raw flag values as node:util parseArgs returns them. */
+export interface BenchFlags {
+  readonly cases?: string | undefined;
+  readonly reps?: string | undefined;
+  readonly duration?: string | undefined;
+  readonly warmup?: string | undefined;
+  readonly streams?: string | undefined;
+  readonly 'many-streams'?: string | undefined;
+  readonly 'body-iterations'?: string | undefined;
+  readonly quick?: boolean | undefined;
+  readonly 'no-pin'?: boolean | undefined;
+  readonly load?: string | undefined;
+  readonly out?: string | undefined;
+  readonly 'pg-url'?: string | undefined;
+  readonly model?: string | undefined;
+}
+
+/** A flag value that cannot be used; the command reports it as a usage error (exit 2). */
+export class BenchOptionError extends Error {}
+
+function int(raw: string | undefined, name: string, dflt: number, min: number, max: number): number {
+  if (raw === undefined) return dflt;
+  const t = raw.trim();
+  if (!/^\d+$/.test(t) || Number(t) < min || Number(t) > max) throw new BenchOptionError(`--${name} must be an integer from ${min} to ${max}`);
+  return Number(t);
+}
+
+function num(raw: string | undefined, name: string, dflt: number, min: number, max: number): number {
+  if (raw === undefined) return dflt;
+  const n = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new BenchOptionError(`--${name} must be a number from ${min} to ${max}`);
+  return n;
+}
+
+/** Parses `1,3,5` (any order, duplicates allowed) into sorted case ids. */
+export function parseCases(raw: string): CaseId[] {
+  const out = new Set<CaseId>();
+  for (const part of raw.split(',')) {
+    const c = ALL_CASES.find((id) => id === part.trim());
+    if (c === undefined) throw new BenchOptionError(`--cases takes a comma-separated list of ${ALL_CASES.join(', ')} (got ${JSON.stringify(part.trim())})`);
+    out.add(c);
+  }
+  return ALL_CASES.filter((c) => out.has(c));
+}
+
+/** Turns flags into options; explicit flags win over `--quick` defaults. */
+export function resolveBenchOptions(f: BenchFlags): BenchOptions {
+  const quick = f.quick === true;
+  const load = f.load ?? 'auto';
+  if (load !== 'auto' && load !== 'wrk' && load !== 'autocannon') throw new BenchOptionError('--load must be auto, wrk or autocannon');
+  const model = f.model?.trim() ?? 'GLM-5.1-FP8';
+  if (model === '') throw new BenchOptionError('--model must not be empty');
+  return {
+    cases: f.cases === undefined ? ALL_CASES : parseCases(f.cases),
+    reps: int(f.reps, 'reps', quick ? 1 : 3, 1, 100),
+    durationS: num(f.duration, 'duration', quick ? 3 : 10, 1, 3600),
+    warmupS: num(f.warmup, 'warmup', quick ? 1 : 2, 0, 600),
+    streams: int(f.streams, 'streams', quick ? 100 : 1000, 1, 100_000),
+    manyStreams: int(f['many-streams'], 'many-streams', quick ? 500 : 10_000, 0, 100_000),
+    bodyIterations: int(f['body-iterations'], 'body-iterations', quick ? 3 : 10, 1, 10_000),
+    quick,
+    pin: f['no-pin'] !== true,
+    load,
+    out: f.out,
+    pgUrl: f['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+    model,
+  };
+}

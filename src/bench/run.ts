@@ -1,0 +1,168 @@
+/**
+ * One benchmark run (spec §8): start the fleet, smoke-test every target, run the selected
+ * cases with the targets interleaved, evaluate the issue's targets, print the tables and
+ * write the JSON. Every process it starts is stopped again, also on failure.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile, copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { evaluateChecks, type Check } from './checks.js';
+import { chatBody, type BenchContext } from './context.js';
+import { allowedCpus, chooseLayout } from './cpu-layout.js';
+import { PROJECT_ROOT, startFleet } from './fleet.js';
+import { findAutocannon, runAutocannon } from './load/autocannon.js';
+import type { PostLoad } from './load/post-load.js';
+import { findWrk, runWrk } from './load/wrk.js';
+import { busyShare, cpuTotals, load1, machineInfo } from './machine.js';
+import { findNginx } from './nginx.js';
+import type { BenchOptions, CaseId } from './options.js';
+import { findTaskset, openFilesLimit } from './processes.js';
+import { sampleTree } from './proc-stat.js';
+import { formatCases, formatChecks } from './report.js';
+import type { CaseResults } from './results.js';
+import { runBigBody } from './scenarios/big-body.js';
+import { runPostClosedLoop } from './scenarios/post-closed-loop.js';
+import { runManyStreams } from './scenarios/many-streams.js';
+import { runStreams } from './scenarios/streams.js';
+import { smokeTest } from './smoke.js';
+import { TARGET_LABEL, type Target, type TargetName } from './targets.js';
+
+const REFERENCES: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway'];
+
+/** Which targets each case compares. */
+const CASE_TARGETS: Readonly<Record<CaseId, readonly TargetName[]>> = {
+  '1': REFERENCES,
+  '2': REFERENCES,
+  '3': REFERENCES,
+  '4': REFERENCES,
+  '5': ['gateway', 'gateway-han'],
+  '6': ['gateway', 'gateway-pg'],
+};
+
+export interface BenchOutcome {
+  readonly text: string;
+  readonly jsonPath: string;
+  readonly checks: readonly Check[];
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+}
+
+function targetsFor(cases: readonly CaseId[], which: readonly CaseId[]): TargetName[] {
+  const set = new Set<TargetName>();
+  for (const c of cases) if (which.includes(c)) for (const t of CASE_TARGETS[c]) set.add(t);
+  return [...set];
+}
+
+/** Runs the benchmark; `log` gets progress lines. Throws when the harness itself cannot run. */
+export async function runBenchmark(o: BenchOptions, argv: readonly string[], log: (line: string) => void): Promise<BenchOutcome> {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  if (!existsSync(join(here, 'sim-server.js')) || !existsSync(join(PROJECT_ROOT, 'dist', 'cli', 'main.js'))) {
+    throw new Error('the benchmark runs the compiled gateway: run `npm run build` first');
+  }
+  const started = new Date();
+  const resultsDir = join(PROJECT_ROOT, 'bench-results');
+  const runDir = join(resultsDir, `run-${stamp(started)}`);
+  await mkdir(runDir, { recursive: true });
+  const layout = chooseLayout(allowedCpus(), o.pin);
+  const taskset = findTaskset();
+  // The harness itself stays off the proxy's core.
+  if (layout.backend !== undefined && taskset !== undefined) spawnSync(taskset, ['-a', '-p', '-c', layout.backend, String(process.pid)], { stdio: 'ignore' });
+  const nofile = openFilesLimit().hard;
+  const nginx = findNginx();
+  const wrk = o.load === 'autocannon' ? undefined : findWrk();
+  const autocannon = findAutocannon();
+  if (o.load === 'wrk' && wrk === undefined) throw new Error('--load wrk: wrk is not installed');
+  if (wrk === undefined && autocannon === undefined) throw new Error('neither wrk nor autocannon is available');
+  const loadTool = wrk !== undefined ? 'wrk' : 'autocannon';
+  const machine = machineInfo(nginx, wrk);
+  const notes: string[] = [];
+  log(`worv-proxy bench: cases ${o.cases.join(',')}, ${o.reps} repetition(s) of ${o.durationS} s; ${layout.description}; load: ${loadTool}`);
+
+  const want = new Set(targetsFor(o.cases, ['1', '2', '3', '4', '5', '6']));
+  const fleet = await startFleet({ want, layout, runDir, model: o.model, pgUrl: o.pgUrl, nofile });
+  const totalsBefore = cpuTotals();
+  const load1Before = load1();
+  try {
+    for (const [name, why] of fleet.skipped) notes.push(`${name} skipped: ${why}`);
+    const ready = new Set<TargetName>();
+    const smokeBody = JSON.stringify(chatBody(o.model, { stream: false }));
+    for (const t of fleet.targets.values()) {
+      const why = await smokeTest(t, smokeBody);
+      if (why === undefined) ready.add(t.name);
+      else notes.push(`${t.name} left out: ${why}`);
+    }
+    for (const n of notes) log(`  note: ${n}`);
+    const idleRss = new Map<TargetName, number>();
+    for (const t of fleet.targets.values()) {
+      if (t.proc !== undefined && ready.has(t.name)) idleRss.set(t.name, sampleTree(t.proc.pid).rssBytes);
+    }
+    const postLoad = (load: PostLoad, t: Target) => {
+      const url = `http://127.0.0.1:${t.port}${load.path}`;
+      return wrk !== undefined ? runWrk(wrk, load, url, runDir, layout.load, taskset) : runAutocannon(autocannon as string, load, url, layout.load, taskset);
+    };
+    const ctx: BenchContext = { fleet, options: o, layout, runDir, ready, postLoad, log, idleRss };
+    const results: CaseResults = {};
+
+    const post64 = targetsFor(o.cases, ['1', '6']);
+    if (post64.length > 0) {
+      log('cases 1/6: non-streaming, 64 connections');
+      results.post64 = await runPostClosedLoop(ctx, post64, 64);
+    }
+    if (o.cases.includes('2')) {
+      log('case 2: non-streaming, 1 connection');
+      results.post1 = await runPostClosedLoop(ctx, CASE_TARGETS['2'], 1);
+    }
+    const streams = targetsFor(o.cases, ['3', '5']);
+    if (streams.length > 0) {
+      log(`cases 3/5: ${o.streams} concurrent streams`);
+      results.streams = await runStreams(ctx, streams, o.streams, nofile);
+    }
+    if (o.cases.includes('3') && o.manyStreams > 0 && ready.has('gateway')) {
+      const m = await runManyStreams(ctx, o.manyStreams, nofile);
+      results.manyStreams = m.rows;
+      notes.push(...m.notes);
+    }
+    if (o.cases.includes('4')) {
+      log('case 4: 10 MiB bodies');
+      results.body = await runBigBody(ctx, CASE_TARGETS['4']);
+    }
+
+    const checks = evaluateChecks(results, o.cases);
+    const busy = busyShare(totalsBefore, cpuTotals());
+    notes.push(`machine busy ${(busy * 100).toFixed(0)}% of ${machine.cpuCount} cores over the run (all processes, ours included); load average ${load1Before.toFixed(2)} → ${load1().toFixed(2)}`);
+    const finished = new Date();
+    const header = [
+      `worv-proxy bench — ${started.toISOString()} (${Math.round((finished.getTime() - started.getTime()) / 1000)} s)`,
+      `command: worv-proxy bench ${argv.join(' ')}`.trimEnd(),
+      `machine: ${machine.cpuCount} × ${machine.cpuModel}, Linux ${machine.kernel}, Node ${machine.node}, nginx ${machine.nginx ?? 'not installed'}, load: ${loadTool}${machine.wrk !== undefined && loadTool === 'wrk' ? ` ${machine.wrk}` : ''}`,
+      `pinning: ${layout.description}`,
+      `figures: median of ${o.reps} repetition(s) (range in brackets); CPU = utime+stime from /proc/PID/stat over the measured window ÷ completed requests or streams`,
+    ].join('\n');
+    const text = [header, formatCases(results), 'Targets', formatChecks(checks), notes.map((n) => `note: ${n}`).join('\n')].filter((s) => s !== '').join('\n\n');
+    const jsonPath = o.out ?? join(resultsDir, `bench-${stamp(started)}.json`);
+    const json = {
+      version: 1,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      command: `worv-proxy bench ${argv.join(' ')}`.trimEnd(),
+      machine,
+      layout,
+      loadTool,
+      options: o,
+      targets: [...want].map((t) => ({ name: t, label: TARGET_LABEL[t], measured: ready.has(t) })),
+      results,
+      checks,
+      notes,
+      logs: join(runDir, 'logs'),
+    };
+    await writeFile(jsonPath, `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+    if (o.out === undefined) await copyFile(jsonPath, join(resultsDir, 'latest.json'));
+    return { text, jsonPath, checks };
+  } finally {
+    await fleet.close();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Case 3's hold test: as many concurrent streams as asked (10,000 by default) through the
+ * gateway, opened gradually, held through a measured window with no error. A proxy needs two
+ * file descriptors per stream (client and upstream side), so the count is capped by the
+ * open-files limit, and the report says so when it is.
+ */
+import type { BenchContext } from '../context.js';
+import { measureStreams, type StreamRep } from './streams.js';
+
+/** Streams a process with `nofile` open files can proxy: two sockets each, plus headroom. */
+export function streamsWithinLimit(nofile: number): number {
+  return Math.max(0, Math.floor((nofile - 200) / 2));
+}
+
+export async function runManyStreams(ctx: BenchContext, wanted: number, nofile: number): Promise<{ rows: StreamRep[]; notes: string[] }> {
+  const t = ctx.fleet.targets.get('gateway');
+  if (t === undefined) return { rows: [], notes: [] };
+  const notes: string[] = [];
+  const cap = streamsWithinLimit(nofile);
+  const users = Math.min(wanted, cap);
+  if (users < wanted) {
+    notes.push(`hold test ran ${users} streams, not ${wanted}: the open-files hard limit here is ${nofile} and a proxy holds two sockets per stream (raise it with \`ulimit -Hn\` as root to run more)`);
+  }
+  ctx.log(`case 3: hold test, ${users} concurrent streams through the gateway`);
+  const rampMs = users; // 1,000 new connections a second
+  const row = await measureStreams(ctx, t, 0, {
+    users,
+    rampMs,
+    settleMs: 2000,
+    windowMs: ctx.options.durationS * 1000,
+    readyTimeoutMs: rampMs + 60_000,
+  }, nofile);
+  ctx.log(`  ${users} streams: ${row.allOpened ? 'all opened' : 'NOT all opened'}, open ${row.openMedian}, ${row.completed} completed, ${row.errors} errors, ${row.kbPerStream.toFixed(1)} KB/stream`);
+  return { rows: [row], notes };
+}

@@ -1,0 +1,37 @@
+/**
+ * The things a benchmark request can be sent to: the simulator itself, the two reference
+ * proxies, and the gateway in its configurations (SQLite, Han filter on, Postgres).
+ */
+import type { Proc } from './processes.js';
+
+export type TargetName = 'direct' | 'node' | 'nginx' | 'gateway' | 'gateway-han' | 'gateway-pg';
+
+/** Display order, and the order of the first repetition (later ones rotate it). */
+export const TARGET_ORDER: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway', 'gateway-han', 'gateway-pg'];
+
+/** What each target is, for the report. */
+export const TARGET_LABEL: Readonly<Record<TargetName, string>> = {
+  direct: 'direct to the simulator',
+  node: 'bare Node pass-through (src/bench/passthrough.ts)',
+  nginx: 'nginx pass-through (proxy_buffering off, upstream keep-alive)',
+  gateway: 'gateway, SQLite usage accounting',
+  'gateway-han': 'gateway, SQLite, PROXY_STRIP_HAN=on',
+  'gateway-pg': 'gateway, Postgres usage accounting',
+};
+
+/** A running target. */
+export interface Target {
+  readonly name: TargetName;
+  readonly port: number;
+  /** The measured process; undefined for `direct` (nothing sits between client and simulator). */
+  readonly proc: Proc | undefined;
+  /** Sent with every request (the same Authorization shape for every target). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Orders `names` as in TARGET_ORDER, rotated by `rep` so no target always runs first. */
+export function rotation(names: readonly TargetName[], rep: number): TargetName[] {
+  const sorted = TARGET_ORDER.filter((t) => names.includes(t));
+  const k = sorted.length === 0 ? 0 : rep % sorted.length;
+  return [...sorted.slice(k), ...sorted.slice(0, k)];
+}
