@@ -93,7 +93,8 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     return new Promise((resolve, reject) => {
       const onError = (e: Error): void => reject(e);
       this.server.once('error', onError);
-      this.server.listen(port, host, () => {
+      // A deep accept queue: benchmarks open thousands of connections at once (capped by somaxconn).
+      this.server.listen({ port, host, backlog: 65535 }, () => {
         this.server.off('error', onError);
         this.address = { port: (this.server.address() as AddressInfo).port, host };
         resolve();
