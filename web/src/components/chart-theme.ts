@@ -38,12 +38,20 @@ export function axis(opts: { scale?: string; side?: 1 | 3; unit?: string; compac
   return a;
 }
 
-/** The time (x) axis, labelled in the browser's locale. */
+/** The time (x) axis, labelled as times of day in the browser's locale. */
 export function timeAxis(): uPlot.Axis {
+  const fmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
   return {
     stroke: CHART_COLORS.axis,
     grid: { stroke: CHART_COLORS.grid, width: 1 },
     ticks: { stroke: CHART_COLORS.grid, width: 1 },
     font: '12px system-ui, sans-serif',
+    space: 80,
+    values: (_u, splits) => splits.map((v) => fmt.format(v * 1000)),
   };
+}
+
+/** Legend value of the time series: date and time in the browser's locale. */
+export function timeLegend(_u: uPlot, v: number | null): string {
+  return v === null ? '—' : new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(v * 1000);
 }

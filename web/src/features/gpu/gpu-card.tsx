@@ -1,6 +1,6 @@
 /** One GPU: its current readings as four tiles and its recent history as two charts. */
 import { formatNumber, formatRelative, formatDateTime } from '../../lib/format';
-import { PercentChart, ThermalChart } from './gpu-charts';
+import { PercentChart, ThermalChart, type TimeWindow } from './gpu-charts';
 import { memoryPercent, secondsSince, type GpuView } from './gpu-series';
 
 /** A reading older than this is flagged (the agent posts every 5 s by default). */
@@ -27,8 +27,8 @@ function Tile({ label, value, detail, pct, tone }: { label: string; value: strin
 
 const gib = (mib: number | null) => (mib === null ? '—' : formatNumber(mib / 1024, 1));
 
-/** The card for `gpu`; `now` (ms) decides whether its data is stale. */
-export function GpuCard({ gpu, now }: { readonly gpu: GpuView; readonly now: number }) {
+/** The card for `gpu`; `now` (ms) decides whether its data is stale; `window` is the charts' span. */
+export function GpuCard({ gpu, now, window }: { readonly gpu: GpuView; readonly now: number; readonly window: TimeWindow }) {
   const s = gpu.latest;
   const age = secondsSince(s, now);
   const mem = memoryPercent(s);
@@ -61,8 +61,8 @@ export function GpuCard({ gpu, now }: { readonly gpu: GpuView; readonly now: num
         <Tile label="Power" value={s.power_w === null ? '—' : `${formatNumber(s.power_w)} W`} pct={s.power_w === null ? null : Math.min(100, s.power_w / 10)} tone="amber" />
       </div>
       <div className="gpu-charts">
-        <PercentChart gpu={gpu} />
-        <ThermalChart gpu={gpu} />
+        <PercentChart gpu={gpu} window={window} />
+        <ThermalChart gpu={gpu} window={window} />
       </div>
     </article>
   );

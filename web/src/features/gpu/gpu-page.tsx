@@ -26,6 +26,9 @@ export function GpuPage() {
   const [minutes, setMinutes] = useState<number>(60);
   const stats = usePoll(async (signal) => ({ at: Date.now(), stats: await fetchGpuStats(minutes, signal) }), GPU_REFRESH_MS, [minutes]);
   const gpus = useMemo(() => (stats.data === undefined ? undefined : groupGpus(stats.data.stats)), [stats.data]);
+  const at = stats.data?.at ?? 0;
+  const span = stats.data?.stats.minutes ?? minutes;
+  const timeWindow = useMemo(() => ({ from: at / 1000 - span * 60, to: at / 1000 }), [at, span]);
 
   return (
     <>
@@ -63,7 +66,7 @@ export function GpuPage() {
       ) : (
         <div className="gpu-grid">
           {gpus.map((g) => (
-            <GpuCard key={g.id} gpu={g} now={stats.data?.at ?? Date.now()} />
+            <GpuCard key={g.id} gpu={g} now={at} window={timeWindow} />
           ))}
         </div>
       )}

@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { CreateKeyRequest, KEY_NAME_MAX, firstIssueMessage, type CreateKeyResponse } from '@contract';
 import { CopyButton } from '../../components/copy-button';
 import { Dialog } from '../../components/dialog';
+import { Field } from '../../components/field';
 import { errorMessage } from '../../lib/api-client';
 import { createKey } from './api';
 
@@ -105,18 +106,27 @@ export function CreateKeyDialog({ open, onClose, onCreated }: CreateKeyDialogPro
             {error}
           </div>
         )}
-        <label className="field">
-          <span className="field-label">Name</span>
-          <input name="name" value={name} maxLength={KEY_NAME_MAX} autoFocus placeholder="e.g. ci-runner, alice-laptop" onChange={(e) => setName(e.target.value)} />
-          <span className="field-hint">Who or what uses this key. You can rename it later.</span>
-        </label>
+        <Field label="Name" hint="Who or what uses this key. You can rename it later.">
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              aria-describedby={describedBy}
+              name="name"
+              value={name}
+              maxLength={KEY_NAME_MAX}
+              autoFocus
+              placeholder="e.g. ci-runner, alice-laptop"
+              onChange={(e) => setName(e.target.value)}
+            />
+          )}
+        </Field>
         <details className="advanced">
           <summary>Advanced: use a key of your own</summary>
-          <label className="field">
-            <span className="field-label">Key (optional)</span>
-            <input name="key" value={customKey} autoComplete="off" spellCheck={false} onChange={(e) => setCustomKey(e.target.value)} />
-            <span className="field-hint">Leave empty to generate a strong random key. Useful when migrating existing clients.</span>
-          </label>
+          <Field label="Key (optional)" hint="Leave empty to generate a strong random key. Useful when migrating existing clients.">
+            {({ id, describedBy }) => (
+              <input id={id} aria-describedby={describedBy} name="key" value={customKey} autoComplete="off" spellCheck={false} onChange={(e) => setCustomKey(e.target.value)} />
+            )}
+          </Field>
         </details>
       </form>
     </Dialog>

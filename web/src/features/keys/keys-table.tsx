@@ -25,8 +25,7 @@ export function KeysTable({ keys, busyId, onRename, onToggle, onDelete }: KeysTa
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
             <th scope="col" className="num">Requests</th>
-            <th scope="col" className="num">Prompt tokens</th>
-            <th scope="col" className="num">Completion tokens</th>
+            <th scope="col" className="num">Tokens</th>
             <th scope="col"><span className="visually-hidden">Actions</span></th>
           </tr>
         </thead>
@@ -43,8 +42,12 @@ export function KeysTable({ keys, busyId, onRename, onToggle, onDelete }: KeysTa
                 {k.last_used_at === null ? <span className="muted">Never</span> : formatRelative(k.last_used_at, now)}
               </td>
               <td className="num">{formatNumber(k.usage.requests)}</td>
-              <td className="num">{formatNumber(k.usage.prompt_tokens)}</td>
-              <td className="num">{formatNumber(k.usage.completion_tokens)}</td>
+              <td className="num">
+                {formatNumber(k.usage.prompt_tokens + k.usage.completion_tokens)}
+                <span className="cell-detail">
+                  {formatNumber(k.usage.prompt_tokens)} prompt · {formatNumber(k.usage.completion_tokens)} completion
+                </span>
+              </td>
               <td className="row-actions">
                 <button type="button" className="btn btn-small" disabled={busyId === k.id} onClick={() => onRename(k)} aria-label={`Rename ${k.name}`}>
                   Rename

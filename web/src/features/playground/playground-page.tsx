@@ -3,6 +3,7 @@
  * through /v1 exactly as a client would. The key stays in this page's memory only.
  */
 import { useState, type FormEvent } from 'react';
+import { Field } from '../../components/field';
 import { PageHeader } from '../../components/page-header';
 import { EmptyState } from '../../components/states';
 import { DIALECT_LABELS, VARIANT_LABELS, modelForVariant, type Dialect, type Variant } from './chat-request';
@@ -55,39 +56,39 @@ export function PlaygroundPage() {
       <PageHeader title="Playground" description="Stream a chat through /v1 with one of your API keys, as any client would. Requests count towards that key's usage." />
       <div className="playground">
         <section className="card playground-settings" aria-label="Request settings">
-          <label className="field">
-            <span className="field-label">API key</span>
-            <span className="input-with-button">
-              <input
-                name="api-key"
-                type={showKey ? 'text' : 'password'}
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="Paste a key"
-                value={apiKey}
-                onChange={(e) => setApiKey(e.target.value)}
-                onBlur={() => {
-                  if (apiKey.trim() !== '' && model === '') void detect(apiKey.trim());
-                }}
-              />
-              <button type="button" className="btn btn-small" onClick={() => setShowKey((v) => !v)} aria-pressed={showKey}>
-                {showKey ? 'Hide' : 'Show'}
-              </button>
-            </span>
-            <span className="field-hint">Kept in this tab only; never stored.</span>
-          </label>
-          <label className="field">
-            <span className="field-label">Model</span>
-            <span className="input-with-button">
-              <input name="model" value={model} spellCheck={false} placeholder="Detected from /v1/models" onChange={(e) => setModel(e.target.value)} />
-              <button type="button" className="btn btn-small" disabled={!ready} onClick={() => void detect(apiKey.trim())}>
-                Detect
-              </button>
-            </span>
-            <span className="field-hint" role="status">
-              {modelNote ?? (model !== '' ? <>Sends <code>{modelForVariant(model, variant)}</code></> : '\u00a0')}
-            </span>
-          </label>
+          <Field label="API key" hint="Kept in this tab only; never stored.">
+            {({ id, describedBy }) => (
+              <span className="input-with-button">
+                <input
+                  id={id}
+                  aria-describedby={describedBy}
+                  name="api-key"
+                  type={showKey ? 'text' : 'password'}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="Paste a key"
+                  value={apiKey}
+                  onChange={(e) => setApiKey(e.target.value)}
+                  onBlur={() => {
+                    if (apiKey.trim() !== '' && model === '') void detect(apiKey.trim());
+                  }}
+                />
+                <button type="button" className="btn btn-small" onClick={() => setShowKey((v) => !v)} aria-pressed={showKey}>
+                  {showKey ? 'Hide' : 'Show'}
+                </button>
+              </span>
+            )}
+          </Field>
+          <Field label="Model" hint={<span role="status">{modelNote ?? (model !== '' ? <>Sends <code>{modelForVariant(model, variant)}</code></> : '\u00a0')}</span>}>
+            {({ id, describedBy }) => (
+              <span className="input-with-button">
+                <input id={id} aria-describedby={describedBy} name="model" value={model} spellCheck={false} placeholder="Detected from /v1/models" onChange={(e) => setModel(e.target.value)} />
+                <button type="button" className="btn btn-small" disabled={!ready} onClick={() => void detect(apiKey.trim())}>
+                  Detect
+                </button>
+              </span>
+            )}
+          </Field>
           <fieldset className="field">
             <legend className="field-label">Thinking mode</legend>
             <div className="segmented">

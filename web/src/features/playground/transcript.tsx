@@ -1,4 +1,9 @@
-/** The conversation as it streams: prompts, reasoning in its own collapsible block, answers. */
+/**
+ * The conversation as it streams: prompts, reasoning in its own collapsible block (open by
+ * default), answers. The view follows new text while the reader is at the bottom, and stays
+ * put once they scroll up to read.
+ */
+import { useLayoutEffect, useRef, useState } from 'react';
 import { formatNumber } from '../../lib/format';
 import { DIALECT_LABELS, VARIANT_LABELS } from './chat-request';
 import type { Exchange, Reply } from './use-chat';
@@ -15,11 +20,12 @@ function ReplyMeta({ reply }: { readonly reply: Reply }) {
 
 function ReplyView({ reply }: { readonly reply: Reply }) {
   const streaming = reply.status === 'streaming';
+  const [open, setOpen] = useState(true);
   return (
     <div className="bubble bubble-assistant" aria-busy={streaming} data-status={reply.status}>
       {reply.reasoning !== '' && (
-        <details className="reasoning" open={streaming && reply.answer === '' ? true : undefined}>
-          <summary>Reasoning {streaming && reply.answer === '' ? '(thinking…)' : `(${formatNumber(reply.reasoning.length)} characters)`}</summary>
+        <details className="reasoning" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+          <summary>{streaming && reply.answer === '' ? 'Reasoning (thinking…)' : 'Reasoning'}</summary>
           <div className="reasoning-text" data-testid="reasoning">
             {reply.reasoning}
           </div>
@@ -41,16 +47,31 @@ function ReplyView({ reply }: { readonly reply: Reply }) {
   );
 }
 
-/** Every exchange so far, newest last. */
+/** Every exchange so far, newest last, in a scroll box that follows the stream. */
 export function Transcript({ exchanges }: { readonly exchanges: readonly Exchange[] }) {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  useLayoutEffect(() => {
+    const box = boxRef.current;
+    if (box !== null && stick.current) box.scrollTop = box.scrollHeight;
+  }, [exchanges]);
   return (
-    <ol className="transcript" aria-label="Conversation">
-      {exchanges.map((e) => (
-        <li key={e.id} className="exchange">
-          <div className="bubble bubble-user">{e.prompt}</div>
-          <ReplyView reply={e.reply} />
-        </li>
-      ))}
-    </ol>
+    <div
+      ref={boxRef}
+      className="transcript-scroll"
+      onScroll={(e) => {
+        const b = e.currentTarget;
+        stick.current = b.scrollHeight - b.scrollTop - b.clientHeight < 40;
+      }}
+    >
+      <ol className="transcript" aria-label="Conversation">
+        {exchanges.map((e) => (
+          <li key={e.id} className="exchange">
+            <div className="bubble bubble-user">{e.prompt}</div>
+            <ReplyView reply={e.reply} />
+          </li>
+        ))}
+      </ol>
+    </div>
   );
 }

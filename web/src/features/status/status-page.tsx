@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { Chart } from '../../components/chart';
-import { CHART_COLORS, axis, fillOf, timeAxis } from '../../components/chart-theme';
+import { CHART_COLORS, axis, fillOf, timeAxis, timeLegend } from '../../components/chart-theme';
 import { PageHeader } from '../../components/page-header';
 import { ErrorBanner, Loading } from '../../components/states';
 import { usePoll } from '../../hooks/use-poll';
@@ -15,9 +15,10 @@ import { EMPTY_HISTORY, appendStatus, type StatusHistory } from './status-histor
 
 const CHART_OPTIONS: Omit<uPlot.Options, 'width' | 'height'> = {
   legend: { live: true },
-  scales: { x: { time: true }, ms: { range: (_u, _min, max) => [0, Math.max(10, max * 1.2)] }, n: { range: (_u, _min, max) => [0, Math.max(4, max + 1)] } },
+  // The last ten minutes, ending at the newest poll.
+  scales: { x: { time: true, range: (_u, _min, max) => (max === null || max === undefined ? [Date.now() / 1000 - 600, Date.now() / 1000] : [max - 600, max]) }, ms: { range: (_u, _min, max) => [0, Math.max(10, max * 1.2)] }, n: { range: (_u, _min, max) => [0, Math.max(4, max + 1)] } },
   series: [
-    {},
+    { value: timeLegend },
     { label: 'Backend latency', scale: 'ms', stroke: CHART_COLORS.blue, fill: fillOf(CHART_COLORS.blue), width: 1.5, value: (_u, v) => (v === null ? NONE : `${formatNumber(v)} ms`) },
     { label: 'In-flight requests', scale: 'n', stroke: CHART_COLORS.amber, width: 1.5, value: (_u, v) => (v === null ? NONE : formatNumber(v)) },
   ],
@@ -79,7 +80,7 @@ export function StatusPage() {
           </section>
           <section className="card" aria-labelledby="status-chart-title">
             <h2 id="status-chart-title" className="card-title">
-              Last minutes <span className="card-subtitle">while this page is open</span>
+              Last 10 minutes <span className="card-subtitle">while this page is open</span>
             </h2>
             <Chart options={CHART_OPTIONS} data={data} height={200} label="Backend latency and in-flight requests over the last minutes" />
           </section>
