@@ -74,7 +74,8 @@ function plannedCalls(input: PlanInput): PlannedToolCall[] {
   const rng = createRng(deriveSeed(input.seed, 4));
   const calls: PlannedToolCall[] = [];
   for (let i = 0; i < input.toolCalls; i++) {
-    const tool = named ?? (tools[i % tools.length] as ToolSpec);
+    const tool = named ?? tools[i % tools.length];
+    if (tool === undefined) break;
     const args = generateArguments(tool.parameters, rng, input.hanRatio);
     const fragments = argumentFragments(args);
     calls.push({ id: input.toolCallId(input.ids), name: tool.name, args, fragments, text: fragments.join('') });

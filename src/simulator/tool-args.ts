@@ -11,7 +11,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function valueFor(schema: unknown, rng: Rng, hanRatio: number, depth: number): unknown {
   if (!isRecord(schema)) return generateWord(rng, hanRatio);
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return rng.pick(schema.enum);
-  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  const type: unknown = Array.isArray(schema.type) ? (schema.type as unknown[])[0] : schema.type;
   switch (type) {
     case 'integer':
       return rng.int(100);
