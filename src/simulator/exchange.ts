@@ -45,6 +45,9 @@ export class Exchange {
     /** The fault for this request: its header's, else the global one. */
     readonly fault: Fault | undefined,
   ) {
+    // A write racing a client disconnect must not crash the simulator.
+    res.on('error', () => undefined);
+    req.on('error', () => undefined);
     res.on('close', () => {
       this.dead = true;
       const outcome: Outcome = res.writableFinished ? 'finished' : this.resetByUs ? 'reset' : 'aborted';

@@ -204,6 +204,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
       if (size > this.options.maxBodyBytes) tooLarge = true;
       else chunks.push(c);
     });
+    req.on('error', () => undefined);
     req.on('end', () => this.onBody(id, req, res, tooLarge ? undefined : Buffer.concat(chunks)));
   }
 
