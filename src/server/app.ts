@@ -90,7 +90,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     config,
     store: deps.store,
     clock,
-    status: { inFlight: () => dataPlane.inFlight(), startedAt: () => startedAt, version: () => GATEWAY_VERSION },
+    status: {
+      inFlight: () => dataPlane.inFlight(),
+      startedAt: () => startedAt,
+      version: () => GATEWAY_VERSION,
+      backend: () => dataPlane.backendStatus(),
+    },
   });
 
   const metrics = createMetrics({ inFlight: () => dataPlane.inFlight(), backendUp: () => undefined });
