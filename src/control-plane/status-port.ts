@@ -17,7 +17,6 @@ export interface StatusPort {
   /** Epoch ms at which the gateway started. */
   startedAt(): number;
   version(): string;
-  /** Backend reachability, latency and live model, cached briefly by the provider. When
-   * absent, the control plane probes the configured backends itself. */
-  backend?(): Promise<BackendHealth>;
+  /** Backend reachability, latency and live model (the data plane's cached `/v1/models` probe). */
+  backend(): Promise<BackendHealth>;
 }

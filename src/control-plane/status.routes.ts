@@ -1,19 +1,18 @@
 /**
- * GET /api/status (spec §4): the live model and backend health as the status port (or the
- * fallback probe) reports them, with the gateway's version, uptime and requests in flight.
+ * GET /api/status (spec §4): the live model and backend health as the status port reports
+ * them (a cached probe of the backend's /v1/models), with the gateway's version, uptime and
+ * requests in flight.
  */
 import type { FastifyInstance } from 'fastify';
 import { isoTime } from '../core/clock.js';
 import type { StatusResponse } from '../shared/api-contract.js';
-import { createBackendProbe } from './backend-probe.js';
 import type { RouteDeps } from './deps.js';
 
 export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { status, clock } = deps;
-  const backend = status.backend?.bind(status) ?? createBackendProbe(deps.config, clock);
 
   app.get('/status', async (): Promise<StatusResponse> => {
-    const b = await backend();
+    const b = await status.backend();
     const checkedAt = b.checkedAt === null ? null : typeof b.checkedAt === 'number' ? isoTime(b.checkedAt) : b.checkedAt;
     const startedAt = status.startedAt();
     return {

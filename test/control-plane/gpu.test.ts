@@ -41,7 +41,8 @@ const post = (body: unknown, headers: Record<string, string> = { authorization: 
 describe('POST /api/gpu-stats', () => {
   it('needs an active API key (Bearer or x-api-key); a session is not enough', async () => {
     const body = { host: 'h', gpus: [b200(0, 1)] };
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Bearer wp-revoked' }, { 'x-api-key': 'nope' }, { authorization: KEY }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }, { authorization: 'Bearer wp-revoked' }, { 'x-api-key': 'nope' }, { authorization: KEY }];
+    for (const headers of attempts) {
       const r = await post(body, headers);
       expect({ status: r.status, json: r.json }).toEqual({ status: 401, json: { error: MSG.unauthorized } });
     }
