@@ -4,7 +4,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { defaultControls, readControls } from './controls.js';
 import type { Controls } from './controls.js';
 import { openaiErrorBody } from './errors.js';
@@ -12,8 +11,10 @@ import { Exchange } from './exchange.js';
 import type { SimCore, SimMetrics } from './exchange.js';
 import { parseFault } from './faults.js';
 import type { Fault } from './faults.js';
+import { GlobalFault, withTimeout } from './global-fault.js';
 import { Holds } from './holds.js';
 import type { HoldInfo } from './holds.js';
+import { Listener } from './listener.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedOptions, SimulatorOptions } from './options.js';
 import { RequestLog, RequestRecord } from './recorder.js';
@@ -24,12 +25,6 @@ import type { ListenAddress, Simulator, SimulatorEvents, FaultOptions, WaitOptio
 
 const DEFAULT_WAIT_MS = 10_000;
 
-interface GlobalFault {
-  readonly fault: Fault;
-  remaining: number | undefined;
-  readonly paths: readonly string[] | undefined;
-}
-
 class SimulatorImpl extends EventEmitter implements Simulator {
   readonly options: ResolvedOptions;
   private readonly server: Server;
@@ -38,9 +33,8 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   private readonly defaults: Controls;
   private readonly generating = new Set<number>();
   private seq = 0;
-  private fault: GlobalFault | undefined;
-  private address: { port: number; host: string } | undefined;
-  private isRefusing = false;
+  private readonly fault = new GlobalFault();
+  private readonly listener: Listener;
 
   constructor(opts: SimulatorOptions) {
     super();
@@ -58,21 +52,19 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     if (this.options.fault !== undefined && this.options.fault.kind !== 'refuse') this.setFault(this.options.fault);
     this.server = createServer({ requestTimeout: 0 }, (req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = 120_000;
+    this.listener = new Listener(this.server);
   }
 
   get port(): number | undefined {
-    return this.address?.port;
+    return this.listener.port;
   }
 
   get url(): string {
-    if (this.address === undefined) throw new Error('simulator is not listening');
-    const h = this.address.host;
-    const host = h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
-    return `http://${host}:${this.address.port}`;
+    return this.listener.url;
   }
 
   get refusing(): boolean {
-    return this.isRefusing;
+    return this.listener.refusing;
   }
 
   get inFlight(): number {
@@ -84,56 +76,19 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<ListenAddress> {
-    await this.bind(port, host);
-    if (this.options.fault?.kind === 'refuse') await this.setRefusing(true);
-    return { port: this.address?.port ?? port, url: this.url };
+    await this.listener.bind(port, host);
+    if (this.options.fault?.kind === 'refuse') await this.listener.setRefusing(true);
+    return { port: this.listener.port ?? port, url: this.listener.url };
   }
 
-  private bind(port: number, host: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => reject(e);
-      this.server.once('error', onError);
-      // A deep accept queue: benchmarks open thousands of connections at once (capped by somaxconn).
-      this.server.listen({ port, host, backlog: 65535 }, () => {
-        this.server.off('error', onError);
-        this.address = { port: (this.server.address() as AddressInfo).port, host };
-        resolve();
-      });
-    });
-  }
-
-  async setRefusing(refusing: boolean): Promise<void> {
-    if (refusing === this.isRefusing) return;
-    const addr = this.address;
-    if (addr === undefined) throw new Error('simulator is not listening');
-    this.isRefusing = refusing;
-    if (refusing) {
-      // Stops accepting and drops idle keep-alive sockets; running responses go on.
-      this.server.close();
-      this.server.closeIdleConnections();
-      return;
-    }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.bind(addr.port, addr.host);
-        return;
-      } catch (e) {
-        if (attempt >= 50 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+  setRefusing(refusing: boolean): Promise<void> {
+    return this.listener.setRefusing(refusing);
   }
 
   async close(): Promise<void> {
     this.core.scheduler.cancelAll();
-    const closed = new Promise<void>((resolve) => {
-      if (!this.server.listening) resolve();
-      else this.server.close(() => resolve());
-    });
-    this.server.closeAllConnections();
     this.core.holds.releaseAll();
-    await closed;
-    this.address = undefined;
+    await this.listener.close();
   }
 
   lastRequest(): RecordedRequest | undefined {
@@ -175,23 +130,12 @@ class SimulatorImpl extends EventEmitter implements Simulator {
 
   setFault(fault: Fault | string, opts: FaultOptions = {}): void {
     const f = typeof fault === 'string' ? parseFault(fault) : fault;
-    if (f.kind === 'refuse') {
-      void this.setRefusing(true);
-      return;
-    }
-    this.fault = { fault: f, remaining: opts.times, paths: opts.paths };
+    if (f.kind === 'refuse') void this.listener.setRefusing(true);
+    else this.fault.set(f, opts.times, opts.paths);
   }
 
   clearFaults(): void {
-    this.fault = undefined;
-  }
-
-  private takeFault(path: string): Fault | undefined {
-    const g = this.fault;
-    if (g === undefined) return undefined;
-    if (g.paths !== undefined && !g.paths.some((p) => path.startsWith(p))) return undefined;
-    if (g.remaining !== undefined && --g.remaining <= 0) this.fault = undefined;
-    return g.fault;
+    this.fault.clear();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -234,7 +178,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     } catch (e) {
       controlsError = (e as Error).message;
     }
-    const x = new Exchange(this.core, req, res, record, controls, controls.fault ?? this.takeFault(path));
+    const x = new Exchange(this.core, req, res, record, controls, controls.fault ?? this.fault.take(path));
     if (controlsError !== undefined) {
       x.send(400, openaiErrorBody(400, controlsError));
       return;
@@ -255,23 +199,6 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     this.emit('end', record, outcome);
     if (outcome === 'aborted') this.emit('aborted', record);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string, cancel?: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cancel?.();
-      reject(new Error(`${what} timed out after ${ms} ms`));
-    }, ms);
-    timer.unref();
-    p.then((v) => {
-      clearTimeout(timer);
-      resolve(v);
-    }, (e: unknown) => {
-      clearTimeout(timer);
-      reject(e instanceof Error ? e : new Error(String(e)));
-    });
-  });
 }
 
 /** Creates a simulator (not yet listening: call `listen()`). */
