@@ -19,9 +19,8 @@ export interface BenchContext {
   readonly postLoad: (load: PostLoad, target: Target) => Promise<LoadResult>;
   readonly log: (line: string) => void;
   /**
-   * The lowest resident memory seen per proxy while idle (first read after the smoke test):
-   * the baseline of memory per open stream, so heap left over from an earlier case neither
-   * hides nor inflates a later figure.
+   * Per proxy, the idle resident memory of a fresh process after one stream: the baseline of
+   * memory per open stream (set by the streams case, which restarts each proxy first).
    */
   readonly idleRss: Map<TargetName, number>;
 }

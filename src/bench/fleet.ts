@@ -1,14 +1,15 @@
 /**
  * Starts everything one benchmark run needs, each in its own process: the simulator, the
  * reference proxies and the gateway instances (compiled JS, production settings), pinned per
- * the CPU layout; creates an API key in each gateway's database; and stops it all again.
+ * the CPU layout; creates an API key in each gateway's database; restarts a target on demand
+ * (a fresh process for the memory baseline); and stops it all again.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CpuLayout } from './cpu-layout.js';
 import { findNginx, writeNginxConfig } from './nginx.js';
-import { freePort, runToEnd, startProcess, waitForPort, type Proc } from './processes.js';
+import { freePort, runToEnd, startProcess, waitForPort, type Proc, type ProcSpec } from './processes.js';
 import { resetPostgresDatabase } from './postgres.js';
 import type { Target, TargetName } from './targets.js';
 
@@ -29,14 +30,30 @@ export interface FleetOptions {
   readonly pgUrl: string;
   /** Open-files limit for every child (at most the hard limit). */
   readonly nofile: number;
+  /** Extra Node flags for the Node proxies, gateway and pass-through (e.g. --cpu-prof). */
+  readonly nodeFlags: readonly string[];
+}
+
+/** A proxy process the fleet started, for matching profiles and logs to targets. */
+export interface Launch {
+  readonly target: TargetName;
+  readonly pid: number;
+  readonly logPath: string;
+  /** Why it was started: `start`, or what the restart was for. */
+  readonly why: string;
 }
 
 export interface Fleet {
   readonly simPort: number;
   readonly sim: Proc;
+  /** Current targets; `restart` replaces an entry. */
   readonly targets: ReadonlyMap<TargetName, Target>;
   /** Targets that could not be started, with the reason. */
   readonly skipped: ReadonlyMap<TargetName, string>;
+  /** Every proxy process started, in order. */
+  readonly launches: readonly Launch[];
+  /** Stops a target's process and starts a fresh one on the same port; `why` goes into `launches`. */
+  restart(name: TargetName, why: string): Promise<Target>;
   close(): Promise<void>;
 }
 
@@ -46,11 +63,25 @@ const AUTH_PLACEHOLDER = 'Bearer wpk-bench-reference-000000000000000000000000000
 export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const logDir = join(o.runDir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const procs: Proc[] = [];
+  const procs = new Set<Proc>();
+  const specs = new Map<TargetName, ProcSpec>();
   const targets = new Map<TargetName, Target>();
   const skipped = new Map<TargetName, string>();
   const close = async (): Promise<void> => {
-    await Promise.all(procs.map((p) => p.stop()));
+    await Promise.all([...procs].map((p) => p.stop()));
+  };
+  const launches: Launch[] = [];
+  const launch = async (name: TargetName, spec: ProcSpec, port: number, headers: Record<string, string>, why = 'start'): Promise<Target> => {
+    const n = launches.filter((l) => l.target === name).length + 1;
+    const proc = startProcess({ ...spec, name: n === 1 ? spec.name : `${spec.name}-${n}` });
+    launches.push({ target: name, pid: proc.pid, logPath: proc.logPath, why });
+    procs.add(proc);
+    void proc.exited.then(() => procs.delete(proc));
+    await waitForPort(port, proc);
+    const t: Target = { name, port, proc, headers };
+    specs.set(name, spec);
+    targets.set(name, t);
+    return t;
   };
 
   try {
@@ -59,12 +90,12 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
       name: 'simulator', command: process.execPath, args: [join(HERE, 'sim-server.js'), String(simPort), o.model],
       cpus: o.layout.backend, logDir, nofile: o.nofile,
     });
-    procs.push(sim);
+    procs.add(sim);
     await waitForPort(simPort, sim);
     const upstream = `http://127.0.0.1:${simPort}`;
 
     // Gateways first: their keys give the Authorization header every target is sent.
-    const gatewayAuth = new Map<TargetName, string>();
+    let refAuth: string | undefined;
     for (const name of ['gateway', 'gateway-han', 'gateway-pg'] as const) {
       if (!o.want.has(name)) continue;
       try {
@@ -80,25 +111,26 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         const key = created.stdout.trim().split('\n').pop()?.trim() ?? '';
         if (created.code !== 0 || key === '') throw new Error(`keys create failed: ${created.stderr.trim()}`);
         const port = await freePort();
-        const proc = startProcess({ name, command: process.execPath, args: [CLI, 'serve'], env: { ...env, PORT: String(port) }, cpus: o.layout.proxy, logDir, nofile: o.nofile });
-        procs.push(proc);
-        await waitForPort(port, proc);
-        gatewayAuth.set(name, `Bearer ${key}`);
-        targets.set(name, { name, port, proc, headers: { authorization: `Bearer ${key}` } });
+        const spec: ProcSpec = {
+          name, command: process.execPath, args: [...o.nodeFlags, CLI, 'serve'], env: { ...env, PORT: String(port) },
+          cpus: o.layout.proxy, logDir, nofile: o.nofile,
+        };
+        await launch(name, spec, port, { authorization: `Bearer ${key}` });
+        refAuth ??= `Bearer ${key}`;
       } catch (err) {
         skipped.set(name, err instanceof Error ? err.message : String(err));
       }
     }
     // References get a header of the same shape, so every target forwards the same bytes.
-    const refAuth = gatewayAuth.get('gateway') ?? gatewayAuth.values().next().value ?? AUTH_PLACEHOLDER;
-    targets.set('direct', { name: 'direct', port: simPort, proc: undefined, headers: { authorization: refAuth } });
+    const auth = { authorization: refAuth ?? AUTH_PLACEHOLDER };
+    targets.set('direct', { name: 'direct', port: simPort, proc: undefined, headers: auth });
 
     if (o.want.has('node')) {
       const port = await freePort();
-      const proc = startProcess({ name: 'node-passthrough', command: process.execPath, args: [join(HERE, 'passthrough.js'), String(port), upstream], cpus: o.layout.proxy, logDir, nofile: o.nofile });
-      procs.push(proc);
-      await waitForPort(port, proc);
-      targets.set('node', { name: 'node', port, proc, headers: { authorization: refAuth } });
+      await launch('node', {
+        name: 'node-passthrough', command: process.execPath, args: [...o.nodeFlags, join(HERE, 'passthrough.js'), String(port), upstream],
+        cpus: o.layout.proxy, logDir, nofile: o.nofile,
+      }, port, auth);
     }
     if (o.want.has('nginx')) {
       const nginx = findNginx();
@@ -107,13 +139,27 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         const port = await freePort();
         const prefix = join(o.runDir, 'nginx');
         const conf = await writeNginxConfig(prefix, port, simPort, Math.max(1024, o.nofile - 64));
-        const proc = startProcess({ name: 'nginx', command: nginx, args: ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', conf], cpus: o.layout.proxy, logDir, nofile: o.nofile });
-        procs.push(proc);
-        await waitForPort(port, proc);
-        targets.set('nginx', { name: 'nginx', port, proc, headers: { authorization: refAuth } });
+        await launch('nginx', {
+          name: 'nginx', command: nginx, args: ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', conf],
+          cpus: o.layout.proxy, logDir, nofile: o.nofile,
+        }, port, auth);
       }
     }
-    return { simPort, sim, targets, skipped, close };
+    return {
+      simPort,
+      sim,
+      targets,
+      skipped,
+      launches,
+      close,
+      async restart(name, why) {
+        const t = targets.get(name);
+        const spec = specs.get(name);
+        if (t === undefined || spec === undefined || t.proc === undefined) throw new Error(`${name} is not running`);
+        await t.proc.stop();
+        return launch(name, spec, t.port, { ...t.headers }, why);
+      },
+    };
   } catch (err) {
     await close();
     throw err;

@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly bodyIterations: number;
   readonly quick: boolean;
   readonly pin: boolean;
+  /** Run the Node proxies under `--cpu-prof` and report their top frames (slows them down). */
+  readonly profile: boolean;
   readonly load: LoadTool;
   /** Where the JSON goes; default bench-results/bench-<time>.json. */
   readonly out: string | undefined;
@@ -43,6 +45,7 @@ export interface BenchFlags {
   readonly 'body-iterations'?: string | undefined;
   readonly quick?: boolean | undefined;
   readonly 'no-pin'?: boolean | undefined;
+  readonly profile?: boolean | undefined;
   readonly load?: string | undefined;
   readonly out?: string | undefined;
   readonly 'pg-url'?: string | undefined;
@@ -94,6 +97,7 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     bodyIterations: int(f['body-iterations'], 'body-iterations', quick ? 3 : 10, 1, 10_000),
     quick,
     pin: f['no-pin'] !== true,
+    profile: f.profile === true,
     load,
     out: f.out,
     pgUrl: f['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/test',

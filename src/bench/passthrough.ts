@@ -29,6 +29,9 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   req.pipe(up);
 });
 
+// A normal exit on SIGTERM, so `node --cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));
+
 server.listen({ port: Number(portArg), host: '127.0.0.1', backlog: 4096 }, () => {
   const addr = server.address();
   process.stdout.write(`listening ${typeof addr === 'object' && addr !== null ? addr.port : portArg}\n`);

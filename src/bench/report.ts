@@ -4,6 +4,7 @@
  * bench-results/.
  */
 import type { Check } from './checks.js';
+import type { LabelledProfile } from './profile-summary.js';
 import { medianAdded } from './checks.js';
 import type { CaseResults } from './results.js';
 import { fmt, fmtReps, pipeTable } from './table.js';
@@ -130,4 +131,18 @@ export function formatChecks(checks: readonly Check[]): string {
     ]),
     [1, 5],
   );
+}
+
+/** Top frames of each CPU profile (`--profile`). */
+export function formatProfiles(profiles: readonly LabelledProfile[]): string {
+  return profiles
+    .map((p) => {
+      const s = p.summary;
+      const busy = s.totalMs - s.idleMs;
+      const head = `Profile: ${p.label}: ${fmt(busy / 1000, 1)} s busy of ${fmt(s.totalMs / 1000, 1)} s (${p.file})`;
+      const fns = pipeTable(['self time, top functions', 'ms', 'share'], s.topFunctions.map((f) => [f.name, fmt(f.ms, 0), `${fmt(f.share * 100, 1)}%`]));
+      const files = pipeTable(['self time by file/package', 'ms', 'share'], s.topFiles.slice(0, 10).map((f) => [f.name, fmt(f.ms, 0), `${fmt(f.share * 100, 1)}%`]));
+      return [head, fns, files].join('\n\n');
+    })
+    .join('\n\n');
 }

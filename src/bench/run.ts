@@ -10,24 +10,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateChecks, type Check } from './checks.js';
 import { chatBody, type BenchContext } from './context.js';
-import { allowedCpus, chooseLayout } from './cpu-layout.js';
-import { PROJECT_ROOT, startFleet } from './fleet.js';
+import { allowedCpus, chooseLayout, type CpuLayout } from './cpu-layout.js';
+import { PROJECT_ROOT, startFleet, type Fleet } from './fleet.js';
 import { findAutocannon, runAutocannon } from './load/autocannon.js';
-import type { PostLoad } from './load/post-load.js';
 import { findWrk, runWrk } from './load/wrk.js';
 import { busyShare, cpuTotals, load1, machineInfo } from './machine.js';
 import { findNginx } from './nginx.js';
 import type { BenchOptions, CaseId } from './options.js';
 import { findTaskset, openFilesLimit } from './processes.js';
-import { sampleTree } from './proc-stat.js';
-import { formatCases, formatChecks } from './report.js';
+import { formatCases, formatChecks, formatProfiles } from './report.js';
+import { summarizeProfiles } from './profile-summary.js';
 import type { CaseResults } from './results.js';
 import { runBigBody } from './scenarios/big-body.js';
 import { runPostClosedLoop } from './scenarios/post-closed-loop.js';
 import { runManyStreams } from './scenarios/many-streams.js';
 import { runStreams } from './scenarios/streams.js';
 import { smokeTest } from './smoke.js';
-import { TARGET_LABEL, type Target, type TargetName } from './targets.js';
+import { TARGET_LABEL, type TargetName } from './targets.js';
 
 const REFERENCES: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway'];
 
@@ -83,86 +82,105 @@ export async function runBenchmark(o: BenchOptions, argv: readonly string[], log
   log(`worv-proxy bench: cases ${o.cases.join(',')}, ${o.reps} repetition(s) of ${o.durationS} s; ${layout.description}; load: ${loadTool}`);
 
   const want = new Set(targetsFor(o.cases, ['1', '2', '3', '4', '5', '6']));
-  const fleet = await startFleet({ want, layout, runDir, model: o.model, pgUrl: o.pgUrl, nofile });
+  const profileDir = join(runDir, 'profiles');
+  const nodeFlags = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const fleet = await startFleet({ want, layout, runDir, model: o.model, pgUrl: o.pgUrl, nofile, nodeFlags });
   const totalsBefore = cpuTotals();
   const load1Before = load1();
+  const ready = new Set<TargetName>();
+  const results: CaseResults = {};
   try {
-    for (const [name, why] of fleet.skipped) notes.push(`${name} skipped: ${why}`);
-    const ready = new Set<TargetName>();
-    const smokeBody = JSON.stringify(chatBody(o.model, { stream: false }));
-    for (const t of fleet.targets.values()) {
-      const why = await smokeTest(t, smokeBody);
-      if (why === undefined) ready.add(t.name);
-      else notes.push(`${t.name} left out: ${why}`);
-    }
-    for (const n of notes) log(`  note: ${n}`);
-    const idleRss = new Map<TargetName, number>();
-    for (const t of fleet.targets.values()) {
-      if (t.proc !== undefined && ready.has(t.name)) idleRss.set(t.name, sampleTree(t.proc.pid).rssBytes);
-    }
-    const postLoad = (load: PostLoad, t: Target) => {
+    await runCases(fleet, o, { layout, runDir, nofile, ready, results, notes, log, runWrkOrAutocannon: (load, t) => {
       const url = `http://127.0.0.1:${t.port}${load.path}`;
       return wrk !== undefined ? runWrk(wrk, load, url, runDir, layout.load, taskset) : runAutocannon(autocannon as string, load, url, layout.load, taskset);
-    };
-    const ctx: BenchContext = { fleet, options: o, layout, runDir, ready, postLoad, log, idleRss };
-    const results: CaseResults = {};
-
-    const post64 = targetsFor(o.cases, ['1', '6']);
-    if (post64.length > 0) {
-      log('cases 1/6: non-streaming, 64 connections');
-      results.post64 = await runPostClosedLoop(ctx, post64, 64);
-    }
-    if (o.cases.includes('2')) {
-      log('case 2: non-streaming, 1 connection');
-      results.post1 = await runPostClosedLoop(ctx, CASE_TARGETS['2'], 1);
-    }
-    const streams = targetsFor(o.cases, ['3', '5']);
-    if (streams.length > 0) {
-      log(`cases 3/5: ${o.streams} concurrent streams`);
-      results.streams = await runStreams(ctx, streams, o.streams, nofile);
-    }
-    if (o.cases.includes('3') && o.manyStreams > 0 && ready.has('gateway')) {
-      const m = await runManyStreams(ctx, o.manyStreams, nofile);
-      results.manyStreams = m.rows;
-      notes.push(...m.notes);
-    }
-    if (o.cases.includes('4')) {
-      log('case 4: 10 MiB bodies');
-      results.body = await runBigBody(ctx, CASE_TARGETS['4']);
-    }
-
-    const checks = evaluateChecks(results, o.cases);
-    const busy = busyShare(totalsBefore, cpuTotals());
-    notes.push(`machine busy ${(busy * 100).toFixed(0)}% of ${machine.cpuCount} cores over the run (all processes, ours included); load average ${load1Before.toFixed(2)} → ${load1().toFixed(2)}`);
-    const finished = new Date();
-    const header = [
-      `worv-proxy bench — ${started.toISOString()} (${Math.round((finished.getTime() - started.getTime()) / 1000)} s)`,
-      `command: worv-proxy bench ${argv.join(' ')}`.trimEnd(),
-      `machine: ${machine.cpuCount} × ${machine.cpuModel}, Linux ${machine.kernel}, Node ${machine.node}, nginx ${machine.nginx ?? 'not installed'}, load: ${loadTool}${machine.wrk !== undefined && loadTool === 'wrk' ? ` ${machine.wrk}` : ''}`,
-      `pinning: ${layout.description}`,
-      `figures: median of ${o.reps} repetition(s) (range in brackets); CPU = utime+stime from /proc/PID/stat over the measured window ÷ completed requests or streams`,
-    ].join('\n');
-    const text = [header, formatCases(results), 'Targets', formatChecks(checks), notes.map((n) => `note: ${n}`).join('\n')].filter((s) => s !== '').join('\n\n');
-    const jsonPath = o.out ?? join(resultsDir, `bench-${stamp(started)}.json`);
-    const json = {
-      version: 1,
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      command: `worv-proxy bench ${argv.join(' ')}`.trimEnd(),
-      machine,
-      layout,
-      loadTool,
-      options: o,
-      targets: [...want].map((t) => ({ name: t, label: TARGET_LABEL[t], measured: ready.has(t) })),
-      results,
-      checks,
-      notes,
-      logs: join(runDir, 'logs'),
-    };
-    await writeFile(jsonPath, `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
-    if (o.out === undefined) await copyFile(jsonPath, join(resultsDir, 'latest.json'));
-    return { text, jsonPath, checks };
+    } });
   } finally {
     await fleet.close();
+  }
+  // Profiles are written when the processes exit, so they are read after close().
+  const profiles = o.profile ? await summarizeProfiles(profileDir, fleet.launches) : [];
+  const checks = evaluateChecks(results, o.cases);
+  const busy = busyShare(totalsBefore, cpuTotals());
+  notes.push(`machine busy ${(busy * 100).toFixed(0)}% of ${machine.cpuCount} cores over the run (all processes, ours included); load average ${load1Before.toFixed(2)} → ${load1().toFixed(2)}`);
+  const finished = new Date();
+  const command = `worv-proxy bench ${argv.join(' ')}`.trimEnd();
+  const header = [
+    `worv-proxy bench — ${started.toISOString()} (${Math.round((finished.getTime() - started.getTime()) / 1000)} s)`,
+    `command: ${command}`,
+    `machine: ${machine.cpuCount} × ${machine.cpuModel}, Linux ${machine.kernel}, Node ${machine.node}, nginx ${machine.nginx ?? 'not installed'}, load: ${loadTool}${machine.wrk !== undefined && loadTool === 'wrk' ? ` ${machine.wrk}` : ''}`,
+    `pinning: ${layout.description}`,
+    `figures: median of ${o.reps} repetition(s) (range in brackets); CPU = utime+stime from /proc/PID/stat over the measured window ÷ completed requests or streams`,
+  ].join('\n');
+  const text = [header, formatCases(results), 'Targets', formatChecks(checks), notes.map((n) => `note: ${n}`).join('\n'), formatProfiles(profiles)]
+    .filter((s) => s !== '')
+    .join('\n\n');
+  const jsonPath = o.out ?? join(resultsDir, `bench-${stamp(started)}.json`);
+  const json = {
+    version: 1,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    command,
+    machine,
+    layout,
+    loadTool,
+    options: o,
+    targets: [...want].map((t) => ({ name: t, label: TARGET_LABEL[t], measured: ready.has(t) })),
+    results,
+    checks,
+    notes,
+    profiles,
+    logs: join(runDir, 'logs'),
+  };
+  await writeFile(jsonPath, `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  if (o.out === undefined) await copyFile(jsonPath, join(resultsDir, 'latest.json'));
+  return { text, jsonPath, checks };
+}
+
+interface CaseRunDeps {
+  readonly layout: CpuLayout;
+  readonly runDir: string;
+  readonly nofile: number;
+  readonly ready: Set<TargetName>;
+  readonly results: CaseResults;
+  readonly notes: string[];
+  readonly log: (line: string) => void;
+  readonly runWrkOrAutocannon: BenchContext['postLoad'];
+}
+
+/** Smoke-tests the targets, then runs the selected cases into `d.results`. */
+async function runCases(fleet: Fleet, o: BenchOptions, d: CaseRunDeps): Promise<void> {
+  const { ready, results, notes, log } = d;
+  for (const [name, why] of fleet.skipped) notes.push(`${name} skipped: ${why}`);
+  const smokeBody = JSON.stringify(chatBody(o.model, { stream: false }));
+  for (const t of fleet.targets.values()) {
+    const why = await smokeTest(t, smokeBody);
+    if (why === undefined) ready.add(t.name);
+    else notes.push(`${t.name} left out: ${why}`);
+  }
+  for (const n of notes) log(`  note: ${n}`);
+  const ctx: BenchContext = { fleet, options: o, layout: d.layout, runDir: d.runDir, ready, postLoad: d.runWrkOrAutocannon, log, idleRss: new Map() };
+
+  const post64 = targetsFor(o.cases, ['1', '6']);
+  if (post64.length > 0) {
+    log('cases 1/6: non-streaming, 64 connections');
+    results.post64 = await runPostClosedLoop(ctx, post64, 64);
+  }
+  if (o.cases.includes('2')) {
+    log('case 2: non-streaming, 1 connection');
+    results.post1 = await runPostClosedLoop(ctx, CASE_TARGETS['2'], 1);
+  }
+  const streams = targetsFor(o.cases, ['3', '5']);
+  if (streams.length > 0) {
+    log(`cases 3/5: ${o.streams} concurrent streams`);
+    results.streams = await runStreams(ctx, streams, o.streams, d.nofile);
+  }
+  if (o.cases.includes('3') && o.manyStreams > 0 && ready.has('gateway')) {
+    const m = await runManyStreams(ctx, o.manyStreams, d.nofile);
+    results.manyStreams = m.rows;
+    notes.push(...m.notes);
+  }
+  if (o.cases.includes('4')) {
+    log('case 4: 10 MiB bodies');
+    results.body = await runBigBody(ctx, CASE_TARGETS['4']);
   }
 }

@@ -3,8 +3,10 @@
  * request after another on its own keep-alive connection. Per repetition: the proxy's CPU
  * time per completed stream, its resident memory per open stream (RSS in the window minus
  * RSS just before the users connect, over the streams open), time to first byte, and the
- * gap between chunks. Memory is measured against the proxy's lowest idle RSS, so it counts
- * everything a process grows by to carry N streams (buffers, heap and its garbage, code).
+ * gap between chunks. Each proxy is restarted before the first repetition and its idle RSS,
+ * after one stream has passed, is the memory baseline: memory per open stream then counts
+ * everything a process grows by to carry N streams (buffers, heap and its garbage), and
+ * nothing left over from the non-streaming cases.
  */
 import type { BenchContext } from '../context.js';
 import { chatBody } from '../context.js';
@@ -37,7 +39,7 @@ export interface StreamRep {
   /** Proxy CPU per completed stream, ms; NaN for direct. */
   readonly cpuMsPerStream: number;
   readonly simCpuMsPerStream: number;
-  /** (median RSS in the window − lowest idle RSS) / median open streams, KB; NaN for direct. */
+  /** (median RSS in the window − the fresh process's idle RSS) / median open streams, KB; NaN for direct. */
   readonly kbPerStream: number;
   readonly rssBeforeMb: number;
   readonly rssPeakMb: number;
@@ -99,8 +101,7 @@ export async function measureStreams(ctx: BenchContext, t: Target, rep: number, 
   const r = w.result;
   const n = Math.max(1, r.completed);
   const open = median(w.openSamples.map(Number));
-  const idleRss = Math.min(idle.proxy?.rssBytes ?? NaN, ctx.idleRss.get(t.name) ?? Infinity);
-  if (Number.isFinite(idleRss)) ctx.idleRss.set(t.name, idleRss);
+  const idleRss = ctx.idleRss.get(t.name) ?? idle.proxy?.rssBytes ?? NaN;
   const ms = (us: number): number => us / 1000;
   // Let the proxy close what the client dropped before the next measurement starts.
   await new Promise((res) => setTimeout(res, 1000));
@@ -140,11 +141,16 @@ export async function runStreams(ctx: BenchContext, names: readonly TargetName[]
     windowMs: o.durationS * 1000,
     readyTimeoutMs: Math.max(200, users) + 20_000,
   };
-  if (o.warmupS > 0) {
-    for (const name of usable) {
-      const t = ctx.fleet.targets.get(name);
-      if (t !== undefined) await measureStreams(ctx, t, -1, { ...shape, users: Math.min(users, 200), rampMs: 200, settleMs: 0, windowMs: o.warmupS * 1000 }, nofile);
+  for (const name of usable) {
+    let t = ctx.fleet.targets.get(name);
+    if (t === undefined) continue;
+    if (t.proc !== undefined) {
+      t = await ctx.fleet.restart(name, 'streams (fresh memory baseline)');
+      ctx.idleRss.delete(name);
+      await measureStreams(ctx, t, -1, { ...shape, users: 1, rampMs: 0, settleMs: 0, windowMs: 300 }, nofile);
+      ctx.idleRss.set(name, read(ctx.fleet, t).proxy?.rssBytes ?? NaN);
     }
+    if (o.warmupS > 0) await measureStreams(ctx, t, -1, { ...shape, users: Math.min(users, 200), rampMs: 200, settleMs: 0, windowMs: o.warmupS * 1000 }, nofile);
   }
   const out: StreamRep[] = [];
   for (let rep = 0; rep < o.reps; rep++) {

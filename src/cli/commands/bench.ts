@@ -25,6 +25,8 @@ Options:
   --body-iterations N   requests per target and repetition in case 4 (default 10; --quick 3)
   --quick               small counts: a smoke test of a minute or two
   --no-pin              do not pin processes to cores
+  --profile             run the Node proxies under --cpu-prof and print their top frames
+                        (profiling costs CPU: use it to find costs, not to judge targets)
   --load auto|wrk|autocannon   non-streaming load generator (default: wrk if installed)
   --pg-url URL          Postgres server for case 6 (default postgres://postgres@127.0.0.1:5432/test;
                         the run uses a fresh database worv_bench on it)
@@ -46,6 +48,7 @@ export async function runBench(argv: string[]): Promise<number> {
       'body-iterations': { type: 'string' },
       quick: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
+      profile: { type: 'boolean' },
       load: { type: 'string' },
       'pg-url': { type: 'string' },
       model: { type: 'string' },
