@@ -62,6 +62,9 @@ function onResponseClose(this: TaggedResponse): void {
 function onResponseDrain(this: TaggedResponse): void {
   this[kExchange]?.drained();
 }
+function redispatch(x: Exchange): void {
+  x.retry();
+}
 function uncork(x: Exchange): void {
   x.uncork();
 }
@@ -140,6 +143,16 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     this.#dispatch();
   }
 
+  /** The connect retry (see onResponseError). */
+  retry(): void {
+    if (this.#clientGone) {
+      this.#upstreamDone = true;
+      void this.#finishAborted();
+      return;
+    }
+    this.#dispatch();
+  }
+
   #dispatch(): void {
     const fwd = this.#fwd as Forward;
     const replica = this.#env.upstream.pick(this.#replica);
@@ -192,6 +205,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
 
   onResponseEnd(): void {
     this.#upstreamDone = true;
+    this.#controller = undefined;
     this.#release();
     if (this.#mode === 'json') void this.#finishJson();
     else void this.#finishStream();
@@ -199,6 +213,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     this.#upstreamDone = true;
+    this.#controller = undefined;
     this.#release();
     if (this.#clientGone) {
       void this.#finishAborted();
@@ -207,7 +222,8 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     const failure = classifyFailure(err);
     if (this.#ttfb === undefined && failure === 'connect' && this.#attempt < CONNECT_ATTEMPTS) {
       this.#upstreamDone = false;
-      this.#dispatch();
+      // Not from inside undici's error loop: it is still failing this client's queue.
+      setImmediate(redispatch, this);
       return;
     }
     void this.#finishFailed(gatewayErrorFor(failure));
