@@ -18,8 +18,11 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(PROJECT_ROOT, 'bin', 'worv-proxy.js');
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
-/** Context window the gateways are told about, so the 10 MiB prompt fits (see docs/benchmark.md). */
-const GATEWAY_MAX_CONTEXT_TOKENS = '16000000';
+/**
+ * Context window of the simulator and of the gateways, so the 10 MiB prompt of case 4
+ * (≈ 2.6 M simulator tokens, ≈ 3.5 M by the gateway's estimate) fits (docs/benchmark.md).
+ */
+const MAX_CONTEXT_TOKENS = '16000000';
 
 export interface FleetOptions {
   readonly want: ReadonlySet<TargetName>;
@@ -86,8 +89,10 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
 
   try {
     const simPort = await freePort();
+    // The request log is off by default in `worv-proxy simulate`: the fastest setting.
     const sim = startProcess({
-      name: 'simulator', command: process.execPath, args: [join(HERE, 'sim-server.js'), String(simPort), o.model],
+      name: 'simulator', command: process.execPath,
+      args: [CLI, 'simulate', '--port', String(simPort), '--model', o.model, '--max-model-len', MAX_CONTEXT_TOKENS],
       cpus: o.layout.backend, logDir, nofile: o.nofile,
     });
     procs.add(sim);
@@ -103,7 +108,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
           HOST: '127.0.0.1',
           VLLM_BASE_URL: upstream,
           NODE_ENV: 'production',
-          MAX_CONTEXT_TOKENS: GATEWAY_MAX_CONTEXT_TOKENS,
+          MAX_CONTEXT_TOKENS,
           PROXY_STRIP_HAN: name === 'gateway-han' ? 'on' : 'off',
           DATABASE_URL: name === 'gateway-pg' ? await resetPostgresDatabase(o.pgUrl, 'worv_bench') : `sqlite:${join(o.runDir, `${name}.db`)}`,
         };

@@ -59,7 +59,7 @@ function targetsFor(cases: readonly CaseId[], which: readonly CaseId[]): TargetN
 /** Runs the benchmark; `log` gets progress lines. Throws when the harness itself cannot run. */
 export async function runBenchmark(o: BenchOptions, argv: readonly string[], log: (line: string) => void): Promise<BenchOutcome> {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  if (!existsSync(join(here, 'sim-server.js')) || !existsSync(join(PROJECT_ROOT, 'dist', 'cli', 'main.js'))) {
+  if (!existsSync(join(here, 'passthrough.js')) || !existsSync(join(PROJECT_ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('the benchmark runs the compiled gateway: run `npm run build` first');
   }
   const started = new Date();
