@@ -2,6 +2,9 @@
 // sit in a FIFO (they come due in insertion order) served by a single timer. Ten thousand
 // streams ticking at the same inter-token delay cost one timer, not ten thousand.
 
+/** The time read at the start of the bucket being served, while it is served. */
+let firingNow: number | undefined;
+
 interface Entry {
   readonly due: number;
   readonly fn: () => void;
@@ -15,7 +18,10 @@ class Bucket {
   constructor(private readonly delay: number, private readonly onEmpty: () => void) {}
 
   push(fn: () => void): void {
-    this.queue.push({ due: performance.now() + this.delay, fn });
+    // Inside fire() (where most pushes come from: streams scheduling their next token) the
+    // time read at the start of the tick is close enough and saves a clock call per token.
+    const now = firingNow ?? performance.now();
+    this.queue.push({ due: now + this.delay, fn });
     if (this.timer === undefined) this.arm(this.delay);
   }
 
@@ -25,14 +31,20 @@ class Bucket {
 
   private readonly fire = (): void => {
     this.timer = undefined;
+    const start = performance.now();
     // 1 ms slack: setTimeout may fire a little early relative to performance.now().
-    const now = performance.now() + 1;
+    const now = start + 1;
     const end = this.queue.length;
-    while (this.head < end) {
-      const e = this.queue[this.head] as Entry;
-      if (e.due > now) break;
-      this.head++;
-      e.fn();
+    firingNow = start;
+    try {
+      while (this.head < end) {
+        const e = this.queue[this.head] as Entry;
+        if (e.due > now) break;
+        this.head++;
+        e.fn();
+      }
+    } finally {
+      firingNow = undefined;
     }
     if (this.head >= this.queue.length) {
       this.queue.length = 0;
