@@ -22,9 +22,12 @@ describe('readControls', () => {
     });
   });
 
-  it('han on means half, hold-after defaults to 1', () => {
+  it('han 1/on means a half-and-half mix, all means only Han; hold-after defaults to 1', () => {
     const c = readControls({ 'x-sim-han': 'on', 'x-sim-hold': 't' }, base);
     expect(c.hanRatio).toBe(0.5);
+    expect(readControls({ 'x-sim-han': '1' }, base).hanRatio).toBe(0.5);
+    expect(readControls({ 'x-sim-han': 'all' }, base).hanRatio).toBe(1);
+    expect(readControls({ 'x-sim-han': '0' }, base).hanRatio).toBe(0);
     expect(c.hold).toEqual({ tag: 't', after: 1 });
     expect(c.tokens).toBe(5);
   });

@@ -88,12 +88,14 @@ function bool(text: string, name: string): boolean {
   throw new RangeError(`${name} must be on or off`);
 }
 
+/** `1`/`on`/`true` = a mix (half the pieces), `all` = only Han, `0`/`off`/`false` = none, `0.25` = that share. */
 function hanRatio(text: string): number {
   const t = text.trim().toLowerCase();
-  if (t === 'on' || t === 'true') return 0.5;
-  if (t === 'off' || t === 'false') return 0;
+  if (t === '1' || t === 'on' || t === 'true') return 0.5;
+  if (t === 'all') return 1;
+  if (t === '0' || t === 'off' || t === 'false') return 0;
   const n = num(t, SIM_HEADERS.han);
-  if (n > 1) throw new RangeError(`${SIM_HEADERS.han} must be between 0 and 1, or on/off`);
+  if (n > 1) throw new RangeError(`${SIM_HEADERS.han} must be on, off, all, or a share between 0 and 1`);
   return n;
 }
 

@@ -165,6 +165,15 @@ describe('generation', () => {
     expect(d.text).toBe(e.text);
   });
 
+  it('x-sim-han: 1 mixes Han words and CJK punctuation into English text', async () => {
+    const url = await start();
+    const r = JSON.parse((await rawRequest(url, '/v1/chat/completions', { body: chat(), headers: { 'x-sim-han': '1', 'x-sim-tokens': '60', 'x-sim-reasoning': 'off' } })).text) as { choices: { message: { content: string } }[] };
+    const text = r.choices[0]?.message.content ?? '';
+    expect(text).toMatch(/\p{Script=Han}/u);
+    expect(text).toMatch(/[，。、！？]/);
+    expect(text).toMatch(/[a-z]{3}/);
+  });
+
   it('X-Request-Id becomes the base of the id', async () => {
     const url = await start();
     const r = JSON.parse((await rawRequest(url, '/v1/chat/completions', { body: chat(), headers: { 'x-request-id': 'abc-1' } })).text) as { id: string };

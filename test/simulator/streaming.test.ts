@@ -19,7 +19,7 @@ const streamBody = { model: 'sim-model', stream: true, stream_options: { include
 describe('write cutting', () => {
   it('bytes:7 sends the SSE output in 7-byte pieces, splitting frames and UTF-8 characters', async () => {
     const url = await start();
-    const r = await rawRequest(url, '/v1/chat/completions', { body: streamBody, headers: { 'x-sim-chunking': 'bytes:7', 'x-sim-han': '1', 'x-sim-tokens': '6' } });
+    const r = await rawRequest(url, '/v1/chat/completions', { body: streamBody, headers: { 'x-sim-chunking': 'bytes:7', 'x-sim-han': 'all', 'x-sim-tokens': '6' } });
     expect(r.status).toBe(200);
     expect(r.chunks.length).toBe(Math.ceil(r.body.length / 7));
     for (const c of r.chunks) expect(c.length).toBeLessThanOrEqual(7);
