@@ -1,0 +1,152 @@
+/**
+ * The optional exact input estimate (PROXY_TOKENIZE_ESTIMATE=on, spec §7): before shaping,
+ * ask the backend's `POST /tokenize` how many tokens the prompt has, and put the count in
+ * `facts.estimatedInputTokens` for capping. Any failure, a slow answer or a backend without
+ * /tokenize falls back to the `len(payload_text) // 3` heuristic.
+ */
+import { isJsonObject } from '../core/json.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { ProxyRequest } from './context.js';
+import { MAX_TOKENS_FIELDS } from './transforms/cap-max-tokens.js';
+import type { Upstream } from './upstream/client.js';
+
+/** Longest wait for /tokenize before falling back; it only ever delays a request this much. */
+export const TOKENIZE_TIMEOUT_MS = 2000;
+/** After a backend answers 404/405/501 (no /tokenize) or fails, ask again only after this. */
+export const TOKENIZE_RETRY_AFTER_MS = 60_000;
+
+/** Only requests with an output-budget field are capped, so only they are worth a round trip. */
+export function needsEstimate(req: ProxyRequest): boolean {
+  const fields = MAX_TOKENS_FIELDS[req.facts.endpoint];
+  return fields !== undefined && fields.some((f) => req.body[f] !== undefined && req.body[f] !== null);
+}
+
+function blockText(content: JsonValue | undefined): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  const parts: string[] = [];
+  for (const b of content) {
+    if (!isJsonObject(b)) continue;
+    if (typeof b.text === 'string') parts.push(b.text);
+    else if (b.type === 'tool_use') parts.push(JSON.stringify({ name: b.name ?? null, input: b.input ?? null }));
+    else if (b.type === 'tool_result') parts.push(blockText(b.content));
+    else if (typeof b.thinking === 'string') parts.push(b.thinking);
+  }
+  return parts.join('\n');
+}
+
+/** Anthropic messages as OpenAI chat messages, text only: close enough for a token count. */
+function anthropicAsChat(body: Readonly<JsonObject>): JsonObject[] | undefined {
+  if (!Array.isArray(body.messages)) return undefined;
+  const out: JsonObject[] = [];
+  const system = blockText(body.system);
+  if (system !== '') out.push({ role: 'system', content: system });
+  for (const m of body.messages) {
+    if (isJsonObject(m) && typeof m.role === 'string') out.push({ role: m.role, content: blockText(m.content) });
+  }
+  return out;
+}
+
+function openaiTools(body: Readonly<JsonObject>): JsonValue | undefined {
+  if (!Array.isArray(body.tools)) return undefined;
+  // Anthropic tools ({name, description, input_schema}) become OpenAI function tools.
+  return body.tools.map((t) =>
+    isJsonObject(t) && t.input_schema !== undefined
+      ? { type: 'function', function: { name: t.name ?? '', description: t.description ?? '', parameters: t.input_schema } }
+      : t,
+  );
+}
+
+/**
+ * The /tokenize body for a request (vLLM's chat form, or the completion form for a string
+ * prompt), or undefined when it cannot be expressed (responses, token-id prompts). No
+ * `model`: the client's name may be an alias, and vLLM tokenizes with its served model.
+ */
+export function tokenizeBody(req: ProxyRequest): JsonObject | undefined {
+  const b = req.body;
+  const withTools = (o: JsonObject): JsonObject => {
+    const tools = openaiTools(b);
+    return tools === undefined ? o : { ...o, tools };
+  };
+  switch (req.facts.endpoint) {
+    case 'chat': {
+      if (!Array.isArray(b.messages)) return undefined;
+      const o: JsonObject = { messages: b.messages, add_generation_prompt: true };
+      if (isJsonObject(b.chat_template_kwargs)) o.chat_template_kwargs = b.chat_template_kwargs;
+      return withTools(o);
+    }
+    case 'messages': {
+      const messages = anthropicAsChat(b);
+      return messages === undefined ? undefined : withTools({ messages, add_generation_prompt: true });
+    }
+    case 'completions':
+      return typeof b.prompt === 'string' ? { prompt: b.prompt } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Asks the backend for input token counts; `estimate` never rejects. */
+export interface InputEstimator {
+  /** The prompt's token count, or undefined to use the heuristic. */
+  estimate(req: ProxyRequest): Promise<number | undefined>;
+}
+
+export interface TokenizeEstimatorOptions {
+  readonly upstream: Upstream;
+  /** Headers for the backend (its Authorization), as flat name/value pairs. */
+  readonly headers: readonly string[];
+  readonly timeoutMs?: number;
+  readonly retryAfterMs?: number;
+  /** Milliseconds clock (injectable for tests). */
+  readonly now?: () => number;
+}
+
+export function createTokenizeEstimator(opts: TokenizeEstimatorOptions): InputEstimator {
+  const timeoutMs = opts.timeoutMs ?? TOKENIZE_TIMEOUT_MS;
+  const retryAfterMs = opts.retryAfterMs ?? TOKENIZE_RETRY_AFTER_MS;
+  const now = opts.now ?? (() => performance.now());
+  let pausedUntil = -Infinity;
+  return {
+    async estimate(req) {
+      if (now() < pausedUntil) return undefined;
+      const body = tokenizeBody(req);
+      if (body === undefined) return undefined;
+      const replica = opts.upstream.pick();
+      replica.outstanding++;
+      try {
+        const res = await replica.pool.request({
+          method: 'POST',
+          path: '/tokenize',
+          headers: [...opts.headers, 'content-type', 'application/json'],
+          body: JSON.stringify(body),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await res.body.text();
+        if (res.statusCode === 404 || res.statusCode === 405 || res.statusCode === 501) pausedUntil = now() + retryAfterMs;
+        if (res.statusCode !== 200) return undefined;
+        const json = JSON.parse(text) as JsonValue;
+        const count = isJsonObject(json) ? json.count : undefined;
+        return typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : undefined;
+      } catch {
+        // Unreachable, slow or not JSON: the heuristic serves this request; pause only on connection trouble.
+        pausedUntil = now() + Math.min(retryAfterMs, 5000);
+        return undefined;
+      } finally {
+        replica.outstanding--;
+      }
+    },
+  };
+}
+
+/** The request with `facts.estimatedInputTokens` set when the estimator has a count; else the same request. */
+export async function withInputEstimate(req: ProxyRequest, estimator: InputEstimator): Promise<ProxyRequest> {
+  if (!needsEstimate(req)) return req;
+  const count = await estimator.estimate(req);
+  if (count === undefined) return req;
+  // Copy the facts by descriptor so parse's lazy getters (the user-script scan) stay lazy.
+  const facts = Object.defineProperties({}, Object.getOwnPropertyDescriptors(req.facts)) as ProxyRequest['facts'];
+  return { ...req, facts: Object.defineProperty(facts, 'estimatedInputTokens', { value: count, enumerable: true }) };
+}
