@@ -10,6 +10,7 @@ import type { KeyLookup, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from
 import { dialectFor } from './dialects/index.js';
 import type { Exchange } from './exchange.js';
 import { checkDeclaredLength, guard } from './guard.js';
+import { withInputEstimate, type InputEstimator } from './input-estimate.js';
 import { serveModels, type ModelsDeps } from './models.js';
 import { isShaped, parseRequest } from './parse.js';
 import { readBody } from './read-body.js';
@@ -69,6 +70,8 @@ export interface PipelineEnv {
   /** The shaping configuration in force (it follows the live model's profile). */
   readonly shapingConfig: () => ShapingConfig | Promise<ShapingConfig>;
   readonly models: ModelsDeps;
+  /** PROXY_TOKENIZE_ESTIMATE=on: the backend's /tokenize count for capping (heuristic otherwise). */
+  readonly inputEstimator?: InputEstimator;
 }
 
 /** Runs the stages for one request; throws GatewayError for the caller to render. */
@@ -92,7 +95,8 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   let extraHeaders = NO_HEADERS;
   let facts: ProxyRequest['facts'] | undefined;
   if (isShaped(route.endpoint)) {
-    const parsed = parseRequest(route.endpoint, raw);
+    const client = parseRequest(route.endpoint, raw);
+    const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator);
     const shaped = shape(parsed, await env.shapingConfig());
     facts = shaped.req.facts;
     // Shapers return the same body when they do not apply: then the client's bytes go as they are.

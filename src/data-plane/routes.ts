@@ -10,6 +10,7 @@ import type { Config, ModelProfileName } from '../core/config.js';
 import { isGatewayError } from '../core/errors.js';
 import type { KeyLookup, RequestObserver, ShapingConfig, UsageSink } from './context.js';
 import { Exchange, type ExchangeEnv } from './exchange.js';
+import { createTokenizeEstimator } from './input-estimate.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
 import { asGatewayError, sendNotFound } from './render-error.js';
 import { hanFilterFor } from './tap/han-filter.js';
@@ -132,6 +133,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       requestHeaders,
       timeoutMs: config.nonstreamReadTimeoutMs,
     },
+    ...(config.tokenizeEstimate ? { inputEstimator: createTokenizeEstimator({ upstream, headers: requestHeaders([]) }) } : {}),
   };
 
   return {
