@@ -83,7 +83,7 @@ export function reportedUsage(text: string): Usage | undefined {
   const openai = /"prompt_tokens":(\d+)[^}]*?"completion_tokens":(\d+)/g;
   for (const m of text.matchAll(openai)) found = { promptTokens: Number(m[1]), completionTokens: Number(m[2]) };
   if (found !== undefined) return found;
-  const io = /"input_tokens":(\d+)[^}]*?"output_tokens":(\d+)/g;
+  const io = /"input_tokens":(\d+)(?:[^}{]|\{[^}]*\})*?"output_tokens":(\d+)/g;
   for (const m of text.matchAll(io)) found = { promptTokens: Number(m[1]), completionTokens: Number(m[2]) };
   return found;
 }
@@ -98,6 +98,15 @@ export function simId(headers: IncomingHttpHeaders | Headers): number {
   const v = headers instanceof Headers ? headers.get('x-sim-request-id') : headers['x-sim-request-id'];
   if (typeof v !== 'string') throw new Error('no x-sim-request-id header');
   return Number(v);
+}
+
+/** Resolves once `check()` holds (polled: for state that has no event, like a commit after an abort). */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 export const CHAT_BODY = { model: 'sim-model', messages: [{ role: 'user', content: 'Three primes greater than 100.' }] };
