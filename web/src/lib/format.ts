@@ -30,6 +30,13 @@ export function formatDateTime(value: string | number | Date | null | undefined,
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
+/** Calendar date in the browser's locale, e.g. "22 Nov 2026". */
+export function formatDate(value: string | number | Date | null | undefined, locale?: string): string {
+  if (value === null || value === undefined) return NONE;
+  const d = toDate(value);
+  return d === undefined ? NONE : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
+}
+
 /** Time of day, e.g. "14:05:09". */
 export function formatTime(value: string | number | Date, locale?: string): string {
   const d = toDate(value);

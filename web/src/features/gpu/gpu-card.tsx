@@ -25,7 +25,8 @@ function Tile({ label, value, detail, pct, tone }: { label: string; value: strin
   );
 }
 
-const gib = (mib: number | null) => (mib === null ? '—' : formatNumber(mib / 1024, 1));
+const GIB = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const gib = (mib: number | null) => (mib === null ? '—' : GIB.format(mib / 1024));
 
 /** The card for `gpu`; `now` (ms) decides whether its data is stale; `window` is the charts' span. */
 export function GpuCard({ gpu, now, window }: { readonly gpu: GpuView; readonly now: number; readonly window: TimeWindow }) {

@@ -42,7 +42,7 @@ function thermalOptions(win: () => TimeWindow): Options {
     scales: {
       x: { time: true, range: () => [win().from, win().to] },
       w: { range: (_u, min, max) => [Math.min(0, min), Math.max(100, max * 1.1)] },
-      c: { range: (_u, min, max) => [Math.min(20, min), Math.max(90, max + 5)] },
+      c: { range: (_u, _min, max) => [0, Math.max(100, Math.ceil(max / 10) * 10)] },
     },
     series: [
       { value: timeLegend },

@@ -23,7 +23,7 @@ export const GPU_REFRESH_MS = 5000;
 
 /** The GPU telemetry page. */
 export function GpuPage() {
-  const [minutes, setMinutes] = useState<number>(60);
+  const [minutes, setMinutes] = useState<number>(15);
   const stats = usePoll(async (signal) => ({ at: Date.now(), stats: await fetchGpuStats(minutes, signal) }), GPU_REFRESH_MS, [minutes]);
   const gpus = useMemo(() => (stats.data === undefined ? undefined : groupGpus(stats.data.stats)), [stats.data]);
   const at = stats.data?.at ?? 0;

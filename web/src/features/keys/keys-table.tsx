@@ -1,6 +1,6 @@
 /** The keys table: one row per key with its state, dates, counters and row actions. */
 import type { ApiKey } from '@contract';
-import { formatDateTime, formatNumber, formatRelative } from '../../lib/format';
+import { formatCompact, formatDate, formatDateTime, formatNumber, formatRelative } from '../../lib/format';
 
 export interface KeysTableProps {
   readonly keys: readonly ApiKey[];
@@ -19,48 +19,64 @@ export function KeysTable({ keys, busyId, onRename, onToggle, onDelete }: KeysTa
       <table className="table">
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Key</th>
+            <th scope="col">Name and key</th>
             <th scope="col">State</th>
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
             <th scope="col" className="num">Requests</th>
             <th scope="col" className="num">Tokens</th>
-            <th scope="col"><span className="visually-hidden">Actions</span></th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
-          {keys.map((k) => (
-            <tr key={k.id} data-key-id={k.id} className={k.is_active ? undefined : 'row-muted'}>
-              <th scope="row" className="cell-name">{k.name}</th>
-              <td><code className="key-prefix">{k.key_prefix}…</code></td>
-              <td>
-                <span className={`badge ${k.is_active ? 'badge-ok' : 'badge-off'}`}>{k.is_active ? 'Active' : 'Inactive'}</span>
-              </td>
-              <td className="nowrap">{formatDateTime(k.created_at)}</td>
-              <td className="nowrap" title={k.last_used_at === null ? undefined : formatDateTime(k.last_used_at)}>
-                {k.last_used_at === null ? <span className="muted">Never</span> : formatRelative(k.last_used_at, now)}
-              </td>
-              <td className="num">{formatNumber(k.usage.requests)}</td>
-              <td className="num">
-                {formatNumber(k.usage.prompt_tokens + k.usage.completion_tokens)}
-                <span className="cell-detail">
-                  {formatNumber(k.usage.prompt_tokens)} prompt · {formatNumber(k.usage.completion_tokens)} completion
-                </span>
-              </td>
-              <td className="row-actions">
-                <button type="button" className="btn btn-small" disabled={busyId === k.id} onClick={() => onRename(k)} aria-label={`Rename ${k.name}`}>
-                  Rename
-                </button>
-                <button type="button" className="btn btn-small" disabled={busyId === k.id} onClick={() => onToggle(k)} aria-label={`${k.is_active ? 'Deactivate' : 'Activate'} ${k.name}`}>
-                  {k.is_active ? 'Deactivate' : 'Activate'}
-                </button>
-                <button type="button" className="btn btn-small btn-danger-quiet" disabled={busyId === k.id} onClick={() => onDelete(k)} aria-label={`Delete ${k.name}`}>
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
+          {keys.map((k) => {
+            const { prompt_tokens: prompt, completion_tokens: completion } = k.usage;
+            return (
+              <tr key={k.id} data-key-id={k.id} className={k.is_active ? undefined : 'row-muted'}>
+                <th scope="row" className="cell-name">
+                  <span className="name-text" title={k.name}>
+                    {k.name}
+                  </span>
+                  <code className="key-prefix">{k.key_prefix}…</code>
+                </th>
+                <td>
+                  <span className={`badge ${k.is_active ? 'badge-ok' : 'badge-off'}`}>{k.is_active ? 'Active' : 'Inactive'}</span>
+                </td>
+                <td className="nowrap" title={formatDateTime(k.created_at)}>
+                  {formatDate(k.created_at)}
+                </td>
+                <td className="nowrap" title={k.last_used_at === null ? undefined : formatDateTime(k.last_used_at)}>
+                  {k.last_used_at === null ? <span className="muted">Never</span> : formatRelative(k.last_used_at, now)}
+                </td>
+                <td className="num">{formatNumber(k.usage.requests)}</td>
+                <td className="num" title={`${formatNumber(prompt)} prompt + ${formatNumber(completion)} completion tokens`}>
+                  {formatNumber(prompt + completion)}
+                  <span className="cell-detail">
+                    {formatCompact(prompt)} in · {formatCompact(completion)} out
+                  </span>
+                </td>
+                <td className="row-actions">
+                  <button type="button" className="btn btn-small" disabled={busyId === k.id} onClick={() => onRename(k)} aria-label={`Rename ${k.name}`}>
+                    Rename
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    disabled={busyId === k.id}
+                    onClick={() => onToggle(k)}
+                    aria-label={`${k.is_active ? 'Deactivate' : 'Activate'} ${k.name}`}
+                  >
+                    {k.is_active ? 'Deactivate' : 'Activate'}
+                  </button>
+                  <button type="button" className="btn btn-small btn-danger-quiet" disabled={busyId === k.id} onClick={() => onDelete(k)} aria-label={`Delete ${k.name}`}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>
