@@ -90,7 +90,7 @@ describe('Han stripping through the gateway (PROXY_STRIP_HAN=on)', () => {
   }
 
   it('003:50 streamed tool-call chunks are not filtered: arguments keep their Han', async () => {
-    const { text, simText } = await call('/v1/chat/completions', { model: LIVE, stream: true, messages: ENGLISH, tools: TOOLS }, { 'x-sim-han': '1', 'x-sim-chunking': 'bytes:4', 'x-sim-tool-calls': '1' });
+    const { text, simText } = await call('/v1/chat/completions', { model: LIVE, stream: true, messages: ENGLISH, tools: TOOLS }, { 'x-sim-han': 'all', 'x-sim-chunking': 'bytes:4', 'x-sim-tool-calls': '1' });
     const args = toolArgs(simText);
     expect(containsHan(args)).toBe(true);
     expect(toolArgs(text)).toBe(args);
@@ -154,7 +154,7 @@ describe('Han stripping through the gateway (PROXY_STRIP_HAN=on)', () => {
   }
 
   it('003:50 streamed messages: input_json_delta (tool use) is not filtered', async () => {
-    const { text, simText } = await call('/v1/messages', { model: LIVE, max_tokens: 512, stream: true, messages: ENGLISH, tools: [{ name: 'lookup', input_schema: TOOLS[0]!.function.parameters }] }, { 'x-sim-han': '1', 'x-sim-chunking': 'bytes:3', 'x-sim-tool-calls': '1' });
+    const { text, simText } = await call('/v1/messages', { model: LIVE, max_tokens: 512, stream: true, messages: ENGLISH, tools: [{ name: 'lookup', input_schema: TOOLS[0]!.function.parameters }] }, { 'x-sim-han': 'all', 'x-sim-chunking': 'bytes:3', 'x-sim-tool-calls': '1' });
     const json = anthropicText(simText, 'input_json_delta');
     expect(containsHan(json)).toBe(true);
     expect(anthropicText(text, 'input_json_delta')).toBe(json);
