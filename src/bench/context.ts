@@ -6,12 +6,15 @@ import type { CpuLayout } from './cpu-layout.js';
 import type { Fleet } from './fleet.js';
 import type { LoadResult, PostLoad } from './load/post-load.js';
 import type { BenchOptions } from './options.js';
+import type { Placement } from './processes.js';
 import type { Target, TargetName } from './targets.js';
 
 export interface BenchContext {
   readonly fleet: Fleet;
   readonly options: BenchOptions;
   readonly layout: CpuLayout;
+  /** How each role's processes are placed (cores, priority). */
+  readonly placement: Readonly<Record<'proxy' | 'backend' | 'load', Placement>>;
   readonly runDir: string;
   /** Targets that answered the smoke request; scenarios skip the others. */
   readonly ready: ReadonlySet<TargetName>;

@@ -7,9 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CpuLayout } from './cpu-layout.js';
 import { findNginx, writeNginxConfig } from './nginx.js';
-import { freePort, runToEnd, startProcess, waitForPort, type Proc, type ProcSpec } from './processes.js';
+import { freePort, runToEnd, startProcess, waitForPort, type Placement, type Proc, type ProcSpec } from './processes.js';
 import { resetPostgresDatabase } from './postgres.js';
 import type { Target, TargetName } from './targets.js';
 
@@ -26,12 +25,12 @@ const MAX_CONTEXT_TOKENS = '16000000';
 
 export interface FleetOptions {
   readonly want: ReadonlySet<TargetName>;
-  readonly layout: CpuLayout;
+  readonly placement: Readonly<Record<'proxy' | 'backend', Placement>>;
   readonly runDir: string;
   readonly model: string;
   /** Base Postgres URL; the run uses a fresh database `worv_bench` on that server. */
   readonly pgUrl: string;
-  /** Open-files limit for every child (at most the hard limit). */
+  /** Open-files limit of the proxies (sizes nginx's worker_connections). */
   readonly nofile: number;
   /** Extra Node flags for the Node proxies, gateway and pass-through (e.g. --cpu-prof). */
   readonly nodeFlags: readonly string[];
@@ -93,7 +92,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     const sim = startProcess({
       name: 'simulator', command: process.execPath,
       args: [CLI, 'simulate', '--port', String(simPort), '--model', o.model, '--max-model-len', MAX_CONTEXT_TOKENS],
-      cpus: o.layout.backend, logDir, nofile: o.nofile,
+      ...o.placement.backend, logDir,
     });
     procs.add(sim);
     await waitForPort(simPort, sim);
@@ -118,7 +117,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         const port = await freePort();
         const spec: ProcSpec = {
           name, command: process.execPath, args: [...o.nodeFlags, CLI, 'serve'], env: { ...env, PORT: String(port) },
-          cpus: o.layout.proxy, logDir, nofile: o.nofile,
+          ...o.placement.proxy, logDir,
         };
         await launch(name, spec, port, { authorization: `Bearer ${key}` });
         refAuth ??= `Bearer ${key}`;
@@ -134,7 +133,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
       const port = await freePort();
       await launch('node', {
         name: 'node-passthrough', command: process.execPath, args: [...o.nodeFlags, join(HERE, 'passthrough.js'), String(port), upstream],
-        cpus: o.layout.proxy, logDir, nofile: o.nofile,
+        ...o.placement.proxy, logDir,
       }, port, auth);
     }
     if (o.want.has('nginx')) {
@@ -146,7 +145,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         const conf = await writeNginxConfig(prefix, port, simPort, Math.max(1024, o.nofile - 64));
         await launch('nginx', {
           name: 'nginx', command: nginx, args: ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', conf],
-          cpus: o.layout.proxy, logDir, nofile: o.nofile,
+          ...o.placement.proxy, logDir,
         }, port, auth);
       }
     }

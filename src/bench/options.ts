@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly bodyIterations: number;
   readonly quick: boolean;
   readonly pin: boolean;
+  /** Nice value for every process of the run (negative = ahead of other work; needs root). */
+  readonly nice: number | undefined;
   /** Run the Node proxies under `--cpu-prof` and report their top frames (slows them down). */
   readonly profile: boolean;
   readonly load: LoadTool;
@@ -46,6 +48,7 @@ export interface BenchFlags {
   readonly quick?: boolean | undefined;
   readonly 'no-pin'?: boolean | undefined;
   readonly profile?: boolean | undefined;
+  readonly nice?: string | undefined;
   readonly load?: string | undefined;
   readonly out?: string | undefined;
   readonly 'pg-url'?: string | undefined;
@@ -59,6 +62,12 @@ function int(raw: string | undefined, name: string, dflt: number, min: number, m
   if (raw === undefined) return dflt;
   const t = raw.trim();
   if (!/^\d+$/.test(t) || Number(t) < min || Number(t) > max) throw new BenchOptionError(`--${name} must be an integer from ${min} to ${max}`);
+  return Number(t);
+}
+
+function signedInt(raw: string, name: string, min: number, max: number): number {
+  const t = raw.trim();
+  if (!/^[-+]?\d+$/.test(t) || Number(t) < min || Number(t) > max) throw new BenchOptionError(`--${name} must be an integer from ${min} to ${max}`);
   return Number(t);
 }
 
@@ -98,6 +107,7 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     quick,
     pin: f['no-pin'] !== true,
     profile: f.profile === true,
+    nice: f.nice === undefined ? undefined : signedInt(f.nice, 'nice', -20, 19),
     load,
     out: f.out,
     pgUrl: f['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/test',

@@ -20,17 +20,23 @@ export interface Proc {
   stop(graceMs?: number): Promise<void>;
 }
 
-export interface ProcSpec {
+/** Where and how a process runs: its cores, its open-files limit, its scheduling priority. */
+export interface Placement {
+  /** A taskset CPU list (`0`, `1`, `2-3`); undefined = not pinned. */
+  readonly cpus?: string | undefined;
+  /** Raise the soft open-files limit to this (at most the hard limit) before exec. */
+  readonly nofile?: number | undefined;
+  /** A nice value (negative needs CAP_SYS_NICE); undefined = inherit. */
+  readonly nice?: number | undefined;
+}
+
+export interface ProcSpec extends Placement {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
-  /** A taskset CPU list (`0`, `1`, `2-3`); undefined = not pinned. */
-  readonly cpus?: string | undefined;
   readonly logDir: string;
   readonly cwd?: string;
-  /** Raise the soft open-files limit to this (at most the hard limit) before exec. */
-  readonly nofile?: number;
 }
 
 let tasksetPath: string | null | undefined;
@@ -43,14 +49,22 @@ export function findTaskset(): string | undefined {
   return tasksetPath ?? undefined;
 }
 
-/** Spawns a process (pinned when asked and possible), its output going to `<logDir>/<name>.log`. */
+/**
+ * The command line that runs `argv` with `p` applied. taskset, nice and
+ * `sh -c 'ulimit -n N && exec "$@"'` all exec, so the PID is the measured process's own.
+ */
+export function placed(argv: readonly string[], p: Placement): string[] {
+  let out = [...argv];
+  if (p.nofile !== undefined) out = ['/bin/sh', '-c', `ulimit -n ${Math.floor(p.nofile)} && exec "$@"`, 'sh', ...out];
+  if (p.nice !== undefined) out = ['nice', '-n', String(p.nice), ...out];
+  const taskset = p.cpus === undefined ? undefined : findTaskset();
+  if (taskset !== undefined) out = [taskset, '-c', p.cpus as string, ...out];
+  return out;
+}
+
+/** Spawns a process (placed as asked), its output going to `<logDir>/<name>.log`. */
 export function startProcess(spec: ProcSpec): Proc {
-  const taskset = spec.cpus === undefined ? undefined : findTaskset();
-  // `sh -c 'ulimit -n N; exec "$@"'` and taskset both exec, so the PID stays the measured one.
-  let argv: string[] = [spec.command, ...spec.args];
-  if (spec.nofile !== undefined) argv = ['/bin/sh', '-c', `ulimit -n ${Math.floor(spec.nofile)} && exec "$@"`, 'sh', ...argv];
-  if (taskset !== undefined) argv = [taskset, '-c', spec.cpus as string, ...argv];
-  const [cmd = spec.command, ...args] = argv;
+  const [cmd = spec.command, ...args] = placed([spec.command, ...spec.args], spec);
   const logPath = join(spec.logDir, `${spec.name}.log`);
   const log = createWriteStream(logPath);
   const child = spawn(cmd, args, {

@@ -71,6 +71,12 @@ export async function runBenchmark(o: BenchOptions, argv: readonly string[], log
   // The harness itself stays off the proxy's core.
   if (layout.backend !== undefined && taskset !== undefined) spawnSync(taskset, ['-a', '-p', '-c', layout.backend, String(process.pid)], { stdio: 'ignore' });
   const nofile = openFilesLimit().hard;
+  const placement = {
+    proxy: { cpus: layout.proxy, nofile, nice: o.nice },
+    backend: { cpus: layout.backend, nofile, nice: o.nice },
+    load: { cpus: layout.load, nofile, nice: o.nice },
+  };
+  if (o.nice !== undefined) spawnSync('renice', ['-n', String(o.nice), '-p', String(process.pid)], { stdio: 'ignore' });
   const nginx = findNginx();
   const wrk = o.load === 'autocannon' ? undefined : findWrk();
   const autocannon = findAutocannon();
@@ -84,15 +90,15 @@ export async function runBenchmark(o: BenchOptions, argv: readonly string[], log
   const want = new Set(targetsFor(o.cases, ['1', '2', '3', '4', '5', '6']));
   const profileDir = join(runDir, 'profiles');
   const nodeFlags = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const fleet = await startFleet({ want, layout, runDir, model: o.model, pgUrl: o.pgUrl, nofile, nodeFlags });
+  const fleet = await startFleet({ want, placement, runDir, model: o.model, pgUrl: o.pgUrl, nofile, nodeFlags });
   const totalsBefore = cpuTotals();
   const load1Before = load1();
   const ready = new Set<TargetName>();
   const results: CaseResults = {};
   try {
-    await runCases(fleet, o, { layout, runDir, nofile, ready, results, notes, log, runWrkOrAutocannon: (load, t) => {
+    await runCases(fleet, o, { layout, placement, runDir, nofile, ready, results, notes, log, runWrkOrAutocannon: (load, t) => {
       const url = `http://127.0.0.1:${t.port}${load.path}`;
-      return wrk !== undefined ? runWrk(wrk, load, url, runDir, layout.load, taskset) : runAutocannon(autocannon as string, load, url, layout.load, taskset);
+      return wrk !== undefined ? runWrk(wrk, load, url, runDir, placement.load) : runAutocannon(autocannon as string, load, url, placement.load);
     } });
   } finally {
     await fleet.close();
@@ -108,7 +114,7 @@ export async function runBenchmark(o: BenchOptions, argv: readonly string[], log
     `worv-proxy bench — ${started.toISOString()} (${Math.round((finished.getTime() - started.getTime()) / 1000)} s)`,
     `command: ${command}`,
     `machine: ${machine.cpuCount} × ${machine.cpuModel}, Linux ${machine.kernel}, Node ${machine.node}, nginx ${machine.nginx ?? 'not installed'}, load: ${loadTool}${machine.wrk !== undefined && loadTool === 'wrk' ? ` ${machine.wrk}` : ''}`,
-    `pinning: ${layout.description}`,
+    `pinning: ${layout.description}${o.nice !== undefined ? `; every process at nice ${o.nice}` : ''}`,
     `figures: median of ${o.reps} repetition(s) (range in brackets); CPU = utime+stime from /proc/PID/stat over the measured window ÷ completed requests or streams`,
   ].join('\n');
   const text = [header, formatCases(results), 'Targets', formatChecks(checks), notes.map((n) => `note: ${n}`).join('\n'), formatProfiles(profiles)]
@@ -138,6 +144,7 @@ export async function runBenchmark(o: BenchOptions, argv: readonly string[], log
 
 interface CaseRunDeps {
   readonly layout: CpuLayout;
+  readonly placement: BenchContext['placement'];
   readonly runDir: string;
   readonly nofile: number;
   readonly ready: Set<TargetName>;
@@ -158,7 +165,7 @@ async function runCases(fleet: Fleet, o: BenchOptions, d: CaseRunDeps): Promise<
     else notes.push(`${t.name} left out: ${why}`);
   }
   for (const n of notes) log(`  note: ${n}`);
-  const ctx: BenchContext = { fleet, options: o, layout: d.layout, runDir: d.runDir, ready, postLoad: d.runWrkOrAutocannon, log, idleRss: new Map() };
+  const ctx: BenchContext = { fleet, options: o, layout: d.layout, placement: d.placement, runDir: d.runDir, ready, postLoad: d.runWrkOrAutocannon, log, idleRss: new Map() };
 
   const post64 = targetsFor(o.cases, ['1', '6']);
   if (post64.length > 0) {

@@ -3,7 +3,7 @@
  * installed. It runs as its own process (its CLI with --json), never inside the harness.
  */
 import { createRequire } from 'node:module';
-import { runToEnd } from '../processes.js';
+import { placed, runToEnd, type Placement } from '../processes.js';
 import type { LoadResult, PostLoad } from './post-load.js';
 
 /** The autocannon CLI script, or undefined when the package is not installed. */
@@ -25,11 +25,11 @@ interface AutocannonJson {
 }
 
 /** Runs autocannon against `url` and returns its summary. */
-export async function runAutocannon(script: string, load: PostLoad, url: string, cpus: string | undefined, taskset: string | undefined): Promise<LoadResult> {
+export async function runAutocannon(script: string, load: PostLoad, url: string, where: Placement): Promise<LoadResult> {
   const args = [script, '--json', '-c', String(load.connections), '-d', String(load.durationS), '-m', 'POST', '-b', load.body];
   for (const [k, v] of Object.entries(load.headers)) args.push('-H', `${k}=${v}`);
   args.push(url);
-  const [cmd, argv] = taskset !== undefined && cpus !== undefined ? [taskset, ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
+  const [cmd = process.execPath, ...argv] = placed([process.execPath, ...args], where);
   const out = await runToEnd(cmd, argv);
   let j: AutocannonJson;
   try {

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { placed, type Placement } from '../processes.js';
 import type { StreamClientConfig, StreamClientEvent } from './stream-protocol.js';
 
 const CLIENT = fileURLToPath(new URL('./stream-client.js', import.meta.url));
@@ -34,17 +35,12 @@ export interface StreamRunSpec {
   readonly windowMs: number;
   /** Give up waiting for every user to open after this long, and measure anyway. */
   readonly readyTimeoutMs: number;
-  readonly cpus: string | undefined;
-  readonly taskset: string | undefined;
-  readonly nofile: number;
+  readonly where: Placement;
 }
 
 /** Runs the client once and returns what it saw in the window. */
 export async function runStreamWindow(spec: StreamRunSpec, hooks: StreamWindowHooks): Promise<StreamWindow> {
-  const argv = [process.execPath, CLIENT, JSON.stringify(spec.config)];
-  const wrapped = ['/bin/sh', '-c', `ulimit -n ${spec.nofile} && exec "$@"`, 'sh', ...argv];
-  const full = spec.taskset !== undefined && spec.cpus !== undefined ? [spec.taskset, '-c', spec.cpus, ...wrapped] : wrapped;
-  const [cmd = '/bin/sh', ...args] = full;
+  const [cmd = process.execPath, ...args] = placed([process.execPath, CLIENT, JSON.stringify(spec.config)], spec.where);
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => {}); // the client may already have exited; its exit is reported below
   let stderr = '';

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runToEnd } from '../processes.js';
+import { placed, runToEnd, type Placement } from '../processes.js';
 import type { LoadResult, PostLoad } from './post-load.js';
 
 /** The wrk binary, or undefined when it is not installed. */
@@ -38,11 +38,11 @@ end
 }
 
 /** Runs wrk against `url` and returns its summary. */
-export async function runWrk(wrk: string, load: PostLoad, url: string, workDir: string, cpus: string | undefined, taskset: string | undefined): Promise<LoadResult> {
+export async function runWrk(wrk: string, load: PostLoad, url: string, workDir: string, where: Placement): Promise<LoadResult> {
   const script = join(workDir, `wrk-${load.connections}.lua`);
   await writeFile(script, wrkScript(load));
   const args = ['-t', '1', '-c', String(load.connections), '-d', `${load.durationS}s`, '--timeout', '10s', '-s', script, url];
-  const [cmd, argv] = taskset !== undefined && cpus !== undefined ? [taskset, ['-c', cpus, wrk, ...args]] : [wrk, args];
+  const [cmd = wrk, ...argv] = placed([wrk, ...args], where);
   const out = await runToEnd(cmd, argv);
   const line = out.stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
   if (line === undefined) throw new Error(`wrk failed (exit ${out.code}): ${out.stderr.trim() || out.stdout.trim()}`);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext } from '../context.js';
 import type { BodyKind } from '../load/big-body.js';
 import type { BodyClientConfig, BodyClientResult } from '../load/body-client.js';
-import { findTaskset, runToEnd } from '../processes.js';
+import { placed, runToEnd } from '../processes.js';
 import { median } from '../stats.js';
 import { rotation, type TargetName } from '../targets.js';
 
@@ -29,9 +29,7 @@ export interface BodyRep {
 const PATHS: Readonly<Record<BodyKind, string>> = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings' };
 
 async function runClient(ctx: BenchContext, cfg: BodyClientConfig): Promise<BodyClientResult> {
-  const taskset = findTaskset();
-  const argv = [process.execPath, CLIENT, JSON.stringify(cfg)];
-  const [cmd = process.execPath, ...args] = taskset !== undefined && ctx.layout.load !== undefined ? [taskset, '-c', ctx.layout.load, ...argv] : argv;
+  const [cmd = process.execPath, ...args] = placed([process.execPath, CLIENT, JSON.stringify(cfg)], ctx.placement.load);
   const out = await runToEnd(cmd, args);
   const line = out.stdout.trim().split('\n').pop() ?? '';
   try {

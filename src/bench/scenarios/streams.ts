@@ -10,7 +10,6 @@
  */
 import type { BenchContext } from '../context.js';
 import { chatBody } from '../context.js';
-import { findTaskset } from '../processes.js';
 import { median } from '../stats.js';
 import { runStreamWindow } from '../load/stream-driver.js';
 import type { Reading } from '../measure.js';
@@ -82,9 +81,7 @@ export async function measureStreams(ctx: BenchContext, t: Target, rep: number, 
       settleMs: shape.settleMs,
       windowMs: shape.windowMs,
       readyTimeoutMs: shape.readyTimeoutMs,
-      cpus: ctx.layout.load,
-      taskset: findTaskset(),
-      nofile,
+      where: { ...ctx.placement.load, nofile },
     },
     {
       atMark: () => (before = read(ctx.fleet, t)),

@@ -25,6 +25,8 @@ Options:
   --body-iterations N   requests per target and repetition in case 4 (default 10; --quick 3)
   --quick               small counts: a smoke test of a minute or two
   --no-pin              do not pin processes to cores
+  --nice N              run every process of the benchmark at this nice value (e.g. -10 on a
+                        shared machine, as root: steadier figures, slower neighbours)
   --profile             run the Node proxies under --cpu-prof and print their top frames
                         (profiling costs CPU: use it to find costs, not to judge targets)
   --load auto|wrk|autocannon   non-streaming load generator (default: wrk if installed)
@@ -49,6 +51,7 @@ export async function runBench(argv: string[]): Promise<number> {
       quick: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
       profile: { type: 'boolean' },
+      nice: { type: 'string' },
       load: { type: 'string' },
       'pg-url': { type: 'string' },
       model: { type: 'string' },
