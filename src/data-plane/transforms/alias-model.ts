@@ -4,7 +4,10 @@
  * "Variants") is removed first, so the base name is what the decision order sees; the thinking
  * shaper reads the suffix from `facts.requestedModel`.
  */
-import type { Endpoint, Shaper, ShapingConfig } from '../context.js';
+import type { Endpoint, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
+
+/** Shared by every path that changes nothing, so those paths allocate no array. */
+const NONE: readonly ShapeEffect[] = Object.freeze([]);
 
 /** Shaped endpoints; count_tokens too, so Claude Code's `claude-*` counts reach the live model. */
 const ALIASED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions', 'responses', 'messages', 'count_tokens']);
@@ -56,11 +59,11 @@ export function resolveModelName(model: string, cfg: AliasConfig): string {
  * empty or non-string `model` is left alone (vLLM then uses its first served name).
  */
 export const aliasModel: Shaper = (req, cfg) => {
-  if (!ALIASED.has(req.facts.endpoint)) return { req, effects: [] };
+  if (!ALIASED.has(req.facts.endpoint)) return { req, effects: NONE };
   const model = req.body.model;
-  if (typeof model !== 'string' || model === '') return { req, effects: [] };
+  if (typeof model !== 'string' || model === '') return { req, effects: NONE };
   const forwarded = resolveModelName(model, cfg);
-  if (forwarded === model) return { req, effects: [] };
+  if (forwarded === model) return { req, effects: NONE };
   return {
     req: { ...req, body: { ...req.body, model: forwarded } },
     effects: [{ kind: 'model-aliased', from: model, to: forwarded }],

@@ -7,6 +7,9 @@ import { isJsonObject } from '../../core/json.js';
 import type { JsonObject } from '../../core/json.js';
 import type { Endpoint, RequestFacts, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
 
+/** Shared by every path that changes nothing, so those paths allocate no array. */
+const NONE: readonly ShapeEffect[] = Object.freeze([]);
+
 /** Seed 003 line 38: "The 512 token slack is reserved for system-prompt injection". */
 export const RESERVED_TOKENS = 512;
 
@@ -56,7 +59,7 @@ function clampBudget(body: JsonObject, sent: number, effects: ShapeEffect[]): vo
  */
 export const capMaxTokens: Shaper = (req, cfg) => {
   const fields = MAX_TOKENS_FIELDS[req.facts.endpoint];
-  if (fields === undefined) return { req, effects: [] };
+  if (fields === undefined) return { req, effects: NONE };
   const present: Array<{ field: string; value: number }> = [];
   for (const field of fields) {
     const value = req.body[field];
@@ -66,7 +69,7 @@ export const capMaxTokens: Shaper = (req, cfg) => {
     }
     present.push({ field, value });
   }
-  if (present.length === 0) return { req, effects: [] };
+  if (present.length === 0) return { req, effects: NONE };
   const available = availableOutputTokens(req.facts, cfg);
   if (available <= 0) {
     const field = present[0]?.field ?? 'max_tokens';
@@ -80,7 +83,7 @@ export const capMaxTokens: Shaper = (req, cfg) => {
   }
   const limit = Math.min(available, cfg.maxOutputTokens);
   const over = present.filter((p) => p.value > limit);
-  if (over.length === 0) return { req, effects: [] };
+  if (over.length === 0) return { req, effects: NONE };
   const body: JsonObject = { ...req.body };
   const effects: ShapeEffect[] = [];
   for (const { field, value } of over) {

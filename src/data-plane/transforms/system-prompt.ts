@@ -6,8 +6,11 @@
 import { keepsHan } from '../../core/script.js';
 import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
-import type { ProxyRequest, Shaper, ShapingConfig } from '../context.js';
+import type { ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
 import { isThinkMax } from './thinking-mode.js';
+
+/** Shared by every path that changes nothing, so those paths allocate no array. */
+const NONE: readonly ShapeEffect[] = Object.freeze([]);
 
 /** Between our parts, and between ours and the client's text. */
 const SEPARATOR = '\n\n';
@@ -57,11 +60,11 @@ function messagesBody(body: Readonly<JsonObject>, ours: string): JsonObject | un
 export const injectSystemPrompt: Shaper = (req, cfg) => {
   const endpoint = req.facts.endpoint;
   // count_tokens gets the same injection so it counts what the real request will send.
-  if (endpoint !== 'chat' && endpoint !== 'messages' && endpoint !== 'count_tokens') return { req, effects: [] };
+  if (endpoint !== 'chat' && endpoint !== 'messages' && endpoint !== 'count_tokens') return { req, effects: NONE };
   const parts = injectedParts(req, cfg);
-  if (parts.length === 0) return { req, effects: [] };
+  if (parts.length === 0) return { req, effects: NONE };
   const ours = parts.map((p) => p.text).join(SEPARATOR);
   const body = endpoint === 'chat' ? chatBody(req.body, ours) : messagesBody(req.body, ours);
-  if (body === undefined) return { req, effects: [] };
+  if (body === undefined) return { req, effects: NONE };
   return { req: { ...req, body }, effects: [{ kind: 'system-prompt-injected', parts: parts.map((p) => p.name) }] };
 };

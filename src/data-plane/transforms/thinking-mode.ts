@@ -6,10 +6,13 @@
  */
 import { isJsonObject } from '../../core/json.js';
 import type { JsonObject } from '../../core/json.js';
-import type { Endpoint, ProxyRequest, Shaper, ShapingConfig } from '../context.js';
+import type { Endpoint, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
 import { hasNonThinkingSuffix } from './alias-model.js';
 import { THINKING_PROFILES } from './thinking-profiles.js';
 import type { ThinkingMode } from './thinking-profiles.js';
+
+/** Shared by every path that changes nothing, so those paths allocate no array. */
+const NONE: readonly ShapeEffect[] = Object.freeze([]);
 
 /**
  * Only these endpoints render a chat template vLLM takes `chat_template_kwargs` for;
@@ -120,7 +123,7 @@ export function isThinkMax(req: ProxyRequest, cfg: Pick<ShapingConfig, 'profile'
 /** Writes the profile's `chat_template_kwargs`; the same request when nothing changes. */
 export const thinkingMode: Shaper = (req, cfg) => {
   const d = decideThinking(req, cfg);
-  if (d === undefined || !d.changed) return { req, effects: [] };
+  if (d === undefined || !d.changed) return { req, effects: NONE };
   return {
     req: { ...req, body: { ...req.body, chat_template_kwargs: d.kwargs } },
     effects: [{ kind: 'thinking-mode', mode: d.mode, kwargs: d.kwargs }],
