@@ -106,6 +106,14 @@ describe('request shaping through the gateway', () => {
       expect(Object.keys(json)).not.toContain('x-worv-max-tokens-capped');
     });
 
+    it('spec §7 the header also comes with a stream; the backend gets the capped value', async () => {
+      const res = await postJson(stack.gatewayUrl, '/v1/messages', key, { model: LIVE, max_tokens: 20_000, stream: true, messages: [USER] });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-worv-max-tokens-capped')).toBe('20000->16384');
+      expect(await res.text()).toContain('event: message_stop');
+      expect((stack.sim.getRequest(simId(res.headers))?.body as { max_tokens: number }).max_tokens).toBe(16_384);
+    });
+
     it('002:101-103 Claude Code: max_tokens 32000 and budget 31999 on messages', async () => {
       const { res, sent } = await send('/v1/messages', { model: 'claude-sonnet-4-6', max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 31_999 }, messages: [USER] });
       expect(res.status).toBe(200);
