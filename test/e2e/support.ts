@@ -3,7 +3,8 @@
  * reading, pausing and disconnecting), SSE/usage readers over bytes, and the usage a simulator
  * response reported (the oracle the store is compared with).
  */
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface RawResponse {
   readonly status: number;
@@ -113,3 +114,12 @@ export const CHAT_BODY = { model: 'sim-model', messages: [{ role: 'user', conten
 export const MESSAGES_BODY = { model: 'sim-model', max_tokens: 256, messages: [{ role: 'user', content: 'Three primes greater than 100.' }] };
 export const RESPONSES_BODY = { model: 'sim-model', input: 'Three primes greater than 100.' };
 export const COMPLETIONS_BODY = { model: 'sim-model', prompt: 'Three primes greater than 100.' };
+
+/** `http://127.0.0.1:<port>` where nothing listens (connections are refused). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}

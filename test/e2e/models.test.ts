@@ -1,0 +1,84 @@
+// Seed 002 "Listing models" and seed 004: GET /v1/models returns the backend's payload, plus a
+// synthetic `<model>-nonthinking` card when the live model's profile can switch thinking off;
+// a backend answer other than 200 is 502 `Backend unavailable`.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../helpers/harness.js';
+import { closedPortUrl, simId } from './support.js';
+
+interface Card {
+  readonly id: string;
+  readonly [k: string]: unknown;
+}
+
+describe('GET /v1/models', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+
+  const list = async (s: Stack, key: string, headers: Record<string, string> = {}) =>
+    fetch(`${s.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}`, ...headers } });
+
+  it('returns the backend payload byte for byte when the live model has no thinking switch', async () => {
+    stack = await startStack({ simulator: { model: 'plain-model' } });
+    const { key } = await stack.createKey();
+    const res = await list(stack, key);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const text = await res.text();
+    expect(text).toBe(stack.sim.getRequest(simId(res.headers))!.sentText());
+  });
+
+  for (const [model, env] of [
+    ['DeepSeek-V4-Pro', {}],
+    ['zai-org/GLM-5.1-FP8', {}],
+    ['Kimi-K2.6', {}],
+    ['plain-model', { PROXY_MODEL_PROFILE: 'deepseek-v4' }],
+  ] as const) {
+    it(`adds ${model}-nonthinking after the live card (${Object.keys(env).length > 0 ? 'profile from PROXY_MODEL_PROFILE' : 'profile from the model name'})`, async () => {
+      stack = await startStack({ simulator: { model }, env });
+      const { key } = await stack.createKey();
+      const res = await list(stack, key);
+      expect(res.status).toBe(200);
+      const got = (await res.json()) as { object: string; data: Card[] };
+      const backend = JSON.parse(stack.sim.getRequest(simId(res.headers))!.sentText()) as { object: string; data: Card[] };
+      expect(got.object).toBe(backend.object);
+      expect(got.data).toHaveLength(backend.data.length + 1);
+      expect(got.data.slice(0, backend.data.length)).toEqual(backend.data);
+      expect(got.data.at(-1)).toEqual({ ...backend.data[0], id: `${model}-nonthinking` });
+    });
+  }
+
+  it('answers 502 Backend unavailable when the backend answers with an error status', async () => {
+    stack = await startStack();
+    const { key } = await stack.createKey();
+    const res = await list(stack, key, { 'x-sim-fault': 'status:500' });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 502 } });
+  });
+
+  it('answers 503 Backend unavailable when the backend cannot be reached', async () => {
+    stack = await startStack({ simulator: false, env: { VLLM_BASE_URL: await closedPortUrl() } });
+    const { key } = await stack.createKey();
+    const res = await list(stack, key);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 503 } });
+  });
+
+  it('reports the backend status and live model for /api/status', async () => {
+    stack = await startStack({ simulator: { model: 'DeepSeek-V4-Pro' } });
+    const status = await stack.app.dataPlane.backendStatus();
+    expect(status.reachable).toBe(true);
+    expect(status.model).toBe('DeepSeek-V4-Pro');
+    expect(typeof status.latencyMs).toBe('number');
+    expect(status.checkedAt).toBeGreaterThan(0);
+  });
+
+  it('reports an unreachable backend', async () => {
+    stack = await startStack({ simulator: false, env: { VLLM_BASE_URL: await closedPortUrl() } });
+    const status = await stack.app.dataPlane.backendStatus();
+    expect(status).toMatchObject({ reachable: false, latencyMs: null, model: null });
+  });
+});
