@@ -62,10 +62,12 @@ export async function registerConsole(app: FastifyInstance, dir: string = DEFAUL
     await app.register(fastifyStatic, {
       root: dir,
       prefix: '/',
-      // One route per built file, found at start-up: unknown paths fall through to the
-      // not-found handler instead of a catch-all route shadowing other 404s.
-      wildcard: false,
+      // Files are looked up per request, so a rebuild while the gateway runs is served at
+      // once; a missing file goes on to the not-found handler (page fallback or JSON 404).
+      wildcard: true,
       index: false,
+      // Directories (`/`, `/assets/`) are not files: let the not-found handler decide.
+      allowedPath: (pathName) => !pathName.endsWith('/'),
       cacheControl: false,
       setHeaders(res, filePath) {
         if (filePath.includes(`${sep}assets${sep}`)) {
