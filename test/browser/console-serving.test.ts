@@ -82,11 +82,20 @@ describe('console served by the gateway', () => {
     expect(await res.text()).toBe(ASSET);
   });
 
+  it('serves files written after start (a rebuild while the gateway runs)', async () => {
+    writeFileSync(join(dir, 'assets', 'index-def456.js'), ASSET);
+    const res = await get('/assets/index-def456.js');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(ASSET);
+  });
+
   it('keeps the 404 JSON for anything that is not a page navigation', async () => {
     for (const [path, accept, method] of [
       ['/nope', undefined, 'GET'],
       ['/nope', 'application/json', 'GET'],
       ['/assets/missing.js', HTML, 'GET'],
+      ['/assets/', HTML, 'GET'],
+      ['/', undefined, 'GET'],
       ['/keys', HTML, 'POST'],
     ] as const) {
       const res = await get(path, accept, method);

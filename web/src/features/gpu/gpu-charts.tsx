@@ -49,7 +49,7 @@ function thermalOptions(win: () => TimeWindow): Options {
       { label: 'Power', scale: 'w', stroke: CHART_COLORS.amber, width: 1.5, value: fmt('W') },
       { label: 'Temperature', scale: 'c', stroke: CHART_COLORS.rose, width: 1.5, value: fmt('°C') },
     ],
-    axes: [timeAxis(), axis({ scale: 'w', unit: ' W', compact: true, size: 52 }), axis({ scale: 'c', unit: '°', side: 1, size: 40 })],
+    axes: [timeAxis(), axis({ scale: 'w', unit: ' W', compact: true, size: 52 }), axis({ scale: 'c', unit: ' °C', side: 1, size: 56 })],
   };
 }
 
