@@ -1,9 +1,10 @@
 /**
  * The SSE response tap: upstream chunks in, client bytes out, observers in between. When no
- * observer modifies frames it forwards each upstream chunk as it arrives, byte-exact, and the
- * parser only watches; otherwise it forwards frame by frame. Either way it holds back the
- * stream's terminal frame (and anything after it) so the caller can release it only once usage
- * is committed (spec §3: committed before the client sees the end).
+ * observer modifies frames it forwards upstream bytes as they arrive, byte-exact, up to the
+ * last complete frame (a client cannot use part of a frame anyway), and the parser only
+ * watches; otherwise it forwards frame by frame. Either way it holds back the stream's terminal
+ * frame (and anything after it) so the caller can release it only once usage is committed
+ * (spec §3: committed before the client sees the end).
  */
 import { createSseParser, type SseFrame, type SseParser } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent } from '../dialects/index.js';
@@ -25,9 +26,14 @@ export class SseTap {
   readonly #fast: boolean;
   #holding = false;
   #held: (Uint8Array | string)[] = [];
-  /** Fast mode: where in the current chunk the terminal frame starts (-1: not in it). */
-  #cut = -1;
-  #chunkStart = 0;
+  /** Fast mode: bytes received but not sent yet (an unfinished frame), starting at #sent. */
+  #tail: Uint8Array[] = [];
+  /** Fast mode: stream offset up to which bytes went to the client. */
+  #sent = 0;
+  /** Stream offset just after the last frame the parser emitted (complete or a piece). */
+  #emitted = 0;
+  /** Stream offset where the terminal frame starts (valid once #holding). */
+  #terminalStart = 0;
   /** Stream offset just after the last complete frame. */
   #frameEnd = 0;
   #ended = false;
@@ -51,7 +57,7 @@ export class SseTap {
    * frame) can follow cleanly. Only fast mode ever sends part of a frame.
    */
   get atFrameBoundary(): boolean {
-    return !this.#fast || this.#frameEnd === this.#parser.offset;
+    return !this.#fast || this.#sent === this.#frameEnd;
   }
 
   /** One upstream chunk. */
@@ -60,20 +66,46 @@ export class SseTap {
       this.#held.push(chunk);
       return;
     }
-    this.#chunkStart = this.#parser.offset;
-    this.#cut = -1;
     this.#parser.push(chunk);
-    if (!this.#fast) return;
-    if (this.#cut === -1) this.#sink.send(chunk);
-    else {
-      if (this.#cut > 0) this.#sink.send(chunk.subarray(0, this.#cut));
-      this.#held.push(chunk.subarray(this.#cut));
+    if (this.#fast) {
+      this.#tail.push(chunk);
+      this.#flushTail();
     }
   }
 
   /** Upstream ended: an unterminated rest is relayed as it is. */
   end(): void {
-    if (!(this.#holding && this.#fast)) this.#parser.end();
+    if (this.#holding && this.#fast) return;
+    this.#parser.end();
+    if (this.#fast) this.#flushTail();
+  }
+
+  /**
+   * Fast mode: sends the received bytes up to the last frame boundary (or up to the terminal
+   * frame, whose bytes and everything after go to #held). Whole chunks go as they are.
+   */
+  #flushTail(): void {
+    const limit = this.#holding ? this.#terminalStart : this.#emitted;
+    const tail = this.#tail;
+    let i = 0;
+    while (i < tail.length && this.#sent < limit) {
+      const piece = tail[i] as Uint8Array;
+      const room = limit - this.#sent;
+      if (piece.length <= room) {
+        this.#sink.send(piece);
+        this.#sent += piece.length;
+        i++;
+      } else {
+        this.#sink.send(piece.subarray(0, room));
+        this.#sent += room;
+        tail[i] = piece.subarray(room);
+      }
+    }
+    if (i > 0) tail.splice(0, i);
+    if (this.#holding) {
+      for (const rest of tail) this.#held.push(rest);
+      tail.length = 0;
+    }
   }
 
   /** The held-back bytes (terminal frame onwards), to send after usage is committed. */
@@ -91,7 +123,9 @@ export class SseTap {
   }
 
   #onFrame(frame: SseFrame): void {
-    if (frame.complete) this.#frameEnd = frame.start + frame.raw.length;
+    const end = frame.start + frame.raw.length;
+    this.#emitted = end;
+    if (frame.complete) this.#frameEnd = end;
     if (this.#holding) {
       if (!this.#fast) this.#held.push(frame.raw);
       return;
@@ -100,11 +134,8 @@ export class SseTap {
     const terminal = frame.complete && this.#dialect.isTerminal(frame);
     if (terminal) {
       this.#holding = true;
+      this.#terminalStart = frame.start;
       this.#onTerminal();
-      if (this.#fast) {
-        this.#cut = Math.max(0, frame.start - this.#chunkStart);
-        return;
-      }
     }
     if (this.#fast) return;
     const out = verdict === 'keep' ? frame.raw : verdict === 'drop' ? undefined : verdict.replace;

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../core/errors.js';
+import { checkDeclaredLength, guard, hasDotDotSegment } from './guard.js';
+
+describe('hasDotDotSegment (seed 003 path-traversal guard)', () => {
+  const rows: ReadonlyArray<[string, boolean]> = [
+    ['/v1/chat/completions', false],
+    ['/v1/../api', true],
+    ['/v1/a/..', true],
+    ['/v1/%2e%2e/x', true],
+    ['/v1/%2E%2e/x', true],
+    ['/v1/.%2E/x', true],
+    ['/v1/a%2f..%2fb', true],
+    ['/v1/a%252e%252e/b', false], // decodes to the segment "a..", not ".."
+    ['/v1/a/%252e%252e/b', true], // double-encoded "..": refused too
+    ['/v1/a\\..\\b', true],
+    ['/v1/a..b/c', false],
+    ['/v1/./models', false],
+    ['/v1/...', false],
+    ['/v1/%zz', true], // malformed escapes are not forwarded
+  ];
+  for (const [path, expected] of rows) {
+    it(`${path} → ${expected ? 'refused' : 'allowed'}`, () => {
+      expect(hasDotDotSegment(path)).toBe(expected);
+    });
+  }
+});
+
+describe('guard', () => {
+  it('classifies endpoints by method and exact path, ignoring the query', () => {
+    expect(guard('POST', '/v1/chat/completions?x=1')).toEqual({ path: '/v1/chat/completions', endpoint: 'chat', surface: 'openai' });
+    expect(guard('POST', '/v1/messages').endpoint).toBe('messages');
+    expect(guard('POST', '/v1/messages/count_tokens')).toEqual({ path: '/v1/messages/count_tokens', endpoint: 'count_tokens', surface: 'anthropic' });
+    expect(guard('GET', '/v1/models').endpoint).toBe('models');
+    expect(guard('GET', '/v1/chat/completions').endpoint).toBe('other');
+    expect(guard('POST', '/v1/chat/completions/').endpoint).toBe('other');
+    expect(guard('GET', '/v1/responses/resp_1').endpoint).toBe('other');
+    expect(guard('POST', '/v1/messagesX').surface).toBe('openai');
+  });
+
+  it('throws 400 Invalid path', () => {
+    expect(() => guard('GET', '/v1/%2e%2e/x')).toThrow(new GatewayError('invalid_request', 'Invalid path'));
+  });
+
+  it('refuses a declared body over the limit with 413', () => {
+    expect(() => checkDeclaredLength({ 'content-length': '2049' }, 2048)).toThrow(GatewayError);
+    expect(() => checkDeclaredLength({ 'content-length': '2048' }, 2048)).not.toThrow();
+    expect(() => checkDeclaredLength({}, 2048)).not.toThrow();
+  });
+});
