@@ -1,12 +1,13 @@
 /**
- * GET /api/usage?from&to&key_id (spec §4): the per-day, per-key buckets the data plane
- * writes, their totals, per-day sums across keys and per-key sums over the range. Dates are
- * UTC days, inclusive; `to` defaults to today and `from` to 29 days before `to`.
+ * GET /api/usage?from&to&key_id&detail (spec §4): from the per-day, per-key buckets the
+ * data plane writes, the range's totals, per-day sums and per-key sums (aggregated in SQL),
+ * and unless `detail=none` the per-(day, key) rows. Dates are UTC days, inclusive; `to`
+ * defaults to today and `from` to 29 days before `to`.
  */
 import type { FastifyInstance } from 'fastify';
 import { utcDay } from '../core/clock.js';
-import { UsageQuery, type UsageCounts, type UsageDailyTotal, type UsageKeyTotal, type UsageResponse } from '../shared/api-contract.js';
-import { listApiKeys } from '../store/api-keys.repo.js';
+import { UsageQuery, type UsageResponse } from '../shared/api-contract.js';
+import { usageByDay, usageByKey, type UsageRange, type UsageSums } from '../store/usage-report.repo.js';
 import { queryUsage } from '../store/usage.repo.js';
 import type { RouteDeps } from './deps.js';
 import { parseOr400 } from './parse.js';
@@ -17,46 +18,37 @@ function shiftDay(day: string, days: number): string {
   return utcDay(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000);
 }
 
-const zero = (): UsageCounts => ({ requests: 0, prompt_tokens: 0, completion_tokens: 0 });
+const wire = (s: UsageSums) => ({ requests: s.requests, prompt_tokens: s.promptTokens, completion_tokens: s.completionTokens });
 
 export function usageRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { db } = deps.store;
   app.get('/usage', async (request): Promise<UsageResponse> => {
     const q = parseOr400(UsageQuery, request.query);
     const today = utcDay(deps.clock.now());
     const to = q.to ?? (q.from !== undefined && q.from > today ? q.from : today);
     const from = q.from ?? shiftDay(to, -(DEFAULT_RANGE_DAYS - 1));
-    const [usage, keys] = await Promise.all([
-      queryUsage(deps.store.db, { from, to, ...(q.key_id !== undefined ? { keyId: q.key_id } : {}) }),
-      listApiKeys(deps.store.db),
+    const range: UsageRange = { from, to, ...(q.key_id !== undefined ? { keyId: q.key_id } : {}) };
+    const [daily, perKey, rows] = await Promise.all([
+      usageByDay(db, range),
+      usageByKey(db, range),
+      q.detail === 'none' ? undefined : queryUsage(db, range),
     ]);
-    const names = new Map(keys.map((k) => [k.id, k]));
-    const perKey = new Map<string, UsageKeyTotal>();
-    const perDay = new Map<string, UsageDailyTotal>();
-    const days = usage.days.map((d) => {
-      const row = { date: d.date, key_id: d.keyId, requests: d.requests, prompt_tokens: d.promptTokens, completion_tokens: d.completionTokens };
-      let k = perKey.get(d.keyId);
-      if (k === undefined) {
-        const known = names.get(d.keyId);
-        k = { key_id: d.keyId, name: known?.name ?? null, key_prefix: known?.keyPrefix ?? null, ...zero() };
-        perKey.set(d.keyId, k);
-      }
-      let day = perDay.get(d.date);
-      if (day === undefined) perDay.set(d.date, (day = { date: d.date, ...zero() }));
-      for (const acc of [k, day]) {
-        acc.requests += row.requests;
-        acc.prompt_tokens += row.prompt_tokens;
-        acc.completion_tokens += row.completion_tokens;
-      }
-      return row;
-    });
+    const totals = { requests: 0, prompt_tokens: 0, completion_tokens: 0 };
+    for (const k of perKey) {
+      totals.requests += k.requests;
+      totals.prompt_tokens += k.promptTokens;
+      totals.completion_tokens += k.completionTokens;
+    }
     return {
       from,
       to,
       key_id: q.key_id ?? null,
-      totals: { requests: usage.totals.requests, prompt_tokens: usage.totals.promptTokens, completion_tokens: usage.totals.completionTokens },
-      daily: [...perDay.values()],
-      days,
-      keys: [...perKey.values()].sort((a, b) => b.requests - a.requests || a.key_id.localeCompare(b.key_id)),
+      totals,
+      daily: daily.map((d) => ({ date: d.date, ...wire(d) })),
+      days: (rows?.days ?? []).map((d) => ({ date: d.date, key_id: d.keyId, ...wire(d) })),
+      keys: perKey
+        .map((k) => ({ key_id: k.keyId, name: k.name, key_prefix: k.keyPrefix, ...wire(k) }))
+        .sort((a, b) => b.requests - a.requests || a.key_id.localeCompare(b.key_id)),
     };
   });
 }

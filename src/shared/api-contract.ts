@@ -157,13 +157,15 @@ const day = (field: string) =>
 
 /**
  * `GET /api/usage` query. Both dates are UTC days, inclusive; `to` defaults to today and
- * `from` to 29 days before `to`.
+ * `from` to 29 days before `to`. `detail=none` leaves out the per-(day, key) rows (`days`
+ * is then empty), which keeps a long range over many keys small and fast.
  */
 export const UsageQuery = z
   .object({
     from: day('from').optional(),
     to: day('to').optional(),
     key_id: z.string().min(1, 'key_id must not be empty').optional(),
+    detail: z.enum(['key_day', 'none'], { error: 'detail must be key_day or none' }).optional(),
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, 'from must not be after to');
 export type UsageQuery = z.infer<typeof UsageQuery>;

@@ -61,6 +61,13 @@ describe('GET /api/usage', () => {
     });
   });
 
+  it('detail=none leaves out the per-(day, key) rows but keeps every sum', async () => {
+    const full = UsageResponse.parse((await get('?from=2026-03-01&to=2026-03-02')).json);
+    const r = await get('?from=2026-03-01&to=2026-03-02&detail=none');
+    expect(r.json).toEqual({ ...full, days: [] });
+    expect((await get('?from=2026-03-01&to=2026-03-02&detail=key_day')).json).toEqual(full);
+  });
+
   it('filters by key_id', async () => {
     const r = await get('?from=2026-02-01&to=2026-03-31&key_id=ka');
     const body = UsageResponse.parse(r.json);
@@ -92,6 +99,7 @@ describe('GET /api/usage', () => {
     ['?from=2026-03-02&to=2026-03-01', 'from must not be after to'],
     ['?from=2026-03-01&from=2026-03-02', 'from must be a date (YYYY-MM-DD)'],
     ['?key_id=', 'key_id must not be empty'],
+    ['?detail=all', 'detail must be key_day or none'],
   ])('400 for %s', async (query, error) => {
     const r = await get(query);
     expect({ status: r.status, json: r.json }).toEqual({ status: 400, json: { error } });
