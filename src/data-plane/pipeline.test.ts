@@ -32,7 +32,7 @@ describe('shape', () => {
       return { req: { ...x, body: { ...x.body, a: 1 } }, effects: [{ kind: 'model-aliased', from: 'x', to: 'y' }] };
     };
     const b: Shaper = (x) => {
-      order.push(`b saw a=${String(x.body.a)}`);
+      order.push(`b saw a=${JSON.stringify(x.body.a)}`);
       return { req: x, effects: [{ kind: 'max-tokens-capped', field: 'max_tokens', requested: 9000, sent: 100 }] };
     };
     const out = shape(req(), cfg, [a, b]);
