@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixedClock, systemClock, type Clock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
 import { hashPassword } from '../../src/core/password.js';
 import { createApp, type App } from '../../src/server/app.js';
@@ -149,4 +149,3 @@ export async function startAdminApp(opts: StartOptions = {}): Promise<AdminApp> 
   };
 }
 
-export { fixedClock };

@@ -4,7 +4,11 @@ import { MSG } from '../../src/core/messages.js';
 import { setAdminPassword } from '../../src/control-plane/admin-account.js';
 import { getSetting } from '../../src/store/settings.repo.js';
 import { describeAdminRoute } from '../helpers/describe-admin-route.js';
-import { ADMIN, cookiePair, sqliteFileStore, startAdminApp, type AdminApp, type StoreSpec } from './admin-app.js';
+import { postgresUnavailableReason } from '../helpers/dialects.js';
+import { ADMIN, cookiePair, postgresStore, sqliteFileStore, startAdminApp, type AdminApp, type StoreSpec } from './admin-app.js';
+
+const pgSkip = await postgresUnavailableReason();
+if (pgSkip !== undefined) console.warn(`[skip postgres] ${pgSkip}`);
 
 const apps: AdminApp[] = [];
 const specs: StoreSpec[] = [];
@@ -160,6 +164,18 @@ describe('sessions live in the store', () => {
     expect((await b.request('GET', '/api/keys', { cookie: s.cookie })).status).toBe(200);
     expect((await b.request('POST', '/api/logout', { cookie: s.cookie, csrf: s.csrf })).status).toBe(200);
     expect((await a.request('GET', '/api/keys', { cookie: s.cookie })).status).toBe(401);
+  });
+
+  it.skipIf(pgSkip !== undefined)('work across replicas sharing Postgres, which agree on the generated secret', async () => {
+    const spec = postgresStore();
+    specs.push(spec);
+    const a = await start({ storeSpec: spec });
+    const b = await start({ storeSpec: spec, seedAdmin: false });
+    const s = await b.login();
+    expect((await a.request('GET', '/api/me', { cookie: s.cookie })).json).toEqual({ authenticated: true, username: 'admin', csrf_token: s.csrf });
+    expect((await a.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, body: { name: 'pg' } })).status).toBe(201);
+    expect((await a.request('POST', '/api/logout', { cookie: s.cookie, csrf: s.csrf })).status).toBe(200);
+    expect((await b.request('GET', '/api/me', { cookie: s.cookie })).status).toBe(401);
   });
 
   it('SESSION_SECRET, when set, signs the cookie and is not stored', async () => {
