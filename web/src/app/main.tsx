@@ -5,6 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../styles/base.css';
 import '../styles/layout.css';
 import '../styles/components.css';
+import '../styles/features.css';
 import { App } from './app';
 
 const root = document.getElementById('root');
