@@ -220,20 +220,25 @@ describe('admin console in Chromium', () => {
     expect(await replyNt.getByTestId('reasoning').count()).toBe(0);
     await screenshot(page, '08-playground');
 
-    // Think Max over Anthropic messages, stopped mid-stream.
+    // Think Max over Anthropic messages, stopped mid-stream. The simulator holds the stream
+    // after 20 events (`x-sim-hold`, added on the wire), so Stop lands mid-answer every time.
     await page.getByLabel('Think Max').check();
     await page.getByLabel('Anthropic messages').check();
-    stack.sim.clearRequests();
-    const upstream = stack.sim.waitForRequest((r) => r.path === '/v1/chat/completions' || r.path === '/v1/messages', { timeoutMs: 10_000 });
+    await page.route('**/v1/messages', (route) =>
+      route.continue({ headers: { ...route.request().headers(), 'x-sim-hold': 'playground-stop', 'x-sim-hold-after': '20' } }),
+    );
     await page.getByLabel('Message', { exact: true }).fill('Think hard, then answer at length');
     const [sentMax] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/v1/messages')), page.getByRole('button', { name: 'Send' }).click()]);
     expect(sentMax.postDataJSON()).toMatchObject({ model: MODEL, stream: true, output_config: { effort: 'max' } });
+    const hold = await stack.sim.waitForHold('playground-stop');
     const replyMax = page.locator('.bubble-assistant').last();
-    await replyMax.getByTestId('answer').filter({ hasText: /\S/ }).waitFor();
+    await replyMax.and(page.locator('[data-status=streaming]')).getByTestId('answer').filter({ hasText: /\S/ }).waitFor();
     await page.getByRole('button', { name: 'Stop' }).click();
     await replyMax.and(page.locator('[data-status=stopped]')).waitFor();
     await replyMax.getByText('Stopped — the request was aborted').waitFor();
-    expect(await (await upstream).closed).toBe('aborted');
+    // The browser's abort reached the backend: the simulator saw its client go away.
+    expect(await hold.request.closed).toBe('aborted');
+    await page.unroute('**/v1/messages');
     await page.getByRole('button', { name: 'Send' }).waitFor();
     await screenshot(page, '09-playground-stopped');
   });
@@ -291,6 +296,7 @@ describe('admin console in Chromium', () => {
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Create key');
     // A visible focus ring on the focused control.
     expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+    await screenshot(page, '12-keyboard-focus', false);
     await page.keyboard.press('Enter');
     await page.getByRole('dialog').getByLabel('Name').waitFor();
     expect(await page.evaluate("document.activeElement?.getAttribute('name')")).toBe('name');
@@ -319,7 +325,7 @@ describe('admin console in Chromium', () => {
       await page.waitForLoadState('networkidle');
       const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect(overflow, `${path} scrolls sideways`).toBe(0);
-      await screenshot(page, `12-phone${path.replace('/', '-')}`);
+      await screenshot(page, `13-phone${path.replace('/', '-')}`);
     }
     await page.setViewportSize({ width: 1280, height: 860 });
   });
@@ -343,6 +349,6 @@ describe('admin console in Chromium', () => {
     expect(await alert.textContent()).toMatch(
       /^Too many sign-in attempts from this address\. The gateway allows 10 per minute; wait (\d+ seconds|a minute) and try again\. Sign-in attempts are limited per address/,
     );
-    await screenshot(page, '13-login-locked-out');
+    await screenshot(page, '14-login-locked-out');
   });
 });

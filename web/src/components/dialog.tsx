@@ -2,7 +2,7 @@
  * A modal dialog on the native <dialog> element: the browser traps focus, Escape closes it,
  * and focus returns to the opener. Closing by Escape or backdrop calls `onClose`.
  */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 export interface DialogProps {
   readonly open: boolean;
@@ -18,6 +18,7 @@ export interface DialogProps {
 /** A titled modal dialog, open while `open` is true. */
 export function Dialog({ open, title, onClose, children, footer, dismissable = true }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
 
@@ -32,7 +33,7 @@ export function Dialog({ open, title, onClose, children, footer, dismissable = t
     <dialog
       ref={ref}
       className="dialog"
-      aria-labelledby="dialog-title"
+      aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();
         if (dismissable) onCloseRef.current();
@@ -43,7 +44,7 @@ export function Dialog({ open, title, onClose, children, footer, dismissable = t
     >
       {open && (
         <div className="dialog-body">
-          <h2 id="dialog-title">{title}</h2>
+          <h2 id={titleId}>{title}</h2>
           {children}
           {footer !== undefined && <div className="dialog-footer">{footer}</div>}
         </div>
