@@ -262,7 +262,8 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   clientClosed(): void {
     if (!this.res.writableFinished) {
       this.#clientGone = true;
-      this.#result = 'aborted';
+      // A response the gateway itself cut short (upstream failure) keeps that result.
+      if (this.#result === 'complete') this.#result = 'aborted';
       if (this.#controller !== undefined && !this.#upstreamDone) this.#controller.abort(CLIENT_GONE);
     }
     this.#report();
