@@ -77,6 +77,13 @@ describe('forwarding to an arbitrary backend', () => {
     });
   }
 
+  it('forwards HEAD without a body', async () => {
+    const r = await rawRequest(stack.gatewayUrl, { method: 'HEAD', path: '/v1/some/path?q=1', headers: { authorization: `Bearer ${key}` } });
+    expect(r.status).toBe(201);
+    expect((await readAll(r.res)).length).toBe(0);
+    expect(backend.seen.at(-1)).toMatchObject({ method: 'HEAD', url: '/v1/some/path?q=1' });
+  });
+
   it('forwards request headers minus host, x-api-key, authorization, transfer-encoding; adds the backend key', async () => {
     const r = await rawRequest(stack.gatewayUrl, {
       method: 'POST',
