@@ -6,6 +6,7 @@ import { useMemo, useState } from 'react';
 import { PageHeader } from '../../components/page-header';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { usePoll } from '../../hooks/use-poll';
+import { errorMessage } from '../../lib/api-client';
 import { addDays, formatDay, formatNumber } from '../../lib/format';
 import { fetchKeyChoices, fetchUsage } from './api';
 import { KeyUsageTable } from './key-usage-table';
@@ -34,7 +35,24 @@ export function UsagePage() {
     const to = todayUtc();
     return { from: addDays(to, -29), to, keyId: undefined };
   });
-  const usage = usePoll((s) => fetchUsage(filter.from, filter.to, filter.keyId, s), 30_000, [filter.from, filter.to, filter.keyId]);
+  const usage = usePoll((s) => fetchUsage(filter.from, filter.to, filter.keyId, 'none', s), 30_000, [filter.from, filter.to, filter.keyId]);
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<string | undefined>();
+
+  const exportCsv = () => {
+    setExporting(true);
+    setExportError(undefined);
+    fetchUsage(filter.from, filter.to, filter.keyId, 'key_day').then(
+      (full) => {
+        setExporting(false);
+        download(`worv-usage-${full.from}-to-${full.to}.csv`, usageCsv(full));
+      },
+      (err: unknown) => {
+        setExporting(false);
+        setExportError(errorMessage(err));
+      },
+    );
+  };
   const keys = usePoll(fetchKeyChoices, undefined, []);
   const series = useMemo(() => (usage.data === undefined ? undefined : dailySeries(usage.data)), [usage.data]);
   const rows = useMemo(() => (usage.data === undefined ? [] : keyRows(usage.data)), [usage.data]);
@@ -47,18 +65,14 @@ export function UsagePage() {
         title="Usage"
         description="Requests and tokens per day and per key. Days are UTC days, as the gateway counts them."
         actions={
-          <button
-            type="button"
-            className="btn"
-            disabled={usage.data === undefined || empty}
-            onClick={() => usage.data !== undefined && download(`worv-usage-${usage.data.from}-to-${usage.data.to}.csv`, usageCsv(usage.data))}
-          >
-            Export CSV
+          <button type="button" className="btn" disabled={usage.data === undefined || empty || exporting} onClick={exportCsv}>
+            {exporting ? 'Exporting…' : 'Export CSV'}
           </button>
         }
       />
       <RangeControls value={filter} onChange={setFilter} keys={keys.data ?? []} today={todayUtc()} />
       {usage.error !== undefined && <ErrorBanner message={usage.error} onRetry={usage.reload} />}
+      {exportError !== undefined && <ErrorBanner message={`The CSV export failed: ${exportError}`} onRetry={exportCsv} />}
       <section className="stat-grid" aria-label="Totals for the range">
         <Stat label="Requests" value={totals?.requests} />
         <Stat label="Prompt tokens" value={totals?.prompt_tokens} />
