@@ -62,7 +62,8 @@ export function DeleteKeyDialog({ target, onClose, onDeleted }: DeleteKeyDialogP
       {target !== undefined && (
         <p>
           <strong>{target.name}</strong> (<code>{target.key_prefix}…</code>) will stop working within a second, for every client that
-          uses it. This cannot be undone. To pause a key instead, deactivate it.
+          uses it, and its usage history is deleted with it. This cannot be undone. To pause a key and keep its history, deactivate
+          it instead.
         </p>
       )}
     </Dialog>
