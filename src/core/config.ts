@@ -227,3 +227,8 @@ function deepFreeze<T>(obj: T): T {
   }
   return obj;
 }
+
+/** The process environment layered between defaults and overrides (the demo command uses it). */
+export function loadConfigLayered(layers: { readonly defaults?: Env; readonly overrides?: Env }): Config {
+  return loadConfig({ ...layers.defaults, ...process.env, ...layers.overrides });
+}

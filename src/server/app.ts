@@ -4,17 +4,18 @@
  * console and /metrics are Fastify routes. No globals: tests build a fresh app per test.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
 import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { MSG } from '../core/messages.js';
 import { registerControlPlane } from '../control-plane/routes.js';
-import type { UsageSink } from '../data-plane/context.js';
+import type { RequestObserver, UsageSink } from '../data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
 import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { createCachedKeyLookup } from './key-lookup.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { registerConsole } from './static.js';
 import { GATEWAY_VERSION } from './version.js';
 
@@ -60,23 +61,48 @@ function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
   };
 }
 
+/**
+ * Every finished /v1 request feeds the metrics; failures also get a warn line, and with
+ * LOG_LEVEL=debug every request gets an access line (kept off the default level because a
+ * log write per request is measurable on the hot path).
+ */
+function requestObserver(metrics: GatewayMetrics, logger: Logger): RequestObserver {
+  return {
+    onRequestEnd(o) {
+      metrics.onRequestEnd(o);
+      if (o.status >= 500 || o.result === 'upstream-error') logger.warn({ req: o }, 'upstream request failed');
+      else if (logger.isLevelEnabled('debug')) logger.debug({ req: o }, 'request');
+    },
+  };
+}
+
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const startedAt = clock.now();
   const usageWriter = createUsageWriter(deps.store);
+  const logger = pino({ level: config.logLevel, base: { service: 'worv-proxy' } });
+  const fastifyLogger: FastifyBaseLogger = logger;
+  // Sources are read at scrape time, after the data plane exists.
+  const ref: { dataPlane?: DataPlane } = {};
+  const metrics = createMetrics({
+    inFlight: () => ref.dataPlane?.inFlight() ?? 0,
+    backendUp: async () => (ref.dataPlane === undefined ? undefined : (await ref.dataPlane.backendStatus()).reachable),
+  });
   const dataPlane = createDataPlane({
     config,
     keys: createCachedKeyLookup(deps.store, clock),
     usage: usageSinkFor(usageWriter, clock),
     clock,
+    observer: requestObserver(metrics, logger),
+    warn: (message, err) => logger.error({ err }, message),
   });
+  ref.dataPlane = dataPlane;
 
   let server: Server | undefined;
   const fastify = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    loggerInstance: fastifyLogger,
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.maxBodyBytes,
-    disableRequestLogging: true,
     serverFactory: (handler) => {
       server = createServer({ keepAliveTimeout: 65_000 }, (req: IncomingMessage, res: ServerResponse) => {
         if (isDataPlanePath(req.url)) dataPlane.handle(req, res);
@@ -98,7 +124,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     },
   });
 
-  const metrics = createMetrics({ inFlight: () => dataPlane.inFlight(), backendUp: () => undefined });
   fastify.get('/metrics', async (_req, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);

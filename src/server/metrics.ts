@@ -13,14 +13,14 @@ export interface GatewayMetrics extends RequestObserver {
 export interface MetricsSources {
   inFlight(): number;
   /** Latest known backend state, without probing (scrapes must stay cheap). */
-  backendUp(): boolean | undefined;
+  backendUp(): Promise<boolean | undefined>;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
 
 export function createMetrics(sources: MetricsSources): GatewayMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'worv_proxy_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'worv_proxy_' });
   const labelNames = ['endpoint', 'status', 'result'] as const;
   const requests = new Counter({ name: 'worv_proxy_requests_total', help: '/v1 requests by endpoint, status and result', labelNames, registers: [registry] });
   const duration = new Histogram({
@@ -50,8 +50,8 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
     name: 'worv_proxy_backend_up',
     help: '1 when the last backend probe succeeded, 0 when it failed (absent before the first probe)',
     registers: [registry],
-    collect() {
-      const up = sources.backendUp();
+    async collect() {
+      const up = await sources.backendUp();
       if (up === undefined) this.reset();
       else this.set(up ? 1 : 0);
     },

@@ -27,6 +27,7 @@ describe('worv-proxy serve', () => {
       child.on('exit', (code) => reject(new Error(`serve exited early with ${String(code)}: ${out}`)));
     });
     expect(out).toContain('npx worv-proxy keys create --name');
+    expect(out).toContain('No admin user yet:  npx worv-proxy admin set-password --username admin');
     expect(existsSync(dbPath)).toBe(true);
     expect(existsSync(`${dbPath}-wal`)).toBe(true);
 

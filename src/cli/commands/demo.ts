@@ -4,7 +4,7 @@
  */
 import { displayPrefix, generateApiKey, hashApiKey, newId } from '../../core/api-key.js';
 import { isoTime, systemClock } from '../../core/clock.js';
-import { ConfigError, loadConfig } from '../../core/config.js';
+import { ConfigError, loadConfigLayered } from '../../core/config.js';
 import { createApp } from '../../server/app.js';
 import { createSimulator } from '../../simulator/index.js';
 import { insertApiKey } from '../../store/api-keys.repo.js';
@@ -31,11 +31,9 @@ export async function runDemo(argv: string[]): Promise<number> {
   const sim = createSimulator({ model, ttftMs: 150, itlMs: 25, tokens: 40, record: false });
   const simAddr = await sim.listen(0, '127.0.0.1');
 
-  const env: Record<string, string | undefined> = { ...process.env, VLLM_BASE_URL: simAddr.url };
-  env.DATABASE_URL ??= 'sqlite:./data/demo.db';
   let config;
   try {
-    config = loadConfig(env);
+    config = loadConfigLayered({ defaults: { DATABASE_URL: 'sqlite:./data/demo.db' }, overrides: { VLLM_BASE_URL: simAddr.url } });
   } catch (err) {
     await sim.close();
     if (err instanceof ConfigError) {
