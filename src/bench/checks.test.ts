@@ -5,7 +5,7 @@ import type { PostRep } from './scenarios/post-closed-loop.js';
 import { pipeTable } from './table.js';
 
 function post(target: PostRep['target'], rep: number, cpuUsPerReq: number, p50Us: number): PostRep {
-  return { target, rep, requests: 1000, rps: 100, p50Us, p99Us: p50Us * 2, errors: 0, cpuUsPerReq, simCpuUsPerReq: 10 };
+  return { target, rep, requests: 1000, rps: 100, p50Us, p99Us: p50Us * 2, errors: 0, cpuUsPerReq, simCpuUsPerReq: 10, proxyCorePct: 50 };
 }
 
 describe('target checks', () => {

@@ -35,7 +35,7 @@ export function formatCases(r: CaseResults): string {
     const rows = r.post64;
     out.push('Cases 1 and 6: non-streaming chat, 64 connections, closed loop');
     out.push(pipeTable(
-      ['target', 'req/s', 'p50 ms', 'p99 ms', 'proxy CPU µs/req', 'vs node', 'vs nginx', 'sim CPU µs/req', 'errors'],
+      ['target', 'req/s', 'p50 ms', 'p99 ms', 'proxy CPU µs/req', 'vs node', 'vs nginx', 'proxy core %', 'sim CPU µs/req', 'errors'],
       targetsIn(rows).map((t) => [
         t,
         fmtReps(values(rows, t, (x) => x.rps), 0),
@@ -44,6 +44,7 @@ export function formatCases(r: CaseResults): string {
         fmtReps(values(rows, t, (x) => x.cpuUsPerReq), 1),
         ratioTo(rows, t, 'node', (x) => x.cpuUsPerReq),
         ratioTo(rows, t, 'nginx', (x) => x.cpuUsPerReq),
+        fmtReps(values(rows, t, (x) => x.proxyCorePct), 0),
         fmtReps(values(rows, t, (x) => x.simCpuUsPerReq), 1),
         String(values(rows, t, (x) => x.errors).reduce((a, b) => a + b, 0)),
       ]),
@@ -70,7 +71,7 @@ export function formatCases(r: CaseResults): string {
     const users = rows[0]?.users ?? 0;
     out.push(`Cases 3 and 5: ${users} concurrent SSE streams, 50 chunks at 20 ms`);
     out.push(pipeTable(
-      ['target', 'streams/s', 'open', 'proxy CPU ms/stream', 'vs node', 'vs nginx', 'KB/open stream', 'TTFB p50 ms', 'added', 'first data p50 ms', 'gap p50/p99 ms', 'stream p50 ms', 'errors'],
+      ['target', 'streams/s', 'open', 'proxy CPU ms/stream', 'vs node', 'vs nginx', 'proxy core %', 'sim core %', 'KB/open stream', 'TTFB p50 ms', 'added', 'first data p50 ms', 'gap p50/p99 ms', 'stream p50 ms', 'errors'],
       targetsIn(rows).map((t) => [
         t,
         fmtReps(values(rows, t, (x) => x.streamsPerS), 0),
@@ -78,6 +79,8 @@ export function formatCases(r: CaseResults): string {
         fmtReps(values(rows, t, (x) => x.cpuMsPerStream), 2),
         ratioTo(rows, t, 'node', (x) => x.cpuMsPerStream),
         ratioTo(rows, t, 'nginx', (x) => x.cpuMsPerStream),
+        fmtReps(values(rows, t, (x) => x.proxyCorePct), 0),
+        fmtReps(values(rows, t, (x) => x.simCorePct), 0),
         fmtReps(values(rows, t, (x) => x.kbPerStream), 1),
         fmtReps(values(rows, t, (x) => x.ttfbP50Ms), 2),
         t === 'direct' ? '' : fmt(medianAdded(rows, t, (x) => x.ttfbP50Ms), 2),
@@ -89,12 +92,12 @@ export function formatCases(r: CaseResults): string {
     ));
   }
   if (r.manyStreams !== undefined && r.manyStreams.length > 0) {
-    out.push('Case 3: hold test');
+    out.push('Case 3: hold test (streams of 20 tokens at 1 s, connections opened at 500 a second)');
     out.push(pipeTable(
-      ['target', 'users', 'all opened', 'open (median)', 'completed', 'errors', 'proxy CPU ms/stream', 'KB/open stream', 'RSS peak MB', 'TTFB p50/p99 ms'],
+      ['target', 'users', 'all opened', 'open (median)', 'completed', 'errors', 'proxy CPU ms/stream', 'proxy core %', 'KB/open stream', 'RSS peak MB', 'TTFB p50/p99 ms'],
       r.manyStreams.map((x) => [
         x.target, String(x.users), x.allOpened ? 'yes' : 'no', fmt(x.openMedian, 0), String(x.completed), String(x.errors),
-        fmt(x.cpuMsPerStream, 2), fmt(x.kbPerStream, 1), fmt(x.rssPeakMb, 0), `${fmt(x.ttfbP50Ms, 1)} / ${fmt(x.ttfbP99Ms, 1)}`,
+        fmt(x.cpuMsPerStream, 2), fmt(x.proxyCorePct, 0), fmt(x.kbPerStream, 1), fmt(x.rssPeakMb, 0), `${fmt(x.ttfbP50Ms, 1)} / ${fmt(x.ttfbP99Ms, 1)}`,
       ]),
     ));
   }

@@ -7,6 +7,18 @@
 import type { BenchContext } from '../context.js';
 import { measureStreams, type StreamRep } from './streams.js';
 
+/**
+ * The hold test's streams: 20 tokens a second apart (≈ 22 chunks over ≈ 20 s). Holding many
+ * streams is the point, not chunk throughput: 10,000 of case 3's streams would be 500,000
+ * chunks a second, which no two-core machine carries.
+ */
+export const HOLD_STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'x-sim-tokens': '20',
+  'x-sim-reasoning': 'off',
+  'x-sim-itl-ms': '1000',
+  'x-sim-han': '0.1',
+};
+
 /** Streams a process with `nofile` open files can proxy: two sockets each, plus headroom. */
 export function streamsWithinLimit(nofile: number): number {
   return Math.max(0, Math.floor((nofile - 200) / 2));
@@ -22,9 +34,10 @@ export async function runManyStreams(ctx: BenchContext, wanted: number, nofile: 
     notes.push(`hold test ran ${users} streams, not ${wanted}: the open-files hard limit here is ${nofile} and a proxy holds two sockets per stream (raise it with \`ulimit -Hn\` as root to run more)`);
   }
   ctx.log(`case 3: hold test, ${users} concurrent streams through the gateway`);
-  const rampMs = users; // 1,000 new connections a second
+  const rampMs = users * 2; // 500 new connections a second
   const row = await measureStreams(ctx, t, 0, {
     users,
+    streamHeaders: HOLD_STREAM_HEADERS,
     rampMs,
     settleMs: 2000,
     windowMs: ctx.options.durationS * 1000,

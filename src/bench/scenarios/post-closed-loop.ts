@@ -21,6 +21,8 @@ export interface PostRep {
   readonly cpuUsPerReq: number;
   /** Simulator CPU per request, µs (the same work for every target: a sanity check). */
   readonly simCpuUsPerReq: number;
+  /** Share of one core the proxy used during the load (100 = saturated); NaN for direct. */
+  readonly proxyCorePct: number;
 }
 
 /** Runs `connections`-connection closed-loop load against each target, `reps` times, interleaved. */
@@ -54,6 +56,7 @@ export async function runPostClosedLoop(ctx: BenchContext, names: readonly Targe
         errors: r.errors,
         cpuUsPerReq: (proxyCpu(before, after) / n) * 1e6,
         simCpuUsPerReq: (simCpu(before, after) / n) * 1e6,
+        proxyCorePct: (proxyCpu(before, after) / ((after.at - before.at) / 1000)) * 100,
       });
       ctx.log(`  c=${connections} ${name} rep ${rep + 1}: ${Math.round(r.requests / r.durationS)} req/s, p50 ${(r.p50Us / 1000).toFixed(2)} ms, CPU ${((proxyCpu(before, after) / n) * 1e6).toFixed(1)} µs/req${r.errors > 0 ? `, ${r.errors} errors` : ''}`);
     }

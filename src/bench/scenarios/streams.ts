@@ -38,6 +38,10 @@ export interface StreamRep {
   /** Proxy CPU per completed stream, ms; NaN for direct. */
   readonly cpuMsPerStream: number;
   readonly simCpuMsPerStream: number;
+  /** Share of one core the proxy used in the window (100 = saturated); NaN for direct. */
+  readonly proxyCorePct: number;
+  /** Share of one core the simulator used in the window. */
+  readonly simCorePct: number;
   /** (median RSS in the window − the fresh process's idle RSS) / median open streams, KB; NaN for direct. */
   readonly kbPerStream: number;
   readonly rssBeforeMb: number;
@@ -53,6 +57,8 @@ export interface StreamRep {
 
 export interface StreamRunShape {
   readonly users: number;
+  /** The simulator controls of every stream (defaults to STREAM_HEADERS). */
+  readonly streamHeaders?: Readonly<Record<string, string>>;
   readonly rampMs: number;
   readonly settleMs: number;
   readonly windowMs: number;
@@ -72,7 +78,7 @@ export async function measureStreams(ctx: BenchContext, t: Target, rep: number, 
         host: '127.0.0.1',
         port: t.port,
         path: '/v1/chat/completions',
-        headers: { ...t.headers, ...STREAM_HEADERS },
+        headers: { ...t.headers, ...(shape.streamHeaders ?? STREAM_HEADERS) },
         body: JSON.stringify(chatBody(ctx.options.model, { stream: true })),
         users: shape.users,
         rampMs: shape.rampMs,
@@ -114,6 +120,8 @@ export async function measureStreams(ctx: BenchContext, t: Target, rep: number, 
     openMedian: open,
     cpuMsPerStream: (proxyCpu(before, after) / n) * 1000,
     simCpuMsPerStream: (simCpu(before, after) / n) * 1000,
+    proxyCorePct: (proxyCpu(before, after) / ((after.at - before.at) / 1000)) * 100,
+    simCorePct: (simCpu(before, after) / ((after.at - before.at) / 1000)) * 100,
     kbPerStream: (median(rss) - idleRss) / Math.max(1, open) / 1024,
     rssBeforeMb: idleRss / 2 ** 20,
     rssPeakMb: peak / 2 ** 20,
