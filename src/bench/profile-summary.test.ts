@@ -29,3 +29,23 @@ describe('CPU profile summary', () => {
     expect(shortUrl('')).toBe('(native)');
   });
 });
+
+describe('inclusive time and packages', () => {
+  it('counts a sample once for every distinct function on its stack', () => {
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2] },
+        { id: 2, callFrame: frame('handle', 'file:///w/dist/data-plane/routes.js', 9), children: [3, 4] },
+        { id: 3, callFrame: frame('recordUsage', 'file:///w/dist/store/usage.repo.js', 40), children: [5] },
+        { id: 4, callFrame: frame('parse', 'file:///w/dist/data-plane/parse.js', 1) },
+        { id: 5, callFrame: frame('prepare', 'file:///w/node_modules/better-sqlite3/lib/methods/wrappers.js', 3) },
+      ],
+      samples: [5, 5, 4, 2],
+      timeDeltas: [1000, 1000, 1000, 1000],
+    };
+    const s = summarizeProfile(profile);
+    expect(s.topInclusive[0]).toEqual({ name: 'handle dist/data-plane/routes.js:10', ms: 4, share: 1 });
+    expect(s.topInclusive).toContainEqual({ name: 'recordUsage dist/store/usage.repo.js:41', ms: 2, share: 0.5 });
+    expect(s.topPackages.map((p) => [p.name, p.ms])).toEqual([['better-sqlite3', 2], ['dist/data-plane', 2]]);
+  });
+});

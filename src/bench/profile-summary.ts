@@ -36,7 +36,11 @@ export interface ProfileSummary {
   /** Time outside (idle) excluded from shares. */
   readonly idleMs: number;
   readonly topFunctions: readonly FrameTime[];
+  /** Time spent in a function or anything it called (each sample counted once per function). */
+  readonly topInclusive: readonly FrameTime[];
   readonly topFiles: readonly FrameTime[];
+  /** Self time per npm package, per gateway directory (`dist/store`), Node's own JS, native. */
+  readonly topPackages: readonly FrameTime[];
 }
 
 /** Where a script lives, shortened: `undici/lib/dispatcher/client-h1.js`, `dist/data-plane/exchange.js`, `node:internal/...`. */
@@ -49,6 +53,26 @@ export function shortUrl(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
+/** The package a script belongs to: `undici`, `@fastify/x`, `dist/data-plane`, `node`, `(native)`. */
+export function packageOf(url: string): string {
+  if (url === '') return '(native)';
+  const nm = url.lastIndexOf('/node_modules/');
+  if (nm >= 0) {
+    const parts = url.slice(nm + '/node_modules/'.length).split('/');
+    return parts[0]?.startsWith('@') === true ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? url);
+  }
+  const dist = url.indexOf('/dist/');
+  if (dist >= 0) return url.slice(dist + 1).split('/').slice(0, 2).join('/');
+  if (url.startsWith('node:')) return 'node (JS)';
+  return shortUrl(url);
+}
+
+function nameOf(f: CallFrame): string {
+  return `${f.functionName === '' ? '(anonymous)' : f.functionName} ${shortUrl(f.url)}${f.url === '' ? '' : `:${f.lineNumber + 1}`}`;
+}
+
+const NOT_INCLUSIVE = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
+
 /** Self time per function and per file, largest first; idle and GC are named as V8 names them. */
 export function summarizeProfile(p: CpuProfile, top = 15): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
@@ -60,21 +84,38 @@ export function summarizeProfile(p: CpuProfile, top = 15): ProfileSummary {
   }
   const fns = new Map<string, number>();
   const files = new Map<string, number>();
+  const packages = new Map<string, number>();
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   let total = 0;
   let idle = 0;
   for (const [id, us] of self) {
     const n = byId.get(id);
     if (n === undefined) continue;
-    const { functionName, url, lineNumber } = n.callFrame;
+    const { functionName, url } = n.callFrame;
     total += us;
     if (functionName === '(idle)') {
       idle += us;
       continue;
     }
     const file = shortUrl(url);
-    const key = `${functionName === '' ? '(anonymous)' : functionName} ${file}${url === '' ? '' : `:${lineNumber + 1}`}`;
+    const key = nameOf(n.callFrame);
     fns.set(key, (fns.get(key) ?? 0) + us);
     files.set(file, (files.get(file) ?? 0) + us);
+    const pkg = packageOf(url);
+    packages.set(pkg, (packages.get(pkg) ?? 0) + us);
+  }
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur);
+      if (n === undefined || NOT_INCLUSIVE.has(n.callFrame.functionName)) continue;
+      const key = nameOf(n.callFrame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
   }
   const busy = Math.max(1, total - idle);
   const list = (m: Map<string, number>): FrameTime[] =>
@@ -82,7 +123,7 @@ export function summarizeProfile(p: CpuProfile, top = 15): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, ms: us / 1000, share: us / busy }));
-  return { totalMs: total / 1000, idleMs: idle / 1000, topFunctions: list(fns), topFiles: list(files) };
+  return { totalMs: total / 1000, idleMs: idle / 1000, topFunctions: list(fns), topInclusive: list(inclusive), topFiles: list(files), topPackages: list(packages) };
 }
 
 /** One profile file, labelled with the target it belongs to. */

@@ -144,8 +144,10 @@ export function formatProfiles(profiles: readonly LabelledProfile[]): string {
       const busy = s.totalMs - s.idleMs;
       const head = `Profile: ${p.label}: ${fmt(busy / 1000, 1)} s busy of ${fmt(s.totalMs / 1000, 1)} s (${p.file})`;
       const fns = pipeTable(['self time, top functions', 'ms', 'share'], s.topFunctions.map((f) => [f.name, fmt(f.ms, 0), `${fmt(f.share * 100, 1)}%`]));
-      const files = pipeTable(['self time by file/package', 'ms', 'share'], s.topFiles.slice(0, 10).map((f) => [f.name, fmt(f.ms, 0), `${fmt(f.share * 100, 1)}%`]));
-      return [head, fns, files].join('\n\n');
+      const row = (f: { name: string; ms: number; share: number }): string[] => [f.name, fmt(f.ms, 0), `${fmt(f.share * 100, 1)}%`];
+      const incl = pipeTable(['total time (self + callees), top functions', 'ms', 'share'], s.topInclusive.map(row));
+      const pkgs = pipeTable(['self time by package', 'ms', 'share'], s.topPackages.slice(0, 10).map(row));
+      return [head, fns, incl, pkgs].join('\n\n');
     })
     .join('\n\n');
 }
