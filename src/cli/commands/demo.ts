@@ -33,7 +33,7 @@ export async function runDemo(argv: string[]): Promise<number> {
 
   let config;
   try {
-    config = loadConfigLayered({ defaults: { DATABASE_URL: 'sqlite:./data/demo.db' }, overrides: { VLLM_BASE_URL: simAddr.url } });
+    config = loadConfigLayered({ defaults: { DATABASE_URL: 'sqlite:./data/demo.db', LOG_LEVEL: 'warn' }, overrides: { VLLM_BASE_URL: simAddr.url } });
   } catch (err) {
     await sim.close();
     if (err instanceof ConfigError) {
