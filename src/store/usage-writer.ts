@@ -5,7 +5,7 @@
  * while the store sees one transaction per turn instead of one per request.
  */
 import type { Store } from './db.js';
-import { recordUsage, type UsageIncrement } from './usage.repo.js';
+import { recordUsage, sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
 
 export interface UsageWriter {
   /** Queue an increment; resolves once it is committed (rejects if the commit fails). */
@@ -22,6 +22,13 @@ interface Pending {
 export function createUsageWriter(store: Store): UsageWriter {
   let pending: Pending | undefined;
   let inFlight: Promise<void> = Promise.resolve();
+  const sqliteRecord = store.sqlite === undefined ? undefined : sqliteUsageRecorder(store.sqlite);
+  // The SQLite fast path still takes Kysely's single connection, so it can never run in the
+  // middle of another caller's open transaction on that connection.
+  const record = (items: readonly UsageIncrement[]): Promise<void> =>
+    sqliteRecord === undefined
+      ? recordUsage(store.db, items)
+      : store.db.connection().execute(async () => sqliteRecord(items));
 
   function schedule(): Pending {
     const items: UsageIncrement[] = [];
@@ -32,7 +39,7 @@ export function createUsageWriter(store: Store): UsageWriter {
       .then(() => previous)
       .then(() => {
         if (pending?.items === items) pending = undefined;
-        return recordUsage(store.db, items);
+        return record(items);
       });
     inFlight = done.catch(() => undefined);
     return { items, done };
