@@ -5,6 +5,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as init from './2026_11_22_0001_init.js';
 import * as controlPlane from './2026_11_23_0001_control_plane.js';
+import * as usageCover from './2026_11_24_0001_usage_covering_index.js';
 
 type Dialect = 'sqlite' | 'postgres';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
@@ -13,6 +14,7 @@ type Up = (db: Kysely<any>, dialect: Dialect) => Promise<void>;
 const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_11_22_0001_init', init.up],
   ['2026_11_23_0001_control_plane', controlPlane.up],
+  ['2026_11_24_0001_usage_covering_index', usageCover.up],
 ];
 
 /** A Kysely MigrationProvider over the static list, bound to one dialect. */
