@@ -4,7 +4,6 @@
  * deactivated or deleted key stops working on /v1 within the key cache's one second.
  */
 import type { FastifyInstance } from 'fastify';
-import { displayPrefix, generateApiKey, hashApiKey, newId } from '../core/api-key.js';
 import { isoTime } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
@@ -16,7 +15,7 @@ import {
   type DeleteKeyResponse,
   type KeysListResponse,
 } from '../shared/api-contract.js';
-import { deleteApiKey, getApiKey, insertApiKey, listApiKeys, updateApiKey, type ApiKeyWithUsage } from '../store/api-keys.repo.js';
+import { createApiKey, deleteApiKey, getApiKey, listApiKeys, updateApiKey, type ApiKeyWithUsage } from '../store/api-keys.repo.js';
 import type { RouteDeps } from './deps.js';
 import { parseOr400 } from './parse.js';
 
@@ -49,18 +48,10 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.post('/keys', async (request, reply): Promise<CreateKeyResponse> => {
     const body = parseOr400(CreateKeyRequest, request.body);
-    const key = body.key ?? generateApiKey();
-    const id = newId();
-    const inserted = await insertApiKey(db, {
-      id,
-      name: body.name,
-      keyHash: hashApiKey(key),
-      keyPrefix: displayPrefix(key),
-      createdAt: isoTime(deps.clock.now()),
-    });
-    if (!inserted) throw new GatewayError('conflict', MSG.keyExists);
+    const created = await createApiKey(db, { name: body.name, key: body.key ?? undefined, createdAt: isoTime(deps.clock.now()) });
+    if (created === undefined) throw new GatewayError('conflict', MSG.keyExists);
     void reply.code(201);
-    return { ...toWireKey(await found(id)), key };
+    return { ...toWireKey(await found(created.id)), key: created.key };
   });
 
   app.get<{ Params: IdParams }>('/keys/:id', async (request): Promise<ApiKey> => toWireKey(await found(request.params.id)));

@@ -3,6 +3,7 @@
  * update and delete. Repositories return undefined for "not found"; routes decide the 404.
  */
 import type { Kysely } from 'kysely';
+import { displayPrefix, generateApiKey, hashApiKey, newId } from '../core/api-key.js';
 import type { ApiKeyRow, Database } from './schema.js';
 
 /** A key as the outside world sees it (no hash). */
@@ -54,6 +55,26 @@ export async function insertApiKey(db: Kysely<Database>, key: NewApiKey): Promis
     .onConflict((oc) => oc.column('key_hash').doNothing())
     .executeTakeFirst();
   return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/**
+ * Issue a key: a random one unless `key` is given; stores only its hash and display prefix.
+ * Returns the id and the full key (shown once), or undefined when that key already exists.
+ */
+export async function createApiKey(
+  db: Kysely<Database>,
+  opts: { readonly name: string; readonly key?: string | undefined; readonly createdAt: string },
+): Promise<{ id: string; key: string } | undefined> {
+  const key = opts.key ?? generateApiKey();
+  const id = newId();
+  const inserted = await insertApiKey(db, {
+    id,
+    name: opts.name,
+    keyHash: hashApiKey(key),
+    keyPrefix: displayPrefix(key),
+    createdAt: opts.createdAt,
+  });
+  return inserted ? { id, key } : undefined;
 }
 
 /** The key with this hash, active or not. */

@@ -11,12 +11,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { displayPrefix, generateApiKey, hashApiKey, newId } from '../../src/core/api-key.js';
 import { isoTime, type Clock } from '../../src/core/clock.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { createApp, type App } from '../../src/server/app.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { insertApiKey, updateApiKey } from '../../src/store/api-keys.repo.js';
+import { createApiKey, updateApiKey } from '../../src/store/api-keys.repo.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { POSTGRES_URL, dropSchema, freshSchema } from './dialects.js';
 
@@ -129,17 +128,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       store,
       config,
       async createKey(name = 'test') {
-        const key = generateApiKey();
-        const id = newId();
-        const ok = await insertApiKey(store.db, {
-          id,
-          name,
-          keyHash: hashApiKey(key),
-          keyPrefix: displayPrefix(key),
-          createdAt: isoTime(Date.now()),
-        });
-        if (!ok) throw new Error('key collision');
-        return { id, key };
+        const created = await createApiKey(store.db, { name, createdAt: isoTime(Date.now()) });
+        if (created === undefined) throw new Error('key collision');
+        return created;
       },
       async revokeKey(id) {
         await updateApiKey(store.db, id, { isActive: false });

@@ -2,12 +2,11 @@
  * `npm run demo`: the simulator and the gateway together, a fresh key, and a ready-to-paste
  * curl — the gateway end to end on a machine without GPUs. Runs until Ctrl-C.
  */
-import { displayPrefix, generateApiKey, hashApiKey, newId } from '../../core/api-key.js';
 import { isoTime, systemClock } from '../../core/clock.js';
 import { ConfigError, loadConfigLayered } from '../../core/config.js';
 import { createApp } from '../../server/app.js';
 import { createSimulator } from '../../simulator/index.js';
-import { insertApiKey } from '../../store/api-keys.repo.js';
+import { createApiKey } from '../../store/api-keys.repo.js';
 import { openStore } from '../../store/db.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
@@ -46,14 +45,9 @@ export async function runDemo(argv: string[]): Promise<number> {
   const store = await openStore(config.database);
   const app = await createApp(config, { store });
   const { url } = await app.listen();
-  const key = generateApiKey();
-  await insertApiKey(store.db, {
-    id: newId(),
-    name: `demo ${isoTime(systemClock.now())}`,
-    keyHash: hashApiKey(key),
-    keyPrefix: displayPrefix(key),
-    createdAt: isoTime(systemClock.now()),
-  });
+  const created = await createApiKey(store.db, { name: `demo ${isoTime(systemClock.now())}`, createdAt: isoTime(systemClock.now()) });
+  if (created === undefined) throw new Error('a freshly generated key collided');
+  const { key } = created;
 
   process.stdout.write(
     `worv-proxy demo\n` +

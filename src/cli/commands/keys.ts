@@ -2,9 +2,8 @@
  * `worv-proxy keys create|list|revoke`: key management from the shell. The full key is
  * printed once, alone on the last stdout line, so scripts can take it with `tail -n1`.
  */
-import { displayPrefix, generateApiKey, hashApiKey, newId } from '../../core/api-key.js';
 import { isoTime, systemClock } from '../../core/clock.js';
-import { insertApiKey, listApiKeys, updateApiKey } from '../../store/api-keys.repo.js';
+import { createApiKey, listApiKeys, updateApiKey } from '../../store/api-keys.repo.js';
 import { openStore, type Store } from '../../store/db.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
@@ -58,20 +57,12 @@ function createFlags(argv: string[]): { name: string; key: string | undefined } 
 
 async function createKey(store: Store, argv: string[]): Promise<number> {
   const { name, key: given } = createFlags(argv);
-  const key = given ?? generateApiKey();
-  const id = newId();
-  const ok = await insertApiKey(store.db, {
-    id,
-    name,
-    keyHash: hashApiKey(key),
-    keyPrefix: displayPrefix(key),
-    createdAt: isoTime(systemClock.now()),
-  });
-  if (!ok) {
+  const created = await createApiKey(store.db, { name, key: given, createdAt: isoTime(systemClock.now()) });
+  if (created === undefined) {
     process.stderr.write('worv-proxy: Key already exists\n');
     return 1;
   }
-  process.stdout.write(`Created key ${id} (${name}). Store it now; it is not shown again:\n${key}\n`);
+  process.stdout.write(`Created key ${created.id} (${name}). Store it now; it is not shown again:\n${created.key}\n`);
   return 0;
 }
 
