@@ -116,6 +116,8 @@ export function formatCases(r: CaseResults): string {
         String(rows.filter((x) => x.target === t).reduce((a, x) => a + Object.entries(x.statuses).filter(([s]) => s !== '200').reduce((b, [, n]) => b + n, 0), 0)),
       ]),
     ));
+    const capped = rows.find((x) => x.target === 'gateway' && x.kind === 'chat' && x.capped !== undefined)?.capped;
+    out.push(`gateway's x-worv-max-tokens-capped on the chat body: ${capped ?? 'absent (the body was not capped)'}`);
   }
   return out.join('\n\n');
 }

@@ -23,11 +23,15 @@ export interface BodyClientResult {
   readonly latenciesMs: readonly number[];
   readonly statuses: Readonly<Record<string, number>>;
   readonly sentBytes: number;
+  /** The gateway's x-worv-max-tokens-capped header on the last answer, if any. */
+  readonly capped: string | undefined;
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as BodyClientConfig;
 const body = Buffer.from(bigBody(cfg.kind, cfg.model, cfg.bytes));
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+let capped: string | undefined;
 
 function once(): Promise<{ ms: number; status: number }> {
   return new Promise((resolve, reject) => {
@@ -35,6 +39,8 @@ function once(): Promise<{ ms: number; status: number }> {
     const req = request(
       { agent, host: '127.0.0.1', port: cfg.port, method: 'POST', path: cfg.path, headers: { ...cfg.headers, 'content-type': 'application/json', 'content-length': String(body.length) } },
       (res) => {
+        const h = res.headers['x-worv-max-tokens-capped'];
+        capped = Array.isArray(h) ? h[0] : h;
         res.on('data', () => {});
         res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 }));
         res.on('error', reject);
@@ -53,6 +59,6 @@ for (let i = 0; i < cfg.warmup + cfg.iterations; i++) {
   latenciesMs.push(r.ms);
   statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
 }
-const result: BodyClientResult = { latenciesMs, statuses, sentBytes: body.length };
+const result: BodyClientResult = { latenciesMs, statuses, sentBytes: body.length, capped };
 process.stdout.write(`${JSON.stringify(result)}\n`);
 agent.destroy();

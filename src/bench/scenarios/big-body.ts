@@ -24,6 +24,8 @@ export interface BodyRep {
   readonly maxMs: number;
   readonly ok: number;
   readonly statuses: Readonly<Record<string, number>>;
+  /** x-worv-max-tokens-capped as the gateway answered it (proof the chat body was shaped). */
+  readonly capped: string | undefined;
 }
 
 const PATHS: Readonly<Record<BodyKind, string>> = { chat: '/v1/chat/completions', embeddings: '/v1/embeddings' };
@@ -60,9 +62,9 @@ export async function runBigBody(ctx: BenchContext, names: readonly TargetName[]
           iterations: o.bodyIterations,
         });
         const ok = r.statuses['200'] ?? 0;
-        const row: BodyRep = { target: name, kind, rep, p50Ms: median([...r.latenciesMs]), maxMs: Math.max(...r.latenciesMs), ok, statuses: r.statuses };
+        const row: BodyRep = { target: name, kind, rep, p50Ms: median([...r.latenciesMs]), maxMs: Math.max(...r.latenciesMs), ok, statuses: r.statuses, capped: r.capped };
         out.push(row);
-        ctx.log(`  10 MiB ${kind} ${name} rep ${rep + 1}: p50 ${row.p50Ms.toFixed(1)} ms, max ${row.maxMs.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
+        ctx.log(`  10 MiB ${kind} ${name} rep ${rep + 1}: p50 ${row.p50Ms.toFixed(1)} ms, max ${row.maxMs.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}${r.capped !== undefined ? `, max_tokens capped ${r.capped}` : ''}`);
       }
     }
   }
