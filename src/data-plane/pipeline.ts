@@ -14,6 +14,7 @@ import { withInputEstimate, type InputEstimator } from './input-estimate.js';
 import { serveModels, type ModelsDeps } from './models.js';
 import { isShaped, parseRequest } from './parse.js';
 import { readBody } from './read-body.js';
+import { serializeShapedBody } from './serialize-body.js';
 import { aliasModel } from './transforms/alias-model.js';
 import { capMaxTokens, maxTokensCappedHeader } from './transforms/cap-max-tokens.js';
 import { requestStreamUsage } from './transforms/request-stream-usage.js';
@@ -99,8 +100,11 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator);
     const shaped = shape(parsed, await env.shapingConfig());
     facts = shaped.req.facts;
-    // Shapers return the same body when they do not apply: then the client's bytes go as they are.
-    if (shaped.req.body !== parsed.body) body = Buffer.from(JSON.stringify(shaped.req.body));
+    // Shapers return the same body when they do not apply: then the client's bytes go as they are;
+    // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).
+    if (shaped.req.body !== parsed.body) {
+      body = raw === undefined ? Buffer.from(JSON.stringify(shaped.req.body)) : serializeShapedBody(raw, parsed.body, shaped.req.body);
+    }
     extraHeaders = effectHeaders(shaped.effects);
   }
 
