@@ -103,7 +103,7 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     warmupS: num(f.warmup, 'warmup', quick ? 1 : 2, 0, 600),
     streams: int(f.streams, 'streams', quick ? 100 : 1000, 1, 100_000),
     manyStreams: int(f['many-streams'], 'many-streams', quick ? 500 : 10_000, 0, 100_000),
-    bodyIterations: int(f['body-iterations'], 'body-iterations', quick ? 3 : 10, 1, 10_000),
+    bodyIterations: int(f['body-iterations'], 'body-iterations', quick ? 3 : 20, 1, 10_000),
     quick,
     pin: f['no-pin'] !== true,
     profile: f.profile === true,

@@ -22,7 +22,7 @@ Options:
   --warmup S            warm-up seconds per target and case (default 2; --quick 1)
   --streams N           concurrent streams in cases 3 and 5 (default 1000; --quick 100)
   --many-streams N      streams of the hold test, 0 to skip (default 10000; --quick 500)
-  --body-iterations N   requests per target and repetition in case 4 (default 10; --quick 3)
+  --body-iterations N   requests per target and repetition in case 4 (default 20; --quick 3)
   --quick               small counts: a smoke test of a minute or two
   --no-pin              do not pin processes to cores
   --nice N              run every process of the benchmark at this nice value (e.g. -10 on a
