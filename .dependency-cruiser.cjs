@@ -22,6 +22,8 @@ module.exports = {
       from: { path: '^src/simulator/' }, to: { path: '^src/', pathNot: ['^src/core/', '^src/simulator/'] } },
     { name: 'shared-contract-is-leaf', severity: 'error',
       from: { path: '^src/shared/' }, to: { path: '^src/', pathNot: ['^src/shared/', '^src/core/messages\\.ts$'] } },
+    { name: 'gpu-agent-is-a-client', severity: 'error', comment: 'the agent runs on GPU hosts: it speaks the /api contract, nothing of the server',
+      from: { path: '^src/gpu-agent/' }, to: { path: '^src/', pathNot: ['^src/core/', '^src/shared/', '^src/gpu-agent/'] } },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {
