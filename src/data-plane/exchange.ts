@@ -175,6 +175,8 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     this.#ttfb = performance.now() - this.#t0;
+    const replica = this.#replica as Replica;
+    if (replica.failures !== 0) this.#env.upstream.markOk(replica);
     this.#status = status;
     const fwd = this.#fwd as Forward;
     const out = responseHeaders(headers);
@@ -220,6 +222,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
       return;
     }
     const failure = classifyFailure(err);
+    if (failure === 'connect' && this.#replica !== undefined) this.#env.upstream.markFailed(this.#replica);
     if (this.#ttfb === undefined && failure === 'connect' && this.#attempt < CONNECT_ATTEMPTS) {
       this.#upstreamDone = false;
       // Not from inside undici's error loop: it is still failing this client's queue.

@@ -7,6 +7,7 @@
 import type { Clock } from '../../core/clock.js';
 import { isJsonObject, tryParseJson, type JsonValue } from '../../core/json.js';
 import type { Upstream } from './client.js';
+import { classifyFailure } from './failures.js';
 
 export interface BackendStatus {
   readonly reachable: boolean;
@@ -64,11 +65,13 @@ export function createBackendProbe(opts: ProbeOptions): BackendProbe {
           bodyTimeout: opts.timeoutMs,
         });
         const text = await res.body.text();
+        opts.upstream.markOk(replica);
         if (res.statusCode !== 200) continue;
         const id = firstModelId(tryParseJson(text));
         if (id !== undefined) model = id;
         return { reachable: true, latencyMs: Math.round(performance.now() - started), model: id ?? null, checkedAt: opts.clock.now() };
-      } catch {
+      } catch (err) {
+        if (classifyFailure(err) === 'connect') opts.upstream.markFailed(replica);
         // Try the next replica.
       }
     }
