@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateChecks, medianAdded } from './checks.js';
 import { formatChecks, formatCases } from './report.js';
 import type { PostRep } from './scenarios/post-closed-loop.js';
+import type { StreamRep } from './scenarios/streams.js';
 import { pipeTable } from './table.js';
 
 function post(target: PostRep['target'], rep: number, cpuUsPerReq: number, p50Us: number): PostRep {
@@ -25,6 +26,19 @@ describe('target checks', () => {
     const [c1] = evaluateChecks({ post64: [post('node', 0, 50, 1)] }, ['1']);
     expect(c1?.pass).toBeUndefined();
     expect(formatChecks([c1!])).toContain('not measured');
+  });
+});
+
+describe('stream checks', () => {
+  const stream = (target: StreamRep['target'], kbPerStream: number): StreamRep => ({
+    target, rep: 0, users: 100, completed: 100, errors: 0, firstErrors: [], allOpened: true, streamsPerS: 100, openMedian: 100,
+    cpuMsPerStream: 1, simCpuMsPerStream: 1, proxyCorePct: 10, simCorePct: 10, kbPerStream, rssBeforeMb: 50, rssPeakMb: 60,
+    ttfbP50Ms: 2, ttfbP99Ms: 3, ttfdP50Ms: 2, gapP50Ms: 20, gapP99Ms: 25, durationP50Ms: 1000, readsPerStream: 50,
+  });
+  it('does not judge memory when RSS noise exceeds what the streams use', () => {
+    const mem = evaluateChecks({ streams: [stream('direct', NaN), stream('node', 80), stream('gateway', -12)] }, ['3'])[1];
+    expect(mem?.pass).toBeUndefined();
+    expect(mem?.detail).toContain('RSS noise');
   });
 });
 

@@ -65,9 +65,20 @@ export function evaluateChecks(r: CaseResults, cases: readonly CaseId[]): Check[
     out.push(check('3', 'CPU per stream, gateway ÷ bare Node', g / n, 1.3, '×', `${f(g, 2)} ms vs ${f(n, 2)} ms`));
     const gm = medianOf(r.streams, 'gateway', (x) => x.kbPerStream);
     const nm = medianOf(r.streams, 'node', (x) => x.kbPerStream);
-    out.push(check('3', 'memory per open stream, gateway ÷ bare Node', gm / nm, 1, '×', `${f(gm)} KB vs ${f(nm)} KB`));
+    // Below ~1,000 streams the growth can be smaller than RSS noise (even negative): not a figure.
+    const memOk = gm > 0 && nm > 0;
+    out.push(check('3', 'memory per open stream, gateway ÷ bare Node', memOk ? gm / nm : NaN, 1, '×', memOk ? `${f(gm)} KB vs ${f(nm)} KB` : `${f(gm)} KB vs ${f(nm)} KB: RSS noise exceeds the streams' memory, run more streams`));
     const tt = medianAdded(r.streams, 'gateway', (x) => x.ttfbP50Ms);
     out.push(check('3', 'added time to first byte, p50', tt, 1, 'ms', `gateway TTFB p50 minus direct's, same repetition`));
+    if (r.streamsLight !== undefined && r.streamsLight.length > 0) {
+      const users = r.streamsLight[0]?.users ?? 0;
+      const lg = medianOf(r.streamsLight, 'gateway', (x) => x.cpuMsPerStream);
+      const ln = medianOf(r.streamsLight, 'node', (x) => x.cpuMsPerStream);
+      out.push(check('3', `CPU per stream at ${users} streams (light load), gateway ÷ bare Node`, lg / ln, 1.3, '×', `${f(lg, 2)} ms vs ${f(ln, 2)} ms`));
+      const lt = medianAdded(r.streamsLight, 'gateway', (x) => x.ttfbP50Ms);
+      const lnt = medianAdded(r.streamsLight, 'node', (x) => x.ttfbP50Ms);
+      out.push(check('3', `added time to first byte, p50, at ${users} streams (light load)`, lt, 1, 'ms', `bare Node adds ${f(lnt, 2)} ms`));
+    }
     const many = (r.manyStreams ?? []).find((x) => x.target === 'gateway');
     if (many !== undefined) {
       const ok = many.errors === 0 && many.allOpened && many.completed > 0;

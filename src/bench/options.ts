@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly warmupS: number;
   /** Concurrent streams in cases 3 and 5. */
   readonly streams: number;
+  /** Concurrent streams of case 3's light-load run (0 = skip). */
+  readonly lightStreams: number;
   /** Concurrent streams of the hold test in case 3 (0 = skip). */
   readonly manyStreams: number;
   /** Requests per target and repetition in case 4. */
@@ -44,6 +46,7 @@ export interface BenchFlags {
   readonly warmup?: string | undefined;
   readonly streams?: string | undefined;
   readonly 'many-streams'?: string | undefined;
+  readonly 'light-streams'?: string | undefined;
   readonly 'body-iterations'?: string | undefined;
   readonly quick?: boolean | undefined;
   readonly 'no-pin'?: boolean | undefined;
@@ -102,6 +105,7 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     durationS: num(f.duration, 'duration', quick ? 3 : 10, 1, 3600),
     warmupS: num(f.warmup, 'warmup', quick ? 1 : 2, 0, 600),
     streams: int(f.streams, 'streams', quick ? 100 : 1000, 1, 100_000),
+    lightStreams: int(f['light-streams'], 'light-streams', quick ? 20 : 100, 0, 100_000),
     manyStreams: int(f['many-streams'], 'many-streams', quick ? 500 : 10_000, 0, 100_000),
     bodyIterations: int(f['body-iterations'], 'body-iterations', quick ? 3 : 20, 1, 10_000),
     quick,

@@ -91,6 +91,26 @@ export function formatCases(r: CaseResults): string {
       ]),
     ));
   }
+  if (r.streamsLight !== undefined && r.streamsLight.length > 0) {
+    const rows = r.streamsLight;
+    out.push(`Case 3 at light load: ${rows[0]?.users ?? 0} concurrent streams, 50 chunks at 20 ms (nothing saturated: each proxy's own cost and latency)`);
+    out.push(pipeTable(
+      ['target', 'streams/s', 'proxy CPU ms/stream', 'vs node', 'vs nginx', 'proxy core %', 'TTFB p50 ms', 'added', 'gap p50/p99 ms', 'stream p50 ms', 'errors'],
+      targetsIn(rows).map((t) => [
+        t,
+        fmtReps(values(rows, t, (x) => x.streamsPerS), 0),
+        fmtReps(values(rows, t, (x) => x.cpuMsPerStream), 2),
+        ratioTo(rows, t, 'node', (x) => x.cpuMsPerStream),
+        ratioTo(rows, t, 'nginx', (x) => x.cpuMsPerStream),
+        fmtReps(values(rows, t, (x) => x.proxyCorePct), 0),
+        fmtReps(values(rows, t, (x) => x.ttfbP50Ms), 2),
+        t === 'direct' ? '' : fmt(medianAdded(rows, t, (x) => x.ttfbP50Ms), 2),
+        `${fmtReps(values(rows, t, (x) => x.gapP50Ms), 1)} / ${fmtReps(values(rows, t, (x) => x.gapP99Ms), 1)}`,
+        fmtReps(values(rows, t, (x) => x.durationP50Ms), 0),
+        String(values(rows, t, (x) => x.errors).reduce((a, b) => a + b, 0)),
+      ]),
+    ));
+  }
   if (r.manyStreams !== undefined && r.manyStreams.length > 0) {
     out.push('Case 3: hold test (streams of 20 tokens at 1 s, connections opened at 500 a second)');
     out.push(pipeTable(

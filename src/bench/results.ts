@@ -13,6 +13,8 @@ export interface CaseResults {
   post1?: readonly PostRep[];
   /** Cases 3 and 5. */
   streams?: readonly StreamRep[];
+  /** Case 3 at light load, where no core saturates: the proxies' own CPU and latency per stream. */
+  streamsLight?: readonly StreamRep[];
   /** Case 3, the hold test at many streams (gateway only). */
   manyStreams?: readonly StreamRep[];
   /** Case 4. */

@@ -179,7 +179,11 @@ async function runCases(fleet: Fleet, o: BenchOptions, d: CaseRunDeps): Promise<
   const streams = targetsFor(o.cases, ['3', '5']);
   if (streams.length > 0) {
     log(`cases 3/5: ${o.streams} concurrent streams`);
-    results.streams = await runStreams(ctx, streams, o.streams, d.nofile);
+    results.streams = await runStreams(ctx, streams, { users: o.streams, windowS: o.durationS, freshBaseline: true }, d.nofile);
+  }
+  if (o.cases.includes('3') && o.lightStreams > 0) {
+    log(`case 3: ${o.lightStreams} concurrent streams (light load, nothing saturated)`);
+    results.streamsLight = await runStreams(ctx, CASE_TARGETS['3'], { users: o.lightStreams, windowS: Math.max(1, o.durationS / 2), freshBaseline: false }, d.nofile);
   }
   if (o.cases.includes('3') && o.manyStreams > 0 && ready.has('gateway')) {
     const m = await runManyStreams(ctx, o.manyStreams, d.nofile);

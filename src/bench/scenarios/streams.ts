@@ -135,21 +135,29 @@ export async function measureStreams(ctx: BenchContext, t: Target, rep: number, 
   };
 }
 
+export interface StreamsRunOptions {
+  readonly users: number;
+  readonly windowS: number;
+  /** Restart each proxy first and take its idle RSS as the memory baseline. */
+  readonly freshBaseline: boolean;
+}
+
 /** Runs `users` streams against each target, `reps` times, interleaved. */
-export async function runStreams(ctx: BenchContext, names: readonly TargetName[], users: number, nofile: number): Promise<StreamRep[]> {
+export async function runStreams(ctx: BenchContext, names: readonly TargetName[], run: StreamsRunOptions, nofile: number): Promise<StreamRep[]> {
   const o = ctx.options;
+  const { users } = run;
   const usable = names.filter((n) => ctx.ready.has(n));
   const shape: StreamRunShape = {
     users,
     rampMs: Math.max(200, users), // 1,000 connections a second
     settleMs: 1000,
-    windowMs: o.durationS * 1000,
+    windowMs: run.windowS * 1000,
     readyTimeoutMs: Math.max(200, users) + 20_000,
   };
   for (const name of usable) {
     let t = ctx.fleet.targets.get(name);
     if (t === undefined) continue;
-    if (t.proc !== undefined) {
+    if (t.proc !== undefined && run.freshBaseline) {
       t = await ctx.fleet.restart(name, 'streams (fresh memory baseline)');
       ctx.idleRss.delete(name);
       await measureStreams(ctx, t, -1, { ...shape, users: 1, rampMs: 0, settleMs: 0, windowMs: 300 }, nofile);

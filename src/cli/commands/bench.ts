@@ -21,6 +21,8 @@ Options:
   --duration S          measured seconds per repetition (default 10; --quick 3)
   --warmup S            warm-up seconds per target and case (default 2; --quick 1)
   --streams N           concurrent streams in cases 3 and 5 (default 1000; --quick 100)
+  --light-streams N     concurrent streams of case 3's light-load run, 0 to skip
+                        (default 100; --quick 20)
   --many-streams N      streams of the hold test, 0 to skip (default 10000; --quick 500)
   --body-iterations N   requests per target and repetition in case 4 (default 20; --quick 3)
   --quick               small counts: a smoke test of a minute or two
@@ -47,6 +49,7 @@ export async function runBench(argv: string[]): Promise<number> {
       warmup: { type: 'string' },
       streams: { type: 'string' },
       'many-streams': { type: 'string' },
+      'light-streams': { type: 'string' },
       'body-iterations': { type: 'string' },
       quick: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
