@@ -40,7 +40,8 @@ export async function runManyStreams(ctx: BenchContext, wanted: number, nofile: 
     streamHeaders: HOLD_STREAM_HEADERS,
     rampMs,
     settleMs: 2000,
-    windowMs: ctx.options.durationS * 1000,
+    // Long enough for every stream (≈ 20 s) to end inside it at least once.
+    windowMs: Math.max(ctx.options.durationS, 22) * 1000,
     readyTimeoutMs: rampMs + 60_000,
   }, nofile);
   ctx.log(`  ${users} streams: ${row.allOpened ? 'all opened' : 'NOT all opened'}, open ${row.openMedian}, ${row.completed} completed, ${row.errors} errors, ${row.kbPerStream.toFixed(1)} KB/stream`);

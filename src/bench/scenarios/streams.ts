@@ -102,7 +102,8 @@ export async function measureStreams(ctx: BenchContext, t: Target, rep: number, 
     },
   );
   const r = w.result;
-  const n = Math.max(1, r.completed);
+  // No stream completed in the window: there is nothing to divide by.
+  const n = r.completed > 0 ? r.completed : NaN;
   const open = median(w.openSamples.map(Number));
   const idleRss = ctx.idleRss.get(t.name) ?? idle.proxy?.rssBytes ?? NaN;
   const ms = (us: number): number => us / 1000;
