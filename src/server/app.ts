@@ -140,6 +140,23 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   if (server === undefined) throw new Error('server factory was not called');
   const httpServer = server;
 
+  /** Drain: stop accepting, let in-flight requests end, flush usage, close pools. */
+  async function drainAndClose(): Promise<void> {
+    // server.close() only closes the connections idle at that moment; keep-alive connections
+    // whose last response ends later would hold the drain open until their keep-alive
+    // timeout, so keep closing the ones that have gone idle until the server is closed.
+    const reaper = setInterval(() => httpServer.closeIdleConnections(), 50);
+    try {
+      await fastify.close();
+    } finally {
+      clearInterval(reaper);
+    }
+    await usageWriter.drain();
+    await dataPlane.close();
+  }
+  // Idempotent: `serve` and tests may both close the app.
+  let closing: Promise<void> | undefined;
+
   return {
     fastify,
     server: httpServer,
@@ -152,10 +169,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       return { url: `http://${host}:${port}`, port };
     },
-    async close() {
-      await fastify.close();
-      await usageWriter.drain();
-      await dataPlane.close();
+    close() {
+      closing ??= drainAndClose();
+      return closing;
     },
   };
 }
