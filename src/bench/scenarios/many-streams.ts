@@ -5,6 +5,7 @@
  * open-files limit, and the report says so when it is.
  */
 import type { BenchContext } from '../context.js';
+import { read } from '../measure.js';
 import { measureStreams, type StreamRep } from './streams.js';
 
 /**
@@ -44,6 +45,10 @@ export async function runManyStreams(ctx: BenchContext, wanted: number, nofile: 
     windowMs: Math.max(ctx.options.durationS, 22) * 1000,
     readyTimeoutMs: rampMs + 60_000,
   }, nofile);
+  // Does the memory come back? Idle RSS a few seconds after every stream closed, for the notes.
+  await new Promise((r) => setTimeout(r, 4000));
+  const after = read(ctx.fleet, t).proxy?.rssBytes ?? NaN;
+  notes.push(`gateway RSS: ${(row.rssBeforeMb).toFixed(0)} MB idle before the streams cases, ${row.rssPeakMb.toFixed(0)} MB peak with ${users} streams, ${(after / 2 ** 20).toFixed(0)} MB five seconds after they closed`);
   ctx.log(`  ${users} streams: ${row.allOpened ? 'all opened' : 'NOT all opened'}, open ${row.openMedian}, ${row.completed} completed, ${row.errors} errors, ${row.kbPerStream.toFixed(1)} KB/stream`);
   return { rows: [row], notes };
 }
