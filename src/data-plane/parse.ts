@@ -63,9 +63,14 @@ function askedForUsage(endpoint: Endpoint, body: JsonObject): boolean {
   return isJsonObject(so) && so.include_usage !== false;
 }
 
-/** The facts of a validated request; the user's script is detected on first read only. */
+/**
+ * The facts of a validated request. The two whole-payload scans (the user's script, the
+ * payload length) run on first read only: a request without Han handling or an output
+ * budget to cap never pays for them.
+ */
 export function factsOf(endpoint: Endpoint, body: JsonObject): RequestFacts {
   let script: UserScript | undefined;
+  let chars: number | undefined;
   return {
     endpoint,
     stream: body.stream === true,
@@ -75,7 +80,10 @@ export function factsOf(endpoint: Endpoint, body: JsonObject): RequestFacts {
       script ??= userScriptOf(endpoint, body);
       return script;
     },
-    payloadChars: payloadTextChars(endpoint, body),
+    get payloadChars(): number {
+      chars ??= payloadTextChars(endpoint, body);
+      return chars;
+    },
     requestedModel: typeof body.model === 'string' ? body.model : undefined,
   };
 }
