@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSimulator } from '../../src/simulator/index.js';
-import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
-import { openRequest, rawRequest, sseFrames } from './raw-client.js';
+import { describe, expect, it } from 'vitest';
+import type { SimulatorOptions } from '../../src/simulator/index.js';
+import { openRequest, rawRequest, sseFrames, simulatorPerTest } from './raw-client.js';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(options: SimulatorOptions = {}): Promise<string> {
-  sim = createSimulator(options);
-  return (await sim.listen()).url;
-}
+const sims = simulatorPerTest();
+const start = (options?: SimulatorOptions): Promise<string> => sims.start(options);
 
 const stream = { model: 'sim-model', stream: true, messages: [{ role: 'user', content: 'hi' }] };
 const json = { model: 'sim-model', messages: [{ role: 'user', content: 'hi' }] };
@@ -34,13 +25,13 @@ describe('per-request faults', () => {
     const r = await rawRequest(url, '/v1/chat/completions', { body: json, headers: fault('drop') });
     expect(r.error).toBeDefined();
     expect(r.status).toBe(0);
-    expect(await sim?.lastRequest()?.closed).toBe('reset');
+    expect(await sims.current.lastRequest()?.closed).toBe('reset');
   });
 
   it('stall-headers: nothing is sent until the time is up', async () => {
     const url = await start();
     const open = openRequest(url, '/v1/chat/completions', { body: stream, headers: fault('stall-headers') });
-    const rec = await sim?.waitForRequest(() => true);
+    const rec = await sims.current.waitForRequest(() => true);
     expect(rec?.status).toBeUndefined();
     open.abort();
     expect(await rec?.closed).toBe('aborted');
@@ -52,8 +43,8 @@ describe('per-request faults', () => {
     const url = await start();
     const open = openRequest(url, '/v1/chat/completions', { body: stream, headers: { ...fault('stall:2'), 'x-sim-hold': 's', 'x-sim-hold-after': '2' } });
     // A hold at the same point tells the test the 2 events were written; release it and the stall takes over.
-    const info = await sim?.waitForHold('s');
-    sim?.release('s');
+    const info = await sims.current.waitForHold('s');
+    sims.current.release('s');
     await open.bytes(info?.request.sentBytes().length ?? 0);
     expect(sseFrames(Buffer.concat(open.chunks).toString())).toHaveLength(2);
     open.abort();
@@ -68,7 +59,7 @@ describe('per-request faults', () => {
     expect(r.status).toBe(200);
     expect(r.error).toBeDefined();
     expect(sseFrames(r.text)).toHaveLength(3);
-    expect(await sim?.lastRequest()?.closed).toBe('reset');
+    expect(await sims.current.lastRequest()?.closed).toBe('reset');
   });
 
   it('error:k sends the dialect’s in-stream error', async () => {
@@ -97,13 +88,13 @@ describe('per-request faults', () => {
 describe('global faults', () => {
   it('setFault with times and paths, clearFaults', async () => {
     const url = await start();
-    sim?.setFault('status:502', { times: 1, paths: ['/v1/chat'] });
+    sims.current.setFault('status:502', { times: 1, paths: ['/v1/chat'] });
     expect((await rawRequest(url, '/health')).status).toBe(200);
     expect((await rawRequest(url, '/v1/chat/completions', { body: json })).status).toBe(502);
     expect((await rawRequest(url, '/v1/chat/completions', { body: json })).status).toBe(200);
-    sim?.setFault({ kind: 'status', status: 500 });
+    sims.current.setFault({ kind: 'status', status: 500 });
     expect((await rawRequest(url, '/health')).status).toBe(500);
-    sim?.clearFaults();
+    sims.current.clearFaults();
     expect((await rawRequest(url, '/health')).status).toBe(200);
   });
 
@@ -115,28 +106,28 @@ describe('global faults', () => {
 
   it('setRefusing closes and reopens the listener on the same port', async () => {
     const url = await start();
-    const port = sim?.port;
-    await sim?.setRefusing(true);
-    expect(sim?.refusing).toBe(true);
+    const port = sims.current.port;
+    await sims.current.setRefusing(true);
+    expect(sims.current.refusing).toBe(true);
     const refused = await rawRequest(url, '/health');
     expect(refused.error).toMatchObject({ code: 'ECONNREFUSED' });
-    await sim?.setRefusing(false);
-    expect(sim?.port).toBe(port);
+    await sims.current.setRefusing(false);
+    expect(sims.current.port).toBe(port);
     expect((await rawRequest(url, '/health')).status).toBe(200);
   });
 
   it('a running stream survives refusing mode', async () => {
     const url = await start();
     const open = openRequest(url, '/v1/chat/completions', { body: stream, headers: { 'x-sim-hold': 'r' } });
-    await sim?.waitForHold('r');
-    await sim?.setRefusing(true);
-    sim?.release('r');
+    await sims.current.waitForHold('r');
+    await sims.current.setRefusing(true);
+    sims.current.release('r');
     expect((await open.done).text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
   it('fault refuse in the options starts refusing', async () => {
     const url = await start({ fault: 'refuse' });
-    expect(sim?.refusing).toBe(true);
+    expect(sims.current.refusing).toBe(true);
     expect((await rawRequest(url, '/health')).error).toBeDefined();
   });
 });

@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { chatPromptTokens, countTokens, createSimulator, messagesPromptTokens } from '../../src/simulator/index.js';
-import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
-import { rawRequest, sseJson } from './raw-client.js';
+import { describe, expect, it } from 'vitest';
+import { chatPromptTokens, countTokens, messagesPromptTokens } from '../../src/simulator/index.js';
+import type { SimulatorOptions } from '../../src/simulator/index.js';
+import { rawRequest, sseJson, simulatorPerTest } from './raw-client.js';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(options: SimulatorOptions = {}): Promise<string> {
-  sim = createSimulator(options);
-  return (await sim.listen()).url;
-}
+const sims = simulatorPerTest();
+const start = (options?: SimulatorOptions): Promise<string> => sims.start(options);
 
 const chat = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   model: 'sim-model', messages: [{ role: 'user', content: 'Hello there' }], ...extra,
@@ -143,7 +135,7 @@ describe('generation', () => {
     expect(off2.choices[0]?.message.reasoning).toBeNull();
     const on = JSON.parse((await rawRequest(url, '/v1/chat/completions', { body: chat() })).text) as typeof off;
     expect(typeof on.choices[0]?.message.reasoning).toBe('string');
-    await sim?.close();
+    await sims.current.close();
     const url2 = await start({ reasoning: false });
     const def = JSON.parse((await rawRequest(url2, '/v1/chat/completions', { body: chat() })).text) as typeof off;
     expect(def.choices[0]?.message.reasoning).toBeNull();
@@ -204,7 +196,7 @@ describe('request log', () => {
     const url = await start();
     const body = chat({ stream: true });
     const r = await rawRequest(url, '/v1/chat/completions?x=1', { body, headers: { 'x-test': 'yes' } });
-    const rec = sim?.lastRequest();
+    const rec = sims.current.lastRequest();
     expect(rec).toBeDefined();
     expect(rec?.id).toBe(Number(r.headers['x-sim-request-id']));
     expect(rec?.method).toBe('POST');
@@ -216,29 +208,29 @@ describe('request log', () => {
     expect(await rec?.closed).toBe('finished');
     expect(rec?.status).toBe(200);
     expect(rec?.sentBytes().equals(r.body)).toBe(true);
-    expect(sim?.requests).toHaveLength(1);
+    expect(sims.current.requests).toHaveLength(1);
   });
 
   it('nextRequest and waitForRequest', async () => {
     const url = await start();
-    const next = sim?.nextRequest();
+    const next = sims.current.nextRequest();
     await rawRequest(url, '/health');
     expect((await next)?.path).toBe('/health');
-    expect((await sim?.waitForRequest((r) => r.path === '/health'))?.id).toBe(1);
-    const later = sim?.waitForRequest((r) => r.path === '/version');
+    expect((await sims.current.waitForRequest((r) => r.path === '/health'))?.id).toBe(1);
+    const later = sims.current.waitForRequest((r) => r.path === '/version');
     await rawRequest(url, '/version');
     expect((await later)?.id).toBe(2);
-    await expect(sim?.nextRequest({ timeoutMs: 10 })).rejects.toThrow(/timed out/);
+    await expect(sims.current.nextRequest({ timeoutMs: 10 })).rejects.toThrow(/timed out/);
   });
 
   it('is bounded and can be turned off', async () => {
     const url = await start({ recordLimit: 2 });
     for (let i = 0; i < 3; i++) await rawRequest(url, '/health');
-    expect(sim?.requests.map((r) => r.id)).toEqual([2, 3]);
-    await sim?.close();
+    expect(sims.current.requests.map((r) => r.id)).toEqual([2, 3]);
+    await sims.current.close();
     const url2 = await start({ record: false });
     await rawRequest(url2, '/health');
-    expect(sim?.requests).toHaveLength(0);
-    await expect(sim?.nextRequest()).rejects.toThrow(/record/);
+    expect(sims.current.requests).toHaveLength(0);
+    await expect(sims.current.nextRequest()).rejects.toThrow(/record/);
   });
 });

@@ -3,6 +3,9 @@
 
 import { request } from 'node:http';
 import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
+import { afterEach } from 'vitest';
+import { createSimulator } from '../../src/simulator/index.js';
+import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
 
 export interface RawResponse {
   readonly status: number;
@@ -103,4 +106,26 @@ export function sseJson(text: string): Record<string, unknown>[] {
     .map((f) => /^(?:event: .*\n)?data: (.*)\n\n$/s.exec(f)?.[1])
     .filter((d): d is string => d !== undefined && d !== '[DONE]')
     .map((d) => JSON.parse(d) as Record<string, unknown>);
+}
+
+/**
+ * One simulator per test, closed after each: `start(options)` creates and binds it and
+ * returns its URL; `current` is the running one.
+ */
+export function simulatorPerTest(): { start(options?: SimulatorOptions): Promise<string>; readonly current: Simulator } {
+  let sim: Simulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+  });
+  return {
+    async start(options = {}) {
+      sim = createSimulator(options);
+      return (await sim.listen()).url;
+    },
+    get current(): Simulator {
+      if (sim === undefined) throw new Error('no simulator started in this test');
+      return sim;
+    },
+  };
 }

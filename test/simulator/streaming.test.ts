@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSimulator } from '../../src/simulator/index.js';
-import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
-import { openRequest, rawRequest, sseFrames } from './raw-client.js';
+import { describe, expect, it } from 'vitest';
+import type { SimulatorOptions } from '../../src/simulator/index.js';
+import { openRequest, rawRequest, sseFrames, simulatorPerTest } from './raw-client.js';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(options: SimulatorOptions = {}): Promise<string> {
-  sim = createSimulator(options);
-  return (await sim.listen()).url;
-}
+const sims = simulatorPerTest();
+const start = (options?: SimulatorOptions): Promise<string> => sims.start(options);
 
 const streamBody = { model: 'sim-model', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] };
 
@@ -24,7 +15,7 @@ describe('write cutting', () => {
     expect(r.chunks.length).toBe(Math.ceil(r.body.length / 7));
     for (const c of r.chunks) expect(c.length).toBeLessThanOrEqual(7);
     expect(r.chunks.some((c) => c.toString('utf8').includes('\uFFFD'))).toBe(true);
-    expect(r.body.equals(sim?.lastRequest()?.sentBytes() ?? Buffer.alloc(0))).toBe(true);
+    expect(r.body.equals(sims.current.lastRequest()?.sentBytes() ?? Buffer.alloc(0))).toBe(true);
     expect(r.text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
@@ -49,13 +40,13 @@ describe('write cutting', () => {
 describe('timing', () => {
   it('headers go out before the first token; an aborted client is seen as aborted', async () => {
     const url = await start({ ttftMs: 60_000 });
-    const aborted = new Promise<number>((resolve) => sim?.once('aborted', (r) => resolve(r.id)));
+    const aborted = new Promise<number>((resolve) => sims.current.once('aborted', (r) => resolve(r.id)));
     const open = openRequest(url, '/v1/chat/completions', { body: streamBody });
     const head = await open.head;
     expect(head.status).toBe(200);
     expect(head.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(open.chunks).toHaveLength(0);
-    const rec = await sim?.waitForRequest(() => true);
+    const rec = await sims.current.waitForRequest(() => true);
     open.abort();
     expect(await rec?.closed).toBe('aborted');
     expect(await aborted).toBe(rec?.id);
@@ -70,10 +61,10 @@ describe('timing', () => {
   it('a JSON answer also waits TTFT, and can be held', async () => {
     const url = await start();
     const open = openRequest(url, '/v1/chat/completions', { body: { model: 'sim-model', messages: [] }, headers: { 'x-sim-hold': 'j' } });
-    const info = await sim?.waitForHold('j');
+    const info = await sims.current.waitForHold('j');
     expect(info?.chunks).toBe(0);
     expect(info?.request.status).toBeUndefined();
-    sim?.release('j');
+    sims.current.release('j');
     expect((await open.done).status).toBe(200);
   });
 });
@@ -82,13 +73,13 @@ describe('holds', () => {
   it('pauses after k events until release, with exactly those k written', async () => {
     const url = await start();
     const open = openRequest(url, '/v1/chat/completions', { body: streamBody, headers: { 'x-sim-hold': 'h', 'x-sim-hold-after': '2', 'x-sim-tokens': '4' } });
-    const info = await sim?.waitForHold('h');
+    const info = await sims.current.waitForHold('h');
     expect(info?.chunks).toBe(2);
     const sent = info?.request.sentBytes() ?? Buffer.alloc(0);
     expect(sseFrames(sent.toString())).toHaveLength(2);
     await open.bytes(sent.length);
     expect(Buffer.concat(open.chunks).equals(sent)).toBe(true);
-    sim?.release('h');
+    sims.current.release('h');
     const done = await open.done;
     expect(done.text.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(await info?.request.closed).toBe('finished');
@@ -97,16 +88,16 @@ describe('holds', () => {
   it('a client abort during a hold is reported', async () => {
     const url = await start({ record: false });
     const open = openRequest(url, '/v1/messages', { body: { model: 'sim-model', max_tokens: 50, stream: true, messages: [] }, headers: { 'x-sim-hold': 'a' } });
-    const info = await sim?.waitForHold('a');
-    expect(sim?.inFlight).toBe(1);
+    const info = await sims.current.waitForHold('a');
+    expect(sims.current.inFlight).toBe(1);
     open.abort();
     expect(await info?.request.closed).toBe('aborted');
-    expect(sim?.inFlight).toBe(0);
+    expect(sims.current.inFlight).toBe(0);
   });
 
   it('release before the hold lets the request pass', async () => {
     const url = await start();
-    sim?.release('p');
+    sims.current.release('p');
     const r = await rawRequest(url, '/v1/completions', { body: { prompt: 'x', stream: true }, headers: { 'x-sim-hold': 'p' } });
     expect(r.text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
