@@ -7,7 +7,7 @@ import { CreateKeyRequest, KEY_NAME_MAX, firstIssueMessage, type CreateKeyRespon
 import { CopyButton } from '../../components/copy-button';
 import { Dialog } from '../../components/dialog';
 import { Field } from '../../components/field';
-import { errorMessage } from '../../lib/api-client';
+import { useAction } from '../../lib/use-action';
 import { createKey } from './api';
 
 export interface CreateKeyDialogProps {
@@ -21,8 +21,7 @@ export interface CreateKeyDialogProps {
 export function CreateKeyDialog({ open, onClose, onCreated }: CreateKeyDialogProps) {
   const [name, setName] = useState('');
   const [customKey, setCustomKey] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<CreateKeyResponse | undefined>();
 
   const close = () => {
@@ -40,19 +39,10 @@ export function CreateKeyDialog({ open, onClose, onCreated }: CreateKeyDialogPro
       setError(firstIssueMessage(parsed.error));
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    createKey(parsed.data).then(
-      (key) => {
-        setBusy(false);
-        setCreated(key);
-        onCreated(key);
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setError(errorMessage(err));
-      },
-    );
+    run(() => createKey(parsed.data), (key) => {
+      setCreated(key);
+      onCreated(key);
+    });
   };
 
   if (created !== undefined) {

@@ -1,8 +1,7 @@
 /** Deleting a key, after a confirmation that names the key and says what stops working. */
-import { useState } from 'react';
 import type { ApiKey } from '@contract';
 import { Dialog } from '../../components/dialog';
-import { errorMessage } from '../../lib/api-client';
+import { useAction } from '../../lib/use-action';
 import { deleteKey } from './api';
 
 export interface DeleteKeyDialogProps {
@@ -13,8 +12,7 @@ export interface DeleteKeyDialogProps {
 
 /** The delete confirmation. */
 export function DeleteKeyDialog({ target, onClose, onDeleted }: DeleteKeyDialogProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { busy, error, setError, run } = useAction();
 
   const close = () => {
     setError(undefined);
@@ -23,18 +21,7 @@ export function DeleteKeyDialog({ target, onClose, onDeleted }: DeleteKeyDialogP
 
   const confirm = () => {
     if (target === undefined) return;
-    setBusy(true);
-    deleteKey(target.id).then(
-      () => {
-        setBusy(false);
-        setError(undefined);
-        onDeleted(target);
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setError(errorMessage(err));
-      },
-    );
+    run(() => deleteKey(target.id), () => onDeleted(target));
   };
 
   return (

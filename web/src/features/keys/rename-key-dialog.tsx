@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { KEY_NAME_MAX, PatchKeyRequest, firstIssueMessage, type ApiKey } from '@contract';
 import { Dialog } from '../../components/dialog';
-import { errorMessage } from '../../lib/api-client';
+import { useAction } from '../../lib/use-action';
 import { updateKey } from './api';
 
 export interface RenameKeyDialogProps {
@@ -15,8 +15,7 @@ export interface RenameKeyDialogProps {
 /** The rename dialog. */
 export function RenameKeyDialog({ target, onClose, onRenamed }: RenameKeyDialogProps) {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
     setName(target?.name ?? '');
@@ -31,17 +30,7 @@ export function RenameKeyDialog({ target, onClose, onRenamed }: RenameKeyDialogP
       setError(firstIssueMessage(parsed.error));
       return;
     }
-    setBusy(true);
-    updateKey(target.id, parsed.data).then(
-      (key) => {
-        setBusy(false);
-        onRenamed(key);
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setError(errorMessage(err));
-      },
-    );
+    run(() => updateKey(target.id, parsed.data), onRenamed);
   };
 
   return (
