@@ -88,8 +88,11 @@ export interface UsageCounts {
 
 /** Port: add one request (and its tokens) to the key's totals and today's bucket. */
 export interface UsageSink {
-  /** Resolves once committed; the response's end is released only after that. */
-  commit(keyId: string, usage: UsageCounts): Promise<void>;
+  /**
+   * Resolves once committed; the response's end is released only after that. `alone`: no
+   * other /v1 request is in flight (a sink that batches may commit at once instead).
+   */
+  commit(keyId: string, usage: UsageCounts, alone: boolean): Promise<void>;
 }
 
 /** How one /v1 request ended, reported once to metrics and the request log. */

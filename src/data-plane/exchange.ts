@@ -34,6 +34,8 @@ export interface ExchangeEnv {
   readonly warn: (message: string, err: unknown) => void;
   /** Called once per exchange when its response is over. */
   readonly onDone: () => void;
+  /** /v1 requests in flight, this one included. */
+  readonly inFlight: () => number;
 }
 
 /** The request as it goes to the backend. */
@@ -287,7 +289,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     if (this.#commit === undefined) {
       const usage = this.#meter?.usage() ?? ZERO;
       this.#commit = this.#env.usage
-        .commit(this.keyId as string, usage)
+        .commit(this.keyId as string, usage, this.#env.inFlight() === 1)
         .catch((err: unknown) => this.#env.warn('usage commit failed', err));
     }
     return this.#commit;

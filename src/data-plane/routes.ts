@@ -120,6 +120,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     nonstreamReadTimeoutMs: config.nonstreamReadTimeoutMs,
     warn: deps.warn ?? defaultWarn,
     onDone,
+    inFlight: () => inFlight,
   };
   const pipelineEnv: PipelineEnv = {
     keys: deps.keys,

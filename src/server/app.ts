@@ -47,16 +47,19 @@ function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: s
 /** Bind the usage writer (group commit) to the data plane's UsageSink port. */
 function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
   return {
-    commit(keyId, usage) {
+    commit(keyId, usage, alone) {
       const now = clock.now();
-      return writer.commit({
-        keyId,
-        day: utcDay(now),
-        requests: 1,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        usedAt: isoTime(now),
-      });
+      return writer.commit(
+        {
+          keyId,
+          day: utcDay(now),
+          requests: 1,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+          usedAt: isoTime(now),
+        },
+        alone,
+      );
     },
   };
 }

@@ -73,6 +73,38 @@ for (const dialect of dialects) {
       expect(key?.usage).toEqual({ requests: N, promptTokens: 3 * N, completionTokens: 2 * N });
     });
 
+    it('commits a lone increment at once on SQLite, and queues it behind a pending batch', async () => {
+      const s = await withKey('k6');
+      const writer = createUsageWriter(s);
+      const inc = { keyId: 'k6', day: '2026-06-01', requests: 1, promptTokens: 4, completionTokens: 1, usedAt: '2026-06-01T00:00:00.000Z' };
+      const requestsNow = (): number =>
+        s.sqlite === undefined ? -1 : (s.sqlite.prepare('SELECT requests FROM usage_totals WHERE key_id = ?').pluck().get('k6') as number | undefined) ?? 0;
+      const lone = writer.commit(inc, true);
+      // SQLite: already in the table before the caller yields; Postgres: queued as always.
+      if (s.sqlite !== undefined) expect(requestsNow()).toBe(1);
+      await lone;
+      // A batch is pending: a lone increment must not overtake it, so it joins the queue.
+      const batched = writer.commit(inc);
+      const behind = writer.commit(inc, true);
+      if (s.sqlite !== undefined) expect(requestsNow()).toBe(1);
+      await Promise.all([batched, behind]);
+      const [key] = await listApiKeys(s.db);
+      expect(key?.usage).toEqual({ requests: 3, promptTokens: 12, completionTokens: 3 });
+      // Inside another caller's open transaction the lone path waits for the connection too.
+      if (s.sqlite !== undefined) {
+        let inside = -1;
+        await s.db.transaction().execute(async () => {
+          const c = writer.commit(inc, true);
+          inside = requestsNow();
+          await new Promise((r) => setTimeout(r, 5));
+          void c;
+        });
+        await writer.drain();
+        expect(inside).toBe(3);
+        expect(requestsNow()).toBe(4);
+      }
+    });
+
     it('updates, finds by hash and deletes keys with their usage', async () => {
       const s = await withKey('k5');
       expect(await insertApiKey(s.db, { id: 'dup', name: 'd', keyHash: 'h-k5', keyPrefix: 'wp', createdAt: 'x' })).toBe(false);

@@ -78,7 +78,8 @@ export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): (items: re
     }
   });
   return (items) => {
-    if (items.length > 0) apply(mergeIncrements(items));
+    if (items.length === 1) apply(items);
+    else if (items.length > 1) apply(mergeIncrements(items));
   };
 }
 

@@ -6,6 +6,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as init from './2026_11_22_0001_init.js';
 import * as controlPlane from './2026_11_23_0001_control_plane.js';
 import * as usageCover from './2026_11_24_0001_usage_covering_index.js';
+import * as usageClustered from './2026_11_25_0001_usage_clustered.js';
 
 type Dialect = 'sqlite' | 'postgres';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
@@ -15,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_11_22_0001_init', init.up],
   ['2026_11_23_0001_control_plane', controlPlane.up],
   ['2026_11_24_0001_usage_covering_index', usageCover.up],
+  ['2026_11_25_0001_usage_clustered', usageClustered.up],
 ];
 
 /** A Kysely MigrationProvider over the static list, bound to one dialect. */
