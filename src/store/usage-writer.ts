@@ -71,7 +71,7 @@ export function createUsageWriter(store: Store): UsageWriter {
           sqliteRecord([inc]);
           return COMMITTED;
         } catch (err) {
-          return Promise.reject(err);
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
       }
       pending ??= schedule();
