@@ -3,11 +3,13 @@
  * the one connect retry), the respond stage (JSON bodies metered whole, SSE through the tap,
  * everything else relayed raw) and the account stage (usage committed exactly once, before the
  * client sees the end). Backpressure: a full client socket pauses the upstream parser; a client
- * that leaves aborts the upstream request at once.
+ * that leaves aborts the upstream request at once. A streamed request body (upload.ts) is kept
+ * until an attempt connects, so the connect retry sends it whole.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.js';
+import { topLevelObjectMember, UNKNOWN } from '../core/json-tail-member.js';
 import type { JsonValue } from '../core/json.js';
 import type { Endpoint, RequestFacts, RequestObserver, RequestOutcome, UsageCounts, UsageSink } from './context.js';
 import type { Dialect } from './dialects/index.js';
@@ -16,6 +18,7 @@ import { errorBody, sendError, surfaceFor } from './render-error.js';
 import { observersFor, type FrameObserver, type ObserverFactory } from './tap/observers.js';
 import { SseTap, type TapSink } from './tap/tap.js';
 import { UsageMeter } from './tap/usage-meter.js';
+import { Upload } from './upload.js';
 import type { Replica, Upstream } from './upstream/client.js';
 import { CONNECT_ATTEMPTS, classifyFailure, gatewayErrorFor } from './upstream/failures.js';
 import { mediaType, responseHeaders } from './upstream/headers.js';
@@ -44,7 +47,8 @@ export interface Forward {
   /** Path and query, exactly as received. */
   readonly path: string;
   readonly headers: string[];
-  readonly body: Buffer | undefined;
+  /** The whole body, or an unshaped one streamed as it arrives (headers carry its length). */
+  readonly body: Buffer | Upload | undefined;
   readonly facts: RequestFacts | undefined;
   readonly dialect: Dialect | undefined;
   /** Response headers the gateway adds (e.g. x-worv-max-tokens-capped). */
@@ -79,6 +83,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   route: Route | undefined;
   keyId: string | undefined;
   #fwd: Forward | undefined;
+  #upload: Upload | undefined;
   #replica: Replica | undefined;
   #attempt = 0;
   #controller: Dispatcher.DispatchController | undefined;
@@ -140,6 +145,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     // A client that left while its body was read or its key looked up is not forwarded.
     if (this.#clientGone) return;
     this.#fwd = fwd;
+    if (fwd.body instanceof Upload) this.#upload = fwd.body;
     this.keyId = keyId;
     this.#meter = new UsageMeter(fwd.dialect);
     this.#dispatch();
@@ -147,9 +153,9 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
 
   /** The connect retry (see onResponseError). */
   retry(): void {
-    if (this.#clientGone) {
+    if (this.#clientGone || this.#upload?.cut !== undefined) {
       this.#upstreamDone = true;
-      void this.#finishAborted();
+      this.#abandon();
       return;
     }
     this.#dispatch();
@@ -162,16 +168,18 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     replica.outstanding++;
     this.#attempt++;
     const timeout = fwd.facts?.stream === true ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
-    replica.pool.dispatch(
-      { method: fwd.method, path: fwd.path, headers: fwd.headers, body: fwd.body ?? null, headersTimeout: timeout, bodyTimeout: timeout },
-      this,
-    );
+    const upload = this.#upload;
+    // A fresh stream per attempt: undici destroys the body of a failed one.
+    const body = upload !== undefined ? upload.body() : (fwd.body as Buffer | undefined) ?? null;
+    replica.pool.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body, headersTimeout: timeout, bodyTimeout: timeout }, this);
   }
 
   // ---- undici handler -------------------------------------------------------------------
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
+    // Connected: a connect retry can no longer happen, so the sent body need not be kept.
+    this.#upload?.connected();
     if (this.#clientGone) controller.abort(CLIENT_GONE);
   }
 
@@ -211,6 +219,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     this.#upstreamDone = true;
     this.#controller = undefined;
     this.#release();
+    this.#upload?.dispose();
     if (this.#mode === 'json') void this.#finishJson();
     else void this.#finishStream();
   }
@@ -219,18 +228,21 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     this.#upstreamDone = true;
     this.#controller = undefined;
     this.#release();
-    if (this.#clientGone) {
-      void this.#finishAborted();
+    const upload = this.#upload;
+    if (this.#clientGone || upload?.cut !== undefined) {
+      this.#abandon();
       return;
     }
     const failure = classifyFailure(err);
     if (failure === 'connect' && this.#replica !== undefined) this.#env.upstream.markFailed(this.#replica);
-    if (this.#ttfb === undefined && failure === 'connect' && this.#attempt < CONNECT_ATTEMPTS) {
+    const replayable = upload === undefined || upload.replayable;
+    if (this.#ttfb === undefined && failure === 'connect' && this.#attempt < CONNECT_ATTEMPTS && replayable) {
       this.#upstreamDone = false;
       // Not from inside undici's error loop: it is still failing this client's queue.
       setImmediate(redispatch, this);
       return;
     }
+    upload?.dispose();
     void this.#finishFailed(gatewayErrorFor(failure));
   }
 
@@ -284,6 +296,16 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     if (this.#replica !== undefined) this.#replica.outstanding--;
   }
 
+  /**
+   * The client left, or stopped sending its body midway (then its connection is closed: a
+   * broken request gets no answer, and the close counts it as aborted).
+   */
+  #abandon(): void {
+    this.#upload?.dispose();
+    if (!this.#clientGone) this.res.destroy();
+    void this.#finishAborted();
+  }
+
   /** Commits this request's usage once; never rejects (a failed commit is reported). */
   #commitUsage(): Promise<void> {
     if (this.#commit === undefined) {
@@ -299,17 +321,24 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     const fwd = this.#fwd as Forward;
     let body = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
     this.#chunks = [];
+    const meter = this.#meter as UsageMeter;
     const observers = this.#observersFor(fwd.dialect as Dialect, fwd.facts ?? NO_FACTS);
-    let parsed: JsonValue | undefined;
-    try {
-      parsed = JSON.parse(body.toString('utf8')) as JsonValue;
-    } catch {
-      parsed = undefined; // not JSON after all: relayed as is, no usage
-    }
-    if (parsed !== undefined) {
-      let out = parsed;
-      for (const o of observers) if (o.onBody !== undefined) out = o.onBody(out);
-      if (out !== parsed) body = Buffer.from(JSON.stringify(out));
+    // Only the meter reads the body (no filter rewrites it): read just its `usage` member.
+    const usage = observers.every((o) => o === meter || o.onBody === undefined) ? topLevelObjectMember(body, 'usage') : UNKNOWN;
+    if (usage !== UNKNOWN) {
+      meter.onBody(usage === undefined ? NO_USAGE_BODY : { usage });
+    } else {
+      let parsed: JsonValue | undefined;
+      try {
+        parsed = JSON.parse(body.toString('utf8')) as JsonValue;
+      } catch {
+        parsed = undefined; // not JSON after all: relayed as is, no usage
+      }
+      if (parsed !== undefined) {
+        let out = parsed;
+        for (const o of observers) if (o.onBody !== undefined) out = o.onBody(out);
+        if (out !== parsed) body = Buffer.from(JSON.stringify(out));
+      }
     }
     await this.#commitUsage();
     for (const o of observers) o.onEnd?.('complete');
@@ -386,6 +415,8 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     });
   }
 }
+
+const NO_USAGE_BODY: JsonValue = Object.freeze({});
 
 const ZERO: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0 });
 
