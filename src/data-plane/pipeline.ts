@@ -20,6 +20,7 @@ import { capMaxTokens, maxTokensCappedHeader } from './transforms/cap-max-tokens
 import { requestStreamUsage } from './transforms/request-stream-usage.js';
 import { injectSystemPrompt } from './transforms/system-prompt.js';
 import { thinkingMode } from './transforms/thinking-mode.js';
+import { streamedLength, Upload } from './upload.js';
 
 /**
  * The request shapers, folded in this order. The full order is alias → thinking → system
@@ -88,6 +89,17 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   // 2. authenticate: Bearer or x-api-key, through the ≤1 s key cache.
   const key = await authenticate(req.headers, env.keys);
+
+  // An unshaped body of a declared, large size goes upstream as it arrives (upload.ts).
+  const streamed = isShaped(route.endpoint) || route.endpoint === 'models' ? undefined : streamedLength(req.headers);
+  if (streamed !== undefined) {
+    const headers = env.requestHeaders(req.rawHeaders);
+    headers.push('content-length', String(streamed));
+    const body = new Upload(req);
+    x.forward({ method, path: url, headers, body, facts: undefined, dialect: dialectFor(route.endpoint), extraHeaders: NO_HEADERS }, key.id);
+    return;
+  }
+
   const raw = await readBody(req, env.maxBodyBytes);
   if (route.endpoint === 'models') return serveModels(x, key.id, env.models);
 
