@@ -2,7 +2,7 @@
 // unavailable`. The data plane is served on a real port against the simulator; the TCP
 // connector is wrapped so a test decides which connection attempts fail.
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { buildConnector, errors } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { UsageCounts } from '../../src/data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../../src/data-plane/routes.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startStack, type Stack } from '../helpers/harness.js';
-import { CHAT_BODY, postJson } from './support.js';
+import { CHAT_BODY, closedPortUrl, embeddingsBody, postJson, rawRequest, readAll, startUpload } from './support.js';
 
 type Failure = 'refused' | 'timeout';
 
@@ -22,8 +22,8 @@ interface Rig {
   readonly commits: UsageCounts[];
   /** Connection attempts made since the test armed the failures. */
   attempts(): number;
-  /** The next `n` connection attempts fail this way. */
-  fail(n: number, how: Failure): Promise<void>;
+  /** The next `n` connection attempts fail this way, after `delayMs` (a slow refusal). */
+  fail(n: number, how: Failure, delayMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,13 +34,15 @@ async function rig(): Promise<Rig> {
   let attempts = 0;
   let failing = 0;
   let how: Failure = 'refused';
+  let delay = 0;
   const sockets: Socket[] = [];
   const connector: buildConnector.connector = (opts, cb) => {
     attempts++;
     if (failing > 0) {
       failing--;
       const err = how === 'timeout' ? new errors.ConnectTimeoutError() : Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-      cb(err, null);
+      if (delay > 0) setTimeout(cb, delay, err, null);
+      else cb(err, null);
       return;
     }
     real(opts, (...args) => {
@@ -69,7 +71,7 @@ async function rig(): Promise<Rig> {
     sim,
     commits,
     attempts: () => attempts,
-    async fail(n, kind) {
+    async fail(n, kind, delayMs = 0) {
       // Close the pooled keep-alive connections so the next request has to connect.
       // (undici's own 'close' listener was registered first, so it has run once ours does.)
       await Promise.all(
@@ -82,6 +84,7 @@ async function rig(): Promise<Rig> {
       attempts = 0;
       failing = n;
       how = kind;
+      delay = delayMs;
     },
     async close() {
       server.closeAllConnections();
@@ -126,7 +129,40 @@ describe('connect retry', () => {
       expect(r.attempts()).toBe(2);
       expect(r.commits).toEqual([{ promptTokens: 0, completionTokens: 0 }]);
     });
+
+    it(`sends a large streamed body whole again on the retry (${how})`, async () => {
+      r = await rig();
+      await r.fail(1, how);
+      const body = embeddingsBody(2 * 1024 * 1024);
+      const res = await rawRequest(r.url, { method: 'POST', path: '/v1/embeddings', headers: { authorization: 'Bearer any', 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(200);
+      await readAll(res.res);
+      expect(r.attempts()).toBe(2);
+      const rec = r.sim.requests.filter((q) => q.path === '/v1/embeddings');
+      expect(rec).toHaveLength(1);
+      expect(rec[0]!.rawBody.equals(body)).toBe(true);
+    });
   }
+
+  it('replays the part of a streamed body received before a slow connect failure, then the rest', async () => {
+    r = await rig();
+    await r.fail(1, 'refused', 100);
+    const body = embeddingsBody(2 * 1024 * 1024);
+    const half = body.length >> 1;
+    const req = startUpload(r.url, '/v1/embeddings', 'any', body.length);
+    req.write(body.subarray(0, half));
+    // The first attempt fails while the client waits; the second one connects and gets the
+    // first half replayed before the second half has been sent.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.attempts()).toBe(2);
+    req.end(body.subarray(half));
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    expect(res.statusCode).toBe(200);
+    await readAll(res);
+    const rec = r.sim.requests.filter((q) => q.path === '/v1/embeddings');
+    expect(rec).toHaveLength(1);
+    expect(rec[0]!.rawBody.equals(body)).toBe(true);
+  });
 
   it('retries on another replica when several are configured', async () => {
     const dead = createServer();
@@ -140,5 +176,18 @@ describe('connect retry', () => {
       expect(res.status).toBe(200);
       await res.arrayBuffer();
     }
+  });
+
+  it('retries a large streamed body on another replica and sends it whole', async () => {
+    stack = await startStack({ env: { VLLM_BASE_URL: `${await closedPortUrl()},{sim}` } });
+    const { key } = await stack.createKey();
+    const bodies = [embeddingsBody(1024 * 1024), embeddingsBody(1024 * 1024)];
+    for (const body of bodies) {
+      const res = await rawRequest(stack.gatewayUrl, { method: 'POST', path: '/v1/embeddings', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(200);
+      await readAll(res.res);
+    }
+    const rec = stack.sim.requests.filter((q) => q.path === '/v1/embeddings');
+    expect(rec.map((q) => q.rawBody.equals(bodies[rec.indexOf(q)]!))).toEqual([true, true]);
   });
 });

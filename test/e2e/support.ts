@@ -3,7 +3,8 @@
  * reading, pausing and disconnecting), SSE/usage readers over bytes, and the usage a simulator
  * response reported (the oracle the store is compared with).
  */
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RawResponse {
@@ -34,6 +35,29 @@ export function rawRequest(baseUrl: string, o: RawRequestOptions): Promise<RawRe
     if (o.body !== undefined) req.write(o.body);
     req.end();
   });
+}
+
+/**
+ * Starts a POST with a declared length whose body the test writes itself (`write`, `end`,
+ * `destroy`); the response comes as the 'response' event. Connection errors are ignored.
+ */
+export function startUpload(baseUrl: string, path: string, key: string, length: number, contentType = 'application/json'): ClientRequest {
+  const url = new URL(baseUrl);
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    method: 'POST',
+    path,
+    agent: false,
+    headers: { authorization: `Bearer ${key}`, 'content-type': contentType, 'content-length': String(length) },
+  });
+  req.on('error', () => undefined);
+  return req;
+}
+
+/** A JSON embeddings body of about `size` bytes, different all along (random base64 input). */
+export function embeddingsBody(size: number): Buffer {
+  return Buffer.from(JSON.stringify({ model: 'sim-model', input: randomBytes(Math.ceil((size * 3) / 4)).toString('base64') }));
 }
 
 /** All body bytes. */

@@ -4,20 +4,15 @@
 // is contacted. The connect retry of a streamed body is in connect-retry.test.ts.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_BODY_MIN_BYTES } from '../../src/data-plane/upload.js';
 import { startStack, type Stack } from '../helpers/harness.js';
-import { rawRequest, readAll, until } from './support.js';
+import { embeddingsBody, rawRequest, readAll, startUpload, until } from './support.js';
 
 const MiB = 1024 * 1024;
-
-/** A JSON embeddings body of about `size` bytes, with bytes that differ all along. */
-function embeddingsBody(size: number): Buffer {
-  return Buffer.from(JSON.stringify({ model: 'sim-model', input: randomBytes(Math.ceil((size * 3) / 4)).toString('base64') }));
-}
 
 /** One request as the recording backend saw it. */
 interface Arrival {
@@ -64,21 +59,6 @@ async function recordingBackend(): Promise<{ url: string; arrivals: Arrival[]; c
       await new Promise((r) => server.close(r));
     },
   };
-}
-
-/** Starts a POST whose body the test writes itself; errors are the test's to expect. */
-function startUpload(baseUrl: string, path: string, key: string, length: number): ClientRequest {
-  const url = new URL(baseUrl);
-  const req = request({
-    host: url.hostname,
-    port: url.port,
-    method: 'POST',
-    path,
-    agent: false,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream', 'content-length': String(length) },
-  });
-  req.on('error', () => undefined);
-  return req;
 }
 
 describe('large unshaped bodies, against the simulator', () => {
@@ -154,7 +134,7 @@ describe('streamed versus whole bodies, against a recording backend', () => {
     await newKey();
     const first = randomBytes(MiB);
     const rest = randomBytes(MiB + 13);
-    const req = startUpload(stack.gatewayUrl, '/v1/embeddings', key, first.length + rest.length);
+    const req = startUpload(stack.gatewayUrl, '/v1/embeddings', key, first.length + rest.length, 'application/octet-stream');
     req.write(first);
     await until(() => backend.arrivals[0]?.bytes === first.length);
     req.end(rest);
@@ -169,7 +149,7 @@ describe('streamed versus whole bodies, against a recording backend', () => {
   it(`a body of at most ${STREAM_BODY_MIN_BYTES / 1024} KiB is read whole first: the backend sees nothing before its last byte`, async () => {
     await newKey();
     const body = randomBytes(STREAM_BODY_MIN_BYTES);
-    const req = startUpload(stack.gatewayUrl, '/v1/embeddings', key, body.length);
+    const req = startUpload(stack.gatewayUrl, '/v1/embeddings', key, body.length, 'application/octet-stream');
     req.write(body.subarray(0, 1000));
     await sleep(200);
     expect(backend.arrivals).toHaveLength(0);
@@ -184,7 +164,7 @@ describe('streamed versus whole bodies, against a recording backend', () => {
 
   it('a client that disconnects mid-upload aborts the upstream request, which still counts', async () => {
     await newKey();
-    const req = startUpload(stack.gatewayUrl, '/v1/embeddings', key, 4 * MiB);
+    const req = startUpload(stack.gatewayUrl, '/v1/embeddings', key, 4 * MiB, 'application/octet-stream');
     req.write(randomBytes(MiB));
     await until(() => (backend.arrivals[0]?.bytes ?? 0) > 0);
     req.destroy();
