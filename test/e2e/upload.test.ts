@@ -43,6 +43,11 @@ async function recordingBackend(): Promise<{ url: string; arrivals: Arrival[]; c
       }),
     };
     arrivals.push(a);
+    if (req.url?.endsWith('?answer-early') === true) {
+      // Answers at once, as a server refusing the request would, without reading the body.
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"detail":"refused"}');
+      return;
+    }
     req.on('data', (c: Buffer) => {
       a.parts.push(c);
       a.bytes += c.length;
@@ -116,7 +121,8 @@ describe('streamed versus whole bodies, against a recording backend', () => {
   let keyId: string;
   beforeAll(async () => {
     backend = await recordingBackend();
-    stack = await startStack({ simulator: false, env: { VLLM_BASE_URL: backend.url } });
+    // A short read timeout: a slow upload must not count against the backend.
+    stack = await startStack({ simulator: false, env: { VLLM_BASE_URL: backend.url, PROXY_NONSTREAM_READ_TIMEOUT: '0.3' } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -144,6 +150,30 @@ describe('streamed versus whole bodies, against a recording backend', () => {
     const a = backend.arrivals[0]!;
     expect(Buffer.concat(a.parts).equals(Buffer.concat([first, rest]))).toBe(true);
     expect(a.headers['content-length']).toBe(String(first.length + rest.length));
+  });
+
+  it('time spent waiting for a slow upload does not count against the backend read timeout', async () => {
+    await newKey();
+    const body = randomBytes(MiB);
+    const req = startUpload(stack.gatewayUrl, '/v1/embeddings', key, body.length, 'application/octet-stream');
+    req.write(body.subarray(0, 100_000));
+    await sleep(700); // over twice PROXY_NONSTREAM_READ_TIMEOUT
+    req.end(body.subarray(100_000));
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse((await readAll(res)).toString())).toEqual({ received: body.length });
+  });
+
+  it('an answer the backend sends before reading the body is relayed; the rest of the upload is discarded', async () => {
+    await newKey();
+    const req = startUpload(stack.gatewayUrl, '/v1/embeddings?answer-early', key, 4 * MiB, 'application/octet-stream');
+    req.write(randomBytes(MiB));
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    expect(res.statusCode).toBe(400);
+    expect((await readAll(res)).toString()).toBe('{"detail":"refused"}');
+    req.end(randomBytes(3 * MiB));
+    await until(() => stack.app.dataPlane.inFlight() === 0);
+    await until(async () => (await stack.usage(keyId)).requests === 1);
   });
 
   it(`a body of at most ${STREAM_BODY_MIN_BYTES / 1024} KiB is read whole first: the backend sees nothing before its last byte`, async () => {
