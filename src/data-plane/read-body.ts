@@ -17,6 +17,13 @@ export function hasBody(req: IncomingMessage): boolean {
 /** The body, or undefined when the request has none. Rejects with 413 over `limit`. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   if (!hasBody(req)) return Promise.resolve(undefined);
+  // The usual case: the body came with the headers and node:http has parsed all of it into the
+  // stream's buffer already. Take it in one synchronous read, without listeners or ticks.
+  if (req.complete && !req.readableFlowing && req.readableLength <= limit) {
+    const whole = req.read() as Buffer | null;
+    if (whole === null) return Promise.resolve(Buffer.alloc(0));
+    return Promise.resolve(whole);
+  }
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
