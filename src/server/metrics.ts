@@ -3,8 +3,9 @@
  * apps in one process), fed by the data plane's RequestObserver port and by gauges read at
  * scrape time (in-flight requests, backend reachability).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestObserver } from '../data-plane/context.js';
+import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
 export interface GatewayMetrics extends RequestObserver {
   readonly registry: Registry;
@@ -21,23 +22,21 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export function createMetrics(sources: MetricsSources): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'worv_proxy_' });
-  const labelNames = ['endpoint', 'status', 'result'] as const;
-  const requests = new Counter({ name: 'worv_proxy_requests_total', help: '/v1 requests by endpoint, status and result', labelNames, registers: [registry] });
-  const duration = new Histogram({
-    name: 'worv_proxy_request_duration_seconds',
-    help: 'Whole /v1 request duration, arrival to response end',
-    labelNames: ['endpoint', 'stream'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const ttfb = new Histogram({
-    name: 'worv_proxy_time_to_first_byte_seconds',
-    help: 'Arrival to the first backend response byte (time to first token for streams)',
-    labelNames: ['endpoint', 'stream'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const tokens = new Counter({ name: 'worv_proxy_tokens_total', help: 'Tokens reported by the backend', labelNames: ['kind'] as const, registers: [registry] });
+  const requests = new FastCounter('worv_proxy_requests_total', '/v1 requests by endpoint, status and result', ['endpoint', 'status', 'result']);
+  const duration = new FastHistogram(
+    'worv_proxy_request_duration_seconds',
+    'Whole /v1 request duration, arrival to response end',
+    ['endpoint', 'stream'],
+    LATENCY_BUCKETS,
+  );
+  const ttfb = new FastHistogram(
+    'worv_proxy_time_to_first_byte_seconds',
+    'Arrival to the first backend response byte (time to first token for streams)',
+    ['endpoint', 'stream'],
+    LATENCY_BUCKETS,
+  );
+  const tokens = new FastCounter('worv_proxy_tokens_total', 'Tokens reported by the backend', ['kind']);
+  for (const m of [requests, duration, ttfb, tokens]) register(registry, m);
   new Gauge({
     name: 'worv_proxy_requests_in_flight',
     help: '/v1 requests being served',
@@ -60,13 +59,13 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
   return {
     registry,
     onRequestEnd(o) {
-      requests.inc({ endpoint: o.endpoint, status: String(o.status), result: o.result });
+      requests.inc(1, o.endpoint, o.status, o.result);
       const stream = o.stream ? 'true' : 'false';
-      duration.observe({ endpoint: o.endpoint, stream }, o.durationMs / 1000);
-      if (o.ttfbMs !== undefined) ttfb.observe({ endpoint: o.endpoint, stream }, o.ttfbMs / 1000);
+      duration.observe(o.durationMs / 1000, o.endpoint, stream);
+      if (o.ttfbMs !== undefined) ttfb.observe(o.ttfbMs / 1000, o.endpoint, stream);
       if (o.usage !== undefined) {
-        tokens.inc({ kind: 'prompt' }, o.usage.promptTokens);
-        tokens.inc({ kind: 'completion' }, o.usage.completionTokens);
+        tokens.inc(o.usage.promptTokens, 'prompt');
+        tokens.inc(o.usage.completionTokens, 'completion');
       }
     },
   };
