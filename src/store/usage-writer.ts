@@ -10,7 +10,7 @@
  */
 import type SqliteDatabase from 'better-sqlite3';
 import type { Store } from './db.js';
-import { recordUsage, sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
+import { recordUsage, recordUsagePostgres, sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
 
 export interface UsageWriter {
   /**
@@ -40,7 +40,9 @@ export function createUsageWriter(store: Store): UsageWriter {
   // middle of another caller's open transaction on that connection.
   const record = (items: readonly UsageIncrement[]): Promise<void> =>
     sqliteRecord === undefined
-      ? recordUsage(store.db, items)
+      ? store.dialect === 'postgres'
+        ? recordUsagePostgres(store.db, items)
+        : recordUsage(store.db, items)
       : store.db.connection().execute(async () => sqliteRecord(items));
 
   function schedule(): Pending {

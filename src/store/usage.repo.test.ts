@@ -73,6 +73,34 @@ for (const dialect of dialects) {
       expect(key?.usage).toEqual({ requests: N, promptTokens: 3 * N, completionTokens: 2 * N });
     });
 
+    it('commits a batch over several keys and days in one go, with totals, buckets and last_used_at', async () => {
+      const s = await withKey('m1');
+      await withKey('m2');
+      const writer = createUsageWriter(s);
+      const inc = (keyId: string, day: string, p: number, usedAt: string) =>
+        writer.commit({ keyId, day, requests: 1, promptTokens: p, completionTokens: 1, usedAt });
+      // One event-loop turn: one batch, across midnight for m1, with a later usedAt listed first.
+      await Promise.all([
+        inc('m1', '2026-07-02', 5, '2026-07-02T00:00:01.000Z'),
+        inc('m1', '2026-07-01', 3, '2026-07-01T23:59:59.000Z'),
+        inc('m2', '2026-07-01', 7, '2026-07-01T10:00:00.000Z'),
+        inc('m1', '2026-07-01', 2, '2026-07-01T23:59:58.000Z'),
+      ]);
+      // A later batch with an older usedAt must not move last_used_at back.
+      await inc('m2', '2026-07-01', 1, '2026-07-01T09:00:00.000Z');
+      const keys = await listApiKeys(s.db);
+      const byId = new Map(keys.map((k) => [k.id, k]));
+      expect(byId.get('m1')?.usage).toEqual({ requests: 3, promptTokens: 10, completionTokens: 3 });
+      expect(byId.get('m1')?.lastUsedAt).toBe('2026-07-02T00:00:01.000Z');
+      expect(byId.get('m2')?.usage).toEqual({ requests: 2, promptTokens: 8, completionTokens: 2 });
+      expect(byId.get('m2')?.lastUsedAt).toBe('2026-07-01T10:00:00.000Z');
+      expect((await queryUsage(s.db, { from: '2026-07-01', to: '2026-07-31' })).days).toEqual([
+        { date: '2026-07-01', keyId: 'm1', requests: 2, promptTokens: 5, completionTokens: 2 },
+        { date: '2026-07-01', keyId: 'm2', requests: 2, promptTokens: 8, completionTokens: 2 },
+        { date: '2026-07-02', keyId: 'm1', requests: 1, promptTokens: 5, completionTokens: 1 },
+      ]);
+    });
+
     it('commits a lone increment at once on SQLite, and queues it behind a pending batch', async () => {
       const s = await withKey('k6');
       const writer = createUsageWriter(s);

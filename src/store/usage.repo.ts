@@ -4,7 +4,7 @@
  * so concurrent writers on any number of replicas never lose an increment.
  */
 import type SqliteDatabase from 'better-sqlite3';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 /** One request's (or a merged batch's) contribution to a key's counters. */
@@ -81,6 +81,50 @@ export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): (items: re
     if (items.length === 1) apply(items);
     else if (items.length > 1) apply(mergeIncrements(items));
   };
+}
+
+/**
+ * The same writes as `recordUsage`, for Postgres, as ONE statement per batch: the day buckets,
+ * the totals and `last_used_at` in data-modifying CTEs over arrays (`unnest`). A statement is
+ * atomic on its own, so the batch needs no BEGIN/COMMIT: one round trip instead of five, and no
+ * query building per batch (the usage writer runs this on the /v1 hot path). Rows are written
+ * in key order, so two replicas' batches take their row locks in the same order.
+ */
+export async function recordUsagePostgres(db: Kysely<Database>, items: readonly UsageIncrement[]): Promise<void> {
+  if (items.length === 0) return;
+  const daily = mergeIncrements(items).sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : a.day < b.day ? -1 : 1));
+  // Totals and last_used_at per key (a batch spanning midnight has two day rows for one key).
+  const perKey = new Map<string, { requests: number; prompt: number; completion: number; usedAt: string }>();
+  for (const it of daily) {
+    const k = perKey.get(it.keyId);
+    if (k === undefined) perKey.set(it.keyId, { requests: it.requests, prompt: it.promptTokens, completion: it.completionTokens, usedAt: it.usedAt });
+    else {
+      k.requests += it.requests;
+      k.prompt += it.promptTokens;
+      k.completion += it.completionTokens;
+      if (it.usedAt > k.usedAt) k.usedAt = it.usedAt;
+    }
+  }
+  const keys = [...perKey.keys()];
+  const totals = [...perKey.values()];
+  await sql`
+    WITH daily AS (
+      INSERT INTO usage_daily AS u (key_id, day, requests, prompt_tokens, completion_tokens)
+      SELECT * FROM unnest(${daily.map((d) => d.keyId)}::text[], ${daily.map((d) => d.day)}::text[],
+        ${daily.map((d) => d.requests)}::bigint[], ${daily.map((d) => d.promptTokens)}::bigint[], ${daily.map((d) => d.completionTokens)}::bigint[])
+      ON CONFLICT (key_id, day) DO UPDATE SET requests = u.requests + excluded.requests,
+        prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens
+    ), totals AS (
+      INSERT INTO usage_totals AS t (key_id, requests, prompt_tokens, completion_tokens)
+      SELECT * FROM unnest(${keys}::text[], ${totals.map((t) => t.requests)}::bigint[],
+        ${totals.map((t) => t.prompt)}::bigint[], ${totals.map((t) => t.completion)}::bigint[])
+      ON CONFLICT (key_id) DO UPDATE SET requests = t.requests + excluded.requests,
+        prompt_tokens = t.prompt_tokens + excluded.prompt_tokens, completion_tokens = t.completion_tokens + excluded.completion_tokens
+    )
+    UPDATE api_keys AS k SET last_used_at = v.used_at
+    FROM unnest(${keys}::text[], ${totals.map((t) => t.usedAt)}::text[]) AS v (key_id, used_at)
+    WHERE k.id = v.key_id AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)
+  `.execute(db);
 }
 
 async function applyIncrement(trx: Transaction<Database>, it: UsageIncrement): Promise<void> {
