@@ -10,7 +10,7 @@
  */
 import type SqliteDatabase from 'better-sqlite3';
 import type { Store } from './db.js';
-import { recordUsage, recordUsagePostgres, sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
+import { recordUsage, sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
 
 export interface UsageWriter {
   /**
@@ -36,14 +36,6 @@ export function createUsageWriter(store: Store): UsageWriter {
   let unsettled = 0;
   const sqlite = store.sqlite;
   const sqliteRecord = sqlite === undefined ? undefined : sqliteUsageRecorder(sqlite);
-  // The SQLite fast path still takes Kysely's single connection, so it can never run in the
-  // middle of another caller's open transaction on that connection.
-  const record = (items: readonly UsageIncrement[]): Promise<void> =>
-    sqliteRecord === undefined
-      ? store.dialect === 'postgres'
-        ? recordUsagePostgres(store.db, items)
-        : recordUsage(store.db, items)
-      : store.db.connection().execute(async () => sqliteRecord(items));
 
   function schedule(): Pending {
     const items: UsageIncrement[] = [];
@@ -54,7 +46,7 @@ export function createUsageWriter(store: Store): UsageWriter {
       .then(() => previous)
       .then(() => {
         if (pending?.items === items) pending = undefined;
-        return record(items);
+        return recordUsage(store, items);
       });
     unsettled++;
     inFlight = done.then(

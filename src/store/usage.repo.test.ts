@@ -23,7 +23,7 @@ for (const dialect of dialects) {
 
     it('adds increments to totals and the day bucket in one transaction', async () => {
       const s = await withKey('k1');
-      await recordUsage(s.db, [
+      await recordUsage(s, [
         { keyId: 'k1', day: '2026-03-01', requests: 1, promptTokens: 10, completionTokens: 5, usedAt: '2026-03-01T10:00:00.000Z' },
         { keyId: 'k1', day: '2026-03-02', requests: 1, promptTokens: 7, completionTokens: 3, usedAt: '2026-03-02T10:00:00.000Z' },
         { keyId: 'k1', day: '2026-03-02', requests: 1, promptTokens: 1, completionTokens: 0, usedAt: '2026-03-02T09:00:00.000Z' },
@@ -48,7 +48,7 @@ for (const dialect of dialects) {
       for (let i = 0; i < N; i++) {
         const keyId = i % 2 === 0 ? 'k2' : 'k3';
         jobs.push(
-          recordUsage(s.db, [
+          recordUsage(s, [
             { keyId, day: '2026-04-0' + String(1 + (i % 3)), requests: 1, promptTokens: i, completionTokens: 2, usedAt: '2026-04-01T00:00:00.000Z' },
           ]),
         );
@@ -139,7 +139,7 @@ for (const dialect of dialects) {
       expect(await updateApiKey(s.db, 'k5', { isActive: false, name: 'renamed' })).toBe(true);
       expect(await findApiKeyByHash(s.db, 'h-k5')).toMatchObject({ id: 'k5', name: 'renamed', isActive: false });
       expect(await updateApiKey(s.db, 'missing', { name: 'x' })).toBe(false);
-      await recordUsage(s.db, [{ keyId: 'k5', day: '2026-01-01', requests: 1, promptTokens: 1, completionTokens: 1, usedAt: 'x' }]);
+      await recordUsage(s, [{ keyId: 'k5', day: '2026-01-01', requests: 1, promptTokens: 1, completionTokens: 1, usedAt: 'x' }]);
       expect(await deleteApiKey(s.db, 'k5')).toBe(true);
       expect(await deleteApiKey(s.db, 'k5')).toBe(false);
       expect((await queryUsage(s.db, { from: '2000-01-01', to: '2100-01-01' })).days).toEqual([]);

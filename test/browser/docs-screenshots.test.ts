@@ -56,7 +56,7 @@ async function seed(stack: Stack): Promise<void> {
       });
     });
   }
-  await recordUsage(stack.store.db, increments);
+  await recordUsage(stack.store, increments);
 
   for (let t = now - 15 * 60_000; t <= now; t += 10_000) {
     const step = (t - now) / 60_000;

@@ -93,7 +93,7 @@ describe('GET /api/keys and /api/keys/:id', () => {
       const a = await mk('alpha');
       (clockApp.clock as ReturnType<typeof fixedClock>).advance(1000);
       const b = await mk('beta');
-      await recordUsage(clockApp.store.db, [
+      await recordUsage(clockApp.store, [
         { keyId: a.id, day: '2026-04-02', requests: 3, promptTokens: 120, completionTokens: 45, usedAt: '2026-04-02T10:00:00.000Z' },
       ]);
       const list = await clockApp.request('GET', '/api/keys', { cookie: t.cookie });
@@ -155,7 +155,7 @@ describe('PATCH /api/keys/:id', () => {
 describe('DELETE /api/keys/:id', () => {
   it('deletes the key and its usage; a second delete is 404', async () => {
     const k = CreateKeyResponse.parse((await call('POST', '/api/keys', { name: 'tmp' })).json);
-    await recordUsage(app.store.db, [{ keyId: k.id, day: '2026-04-02', requests: 1, promptTokens: 1, completionTokens: 1, usedAt: '2026-04-02T10:00:00.000Z' }]);
+    await recordUsage(app.store, [{ keyId: k.id, day: '2026-04-02', requests: 1, promptTokens: 1, completionTokens: 1, usedAt: '2026-04-02T10:00:00.000Z' }]);
     const r = await call('DELETE', `/api/keys/${k.id}`);
     expect({ status: r.status, json: r.json }).toEqual({ status: 200, json: { id: k.id, deleted: true } });
     expect(await findApiKeyByHash(app.store.db, hashApiKey(k.key))).toBeUndefined();

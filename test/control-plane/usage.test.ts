@@ -19,7 +19,7 @@ beforeAll(async () => {
   const inc = (keyId: string, day: string, requests: number, promptTokens: number, completionTokens: number) => ({
     keyId, day, requests, promptTokens, completionTokens, usedAt: `${day}T12:00:00.000Z`,
   });
-  await recordUsage(app.store.db, [
+  await recordUsage(app.store, [
     inc('ka', '2026-02-28', 1, 10, 1),
     inc('ka', '2026-03-01', 2, 20, 2),
     inc('kb', '2026-03-01', 5, 50, 5),
