@@ -14,4 +14,6 @@ export interface RouteDeps {
   readonly clock: Clock;
   readonly sessions: SessionManager;
   readonly status: StatusPort;
+  /** Resolves once every usage commit so far is in the counters: awaited before reading usage. */
+  readonly settleUsage: () => Promise<void>;
 }

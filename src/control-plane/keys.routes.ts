@@ -39,12 +39,16 @@ interface IdParams {
 export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps.store;
   const found = async (id: string): Promise<ApiKeyWithUsage> => {
+    await deps.settleUsage();
     const key = await getApiKey(db, id);
     if (key === undefined) throw new GatewayError('not_found', MSG.keyNotFound);
     return key;
   };
 
-  app.get('/keys', async (): Promise<KeysListResponse> => ({ keys: (await listApiKeys(db)).map(toWireKey) }));
+  app.get('/keys', async (): Promise<KeysListResponse> => {
+    await deps.settleUsage();
+    return { keys: (await listApiKeys(db)).map(toWireKey) };
+  });
 
   app.post('/keys', async (request, reply): Promise<CreateKeyResponse> => {
     const body = parseOr400(CreateKeyRequest, request.body);
@@ -66,6 +70,8 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   app.delete<{ Params: IdParams }>('/keys/:id', async (request): Promise<DeleteKeyResponse> => {
+    // Fold first: a journal entry folded after the delete would bring the key's usage back.
+    await deps.settleUsage();
     if (!(await deleteApiKey(db, request.params.id))) throw new GatewayError('not_found', MSG.keyNotFound);
     return { id: request.params.id, deleted: true };
   });

@@ -31,6 +31,8 @@ export interface ControlPlaneDeps {
   readonly clock: Clock;
   /** Live gateway facts for /api/status, provided by server/. */
   readonly status: StatusPort;
+  /** Resolves once every usage commit so far is in the counters (routes that read usage await it). */
+  readonly settleUsage: () => Promise<void>;
 }
 
 export async function registerControlPlane(app: FastifyInstance, deps: ControlPlaneDeps): Promise<void> {
@@ -65,7 +67,7 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
       const sessions = createSessionManager(store, clock);
       api.addHook('onRequest', accessHook({ store, sessions, limiter }));
 
-      const routeDeps: RouteDeps = { config, store, clock, sessions, status: deps.status };
+      const routeDeps: RouteDeps = { config, store, clock, sessions, status: deps.status, settleUsage: deps.settleUsage };
       authRoutes(api, routeDeps);
       keysRoutes(api, routeDeps);
       usageRoutes(api, routeDeps);

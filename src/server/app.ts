@@ -82,8 +82,15 @@ function requestObserver(metrics: GatewayMetrics, logger: Logger): RequestObserv
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const startedAt = clock.now();
-  const usageWriter = createUsageWriter(deps.store);
   const logger = pino({ level: config.logLevel, base: { service: 'worv-proxy' } });
+  const usageWriter = createUsageWriter(deps.store, {
+    journal: true,
+    onFoldError: (err) => logger.error({ err }, 'usage journal fold failed; retrying (the entries stay in the journal)'),
+  });
+  const recovered = usageWriter.recovery;
+  if (recovered !== undefined && recovered.recovered > 0) {
+    logger.warn(`usage journals of ${recovered.recovered} stopped process(es) folded: ${recovered.entries} request(s) counted`);
+  }
   const fastifyLogger: FastifyBaseLogger = logger;
   // Sources are read at scrape time, after the data plane exists.
   const ref: { dataPlane?: DataPlane } = {};
@@ -125,6 +132,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       version: () => GATEWAY_VERSION,
       backend: () => dataPlane.backendStatus(),
     },
+    settleUsage: () => usageWriter.drain(),
   });
 
   fastify.get('/metrics', async (_req, reply) => {
@@ -154,7 +162,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     } finally {
       clearInterval(reaper);
     }
-    await usageWriter.drain();
+    await usageWriter.close();
     await dataPlane.close();
   }
   // Idempotent: `serve` and tests may both close the app.

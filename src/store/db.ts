@@ -17,6 +17,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** The raw SQLite handle, for the few hot-path statements prepared once. */
   readonly sqlite: SqliteDatabase.Database | undefined;
+  /** The SQLite file's path (undefined in memory and on Postgres): usage journals live beside it. */
+  readonly sqlitePath: string | undefined;
   close(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    store = { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+    store = { db, dialect: 'sqlite', sqlite, sqlitePath: cfg.path === ':memory:' ? undefined : cfg.path, close: () => db.destroy() };
   } else {
     const schema = opts.pgSchema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
@@ -63,7 +65,7 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
       ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, dialect: 'postgres', sqlite: undefined, close: () => db.destroy() };
+    store = { db, dialect: 'postgres', sqlite: undefined, sqlitePath: undefined, close: () => db.destroy() };
   }
   await migrate(store, opts.pgSchema);
   return store;

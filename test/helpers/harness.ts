@@ -52,8 +52,9 @@ export interface Stack {
   /** The key's UTC-day bucket (zeros when absent). */
   dayUsage(keyId: string, day: string): Promise<KeyUsage>;
   /**
-   * SQLite only: the key's totals read synchronously, so a test can read the store at the
-   * exact instant an event fires (e.g. when the client sees the end of a response).
+   * SQLite only: the key's committed totals read synchronously (the counters plus the usage
+   * journal's unfolded entries), so a test can read the store at the exact instant an event
+   * fires (e.g. when the client sees the end of a response).
    */
   usageNow(keyId: string): KeyUsage;
   /** `api_keys.last_used_at` of the key. */
@@ -112,6 +113,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     sim?.clearRequests();
 
     const readTotals = async (keyId: string): Promise<KeyUsage> => {
+      // Journaled commits are folded into the counters first, as every reader in the gateway does.
+      await app.usageWriter.drain();
       const row = await store.db.selectFrom('usage_totals').selectAll().where('key_id', '=', keyId).executeTakeFirst();
       return row === undefined
         ? ZERO
@@ -137,6 +140,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       usage: readTotals,
       async dayUsage(keyId, day) {
+        await app.usageWriter.drain();
         const row = await store.db
           .selectFrom('usage_daily')
           .selectAll()
@@ -152,11 +156,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const row = store.sqlite
           .prepare('select requests, prompt_tokens, completion_tokens from usage_totals where key_id = ?')
           .get(keyId) as { requests: number; prompt_tokens: number; completion_tokens: number } | undefined;
-        return row === undefined
-          ? ZERO
-          : { requests: row.requests, promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens };
+        // What is committed: the counters plus the journal's appended, not yet folded entries.
+        const j = app.usageWriter.journal?.unfoldedUsage(keyId) ?? ZERO;
+        return {
+          requests: (row?.requests ?? 0) + j.requests,
+          promptTokens: (row?.prompt_tokens ?? 0) + j.promptTokens,
+          completionTokens: (row?.completion_tokens ?? 0) + j.completionTokens,
+        };
       },
       async lastUsedAt(keyId) {
+        await app.usageWriter.drain();
         const row = await store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', keyId).executeTakeFirst();
         return row?.last_used_at ?? null;
       },
