@@ -25,9 +25,19 @@ export function fixedClock(start: number): Clock & { set(ms: number): void; adva
   };
 }
 
+const DAY_MS = 86_400_000;
+// The last day asked for: every /v1 request asks, nearly always for the same day.
+let cachedDayStart = 0;
+let cachedDay = '1970-01-01';
+
 /** UTC calendar day `YYYY-MM-DD` of an epoch-ms instant (usage buckets are per UTC day). */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  if (ms >= cachedDayStart && ms < cachedDayStart + DAY_MS) return cachedDay;
+  const day = new Date(ms).toISOString().slice(0, 10);
+  // Only real instants are cached (an invalid Date has thrown above).
+  cachedDayStart = Math.floor(ms / DAY_MS) * DAY_MS;
+  cachedDay = day;
+  return day;
 }
 
 /** ISO-8601 UTC timestamp, the store's portable time format. */

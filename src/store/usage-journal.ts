@@ -1,32 +1,36 @@
 /**
- * SQLite only: the usage journal, a per-process append-only SQLite file beside the database.
+ * SQLite only: the usage journal, a per-process append-only file beside the database.
  *
  * Why: a request alone in flight used to commit its usage in the main database before its
- * response ended: three b-tree pages, six fcntl lock calls and six pwrites, about 80 µs of the
- * gateway's core per request under single-connection load (profiles and an A/B in
- * docs/benchmark.md). An append to the journal is one row in a file this process holds with
- * an exclusive lock (no lock calls per commit, one page): as durable as a main-database commit
- * with `synchronous=NORMAL` (it survives a crash of the process), and a fraction of the cost.
- * Appended entries are folded into the main database's counters in the background, many per
- * transaction, and every reader in the gateway folds first.
+ * response ended: three b-tree pages, six fcntl lock calls and six pwrites, the largest single
+ * item of the gateway's own CPU per request under single-connection load (docs/benchmark.md).
+ * An append to the journal is one `write()` of one line to a file only this process writes:
+ * as durable as a main-database commit with `synchronous=NORMAL` (the data is in the kernel
+ * when the call returns, so it survives a crash of the process; neither survives a power cut
+ * before the OS writes it back), at a fraction of the cost. Appended entries are folded into
+ * the main database's counters in the background, many per transaction, and every reader in
+ * the gateway folds first. (A SQLite file as the journal, in exclusive mode, cost about four
+ * times as much per append.)
  *
  * Exactly once: a fold applies the entries AND records the journal's highest folded sequence
  * number (`usage_journal_marks`) in ONE main-database transaction; entries at or below the
  * mark are never applied again, whatever crashes between the fold and the journal's cleanup.
  *
- * Crash recovery: a process's exclusive lock dies with it, so a journal that can be locked
- * belongs to a process that is gone. `recoverUsageJournals` (run at every gateway start)
- * folds such journals into the main database and deletes them; a live replica's journal
+ * Crash recovery: each journal has a lock file, a SQLite file its process holds in exclusive
+ * mode (the kernel drops the lock when the process dies, however it dies). A journal whose
+ * lock can be taken belongs to a process that is gone: `recoverUsageJournals` (run at every
+ * gateway start) folds it into the main database and deletes it. A live replica's journal
  * cannot be locked and is left alone.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
 
 export interface UsageJournal {
   readonly id: string;
+  /** The journal file (one JSON line per entry). */
   readonly path: string;
   /** Appends one increment; durable when it returns (throws when the write fails). */
   append(inc: UsageIncrement): void;
@@ -35,9 +39,9 @@ export interface UsageJournal {
   /** The unfolded entries' sums for one key, read from the journal file (what the counters do not show yet). */
   unfoldedUsage(keyId: string): { requests: number; promptTokens: number; completionTokens: number };
   /**
-   * Folds every unfolded entry into the main database in one transaction, then drops them
-   * from the journal. Synchronous; the caller holds the main connection (never inside another
-   * caller's open transaction). On failure the entries stay and the error is thrown.
+   * Folds every unfolded entry into the main database in one transaction, then empties the
+   * journal. Synchronous; the caller holds the main connection (never inside another caller's
+   * open transaction). On failure the entries stay and the error is thrown.
    */
   fold(): void;
   /** Folds what is left, then closes and deletes the journal. */
@@ -50,39 +54,69 @@ interface Entry {
 }
 
 const SUFFIX = '.journal';
+const LOCK_SUFFIX = '.lock';
 
-/** The journal files of a database live beside it: `<db>.usage-<id>.journal`. */
+/** The journal files of a database live beside it: `<db>.usage-<id>.journal` and `.lock`. */
 function journalPrefix(dbPath: string): string {
   return `${basename(dbPath)}.usage-`;
 }
 
-function openJournalFile(path: string, create: boolean): SqliteDatabase.Database {
-  const j = new SqliteDatabase(path, { fileMustExist: !create, timeout: 0 });
+/**
+ * Takes the exclusive lock of a journal's lock file and keeps it until the handle closes or
+ * the process ends. Throws SQLITE_BUSY when another process (or handle) holds it.
+ */
+function takeLock(path: string): SqliteDatabase.Database {
+  const lock = new SqliteDatabase(path, { timeout: 0 });
   try {
-    // Exclusive before the first WAL access: no shared-memory index, no lock calls per commit,
-    // and the lock is held until the handle closes or the process dies.
-    j.pragma('locking_mode = EXCLUSIVE');
-    j.pragma('journal_mode = WAL');
-    j.pragma('synchronous = NORMAL');
-    // The first write takes the exclusive lock (and creates the table in a new journal).
-    j.exec(`CREATE TABLE IF NOT EXISTS usage_entries (
-      seq INTEGER PRIMARY KEY,
-      key_id TEXT NOT NULL,
-      day TEXT NOT NULL,
-      requests INTEGER NOT NULL,
-      prompt_tokens INTEGER NOT NULL,
-      completion_tokens INTEGER NOT NULL,
-      used_at TEXT NOT NULL
-    )`);
-    return j;
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.pragma('journal_mode = MEMORY'); // nothing is ever written: no rollback journal file
+    // EXCLUSIVE takes the lock at once; in exclusive locking mode it outlives the transaction.
+    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+    return lock;
   } catch (err) {
-    j.close();
+    lock.close();
     throw err;
   }
 }
 
-function removeJournalFiles(path: string): void {
-  for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { force: true });
+function removeFiles(...paths: string[]): void {
+  for (const p of paths) for (const f of [p, `${p}-journal`, `${p}-wal`, `${p}-shm`]) rmSync(f, { force: true });
+}
+
+/** One journal line: [seq, keyId, day, requests, promptTokens, completionTokens, usedAt]. */
+function lineOf(seq: number, inc: UsageIncrement): string {
+  return `${JSON.stringify([seq, inc.keyId, inc.day, inc.requests, inc.promptTokens, inc.completionTokens, inc.usedAt])}\n`;
+}
+
+/**
+ * The entries of a journal file, in order (none when the file is gone: its process closed it
+ * cleanly). A line that does not parse (a write torn by a power cut, the only way one can be)
+ * ends the journal.
+ */
+export function readJournal(path: string): Entry[] {
+  const out: Entry[] = [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return out;
+    throw err;
+  }
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      break;
+    }
+    if (!Array.isArray(v) || v.length !== 7) break;
+    const [seq, keyId, day, requests, promptTokens, completionTokens, usedAt] = v as unknown[];
+    if (typeof seq !== 'number' || typeof keyId !== 'string' || typeof day !== 'string' || typeof requests !== 'number'
+      || typeof promptTokens !== 'number' || typeof completionTokens !== 'number' || typeof usedAt !== 'string') break;
+    out.push({ seq, inc: { keyId, day, requests, promptTokens, completionTokens, usedAt } });
+  }
+  return out;
 }
 
 interface Marks {
@@ -106,47 +140,52 @@ function marksOf(main: SqliteDatabase.Database): Marks {
 }
 
 /**
- * Applies `entries` (sequence order) above the journal's mark and moves the mark, in one
- * main-database transaction. Returns the new mark.
+ * Applies the entries (in sequence order) above the journal's mark and moves the mark, in one
+ * main-database transaction. Returns how many were applied.
  */
 function applyEntries(main: SqliteDatabase.Database, marks: Marks, journalId: string, entries: readonly Entry[]): number {
   const record = sqliteUsageRecorder(main);
-  let mark = 0;
+  let applied = 0;
   main.transaction(() => {
-    mark = marks.get(journalId);
+    const mark = marks.get(journalId);
     const fresh = entries.filter((e) => e.seq > mark).map((e) => e.inc);
     if (fresh.length === 0) return;
     record(fresh); // a nested transaction: a savepoint inside this one
-    mark = entries[entries.length - 1]!.seq;
-    marks.set(journalId, mark);
+    marks.set(journalId, entries[entries.length - 1]!.seq);
+    applied = fresh.length;
   })();
-  return mark;
+  return applied;
 }
 
 /** Opens this process's journal for the database at `dbPath`. */
 export function openUsageJournal(main: SqliteDatabase.Database, dbPath: string): UsageJournal {
   const id = randomUUID();
-  const path = join(dirname(dbPath), `${journalPrefix(dbPath)}${id}${SUFFIX}`);
-  const j = openJournalFile(path, true);
-  const insert = j.prepare('INSERT INTO usage_entries (seq, key_id, day, requests, prompt_tokens, completion_tokens, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const dropThrough = j.prepare('DELETE FROM usage_entries WHERE seq <= ?');
-  const sumOf = j.prepare<[string, number], { requests: number | null; prompt: number | null; completion: number | null }>(
-    'SELECT sum(requests) AS requests, sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion FROM usage_entries WHERE key_id = ? AND seq >= ?',
-  );
+  const base = join(dirname(dbPath), `${journalPrefix(dbPath)}${id}`);
+  const path = `${base}${SUFFIX}`;
+  // The lock first: a journal without a held lock would look abandoned to a starting replica.
+  const lock = takeLock(`${base}${LOCK_SUFFIX}`);
+  let fd: number;
+  try {
+    fd = openSync(path, 'a', 0o600);
+  } catch (err) {
+    lock.close();
+    removeFiles(`${base}${LOCK_SUFFIX}`);
+    throw err;
+  }
   const marks = marksOf(main);
   // The unfolded entries, in sequence order, kept in memory so a fold never reads the file.
   let entries: Entry[] = [];
-  // Sequence numbers are never reused (a rowid would restart once folded rows are deleted):
-  // the mark in the main database relies on them only growing.
+  // Sequence numbers only grow (the mark in the main database relies on it).
   let lastSeq = 0;
   let closed = false;
 
   const fold = (): void => {
     if (entries.length === 0) return;
-    const mark = applyEntries(main, marks, id, entries);
+    applyEntries(main, marks, id, entries);
     entries = [];
-    // Cleanup may fail (the entries are folded and marked, so they are skipped next time).
-    dropThrough.run(mark);
+    // Everything is folded and marked: the file can start over (appends are O_APPEND). If
+    // this fails the lines stay, and the mark keeps them from being applied again.
+    ftruncateSync(fd);
   };
 
   return {
@@ -155,7 +194,7 @@ export function openUsageJournal(main: SqliteDatabase.Database, dbPath: string):
     append(inc) {
       if (closed) throw new Error('usage journal is closed');
       const seq = lastSeq + 1;
-      insert.run(seq, inc.keyId, inc.day, inc.requests, inc.promptTokens, inc.completionTokens, inc.usedAt);
+      writeSync(fd, lineOf(seq, inc));
       lastSeq = seq;
       entries.push({ seq, inc });
     },
@@ -164,16 +203,25 @@ export function openUsageJournal(main: SqliteDatabase.Database, dbPath: string):
     },
     unfoldedUsage(keyId) {
       // From the file, not from memory: what a crash right now would leave to recover.
-      const r = sumOf.get(keyId, entries.length === 0 ? Number.MAX_SAFE_INTEGER : entries[0]!.seq);
-      return { requests: r?.requests ?? 0, promptTokens: r?.prompt ?? 0, completionTokens: r?.completion ?? 0 };
+      const first = entries.length === 0 ? Number.MAX_SAFE_INTEGER : entries[0]!.seq;
+      const sum = { requests: 0, promptTokens: 0, completionTokens: 0 };
+      for (const { seq, inc } of readJournal(path)) {
+        if (seq < first || inc.keyId !== keyId) continue;
+        sum.requests += inc.requests;
+        sum.promptTokens += inc.promptTokens;
+        sum.completionTokens += inc.completionTokens;
+      }
+      return sum;
     },
     fold,
     close() {
       if (closed) return;
       fold();
       closed = true;
-      j.close();
-      removeJournalFiles(path);
+      closeSync(fd);
+      rmSync(path, { force: true });
+      lock.close();
+      removeFiles(`${base}${LOCK_SUFFIX}`);
       marks.remove(id);
     },
   };
@@ -195,8 +243,8 @@ function isBusy(err: unknown): boolean {
 
 /**
  * Folds the journals of processes that are gone into the main database and deletes them.
- * Also drops marks whose journal no longer exists. Synchronous; call with the main connection
- * free (at start-up, before serving).
+ * Also drops marks left without a journal. Synchronous; call with the main connection free
+ * (at start-up, before serving).
  */
 export function recoverUsageJournals(main: SqliteDatabase.Database, dbPath: string): RecoveryReport {
   const dir = dirname(dbPath);
@@ -205,15 +253,13 @@ export function recoverUsageJournals(main: SqliteDatabase.Database, dbPath: stri
   let recovered = 0;
   let applied = 0;
   let live = 0;
-  const names = readdirSync(dir).filter((n) => n.startsWith(prefix) && n.endsWith(SUFFIX));
-  const present = new Set<string>();
-  for (const name of names) {
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith(SUFFIX)) continue;
     const journalId = name.slice(prefix.length, -SUFFIX.length);
-    present.add(journalId);
-    const path = join(dir, name);
-    let j: SqliteDatabase.Database;
+    const base = join(dir, `${prefix}${journalId}`);
+    let lock: SqliteDatabase.Database;
     try {
-      j = openJournalFile(path, false);
+      lock = takeLock(`${base}${LOCK_SUFFIX}`);
     } catch (err) {
       if (isBusy(err)) {
         live++;
@@ -222,33 +268,21 @@ export function recoverUsageJournals(main: SqliteDatabase.Database, dbPath: stri
       throw err;
     }
     try {
-      const rows = j
-        .prepare<[], { seq: number; key_id: string; day: string; requests: number; prompt_tokens: number; completion_tokens: number; used_at: string }>(
-          'SELECT seq, key_id, day, requests, prompt_tokens, completion_tokens, used_at FROM usage_entries ORDER BY seq',
-        )
-        .all();
-      const before = marks.get(journalId);
-      const entries: Entry[] = rows.map((r) => ({
-        seq: r.seq,
-        inc: { keyId: r.key_id, day: r.day, requests: r.requests, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens, usedAt: r.used_at },
-      }));
-      applyEntries(main, marks, journalId, entries);
-      applied += entries.filter((e) => e.seq > before).length;
+      applied += applyEntries(main, marks, journalId, readJournal(`${base}${SUFFIX}`));
+      // The journal first, then the mark: a crash in between leaves a mark without a journal
+      // (dropped below next time), never a journal without its mark (applied twice).
+      rmSync(`${base}${SUFFIX}`, { force: true });
+      marks.remove(journalId);
     } finally {
-      j.close();
+      lock.close();
     }
-    // Files first, then the mark: a crash in between leaves a mark without a journal (dropped
-    // below next time), never a journal without its mark (which would be applied twice).
-    removeJournalFiles(path);
-    marks.remove(journalId);
-    present.delete(journalId);
+    removeFiles(`${base}${LOCK_SUFFIX}`);
     recovered++;
   }
-  const orphans = main.prepare<[], { journal_id: string }>('SELECT journal_id FROM usage_journal_marks').all();
   // A journal's file exists from its opening until after its close removed the mark, so a
   // mark without a file is left from a crash between the two steps above.
-  for (const { journal_id } of orphans) {
-    if (!present.has(journal_id) && !existsSync(join(dir, `${prefix}${journal_id}${SUFFIX}`))) marks.remove(journal_id);
+  for (const { journal_id } of main.prepare<[], { journal_id: string }>('SELECT journal_id FROM usage_journal_marks').all()) {
+    if (!existsSync(join(dir, `${prefix}${journal_id}${SUFFIX}`))) marks.remove(journal_id);
   }
   return { recovered, entries: applied, live };
 }
