@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { NO_ADMIN_NOTICE } from '../../src/control-plane/bootstrap.js';
 import { MSG } from '../../src/core/messages.js';
 import { countAdminUsers } from '../../src/store/admin-users.repo.js';
 import { sqliteFileStore, startAdminApp, type AdminApp } from './admin-app.js';
+import { spawnServe } from '../helpers/serve-process.js';
 
-const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
 const spec = sqliteFileStore();
 afterAll(() => spec.dispose());
 const apps: AdminApp[] = [];
@@ -16,26 +14,12 @@ afterEach(async () => {
 
 /** Start `worv-proxy serve`, collect stdout until it listens, stop it; returns what it printed. */
 async function serveOutput(env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', VLLM_BASE_URL: 'http://127.0.0.1:9', ...spec.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d: string) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited early with ${String(code)}: ${out}`)));
-  });
+  const serve = await spawnServe({ PORT: '0', LOG_LEVEL: 'info', VLLM_BASE_URL: 'http://127.0.0.1:9', ...spec.env, ...env });
   // An answered request proves start-up (signal handlers included) has finished.
-  expect((await fetch(`${url}/api/me`)).status).toBe(401);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  child.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  return out;
+  expect((await fetch(`${serve.url}/api/me`)).status).toBe(401);
+  serve.child.kill('SIGTERM');
+  expect((await serve.exited).code).toBe(0);
+  return serve.output();
 }
 
 describe('start-up without an admin user', () => {

@@ -1,19 +1,17 @@
 // A gateway killed with SIGKILL right after its responses loses no usage: every request whose
 // response ended is in the counters or in the process's usage journal, and the next start
 // folds the journal in, exactly once.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSimulator } from '../../src/simulator/index.js';
 import { createApiKey } from '../../src/store/api-keys.repo.js';
 import { openStore } from '../../src/store/db.js';
 import { readJournal } from '../../src/store/usage-journal.js';
 import { createUsageWriter } from '../../src/store/usage-writer.js';
+import { spawnServe } from '../helpers/serve-process.js';
 
-const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'worv-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -33,22 +31,9 @@ describe('usage across a crash (SQLite)', () => {
     await setup.close();
     const { id: keyId, key } = created!;
 
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: sim.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const serve = await spawnServe({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: sim.url });
+    const { child, url } = serve;
     try {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d: string) => {
-          out += d;
-          const m = /listening on (http:\/\/\S+)/.exec(out);
-          if (m?.[1] !== undefined) resolve(m[1]);
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited early with ${String(code)}: ${out}`)));
-      });
 
       // One at a time: each request is alone in flight, so each commit is a journal append.
       const expected: Sums = { requests: 0, promptTokens: 0, completionTokens: 0 };
@@ -65,7 +50,7 @@ describe('usage across a crash (SQLite)', () => {
         expected.completionTokens += body.usage.completion_tokens;
       }
       child.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
+      expect((await serve.exited).signal).toBe('SIGKILL');
 
       // What the killed process left: the counters plus its journal's lines above its mark.
       const after = await openStore({ kind: 'sqlite', path: dbPath });
