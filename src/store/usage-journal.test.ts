@@ -7,7 +7,7 @@ import { insertApiKey, listApiKeys } from './api-keys.repo.js';
 import { openStore, type Store } from './db.js';
 import { openUsageJournal, readJournal, recoverUsageJournals } from './usage-journal.js';
 import { queryUsage, type UsageIncrement } from './usage.repo.js';
-import { createUsageWriter } from './usage-writer.js';
+import { createUsageWriter, FOLD_DELAY_MS } from './usage-writer.js';
 
 const inc = (keyId: string, promptTokens: number, completionTokens: number, usedAt = '2026-05-01T10:00:00.000Z'): UsageIncrement => ({
   keyId,
@@ -145,7 +145,7 @@ describe('usage journal (SQLite)', () => {
   it('the writer folds on its own within its delay', async () => {
     const writer = createUsageWriter(store, { journal: true });
     await writer.commit(inc('k2', 3, 3), true);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, FOLD_DELAY_MS + 200));
     expect(writer.journal?.unfolded).toBe(0);
     expect(main.prepare("SELECT requests FROM usage_totals WHERE key_id = 'k2'").get()).toEqual({ requests: 1 });
     await writer.close();

@@ -16,7 +16,7 @@ import { openUsageJournal, recoverUsageJournals, type RecoveryReport, type Usage
 import { recordUsage, sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
 
 /** How long a journal entry waits before it is folded: many entries share one transaction. */
-export const FOLD_DELAY_MS = 10;
+export const FOLD_DELAY_MS = 100;
 /** Fold at once past this many unfolded entries (bounds the memory they hold). */
 const FOLD_AT_ENTRIES = 1024;
 /** Retry delay after a failed fold (the entries stay in the journal). */
