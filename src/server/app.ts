@@ -86,6 +86,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const usageWriter = createUsageWriter(deps.store, {
     journal: true,
     onFoldError: (err) => logger.error({ err }, 'usage journal fold failed; retrying (the entries stay in the journal)'),
+    onAppendError: (err) => logger.error({ err }, 'usage journal append failed; the request was committed in the database instead'),
   });
   const recovered = usageWriter.recovery;
   if (recovered !== undefined && recovered.recovered > 0) {

@@ -151,6 +151,17 @@ describe('usage journal (SQLite)', () => {
     await writer.close();
   });
 
+  it('a journal append that fails falls back to a commit in the database, and says so', async () => {
+    const errors: unknown[] = [];
+    const writer = createUsageWriter(store, { journal: true, onAppendError: (e) => errors.push(e) });
+    writer.journal!.close(); // behind the writer's back: every append now throws
+    await writer.commit(inc('k1', 5, 6), true);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('usage journal is closed');
+    expect(await totals('k1')).toEqual({ requests: 1, promptTokens: 5, completionTokens: 6 });
+    await writer.close();
+  });
+
   it('a writer on a store without a file (memory) has no journal and commits directly', async () => {
     const mem = await openStore({ kind: 'sqlite', path: ':memory:' });
     try {

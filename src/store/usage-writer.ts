@@ -30,6 +30,8 @@ export interface UsageWriterOptions {
   readonly journal?: boolean;
   /** A background fold failed (it is retried; nothing is lost). */
   readonly onFoldError?: (err: unknown) => void;
+  /** An append to the journal failed; that commit went to the database instead. */
+  readonly onAppendError?: (err: unknown) => void;
 }
 
 export interface UsageWriter {
@@ -127,11 +129,12 @@ export function createUsageWriter(store: Store, opts: UsageWriterOptions = {}): 
       if (journal !== undefined && alone) {
         try {
           journal.append(inc);
+          scheduleFold(journal.unfolded >= FOLD_AT_ENTRIES ? 0 : FOLD_DELAY_MS);
+          return COMMITTED;
         } catch (err) {
-          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+          // A journal that cannot be written (disk full, file removed): commit in the database.
+          opts.onAppendError?.(err);
         }
-        scheduleFold(journal.unfolded >= FOLD_AT_ENTRIES ? 0 : FOLD_DELAY_MS);
-        return COMMITTED;
       }
       if (alone && unsettled === 0 && sqliteRecord !== undefined && !(sqlite as SqliteDatabase.Database).inTransaction) {
         try {
