@@ -151,6 +151,16 @@ describe('usage journal (SQLite)', () => {
     await writer.close();
   });
 
+  it('the writer folds at once, not at its timer, past 1,024 unfolded entries', async () => {
+    const writer = createUsageWriter(store, { journal: true });
+    for (let i = 0; i < 1024; i++) void writer.commit(inc('k1', 1, 1), true);
+    expect(writer.journal?.unfolded).toBe(1024);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(writer.journal?.unfolded).toBe(0);
+    expect(await totals('k1')).toEqual({ requests: 1024, promptTokens: 1024, completionTokens: 1024 });
+    await writer.close();
+  });
+
   it('a journal append that fails falls back to a commit in the database, and says so', async () => {
     const errors: unknown[] = [];
     const writer = createUsageWriter(store, { journal: true, onAppendError: (e) => errors.push(e) });

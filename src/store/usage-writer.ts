@@ -91,7 +91,11 @@ export function createUsageWriter(store: Store, opts: UsageWriterOptions = {}): 
   }
 
   function scheduleFold(delay: number): void {
-    if (foldTimer !== undefined) return;
+    if (foldTimer !== undefined) {
+      if (delay > 0) return;
+      // Too many unfolded entries: fold now rather than at the pending timer.
+      clearTimeout(foldTimer);
+    }
     foldTimer = setTimeout(() => {
       foldTimer = undefined;
       foldNow().catch((err: unknown) => {
@@ -101,6 +105,15 @@ export function createUsageWriter(store: Store, opts: UsageWriterOptions = {}): 
     }, delay);
     // A pending fold never keeps the process alive: close() folds what is left.
     foldTimer.unref();
+  }
+
+  async function drain(): Promise<void> {
+    await (pending?.done.catch(() => undefined) ?? inFlight);
+    // A failed fold keeps its entries in the journal; readers then see the counters without them.
+    await foldNow().catch((err: unknown) => {
+      opts.onFoldError?.(err);
+      scheduleFold(FOLD_RETRY_MS);
+    });
   }
 
   function schedule(): Pending {
@@ -148,20 +161,13 @@ export function createUsageWriter(store: Store, opts: UsageWriterOptions = {}): 
       pending.items.push(inc);
       return pending.done;
     },
-    async drain() {
-      await (pending?.done.catch(() => undefined) ?? inFlight);
-      // A failed fold keeps its entries in the journal; readers then see the counters without them.
-      await foldNow().catch((err: unknown) => {
-        opts.onFoldError?.(err);
-        scheduleFold(FOLD_RETRY_MS);
-      });
-    },
+    drain,
     get journal() {
       return journal;
     },
     recovery,
     async close() {
-      await this.drain();
+      await drain();
       const j = journal;
       if (j === undefined) return;
       journal = undefined;
