@@ -145,7 +145,7 @@ export function createUsageWriter(store: Store, opts: UsageWriterOptions = {}): 
           scheduleFold(journal.unfolded >= FOLD_AT_ENTRIES ? 0 : FOLD_DELAY_MS);
           return COMMITTED;
         } catch (err) {
-          // A journal that cannot be written (disk full, file removed): commit in the database.
+          // A journal that cannot be written (a full disk, say): commit in the database.
           opts.onAppendError?.(err);
         }
       }
