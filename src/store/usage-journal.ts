@@ -26,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { z } from 'zod';
 import { sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
 
 export interface UsageJournal {
@@ -79,11 +80,14 @@ function takeLock(path: string): SqliteDatabase.Database {
   }
 }
 
-function removeFiles(...paths: string[]): void {
-  for (const p of paths) for (const f of [p, `${p}-journal`, `${p}-wal`, `${p}-shm`]) rmSync(f, { force: true });
+/** Removes a journal's lock file (its rollback journal is in memory: there is no other file). */
+function removeLock(base: string): void {
+  rmSync(`${base}${LOCK_SUFFIX}`, { force: true });
 }
 
 /** One journal line: [seq, keyId, day, requests, promptTokens, completionTokens, usedAt]. */
+const JournalLine = z.tuple([z.number(), z.string(), z.string(), z.number(), z.number(), z.number(), z.string()]);
+
 function lineOf(seq: number, inc: UsageIncrement): string {
   return `${JSON.stringify([seq, inc.keyId, inc.day, inc.requests, inc.promptTokens, inc.completionTokens, inc.usedAt])}\n`;
 }
@@ -110,10 +114,9 @@ export function readJournal(path: string): Entry[] {
     } catch {
       break;
     }
-    if (!Array.isArray(v) || v.length !== 7) break;
-    const [seq, keyId, day, requests, promptTokens, completionTokens, usedAt] = v as unknown[];
-    if (typeof seq !== 'number' || typeof keyId !== 'string' || typeof day !== 'string' || typeof requests !== 'number'
-      || typeof promptTokens !== 'number' || typeof completionTokens !== 'number' || typeof usedAt !== 'string') break;
+    const parsed = JournalLine.safeParse(v);
+    if (!parsed.success) break;
+    const [seq, keyId, day, requests, promptTokens, completionTokens, usedAt] = parsed.data;
     out.push({ seq, inc: { keyId, day, requests, promptTokens, completionTokens, usedAt } });
   }
   return out;
@@ -169,7 +172,7 @@ export function openUsageJournal(main: SqliteDatabase.Database, dbPath: string):
     fd = openSync(path, 'a', 0o600);
   } catch (err) {
     lock.close();
-    removeFiles(`${base}${LOCK_SUFFIX}`);
+    removeLock(base);
     throw err;
   }
   const marks = marksOf(main);
@@ -221,7 +224,7 @@ export function openUsageJournal(main: SqliteDatabase.Database, dbPath: string):
       closeSync(fd);
       rmSync(path, { force: true });
       lock.close();
-      removeFiles(`${base}${LOCK_SUFFIX}`);
+      removeLock(base);
       marks.remove(id);
     },
   };
@@ -276,7 +279,7 @@ export function recoverUsageJournals(main: SqliteDatabase.Database, dbPath: stri
     } finally {
       lock.close();
     }
-    removeFiles(`${base}${LOCK_SUFFIX}`);
+    removeLock(base);
     recovered++;
   }
   // A journal's file exists from its opening until after its close removed the mark, so a
