@@ -7,10 +7,12 @@
  * until an attempt connects, so the connect retry sends it whole.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.js';
 import { topLevelObjectMember, UNKNOWN } from '../core/json-tail-member.js';
-import type { JsonValue } from '../core/json.js';
+import { chunkFrame } from './chunk-frame.js';
+import { utf8Text, type JsonValue } from '../core/json.js';
 import type { Endpoint, RequestFacts, RequestObserver, RequestOutcome, UsageCounts, UsageSink } from './context.js';
 import type { Dialect } from './dialects/index.js';
 import type { Route } from './guard.js';
@@ -74,6 +76,12 @@ function redispatch(x: Exchange): void {
 function uncork(x: Exchange): void {
   x.uncork();
 }
+function flushFrames(x: Exchange): void {
+  x.flushFrames();
+}
+function onSocketDrain(x: Exchange): void {
+  x.drained();
+}
 
 export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   readonly #env: ExchangeEnv;
@@ -97,6 +105,17 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   #tap: SseTap | undefined;
   #commit: Promise<void> | undefined;
   #corked = false;
+  /**
+   * SSE to an HTTP/1.1 client: the socket the stream's chunks are framed onto (chunk-frame.ts),
+   * one write per event-loop turn; undefined = everything goes through `res.write`.
+   */
+  #socket: Socket | undefined;
+  /** Bytes sent in this turn, not framed yet. */
+  #frames: (Uint8Array | string)[] = [];
+  #flushQueued = false;
+  /** The response head waits in the corked socket for the first turn's chunk. */
+  #headCorked = false;
+  #drainWait = false;
   #clientGone = false;
   #upstreamDone = false;
   #result: RequestOutcome['result'] = 'complete';
@@ -197,9 +216,19 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
       this.#mode = 'sse';
       this.#observers = this.#observersFor(dialect, fwd.facts);
       this.#tap = new SseTap(dialect, this.#observers, this, () => void this.#commitUsage());
-      this.res.writeHead(status, out);
+      const res = this.res;
+      res.writeHead(status, out);
+      const socket = res.socket;
+      if (socket !== null && res.chunkedEncoding && !socket.destroyed) {
+        // The head goes out at the end of this turn, with the first chunk when it came in the
+        // same read: one write instead of two.
+        this.#socket = socket;
+        this.#headCorked = true;
+        socket.cork();
+        this.#queueFlush();
+      }
       // Clients see the status as soon as the backend sends it (long prefills take minutes).
-      this.res.flushHeaders();
+      res.flushHeaders();
     } else if (media === 'application/json' && dialect !== undefined) {
       this.#mode = 'json';
       this.#headers = out;
@@ -252,6 +281,11 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   send(bytes: Uint8Array | string): void {
     const res = this.res;
     if (res.destroyed) return;
+    if (this.#socket !== undefined) {
+      this.#frames.push(bytes);
+      this.#queueFlush();
+      return;
+    }
     if (!this.#corked) {
       this.#corked = true;
       res.cork();
@@ -269,6 +303,55 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   uncork(): void {
     this.#corked = false;
     this.res.uncork();
+  }
+
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    process.nextTick(flushFrames, this);
+  }
+
+  /** Writes this turn's SSE bytes as one chunk (and the head, the first time). */
+  flushFrames(): void {
+    this.#flushQueued = false;
+    const socket = this.#socket;
+    if (socket === undefined || this.res.writableEnded) return;
+    this.#writeFrames(socket);
+    if (this.#headCorked) {
+      this.#headCorked = false;
+      socket.uncork();
+    }
+  }
+
+  #writeFrames(socket: Socket): void {
+    const frames = this.#frames;
+    if (frames.length === 0) return;
+    const chunk = chunkFrame(frames);
+    frames.length = 0;
+    if (chunk === undefined || socket.destroyed) return;
+    if (!socket.write(chunk)) {
+      const c = this.#controller;
+      if (c !== undefined && !c.paused && !this.#upstreamDone) c.pause();
+      if (!this.#drainWait) {
+        this.#drainWait = true;
+        socket.once('drain', () => {
+          this.#drainWait = false;
+          onSocketDrain(this);
+        });
+      }
+    }
+  }
+
+  /** Ends the response; bytes of this turn not written yet go in the same write as the end. */
+  #end(): void {
+    const socket = this.#socket;
+    if (socket !== undefined && this.#frames.length > 0 && !socket.destroyed) {
+      // end() uncorks the socket fully: the last chunk and the terminator leave in one writev.
+      socket.cork();
+      this.#writeFrames(socket);
+    }
+    this.#headCorked = false;
+    this.res.end();
   }
 
   drained(): void {
@@ -330,7 +413,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     } else {
       let parsed: JsonValue | undefined;
       try {
-        parsed = JSON.parse(body.toString('utf8')) as JsonValue;
+        parsed = JSON.parse(utf8Text(body)) as JsonValue;
       } catch {
         parsed = undefined; // not JSON after all: relayed as is, no usage
       }
@@ -354,7 +437,7 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     await this.#commitUsage();
     tap?.finish('complete');
     if (tap !== undefined) for (const bytes of tap.takeHeld()) this.send(bytes);
-    if (!this.res.destroyed) this.res.end();
+    if (!this.res.destroyed) this.#end();
   }
 
   async #finishAborted(): Promise<void> {
@@ -383,14 +466,14 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
       // Everything but the release had arrived: the stream is complete.
       tap.finish('complete');
       for (const bytes of tap.takeHeld()) this.send(bytes);
-      res.end();
+      this.#end();
       return;
     }
     tap.finish('upstream-error');
     const fwd = this.#fwd as Forward;
     if (tap.atFrameBoundary && fwd.dialect !== undefined) {
       this.send(fwd.dialect.errorFrame(errorBody(err, this.route?.surface ?? 'openai')));
-      res.end();
+      this.#end();
     } else {
       // Half a frame is out: nothing valid can follow it, so the connection is closed instead.
       res.destroy();
