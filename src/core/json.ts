@@ -1,6 +1,8 @@
 /**
- * JSON value types and a parse that reports failure instead of throwing.
+ * JSON value types, the decode of JSON bytes to text, and a parse that reports failure
+ * instead of throwing.
  */
+import { isAscii } from 'node:buffer';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
@@ -18,4 +20,16 @@ export function tryParseJson(text: string): JsonValue | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Below this size the ASCII check is not worth its call. */
+const ASCII_CHECK_MIN = 4096;
+
+/**
+ * The text of UTF-8 bytes. Pure ASCII (nearly every request and response body) reads the same
+ * as Latin-1, and Latin-1 is a plain copy: a 10 MiB body decodes in about 1 ms this way
+ * against about 10 ms through the UTF-8 decoder (docs/benchmark.md, case 4).
+ */
+export function utf8Text(bytes: Buffer): string {
+  return bytes.length >= ASCII_CHECK_MIN && isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }

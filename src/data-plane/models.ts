@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ModelProfileName } from '../core/config.js';
 import { GatewayError } from '../core/errors.js';
-import { isJsonObject, tryParseJson, type JsonValue } from '../core/json.js';
+import { isJsonObject, tryParseJson, utf8Text, type JsonValue } from '../core/json.js';
 import { MSG } from '../core/messages.js';
 import type { Exchange } from './exchange.js';
 import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
@@ -77,7 +77,7 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps):
     return;
   }
   let body = fetched.body;
-  const payload = tryParseJson(body.toString('utf8'));
+  const payload = tryParseJson(utf8Text(body));
   if (payload !== undefined) {
     deps.probe.observe(payload);
     const augmented = withNonThinkingRow(payload, deps.explicitProfile);

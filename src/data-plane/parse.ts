@@ -4,7 +4,7 @@
  * facts every later stage reads, computed once. Other endpoints are never parsed.
  */
 import { GatewayError } from '../core/errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
+import { isJsonObject, utf8Text, type JsonObject, type JsonValue } from '../core/json.js';
 import type { Endpoint, ProxyRequest, RequestFacts, UserScript } from './context.js';
 import { payloadTextChars } from './transforms/payload-text.js';
 import { userScriptOf } from './transforms/user-script.js';
@@ -93,7 +93,7 @@ export function parseRequest(endpoint: Endpoint, raw: Buffer | undefined): Proxy
   if (raw === undefined || raw.length === 0) throw invalid('Request body must be a JSON object');
   let body: JsonValue;
   try {
-    body = JSON.parse(raw.toString('utf8')) as JsonValue;
+    body = JSON.parse(utf8Text(raw)) as JsonValue;
   } catch {
     throw invalid('Request body must be valid JSON');
   }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { tryParseJson, utf8Text } from './json.js';
+
+describe('utf8Text', () => {
+  it('decodes a large ASCII body exactly (the Latin-1 path)', () => {
+    const text = `{"messages":[${'{"role":"user","content":"a \\"quoted\\" line\\n"},'.repeat(400)}{}]}`;
+    expect(text.length).toBeGreaterThan(4096);
+    const out = utf8Text(Buffer.from(text));
+    expect(out).toBe(text);
+    expect(JSON.parse(out)).toEqual(JSON.parse(text));
+  });
+
+  it('decodes a large body with multi-byte characters as UTF-8', () => {
+    const text = `${'x'.repeat(5000)}é漢字😀${'y'.repeat(10)}`;
+    expect(utf8Text(Buffer.from(text))).toBe(text);
+  });
+
+  it('decodes small bodies, with and without multi-byte characters', () => {
+    expect(utf8Text(Buffer.from('{"a":"b"}'))).toBe('{"a":"b"}');
+    expect(utf8Text(Buffer.from('{"a":"漢"}'))).toBe('{"a":"漢"}');
+    expect(utf8Text(Buffer.alloc(0))).toBe('');
+  });
+
+  it('replaces invalid UTF-8 as the UTF-8 decoder does, at any size', () => {
+    const bad = Buffer.concat([Buffer.alloc(5000, 0x61), Buffer.from([0xff, 0xfe]), Buffer.from('z')]);
+    expect(utf8Text(bad)).toBe(bad.toString('utf8'));
+    expect(utf8Text(bad)).toContain('\ufffd');
+  });
+});
+
+describe('tryParseJson', () => {
+  it('parses JSON and answers undefined for anything else', () => {
+    expect(tryParseJson('{"a":[1,2]}')).toEqual({ a: [1, 2] });
+    expect(tryParseJson('{"a":')).toBeUndefined();
+  });
+});
