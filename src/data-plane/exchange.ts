@@ -49,8 +49,11 @@ export interface Forward {
   /** Path and query, exactly as received. */
   readonly path: string;
   readonly headers: string[];
-  /** The whole body, or an unshaped one streamed as it arrives (headers carry its length). */
-  readonly body: Buffer | Upload | undefined;
+  /**
+   * The whole body; or a shaped one in parts sent in order (serialize-body.ts), or an unshaped
+   * one streamed as it arrives (upload.ts): for both, the headers carry the length.
+   */
+  readonly body: Buffer | readonly Buffer[] | Upload | undefined;
   readonly facts: RequestFacts | undefined;
   readonly dialect: Dialect | undefined;
   /** Response headers the gateway adds (e.g. x-worv-max-tokens-capped). */
@@ -189,8 +192,12 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     const timeout = fwd.facts?.stream === true ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
     const upload = this.#upload;
     // A fresh stream per attempt: undici destroys the body of a failed one.
-    const body = upload !== undefined ? upload.body() : (fwd.body as Buffer | undefined) ?? null;
-    replica.pool.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body, headersTimeout: timeout, bodyTimeout: timeout }, this);
+    // An array of parts is an iterable body to undici, sent again whole by a retry.
+    const body = upload !== undefined ? upload.body() : ((fwd.body as Buffer | readonly Buffer[] | undefined) ?? null);
+    replica.pool.dispatch(
+      { method: fwd.method, path: fwd.path, headers: fwd.headers, body: body as Buffer | null, headersTimeout: timeout, bodyTimeout: timeout },
+      this,
+    );
   }
 
   // ---- undici handler -------------------------------------------------------------------

@@ -76,6 +76,16 @@ export interface PipelineEnv {
   readonly inputEstimator?: InputEstimator;
 }
 
+function oneOrParts(parts: readonly Buffer[]): Buffer | readonly Buffer[] {
+  return parts.length === 1 ? (parts[0] as Buffer) : parts;
+}
+
+function partsLength(parts: readonly Buffer[]): number {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n;
+}
+
 /** Runs the stages for one request; throws GatewayError for the caller to render. */
 export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> {
   const req = x.req;
@@ -104,7 +114,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   if (route.endpoint === 'models') return serveModels(x, key.id, env.models);
 
   // 3. parse and 4. shape: only the endpoints the gateway shapes; other bodies go untouched.
-  let body = raw;
+  let body: Buffer | readonly Buffer[] | undefined = raw;
   let extraHeaders = NO_HEADERS;
   let facts: ProxyRequest['facts'] | undefined;
   if (isShaped(route.endpoint)) {
@@ -115,17 +125,20 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     // Shapers return the same body when they do not apply: then the client's bytes go as they are;
     // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).
     if (shaped.req.body !== parsed.body) {
-      body = raw === undefined ? Buffer.from(JSON.stringify(shaped.req.body)) : serializeShapedBody(raw, parsed.body, shaped.req.body);
+      body = raw === undefined ? Buffer.from(JSON.stringify(shaped.req.body)) : oneOrParts(serializeShapedBody(raw, parsed.body, shaped.req.body));
     }
     extraHeaders = effectHeaders(shaped.effects);
   }
 
   // 5. upstream, 6. respond, 7. account: driven by the backend's answer (exchange.ts).
+  const headers = env.requestHeaders(req.rawHeaders);
+  // undici sets the length of a Buffer body itself; a body in parts needs it said.
+  if (Array.isArray(body)) headers.push('content-length', String(partsLength(body)));
   x.forward(
     {
       method,
       path: url,
-      headers: env.requestHeaders(req.rawHeaders),
+      headers,
       body,
       facts,
       dialect: dialectFor(route.endpoint),

@@ -40,7 +40,7 @@ describe('serializeShapedBody', () => {
     const raw = Buffer.from('{"model":"m", "max_tokens": 9}');
     const original = JSON.parse(raw.toString()) as JsonObject;
     const shaped = { ...original, max_tokens: 5 };
-    expect(serializeShapedBody(raw, original, shaped).toString()).toBe(JSON.stringify(shaped));
+    expect(Buffer.concat(serializeShapedBody(raw, original, shaped)).toString()).toBe(JSON.stringify(shaped));
   });
 
   it('copies untouched members from the client bytes and serialises the replaced and added ones', () => {
@@ -48,8 +48,13 @@ describe('serializeShapedBody', () => {
     const original = JSON.parse(raw.toString()) as JsonObject;
     const { big: _dropped, ...rest } = original;
     const shaped: JsonObject = { ...rest, max_tokens: 16384, stream_options: { include_usage: true } };
-    const out = serializeShapedBody(raw, original, shaped).toString();
+    const parts = serializeShapedBody(raw, original, shaped);
+    const out = Buffer.concat(parts).toString();
     expect(JSON.parse(out)).toEqual(shaped);
+    // The untouched members are views of the client's bytes, not copies.
+    const views = parts.filter((p) => p.buffer === raw.buffer);
+    expect(views.length).toBeGreaterThan(0);
+    expect(views.reduce((n, p) => n + p.length, 0)).toBeGreaterThan(SPLICE_MIN_BYTES);
     expect(out).toContain(',"max_tokens":16384,');
     expect(out.endsWith(',"stream_options":{"include_usage":true}}')).toBe(true);
     expect(out).toContain('"model" : "GLM-5.1-FP8"');
@@ -58,7 +63,7 @@ describe('serializeShapedBody', () => {
   it('keeps the client digits of numbers JSON cannot represent exactly when nothing replaced them', () => {
     const raw = bigRaw();
     const original = JSON.parse(raw.toString()) as JsonObject;
-    const out = serializeShapedBody(raw, original, { ...original, max_tokens: 7 }).toString();
+    const out = Buffer.concat(serializeShapedBody(raw, original, { ...original, max_tokens: 7 })).toString();
     expect(out).toContain('"big": 12345678901234567890');
   });
 
@@ -66,7 +71,7 @@ describe('serializeShapedBody', () => {
     const raw = bigRaw(', "model": "other"');
     const original = JSON.parse(raw.toString()) as JsonObject;
     const shaped = { ...original, max_tokens: 1 };
-    expect(serializeShapedBody(raw, original, shaped).toString()).toBe(JSON.stringify(shaped));
+    expect(Buffer.concat(serializeShapedBody(raw, original, shaped)).toString()).toBe(JSON.stringify(shaped));
   });
 
   it('agrees with JSON.stringify for what the real shapers do to a large body', () => {
@@ -81,6 +86,6 @@ describe('serializeShapedBody', () => {
     const parsed = parseRequest('chat', raw);
     const shaped = shape(parsed, cfg).req.body;
     expect(shaped).not.toBe(parsed.body);
-    expect(JSON.parse(serializeShapedBody(raw, parsed.body, shaped).toString())).toEqual(JSON.parse(JSON.stringify(shaped)));
+    expect(JSON.parse(Buffer.concat(serializeShapedBody(raw, parsed.body, shaped)).toString())).toEqual(JSON.parse(JSON.stringify(shaped)));
   });
 });

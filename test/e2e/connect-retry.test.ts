@@ -144,6 +144,26 @@ describe('connect retry', () => {
     });
   }
 
+  it('sends a large shaped body (client bytes plus the rewritten members, in parts) whole again on the retry', async () => {
+    r = await rig();
+    await r.fail(1, 'refused');
+    const text = `{"model": "sim-model", "max_tokens": 1000000, "messages": [{"role": "user", "content": "${'a \\"quoted\\" line\\n'.repeat(3700)}"}]}`;
+    // Over the size where serialize-body.ts splices (64 KiB), within the simulator's context.
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    const res = await rawRequest(r.url, { method: 'POST', path: '/v1/chat/completions', headers: { authorization: 'Bearer any', 'content-type': 'application/json' }, body: text });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-worv-max-tokens-capped']).toMatch(/^1000000->\d+$/);
+    await readAll(res.res);
+    expect(r.attempts()).toBe(2);
+    const rec = r.sim.requests.filter((q) => q.path === '/v1/chat/completions');
+    expect(rec).toHaveLength(1);
+    const sent = rec[0]!;
+    const cap = Number(String(res.headers['x-worv-max-tokens-capped']).split('->')[1]);
+    // Every member but max_tokens is the client's bytes, spacing inside it included.
+    expect(sent.rawBody.toString()).toBe(text.replace(', "max_tokens": 1000000, ', `,"max_tokens":${cap},`));
+    expect(sent.headers['content-length']).toBe(String(sent.rawBody.length));
+  });
+
   it('replays the part of a streamed body received before a slow connect failure, then the rest', async () => {
     r = await rig();
     await r.fail(1, 'refused', 100);
