@@ -54,7 +54,7 @@ function parseChunked(buf: Buffer): WireResponse | undefined {
 /** Reads `count` chunked responses from the socket, in order. */
 function readResponses(socket: Socket, count: number): Promise<WireResponse[]> {
   return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     const out: WireResponse[] = [];
     const onData = (d: Buffer): void => {
       buf = Buffer.concat([buf, d]);
