@@ -1,7 +1,8 @@
 // The SSE response on the wire: the gateway frames a stream's chunks itself (chunk-frame.ts),
 // so these tests read the raw bytes of the connection and check the HTTP/1.1 chunked framing
 // by hand: every size matches its data, no empty chunk before the end, one terminator, and the
-// connection serves the next request (sequential and pipelined).
+// connection serves the next request (sequential and pipelined). An HTTP/1.0 client gets the
+// stream unframed, ended by the close.
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/harness.js';
@@ -89,10 +90,10 @@ describe('SSE on the wire', () => {
     await stack?.close();
   });
 
-  const request = (tokens: number): string => {
+  const request = (tokens: number, version = '1.1'): string => {
     const body = JSON.stringify({ ...CHAT_BODY, stream: true, stream_options: { include_usage: true } });
     return [
-      'POST /v1/chat/completions HTTP/1.1',
+      `POST /v1/chat/completions HTTP/${version}`,
       `host: 127.0.0.1:${port}`,
       `authorization: Bearer ${key}`,
       'content-type: application/json',
@@ -149,5 +150,23 @@ describe('SSE on the wire', () => {
     } finally {
       socket.destroy();
     }
+  });
+
+  it('sends an HTTP/1.0 client the stream unframed and ends it by closing the connection', async () => {
+    const socket = await open();
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(request(4, '1.0'));
+    await closed;
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const headEnd = raw.indexOf('\r\n\r\n');
+    const head = raw.slice(0, headEnd).toLowerCase();
+    expect(head.startsWith('http/1.1 200')).toBe(true);
+    expect(head).not.toContain('transfer-encoding');
+    const body = raw.slice(headEnd + 4);
+    const events = frames(body);
+    expect(events).toHaveLength(4 + 3);
+    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 });
