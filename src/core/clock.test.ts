@@ -26,5 +26,20 @@ describe('utcDay', () => {
 
   it('throws on an invalid instant, as Date does', () => {
     expect(() => utcDay(Number.NaN)).toThrow(RangeError);
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('isoTime', () => {
+  it('is toISOString within one second, across seconds, backwards, before 1970 and for fractions', () => {
+    const base = Date.UTC(2026, 10, 22, 8, 59, 59);
+    const instants = [base, base + 1, base + 9, base + 10, base + 99, base + 100, base + 999, base + 1000, base + 999.7,
+      base - 1, base + 1000, base + 1001, 0, -1, -999, -1000, -1001, 0.5, -0.5, -1, -1000.5, -1001, Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2000, 0, 1)];
+    for (const t of instants) expect(isoTime(t)).toBe(new Date(t).toISOString());
+  });
+
+  it('agrees with toISOString over a run of consecutive milliseconds', () => {
+    const start = Date.UTC(2026, 0, 1) - 1500;
+    for (let t = start; t < start + 3000; t += 1) expect(isoTime(t)).toBe(new Date(t).toISOString());
   });
 });
