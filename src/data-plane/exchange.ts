@@ -11,8 +11,8 @@ import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.js';
 import { topLevelObjectMember, UNKNOWN } from '../core/json-tail-member.js';
-import { chunkFrame } from './chunk-frame.js';
 import { utf8Text, type JsonValue } from '../core/json.js';
+import { chunkFrame } from './chunk-frame.js';
 import type { Endpoint, RequestFacts, RequestObserver, RequestOutcome, UsageCounts, UsageSink } from './context.js';
 import type { Dialect } from './dialects/index.js';
 import type { Route } from './guard.js';
@@ -82,8 +82,19 @@ function uncork(x: Exchange): void {
 function flushFrames(x: Exchange): void {
   x.flushFrames();
 }
-function onSocketDrain(x: Exchange): void {
-  x.drained();
+
+/**
+ * An SSE response to an HTTP/1.1 client, framed by the gateway (chunk-frame.ts): the bytes of
+ * one event-loop turn go to the socket as one chunk in one write.
+ */
+interface FramedStream {
+  readonly socket: Socket;
+  /** Bytes sent in this turn, not framed yet. */
+  readonly frames: (Uint8Array | string)[];
+  flushQueued: boolean;
+  /** The response head waits in the corked socket for the first turn's chunk. */
+  headCorked: boolean;
+  drainWait: boolean;
 }
 
 export class Exchange implements Dispatcher.DispatchHandler, TapSink {
@@ -108,17 +119,8 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   #tap: SseTap | undefined;
   #commit: Promise<void> | undefined;
   #corked = false;
-  /**
-   * SSE to an HTTP/1.1 client: the socket the stream's chunks are framed onto (chunk-frame.ts),
-   * one write per event-loop turn; undefined = everything goes through `res.write`.
-   */
-  #socket: Socket | undefined;
-  /** Bytes sent in this turn, not framed yet. */
-  #frames: (Uint8Array | string)[] = [];
-  #flushQueued = false;
-  /** The response head waits in the corked socket for the first turn's chunk. */
-  #headCorked = false;
-  #drainWait = false;
+  /** Set for an SSE response the gateway frames itself; otherwise writes go through `res.write`. */
+  #framed: FramedStream | undefined;
   #clientGone = false;
   #upstreamDone = false;
   #result: RequestOutcome['result'] = 'complete';
@@ -229,10 +231,10 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
       if (socket !== null && res.chunkedEncoding && !socket.destroyed) {
         // The head goes out at the end of this turn, with the first chunk when it came in the
         // same read: one write instead of two.
-        this.#socket = socket;
-        this.#headCorked = true;
+        const framed: FramedStream = { socket, frames: [], flushQueued: false, headCorked: true, drainWait: false };
+        this.#framed = framed;
         socket.cork();
-        this.#queueFlush();
+        this.#queueFlush(framed);
       }
       // Clients see the status as soon as the backend sends it (long prefills take minutes).
       res.flushHeaders();
@@ -288,9 +290,10 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   send(bytes: Uint8Array | string): void {
     const res = this.res;
     if (res.destroyed) return;
-    if (this.#socket !== undefined) {
-      this.#frames.push(bytes);
-      this.#queueFlush();
+    const framed = this.#framed;
+    if (framed !== undefined) {
+      framed.frames.push(bytes);
+      this.#queueFlush(framed);
       return;
     }
     if (!this.#corked) {
@@ -312,26 +315,26 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     this.res.uncork();
   }
 
-  #queueFlush(): void {
-    if (this.#flushQueued) return;
-    this.#flushQueued = true;
+  #queueFlush(framed: FramedStream): void {
+    if (framed.flushQueued) return;
+    framed.flushQueued = true;
     process.nextTick(flushFrames, this);
   }
 
   /** Writes this turn's SSE bytes as one chunk (and the head, the first time). */
   flushFrames(): void {
-    this.#flushQueued = false;
-    const socket = this.#socket;
-    if (socket === undefined || this.res.writableEnded) return;
-    this.#writeFrames(socket);
-    if (this.#headCorked) {
-      this.#headCorked = false;
-      socket.uncork();
+    const framed = this.#framed as FramedStream;
+    framed.flushQueued = false;
+    if (this.res.writableEnded) return;
+    this.#writeFrames(framed);
+    if (framed.headCorked) {
+      framed.headCorked = false;
+      framed.socket.uncork();
     }
   }
 
-  #writeFrames(socket: Socket): void {
-    const frames = this.#frames;
+  #writeFrames(framed: FramedStream): void {
+    const { socket, frames } = framed;
     if (frames.length === 0) return;
     const chunk = chunkFrame(frames);
     frames.length = 0;
@@ -339,11 +342,11 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     if (!socket.write(chunk)) {
       const c = this.#controller;
       if (c !== undefined && !c.paused && !this.#upstreamDone) c.pause();
-      if (!this.#drainWait) {
-        this.#drainWait = true;
+      if (!framed.drainWait) {
+        framed.drainWait = true;
         socket.once('drain', () => {
-          this.#drainWait = false;
-          onSocketDrain(this);
+          framed.drainWait = false;
+          this.drained();
         });
       }
     }
@@ -351,13 +354,15 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
 
   /** Ends the response; bytes of this turn not written yet go in the same write as the end. */
   #end(): void {
-    const socket = this.#socket;
-    if (socket !== undefined && this.#frames.length > 0 && !socket.destroyed) {
-      // end() uncorks the socket fully: the last chunk and the terminator leave in one writev.
-      socket.cork();
-      this.#writeFrames(socket);
+    const framed = this.#framed;
+    if (framed !== undefined) {
+      if (framed.frames.length > 0 && !framed.socket.destroyed) {
+        // end() uncorks the socket fully: the last chunk and the terminator leave in one writev.
+        framed.socket.cork();
+        this.#writeFrames(framed);
+      }
+      framed.headCorked = false;
     }
-    this.#headCorked = false;
     this.res.end();
   }
 

@@ -76,10 +76,6 @@ export interface PipelineEnv {
   readonly inputEstimator?: InputEstimator;
 }
 
-function oneOrParts(parts: readonly Buffer[]): Buffer | readonly Buffer[] {
-  return parts.length === 1 ? (parts[0] as Buffer) : parts;
-}
-
 function partsLength(parts: readonly Buffer[]): number {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -125,7 +121,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     // Shapers return the same body when they do not apply: then the client's bytes go as they are;
     // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).
     if (shaped.req.body !== parsed.body) {
-      body = raw === undefined ? Buffer.from(JSON.stringify(shaped.req.body)) : oneOrParts(serializeShapedBody(raw, parsed.body, shaped.req.body));
+      body = raw === undefined ? Buffer.from(JSON.stringify(shaped.req.body)) : serializeShapedBody(raw, parsed.body, shaped.req.body);
     }
     extraHeaders = effectHeaders(shaped.effects);
   }

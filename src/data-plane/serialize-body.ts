@@ -100,16 +100,16 @@ export function topLevelMembers(b: Buffer): Map<string, readonly [number, number
 }
 
 /**
- * The bytes to send for `shaped`, which shapers derived from `original` (parsed from `raw`), as
- * parts to be sent in order: the same JSON as `JSON.stringify(shaped)`, with every top-level
+ * The bytes to send for `shaped`, which shapers derived from `original` (parsed from `raw`):
+ * one buffer below SPLICE_MIN_BYTES, above it parts to be sent in order. Either way the same JSON as `JSON.stringify(shaped)`, with every top-level
  * member the shapers did not replace sent as a view of `raw` (not copied: a 10 MiB
  * conversation goes upstream without a second 10 MiB buffer). Relies on shapers never
  * mutating the client's objects in place (pipeline.ts: they return copies).
  */
-export function serializeShapedBody(raw: Buffer, original: JsonObject, shaped: JsonObject): readonly Buffer[] {
-  if (raw.length < SPLICE_MIN_BYTES) return [Buffer.from(JSON.stringify(shaped))];
+export function serializeShapedBody(raw: Buffer, original: JsonObject, shaped: JsonObject): Buffer | readonly Buffer[] {
+  if (raw.length < SPLICE_MIN_BYTES) return Buffer.from(JSON.stringify(shaped));
   const members = topLevelMembers(raw);
-  if (members === undefined) return [Buffer.from(JSON.stringify(shaped))];
+  if (members === undefined) return Buffer.from(JSON.stringify(shaped));
   const parts: Buffer[] = [OPEN];
   for (const key of Object.keys(shaped)) {
     const value = shaped[key];
