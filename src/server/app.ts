@@ -14,6 +14,7 @@ import type { RequestObserver, UsageSink } from '../data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
 import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
+import { registerHealthRoutes } from './health.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { registerConsole } from './static.js';
@@ -139,6 +140,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   fastify.get('/metrics', async (_req, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
+  });
+
+  registerHealthRoutes(fastify, {
+    store: deps.store,
+    backendReachable: async () => (await dataPlane.backendStatus()).reachable,
   });
 
   const consoleAssets = await registerConsole(fastify, config.consoleDir);

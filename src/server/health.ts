@@ -1,0 +1,67 @@
+/**
+ * Health endpoints for load balancers and supervisors, outside /api (no session, no CSRF):
+ *   GET /healthz  liveness: 200 {"status":"ok"} while the process serves requests.
+ *   GET /readyz   readiness: 200 when the store answers and at least one backend is healthy,
+ *                 else 503 with the list of what is failing.
+ */
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Store } from '../store/db.js';
+
+export interface ReadinessSources {
+  readonly store: Store;
+  /** True when at least one backend answered its last probe (the probe is cached a few seconds). */
+  backendReachable(): Promise<boolean>;
+}
+
+export interface ReadinessCheck {
+  readonly name: 'store' | 'backend';
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/** A check that does not answer within this long counts as failing (a locked or lost store). */
+const CHECK_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function storeCheck(store: Store): Promise<ReadinessCheck> {
+  try {
+    await withTimeout(sql`select 1`.execute(store.db), CHECK_TIMEOUT_MS);
+    return { name: 'store', ok: true };
+  } catch (err) {
+    return { name: 'store', ok: false, error: `store does not answer: ${message(err)}` };
+  }
+}
+
+async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
+  try {
+    const up = await withTimeout(src.backendReachable(), CHECK_TIMEOUT_MS * 3);
+    return up ? { name: 'backend', ok: true } : { name: 'backend', ok: false, error: 'no backend is reachable' };
+  } catch (err) {
+    return { name: 'backend', ok: false, error: `backend probe failed: ${message(err)}` };
+  }
+}
+
+export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources): void {
+  app.get('/healthz', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const checks = await Promise.all([storeCheck(src.store), backendCheck(src)]);
+    const failing = checks.filter((c) => !c.ok).map((c) => ({ check: c.name, error: c.error }));
+    void reply.header('cache-control', 'no-store');
+    if (failing.length === 0) return reply.send({ status: 'ready' });
+    return reply.code(503).send({ status: 'not ready', failing });
+  });
+}

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { loadConfig } from '../../src/core/config.js';
+import { createApp } from '../../src/server/app.js';
+import { createSimulator } from '../../src/simulator/index.js';
+import { openStore } from '../../src/store/db.js';
+import { POSTGRES_URL } from '../helpers/dialects.js';
+import { startStack, type Stack } from '../helpers/harness.js';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+describe('/healthz and /readyz', () => {
+  it('answers liveness without a session and readiness when store and backend answer', async () => {
+    stack = await startStack({ simulator: { model: 'sim-model' } });
+    const live = await fetch(`${stack.gatewayUrl}/healthz`);
+    expect(live.status).toBe(200);
+    expect(live.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(live.headers.get('cache-control')).toBe('no-store');
+    expect(await live.json()).toEqual({ status: 'ok' });
+
+    const ready = await fetch(`${stack.gatewayUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+
+    const head = await fetch(`${stack.gatewayUrl}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+  });
+
+  it('is not ready (503, backend listed) when no backend is reachable, while still live', async () => {
+    stack = await startStack({ simulator: false, env: { VLLM_BASE_URL: 'http://127.0.0.1:9' } });
+    const ready = await fetch(`${stack.gatewayUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'not ready', failing: [{ check: 'backend', error: 'no backend is reachable' }] });
+    expect((await fetch(`${stack.gatewayUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('is not ready (503, store listed) when the store does not answer', async () => {
+    // Own app over a Postgres database of its own whose connections are then refused and cut.
+    const dbName = `worv_readyz_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const url = POSTGRES_URL.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
+    const sim = createSimulator({ model: 'sim-model' });
+    await sim.listen(0, '127.0.0.1');
+    const store = await openStore({ kind: 'postgres', url });
+    const app = await createApp(loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', VLLM_BASE_URL: sim.url, DATABASE_URL: url }), { store });
+    try {
+      const { url: gw } = await app.listen();
+      expect((await fetch(`${gw}/readyz`)).status).toBe(200);
+      await admin.query(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [dbName]);
+      const ready = await fetch(`${gw}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as { status: string; failing: { check: string; error: string }[] };
+      expect(body.status).toBe('not ready');
+      expect(body.failing).toHaveLength(1);
+      expect(body.failing[0]?.check).toBe('store');
+      expect(body.failing[0]?.error).toMatch(/^store does not answer: /);
+      expect((await fetch(`${gw}/healthz`)).status).toBe(200);
+    } finally {
+      await app.close();
+      await store.close().catch(() => undefined);
+      await sim.close();
+      await admin.query(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`);
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});
