@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tryParseJson, utf8Text } from './json.js';
+import { nestedDeeperThan, tryParseJson, utf8Text } from './json.js';
 
 describe('utf8Text', () => {
   it('decodes a large ASCII body exactly (the Latin-1 path)', () => {
@@ -32,5 +32,24 @@ describe('tryParseJson', () => {
   it('parses JSON and answers undefined for anything else', () => {
     expect(tryParseJson('{"a":[1,2]}')).toEqual({ a: [1, 2] });
     expect(tryParseJson('{"a":')).toBeUndefined();
+  });
+});
+
+describe('nestedDeeperThan', () => {
+  it('counts the top-level container as level 1, arrays and objects alike', () => {
+    expect(nestedDeeperThan('x', 0)).toBe(false);
+    expect(nestedDeeperThan({}, 1)).toBe(false);
+    expect(nestedDeeperThan({}, 0)).toBe(true);
+    expect(nestedDeeperThan({ a: [{ b: 1 }] }, 3)).toBe(false);
+    expect(nestedDeeperThan({ a: [{ b: [] }] }, 3)).toBe(true);
+    // The deep branch is found whatever its position.
+    expect(nestedDeeperThan([[], [[[]]], 1, 'x'], 3)).toBe(true);
+  });
+
+  it('is safe at a depth that exhausts recursion', () => {
+    const n = 200_000;
+    const deep = JSON.parse(`${'['.repeat(n)}${']'.repeat(n)}`) as unknown;
+    expect(nestedDeeperThan(deep, 128)).toBe(true);
+    expect(nestedDeeperThan(deep, n)).toBe(false);
   });
 });

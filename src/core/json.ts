@@ -13,6 +13,46 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * The deepest nesting of arrays and objects a request body may have (the body itself is level
+ * 1). Real requests stay far below it (a tool's JSON schema rarely passes 20); above it, code
+ * that walks a body by recursion (JSON.stringify included, and the backend's own parser) could
+ * exhaust the stack, so parse stages refuse deeper bodies with 400 before anything walks them.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * True when `v` nests arrays and objects more than `max` levels deep. Iterative (an explicit
+ * stack), so it is safe at any depth; it stops at the first container past `max`.
+ */
+export function nestedDeeperThan(v: unknown, max: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const values: object[] = [v];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const cur = values.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth > max) return true;
+    if (Array.isArray(cur)) {
+      for (const item of cur as unknown[]) {
+        if (typeof item === 'object' && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in cur) {
+        const item = cur[key];
+        if (typeof item === 'object' && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return false;
+}
+
 /** Parse JSON text; `undefined` when it is not valid JSON. */
 export function tryParseJson(text: string): JsonValue | undefined {
   try {

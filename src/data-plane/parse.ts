@@ -4,7 +4,7 @@
  * facts every later stage reads, computed once. Other endpoints are never parsed.
  */
 import { GatewayError } from '../core/errors.js';
-import { isJsonObject, utf8Text, type JsonObject, type JsonValue } from '../core/json.js';
+import { MAX_JSON_DEPTH, isJsonObject, nestedDeeperThan, utf8Text, type JsonObject, type JsonValue } from '../core/json.js';
 import type { Endpoint, ProxyRequest, RequestFacts, UserScript } from './context.js';
 import { payloadTextChars } from './transforms/payload-text.js';
 import { userScriptOf } from './transforms/user-script.js';
@@ -97,6 +97,8 @@ export function parseRequest(endpoint: Endpoint, raw: Buffer | undefined): Proxy
   } catch {
     throw invalid('Request body must be valid JSON');
   }
+  // Checked before anything walks the body: every later walk may then recurse safely.
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw invalid(`Request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
   const obj = validateBody(endpoint, body);
   return { facts: factsOf(endpoint, obj), body: obj };
 }

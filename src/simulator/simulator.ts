@@ -3,6 +3,7 @@
 
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../core/json.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { defaultControls, readControls } from './controls.js';
 import type { Controls } from './controls.js';
@@ -185,6 +186,11 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     }
     if (raw === undefined) {
       x.send(413, errorBodyFor(path, 413, `Request body larger than ${o.maxBodyBytes} bytes`));
+      return;
+    }
+    // Like vLLM's parser, which gives up on deep nesting: the simulator's own walks recurse.
+    if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+      x.send(400, errorBodyFor(path, 400, `Request body nests deeper than ${MAX_JSON_DEPTH} levels`));
       return;
     }
     if (isGenerating(method, path)) {
