@@ -39,7 +39,7 @@ describe('/healthz and /readyz', () => {
   });
 
   it('is not ready (503, store listed) when the store does not answer', async () => {
-    // Own app over a Postgres database of its own whose connections are then refused and cut.
+    // Own app over a Postgres database of its own, whose api_keys table another session then locks.
     const dbName = `worv_readyz_${process.pid}_${Date.now()}`;
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
@@ -48,25 +48,35 @@ describe('/healthz and /readyz', () => {
     const sim = createSimulator({ model: 'sim-model' });
     await sim.listen(0, '127.0.0.1');
     const store = await openStore({ kind: 'postgres', url });
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
     const app = await createApp(loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', VLLM_BASE_URL: sim.url, DATABASE_URL: url }), { store });
     try {
       const { url: gw } = await app.listen();
       expect((await fetch(`${gw}/readyz`)).status).toBe(200);
-      await admin.query(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS false`);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [dbName]);
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE');
       const ready = await fetch(`${gw}/readyz`);
       expect(ready.status).toBe(503);
       const body = (await ready.json()) as { status: string; failing: { check: string; error: string }[] };
       expect(body.status).toBe('not ready');
       expect(body.failing).toHaveLength(1);
       expect(body.failing[0]?.check).toBe('store');
-      expect(body.failing[0]?.error).toMatch(/^store does not answer: /);
+      expect(body.failing[0]?.error).toBe('store does not answer: no answer within 2000 ms');
       expect((await fetch(`${gw}/healthz`)).status).toBe(200);
+      await locker.query('ROLLBACK');
+      expect((await fetch(`${gw}/readyz`)).status).toBe(200);
     } finally {
+      await locker.end();
       await app.close();
-      await store.close().catch(() => undefined);
+      await store.close();
       await sim.close();
-      await admin.query(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`);
+      // Let the closed pool's connections go before dropping (FORCE would kill them mid-close).
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [dbName]);
+        if (rows[0]?.n === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await admin.end();
     }
