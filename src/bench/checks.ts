@@ -1,5 +1,5 @@
 /**
- * The issue's targets as checks over one run's results: each is a ratio (or a difference) of
+ * The performance targets (docs/benchmark.md) as checks over one run's results: each is a ratio (or a difference) of
  * medians across repetitions, gateway against the references measured in the same run.
  */
 import type { CaseId } from './options.js';
@@ -45,7 +45,7 @@ function check(c: CaseId, what: string, value: number, limit: number, unit: stri
 
 const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
-/** Evaluates every target of the issue that this run measured. */
+/** Evaluates every performance target that this run measured. */
 export function evaluateChecks(r: CaseResults, cases: readonly CaseId[]): Check[] {
   const out: Check[] = [];
   const has = (c: CaseId): boolean => cases.includes(c);

@@ -1,6 +1,6 @@
 /**
- * One benchmark run (spec §8): start the fleet, smoke-test every target, run the selected
- * cases with the targets interleaved, evaluate the issue's targets, print the tables and
+ * One benchmark run (docs/benchmark.md): start the fleet, smoke-test every target, run the selected
+ * cases with the targets interleaved, evaluate the performance targets, print the tables and
  * write the JSON. Every process it starts is stopped again, also on failure.
  */
 import { spawnSync } from 'node:child_process';

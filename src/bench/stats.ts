@@ -1,6 +1,6 @@
 /**
  * Summary statistics for the benchmark: percentiles of latency samples, and the median and
- * spread of a figure across repetitions (spec §8 reports medians with their spread).
+ * spread of a figure across repetitions (docs/benchmark.md reports medians with their spread).
  */
 
 /** The p-th percentile (0..100) of `sorted` (ascending), by nearest rank; NaN when empty. */

@@ -1,6 +1,6 @@
 /**
  * Loads the configuration for a command; a bad value prints one line naming the variable
- * and exits the process with code 2 (spec §2).
+ * and exits the process with code 2.
  */
 import { ConfigError, loadConfig, type Config } from '../core/config.js';
 

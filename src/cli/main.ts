@@ -1,5 +1,5 @@
 /**
- * `worv-proxy <command>`: maps argv to a command module (spec §1). No business logic here;
+ * `worv-proxy <command>`: maps argv to a command module. No business logic here;
  * commands are loaded lazily so `keys list` does not load the simulator or the benchmark.
  */
 import { usageLine, HELP } from './help.js';

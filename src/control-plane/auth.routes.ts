@@ -1,5 +1,5 @@
 /**
- * POST /api/login, POST /api/logout, GET /api/me (spec §4). Login checks the password in
+ * POST /api/login, POST /api/logout, GET /api/me (docs/admin-api.md). Login checks the password in
  * constant time (and spends the same work for unknown users), then opens a store-backed
  * session; logout deletes it; /me reports it with the CSRF token the console must send.
  */

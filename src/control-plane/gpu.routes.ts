@@ -1,5 +1,5 @@
 /**
- * GPU telemetry (spec §4): `POST /api/gpu-stats` (API key, from `worv-proxy gpu-agent`)
+ * GPU telemetry: `POST /api/gpu-stats` (API key, from `worv-proxy gpu-agent`)
  * stores readings; `GET /api/gpu-stats?minutes=N` (session) returns the latest reading per
  * GPU and the history, averaged into buckets for long windows. History older than
  * GPU_RETENTION_DAYS is deleted at start and then at most every ten minutes on write.

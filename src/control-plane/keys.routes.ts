@@ -1,5 +1,5 @@
 /**
- * /api/keys: list, create, read, rename/(de)activate, delete (spec §4, messages of seed 004).
+ * /api/keys: list, create, read, rename/(de)activate, delete (docs/admin-api.md).
  * The full key is returned once, by the creation response; only its hash is stored. A
  * deactivated or deleted key stops working on /v1 within the key cache's one second.
  */

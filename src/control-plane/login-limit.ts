@@ -1,5 +1,5 @@
 /**
- * The login rate limit (seed 003: 10 per minute per IP on POST /api/login), as fixed
+ * The login rate limit (10 per minute per IP on POST /api/login), as fixed
  * one-minute windows. The counter lives in Redis when REDIS_URL is set, otherwise in the
  * database's `rate_limits` table; either way every replica sharing that store shares the
  * limit. If Redis fails mid-flight the database counter takes over rather than opening the gate.

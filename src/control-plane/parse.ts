@@ -1,6 +1,6 @@
 /**
  * Validation at the /api boundary: a zod schema from the shared contract either yields the
- * typed value or a 400 whose message is the contract's (seed 004 wording for keys).
+ * typed value or a 400 whose message is the contract's.
  */
 import type { z } from 'zod';
 import { GatewayError } from '../core/errors.js';

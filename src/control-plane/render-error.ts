@@ -1,5 +1,5 @@
 /**
- * The one place /api errors become responses: `{"error": "<message>"}` (spec §3) with the
+ * The one place /api errors become responses: `{"error": "<message>"}` with the
  * status of the GatewayError kind. Fastify's own failures (bad JSON, body over the limit,
  * unsupported media type) are mapped to the same shape; anything unexpected is a logged 500.
  */

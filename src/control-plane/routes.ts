@@ -1,5 +1,5 @@
 /**
- * Mounts the /api control plane (spec §4) as one encapsulated Fastify plugin: cookie signing
+ * Mounts the /api control plane (docs/admin-api.md) as one encapsulated Fastify plugin: cookie signing
  * with the session secret, CORS for FRONTEND_URL only, the access hook (session, CSRF, login
  * limit, API key), the /api error renderer, and one route module per resource.
  */

@@ -1,7 +1,7 @@
 /**
  * Admin sessions: a random 32-byte token in a signed cookie (`HttpOnly`, `SameSite=Lax`,
  * `Secure` when the request came over HTTPS as told by a trusted `X-Forwarded-Proto`), its
- * SHA-256 as the row id in the store, a CSRF token per session, 365 days of life (seed 003),
+ * SHA-256 as the row id in the store, a CSRF token per session, 365 days of life,
  * revocable by deleting the row. Needs @fastify/cookie registered with the session secret.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import type { Store } from '../store/db.js';
 import { deleteSession, findLiveSession, insertSession, type SessionRecord } from '../store/sessions.repo.js';
 
 export const SESSION_COOKIE = 'worv_session';
-/** Seed 003: "Session cookie lifetime 365 days". */
+/** An operator logs in once a year per browser; logout or deleting the row ends it sooner. */
 export const SESSION_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 /** The cookie is only needed by the /api routes. */
 const COOKIE_PATH = '/api';

@@ -1,5 +1,5 @@
 /**
- * GET /api/status (spec §4): the live model and backend health as the status port reports
+ * GET /api/status: the live model and backend health as the status port reports
  * them (a cached probe of the backend's /v1/models), with the gateway's version, uptime and
  * requests in flight.
  */

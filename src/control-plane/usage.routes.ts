@@ -1,5 +1,5 @@
 /**
- * GET /api/usage?from&to&key_id&detail (spec §4): from the per-day, per-key buckets the
+ * GET /api/usage?from&to&key_id&detail (docs/admin-api.md): from the per-day, per-key buckets the
  * data plane writes, the range's totals, per-day sums and per-key sums (aggregated in SQL),
  * and unless `detail=none` the per-(day, key) rows. Dates are UTC days, inclusive; `to`
  * defaults to today and `from` to 29 days before `to`.

@@ -11,7 +11,7 @@ function err(env: Record<string, string>): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe('loadConfig defaults (spec §2, seeds 002/003)', () => {
+describe('loadConfig defaults', () => {
   const c = loadConfig({});
   it.each([
     ['host', '127.0.0.1'],

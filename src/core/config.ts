@@ -1,6 +1,6 @@
 /**
- * The gateway's configuration: every environment variable of spec §2 (seed names and
- * defaults), parsed once into a frozen, typed object. This is the only module that reads
+ * The gateway's configuration: every environment variable (README's
+ * configuration table), parsed once into a frozen, typed object. This is the only module that reads
  * the environment; a bad value raises `ConfigError` naming the variable and what it accepts.
  */
 import { z } from 'zod';
@@ -37,7 +37,7 @@ export interface Config {
   readonly stripHan: boolean;
   /** System text injected when Han handling is on and the user does not write Chinese/Japanese. */
   readonly hanSystemPrompt: string;
-  /** System prefix injected for Think Max (seed 001 variants table). */
+  /** System prefix injected for Think Max (docs/thinking-modes.md). */
   readonly thinkMaxPrefix: string;
   readonly frontendUrl: string | undefined;
   /** Fastify `trustProxy` value: a boolean, a hop count, or addresses/CIDRs/`loopback`. */

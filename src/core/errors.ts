@@ -17,7 +17,7 @@ export type GatewayErrorKind =
   | 'upstream_error'
   | 'internal';
 
-/** HTTP status per kind (seed 004 status matrix). */
+/** HTTP status per kind (docs/data-plane.md). */
 export const STATUS_BY_KIND: Readonly<Record<GatewayErrorKind, number>> = Object.freeze({
   invalid_request: 400,
   unauthorized: 401,

@@ -1,6 +1,6 @@
 /**
- * The exact client-facing message strings of the original system (seed 004) and of our
- * spec. Code and tests import these constants so a wording change happens in one place.
+ * The exact client-facing message strings (the wording clients and their SDKs
+ * already expect). Code and tests import these constants so a wording change happens in one place.
  */
 export const MSG = {
   invalidPath: 'Invalid path',

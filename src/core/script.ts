@@ -1,5 +1,5 @@
 /**
- * Unicode script rules of seed 003 "Han-script stripping": which script a user writes in
+ * Unicode script rules of Han-script stripping (docs/shaping.md): which script a user writes in
  * (Han → Chinese, kana → Japanese, Hangul → Korean) and removal of Han ideographs and CJK
  * punctuation from text. Pure; the code-point ranges below are the documented contract
  * (docs/shaping.md).
@@ -9,7 +9,7 @@
 export type Script = 'han' | 'japanese' | 'korean' | 'other';
 
 /**
- * Han ideographs used for detection (seed 003: "CJK Unified Ideographs blocks"):
+ * Han ideographs used for detection (the CJK Unified Ideographs blocks):
  * Extension A U+3400–U+4DBF, Unified U+4E00–U+9FFF, Compatibility U+F900–U+FAFF, and the
  * supplementary planes U+20000–U+323AF (Extensions B–I and Compatibility Supplement).
  */
@@ -81,7 +81,7 @@ export function scriptFromPresence(p: ScriptPresence): Script {
   return 'other';
 }
 
-/** The script of one text (seed 003 detection by code points, precedence as above). */
+/** The script of one text (detection by code points, precedence as above). */
 export function detectUserScript(text: string): Script {
   // Kana decides alone, so test it first and stop early.
   if (KANA_RE.test(text)) return 'japanese';

@@ -1,5 +1,5 @@
 /**
- * Who is calling: `Authorization: Bearer KEY` or `x-api-key: KEY` (spec §3 "Auth"), looked up
+ * Who is calling: `Authorization: Bearer KEY` or `x-api-key: KEY`, looked up
  * by SHA-256 through the KeyLookup port (a cache of at most one second over the store, bound
  * in server/). Missing, unknown or inactive → 401 `Unauthorized`.
  */

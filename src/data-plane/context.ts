@@ -9,7 +9,7 @@ import type { JsonObject } from '../core/json.js';
 /** The /v1 endpoints the gateway understands (everything else is forwarded untouched). */
 export type Endpoint = 'chat' | 'completions' | 'responses' | 'messages' | 'count_tokens' | 'embeddings' | 'models' | 'other';
 
-/** Script of the user's messages (seed 003 "Han-script stripping" detection). */
+/** Script of the user's messages, for Han-script stripping (docs/shaping.md). */
 export type UserScript = 'han' | 'japanese' | 'korean' | 'other';
 
 /** Facts about a request computed once in parse.ts and read by every later stage. */
@@ -19,7 +19,7 @@ export interface RequestFacts {
   /** The client itself asked for streamed usage (`stream_options.include_usage` true). */
   readonly clientAskedForUsage: boolean;
   readonly userScript: UserScript;
-  /** Length in characters of the payload text for the seed's `len(payload_text)//3` estimate
+  /** Length in characters of the payload text for the `len(payload_text)//3` input estimate
    *  (`payloadTextChars` in transforms/payload-text.ts defines the text). */
   readonly payloadChars: number;
   /** The `model` string exactly as the client sent it (undefined when absent or not a string).

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../core/errors.js';
 import { checkDeclaredLength, guard, hasDotDotSegment } from './guard.js';
 
-describe('hasDotDotSegment (seed 003 path-traversal guard)', () => {
+describe('hasDotDotSegment (path-traversal guard)', () => {
   const rows: ReadonlyArray<[string, boolean]> = [
     ['/v1/chat/completions', false],
     ['/v1/../api', true],

@@ -1,6 +1,6 @@
 /**
  * The first stage: what a /v1 request is, decided from its method and path alone, before any
- * key lookup. A `..` segment, also percent-encoded (seed 003 "Path-traversal guard"), is
+ * key lookup. A `..` segment, also percent-encoded, is
  * 400 `Invalid path`; a declared body over MAX_BODY_BYTES is 413 without reading it.
  */
 import type { IncomingHttpHeaders } from 'node:http';

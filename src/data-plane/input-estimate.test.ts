@@ -5,7 +5,7 @@ import { needsEstimate, tokenizeBody, withInputEstimate, type InputEstimator } f
 
 const USER = { role: 'user', content: 'hi' };
 
-describe('needsEstimate (spec §7: only capped requests pay the round trip)', () => {
+describe('needsEstimate (only capped requests pay the round trip)', () => {
   const rows: Array<[string, ReturnType<typeof proxyRequest>, boolean]> = [
     ['chat with max_tokens', proxyRequest('chat', { max_tokens: 10, messages: [USER] }), true],
     ['chat with max_completion_tokens', proxyRequest('chat', { max_completion_tokens: 10, messages: [USER] }), true],

@@ -1,5 +1,5 @@
 /**
- * The optional exact input estimate (PROXY_TOKENIZE_ESTIMATE=on, spec §7): before shaping,
+ * The optional exact input estimate (PROXY_TOKENIZE_ESTIMATE=on, docs/shaping.md): before shaping,
  * ask the backend's `POST /tokenize` how many tokens the prompt has, and put the count in
  * `facts.estimatedInputTokens` for capping. Any failure, a slow answer or a backend without
  * /tokenize falls back to the `len(payload_text) // 3` heuristic.

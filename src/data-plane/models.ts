@@ -1,7 +1,7 @@
 /**
- * GET /v1/models (seed 002 "Listing models"): the backend's payload verbatim, plus a synthetic
+ * GET /v1/models: the backend's payload verbatim, plus a synthetic
  * `<model>-nonthinking` card when the live model's thinking profile can switch thinking off.
- * A backend answer other than 200 is 502 `Backend unavailable` (seed 004).
+ * A backend answer other than 200 is 502 `Backend unavailable`.
  */
 import type { IncomingMessage } from 'node:http';
 import type { ModelProfileName } from '../core/config.js';
@@ -23,7 +23,7 @@ export interface ModelsDeps {
   readonly timeoutMs: number;
 }
 
-/** The suffix of the synthetic card (seed 001 "Variants"). */
+/** The suffix of the synthetic card (docs/thinking-modes.md). */
 export const NONTHINKING_SUFFIX = '-nonthinking';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The parse stage (design.md step 3): for the endpoints the gateway shapes, one JSON.parse of
+ * The parse stage (ARCHITECTURE.md): for the endpoints the gateway shapes, one JSON.parse of
  * the body, validation of only what shaping relies on (400 naming the field), and the request
  * facts every later stage reads, computed once. Other endpoints are never parsed.
  */
@@ -54,7 +54,7 @@ export function validateBody(endpoint: Endpoint, body: JsonValue): JsonObject {
 }
 
 /**
- * vLLM's StreamOptions default `include_usage` to true (protocols.md §2.4): any
+ * vLLM's StreamOptions default `include_usage` to true: any
  * `stream_options` object that does not set it to false already asks for the usage chunk.
  */
 function askedForUsage(endpoint: Endpoint, body: JsonObject): boolean {

@@ -1,5 +1,5 @@
 /**
- * The /v1 request's life, top to bottom (design.md "The request's life"):
+ * The /v1 request's life, top to bottom (ARCHITECTURE.md):
  * guard → authenticate → parse → shape → upstream → respond → account.
  * Every stage throws GatewayError; routes.ts renders it once, in the endpoint's dialect.
  * Upstream, respond and account run in exchange.ts, driven by the backend's answer.
@@ -54,7 +54,7 @@ export function shape(req: ProxyRequest, cfg: ShapingConfig, shapers: readonly S
 }
 
 /**
- * Response headers announcing what shaping did (spec §7: one `x-worv-max-tokens-capped:
+ * Response headers announcing what shaping did (one `x-worv-max-tokens-capped:
  * <requested>-><sent>` for the output-budget field, even when a thinking budget was clamped too).
  */
 export function effectHeaders(effects: readonly ShapeEffect[]): readonly string[] {

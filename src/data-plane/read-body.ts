@@ -1,6 +1,6 @@
 /**
- * Reads a request body into one Buffer, refusing more than MAX_BODY_BYTES with 413 (seed 003
- * "Body size limit") before anything reaches the backend. The whole body is kept because the
+ * Reads a request body into one Buffer, refusing more than MAX_BODY_BYTES with 413
+ * before anything reaches the backend. The whole body is kept because the
  * shaped endpoints parse it and a connect retry must be able to send it again. Large unshaped
  * bodies of a declared length are streamed instead (upload.ts).
  */

@@ -4,7 +4,7 @@ import { renderError, surfaceFor } from './render-error.js';
 
 const KINDS = Object.keys(STATUS_BY_KIND) as GatewayErrorKind[];
 
-describe('renderError (spec §3 "Errors")', () => {
+describe('renderError', () => {
   for (const kind of KINDS) {
     it(`${kind}: JSON in both envelopes with the kind's status`, () => {
       const err = new GatewayError(kind, `message for ${kind}`);
@@ -25,7 +25,7 @@ describe('renderError (spec §3 "Errors")', () => {
     });
   }
 
-  it('uses the exact shapes of spec §3 for 401', () => {
+  it('uses the exact OpenAI and Anthropic error shapes for 401', () => {
     const err = new GatewayError('unauthorized', 'Unauthorized');
     expect(renderError(err, 'openai').body.toString()).toBe('{"error":{"message":"Unauthorized","type":"authentication_error","code":401}}');
     expect(renderError(err, 'anthropic').body.toString()).toBe('{"type":"error","error":{"type":"authentication_error","message":"Unauthorized"}}');

@@ -1,5 +1,5 @@
 /**
- * The one place a /v1 error becomes bytes (spec §3 "Errors"): the Anthropic envelope on
+ * The one place a /v1 error becomes bytes: the Anthropic envelope on
  * `/v1/messages*`, the OpenAI envelope on every other /v1 path, always JSON, so the official
  * SDKs raise the right error class with our message. Bodies are built once per distinct
  * error and reused.
@@ -35,7 +35,7 @@ const TYPES: Readonly<Record<GatewayErrorKind, readonly [openai: string, anthrop
 };
 
 /**
- * Kinds the SDKs must not retry on their own (protocols.md §10.1): a timeout or a failure
+ * Kinds the SDKs must not retry on their own (the SDKs retry 408, 409, 429 and 5xx): a timeout or a failure
  * after the request reached the backend may have started a long generation, and a blind
  * retry would run it again. 503 (nothing was sent) stays retryable.
  */
@@ -88,7 +88,7 @@ export function sendError(res: ServerResponse, err: GatewayError, surface: Error
   res.end(r.body);
 }
 
-/** The flat `{"error": "…"}` 404 for paths that are not /v1/ subpaths (seed 004 edge errors). */
+/** The flat `{"error": "…"}` 404 for paths that are not /v1/ subpaths. */
 export function sendNotFound(res: ServerResponse): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(404, { 'content-type': 'application/json', 'content-length': String(NOT_FOUND_BODY.length) });

@@ -53,7 +53,7 @@ function defaultWarn(message: string, err: unknown): void {
   process.stderr.write(`worv-proxy: ${message}: ${err instanceof Error ? err.message : String(err)}\n`);
 }
 
-/** `/v1` itself and `/v1?…` are not /v1/ subpaths (seed 004: 404 outside /v1/). */
+/** `/v1` itself and `/v1?…` are not /v1/ subpaths (404 outside /v1/). */
 function isV1Root(url: string): boolean {
   return url.length === 3 || url.charCodeAt(3) === 0x3f /* ? */;
 }

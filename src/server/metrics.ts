@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics (spec §7): one registry per app (no globals, so tests can build many
+ * Prometheus metrics (docs/operations.md): one registry per app (no globals, so tests can build many
  * apps in one process), fed by the data plane's RequestObserver port and by gauges read at
  * scrape time (in-flight requests, backend reachability).
  */

@@ -1,5 +1,5 @@
 /**
- * Serves the built admin console (web/dist, spec §5) at `/`: hashed assets cached for a year,
+ * Serves the built admin console (web/dist, docs/console.md) at `/`: hashed assets cached for a year,
  * index.html never cached, and index.html for any other page navigation (GET/HEAD accepting
  * text/html outside /api, /v1 and /metrics) so deep links work. Anything else stays a 404.
  */

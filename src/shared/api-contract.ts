@@ -1,5 +1,5 @@
 /**
- * The /api wire contract (spec §4): zod schemas and inferred types for every request and
+ * The /api wire contract (docs/admin-api.md): zod schemas and inferred types for every request and
  * response body of the admin console back end. The server validates with these schemas and
  * the web console imports the types, so there is one definition of each body. Imports zod
  * and the exact message strings only.
@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { MSG } from '../core/messages.js';
 
-/** Longest key name accepted (seed 004: `name must be at most 120 characters`). */
+/** Longest key name accepted (longer names get `name must be at most 120 characters`). */
 export const KEY_NAME_MAX = 120;
 /** Default and maximum look-back of `GET /api/gpu-stats?minutes=`. */
 export const GPU_MINUTES_DEFAULT = 60;
@@ -20,7 +20,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 // ---------------------------------------------------------------------------------------
 // Errors
 
-/** Every /api error body (spec §3), except anonymous `GET /api/me`. */
+/** Every /api error body, except anonymous `GET /api/me`. */
 export const ErrorBody = z.object({ error: z.string() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 

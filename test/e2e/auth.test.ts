@@ -1,4 +1,4 @@
-// Spec §3 "Auth": Bearer or x-api-key; missing, unknown or inactive → 401 in the endpoint's
+// Authentication: Bearer or x-api-key; missing, unknown or inactive → 401 in the endpoint's
 // dialect; a revoked key stops working within one second (cache), last_used_at kept current.
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock, isoTime } from '../../src/core/clock.js';

@@ -1,4 +1,4 @@
-// Seed 003/004: a connection that cannot be made is retried once, then 503 `Backend
+// A connection that cannot be made is retried once, then 503 `Backend
 // unavailable`. The data plane is served on a real port against the simulator; the TCP
 // connector is wrapped so a test decides which connection attempts fail.
 import { once } from 'node:events';

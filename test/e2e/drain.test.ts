@@ -1,4 +1,4 @@
-// Spec §7 "graceful drain on SIGTERM": closing the app (what `serve` does on SIGTERM) stops
+// Graceful drain on SIGTERM: closing the app (what `serve` does on SIGTERM) stops
 // new connections but lets a running stream finish, with its usage committed.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/harness.js';

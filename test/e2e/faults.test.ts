@@ -1,4 +1,4 @@
-// Seed 004 and spec §3: upstream faults. Connection refused → 503 `Backend unavailable`;
+// Upstream faults. Connection refused → 503 `Backend unavailable`;
 // read timeouts (before the first byte, or between bytes of a stream) → 504 `Backend timeout`,
 // never retried; other failures → 502 `Backend request failed`; error statuses passed through.
 // After the first byte a stream ends with one error frame in its dialect.

@@ -1,4 +1,4 @@
-// Spec §3 "Forwarding" and seed 003: any verb and subpath, query kept, the header rules both
+// Forwarding: any verb and subpath, query kept, the header rules both
 // ways, the path-traversal guard before auth, the body limit before the backend, 404 outside.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -115,7 +115,7 @@ describe('forwarding to an arbitrary backend', () => {
     expect(backend.seen.at(-1)?.body).toBe('{"input":"hello"}');
   });
 
-  it("drops the seed's response headers and keeps the others (repeated ones too)", async () => {
+  it("drops the response headers the gateway never forwards and keeps the others (repeated ones too)", async () => {
     const r = await rawRequest(stack.gatewayUrl, { method: 'GET', path: '/v1/anything', headers: { authorization: `Bearer ${key}` } });
     await readAll(r.res);
     expect(r.headers['x-backend-header']).toBe('kept');

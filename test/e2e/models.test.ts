@@ -1,4 +1,4 @@
-// Seed 002 "Listing models" and seed 004: GET /v1/models returns the backend's payload, plus a
+// GET /v1/models returns the backend's payload, plus a
 // synthetic `<model>-nonthinking` card when the live model's profile can switch thinking off;
 // a backend answer other than 200 is 502 `Backend unavailable`.
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Spec §7: several backend replicas, least-outstanding choice, failover before the first
+// Several backend replicas, least-outstanding choice, failover before the first
 // byte, and health: a replica that refuses connections sits out a cooldown instead of costing
 // every request a failed connect. The TCP connector is wrapped to refuse one replica's port.
 import { createServer, type Server } from 'node:http';

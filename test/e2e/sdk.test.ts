@@ -1,5 +1,5 @@
-// The official SDKs against the gateway (spec §3 "Errors": "so official SDKs surface the
-// message"): non-streaming and streaming, tool calls, reasoning, abort, and the SDK error class
+// The official SDKs against the gateway (error bodies are shaped so official SDKs surface the
+// message): non-streaming and streaming, tool calls, reasoning, abort, and the SDK error class
 // and message for 401, 413, 503 and 504.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';

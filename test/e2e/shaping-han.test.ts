@@ -1,5 +1,5 @@
-// Han-script stripping end to end (seed 003 "Han-script stripping", seed 002 "System-prompt
-// injection"): the simulator mixes Han words and CJK punctuation into its output (x-sim-han)
+// Han-script stripping end to end (and the Han system-prompt
+// injection, docs/shaping.md): the simulator mixes Han words and CJK punctuation into its output (x-sim-han)
 // and cuts its stream into small byte pieces (x-sim-chunking), so frames and UTF-8 characters
 // arrive split; the oracle is the simulator's own output with `stripHan` applied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ describe('Han stripping through the gateway (PROXY_STRIP_HAN=on)', () => {
   }
 
   for (const chunking of ['bytes:1', 'bytes:7', 'frame']) {
-    it(`003:42 streamed chat (${chunking}): content and reasoning deltas stripped`, async () => {
+    it(`streamed chat (${chunking}): content and reasoning deltas stripped`, async () => {
       const { res, text, simText } = await call('/v1/chat/completions', { model: LIVE, stream: true, messages: ENGLISH }, { 'x-sim-han': '0.5', 'x-sim-chunking': chunking });
       expect(res.status).toBe(200);
       for (const field of ['content', 'reasoning'] as const) {
@@ -89,7 +89,7 @@ describe('Han stripping through the gateway (PROXY_STRIP_HAN=on)', () => {
     });
   }
 
-  it('003:50 streamed tool-call chunks are not filtered: arguments keep their Han', async () => {
+  it('streamed tool-call chunks are not filtered: arguments keep their Han', async () => {
     const { text, simText } = await call('/v1/chat/completions', { model: LIVE, stream: true, messages: ENGLISH, tools: TOOLS }, { 'x-sim-han': 'all', 'x-sim-chunking': 'bytes:4', 'x-sim-tool-calls': '1' });
     const args = toolArgs(simText);
     expect(containsHan(args)).toBe(true);
@@ -97,7 +97,7 @@ describe('Han stripping through the gateway (PROXY_STRIP_HAN=on)', () => {
     expect(containsHan(chatText(text, 'reasoning'))).toBe(false);
   });
 
-  it('003:91 frames are re-serialised only when they changed: every other frame is byte-identical', async () => {
+  it('frames are re-serialised only when they changed: every other frame is byte-identical', async () => {
     const { text, simText } = await call('/v1/chat/completions', { model: LIVE, stream: true, stream_options: { include_usage: true }, messages: ENGLISH }, { 'x-sim-han': '0.3', 'x-sim-chunking': 'bytes:5' });
     const got = frames(text);
     const want = frames(simText);
@@ -110,24 +110,24 @@ describe('Han stripping through the gateway (PROXY_STRIP_HAN=on)', () => {
     expect(changed).toBeGreaterThan(0);
   });
 
-  it('003:46 a Chinese conversation is relayed byte-exact, with no Han instruction injected', async () => {
+  it('a Chinese conversation is relayed byte-exact, with no Han instruction injected', async () => {
     const { text, simText, sent } = await call('/v1/chat/completions', { model: LIVE, stream: true, stream_options: { include_usage: true }, messages: CHINESE }, { 'x-sim-han': '0.5', 'x-sim-chunking': 'bytes:3' });
     expect(containsHan(simText)).toBe(true);
     expect(text).toBe(simText);
     expect(sent.messages).toEqual(CHINESE);
   });
 
-  it('002:76 an English conversation gets the Han instruction before its own system prompt', async () => {
+  it('an English conversation gets the Han instruction before its own system prompt', async () => {
     const { sent } = await call('/v1/chat/completions', { model: LIVE, messages: [{ role: 'system', content: 'Be brief.' }, ...ENGLISH] }, {});
     expect(sent.messages).toEqual([{ role: 'system', content: `${DEFAULT_HAN_SYSTEM_PROMPT}\n\nBe brief.` }, ...ENGLISH]);
   });
 
-  it('002:76 messages: the Han instruction goes into the top-level system blocks', async () => {
+  it('messages: the Han instruction goes into the top-level system blocks', async () => {
     const { sent } = await call('/v1/messages', { model: LIVE, max_tokens: 64, system: [{ type: 'text', text: 'S' }], messages: ENGLISH }, {});
     expect(sent.system).toEqual([{ type: 'text', text: DEFAULT_HAN_SYSTEM_PROMPT }, { type: 'text', text: 'S' }]);
   });
 
-  it('003:42 non-stream chat: the same rule, so the text matches the streamed answer', async () => {
+  it('non-stream chat: the same rule, so the text matches the streamed answer', async () => {
     const body = { model: LIVE, messages: ENGLISH };
     const sim = { 'x-sim-han': '0.5', 'x-sim-seed': '11' };
     const plain = await call('/v1/chat/completions', body, sim);
@@ -142,7 +142,7 @@ describe('Han stripping through the gateway (PROXY_STRIP_HAN=on)', () => {
   });
 
   for (const chunking of ['bytes:1', 'bytes:9']) {
-    it(`003:42 streamed messages (${chunking}): text and thinking deltas stripped`, async () => {
+    it(`streamed messages (${chunking}): text and thinking deltas stripped`, async () => {
       const { text, simText } = await call('/v1/messages', { model: LIVE, max_tokens: 512, stream: true, messages: ENGLISH }, { 'x-sim-han': '0.5', 'x-sim-chunking': chunking });
       for (const type of ['text_delta', 'thinking_delta'] as const) {
         const upstream = anthropicText(simText, type);
@@ -153,14 +153,14 @@ describe('Han stripping through the gateway (PROXY_STRIP_HAN=on)', () => {
     });
   }
 
-  it('003:50 streamed messages: input_json_delta (tool use) is not filtered', async () => {
+  it('streamed messages: input_json_delta (tool use) is not filtered', async () => {
     const { text, simText } = await call('/v1/messages', { model: LIVE, max_tokens: 512, stream: true, messages: ENGLISH, tools: [{ name: 'lookup', input_schema: TOOLS[0]!.function.parameters }] }, { 'x-sim-han': 'all', 'x-sim-chunking': 'bytes:3', 'x-sim-tool-calls': '1' });
     const json = anthropicText(simText, 'input_json_delta');
     expect(containsHan(json)).toBe(true);
     expect(anthropicText(text, 'input_json_delta')).toBe(json);
   });
 
-  it('003:48 a Korean conversation is stripped too (Hangul is never removed)', async () => {
+  it('a Korean conversation is stripped too (Hangul is never removed)', async () => {
     const { text, simText } = await call('/v1/completions', { model: LIVE, prompt: '안녕하세요', max_tokens: 30, stream: true }, { 'x-sim-han': '0.5' });
     const texts = (t: string) => events(t).map((e) => ((e.choices as Array<{ text?: string }> | undefined) ?? []).map((c) => c.text ?? '').join('')).join('');
     expect(containsHan(texts(simText))).toBe(true);

@@ -1,5 +1,5 @@
-// PROXY_TOKENIZE_ESTIMATE=on (spec §7 "a more exact input estimate from the backend's
-// /tokenize"): capping uses the backend's count instead of len(payload_text)//3, and falls back
+// PROXY_TOKENIZE_ESTIMATE=on (a more exact input estimate from the backend's
+// /tokenize): capping uses the backend's count instead of len(payload_text)//3, and falls back
 // to the heuristic when the backend has no /tokenize or is slow.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,7 +55,7 @@ describe('capping with the /tokenize estimate', () => {
     upstream = undefined;
   });
 
-  it('003:31 on: the backend’s count replaces len(payload_text)//3', async () => {
+  it('on: the backend’s count replaces len(payload_text)//3', async () => {
     stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { PROXY_TOKENIZE_ESTIMATE: 'on', MAX_CONTEXT_TOKENS: String(CONTEXT) } });
     const { key } = await stack.createKey();
     const direct = await fetch(`${stack.sim.url}/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: LONG, add_generation_prompt: true }) });
@@ -71,7 +71,7 @@ describe('capping with the /tokenize estimate', () => {
     expect((asked[1]?.body as Record<string, unknown>).model).toBeUndefined();
   });
 
-  it('003:31 off (default): the heuristic caps the same request', async () => {
+  it('off (default): the heuristic caps the same request', async () => {
     stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { MAX_CONTEXT_TOKENS: String(CONTEXT) } });
     const { key } = await stack.createKey();
     const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, BODY);

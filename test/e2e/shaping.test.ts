@@ -1,4 +1,4 @@
-// Request shaping end to end (seeds 001–003): what the simulator receives for each rule, and
+// Request shaping end to end (docs/shaping.md): what the simulator receives for each rule, and
 // what the client gets back. The simulator serves `DeepSeek-V4-Pro`, so the gateway derives
 // the deepseek-v4 thinking profile from the live model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,16 +31,16 @@ describe('request shaping through the gateway', () => {
     return { res, json, sent: rec?.body as Record<string, unknown> | undefined, rec };
   }
 
-  describe('alias rewriting (seed 003 decision order)', () => {
+  describe('alias rewriting (decision order)', () => {
     const rows: Array<[string, string, string]> = [
-      ['003:21 claude-* on chat completions', '/v1/chat/completions', 'claude-sonnet-4-6'],
-      ['003:20 case variant on completions', '/v1/completions', 'deepseek-v4-pro'],
-      ['003:27 DEEPSEEK-V4-PRO on responses', '/v1/responses', 'DEEPSEEK-V4-PRO'],
-      ['003:22 a listed source on messages', '/v1/messages', 'GLM-5.1-FP8'],
-      ['002:44 the -nonthinking variant on messages', '/v1/messages', 'DeepSeek-V4-Pro-nonthinking'],
+      ['claude-* on chat completions', '/v1/chat/completions', 'claude-sonnet-4-6'],
+      ['case variant on completions', '/v1/completions', 'deepseek-v4-pro'],
+      ['DEEPSEEK-V4-PRO on responses', '/v1/responses', 'DEEPSEEK-V4-PRO'],
+      ['a listed source on messages', '/v1/messages', 'GLM-5.1-FP8'],
+      ['the -nonthinking variant on messages', '/v1/messages', 'DeepSeek-V4-Pro-nonthinking'],
     ];
-    for (const [seed, path, model] of rows) {
-      it(`${seed}: ${model} reaches vLLM as ${LIVE}`, async () => {
+    for (const [what, path, model] of rows) {
+      it(`${what}: ${model} reaches vLLM as ${LIVE}`, async () => {
         const body = path === '/v1/completions' ? { model, prompt: 'x', max_tokens: 8 } : path === '/v1/responses' ? { model, input: 'x' } : { model, max_tokens: 64, messages: [USER] };
         const { res, sent } = await send(path, body);
         expect(res.status).toBe(200);
@@ -48,14 +48,14 @@ describe('request shaping through the gateway', () => {
       });
     }
 
-    it('003:23 an unknown model passes through and the backend answers 404', async () => {
+    it('an unknown model passes through and the backend answers 404', async () => {
       const { res, json, sent } = await send('/v1/chat/completions', { model: 'llama-3-70b', messages: [USER] });
       expect(sent?.model).toBe('llama-3-70b');
       expect(res.status).toBe(404);
       expect(json).toMatchObject({ error: { message: 'The model `llama-3-70b` does not exist.' } });
     });
 
-    it('003:17 a request no shaper changes reaches the backend byte-identical (not re-serialised)', async () => {
+    it('a request no shaper changes reaches the backend byte-identical (not re-serialised)', async () => {
       const raw = `{ "messages" : [ {"role":"user","content":"caf\\u00e9"} ],\n  "model": "${LIVE}", "max_tokens": 12 }`;
       const res = await rawRequest(stack.gatewayUrl, { method: 'POST', path: '/v1/chat/completions', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: raw });
       await readAll(res.res);
@@ -65,8 +65,8 @@ describe('request shaping through the gateway', () => {
     });
   });
 
-  describe('thinking modes (seed 001 variants, docs/thinking-modes.md)', () => {
-    it('001:28-29 -nonthinking: kwargs switch thinking off and the client gets no reasoning', async () => {
+  describe('thinking modes (variants, docs/thinking-modes.md)', () => {
+    it('-nonthinking: kwargs switch thinking off and the client gets no reasoning', async () => {
       const { res, json, sent } = await send('/v1/chat/completions', { model: `${LIVE}-nonthinking`, messages: [USER] });
       expect(res.status).toBe(200);
       expect(sent?.chat_template_kwargs).toEqual({ thinking: false, enable_thinking: false });
@@ -75,7 +75,7 @@ describe('request shaping through the gateway', () => {
       expect(typeof message?.content).toBe('string');
     });
 
-    it('001:24-25 output_config.effort max on messages: Think Max kwargs and the prefix before the client system prompt', async () => {
+    it('output_config.effort max on messages: Think Max kwargs and the prefix before the client system prompt', async () => {
       const { res, json, sent } = await send('/v1/messages', { model: 'claude-opus-4-1', max_tokens: 64, system: 'You are concise.', output_config: { effort: 'max' }, messages: [USER] });
       expect(res.status).toBe(200);
       expect(sent?.chat_template_kwargs).toEqual({ thinking: true, enable_thinking: true, reasoning_effort: 'max' });
@@ -84,20 +84,20 @@ describe('request shaping through the gateway', () => {
       expect((json.content as Array<{ type: string }>)[0]?.type).toBe('thinking');
     });
 
-    it('001:62-63 Claude-style thinking disabled on messages: no thinking block for the client', async () => {
+    it('Claude-style thinking disabled on messages: no thinking block for the client', async () => {
       const { json, sent } = await send('/v1/messages', { model: LIVE, max_tokens: 64, thinking: { type: 'disabled' }, messages: [USER] });
       expect(sent?.chat_template_kwargs).toEqual({ thinking: false, enable_thinking: false });
       expect((json.content as Array<{ type: string }>).map((b) => b.type)).toEqual(['text']);
     });
 
-    it('001:32-33 the client’s own chat_template_kwargs win', async () => {
+    it('the client’s own chat_template_kwargs win', async () => {
       const { sent } = await send('/v1/chat/completions', { model: `${LIVE}-nonthink`, chat_template_kwargs: { thinking: true, custom: 'x' }, messages: [USER] });
       expect(sent?.chat_template_kwargs).toEqual({ thinking: true, custom: 'x' });
     });
   });
 
-  describe('max_tokens capping (seed 003, spec §7)', () => {
-    it('003:36 above MAX_OUTPUT_TOKENS: the backend gets 16384, the client a header and an unchanged body', async () => {
+  describe('max_tokens capping', () => {
+    it('above MAX_OUTPUT_TOKENS: the backend gets 16384, the client a header and an unchanged body', async () => {
       const { res, json, sent } = await send('/v1/chat/completions', { model: LIVE, max_tokens: 32_000, messages: [USER] });
       expect(res.status).toBe(200);
       expect(sent?.max_tokens).toBe(16_384);
@@ -106,7 +106,7 @@ describe('request shaping through the gateway', () => {
       expect(Object.keys(json)).not.toContain('x-worv-max-tokens-capped');
     });
 
-    it('spec §7 the header also comes with a stream; the backend gets the capped value', async () => {
+    it('the header also comes with a stream; the backend gets the capped value', async () => {
       const res = await postJson(stack.gatewayUrl, '/v1/messages', key, { model: LIVE, max_tokens: 20_000, stream: true, messages: [USER] });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-worv-max-tokens-capped')).toBe('20000->16384');
@@ -114,7 +114,7 @@ describe('request shaping through the gateway', () => {
       expect((stack.sim.getRequest(simId(res.headers))?.body as { max_tokens: number }).max_tokens).toBe(16_384);
     });
 
-    it('002:101-103 Claude Code: max_tokens 32000 and budget 31999 on messages', async () => {
+    it('Claude Code: max_tokens 32000 and budget 31999 on messages', async () => {
       const { res, sent } = await send('/v1/messages', { model: 'claude-sonnet-4-6', max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 31_999 }, messages: [USER] });
       expect(res.status).toBe(200);
       expect(sent?.max_tokens).toBe(16_384);
@@ -122,19 +122,19 @@ describe('request shaping through the gateway', () => {
       expect(res.headers.get('x-worv-max-tokens-capped')).toBe('32000->16384');
     });
 
-    it('002:62-64 responses: max_output_tokens capped', async () => {
+    it('responses: max_output_tokens capped', async () => {
       const { res, sent } = await send('/v1/responses', { model: LIVE, input: 'x', max_output_tokens: 50_000 });
       expect(sent?.max_output_tokens).toBe(16_384);
       expect(res.headers.get('x-worv-max-tokens-capped')).toBe('50000->16384');
     });
 
-    it('003:33 below the cap: forwarded as sent, no header', async () => {
+    it('below the cap: forwarded as sent, no header', async () => {
       const { res, sent } = await send('/v1/completions', { model: LIVE, prompt: 'x', max_tokens: 8 });
       expect(sent?.max_tokens).toBe(8);
       expect(res.headers.has('x-worv-max-tokens-capped')).toBe(false);
     });
 
-    it('004:11 a non-integer max_tokens is a 400 naming the field; nothing reaches the backend', async () => {
+    it('a non-integer max_tokens is a 400 naming the field; nothing reaches the backend', async () => {
       const before = stack.sim.requests.length;
       const res = await postJson(stack.gatewayUrl, '/v1/messages', key, { model: LIVE, max_tokens: '100', messages: [USER] });
       expect(res.status).toBe(400);
@@ -142,7 +142,7 @@ describe('request shaping through the gateway', () => {
       expect(stack.sim.requests.length).toBe(before);
     });
 
-    it('003:32 the input alone overflows the window: 400 with a clear message instead of a negative budget', async () => {
+    it('the input alone overflows the window: 400 with a clear message instead of a negative budget', async () => {
       const before = stack.sim.requests.length;
       const huge = 'word '.repeat(125_000); // 625,000 chars → 208,333 estimated tokens > 202,752
       const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { model: LIVE, max_tokens: 100, messages: [{ role: 'user', content: huge }] });

@@ -1,4 +1,4 @@
-// Spec §3 "Streaming": SSE relayed as it arrives (the client has a chunk while the backend
+// Streaming: SSE relayed as it arrives (the client has a chunk while the backend
 // still holds the next), byte-exact when nothing modifies frames, comments and heartbeats
 // included, the usage-only chunk withheld from clients that did not ask, and a client that
 // disconnects aborts the upstream request at once.

@@ -1,4 +1,4 @@
-// Spec §3 "Usage" and seed 002 "Token-count semantics": prompt and completion tokens of
+// Usage accounting: prompt and completion tokens of
 // every chat, completions, responses and messages request, JSON or streamed, added to the
 // key's totals and its UTC day bucket in one transaction committed before the client sees the
 // end; no usage block → only the request count; aborts and failures mid-stream count the

@@ -1,5 +1,5 @@
 /**
- * The security cases every /api route must pass, emitted by one call per route (style §1.8):
+ * The security cases every /api route must pass, emitted by one call per route:
  * no session → 401, a forged or stale cookie → 401, and for mutating methods a session
  * without, or with a wrong, X-CSRF-Token → 403. A new route cannot ship without them.
  */

@@ -1,9 +1,9 @@
 // Builders for shaper table tests: a ProxyRequest from a body and a few facts, and a
-// ShapingConfig with the seed defaults (seed 000 lines 42–43, seed 003 lines 34–36).
+// ShapingConfig with the configuration defaults (src/core/config.ts).
 import type { JsonObject } from '../../src/core/json.js';
 import type { Endpoint, ProxyRequest, RequestFacts, ShapingConfig } from '../../src/data-plane/context.js';
 
-/** Seed defaults: no alias, profile none, MAX_CONTEXT_TOKENS 202752, MAX_OUTPUT_TOKENS 16384, Han off. */
+/** Defaults: no alias, profile none, MAX_CONTEXT_TOKENS 202752, MAX_OUTPUT_TOKENS 16384, Han off. */
 export function shapingConfig(over: Partial<ShapingConfig> = {}): ShapingConfig {
   return {
     aliasModel: undefined,

@@ -1,4 +1,4 @@
-// The console's import rules (style.md §1.9, §3.3): from the server only the API contract and
+// The console's import rules: from the server only the API contract and
 // the dependency-free SSE parser; features never import each other; shared code imports no
 // feature and no app code.
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * `worv-proxy bench`: the benchmark harness (spec §8, docs/benchmark.md). Parses flags,
+ * `worv-proxy bench`: the benchmark harness (docs/benchmark.md). Parses flags,
  * runs src/bench/run.ts, prints the tables on stdout and progress on stderr.
  */
 import { runBenchmark } from '../../bench/run.js';

@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages (protocols.md §7, §8): usage in the body's `usage`; in a stream,
+ * Anthropic Messages: usage in the body's `usage`; in a stream,
  * `message_start.message.usage` then cumulative `message_delta.usage` (overwrite, never add);
  * the stream ends with `message_stop`; errors are `event: error` frames.
  */

@@ -1,5 +1,5 @@
 /**
- * OpenAI Chat Completions as vLLM speaks it (protocols.md §2): `usage.prompt_tokens` /
+ * OpenAI Chat Completions as vLLM speaks it: `usage.prompt_tokens` /
  * `completion_tokens` in the body and in the stream's usage chunk(s); streams end with
  * `data: [DONE]`; an in-stream error is a `data: {"error":{…}}` frame.
  */

@@ -1,5 +1,5 @@
 /**
- * OpenAI legacy Completions (protocols.md §3): the same usage, usage chunk, `[DONE]` and
+ * OpenAI legacy Completions: the same usage, usage chunk, `[DONE]` and
  * error frame as chat; only the chunk payload (`choices[].text`) differs.
  */
 import type { Dialect } from './dialect.js';

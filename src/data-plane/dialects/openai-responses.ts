@@ -1,5 +1,5 @@
 /**
- * OpenAI Responses (protocols.md §4, §9): usage `input_tokens` / `output_tokens` at the body's
+ * OpenAI Responses: usage `input_tokens` / `output_tokens` at the body's
  * top level, and in a stream only inside the final `response.completed` (or `.incomplete` /
  * `.failed`) event, which is also the stream's last frame (no `[DONE]`).
  */

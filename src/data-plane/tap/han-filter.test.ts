@@ -82,10 +82,10 @@ const anthropicIn = [
 ].join('');
 
 describe('han-filter observer over the real SSE parser', () => {
-  // Seed 003 line 42 (strip), line 50 (tool-use chunks are not filtered), line 91 (each data:
-  // JSON payload is parsed, filtered, and re-serialised); chunkings split frames and UTF-8 characters.
+  // Han text is stripped, tool-use chunks are not filtered, each data:
+  // JSON payload is parsed, filtered and re-serialised; chunkings split frames and UTF-8 characters.
   for (const size of [1, 2, 7, 64, 1 << 20]) {
-    it(`003:42/50/91 chat stream, ${size}-byte chunks: content and reasoning stripped, tool call and other frames byte-exact`, () => {
+    it(`chat stream, ${size}-byte chunks: content and reasoning stripped, tool call and other frames byte-exact`, () => {
       const r = run('chat', chatIn, size);
       expect(r.out).toBe(chatWant);
       expect(r.replaced).toBe(3);
@@ -94,7 +94,7 @@ describe('han-filter observer over the real SSE parser', () => {
       expect(r.kept).toContain(SSE_DONE);
     });
 
-    it(`003:42/50 anthropic stream, ${size}-byte chunks: text and thinking deltas stripped, input_json untouched`, () => {
+    it(`anthropic stream, ${size}-byte chunks: text and thinking deltas stripped, input_json untouched`, () => {
       const r = run('messages', anthropicIn, size);
       expect(r.replaced).toBe(2);
       expect(r.out).toBe(
@@ -106,19 +106,19 @@ describe('han-filter observer over the real SSE parser', () => {
     });
   }
 
-  it('003:91 a stream with nothing to strip comes out byte-identical (no frame re-serialised)', () => {
+  it('a stream with nothing to strip comes out byte-identical (no frame re-serialised)', () => {
     const input = chatWant.replace(/\n/g, '\r\n');
     const r = run('chat', input, 3);
     expect(r.out).toBe(input);
     expect(r.replaced).toBe(0);
   });
 
-  it('003:42 a completions stream strips choices[].text', () => {
+  it('a completions stream strips choices[].text', () => {
     const input = formatSseData({ choices: [{ index: 0, text: '，我 ok', finish_reason: null }] }) + SSE_DONE;
     expect(run('completions', input, 5).out).toBe(formatSseData({ choices: [{ index: 0, text: ' ok', finish_reason: null }] }) + SSE_DONE);
   });
 
-  it('003:42 a responses stream keeps its event names', () => {
+  it('a responses stream keeps its event names', () => {
     const input = formatSseEvent('response.output_text.delta', { type: 'response.output_text.delta', delta: '中a', sequence_number: 3 });
     expect(run('responses', input, 4).out).toBe(formatSseEvent('response.output_text.delta', { type: 'response.output_text.delta', delta: 'a', sequence_number: 3 }));
   });
@@ -126,12 +126,12 @@ describe('han-filter observer over the real SSE parser', () => {
 
 describe('hanFilterApplies', () => {
   const rows: Array<[string, Endpoint, RequestFacts['userScript'], boolean, boolean]> = [
-    ['003:43 off by default', 'chat', 'other', false, false],
-    ['003:42 on, English user → applies', 'chat', 'other', true, true],
-    ['003:48 on, Korean user → applies (Hangul is not affected)', 'messages', 'korean', true, true],
-    ['003:46 on, Chinese user → output preserved', 'chat', 'han', true, false],
-    ['003:47 on, Japanese user → output preserved', 'responses', 'japanese', true, false],
-    ['003:42 on, completions → applies', 'completions', 'other', true, true],
+    ['off by default', 'chat', 'other', false, false],
+    ['on, English user → applies', 'chat', 'other', true, true],
+    ['on, Korean user → applies (Hangul is not affected)', 'messages', 'korean', true, true],
+    ['on, Chinese user → output preserved', 'chat', 'han', true, false],
+    ['on, Japanese user → output preserved', 'responses', 'japanese', true, false],
+    ['on, completions → applies', 'completions', 'other', true, true],
     ['embeddings have no text output', 'embeddings', 'other', true, false],
   ];
   for (const [name, endpoint, script, on, want] of rows) it(name, () => expect(hanFilterApplies(facts(endpoint, script), on)).toBe(want));
@@ -139,9 +139,9 @@ describe('hanFilterApplies', () => {
 
 describe('hanFilterFor (observer factory)', () => {
   const ctx = (endpoint: Endpoint, script: RequestFacts['userScript'], stripHan: boolean) => ({ facts: facts(endpoint, script), dialect: dialectFor(endpoint)!, stripHan });
-  it('003:43 off → no observer', () => expect(hanFilterFor(ctx('chat', 'other', false))).toBeUndefined());
-  it('003:46 Chinese user → no observer', () => expect(hanFilterFor(ctx('chat', 'han', true))).toBeUndefined());
-  it('003:42 English user → a modifying observer, one instance per endpoint', () => {
+  it('off → no observer', () => expect(hanFilterFor(ctx('chat', 'other', false))).toBeUndefined());
+  it('Chinese user → no observer', () => expect(hanFilterFor(ctx('chat', 'han', true))).toBeUndefined());
+  it('English user → a modifying observer, one instance per endpoint', () => {
     const a = hanFilterFor(ctx('messages', 'other', true));
     expect(a?.name).toBe('han-filter');
     expect(a?.modifies).toBe(true);
@@ -167,7 +167,7 @@ describe('mayHoldHan (which frames are parsed at all)', () => {
 
 describe('HanFilter.onBody (non-stream)', () => {
   const body = { choices: [{ message: { role: 'assistant', content: 'Hi 你好', tool_calls: [toolCall] } }] };
-  it('003:42 strips a chat body so it matches the streamed text', () => {
+  it('strips a chat body so it matches the streamed text', () => {
     expect(new HanFilter('chat').onBody(body)).toEqual({ choices: [{ message: { role: 'assistant', content: 'Hi ', tool_calls: [toolCall] } }] });
   });
   it('nothing to strip: the same body object back (upstream bytes sent as they are)', () => {

@@ -1,5 +1,5 @@
 /**
- * The Han filter (seed 003 "Han-script stripping"): a tap observer that rewrites the
+ * The Han filter (docs/shaping.md): a tap observer that rewrites the
  * natural-language deltas of a stream frame (han-rewrite.ts says which fields) and re-serialises
  * only frames that changed; `onBody` applies the same rule to non-stream JSON responses.
  */
@@ -14,7 +14,7 @@ import type { FrameObserver, ObserverFactory, Verdict } from './observers.js';
 
 /**
  * Stripping applies when PROXY_STRIP_HAN is on, the endpoint has text output, and the user
- * does not write Chinese or Japanese (seed 003 line 42; Korean and everything else are stripped).
+ * does not write Chinese or Japanese (Korean and everything else are stripped).
  */
 export function hanFilterApplies(facts: RequestFacts, stripHan: boolean): boolean {
   return stripHan && hasHanRules(facts.endpoint) && !keepsHan(facts.userScript);

@@ -1,6 +1,6 @@
 /**
  * Which strings of each dialect's JSON are natural-language output that Han stripping
- * (seed 003) rewrites: content and text, reasoning and thinking; never tool calls, tool
+ * rewrites: content and text, reasoning and thinking; never tool calls, tool
  * arguments or signatures. One table per dialect serves stream events and whole bodies alike,
  * so a client sees the same text streamed or not.
  */

@@ -1,5 +1,5 @@
 /**
- * The observer interface of the response tap (style.md §3.5) and the choice, per request, of
+ * The observer interface of the response tap and the choice, per request, of
  * which observers run and in what order: the usage meter first, then the usage-chunk filter,
  * then any other modifying observer (the Han filter). Observers see every frame of a stream
  * (and, through `onBody`, a whole JSON response) and return a verdict; JSON is parsed at most

@@ -4,7 +4,7 @@
  * last complete frame (a client cannot use part of a frame anyway), and the parser only
  * watches; otherwise it forwards frame by frame. Either way it holds back the stream's terminal
  * frame (and anything after it) so the caller can release it only once usage is committed
- * (spec §3: committed before the client sees the end).
+ * (usage is committed before the client sees the end).
  */
 import { createSseParser, type SseFrame, type SseParser } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent } from '../dialects/index.js';

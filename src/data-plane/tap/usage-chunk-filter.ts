@@ -1,7 +1,7 @@
 /**
  * Withholds OpenAI's usage-only chunk (`choices: []`) from a client that did not ask for it:
  * the gateway asked vLLM for usage on its own behalf (transforms/request-stream-usage.ts),
- * and clients that read `chunk.choices[0]` break on that chunk (protocols.md §2.4).
+ * and clients that read `chunk.choices[0]` break on that chunk.
  */
 import type { SseFrame } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent } from '../dialects/index.js';

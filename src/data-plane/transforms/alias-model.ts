@@ -1,7 +1,7 @@
 /**
- * Model alias rewriting, seed 003 "Decision order", on every shaped endpoint (chat,
- * completions, responses, messages, messages/count_tokens). A `-nonthinking` / `-nonthink` suffix (seed 001
- * "Variants") is removed first, so the base name is what the decision order sees; the thinking
+ * Model alias rewriting (the decision order of docs/shaping.md) on every shaped endpoint (chat,
+ * completions, responses, messages, messages/count_tokens). A `-nonthinking` / `-nonthink` suffix
+ * (docs/thinking-modes.md) is removed first, so the base name is what the decision order sees; the thinking
  * shaper reads the suffix from `facts.requestedModel`.
  */
 import type { Endpoint, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
@@ -12,10 +12,10 @@ const NONE: readonly ShapeEffect[] = Object.freeze([]);
 /** Shaped endpoints; count_tokens too, so Claude Code's `claude-*` counts reach the live model. */
 const ALIASED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions', 'responses', 'messages', 'count_tokens']);
 
-/** `-nonthinking` or `-nonthink` at the end of a model name, any case (seed 001 line 30). */
+/** `-nonthinking` or `-nonthink` at the end of a model name, any case. */
 const NON_THINKING_SUFFIX = /-nonthink(?:ing)?$/i;
 
-/** True when the model name asks for the non-thinking variant (seed 001 lines 28–31). */
+/** True when the model name asks for the non-thinking variant. */
 export function hasNonThinkingSuffix(model: string): boolean {
   return NON_THINKING_SUFFIX.test(model);
 }
@@ -29,7 +29,7 @@ export function stripNonThinkingSuffix(model: string): string {
 export type AliasConfig = Pick<ShapingConfig, 'aliasModel' | 'aliasSources' | 'aliasRewriteAll'>;
 
 /**
- * The model name to forward for a client's `model` string. Steps are seed 003 lines 16–23;
+ * The model name to forward for a client's `model` string. Steps follow docs/shaping.md;
  * the suffix is removed before them unless the whole string is exactly the canonical name.
  */
 export function resolveModelName(model: string, cfg: AliasConfig): string {

@@ -5,7 +5,7 @@ import type { Endpoint, RequestFacts, ShapeEffect, ShapingConfig } from '../cont
 import { capMaxTokens, maxTokensCappedHeader } from './cap-max-tokens.js';
 
 interface Row {
-  readonly seed: string;
+  readonly what: string;
   readonly endpoint?: Endpoint;
   readonly cfg?: Partial<ShapingConfig>;
   readonly facts?: Partial<RequestFacts>;
@@ -19,59 +19,59 @@ interface Row {
 const capped = (field: string, requested: number, sent: number): ShapeEffect => ({ kind: 'max-tokens-capped', field, requested, sent });
 const rejected = (message: string): ShapeEffect => ({ kind: 'rejected', message });
 
-// Defaults: MAX_CONTEXT_TOKENS 202752, MAX_OUTPUT_TOKENS 16384 (seed 000 lines 42–43), payloadChars 300.
+// Defaults: MAX_CONTEXT_TOKENS 202752, MAX_OUTPUT_TOKENS 16384 (the config defaults), payloadChars 300.
 const rows: readonly Row[] = [
-  { seed: '003:33 client below the cap is kept', body: { max_tokens: 4096 } },
-  { seed: '003:36 exactly MAX_OUTPUT_TOKENS is kept', body: { max_tokens: 16_384 } },
-  { seed: '003:36 above MAX_OUTPUT_TOKENS → capped to it', body: { max_tokens: 32_000 }, want: { max_tokens: 16_384 }, effects: [capped('max_tokens', 32_000, 16_384)], header: '32000->16384' },
-  { seed: '003:31-33 tiny context: available = 4096 − 9000//3 − 512 = 584', cfg: { maxContextTokens: 4096 }, facts: { payloadChars: 9000 }, body: { max_tokens: 1000 }, want: { max_tokens: 584 }, effects: [capped('max_tokens', 1000, 584)], header: '1000->584' },
-  { seed: '003:31 floor division: 9002 chars estimate as 3000 tokens', cfg: { maxContextTokens: 4096 }, facts: { payloadChars: 9002 }, body: { max_tokens: 1000 }, want: { max_tokens: 584 }, effects: [capped('max_tokens', 1000, 584)], header: '1000->584' },
-  { seed: '003:32 available exactly 1', cfg: { maxContextTokens: 1513 }, facts: { payloadChars: 3000 }, body: { max_tokens: 10 }, want: { max_tokens: 1 }, effects: [capped('max_tokens', 10, 1)], header: '10->1' },
-  { seed: '003:33 max_tokens 0 is kept, distinct from missing', body: { max_tokens: 0 } },
-  { seed: '003:33 missing max_tokens stays missing (vLLM picks its default)', body: { messages: [] } },
-  { seed: '003:33 null max_tokens is treated as missing', body: { max_tokens: null } },
-  { seed: '003:33 missing stays missing even when the input overflows (vLLM enforces the exact limit)', facts: { payloadChars: 700_000 }, body: {} },
-  { seed: '004:11 non-integer max_tokens → 400 naming the field', body: { max_tokens: 1.5 }, effects: [rejected('max_tokens must be a non-negative integer')] },
-  { seed: '004:11 string max_tokens → 400', body: { max_tokens: '100' }, effects: [rejected('max_tokens must be a non-negative integer')] },
-  { seed: '004:11 negative max_tokens → 400', body: { max_tokens: -1 }, effects: [rejected('max_tokens must be a non-negative integer')] },
-  { seed: '004:11 boolean max_tokens → 400', body: { max_tokens: true }, effects: [rejected('max_tokens must be a non-negative integer')] },
-  { seed: '004:11 chat: bad max_completion_tokens is named', endpoint: 'chat', body: { max_completion_tokens: {} }, effects: [rejected('max_completion_tokens must be a non-negative integer')] },
+  { what: 'client below the cap is kept', body: { max_tokens: 4096 } },
+  { what: 'exactly MAX_OUTPUT_TOKENS is kept', body: { max_tokens: 16_384 } },
+  { what: 'above MAX_OUTPUT_TOKENS → capped to it', body: { max_tokens: 32_000 }, want: { max_tokens: 16_384 }, effects: [capped('max_tokens', 32_000, 16_384)], header: '32000->16384' },
+  { what: 'tiny context: available = 4096 − 9000//3 − 512 = 584', cfg: { maxContextTokens: 4096 }, facts: { payloadChars: 9000 }, body: { max_tokens: 1000 }, want: { max_tokens: 584 }, effects: [capped('max_tokens', 1000, 584)], header: '1000->584' },
+  { what: 'floor division: 9002 chars estimate as 3000 tokens', cfg: { maxContextTokens: 4096 }, facts: { payloadChars: 9002 }, body: { max_tokens: 1000 }, want: { max_tokens: 584 }, effects: [capped('max_tokens', 1000, 584)], header: '1000->584' },
+  { what: 'available exactly 1', cfg: { maxContextTokens: 1513 }, facts: { payloadChars: 3000 }, body: { max_tokens: 10 }, want: { max_tokens: 1 }, effects: [capped('max_tokens', 10, 1)], header: '10->1' },
+  { what: 'max_tokens 0 is kept, distinct from missing', body: { max_tokens: 0 } },
+  { what: 'missing max_tokens stays missing (vLLM picks its default)', body: { messages: [] } },
+  { what: 'null max_tokens is treated as missing', body: { max_tokens: null } },
+  { what: 'missing stays missing even when the input overflows (vLLM enforces the exact limit)', facts: { payloadChars: 700_000 }, body: {} },
+  { what: 'non-integer max_tokens → 400 naming the field', body: { max_tokens: 1.5 }, effects: [rejected('max_tokens must be a non-negative integer')] },
+  { what: 'string max_tokens → 400', body: { max_tokens: '100' }, effects: [rejected('max_tokens must be a non-negative integer')] },
+  { what: 'negative max_tokens → 400', body: { max_tokens: -1 }, effects: [rejected('max_tokens must be a non-negative integer')] },
+  { what: 'boolean max_tokens → 400', body: { max_tokens: true }, effects: [rejected('max_tokens must be a non-negative integer')] },
+  { what: 'chat: bad max_completion_tokens is named', endpoint: 'chat', body: { max_completion_tokens: {} }, effects: [rejected('max_completion_tokens must be a non-negative integer')] },
   {
-    seed: '003:32 available ≤ 0: the input alone overflows → 400 instead of a negative budget',
+    what: 'available ≤ 0: the input alone overflows → 400 instead of a negative budget',
     facts: { payloadChars: 606_720 },
     body: { max_tokens: 100 },
     effects: [rejected('Input too long: about 202240 input tokens (estimated) plus 512 reserved leave no room for max_tokens in the 202752-token context window. Shorten the input.')],
   },
-  { seed: '003:31 the /tokenize estimate replaces len//3 when present', cfg: { maxContextTokens: 10_000 }, facts: { payloadChars: 3, estimatedInputTokens: 9000 }, body: { max_tokens: 1000 }, want: { max_tokens: 488 }, effects: [capped('max_tokens', 1000, 488)], header: '1000->488' },
-  { seed: '002:62-64 chat: max_completion_tokens capped', endpoint: 'chat', body: { max_completion_tokens: 20_000 }, want: { max_completion_tokens: 16_384 }, effects: [capped('max_completion_tokens', 20_000, 16_384)], header: '20000->16384' },
+  { what: 'the /tokenize estimate replaces len//3 when present', cfg: { maxContextTokens: 10_000 }, facts: { payloadChars: 3, estimatedInputTokens: 9000 }, body: { max_tokens: 1000 }, want: { max_tokens: 488 }, effects: [capped('max_tokens', 1000, 488)], header: '1000->488' },
+  { what: 'chat: max_completion_tokens capped', endpoint: 'chat', body: { max_completion_tokens: 20_000 }, want: { max_completion_tokens: 16_384 }, effects: [capped('max_completion_tokens', 20_000, 16_384)], header: '20000->16384' },
   {
-    seed: '002:62-64 chat with both fields: both capped, header from max_completion_tokens',
+    what: 'chat with both fields: both capped, header from max_completion_tokens',
     endpoint: 'chat',
     body: { max_tokens: 30_000, max_completion_tokens: 20_000 },
     want: { max_tokens: 16_384, max_completion_tokens: 16_384 },
     effects: [capped('max_completion_tokens', 20_000, 16_384), capped('max_tokens', 30_000, 16_384)],
     header: '20000->16384',
   },
-  { seed: '002:62-64 completions: max_tokens', endpoint: 'completions', body: { max_tokens: 100_000 }, want: { max_tokens: 16_384 }, effects: [capped('max_tokens', 100_000, 16_384)], header: '100000->16384' },
-  { seed: '002:62-64 responses: max_output_tokens', endpoint: 'responses', body: { max_output_tokens: 100_000 }, want: { max_output_tokens: 16_384 }, effects: [capped('max_output_tokens', 100_000, 16_384)], header: '100000->16384' },
-  { seed: '002:62-64 responses: max_tokens is not its field', endpoint: 'responses', body: { max_tokens: 'x' } },
+  { what: 'completions: max_tokens', endpoint: 'completions', body: { max_tokens: 100_000 }, want: { max_tokens: 16_384 }, effects: [capped('max_tokens', 100_000, 16_384)], header: '100000->16384' },
+  { what: 'responses: max_output_tokens', endpoint: 'responses', body: { max_output_tokens: 100_000 }, want: { max_output_tokens: 16_384 }, effects: [capped('max_output_tokens', 100_000, 16_384)], header: '100000->16384' },
+  { what: 'responses: max_tokens is not its field', endpoint: 'responses', body: { max_tokens: 'x' } },
   {
-    seed: '002:101-103 Claude Code 32000 / budget 31999: budget clamped below the new cap',
+    what: 'Claude Code 32000 / budget 31999: budget clamped below the new cap',
     endpoint: 'messages',
     body: { max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 31_999 } },
     want: { max_tokens: 16_384, thinking: { type: 'enabled', budget_tokens: 16_383 } },
     effects: [capped('max_tokens', 32_000, 16_384), capped('thinking.budget_tokens', 31_999, 16_383)],
     header: '32000->16384',
   },
-  { seed: '002:101-103 a budget already below the new cap is kept', endpoint: 'messages', body: { max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 2048 } }, want: { max_tokens: 16_384 }, effects: [capped('max_tokens', 32_000, 16_384)], header: '32000->16384' },
-  { seed: '002:101-103 no cap → budget untouched even if ≥ max_tokens', endpoint: 'messages', body: { max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 5000 } } },
-  { seed: '002:101-103 chat with a Claude-style budget is clamped too', endpoint: 'chat', body: { max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 31_999 } }, want: { max_tokens: 16_384, thinking: { type: 'enabled', budget_tokens: 16_383 } }, effects: [capped('max_tokens', 32_000, 16_384), capped('thinking.budget_tokens', 31_999, 16_383)], header: '32000->16384' },
-  { seed: 'unshaped endpoint: untouched', endpoint: 'embeddings', body: { max_tokens: 'x' } },
+  { what: 'a budget already below the new cap is kept', endpoint: 'messages', body: { max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 2048 } }, want: { max_tokens: 16_384 }, effects: [capped('max_tokens', 32_000, 16_384)], header: '32000->16384' },
+  { what: 'no cap → budget untouched even if ≥ max_tokens', endpoint: 'messages', body: { max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 5000 } } },
+  { what: 'chat with a Claude-style budget is clamped too', endpoint: 'chat', body: { max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 31_999 } }, want: { max_tokens: 16_384, thinking: { type: 'enabled', budget_tokens: 16_383 } }, effects: [capped('max_tokens', 32_000, 16_384), capped('thinking.budget_tokens', 31_999, 16_383)], header: '32000->16384' },
+  { what: 'unshaped endpoint: untouched', endpoint: 'embeddings', body: { max_tokens: 'x' } },
 ];
 
 describe('capMaxTokens', () => {
   for (const r of rows) {
-    it(r.seed, () => {
+    it(r.what, () => {
       const req = proxyRequest(r.endpoint ?? 'messages', r.body, r.facts);
       const out = capMaxTokens(req, shapingConfig(r.cfg));
       expect(out.effects).toEqual(r.effects ?? []);

@@ -1,6 +1,6 @@
 /**
- * Dynamic max_tokens capping (seed 002 "max_tokens capping", seed 003 "Dynamic max_tokens
- * capping"): `capped = min(client_value, MAX_CONTEXT_TOKENS − len(payload_text)//3 − 512,
+ * Dynamic max_tokens capping (docs/shaping.md):
+ * `capped = min(client_value, MAX_CONTEXT_TOKENS − len(payload_text)//3 − 512,
  * MAX_OUTPUT_TOKENS)` on the field each endpoint uses. A missing value stays missing.
  */
 import { isJsonObject } from '../../core/json.js';
@@ -10,7 +10,7 @@ import type { Endpoint, RequestFacts, ShapeEffect, Shaper, ShapingConfig } from 
 /** Shared by every path that changes nothing, so those paths allocate no array. */
 const NONE: readonly ShapeEffect[] = Object.freeze([]);
 
-/** Seed 003 line 38: "The 512 token slack is reserved for system-prompt injection". */
+/** Tokens kept free for the system prompt the gateway may inject. */
 export const RESERVED_TOKENS = 512;
 
 /**
@@ -32,7 +32,7 @@ export function estimatedInputTokens(facts: RequestFacts): number {
   return facts.estimatedInputTokens ?? Math.floor(facts.payloadChars / 3);
 }
 
-/** `available = MAX_CONTEXT_TOKENS − estimated_input − 512` (seed 003 line 32). */
+/** `available = MAX_CONTEXT_TOKENS − estimated_input − 512`. */
 export function availableOutputTokens(facts: RequestFacts, cfg: Pick<ShapingConfig, 'maxContextTokens'>): number {
   return cfg.maxContextTokens - estimatedInputTokens(facts) - RESERVED_TOKENS;
 }

@@ -1,7 +1,7 @@
 /**
- * The definition of `payload_text` in seed 003's `estimated_input = len(payload_text) // 3`:
+ * The definition of `payload_text` in the cap's `estimated_input = len(payload_text) // 3`:
  * every string in the prompt-bearing fields of the request, as the client sent them (before any
- * injection; the seed's 512-token slack covers that). Measured once in parse.ts.
+ * injection; the cap's 512-token slack covers that). Measured once in parse.ts.
  */
 import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';

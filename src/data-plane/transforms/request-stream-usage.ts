@@ -1,5 +1,5 @@
 /**
- * Usage for every OpenAI stream (spec §3 "Usage"): on streamed chat and completions requests
+ * Usage for every OpenAI stream: on streamed chat and completions requests
  * whose client did not ask for usage, set `stream_options.include_usage: true` so vLLM sends
  * its final usage chunk; the tap meters that chunk and withholds it from this client.
  * Last in SHAPERS: it only adds a field the other shapers never read.

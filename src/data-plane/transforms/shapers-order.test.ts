@@ -7,14 +7,14 @@ import { requestStreamUsage } from './request-stream-usage.js';
 import { injectSystemPrompt } from './system-prompt.js';
 import { thinkingMode } from './thinking-mode.js';
 
-// design.md "The request's life" step 4: alias → thinking → system prompt → cap max_tokens →
+// The shaping step of the request's life (ARCHITECTURE.md): alias → thinking → system prompt → cap max_tokens →
 // request stream usage. Changing the order means changing this test and ARCHITECTURE.md together.
 describe('SHAPERS order', () => {
   it('is alias → thinking → system-prompt → cap-max-tokens → request-stream-usage', () => {
     expect(SHAPERS).toEqual([aliasModel, thinkingMode, injectSystemPrompt, capMaxTokens, requestStreamUsage]);
   });
 
-  it('001:28-29 alias before thinking: the suffix still switches thinking off after the model is rewritten', () => {
+  it('alias before thinking: the suffix still switches thinking off after the model is rewritten', () => {
     const req = proxyRequest('chat', { model: 'DeepSeek-V4-Pro-nonthinking', messages: [{ role: 'user', content: 'hi' }] });
     const out = shape(req, shapingConfig({ aliasModel: 'DeepSeek-V4-Pro', profile: 'deepseek-v4' }));
     expect(out.req.body.model).toBe('DeepSeek-V4-Pro');
@@ -22,7 +22,7 @@ describe('SHAPERS order', () => {
     expect(out.effects.map((e) => e.kind)).toEqual(['model-aliased', 'thinking-mode']);
   });
 
-  it('003:38 capping uses the client payload (payloadChars), not the injected system prompt', () => {
+  it('capping uses the client payload (payloadChars), not the injected system prompt', () => {
     const req = proxyRequest('messages', { max_tokens: 4000, messages: [] }, { payloadChars: 3 * (4096 - 512 - 4000) });
     const cfg = shapingConfig({ stripHan: true, hanSystemPrompt: 'x'.repeat(3000), maxContextTokens: 4096 });
     const out = shape(req, cfg);
@@ -57,7 +57,7 @@ describe('SHAPERS order', () => {
     expect(effectHeaders(out.effects)).toEqual(['x-worv-max-tokens-capped', '32000->16384']);
   });
 
-  it('004:11 a rejected effect stops the fold with 400', () => {
+  it('a rejected effect stops the fold with 400', () => {
     const req = proxyRequest('messages', { max_tokens: 100, messages: [] }, { payloadChars: 700_000 });
     expect(() => shape(req, shapingConfig())).toThrow(/Input too long/);
   });

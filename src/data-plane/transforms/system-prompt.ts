@@ -1,5 +1,5 @@
 /**
- * System-prompt injection (seed 002 "System-prompt injection"): on chat completions and
+ * System-prompt injection (docs/shaping.md): on chat completions and
  * messages, prepend the Think Max reasoning-effort prefix and/or the Han-discouraging
  * instruction. The client's system prompt is kept, concatenated after ours, never replaced.
  */
@@ -22,7 +22,7 @@ export type InjectedPart = 'think-max-prefix' | 'han-system-prompt';
 export function injectedParts(req: ProxyRequest, cfg: ShapingConfig): Array<{ name: InjectedPart; text: string }> {
   const parts: Array<{ name: InjectedPart; text: string }> = [];
   if (cfg.thinkMaxPrefix !== '' && isThinkMax(req, cfg)) parts.push({ name: 'think-max-prefix', text: cfg.thinkMaxPrefix });
-  // Seed 002 line 76: only when the conversation is not Chinese / Japanese (Korean included).
+  // The Han instruction only when the conversation is not Chinese / Japanese (Korean included).
   if (cfg.stripHan && cfg.hanSystemPrompt !== '' && !keepsHan(req.facts.userScript)) {
     parts.push({ name: 'han-system-prompt', text: cfg.hanSystemPrompt });
   }

@@ -1,5 +1,5 @@
 /**
- * Thinking-mode mapping (seed 001 "Variants", seed 002 "Model field", protocols.md §6): reads
+ * Thinking-mode mapping (docs/thinking-modes.md): reads
  * the client's signals (a `-nonthinking` suffix, Claude-style `thinking`, `output_config.effort`,
  * OpenAI `reasoning_effort`) and writes the profile's `chat_template_kwargs` on chat
  * completions and messages. The client's own `chat_template_kwargs` keys win over ours.
@@ -21,7 +21,7 @@ const NONE: readonly ShapeEffect[] = Object.freeze([]);
 const TEMPLATED: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'messages', 'count_tokens']);
 
 /**
- * Effort words → mode. `xhigh` is a synonym for `max` (seed 001 line 27); every effort below
+ * Effort words → mode. `xhigh` is a synonym for `max`; every effort below
  * max is Think High (DeepSeek-V4's template knows high|max only); `none` turns thinking off.
  */
 const EFFORT_MODE: Readonly<Record<string, ThinkingMode>> = {

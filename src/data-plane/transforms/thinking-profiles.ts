@@ -1,6 +1,6 @@
 /**
  * The thinking-mode table: per model family, how "thinking off / on / Think High / Think Max"
- * is written into vLLM's `chat_template_kwargs` (protocols.md §6.2, seed 001 "Variants").
+ * is written into vLLM's `chat_template_kwargs`.
  * Data, not branches: a new family is a new row. docs/thinking-modes.md renders this table.
  */
 import type { ModelProfileName } from '../../core/config.js';

@@ -1,6 +1,6 @@
 /**
- * The script of the user's own messages (seed 003 "Detection is based on Unicode codepoints
- * in the inbound user messages"): user-role text only, not system prompts, assistant turns or
+ * The script of the user's own messages, detected from their Unicode code points:
+ * user-role text only, not system prompts, assistant turns or
  * tool results (a file the client's tool read is not what the user writes in). Computed once
  * in parse.ts.
  */

@@ -12,7 +12,7 @@ function three(now: () => number): Upstream {
   return up;
 }
 
-describe('replica choice (spec §7: least outstanding, failover, health)', () => {
+describe('replica choice (least outstanding, failover, health)', () => {
   it('picks the replica with the fewest outstanding requests, never the one to avoid', () => {
     const u = three(() => 0);
     const [a, b, c] = u.replicas;

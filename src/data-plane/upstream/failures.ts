@@ -1,5 +1,5 @@
 /**
- * Upstream failures → gateway errors, in one table (seed 004 "Retries"): a connection that
+ * Upstream failures → gateway errors, in one table (docs/data-plane.md): a connection that
  * could not be made is retried once, then 503 `Backend unavailable`; a read timeout (before
  * the first byte, or between bytes) is 504 `Backend timeout` and never retried; anything else
  * is 502 `Backend request failed`.
@@ -37,7 +37,7 @@ export function classifyFailure(err: unknown): FailureClass {
   return 'other';
 }
 
-/** Connection failures are retried once (seed 003 "connect retry once on ConnectionError"). */
+/** Connection failures are retried once: nothing reached the backend, so a retry is safe. */
 export const CONNECT_ATTEMPTS = 2;
 
 /** The client-facing error for a failure that ends the request. */

@@ -1,14 +1,14 @@
 /**
- * Header rules of seed 003 "Header forwarding". Upstream: everything but `host`, `x-api-key`,
+ * Header forwarding rules (docs/data-plane.md). Upstream: everything but `host`, `x-api-key`,
  * `authorization`, `transfer-encoding`, plus the backend's own `Authorization` from
- * VLLM_API_KEY. Downstream: everything but the seed's list. Hop-by-hop headers a client may
+ * VLLM_API_KEY. Downstream: everything but RESPONSE_DROP. Hop-by-hop headers a client may
  * send (connection, keep-alive, te, upgrade, expect, …) are connection-scoped and not forwarded,
  * and content-length is recomputed for the body actually sent.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
 const REQUEST_DROP: ReadonlySet<string> = new Set([
-  // seed 003
+  // credentials meant for the gateway, and framing the client connection owns
   'host', 'x-api-key', 'authorization', 'transfer-encoding',
   // hop-by-hop (RFC 9110 §7.6.1) and what the HTTP client sets itself
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'content-length',
@@ -16,7 +16,7 @@ const REQUEST_DROP: ReadonlySet<string> = new Set([
 ]);
 
 const RESPONSE_DROP: ReadonlySet<string> = new Set([
-  // seed 003, verbatim ("trailers" also as the real header name "trailer")
+  // encoding and framing (recomputed by the gateway), hop-by-hop and backend-identifying headers\n  // ("trailers" also as the real header name "trailer")
   'content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-authenticate',
   'proxy-authorization', 'te', 'trailers', 'trailer', 'upgrade', 'x-powered-by', 'x-request-id',
 ]);
@@ -25,7 +25,7 @@ const RESPONSE_DROP: ReadonlySet<string> = new Set([
 export function requestHeaderRules(vllmApiKey: string | undefined): (rawHeaders: readonly string[]) => string[] {
   const added: readonly string[] = [
     ...(vllmApiKey !== undefined ? ['authorization', `Bearer ${vllmApiKey}`] : []),
-    // The gateway reads bodies and drops content-encoding (seed 003), so it asks for identity.
+    // The gateway reads bodies and drops content-encoding, so it asks for identity.
     'accept-encoding', 'identity',
   ];
   return (rawHeaders) => {
@@ -39,7 +39,7 @@ export function requestHeaderRules(vllmApiKey: string | undefined): (rawHeaders:
   };
 }
 
-/** The backend's response headers minus the seed's list, as a flat [name, value, …] list. */
+/** The backend's response headers minus RESPONSE_DROP, as a flat [name, value, …] list. */
 export function responseHeaders(headers: IncomingHttpHeaders): string[] {
   const out: string[] = [];
   for (const name in headers) {

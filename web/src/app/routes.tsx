@@ -1,4 +1,4 @@
-/** The console's pages, in navigation order. Features are mounted only here (style.md §1.9). */
+/** The console's pages, in navigation order. Features are mounted only here. */
 import type { ComponentType } from 'react';
 import { GpuPage } from '../features/gpu/gpu-page';
 import { KeysPage } from '../features/keys/keys-page';

@@ -1,6 +1,6 @@
 /**
  * What the playground sends: one streaming request per turn, in the chosen dialect, with the
- * model variant expressed the way the gateway understands it (seed 001 variants table):
+ * model variant expressed the way the gateway understands it (docs/thinking-modes.md):
  * the `-nonthinking` suffix, or Think Max as `reasoning_effort` / `output_config.effort`.
  */
 

@@ -1,4 +1,4 @@
-/** Finds the live model name through /v1/models with the pasted key (seed 001: echo it exactly). */
+/** Finds the live model name through /v1/models with the pasted key; the name is sent back exactly as listed. */
 import { serverMessageOf } from '../../lib/api-client';
 import { describeV1Failure } from './stream-chat';
 
