@@ -17,6 +17,7 @@ import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { registerHealthRoutes } from './health.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { isOddPath, sendNotFound } from './odd-path.js';
 import { registerConsole } from './static.js';
 import { GATEWAY_VERSION } from './version.js';
 
@@ -38,6 +39,11 @@ export interface App {
 
 function isDataPlanePath(url: string | undefined): boolean {
   return url !== undefined && url.startsWith('/v1') && (url.length === 3 || url[3] === '/' || url[3] === '?');
+}
+
+/** `/api` and below: the control plane answers its own odd paths (JSON 404 or 400). */
+function isApiPath(url: string | undefined): boolean {
+  return url !== undefined && (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?'));
 }
 
 /** Fastify's trustProxy: a hop count becomes "trust the nearest n hops". */
@@ -118,7 +124,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     serverFactory: (handler) => {
       server = createServer({ keepAliveTimeout: 65_000 }, (req: IncomingMessage, res: ServerResponse) => {
         if (isDataPlanePath(req.url)) dataPlane.handle(req, res);
-        else handler(req, res);
+        else if (isApiPath(req.url) || !isOddPath(req.url ?? '')) handler(req, res);
+        else sendNotFound(res);
       });
       return server;
     },
