@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isGatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 
 /** Message for a body that is not JSON although it says so. */
 export const INVALID_JSON_BODY = 'Invalid JSON body';
@@ -19,6 +20,8 @@ function fastifyStatus(err: unknown): number | undefined {
 /** What status and message an error is shown as. */
 export function describeError(err: unknown): { status: number; message: string; headers?: Readonly<Record<string, string>> } {
   if (isGatewayError(err)) return { status: err.status, message: err.message, ...(err.headers !== undefined ? { headers: err.headers } : {}) };
+  // The database is down, restarting or locked: a 503 the caller can retry, never a 500.
+  if (isStoreUnavailable(err)) return { status: 503, message: MSG.storeUnavailable };
   const status = fastifyStatus(err);
   if (status === undefined) return { status: 500, message: MSG.internal };
   const code = (err as FastifyError).code;
@@ -30,7 +33,8 @@ export function describeError(err: unknown): { status: number; message: string; 
 /** Fastify error handler for the /api scope. */
 export function renderApiError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, message, headers } = describeError(err);
-  if (status >= 500) request.log.error({ err }, 'control plane request failed');
+  if (status === 503) request.log.warn({ err: String(err) }, 'control plane request failed: store unavailable');
+  else if (status >= 500) request.log.error({ err }, 'control plane request failed');
   if (headers !== undefined) void reply.headers(headers);
   void reply.code(status).type('application/json; charset=utf-8').send({ error: message });
 }

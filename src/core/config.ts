@@ -49,6 +49,10 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Directory of the built admin console, served at `/`. */
   readonly consoleDir: string | undefined;
+  /** How long a key seen valid keeps working while the store cannot answer (0 = not at all). */
+  readonly keyStaleMs: number;
+  /** Where the usage spool lives; undefined = beside the SQLite file, or `./data` on Postgres. */
+  readonly spoolDir: string | undefined;
 }
 
 /** A configuration value that cannot be used; the process exits 2 with `message`. */
@@ -91,6 +95,14 @@ function readInt(env: Env, name: string, dflt: number, min: number, max = Number
   const parsed = z.coerce.number().int().min(min).max(max).safeParse(/^[-+]?\d+$/.test(raw.trim()) ? raw.trim() : NaN);
   if (!parsed.success) throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
   return parsed.data;
+}
+
+/** Seconds, zero allowed (fractions too, for tests) → milliseconds. */
+function readSecondsOrZero(env: Env, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return dflt * 1000;
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(name, 'a number of seconds (0 or more)', raw);
+  return Math.round(Number(raw.trim()) * 1000);
 }
 
 /** Seconds (fractions allowed, for tests) → milliseconds. */
@@ -216,6 +228,8 @@ export function loadConfig(env: Env = process.env): Config {
     gpuRetentionDays: readInt(env, 'GPU_RETENTION_DAYS', 7, 1, 3650),
     logLevel,
     consoleDir: readString(env, 'CONSOLE_DIR'),
+    keyStaleMs: readSecondsOrZero(env, 'PROXY_KEY_STALE_SECONDS', 300),
+    spoolDir: readString(env, 'PROXY_SPOOL_DIR'),
   };
   return deepFreeze(config);
 }

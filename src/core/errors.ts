@@ -15,6 +15,7 @@ export type GatewayErrorKind =
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'upstream_error'
+  | 'store_unavailable'
   | 'internal';
 
 /** HTTP status per kind (docs/data-plane.md). */
@@ -29,6 +30,7 @@ export const STATUS_BY_KIND: Readonly<Record<GatewayErrorKind, number>> = Object
   upstream_error: 502,
   upstream_unreachable: 503,
   upstream_timeout: 504,
+  store_unavailable: 503,
   internal: 500,
 });
 

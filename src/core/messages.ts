@@ -24,5 +24,6 @@ export const MSG = {
   backendUnavailable: 'Backend unavailable',
   backendTimeout: 'Backend timeout',
   backendRequestFailed: 'Backend request failed',
+  storeUnavailable: 'Store unavailable',
   internal: 'Internal server error',
 } as const;

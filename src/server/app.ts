@@ -99,6 +99,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   if (recovered !== undefined && recovered.recovered > 0) {
     logger.warn(`usage journals of ${recovered.recovered} stopped process(es) folded: ${recovered.entries} request(s) counted`);
   }
+  deps.store.onConnectionError((err) => logger.warn({ err: String(err) }, 'store connection lost; the pool reconnects on the next query'));
   const fastifyLogger: FastifyBaseLogger = logger;
   // Sources are read at scrape time, after the data plane exists.
   const ref: { dataPlane?: DataPlane } = {};
@@ -108,7 +109,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const dataPlane = createDataPlane({
     config,
-    keys: createCachedKeyLookup(deps.store, clock),
+    keys: createCachedKeyLookup(deps.store, clock, {
+      staleMs: config.keyStaleMs,
+      onStoreError: (err) => logger.warn({ err: String(err) }, 'store unavailable for key checks: keys seen valid recently keep working'),
+    }),
     usage: usageSinkFor(usageWriter, clock),
     clock,
     observer: requestObserver(metrics, logger),

@@ -19,6 +19,12 @@ export interface Store {
   readonly sqlite: SqliteDatabase.Database | undefined;
   /** The SQLite file's path (undefined in memory and on Postgres): usage journals live beside it. */
   readonly sqlitePath: string | undefined;
+  /**
+   * Where connection-level errors go (a Postgres connection terminated by a restart or
+   * failover, say). They never end the process: the pool drops the broken connection and opens
+   * a new one for the next query. The default listener ignores them.
+   */
+  onConnectionError(listener: (err: Error) => void): void;
   close(): Promise<void>;
 }
 
@@ -26,7 +32,12 @@ export interface OpenStoreOptions {
   /** Postgres only: use (and create) this schema instead of `public` — tests isolate with it. */
   readonly pgSchema?: string;
   readonly pgPoolSize?: number;
+  /** SQLite only: how long a statement waits for another process's lock (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
 }
+
+/** How long a new Postgres connection may take before the attempt fails (the pool retries on the next query). */
+const PG_CONNECT_TIMEOUT_MS = 5000;
 
 // int8 (bigint) columns hold counters well below 2^53: read them as numbers, not strings.
 const pgTypes = {
@@ -42,10 +53,17 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
     const sqlite = new SqliteDatabase(cfg.path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    store = { db, dialect: 'sqlite', sqlite, sqlitePath: cfg.path === ':memory:' ? undefined : cfg.path, close: () => db.destroy() };
+    store = {
+      db,
+      dialect: 'sqlite',
+      sqlite,
+      sqlitePath: cfg.path === ':memory:' ? undefined : cfg.path,
+      onConnectionError: () => undefined,
+      close: () => db.destroy(),
+    };
   } else {
     const schema = opts.pgSchema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
@@ -62,12 +80,32 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
       connectionString: cfg.url,
       max: opts.pgPoolSize ?? 10,
       types: pgTypes,
+      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+      keepAlive: true,
       ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
     });
+    let listener: (err: Error) => void = () => undefined;
+    // An idle connection that breaks is reported by the pool; a checked-out one by its client,
+    // which has no listener of its own while checked out (an 'error' event with no listener
+    // ends the process). Both are dropped from the pool; the next query opens a fresh one.
+    pool.on('error', (err) => listener(err));
+    pool.on('connect', (client) => client.on('error', (err) => listener(err)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, dialect: 'postgres', sqlite: undefined, sqlitePath: undefined, close: () => db.destroy() };
+    store = {
+      db,
+      dialect: 'postgres',
+      sqlite: undefined,
+      sqlitePath: undefined,
+      onConnectionError: (l) => void (listener = l),
+      close: () => db.destroy(),
+    };
   }
-  await migrate(store, opts.pgSchema);
+  try {
+    await migrate(store, opts.pgSchema);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   return store;
 }
 

@@ -1,0 +1,76 @@
+/**
+ * A Postgres database of the test's own (CREATE DATABASE / DROP DATABASE), so a test can
+ * terminate its connections or make it refuse new ones without disturbing anyone else on the
+ * shared server.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { POSTGRES_URL } from '../helpers/dialects.js';
+
+export interface OwnDatabase {
+  /** Connection URL of the new database. */
+  readonly url: string;
+  readonly name: string;
+  /** Terminates every connection to it (what a Postgres restart or failover does to clients). */
+  terminate(): Promise<number>;
+  /** Refuses new connections (ALLOW_CONNECTIONS false) and terminates the existing ones. */
+  refuse(): Promise<void>;
+  /** Accepts connections again. */
+  allow(): Promise<void>;
+  /** Runs SQL in it through a connection of the test's own. */
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(run: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: POSTGRES_URL });
+  await c.connect();
+  try {
+    return await run(c);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function createOwnDatabase(): Promise<OwnDatabase> {
+  const name = `worv_fault_${randomBytes(5).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  const terminate = (): Promise<number> =>
+    admin(async (c) => {
+      const r = await c.query<{ pid: number }>(
+        'SELECT pg_terminate_backend(pid) AS t, pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
+      return r.rowCount ?? 0;
+    });
+  return {
+    url: url.toString(),
+    name,
+    terminate,
+    async refuse() {
+      await admin((c) => c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`));
+      // The setting only stops new connections: end the open ones too.
+      await terminate();
+    },
+    async allow() {
+      await admin((c) => c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`));
+    },
+    async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      const c = new pg.Client({ connectionString: url.toString() });
+      await c.connect();
+      try {
+        return (await c.query<R>(text, values)).rows;
+      } finally {
+        await c.end();
+      }
+    },
+    async drop() {
+      await admin(async (c) => {
+        await c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => undefined);
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// A Postgres outage is not an outage of /v1: the gateway's connections terminated (what a
+// restart or failover does), then its database refusing connections for a while. Keys seen
+// valid keep working, a key never seen gets 503 Store unavailable in the route's dialect, /api
+// answers 503, the process never ends, and every request answered 200 is counted exactly once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresUnavailableReason } from '../helpers/dialects.js';
+import { createOwnDatabase, type OwnDatabase } from './own-database.js';
+import { adminCookie, chat, startFaultGateway, sumAnswers, type Answer, type FaultGateway } from './gateway.js';
+
+const reason = await postgresUnavailableReason();
+if (reason !== undefined) console.warn(`[skip postgres] ${reason}`);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function totals(db: OwnDatabase, keyId: string) {
+  const rows = await db.query<{ requests: number; prompt_tokens: number; completion_tokens: number }>(
+    'SELECT requests::int, prompt_tokens::int, completion_tokens::int FROM usage_totals WHERE key_id = $1',
+    [keyId],
+  );
+  const r = rows[0];
+  return { requests: r?.requests ?? 0, promptTokens: r?.prompt_tokens ?? 0, completionTokens: r?.completion_tokens ?? 0 };
+}
+
+describe.skipIf(reason !== undefined)('Postgres outage', () => {
+  let db: OwnDatabase;
+  let gw: FaultGateway;
+  beforeAll(async () => {
+    db = await createOwnDatabase();
+    gw = await startFaultGateway(db.url);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+
+  it('survives its connections being terminated, serves known keys while the database refuses connections', async () => {
+    const known = await gw.createKey();
+    const unseen = await gw.createKey();
+    const cookie = await adminCookie(gw.url);
+    const answers: Answer[] = [];
+    answers.push(await chat(gw.url, known.key));
+    expect(answers[0]!.status).toBe(200);
+
+    // 1. Every connection terminated, with requests in flight.
+    const burst = Array.from({ length: 8 }, () => chat(gw.url, known.key));
+    expect(await db.terminate()).toBeGreaterThan(0);
+    answers.push(...(await Promise.all(burst)));
+    for (let i = 0; i < 5; i++) answers.push(await chat(gw.url, known.key));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+
+    // 2. The database refuses connections for a while.
+    await db.refuse();
+    for (let i = 0; i < 10; i++) {
+      const a = await chat(gw.url, known.key);
+      expect(a.status).toBe(200);
+      answers.push(a);
+    }
+    const openai = await chat(gw.url, unseen.key);
+    expect(openai).toMatchObject({ status: 503, body: { error: { message: 'Store unavailable', type: 'server_error', code: 503 } } });
+    const anthropic = await chat(gw.url, unseen.key, '/v1/messages');
+    expect(anthropic).toMatchObject({ status: 503, body: { type: 'error', error: { type: 'api_error', message: 'Store unavailable' } } });
+    const api = await fetch(`${gw.url}/api/keys`, { headers: { cookie } });
+    expect(api.status).toBe(503);
+    expect(await api.json()).toEqual({ error: 'Store unavailable' });
+    const streams = await Promise.all(Array.from({ length: 4 }, () => chat(gw.url, known.key, '/v1/messages')));
+    expect(streams.every((a) => a.status === 200)).toBe(true);
+    answers.push(...streams);
+
+    // 3. Back: the key never seen works once the store answers again (after at most a second).
+    await db.allow();
+    await sleep(1100);
+    const later = await chat(gw.url, unseen.key);
+    expect(later.status).toBe(200);
+    expect((await fetch(`${gw.url}/api/keys`, { headers: { cookie } })).status).toBe(200);
+
+    await gw.app.usageWriter.drain();
+    expect(await totals(db, unseen.id)).toEqual(sumAnswers([later]));
+  }, 60_000);
+});
