@@ -49,9 +49,16 @@ class Emitter {
       if (this.busy) return;
       this.pump();
     });
-    this.timerDue = this.x.controls.ttftMs <= 0;
+    this.timerDue = this.x.ttftMs <= 0;
     this.pump();
   }
+
+  private parked = false;
+
+  private readonly resume = (): void => {
+    this.parked = false;
+    this.pump();
+  };
 
   private readonly tick = (): void => {
     this.timerPending = false;
@@ -69,6 +76,7 @@ class Emitter {
       }
       this.peeked ??= this.source.steps.next();
       if (this.peeked.done === true) {
+        this.x.generatedTokens(Infinity);
         this.flush(() => this.x.end());
         return;
       }
@@ -76,11 +84,19 @@ class Emitter {
         // TTFT before the first step, the inter-token delay before the others.
         if (!this.timerPending) {
           this.timerPending = true;
-          const delay = this.first ? this.x.controls.ttftMs : this.itl;
+          const delay = this.first ? this.x.ttftMs : this.itl;
           this.flush(() => this.x.after(delay, this.tick));
         } else this.flush(() => undefined);
         return;
       }
+      // A hung engine stops between steps; the stream goes on once the mode is lifted.
+      if (!this.parked && !this.x.sim.engine.whenProgressing(this.resume)) {
+        this.parked = true;
+        this.flush(() => undefined);
+        return;
+      }
+      if (this.parked) return;
+      this.x.generatedTokens(1);
       this.queue = this.peeked.value;
       this.qi = 0;
       this.peeked = undefined;

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Controls } from './controls.js';
+import type { Engine } from './engine.js';
 import { SIM_REQUEST_ID_HEADER } from './controls.js';
 import type { Fault } from './faults.js';
 import type { Holds } from './holds.js';
@@ -24,6 +25,7 @@ export interface SimCore {
   readonly scheduler: Scheduler;
   readonly holds: Holds;
   readonly metrics: SimMetrics;
+  readonly engine: Engine;
   /** Called once per exchange when it ends. */
   onEnd(record: RequestRecord, outcome: Outcome): void;
 }
@@ -35,6 +37,11 @@ export class Exchange {
   private resetByUs = false;
   /** True once the connection closed or the response ended; timers check it. */
   dead = false;
+  /** Prefill time of the prompt's uncached tokens, added to the time to first token. */
+  prefillMs = 0;
+  /** Output tokens planned, and those counted into the generation counter so far. */
+  private planned = 0;
+  private generated = 0;
 
   constructor(
     readonly sim: SimCore,
@@ -53,6 +60,24 @@ export class Exchange {
       const outcome: Outcome = res.writableFinished ? 'finished' : this.resetByUs ? 'reset' : 'aborted';
       if (record.end(outcome)) sim.onEnd(record, outcome);
     });
+  }
+
+  /** The time to first token of this request: the controls' plus the prefill time. */
+  get ttftMs(): number {
+    return this.controls.ttftMs + this.prefillMs;
+  }
+
+  /** The answer will have `tokens` output tokens (counted as they are generated). */
+  plan(tokens: number): void {
+    this.planned = tokens;
+  }
+
+  /** `n` more output tokens were generated (never more than planned); `Infinity` = the rest. */
+  generatedTokens(n: number): void {
+    const add = Math.min(n, this.planned - this.generated);
+    if (add <= 0) return;
+    this.generated += add;
+    this.sim.metrics.generationTokens += add;
   }
 
   /** Sends status and headers now (SSE starts this way). */

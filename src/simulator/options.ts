@@ -61,6 +61,18 @@ export interface SimulatorOptions {
   readonly maxBodyBytes?: number;
   /** A fault applied to every request (like `setFault`); `refuse` starts in refusing mode. */
   readonly fault?: Fault | string;
+  /** Prefix-cache capacity in 16-token blocks; default 8192 (131,072 tokens); 0 = no prefix cache. */
+  readonly prefixCacheBlocks?: number;
+  /** Prefill time added to TTFT per 1,000 prompt tokens not served from the prefix cache; default 0. */
+  readonly prefillMsPerKTokens?: number;
+  /** vLLM `--enable-prompt-tokens-details`: usage reports `cached_tokens`; default false. */
+  readonly promptTokensDetails?: boolean;
+  /** vLLM `--max-num-seqs`: requests generating at once, the others wait; default 0 = no limit. */
+  readonly maxNumSeqs?: number;
+  /** Start hung: generating requests are accepted and never answered (see `setHung`). */
+  readonly hung?: boolean;
+  /** Start queue-full: generating requests get this status (429 or 503) at once (see `setQueueFull`). */
+  readonly queueFull?: number;
 }
 
 /** A complete, validated scenario. */
@@ -88,6 +100,12 @@ export interface ResolvedOptions {
   readonly recordBytesLimit: number;
   readonly maxBodyBytes: number;
   readonly fault: Fault | undefined;
+  readonly prefixCacheBlocks: number;
+  readonly prefillMsPerKTokens: number;
+  readonly promptTokensDetails: boolean;
+  readonly maxNumSeqs: number;
+  readonly hung: boolean;
+  readonly queueFull: number | undefined;
 }
 
 const ERA_VERSION: Record<Era, string> = { legacy: '0.11.0', dual: '0.15.1', modern: '0.19.1' };
@@ -116,6 +134,13 @@ function ms(value: number | undefined, name: string): number {
   if (value === undefined) return 0;
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number >= 0`);
   return value;
+}
+
+/** 429 or 503 (the answers an overloaded engine or its front gives before any byte). */
+export function queueFullStatus(status: number | undefined): number | undefined {
+  if (status === undefined || status === 0) return undefined;
+  if (status !== 429 && status !== 503) throw new RangeError('queueFull must be 429 or 503');
+  return status;
 }
 
 /** Fills defaults and validates; throws RangeError naming the bad option. */
@@ -154,5 +179,11 @@ export function resolveOptions(o: SimulatorOptions = {}): ResolvedOptions {
     recordBytesLimit: count(o.recordBytesLimit, 256 * 1024, 'recordBytesLimit'),
     maxBodyBytes: count(o.maxBodyBytes, 64 * 1024 * 1024, 'maxBodyBytes', 1),
     fault: typeof o.fault === 'string' ? parseFault(o.fault) : o.fault,
+    prefixCacheBlocks: count(o.prefixCacheBlocks, 8192, 'prefixCacheBlocks'),
+    prefillMsPerKTokens: ms(o.prefillMsPerKTokens, 'prefillMsPerKTokens'),
+    promptTokensDetails: o.promptTokensDetails ?? false,
+    maxNumSeqs: count(o.maxNumSeqs, 0, 'maxNumSeqs'),
+    hung: o.hung ?? false,
+    queueFull: queueFullStatus(o.queueFull),
   };
 }

@@ -41,6 +41,12 @@ export interface Simulator {
   readonly inFlight: number;
   /** True while in refusing mode. */
   readonly refusing: boolean;
+  /** True while hung (see `setHung`). */
+  readonly hung: boolean;
+  /** The status generating requests get at once while queue-full (see `setQueueFull`). */
+  readonly queueFull: number | undefined;
+  /** The prefix cache's counters (tokens) and the blocks it holds. */
+  readonly prefixCache: { readonly queries: number; readonly hits: number; readonly blocks: number };
 
   /** Binds (port 0 = a free port; host default 127.0.0.1). */
   listen(port?: number, host?: string): Promise<ListenAddress>;
@@ -68,6 +74,17 @@ export interface Simulator {
   clearFaults(): void;
   /** true: close the listener (connections refused; idle keep-alive sockets closed, running responses go on); false: listen again on the same port. */
   setRefusing(refusing: boolean): Promise<void>;
+
+  /**
+   * true: a hung engine. Generating requests are accepted and count as running, but nothing
+   * is generated (no token, the generation counter stands still) and running streams stop;
+   * /health, /v1/models and /metrics still answer. false: everything resumes.
+   */
+  setHung(hung: boolean): void;
+  /** 429 or 503: every generating request gets that status at once, before any byte; false ends it. */
+  setQueueFull(status: 429 | 503 | false): void;
+  /** Empties the prefix cache (the counters stay). */
+  clearPrefixCache(): void;
 
   on<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this;
   once<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this;

@@ -7,6 +7,7 @@ import { MAX_JSON_DEPTH, nestedDeeperThan } from '../core/json.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { defaultControls, readControls } from './controls.js';
 import type { Controls } from './controls.js';
+import { Engine } from './engine.js';
 import { openaiErrorBody } from './errors.js';
 import { Exchange } from './exchange.js';
 import type { SimCore, SimMetrics } from './exchange.js';
@@ -16,7 +17,7 @@ import { GlobalFault, withTimeout } from './global-fault.js';
 import { Holds } from './holds.js';
 import type { HoldInfo } from './holds.js';
 import { Listener } from './listener.js';
-import { resolveOptions } from './options.js';
+import { queueFullStatus, resolveOptions } from './options.js';
 import type { ResolvedOptions, SimulatorOptions } from './options.js';
 import { RequestLog, RequestRecord } from './recorder.js';
 import type { Outcome, RecordedRequest } from './recorder.js';
@@ -48,6 +49,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
       scheduler: new Scheduler(),
       holds: new Holds(),
       metrics,
+      engine: new Engine(this.options),
       onEnd: (record, outcome) => this.onEnd(record, outcome),
     };
     if (this.options.fault !== undefined && this.options.fault.kind !== 'refuse') this.setFault(this.options.fault);
@@ -72,6 +74,31 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     return this.core.metrics.running;
   }
 
+  get hung(): boolean {
+    return this.core.engine.hung;
+  }
+
+  setHung(hung: boolean): void {
+    this.core.engine.setHung(hung);
+  }
+
+  get queueFull(): number | undefined {
+    return this.core.engine.queueFull;
+  }
+
+  setQueueFull(status: number | false): void {
+    this.core.engine.queueFull = queueFullStatus(status === false ? undefined : status);
+  }
+
+  get prefixCache(): { readonly queries: number; readonly hits: number; readonly blocks: number } {
+    const c = this.core.engine.cache;
+    return { queries: c.queries, hits: c.hits, blocks: c.size };
+  }
+
+  clearPrefixCache(): void {
+    this.core.engine.cache.clear();
+  }
+
   get requests(): readonly RecordedRequest[] {
     return this.log.list();
   }
@@ -89,6 +116,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   async close(): Promise<void> {
     this.core.scheduler.cancelAll();
     this.core.holds.releaseAll();
+    this.core.engine.clear();
     await this.listener.close();
   }
 
@@ -193,15 +221,28 @@ class SimulatorImpl extends EventEmitter implements Simulator {
       x.send(400, errorBodyFor(path, 400, `Request body nests deeper than ${MAX_JSON_DEPTH} levels`));
       return;
     }
-    if (isGenerating(method, path)) {
-      this.generating.add(id);
-      this.core.metrics.running = this.generating.size;
+    if (!isGenerating(method, path)) {
+      route(x);
+      return;
     }
-    route(x);
+    const engine = this.core.engine;
+    if (engine.queueFull !== undefined) {
+      // An engine at its queue limit turns the request away before any byte.
+      x.send(engine.queueFull, errorBodyFor(path, engine.queueFull, 'The engine is at capacity; please retry later.'));
+      return;
+    }
+    this.generating.add(id);
+    this.core.metrics.running = this.generating.size;
+    engine.admit(id, () => {
+      if (!x.dead) route(x);
+    });
   }
 
   private onEnd(record: RequestRecord, outcome: Outcome): void {
-    if (this.generating.delete(record.id)) this.core.metrics.running = this.generating.size;
+    if (this.generating.delete(record.id)) {
+      this.core.metrics.running = this.generating.size;
+      this.core.engine.end(record.id);
+    }
     this.emit('end', record, outcome);
     if (outcome === 'aborted') this.emit('aborted', record);
   }

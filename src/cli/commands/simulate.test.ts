@@ -7,6 +7,15 @@ afterEach(() => {
 });
 
 describe('parseSimulateArgs', () => {
+  it('maps the engine flags (prefix cache, prefill, details, max-num-seqs, hung, queue-full)', () => {
+    const a = parseSimulateArgs([
+      '--prefix-cache-blocks', '64', '--prefill-ms-per-ktok', '20', '--enable-prompt-tokens-details', '--max-num-seqs', '4',
+      '--hung', '--queue-full', '503',
+    ]);
+    expect(a.options).toMatchObject({ prefixCacheBlocks: 64, prefillMsPerKTokens: 20, promptTokensDetails: true, maxNumSeqs: 4, hung: true, queueFull: 503 });
+    expect(() => parseSimulateArgs(['--queue-full', '500'])).toThrow(/queueFull must be 429 or 503/);
+  });
+
   it('defaults to 127.0.0.1:8000 with the log off', () => {
     const a = parseSimulateArgs([]);
     expect(a.port).toBe(8000);

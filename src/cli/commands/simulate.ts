@@ -1,6 +1,7 @@
 /**
  * `worv-proxy simulate`: runs the vLLM simulator until SIGINT/SIGTERM (docs/simulator.md).
- * Flags map one-to-one onto the simulator's options; SIGUSR2 toggles refusing mode.
+ * Flags map one-to-one onto the simulator's options; SIGUSR2 toggles refusing mode, SIGUSR1
+ * the hung mode.
  */
 import { parseArgs } from 'node:util';
 import { createSimulator, resolveOptions } from '../../simulator/index.js';
@@ -36,6 +37,12 @@ Anthropic /v1/messages, /tokenize, /health, /metrics). See docs/simulator.md.
   --fault SPEC           global fault: refuse | drop | stall-headers[:MS] | stall:K[:MS]
                          | reset:K | status:CODE[:MSG] | error:K[:MSG]
   --record               keep a request log (off by default here)
+  --prefix-cache-blocks N  prefix-cache size in 16-token blocks (default 8192; 0 = off)
+  --prefill-ms-per-ktok MS  TTFT added per 1,000 prompt tokens not in the prefix cache
+  --enable-prompt-tokens-details  usage reports cached_tokens (as vLLM's flag)
+  --max-num-seqs N       requests generating at once; the others wait (default 0 = no limit)
+  --hung                 start hung: accept requests, never generate (SIGUSR1 toggles)
+  --queue-full STATUS    answer generating requests 429 or 503 at once
   -h, --help             this help
 `;
 
@@ -63,6 +70,12 @@ const FLAGS = {
   'force-include-usage': { type: 'boolean' },
   fault: { type: 'string' },
   record: { type: 'boolean' },
+  'prefix-cache-blocks': { type: 'string' },
+  'prefill-ms-per-ktok': { type: 'string' },
+  'enable-prompt-tokens-details': { type: 'boolean' },
+  'max-num-seqs': { type: 'string' },
+  hung: { type: 'boolean' },
+  'queue-full': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -116,6 +129,12 @@ export function parseSimulateArgs(argv: string[]): { port: number; host: string;
     embeddingDim: numberFlag(values, 'embedding-dim'),
     forceIncludeUsage: values['force-include-usage'] === true,
     record: values.record === true,
+    prefixCacheBlocks: numberFlag(values, 'prefix-cache-blocks'),
+    prefillMsPerKTokens: numberFlag(values, 'prefill-ms-per-ktok'),
+    promptTokensDetails: values['enable-prompt-tokens-details'] === true,
+    maxNumSeqs: numberFlag(values, 'max-num-seqs'),
+    hung: values.hung === true,
+    queueFull: numberFlag(values, 'queue-full'),
   };
   try {
     resolveOptions(options);
@@ -154,7 +173,12 @@ export async function runSimulate(argv: string[]): Promise<number> {
       (e: unknown) => process.stderr.write(`worv-proxy simulate: ${(e as Error).message}\n`),
     );
   };
+  const toggleHung = (): void => {
+    sim.setHung(!sim.hung);
+    process.stdout.write(sim.hung ? 'hung\n' : 'generating\n');
+  };
   process.on('SIGUSR2', toggle);
+  process.on('SIGUSR1', toggleHung);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -165,6 +189,7 @@ export async function runSimulate(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   process.off('SIGUSR2', toggle);
+  process.off('SIGUSR1', toggleHung);
   await sim.close();
   return 0;
 }

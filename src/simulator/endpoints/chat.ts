@@ -25,9 +25,11 @@ export function handleChat(x: Exchange, body: Json): void {
   const usage = streamUsage(body, stream, o.forceIncludeUsage);
   const requested = maxTokensOf(body, ['max_completion_tokens', 'max_tokens']);
   const model = checkModel(body, o);
-  const promptTokens = chatPromptTokens(body);
+  const promptText = chatPromptText(body);
+  const promptTokens = countTokens(promptText);
   checkContext(promptTokens, requested, o.maxModelLen);
-  const { plan, ids, hexLen } = generate(x, body, {
+  const { plan, ids, hexLen, cachedTokens } = generate(x, body, {
+    promptText,
     promptTokens,
     maxTokens: requested ?? defaultCap(promptTokens, o.maxModelLen),
     reasoning: reasoningEnabled(body, x.controls.reasoning),
@@ -35,7 +37,7 @@ export function handleChat(x: Exchange, body: Json): void {
     toolChoice: chatToolChoice(body),
   });
   const rid = requestIdHeader(x.req.headers);
-  const render = { id: `chatcmpl-${rid ?? ids.hex(hexLen)}`, created: ids.created, model, era: x.controls.era, plan };
+  const render = { id: `chatcmpl-${rid ?? ids.hex(hexLen)}`, created: ids.created, model, era: x.controls.era, plan, cachedTokens };
   if (!stream) {
     respondJson(x, chatCompletionJson(render), generationDelay(x, plan.completionTokens));
     return;

@@ -33,9 +33,10 @@ export function handleCompletions(x: Exchange, body: Json): void {
   const promptTokens = completionPromptTokens(prompt);
   const maxTokens = requested ?? DEFAULT_COMPLETION_MAX_TOKENS;
   checkContext(promptTokens, maxTokens, o.maxModelLen);
-  const { plan, ids, hexLen } = generate(x, body, { promptTokens, maxTokens, reasoning: false, tools: [], toolChoice: 'none' });
+  const promptText = completionPromptText(prompt);
+  const { plan, ids, hexLen, cachedTokens } = generate(x, body, { promptText, promptTokens, maxTokens, reasoning: false, tools: [], toolChoice: 'none' });
   const rid = requestIdHeader(x.req.headers);
-  const render = { id: `cmpl-${rid ?? ids.hex(hexLen)}`, created: ids.created, model, plan };
+  const render = { id: `cmpl-${rid ?? ids.hex(hexLen)}`, created: ids.created, model, plan, cachedTokens };
   if (!stream) {
     respondJson(x, completionJson(render), generationDelay(x, plan.completionTokens));
     return;

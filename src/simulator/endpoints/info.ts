@@ -1,6 +1,6 @@
 // The non-generating routes: GET /v1/models (labelled owned_by "vllm-simulator"),
 // POST /tokenize (prompt and chat forms), /health and /ping (200, empty), /version,
-// /load and /metrics (a few vllm:* Prometheus lines).
+// /load and /metrics (vLLM's engine gauges and counters in Prometheus text).
 
 import type { Exchange } from '../exchange.js';
 import { createIds, idHexLength } from '../ids.js';
@@ -72,15 +72,18 @@ function f(n: number): string {
 
 export function handleMetrics(x: Exchange): void {
   const m = x.sim.metrics;
+  const e = x.sim.engine;
   const labels = `engine="0",model_name=${JSON.stringify(x.sim.options.model)}`;
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: [string, number][]): void => {
     lines.push(`# HELP ${name} ${help} (vllm-simulator)`, `# TYPE ${name} ${type}`);
     for (const [extra, v] of samples) lines.push(`${name}{${extra === '' ? labels : `${labels},${extra}`}} ${f(v)}`);
   };
-  metric('vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.', [['', m.running]]);
-  metric('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', [['', 0]]);
-  metric('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.', [['', 0]]);
+  metric('vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.', [['', e.runningCount]]);
+  metric('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.', [['', e.waitingCount]]);
+  metric('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.', [['', e.kvUsage]]);
+  metric('vllm:prefix_cache_queries_total', 'counter', 'Prefix cache queries, in terms of number of queried tokens.', [['', e.cache.queries]]);
+  metric('vllm:prefix_cache_hits_total', 'counter', 'Prefix cache hits, in terms of number of cached tokens.', [['', e.cache.hits]]);
   metric('vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.', [['', m.promptTokens]]);
   metric('vllm:generation_tokens_total', 'counter', 'Number of generation tokens processed.', [['', m.generationTokens]]);
   const reasons = Object.entries(m.success);

@@ -45,10 +45,12 @@ export function handleMessages(x: Exchange, body: Json): void {
   const o = x.sim.options;
   validate(body, true);
   const model = checkModel(body, o);
-  const promptTokens = messagesPromptTokens(body);
+  const promptText = anthropicPromptText(body);
+  const promptTokens = countTokens(promptText);
   const maxTokens = body.max_tokens as number;
   checkContext(promptTokens, maxTokens, o.maxModelLen);
   const { plan, ids, hexLen } = generate(x, body, {
+    promptText,
     promptTokens,
     maxTokens,
     reasoning: reasoningEnabled({ chat_template_kwargs: body.chat_template_kwargs }, x.controls.reasoning),

@@ -15,6 +15,8 @@ import type { Json } from '../request-facts.js';
 
 /** What a generating endpoint decided from its body. */
 export interface GenerationInput {
+  /** The prompt's text (what the prefix cache hashes). */
+  readonly promptText: string;
   readonly promptTokens: number;
   readonly maxTokens: number | undefined;
   readonly reasoning: boolean;
@@ -24,8 +26,17 @@ export interface GenerationInput {
   readonly toolIdPrefix?: string;
 }
 
+/** What a generating endpoint renders from. */
+export interface Generated {
+  readonly plan: Plan;
+  readonly ids: IdSource;
+  readonly hexLen: number;
+  /** Prompt tokens served from the prefix cache, when usage reports them (`promptTokensDetails`). */
+  readonly cachedTokens: number | undefined;
+}
+
 /** The plan plus the id source (seeded when the request or scenario has a seed). */
-export function generate(x: Exchange, body: Json, g: GenerationInput): { plan: Plan; ids: IdSource; hexLen: number } {
+export function generate(x: Exchange, body: Json, g: GenerationInput): Generated {
   const o = x.sim.options;
   const c = x.controls;
   const seed = requestSeed(c.seed, body, o);
@@ -46,12 +57,15 @@ export function generate(x: Exchange, body: Json, g: GenerationInput): { plan: P
     ids,
     toolCallId: (s) => prefix + s.hex(hexLen),
   });
+  const cached = x.sim.engine.cache.lookup(g.promptText, g.promptTokens).cachedTokens;
+  x.prefillMs = (x.sim.options.prefillMsPerKTokens * (g.promptTokens - cached)) / 1000;
+  x.sim.engine.holdKv(x.record.id, plan.promptTokens + plan.completionTokens);
+  x.plan(plan.completionTokens);
   x.sim.metrics.promptTokens += plan.promptTokens;
-  x.sim.metrics.generationTokens += plan.completionTokens;
   // The engine's finished_reason: a tool call is an ordinary stop.
   const reason = plan.finish === 'length' ? 'length' : 'stop';
   x.sim.metrics.success[reason] = (x.sim.metrics.success[reason] ?? 0) + 1;
-  return { plan, ids, hexLen };
+  return { plan, ids, hexLen, cachedTokens: x.sim.options.promptTokensDetails ? cached : undefined };
 }
 
 function internalError(message: string): string {
@@ -60,7 +74,7 @@ function internalError(message: string): string {
 
 /** Simulated generation time of a JSON answer: TTFT + ITL × (tokens − 1). */
 export function generationDelay(x: Exchange, tokens: number): number {
-  return x.controls.ttftMs + x.controls.itlMs * Math.max(0, tokens - 1);
+  return x.ttftMs + x.controls.itlMs * Math.max(0, tokens - 1);
 }
 
 /**
@@ -70,6 +84,10 @@ export function generationDelay(x: Exchange, tokens: number): number {
 export function respondJson(x: Exchange, body: string, delay: number, errorBody: (message: string) => string = internalError): void {
   const c = x.controls;
   const afterHold = (): void => {
+    if (!x.sim.engine.whenProgressing(() => {
+      if (!x.dead) afterHold();
+    })) return;
+    x.generatedTokens(Infinity);
     const f = x.fault;
     if (f?.kind === 'stall') {
       if (f.ms !== undefined) x.after(f.ms, () => x.send(200, body));

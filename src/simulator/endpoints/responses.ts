@@ -43,11 +43,13 @@ export function handleResponses(x: Exchange, body: Json): void {
   if (typeof body.input !== 'string' && !Array.isArray(body.input)) throw new SimHttpError(400, 'input: Field required', 'input', 'Bad Request');
   const requested = maxTokensOf(body, ['max_output_tokens']);
   const model = checkModel(body, o);
-  const promptTokens = responsesPromptTokens(body);
+  const promptText = responsesPromptText(body);
+  const promptTokens = countTokens(promptText);
   checkContext(promptTokens, requested, o.maxModelLen);
   const maxTokens = requested ?? defaultCap(promptTokens, o.maxModelLen);
   const effortNone = isRecord(body.reasoning) && body.reasoning.effort === 'none';
-  const { plan, ids, hexLen } = generate(x, body, {
+  const { plan, ids, hexLen, cachedTokens } = generate(x, body, {
+    promptText,
     promptTokens,
     maxTokens,
     reasoning: !effortNone && reasoningEnabled(body, x.controls.reasoning),
@@ -61,6 +63,7 @@ export function handleResponses(x: Exchange, body: Json): void {
     created: ids.created,
     model,
     plan,
+    cachedTokens: cachedTokens ?? 0,
     reasoningId: `rs_${ids.hex(hexLen)}`,
     messageId: `msg_${ids.hex(hexLen)}`,
     callItemIds: plan.toolCalls.map(() => `fc_${ids.hex(hexLen)}`),

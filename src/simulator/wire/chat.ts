@@ -14,11 +14,14 @@ export interface ChatRender {
   readonly model: string;
   readonly era: Era;
   readonly plan: Plan;
+  /** Prompt tokens from the prefix cache, reported when set and above 0 (vLLM's prompt_tokens_details). */
+  readonly cachedTokens?: number | undefined;
 }
 
 /** vLLM usage key order: prompt, total, completion. */
-export function usageJson(prompt: number, completion: number): string {
-  return `{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion}}`;
+export function usageJson(prompt: number, completion: number, cached?: number): string {
+  const details = cached !== undefined && cached > 0 ? `,"prompt_tokens_details":{"cached_tokens":${cached}}` : '';
+  return `{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion}${details}}`;
 }
 
 function message(r: ChatRender): Record<string, unknown> {
@@ -49,7 +52,7 @@ export function chatCompletionJson(r: ChatRender): string {
       prompt_tokens: plan.promptTokens,
       total_tokens: plan.promptTokens + plan.completionTokens,
       completion_tokens: plan.completionTokens,
-      prompt_tokens_details: null,
+      prompt_tokens_details: r.cachedTokens !== undefined && r.cachedTokens > 0 ? { cached_tokens: r.cachedTokens } : null,
     },
     prompt_logprobs: null,
     prompt_token_ids: null,
@@ -93,7 +96,7 @@ export function* chatStreamSteps(r: ChatRender, usage: StreamUsage): Generator<s
     `{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${JSON.stringify(plan.finish)},"stop_reason":null,"token_ids":null}`;
   const ending = (): string[] => {
     const frames: string[] = [];
-    if (usage.include) frames.push(formatSseData(`${head}],"usage":${usageJson(P, plan.completionTokens)}}`));
+    if (usage.include) frames.push(formatSseData(`${head}],"usage":${usageJson(P, plan.completionTokens, r.cachedTokens)}}`));
     frames.push(SSE_DONE);
     return frames;
   };

@@ -11,12 +11,14 @@ export interface CompletionRender {
   readonly created: number;
   readonly model: string;
   readonly plan: Plan;
+  /** Prompt tokens from the prefix cache (reported when above 0). */
+  readonly cachedTokens?: number | undefined;
 }
 
 /** The non-stream body (shape of a captured vLLM answer). */
 export function completionJson(r: CompletionRender): string {
   const { plan } = r;
-  return `{"id":${JSON.stringify(r.id)},"object":"text_completion","created":${r.created},"model":${JSON.stringify(r.model)},"choices":[{"index":0,"text":${JSON.stringify(plan.content)},"logprobs":null,"finish_reason":${JSON.stringify(plan.finish)},"stop_reason":null,"prompt_logprobs":null}],"usage":${usageJson(plan.promptTokens, plan.completionTokens)}}`;
+  return `{"id":${JSON.stringify(r.id)},"object":"text_completion","created":${r.created},"model":${JSON.stringify(r.model)},"choices":[{"index":0,"text":${JSON.stringify(plan.content)},"logprobs":null,"finish_reason":${JSON.stringify(plan.finish)},"stop_reason":null,"prompt_logprobs":null}],"usage":${usageJson(plan.promptTokens, plan.completionTokens, r.cachedTokens)}}`;
 }
 
 /** The SSE steps, one token per chunk. */
@@ -31,7 +33,7 @@ export function* completionStreamSteps(r: CompletionRender, usage: StreamUsage):
     const tail = usage.continuous ? `],"usage":${usageJson(P, Math.min(i + 1, plan.completionTokens))}}` : ']}';
     const step = [formatSseData(`${head}{"index":0,"text":${JSON.stringify(texts[i])},"logprobs":null,"finish_reason":${finish},"stop_reason":null}${tail}`)];
     if (last) {
-      if (usage.include) step.push(formatSseData(`${head}],"usage":${usageJson(P, plan.completionTokens)}}`));
+      if (usage.include) step.push(formatSseData(`${head}],"usage":${usageJson(P, plan.completionTokens, r.cachedTokens)}}`));
       step.push(SSE_DONE);
     }
     yield step;

@@ -11,6 +11,8 @@ export interface ResponsesRender {
   readonly created: number;
   readonly model: string;
   readonly plan: Plan;
+  /** Prompt tokens from the prefix cache (`input_tokens_details.cached_tokens`). */
+  readonly cachedTokens?: number;
   readonly reasoningId: string;
   readonly messageId: string;
   /** One `fc_…` item id per tool call. */
@@ -41,10 +43,10 @@ function callItem(r: ResponsesRender, i: number, call: PlannedToolCall, status: 
   return { arguments: args, call_id: call.id, name: call.name, type: 'function_call', id: r.callItemIds[i], status };
 }
 
-function usage(plan: Plan): Obj {
+function usage(plan: Plan, cachedTokens: number): Obj {
   return {
     input_tokens: plan.promptTokens,
-    input_tokens_details: { cached_tokens: 0 },
+    input_tokens_details: { cached_tokens: cachedTokens },
     output_tokens: plan.completionTokens,
     output_tokens_details: { reasoning_tokens: plan.reasoningTokens },
     total_tokens: plan.promptTokens + plan.completionTokens,
@@ -89,7 +91,7 @@ export function responseObject(r: ResponsesRender, done: boolean): Obj {
     text: null,
     top_logprobs: null,
     truncation: 'disabled',
-    usage: done ? usage(r.plan) : null,
+    usage: done ? usage(r.plan, r.cachedTokens ?? 0) : null,
     user: null,
   };
 }
