@@ -21,9 +21,10 @@ import { observersFor, type FrameObserver, type ObserverFactory } from './tap/ob
 import { SseTap, type TapSink } from './tap/tap.js';
 import { UsageMeter } from './tap/usage-meter.js';
 import { Upload } from './upload.js';
-import type { Replica, Upstream } from './upstream/client.js';
-import { CONNECT_ATTEMPTS, classifyFailure, gatewayErrorFor } from './upstream/failures.js';
+import type { Upstream } from './upstream/client.js';
+import { classifyFailure, gatewayErrorFor } from './upstream/failures.js';
 import { mediaType, responseHeaders } from './upstream/headers.js';
+import type { CallFacts } from './upstream/replicas.js';
 
 /** What every exchange of one data plane shares (built once at start-up). */
 export interface ExchangeEnv {
@@ -73,9 +74,6 @@ function onResponseClose(this: TaggedResponse): void {
 function onResponseDrain(this: TaggedResponse): void {
   this[kExchange]?.drained();
 }
-function redispatch(x: Exchange): void {
-  x.retry();
-}
 function uncork(x: Exchange): void {
   x.uncork();
 }
@@ -106,8 +104,6 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   keyId: string | undefined;
   #fwd: Forward | undefined;
   #upload: Upload | undefined;
-  #replica: Replica | undefined;
-  #attempt = 0;
   #controller: Dispatcher.DispatchController | undefined;
   #mode: Mode = 'raw';
   #status = 0;
@@ -175,46 +171,23 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
     this.#dispatch();
   }
 
-  /** The connect retry (see onResponseError). */
-  retry(): void {
-    if (this.#clientGone || this.#upload?.cut !== undefined) {
-      this.#upstreamDone = true;
-      this.#abandon();
-      return;
-    }
-    this.#dispatch();
-  }
-
   #dispatch(): void {
     const fwd = this.#fwd as Forward;
-    const replica = this.#env.upstream.pick(this.#replica);
-    this.#replica = replica;
-    replica.outstanding++;
-    this.#attempt++;
-    const timeout = fwd.facts?.stream === true ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
-    const upload = this.#upload;
-    // A fresh stream per attempt: undici destroys the body of a failed one.
-    // An array of parts is an iterable body to undici, sent again whole by a retry.
-    const body = upload !== undefined ? upload.body() : ((fwd.body as Buffer | readonly Buffer[] | undefined) ?? null);
-    replica.pool.dispatch(
-      { method: fwd.method, path: fwd.path, headers: fwd.headers, body: body as Buffer | null, headersTimeout: timeout, bodyTimeout: timeout },
-      this,
-    );
+    const readTimeoutMs = fwd.facts?.stream === true ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
+    const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: fwd.facts };
+    // The call picks the replica, counts it, and retries a failed connection before the first byte.
+    this.#env.upstream.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body: fwd.body, readTimeoutMs, facts }, this);
   }
 
   // ---- undici handler -------------------------------------------------------------------
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
-    // Connected: a connect retry can no longer happen, so the sent body need not be kept.
-    this.#upload?.connected();
     if (this.#clientGone) controller.abort(CLIENT_GONE);
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     this.#ttfb = performance.now() - this.#t0;
-    const replica = this.#replica as Replica;
-    if (replica.failures !== 0) this.#env.upstream.markOk(replica);
     this.#status = status;
     const fwd = this.#fwd as Forward;
     const out = responseHeaders(headers);
@@ -256,7 +229,6 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   onResponseEnd(): void {
     this.#upstreamDone = true;
     this.#controller = undefined;
-    this.#release();
     this.#upload?.dispose();
     if (this.#mode === 'json') void this.#finishJson();
     else void this.#finishStream();
@@ -265,23 +237,13 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     this.#upstreamDone = true;
     this.#controller = undefined;
-    this.#release();
     const upload = this.#upload;
     if (this.#clientGone || upload?.cut !== undefined) {
       this.#abandon();
       return;
     }
-    const failure = classifyFailure(err);
-    if (failure === 'connect' && this.#replica !== undefined) this.#env.upstream.markFailed(this.#replica);
-    const replayable = upload === undefined || upload.replayable;
-    if (this.#ttfb === undefined && failure === 'connect' && this.#attempt < CONNECT_ATTEMPTS && replayable) {
-      this.#upstreamDone = false;
-      // Not from inside undici's error loop: it is still failing this client's queue.
-      setImmediate(redispatch, this);
-      return;
-    }
     upload?.dispose();
-    void this.#finishFailed(gatewayErrorFor(failure));
+    void this.#finishFailed(gatewayErrorFor(classifyFailure(err)));
   }
 
   // ---- client side ------------------------------------------------------------------------
@@ -385,10 +347,6 @@ export class Exchange implements Dispatcher.DispatchHandler, TapSink {
 
   #observersFor(dialect: Dialect, facts: RequestFacts): readonly FrameObserver[] {
     return observersFor({ facts, dialect, stripHan: this.#env.stripHan }, this.#meter as UsageMeter, this.#env.observerFactories);
-  }
-
-  #release(): void {
-    if (this.#replica !== undefined) this.#replica.outstanding--;
   }
 
   /**

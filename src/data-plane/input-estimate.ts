@@ -4,7 +4,7 @@
  * `facts.estimatedInputTokens` for capping. Any failure, a slow answer or a backend without
  * /tokenize falls back to the `len(payload_text) // 3` heuristic.
  */
-import { isJsonObject } from '../core/json.js';
+import { isJsonObject, utf8Text } from '../core/json.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { ProxyRequest } from './context.js';
 import { MAX_TOKENS_FIELDS } from './transforms/cap-max-tokens.js';
@@ -112,30 +112,28 @@ export function createTokenizeEstimator(opts: TokenizeEstimatorOptions): InputEs
       if (now() < pausedUntil) return undefined;
       const body = tokenizeBody(req);
       if (body === undefined) return undefined;
-      const replica = opts.upstream.pick();
-      replica.outstanding++;
       try {
-        const res = await replica.pool.request({
-          method: 'POST',
-          path: '/tokenize',
-          headers: [...opts.headers, 'content-type', 'application/json'],
-          body: JSON.stringify(body),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        const text = await res.body.text();
-        if (res.statusCode === 404 || res.statusCode === 405 || res.statusCode === 501) pausedUntil = now() + retryAfterMs;
-        if (res.statusCode !== 200) return undefined;
-        const json = JSON.parse(text) as JsonValue;
+        // The whole exchange, connect and retry included, is bounded: it only ever delays a request this much.
+        const res = await opts.upstream.fetch(
+          {
+            method: 'POST',
+            path: '/tokenize',
+            headers: [...opts.headers, 'content-type', 'application/json'],
+            body: JSON.stringify(body),
+            readTimeoutMs: timeoutMs,
+            facts: { purpose: 'tokenize', endpoint: req.facts.endpoint, request: req.facts, body: req.body },
+          },
+          timeoutMs,
+        );
+        if (res.status === 404 || res.status === 405 || res.status === 501) pausedUntil = now() + retryAfterMs;
+        if (res.status !== 200) return undefined;
+        const json = JSON.parse(utf8Text(res.body)) as JsonValue;
         const count = isJsonObject(json) ? json.count : undefined;
         return typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : undefined;
       } catch {
         // Unreachable, slow or not JSON: the heuristic serves this request; pause only on connection trouble.
         pausedUntil = now() + Math.min(retryAfterMs, 5000);
         return undefined;
-      } finally {
-        replica.outstanding--;
       }
     },
   };

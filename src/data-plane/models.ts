@@ -11,9 +11,10 @@ import { MSG } from '../core/messages.js';
 import type { Exchange } from './exchange.js';
 import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
 import type { BackendProbe } from './upstream/backend-probe.js';
-import type { Replica, Upstream } from './upstream/client.js';
-import { CONNECT_ATTEMPTS, classifyFailure, gatewayErrorFor } from './upstream/failures.js';
+import type { Upstream } from './upstream/client.js';
+import { classifyFailure, gatewayErrorFor } from './upstream/failures.js';
 import { responseHeaders } from './upstream/headers.js';
+import type { CallFacts } from './upstream/replicas.js';
 
 export interface ModelsDeps {
   readonly upstream: Upstream;
@@ -40,26 +41,21 @@ export function withNonThinkingRow(payload: JsonValue, explicitProfile: ModelPro
   return { ...payload, data: [...payload.data, { ...live, id }] };
 }
 
+const MODELS_FACTS: CallFacts = Object.freeze({ purpose: 'models', endpoint: 'models' });
+
 async function fetchModels(req: IncomingMessage, deps: ModelsDeps): Promise<{ status: number; headers: string[]; body: Buffer }> {
-  let avoid: Replica | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const replica = deps.upstream.pick(avoid);
-    avoid = replica;
-    try {
-      const res = await replica.pool.request({
-        method: 'GET',
-        path: req.url ?? '/v1/models',
-        headers: deps.requestHeaders(req.rawHeaders),
-        headersTimeout: deps.timeoutMs,
-        bodyTimeout: deps.timeoutMs,
-      });
-      const body = Buffer.from(await res.body.arrayBuffer());
-      return { status: res.statusCode, headers: responseHeaders(res.headers), body };
-    } catch (err) {
-      const failure = classifyFailure(err);
-      if (failure === 'connect' && attempt < CONNECT_ATTEMPTS) continue;
-      throw gatewayErrorFor(failure);
-    }
+  try {
+    const res = await deps.upstream.fetch({
+      method: 'GET',
+      path: req.url ?? '/v1/models',
+      headers: deps.requestHeaders(req.rawHeaders),
+      body: undefined,
+      readTimeoutMs: deps.timeoutMs,
+      facts: MODELS_FACTS,
+    });
+    return { status: res.status, headers: responseHeaders(res.headers), body: res.body };
+  } catch (err) {
+    throw gatewayErrorFor(classifyFailure(err));
   }
 }
 

@@ -15,6 +15,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ReplayableBody } from './upstream/call.js';
 
 /**
  * Bodies up to this size are read whole. Node reads a socket 64 KiB at a time, so a body this
@@ -56,7 +57,7 @@ class AttemptBody extends Readable {
   }
 }
 
-export class Upload {
+export class Upload implements ReplayableBody {
   /** The client's request (an IncomingMessage). */
   readonly #req: Readable;
   /** Every chunk received so far, while a retry may still need them; undefined after. */
@@ -83,6 +84,11 @@ export class Upload {
   /** True while the body can still be sent again from its first byte. */
   get replayable(): boolean {
     return this.#kept !== undefined && this.#cut === undefined;
+  }
+
+  /** The client is still sending its body. */
+  get receiving(): boolean {
+    return !this.#ended && this.#cut === undefined;
   }
 
   /** A fresh body for the next upstream attempt (only while `replayable`). */

@@ -5,9 +5,11 @@
  * `-nonthinking` row of /v1/models; /api/status shows the rest.
  */
 import type { Clock } from '../../core/clock.js';
-import { isJsonObject, tryParseJson, type JsonValue } from '../../core/json.js';
+import { isJsonObject, tryParseJson, utf8Text, type JsonValue } from '../../core/json.js';
 import type { Upstream } from './client.js';
-import { classifyFailure } from './failures.js';
+import type { CallFacts } from './replicas.js';
+
+const PROBE_FACTS: CallFacts = Object.freeze({ purpose: 'probe', endpoint: 'models' });
 
 export interface BackendStatus {
   readonly reachable: boolean;
@@ -57,21 +59,22 @@ export function createBackendProbe(opts: ProbeOptions): BackendProbe {
     for (const replica of opts.upstream.replicas) {
       const started = performance.now();
       try {
-        const res = await replica.pool.request({
+        // Pinned to this replica: the call counts it in flight and marks its health.
+        const res = await opts.upstream.fetch({
           method: 'GET',
           path: '/v1/models',
           headers: [...opts.headers],
-          headersTimeout: opts.timeoutMs,
-          bodyTimeout: opts.timeoutMs,
+          body: undefined,
+          readTimeoutMs: opts.timeoutMs,
+          facts: PROBE_FACTS,
+          replica,
         });
-        const text = await res.body.text();
-        opts.upstream.markOk(replica);
-        if (res.statusCode !== 200) continue;
+        if (res.status !== 200) continue;
+        const text = utf8Text(res.body);
         const id = firstModelId(tryParseJson(text));
         if (id !== undefined) model = id;
         return { reachable: true, latencyMs: Math.round(performance.now() - started), model: id ?? null, checkedAt: opts.clock.now() };
-      } catch (err) {
-        if (classifyFailure(err) === 'connect') opts.upstream.markFailed(replica);
+      } catch {
         // Try the next replica.
       }
     }

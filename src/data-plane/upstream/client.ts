@@ -1,23 +1,17 @@
 /**
- * The upstream HTTP client: one keep-alive undici Pool per backend replica (created once at
- * start-up, 10 s connect timeout by default) and the choice of replica per attempt: the one
- * with the fewest requests outstanding among the healthy ones; a connect retry prefers a
- * different replica. A replica that refused a connection sits out a cooldown (1 s, doubling
- * per consecutive failure up to 30 s); after it, the next request tries it again, and any
- * response marks it healthy. With every replica cooling down, they are all tried anyway.
+ * The one way to call a backend. One keep-alive undici Pool per replica (created once at
+ * start-up); every call (the relay, GET /v1/models, the /tokenize estimate, the backend probe)
+ * goes through `dispatch` or `fetch`, so all of them pick the replica by the same policy, count
+ * it in flight, mark its health and retry a failed connection once before the first byte
+ * (upstream/call.ts). Timeouts are kept on native timers, so they fire on time.
  */
-import { Pool, type buildConnector } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool, type Dispatcher, type buildConnector } from 'undici';
+import { type BackendCall, UpstreamCall, type CallHost } from './call.js';
+import { preciseConnector } from './connector.js';
+import { leastInFlight, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
 
-/** One backend replica and the requests currently running on it. */
-export interface Replica {
-  readonly origin: string;
-  readonly pool: Pool;
-  outstanding: number;
-  /** Consecutive connection failures (0 = healthy). */
-  failures: number;
-  /** While `now()` is below this, the replica is skipped if another one is available. */
-  coolUntil: number;
-}
+export type { Replica } from './replicas.js';
 
 export interface UpstreamOptions {
   readonly backends: readonly string[];
@@ -26,11 +20,29 @@ export interface UpstreamOptions {
   readonly connector?: buildConnector.connector;
   /** Monotonic milliseconds (tests inject one). */
   readonly now?: () => number;
+  /** The routing policy (default: fewest in flight among the healthy replicas). */
+  readonly pickReplica?: PickReplica;
+  /** Answers that may be tried once more elsewhere before any byte (default: none). */
+  readonly retryableStatus?: RetryableStatus;
+}
+
+/** A whole response, for the gateway's own small calls. */
+export interface WholeResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
 }
 
 export interface Upstream {
   readonly replicas: readonly Replica[];
-  /** The replica for the next attempt; never `avoid` (the one that just failed) when there are others. */
+  /** Sends `call`; the response goes to `handler` (undici's handler interface). */
+  dispatch(call: BackendCall, handler: Dispatcher.DispatchHandler): void;
+  /**
+   * Sends `call` and reads its whole answer; rejects with the upstream error, or with a
+   * timeout error when `deadlineMs` is given and the whole exchange takes longer.
+   */
+  fetch(call: BackendCall, deadlineMs?: number): Promise<WholeResponse>;
+  /** The replica the policy picks for a call with no facts; never `avoid` when there are others. */
   pick(avoid?: Replica): Replica;
   /** A connection to `replica` could not be made: cool it down. */
   markFailed(replica: Replica): void;
@@ -39,51 +51,86 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** Idle sockets are closed before uvicorn's 5 s keep-alive does, so a reused socket is never stale. */
+/** Idle sockets are closed before uvicorn's 5 s keep-alive does, so a reused socket is rarely stale. */
 const KEEP_ALIVE_MS = 4000;
-const COOLDOWN_MS = 1000;
-const MAX_COOLDOWN_MS = 30_000;
+
+const NO_FACTS: CallFacts = Object.freeze({ purpose: 'probe', endpoint: undefined });
+
+function abortLate(h: WholeHandler, c: Dispatcher.DispatchController): void {
+  const err = Object.assign(new Error('deadline exceeded'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+  // Settled now, even while a connection is still being made (it cannot be cancelled midway).
+  h.reject(err);
+  c.abort(err);
+}
+
+/** Collects a whole response for `fetch`. */
+class WholeHandler implements Dispatcher.DispatchHandler {
+  #status = 0;
+  #headers: IncomingHttpHeaders = {};
+  readonly #chunks: Buffer[] = [];
+  #deadline: NodeJS.Timeout | undefined;
+  constructor(
+    readonly resolve: (r: WholeResponse) => void,
+    readonly reject: (err: Error) => void,
+    readonly deadlineMs: number | undefined,
+  ) {}
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    if (this.deadlineMs !== undefined) this.#deadline = setTimeout(abortLate, this.deadlineMs, this, c);
+  }
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    this.#status = status;
+    this.#headers = headers;
+  }
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#chunks.push(chunk);
+  }
+  onResponseEnd(): void {
+    clearTimeout(this.#deadline);
+    this.resolve({ status: this.#status, headers: this.#headers, body: Buffer.concat(this.#chunks) });
+  }
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    clearTimeout(this.#deadline);
+    this.reject(err);
+  }
+}
 
 export function createUpstream(opts: UpstreamOptions): Upstream {
+  const connect = preciseConnector(opts.connectTimeoutMs, opts.connector);
   const replicas: Replica[] = opts.backends.map((origin) => ({
     origin,
     outstanding: 0,
     failures: 0,
     coolUntil: 0,
     pool: new Pool(origin, {
-      connect: opts.connector ?? { timeout: opts.connectTimeoutMs },
+      connect,
       keepAliveTimeout: KEEP_ALIVE_MS,
-      // Per-request timeouts are set on every dispatch (stream vs non-stream).
+      // Read timeouts are kept per call (upstream/call.ts).
       headersTimeout: 0,
       bodyTimeout: 0,
     }),
   }));
+  if (replicas.length === 0) throw new Error('at least one backend is required');
   const now = opts.now ?? (() => performance.now());
-  const first = replicas[0];
-  if (first === undefined) throw new Error('at least one backend is required');
+  const policy = opts.pickReplica ?? leastInFlight;
+  const retryable = opts.retryableStatus ?? noRetryableStatus;
+  const host: CallHost = {
+    choose: (call, avoid) => policy(replicas, call.facts, avoid, now()),
+    failed: (replica) => markFailed(replica, now()),
+    answered: (replica) => {
+      if (replica.failures !== 0) markOk(replica);
+    },
+    retryableStatus: (status, call) => retryable(status, call.facts),
+  };
+  const dispatch = (call: BackendCall, handler: Dispatcher.DispatchHandler): void => {
+    new UpstreamCall(host, call, handler).start();
+  };
   return {
     replicas,
-    pick(avoid) {
-      if (replicas.length === 1) return first;
-      const t = now();
-      let best: Replica | undefined;
-      let fallback: Replica | undefined;
-      for (const r of replicas) {
-        if (r === avoid) continue;
-        if (r.coolUntil > t) {
-          if (fallback === undefined || r.coolUntil < fallback.coolUntil) fallback = r;
-        } else if (best === undefined || r.outstanding < best.outstanding) best = r;
-      }
-      return best ?? fallback ?? first;
-    },
-    markFailed(replica) {
-      replica.failures++;
-      replica.coolUntil = now() + Math.min(MAX_COOLDOWN_MS, COOLDOWN_MS * 2 ** (replica.failures - 1));
-    },
-    markOk(replica) {
-      replica.failures = 0;
-      replica.coolUntil = 0;
-    },
+    dispatch,
+    fetch: (call, deadlineMs) => new Promise((resolve, reject) => dispatch(call, new WholeHandler(resolve, reject, deadlineMs))),
+    pick: (avoid) => policy(replicas, NO_FACTS, avoid, now()),
+    markFailed: (replica) => markFailed(replica, now()),
+    markOk,
     async close() {
       await Promise.all(replicas.map((r) => r.pool.close()));
     },

@@ -1,8 +1,9 @@
 /**
- * Upstream failures → gateway errors, in one table (docs/data-plane.md): a connection that
- * could not be made is retried once, then 503 `Backend unavailable`; a read timeout (before
- * the first byte, or between bytes) is 504 `Backend timeout` and never retried; anything else
- * is 502 `Backend request failed`.
+ * Upstream failures → gateway errors, in one table (docs/data-plane.md). A connection that could not be made, or
+ * that the backend reset before any response byte (a stale keep-alive socket, a restarting
+ * backend), is retried once (upstream/call.ts), then 503 `Backend unavailable` / 502; a read
+ * timeout (before the first byte, or between bytes) is 504 `Backend timeout` and never retried;
+ * anything else is 502 `Backend request failed`.
  */
 import { GatewayError } from '../../core/errors.js';
 import { MSG } from '../../core/messages.js';
@@ -13,9 +14,16 @@ const CONNECT_CODES: ReadonlySet<string> = new Set([
   'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN',
 ]);
 
+/**
+ * The peer's kernel refused our bytes: the socket was closed under us (typically an idle
+ * keep-alive socket the backend had already dropped). A clean close after the request was read
+ * ("other side closed") is not in this set: the backend may have started a generation.
+ */
+const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-export type FailureClass = 'connect' | 'timeout' | 'other';
+export type FailureClass = 'connect' | 'reset' | 'timeout' | 'other';
 
 function codeOf(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
@@ -33,11 +41,17 @@ export function classifyFailure(err: unknown): FailureClass {
     return 'other';
   }
   if (CONNECT_CODES.has(code)) return 'connect';
+  if (RESET_CODES.has(code)) return 'reset';
   if (TIMEOUT_CODES.has(code)) return 'timeout';
   return 'other';
 }
 
-/** Connection failures are retried once: nothing reached the backend, so a retry is safe. */
+/** A failure before any response byte worth one more attempt: nothing was answered yet. */
+export function retryableFailure(failure: FailureClass): boolean {
+  return failure === 'connect' || failure === 'reset';
+}
+
+/** Attempts per call: the first and one retry. */
 export const CONNECT_ATTEMPTS = 2;
 
 /** The client-facing error for a failure that ends the request. */
@@ -47,6 +61,7 @@ export function gatewayErrorFor(failure: FailureClass): GatewayError {
       return new GatewayError('upstream_unreachable', MSG.backendUnavailable);
     case 'timeout':
       return new GatewayError('upstream_timeout', MSG.backendTimeout);
+    case 'reset':
     case 'other':
       return new GatewayError('upstream_error', MSG.backendRequestFailed);
   }

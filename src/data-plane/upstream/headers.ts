@@ -2,7 +2,8 @@
  * Header forwarding rules (docs/data-plane.md). Upstream: everything but `host`, `x-api-key`,
  * `authorization`, `transfer-encoding`, plus the backend's own `Authorization` from
  * VLLM_API_KEY. Downstream: everything but RESPONSE_DROP. Hop-by-hop headers a client may
- * send (connection, keep-alive, te, upgrade, expect, …) are connection-scoped and not forwarded,
+ * send (connection, keep-alive, te, upgrade, expect, …, and every header `Connection` names) are
+ * connection-scoped and not forwarded, nor are `Cookie` and `Proxy-Authorization`;
  * and content-length is recomputed for the body actually sent.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -13,10 +14,27 @@ const REQUEST_DROP: ReadonlySet<string> = new Set([
   // hop-by-hop (RFC 9110 §7.6.1) and what the HTTP client sets itself
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'content-length',
   'accept-encoding',
+  // the client's credentials for us or for its own proxy, never the backend's business
+  'cookie', 'proxy-authorization',
 ]);
 
+/** The header names a `Connection` value lists (they are hop-by-hop too), lowercased. */
+function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefined {
+  let names: Set<string> | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    for (const t of (rawHeaders[i + 1] as string).split(',')) {
+      const token = t.trim().toLowerCase();
+      if (token !== '') (names ??= new Set()).add(token);
+    }
+  }
+  return names;
+}
+
 const RESPONSE_DROP: ReadonlySet<string> = new Set([
-  // encoding and framing (recomputed by the gateway), hop-by-hop and backend-identifying headers\n  // ("trailers" also as the real header name "trailer")
+  // encoding and framing (recomputed by the gateway), hop-by-hop and backend-identifying headers
+  // ("trailers" also as the real header name "trailer")
   'content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-authenticate',
   'proxy-authorization', 'te', 'trailers', 'trailer', 'upgrade', 'x-powered-by', 'x-request-id',
 ]);
@@ -30,9 +48,11 @@ export function requestHeaderRules(vllmApiKey: string | undefined): (rawHeaders:
   ];
   return (rawHeaders) => {
     const out: string[] = [];
+    const named = connectionTokens(rawHeaders);
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       const name = rawHeaders[i] as string;
-      if (!REQUEST_DROP.has(name.toLowerCase())) out.push(name, rawHeaders[i + 1] as string);
+      const lower = name.toLowerCase();
+      if (!REQUEST_DROP.has(lower) && (named === undefined || !named.has(lower))) out.push(name, rawHeaders[i + 1] as string);
     }
     for (const h of added) out.push(h);
     return out;

@@ -1,0 +1,228 @@
+/**
+ * One call to a backend, as an undici handler decorator (the way undici's own RetryHandler
+ * wraps a handler): it picks the replica of each attempt, counts the attempt in flight on it,
+ * marks the replica's health, retries a connection failure or a reset once before the first
+ * response byte (on another replica when there is one, never after a byte), and keeps the read
+ * timeout on a native timer. The caller's handler sees one request: one `onRequestStart` with
+ * a controller that outlives the attempts, then the response of the attempt that answered.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { errors, type Dispatcher } from 'undici';
+import { CONNECT_ATTEMPTS, classifyFailure, retryableFailure } from './failures.js';
+import type { CallFacts, Replica } from './replicas.js';
+
+/** A request body that is sent as it arrives and can be sent again until an attempt connects. */
+export interface ReplayableBody {
+  /** A fresh stream for the next attempt (only while `replayable`). */
+  body(): Readable;
+  readonly replayable: boolean;
+  /** The client is still sending: silence from the backend meanwhile is not a timeout. */
+  readonly receiving: boolean;
+  /** An attempt connected: the body need not be kept for a retry any more. */
+  connected(): void;
+}
+
+export type CallBody = string | Buffer | readonly Buffer[] | ReplayableBody | undefined;
+
+/** A request to a backend. */
+export interface BackendCall {
+  readonly method: string;
+  /** Path and query, exactly as they go upstream. */
+  readonly path: string;
+  readonly headers: string[];
+  /** A body in parts is sent in order; the headers must then carry its length. */
+  readonly body: CallBody;
+  /** Longest silence allowed before the first byte and between bytes, ms (0: none). */
+  readonly readTimeoutMs: number;
+  readonly facts: CallFacts;
+  /** Only this replica, no retry (the probe walks the replicas itself). */
+  readonly replica?: Replica;
+}
+
+/** What a call needs from the replica set (upstream/client.ts). */
+export interface CallHost {
+  choose(call: BackendCall, avoid: Replica | undefined): Replica;
+  failed(replica: Replica): void;
+  answered(replica: Replica): void;
+  retryableStatus(status: number, call: BackendCall): boolean;
+}
+
+const RETRY_STATUS = Object.assign(new Error('answer declared retryable'), { code: 'WORV_RETRY_STATUS' });
+
+function isReplayable(body: CallBody): body is ReplayableBody {
+  return typeof body === 'object' && !Buffer.isBuffer(body) && !Array.isArray(body);
+}
+
+function onReadTimeout(call: UpstreamCall): void {
+  call.readTimedOut();
+}
+function redispatch(call: UpstreamCall): void {
+  call.again();
+}
+
+export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.DispatchController {
+  readonly #host: CallHost;
+  readonly #call: BackendCall;
+  readonly #inner: Dispatcher.DispatchHandler;
+  #replica: Replica | undefined;
+  #attempts = 0;
+  /** The controller of the attempt in progress. */
+  #attempt: Dispatcher.DispatchController | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #started = false;
+  #discarding = false;
+  #reason: Error | null = null;
+  #paused = false;
+  #lastError: Error | undefined;
+
+  constructor(host: CallHost, call: BackendCall, inner: Dispatcher.DispatchHandler) {
+    this.#host = host;
+    this.#call = call;
+    this.#inner = inner;
+  }
+
+  /** Starts the call: the caller's handler gets its controller at once. */
+  start(): void {
+    this.#inner.onRequestStart?.(this, {});
+    if (this.#reason !== null) this.#inner.onResponseError?.(this, this.#reason);
+    else this.#dispatch();
+  }
+
+  // ---- the controller the caller holds ----------------------------------------------------
+
+  get aborted(): boolean {
+    return this.#reason !== null;
+  }
+  get paused(): boolean {
+    return this.#paused;
+  }
+  get reason(): Error | null {
+    return this.#reason;
+  }
+  abort(reason: Error): void {
+    if (this.#reason !== null) return;
+    this.#reason = reason;
+    this.#attempt?.abort(reason);
+  }
+  pause(): void {
+    this.#paused = true;
+    this.#attempt?.pause();
+  }
+  resume(): void {
+    this.#paused = false;
+    this.#attempt?.resume();
+    this.#timer?.refresh();
+  }
+
+  // ---- attempts ---------------------------------------------------------------------------
+
+  #dispatch(): void {
+    const call = this.#call;
+    const replica = call.replica ?? this.#host.choose(call, this.#replica);
+    this.#replica = replica;
+    replica.outstanding++;
+    this.#attempts++;
+    const b = call.body;
+    // A fresh stream per attempt: undici destroys the body of a failed one. undici sends an
+    // array of parts as an iterable body (its types do not list iterables).
+    const body = b === undefined ? null : isReplayable(b) ? b.body() : (b as string | Buffer);
+    replica.pool.dispatch({ method: call.method, path: call.path, headers: call.headers, body, headersTimeout: 0, bodyTimeout: 0 }, this);
+  }
+
+  /** The retry, one turn after the failure (not from inside undici's error loop). */
+  again(): void {
+    const b = this.#call.body;
+    if (this.#reason !== null || (isReplayable(b) && !b.replayable)) {
+      this.#inner.onResponseError?.(this, this.#reason ?? (this.#lastError as Error));
+      return;
+    }
+    this.#dispatch();
+  }
+
+  readTimedOut(): void {
+    const c = this.#attempt;
+    if (c === undefined) return;
+    const b = this.#call.body;
+    // Time the client takes (sending its body, or reading ours) is not the backend's silence.
+    if (this.#paused || (isReplayable(b) && b.receiving)) {
+      this.#timer?.refresh();
+      return;
+    }
+    c.abort(this.#started ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError());
+  }
+
+  #endAttempt(): Replica | undefined {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#attempt = undefined;
+    const r = this.#replica;
+    if (r !== undefined) r.outstanding--;
+    return r;
+  }
+
+  // ---- undici handler ---------------------------------------------------------------------
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#attempt = controller;
+    const b = this.#call.body;
+    if (isReplayable(b)) b.connected();
+    if (this.#reason !== null) {
+      controller.abort(this.#reason);
+      return;
+    }
+    const ms = this.#call.readTimeoutMs;
+    if (ms > 0) {
+      this.#timer = setTimeout(onReadTimeout, ms, this);
+      this.#timer.unref();
+    }
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, message?: string): void {
+    const replica = this.#replica as Replica;
+    this.#host.answered(replica);
+    const b = this.#call.body;
+    if (
+      this.#call.replica === undefined &&
+      this.#attempts < CONNECT_ATTEMPTS &&
+      (!isReplayable(b) || b.replayable) &&
+      this.#host.retryableStatus(status, this.#call)
+    ) {
+      this.#discarding = true;
+      controller.abort(RETRY_STATUS);
+      return;
+    }
+    this.#started = true;
+    this.#timer?.refresh();
+    if (this.#paused) controller.pause();
+    this.#inner.onResponseStart?.(this, status, headers, message);
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#discarding) return;
+    this.#timer?.refresh();
+    this.#inner.onResponseData?.(this, chunk);
+  }
+
+  onResponseEnd(_c: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    this.#endAttempt();
+    this.#inner.onResponseEnd?.(this, trailers);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    const replica = this.#endAttempt();
+    const failure = classifyFailure(err);
+    if (failure === 'connect' && replica !== undefined) this.#host.failed(replica);
+    const retry = this.#discarding || (!this.#started && retryableFailure(failure));
+    this.#discarding = false;
+    if (retry && this.#reason === null && this.#call.replica === undefined && this.#attempts < CONNECT_ATTEMPTS) {
+      const b = this.#call.body;
+      if (!isReplayable(b) || b.replayable) {
+        this.#lastError = err;
+        setImmediate(redispatch, this);
+        return;
+      }
+    }
+    this.#inner.onResponseError?.(this, this.#reason ?? err);
+  }
+}

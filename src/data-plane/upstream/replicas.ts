@@ -1,0 +1,78 @@
+/**
+ * The backend replicas, their health, and the routing seam. Health: a replica that refused a
+ * connection (or did not connect in time) sits out a cooldown, 1 s doubling per consecutive
+ * failure up to 30 s; any response makes it healthy at once. Routing: a `PickReplica` policy
+ * chooses the replica of each attempt from what the call says about itself (`CallFacts`); the
+ * default sends it to the healthy replica with the fewest requests in flight.
+ */
+import type { Pool } from 'undici';
+import type { JsonObject } from '../../core/json.js';
+import type { Endpoint, RequestFacts } from '../context.js';
+
+/** One backend replica and the requests currently running on it. */
+export interface Replica {
+  readonly origin: string;
+  readonly pool: Pool;
+  /** Attempts in flight on this replica (counted by upstream/call.ts). */
+  outstanding: number;
+  /** Consecutive connection failures (0 = healthy). */
+  failures: number;
+  /** While `now()` is below this, the replica is skipped if another one is available. */
+  coolUntil: number;
+}
+
+/** What a call tells the routing policy about itself. */
+export interface CallFacts {
+  /** relay: a client's /v1 request; the others are the gateway's own calls. */
+  readonly purpose: 'relay' | 'models' | 'tokenize' | 'probe';
+  readonly endpoint: Endpoint | undefined;
+  /** Parsed facts of a shaped request (model, stream, …); undefined for opaque bodies. */
+  readonly request?: RequestFacts | undefined;
+  /** The body as sent upstream, when the gateway parsed it (shaped endpoints). */
+  readonly body?: Readonly<JsonObject> | undefined;
+}
+
+/**
+ * A routing policy: the replica for the next attempt. `avoid` is the replica whose attempt just
+ * failed (a retry goes elsewhere when there is somewhere else); `now` is monotonic ms.
+ */
+export type PickReplica = (replicas: readonly Replica[], call: CallFacts, avoid: Replica | undefined, now: number) => Replica;
+
+/**
+ * Whether a backend answer with this status, before any byte of its body was relayed, may be
+ * tried once more on another replica (e.g. a 503 or 429 from an overloaded engine). The
+ * default declares none: a status is the backend's answer and is passed through.
+ */
+export type RetryableStatus = (status: number, call: CallFacts) => boolean;
+
+export const noRetryableStatus: RetryableStatus = () => false;
+
+/** Default policy: the healthy replica with the fewest attempts in flight; cooling ones last. */
+export const leastInFlight: PickReplica = (replicas, _call, avoid, now) => {
+  const first = replicas[0] as Replica;
+  if (replicas.length === 1) return first;
+  let best: Replica | undefined;
+  let fallback: Replica | undefined;
+  for (const r of replicas) {
+    if (r === avoid) continue;
+    if (r.coolUntil > now) {
+      if (fallback === undefined || r.coolUntil < fallback.coolUntil) fallback = r;
+    } else if (best === undefined || r.outstanding < best.outstanding) best = r;
+  }
+  return best ?? fallback ?? first;
+};
+
+const COOLDOWN_MS = 1000;
+const MAX_COOLDOWN_MS = 30_000;
+
+/** A connection to `replica` could not be made: cool it down. */
+export function markFailed(replica: Replica, now: number): void {
+  replica.failures++;
+  replica.coolUntil = now + Math.min(MAX_COOLDOWN_MS, COOLDOWN_MS * 2 ** (replica.failures - 1));
+}
+
+/** `replica` answered: healthy again. */
+export function markOk(replica: Replica): void {
+  replica.failures = 0;
+  replica.coolUntil = 0;
+}
