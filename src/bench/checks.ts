@@ -22,7 +22,7 @@ export interface Check {
 type Row = { readonly target: TargetName; readonly rep: number };
 
 /** Median over repetitions of `pick(row)` for one target. */
-export function medianOf<R extends Row>(rows: readonly R[] | undefined, target: TargetName, pick: (r: R) => number): number {
+function medianOf<R extends Row>(rows: readonly R[] | undefined, target: TargetName, pick: (r: R) => number): number {
   return median((rows ?? []).filter((r) => r.target === target && r.rep >= 0).map(pick));
 }
 

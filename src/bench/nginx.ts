@@ -15,7 +15,7 @@ export function findNginx(): string | undefined {
 }
 
 /** The configuration text: one worker, listen on `port`, proxy everything to `upstreamPort`. */
-export function nginxConfig(prefix: string, port: number, upstreamPort: number, maxConnections: number): string {
+function nginxConfig(prefix: string, port: number, upstreamPort: number, maxConnections: number): string {
   return `# worv-proxy bench: nginx as a pure pass-through
 daemon off;
 master_process on;

@@ -5,7 +5,7 @@
 
 /** The cases of the benchmark (docs/benchmark.md). */
 export type CaseId = '1' | '2' | '3' | '4' | '5' | '6';
-export const ALL_CASES: readonly CaseId[] = ['1', '2', '3', '4', '5', '6'];
+const ALL_CASES: readonly CaseId[] = ['1', '2', '3', '4', '5', '6'];
 
 export type LoadTool = 'auto' | 'wrk' | 'autocannon';
 

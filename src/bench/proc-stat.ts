@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second for /proc/PID/stat times (USER_HZ; 100 on every Linux we target). */
-export const CLOCK_TICKS = 100;
+const CLOCK_TICKS = 100;
 
 /** The fields of /proc/PID/stat that the benchmark uses. */
 export interface ProcStat {
@@ -41,7 +41,7 @@ export function parseRssBytes(status: string): number {
 }
 
 /** The direct children of a process, from /proc/PID/task/TID/children of each of its threads. */
-export function childPids(pid: number): number[] {
+function childPids(pid: number): number[] {
   const out: number[] = [];
   let tids: string[];
   try {

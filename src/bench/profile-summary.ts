@@ -54,7 +54,7 @@ export function shortUrl(url: string): string {
 }
 
 /** The package a script belongs to: `undici`, `@fastify/x`, `dist/data-plane`, `node`, `(native)`. */
-export function packageOf(url: string): string {
+function packageOf(url: string): string {
   if (url === '') return '(native)';
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {

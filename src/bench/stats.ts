@@ -4,7 +4,7 @@
  */
 
 /** The p-th percentile (0..100) of `sorted` (ascending), by nearest rank; NaN when empty. */
-export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
+function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;
   const rank = Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1));

@@ -15,7 +15,7 @@ import { deleteExpiredSessions } from '../store/sessions.repo.js';
 import { getOrCreateSetting } from '../store/settings.repo.js';
 import { setAdminPassword } from './admin-account.js';
 
-export const SESSION_SECRET_SETTING = 'session_secret';
+const SESSION_SECRET_SETTING = 'session_secret';
 
 /** Logged at start while no admin user exists. */
 export const NO_ADMIN_NOTICE =

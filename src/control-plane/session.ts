@@ -10,9 +10,9 @@ import { isoTime, type Clock } from '../core/clock.js';
 import type { Store } from '../store/db.js';
 import { deleteSession, findLiveSession, insertSession, type SessionRecord } from '../store/sessions.repo.js';
 
-export const SESSION_COOKIE = 'worv_session';
+const SESSION_COOKIE = 'worv_session';
 /** An operator logs in once a year per browser; logout or deleting the row ends it sooner. */
-export const SESSION_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
+const SESSION_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 /** The cookie is only needed by the /api routes. */
 const COOKIE_PATH = '/api';
 

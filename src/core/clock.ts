@@ -11,20 +11,6 @@ export interface Clock {
 /** The real clock. */
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** A clock tests can move by hand. */
-export function fixedClock(start: number): Clock & { set(ms: number): void; advance(ms: number): void } {
-  let t = start;
-  return {
-    now: () => t,
-    set: (ms) => {
-      t = ms;
-    },
-    advance: (ms) => {
-      t += ms;
-    },
-  };
-}
-
 const DAY_MS = 86_400_000;
 // The last day asked for: every /v1 request asks, nearly always for the same day.
 let cachedDayStart = 0;

@@ -12,7 +12,7 @@ export interface ScryptParams {
   readonly p: number;
 }
 
-export const DEFAULT_SCRYPT: ScryptParams = { N: 32_768, r: 8, p: 1 };
+const DEFAULT_SCRYPT: ScryptParams = { N: 32_768, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 

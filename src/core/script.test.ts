@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { containsHan, detectUserScript, keepsHan, mergeScripts, scanScripts, scriptFromPresence, stripHan } from './script.js';
+import { containsHan, detectUserScript } from '../../test/helpers/script.js';
+import { keepsHan, mergeScripts, scanScripts, scriptFromPresence, stripHan } from './script.js';
 
 // Detection is based on the Unicode code points of the inbound user messages:
 // Han ideographs (CJK Unified Ideographs blocks) ⇒ Chinese; Hiragana / Katakana ⇒ Japanese,

@@ -81,23 +81,9 @@ export function scriptFromPresence(p: ScriptPresence): Script {
   return 'other';
 }
 
-/** The script of one text (detection by code points, precedence as above). */
-export function detectUserScript(text: string): Script {
-  // Kana decides alone, so test it first and stop early.
-  if (KANA_RE.test(text)) return 'japanese';
-  if (HAN_RE.test(text)) return 'han';
-  if (HANGUL_RE.test(text)) return 'korean';
-  return 'other';
-}
-
 /** Whether output for a conversation in `script` keeps its Han (Chinese and Japanese do). */
 export function keepsHan(script: Script): boolean {
   return script === 'han' || script === 'japanese';
-}
-
-/** True when `text` holds something `stripHan` would remove. */
-export function containsHan(text: string): boolean {
-  return STRIP_TEST_RE.test(text);
 }
 
 /**

@@ -34,7 +34,7 @@ function isNonNegativeInteger(v: JsonValue): boolean {
 }
 
 /** Validates `body` for `endpoint`; throws 400 with a message that names the field. */
-export function validateBody(endpoint: Endpoint, body: JsonValue): JsonObject {
+function validateBody(endpoint: Endpoint, body: JsonValue): JsonObject {
   if (!isJsonObject(body)) throw invalid('Request body must be a JSON object');
   if (body.model !== undefined && typeof body.model !== 'string') throw invalid('model must be a string');
   for (const field of TOKEN_FIELDS) {

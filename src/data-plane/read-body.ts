@@ -9,7 +9,7 @@ import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 
 /** True when the request announces a body (HTTP/1.1: Content-Length or Transfer-Encoding). */
-export function hasBody(req: IncomingMessage): boolean {
+function hasBody(req: IncomingMessage): boolean {
   const len = req.headers['content-length'];
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }

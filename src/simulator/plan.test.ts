@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlan } from './plan.js';
 import type { PlanInput } from './plan.js';
-import { countingIds } from './test-plans.js';
+import { countingIds } from '../../test/helpers/simulator-plans.js';
 
 const input = (over: Partial<PlanInput> = {}): PlanInput => ({
   promptTokens: 5, maxTokens: undefined, reasoning: true, reasoningTokens: 3, tokens: 4, tools: [], toolChoice: 'auto',

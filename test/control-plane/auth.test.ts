@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { MSG } from '../../src/core/messages.js';
 import { setAdminPassword } from '../../src/control-plane/admin-account.js';
 import { getSetting } from '../../src/store/settings.repo.js';

@@ -2,7 +2,8 @@
 // deleted through /api take effect on /v1 within the one-second key cache, and /v1 traffic
 // shows up in /api/keys and /api/usage.
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock, utcDay } from '../../src/core/clock.js';
+import { utcDay } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { hashPassword } from '../../src/core/password.js';
 import { CreateKeyResponse, KeysListResponse, UsageResponse } from '../../src/shared/api-contract.js';
 import { upsertAdminUser } from '../../src/store/admin-users.repo.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/core/api-key.js';
-import { fixedClock } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { MSG } from '../../src/core/messages.js';
 import { GpuStatsResponse } from '../../src/shared/api-contract.js';
 import { insertApiKey, updateApiKey } from '../../src/store/api-keys.repo.js';

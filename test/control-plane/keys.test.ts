@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/core/api-key.js';
-import { fixedClock } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { MSG } from '../../src/core/messages.js';
 import { CreateKeyResponse, KeysListResponse } from '../../src/shared/api-contract.js';
 import { findApiKeyByHash } from '../../src/store/api-keys.repo.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { MSG } from '../../src/core/messages.js';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
 import { ADMIN, postgresStore, sqliteFileStore, startAdminApp, type AdminApp, type StoreSpec } from './admin-app.js';

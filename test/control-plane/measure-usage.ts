@@ -4,7 +4,8 @@
  *   npx tsx test/control-plane/measure-usage.ts
  */
 import { performance } from 'node:perf_hooks';
-import { fixedClock, utcDay } from '../../src/core/clock.js';
+import { utcDay } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { usageByDay, usageByKey } from '../../src/store/usage-report.repo.js';
 import { queryUsage } from '../../src/store/usage.repo.js';
 import { postgresUnavailableReason } from '../helpers/dialects.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { StatusResponse } from '../../src/shared/api-contract.js';
 import { GATEWAY_VERSION } from '../../src/server/version.js';
 import { describeAdminRoute } from '../helpers/describe-admin-route.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { UsageResponse } from '../../src/shared/api-contract.js';
 import { insertApiKey } from '../../src/store/api-keys.repo.js';
 import { recordUsage } from '../../src/store/usage.repo.js';

@@ -1,7 +1,8 @@
 // Authentication: Bearer or x-api-key; missing, unknown or inactive → 401 in the endpoint's
 // dialect; a revoked key stops working within one second (cache), last_used_at kept current.
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock, isoTime } from '../../src/core/clock.js';
+import { isoTime } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { CHAT_BODY, MESSAGES_BODY, postJson } from './support.js';
 

@@ -4,7 +4,8 @@
 // arrive split; the oracle is the simulator's own output with `stripHan` applied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HAN_SYSTEM_PROMPT } from '../../src/core/config.js';
-import { containsHan, stripHan } from '../../src/core/script.js';
+import { stripHan } from '../../src/core/script.js';
+import { containsHan } from '../helpers/script.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { frames, postJson, simId } from './support.js';
 

@@ -6,7 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock, utcDay } from '../../src/core/clock.js';
+import { utcDay } from '../../src/core/clock.js';
+import { fixedClock } from '../helpers/clock.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
 import {

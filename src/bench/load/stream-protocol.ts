@@ -1,6 +1,7 @@
 /**
  * What the harness and the stream client (a separate process) say to each other: the client's
- * configuration, the commands it reads on stdin, and the JSON lines it writes on stdout.
+ * configuration, the commands it reads on stdin (one per line: `mark` starts the measured
+ * window, `stop` ends it and reports), and the JSON lines it writes on stdout.
  */
 
 /** How the stream client runs: N users, each streaming one request after another. */
@@ -17,9 +18,6 @@ export interface StreamClientConfig {
   /** How often the client reports how many streams are open. */
   readonly tickMs: number;
 }
-
-/** stdin commands, one per line: start the measured window, or end it and report. */
-export type StreamCommand = 'mark' | 'stop';
 
 /** Percentiles in microseconds. */
 export interface Pcts {

@@ -14,7 +14,7 @@ import { rotation, type TargetName } from '../targets.js';
 const CLIENT = fileURLToPath(new URL('../load/body-client.js', import.meta.url));
 
 /** The body size of case 4: 10 MiB, exactly the gateway's default MAX_BODY_BYTES. */
-export const BIG_BODY_BYTES = 10 * 1024 * 1024;
+const BIG_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface BodyRep {
   readonly target: TargetName;

@@ -13,7 +13,7 @@ import { measureStreams, type StreamRep } from './streams.js';
  * streams is the point, not chunk throughput: 10,000 of case 3's streams would be 500,000
  * chunks a second, which no two-core machine carries.
  */
-export const HOLD_STREAM_HEADERS: Readonly<Record<string, string>> = {
+const HOLD_STREAM_HEADERS: Readonly<Record<string, string>> = {
   'x-sim-tokens': '20',
   'x-sim-reasoning': 'off',
   'x-sim-itl-ms': '1000',
@@ -21,7 +21,7 @@ export const HOLD_STREAM_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Streams a process with `nofile` open files can proxy: two sockets each, plus headroom. */
-export function streamsWithinLimit(nofile: number): number {
+function streamsWithinLimit(nofile: number): number {
   return Math.max(0, Math.floor((nofile - 200) / 2));
 }
 

@@ -17,7 +17,7 @@ import { proxyCpu, read, simCpu } from '../measure.js';
 import { rotation, type Target, type TargetName } from '../targets.js';
 
 /** The stream every case sends: 48 content tokens plus the role and finish chunks = 50. */
-export const STREAM_HEADERS: Readonly<Record<string, string>> = {
+const STREAM_HEADERS: Readonly<Record<string, string>> = {
   'x-sim-tokens': '48',
   'x-sim-reasoning': 'off',
   'x-sim-itl-ms': '20',

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createSseParser, parseSseFrames, type SseFrame } from './parser.js';
+import { createSseParser, type SseFrame } from './parser.js';
+
+/** All frames of the given chunks. */
+function parseSseFrames(chunks: readonly Uint8Array[]): SseFrame[] {
+  const frames: SseFrame[] = [];
+  const parser = createSseParser({ onFrame: (f) => frames.push(f) });
+  for (const c of chunks) parser.push(c);
+  parser.end();
+  return frames;
+}
 
 const enc = new TextEncoder();
 const bytes = (s: string): Uint8Array => enc.encode(s);

@@ -231,12 +231,3 @@ export function createSseParser(opts: SseParserOptions): SseParser {
     },
   };
 }
-
-/** Convenience for tests and small inputs: all frames of the given chunks. */
-export function parseSseFrames(chunks: readonly Uint8Array[]): SseFrame[] {
-  const frames: SseFrame[] = [];
-  const parser = createSseParser({ onFrame: (f) => frames.push(f) });
-  for (const c of chunks) parser.push(c);
-  parser.end();
-  return frames;
-}

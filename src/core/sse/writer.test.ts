@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SSE_DONE, formatSseComment, formatSseData, formatSseEvent, sseToBuffer } from './writer.js';
+import { SSE_DONE, formatSseComment, formatSseData, formatSseEvent } from './writer.js';
 
 describe('formatSseData', () => {
   it('serialises an object as one JSON data line, keeping key order', () => {
@@ -53,13 +53,5 @@ describe('formatSseComment', () => {
   it('writes one comment line per line', () => {
     expect(formatSseComment('a\nb')).toBe(': a\n: b\n\n');
     expect(formatSseComment('')).toBe(':\n\n');
-  });
-});
-
-describe('sseToBuffer', () => {
-  it('encodes as UTF-8', () => {
-    const buf = sseToBuffer(formatSseData('你好'));
-    expect(buf.toString('hex')).toBe(Buffer.from('data: 你好\n\n', 'utf8').toString('hex'));
-    expect(buf.length).toBe(14);
   });
 });

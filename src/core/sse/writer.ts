@@ -47,8 +47,3 @@ export function formatSseComment(text: string): string {
   for (const line of text.split(/\r\n|\r|\n/)) out += line === '' ? ':\n' : `: ${line}\n`;
   return `${out}\n`;
 }
-
-/** The same frame as UTF-8 bytes, for writers that want Buffers. */
-export function sseToBuffer(frame: string): Buffer {
-  return Buffer.from(frame, 'utf8');
-}

@@ -11,7 +11,7 @@ import type { Endpoint, RequestFacts, ShapeEffect, Shaper, ShapingConfig } from 
 const NONE: readonly ShapeEffect[] = Object.freeze([]);
 
 /** Tokens kept free for the system prompt the gateway may inject. */
-export const RESERVED_TOKENS = 512;
+const RESERVED_TOKENS = 512;
 
 /**
  * The output-budget field(s) per endpoint. Chat accepts both; vLLM prefers
@@ -25,7 +25,7 @@ export const MAX_TOKENS_FIELDS: Readonly<Partial<Record<Endpoint, readonly strin
 });
 
 /** Where a Claude-style thinking budget lives (messages, and chat when a client sends it). */
-export const BUDGET_FIELD = 'thinking.budget_tokens';
+const BUDGET_FIELD = 'thinking.budget_tokens';
 
 /** `estimated_input`: the backend's /tokenize count when the pipeline has one, else `payloadChars // 3`. */
 export function estimatedInputTokens(facts: RequestFacts): number {
@@ -33,7 +33,7 @@ export function estimatedInputTokens(facts: RequestFacts): number {
 }
 
 /** `available = MAX_CONTEXT_TOKENS − estimated_input − 512`. */
-export function availableOutputTokens(facts: RequestFacts, cfg: Pick<ShapingConfig, 'maxContextTokens'>): number {
+function availableOutputTokens(facts: RequestFacts, cfg: Pick<ShapingConfig, 'maxContextTokens'>): number {
   return cfg.maxContextTokens - estimatedInputTokens(facts) - RESERVED_TOKENS;
 }
 

@@ -8,7 +8,7 @@ import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { Endpoint } from '../context.js';
 
 /** The fields whose text the chat template renders into the prompt, per endpoint. */
-export const PROMPT_FIELDS: Readonly<Partial<Record<Endpoint, readonly string[]>>> = Object.freeze({
+const PROMPT_FIELDS: Readonly<Partial<Record<Endpoint, readonly string[]>>> = Object.freeze({
   chat: ['messages', 'tools', 'functions'],
   completions: ['prompt', 'suffix'],
   messages: ['system', 'messages', 'tools'],

@@ -19,7 +19,7 @@ const SEPARATOR = '\n\n';
 export type InjectedPart = 'think-max-prefix' | 'han-system-prompt';
 
 /** Which parts apply, in the order they are prepended. */
-export function injectedParts(req: ProxyRequest, cfg: ShapingConfig): Array<{ name: InjectedPart; text: string }> {
+function injectedParts(req: ProxyRequest, cfg: ShapingConfig): Array<{ name: InjectedPart; text: string }> {
   const parts: Array<{ name: InjectedPart; text: string }> = [];
   if (cfg.thinkMaxPrefix !== '' && isThinkMax(req, cfg)) parts.push({ name: 'think-max-prefix', text: cfg.thinkMaxPrefix });
   // The Han instruction only when the conversation is not Chinese / Japanese (Korean included).

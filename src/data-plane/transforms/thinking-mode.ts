@@ -54,7 +54,7 @@ function thinkingSwitch(body: Readonly<JsonObject>): boolean | undefined {
  * The mode the client asked for, or undefined when it said nothing. Precedence: the model-name
  * suffix (the strongest, deliberate choice) → `thinking` disabled → an effort → `thinking` enabled.
  */
-export function requestedThinkingMode(req: ProxyRequest, aliasModel: string | undefined): ThinkingMode | undefined {
+function requestedThinkingMode(req: ProxyRequest, aliasModel: string | undefined): ThinkingMode | undefined {
   const asked = req.facts.requestedModel;
   if (asked !== undefined && asked !== aliasModel && hasNonThinkingSuffix(asked)) return 'off';
   const sw = thinkingSwitch(req.body);
@@ -82,7 +82,7 @@ function owns(client: Readonly<JsonObject>, keys: readonly string[]): boolean {
  * A client that sets any switch key owns the switch, any effort key owns the effort: ours are
  * dropped for that group, so the two never contradict each other.
  */
-export function decideThinking(req: ProxyRequest, cfg: Pick<ShapingConfig, 'profile' | 'aliasModel'>): ThinkingDecision | undefined {
+function decideThinking(req: ProxyRequest, cfg: Pick<ShapingConfig, 'profile' | 'aliasModel'>): ThinkingDecision | undefined {
   if (!TEMPLATED.has(req.facts.endpoint)) return undefined;
   const profile = THINKING_PROFILES[cfg.profile];
   if (!profile.capable) return undefined;

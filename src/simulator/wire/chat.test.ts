@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { textPlan, toolPlan } from '../test-plans.js';
+import { textPlan, toolPlan } from '../../../test/helpers/simulator-plans.js';
 import { chatCompletionJson, chatErrorFrames, chatStreamSteps } from './chat.js';
 import type { ChatRender } from './chat.js';
 

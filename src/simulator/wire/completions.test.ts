@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { textPlan } from '../test-plans.js';
+import { textPlan } from '../../../test/helpers/simulator-plans.js';
 import { completionJson, completionStreamSteps } from './completions.js';
 
 const plan = textPlan({

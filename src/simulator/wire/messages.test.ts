@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countingIds, textPlan, toolPlan } from '../test-plans.js';
+import { countingIds, textPlan, toolPlan } from '../../../test/helpers/simulator-plans.js';
 import { messagesErrorFrames, messagesJson, messagesStreamSteps } from './messages.js';
 
 const ev = (type: string, json: string): string => `event: ${type}\ndata: ${json}\n\n`;

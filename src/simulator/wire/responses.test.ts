@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { textPlan, toolPlan } from '../test-plans.js';
+import { textPlan, toolPlan } from '../../../test/helpers/simulator-plans.js';
 import type { Plan } from '../plan.js';
 import { responseObject, responsesErrorFrames, responsesStreamSteps } from './responses.js';
 import type { ResponsesRender } from './responses.js';

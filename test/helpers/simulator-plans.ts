@@ -1,6 +1,6 @@
-// Fixed plans for the wire-format unit tests (not used at run time).
+// Fixed plans for the simulator's wire-format unit tests.
 
-import type { Plan, PlannedToolCall } from './plan.js';
+import type { Plan, PlannedToolCall } from '../../src/simulator/plan.js';
 
 /** A plan with two reasoning tokens and two content tokens, prompt 10. */
 export function textPlan(overrides: Partial<Plan> = {}): Plan {
