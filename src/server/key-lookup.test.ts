@@ -1,7 +1,7 @@
 import type { KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../core/api-key.js';
-import { fixedClock } from '../core/clock.js';
+import { fixedClock } from '../../test/helpers/clock.js';
 import { GatewayError } from '../core/errors.js';
 import { createApiKey, updateApiKey } from '../store/api-keys.repo.js';
 import { openStore, type Store } from '../store/db.js';
