@@ -45,6 +45,10 @@ export interface Config {
   readonly sessionSecret: string | undefined;
   readonly admin: { readonly username: string; readonly password: string } | undefined;
   readonly maxBodyBytes: number;
+  /** Milliseconds a client's request headers or body may stall before 408. */
+  readonly clientTimeoutMs: number;
+  /** Open connections one client address may hold; 0 = no cap. */
+  readonly maxConnectionsPerIp: number;
   readonly gpuRetentionDays: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Directory of the built admin console, served at `/`. */
@@ -225,6 +229,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret: readString(env, 'SESSION_SECRET'),
     admin: adminUser !== undefined && adminPass !== undefined ? { username: adminUser, password: adminPass } : undefined,
     maxBodyBytes: readInt(env, 'MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    clientTimeoutMs: readSeconds(env, 'PROXY_CLIENT_TIMEOUT', 30),
+    maxConnectionsPerIp: readInt(env, 'PROXY_MAX_CONNECTIONS_PER_IP', 256, 0),
     gpuRetentionDays: readInt(env, 'GPU_RETENTION_DAYS', 7, 1, 3650),
     logLevel,
     consoleDir: readString(env, 'CONSOLE_DIR'),

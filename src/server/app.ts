@@ -15,10 +15,12 @@ import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
 import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { registerHealthRoutes } from './health.js';
+import { guardClients, guardedServerOptions } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { registerConsole } from './static.js';
+import { trustedPeer } from './trusted-peers.js';
 import { GATEWAY_VERSION } from './version.js';
 
 export interface AppDeps {
@@ -126,12 +128,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.maxBodyBytes,
     serverFactory: (handler) => {
-      server = createServer({ keepAliveTimeout: 65_000 }, (req: IncomingMessage, res: ServerResponse) => {
+      const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy) };
+      const s = createServer(guardedServerOptions(guard));
+      s.on('request', guardClients(s, guard, (req: IncomingMessage, res: ServerResponse) => {
         if (isDataPlanePath(req.url)) dataPlane.handle(req, res);
         else if (isApiPath(req.url) || !isOddPath(req.url ?? '')) handler(req, res);
         else sendNotFound(res);
-      });
-      return server;
+      }));
+      server = s;
+      return s;
     },
   });
 

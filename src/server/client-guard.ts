@@ -1,0 +1,160 @@
+/**
+ * Slow and greedy clients: a request whose headers or body stall for the client timeout gets
+ * 408 and its socket closed, and one address may hold at most a fixed number of open
+ * connections. Only what the client sends is timed: a response may take as long as the backend
+ * needs (a long generation is not a stalled client).
+ *
+ * Headers use node:http's own `headersTimeout` (a deadline from the request's first byte, so a
+ * client trickling header bytes is cut too), checked every CHECK_MS instead of Node's default
+ * 30 s. Bodies are timed here by progress: a body that receives no byte for the timeout is
+ * stalled, unless the gateway itself stopped reading (backpressure from a slow upload target).
+ * node:http's `requestTimeout` is off: it is a deadline for the whole body, which would cut a
+ * large upload that is slow but steady.
+ */
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { surfaceFor } from '../data-plane/render-error.js';
+
+/** How often deadlines are checked: a timeout fires at most this much (plus a tick) late. */
+export const CHECK_MS = 50;
+
+export interface ClientGuardOptions {
+  /** Milliseconds a request's headers or body may stall. */
+  readonly clientTimeoutMs: number;
+  /** Open connections one address may hold; 0 = no cap. */
+  readonly maxConnectionsPerIp: number;
+  /** Peers the cap does not apply to (trusted reverse proxies). */
+  readonly uncapped?: (ip: string) => boolean;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** node:http options that put the header deadline at the client timeout, checked often. */
+export function guardedServerOptions(o: ClientGuardOptions): ServerOptions {
+  return {
+    keepAliveTimeout: 65_000,
+    headersTimeout: o.clientTimeoutMs,
+    requestTimeout: 0,
+    connectionsCheckingInterval: CHECK_MS,
+  };
+}
+
+function timeoutMessage(ms: number): string {
+  return `Request timeout: the client sent nothing for ${ms / 1000} s`;
+}
+
+/** The 408 body: the /v1 dialect envelopes, else the flat `{"error": …}` of /api and the rest. */
+export function timeoutBody(url: string | undefined, ms: number): string {
+  const message = timeoutMessage(ms);
+  if (url !== undefined && url.startsWith('/v1')) {
+    return surfaceFor(url) === 'anthropic'
+      ? JSON.stringify({ type: 'error', error: { type: 'timeout_error', message } })
+      : JSON.stringify({ error: { message, type: 'timeout_error', code: 408 } });
+  }
+  return JSON.stringify({ error: message });
+}
+
+function rawResponse(status: string, body: string): string {
+  return `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+const TOO_MANY = rawResponse('429 Too Many Requests', JSON.stringify({ error: 'Too many connections from this address' }));
+
+interface Watched {
+  readonly res: ServerResponse;
+  bytes: number;
+  since: number;
+}
+
+/**
+ * Installs the guard on `server` and returns `handler` wrapped so that requests on refused
+ * connections are dropped. Call once, before the server listens.
+ */
+export function guardClients(server: Server, o: ClientGuardOptions, handler: RequestHandler): RequestHandler {
+  const refused = new WeakSet<Socket>();
+  const perIp = new Map<string, number>();
+
+  if (o.maxConnectionsPerIp > 0) {
+    // Before node:http's own listener, so a refused socket is answered before anything is parsed.
+    server.prependListener('connection', (socket: Socket) => {
+      const ip = socket.remoteAddress;
+      if (ip === undefined || o.uncapped?.(ip) === true) return;
+      const n = (perIp.get(ip) ?? 0) + 1;
+      if (n > o.maxConnectionsPerIp) {
+        refused.add(socket);
+        socket.on('error', () => undefined);
+        socket.end(TOO_MANY);
+        // A client that never reads must not keep the socket open.
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
+      perIp.set(ip, n);
+      socket.once('close', () => {
+        const left = (perIp.get(ip) ?? 1) - 1;
+        if (left <= 0) perIp.delete(ip);
+        else perIp.set(ip, left);
+      });
+    });
+  }
+
+  // Header deadlines (node:http's check) answer here: our 408 body instead of node's bare one.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable) {
+      socket.end(rawResponse('408 Request Timeout', timeoutBody(undefined, o.clientTimeoutMs)));
+    }
+  });
+
+  const watched = new Map<IncomingMessage, Watched>();
+  let ticker: NodeJS.Timeout | undefined;
+  const tick = (): void => {
+    const now = performance.now();
+    for (const [req, w] of watched) {
+      const socket = req.socket;
+      if (req.complete || socket.destroyed) {
+        watched.delete(req);
+        continue;
+      }
+      // Progress, or the gateway is not reading (its buffer is full): not the client's stall.
+      if (socket.bytesRead !== w.bytes || req.readableLength >= req.readableHighWaterMark) {
+        w.bytes = socket.bytesRead;
+        w.since = now;
+        continue;
+      }
+      if (now - w.since < o.clientTimeoutMs) continue;
+      watched.delete(req);
+      bodyTimedOut(req, w.res);
+    }
+    if (watched.size === 0 && ticker !== undefined) {
+      clearInterval(ticker);
+      ticker = undefined;
+    }
+  };
+  const bodyTimedOut = (req: IncomingMessage, res: ServerResponse): void => {
+    const socket = req.socket;
+    if (res.headersSent || res.destroyed) {
+      socket.destroy();
+      return;
+    }
+    const body = timeoutBody(req.url, o.clientTimeoutMs);
+    res.writeHead(408, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body, () => socket.destroy());
+    // Whatever happens to the write, the connection does not outlive a tick.
+    setTimeout(() => socket.destroy(), CHECK_MS).unref();
+  };
+
+  return (req, res) => {
+    if (refused.has(req.socket)) {
+      req.socket.destroy();
+      return;
+    }
+    handler(req, res);
+    const len = req.headers['content-length'];
+    if ((len === undefined || len === '0') && req.headers['transfer-encoding'] === undefined) return;
+    // After the packet that brought the headers is parsed: the usual body came with them.
+    queueMicrotask(() => {
+      if (req.complete || req.socket.destroyed) return;
+      watched.set(req, { res, bytes: req.socket.bytesRead, since: performance.now() });
+      ticker ??= setInterval(tick, CHECK_MS).unref();
+    });
+  };
+}
