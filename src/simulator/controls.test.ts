@@ -16,7 +16,7 @@ describe('readControls', () => {
       'x-sim-ping': '1', 'x-sim-era': 'legacy', 'x-sim-fault': 'reset:2', 'x-sim-hold': 'h1', 'x-sim-hold-after': '3',
     }, base);
     expect(c).toEqual({
-      tokens: 3, reasoningTokens: 2, reasoning: false, toolCalls: 2, ttftMs: 10, itlMs: 2.5, seed: 9, hanRatio: 0.25,
+      tokens: 3, reasoningTokens: 2, reasoning: false, toolCalls: 2, toolCallsAsked: true, ttftMs: 10, itlMs: 2.5, seed: 9, hanRatio: 0.25,
       chunking: { mode: 'bytes', size: 7 }, pingEvery: 1, era: 'legacy', fault: { kind: 'reset', afterChunks: 2 },
       hold: { tag: 'h1', after: 3 },
     });

@@ -34,6 +34,8 @@ export interface Controls {
   readonly reasoningTokens: number;
   readonly reasoning: boolean;
   readonly toolCalls: number;
+  /** `x-sim-tool-calls` was sent: call tools even under `tool_choice` auto. */
+  readonly toolCallsAsked: boolean;
   readonly ttftMs: number;
   readonly itlMs: number;
   /** Seed from the `x-sim-seed` header only (endpoints fall back to the body's, then the scenario's). */
@@ -53,6 +55,7 @@ export function defaultControls(o: ResolvedOptions): Controls {
     reasoningTokens: o.reasoningTokens,
     reasoning: o.reasoning,
     toolCalls: o.toolCalls,
+    toolCallsAsked: false,
     ttftMs: o.ttftMs,
     itlMs: o.itlMs,
     seed: undefined,
@@ -134,6 +137,7 @@ export function readControls(h: IncomingHttpHeaders, base: Controls): Controls {
     reasoningTokens: reasoningTokens === undefined ? base.reasoningTokens : int(reasoningTokens, H.reasoningTokens),
     reasoning: reasoning === undefined ? base.reasoning : bool(reasoning, H.reasoning),
     toolCalls: toolCalls === undefined ? base.toolCalls : int(toolCalls, H.toolCalls),
+    toolCallsAsked: toolCalls === undefined ? base.toolCallsAsked : true,
     ttftMs: ttft === undefined ? base.ttftMs : num(ttft, H.ttftMs),
     itlMs: itl === undefined ? base.itlMs : num(itl, H.itlMs),
     seed: seed === undefined ? base.seed : int(seed, H.seed, -(2 ** 53)),

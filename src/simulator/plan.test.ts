@@ -40,8 +40,17 @@ describe('buildPlan', () => {
     expect(buildPlan(input({ maxTokens: 7 })).finish).toBe('stop');
   });
 
+  it('tools under tool_choice auto: text unless the request asks for a call', () => {
+    const p = buildPlan(input({ tools: [weather] }));
+    expect(p.toolCalls).toHaveLength(0);
+    expect(p.content).not.toBe('');
+    expect(p.finish).toBe('stop');
+    expect(buildPlan(input({ tools: [weather], toolsAsked: true })).toolCalls).toHaveLength(1);
+    expect(buildPlan(input({ tools: [weather], toolChoice: 'none', toolsAsked: true })).toolCalls).toHaveLength(0);
+  });
+
   it('tools: tool calls instead of content, finish tool_calls; named choice keeps stop', () => {
-    const p = buildPlan(input({ tools: [weather], reasoning: false }));
+    const p = buildPlan(input({ tools: [weather], reasoning: false, toolChoice: 'required' }));
     expect(p.content).toBe('');
     expect(p.toolCalls).toHaveLength(1);
     expect(p.toolCalls[0]?.name).toBe('get_weather');
@@ -53,18 +62,18 @@ describe('buildPlan', () => {
 
   it('tool_choice none or toolCalls 0 answers with text', () => {
     expect(buildPlan(input({ tools: [weather], toolChoice: 'none' })).toolCalls).toHaveLength(0);
-    expect(buildPlan(input({ tools: [weather], toolCalls: 0 })).content).not.toBe('');
+    expect(buildPlan(input({ tools: [weather], toolChoice: 'required', toolCalls: 0 })).content).not.toBe('');
   });
 
   it('several tool calls cycle through the tools', () => {
     const other = { name: 'other', parameters: {} };
-    const p = buildPlan(input({ tools: [weather, other], toolCalls: 3 }));
+    const p = buildPlan(input({ tools: [weather, other], toolCalls: 3, toolsAsked: true }));
     expect(p.toolCalls.map((c) => c.name)).toEqual(['get_weather', 'other', 'get_weather']);
     expect(p.toolCalls[1]?.text).toBe('{}');
   });
 
   it('tool calls that do not fit the cap are dropped with finish length', () => {
-    const p = buildPlan(input({ tools: [weather], reasoning: false, maxTokens: 2 }));
+    const p = buildPlan(input({ tools: [weather], reasoning: false, maxTokens: 2, toolChoice: 'required' }));
     expect(p.toolCalls).toHaveLength(0);
     expect(p.finish).toBe('length');
   });

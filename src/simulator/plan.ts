@@ -55,7 +55,14 @@ export interface PlanInput {
   readonly tokens: number;
   readonly tools: readonly ToolSpec[];
   readonly toolChoice: ToolChoice;
+  /** Tool calls per answer when a call is asked for. */
   readonly toolCalls: number;
+  /**
+   * The request asked for a call beyond `tool_choice` (the `x-sim-tool-calls` header or the
+   * `[sim:tool]` marker). With `tool_choice` auto and no ask, the answer is text, so an agent
+   * that loops until the model stops calling tools terminates.
+   */
+  readonly toolsAsked?: boolean;
   readonly hanRatio: number;
   /** Text seed (the request's seed, or a fixed default). */
   readonly seed: number;
@@ -69,7 +76,8 @@ export const DEFAULT_TEXT_SEED = 0x5eed;
 
 function plannedCalls(input: PlanInput): PlannedToolCall[] {
   const { tools, toolChoice } = input;
-  if (tools.length === 0 || toolChoice === 'none' || input.toolCalls === 0) return [];
+  const asked = toolChoice === 'required' || typeof toolChoice === 'object' || (toolChoice === 'auto' && input.toolsAsked === true);
+  if (tools.length === 0 || !asked || input.toolCalls === 0) return [];
   const named = typeof toolChoice === 'object' ? tools.find((t) => t.name === toolChoice.name) : undefined;
   const rng = createRng(deriveSeed(input.seed, 4));
   const calls: PlannedToolCall[] = [];

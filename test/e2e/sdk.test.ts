@@ -82,7 +82,7 @@ describe('openai SDK', () => {
   });
 
   it('the stream() helper assembles a final completion with tool calls', async () => {
-    const runner = client().chat.completions.stream({ model: 'sim-model', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: TOOLS_OPENAI });
+    const runner = client().chat.completions.stream({ model: 'sim-model', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: TOOLS_OPENAI, tool_choice: 'required' });
     const final = await runner.finalChatCompletion();
     const call = final.choices[0]?.message.tool_calls?.[0];
     expect(call?.type).toBe('function');
@@ -91,7 +91,7 @@ describe('openai SDK', () => {
   });
 
   it('tool calls, non-streaming', async () => {
-    const res = await client().chat.completions.create({ model: 'sim-model', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: TOOLS_OPENAI });
+    const res = await client().chat.completions.create({ model: 'sim-model', messages: [{ role: 'user', content: 'Weather in Paris? [sim:tool]' }], tools: TOOLS_OPENAI });
     expect(res.choices[0]?.finish_reason).toBe('tool_calls');
     expect(res.choices[0]?.message.tool_calls?.length).toBeGreaterThan(0);
   });
@@ -198,7 +198,7 @@ describe('@anthropic-ai/sdk', () => {
   });
 
   it('tool use, streamed', async () => {
-    const stream = client().messages.stream({ model: 'sim-model', max_tokens: 512, tools: TOOLS_ANTHROPIC, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    const stream = client().messages.stream({ model: 'sim-model', max_tokens: 512, tools: TOOLS_ANTHROPIC, tool_choice: { type: 'any' }, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
     const final = await stream.finalMessage();
     expect(final.stop_reason).toBe('tool_use');
     const use = final.content.find((b) => b.type === 'tool_use');

@@ -42,7 +42,7 @@ describe('@anthropic-ai/sdk against the simulator', () => {
 
   it('messages.stream().finalMessage() with thinking and tool_use', async () => {
     const c = await client({ seed: 9 });
-    const stream = c.messages.stream({ model: 'sim-model', max_tokens: 500, messages, tools });
+    const stream = c.messages.stream({ model: 'sim-model', max_tokens: 500, messages, tools, tool_choice: { type: 'any' } });
     const thinkingDeltas: string[] = [];
     stream.on('thinking', (delta) => thinkingDeltas.push(delta));
     const final = await stream.finalMessage();
@@ -57,7 +57,7 @@ describe('@anthropic-ai/sdk against the simulator', () => {
     expect(final.stop_reason).toBe('tool_use');
     expect(final.usage.output_tokens).toBeGreaterThan(8);
     expect(final.usage.input_tokens).toBe(messagesPromptTokens({ messages, tools }));
-    const nonStream = await c.messages.create({ model: 'sim-model', max_tokens: 500, messages, tools });
+    const nonStream = await c.messages.create({ model: 'sim-model', max_tokens: 500, messages, tools, tool_choice: { type: 'any' } });
     // Same text seed, so the same arguments; ids differ because the bodies differ (stream: true).
     expect({ ...nonStream.content[1], id: tool.id }).toEqual(tool);
   });

@@ -58,7 +58,7 @@ describe('openai SDK against the simulator: chat', () => {
 
   it('tools, non-stream: tool_calls with JSON arguments, finish tool_calls', async () => {
     const c = await client();
-    const r = await c.chat.completions.create({ model: 'sim-model', messages, tools });
+    const r = await c.chat.completions.create({ model: 'sim-model', messages, tools, tool_choice: 'required' });
     const call = r.choices[0]?.message.tool_calls?.[0];
     expect(r.choices[0]?.finish_reason).toBe('tool_calls');
     expect(r.choices[0]?.message.content).toBeNull();
@@ -71,7 +71,7 @@ describe('openai SDK against the simulator: chat', () => {
 
   it('tools, stream: ChatCompletionStream.finalChatCompletion() assembles the call', async () => {
     const c = await client();
-    const runner = c.chat.completions.stream({ model: 'sim-model', messages, tools, stream_options: { include_usage: true } });
+    const runner = c.chat.completions.stream({ model: 'sim-model', messages, tools, tool_choice: 'required', stream_options: { include_usage: true } });
     const final = await runner.finalChatCompletion();
     const choice = final.choices[0];
     expect(choice?.finish_reason).toBe('tool_calls');
@@ -115,7 +115,7 @@ describe('openai SDK: completions, responses, embeddings', () => {
   it('responses with a function tool', async () => {
     const c = await client();
     const r = await c.responses.create({
-      model: 'sim-model', input: 'weather?',
+      model: 'sim-model', input: 'weather? [sim:tool]',
       tools: [{ type: 'function', name: 'get_weather', strict: false, parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
     });
     const call = r.output.find((o) => o.type === 'function_call');

@@ -161,6 +161,7 @@ export async function runSimulate(argv: string[]): Promise<number> {
   try {
     const { url } = await sim.listen(args.port, args.host);
     process.stdout.write(`vLLM simulator serving ${JSON.stringify(sim.options.model)} on ${url} (OpenAI base URL ${url}/v1)\n`);
+    if (sim.refusing) process.stdout.write('refusing connections (kill -USR2 to accept)\n');
   } catch (e) {
     process.stderr.write(`worv-proxy simulate: cannot listen on ${args.host}:${args.port}: ${(e as Error).message}\n`);
     await sim.close();
@@ -179,6 +180,9 @@ export async function runSimulate(argv: string[]): Promise<number> {
   };
   process.on('SIGUSR2', toggle);
   process.on('SIGUSR1', toggleHung);
+  // In refusing mode nothing else keeps the event loop alive; without this timer Node would
+  // exit (code 13, unsettled await) instead of waiting for the next SIGUSR2.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -190,6 +194,7 @@ export async function runSimulate(argv: string[]): Promise<number> {
   });
   process.off('SIGUSR2', toggle);
   process.off('SIGUSR1', toggleHung);
+  clearInterval(keepAlive);
   await sim.close();
   return 0;
 }

@@ -11,6 +11,7 @@ import { hashBytes } from '../prng.js';
 import { DEFAULT_TEXT_SEED, buildPlan } from '../plan.js';
 import type { Plan, ToolChoice, ToolSpec } from '../plan.js';
 import { requestSeed } from '../request-facts.js';
+import { asksForToolCall } from '../tool-ask.js';
 import type { Json } from '../request-facts.js';
 
 /** What a generating endpoint decided from its body. */
@@ -52,6 +53,7 @@ export function generate(x: Exchange, body: Json, g: GenerationInput): Generated
     tools: g.tools,
     toolChoice: g.toolChoice,
     toolCalls: c.toolCalls,
+    toolsAsked: c.toolCallsAsked || asksForToolCall(body),
     hanRatio: c.hanRatio,
     seed: seed ?? DEFAULT_TEXT_SEED,
     ids,
