@@ -15,7 +15,7 @@ import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
 import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { registerHealthRoutes } from './health.js';
-import { guardClients, guardedServerOptions } from './client-guard.js';
+import { clientErrorHandler, guardClients, guardedServerOptions } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
@@ -127,6 +127,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     loggerInstance: fastifyLogger,
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.maxBodyBytes,
+    clientErrorHandler: clientErrorHandler(config.clientTimeoutMs),
     serverFactory: (handler) => {
       const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy) };
       const s = createServer(guardedServerOptions(guard));

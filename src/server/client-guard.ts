@@ -58,6 +58,28 @@ function rawResponse(status: string, body: string): string {
   return `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
+/**
+ * The server's answer to a request node:http could not take (Fastify's `clientErrorHandler`):
+ * 408 when the header deadline passed, 431 for oversized headers, else 400; then the socket
+ * is closed. Nothing is written to a socket the client already reset.
+ */
+export function clientErrorHandler(clientTimeoutMs: number): (err: NodeJS.ErrnoException, socket: Socket) => void {
+  const timeout = rawResponse('408 Request Timeout', timeoutBody(undefined, clientTimeoutMs));
+  const tooLarge = rawResponse('431 Request Header Fields Too Large', JSON.stringify({ error: 'Request header fields too large' }));
+  const bad = rawResponse('400 Bad Request', JSON.stringify({ error: 'Bad request' }));
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (socket.writable) {
+      const answer = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? timeout : err.code === 'HPE_HEADER_OVERFLOW' ? tooLarge : bad;
+      // Closed once written: destroying at once could drop the answer.
+      socket.end(answer);
+      setTimeout(() => socket.destroy(), 1000).unref();
+    } else {
+      socket.destroy();
+    }
+  };
+}
+
 const TOO_MANY = rawResponse('429 Too Many Requests', JSON.stringify({ error: 'Too many connections from this address' }));
 
 interface Watched {
@@ -96,13 +118,6 @@ export function guardClients(server: Server, o: ClientGuardOptions, handler: Req
       });
     });
   }
-
-  // Header deadlines (node:http's check) answer here: our 408 body instead of node's bare one.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable) {
-      socket.end(rawResponse('408 Request Timeout', timeoutBody(undefined, o.clientTimeoutMs)));
-    }
-  });
 
   const watched = new Map<IncomingMessage, Watched>();
   let ticker: NodeJS.Timeout | undefined;

@@ -86,6 +86,15 @@ describe('slow clients', () => {
     expect(stack.sim.requests).toHaveLength(0);
   });
 
+  it('answers a malformed request 400 and oversized headers 431, in JSON, and closes', async () => {
+    const bad = await send(stack.gatewayUrl, ['NOT HTTP AT ALL\r\n\r\n']);
+    expect(statusOf(bad.text)).toBe(400);
+    expect(bodyOf(bad.text)).toEqual({ error: 'Bad request' });
+    const big = await send(stack.gatewayUrl, [`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`]);
+    expect(statusOf(big.text)).toBe(431);
+    expect(bodyOf(big.text)).toEqual({ error: 'Request header fields too large' });
+  });
+
   it('answers 408 to a connection that sends nothing at all', async () => {
     const o = await send(stack.gatewayUrl, []);
     expect(statusOf(o.text)).toBe(408);
