@@ -101,30 +101,28 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   if (streamed !== undefined) {
     const headers = env.requestHeaders(req.rawHeaders);
     headers.push('content-length', String(streamed));
-    const body = new Upload(req);
-    x.forward({ method, path: url, headers, body, facts: undefined, dialect: dialectFor(route.endpoint), extraHeaders: NO_HEADERS }, key.id);
+    x.forward({ kind: 'upload', method, path: url, headers, body: new Upload(req) }, key.id);
     return;
   }
 
   const raw = await readBody(req, env.maxBodyBytes);
   if (route.endpoint === 'models') return serveModels(x, key.id, env.models);
 
-  // 3. parse and 4. shape: only the endpoints the gateway shapes; other bodies go untouched.
-  let body: Buffer | readonly Buffer[] | undefined = raw;
-  let extraHeaders = NO_HEADERS;
-  let facts: ProxyRequest['facts'] | undefined;
-  if (isShaped(route.endpoint)) {
-    const client = parseRequest(route.endpoint, raw);
-    const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator);
-    const shaped = shape(parsed, await env.shapingConfig());
-    facts = shaped.req.facts;
-    // Shapers return the same body when they do not apply: then the client's bytes go as they are;
-    // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).
-    if (shaped.req.body !== parsed.body) {
-      body = raw === undefined ? Buffer.from(JSON.stringify(shaped.req.body)) : serializeShapedBody(raw, parsed.body, shaped.req.body);
-    }
-    extraHeaders = effectHeaders(shaped.effects);
+  // Other bodies go untouched, never parsed.
+  if (!isShaped(route.endpoint)) {
+    x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw }, key.id);
+    return;
   }
+
+  // 3. parse and 4. shape.
+  const client = parseRequest(route.endpoint, raw);
+  const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator);
+  const shaped = shape(parsed, await env.shapingConfig());
+  // Shapers return the same body when they do not apply: then the client's bytes go as they are;
+  // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).
+  let body: Buffer | readonly Buffer[];
+  if (shaped.req.body === parsed.body && raw !== undefined) body = raw;
+  else body = raw === undefined ? Buffer.from(JSON.stringify(shaped.req.body)) : serializeShapedBody(raw, parsed.body, shaped.req.body);
 
   // 5. upstream, 6. respond, 7. account: driven by the backend's answer (exchange.ts).
   const headers = env.requestHeaders(req.rawHeaders);
@@ -132,13 +130,15 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   if (Array.isArray(body)) headers.push('content-length', String(partsLength(body)));
   x.forward(
     {
+      kind: 'shaped',
       method,
       path: url,
       headers,
       body,
-      facts,
+      json: shaped.req.body,
+      facts: shaped.req.facts,
       dialect: dialectFor(route.endpoint),
-      extraHeaders,
+      extraHeaders: effectHeaders(shaped.effects),
     },
     key.id,
   );

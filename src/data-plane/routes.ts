@@ -14,6 +14,7 @@ import { createTokenizeEstimator } from './input-estimate.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
 import { asGatewayError, sendNotFound } from './render-error.js';
 import { hanFilterFor } from './tap/han-filter.js';
+import { observersFor } from './tap/observers.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
 import { resolveProfile } from './transforms/thinking-profiles.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
@@ -109,13 +110,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const onDone = (): void => {
     inFlight--;
   };
+  // After the usage meter, in this order; the Han filter goes last.
+  const observerFactories = [usageChunkFilterFor, hanFilterFor];
+  const stripHan = config.stripHan;
   const env: ExchangeEnv = {
     upstream,
     usage: deps.usage,
     observer: deps.observer,
-    // After the usage meter, in this order; the Han filter goes last.
-    observerFactories: [usageChunkFilterFor, hanFilterFor],
-    stripHan: config.stripHan,
+    observersFor: (dialect, facts, meter) => observersFor({ facts, dialect, stripHan }, meter, observerFactories),
     streamReadTimeoutMs: config.streamReadTimeoutMs,
     nonstreamReadTimeoutMs: config.nonstreamReadTimeoutMs,
     warn: deps.warn ?? defaultWarn,

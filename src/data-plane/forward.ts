@@ -1,0 +1,40 @@
+/** The request as it goes to the backend, one variant per kind of body. */
+import type { JsonObject } from '../core/json.js';
+import type { RequestFacts } from './context.js';
+import type { Dialect } from './dialects/index.js';
+import type { Upload } from './upload.js';
+
+interface ForwardBase {
+  readonly method: string;
+  /** Path and query, exactly as received. */
+  readonly path: string;
+  readonly headers: string[];
+}
+
+/** A body the gateway parsed and shaped (chat, completions, responses, messages, count_tokens). */
+export interface ShapedForward extends ForwardBase {
+  readonly kind: 'shaped';
+  /** The client's bytes, the re-serialised body, or a body in parts (serialize-body.ts; the headers carry its length). */
+  readonly body: Buffer | readonly Buffer[];
+  /** The body as shaped, for the routing policy. */
+  readonly json: Readonly<JsonObject>;
+  readonly facts: RequestFacts;
+  /** How its responses carry usage; undefined for endpoints that report none (count_tokens). */
+  readonly dialect: Dialect | undefined;
+  /** Response headers announcing what shaping did (e.g. x-worv-max-tokens-capped). */
+  readonly extraHeaders: readonly string[];
+}
+
+/** A body forwarded untouched and never parsed (embeddings, anything unknown). */
+export interface OpaqueForward extends ForwardBase {
+  readonly kind: 'opaque';
+  readonly body: Buffer | undefined;
+}
+
+/** A large unparsed body sent upstream as it arrives (upload.ts; the headers carry its length). */
+export interface UploadForward extends ForwardBase {
+  readonly kind: 'upload';
+  readonly body: Upload;
+}
+
+export type Forward = ShapedForward | OpaqueForward | UploadForward;

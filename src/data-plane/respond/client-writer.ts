@@ -1,0 +1,176 @@
+/**
+ * Writes one response to the client: corked per event-loop turn, a full socket pauses the
+ * upstream (and its 'drain' resumes it), ended or destroyed once. An SSE response to an
+ * HTTP/1.1 client is framed by the gateway itself (chunk-frame.ts): everything one turn
+ * produced goes to the socket as one chunk in one write, and the response head leaves with
+ * the first chunk when both came in the same read. Other responses go through `res.write`.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { chunkFrame } from './chunk-frame.js';
+
+/** What a full client socket pauses: the upstream response (undici's controller). */
+export interface Pausable {
+  readonly paused: boolean;
+  pause(): void;
+  resume(): void;
+}
+
+/** The state of a response the gateway frames itself. */
+interface FramedStream {
+  readonly socket: Socket;
+  /** Bytes sent in this turn, not framed yet. */
+  readonly frames: (Uint8Array | string)[];
+  flushQueued: boolean;
+  /** The response head waits in the corked socket for the first turn's chunk. */
+  headCorked: boolean;
+  drainWait: boolean;
+}
+
+function uncork(w: ClientWriter): void {
+  w.uncork();
+}
+function flushFrames(w: ClientWriter): void {
+  w.flushFrames();
+}
+
+export class ClientWriter {
+  readonly res: ServerResponse;
+  /** Set while an upstream response is flowing; a full socket pauses it. */
+  upstream: Pausable | undefined;
+  #corked = false;
+  #framed: FramedStream | undefined;
+  #drainListening = false;
+
+  constructor(res: ServerResponse) {
+    this.res = res;
+  }
+
+  get destroyed(): boolean {
+    return this.res.destroyed;
+  }
+
+  /** Sends the head now (bytes follow through `send`). */
+  head(status: number, headers: string[]): void {
+    this.res.writeHead(status, headers);
+  }
+
+  /**
+   * Sends the head of a stream: the client sees the status at once (long prefills take
+   * minutes); on HTTP/1.1 the gateway frames the chunks from here on.
+   */
+  headStream(status: number, headers: string[]): void {
+    const res = this.res;
+    res.writeHead(status, headers);
+    const socket = res.socket;
+    if (socket !== null && res.chunkedEncoding && !socket.destroyed) {
+      const framed: FramedStream = { socket, frames: [], flushQueued: false, headCorked: true, drainWait: false };
+      this.#framed = framed;
+      socket.cork();
+      this.#queueFlush(framed);
+    }
+    res.flushHeaders();
+  }
+
+  /** A whole body with its length, in one write. */
+  whole(status: number, headers: string[], body: Buffer): void {
+    headers.push('content-length', String(body.length));
+    this.res.writeHead(status, headers);
+    this.res.end(body);
+  }
+
+  send(bytes: Uint8Array | string): void {
+    const res = this.res;
+    if (res.destroyed) return;
+    const framed = this.#framed;
+    if (framed !== undefined) {
+      framed.frames.push(bytes);
+      this.#queueFlush(framed);
+      return;
+    }
+    if (!this.#corked) {
+      this.#corked = true;
+      res.cork();
+      process.nextTick(uncork, this);
+    }
+    if (!res.write(bytes)) {
+      this.#pauseUpstream();
+      if (!this.#drainListening) {
+        this.#drainListening = true;
+        res.once('drain', () => this.#drained());
+      }
+    }
+  }
+
+  uncork(): void {
+    this.#corked = false;
+    this.res.uncork();
+  }
+
+  /** Writes this turn's stream bytes as one chunk (and the head, the first time). */
+  flushFrames(): void {
+    const framed = this.#framed;
+    if (framed === undefined) return;
+    framed.flushQueued = false;
+    if (this.res.writableEnded) return;
+    this.#writeFrames(framed);
+    if (framed.headCorked) {
+      framed.headCorked = false;
+      framed.socket.uncork();
+    }
+  }
+
+  /** Ends the response; bytes of this turn not written yet go in the same write as the end. */
+  end(): void {
+    if (this.res.destroyed) return;
+    const framed = this.#framed;
+    if (framed !== undefined) {
+      if (framed.frames.length > 0 && !framed.socket.destroyed) {
+        // end() uncorks the socket fully: the last chunk and the terminator leave in one writev.
+        framed.socket.cork();
+        this.#writeFrames(framed);
+      }
+      framed.headCorked = false;
+    }
+    this.res.end();
+  }
+
+  /** Closes the connection without ending the response: the client sees it incomplete. */
+  destroy(): void {
+    this.res.destroy();
+  }
+
+  #queueFlush(framed: FramedStream): void {
+    if (framed.flushQueued) return;
+    framed.flushQueued = true;
+    process.nextTick(flushFrames, this);
+  }
+
+  #writeFrames(framed: FramedStream): void {
+    const { socket, frames } = framed;
+    if (frames.length === 0) return;
+    const chunk = chunkFrame(frames);
+    frames.length = 0;
+    if (chunk === undefined || socket.destroyed) return;
+    if (!socket.write(chunk)) {
+      this.#pauseUpstream();
+      if (!framed.drainWait) {
+        framed.drainWait = true;
+        socket.once('drain', () => {
+          framed.drainWait = false;
+          this.#drained();
+        });
+      }
+    }
+  }
+
+  #pauseUpstream(): void {
+    const u = this.upstream;
+    if (u !== undefined && !u.paused) u.pause();
+  }
+
+  #drained(): void {
+    this.#drainListening = false;
+    this.upstream?.resume();
+  }
+}

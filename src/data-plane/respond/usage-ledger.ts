@@ -1,0 +1,87 @@
+/**
+ * The account of one /v1 request: the usage meter, the commit (exactly once, whatever ends the
+ * request, and before the client sees the end), and the outcome reported once to metrics and
+ * the request log when the response is over.
+ */
+import type { Endpoint, RequestObserver, RequestOutcome, UsageCounts, UsageSink } from '../context.js';
+import type { Dialect } from '../dialects/index.js';
+import { UsageMeter } from '../tap/usage-meter.js';
+
+/** What every ledger of one data plane shares. */
+export interface LedgerEnv {
+  readonly usage: UsageSink;
+  readonly observer: RequestObserver | undefined;
+  /** Reports a failed commit (nobody else sees it). */
+  readonly warn: (message: string, err: unknown) => void;
+  /** /v1 requests in flight, this one included. */
+  readonly inFlight: () => number;
+}
+
+const ZERO: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0 });
+
+export class UsageLedger {
+  readonly #env: LedgerEnv;
+  readonly #t0 = performance.now();
+  /** Set once the request is forwarded (then the request counts). */
+  meter: UsageMeter | undefined;
+  keyId: string | undefined;
+  status = 0;
+  stream = false;
+  result: RequestOutcome['result'] = 'complete';
+  #ttfb: number | undefined;
+  #commit: Promise<void> | undefined;
+
+  constructor(env: LedgerEnv) {
+    this.#env = env;
+  }
+
+  /** The request counts for `keyId`; `dialect` says where its usage is reported. */
+  open(keyId: string, dialect: Dialect | undefined): UsageMeter {
+    this.keyId = keyId;
+    this.meter = new UsageMeter(dialect);
+    return this.meter;
+  }
+
+  /** The backend's first response byte arrived. */
+  firstByte(status: number): void {
+    this.#ttfb = performance.now() - this.#t0;
+    this.status = status;
+  }
+
+  /** Commits this request's usage once; never rejects (a failed commit is reported). */
+  commit(): Promise<void> {
+    if (this.#commit === undefined) {
+      const keyId = this.keyId;
+      // Only a request that presented a valid key is ever forwarded, so there is one here.
+      if (keyId === undefined) return Promise.resolve();
+      const usage = this.meter?.usage() ?? ZERO;
+      this.#commit = this.#env.usage
+        .commit(keyId, usage, this.#env.inFlight() === 1)
+        .catch((err: unknown) => this.#env.warn('usage commit failed', err));
+    }
+    return this.#commit;
+  }
+
+  /** The client left before the end (a failure the gateway answered keeps its result). */
+  clientLeft(): void {
+    if (this.result === 'complete') this.result = 'aborted';
+  }
+
+  /** Reports the outcome (once, when the response is over). */
+  report(endpoint: Endpoint, method: string): void {
+    const observer = this.#env.observer;
+    if (observer === undefined) return;
+    const meter = this.meter;
+    observer.onRequestEnd({
+      endpoint,
+      method,
+      status: this.status,
+      durationMs: performance.now() - this.#t0,
+      ttfbMs: this.#ttfb,
+      stream: this.stream,
+      keyId: this.keyId,
+      usage: meter?.reported === true ? meter.usage() : undefined,
+      result: this.result,
+    });
+  }
+}
