@@ -1,10 +1,11 @@
-// Type-aware lint for the server code; no-floating-promises is the rule that catches usage
-// accounting nobody awaits. process.env is read only in src/core/config.ts.
+// Type-aware lint for the server code and the console (web/, checked against its own
+// tsconfigs); no-floating-promises is the rule that catches usage accounting nobody awaits.
+// process.env is read only in src/core/config.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'web/**', 'node_modules/**', 'bin/**', 'coverage/**', 'test-artifacts/**', 'bench-results/**', '*.config.*', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/**', 'web/dist/**', 'node_modules/**', 'bin/**', 'coverage/**', 'test-artifacts/**', 'bench-results/**', '*.config.*', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -20,9 +21,15 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/core/config.ts.' }],
     },
   },
-  { files: ['src/core/config.ts', 'test/**/*.ts', 'src/bench/**/*.ts'], rules: { 'no-restricted-properties': 'off' } },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts'],
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      parserOptions: { project: ['./web/tsconfig.json', './web/tsconfig.node.json'], tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  { files: ['src/core/config.ts', 'test/**/*.ts', 'src/bench/**/*.ts', 'web/*.config.ts'], rules: { 'no-restricted-properties': 'off' } },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts', 'web/src/testing/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

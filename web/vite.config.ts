@@ -11,7 +11,7 @@ export default defineConfig({
   base: '/',
   plugins: [react()],
   resolve: {
-    // The only server code the console imports: the /api contract (style.md §3.3) and the
+    // The only server code the console imports: the /api contract and the
     // dependency-free SSE parser, so browser and gateway split streams the same way.
     alias: {
       '@contract': fileURLToPath(new URL('../src/shared/api-contract.ts', import.meta.url)),

@@ -25,7 +25,7 @@ import { streamedLength, Upload } from './upload.js';
 /**
  * The request shapers, folded in this order. The full order is alias → thinking → system
  * prompt → cap max_tokens → request stream usage: alias before thinking (the `-nonthinking`
- * suffix is read from the client's model string), capping on the client's payload (the seed
+ * suffix is read from the client's model string), capping on the client's payload (the cap
  * reserves 512 tokens for our injection), stream usage last (it only adds stream_options).
  * transforms/shapers-order.test.ts pins the order.
  */

@@ -8,9 +8,10 @@ import { errorMessage } from './api-client';
 export interface Action {
   readonly busy: boolean;
   readonly error: string | undefined;
-  setError(message: string | undefined): void;
+  // Properties, not methods: callers destructure them, so they must not depend on `this`.
+  readonly setError: (message: string | undefined) => void;
   /** Runs `call`; `onDone` gets its result once it succeeds. */
-  run<T>(call: () => Promise<T>, onDone: (value: T) => void): void;
+  readonly run: <T>(call: () => Promise<T>, onDone: (value: T) => void) => void;
 }
 
 export function useAction(): Action {
