@@ -9,6 +9,9 @@ Usage: worv-proxy <command> [options]
 Commands:
   serve                                     run the gateway (what \`npm start\` runs)
   keys create --name NAME [--key KEY]       create an API key; the full key is the last stdout line
+                                            (limits: --rpm --tpm --concurrency --daily-tokens
+                                            --monthly-tokens --models --expires --priority)
+  keys update ID [limit flags]              change a key's limits (\`none\` clears one)
   keys list                                 list keys (never the full key)
   keys revoke ID                            deactivate a key
   admin set-password --username U --password P

@@ -16,4 +16,6 @@ export interface RouteDeps {
   readonly status: StatusPort;
   /** Resolves once every usage commit so far is in the counters: awaited before reading usage. */
   readonly settleUsage: () => Promise<void>;
+  /** Requests of a key in flight on every replica sharing the limit counters. */
+  readonly keyInFlight: (keyId: string) => Promise<number>;
 }

@@ -4,10 +4,12 @@
  * deactivated or deleted key stops working on /v1 within the key cache's one second.
  */
 import type { FastifyInstance } from 'fastify';
-import { isoTime } from '../core/clock.js';
+import { isoTime, utcDay } from '../core/clock.js';
+import type { KeyPolicy } from '../core/limits.js';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 import {
+  type CreateKeyRequest as CreateKeyBody,
   CreateKeyRequest,
   PatchKeyRequest,
   type ApiKey,
@@ -16,11 +18,50 @@ import {
   type KeysListResponse,
 } from '../shared/api-contract.js';
 import { createApiKey, deleteApiKey, getApiKey, listApiKeys, updateApiKey, type ApiKeyWithUsage } from '../store/api-keys.repo.js';
+import { tokensUsed } from '../store/key-limits.repo.js';
+import type { KeyPolicyChanges } from '../store/key-policy.js';
 import type { RouteDeps } from './deps.js';
 import { parseOr400 } from './parse.js';
 
+/** What a key has used against its budgets and concurrency now. */
+export interface KeyUse {
+  readonly today: number;
+  readonly month: number;
+  readonly inFlight: number;
+}
+
+function wirePolicy(p: KeyPolicy | undefined) {
+  const l = p?.limits;
+  return {
+    limits: {
+      rpm: l?.rpm ?? null,
+      tpm: l?.tpm ?? null,
+      concurrency: l?.concurrency ?? null,
+      daily_tokens: l?.dailyTokens ?? null,
+      monthly_tokens: l?.monthlyTokens ?? null,
+    },
+    allowed_models: p?.allowedModels === undefined || p.allowedModels === null ? null : [...p.allowedModels],
+    expires_at: p?.expiresAt === undefined || p.expiresAt === null ? null : isoTime(p.expiresAt),
+    priority: p?.priority ?? 'normal',
+  };
+}
+
+/** The policy members of a POST/PATCH body as store changes (absent = unchanged, null = cleared). */
+export function policyChanges(body: Pick<CreateKeyBody, 'limits' | 'allowed_models' | 'expires_at' | 'priority'>): KeyPolicyChanges {
+  const l = body.limits;
+  return {
+    ...(l !== undefined
+      ? { limits: { rpm: l.rpm, tpm: l.tpm, concurrency: l.concurrency, dailyTokens: l.daily_tokens, monthlyTokens: l.monthly_tokens } }
+      : {}),
+    ...(body.allowed_models !== undefined ? { allowedModels: body.allowed_models } : {}),
+    ...(body.expires_at !== undefined ? { expiresAt: body.expires_at } : {}),
+    // 'normal' is the default: stored as no priority.
+    ...(body.priority !== undefined ? { priority: body.priority === 'normal' ? null : body.priority } : {}),
+  };
+}
+
 /** Store record → wire shape. */
-export function toWireKey(k: ApiKeyWithUsage): ApiKey {
+export function toWireKey(k: ApiKeyWithUsage, use: KeyUse = { today: 0, month: 0, inFlight: 0 }): ApiKey {
   return {
     id: k.id,
     name: k.name,
@@ -29,6 +70,10 @@ export function toWireKey(k: ApiKeyWithUsage): ApiKey {
     created_at: k.createdAt,
     last_used_at: k.lastUsedAt,
     usage: { requests: k.usage.requests, prompt_tokens: k.usage.promptTokens, completion_tokens: k.usage.completionTokens },
+    ...wirePolicy(k.policy),
+    usage_today: use.today,
+    usage_month: use.month,
+    in_flight: use.inFlight,
   };
 }
 
@@ -44,29 +89,42 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
     if (key === undefined) throw new GatewayError('not_found', MSG.keyNotFound);
     return key;
   };
+  const wire = async (k: ApiKeyWithUsage): Promise<ApiKey> => {
+    const [used, inFlight] = await Promise.all([tokensUsed(db, k.id, utcDay(deps.clock.now())), deps.keyInFlight(k.id)]);
+    return toWireKey(k, { today: used.day, month: used.month, inFlight });
+  };
 
   app.get('/keys', async (): Promise<KeysListResponse> => {
     await deps.settleUsage();
-    return { keys: (await listApiKeys(db)).map(toWireKey) };
+    return { keys: await Promise.all((await listApiKeys(db)).map(wire)) };
   });
 
   app.post('/keys', async (request, reply): Promise<CreateKeyResponse> => {
     const body = parseOr400(CreateKeyRequest, request.body);
-    const created = await createApiKey(db, { name: body.name, key: body.key ?? undefined, createdAt: isoTime(deps.clock.now()) });
+    const created = await createApiKey(db, {
+      name: body.name,
+      key: body.key ?? undefined,
+      createdAt: isoTime(deps.clock.now()),
+      policy: policyChanges(body),
+    });
     if (created === undefined) throw new GatewayError('conflict', MSG.keyExists);
     void reply.code(201);
-    return { ...toWireKey(await found(created.id)), key: created.key };
+    return { ...(await wire(await found(created.id))), key: created.key };
   });
 
-  app.get<{ Params: IdParams }>('/keys/:id', async (request): Promise<ApiKey> => toWireKey(await found(request.params.id)));
+  app.get<{ Params: IdParams }>('/keys/:id', async (request): Promise<ApiKey> => wire(await found(request.params.id)));
 
   app.patch<{ Params: IdParams }>('/keys/:id', async (request): Promise<ApiKey> => {
     const { id } = request.params;
     await found(id);
     const body = parseOr400(PatchKeyRequest, request.body);
-    const changes = { ...(body.name !== undefined ? { name: body.name } : {}), ...(body.is_active !== undefined ? { isActive: body.is_active } : {}) };
+    const changes = {
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.is_active !== undefined ? { isActive: body.is_active } : {}),
+      policy: policyChanges(body),
+    };
     if (!(await updateApiKey(db, id, changes))) throw new GatewayError('not_found', MSG.keyNotFound);
-    return toWireKey(await found(id));
+    return wire(await found(id));
   });
 
   app.delete<{ Params: IdParams }>('/keys/:id', async (request): Promise<DeleteKeyResponse> => {

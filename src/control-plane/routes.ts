@@ -33,6 +33,8 @@ export interface ControlPlaneDeps {
   readonly status: StatusPort;
   /** Resolves once every usage commit so far is in the counters (routes that read usage await it). */
   readonly settleUsage: () => Promise<void>;
+  /** Requests of a key in flight (from the limit counters); 0 when absent. */
+  readonly keyInFlight?: (keyId: string) => Promise<number>;
 }
 
 export async function registerControlPlane(app: FastifyInstance, deps: ControlPlaneDeps): Promise<void> {
@@ -67,7 +69,8 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
       const sessions = createSessionManager(store, clock);
       api.addHook('onRequest', accessHook({ store, sessions, limiter }));
 
-      const routeDeps: RouteDeps = { config, store, clock, sessions, status: deps.status, settleUsage: deps.settleUsage };
+      const routeDeps: RouteDeps = { config, store, clock, sessions, status: deps.status, settleUsage: deps.settleUsage,
+        keyInFlight: deps.keyInFlight ?? (() => Promise.resolve(0)) };
       authRoutes(api, routeDeps);
       keysRoutes(api, routeDeps);
       usageRoutes(api, routeDeps);

@@ -21,6 +21,10 @@ export interface Config {
   readonly vllmApiKey: string | undefined;
   readonly database: DatabaseConfig;
   readonly redisUrl: string | undefined;
+  /** PROXY_LIMITS_FAIL_OPEN: serve (counting in the process) when the limit counters are unreachable. */
+  readonly limitsFailOpen: boolean;
+  /** PROXY_FORWARD_PRIORITY: send a key's priority to vLLM as the request's `priority`. */
+  readonly forwardPriority: boolean;
   readonly alias: {
     readonly model: string | undefined;
     readonly sources: readonly string[];
@@ -206,6 +210,8 @@ export function loadConfig(env: Env = process.env): Config {
     vllmApiKey: readString(env, 'VLLM_API_KEY'),
     database: readDatabase(env),
     redisUrl: redisRaw === undefined ? undefined : readUrl('REDIS_URL', redisRaw, ['redis:', 'rediss:']),
+    limitsFailOpen: readBool(env, 'PROXY_LIMITS_FAIL_OPEN', true),
+    forwardPriority: readBool(env, 'PROXY_FORWARD_PRIORITY', false),
     alias: {
       model: readString(env, 'PROXY_ALIAS_MODEL'),
       sources: (readString(env, 'PROXY_ALIAS_SOURCES') ?? '')

@@ -40,9 +40,12 @@ export class GatewayError extends Error {
   readonly status: number;
   /** Extra response headers, e.g. `retry-after` for rate limits. */
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** OpenAI's machine-readable `error.code` (and `error.type`), e.g. `insufficient_quota`. */
+  readonly code: string | undefined;
 
-  constructor(kind: GatewayErrorKind, message: string, headers?: Record<string, string>) {
+  constructor(kind: GatewayErrorKind, message: string, headers?: Record<string, string>, code?: string) {
     super(message);
+    this.code = code;
     this.name = 'GatewayError';
     this.kind = kind;
     this.status = STATUS_BY_KIND[kind];

@@ -26,4 +26,7 @@ export const MSG = {
   backendRequestFailed: 'Backend request failed',
   storeUnavailable: 'Store unavailable',
   internal: 'Internal server error',
+  keyExpired: 'API key expired',
+  modelNotAllowed: 'Model not allowed for this key',
+  limiterUnavailable: 'Rate limiter unavailable',
 } as const;

@@ -5,6 +5,7 @@
  */
 import type { ModelProfileName } from '../core/config.js';
 import type { JsonObject } from '../core/json.js';
+import type { AdmitPlan, AdmitResult, KeyPolicy, SettlePlan } from '../core/limits.js';
 
 /** The /v1 endpoints the gateway understands (everything else is forwarded untouched). */
 export type Endpoint = 'chat' | 'completions' | 'responses' | 'messages' | 'count_tokens' | 'embeddings' | 'models' | 'other';
@@ -73,6 +74,20 @@ export interface ShapeResult {
 export interface KeyPrincipal {
   readonly id: string;
   readonly name: string;
+  /** Limits, model scope, expiry, priority; undefined for a key with none (no admission work). */
+  readonly policy?: KeyPolicy | undefined;
+}
+
+/**
+ * Port: the per-key limit counters (Redis, the store or this process; server/limits/). `admit`
+ * rejects only when the counters cannot be reached and the gateway is set to fail closed.
+ */
+export interface LimitCounters {
+  admit(plan: AdmitPlan): Promise<AdmitResult>;
+  /** Never throws; failures are reported by the counters. */
+  settle(plan: SettlePlan): void;
+  /** A request refused with 429 (counted per key and day for the console). */
+  rateLimited(keyId: string): void;
 }
 
 /** Port: resolve the SHA-256 hash of a presented key to an ACTIVE key, or undefined. */

@@ -9,7 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.js';
-import type { Endpoint } from './context.js';
+import type { Endpoint, UsageCounts } from './context.js';
 import type { Forward } from './forward.js';
 import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
@@ -33,6 +33,8 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly onDone: () => void;
 }
 
+const NO_USAGE: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0 });
+
 const kExchange = Symbol('exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: Exchange };
 
@@ -54,6 +56,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #relay: Relay | undefined;
   #clientGone = false;
   #upstreamDone = false;
+  /** Admission's settle (admission.ts), run once when the exchange is over. */
+  #onFinish: ((usage: UsageCounts) => void) | undefined;
+  #over = false;
 
   constructor(env: ExchangeEnv, req: IncomingMessage, res: ServerResponse) {
     this.#env = env;
@@ -66,6 +71,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   get res(): ServerResponse {
     return this.#writer.res;
+  }
+
+  /** Runs `fn` once when the exchange is over (whatever the ending), with the usage metered. */
+  onFinish(fn: (usage: UsageCounts) => void): void {
+    if (this.#over) fn(this.#ledger.meter?.usage() ?? NO_USAGE);
+    else this.#onFinish = fn;
   }
 
   /** True once the client went away before the response was complete. */
@@ -125,7 +136,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const fwd = this.#fwd;
     const out = responseHeaders(headers);
     const shaped = fwd?.kind === 'shaped' ? fwd : undefined;
-    if (shaped !== undefined) for (const h of shaped.extraHeaders) out.push(h);
+    const extra = fwd?.extraHeaders;
+    if (extra !== undefined) for (const h of extra) out.push(h);
     const dialect = shaped?.dialect;
     const meter = this.#ledger.meter;
     const media = status >= 200 && status < 300 && dialect !== undefined ? mediaType(headers) : '';
@@ -179,6 +191,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#clientGone = true;
       this.#ledger.clientLeft();
       if (this.#controller !== undefined && !this.#upstreamDone) this.#controller.abort(CLIENT_GONE);
+    }
+    this.#over = true;
+    const finish = this.#onFinish;
+    if (finish !== undefined) {
+      this.#onFinish = undefined;
+      finish(this.#ledger.meter?.usage() ?? NO_USAGE);
     }
     this.#env.onDone();
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req.method ?? 'GET');

@@ -9,6 +9,8 @@ interface ForwardBase {
   /** Path and query, exactly as received. */
   readonly path: string;
   readonly headers: string[];
+  /** Response headers the gateway adds (rate-limit headers of a limited key; shaping's effects). */
+  readonly extraHeaders?: readonly string[];
 }
 
 /** A body the gateway parsed and shaped (chat, completions, responses, messages, count_tokens). */

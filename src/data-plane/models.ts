@@ -59,8 +59,14 @@ async function fetchModels(req: IncomingMessage, deps: ModelsDeps): Promise<{ st
   }
 }
 
+/** The listing with only the models a scoped key may use. */
+function onlyAllowed(payload: JsonValue, allowed: readonly string[]): JsonValue | undefined {
+  if (!isJsonObject(payload) || !Array.isArray(payload.data)) return undefined;
+  return { ...payload, data: payload.data.filter((m) => isJsonObject(m) && typeof m.id === 'string' && allowed.includes(m.id)) };
+}
+
 /** Serves GET /v1/models for an authenticated key. */
-export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps): Promise<void> {
+export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null = null): Promise<void> {
   let fetched: { status: number; headers: string[]; body: Buffer };
   try {
     fetched = await fetchModels(x.req, deps);
@@ -77,7 +83,8 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps):
   if (payload !== undefined) {
     deps.probe.observe(payload);
     const augmented = withNonThinkingRow(payload, deps.explicitProfile);
-    if (augmented !== undefined) body = Buffer.from(JSON.stringify(augmented));
+    const listed = allowed === null ? augmented : onlyAllowed(augmented ?? payload, allowed);
+    if (listed !== undefined) body = Buffer.from(JSON.stringify(listed));
   }
   await x.sendWhole(keyId, 200, fetched.headers, body);
 }

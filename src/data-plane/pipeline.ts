@@ -5,6 +5,8 @@
  * Upstream, respond and account run in exchange.ts, driven by the backend's answer.
  */
 import { GatewayError } from '../core/errors.js';
+import { isJsonObject, tryParseJson, utf8Text } from '../core/json.js';
+import { admitRequest, checkExpiry, type AdmissionEnv } from './admission.js';
 import { authenticate } from './authenticate.js';
 import type { KeyLookup, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from './context.js';
 import { dialectFor } from './dialects/index.js';
@@ -74,6 +76,8 @@ export interface PipelineEnv {
   readonly models: ModelsDeps;
   /** PROXY_TOKENIZE_ESTIMATE=on: the backend's /tokenize count for capping (heuristic otherwise). */
   readonly inputEstimator?: InputEstimator;
+  /** Per-key limits (admission.ts); only keys with a policy reach it. */
+  readonly admission: AdmissionEnv;
 }
 
 function partsLength(parts: readonly Buffer[]): number {
@@ -95,22 +99,35 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   // 2. authenticate: Bearer or x-api-key, through the ≤1 s key cache.
   const key = await authenticate(req.headers, env.keys);
+  const policy = key.policy;
+  if (policy !== undefined) checkExpiry(key, env.admission.clock);
 
-  // An unshaped body of a declared, large size goes upstream as it arrives (upload.ts).
-  const streamed = isShaped(route.endpoint) || route.endpoint === 'models' ? undefined : streamedLength(req.headers);
+  // An unshaped body of a declared, large size goes upstream as it arrives (upload.ts),
+  // unless the key is scoped to models: then its model is read first.
+  const scoped = policy !== undefined && policy.allowedModels !== null;
+  const streamed = isShaped(route.endpoint) || route.endpoint === 'models' || scoped ? undefined : streamedLength(req.headers);
   if (streamed !== undefined) {
     const headers = env.requestHeaders(req.rawHeaders);
     headers.push('content-length', String(streamed));
-    x.forward({ kind: 'upload', method, path: url, headers, body: new Upload(req) }, key.id);
+    const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model: undefined };
+    const extraHeaders = policy === undefined ? undefined : (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
+    x.forward({ kind: 'upload', method, path: url, headers, body: new Upload(req), extraHeaders }, key.id);
     return;
   }
 
   const raw = await readBody(req, env.maxBodyBytes);
-  if (route.endpoint === 'models') return serveModels(x, key.id, env.models);
+  if (route.endpoint === 'models') return serveModels(x, key.id, env.models, policy?.allowedModels ?? null);
 
-  // Other bodies go untouched, never parsed.
+  // Other bodies go untouched, never parsed (only a key scoped to models has its model read).
   if (!isShaped(route.endpoint)) {
-    x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw }, key.id);
+    let extraHeaders: readonly string[] | undefined;
+    if (policy !== undefined) {
+      const json = scoped && raw !== undefined ? tryParseJson(utf8Text(raw)) : undefined;
+      const model = json !== undefined && isJsonObject(json) ? json.model : undefined;
+      const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model };
+      extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
+    }
+    x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders }, key.id);
     return;
   }
 
@@ -118,11 +135,20 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   const client = parseRequest(route.endpoint, raw);
   const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator);
   const shaped = shape(parsed, await env.shapingConfig());
+  let json = shaped.req.body;
+  let extraHeaders = effectHeaders(shaped.effects);
+  // 4b. admission: a key's model scope (on the rewritten model), counters and priority.
+  if (policy !== undefined) {
+    const request = { endpoint: route.endpoint, facts: shaped.req.facts, body: json, model: json.model };
+    const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission);
+    json = admitted.body ?? json;
+    if (admitted.headers.length > 0) extraHeaders = [...extraHeaders, ...admitted.headers];
+  }
   // Shapers return the same body when they do not apply: then the client's bytes go as they are;
   // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).
   let body: Buffer | readonly Buffer[];
-  if (shaped.req.body === parsed.body && raw !== undefined) body = raw;
-  else body = raw === undefined ? Buffer.from(JSON.stringify(shaped.req.body)) : serializeShapedBody(raw, parsed.body, shaped.req.body);
+  if (json === parsed.body && raw !== undefined) body = raw;
+  else body = raw === undefined ? Buffer.from(JSON.stringify(json)) : serializeShapedBody(raw, parsed.body, json);
 
   // 5. upstream, 6. respond, 7. account: driven by the backend's answer (exchange.ts).
   const headers = env.requestHeaders(req.rawHeaders);
@@ -135,10 +161,10 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
       path: url,
       headers,
       body,
-      json: shaped.req.body,
+      json,
       facts: shaped.req.facts,
       dialect: dialectFor(route.endpoint),
-      extraHeaders: effectHeaders(shaped.effects),
+      extraHeaders,
     },
     key.id,
   );

@@ -47,7 +47,7 @@ export function errorBody(err: GatewayError, surface: ErrorSurface): JsonObject 
   const [openaiType, anthropicType] = TYPES[err.kind];
   return surface === 'anthropic'
     ? { type: 'error', error: { type: anthropicType, message: err.message } }
-    : { error: { message: err.message, type: openaiType, code: err.status } };
+    : { error: { message: err.message, type: err.code ?? openaiType, code: err.code ?? err.status } };
 }
 
 export interface RenderedError {
@@ -61,7 +61,7 @@ const CACHE_LIMIT = 512;
 
 /** Status, headers and body for `err` on `surface` (memoised: the same error renders once). */
 export function renderError(err: GatewayError, surface: ErrorSurface): RenderedError {
-  const id = `${surface}\u0000${err.kind}\u0000${err.message}`;
+  const id = `${surface}\u0000${err.kind}\u0000${err.code ?? ''}\u0000${err.message}`;
   const hit = err.headers === undefined ? cache.get(id) : undefined;
   if (hit !== undefined) return hit;
   const body = Buffer.from(JSON.stringify(errorBody(err, surface)));

@@ -8,7 +8,7 @@ import type { buildConnector } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { Config, ModelProfileName } from '../core/config.js';
 import { isGatewayError } from '../core/errors.js';
-import type { KeyLookup, RequestObserver, ShapingConfig, UsageSink } from './context.js';
+import type { KeyLookup, LimitCounters, RequestObserver, ShapingConfig, UsageSink } from './context.js';
 import { Exchange, type ExchangeEnv } from './exchange.js';
 import { createTokenizeEstimator } from './input-estimate.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
@@ -26,6 +26,8 @@ export interface DataPlaneDeps {
   readonly keys: KeyLookup;
   readonly usage: UsageSink;
   readonly clock: Clock;
+  /** Per-key limit counters; default: none can be reached (keys with limits get 503). */
+  readonly limits?: LimitCounters;
   /** Metrics and request logs (optional). */
   readonly observer?: RequestObserver;
   /** Failures nobody else sees (a usage commit that failed); default: stderr. */
@@ -58,6 +60,12 @@ function defaultWarn(message: string, err: unknown): void {
 function isV1Root(url: string): boolean {
   return url.length === 3 || url.charCodeAt(3) === 0x3f /* ? */;
 }
+
+const NO_COUNTERS: LimitCounters = {
+  admit: () => Promise.reject(new Error('no limit counters configured')),
+  settle: () => undefined,
+  rateLimited: () => undefined,
+};
 
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { config } = deps;
@@ -135,6 +143,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       explicitProfile,
       requestHeaders,
       timeoutMs: config.nonstreamReadTimeoutMs,
+    },
+    admission: {
+      counters: deps.limits ?? NO_COUNTERS,
+      clock: deps.clock,
+      forwardPriority: config.forwardPriority,
+      maxOutputTokens: config.maxOutputTokens,
     },
     ...(config.tokenizeEstimate ? { inputEstimator: createTokenizeEstimator({ upstream, headers: requestHeaders([]) }) } : {}),
   };

@@ -17,6 +17,7 @@ import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { registerHealthRoutes } from './health.js';
 import { clientErrorHandler, guardClients, guardedServerOptions } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
+import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { registerConsole } from './static.js';
@@ -26,6 +27,8 @@ import { GATEWAY_VERSION } from './version.js';
 export interface AppDeps {
   readonly store: Store;
   readonly clock?: Clock;
+  /** Redis key prefix of the limit counters (tests isolate with it). */
+  readonly redisPrefix?: string;
 }
 
 export interface App {
@@ -33,6 +36,7 @@ export interface App {
   readonly server: Server;
   readonly dataPlane: DataPlane;
   readonly usageWriter: UsageWriter;
+  readonly limits: Limits;
   /** Listen on config.host:config.port (port 0 = any free port). */
   listen(): Promise<{ url: string; port: number }>;
   /** Stop accepting, finish in-flight requests, flush usage, close pools. Does not close the store. */
@@ -109,6 +113,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     inFlight: () => ref.dataPlane?.inFlight() ?? 0,
     backendUp: async () => (ref.dataPlane === undefined ? undefined : (await ref.dataPlane.backendStatus()).reachable),
   });
+  const limits = createLimits({
+    config,
+    store: deps.store,
+    clock,
+    logger,
+    registry: metrics.registry,
+    settleUsage: () => usageWriter.drain(),
+    ...(deps.redisPrefix !== undefined ? { redisPrefix: deps.redisPrefix } : {}),
+  });
   const dataPlane = createDataPlane({
     config,
     keys: createCachedKeyLookup(deps.store, clock, {
@@ -116,6 +129,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       onStoreError: (err) => logger.warn({ err: String(err) }, 'store unavailable for key checks: keys seen valid recently keep working'),
     }),
     usage: usageSinkFor(usageWriter, clock),
+    limits,
     clock,
     observer: requestObserver(metrics, logger),
     warn: (message, err) => logger.error({ err }, message),
@@ -151,7 +165,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       version: () => GATEWAY_VERSION,
       backend: () => dataPlane.backendStatus(),
     },
-    settleUsage: () => usageWriter.drain(),
+    settleUsage: async () => {
+      await Promise.all([usageWriter.drain(), limits.flush()]);
+    },
+    keyInFlight: (keyId) => limits.inFlight(keyId),
   });
 
   fastify.get('/metrics', async (_req, reply) => {
@@ -187,6 +204,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       clearInterval(reaper);
     }
     await usageWriter.close();
+    await limits.close();
     await dataPlane.close();
   }
   // Idempotent: `serve` and tests may both close the app.
@@ -197,6 +215,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     server: httpServer,
     dataPlane,
     usageWriter,
+    limits,
     async listen() {
       await fastify.listen({ host: config.host, port: config.port, backlog: 4096 });
       const addr = httpServer.address();

@@ -72,7 +72,8 @@ export function createCachedKeyLookup(store: Store, clock: Clock, opts: KeyLooku
   function read(keyHash: string, now: number): Promise<KeyPrincipal | undefined> {
     const query = findApiKeyByHash(store.db, keyHash).then(
       (row) => {
-        const principal = row?.isActive === true ? { id: row.id, name: row.name } : undefined;
+        const principal =
+          row?.isActive !== true ? undefined : row.policy === undefined ? { id: row.id, name: row.name } : { id: row.id, name: row.name, policy: row.policy };
         remember(keyHash, principal, clock.now());
         return principal;
       },

@@ -84,6 +84,73 @@ export const UsageCounts = z.object({
 });
 export type UsageCounts = z.infer<typeof UsageCounts>;
 
+/** Per-key limits (docs/limits.md); null = no limit. */
+export const KeyLimits = z.object({
+  rpm: z.number().int().nullable(),
+  tpm: z.number().int().nullable(),
+  concurrency: z.number().int().nullable(),
+  daily_tokens: z.number().int().nullable(),
+  monthly_tokens: z.number().int().nullable(),
+});
+export type KeyLimits = z.infer<typeof KeyLimits>;
+export const LIMIT_FIELDS = ['rpm', 'tpm', 'concurrency', 'daily_tokens', 'monthly_tokens'] as const;
+export const KEY_PRIORITIES = ['low', 'normal', 'high'] as const;
+export type KeyPriority = (typeof KEY_PRIORITIES)[number];
+
+/** A key's limits, scope, expiry and priority, with what it has used against them. */
+function KeyPolicyFields() {
+  return z.object({
+    limits: KeyLimits,
+    /** Models after alias rewriting; null = every model. */
+    allowed_models: z.array(z.string()).nullable(),
+    expires_at: z.string().nullable(),
+    priority: z.enum(KEY_PRIORITIES),
+    /** Prompt + completion tokens today and this month (UTC), the budgets' usage. */
+    usage_today: z.number().int(),
+    usage_month: z.number().int(),
+    /** Requests of this key being served now. */
+    in_flight: z.number().int(),
+  });
+}
+
+const limitValue = z
+  .number({ error: 'must be a positive integer or null' })
+  .int('must be a positive integer or null')
+  .min(1, 'must be a positive integer or null')
+  .max(Number.MAX_SAFE_INTEGER, 'must be a positive integer or null')
+  .nullable();
+
+/** The policy members `POST` and `PATCH /api/keys` accept; each optional, null clears it. */
+export const KeyPolicyInput = {
+  limits: z
+    .strictObject(
+      {
+        rpm: limitValue.optional(),
+        tpm: limitValue.optional(),
+        concurrency: limitValue.optional(),
+        daily_tokens: limitValue.optional(),
+        monthly_tokens: limitValue.optional(),
+      },
+      {
+        error: (iss) =>
+          iss.code === 'unrecognized_keys' ? 'must have only rpm, tpm, concurrency, daily_tokens and monthly_tokens' : 'must be an object',
+      },
+    )
+    .optional(),
+  allowed_models: z
+    .array(z.string({ error: 'must be model names' }).trim().min(1, 'must be model names'), { error: 'must be an array of model names or null' })
+    .min(1, 'must be an array of model names or null')
+    .max(100, 'must have at most 100 models')
+    .nullable()
+    .optional(),
+  expires_at: z
+    .string({ error: 'must be an ISO-8601 time or null' })
+    .refine((t) => /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t)), 'must be an ISO-8601 time or null')
+    .nullable()
+    .optional(),
+  priority: z.enum(KEY_PRIORITIES, { error: 'must be low, normal or high' }).nullable().optional(),
+};
+
 /** A key as listed: never the full key. Times are ISO-8601 UTC. */
 export const ApiKey = z.object({
   id: z.string(),
@@ -93,6 +160,7 @@ export const ApiKey = z.object({
   created_at: z.string(),
   last_used_at: z.string().nullable(),
   usage: UsageCounts,
+  ...KeyPolicyFields().shape,
 });
 export type ApiKey = z.infer<typeof ApiKey>;
 
@@ -112,6 +180,7 @@ export const CreateKeyRequest = z.object(
       .string({ error: MSG.keyMustBeNonEmptyString })
       .refine((k) => k.trim() !== '', MSG.keyMustBeNonEmptyString)
       .nullish(),
+    ...KeyPolicyInput,
   },
   { error: MSG.nameRequired },
 );
@@ -127,10 +196,11 @@ export const PatchKeyRequest = z
     {
       name: nameChecks(z.string({ error: MSG.nameMustBeString })).optional(),
       is_active: z.boolean({ error: MSG.isActiveMustBeBoolean }).optional(),
+      ...KeyPolicyInput,
     },
     { error: MSG.noFieldsToUpdate },
   )
-  .refine((b) => b.name !== undefined || b.is_active !== undefined, MSG.noFieldsToUpdate);
+  .refine((b) => Object.values(b).some((v) => v !== undefined), MSG.noFieldsToUpdate);
 export type PatchKeyRequest = z.infer<typeof PatchKeyRequest>;
 
 /** `GET` and `PATCH /api/keys/:id` answer. */

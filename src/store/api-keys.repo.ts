@@ -4,6 +4,8 @@
  */
 import type { Kysely } from 'kysely';
 import { displayPrefix, generateApiKey, hashApiKey, newId } from '../core/api-key.js';
+import { policyColumns, policyOf, type KeyPolicyChanges } from './key-policy.js';
+import type { KeyPolicy } from '../core/limits.js';
 import type { ApiKeyRow, Database } from './schema.js';
 
 /** A key as the outside world sees it (no hash). */
@@ -14,6 +16,8 @@ export interface ApiKeyRecord {
   readonly isActive: boolean;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
+  /** Limits, model scope, expiry and priority; undefined when the key has none of them. */
+  readonly policy: KeyPolicy | undefined;
 }
 
 export interface ApiKeyWithUsage extends ApiKeyRecord {
@@ -28,6 +32,7 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
     isActive: row.is_active === 1,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
+    policy: policyOf(row),
   };
 }
 
@@ -63,7 +68,7 @@ export async function insertApiKey(db: Kysely<Database>, key: NewApiKey): Promis
  */
 export async function createApiKey(
   db: Kysely<Database>,
-  opts: { readonly name: string; readonly key?: string | undefined; readonly createdAt: string },
+  opts: { readonly name: string; readonly key?: string | undefined; readonly createdAt: string; readonly policy?: KeyPolicyChanges },
 ): Promise<{ id: string; key: string } | undefined> {
   const key = opts.key ?? generateApiKey();
   const id = newId();
@@ -74,6 +79,7 @@ export async function createApiKey(
     keyPrefix: displayPrefix(key),
     createdAt: opts.createdAt,
   });
+  if (inserted && opts.policy !== undefined) await updateApiKey(db, id, { policy: opts.policy });
   return inserted ? { id, key } : undefined;
 }
 
@@ -100,6 +106,8 @@ function listQuery(db: Kysely<Database>) {
     .selectFrom('api_keys as k')
     .leftJoin('usage_totals as u', 'u.key_id', 'k.id')
     .select(['k.id', 'k.name', 'k.key_hash', 'k.key_prefix', 'k.is_active', 'k.created_at', 'k.last_used_at'])
+    .select(['k.limit_rpm', 'k.limit_tpm', 'k.limit_concurrency', 'k.limit_daily_tokens', 'k.limit_monthly_tokens'])
+    .select(['k.allowed_models', 'k.expires_at', 'k.priority'])
     .select(['u.requests', 'u.prompt_tokens', 'u.completion_tokens']);
 }
 
@@ -120,11 +128,15 @@ function withUsage(
 export async function updateApiKey(
   db: Kysely<Database>,
   id: string,
-  changes: { readonly name?: string; readonly isActive?: boolean },
+  changes: { readonly name?: string; readonly isActive?: boolean; readonly policy?: KeyPolicyChanges },
 ): Promise<boolean> {
-  const set: { name?: string; is_active?: number } = {};
+  const set: { name?: string; is_active?: number } & ReturnType<typeof policyColumns> = changes.policy === undefined ? {} : policyColumns(changes.policy);
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.isActive !== undefined) set.is_active = changes.isActive ? 1 : 0;
+  if (Object.keys(set).length === 0) {
+    const row = await db.selectFrom('api_keys').select('id').where('id', '=', id).executeTakeFirst();
+    return row !== undefined;
+  }
   const res = await db.updateTable('api_keys').set(set).where('id', '=', id).executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
@@ -134,6 +146,7 @@ export async function deleteApiKey(db: Kysely<Database>, id: string): Promise<bo
   return db.transaction().execute(async (trx) => {
     await trx.deleteFrom('usage_daily').where('key_id', '=', id).execute();
     await trx.deleteFrom('usage_totals').where('key_id', '=', id).execute();
+    await trx.deleteFrom('key_limit_state').where('key_id', '=', id).execute();
     const res = await trx.deleteFrom('api_keys').where('id', '=', id).executeTakeFirst();
     return Number(res.numDeletedRows) === 1;
   });

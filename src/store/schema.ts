@@ -15,6 +15,30 @@ export interface ApiKeysTable {
   is_active: number;
   created_at: string;
   last_used_at: string | null;
+  /** Per-key limits; null = none (key-limits migration). */
+  limit_rpm: number | null;
+  limit_tpm: number | null;
+  limit_concurrency: number | null;
+  limit_daily_tokens: number | null;
+  limit_monthly_tokens: number | null;
+  /** JSON array of model names, or null for every model. */
+  allowed_models: string | null;
+  expires_at: string | null;
+  /** 'low' | 'normal' | 'high', or null (normal). */
+  priority: string | null;
+}
+
+/** The limit counters of one key as JSON, when they live in the store (see core/limit-state.ts). */
+export interface KeyLimitStateTable {
+  key_id: string;
+  state: string;
+}
+
+/** Requests refused with 429 per key and UTC day. */
+export interface KeyRejectionsTable {
+  key_id: string;
+  day: string;
+  rate_limited: number;
 }
 
 export interface UsageTotalsTable {
@@ -88,6 +112,8 @@ export interface Database {
   gpu_latest: GpuLatestTable;
   settings: SettingsTable;
   rate_limits: RateLimitsTable;
+  key_limit_state: KeyLimitStateTable;
+  key_rejections: KeyRejectionsTable;
 }
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;

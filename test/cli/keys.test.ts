@@ -47,7 +47,7 @@ describe('worv-proxy keys', () => {
     expect(r.stdout).toContain(fullKey.slice(0, 11) + '…');
     expect(r.stdout).not.toContain(fullKey);
     expect(r.stdout).not.toContain('wp-explicit-key-0001');
-    expect(r.stdout.split('\n')[0]).toMatch(/^ID\s+PREFIX\s+STATE\s+NAME\s+CREATED\s+LAST USED\s+REQUESTS\s+TOKENS$/);
+    expect(r.stdout.split('\n')[0]).toMatch(/^ID\s+PREFIX\s+STATE\s+NAME\s+CREATED\s+LAST USED\s+REQUESTS\s+TOKENS\s+LIMITS$/);
   });
 
   it('revokes a key', async () => {

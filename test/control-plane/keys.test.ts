@@ -24,6 +24,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
+/** The policy members of a key without limits, scope, expiry or priority. */
+const NO_POLICY = {
+  limits: { rpm: null, tpm: null, concurrency: null, daily_tokens: null, monthly_tokens: null },
+  allowed_models: null,
+  expires_at: null,
+  priority: 'normal',
+  in_flight: 0,
+} as const;
+const UNUSED = { ...NO_POLICY, usage_today: 0, usage_month: 0 };
+
 const call = (method: string, path: string, body?: unknown) =>
   app.request(method, path, { cookie: s.cookie, csrf: s.csrf, ...(body !== undefined ? { body } : {}) });
 
@@ -41,8 +51,12 @@ describe('POST /api/keys', () => {
       created_at: '2026-04-02T09:30:00.000Z',
       last_used_at: null,
       usage: { requests: 0, prompt_tokens: 0, completion_tokens: 0 },
+      ...UNUSED,
     });
-    expect(Object.keys(r.json as object).sort()).toEqual(['created_at', 'id', 'is_active', 'key', 'key_prefix', 'last_used_at', 'name', 'usage']);
+    expect(Object.keys(r.json as object).sort()).toEqual([
+      'allowed_models', 'created_at', 'expires_at', 'id', 'in_flight', 'is_active', 'key', 'key_prefix', 'last_used_at', 'limits', 'name',
+      'priority', 'usage', 'usage_month', 'usage_today',
+    ]);
     expect(await findApiKeyByHash(app.store.db, hashApiKey(created.key))).toMatchObject({ id: created.id });
     const stored = await app.store.db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
     expect(JSON.stringify(stored)).not.toContain(created.key);
@@ -100,8 +114,8 @@ describe('GET /api/keys and /api/keys/:id', () => {
       expect(list.status).toBe(200);
       const body = KeysListResponse.parse(list.json);
       expect(body.keys).toEqual([
-        { id: b.id, name: 'beta', key_prefix: b.key_prefix, is_active: true, created_at: '2026-04-02T09:30:01.000Z', last_used_at: null, usage: { requests: 0, prompt_tokens: 0, completion_tokens: 0 } },
-        { id: a.id, name: 'alpha', key_prefix: a.key_prefix, is_active: true, created_at: '2026-04-02T09:30:00.000Z', last_used_at: '2026-04-02T10:00:00.000Z', usage: { requests: 3, prompt_tokens: 120, completion_tokens: 45 } },
+        { id: b.id, name: 'beta', key_prefix: b.key_prefix, is_active: true, created_at: '2026-04-02T09:30:01.000Z', last_used_at: null, usage: { requests: 0, prompt_tokens: 0, completion_tokens: 0 }, ...UNUSED },
+        { id: a.id, name: 'alpha', key_prefix: a.key_prefix, is_active: true, created_at: '2026-04-02T09:30:00.000Z', last_used_at: '2026-04-02T10:00:00.000Z', usage: { requests: 3, prompt_tokens: 120, completion_tokens: 45 }, ...NO_POLICY, usage_today: 165, usage_month: 165 },
       ]);
       const one = await clockApp.request('GET', `/api/keys/${a.id}`, { cookie: t.cookie });
       expect(one.status).toBe(200);

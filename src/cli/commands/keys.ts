@@ -1,16 +1,19 @@
 /**
- * `worv-proxy keys create|list|revoke`: key management from the shell. The full key is
+ * `worv-proxy keys create|update|list|revoke`: key management from the shell. The full key is
  * printed once, alone on the last stdout line, so scripts can take it with `tail -n1`.
  */
 import { isoTime, systemClock } from '../../core/clock.js';
 import { createApiKey, listApiKeys, updateApiKey } from '../../store/api-keys.repo.js';
 import { openStore, type Store } from '../../store/db.js';
+import type { KeyPolicyChanges } from '../../store/key-policy.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
+import { POLICY_FLAGS, POLICY_USAGE, policyFromFlags, policySummary } from './keys-policy.js';
 
 const HELP = `Usage:
-  worv-proxy keys create --name NAME [--key KEY]
+  worv-proxy keys create --name NAME [--key KEY] ${POLICY_USAGE}
+  worv-proxy keys update ID ${POLICY_USAGE}
   worv-proxy keys list
   worv-proxy keys revoke ID
 `;
@@ -19,8 +22,14 @@ export async function runKeys(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     switch (sub) {
-      case 'create':
-        return await withStore((store) => createKey(store, rest));
+      case 'create': {
+        const flags = createFlags(rest);
+        return await withStore((store) => createKey(store, flags));
+      }
+      case 'update': {
+        const flags = updateFlags(rest);
+        return await withStore((store) => updateKey(store, flags));
+      }
       case 'list':
         parseFlags(rest, {});
         return await withStore(listKeys);
@@ -46,18 +55,36 @@ async function withStore(fn: (store: Store) => Promise<number>): Promise<number>
 }
 
 /** Parse create's flags before touching the store, so usage errors never open it. */
-function createFlags(argv: string[]): { name: string; key: string | undefined } {
-  const { values } = parseFlags(argv, { name: { type: 'string' }, key: { type: 'string' } });
+function createFlags(argv: string[]): { name: string; key: string | undefined; policy: KeyPolicyChanges } {
+  const { values } = parseFlags(argv, { name: { type: 'string' }, key: { type: 'string' }, ...POLICY_FLAGS });
   const name = values.name?.trim();
   if (name === undefined || name === '') throw new UsageError('keys create: --name is required');
   if (name.length > 120) throw new UsageError('keys create: --name must be at most 120 characters');
   if (values.key !== undefined && values.key.trim() === '') throw new UsageError('keys create: --key must be non-empty');
-  return { name, key: values.key };
+  return { name, key: values.key, policy: policyFromFlags('keys create', values) };
 }
 
-async function createKey(store: Store, argv: string[]): Promise<number> {
-  const { name, key: given } = createFlags(argv);
-  const created = await createApiKey(store.db, { name, key: given, createdAt: isoTime(systemClock.now()) });
+function updateFlags(argv: string[]): { id: string; policy: KeyPolicyChanges } {
+  const { values, positionals } = parseFlags(argv, POLICY_FLAGS, true);
+  const [id, extra] = positionals;
+  if (id === undefined || extra !== undefined) throw new UsageError('keys update: exactly one key ID is required');
+  const policy = policyFromFlags('keys update', values);
+  if (Object.keys(policy).length === 0) throw new UsageError('keys update: nothing to change (give at least one flag)');
+  return { id, policy };
+}
+
+async function updateKey(store: Store, { id, policy }: { id: string; policy: KeyPolicyChanges }): Promise<number> {
+  if (!(await updateApiKey(store.db, id, { policy }))) {
+    process.stderr.write(`worv-proxy: Key not found: ${id}\n`);
+    return 1;
+  }
+  process.stdout.write(`Updated key ${id}. The change applies within a second.\n`);
+  return 0;
+}
+
+async function createKey(store: Store, flags: { name: string; key: string | undefined; policy: KeyPolicyChanges }): Promise<number> {
+  const { name, key: given } = flags;
+  const created = await createApiKey(store.db, { name, key: given, createdAt: isoTime(systemClock.now()), policy: flags.policy });
   if (created === undefined) {
     process.stderr.write('worv-proxy: Key already exists\n');
     return 1;
@@ -81,8 +108,9 @@ async function listKeys(store: Store): Promise<number> {
     k.lastUsedAt ?? '-',
     String(k.usage.requests),
     String(k.usage.promptTokens + k.usage.completionTokens),
+    policySummary(k.policy),
   ]);
-  const header = ['ID', 'PREFIX', 'STATE', 'NAME', 'CREATED', 'LAST USED', 'REQUESTS', 'TOKENS'];
+  const header = ['ID', 'PREFIX', 'STATE', 'NAME', 'CREATED', 'LAST USED', 'REQUESTS', 'TOKENS', 'LIMITS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   process.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');

@@ -1,0 +1,172 @@
+/**
+ * Per-key limits: their types, the windows they are counted in and the pure rules of admission
+ * (docs/limits.md). Requests and tokens per minute are counted in fixed one-minute windows
+ * aligned to the clock; token budgets per UTC day and UTC month, the usage buckets' days;
+ * concurrency as leases that a crashed gateway's requests give back when they run out.
+ */
+
+export type Priority = 'low' | 'normal' | 'high';
+export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high'];
+
+/** Each a positive integer, or null for no limit. */
+export interface KeyLimits {
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly concurrency: number | null;
+  readonly dailyTokens: number | null;
+  readonly monthlyTokens: number | null;
+}
+
+/** Everything a key's owner may be held to; absent from a key that has none of it. */
+export interface KeyPolicy {
+  readonly limits: KeyLimits;
+  /** Model names after alias rewriting; null = every model. */
+  readonly allowedModels: readonly string[] | null;
+  /** Epoch ms, or null for never. */
+  readonly expiresAt: number | null;
+  readonly priority: Priority | null;
+}
+
+export const NO_LIMITS: KeyLimits = Object.freeze({ rpm: null, tpm: null, concurrency: null, dailyTokens: null, monthlyTokens: null });
+
+export function hasCounters(l: KeyLimits): boolean {
+  return l.rpm !== null || l.tpm !== null || l.concurrency !== null || l.dailyTokens !== null || l.monthlyTokens !== null;
+}
+
+export const WINDOW_MS = 60_000;
+/** How long a concurrency slot is held when its gateway never gives it back (a crash). */
+export const LEASE_MS = 3_600_000;
+
+export function windowStart(now: number): number {
+  return now - (now % WINDOW_MS);
+}
+
+/** `YYYY-MM-DD` and `YYYY-MM` of an instant, UTC. */
+export function utcMonth(day: string): string {
+  return day.slice(0, 7);
+}
+
+/** Start of the next UTC day. */
+export function nextDayStart(now: number): number {
+  return (Math.floor(now / 86_400_000) + 1) * 86_400_000;
+}
+
+/** Start of the next UTC month. */
+export function nextMonthStart(now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+export type LimitName = 'rpm' | 'tpm' | 'concurrency' | 'daily' | 'monthly';
+
+/** One request's admission, as every counter store sees it. */
+export interface AdmitPlan {
+  readonly keyId: string;
+  readonly requestId: string;
+  readonly now: number;
+  readonly day: string;
+  readonly limits: KeyLimits;
+  /** Tokens charged to the minute's window now (input estimate + output cap). */
+  readonly charge: number;
+  /** The key's usage today and this month from the usage store, when the counters asked for it. */
+  readonly seed?: { readonly day: number; readonly month: number };
+}
+
+/** The counters after the decision (after counting this request when admitted). */
+export interface Counted {
+  readonly requests: number;
+  readonly tokens: number;
+  readonly inFlight: number;
+  readonly dayUsed: number;
+  readonly monthUsed: number;
+}
+
+export type AdmitResult =
+  | ({ readonly kind: 'ok' } & Counted)
+  | ({ readonly kind: 'limited'; readonly limit: LimitName } & Counted)
+  /** A budget's counter for this day or month does not exist yet: call again with `seed`. */
+  | { readonly kind: 'seed' };
+
+/** The end of an admitted request. */
+export interface SettlePlan {
+  readonly keyId: string;
+  readonly requestId: string;
+  readonly now: number;
+  readonly limits: KeyLimits;
+  /** Window and day the request was admitted in, and what it was charged. */
+  readonly window: number;
+  readonly day: string;
+  readonly charge: number;
+  /** Tokens it really used (prompt + completion, as metered). */
+  readonly used: number;
+}
+
+/** A key's counters as one JSON-able value (the in-process and store counters). */
+export interface LimitState {
+  rpm?: [window: number, count: number];
+  tpm?: [window: number, tokens: number];
+  leases?: Record<string, number>;
+  day?: [day: string, used: number];
+  month?: [month: string, used: number];
+}
+
+/** Admission on a key's state (mutated when admitted). Same rules as the Redis script. */
+export function admitState(s: LimitState, p: AdmitPlan): AdmitResult {
+  const l = p.limits;
+  const win = windowStart(p.now);
+  const month = utcMonth(p.day);
+  if ((l.dailyTokens !== null && s.day?.[0] !== p.day) || (l.monthlyTokens !== null && s.month?.[0] !== month)) {
+    if (p.seed === undefined) return { kind: 'seed' };
+    if (l.dailyTokens !== null && s.day?.[0] !== p.day) s.day = [p.day, p.seed.day];
+    if (l.monthlyTokens !== null && s.month?.[0] !== month) s.month = [month, p.seed.month];
+  }
+  const requests = l.rpm !== null && s.rpm?.[0] === win ? s.rpm[1] : 0;
+  const tokens = l.tpm !== null && s.tpm?.[0] === win ? s.tpm[1] : 0;
+  let inFlight = 0;
+  if (l.concurrency !== null && s.leases !== undefined) {
+    for (const [id, until] of Object.entries(s.leases)) {
+      if (until <= p.now) delete s.leases[id];
+      else inFlight++;
+    }
+  }
+  const dayUsed = l.dailyTokens !== null ? (s.day?.[1] ?? 0) : 0;
+  const monthUsed = l.monthlyTokens !== null ? (s.month?.[1] ?? 0) : 0;
+  const limit = firstExceeded(l, { requests, tokens, inFlight, dayUsed, monthUsed }, p.charge);
+  if (limit !== undefined) return { kind: 'limited', limit, requests, tokens, inFlight, dayUsed, monthUsed };
+  if (l.rpm !== null) s.rpm = [win, requests + 1];
+  if (l.tpm !== null) s.tpm = [win, tokens + p.charge];
+  if (l.concurrency !== null) (s.leases ??= {})[p.requestId] = p.now + LEASE_MS;
+  return {
+    kind: 'ok',
+    requests: requests + (l.rpm !== null ? 1 : 0),
+    tokens: tokens + (l.tpm !== null ? p.charge : 0),
+    inFlight: inFlight + (l.concurrency !== null ? 1 : 0),
+    dayUsed,
+    monthUsed,
+  };
+}
+
+/**
+ * Which limit refuses the request, budgets first (they last longest). A request is charged
+ * to the minute only when its charge fits in what is left, except in an empty window: a
+ * request larger than the whole limit still runs, alone, rather than never.
+ */
+export function firstExceeded(l: KeyLimits, c: Counted, charge: number): LimitName | undefined {
+  if (l.dailyTokens !== null && c.dayUsed >= l.dailyTokens) return 'daily';
+  if (l.monthlyTokens !== null && c.monthUsed >= l.monthlyTokens) return 'monthly';
+  if (l.rpm !== null && c.requests >= l.rpm) return 'rpm';
+  if (l.tpm !== null && c.tokens > 0 && c.tokens + charge > l.tpm) return 'tpm';
+  if (l.concurrency !== null && c.inFlight >= l.concurrency) return 'concurrency';
+  return undefined;
+}
+
+/** The end of a request on a key's state: tokens corrected, slot given back, budgets charged. */
+export function settleState(s: LimitState, p: SettlePlan): void {
+  const l = p.limits;
+  if (l.tpm !== null && s.tpm?.[0] === p.window) s.tpm[1] = Math.max(0, s.tpm[1] + p.used - p.charge);
+  if (l.concurrency !== null && s.leases !== undefined) delete s.leases[p.requestId];
+  if (p.used > 0) {
+    if (l.dailyTokens !== null && s.day?.[0] === p.day) s.day[1] += p.used;
+    if (l.monthlyTokens !== null && s.month?.[0] === utcMonth(p.day)) s.month[1] += p.used;
+  }
+}

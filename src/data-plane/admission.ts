@@ -1,0 +1,216 @@
+/**
+ * The admission stage (docs/limits.md): after authentication, a key's expiry (401); after
+ * shaping, its model scope on the rewritten model (403) and its counters (429), checked and
+ * counted in one atomic step wherever the counters live. An admitted request gets the
+ * rate-limit headers and a settle that runs exactly once when its exchange is over. Keys with
+ * no policy never reach this module's counters: the hot path stays as it was.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { isoTime, utcDay } from '../core/clock.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
+import type { JsonObject } from '../core/json.js';
+import {
+  hasCounters,
+  nextDayStart,
+  nextMonthStart,
+  WINDOW_MS,
+  windowStart,
+  type AdmitPlan,
+  type Counted,
+  type KeyLimits,
+  type KeyPolicy,
+  type LimitName,
+  type Priority,
+} from '../core/limits.js';
+import { MSG } from '../core/messages.js';
+import type { Endpoint, KeyPrincipal, LimitCounters, RequestFacts, UsageCounts } from './context.js';
+import type { ErrorSurface } from './render-error.js';
+import { estimatedInputTokens, MAX_TOKENS_FIELDS } from './transforms/cap-max-tokens.js';
+
+export interface AdmissionEnv {
+  readonly counters: LimitCounters;
+  readonly clock: Clock;
+  /** PROXY_FORWARD_PRIORITY=on: the key's priority goes to vLLM as the body's `priority`. */
+  readonly forwardPriority: boolean;
+  /** The output cap charged when a request sets none (MAX_OUTPUT_TOKENS). */
+  readonly maxOutputTokens: number;
+}
+
+/** vLLM's `priority`: lower is scheduled first (`--scheduling-policy priority`); normal is its default 0. */
+export const VLLM_PRIORITY: Readonly<Record<Priority, number>> = Object.freeze({ high: -1, normal: 0, low: 1 });
+
+/** Endpoints whose vLLM request accepts `priority`. */
+const PRIORITY_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions', 'responses']);
+
+/** 401 for a key past its expiry. */
+export function checkExpiry(key: KeyPrincipal, clock: Clock): void {
+  const at = key.policy?.expiresAt;
+  if (at !== undefined && at !== null && clock.now() >= at) throw new GatewayError('unauthorized', MSG.keyExpired);
+}
+
+/** 403 when the key is scoped to models and `model` (after alias rewriting) is not one of them. */
+export function checkModel(policy: KeyPolicy, model: unknown): void {
+  const allowed = policy.allowedModels;
+  if (allowed !== null && (typeof model !== 'string' || !allowed.includes(model))) {
+    throw new GatewayError('forbidden', MSG.modelNotAllowed);
+  }
+}
+
+/** The tokens charged to the minute at admission: input estimate plus the output cap. */
+export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<JsonObject> | undefined, maxOutputTokens: number): number {
+  if (facts === undefined || body === undefined) return 0;
+  let cap: number | undefined;
+  for (const field of MAX_TOKENS_FIELDS[facts.endpoint] ?? []) {
+    const v = body[field];
+    if (typeof v === 'number' && (cap === undefined || v < cap)) cap = v;
+  }
+  return estimatedInputTokens(facts) + (cap ?? maxOutputTokens);
+}
+
+/** What an admitted request carries to its end. */
+export interface Admitted {
+  /** Response headers (x-ratelimit-* or anthropic-ratelimit-*). */
+  readonly headers: readonly string[];
+  /** Gives back what admission took, corrected to `usage`; call once. */
+  readonly settle: (usage: UsageCounts) => void;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Counts the request against the key's limits; throws 429 (or 503 when the counters are
+ * unreachable and the gateway fails closed). Undefined when the key has no counters.
+ */
+export async function admit(
+  key: KeyPrincipal & { readonly policy: KeyPolicy },
+  charge: number,
+  surface: ErrorSurface,
+  env: AdmissionEnv,
+): Promise<Admitted | undefined> {
+  const limits = key.policy.limits;
+  if (!hasCounters(limits)) return undefined;
+  const now = env.clock.now();
+  const plan: AdmitPlan = { keyId: key.id, requestId: randomUUID(), now, day: utcDay(now), limits, charge: limits.tpm === null ? 0 : charge };
+  let result;
+  try {
+    result = await env.counters.admit(plan);
+  } catch (err) {
+    throw isGatewayError(err) ? err : new GatewayError('upstream_unreachable', MSG.limiterUnavailable);
+  }
+  if (result.kind === 'seed') throw new GatewayError('upstream_unreachable', MSG.limiterUnavailable);
+  const headers = rateLimitHeaders(limits, result, now, surface);
+  if (result.kind === 'limited') {
+    env.counters.rateLimited(key.id);
+    throw limitedError(limits, result.limit, now, headers);
+  }
+  let settled = false;
+  return {
+    headers,
+    settle(usage) {
+      if (settled) return;
+      settled = true;
+      env.counters.settle({
+        keyId: plan.keyId,
+        requestId: plan.requestId,
+        now: env.clock.now(),
+        limits,
+        window: windowStart(now),
+        day: plan.day,
+        charge: plan.charge,
+        used: usage.promptTokens + usage.completionTokens,
+      });
+    },
+  };
+}
+
+function secondsUntil(t: number, now: number): number {
+  return Math.max(1, Math.ceil((t - now) / 1000));
+}
+
+function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: readonly string[]): GatewayError {
+  const h: Record<string, string> = {};
+  for (let i = 0; i < headers.length; i += 2) h[headers[i] as string] = headers[i + 1] as string;
+  const windowEnd = windowStart(now) + WINDOW_MS;
+  let message: string;
+  let retry: number;
+  let code = 'rate_limit_exceeded';
+  switch (limit) {
+    case 'daily':
+    case 'monthly': {
+      const reset = limit === 'daily' ? nextDayStart(now) : nextMonthStart(now);
+      const amount = limit === 'daily' ? l.dailyTokens : l.monthlyTokens;
+      message =
+        `${limit === 'daily' ? 'Daily' : 'Monthly'} token budget of ${String(amount)} tokens used up for this key; ` +
+        `it resets at ${isoTime(reset)} (start of the next UTC ${limit === 'daily' ? 'day' : 'month'}).`;
+      retry = secondsUntil(reset, now);
+      code = 'insufficient_quota';
+      break;
+    }
+    case 'rpm':
+      retry = secondsUntil(windowEnd, now);
+      message = `Rate limit exceeded: ${String(l.rpm)} requests per minute for this key. Retry in ${retry} s.`;
+      break;
+    case 'tpm':
+      retry = secondsUntil(windowEnd, now);
+      message = `Rate limit exceeded: ${String(l.tpm)} tokens per minute for this key. Retry in ${retry} s.`;
+      break;
+    case 'concurrency':
+      retry = 1;
+      message = `Rate limit exceeded: ${String(l.concurrency)} concurrent requests for this key. Retry when one of them ends.`;
+      break;
+  }
+  h['retry-after'] = String(retry);
+  return new GatewayError('rate_limited', message, h, code);
+}
+
+/** OpenAI's `x-ratelimit-*` or, on /v1/messages, Anthropic's `anthropic-ratelimit-*` headers. */
+export function rateLimitHeaders(l: KeyLimits, c: Counted, now: number, surface: ErrorSurface): readonly string[] {
+  if (l.rpm === null && l.tpm === null) return NONE;
+  const end = windowStart(now) + WINDOW_MS;
+  const out: string[] = [];
+  const anthropic = surface === 'anthropic';
+  const reset = anthropic ? isoTime(end).replace(/\.\d{3}Z$/, 'Z') : `${secondsUntil(end, now)}s`;
+  if (l.rpm !== null) {
+    const left = String(Math.max(0, l.rpm - c.requests));
+    if (anthropic) out.push('anthropic-ratelimit-requests-limit', String(l.rpm), 'anthropic-ratelimit-requests-remaining', left, 'anthropic-ratelimit-requests-reset', reset);
+    else out.push('x-ratelimit-limit-requests', String(l.rpm), 'x-ratelimit-remaining-requests', left, 'x-ratelimit-reset-requests', reset);
+  }
+  if (l.tpm !== null) {
+    const left = String(Math.max(0, l.tpm - c.tokens));
+    if (anthropic) out.push('anthropic-ratelimit-tokens-limit', String(l.tpm), 'anthropic-ratelimit-tokens-remaining', left, 'anthropic-ratelimit-tokens-reset', reset);
+    else out.push('x-ratelimit-limit-tokens', String(l.tpm), 'x-ratelimit-remaining-tokens', left, 'x-ratelimit-reset-tokens', reset);
+  }
+  return out;
+}
+
+/** The body with vLLM's `priority` for a key that has one (PROXY_FORWARD_PRIORITY=on). */
+export function withPriority(policy: KeyPolicy, endpoint: Endpoint, body: Readonly<JsonObject>): Readonly<JsonObject> {
+  const p = policy.priority;
+  if (p === null || p === 'normal' || !PRIORITY_ENDPOINTS.has(endpoint)) return body;
+  return { ...body, priority: VLLM_PRIORITY[p] };
+}
+
+/** The part of an exchange admission needs: a hook at its end. */
+export interface Finishable {
+  onFinish(fn: (usage: UsageCounts) => void): void;
+}
+
+/**
+ * The stage for a key with a policy: model scope, counters, priority. Returns the response
+ * headers to add and the body to send (with `priority` when forwarded).
+ */
+export async function admitRequest(
+  x: Finishable,
+  key: KeyPrincipal & { readonly policy: KeyPolicy },
+  surface: ErrorSurface,
+  request: { readonly endpoint: Endpoint; readonly facts: RequestFacts | undefined; readonly body: Readonly<JsonObject> | undefined; readonly model: unknown },
+  env: AdmissionEnv,
+): Promise<{ headers: readonly string[]; body: Readonly<JsonObject> | undefined }> {
+  const policy = key.policy;
+  checkModel(policy, request.model);
+  const admitted = await admit(key, admissionCharge(request.facts, request.body, env.maxOutputTokens), surface, env);
+  if (admitted !== undefined) x.onFinish(admitted.settle);
+  const body = env.forwardPriority && request.body !== undefined ? withPriority(policy, request.endpoint, request.body) : request.body;
+  return { headers: admitted?.headers ?? NONE, body };
+}

@@ -1,0 +1,156 @@
+/**
+ * Binds the data plane's LimitCounters port: counters in Redis when REDIS_URL is set, else in
+ * the store when it is Postgres (replicas share it), else in this process (one gateway on
+ * SQLite). A budget counter met for the first time in a day or month starts from the usage
+ * buckets. When the shared counters cannot be reached, PROXY_LIMITS_FAIL_OPEN decides: serve
+ * and count in this process (a metric and a log line say so), or answer 503; never a 500.
+ */
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { Clock } from '../../core/clock.js';
+import { utcDay } from '../../core/clock.js';
+import type { Config } from '../../core/config.js';
+import { GatewayError } from '../../core/errors.js';
+import type { AdmitPlan, AdmitResult, SettlePlan } from '../../core/limits.js';
+import { MSG } from '../../core/messages.js';
+import type { LimitCounters } from '../../data-plane/context.js';
+import type { Store } from '../../store/db.js';
+import { addRejections, tokensUsed } from '../../store/key-limits.repo.js';
+import { createMemoryCounters, type CounterStore } from './memory-counters.js';
+import { createRedisCounters } from './redis-counters.js';
+import { createStoreCounters } from './store-counters.js';
+
+export interface Limits extends LimitCounters {
+  readonly backend: 'redis' | 'store' | 'process';
+  /** Requests of the key in flight (shared counters, plus any counted here while they were down). */
+  inFlight(keyId: string): Promise<number>;
+  /** Writes the 429 counts gathered so far. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LimitsOptions {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Resolves once usage committed so far is in the buckets (read before seeding a budget). */
+  readonly settleUsage: () => Promise<void>;
+  /** Redis key prefix (tests isolate with it). */
+  readonly redisPrefix?: string;
+}
+
+/** One log line per this many ms at most while the shared counters are down. */
+const LOG_EVERY_MS = 10_000;
+const FLUSH_MS = 1000;
+
+export function createLimits(opts: LimitsOptions): Limits {
+  const { config, store, clock, logger } = opts;
+  const local = createMemoryCounters();
+  let shared: CounterStore | undefined;
+  let backend: Limits['backend'] = 'process';
+  if (config.redisUrl !== undefined) {
+    let lastErrorLog = 0;
+    shared = createRedisCounters({
+      url: config.redisUrl,
+      prefix: opts.redisPrefix ?? 'worv-proxy:',
+      onError: (err) => {
+        const now = Date.now();
+        if (now - lastErrorLog >= LOG_EVERY_MS) {
+          lastErrorLog = now;
+          logger.warn({ err: err.message }, 'redis (limit counters) error');
+        }
+      },
+    });
+    backend = 'redis';
+  } else if (store.dialect === 'postgres') {
+    shared = createStoreCounters(store);
+    backend = 'store';
+  }
+  const failOpen = new Counter({
+    name: 'worv_proxy_limits_fail_open_total',
+    help: 'Requests admitted by counting in this process because the shared limit counters were unreachable',
+    registers: [opts.registry],
+  });
+  const failClosed = new Counter({
+    name: 'worv_proxy_limits_unavailable_total',
+    help: 'Requests answered 503 because the shared limit counters were unreachable (PROXY_LIMITS_FAIL_OPEN=off)',
+    registers: [opts.registry],
+  });
+  // Requests admitted here while the shared counters were down settle here too.
+  const admittedLocally = new Set<string>();
+  let lastFailLog = 0;
+
+  const seeded = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
+    const r = await counters.admit(plan);
+    if (r.kind !== 'seed') return r;
+    await opts.settleUsage();
+    return counters.admit({ ...plan, seed: await tokensUsed(store.db, plan.keyId, plan.day) });
+  };
+
+  const rejected = new Map<string, number>();
+  const flush = async (): Promise<void> => {
+    if (rejected.size === 0) return;
+    const rows = [...rejected].map(([k, count]) => {
+      const [keyId = '', day = ''] = k.split('\u0000');
+      return { keyId, day, count };
+    });
+    rejected.clear();
+    await addRejections(store.db, rows).catch((err: unknown) => logger.warn({ err: String(err) }, 'could not record 429 counts'));
+  };
+  const timer = setInterval(() => void flush(), FLUSH_MS);
+  timer.unref();
+
+  return {
+    backend,
+    async admit(plan) {
+      if (shared === undefined) return seeded(local, plan);
+      try {
+        return await seeded(shared, plan);
+      } catch (err) {
+        const now = clock.now();
+        if (now - lastFailLog >= LOG_EVERY_MS) {
+          lastFailLog = now;
+          logger.error(
+            { err: err instanceof Error ? err.message : String(err) },
+            config.limitsFailOpen
+              ? 'limit counters unreachable: serving and counting in this process (PROXY_LIMITS_FAIL_OPEN=on)'
+              : 'limit counters unreachable: answering 503 (PROXY_LIMITS_FAIL_OPEN=off)',
+          );
+        }
+        if (!config.limitsFailOpen) {
+          failClosed.inc();
+          throw new GatewayError('upstream_unreachable', MSG.limiterUnavailable, { 'retry-after': '1' });
+        }
+        failOpen.inc();
+        const r = await seeded(local, plan);
+        if (r.kind === 'ok') admittedLocally.add(plan.requestId);
+        return r;
+      }
+    },
+    settle(plan: SettlePlan) {
+      if (shared === undefined || admittedLocally.delete(plan.requestId)) {
+        local.settleNow(plan);
+        return;
+      }
+      shared.settle(plan).catch((err: unknown) => logger.warn({ err: String(err) }, 'limit counters: settle failed (the slot is freed when its lease ends)'));
+    },
+    rateLimited(keyId) {
+      const k = `${keyId}\u0000${utcDay(clock.now())}`;
+      rejected.set(k, (rejected.get(k) ?? 0) + 1);
+    },
+    async inFlight(keyId) {
+      const now = clock.now();
+      const here = await local.inFlight(keyId, now);
+      if (shared === undefined) return here;
+      return here + (await shared.inFlight(keyId, now).catch(() => 0));
+    },
+    flush,
+    async close() {
+      clearInterval(timer);
+      await flush();
+      await shared?.close();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * Limit counters in Redis, shared by every gateway using it: one Lua script checks and counts
+ * a request atomically, another settles it. Windows and budgets are plain keys with an expiry;
+ * concurrency is a sorted set of leases (request id → deadline), so a crashed gateway's
+ * requests stop counting when their lease runs out. Keys carry the key id in braces so one
+ * key's counters share a cluster slot.
+ */
+import { Redis } from 'ioredis';
+import { LEASE_MS, utcMonth, WINDOW_MS, windowStart, type AdmitPlan, type AdmitResult, type LimitName, type SettlePlan } from '../../core/limits.js';
+import type { CounterStore } from './memory-counters.js';
+
+// KEYS: rpm, tpm, conc, day, month. ARGV: now, rpm, tpm, charge, conc, requestId, leaseMs,
+// daily, monthly, daySeed, monthSeed, windowTtlMs, budgetTtlMs (0 = no limit; seed -1 = none).
+// Returns {code, requests, tokens, inFlight, dayUsed, monthUsed}; code -1 asks for the seeds.
+const ADMIT = `
+local now = tonumber(ARGV[1])
+local rpm, tpm, charge, conc = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local daily, monthly = tonumber(ARGV[8]), tonumber(ARGV[9])
+local daySeed, monthSeed = tonumber(ARGV[10]), tonumber(ARGV[11])
+local dayUsed, monthUsed = 0, 0
+if daily > 0 then
+  local v = redis.call('GET', KEYS[4])
+  if not v then
+    if daySeed < 0 then return {-1} end
+    redis.call('SET', KEYS[4], daySeed, 'PX', ARGV[13], 'NX')
+    v = redis.call('GET', KEYS[4])
+  end
+  dayUsed = tonumber(v)
+end
+if monthly > 0 then
+  local v = redis.call('GET', KEYS[5])
+  if not v then
+    if monthSeed < 0 then return {-1} end
+    redis.call('SET', KEYS[5], monthSeed, 'PX', ARGV[13], 'NX')
+    v = redis.call('GET', KEYS[5])
+  end
+  monthUsed = tonumber(v)
+end
+local requests, tokens, inflight = 0, 0, 0
+if rpm > 0 then requests = tonumber(redis.call('GET', KEYS[1]) or '0') end
+if tpm > 0 then tokens = tonumber(redis.call('GET', KEYS[2]) or '0') end
+if conc > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  inflight = redis.call('ZCARD', KEYS[3])
+end
+local code = 0
+if daily > 0 and dayUsed >= daily then code = 4
+elseif monthly > 0 and monthUsed >= monthly then code = 5
+elseif rpm > 0 and requests >= rpm then code = 1
+elseif tpm > 0 and tokens > 0 and tokens + charge > tpm then code = 2
+elseif conc > 0 and inflight >= conc then code = 3 end
+if code == 0 then
+  if rpm > 0 then
+    requests = redis.call('INCR', KEYS[1])
+    redis.call('PEXPIRE', KEYS[1], ARGV[12])
+  end
+  if tpm > 0 then
+    tokens = redis.call('INCRBY', KEYS[2], charge)
+    redis.call('PEXPIRE', KEYS[2], ARGV[12])
+  end
+  if conc > 0 then
+    redis.call('ZADD', KEYS[3], now + tonumber(ARGV[7]), ARGV[6])
+    redis.call('PEXPIRE', KEYS[3], ARGV[7])
+    inflight = inflight + 1
+  end
+end
+return {code, requests, tokens, inflight, dayUsed, monthUsed}
+`;
+
+// KEYS: tpm (of the admission's window), conc, day, month. ARGV: correction, requestId, used.
+// Counters that expired meanwhile are not brought back.
+const SETTLE = `
+local delta, used = tonumber(ARGV[1]), tonumber(ARGV[3])
+if delta ~= 0 and redis.call('EXISTS', KEYS[1]) == 1 then
+  local v = redis.call('INCRBY', KEYS[1], delta)
+  if v < 0 then redis.call('SET', KEYS[1], 0, 'KEEPTTL') end
+end
+redis.call('ZREM', KEYS[2], ARGV[2])
+if used > 0 then
+  if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('INCRBY', KEYS[3], used) end
+  if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('INCRBY', KEYS[4], used) end
+end
+return 0
+`;
+
+const CODES: readonly (LimitName | undefined)[] = [undefined, 'rpm', 'tpm', 'concurrency', 'daily', 'monthly'];
+/** Budget counters outlive their day or month by a margin; the key names carry the period. */
+const BUDGET_TTL_MS = 35 * 86_400_000;
+
+type ScriptedRedis = Redis & {
+  worvAdmit(...args: (string | number)[]): Promise<number[]>;
+  worvSettle(...args: (string | number)[]): Promise<number>;
+};
+
+export interface RedisCountersOptions {
+  readonly url: string;
+  /** Key prefix (tests isolate with it). */
+  readonly prefix: string;
+  readonly onError: (err: Error) => void;
+}
+
+export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
+  const client = new Redis(opts.url, {
+    lazyConnect: false,
+    // Fail fast while disconnected: the caller decides (fail open or 503), nothing queues.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    commandTimeout: 1000,
+  }) as ScriptedRedis;
+  client.on('error', opts.onError);
+  client.defineCommand('worvAdmit', { numberOfKeys: 5, lua: ADMIT });
+  client.defineCommand('worvSettle', { numberOfKeys: 4, lua: SETTLE });
+  const base = (keyId: string): string => `${opts.prefix}lim:{${keyId}}:`;
+  const keys = (keyId: string, window: number, day: string): string[] => {
+    const b = base(keyId);
+    return [`${b}rpm:${window}`, `${b}tpm:${window}`, `${b}conc`, `${b}d:${day}`, `${b}m:${utcMonth(day)}`];
+  };
+  const n = (v: number | null): number => v ?? 0;
+  return {
+    async admit(p: AdmitPlan): Promise<AdmitResult> {
+      const l = p.limits;
+      const r = await client.worvAdmit(
+        ...keys(p.keyId, windowStart(p.now), p.day),
+        p.now,
+        n(l.rpm),
+        n(l.tpm),
+        p.charge,
+        n(l.concurrency),
+        p.requestId,
+        LEASE_MS,
+        n(l.dailyTokens),
+        n(l.monthlyTokens),
+        p.seed?.day ?? -1,
+        p.seed?.month ?? -1,
+        2 * WINDOW_MS,
+        BUDGET_TTL_MS,
+      );
+      const [code = 0, requests = 0, tokens = 0, inFlight = 0, dayUsed = 0, monthUsed = 0] = r;
+      if (code === -1) return { kind: 'seed' };
+      const counted = { requests, tokens, inFlight, dayUsed, monthUsed };
+      const limit = CODES[code];
+      return limit === undefined ? { kind: 'ok', ...counted } : { kind: 'limited', limit, ...counted };
+    },
+    async settle(p: SettlePlan): Promise<void> {
+      const [, tpm, conc, day, month] = keys(p.keyId, p.window, p.day);
+      const l = p.limits;
+      await client.worvSettle(
+        l.tpm !== null ? (tpm as string) : `${base(p.keyId)}none`,
+        conc as string,
+        l.dailyTokens !== null ? (day as string) : `${base(p.keyId)}none`,
+        l.monthlyTokens !== null ? (month as string) : `${base(p.keyId)}none`,
+        l.tpm !== null ? p.used - p.charge : 0,
+        p.requestId,
+        p.used,
+      );
+    },
+    async inFlight(keyId, now) {
+      return client.zcount(`${base(keyId)}conc`, `(${now}`, '+inf');
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/** Limit counters in the shared Postgres store (replicas without Redis): key-limits.repo.ts. */
+import { admitInStore, inFlightInStore, settleInStore } from '../../store/key-limits.repo.js';
+import type { Store } from '../../store/db.js';
+import type { CounterStore } from './memory-counters.js';
+
+export function createStoreCounters(store: Store): CounterStore {
+  return {
+    admit: (plan) => admitInStore(store.db, plan),
+    settle: (plan) => settleInStore(store.db, plan),
+    inFlight: (keyId, now) => inFlightInStore(store.db, keyId, now),
+    close: () => Promise.resolve(),
+  };
+}

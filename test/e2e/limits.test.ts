@@ -1,0 +1,267 @@
+// Per-key limits on one gateway (counters in the process): each limit is made to happen for
+// real — requests and tokens per minute, concurrency with held streams, token budgets across a
+// UTC day and month with an injected clock, model scope, expiry, priority — in both error
+// dialects, with the rate-limit headers, and the concurrency slot given back on every ending.
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../helpers/clock.js';
+import { updateApiKey } from '../../src/store/api-keys.repo.js';
+import type { KeyPolicyChanges } from '../../src/store/key-policy.js';
+import { startStack, type Stack } from '../helpers/harness.js';
+import { CHAT_BODY, MESSAGES_BODY, postJson, rawRequest, readAll, readUntil } from './support.js';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+async function limitedKey(s: Stack, policy: KeyPolicyChanges): Promise<{ id: string; key: string }> {
+  const k = await s.createKey('limited');
+  await updateApiKey(s.store.db, k.id, { policy });
+  return k;
+}
+
+async function chat(s: Stack, key: string, body: object = CHAT_BODY, headers: Record<string, string> = {}): Promise<Response> {
+  return postJson(s.gatewayUrl, '/v1/chat/completions', key, body, headers);
+}
+
+// Mid-minute, so a test's requests never straddle two windows.
+const T0 = Date.parse('2026-12-04T10:00:20Z');
+
+describe('per-key limits (in-process counters)', () => {
+  it('requests per minute: the 4th request of a minute gets 429 with Retry-After and OpenAI headers; the next minute serves again', async () => {
+    const clock = fixedClock(T0);
+    stack = await startStack({ clock });
+    const { key } = await limitedKey(stack, { limits: { rpm: 3 } });
+    for (let i = 0; i < 3; i++) {
+      const ok = await chat(stack, key);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-ratelimit-limit-requests')).toBe('3');
+      expect(ok.headers.get('x-ratelimit-remaining-requests')).toBe(String(2 - i));
+      expect(ok.headers.get('x-ratelimit-reset-requests')).toBe('40s');
+      await ok.arrayBuffer();
+    }
+    const limited = await chat(stack, key);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('40');
+    expect(limited.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect(await limited.json()).toEqual({
+      error: {
+        message: 'Rate limit exceeded: 3 requests per minute for this key. Retry in 40 s.',
+        type: 'rate_limit_exceeded',
+        code: 'rate_limit_exceeded',
+      },
+    });
+    expect(stack.sim.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(3);
+    clock.advance(40_000);
+    const again = await chat(stack, key);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+    await again.arrayBuffer();
+    // The refused request is counted for the console.
+    await stack.app.limits.flush();
+    const rows = await stack.store.db.selectFrom('key_rejections').selectAll().execute();
+    expect(rows.map((r) => ({ day: r.day, n: Number(r.rate_limited) }))).toEqual([{ day: '2026-12-04', n: 1 }]);
+  });
+
+  it('Anthropic dialect on /v1/messages: rate_limit_error envelope and anthropic-ratelimit-* headers', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const { key } = await limitedKey(stack, { limits: { rpm: 1, tpm: 100_000 } });
+    const ok = await postJson(stack.gatewayUrl, '/v1/messages', undefined, MESSAGES_BODY, { 'x-api-key': key });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('anthropic-ratelimit-requests-limit')).toBe('1');
+    expect(ok.headers.get('anthropic-ratelimit-requests-remaining')).toBe('0');
+    expect(ok.headers.get('anthropic-ratelimit-requests-reset')).toBe('2026-12-04T10:01:00Z');
+    expect(ok.headers.get('anthropic-ratelimit-tokens-limit')).toBe('100000');
+    expect(ok.headers.get('x-ratelimit-limit-requests')).toBeNull();
+    await ok.arrayBuffer();
+    const limited = await postJson(stack.gatewayUrl, '/v1/messages', undefined, MESSAGES_BODY, { 'x-api-key': key });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('40');
+    expect(await limited.json()).toEqual({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'Rate limit exceeded: 1 requests per minute for this key. Retry in 40 s.' },
+    });
+  });
+
+  it('tokens per minute: charged input estimate + output cap at admission, corrected to real usage at the end', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const { key } = await limitedKey(stack, { limits: { tpm: 1000 } });
+    const body = { model: 'sim-model', max_tokens: 600, messages: [{ role: 'user', content: 'x'.repeat(30) }] };
+    const first = await chat(stack, key, body, { 'x-sim-tokens': '5' });
+    expect(first.status).toBe(200);
+    // Charged: the input estimate (payload characters // 3) plus max_tokens.
+    const charge = 1000 - Number(first.headers.get('x-ratelimit-remaining-tokens'));
+    expect(charge).toBeGreaterThan(600);
+    expect(charge).toBeLessThan(630);
+    const usage = ((await first.json()) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+    const used = usage.prompt_tokens + usage.completion_tokens;
+    // Corrected at the end: 610 became `used`, so a second 610 fits now.
+    const second = await chat(stack, key, body, { 'x-sim-tokens': '5' });
+    expect(second.status).toBe(200);
+    expect(second.headers.get('x-ratelimit-remaining-tokens')).toBe(String(1000 - used - charge));
+    await second.arrayBuffer();
+    // The window now holds 2 × used (both corrected): a charge of 990 + the input no longer fits.
+    const big = await chat(stack, key, { ...body, max_tokens: 990 });
+    expect(big.status).toBe(429);
+    expect(big.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+    expect(((await big.json()) as { error: { message: string } }).error.message).toBe(
+      'Rate limit exceeded: 1000 tokens per minute for this key. Retry in 40 s.',
+    );
+  });
+
+  it('concurrency: a third stream waits for a slot; the slot comes back on success, client abort and upstream error', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const s = stack;
+    const { id, key } = await limitedKey(s, { limits: { concurrency: 2 } });
+    const streamBody = JSON.stringify({ ...CHAT_BODY, stream: true });
+    const open = (tag: string | undefined, extra: Record<string, string> = {}) =>
+      rawRequest(s.gatewayUrl, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(tag !== undefined ? { 'x-sim-hold': tag } : {}), ...extra },
+        body: streamBody,
+      });
+    const a = await open('a');
+    const b = await open('b');
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await s.sim.waitForHold('a');
+    await s.sim.waitForHold('b');
+    expect(await s.app.limits.inFlight(id)).toBe(2);
+    const third = await chat(s, key);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('1');
+    expect(((await third.json()) as { error: { message: string } }).error.message).toBe(
+      'Rate limit exceeded: 2 concurrent requests for this key. Retry when one of them ends.',
+    );
+    // Success: stream a ends normally.
+    s.sim.release('a');
+    await readAll(a.res);
+    await expectInFlight(s, id, 1);
+    // Client abort: b's client leaves mid-stream.
+    b.res.destroy();
+    await expectInFlight(s, id, 0);
+    // Upstream error: the backend resets the stream after one chunk.
+    const c = await open(undefined, { 'x-sim-fault': 'reset:1' });
+    await readAll(c.res).catch(() => undefined);
+    await expectInFlight(s, id, 0);
+    // And the two slots are really free: two held streams again, then a third is refused.
+    const d = await open('d');
+    const e = await open('e');
+    await s.sim.waitForHold('d');
+    await s.sim.waitForHold('e');
+    expect((await chat(s, key)).status).toBe(429);
+    s.sim.release('d');
+    s.sim.release('e');
+    await Promise.all([readAll(d.res), readAll(e.res)]);
+    await expectInFlight(s, id, 0);
+    const first = await readUntil((await open('f')).res, (t) => t.includes('data:'));
+    expect(first).toContain('data:');
+    s.sim.release('f');
+  });
+
+  it('daily and monthly budgets: used up → 429 insufficient_quota naming the reset; a new UTC day (and month) serves again', async () => {
+    const clock = fixedClock(Date.parse('2026-12-31T23:59:30Z'));
+    stack = await startStack({ clock });
+    const { id, key } = await limitedKey(stack, { limits: { dailyTokens: 20 } });
+    const ok = await chat(stack, key, CHAT_BODY, { 'x-sim-tokens': '30' });
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    const limited = await chat(stack, key);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('30');
+    expect(await limited.json()).toEqual({
+      error: {
+        message: 'Daily token budget of 20 tokens used up for this key; it resets at 2027-01-01T00:00:00.000Z (start of the next UTC day).',
+        type: 'insufficient_quota',
+        code: 'insufficient_quota',
+      },
+    });
+    clock.advance(30_000);
+    const nextDay = await chat(stack, key, CHAT_BODY, { 'x-sim-tokens': '1' });
+    expect(nextDay.status).toBe(200);
+    await nextDay.arrayBuffer();
+
+    // A monthly budget added now starts from the month's usage buckets (the request just served).
+    await updateApiKey(stack.store.db, id, { policy: { limits: { dailyTokens: null, monthlyTokens: 5 } } });
+    clock.advance(2000); // past the key cache's second
+    const month = await chat(stack, key);
+    expect(month.status).toBe(429);
+    expect(((await month.json()) as { error: { message: string } }).error.message).toBe(
+      'Monthly token budget of 5 tokens used up for this key; it resets at 2027-02-01T00:00:00.000Z (start of the next UTC month).',
+    );
+  });
+
+  it('budgets start from the usage already counted today (a gateway restart does not reset them)', async () => {
+    const clock = fixedClock(T0);
+    stack = await startStack({ clock });
+    const k = await stack.createKey('before-limits');
+    const r = await chat(stack, k.key, CHAT_BODY, { 'x-sim-tokens': '40' });
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+    await updateApiKey(stack.store.db, k.id, { policy: { limits: { dailyTokens: 40 } } });
+    clock.advance(2000);
+    expect((await chat(stack, k.key)).status).toBe(429);
+  });
+
+  it('model scope (after alias rewriting): 403 outside it, /v1/models lists only the allowed ones', async () => {
+    stack = await startStack({ clock: fixedClock(T0), env: { PROXY_ALIAS_MODEL: 'sim-model', PROXY_ALIAS_SOURCES: 'gpt-4o' } });
+    const { key } = await limitedKey(stack, { allowedModels: ['sim-model'] });
+    expect((await chat(stack, key, { ...CHAT_BODY, model: 'gpt-4o' })).status).toBe(200);
+    const denied = await chat(stack, key, { ...CHAT_BODY, model: 'other-model' });
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toEqual({ error: { message: 'Model not allowed for this key', type: 'permission_error', code: 403 } });
+    const deniedA = await postJson(stack.gatewayUrl, '/v1/messages', undefined, { ...MESSAGES_BODY, model: 'other' }, { 'x-api-key': key });
+    expect(await deniedA.json()).toEqual({ type: 'error', error: { type: 'permission_error', message: 'Model not allowed for this key' } });
+    const emb = await postJson(stack.gatewayUrl, '/v1/embeddings', key, { model: 'other', input: 'x' });
+    expect(emb.status).toBe(403);
+
+    const scoped = await limitedKey(stack, { allowedModels: ['not-served'] });
+    const list = await fetch(`${stack.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${scoped.key}` } });
+    expect(((await list.json()) as { data: unknown[] }).data).toEqual([]);
+    const open = await fetch(`${stack.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(((await open.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toContain('sim-model');
+  });
+
+  it('expiry: 401 "API key expired" from the expiry instant on, in both dialects', async () => {
+    const clock = fixedClock(T0);
+    stack = await startStack({ clock });
+    const { key } = await limitedKey(stack, { expiresAt: new Date(T0 + 5000).toISOString() });
+    expect((await chat(stack, key)).status).toBe(200);
+    clock.advance(5000);
+    const expired = await chat(stack, key);
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({ error: { message: 'API key expired', type: 'authentication_error', code: 401 } });
+    const a = await postJson(stack.gatewayUrl, '/v1/messages', undefined, MESSAGES_BODY, { 'x-api-key': key });
+    expect(await a.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'API key expired' } });
+  });
+
+  it('priority goes to vLLM as `priority` only with PROXY_FORWARD_PRIORITY=on', async () => {
+    stack = await startStack({ clock: fixedClock(T0), env: { PROXY_FORWARD_PRIORITY: 'on' } });
+    const high = await limitedKey(stack, { priority: 'high' });
+    const low = await limitedKey(stack, { priority: 'low' });
+    await (await chat(stack, high.key)).arrayBuffer();
+    await (await chat(stack, low.key)).arrayBuffer();
+    const plain = await stack.createKey('plain');
+    const res = await chat(stack, plain.key);
+    expect(res.headers.get('x-ratelimit-limit-requests')).toBeNull();
+    await res.arrayBuffer();
+    const sent = stack.sim.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => (r.body as { priority?: number }).priority);
+    expect(sent).toEqual([-1, 1, undefined]);
+  });
+
+  it('priority is not forwarded when PROXY_FORWARD_PRIORITY is off (the default)', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const high = await limitedKey(stack, { priority: 'high' });
+    await (await chat(stack, high.key)).arrayBuffer();
+    expect((stack.sim.requests[0]?.body as { priority?: number }).priority).toBeUndefined();
+  });
+});
+
+async function expectInFlight(s: Stack, id: string, n: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while ((await s.app.limits.inFlight(id)) !== n) {
+    if (Date.now() > deadline) throw new Error(`in flight stayed at ${await s.app.limits.inFlight(id)}, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
