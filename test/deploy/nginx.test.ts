@@ -1,0 +1,153 @@
+// The nginx vhosts in deploy/nginx: `nginx -t` accepts them (with a self-signed certificate
+// in place of Let's Encrypt's), and, run in front of the gateway and the simulator, the API
+// host relays /v1 and answers everything else with its JSON 404, HTTP redirects with 301,
+// and the admin host keeps /v1 out. Skipped, with the reason printed, without nginx/openssl.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../helpers/harness.js';
+
+const NGINX_DIR = resolve(import.meta.dirname, '../../deploy/nginx');
+const HOSTS = ['api.example.com', 'admin.example.com', 'chat.example.com', 'proxy.example.com'];
+
+function missing(): string | undefined {
+  for (const bin of ['nginx', 'openssl']) {
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) return `${bin} is not installed`;
+  }
+  return undefined;
+}
+const reason = missing();
+if (reason !== undefined) console.warn(`[skip nginx] ${reason}`);
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** A prefix with a self-signed certificate per host and the given vhost files, rewritten by `edit`. */
+function prefix(files: string[], edit: (text: string) => string = (t) => t): { dir: string; conf: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'worv-nginx-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=example.com',
+    '-keyout', join(dir, 'privkey.pem'), '-out', join(dir, 'fullchain.pem')], { stdio: 'ignore' });
+  for (const host of HOSTS) {
+    const live = join(dir, 'live', host);
+    mkdirSync(live, { recursive: true });
+    for (const f of ['privkey.pem', 'fullchain.pem']) copyFileSync(join(dir, f), join(live, f));
+  }
+  mkdirSync(join(dir, 'sites'));
+  for (const f of files) {
+    const text = readFileSync(join(NGINX_DIR, f), 'utf8').replaceAll('/etc/letsencrypt/live/', `${dir}/live/`);
+    writeFileSync(join(dir, 'sites', f.replace('/', '-')), edit(text));
+  }
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
+    ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t};\n`).join('') +
+    `  include ${dir}/sites/*.conf;\n}\n`);
+  return { dir, conf };
+}
+
+function nginxTest(conf: string, dir: string) {
+  return spawnSync('nginx', ['-t', '-p', dir, '-c', conf], { encoding: 'utf8' });
+}
+
+describe.skipIf(reason !== undefined)('deploy/nginx', () => {
+  const multi = readdirSync(join(NGINX_DIR, 'hosts')).map((f) => `hosts/${f}`);
+
+  it.each([['the API, admin and chat hosts', multi], ['the single-host edge', ['worv-proxy.conf']]])('nginx -t accepts %s', (_, files) => {
+    const { dir, conf } = prefix(files);
+    try {
+      const r = nginxTest(conf, dir);
+      expect(r.stderr).toContain('test is successful');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('in front of the gateway', () => {
+    let stack: Stack;
+    let nginx: ChildProcess;
+    let dir = '';
+    let https = 0;
+    let http = 0;
+
+    beforeAll(async () => {
+      stack = await startStack();
+      [https, http] = [await freePort(), await freePort()];
+      const gatewayPort = new URL(stack.gatewayUrl).port;
+      const p = prefix(multi, (t) => t
+        .replace(/listen (\[::\]:)?443 ssl http2;/g, (_m, v6?: string) => (v6 ? '' : `listen 127.0.0.1:${https} ssl http2;`))
+        .replace(/listen (\[::\]:)?80;/g, (_m, v6?: string) => (v6 ? '' : `listen 127.0.0.1:${http};`))
+        .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${gatewayPort};`));
+      dir = p.dir;
+      nginx = spawn('nginx', ['-p', dir, '-c', p.conf, '-g', 'daemon off;'], { stdio: 'ignore' });
+      for (let i = 0; i < 100; i++) {
+        const up = await new Promise<boolean>((res) => {
+          const s = createServer();
+          s.once('error', () => res(true));
+          s.listen(https, '127.0.0.1', () => s.close(() => res(false)));
+        });
+        if (up) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+    });
+
+    afterAll(async () => {
+      nginx?.kill('SIGTERM');
+      await stack?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    function get(host: string, path: string, headers: Record<string, string> = {}, tls = true) {
+      return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((res, rej) => {
+        const opts = { host: '127.0.0.1', port: tls ? https : http, path, headers: { host, ...headers }, servername: host, rejectUnauthorized: false };
+        const req = (tls ? request : httpRequest)(opts, (r) => {
+          let body = '';
+          r.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body }));
+        });
+        req.on('error', rej).end();
+      });
+    }
+
+    it('API host: /v1 reaches the gateway, anything else is the JSON 404', async () => {
+      const { key } = await stack.createKey();
+      const ok = await get('api.example.com', '/v1/models', { authorization: `Bearer ${key}` });
+      expect(ok.status).toBe(200);
+      expect((JSON.parse(ok.body) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+      expect((await get('api.example.com', '/v1/models')).status).toBe(401);
+      for (const path of ['/', '/api/status', '/metrics', '/v2/models']) {
+        const r = await get('api.example.com', path);
+        expect([path, r.status, r.body]).toEqual([path, 404, '{"error":"Not found. Use /v1/ endpoints."}']);
+        expect(r.headers['content-type']).toBe('application/json');
+      }
+    });
+
+    it('admin host: the console and /api pass, /v1 and /metrics do not', async () => {
+      for (const path of ['/', '/api/keys', '/healthz']) {
+        const direct = await fetch(`${stack.gatewayUrl}${path}`);
+        const viaNginx = await get('admin.example.com', path);
+        expect([path, viaNginx.status, viaNginx.body]).toEqual([path, direct.status, await direct.text()]);
+      }
+      expect((await get('admin.example.com', '/v1/models')).status).toBe(404);
+      expect((await get('admin.example.com', '/metrics')).status).toBe(404);
+    });
+
+    it('plain HTTP redirects every host with 301', async () => {
+      for (const host of ['api.example.com', 'admin.example.com', 'chat.example.com']) {
+        const r = await get(host, '/v1/models?x=1', {}, false);
+        expect(r.status).toBe(301);
+        expect(r.headers.location).toBe(`https://${host}/v1/models?x=1`);
+      }
+    });
+  });
+});
