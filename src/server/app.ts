@@ -122,6 +122,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     settleUsage: () => usageWriter.drain(),
     ...(deps.redisPrefix !== undefined ? { redisPrefix: deps.redisPrefix } : {}),
   });
+  await limits.ready();
+  if (limits.backend !== 'process') logger.info(`per-key limit counters in ${limits.backend === 'redis' ? 'Redis' : 'the database'}`);
   const dataPlane = createDataPlane({
     config,
     keys: createCachedKeyLookup(deps.store, clock, {

@@ -26,6 +26,8 @@ export interface Limits extends LimitCounters {
   inFlight(keyId: string): Promise<number>;
   /** Writes the 429 counts gathered so far. */
   flush(): Promise<void>;
+  /** Resolves once the shared counters answered or failed to connect once. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,7 +72,7 @@ export function createLimits(opts: LimitsOptions): Limits {
   }
   const failOpen = new Counter({
     name: 'worv_proxy_limits_fail_open_total',
-    help: 'Requests admitted by counting in this process because the shared limit counters were unreachable',
+    help: 'Admission checks made in this process because the shared limit counters were unreachable (PROXY_LIMITS_FAIL_OPEN=on)',
     registers: [opts.registry],
   });
   const failClosed = new Counter({
@@ -147,6 +149,7 @@ export function createLimits(opts: LimitsOptions): Limits {
       return here + (await shared.inFlight(keyId, now).catch(() => 0));
     },
     flush,
+    ready: () => shared?.ready() ?? Promise.resolve(),
     async close() {
       clearInterval(timer);
       await flush();

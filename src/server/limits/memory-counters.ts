@@ -9,6 +9,8 @@ export interface CounterStore {
   admit(plan: AdmitPlan): Promise<AdmitResult>;
   settle(plan: SettlePlan): Promise<void>;
   inFlight(keyId: string, now: number): Promise<number>;
+  /** Resolves once connected, or once the first attempt failed (then requests fail open or 503). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
       const leases = states.get(keyId)?.leases ?? {};
       return Promise.resolve(Object.values(leases).filter((until) => until > now).length);
     },
+    ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
 }

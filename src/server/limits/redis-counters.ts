@@ -109,6 +109,10 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
     commandTimeout: 1000,
   }) as ScriptedRedis;
   client.on('error', opts.onError);
+  const ready = new Promise<void>((resolve) => {
+    client.once('ready', () => resolve());
+    client.once('error', () => resolve());
+  });
   client.defineCommand('worvAdmit', { numberOfKeys: 5, lua: ADMIT });
   client.defineCommand('worvSettle', { numberOfKeys: 4, lua: SETTLE });
   const base = (keyId: string): string => `${opts.prefix}lim:{${keyId}}:`;
@@ -158,6 +162,7 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
     async inFlight(keyId, now) {
       return client.zcount(`${base(keyId)}conc`, `(${now}`, '+inf');
     },
+    ready: () => ready,
     async close() {
       await client.quit().catch(() => client.disconnect());
     },

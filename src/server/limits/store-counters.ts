@@ -8,6 +8,7 @@ export function createStoreCounters(store: Store): CounterStore {
     admit: (plan) => admitInStore(store.db, plan),
     settle: (plan) => settleInStore(store.db, plan),
     inFlight: (keyId, now) => inFlightInStore(store.db, keyId, now),
+    ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
 }

@@ -1,0 +1,49 @@
+// The Redis counters directly: every counter key has an expiry, concurrency leases come back
+// on settle, tokens are corrected in the admission's window, budgets start from their seed.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NO_LIMITS, type AdmitPlan } from '../../src/core/limits.js';
+import { createRedisCounters } from '../../src/server/limits/redis-counters.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+const skip = await probe.connect().then(
+  () => undefined,
+  (err: unknown) => `Redis not reachable: ${String(err)}`,
+);
+afterAll(() => probe.disconnect());
+
+const prefix = `test-limits-${randomBytes(4).toString('hex')}:`;
+const T = Date.parse('2026-12-04T10:00:20Z');
+
+describe.skipIf(skip !== undefined)('Redis limit counters', () => {
+  it('counts atomically with expiries, settles once, seeds budgets', async () => {
+    const c = createRedisCounters({ url: REDIS_URL, prefix, onError: () => undefined });
+    await c.ready();
+    try {
+      const limits = { ...NO_LIMITS, rpm: 5, tpm: 1000, concurrency: 1, dailyTokens: 100 };
+      const plan: AdmitPlan = { keyId: 'k1', requestId: 'r1', now: T, day: '2026-12-04', limits, charge: 300 };
+      expect(await c.admit(plan)).toEqual({ kind: 'seed' });
+      const ok = await c.admit({ ...plan, seed: { day: 40, month: 40 } });
+      expect(ok).toEqual({ kind: 'ok', requests: 1, tokens: 300, inFlight: 1, dayUsed: 40, monthUsed: 0 });
+      const second = await c.admit({ ...plan, requestId: 'r2', charge: 10 });
+      expect(second).toMatchObject({ kind: 'limited', limit: 'concurrency', inFlight: 1 });
+      const keys = await probe.keys(`${prefix}*`);
+      expect(keys.sort()).toEqual(
+        [`${prefix}lim:{k1}:conc`, `${prefix}lim:{k1}:d:2026-12-04`, `${prefix}lim:{k1}:rpm:${T - 20_000}`, `${prefix}lim:{k1}:tpm:${T - 20_000}`].sort(),
+      );
+      for (const k of keys) expect(await probe.pttl(k)).toBeGreaterThan(0);
+      await c.settle({ keyId: 'k1', requestId: 'r1', now: T + 1000, limits, window: T - 20_000, day: '2026-12-04', charge: 300, used: 25 });
+      expect(await c.inFlight('k1', T + 1000)).toBe(0);
+      expect(await probe.get(`${prefix}lim:{k1}:tpm:${T - 20_000}`)).toBe('25');
+      expect(await probe.get(`${prefix}lim:{k1}:d:2026-12-04`)).toBe('65');
+      const third = await c.admit({ ...plan, requestId: 'r3', now: T + 2000, charge: 10 });
+      expect(third).toEqual({ kind: 'ok', requests: 2, tokens: 35, inFlight: 1, dayUsed: 65, monthUsed: 0 });
+    } finally {
+      await c.close();
+      const keys = await probe.keys(`${prefix}*`);
+      if (keys.length > 0) await probe.del(...keys);
+    }
+  });
+});

@@ -1,0 +1,147 @@
+// Limits exact across replicas: two real gateway processes sharing Postgres (and Redis, or not),
+// a key at 20 requests per minute, 40 requests alternating between them → exactly 20 served.
+// And when Redis cannot be reached: served and counted in the process (PROXY_LIMITS_FAIL_OPEN,
+// the default), or 503 in the route's dialect when set off — never a 500.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createApiKey, updateApiKey } from '../../src/store/api-keys.repo.js';
+import { openStore } from '../../src/store/db.js';
+import { postgresUnavailableReason, POSTGRES_URL } from '../helpers/dialects.js';
+import { startStack, type Stack } from '../helpers/harness.js';
+import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
+import { CHAT_BODY, MESSAGES_BODY, postJson } from './support.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisUnavailableReason(): Promise<string | undefined> {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  try {
+    await r.connect();
+    await r.ping();
+    return undefined;
+  } catch (err) {
+    return `Redis not reachable at ${REDIS_URL}: ${String(err)}`;
+  } finally {
+    r.disconnect();
+  }
+}
+
+const pgSkip = await postgresUnavailableReason();
+const redisSkip = await redisUnavailableReason();
+
+/** Fixed one-minute windows: start a burst early enough in a minute to finish inside it. */
+async function awayFromMinuteEnd(needMs: number): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
+}
+
+describe.skipIf(pgSkip !== undefined)('limits shared by two gateway processes', () => {
+  let sim: Simulator;
+  let dbName: string;
+  let dbUrl: string;
+  const admin = () => new pg.Client({ connectionString: POSTGRES_URL });
+  beforeAll(async () => {
+    sim = createSimulator({ record: false });
+    await sim.listen(0, '127.0.0.1');
+    dbName = `limits_${randomBytes(5).toString('hex')}`;
+    const c = admin();
+    await c.connect();
+    await c.query(`CREATE DATABASE ${dbName}`);
+    await c.end();
+    const u = new URL(POSTGRES_URL);
+    u.pathname = `/${dbName}`;
+    dbUrl = u.toString();
+  });
+  afterAll(async () => {
+    await sim.close();
+    const c = admin();
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await c.end();
+  });
+
+  const counters = [
+    ['Redis', { REDIS_URL }, redisSkip],
+    ['Postgres (no Redis)', {}, undefined],
+  ] as const;
+  for (const [where, extraEnv, skip] of counters) {
+    it.skipIf(skip !== undefined)(`counters in ${where}: --rpm 20, 40 requests alternating between two gateways → exactly 20 served`, async () => {
+      const store = await openStore({ kind: 'postgres', url: dbUrl });
+      const created = await createApiKey(store.db, { name: 'shared', createdAt: new Date().toISOString(), policy: { limits: { rpm: 20 } } });
+      await store.close();
+      const { id, key } = created!;
+      const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: dbUrl, VLLM_BASE_URL: sim.url, ...extraEnv };
+      const gateways: ServeProcess[] = [];
+      try {
+        gateways.push(await spawnServe(env), await spawnServe(env));
+        await awayFromMinuteEnd(20_000);
+        const statuses: number[] = [];
+        const served = new Map<string, number>();
+        for (let i = 0; i < 40; i++) {
+          const g = gateways[i % 2] as ServeProcess;
+          const r = await postJson(g.url, '/v1/chat/completions', key, { ...CHAT_BODY, max_tokens: 5 });
+          await r.arrayBuffer();
+          statuses.push(r.status);
+          if (r.status === 200) served.set(g.url, (served.get(g.url) ?? 0) + 1);
+        }
+        expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+        // Both gateways served: the limit is the key's, not each replica's.
+        expect([...served.values()]).toEqual([10, 10]);
+        void id;
+      } finally {
+        for (const g of gateways) {
+          g.child.kill('SIGTERM');
+          await g.exited;
+        }
+      }
+    }, 120_000);
+  }
+});
+
+describe('limit counters unreachable (Redis down)', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+  // Nothing listens on port 1.
+  const DEAD_REDIS = 'redis://127.0.0.1:1';
+
+  it('fail-open (default): served, counted in the process (the limit still holds on this gateway), metric raised', async () => {
+    stack = await startStack({ env: { REDIS_URL: DEAD_REDIS } });
+    const k = await stack.createKey('fo');
+    await updateApiKey(stack.store.db, k.id, { policy: { limits: { rpm: 2, concurrency: 5 } } });
+    await awayFromMinuteEnd(10_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await postJson(stack.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
+      await r.arrayBuffer();
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^worv_proxy_limits_fail_open_total 3$/m);
+    // The slots taken while Redis was down were given back here.
+    expect(await stack.app.limits.inFlight(k.id)).toBe(0);
+  });
+
+  it('PROXY_LIMITS_FAIL_OPEN=off: 503 "Rate limiter unavailable" in each dialect; keys without limits are unaffected', async () => {
+    stack = await startStack({ env: { REDIS_URL: DEAD_REDIS, PROXY_LIMITS_FAIL_OPEN: 'off' } });
+    const k = await stack.createKey('fc');
+    await updateApiKey(stack.store.db, k.id, { policy: { limits: { rpm: 100 } } });
+    const o = await postJson(stack.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
+    expect(o.status).toBe(503);
+    expect(o.headers.get('retry-after')).toBe('1');
+    expect(await o.json()).toEqual({ error: { message: 'Rate limiter unavailable', type: 'server_error', code: 503 } });
+    const a = await postJson(stack.gatewayUrl, '/v1/messages', undefined, MESSAGES_BODY, { 'x-api-key': k.key });
+    expect(a.status).toBe(503);
+    expect(await a.json()).toEqual({ type: 'error', error: { type: 'api_error', message: 'Rate limiter unavailable' } });
+    const plain = await stack.createKey('plain');
+    expect((await postJson(stack.gatewayUrl, '/v1/chat/completions', plain.key, CHAT_BODY)).status).toBe(200);
+    expect(stack.sim.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+  });
+});
