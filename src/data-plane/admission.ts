@@ -26,7 +26,7 @@ import {
 import { MSG } from '../core/messages.js';
 import type { Endpoint, KeyPrincipal, LimitCounters, RequestFacts, UsageCounts } from './context.js';
 import type { ErrorSurface } from './render-error.js';
-import { estimatedInputTokens, MAX_TOKENS_FIELDS } from './transforms/cap-max-tokens.js';
+import { estimatedInputTokens, maxTokensFields } from './transforms/cap-max-tokens.js';
 
 export interface AdmissionEnv {
   readonly counters: LimitCounters;
@@ -61,7 +61,7 @@ export function checkModel(policy: KeyPolicy, model: unknown): void {
 export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<JsonObject> | undefined, maxOutputTokens: number): number {
   if (facts === undefined || body === undefined) return 0;
   let cap: number | undefined;
-  for (const field of MAX_TOKENS_FIELDS[facts.endpoint] ?? []) {
+  for (const field of maxTokensFields(facts.endpoint)) {
     const v = body[field];
     if (typeof v === 'number' && (cap === undefined || v < cap)) cap = v;
   }

@@ -7,7 +7,8 @@
 import { isJsonObject, utf8Text } from '../core/json.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { ProxyRequest } from './context.js';
-import { MAX_TOKENS_FIELDS } from './transforms/cap-max-tokens.js';
+import { requestFormatFor } from './dialects/index.js';
+import { maxTokensFields } from './transforms/cap-max-tokens.js';
 import type { Upstream } from './upstream/client.js';
 
 /** Longest wait for /tokenize before falling back; it only ever delays a request this much. */
@@ -17,73 +18,15 @@ export const TOKENIZE_RETRY_AFTER_MS = 60_000;
 
 /** Only requests with an output-budget field are capped, so only they are worth a round trip. */
 export function needsEstimate(req: ProxyRequest): boolean {
-  const fields = MAX_TOKENS_FIELDS[req.facts.endpoint];
-  return fields !== undefined && fields.some((f) => req.body[f] !== undefined && req.body[f] !== null);
-}
-
-function blockText(content: JsonValue | undefined): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  const parts: string[] = [];
-  for (const b of content) {
-    if (!isJsonObject(b)) continue;
-    if (typeof b.text === 'string') parts.push(b.text);
-    else if (b.type === 'tool_use') parts.push(JSON.stringify({ name: b.name ?? null, input: b.input ?? null }));
-    else if (b.type === 'tool_result') parts.push(blockText(b.content));
-    else if (typeof b.thinking === 'string') parts.push(b.thinking);
-  }
-  return parts.join('\n');
-}
-
-/** Anthropic messages as OpenAI chat messages, text only: close enough for a token count. */
-function anthropicAsChat(body: Readonly<JsonObject>): JsonObject[] | undefined {
-  if (!Array.isArray(body.messages)) return undefined;
-  const out: JsonObject[] = [];
-  const system = blockText(body.system);
-  if (system !== '') out.push({ role: 'system', content: system });
-  for (const m of body.messages) {
-    if (isJsonObject(m) && typeof m.role === 'string') out.push({ role: m.role, content: blockText(m.content) });
-  }
-  return out;
-}
-
-function openaiTools(body: Readonly<JsonObject>): JsonValue | undefined {
-  if (!Array.isArray(body.tools)) return undefined;
-  // Anthropic tools ({name, description, input_schema}) become OpenAI function tools.
-  return body.tools.map((t) =>
-    isJsonObject(t) && t.input_schema !== undefined
-      ? { type: 'function', function: { name: t.name ?? '', description: t.description ?? '', parameters: t.input_schema } }
-      : t,
-  );
+  return maxTokensFields(req.facts.endpoint).some((f) => req.body[f] !== undefined && req.body[f] !== null);
 }
 
 /**
- * The /tokenize body for a request (vLLM's chat form, or the completion form for a string
- * prompt), or undefined when it cannot be expressed (responses, token-id prompts). No
- * `model`: the client's name may be an alias, and vLLM tokenizes with its served model.
+ * The /tokenize body for a request, as its wire format builds it (vLLM's chat form, or the
+ * completion form for a string prompt), or undefined when it cannot be expressed.
  */
 export function tokenizeBody(req: ProxyRequest): JsonObject | undefined {
-  const b = req.body;
-  const withTools = (o: JsonObject): JsonObject => {
-    const tools = openaiTools(b);
-    return tools === undefined ? o : { ...o, tools };
-  };
-  switch (req.facts.endpoint) {
-    case 'chat': {
-      if (!Array.isArray(b.messages)) return undefined;
-      const o: JsonObject = { messages: b.messages, add_generation_prompt: true };
-      if (isJsonObject(b.chat_template_kwargs)) o.chat_template_kwargs = b.chat_template_kwargs;
-      return withTools(o);
-    }
-    case 'messages': {
-      const messages = anthropicAsChat(b);
-      return messages === undefined ? undefined : withTools({ messages, add_generation_prompt: true });
-    }
-    case 'completions':
-      return typeof b.prompt === 'string' ? { prompt: b.prompt } : undefined;
-    default:
-      return undefined;
-  }
+  return requestFormatFor(req.facts.endpoint)?.tokenizeBody(req.body);
 }
 
 /** Asks the backend for input token counts; `estimate` never rejects. */

@@ -1,14 +1,20 @@
 /**
- * Anthropic Messages: usage in the body's `usage`; in a stream,
- * `message_start.message.usage` then cumulative `message_delta.usage` (overwrite, never add);
- * the stream ends with `message_stop`; errors are `event: error` frames.
+ * Anthropic Messages. Request: `max_tokens`, prompt text in `system`, `messages`, `tools`;
+ * the system prompt is the top-level `system` (a string or text blocks); /tokenize gets the
+ * conversation as text-only chat messages. count_tokens takes the same body without a budget.
+ * Response: usage in the body's `usage`; in a stream, `message_start.message.usage` then
+ * cumulative `message_delta.usage` (overwrite, never add); the stream ends with
+ * `message_stop`; errors are `event: error` frames; text in text and thinking blocks.
  */
+import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
-import type { Dialect, DialectEvent, UsageReport } from './dialect.js';
+import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
+import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count } from './numbers.js';
 import { eventName } from './parse-event.js';
+import { prependContent, userMessageTexts } from './request-text.js';
 
 /** Input = input_tokens + cache creation + cache reads (all three are prompt tokens). */
 function anthropicUsage(usage: JsonValue | undefined): UsageReport | undefined {
@@ -30,6 +36,13 @@ function mayCarryUsage(frame: SseFrame): boolean {
   return name === 'message_start' || name === 'message_delta';
 }
 
+// Text and thinking blocks and their deltas; tool_use / input_json_delta / signature_delta are
+// other types and pass untouched.
+const BLOCK = all(ofType(['text'], field('text', hanText)), ofType(['thinking'], field('thinking', hanText)));
+const DELTA = all(ofType(['text_delta'], field('text', hanText)), ofType(['thinking_delta'], field('thinking', hanText)));
+const MESSAGE_HAN = field('content', each(BLOCK));
+const EVENT_HAN = all(field('delta', DELTA), field('content_block', BLOCK), field('message', MESSAGE_HAN));
+
 export const anthropicMessagesDialect: Dialect = {
   name: 'anthropic-messages',
   usageFromBody: (body) => anthropicUsage(child(body, 'usage')),
@@ -42,4 +55,69 @@ export const anthropicMessagesDialect: Dialect = {
   isTerminal: (frame: SseFrame) => eventName(frame) === 'message_stop',
   isUsageOnlyChunk: () => false,
   errorFrame: (body: JsonObject) => formatSseEvent('error', body),
+  stripHanFromEvent: EVENT_HAN,
+  stripHanFromBody: MESSAGE_HAN,
+};
+
+function blockText(content: JsonValue | undefined): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  const parts: string[] = [];
+  for (const b of content) {
+    if (!isJsonObject(b)) continue;
+    if (typeof b.text === 'string') parts.push(b.text);
+    else if (b.type === 'tool_use') parts.push(JSON.stringify({ name: b.name ?? null, input: b.input ?? null }));
+    else if (b.type === 'tool_result') parts.push(blockText(b.content));
+    else if (typeof b.thinking === 'string') parts.push(b.thinking);
+  }
+  return parts.join('\n');
+}
+
+/** The messages as OpenAI chat messages, text only: close enough for a token count. */
+function asChat(body: Readonly<JsonObject>): JsonObject[] | undefined {
+  if (!Array.isArray(body.messages)) return undefined;
+  const out: JsonObject[] = [];
+  const system = blockText(body.system);
+  if (system !== '') out.push({ role: 'system', content: system });
+  for (const m of body.messages) {
+    if (isJsonObject(m) && typeof m.role === 'string') out.push({ role: m.role, content: blockText(m.content) });
+  }
+  return out;
+}
+
+/** Anthropic tools ({name, description, input_schema}) as OpenAI function tools. */
+function asFunctionTools(tools: JsonValue[]): JsonValue[] {
+  return tools.map((t) =>
+    isJsonObject(t) && t.input_schema !== undefined
+      ? { type: 'function', function: { name: t.name ?? '', description: t.description ?? '', parameters: t.input_schema } }
+      : t,
+  );
+}
+
+export const anthropicMessagesRequest: RequestFormat = {
+  maxTokensFields: ['max_tokens'],
+  promptFields: ['system', 'messages', 'tools'],
+  userTexts: (body, visit) => userMessageTexts(body.messages, visit),
+  withSystemPrompt(body, ours) {
+    const system = prependContent(ours, body.system);
+    return system === undefined ? undefined : { ...body, system };
+  },
+  tokenizeBody(b) {
+    const messages = asChat(b);
+    if (messages === undefined) return undefined;
+    const o: JsonObject = { messages, add_generation_prompt: true };
+    if (Array.isArray(b.tools)) o.tools = asFunctionTools(b.tools);
+    return o;
+  },
+};
+
+/**
+ * count_tokens: the messages body, given the same system prompt so it counts what the real
+ * request will send; no output budget to cap, so nothing to estimate either.
+ */
+export const anthropicCountTokensRequest: RequestFormat = {
+  ...anthropicMessagesRequest,
+  maxTokensFields: [],
+  promptFields: [],
+  tokenizeBody: () => undefined,
 };

@@ -1,7 +1,10 @@
 /**
- * What every wire dialect (OpenAI chat, completions, responses; Anthropic messages) tells the
- * rest of the data plane: where usage lives in a JSON body and in a stream, which frame ends
- * a stream, and how an error is framed inside a stream. Nothing outside dialects/ knows these.
+ * What every wire format (OpenAI chat, completions, responses; Anthropic messages) tells the
+ * rest of the data plane, one module per format owning both sides. Request side: which fields
+ * hold the output budget, which hold prompt text and user-written text, where a system prompt
+ * goes, how to ask /tokenize for a count. Response side: where usage lives in a JSON body and
+ * in a stream, which frame ends a stream, how an error is framed inside a stream, which
+ * strings are natural-language output. Nothing outside dialects/ knows these.
  */
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { SseFrame } from '../../core/sse/parser.js';
@@ -36,4 +39,27 @@ export interface Dialect {
   isUsageOnlyChunk(event: DialectEvent): boolean;
   /** An in-stream error frame carrying `body` (the endpoint's JSON error body). */
   errorFrame(body: JsonObject): string;
+  /** A stream event's data with Han stripped from its natural-language fields (same ref if unchanged). */
+  stripHanFromEvent(data: JsonValue): JsonValue;
+  /** A whole JSON response with Han stripped (same ref if unchanged). */
+  stripHanFromBody(body: JsonValue): JsonValue;
+}
+
+/** The request side of a wire format. */
+export interface RequestFormat {
+  /** The output-budget field(s); the first one names the `x-worv-max-tokens-capped` header. */
+  readonly maxTokensFields: readonly string[];
+  /** The fields whose text the chat template renders into the prompt (the length estimate). */
+  readonly promptFields: readonly string[];
+  /** The prompt field that may hold token ids (a completions `prompt`), counted one token each. */
+  readonly tokenIdField?: string;
+  /** Calls `visit` with each user-written text (script detection); stops when it returns false. */
+  readonly userTexts: (body: Readonly<JsonObject>, visit: (text: string) => boolean) => void;
+  /**
+   * The body with `ours` before the client's system prompt (kept, never replaced); undefined
+   * when this format has no system prompt or the client's has a shape we do not know.
+   */
+  readonly withSystemPrompt?: (body: Readonly<JsonObject>, ours: string) => JsonObject | undefined;
+  /** The backend's `POST /tokenize` body for this request, or undefined when it cannot be said. */
+  readonly tokenizeBody: (body: Readonly<JsonObject>) => JsonObject | undefined;
 }

@@ -1,14 +1,20 @@
 /**
- * OpenAI Chat Completions as vLLM speaks it: `usage.prompt_tokens` /
+ * OpenAI Chat Completions as vLLM speaks it. Request: `max_completion_tokens` / `max_tokens`,
+ * prompt text in `messages`, `tools`, `functions`; the system prompt is a leading `system`
+ * message; /tokenize takes the messages as they are. Response: `usage.prompt_tokens` /
  * `completion_tokens` in the body and in the stream's usage chunk(s); streams end with
- * `data: [DONE]`; an in-stream error is a `data: {"error":{…}}` frame.
+ * `data: [DONE]`; an in-stream error is a `data: {"error":{…}}` frame; text is in
+ * `choices[].message` / `choices[].delta` (content and reasoning, never tool calls).
  */
+import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseData } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import { ascii, indexOfBytes } from './bytes.js';
-import type { Dialect, DialectEvent, UsageReport } from './dialect.js';
+import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
+import { all, each, field, hanText } from './json-rewrite.js';
 import { child, count } from './numbers.js';
+import { prependContent, userMessageTexts } from './request-text.js';
 
 const USAGE_KEY = ascii('"usage":');
 // `data: [DONE]` plus a line ending or two; anything longer is not the terminator.
@@ -25,6 +31,10 @@ export function openaiUsage(usage: JsonValue | undefined): UsageReport | undefin
   };
 }
 
+// `tool_calls` is never entered; `reasoning` / `reasoning_content` are filtered too (docs/shaping.md).
+const CHAT_MESSAGE = all(field('content', hanText), field('reasoning', hanText), field('reasoning_content', hanText));
+const CHAT_HAN = field('choices', each(all(field('delta', CHAT_MESSAGE), field('message', CHAT_MESSAGE))));
+
 export const openaiChatDialect: Dialect = {
   name: 'openai-chat',
   usageFromBody: (body) => openaiUsage(child(body, 'usage')),
@@ -37,4 +47,35 @@ export const openaiChatDialect: Dialect = {
     return Array.isArray(choices) && choices.length === 0 && child(event.data, 'usage') !== undefined;
   },
   errorFrame: (body: JsonObject) => formatSseData(body),
+  stripHanFromEvent: CHAT_HAN,
+  stripHanFromBody: CHAT_HAN,
+};
+
+/** Merge into a leading `system` message, or insert one at index 0. */
+function withSystemMessage(body: Readonly<JsonObject>, ours: string): JsonObject | undefined {
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return undefined;
+  const first = messages[0];
+  if (isJsonObject(first) && first.role === 'system') {
+    const content = prependContent(ours, first.content);
+    if (content === undefined) return undefined;
+    return { ...body, messages: [{ ...first, content }, ...messages.slice(1)] };
+  }
+  return { ...body, messages: [{ role: 'system', content: ours }, ...messages] };
+}
+
+export const openaiChatRequest: RequestFormat = {
+  // vLLM prefers `max_completion_tokens`, so it comes first.
+  maxTokensFields: ['max_completion_tokens', 'max_tokens'],
+  promptFields: ['messages', 'tools', 'functions'],
+  userTexts: (body, visit) => userMessageTexts(body.messages, visit),
+  withSystemPrompt: withSystemMessage,
+  tokenizeBody(b) {
+    if (!Array.isArray(b.messages)) return undefined;
+    // No `model`: the client's name may be an alias, and vLLM tokenizes with its served model.
+    const o: JsonObject = { messages: b.messages, add_generation_prompt: true };
+    if (isJsonObject(b.chat_template_kwargs)) o.chat_template_kwargs = b.chat_template_kwargs;
+    if (Array.isArray(b.tools)) o.tools = b.tools;
+    return o;
+  },
 };

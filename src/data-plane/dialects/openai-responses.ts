@@ -1,14 +1,18 @@
 /**
- * OpenAI Responses: usage `input_tokens` / `output_tokens` at the body's
- * top level, and in a stream only inside the final `response.completed` (or `.incomplete` /
- * `.failed`) event, which is also the stream's last frame (no `[DONE]`).
+ * OpenAI Responses. Request: `max_output_tokens`, prompt text in `instructions`, `input`,
+ * `tools`; the user's text is `input`; no system-prompt injection and no /tokenize form.
+ * Response: usage `input_tokens` / `output_tokens` at the body's top level, and in a stream
+ * only inside the final `response.completed` (or `.incomplete` / `.failed`) event, which is
+ * also the stream's last frame (no `[DONE]`); text in message and reasoning items.
  */
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
-import type { Dialect, DialectEvent, UsageReport } from './dialect.js';
+import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
+import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count } from './numbers.js';
 import { eventName } from './parse-event.js';
+import { userMessageTexts } from './request-text.js';
 
 const FINAL_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -27,6 +31,25 @@ function isFinal(frame: SseFrame): boolean {
   return name !== undefined && FINAL_EVENTS.has(name);
 }
 
+// Message and reasoning items; function_call items are other types and pass untouched.
+const PART = ofType(['output_text', 'reasoning_text', 'summary_text'], field('text', hanText));
+const ITEM = all(
+  ofType(['message'], field('content', each(PART))),
+  ofType(['reasoning'], all(field('content', each(PART)), field('summary', each(PART)))),
+);
+const BODY_HAN = field('output', each(ITEM));
+const TEXT_DELTA_EVENTS = ['response.output_text.delta', 'response.reasoning_text.delta', 'response.reasoning_summary_text.delta'];
+const TEXT_DONE_EVENTS = ['response.output_text.done', 'response.reasoning_text.done', 'response.reasoning_summary_text.done'];
+const PART_EVENTS = ['response.content_part.added', 'response.content_part.done', 'response.reasoning_summary_part.added', 'response.reasoning_summary_part.done'];
+const RESPONSE_EVENTS = ['response.created', 'response.in_progress', 'response.completed', 'response.incomplete', 'response.failed'];
+const EVENT_HAN = all(
+  ofType(TEXT_DELTA_EVENTS, field('delta', hanText)),
+  ofType(TEXT_DONE_EVENTS, field('text', hanText)),
+  ofType(PART_EVENTS, field('part', PART)),
+  ofType(['response.output_item.added', 'response.output_item.done'], field('item', ITEM)),
+  ofType(RESPONSE_EVENTS, field('response', BODY_HAN)),
+);
+
 export const openaiResponsesDialect: Dialect = {
   name: 'openai-responses',
   usageFromBody: (body) => responsesUsage(child(body, 'usage')),
@@ -36,4 +59,13 @@ export const openaiResponsesDialect: Dialect = {
   isUsageOnlyChunk: () => false,
   // `type: "error"` as the Responses stream names it; the nested `error` makes SDKs throw.
   errorFrame: (body: JsonObject) => formatSseEvent('error', { type: 'error', ...body }),
+  stripHanFromEvent: EVENT_HAN,
+  stripHanFromBody: BODY_HAN,
+};
+
+export const openaiResponsesRequest: RequestFormat = {
+  maxTokensFields: ['max_output_tokens'],
+  promptFields: ['instructions', 'input', 'tools'],
+  userTexts: (body, visit) => userMessageTexts(body.input, visit),
+  tokenizeBody: () => undefined,
 };

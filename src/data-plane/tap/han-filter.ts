@@ -1,15 +1,14 @@
 /**
  * The Han filter (docs/shaping.md): a tap observer that rewrites the
- * natural-language deltas of a stream frame (han-rewrite.ts says which fields) and re-serialises
+ * natural-language deltas of a stream frame (each wire format in dialects/ says which fields) and re-serialises
  * only frames that changed; `onBody` applies the same rule to non-stream JSON responses.
  */
 import { keepsHan } from '../../core/script.js';
 import type { JsonValue } from '../../core/json.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import { formatSseData, formatSseEvent } from '../../core/sse/writer.js';
-import type { DialectEvent } from '../dialects/index.js';
+import { dialectFor, stripHanFromBody, stripHanFromEvent, type DialectEvent } from '../dialects/index.js';
 import type { Endpoint, RequestFacts } from '../context.js';
-import { hasHanRules, stripHanFromBody, stripHanFromEvent } from './han-rewrite.js';
 import type { FrameObserver, ObserverFactory, Verdict } from './observers.js';
 
 /**
@@ -17,7 +16,7 @@ import type { FrameObserver, ObserverFactory, Verdict } from './observers.js';
  * does not write Chinese or Japanese (Korean and everything else are stripped).
  */
 export function hanFilterApplies(facts: RequestFacts, stripHan: boolean): boolean {
-  return stripHan && hasHanRules(facts.endpoint) && !keepsHan(facts.userScript);
+  return stripHan && dialectFor(facts.endpoint) !== undefined && !keepsHan(facts.userScript);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { isJsonObject } from '../../core/json.js';
 import type { JsonObject } from '../../core/json.js';
 import type { Endpoint, RequestFacts, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
+import { requestFormatFor } from '../dialects/index.js';
 
 /** Shared by every path that changes nothing, so those paths allocate no array. */
 const NONE: readonly ShapeEffect[] = Object.freeze([]);
@@ -13,16 +14,12 @@ const NONE: readonly ShapeEffect[] = Object.freeze([]);
 /** Tokens kept free for the system prompt the gateway may inject. */
 const RESERVED_TOKENS = 512;
 
-/**
- * The output-budget field(s) per endpoint. Chat accepts both; vLLM prefers
- * `max_completion_tokens`, so it comes first (and names the response header).
- */
-export const MAX_TOKENS_FIELDS: Readonly<Partial<Record<Endpoint, readonly string[]>>> = Object.freeze({
-  chat: ['max_completion_tokens', 'max_tokens'],
-  completions: ['max_tokens'],
-  messages: ['max_tokens'],
-  responses: ['max_output_tokens'],
-});
+const NO_FIELDS: readonly string[] = Object.freeze([]);
+
+/** The output-budget field(s) of `endpoint`'s wire format (the first names the response header). */
+export function maxTokensFields(endpoint: Endpoint): readonly string[] {
+  return requestFormatFor(endpoint)?.maxTokensFields ?? NO_FIELDS;
+}
 
 /** Where a Claude-style thinking budget lives (messages, and chat when a client sends it). */
 const BUDGET_FIELD = 'thinking.budget_tokens';
@@ -58,8 +55,8 @@ function clampBudget(body: JsonObject, sent: number, effects: ShapeEffect[]): vo
  * (`available ≤ 0`) instead of forwarding a negative budget. The same request when nothing changes.
  */
 export const capMaxTokens: Shaper = (req, cfg) => {
-  const fields = MAX_TOKENS_FIELDS[req.facts.endpoint];
-  if (fields === undefined) return { req, effects: NONE };
+  const fields = maxTokensFields(req.facts.endpoint);
+  if (fields.length === 0) return { req, effects: NONE };
   const present: Array<{ field: string; value: number }> = [];
   for (const field of fields) {
     const value = req.body[field];

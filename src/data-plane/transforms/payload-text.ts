@@ -6,14 +6,8 @@
 import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { Endpoint } from '../context.js';
+import { requestFormatFor } from '../dialects/index.js';
 
-/** The fields whose text the chat template renders into the prompt, per endpoint. */
-const PROMPT_FIELDS: Readonly<Partial<Record<Endpoint, readonly string[]>>> = Object.freeze({
-  chat: ['messages', 'tools', 'functions'],
-  completions: ['prompt', 'suffix'],
-  messages: ['system', 'messages', 'tools'],
-  responses: ['instructions', 'input', 'tools'],
-});
 
 /**
  * Content parts that carry media, not text (an image's base64 is not prompt text: the backend
@@ -42,18 +36,18 @@ function measure(v: JsonValue, tokenIds: boolean): number {
 /**
  * `len(payload_text)`: the total length, in UTF-16 code units (JavaScript `length`; an emoji
  * counts 2, which only makes the estimate more pessimistic), of every object key and string
- * value inside `PROMPT_FIELDS[endpoint]`. Numbers, booleans and null are not text, except token
+ * value inside the wire format's prompt fields (dialects/). Numbers, booleans and null are not text, except token
  * ids in a completions `prompt`, which count 3 each. Media parts count 0. JSON punctuation and
  * whitespace do not count, so the estimate does not depend on how the client serialised JSON
  * (escaped or pretty-printed bodies are measured the same). 0 for endpoints without prompt fields.
  */
 export function payloadTextChars(endpoint: Endpoint, body: Readonly<JsonObject>): number {
-  const fields = PROMPT_FIELDS[endpoint];
-  if (fields === undefined) return 0;
+  const format = requestFormatFor(endpoint);
+  if (format === undefined) return 0;
   let n = 0;
-  for (const f of fields) {
+  for (const f of format.promptFields) {
     const v = body[f];
-    if (v !== undefined) n += measure(v, endpoint === 'completions' && f === 'prompt');
+    if (v !== undefined) n += measure(v, f === format.tokenIdField);
   }
   return n;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../core/json.js';
 import type { Endpoint } from '../context.js';
-import { stripHanFromBody, stripHanFromEvent } from './han-rewrite.js';
+import { stripHanFromBody, stripHanFromEvent } from './index.js';
 
 interface Row {
   readonly what: string;
