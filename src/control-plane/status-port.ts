@@ -19,4 +19,6 @@ export interface StatusPort {
   version(): string;
   /** Backend reachability, latency and live model (the data plane's cached `/v1/models` probe). */
   backend(): Promise<BackendHealth>;
+  /** The usage spool: increments waiting for the store, and the oldest one's epoch ms. */
+  usageSpool(): { readonly entries: number; readonly oldestAt: number | undefined };
 }

@@ -15,6 +15,7 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const b = await status.backend();
     const checkedAt = b.checkedAt === null ? null : typeof b.checkedAt === 'number' ? isoTime(b.checkedAt) : b.checkedAt;
     const startedAt = status.startedAt();
+    const spool = status.usageSpool();
     return {
       model: b.model,
       backend: { reachable: b.reachable, latency_ms: b.latencyMs === null ? null : Math.round(b.latencyMs), model: b.model, checked_at: checkedAt },
@@ -22,6 +23,7 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
       started_at: isoTime(startedAt),
       uptime_seconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
       in_flight: status.inFlight(),
+      usage_spool: { entries: spool.entries, oldest_age_seconds: spool.oldestAt === undefined ? null : Math.max(0, Math.round((clock.now() - spool.oldestAt) / 1000)) },
     };
   });
 }

@@ -3,7 +3,9 @@
  * the data plane's node:http handler (the hot path skips framework routing); /api, the
  * console and /metrics are Fastify routes. No globals: tests build a fresh app per test.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { basename, dirname } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
@@ -13,7 +15,8 @@ import { registerControlPlane } from '../control-plane/routes.js';
 import type { RequestObserver, UsageSink } from '../data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
-import { createUsageWriter, type UsageWriter } from '../store/usage-writer.js';
+import { getOrCreateSetting } from '../store/settings.repo.js';
+import { openUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { registerHealthRoutes } from './health.js';
 import { clientErrorHandler, guardClients, guardedServerOptions } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
@@ -57,7 +60,16 @@ function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: s
   return typeof v === 'number' ? (_addr, hop) => hop < v : v;
 }
 
-/** Bind the usage writer (group commit) to the data plane's UsageSink port. */
+/** How long a SQLite statement waits for another process's lock before the usage goes to the spool. */
+const SQLITE_BUSY_MS = 100;
+
+/** The spool folder: PROXY_SPOOL_DIR, else beside the SQLite file, else ./data (Postgres); none in memory. */
+function spoolPlace(config: Config, store: Store): { spoolDir: string | undefined; spoolPrefix: string } {
+  if (store.sqlitePath !== undefined) return { spoolDir: config.spoolDir ?? dirname(store.sqlitePath), spoolPrefix: `${basename(store.sqlitePath)}.` };
+  return { spoolDir: config.spoolDir ?? (store.dialect === 'postgres' ? './data' : undefined), spoolPrefix: '' };
+}
+
+/** Bind the usage writer (group commit, spool) to the data plane's UsageSink port. */
 function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
   return {
     commit(keyId, usage, alone) {
@@ -96,23 +108,29 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const startedAt = clock.now();
   const logger = pino({ level: config.logLevel, base: { service: 'worv-proxy' } });
-  const usageWriter = createUsageWriter(deps.store, {
-    journal: true,
-    onFoldError: (err) => logger.error({ err }, 'usage journal fold failed; retrying (the entries stay in the journal)'),
-    onAppendError: (err) => logger.error({ err }, 'usage journal append failed; the request was committed in the database instead'),
-  });
-  const recovered = usageWriter.recovery;
-  if (recovered !== undefined && recovered.recovered > 0) {
-    logger.warn(`usage journals of ${recovered.recovered} stopped process(es) folded: ${recovered.entries} request(s) counted`);
-  }
   deps.store.onConnectionError((err) => logger.warn({ err: String(err) }, 'store connection lost; the pool reconnects on the next query'));
-  const fastifyLogger: FastifyBaseLogger = logger;
-  // Sources are read at scrape time, after the data plane exists.
-  const ref: { dataPlane?: DataPlane } = {};
+  // Another process holding the SQLite file locked must not stall responses: wait briefly, then spool.
+  deps.store.sqlite?.pragma(`busy_timeout = ${SQLITE_BUSY_MS}`);
+  // Declared before the writer: usage dropped during start-up replay is counted too.
+  const ref: { dataPlane?: DataPlane; usageWriter?: UsageWriter } = {};
   const metrics = createMetrics({
     inFlight: () => ref.dataPlane?.inFlight() ?? 0,
     backendUp: async () => (ref.dataPlane === undefined ? undefined : (await ref.dataPlane.backendStatus()).reachable),
+    usageSpool: () => ref.usageWriter?.spoolStats() ?? { entries: 0, oldestAt: undefined },
   });
+  const usageWriter = await openUsageWriter(deps.store, {
+    ...spoolPlace(config, deps.store),
+    storeId: await getOrCreateSetting(deps.store.db, 'store_id', () => randomUUID()),
+    onSpooling: (reason) => logger.warn({ err: String(reason) }, 'store not taking usage commits: spooling them until it does'),
+    onReplayed: (n) => logger.warn(`usage spool replayed into the store: ${n} request(s); commits go to the store again`),
+    onReplayError: (err) => logger.warn({ err: String(err) }, 'usage spool replay failed; retrying'),
+    onDropped: (n) => {
+      metrics.onUsageDropped(n);
+      logger.warn(`usage of ${n} request(s) dropped: their key was deleted`);
+    },
+  });
+  ref.usageWriter = usageWriter;
+  const fastifyLogger: FastifyBaseLogger = logger;
   const limits = createLimits({
     config,
     store: deps.store,
@@ -166,6 +184,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       startedAt: () => startedAt,
       version: () => GATEWAY_VERSION,
       backend: () => dataPlane.backendStatus(),
+      usageSpool: () => usageWriter.spoolStats(),
     },
     settleUsage: async () => {
       await Promise.all([usageWriter.drain(), limits.flush()]);

@@ -3,18 +3,22 @@
  * apps in one process), fed by the data plane's RequestObserver port and by gauges read at
  * scrape time (in-flight requests, backend reachability).
  */
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestObserver } from '../data-plane/context.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
 export interface GatewayMetrics extends RequestObserver {
   readonly registry: Registry;
+  /** Requests whose usage was dropped because their key was deleted first. */
+  onUsageDropped(requests: number): void;
 }
 
 export interface MetricsSources {
   inFlight(): number;
   /** Latest known backend state, without probing (scrapes must stay cheap). */
   backendUp(): Promise<boolean | undefined>;
+  /** The usage spool: increments waiting for the store, and the oldest one's epoch ms. */
+  usageSpool(): { readonly entries: number; readonly oldestAt: number | undefined };
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -55,9 +59,34 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
       else this.set(up ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'worv_proxy_usage_spool_entries',
+    help: 'Usage increments in the local spool, waiting for the store',
+    registers: [registry],
+    collect() {
+      this.set(sources.usageSpool().entries);
+    },
+  });
+  new Gauge({
+    name: 'worv_proxy_usage_spool_oldest_seconds',
+    help: 'Age of the oldest increment in the usage spool (0 when empty)',
+    registers: [registry],
+    collect() {
+      const oldest = sources.usageSpool().oldestAt;
+      this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+    },
+  });
+  const dropped = new Counter({
+    name: 'worv_proxy_usage_dropped_total',
+    help: 'Requests whose usage was dropped because their key had been deleted',
+    registers: [registry],
+  });
 
   return {
     registry,
+    onUsageDropped(requests) {
+      dropped.inc(requests);
+    },
     onRequestEnd(o) {
       requests.inc(1, o.endpoint, o.status, o.result);
       const stream = o.stream ? 'true' : 'false';

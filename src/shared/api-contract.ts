@@ -379,5 +379,11 @@ export const StatusResponse = z.object({
   started_at: z.string(),
   uptime_seconds: z.number().int(),
   in_flight: z.number().int(),
+  /** Usage increments waiting in the local spool for the store (0 while the store takes commits). */
+  usage_spool: z.object({
+    entries: z.number().int(),
+    /** Age of the oldest waiting increment; null when the spool is empty. */
+    oldest_age_seconds: z.number().nullable(),
+  }),
 });
 export type StatusResponse = z.infer<typeof StatusResponse>;

@@ -141,13 +141,18 @@ export async function updateApiKey(
   return Number(res.numUpdatedRows) === 1;
 }
 
-/** Delete a key and its usage rows; returns false when no such key. */
+/**
+ * Delete a key and its usage rows; returns false when no such key. The key row goes first: a
+ * usage write running at the same moment holds it FOR KEY SHARE (Postgres), so either it
+ * commits before the delete (whose usage rows then go too) or it finds no key and drops its
+ * increment. Usage is never re-created for a deleted key.
+ */
 export async function deleteApiKey(db: Kysely<Database>, id: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    const res = await trx.deleteFrom('api_keys').where('id', '=', id).executeTakeFirst();
     await trx.deleteFrom('usage_daily').where('key_id', '=', id).execute();
     await trx.deleteFrom('usage_totals').where('key_id', '=', id).execute();
     await trx.deleteFrom('key_limit_state').where('key_id', '=', id).execute();
-    const res = await trx.deleteFrom('api_keys').where('id', '=', id).executeTakeFirst();
     return Number(res.numDeletedRows) === 1;
   });
 }

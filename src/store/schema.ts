@@ -102,6 +102,12 @@ export interface RateLimitsTable {
   hits: number;
 }
 
+/** How far a usage spool segment has been applied (its highest applied sequence number). */
+export interface UsageSpoolMarksTable {
+  spool_id: string;
+  applied_seq: number;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   usage_totals: UsageTotalsTable;
@@ -114,6 +120,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   key_limit_state: KeyLimitStateTable;
   key_rejections: KeyRejectionsTable;
+  usage_spool_marks: UsageSpoolMarksTable;
 }
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -3,7 +3,7 @@ import { testDialects } from '../../test/helpers/dialects.js';
 import { insertApiKey, listApiKeys, deleteApiKey, findApiKeyByHash, updateApiKey } from './api-keys.repo.js';
 import type { Store } from './db.js';
 import { queryUsage, recordUsage } from './usage.repo.js';
-import { createUsageWriter } from './usage-writer.js';
+import { openUsageWriter } from './usage-writer.js';
 
 const dialects = await testDialects();
 
@@ -44,7 +44,7 @@ for (const dialect of dialects) {
       const s = await withKey('k2');
       await withKey('k3');
       const N = 400;
-      const jobs: Promise<void>[] = [];
+      const jobs: Promise<number>[] = [];
       for (let i = 0; i < N; i++) {
         const keyId = i % 2 === 0 ? 'k2' : 'k3';
         jobs.push(
@@ -62,7 +62,7 @@ for (const dialect of dialects) {
 
     it('group-commits concurrent increments through the usage writer, each awaited', async () => {
       const s = await withKey('k4');
-      const writer = createUsageWriter(s);
+      const writer = await openUsageWriter(s);
       const N = 300;
       await Promise.all(
         Array.from({ length: N }, (_, i) =>
@@ -76,7 +76,7 @@ for (const dialect of dialects) {
     it('commits a batch over several keys and days in one go, with totals, buckets and last_used_at', async () => {
       const s = await withKey('m1');
       await withKey('m2');
-      const writer = createUsageWriter(s);
+      const writer = await openUsageWriter(s);
       const inc = (keyId: string, day: string, p: number, usedAt: string) =>
         writer.commit({ keyId, day, requests: 1, promptTokens: p, completionTokens: 1, usedAt });
       // One event-loop turn: one batch, across midnight for m1, with a later usedAt listed first.
@@ -103,7 +103,7 @@ for (const dialect of dialects) {
 
     it('commits a lone increment at once on SQLite, and queues it behind a pending batch', async () => {
       const s = await withKey('k6');
-      const writer = createUsageWriter(s);
+      const writer = await openUsageWriter(s);
       const inc = { keyId: 'k6', day: '2026-06-01', requests: 1, promptTokens: 4, completionTokens: 1, usedAt: '2026-06-01T00:00:00.000Z' };
       const requestsNow = (): number =>
         s.sqlite === undefined ? -1 : (s.sqlite.prepare('SELECT requests FROM usage_totals WHERE key_id = ?').pluck().get('k6') as number | undefined) ?? 0;
@@ -143,6 +143,10 @@ for (const dialect of dialects) {
       expect(await deleteApiKey(s.db, 'k5')).toBe(true);
       expect(await deleteApiKey(s.db, 'k5')).toBe(false);
       expect((await queryUsage(s.db, { from: '2000-01-01', to: '2100-01-01' })).days).toEqual([]);
+      // Usage arriving after the delete is dropped, never re-creating rows for the key.
+      expect(await recordUsage(s, [{ keyId: 'k5', day: '2026-01-02', requests: 2, promptTokens: 1, completionTokens: 1, usedAt: 'y' }])).toBe(2);
+      expect((await queryUsage(s.db, { from: '2000-01-01', to: '2100-01-01' })).days).toEqual([]);
+      expect(await s.db.selectFrom('usage_totals').selectAll().execute()).toEqual([]);
     });
   });
 }

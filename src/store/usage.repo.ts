@@ -47,27 +47,34 @@ export function mergeIncrements(items: readonly UsageIncrement[]): UsageIncremen
  * Apply increments in one transaction (totals, day buckets and last_used_at), the fastest way
  * the store has: SQLite through statements prepared once, Postgres as one statement. On SQLite
  * it runs under Kysely's single connection, so never inside another caller's open transaction.
+ * Increments of keys that no longer exist are dropped (a key's usage is deleted with it and is
+ * never re-created); resolves with how many requests were dropped so.
  */
-export function recordUsage(store: Store, items: readonly UsageIncrement[]): Promise<void> {
-  if (items.length === 0) return Promise.resolve();
+export function recordUsage(store: Store, items: readonly UsageIncrement[]): Promise<number> {
+  if (items.length === 0) return Promise.resolve(0);
   const sqlite = store.sqlite;
-  if (sqlite === undefined) return recordUsagePostgres(store.db, items);
+  if (sqlite === undefined) return recordUsagePostgres(store.db, items).then((r) => r.dropped);
   const record = sqliteUsageRecorder(sqlite);
   return store.db.connection().execute(async () => record(items));
 }
 
-const sqliteRecorders = new WeakMap<SqliteDatabase.Database, (items: readonly UsageIncrement[]) => void>();
+/** Records increments; returns the requests dropped because their key no longer exists. */
+export type SqliteUsageRecorder = (items: readonly UsageIncrement[]) => number;
+
+const sqliteRecorders = new WeakMap<SqliteDatabase.Database, SqliteUsageRecorder>();
 
 /**
  * The writes of `recordUsage` for SQLite, with statements prepared once per database handle:
  * the usage writer runs this for every batch on the /v1 hot path, where building and preparing
  * the queries per batch showed up in profiles. Synchronous, like better-sqlite3 itself.
  */
-export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): (items: readonly UsageIncrement[]) => void {
+export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): SqliteUsageRecorder {
   const known = sqliteRecorders.get(sqlite);
   if (known !== undefined) return known;
+  // Only for a key that exists: a deleted key's usage is never re-created.
   const totals = sqlite.prepare(
-    `INSERT INTO usage_totals (key_id, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?)
+    `INSERT INTO usage_totals (key_id, requests, prompt_tokens, completion_tokens)
+     SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)
      ON CONFLICT (key_id) DO UPDATE SET requests = requests + excluded.requests,
        prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
   );
@@ -79,19 +86,30 @@ export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): (items: re
   const lastUsed = sqlite.prepare(
     'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
   );
-  const apply = sqlite.transaction((merged: readonly UsageIncrement[]) => {
+  const apply = sqlite.transaction((merged: readonly UsageIncrement[]): number => {
+    let dropped = 0;
     for (const it of merged) {
-      totals.run(it.keyId, it.requests, it.promptTokens, it.completionTokens);
+      if (totals.run(it.keyId, it.requests, it.promptTokens, it.completionTokens, it.keyId).changes === 0) {
+        dropped += it.requests;
+        continue;
+      }
       daily.run(it.keyId, it.day, it.requests, it.promptTokens, it.completionTokens);
       lastUsed.run(it.usedAt, it.keyId, it.usedAt);
     }
+    return dropped;
   });
-  const record = (items: readonly UsageIncrement[]): void => {
-    if (items.length === 1) apply(items);
-    else if (items.length > 1) apply(mergeIncrements(items));
-  };
+  const record: SqliteUsageRecorder = (items) => (items.length === 0 ? 0 : apply(items.length === 1 ? items : mergeIncrements(items)));
   sqliteRecorders.set(sqlite, record);
   return record;
+}
+
+/** A spool segment's mark, moved by the same statement that applies increments. */
+export interface SpoolMarkGuard {
+  readonly spoolId: string;
+  /** Apply only if the segment's mark is exactly this (nothing in between applied elsewhere). */
+  readonly expected: number;
+  /** The mark after these increments. */
+  readonly next: number;
 }
 
 /**
@@ -100,9 +118,19 @@ export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): (items: re
  * atomic on its own, so the batch needs no BEGIN/COMMIT: one round trip instead of five, and no
  * query building per batch (the usage writer runs this on the /v1 hot path). Rows are written
  * in key order, so two replicas' batches take their row locks in the same order.
+ *
+ * The keys are locked FOR KEY SHARE: a key deleted concurrently either waits for this statement
+ * (and then deletes its rows) or has gone, and its increments are dropped. With a guard, the
+ * statement applies only while the spool segment's mark (locked FOR UPDATE) is `expected`, and
+ * moves it to `next`: a batch that a caller stopped waiting for and spooled can still commit
+ * late, and then its spooled copy is skipped — or the spooled copy went first, and it is.
  */
-export async function recordUsagePostgres(db: Kysely<Database>, items: readonly UsageIncrement[]): Promise<void> {
-  if (items.length === 0) return;
+export async function recordUsagePostgres(
+  db: Kysely<Database>,
+  items: readonly UsageIncrement[],
+  guard?: SpoolMarkGuard,
+): Promise<{ applied: boolean; dropped: number }> {
+  if (items.length === 0) return { applied: true, dropped: 0 };
   const daily = mergeIncrements(items).sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : a.day < b.day ? -1 : 1));
   // Totals and last_used_at per key (a batch spanning midnight has two day rows for one key).
   const perKey = new Map<string, { requests: number; prompt: number; completion: number; usedAt: string }>();
@@ -118,24 +146,48 @@ export async function recordUsagePostgres(db: Kysely<Database>, items: readonly 
   }
   const keys = [...perKey.keys()];
   const totals = [...perKey.values()];
-  await sql`
-    WITH daily AS (
+  const ok =
+    guard === undefined
+      ? sql`SELECT 1 AS one`
+      : sql`SELECT 1 AS one FROM (SELECT applied_seq FROM usage_spool_marks WHERE spool_id = ${guard.spoolId} FOR UPDATE) m
+            WHERE m.applied_seq = ${guard.expected}`;
+  const mark =
+    guard === undefined
+      ? sql``
+      : sql`, mark AS (
+      UPDATE usage_spool_marks SET applied_seq = ${guard.next} WHERE spool_id = ${guard.spoolId} AND EXISTS (SELECT 1 FROM ok)
+    )`;
+  const result = await sql<{ applied: number; dropped: number }>`
+    WITH ok AS (${ok}), keys AS (
+      SELECT id FROM api_keys WHERE id = ANY(${keys}::text[]) AND EXISTS (SELECT 1 FROM ok) ORDER BY id FOR KEY SHARE
+    ), daily AS (
       INSERT INTO usage_daily AS u (key_id, day, requests, prompt_tokens, completion_tokens)
-      SELECT * FROM unnest(${daily.map((d) => d.keyId)}::text[], ${daily.map((d) => d.day)}::text[],
+      SELECT v.* FROM unnest(${daily.map((d) => d.keyId)}::text[], ${daily.map((d) => d.day)}::text[],
         ${daily.map((d) => d.requests)}::bigint[], ${daily.map((d) => d.promptTokens)}::bigint[], ${daily.map((d) => d.completionTokens)}::bigint[])
+        AS v (key_id, day, requests, prompt_tokens, completion_tokens)
+      WHERE v.key_id IN (SELECT id FROM keys)
       ON CONFLICT (key_id, day) DO UPDATE SET requests = u.requests + excluded.requests,
         prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens
     ), totals AS (
       INSERT INTO usage_totals AS t (key_id, requests, prompt_tokens, completion_tokens)
-      SELECT * FROM unnest(${keys}::text[], ${totals.map((t) => t.requests)}::bigint[],
-        ${totals.map((t) => t.prompt)}::bigint[], ${totals.map((t) => t.completion)}::bigint[])
+      SELECT v.* FROM unnest(${keys}::text[], ${totals.map((t) => t.requests)}::bigint[],
+        ${totals.map((t) => t.prompt)}::bigint[], ${totals.map((t) => t.completion)}::bigint[]) AS v (key_id, requests, prompt_tokens, completion_tokens)
+      WHERE v.key_id IN (SELECT id FROM keys)
       ON CONFLICT (key_id) DO UPDATE SET requests = t.requests + excluded.requests,
         prompt_tokens = t.prompt_tokens + excluded.prompt_tokens, completion_tokens = t.completion_tokens + excluded.completion_tokens
-    )
-    UPDATE api_keys AS k SET last_used_at = v.used_at
-    FROM unnest(${keys}::text[], ${totals.map((t) => t.usedAt)}::text[]) AS v (key_id, used_at)
-    WHERE k.id = v.key_id AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)
+    ), touched AS (
+      UPDATE api_keys AS k SET last_used_at = v.used_at
+      FROM unnest(${keys}::text[], ${totals.map((t) => t.usedAt)}::text[]) AS v (key_id, used_at)
+      WHERE k.id = v.key_id AND k.id IN (SELECT id FROM keys) AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)
+    )${mark}
+    SELECT (SELECT count(*) FROM ok)::int AS applied,
+      CASE WHEN EXISTS (SELECT 1 FROM ok) THEN (
+        SELECT coalesce(sum(v.requests), 0) FROM unnest(${keys}::text[], ${totals.map((t) => t.requests)}::bigint[]) AS v (key_id, requests)
+        WHERE v.key_id NOT IN (SELECT id FROM keys)
+      ) ELSE 0 END::int AS dropped
   `.execute(db);
+  const row = result.rows[0];
+  return { applied: (row?.applied ?? 0) > 0, dropped: row?.dropped ?? 0 };
 }
 
 export interface UsageDay {

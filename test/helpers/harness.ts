@@ -53,7 +53,7 @@ export interface Stack {
   dayUsage(keyId: string, day: string): Promise<KeyUsage>;
   /**
    * SQLite only: the key's committed totals read synchronously (the counters plus the usage
-   * journal's unfolded entries), so a test can read the store at the exact instant an event
+   * spool's entries not yet replayed), so a test can read the store at the exact instant an event
    * fires (e.g. when the client sees the end of a response).
    */
   usageNow(keyId: string): KeyUsage;
@@ -113,7 +113,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     sim?.clearRequests();
 
     const readTotals = async (keyId: string): Promise<KeyUsage> => {
-      // Journaled commits are folded into the counters first, as every reader in the gateway does.
+      // Spooled commits are replayed into the counters first, as every reader in the gateway does.
       await app.usageWriter.drain();
       const row = await store.db.selectFrom('usage_totals').selectAll().where('key_id', '=', keyId).executeTakeFirst();
       return row === undefined
@@ -156,8 +156,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const row = store.sqlite
           .prepare('select requests, prompt_tokens, completion_tokens from usage_totals where key_id = ?')
           .get(keyId) as { requests: number; prompt_tokens: number; completion_tokens: number } | undefined;
-        // What is committed: the counters plus the journal's appended, not yet folded entries.
-        const j = app.usageWriter.journal?.unfoldedUsage(keyId) ?? ZERO;
+        // What is committed: the counters plus the spooled increments not yet replayed.
+        const j = app.usageWriter.spooled(keyId);
         return {
           requests: (row?.requests ?? 0) + j.requests,
           promptTokens: (row?.prompt_tokens ?? 0) + j.promptTokens,

@@ -8,6 +8,7 @@ import * as controlPlane from './2026_11_23_0001_control_plane.js';
 import * as usageCover from './2026_11_24_0001_usage_covering_index.js';
 import * as usageClustered from './2026_11_25_0001_usage_clustered.js';
 import * as usageJournalMarks from './2026_11_26_0001_usage_journal_marks.js';
+import * as usageSpool from './2026_12_04_0001_usage_spool.js';
 import * as keyLimits from './2026_12_04_0002_key_limits.js';
 
 type Dialect = 'sqlite' | 'postgres';
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_11_24_0001_usage_covering_index', usageCover.up],
   ['2026_11_25_0001_usage_clustered', usageClustered.up],
   ['2026_11_26_0001_usage_journal_marks', usageJournalMarks.up],
+  ['2026_12_04_0001_usage_spool', usageSpool.up],
   ['2026_12_04_0002_key_limits', keyLimits.up],
 ];
 

@@ -70,6 +70,16 @@ export function StatusPage() {
             <Item label="In-flight requests" testId="status-inflight">
               {formatNumber(s.in_flight)}
             </Item>
+            <Item label="Usage spool" testId="status-spool">
+              {s.usage_spool.entries === 0 ? (
+                <span className="badge badge-ok">Empty</span>
+              ) : (
+                <span className="badge badge-error">{formatNumber(s.usage_spool.entries)} waiting</span>
+              )}
+              <span className="stat-detail">
+                {s.usage_spool.oldest_age_seconds === null ? 'usage goes straight to the store' : `oldest ${formatDuration(s.usage_spool.oldest_age_seconds)} ago`}
+              </span>
+            </Item>
             <Item label="Uptime">
               {formatDuration(s.uptime_seconds)}
               <span className="stat-detail">since {formatDateTime(s.started_at)}</span>
