@@ -17,7 +17,7 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** The raw SQLite handle, for the few hot-path statements prepared once. */
   readonly sqlite: SqliteDatabase.Database | undefined;
-  /** The SQLite file's path (undefined in memory and on Postgres): usage journals live beside it. */
+  /** The SQLite file's path (undefined in memory and on Postgres): the usage spool lives beside it by default. */
   readonly sqlitePath: string | undefined;
   /**
    * Where connection-level errors go (a Postgres connection terminated by a restart or

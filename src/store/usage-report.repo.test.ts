@@ -18,8 +18,11 @@ for (const dialect of dialects) {
     it('sums per day and per key over a range, optionally for one key', async () => {
       const s = (store = await dialect.open());
       await insertApiKey(s.db, { id: 'a', name: 'alpha', keyHash: 'ha', keyPrefix: 'wp-a', createdAt: '2026-01-01T00:00:00.000Z' });
+      await insertApiKey(s.db, { id: 'b', name: 'beta', keyHash: 'hb', keyPrefix: 'wp-b', createdAt: '2026-01-01T00:00:00.000Z' });
       const inc = (keyId: string, day: string, n: number) => ({ keyId, day, requests: n, promptTokens: n * 10, completionTokens: n * 2, usedAt: `${day}T00:00:00.000Z` });
       await recordUsage(s, [inc('a', '2026-03-01', 1), inc('b', '2026-03-01', 2), inc('a', '2026-03-02', 3), inc('a', '2026-04-01', 100)]);
+      // Rows whose key row is gone (as an older version could leave them) still count, unnamed.
+      await s.db.deleteFrom('api_keys').where('id', '=', 'b').execute();
       const range = { from: '2026-03-01', to: '2026-03-31' };
       expect(await usageByDay(s.db, range)).toEqual([
         { date: '2026-03-01', requests: 3, promptTokens: 30, completionTokens: 6 },

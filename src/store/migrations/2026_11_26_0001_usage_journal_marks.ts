@@ -1,5 +1,5 @@
 /**
- * SQLite only: how far each usage journal (usage-journal.ts) has been folded into the
+ * SQLite only: how far each usage journal (since replaced by the usage spool) has been folded into the
  * counters. The mark moves in the same transaction as the counters, so a journal entry is
  * applied exactly once whatever crashes between a fold and the journal's cleanup.
  */
