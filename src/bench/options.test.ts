@@ -33,3 +33,14 @@ describe('CPU layout', () => {
     expect(chooseLayout([0], true).proxy).toBeUndefined();
   });
 });
+
+describe('soak options', () => {
+  it('takes minutes (fractions allowed) and a client count, off by default', () => {
+    expect(resolveBenchOptions({}).soakMinutes).toBeUndefined();
+    const o = resolveBenchOptions({ soak: '10', 'soak-clients': '16' });
+    expect([o.soakMinutes, o.soakClients]).toEqual([10, 16]);
+    expect(resolveBenchOptions({ soak: '0.5' }).soakClients).toBe(32);
+    expect(() => resolveBenchOptions({ soak: '0' })).toThrow('--soak must be a number from 0.5 to 1440');
+    expect(() => resolveBenchOptions({ soak: 'x' })).toThrow(BenchOptionError);
+  });
+});

@@ -36,6 +36,10 @@ export interface BenchOptions {
   readonly pgUrl: string;
   /** Model the simulator serves (and requests name). */
   readonly model: string;
+  /** `--soak MINUTES`: run the memory soak instead of the cases. */
+  readonly soakMinutes: number | undefined;
+  /** Concurrent clients of the soak's load. */
+  readonly soakClients: number;
 }
 
 /** The raw flag values as node:util parseArgs returns them. */
@@ -56,6 +60,8 @@ export interface BenchFlags {
   readonly out?: string | undefined;
   readonly 'pg-url'?: string | undefined;
   readonly model?: string | undefined;
+  readonly soak?: string | undefined;
+  readonly 'soak-clients'?: string | undefined;
 }
 
 /** A flag value that cannot be used; the command reports it as a usage error (exit 2). */
@@ -116,5 +122,7 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     out: f.out,
     pgUrl: f['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/test',
     model,
+    soakMinutes: f.soak === undefined ? undefined : num(f.soak, 'soak', 0, 0.5, 1440),
+    soakClients: int(f['soak-clients'], 'soak-clients', 32, 1, 10_000),
   };
 }

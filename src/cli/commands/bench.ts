@@ -4,6 +4,7 @@
  */
 import { runBenchmark } from '../../bench/run.js';
 import { BenchOptionError, resolveBenchOptions } from '../../bench/options.js';
+import { runSoak } from '../../bench/soak.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 
@@ -36,6 +37,12 @@ Options:
                         the run uses a fresh database worv_bench on it)
   --model NAME          model the simulator serves (default GLM-5.1-FP8)
   --out FILE            JSON output (default bench-results/bench-<time>.json)
+
+Soak (instead of the cases):
+  --soak MINUTES        steady mixed load on the gateway for MINUTES (streams, non-streamed
+                        requests, abandoned streams), sampling its RSS and heap; reports the
+                        slope after the warm-up and whether RSS grew under 5% (exit 1 if not)
+  --soak-clients N      concurrent clients of the soak (default 32)
 `;
 
 /** Runs the benchmark command; resolves to the exit code (2 for usage errors). */
@@ -59,6 +66,8 @@ export async function runBench(argv: string[]): Promise<number> {
       'pg-url': { type: 'string' },
       model: { type: 'string' },
       out: { type: 'string' },
+      soak: { type: 'string' },
+      'soak-clients': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help === true) {
@@ -70,6 +79,17 @@ export async function runBench(argv: string[]): Promise<number> {
     if (err instanceof UsageError) return reportUsageError(err, HELP);
     if (err instanceof BenchOptionError) return reportUsageError(new UsageError(err.message), HELP);
     throw err;
+  }
+  if (options.soakMinutes !== undefined) {
+    try {
+      const soak = { minutes: options.soakMinutes, clients: options.soakClients, model: options.model, pgUrl: options.pgUrl, pin: options.pin, out: options.out };
+      const outcome = await runSoak(soak, argv, (line) => process.stderr.write(`${line}\n`));
+      process.stdout.write(`${outcome.text}\n\nJSON: ${outcome.jsonPath}\n`);
+      return outcome.verdict.pass ? 0 : 1;
+    } catch (err) {
+      process.stderr.write(`worv-proxy bench: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
   }
   try {
     const outcome = await runBenchmark(options, argv, (line) => process.stderr.write(`${line}\n`));

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { judgeSoak, slope, warmupFor, type MemSample } from './soak-stats.js';
+
+const MIB = 1024 * 1024;
+
+function samples(rssMiB: (t: number) => number, heapMiB: (t: number) => number, seconds = 600, every = 10): MemSample[] {
+  const out: MemSample[] = [];
+  for (let t = 0; t <= seconds; t += every) out.push({ t, rssBytes: rssMiB(t) * MIB, heapUsedBytes: heapMiB(t) * MIB, done: t * 100, errors: 0 });
+  return out;
+}
+
+describe('soak statistics', () => {
+  it('fits a least-squares slope', () => {
+    expect(slope([[0, 1], [1, 3], [2, 5]])).toBeCloseTo(2);
+    expect(slope([[0, 1]])).toBe(0);
+    expect(slope([[1, 1], [1, 2]])).toBe(0);
+  });
+
+  it('warms up for a fifth of the run, at least 20 s', () => {
+    expect(warmupFor(600)).toBe(120);
+    expect(warmupFor(60)).toBe(20);
+  });
+
+  it('passes flat memory after a warm-up ramp, ignoring the ramp', () => {
+    const v = judgeSoak(samples((t) => (t < 100 ? 50 + t : 150), () => 30), warmupFor(600));
+    expect(v.pass).toBe(true);
+    expect(v.rssGrowth).toBe(0);
+    expect(v.rssSlopeMiBPerMin).toBeCloseTo(0);
+    expect(v.heapSlopeMiBPerMin).toBeCloseTo(0);
+    expect(v.measured).toBe(49);
+  });
+
+  it('fails a steady leak of more than 5% and reports its slope', () => {
+    // 100 MiB growing 1 MiB a minute: 8% over the 8 measured minutes.
+    const v = judgeSoak(samples((t) => 100 + t / 60, (t) => 20 + t / 120), 120);
+    expect(v.pass).toBe(false);
+    expect(v.rssSlopeMiBPerMin).toBeCloseTo(1);
+    expect(v.heapSlopeMiBPerMin).toBeCloseTo(0.5);
+    expect(v.rssGrowth).toBeGreaterThan(0.05);
+  });
+
+  it('takes medians at both ends, so one spike does not decide', () => {
+    const v = judgeSoak(samples((t) => (t === 600 ? 400 : 100), () => 20), 120);
+    expect(v.pass).toBe(true);
+    expect(v.rssEndBytes).toBe(100 * MIB);
+  });
+
+  it('refuses a run too short to judge', () => {
+    expect(() => judgeSoak(samples(() => 100, () => 20, 30, 10), 20)).toThrow(/at least 4 samples/);
+  });
+});
