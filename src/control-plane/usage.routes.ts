@@ -9,6 +9,7 @@ import { utcDay } from '../core/clock.js';
 import { UsageQuery, type UsageResponse } from '../shared/api-contract.js';
 import { usageByDay, usageByKey, type UsageRange, type UsageSums } from '../store/usage-report.repo.js';
 import { queryUsage } from '../store/usage.repo.js';
+import { keyLabels, rejectionsByKey } from '../store/key-limits.repo.js';
 import type { RouteDeps } from './deps.js';
 import { parseOr400 } from './parse.js';
 
@@ -29,11 +30,15 @@ export function usageRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const from = q.from ?? shiftDay(to, -(DEFAULT_RANGE_DAYS - 1));
     const range: UsageRange = { from, to, ...(q.key_id !== undefined ? { keyId: q.key_id } : {}) };
     await deps.settleUsage();
-    const [daily, perKey, rows] = await Promise.all([
+    const [daily, perKey, rows, rejected] = await Promise.all([
       usageByDay(db, range),
       usageByKey(db, range),
       q.detail === 'none' ? undefined : queryUsage(db, range),
+      rejectionsByKey(db, from, to, q.key_id),
     ]);
+    // A key refused every time has 429s but no usage row: it is listed too.
+    const unused = [...rejected.keys()].filter((id) => !perKey.some((k) => k.keyId === id));
+    for (const l of await keyLabels(db, unused)) perKey.push({ ...l, requests: 0, promptTokens: 0, completionTokens: 0 });
     const totals = { requests: 0, prompt_tokens: 0, completion_tokens: 0 };
     for (const k of perKey) {
       totals.requests += k.requests;
@@ -48,7 +53,7 @@ export function usageRoutes(app: FastifyInstance, deps: RouteDeps): void {
       daily: daily.map((d) => ({ date: d.date, ...wire(d) })),
       days: (rows?.days ?? []).map((d) => ({ date: d.date, key_id: d.keyId, ...wire(d) })),
       keys: perKey
-        .map((k) => ({ key_id: k.keyId, name: k.name, key_prefix: k.keyPrefix, ...wire(k) }))
+        .map((k) => ({ key_id: k.keyId, name: k.name, key_prefix: k.keyPrefix, ...wire(k), rate_limited: rejected.get(k.keyId) ?? 0 }))
         .sort((a, b) => b.requests - a.requests || a.key_id.localeCompare(b.key_id)),
     };
   });

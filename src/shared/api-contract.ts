@@ -250,6 +250,8 @@ export const UsageKeyTotal = UsageCounts.extend({
   /** Null when the key has since been deleted. */
   name: z.string().nullable(),
   key_prefix: z.string().nullable(),
+  /** Requests refused with 429 by the key's limits in the range (not in `requests`). */
+  rate_limited: z.number().int(),
 });
 export type UsageKeyTotal = z.infer<typeof UsageKeyTotal>;
 

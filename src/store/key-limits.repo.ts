@@ -86,3 +86,14 @@ export async function rejectionsByKey(db: Kysely<Database>, from: string, to: st
   const rows = await q.groupBy('key_id').execute();
   return new Map(rows.map((r) => [r.key_id, Number(r.n)]));
 }
+
+/** Name and prefix of keys (null for keys deleted since), in the order asked. */
+export async function keyLabels(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Array<{ keyId: string; name: string | null; keyPrefix: string | null }>> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('api_keys').select(['id', 'name', 'key_prefix']).where('id', 'in', ids).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => ({ keyId: id, name: byId.get(id)?.name ?? null, keyPrefix: byId.get(id)?.key_prefix ?? null }));
+}

@@ -56,9 +56,9 @@ describe('GET /api/usage', () => {
         { date: '2026-03-02', key_id: 'kb', requests: 1, prompt_tokens: 1, completion_tokens: 1 },
       ],
       keys: [
-        { key_id: 'kb', name: 'key kb', key_prefix: 'wp-kb', requests: 6, prompt_tokens: 51, completion_tokens: 6 },
-        { key_id: 'gone', name: null, key_prefix: null, requests: 4, prompt_tokens: 4, completion_tokens: 4 },
-        { key_id: 'ka', name: 'key ka', key_prefix: 'wp-ka', requests: 2, prompt_tokens: 20, completion_tokens: 2 },
+        { key_id: 'kb', name: 'key kb', key_prefix: 'wp-kb', requests: 6, prompt_tokens: 51, completion_tokens: 6, rate_limited: 0 },
+        { key_id: 'gone', name: null, key_prefix: null, requests: 4, prompt_tokens: 4, completion_tokens: 4, rate_limited: 0 },
+        { key_id: 'ka', name: 'key ka', key_prefix: 'wp-ka', requests: 2, prompt_tokens: 20, completion_tokens: 2, rate_limited: 0 },
       ],
     });
   });

@@ -9,6 +9,8 @@ import { Dialog } from '../../components/dialog';
 import { Field } from '../../components/field';
 import { useAction } from '../../lib/use-action';
 import { createKey } from './api';
+import { LimitsFields } from './limits-fields';
+import { EMPTY_LIMITS, policyBody, type LimitsForm } from './limits-form';
 
 export interface CreateKeyDialogProps {
   readonly open: boolean;
@@ -21,12 +23,14 @@ export interface CreateKeyDialogProps {
 export function CreateKeyDialog({ open, onClose, onCreated }: CreateKeyDialogProps) {
   const [name, setName] = useState('');
   const [customKey, setCustomKey] = useState('');
+  const [limits, setLimits] = useState<LimitsForm>(EMPTY_LIMITS);
   const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<CreateKeyResponse | undefined>();
 
   const close = () => {
     setName('');
     setCustomKey('');
+    setLimits(EMPTY_LIMITS);
     setError(undefined);
     setCreated(undefined);
     onClose();
@@ -34,7 +38,7 @@ export function CreateKeyDialog({ open, onClose, onCreated }: CreateKeyDialogPro
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const parsed = CreateKeyRequest.safeParse(customKey.trim() === '' ? { name } : { name, key: customKey });
+    const parsed = CreateKeyRequest.safeParse({ name, ...(customKey.trim() === '' ? {} : { key: customKey }), ...policyBody(limits) });
     if (!parsed.success) {
       setError(firstIssueMessage(parsed.error));
       return;
@@ -110,6 +114,10 @@ export function CreateKeyDialog({ open, onClose, onCreated }: CreateKeyDialogPro
             />
           )}
         </Field>
+        <details className="advanced">
+          <summary>Limits: rate, concurrency, budgets, models, expiry, priority</summary>
+          <LimitsFields value={limits} onChange={setLimits} />
+        </details>
         <details className="advanced">
           <summary>Advanced: use a key of your own</summary>
           <Field label="Key (optional)" hint="Leave empty to generate a strong random key. Useful when migrating existing clients.">

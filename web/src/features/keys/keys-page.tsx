@@ -12,6 +12,7 @@ import { listKeys, updateKey } from './api';
 import { CreateKeyDialog } from './create-key-dialog';
 import { DeleteKeyDialog } from './delete-key-dialog';
 import { KeysTable } from './keys-table';
+import { LimitsDialog } from './limits-dialog';
 import { RenameKeyDialog } from './rename-key-dialog';
 
 /** The key management page. */
@@ -19,6 +20,7 @@ export function KeysPage() {
   const keys = usePoll(listKeys, 15_000, []);
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<ApiKey | undefined>();
+  const [limiting, setLimiting] = useState<ApiKey | undefined>();
   const [deleting, setDeleting] = useState<ApiKey | undefined>();
   const [busyId, setBusyId] = useState<string | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
@@ -66,7 +68,7 @@ export function KeysPage() {
         </EmptyState>
       ) : list !== undefined ? (
         <section className="card card-flush" aria-label="API keys">
-          <KeysTable keys={list} busyId={busyId} onRename={setRenaming} onToggle={toggle} onDelete={setDeleting} />
+          <KeysTable keys={list} busyId={busyId} onRename={setRenaming} onLimits={setLimiting} onToggle={toggle} onDelete={setDeleting} />
         </section>
       ) : null}
 
@@ -85,6 +87,15 @@ export function KeysPage() {
         onRenamed={(k) => {
           setRenaming(undefined);
           setNotice(`Renamed to ${k.name}.`);
+          keys.reload();
+        }}
+      />
+      <LimitsDialog
+        target={limiting}
+        onClose={() => setLimiting(undefined)}
+        onSaved={(k) => {
+          setLimiting(undefined);
+          setNotice(`Limits of ${k.name} saved; they apply within a second.`);
           keys.reload();
         }}
       />

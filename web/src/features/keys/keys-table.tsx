@@ -1,18 +1,20 @@
 /** The keys table: one row per key with its state, dates, counters and row actions. */
 import type { ApiKey } from '@contract';
 import { formatCompact, formatDate, formatDateTime, formatNumber, formatRelative } from '../../lib/format';
+import { KeyLimitsCell } from './key-limits-cell';
 
 export interface KeysTableProps {
   readonly keys: readonly ApiKey[];
   /** Id of the key whose change is in flight (its buttons are disabled). */
   readonly busyId: string | undefined;
   readonly onRename: (key: ApiKey) => void;
+  readonly onLimits: (key: ApiKey) => void;
   readonly onToggle: (key: ApiKey) => void;
   readonly onDelete: (key: ApiKey) => void;
 }
 
 /** A table of keys; never shows a full key (the server never sends one here). */
-export function KeysTable({ keys, busyId, onRename, onToggle, onDelete }: KeysTableProps) {
+export function KeysTable({ keys, busyId, onRename, onLimits, onToggle, onDelete }: KeysTableProps) {
   const now = Date.now();
   return (
     <div className="table-wrap">
@@ -25,6 +27,7 @@ export function KeysTable({ keys, busyId, onRename, onToggle, onDelete }: KeysTa
             <th scope="col">Last used</th>
             <th scope="col" className="num">Requests</th>
             <th scope="col" className="num">Tokens</th>
+            <th scope="col">Limits</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -57,9 +60,15 @@ export function KeysTable({ keys, busyId, onRename, onToggle, onDelete }: KeysTa
                     {formatCompact(prompt)} in · {formatCompact(completion)} out
                   </span>
                 </td>
+                <td>
+                  <KeyLimitsCell k={k} />
+                </td>
                 <td className="row-actions">
                   <button type="button" className="btn btn-small" disabled={busyId === k.id} onClick={() => onRename(k)} aria-label={`Rename ${k.name}`}>
                     Rename
+                  </button>
+                  <button type="button" className="btn btn-small" disabled={busyId === k.id} onClick={() => onLimits(k)} aria-label={`Limits of ${k.name}`}>
+                    Limits
                   </button>
                   <button
                     type="button"

@@ -15,6 +15,7 @@ export function KeyUsageTable({ rows }: { readonly rows: readonly KeyUsageRow[] 
             <th scope="col" className="num">Prompt tokens</th>
             <th scope="col" className="num">Completion tokens</th>
             <th scope="col" className="num">Total tokens</th>
+            <th scope="col" className="num" title="Requests refused by the key's limits (429)">Rate limited</th>
             <th scope="col" className="num">Share</th>
           </tr>
         </thead>
@@ -27,6 +28,7 @@ export function KeyUsageTable({ rows }: { readonly rows: readonly KeyUsageRow[] 
               <td className="num">{formatNumber(r.promptTokens)}</td>
               <td className="num">{formatNumber(r.completionTokens)}</td>
               <td className="num">{formatNumber(r.totalTokens)}</td>
+              <td className={r.rateLimited > 0 ? 'num text-danger' : 'num'}>{formatNumber(r.rateLimited)}</td>
               <td className="num">
                 <span className="share">
                   <span className="share-bar" style={{ width: `${Math.round(r.share * 100)}%` }} aria-hidden="true" />

@@ -17,8 +17,8 @@ const usage: UsageResponse = {
     { date: '2026-11-22', key_id: 'b', requests: 3, prompt_tokens: 300, completion_tokens: 150 },
   ],
   keys: [
-    { key_id: 'a', name: 'ci, "nightly"', key_prefix: 'sk-aaaa', requests: 3, prompt_tokens: 300, completion_tokens: 150 },
-    { key_id: 'b', name: null, key_prefix: null, requests: 3, prompt_tokens: 300, completion_tokens: 150 },
+    { key_id: 'a', name: 'ci, "nightly"', key_prefix: 'sk-aaaa', requests: 3, prompt_tokens: 300, completion_tokens: 150, rate_limited: 2 },
+    { key_id: 'b', name: null, key_prefix: null, requests: 3, prompt_tokens: 300, completion_tokens: 150, rate_limited: 0 },
   ],
 };
 
@@ -34,7 +34,7 @@ describe('usage series', () => {
   });
 
   it('ranks keys by tokens with their share', () => {
-    const rows = keyRows({ ...usage, keys: [...usage.keys, { key_id: 'c', name: 'big', key_prefix: 'sk-c', requests: 1, prompt_tokens: 0, completion_tokens: 0 }] });
+    const rows = keyRows({ ...usage, keys: [...usage.keys, { key_id: 'c', name: 'big', key_prefix: 'sk-c', requests: 1, prompt_tokens: 0, completion_tokens: 0, rate_limited: 0 }] });
     expect(rows.map((r) => r.keyId)).toEqual(['a', 'b', 'c']);
     expect(rows[0]!.share).toBeCloseTo(0.5);
     expect(rows[2]!.share).toBe(0);

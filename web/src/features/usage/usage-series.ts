@@ -59,6 +59,8 @@ export interface KeyUsageRow {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly totalTokens: number;
+  /** Requests refused with 429 by the key's limits. */
+  readonly rateLimited: number;
   /** Share of all tokens in the range, 0..1. */
   readonly share: number;
 }
@@ -77,6 +79,7 @@ export function keyRows(usage: UsageResponse): KeyUsageRow[] {
         promptTokens: k.prompt_tokens,
         completionTokens: k.completion_tokens,
         totalTokens: total,
+        rateLimited: k.rate_limited,
         share: all > 0 ? total / all : 0,
       };
     })
