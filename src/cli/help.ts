@@ -13,7 +13,7 @@ Commands:
                                             --monthly-tokens --models --expires --priority)
   keys update ID [limit flags]              change a key's limits (\`none\` clears one)
   keys list                                 list keys (never the full key)
-  keys revoke ID                            deactivate a key
+  keys deactivate ID | keys activate ID     stop a key working / let it work again
   admin set-password --username U --password P
                                             create or update an admin console user
   simulate [--port 8000] [--model NAME]     run the vLLM simulator (see docs/simulator.md)
@@ -37,8 +37,27 @@ export class UsageError extends Error {
   }
 }
 
-/** Print a usage error with help to stderr; returns exit code 2. */
+/** `--help` / `-h` (or a `help` subcommand): not an error; the command prints its help and exits 0. */
+export class HelpRequested extends UsageError {
+  constructor() {
+    super('help requested');
+    this.name = 'HelpRequested';
+  }
+}
+
+const HELP_WORDS = new Set(['--help', '-h', 'help']);
+
+/** Throws HelpRequested when `word` (a subcommand position) asks for help. */
+export function checkHelpWord(word: string | undefined): void {
+  if (word !== undefined && HELP_WORDS.has(word)) throw new HelpRequested();
+}
+
+/** Print a usage error with help to stderr and return 2; help that was asked for goes to stdout with 0. */
 export function reportUsageError(err: UsageError, commandHelp: string): number {
+  if (err instanceof HelpRequested) {
+    process.stdout.write(commandHelp);
+    return 0;
+  }
   process.stderr.write(`worv-proxy: ${err.message}\n\n${commandHelp}`);
   return 2;
 }

@@ -14,6 +14,7 @@ import {
   type GpuStatsPostResponse,
   type GpuStatsResponse,
 } from '../shared/api-contract.js';
+import { touchApiKey } from '../store/api-keys.repo.js';
 import { gpuHistory, insertGpuSamples, latestGpuSamples, pruneGpuSamples, type GpuBucket, type GpuSampleRecord } from '../store/gpu-samples.repo.js';
 import type { RouteDeps } from './deps.js';
 import { parseOr400 } from './parse.js';
@@ -64,6 +65,8 @@ export function gpuRoutes(app: FastifyInstance, deps: RouteDeps): void {
         powerW: g.power_w ?? null,
       })),
     );
+    // The agent's key shows as used in the console like any key that calls /v1.
+    if (request.apiKey !== undefined) await touchApiKey(db, request.apiKey.id, recordedAt);
     if (now - lastPrune >= PRUNE_EVERY_MS) {
       lastPrune = now;
       await pruneGpuSamples(db, isoTime(now - deps.config.gpuRetentionDays * 86_400_000));

@@ -17,6 +17,8 @@ export interface AgentOptions {
   readonly retries?: number;
   readonly command?: string;
   readonly log: (line: string) => void;
+  /** Called after each accepted post with the number of GPUs posted. */
+  readonly onPosted?: (gpus: number) => void;
   /** Injected for tests; defaults run nvidia-smi and wait with timers. */
   readonly read?: () => Promise<string>;
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -84,7 +86,10 @@ export async function runCycle(opts: AgentOptions, signal: AbortSignal): Promise
   let delay = Math.min(1000, opts.intervalMs);
   for (let attempt = 0; ; attempt++) {
     const { outcome, detail } = await postOnce(url, opts.key, { host: opts.host, gpus }, signal);
-    if (outcome === 'ok') return outcome;
+    if (outcome === 'ok') {
+      opts.onPosted?.(gpus.length);
+      return outcome;
+    }
     opts.log(`post to ${url} failed (${detail})${outcome === 'retriable' && attempt < retries ? `; retrying in ${delay} ms` : ''}`);
     if (outcome === 'rejected' || attempt >= retries || signal.aborted) return outcome;
     await sleep(delay, signal);

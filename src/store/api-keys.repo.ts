@@ -141,6 +141,16 @@ export async function updateApiKey(
   return Number(res.numUpdatedRows) === 1;
 }
 
+/** Marks a key used at `at` (never moves `last_used_at` back); for calls that carry no usage, like GPU posts. */
+export async function touchApiKey(db: Kysely<Database>, id: string, at: string): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: at })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+    .execute();
+}
+
 /**
  * Delete a key and its usage rows; returns false when no such key. The key row goes first: a
  * usage write running at the same moment holds it FOR KEY SHARE (Postgres), so either it

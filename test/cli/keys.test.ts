@@ -50,12 +50,14 @@ describe('worv-proxy keys', () => {
     expect(r.stdout.split('\n')[0]).toMatch(/^ID\s+PREFIX\s+STATE\s+NAME\s+CREATED\s+LAST USED\s+REQUESTS\s+TOKENS\s+LIMITS$/);
   });
 
-  it('revokes a key', async () => {
-    const r = await runCli(['keys', 'revoke', createdId], env);
-    expect(r.code).toBe(0);
-    const list = await runCli(['keys', 'list'], env);
-    expect(list.stdout.split('\n').find((l) => l.startsWith(createdId))).toMatch(/\srevoked\s/);
-    const missing = await runCli(['keys', 'revoke', 'nope'], env);
+  it('deactivates and activates a key in the console\'s words (revoke is deactivate)', { timeout: 90_000 }, async () => {
+    const r = await runCli(['keys', 'deactivate', createdId], env);
+    expect([r.code, r.stdout]).toEqual([0, `Deactivated key ${createdId}. It stops working within a second.\n`]);
+    const state = async () => (await runCli(['keys', 'list'], env)).stdout.split('\n').find((l) => l.startsWith(createdId));
+    expect(await state()).toMatch(/\sinactive\s/);
+    expect((await runCli(['keys', 'activate', createdId], env)).stdout).toBe(`Activated key ${createdId}. It works again within a second.\n`);
+    expect((await runCli(['keys', 'revoke', createdId], env)).stdout).toBe(`Deactivated key ${createdId}. It stops working within a second.\n`);
+    const missing = await runCli(['keys', 'deactivate', 'nope'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('worv-proxy: Key not found: nope\n');
   });

@@ -96,10 +96,13 @@ describe('worv-proxy gpu-agent', () => {
     return app;
   }
 
-  it('reads nvidia-smi and posts an 8-GPU reading end to end (--once)', async () => {
+  it('reads nvidia-smi and posts an 8-GPU reading end to end (--once), says so, and marks its key used', async () => {
     const app = await gateway();
     const r = await runCli(['gpu-agent', '--url', app.url, '--key', KEY, '--host', 'b200-node-1', '--once'], { PATH: fakeNvidiaSmi() });
     expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`posted 8 GPU readings of b200-node-1 to ${app.url}\n`);
+    const key = await app.store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', 'agent').executeTakeFirstOrThrow();
+    expect(Date.now() - Date.parse(key.last_used_at ?? '')).toBeLessThan(60_000);
     const s = await app.login();
     const stats = GpuStatsResponse.parse((await app.request('GET', '/api/gpu-stats', { cookie: s.cookie })).json);
     expect(stats.latest.length).toBe(8);

@@ -7,7 +7,7 @@ import { systemClock } from '../../core/clock.js';
 import { MIN_PASSWORD_LENGTH, setAdminPassword, USERNAME_PATTERN } from '../../control-plane/admin-account.js';
 import { openStore } from '../../store/db.js';
 import { parseFlags } from '../args.js';
-import { reportUsageError, UsageError } from '../help.js';
+import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
 
 const HELP = `Usage:
@@ -44,6 +44,7 @@ export async function runAdmin(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   let creds: { username: string; password: string };
   try {
+    checkHelpWord(sub);
     if (sub !== 'set-password') throw new UsageError(sub === undefined ? 'admin: missing subcommand' : `admin: unknown subcommand ${JSON.stringify(sub)}`);
     creds = await credentials(rest);
   } catch (err) {

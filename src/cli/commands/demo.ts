@@ -1,20 +1,24 @@
 /**
- * `npm run demo`: the simulator and the gateway together, a fresh key, and a ready-to-paste
- * curl — the gateway end to end on a machine without GPUs. Runs until Ctrl-C.
+ * `npm run demo`: the simulator and the gateway together, a key, and a ready-to-paste curl —
+ * the gateway end to end on a machine without GPUs. It uses the same database as `serve` and
+ * the CLI, so `keys create` and `admin set-password` act on what the demo serves. Runs until
+ * Ctrl-C.
  */
-import { isoTime, systemClock } from '../../core/clock.js';
 import { ConfigError, loadConfigLayered } from '../../core/config.js';
 import { createApp } from '../../server/app.js';
 import { createSimulator } from '../../simulator/index.js';
-import { createApiKey } from '../../store/api-keys.repo.js';
 import { openStore } from '../../store/db.js';
+import { countAdminUsers } from '../../store/admin-users.repo.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
+import { demoKey, demoKeyFile } from './demo-key.js';
 
 const HELP = `Usage: worv-proxy demo [--model NAME]
 
 Starts the vLLM simulator (serving NAME, default DeepSeek-V4-Pro) and the gateway in front
-of it, creates an API key, and prints a curl to try. Uses DATABASE_URL, else ./data/demo.db.
+of it, and prints an API key and a curl to try. It uses the database of \`serve\` and the CLI
+(DATABASE_URL, else ./data/proxy.db), so \`keys\` and \`admin set-password\` work on it. The key
+is kept in demo.key beside the database and reused by later runs while it is active.
 `;
 
 export async function runDemo(argv: string[]): Promise<number> {
@@ -32,7 +36,7 @@ export async function runDemo(argv: string[]): Promise<number> {
 
   let config;
   try {
-    config = loadConfigLayered({ defaults: { DATABASE_URL: 'sqlite:./data/demo.db', LOG_LEVEL: 'warn' }, overrides: { VLLM_BASE_URL: simAddr.url } });
+    config = loadConfigLayered({ defaults: { LOG_LEVEL: 'warn' }, overrides: { VLLM_BASE_URL: simAddr.url } });
   } catch (err) {
     await sim.close();
     if (err instanceof ConfigError) {
@@ -45,21 +49,24 @@ export async function runDemo(argv: string[]): Promise<number> {
   const store = await openStore(config.database);
   const app = await createApp(config, { store });
   const { url } = await app.listen();
-  const created = await createApiKey(store.db, { name: `demo ${isoTime(systemClock.now())}`, createdAt: isoTime(systemClock.now()) });
-  if (created === undefined) throw new Error('a freshly generated key collided');
-  const { key } = created;
+  const { key, reused } = await demoKey(store, demoKeyFile(config.database));
+  const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'Postgres';
+  const noAdmin = (await countAdminUsers(store.db)) === 0;
 
   process.stdout.write(
     `worv-proxy demo\n` +
       `  simulator (vLLM stand-in, model ${model}): ${simAddr.url}\n` +
       `  gateway:                                  ${url}\n` +
-      `  API key:                                  ${key}\n\n` +
+      `  API key:                                  ${key}${reused ? ' (the one from the last demo run)' : ''}\n` +
+      `  store:                                    ${where} (the same one \`serve\` and the CLI use)\n\n` +
       `Try it:\n\n` +
       `curl -N ${url}/v1/chat/completions \\\n` +
       `  -H "Authorization: Bearer ${key}" \\\n` +
       `  -H "Content-Type: application/json" \\\n` +
       `  -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"Three primes greater than 100."}]}'\n\n` +
-      `Press Ctrl-C to stop.\n`,
+      `More keys:      npx worv-proxy keys create --name my-laptop\n` +
+      (noAdmin ? `Console login:  npx worv-proxy admin set-password --username admin --password '<8+ characters>'   then open ${url}/\n` : `Console:        ${url}/\n`) +
+      `\nPress Ctrl-C to stop.\n`,
   );
 
   return new Promise<number>((resolve) => {

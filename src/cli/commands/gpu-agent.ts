@@ -61,7 +61,10 @@ export async function runGpuAgent(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    if (parsed.once) return (await runCycle(opts, stop.signal)) === 'ok' ? 0 : 1;
+    if (parsed.once) {
+      const posted = (gpus: number) => process.stdout.write(`posted ${gpus} GPU reading${gpus === 1 ? '' : 's'} of ${opts.host} to ${opts.url}\n`);
+      return (await runCycle({ ...opts, onPosted: posted }, stop.signal)) === 'ok' ? 0 : 1;
+    }
     log(`posting ${opts.host}'s GPUs to ${opts.url} every ${opts.intervalMs / 1000} s`);
     await runAgent(opts, stop.signal);
     log('stopped');

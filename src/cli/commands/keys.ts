@@ -7,7 +7,7 @@ import { createApiKey, listApiKeys, updateApiKey } from '../../store/api-keys.re
 import { openStore, type Store } from '../../store/db.js';
 import type { KeyPolicyChanges } from '../../store/key-policy.js';
 import { parseFlags } from '../args.js';
-import { reportUsageError, UsageError } from '../help.js';
+import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
 import { POLICY_FLAGS, POLICY_USAGE, policyFromFlags, policySummary } from './keys-policy.js';
 
@@ -15,12 +15,14 @@ const HELP = `Usage:
   worv-proxy keys create --name NAME [--key KEY] ${POLICY_USAGE}
   worv-proxy keys update ID ${POLICY_USAGE}
   worv-proxy keys list
-  worv-proxy keys revoke ID
+  worv-proxy keys deactivate ID     (the key stops working; \`revoke\` is the same)
+  worv-proxy keys activate ID       (it works again)
 `;
 
 export async function runKeys(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   try {
+    checkHelpWord(sub);
     switch (sub) {
       case 'create': {
         const flags = createFlags(rest);
@@ -33,8 +35,11 @@ export async function runKeys(argv: string[]): Promise<number> {
       case 'list':
         parseFlags(rest, {});
         return await withStore(listKeys);
+      case 'deactivate':
       case 'revoke':
-        return await withStore((store) => revokeKey(store, rest));
+        return await withStore((store) => setActive(store, rest, false));
+      case 'activate':
+        return await withStore((store) => setActive(store, rest, true));
       default:
         throw new UsageError(sub === undefined ? 'keys: missing subcommand' : `keys: unknown subcommand ${JSON.stringify(sub)}`);
     }
@@ -102,7 +107,7 @@ async function listKeys(store: Store): Promise<number> {
   const rows = keys.map((k) => [
     k.id,
     k.keyPrefix + '…',
-    k.isActive ? 'active' : 'revoked',
+    k.isActive ? 'active' : 'inactive',
     k.name,
     k.createdAt,
     k.lastUsedAt ?? '-',
@@ -117,14 +122,16 @@ async function listKeys(store: Store): Promise<number> {
   return 0;
 }
 
-async function revokeKey(store: Store, argv: string[]): Promise<number> {
+/** Deactivate or activate: the console's words (its Deactivate / Activate buttons, Inactive badge). */
+async function setActive(store: Store, argv: string[], active: boolean): Promise<number> {
+  const verb = active ? 'activate' : 'deactivate';
   const { positionals } = parseFlags(argv, {}, true);
   const [id, extra] = positionals;
-  if (id === undefined || extra !== undefined) throw new UsageError('keys revoke: exactly one key ID is required');
-  if (!(await updateApiKey(store.db, id, { isActive: false }))) {
+  if (id === undefined || extra !== undefined) throw new UsageError(`keys ${verb}: exactly one key ID is required`);
+  if (!(await updateApiKey(store.db, id, { isActive: active }))) {
     process.stderr.write(`worv-proxy: Key not found: ${id}\n`);
     return 1;
   }
-  process.stdout.write(`Revoked key ${id}. It stops working within a second.\n`);
+  process.stdout.write(active ? `Activated key ${id}. It works again within a second.\n` : `Deactivated key ${id}. It stops working within a second.\n`);
   return 0;
 }
