@@ -5,7 +5,7 @@
  * is rate-limited; `POST /api/gpu-stats` takes an API key instead of a session.
  */
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { hashApiKey } from '../core/api-key.js';
+import { hashApiKey, presentedApiKey } from '../core/api-key.js';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 import { findApiKeyByHash, type ApiKeyRecord } from '../store/api-keys.repo.js';
@@ -28,15 +28,9 @@ declare module 'fastify' {
   }
 }
 
-/** The key in `Authorization: Bearer …` or `x-api-key`, as on /v1. */
+/** The key in `Authorization: Bearer …` or `x-api-key`, by the same rule as /v1. */
 function presentedKey(request: FastifyRequest): string | undefined {
-  const auth = request.headers.authorization;
-  if (auth !== undefined) {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m?.[1] !== undefined) return m[1].trim();
-  }
-  const x = request.headers['x-api-key'];
-  return typeof x === 'string' && x.trim() !== '' ? x.trim() : undefined;
+  return presentedApiKey(request.headers.authorization, request.headers['x-api-key']);
 }
 
 export interface AccessDeps {

@@ -1,5 +1,5 @@
 /**
- * The login rate limit (10 per minute per IP on POST /api/login), as fixed
+ * The login rate limit (LOGIN_LIMIT per minute per IP on POST /api/login), as fixed
  * one-minute windows. The counter lives in Redis when REDIS_URL is set, otherwise in the
  * database's `rate_limits` table; either way every replica sharing that store shares the
  * limit. If Redis fails mid-flight the database counter takes over rather than opening the gate.
@@ -7,11 +7,12 @@
 import { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../core/clock.js';
+import { LOGIN_LIMIT, LOGIN_WINDOW_MS } from '../shared/api-contract.js';
 import type { Store } from '../store/db.js';
 import { hitFixedWindow, pruneRateLimits } from '../store/rate-limits.repo.js';
 
-export const LOGIN_LIMIT = 10;
-export const LOGIN_WINDOW_MS = 60_000;
+// One definition, shared with the console (which quotes it on a 429).
+export { LOGIN_LIMIT, LOGIN_WINDOW_MS };
 
 export interface LimitDecision {
   readonly allowed: boolean;

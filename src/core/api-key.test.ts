@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey } from './api-key.js';
+import { API_KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey, presentedApiKey } from './api-key.js';
 
 describe('api keys', () => {
   it('hashes with SHA-256 to lowercase hex (the digest the store keeps)', () => {
@@ -15,4 +15,23 @@ describe('api keys', () => {
     expect(generateApiKey()).not.toBe(a);
     expect(displayPrefix(a)).toBe(a.slice(0, 11));
   });
+});
+
+describe('presentedApiKey: one rule for /v1 and /api', () => {
+  const rows: Array<[string, string | undefined, string | string[] | undefined, string | undefined]> = [
+    ['Bearer and one space', 'Bearer k1', undefined, 'k1'],
+    ['scheme in any case', 'bEARER k1', undefined, 'k1'],
+    ['several spaces', 'Bearer    k1', undefined, 'k1'],
+    ['a tab', 'Bearer\tk1', undefined, 'k1'],
+    ['spaces and tabs, trailing space trimmed', 'Bearer \t k1 ', undefined, 'k1'],
+    ['no separator is not Bearer', 'Bearerk1', 'x1', 'x1'],
+    ['another scheme falls back to x-api-key', 'Basic abc', 'x1', 'x1'],
+    ['an empty token falls back to x-api-key', 'Bearer   ', 'x1', 'x1'],
+    ['Bearer wins over x-api-key', 'Bearer k1', 'x1', 'k1'],
+    ['x-api-key trimmed', undefined, ' x1 ', 'x1'],
+    ['repeated x-api-key: the first', undefined, ['x1', 'x2'], 'x1'],
+    ['blank x-api-key is none', undefined, '  ', undefined],
+    ['nothing', undefined, undefined, undefined],
+  ];
+  for (const [name, auth, x, want] of rows) it(name, () => expect(presentedApiKey(auth, x)).toBe(want));
 });

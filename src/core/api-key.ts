@@ -30,3 +30,29 @@ export function displayPrefix(key: string): string {
 export function newId(bytes = 8): string {
   return randomBytes(bytes).toString('hex');
 }
+
+/** Index just past `Bearer` (any case) and its one or more spaces or tabs, or -1. */
+function bearerTokenStart(auth: string): number {
+  if (auth.length < 8 || auth.slice(0, 6).toLowerCase() !== 'bearer') return -1;
+  let i = 6;
+  while (auth.charCodeAt(i) === 0x20 || auth.charCodeAt(i) === 0x09) i++;
+  return i === 6 ? -1 : i;
+}
+
+/**
+ * The API key a request presents, one rule for /v1 and /api: the token of `Authorization:
+ * Bearer KEY` (the scheme in any case, then one or more spaces or tabs), else `x-api-key`;
+ * trimmed; undefined when neither holds a non-empty key.
+ */
+export function presentedApiKey(authorization: string | undefined, xApiKey: string | string[] | undefined): string | undefined {
+  if (authorization !== undefined) {
+    const start = bearerTokenStart(authorization);
+    if (start !== -1) {
+      const token = authorization.slice(start).trim();
+      if (token !== '') return token;
+    }
+  }
+  const x = Array.isArray(xApiKey) ? xApiKey[0] : xApiKey;
+  const v = x?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}

@@ -4,24 +4,14 @@
  * in server/). Missing, unknown or inactive → 401 `Unauthorized`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { hashApiKey } from '../core/api-key.js';
+import { hashApiKey, presentedApiKey } from '../core/api-key.js';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 import type { KeyLookup, KeyPrincipal } from './context.js';
 
-/** The presented key: the Bearer token if there is one, else `x-api-key`. */
+/** The presented key: the Bearer token if there is one, else `x-api-key` (core/api-key.ts). */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
-  const auth = headers.authorization;
-  if (auth !== undefined) {
-    // RFC 7235: the scheme is case-insensitive.
-    if (auth.length > 7 && auth.charCodeAt(6) === 0x20 && auth.slice(0, 6).toLowerCase() === 'bearer') {
-      const token = auth.slice(7).trim();
-      if (token !== '') return token;
-    }
-  }
-  const xKey = headers['x-api-key'];
-  const v = Array.isArray(xKey) ? xKey[0] : xKey;
-  return v === undefined || v === '' ? undefined : v.trim();
+  return presentedApiKey(headers.authorization, headers['x-api-key']);
 }
 
 /** The active key behind the request; throws 401. */

@@ -8,6 +8,7 @@ import type { buildConnector } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { Config, ModelProfileName } from '../core/config.js';
 import { isGatewayError } from '../core/errors.js';
+import { isV1Root } from '../core/v1-path.js';
 import type { KeyLookup, LimitCounters, RequestObserver, ShapingConfig, UsageSink } from './context.js';
 import { Exchange, type ExchangeEnv } from './exchange.js';
 import { createTokenizeEstimator } from './input-estimate.js';
@@ -56,10 +57,6 @@ function defaultWarn(message: string, err: unknown): void {
   process.stderr.write(`worv-proxy: ${message}: ${err instanceof Error ? err.message : String(err)}\n`);
 }
 
-/** `/v1` itself and `/v1?…` are not /v1/ subpaths (404 outside /v1/). */
-function isV1Root(url: string): boolean {
-  return url.length === 3 || url.charCodeAt(3) === 0x3f /* ? */;
-}
 
 const NO_COUNTERS: LimitCounters = {
   admit: () => Promise.reject(new Error('no limit counters configured')),

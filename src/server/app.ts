@@ -11,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { MSG } from '../core/messages.js';
+import { isV1Path } from '../core/v1-path.js';
 import { registerControlPlane } from '../control-plane/routes.js';
 import type { RequestObserver, UsageSink } from '../data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
@@ -46,9 +47,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-function isDataPlanePath(url: string | undefined): boolean {
-  return url !== undefined && url.startsWith('/v1') && (url.length === 3 || url[3] === '/' || url[3] === '?');
-}
+const isDataPlanePath = isV1Path;
 
 /** `/api` and below: the control plane answers its own odd paths (JSON 404 or 400). */
 function isApiPath(url: string | undefined): boolean {

@@ -12,6 +12,7 @@
  * large upload that is slow but steady.
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import { isV1Path } from '../core/v1-path.js';
 import type { Socket } from 'node:net';
 import { surfaceFor } from '../data-plane/render-error.js';
 
@@ -46,7 +47,7 @@ function timeoutMessage(ms: number): string {
 /** The 408 body: the /v1 dialect envelopes, else the flat `{"error": …}` of /api and the rest. */
 export function timeoutBody(url: string | undefined, ms: number): string {
   const message = timeoutMessage(ms);
-  if (url !== undefined && url.startsWith('/v1')) {
+  if (url !== undefined && isV1Path(url)) {
     return surfaceFor(url) === 'anthropic'
       ? JSON.stringify({ type: 'error', error: { type: 'timeout_error', message } })
       : JSON.stringify({ error: { message, type: 'timeout_error', code: 408 } });

@@ -42,6 +42,10 @@ export function firstIssueMessage(error: z.ZodError): string {
 // ---------------------------------------------------------------------------------------
 // Auth: POST /api/login, POST /api/logout, GET /api/me
 
+/** `POST /api/login` attempts allowed per client address per window (the console says so on a 429). */
+export const LOGIN_LIMIT = 10;
+export const LOGIN_WINDOW_MS = 60_000;
+
 /** `POST /api/login` body. */
 export const LoginRequest = z.object(
   {

@@ -3,6 +3,10 @@
  * call (refreshed once from /api/me when the server says it is stale), and every failure
  * turned into an `ApiError` whose message an operator can act on.
  */
+import { LOGIN_LIMIT, LOGIN_WINDOW_MS } from '@contract';
+
+/** The login limit's window, as the operator reads it. */
+const LOGIN_WINDOW = LOGIN_WINDOW_MS === 60_000 ? 'minute' : `${LOGIN_WINDOW_MS / 1000} seconds`;
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const CSRF_MESSAGE = 'CSRF token missing or invalid';
@@ -50,7 +54,7 @@ export function describeFailure(status: number, serverMessage: string | undefine
   if (status === 429) {
     const wait = retryAfter !== undefined && retryAfter !== null && /^\d+$/.test(retryAfter) ? `${retryAfter} seconds` : 'a minute';
     return path.startsWith('/api/login')
-      ? `Too many sign-in attempts from this address. The gateway allows 10 per minute; wait ${wait} and try again.`
+      ? `Too many sign-in attempts from this address. The gateway allows ${LOGIN_LIMIT} per ${LOGIN_WINDOW}; wait ${wait} and try again.`
       : `Too many requests. Wait ${wait} and try again.`;
   }
   if (status === 401 && path.startsWith('/api/login')) return 'Wrong username or password.';
