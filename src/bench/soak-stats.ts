@@ -1,8 +1,10 @@
 /**
  * The soak's verdict from memory samples over time: everything before the warm-up is ignored
- * (caches, JIT and pools fill then), the rest gives the least-squares slope of RSS and heap and
- * the RSS growth from the start of the measured part to its end, each end taken as the median
- * of a few samples so one garbage collection does not decide the result.
+ * (caches, JIT and pools fill then); over the rest, the least-squares line of RSS (and of the
+ * heap) gives the slope and the growth, from the line's value at the first measured sample to
+ * its value at the last. RSS rises and falls by a quarter with garbage collection, so a line
+ * through every sample judges a trend where two end points would judge where in that cycle
+ * the run happened to stop.
  */
 
 export interface MemSample {
@@ -20,6 +22,7 @@ export interface SoakVerdict {
   readonly warmupS: number;
   /** Samples after the warm-up. */
   readonly measured: number;
+  /** The fitted line's RSS at the first and the last measured sample. */
   readonly rssStartBytes: number;
   readonly rssEndBytes: number;
   /** (end − start) ÷ start. */
@@ -35,10 +38,10 @@ export interface SoakVerdict {
 
 const MIB = 1024 * 1024;
 
-/** Least-squares slope of y over x; 0 with fewer than two distinct x. */
-export function slope(points: readonly (readonly [number, number])[]): number {
+/** Least-squares line of y over x as [slope, intercept]; slope 0 with fewer than two distinct x. */
+export function fitLine(points: readonly (readonly [number, number])[]): [number, number] {
   const n = points.length;
-  if (n < 2) return 0;
+  if (n === 0) return [0, 0];
   let sx = 0;
   let sy = 0;
   for (const [x, y] of points) {
@@ -53,13 +56,13 @@ export function slope(points: readonly (readonly [number, number])[]): number {
     num += (x - mx) * (y - my);
     den += (x - mx) * (x - mx);
   }
-  return den === 0 ? 0 : num / den;
+  const b = den === 0 ? 0 : num / den;
+  return [b, my - b * mx];
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+/** Least-squares slope of y over x. */
+export function slope(points: readonly (readonly [number, number])[]): number {
+  return fitLine(points)[0];
 }
 
 /** The warm-up of a soak of `durationS`: a fifth of it, at least 20 s. */
@@ -71,11 +74,14 @@ export function warmupFor(durationS: number): number {
 export function judgeSoak(samples: readonly MemSample[], warmupS: number, limit = 0.05): SoakVerdict {
   const after = samples.filter((s) => s.t >= warmupS);
   if (after.length < 4) throw new Error(`the soak needs at least 4 samples after the warm-up (got ${after.length}): run it longer`);
-  const k = Math.max(2, Math.floor(after.length / 10));
-  const rssStart = median(after.slice(0, k).map((s) => s.rssBytes));
-  const rssEnd = median(after.slice(-k).map((s) => s.rssBytes));
+  const first = (after[0] as MemSample).t;
+  const last = (after[after.length - 1] as MemSample).t;
+  const [rssSlope, rssAt0] = fitLine(after.map((s) => [s.t, s.rssBytes]));
+  const rssStart = rssAt0 + rssSlope * first;
+  const rssEnd = rssAt0 + rssSlope * last;
   const heap = after.filter((s) => s.heapUsedBytes !== undefined) as (MemSample & { heapUsedBytes: number })[];
   const heapOk = heap.length >= 4;
+  const [heapSlope, heapAt0] = fitLine(heap.map((s) => [s.t, s.heapUsedBytes]));
   const growth = (rssEnd - rssStart) / rssStart;
   return {
     warmupS,
@@ -83,10 +89,10 @@ export function judgeSoak(samples: readonly MemSample[], warmupS: number, limit 
     rssStartBytes: rssStart,
     rssEndBytes: rssEnd,
     rssGrowth: growth,
-    rssSlopeMiBPerMin: slope(after.map((s) => [s.t / 60, s.rssBytes / MIB])),
-    heapStartBytes: heapOk ? median(heap.slice(0, k).map((s) => s.heapUsedBytes)) : undefined,
-    heapEndBytes: heapOk ? median(heap.slice(-k).map((s) => s.heapUsedBytes)) : undefined,
-    heapSlopeMiBPerMin: heapOk ? slope(heap.map((s) => [s.t / 60, s.heapUsedBytes / MIB])) : undefined,
+    rssSlopeMiBPerMin: (rssSlope * 60) / MIB,
+    heapStartBytes: heapOk ? heapAt0 + heapSlope * first : undefined,
+    heapEndBytes: heapOk ? heapAt0 + heapSlope * last : undefined,
+    heapSlopeMiBPerMin: heapOk ? (heapSlope * 60) / MIB : undefined,
     pass: growth < limit,
     limit,
   };

@@ -70,7 +70,9 @@ export function clientErrorHandler(clientTimeoutMs: number): (err: NodeJS.ErrnoE
   const bad = rawResponse('400 Bad Request', JSON.stringify({ error: 'Bad request' }));
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
-    if (socket.writable) {
+    // Bytes after a request whose response is under way: an answer now would land inside it.
+    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (socket.writable && current?.headersSent !== true) {
       const answer = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? timeout : err.code === 'HPE_HEADER_OVERFLOW' ? tooLarge : bad;
       // Closed once written: destroying at once could drop the answer.
       socket.end(answer);
