@@ -19,7 +19,13 @@ function shiftDay(day: string, days: number): string {
   return utcDay(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000);
 }
 
-const wire = (s: UsageSums) => ({ requests: s.requests, prompt_tokens: s.promptTokens, completion_tokens: s.completionTokens });
+const wire = (s: UsageSums) => ({
+  requests: s.requests,
+  prompt_tokens: s.promptTokens,
+  completion_tokens: s.completionTokens,
+  cached_tokens: s.cachedTokens,
+  reasoning_tokens: s.reasoningTokens,
+});
 
 export function usageRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps.store;
@@ -38,12 +44,14 @@ export function usageRoutes(app: FastifyInstance, deps: RouteDeps): void {
     ]);
     // A key refused every time has 429s but no usage row: it is listed too.
     const unused = [...rejected.keys()].filter((id) => !perKey.some((k) => k.keyId === id));
-    for (const l of await keyLabels(db, unused)) perKey.push({ ...l, requests: 0, promptTokens: 0, completionTokens: 0 });
-    const totals = { requests: 0, prompt_tokens: 0, completion_tokens: 0 };
+    for (const l of await keyLabels(db, unused)) perKey.push({ ...l, requests: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
+    const totals = { requests: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
     for (const k of perKey) {
       totals.requests += k.requests;
       totals.prompt_tokens += k.promptTokens;
       totals.completion_tokens += k.completionTokens;
+      totals.cached_tokens += k.cachedTokens;
+      totals.reasoning_tokens += k.reasoningTokens;
     }
     return {
       from,

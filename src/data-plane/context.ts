@@ -99,6 +99,10 @@ export interface KeyLookup {
 export interface UsageCounts {
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Prompt tokens served from the backend's prefix cache (0 when not reported). */
+  readonly cachedTokens: number;
+  /** Completion tokens spent reasoning (0 when not reported). */
+  readonly reasoningTokens: number;
 }
 
 /** Port: add one request (and its tokens) to the key's totals and today's bucket. */

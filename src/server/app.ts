@@ -80,6 +80,8 @@ function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
           requests: 1,
           promptTokens: usage.promptTokens,
           completionTokens: usage.completionTokens,
+          cachedTokens: usage.cachedTokens,
+          reasoningTokens: usage.reasoningTokens,
           usedAt: isoTime(now),
         },
         alone,

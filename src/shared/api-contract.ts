@@ -244,12 +244,23 @@ export const UsageQuery = z
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, 'from must not be after to');
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
+/**
+ * Usage counters with the parts of the token counts the backend reports: prompt tokens served
+ * from its prefix cache (`cached_tokens` ⊆ `prompt_tokens`) and completion tokens spent
+ * reasoning (`reasoning_tokens` ⊆ `completion_tokens`); 0 when the backend does not report them.
+ */
+export const UsageTokenCounts = UsageCounts.extend({
+  cached_tokens: z.number().int(),
+  reasoning_tokens: z.number().int(),
+});
+export type UsageTokenCounts = z.infer<typeof UsageTokenCounts>;
+
 /** One (day, key) bucket. */
-export const UsageDay = UsageCounts.extend({ date: z.string(), key_id: z.string() });
+export const UsageDay = UsageTokenCounts.extend({ date: z.string(), key_id: z.string() });
 export type UsageDay = z.infer<typeof UsageDay>;
 
 /** Per-key sums over the range, for the console's per-key table. */
-export const UsageKeyTotal = UsageCounts.extend({
+export const UsageKeyTotal = UsageTokenCounts.extend({
   key_id: z.string(),
   /** Null when the key has since been deleted. */
   name: z.string().nullable(),
@@ -260,7 +271,7 @@ export const UsageKeyTotal = UsageCounts.extend({
 export type UsageKeyTotal = z.infer<typeof UsageKeyTotal>;
 
 /** One day's sums across the selected keys, for the per-day chart. */
-export const UsageDailyTotal = UsageCounts.extend({ date: z.string() });
+export const UsageDailyTotal = UsageTokenCounts.extend({ date: z.string() });
 export type UsageDailyTotal = z.infer<typeof UsageDailyTotal>;
 
 /**
@@ -272,7 +283,7 @@ export const UsageResponse = z.object({
   from: z.string(),
   to: z.string(),
   key_id: z.string().nullable(),
-  totals: UsageCounts,
+  totals: UsageTokenCounts,
   daily: z.array(UsageDailyTotal),
   days: z.array(UsageDay),
   keys: z.array(UsageKeyTotal),

@@ -46,6 +46,8 @@ export interface UsageTotalsTable {
   requests: number;
   prompt_tokens: number;
   completion_tokens: number;
+  cached_tokens: Generated<number>;
+  reasoning_tokens: Generated<number>;
 }
 
 export interface UsageDailyTable {
@@ -55,6 +57,8 @@ export interface UsageDailyTable {
   requests: number;
   prompt_tokens: number;
   completion_tokens: number;
+  cached_tokens: Generated<number>;
+  reasoning_tokens: Generated<number>;
 }
 
 export interface AdminUsersTable {

@@ -25,15 +25,15 @@ for (const dialect of dialects) {
       await s.db.deleteFrom('api_keys').where('id', '=', 'b').execute();
       const range = { from: '2026-03-01', to: '2026-03-31' };
       expect(await usageByDay(s.db, range)).toEqual([
-        { date: '2026-03-01', requests: 3, promptTokens: 30, completionTokens: 6 },
-        { date: '2026-03-02', requests: 3, promptTokens: 30, completionTokens: 6 },
+        { date: '2026-03-01', requests: 3, promptTokens: 30, completionTokens: 6, cachedTokens: 0, reasoningTokens: 0 },
+        { date: '2026-03-02', requests: 3, promptTokens: 30, completionTokens: 6, cachedTokens: 0, reasoningTokens: 0 },
       ]);
       const byKey = await usageByKey(s.db, range);
       expect(byKey.sort((x, y) => x.keyId.localeCompare(y.keyId))).toEqual([
-        { keyId: 'a', name: 'alpha', keyPrefix: 'wp-a', requests: 4, promptTokens: 40, completionTokens: 8 },
-        { keyId: 'b', name: null, keyPrefix: null, requests: 2, promptTokens: 20, completionTokens: 4 },
+        { keyId: 'a', name: 'alpha', keyPrefix: 'wp-a', requests: 4, promptTokens: 40, completionTokens: 8, cachedTokens: 0, reasoningTokens: 0 },
+        { keyId: 'b', name: null, keyPrefix: null, requests: 2, promptTokens: 20, completionTokens: 4, cachedTokens: 0, reasoningTokens: 0 },
       ]);
-      expect(await usageByDay(s.db, { ...range, keyId: 'b' })).toEqual([{ date: '2026-03-01', requests: 2, promptTokens: 20, completionTokens: 4 }]);
+      expect(await usageByDay(s.db, { ...range, keyId: 'b' })).toEqual([{ date: '2026-03-01', requests: 2, promptTokens: 20, completionTokens: 4, cachedTokens: 0, reasoningTokens: 0 }]);
       expect(await usageByKey(s.db, { from: '2027-01-01', to: '2027-12-31' })).toEqual([]);
     });
   });

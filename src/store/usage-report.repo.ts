@@ -17,6 +17,8 @@ export interface UsageSums {
   readonly requests: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  readonly cachedTokens: number;
+  readonly reasoningTokens: number;
 }
 
 function ranged(db: Kysely<Database>, q: UsageRange) {
@@ -25,10 +27,13 @@ function ranged(db: Kysely<Database>, q: UsageRange) {
   return query;
 }
 
-const sums = (r: { requests: number | string | null; prompt_tokens: number | string | null; completion_tokens: number | string | null }): UsageSums => ({
+type Summed = number | string | null;
+const sums = (r: { requests: Summed; prompt_tokens: Summed; completion_tokens: Summed; cached_tokens: Summed; reasoning_tokens: Summed }): UsageSums => ({
   requests: Number(r.requests ?? 0),
   promptTokens: Number(r.prompt_tokens ?? 0),
   completionTokens: Number(r.completion_tokens ?? 0),
+  cachedTokens: Number(r.cached_tokens ?? 0),
+  reasoningTokens: Number(r.reasoning_tokens ?? 0),
 });
 
 /** Per-day sums across the selected keys, oldest first (days without traffic are absent). */
@@ -39,6 +44,8 @@ export async function usageByDay(db: Kysely<Database>, q: UsageRange): Promise<A
       eb.fn.sum<number | string>('u.requests').as('requests'),
       eb.fn.sum<number | string>('u.prompt_tokens').as('prompt_tokens'),
       eb.fn.sum<number | string>('u.completion_tokens').as('completion_tokens'),
+      eb.fn.sum<number | string>('u.cached_tokens').as('cached_tokens'),
+      eb.fn.sum<number | string>('u.reasoning_tokens').as('reasoning_tokens'),
     ])
     .groupBy('u.day')
     .orderBy('u.day')
@@ -58,13 +65,15 @@ export async function usageByKey(
       eb.fn.sum<number | string>('u.requests').as('requests'),
       eb.fn.sum<number | string>('u.prompt_tokens').as('prompt_tokens'),
       eb.fn.sum<number | string>('u.completion_tokens').as('completion_tokens'),
+      eb.fn.sum<number | string>('u.cached_tokens').as('cached_tokens'),
+      eb.fn.sum<number | string>('u.reasoning_tokens').as('reasoning_tokens'),
     ])
     .groupBy('u.key_id')
     .as('s');
   const rows = await db
     .selectFrom(perKey)
     .leftJoin('api_keys as k', 'k.id', 's.key_id')
-    .select(['s.key_id', 'k.name', 'k.key_prefix', 's.requests', 's.prompt_tokens', 's.completion_tokens'])
+    .select(['s.key_id', 'k.name', 'k.key_prefix', 's.requests', 's.prompt_tokens', 's.completion_tokens', 's.cached_tokens', 's.reasoning_tokens'])
     .execute();
   return rows.map((r) => ({ keyId: r.key_id, name: r.name ?? null, keyPrefix: r.key_prefix ?? null, ...sums(r) }));
 }

@@ -52,12 +52,15 @@ export interface SpoolFiles {
 const LOCK = '.lock';
 const SEGMENT = '.jsonl';
 const Header = z.object({ store: z.string() });
-/** One line: [seq, keyId, day, requests, promptTokens, completionTokens, usedAt]. */
-const Line = z.tuple([z.number(), z.string(), z.string(), z.number(), z.number(), z.number(), z.string()]);
+/**
+ * One line: [seq, keyId, day, requests, promptTokens, completionTokens, usedAt, cachedTokens,
+ * reasoningTokens] (the last two may be absent: 0).
+ */
+const Line = z.tuple([z.number(), z.string(), z.string(), z.number(), z.number(), z.number(), z.string()], z.number());
 
 function lineOf(e: SpoolEntry): string {
   const i = e.inc;
-  return `${JSON.stringify([e.seq, i.keyId, i.day, i.requests, i.promptTokens, i.completionTokens, i.usedAt])}\n`;
+  return `${JSON.stringify([e.seq, i.keyId, i.day, i.requests, i.promptTokens, i.completionTokens, i.usedAt, i.cachedTokens ?? 0, i.reasoningTokens ?? 0])}\n`;
 }
 
 /** The store a segment belongs to and its entries (none when the file is gone or has no header). */
@@ -86,8 +89,8 @@ export function readSegment(path: string): { store: string | undefined; entries:
       break;
     }
     if (!parsed.success) break;
-    const [seq, keyId, day, requests, promptTokens, completionTokens, usedAt] = parsed.data;
-    entries.push({ seq, inc: { keyId, day, requests, promptTokens, completionTokens, usedAt } });
+    const [seq, keyId, day, requests, promptTokens, completionTokens, usedAt, cachedTokens = 0, reasoningTokens = 0] = parsed.data;
+    entries.push({ seq, inc: { keyId, day, requests, promptTokens, completionTokens, cachedTokens, reasoningTokens, usedAt } });
   }
   entries.sort((a, b) => a.seq - b.seq);
   return { store, entries };

@@ -33,8 +33,8 @@ for (const dialect of dialects) {
       expect(key?.lastUsedAt).toBe('2026-03-02T10:00:00.000Z');
       const usage = await queryUsage(s.db, { from: '2026-03-01', to: '2026-03-31' });
       expect(usage.days).toEqual([
-        { date: '2026-03-01', keyId: 'k1', requests: 1, promptTokens: 10, completionTokens: 5 },
-        { date: '2026-03-02', keyId: 'k1', requests: 2, promptTokens: 8, completionTokens: 3 },
+        { date: '2026-03-01', keyId: 'k1', requests: 1, promptTokens: 10, completionTokens: 5, cachedTokens: 0, reasoningTokens: 0 },
+        { date: '2026-03-02', keyId: 'k1', requests: 2, promptTokens: 8, completionTokens: 3, cachedTokens: 0, reasoningTokens: 0 },
       ]);
       expect(usage.totals).toEqual({ requests: 3, promptTokens: 18, completionTokens: 8 });
       expect((await queryUsage(s.db, { from: '2026-03-02', to: '2026-03-02', keyId: 'nope' })).days).toEqual([]);
@@ -95,9 +95,9 @@ for (const dialect of dialects) {
       expect(byId.get('m2')?.usage).toEqual({ requests: 2, promptTokens: 8, completionTokens: 2 });
       expect(byId.get('m2')?.lastUsedAt).toBe('2026-07-01T10:00:00.000Z');
       expect((await queryUsage(s.db, { from: '2026-07-01', to: '2026-07-31' })).days).toEqual([
-        { date: '2026-07-01', keyId: 'm1', requests: 2, promptTokens: 5, completionTokens: 2 },
-        { date: '2026-07-01', keyId: 'm2', requests: 2, promptTokens: 8, completionTokens: 2 },
-        { date: '2026-07-02', keyId: 'm1', requests: 1, promptTokens: 5, completionTokens: 1 },
+        { date: '2026-07-01', keyId: 'm1', requests: 2, promptTokens: 5, completionTokens: 2, cachedTokens: 0, reasoningTokens: 0 },
+        { date: '2026-07-01', keyId: 'm2', requests: 2, promptTokens: 8, completionTokens: 2, cachedTokens: 0, reasoningTokens: 0 },
+        { date: '2026-07-02', keyId: 'm1', requests: 1, promptTokens: 5, completionTokens: 1, cachedTokens: 0, reasoningTokens: 0 },
       ]);
     });
 

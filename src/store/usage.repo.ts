@@ -16,6 +16,9 @@ export interface UsageIncrement {
   readonly requests: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Parts of promptTokens / completionTokens: from the prefix cache, spent reasoning (default 0). */
+  readonly cachedTokens?: number;
+  readonly reasoningTokens?: number;
   /** ISO time of the latest request in the increment, for `api_keys.last_used_at`. */
   readonly usedAt: string;
 }
@@ -36,6 +39,8 @@ export function mergeIncrements(items: readonly UsageIncrement[]): UsageIncremen
             requests: prev.requests + it.requests,
             promptTokens: prev.promptTokens + it.promptTokens,
             completionTokens: prev.completionTokens + it.completionTokens,
+            cachedTokens: (prev.cachedTokens ?? 0) + (it.cachedTokens ?? 0),
+            reasoningTokens: (prev.reasoningTokens ?? 0) + (it.reasoningTokens ?? 0),
             usedAt: prev.usedAt > it.usedAt ? prev.usedAt : it.usedAt,
           },
     );
@@ -73,15 +78,17 @@ export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): SqliteUsag
   if (known !== undefined) return known;
   // Only for a key that exists: a deleted key's usage is never re-created.
   const totals = sqlite.prepare(
-    `INSERT INTO usage_totals (key_id, requests, prompt_tokens, completion_tokens)
-     SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)
+    `INSERT INTO usage_totals (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
+     SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)
      ON CONFLICT (key_id) DO UPDATE SET requests = requests + excluded.requests,
-       prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
+       prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
+       cached_tokens = cached_tokens + excluded.cached_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`,
   );
   const daily = sqlite.prepare(
-    `INSERT INTO usage_daily (key_id, day, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO usage_daily (key_id, day, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (key_id, day) DO UPDATE SET requests = requests + excluded.requests,
-       prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
+       prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
+       cached_tokens = cached_tokens + excluded.cached_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`,
   );
   const lastUsed = sqlite.prepare(
     'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
@@ -89,11 +96,13 @@ export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): SqliteUsag
   const apply = sqlite.transaction((merged: readonly UsageIncrement[]): number => {
     let dropped = 0;
     for (const it of merged) {
-      if (totals.run(it.keyId, it.requests, it.promptTokens, it.completionTokens, it.keyId).changes === 0) {
+      const cached = it.cachedTokens ?? 0;
+      const reasoning = it.reasoningTokens ?? 0;
+      if (totals.run(it.keyId, it.requests, it.promptTokens, it.completionTokens, cached, reasoning, it.keyId).changes === 0) {
         dropped += it.requests;
         continue;
       }
-      daily.run(it.keyId, it.day, it.requests, it.promptTokens, it.completionTokens);
+      daily.run(it.keyId, it.day, it.requests, it.promptTokens, it.completionTokens, cached, reasoning);
       lastUsed.run(it.usedAt, it.keyId, it.usedAt);
     }
     return dropped;
@@ -133,14 +142,24 @@ export async function recordUsagePostgres(
   if (items.length === 0) return { applied: true, dropped: 0 };
   const daily = mergeIncrements(items).sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : a.day < b.day ? -1 : 1));
   // Totals and last_used_at per key (a batch spanning midnight has two day rows for one key).
-  const perKey = new Map<string, { requests: number; prompt: number; completion: number; usedAt: string }>();
+  const perKey = new Map<string, { requests: number; prompt: number; completion: number; cached: number; reasoning: number; usedAt: string }>();
   for (const it of daily) {
     const k = perKey.get(it.keyId);
-    if (k === undefined) perKey.set(it.keyId, { requests: it.requests, prompt: it.promptTokens, completion: it.completionTokens, usedAt: it.usedAt });
-    else {
+    if (k === undefined) {
+      perKey.set(it.keyId, {
+        requests: it.requests,
+        prompt: it.promptTokens,
+        completion: it.completionTokens,
+        cached: it.cachedTokens ?? 0,
+        reasoning: it.reasoningTokens ?? 0,
+        usedAt: it.usedAt,
+      });
+    } else {
       k.requests += it.requests;
       k.prompt += it.promptTokens;
       k.completion += it.completionTokens;
+      k.cached += it.cachedTokens ?? 0;
+      k.reasoning += it.reasoningTokens ?? 0;
       if (it.usedAt > k.usedAt) k.usedAt = it.usedAt;
     }
   }
@@ -161,20 +180,25 @@ export async function recordUsagePostgres(
     WITH ok AS (${ok}), keys AS (
       SELECT id FROM api_keys WHERE id = ANY(${keys}::text[]) AND EXISTS (SELECT 1 FROM ok) ORDER BY id FOR KEY SHARE
     ), daily AS (
-      INSERT INTO usage_daily AS u (key_id, day, requests, prompt_tokens, completion_tokens)
+      INSERT INTO usage_daily AS u (key_id, day, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
       SELECT v.* FROM unnest(${daily.map((d) => d.keyId)}::text[], ${daily.map((d) => d.day)}::text[],
-        ${daily.map((d) => d.requests)}::bigint[], ${daily.map((d) => d.promptTokens)}::bigint[], ${daily.map((d) => d.completionTokens)}::bigint[])
-        AS v (key_id, day, requests, prompt_tokens, completion_tokens)
+        ${daily.map((d) => d.requests)}::bigint[], ${daily.map((d) => d.promptTokens)}::bigint[], ${daily.map((d) => d.completionTokens)}::bigint[],
+        ${daily.map((d) => d.cachedTokens ?? 0)}::bigint[], ${daily.map((d) => d.reasoningTokens ?? 0)}::bigint[])
+        AS v (key_id, day, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
       WHERE v.key_id IN (SELECT id FROM keys)
       ON CONFLICT (key_id, day) DO UPDATE SET requests = u.requests + excluded.requests,
-        prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens
+        prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
+        cached_tokens = u.cached_tokens + excluded.cached_tokens, reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens
     ), totals AS (
-      INSERT INTO usage_totals AS t (key_id, requests, prompt_tokens, completion_tokens)
+      INSERT INTO usage_totals AS t (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
       SELECT v.* FROM unnest(${keys}::text[], ${totals.map((t) => t.requests)}::bigint[],
-        ${totals.map((t) => t.prompt)}::bigint[], ${totals.map((t) => t.completion)}::bigint[]) AS v (key_id, requests, prompt_tokens, completion_tokens)
+        ${totals.map((t) => t.prompt)}::bigint[], ${totals.map((t) => t.completion)}::bigint[],
+        ${totals.map((t) => t.cached)}::bigint[], ${totals.map((t) => t.reasoning)}::bigint[])
+        AS v (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
       WHERE v.key_id IN (SELECT id FROM keys)
       ON CONFLICT (key_id) DO UPDATE SET requests = t.requests + excluded.requests,
-        prompt_tokens = t.prompt_tokens + excluded.prompt_tokens, completion_tokens = t.completion_tokens + excluded.completion_tokens
+        prompt_tokens = t.prompt_tokens + excluded.prompt_tokens, completion_tokens = t.completion_tokens + excluded.completion_tokens,
+        cached_tokens = t.cached_tokens + excluded.cached_tokens, reasoning_tokens = t.reasoning_tokens + excluded.reasoning_tokens
     ), touched AS (
       UPDATE api_keys AS k SET last_used_at = v.used_at
       FROM unnest(${keys}::text[], ${totals.map((t) => t.usedAt)}::text[]) AS v (key_id, used_at)
@@ -196,6 +220,8 @@ export interface UsageDay {
   readonly requests: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  readonly cachedTokens: number;
+  readonly reasoningTokens: number;
 }
 
 export interface UsageQuery {
@@ -212,7 +238,7 @@ export async function queryUsage(
 ): Promise<{ days: UsageDay[]; totals: { requests: number; promptTokens: number; completionTokens: number } }> {
   let query = db
     .selectFrom('usage_daily')
-    .select(['key_id', 'day', 'requests', 'prompt_tokens', 'completion_tokens'])
+    .select(['key_id', 'day', 'requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens'])
     .where('day', '>=', q.from)
     .where('day', '<=', q.to);
   if (q.keyId !== undefined) query = query.where('key_id', '=', q.keyId);
@@ -225,6 +251,8 @@ export async function queryUsage(
       requests: Number(r.requests),
       promptTokens: Number(r.prompt_tokens),
       completionTokens: Number(r.completion_tokens),
+      cachedTokens: Number(r.cached_tokens),
+      reasoningTokens: Number(r.reasoning_tokens),
     };
     totals.requests += d.requests;
     totals.promptTokens += d.promptTokens;

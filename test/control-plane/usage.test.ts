@@ -18,6 +18,8 @@ beforeAll(async () => {
   }
   const inc = (keyId: string, day: string, requests: number, promptTokens: number, completionTokens: number) => ({
     keyId, day, requests, promptTokens, completionTokens, usedAt: `${day}T12:00:00.000Z`,
+    // Distinct, checkable parts: cached = completion, reasoning = requests.
+    cachedTokens: completionTokens, reasoningTokens: requests,
   });
   await recordUsage(app.store, [
     inc('ka', '2026-02-28', 1, 10, 1),
@@ -44,21 +46,21 @@ describe('GET /api/usage', () => {
       from: '2026-03-01',
       to: '2026-03-02',
       key_id: null,
-      totals: { requests: 12, prompt_tokens: 75, completion_tokens: 12 },
+      totals: { requests: 12, prompt_tokens: 75, completion_tokens: 12, cached_tokens: 12, reasoning_tokens: 12 },
       daily: [
-        { date: '2026-03-01', requests: 7, prompt_tokens: 70, completion_tokens: 7 },
-        { date: '2026-03-02', requests: 5, prompt_tokens: 5, completion_tokens: 5 },
+        { date: '2026-03-01', requests: 7, prompt_tokens: 70, completion_tokens: 7, cached_tokens: 7, reasoning_tokens: 7 },
+        { date: '2026-03-02', requests: 5, prompt_tokens: 5, completion_tokens: 5, cached_tokens: 5, reasoning_tokens: 5 },
       ],
       days: [
-        { date: '2026-03-01', key_id: 'ka', requests: 2, prompt_tokens: 20, completion_tokens: 2 },
-        { date: '2026-03-01', key_id: 'kb', requests: 5, prompt_tokens: 50, completion_tokens: 5 },
-        { date: '2026-03-02', key_id: 'gone', requests: 4, prompt_tokens: 4, completion_tokens: 4 },
-        { date: '2026-03-02', key_id: 'kb', requests: 1, prompt_tokens: 1, completion_tokens: 1 },
+        { date: '2026-03-01', key_id: 'ka', requests: 2, prompt_tokens: 20, completion_tokens: 2, cached_tokens: 2, reasoning_tokens: 2 },
+        { date: '2026-03-01', key_id: 'kb', requests: 5, prompt_tokens: 50, completion_tokens: 5, cached_tokens: 5, reasoning_tokens: 5 },
+        { date: '2026-03-02', key_id: 'gone', requests: 4, prompt_tokens: 4, completion_tokens: 4, cached_tokens: 4, reasoning_tokens: 4 },
+        { date: '2026-03-02', key_id: 'kb', requests: 1, prompt_tokens: 1, completion_tokens: 1, cached_tokens: 1, reasoning_tokens: 1 },
       ],
       keys: [
-        { key_id: 'kb', name: 'key kb', key_prefix: 'wp-kb', requests: 6, prompt_tokens: 51, completion_tokens: 6, rate_limited: 0 },
-        { key_id: 'gone', name: null, key_prefix: null, requests: 4, prompt_tokens: 4, completion_tokens: 4, rate_limited: 0 },
-        { key_id: 'ka', name: 'key ka', key_prefix: 'wp-ka', requests: 2, prompt_tokens: 20, completion_tokens: 2, rate_limited: 0 },
+        { key_id: 'kb', name: 'key kb', key_prefix: 'wp-kb', requests: 6, prompt_tokens: 51, completion_tokens: 6, cached_tokens: 6, reasoning_tokens: 6, rate_limited: 0 },
+        { key_id: 'gone', name: null, key_prefix: null, requests: 4, prompt_tokens: 4, completion_tokens: 4, cached_tokens: 4, reasoning_tokens: 4, rate_limited: 0 },
+        { key_id: 'ka', name: 'key ka', key_prefix: 'wp-ka', requests: 2, prompt_tokens: 20, completion_tokens: 2, cached_tokens: 2, reasoning_tokens: 2, rate_limited: 0 },
       ],
     });
   });
@@ -75,7 +77,7 @@ describe('GET /api/usage', () => {
     const body = UsageResponse.parse(r.json);
     expect(body.key_id).toBe('ka');
     expect(body.days.map((d) => d.date)).toEqual(['2026-02-28', '2026-03-01', '2026-03-31']);
-    expect(body.totals).toEqual({ requests: 10, prompt_tokens: 100, completion_tokens: 10 });
+    expect(body.totals).toEqual({ requests: 10, prompt_tokens: 100, completion_tokens: 10, cached_tokens: 10, reasoning_tokens: 10 });
     expect(body.keys.map((k) => k.key_id)).toEqual(['ka']);
     expect(UsageResponse.parse((await get('?key_id=nope')).json).days).toEqual([]);
   });

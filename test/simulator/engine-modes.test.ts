@@ -31,7 +31,7 @@ describe('prefix cache', () => {
     const s = await rawRequest(url, '/v1/chat/completions', { body: chat('three?', { stream: true, stream_options: { include_usage: true } }) });
     const usageLine = s.text.split('\n').find((l) => l.includes('"choices":[],"usage"'));
     expect(usageLine).toContain(`"usage":{"prompt_tokens":${chatPromptTokens(chat('three?'))},"total_tokens":`);
-    expect(usageLine).toContain('"prompt_tokens_details":{"cached_tokens":320}}');
+    expect(usageLine).toContain('"prompt_tokens_details":{"cached_tokens":320},"completion_tokens_details":{"reasoning_tokens":8}}');
     const m = await scrape(url);
     expect(m.prefixCacheQueries).toBe(['one?', 'two?', 'three?'].reduce((n, q) => n + chatPromptTokens(chat(q)), 0));
     expect(m.prefixCacheHits).toBe(640);

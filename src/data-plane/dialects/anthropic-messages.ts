@@ -12,23 +12,21 @@ import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
-import { child, count } from './numbers.js';
+import { child, count, usageReport } from './numbers.js';
 import { eventName } from './parse-event.js';
 import { prependContent, userMessageTexts } from './request-text.js';
 
-/** Input = input_tokens + cache creation + cache reads (all three are prompt tokens). */
+/**
+ * Input = input_tokens + cache creation + cache reads (all three are prompt tokens); cached =
+ * cache reads. Anthropic reports no reasoning count (thinking is part of output_tokens).
+ */
 function anthropicUsage(usage: JsonValue | undefined): UsageReport | undefined {
   const input = count(usage, 'input_tokens');
   const completionTokens = count(usage, 'output_tokens');
-  const promptTokens =
-    input === undefined
-      ? undefined
-      : input + (count(usage, 'cache_creation_input_tokens') ?? 0) + (count(usage, 'cache_read_input_tokens') ?? 0);
+  const cacheRead = count(usage, 'cache_read_input_tokens');
+  const promptTokens = input === undefined ? undefined : input + (count(usage, 'cache_creation_input_tokens') ?? 0) + (cacheRead ?? 0);
   if (promptTokens === undefined && completionTokens === undefined) return undefined;
-  return {
-    ...(promptTokens !== undefined ? { promptTokens } : {}),
-    ...(completionTokens !== undefined ? { completionTokens } : {}),
-  };
+  return usageReport(promptTokens, completionTokens, cacheRead, undefined);
 }
 
 function mayCarryUsage(frame: SseFrame): boolean {

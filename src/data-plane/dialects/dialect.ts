@@ -23,6 +23,10 @@ export interface DialectEvent {
 export interface UsageReport {
   readonly promptTokens?: number;
   readonly completionTokens?: number;
+  /** Prompt tokens served from the prefix (KV) cache; part of promptTokens. */
+  readonly cachedTokens?: number;
+  /** Completion tokens spent on reasoning; part of completionTokens. */
+  readonly reasoningTokens?: number;
 }
 
 export interface Dialect {

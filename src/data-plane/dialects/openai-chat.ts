@@ -13,22 +13,27 @@ import type { SseFrame } from '../../core/sse/parser.js';
 import { ascii, indexOfBytes } from './bytes.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText } from './json-rewrite.js';
-import { child, count } from './numbers.js';
+import { child, count, usageReport } from './numbers.js';
 import { prependContent, userMessageTexts } from './request-text.js';
 
 const USAGE_KEY = ascii('"usage":');
 // `data: [DONE]` plus a line ending or two; anything longer is not the terminator.
 const DONE_MAX_BYTES = 20;
 
-/** `{prompt_tokens, completion_tokens}` → a report (undefined when neither is present). */
+/**
+ * `{prompt_tokens, completion_tokens, prompt_tokens_details.cached_tokens,
+ * completion_tokens_details.reasoning_tokens}` → a report (undefined when neither count is present).
+ */
 export function openaiUsage(usage: JsonValue | undefined): UsageReport | undefined {
   const promptTokens = count(usage, 'prompt_tokens');
   const completionTokens = count(usage, 'completion_tokens');
   if (promptTokens === undefined && completionTokens === undefined) return undefined;
-  return {
-    ...(promptTokens !== undefined ? { promptTokens } : {}),
-    ...(completionTokens !== undefined ? { completionTokens } : {}),
-  };
+  return usageReport(
+    promptTokens,
+    completionTokens,
+    count(child(usage, 'prompt_tokens_details'), 'cached_tokens'),
+    count(child(usage, 'completion_tokens_details'), 'reasoning_tokens'),
+  );
 }
 
 // `tool_calls` is never entered; `reasoning` / `reasoning_content` are filtered too (docs/shaping.md).

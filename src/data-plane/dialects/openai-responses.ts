@@ -10,20 +10,23 @@ import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
-import { child, count } from './numbers.js';
+import { child, count, usageReport } from './numbers.js';
 import { eventName } from './parse-event.js';
 import { userMessageTexts } from './request-text.js';
 
 const FINAL_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
+/** `input_tokens_details.cached_tokens` and `output_tokens_details.reasoning_tokens` ride along. */
 function responsesUsage(usage: JsonValue | undefined): UsageReport | undefined {
   const promptTokens = count(usage, 'input_tokens');
   const completionTokens = count(usage, 'output_tokens');
   if (promptTokens === undefined && completionTokens === undefined) return undefined;
-  return {
-    ...(promptTokens !== undefined ? { promptTokens } : {}),
-    ...(completionTokens !== undefined ? { completionTokens } : {}),
-  };
+  return usageReport(
+    promptTokens,
+    completionTokens,
+    count(child(usage, 'input_tokens_details'), 'cached_tokens'),
+    count(child(usage, 'output_tokens_details'), 'reasoning_tokens'),
+  );
 }
 
 function isFinal(frame: SseFrame): boolean {

@@ -17,7 +17,7 @@ export interface LedgerEnv {
   readonly inFlight: () => number;
 }
 
-const ZERO: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0 });
+const ZERO: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
 
 export class UsageLedger {
   readonly #env: LedgerEnv;

@@ -61,7 +61,7 @@ describe('SseTap', () => {
       expect(r.beforeRelease + r.held).toBe(input);
       expect(r.held.endsWith('data: [DONE]\n\n')).toBe(true);
       expect(r.beforeRelease).not.toContain('[DONE]\n\n');
-      expect(r.usage).toEqual({ promptTokens: 16, completionTokens: 20 });
+      expect(r.usage).toEqual({ promptTokens: 16, completionTokens: 20, cachedTokens: 0, reasoningTokens: 0 });
       expect(r.terminalSeen).toBe(1);
     });
 
@@ -70,7 +70,7 @@ describe('SseTap', () => {
       expect(r.fast).toBe(false);
       expect(r.beforeRelease).toBe(CHAT[0]! + CHAT[1]! + CHAT[2]!);
       expect(r.held).toBe('data: [DONE]\n\n');
-      expect(r.usage).toEqual({ promptTokens: 16, completionTokens: 20 });
+      expect(r.usage).toEqual({ promptTokens: 16, completionTokens: 20, cachedTokens: 0, reasoningTokens: 0 });
     });
 
     it(`Anthropic: message_start then cumulative message_delta, message_stop held — chunks of ${size}`, () => {
@@ -78,7 +78,7 @@ describe('SseTap', () => {
       const r = run(dialectFor('messages')!, facts('messages', false), input, size);
       expect(r.beforeRelease + r.held).toBe(input);
       expect(r.held).toBe(ANTHROPIC[3]);
-      expect(r.usage).toEqual({ promptTokens: 9, completionTokens: 12 });
+      expect(r.usage).toEqual({ promptTokens: 9, completionTokens: 12, cachedTokens: 0, reasoningTokens: 0 });
     });
 
     it(`Responses: usage from response.completed, which is also the held terminal frame — chunks of ${size}`, () => {
@@ -86,13 +86,13 @@ describe('SseTap', () => {
       const r = run(dialectFor('responses')!, facts('responses', false), input, size);
       expect(r.beforeRelease + r.held).toBe(input);
       expect(r.held).toBe(RESPONSES[2]);
-      expect(r.usage).toEqual({ promptTokens: 5, completionTokens: 7 });
+      expect(r.usage).toEqual({ promptTokens: 5, completionTokens: 7, cachedTokens: 0, reasoningTokens: 0 });
     });
   }
 
   it('keeps the usage reported so far when a stream stops early', () => {
     const r = run(dialectFor('messages')!, facts('messages', false), ANTHROPIC[0]! + ANTHROPIC[1]!, 10);
-    expect(r.usage).toEqual({ promptTokens: 9, completionTokens: 0 });
+    expect(r.usage).toEqual({ promptTokens: 9, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
     expect(r.terminalSeen).toBe(0);
     expect(r.held).toBe('');
   });

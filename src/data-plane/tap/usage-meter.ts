@@ -14,13 +14,15 @@ export class UsageMeter implements FrameObserver {
   readonly modifies = false;
   #prompt = 0;
   #completion = 0;
+  #cached = 0;
+  #reasoning = 0;
   #reported = false;
 
   constructor(private readonly dialect: Dialect | undefined) {}
 
   /** Token counts so far (zeros when the backend reported none). */
   usage(): UsageCounts {
-    return { promptTokens: this.#prompt, completionTokens: this.#completion };
+    return { promptTokens: this.#prompt, completionTokens: this.#completion, cachedTokens: this.#cached, reasoningTokens: this.#reasoning };
   }
 
   /** Whether any usage was reported. */
@@ -33,6 +35,8 @@ export class UsageMeter implements FrameObserver {
     this.#reported = true;
     if (report.promptTokens !== undefined) this.#prompt = report.promptTokens;
     if (report.completionTokens !== undefined) this.#completion = report.completionTokens;
+    if (report.cachedTokens !== undefined) this.#cached = report.cachedTokens;
+    if (report.reasoningTokens !== undefined) this.#reasoning = report.reasoningTokens;
   }
 
   wants(frame: SseFrame): boolean {

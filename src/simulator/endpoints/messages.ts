@@ -49,7 +49,7 @@ export function handleMessages(x: Exchange, body: Json): void {
   const promptTokens = countTokens(promptText);
   const maxTokens = body.max_tokens as number;
   checkContext(promptTokens, maxTokens, o.maxModelLen);
-  const { plan, ids, hexLen } = generate(x, body, {
+  const { plan, ids, hexLen, cachedTokens } = generate(x, body, {
     promptText,
     promptTokens,
     maxTokens,
@@ -58,7 +58,7 @@ export function handleMessages(x: Exchange, body: Json): void {
     toolChoice: toolChoice(body),
   });
   const rid = requestIdHeader(x.req.headers);
-  const render = { id: `chatcmpl-${rid ?? ids.hex(hexLen)}`, model, plan, ids };
+  const render = { id: `chatcmpl-${rid ?? ids.hex(hexLen)}`, model, plan, ids, cachedTokens };
   if (!isStream(body)) {
     respondJson(x, messagesJson(render), generationDelay(x, plan.completionTokens), (m) => anthropicErrorBody('InternalServerError', m));
     return;

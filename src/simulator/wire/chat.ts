@@ -18,10 +18,16 @@ export interface ChatRender {
   readonly cachedTokens?: number | undefined;
 }
 
-/** vLLM usage key order: prompt, total, completion. */
-export function usageJson(prompt: number, completion: number, cached?: number): string {
-  const details = cached !== undefined && cached > 0 ? `,"prompt_tokens_details":{"cached_tokens":${cached}}` : '';
+/** vLLM usage key order: prompt, total, completion, then the details present (cached, reasoning). */
+export function usageJson(prompt: number, completion: number, cached?: number, reasoning?: number): string {
+  let details = cached !== undefined && cached > 0 ? `,"prompt_tokens_details":{"cached_tokens":${cached}}` : '';
+  if (reasoning !== undefined && reasoning > 0) details += `,"completion_tokens_details":{"reasoning_tokens":${reasoning}}`;
   return `{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion}${details}}`;
+}
+
+/** Reasoning tokens, reported with the other token details (when prompt-token details are on). */
+function reasoningDetail(r: ChatRender): number {
+  return r.cachedTokens === undefined ? 0 : r.plan.reasoningTokens;
 }
 
 function message(r: ChatRender): Record<string, unknown> {
@@ -53,6 +59,7 @@ export function chatCompletionJson(r: ChatRender): string {
       total_tokens: plan.promptTokens + plan.completionTokens,
       completion_tokens: plan.completionTokens,
       prompt_tokens_details: r.cachedTokens !== undefined && r.cachedTokens > 0 ? { cached_tokens: r.cachedTokens } : null,
+      ...(reasoningDetail(r) > 0 ? { completion_tokens_details: { reasoning_tokens: reasoningDetail(r) } } : {}),
     },
     prompt_logprobs: null,
     prompt_token_ids: null,
@@ -96,7 +103,7 @@ export function* chatStreamSteps(r: ChatRender, usage: StreamUsage): Generator<s
     `{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${JSON.stringify(plan.finish)},"stop_reason":null,"token_ids":null}`;
   const ending = (): string[] => {
     const frames: string[] = [];
-    if (usage.include) frames.push(formatSseData(`${head}],"usage":${usageJson(P, plan.completionTokens, r.cachedTokens)}}`));
+    if (usage.include) frames.push(formatSseData(`${head}],"usage":${usageJson(P, plan.completionTokens, r.cachedTokens, reasoningDetail(r))}}`));
     frames.push(SSE_DONE);
     return frames;
   };

@@ -12,11 +12,20 @@ export interface MessagesRender {
   readonly plan: Plan;
   /** Source of the thinking signatures (random 32-hex, as vLLM's uuid4().hex). */
   readonly ids: IdSource;
+  /** Prompt tokens from the prefix cache (prompt-token details on): reported as Anthropic's cache reads. */
+  readonly cachedTokens?: number | undefined;
+}
+
+/** `"input_tokens":N`, with cache reads apart when there are any (Anthropic's input excludes them). */
+function inputUsage(r: MessagesRender): string {
+  const cached = r.cachedTokens ?? 0;
+  if (cached === 0) return `"input_tokens":${r.plan.promptTokens}`;
+  return `"input_tokens":${r.plan.promptTokens - cached},"cache_read_input_tokens":${cached}`;
 }
 
 const STOP_REASON: Record<FinishReason, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use' };
 
-/** The non-stream body (serialised by vLLM with exclude_none: no stop_sequence, no cache fields). */
+/** The non-stream body (serialised by vLLM with exclude_none: no stop_sequence; cache reads only when there are any). */
 export function messagesJson(r: MessagesRender): string {
   const { plan } = r;
   const content: Record<string, unknown>[] = [];
@@ -30,7 +39,7 @@ export function messagesJson(r: MessagesRender): string {
     content,
     model: r.model,
     stop_reason: STOP_REASON[plan.finish],
-    usage: { input_tokens: plan.promptTokens, output_tokens: plan.completionTokens },
+    usage: JSON.parse(`{${inputUsage(r)},"output_tokens":${plan.completionTokens}}`) as Record<string, number>,
   });
 }
 
@@ -39,9 +48,8 @@ type BlockType = 'thinking' | 'text' | 'tool_use';
 /** The SSE steps: message_start with the first token, then one step per token. */
 export function* messagesStreamSteps(r: MessagesRender): Generator<string[]> {
   const { plan } = r;
-  const P = plan.promptTokens;
   const ev = (type: string, json: string): string => formatSseEvent(type, json);
-  const start = ev('message_start', `{"type":"message_start","message":{"id":${JSON.stringify(r.id)},"content":[],"model":${JSON.stringify(r.model)},"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":${P},"output_tokens":0}}}`);
+  const start = ev('message_start', `{"type":"message_start","message":{"id":${JSON.stringify(r.id)},"content":[],"model":${JSON.stringify(r.model)},"stop_reason":null,"stop_sequence":null,"usage":{${inputUsage(r)},"output_tokens":0}}}`);
   let block: BlockType | undefined;
   let index = 0;
   const delta = (json: string): string => ev('content_block_delta', `{"type":"content_block_delta","delta":${json},"index":${index}}`);
@@ -59,7 +67,7 @@ export function* messagesStreamSteps(r: MessagesRender): Generator<string[]> {
   };
   const ending = (frames: string[]): void => {
     stopBlock(frames);
-    frames.push(ev('message_delta', `{"type":"message_delta","delta":{"stop_reason":"${STOP_REASON[plan.finish]}"},"usage":{"input_tokens":${P},"output_tokens":${plan.completionTokens}}}`));
+    frames.push(ev('message_delta', `{"type":"message_delta","delta":{"stop_reason":"${STOP_REASON[plan.finish]}"},"usage":{${inputUsage(r)},"output_tokens":${plan.completionTokens}}}`));
     frames.push(ev('message_stop', '{"type":"message_stop"}'));
   };
   if (plan.pieces.length === 0) {

@@ -47,9 +47,9 @@ describe('migration 2026_11_25_0001_usage_clustered (SQLite)', () => {
         ]),
       );
       expect((await queryUsage(store.db, { from: '2026-02-01', to: '2026-02-28' })).days).toEqual([
-        { date: '2026-02-01', keyId: 'a', requests: 2, promptTokens: 20, completionTokens: 5 },
-        { date: '2026-02-01', keyId: 'b', requests: 1, promptTokens: 5, completionTokens: 2 },
-        { date: '2026-02-02', keyId: 'a', requests: 1, promptTokens: 10, completionTokens: 2 },
+        { date: '2026-02-01', keyId: 'a', requests: 2, promptTokens: 20, completionTokens: 5, cachedTokens: 0, reasoningTokens: 0 },
+        { date: '2026-02-01', keyId: 'b', requests: 1, promptTokens: 5, completionTokens: 2, cachedTokens: 0, reasoningTokens: 0 },
+        { date: '2026-02-02', keyId: 'a', requests: 1, promptTokens: 10, completionTokens: 2, cachedTokens: 0, reasoningTokens: 0 },
       ]);
       // The day-range report reads the clustered table in key order, no separate index.
       const plan = store.sqlite

@@ -14,6 +14,8 @@ export function KeyUsageTable({ rows }: { readonly rows: readonly KeyUsageRow[] 
             <th scope="col" className="num">Requests</th>
             <th scope="col" className="num">Prompt tokens</th>
             <th scope="col" className="num">Completion tokens</th>
+            <th scope="col" className="num" title="Prompt tokens served from the backend's prefix cache">Cached</th>
+            <th scope="col" className="num" title="Completion tokens spent reasoning">Reasoning</th>
             <th scope="col" className="num">Total tokens</th>
             <th scope="col" className="num" title="Requests refused by the key's limits (429)">Rate limited</th>
             <th scope="col" className="num">Share</th>
@@ -27,6 +29,8 @@ export function KeyUsageTable({ rows }: { readonly rows: readonly KeyUsageRow[] 
               <td className="num">{formatNumber(r.requests)}</td>
               <td className="num">{formatNumber(r.promptTokens)}</td>
               <td className="num">{formatNumber(r.completionTokens)}</td>
+              <td className="num">{formatNumber(r.cachedTokens)}</td>
+              <td className="num">{formatNumber(r.reasoningTokens)}</td>
               <td className="num">{formatNumber(r.totalTokens)}</td>
               <td className={r.rateLimited > 0 ? 'num text-danger' : 'num'}>{formatNumber(r.rateLimited)}</td>
               <td className="num">

@@ -1,7 +1,8 @@
 /**
  * Per-day stacked bars of prompt and completion tokens (left axis) with requests as a line
  * (right axis). uPlot has no stacking of its own, so the completion bar is drawn at
- * prompt + completion behind the prompt bar; the legend shows each series' own value.
+ * prompt + completion behind the prompt bar; the legend shows each series' own value. Cached
+ * prompt tokens and reasoning tokens (parts of those bars) are dashed lines on the same axis.
  */
 import { useMemo } from 'react';
 import uPlot from 'uplot';
@@ -35,6 +36,8 @@ function chartOptions(series: DailySeries): Omit<uPlot.Options, 'width' | 'heigh
       { label: 'Day', value: (_u, v) => (v === null ? '—' : dayLegend.format(v * 1000)) },
       { label: 'Completion tokens', scale: 'tokens', fill: CHART_COLORS.teal, stroke: CHART_COLORS.teal, width: 0, paths: bars, points: { show: false }, value: raw(series.completion) },
       { label: 'Prompt tokens', scale: 'tokens', fill: CHART_COLORS.blue, stroke: CHART_COLORS.blue, width: 0, paths: bars, points: { show: false }, value: raw(series.prompt) },
+      { label: 'Cached prompt tokens', scale: 'tokens', stroke: CHART_COLORS.slate, width: 2, dash: [4, 3], points: { show: false }, value: raw(series.cached) },
+      { label: 'Reasoning tokens', scale: 'tokens', stroke: CHART_COLORS.rose, width: 2, dash: [4, 3], points: { show: false }, value: raw(series.reasoning) },
       { label: 'Requests', scale: 'req', stroke: CHART_COLORS.amber, width: 2, points: { show: true, size: 5, fill: CHART_COLORS.amber }, value: raw(series.requests) },
     ],
     axes: [
@@ -58,7 +61,7 @@ export function UsageChart({ series }: { readonly series: DailySeries }) {
   // Options hold the value formatters, which read the series: rebuild when the series changes.
   const options = useMemo(() => chartOptions(series), [series]);
   const data = useMemo<uPlot.AlignedData>(
-    () => [series.x, series.prompt.map((p, i) => p + (series.completion[i] ?? 0)), series.prompt, series.requests],
+    () => [series.x, series.prompt.map((p, i) => p + (series.completion[i] ?? 0)), series.prompt, series.cached, series.reasoning, series.requests],
     [series],
   );
   return <Chart options={options} data={data} height={300} label={`Tokens and requests per day from ${series.days[0] ?? ''} to ${series.days.at(-1) ?? ''}`} />;

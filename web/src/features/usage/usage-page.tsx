@@ -78,6 +78,8 @@ export function UsagePage() {
         <Stat label="Prompt tokens" value={totals?.prompt_tokens} />
         <Stat label="Completion tokens" value={totals?.completion_tokens} />
         <Stat label="Total tokens" value={totals === undefined ? undefined : totals.prompt_tokens + totals.completion_tokens} />
+        <Stat label="Cached prompt tokens" value={totals?.cached_tokens} />
+        <Stat label="Reasoning tokens" value={totals?.reasoning_tokens} />
       </section>
       <section className="card" aria-labelledby="usage-chart-title">
         <h2 id="usage-chart-title" className="card-title">

@@ -6,19 +6,19 @@ const usage: UsageResponse = {
   from: '2026-11-20',
   to: '2026-11-23',
   key_id: null,
-  totals: { requests: 6, prompt_tokens: 600, completion_tokens: 300 },
+  totals: { requests: 6, prompt_tokens: 600, completion_tokens: 300, cached_tokens: 120, reasoning_tokens: 40 },
   daily: [
-    { date: '2026-11-20', requests: 1, prompt_tokens: 100, completion_tokens: 50 },
-    { date: '2026-11-22', requests: 5, prompt_tokens: 500, completion_tokens: 250 },
+    { date: '2026-11-20', requests: 1, prompt_tokens: 100, completion_tokens: 50, cached_tokens: 20, reasoning_tokens: 10 },
+    { date: '2026-11-22', requests: 5, prompt_tokens: 500, completion_tokens: 250, cached_tokens: 100, reasoning_tokens: 30 },
   ],
   days: [
-    { date: '2026-11-20', key_id: 'a', requests: 1, prompt_tokens: 100, completion_tokens: 50 },
-    { date: '2026-11-22', key_id: 'a', requests: 2, prompt_tokens: 200, completion_tokens: 100 },
-    { date: '2026-11-22', key_id: 'b', requests: 3, prompt_tokens: 300, completion_tokens: 150 },
+    { date: '2026-11-20', key_id: 'a', requests: 1, prompt_tokens: 100, completion_tokens: 50, cached_tokens: 20, reasoning_tokens: 10 },
+    { date: '2026-11-22', key_id: 'a', requests: 2, prompt_tokens: 200, completion_tokens: 100, cached_tokens: 100, reasoning_tokens: 30 },
+    { date: '2026-11-22', key_id: 'b', requests: 3, prompt_tokens: 300, completion_tokens: 150, cached_tokens: 0, reasoning_tokens: 0 },
   ],
   keys: [
-    { key_id: 'a', name: 'ci, "nightly"', key_prefix: 'sk-aaaa', requests: 3, prompt_tokens: 300, completion_tokens: 150, rate_limited: 2 },
-    { key_id: 'b', name: null, key_prefix: null, requests: 3, prompt_tokens: 300, completion_tokens: 150, rate_limited: 0 },
+    { key_id: 'a', name: 'ci, "nightly"', key_prefix: 'sk-aaaa', requests: 3, prompt_tokens: 300, completion_tokens: 150, cached_tokens: 120, reasoning_tokens: 40, rate_limited: 2 },
+    { key_id: 'b', name: null, key_prefix: null, requests: 3, prompt_tokens: 300, completion_tokens: 150, cached_tokens: 0, reasoning_tokens: 0, rate_limited: 0 },
   ],
 };
 
@@ -29,12 +29,14 @@ describe('usage series', () => {
     expect(s.prompt).toEqual([100, 0, 500, 0]);
     expect(s.completion).toEqual([50, 0, 250, 0]);
     expect(s.requests).toEqual([1, 0, 5, 0]);
+    expect(s.cached).toEqual([20, 0, 100, 0]);
+    expect(s.reasoning).toEqual([10, 0, 30, 0]);
     expect(s.x[1]! - s.x[0]!).toBe(86_400);
     expect(daysBetween('2026-12-31', '2027-01-01')).toEqual(['2026-12-31', '2027-01-01']);
   });
 
   it('ranks keys by tokens with their share', () => {
-    const rows = keyRows({ ...usage, keys: [...usage.keys, { key_id: 'c', name: 'big', key_prefix: 'sk-c', requests: 1, prompt_tokens: 0, completion_tokens: 0, rate_limited: 0 }] });
+    const rows = keyRows({ ...usage, keys: [...usage.keys, { key_id: 'c', name: 'big', key_prefix: 'sk-c', requests: 1, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, rate_limited: 0 }] });
     expect(rows.map((r) => r.keyId)).toEqual(['a', 'b', 'c']);
     expect(rows[0]!.share).toBeCloseTo(0.5);
     expect(rows[2]!.share).toBe(0);
@@ -42,10 +44,10 @@ describe('usage series', () => {
 
   it('exports RFC 4180 CSV with key names, quoting where needed', () => {
     expect(usageCsv(usage).split('\r\n')).toEqual([
-      'date,key_id,key_name,key_prefix,requests,prompt_tokens,completion_tokens,total_tokens',
-      '2026-11-20,a,"ci, ""nightly""",sk-aaaa,1,100,50,150',
-      '2026-11-22,a,"ci, ""nightly""",sk-aaaa,2,200,100,300',
-      '2026-11-22,b,,,3,300,150,450',
+      'date,key_id,key_name,key_prefix,requests,prompt_tokens,completion_tokens,total_tokens,cached_tokens,reasoning_tokens',
+      '2026-11-20,a,"ci, ""nightly""",sk-aaaa,1,100,50,150,20,10',
+      '2026-11-22,a,"ci, ""nightly""",sk-aaaa,2,200,100,300,100,30',
+      '2026-11-22,b,,,3,300,150,450,0,0',
       '',
     ]);
   });

@@ -13,6 +13,9 @@ export interface DailySeries {
   readonly prompt: number[];
   readonly completion: number[];
   readonly requests: number[];
+  /** Parts of prompt / completion: from the prefix cache, spent reasoning. */
+  readonly cached: number[];
+  readonly reasoning: number[];
 }
 
 /** Longest range drawn day by day (a year and a bit); longer ranges are clamped to it. */
@@ -38,15 +41,19 @@ export function dailySeries(usage: UsageResponse): DailySeries {
   const prompt = days.map(() => 0);
   const completion = days.map(() => 0);
   const requests = days.map(() => 0);
+  const cached = days.map(() => 0);
+  const reasoning = days.map(() => 0);
   for (const row of usage.daily) {
     const i = index.get(row.date);
     if (i === undefined) continue;
     prompt[i] = row.prompt_tokens;
     completion[i] = row.completion_tokens;
     requests[i] = row.requests;
+    cached[i] = row.cached_tokens;
+    reasoning[i] = row.reasoning_tokens;
   }
   const x = days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
-  return { days, x, prompt, completion, requests };
+  return { days, x, prompt, completion, requests, cached, reasoning };
 }
 
 /** One row of the per-key table. */
@@ -58,6 +65,8 @@ export interface KeyUsageRow {
   readonly requests: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  readonly cachedTokens: number;
+  readonly reasoningTokens: number;
   readonly totalTokens: number;
   /** Requests refused with 429 by the key's limits. */
   readonly rateLimited: number;
@@ -78,6 +87,8 @@ export function keyRows(usage: UsageResponse): KeyUsageRow[] {
         requests: k.requests,
         promptTokens: k.prompt_tokens,
         completionTokens: k.completion_tokens,
+        cachedTokens: k.cached_tokens,
+        reasoningTokens: k.reasoning_tokens,
         totalTokens: total,
         rateLimited: k.rate_limited,
         share: all > 0 ? total / all : 0,
@@ -100,15 +111,18 @@ function csvCell(v: string | number | null): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** The answer as CSV: one line per (day, key) with the key's name, oldest day first. */
+/**
+ * The answer as CSV: one line per (day, key) with the key's name, oldest day first. Cached and
+ * reasoning tokens come last (they are parts of prompt and completion, not added to the total).
+ */
 export function usageCsv(usage: UsageResponse): string {
   const names = new Map(usage.keys.map((k) => [k.key_id, k]));
-  const header = ['date', 'key_id', 'key_name', 'key_prefix', 'requests', 'prompt_tokens', 'completion_tokens', 'total_tokens'];
+  const header = ['date', 'key_id', 'key_name', 'key_prefix', 'requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens', 'reasoning_tokens'];
   const rows = [...usage.days]
     .sort((a, b) => a.date.localeCompare(b.date) || a.key_id.localeCompare(b.key_id))
     .map((d) => {
       const k = names.get(d.key_id);
-      return [d.date, d.key_id, k?.name ?? null, k?.key_prefix ?? null, d.requests, d.prompt_tokens, d.completion_tokens, d.prompt_tokens + d.completion_tokens]
+      return [d.date, d.key_id, k?.name ?? null, k?.key_prefix ?? null, d.requests, d.prompt_tokens, d.completion_tokens, d.prompt_tokens + d.completion_tokens, d.cached_tokens, d.reasoning_tokens]
         .map(csvCell)
         .join(',');
     });
