@@ -33,7 +33,7 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly onDone: () => void;
 }
 
-const NO_USAGE: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0 });
+const NO_USAGE: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
 
 const kExchange = Symbol('exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: Exchange };
