@@ -15,6 +15,12 @@ describe('api keys', () => {
     expect(generateApiKey()).not.toBe(a);
     expect(displayPrefix(a)).toBe(a.slice(0, 11));
   });
+
+  it('never displays more than a third of a key', () => {
+    expect(displayPrefix('k'.repeat(20))).toBe('k'.repeat(6));
+    expect(displayPrefix('abcdefgh')).toBe('ab');
+    expect(displayPrefix('ab')).toBe('');
+  });
 });
 
 describe('presentedApiKey: one rule for /v1 and /api', () => {

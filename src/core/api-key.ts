@@ -21,9 +21,9 @@ export function hashApiKey(key: string): string {
   return hash('sha256', key, 'hex');
 }
 
-/** The part of a key that is safe to display. */
+/** The part of a key that is safe to display: at most 11 characters, never more than a third of the key. */
 export function displayPrefix(key: string): string {
-  return key.slice(0, DISPLAY_PREFIX_LENGTH);
+  return key.slice(0, Math.min(DISPLAY_PREFIX_LENGTH, Math.floor(key.length / 3)));
 }
 
 /** A short random identifier for rows (keys, sessions). */

@@ -17,6 +17,7 @@ export const MSG = {
   nameTooLong: 'name must be at most 120 characters',
   isActiveMustBeBoolean: 'is_active must be a boolean',
   keyMustBeNonEmptyString: 'key must be a non-empty string',
+  keyTooShort: 'key must be at least 20 characters',
   noFieldsToUpdate: 'No fields to update',
   missingGpusArray: 'Missing gpus array',
   payloadTooLarge: 'Request body too large',

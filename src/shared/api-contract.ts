@@ -183,6 +183,8 @@ export const CreateKeyRequest = z.object(
     key: z
       .string({ error: MSG.keyMustBeNonEmptyString })
       .refine((k) => k.trim() !== '', MSG.keyMustBeNonEmptyString)
+      // A short custom key is guessable; generated keys have 46 characters.
+      .refine((k) => k.trim() === '' || k.trim().length >= 20, MSG.keyTooShort)
       .nullish(),
     ...KeyPolicyInput,
   },

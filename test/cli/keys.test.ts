@@ -38,7 +38,10 @@ describe('worv-proxy keys', () => {
     const dup = await runCli(['keys', 'create', '--name', 'again', '--key', 'wp-explicit-key-0001'], env);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toBe('worv-proxy: Key already exists\n');
-  });
+    const short = await runCli(['keys', 'create', '--name', 'short', '--key', 'wp-too-short'], env);
+    expect(short.code).toBe(2);
+    expect(short.stderr.split('\n')[0]).toBe('worv-proxy: keys create: key must be at least 20 characters');
+  }, 60_000);
 
   it('lists keys by prefix, never the full key', async () => {
     const r = await runCli(['keys', 'list'], env);
@@ -60,7 +63,7 @@ describe('worv-proxy keys', () => {
     const missing = await runCli(['keys', 'deactivate', 'nope'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('worv-proxy: Key not found: nope\n');
-  });
+  }, 60_000);
 });
 
 describe('worv-proxy usage errors and configuration errors', () => {

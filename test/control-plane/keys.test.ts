@@ -66,10 +66,11 @@ describe('POST /api/keys', () => {
   });
 
   it('accepts an explicit key verbatim and answers 409 Key already exists for a duplicate', async () => {
-    const r = await call('POST', '/api/keys', { name: 'ci', key: 'sk-explicit-0001' });
+    const r = await call('POST', '/api/keys', { name: 'ci', key: 'sk-explicit-key-000001' });
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ key: 'sk-explicit-0001', key_prefix: 'sk-explicit' });
-    const dup = await call('POST', '/api/keys', { name: 'again', key: 'sk-explicit-0001' });
+    // Listings show at most a third of a key (22 characters: 7).
+    expect(r.json).toMatchObject({ key: 'sk-explicit-key-000001', key_prefix: 'sk-expl' });
+    const dup = await call('POST', '/api/keys', { name: 'again', key: 'sk-explicit-key-000001' });
     expect({ status: dup.status, json: dup.json }).toEqual({ status: 409, json: { error: MSG.keyExists } });
   });
 
@@ -87,6 +88,8 @@ describe('POST /api/keys', () => {
     [{ name: 'ok', key: '' }, MSG.keyMustBeNonEmptyString],
     [{ name: 'ok', key: '   ' }, MSG.keyMustBeNonEmptyString],
     [{ name: 'ok', key: 7 }, MSG.keyMustBeNonEmptyString],
+    [{ name: 'ok', key: 'sk-short-key' }, MSG.keyTooShort],
+    [{ name: 'ok', key: 'x'.repeat(19) }, MSG.keyTooShort],
   ])('400 for %j: %s', async (body, error) => {
     const r = await call('POST', '/api/keys', body);
     expect({ status: r.status, json: r.json }).toEqual({ status: 400, json: { error } });

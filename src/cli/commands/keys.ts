@@ -9,6 +9,7 @@ import type { KeyPolicyChanges } from '../../store/key-policy.js';
 import { parseFlags } from '../args.js';
 import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
+import { MSG } from '../../core/messages.js';
 import { POLICY_FLAGS, POLICY_USAGE, policyFromFlags, policySummary } from './keys-policy.js';
 
 const HELP = `Usage:
@@ -66,6 +67,7 @@ function createFlags(argv: string[]): { name: string; key: string | undefined; p
   if (name === undefined || name === '') throw new UsageError('keys create: --name is required');
   if (name.length > 120) throw new UsageError('keys create: --name must be at most 120 characters');
   if (values.key !== undefined && values.key.trim() === '') throw new UsageError('keys create: --key must be non-empty');
+  if (values.key !== undefined && values.key.trim().length < 20) throw new UsageError(`keys create: ${MSG.keyTooShort}`);
   return { name, key: values.key, policy: policyFromFlags('keys create', values) };
 }
 

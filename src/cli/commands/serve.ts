@@ -2,13 +2,20 @@
  * `worv-proxy serve`: open the store, build the app, listen, and drain on SIGTERM/SIGINT.
  */
 import { countAdminUsers } from '../../store/admin-users.repo.js';
-import { openStore } from '../../store/db.js';
-import { createApp } from '../../server/app.js';
+import { openStore, type Store } from '../../store/db.js';
+import { createApp, type App } from '../../server/app.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
+import { causeOf, storeTarget } from '../startup-error.js';
 
 const HELP = 'Usage: worv-proxy serve\n\nRuns the gateway. Configuration comes from the environment (README.md).\n';
+
+/** One line naming the cause, exit 2 (like a configuration error). */
+function fail(line: string): never {
+  process.stderr.write(`worv-proxy: ${line}\n`);
+  process.exit(2);
+}
 
 export async function runServe(argv: string[]): Promise<number> {
   try {
@@ -18,8 +25,19 @@ export async function runServe(argv: string[]): Promise<number> {
     throw err;
   }
   const config = loadConfigOrExit();
-  const store = await openStore(config.database);
-  const app = await createApp(config, { store });
+  let store: Store;
+  try {
+    store = await openStore(config.database);
+  } catch (err) {
+    return fail(`cannot open the store (${storeTarget(config.database)}): ${causeOf(err)}`);
+  }
+  let app: App;
+  try {
+    app = await createApp(config, { store });
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    return fail(`cannot start: ${causeOf(err)}`);
+  }
 
   // Signal handlers go in before listening, so a SIGTERM right after start-up still drains.
   let resolveExit: (code: number) => void = () => undefined;
@@ -43,7 +61,14 @@ export async function runServe(argv: string[]): Promise<number> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
-  const { url } = await app.listen();
+  let url: string;
+  try {
+    ({ url } = await app.listen());
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    return fail(`cannot listen on ${config.host}:${config.port}: ${causeOf(err)}`);
+  }
   const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'Postgres';
   const noAdmin = (await countAdminUsers(store.db)) === 0;
   process.stdout.write(

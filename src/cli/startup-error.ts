@@ -1,0 +1,49 @@
+/**
+ * Start-up failures as one line naming the cause: a store that cannot be opened (a wrong
+ * DATABASE_URL, a server that is down, a file that cannot be created) or a port that cannot
+ * be taken. No stack trace: these are configuration or environment problems, not bugs.
+ */
+import type { DatabaseConfig } from '../core/config.js';
+
+/** The store as the operator named it, without a password. */
+export function storeTarget(db: DatabaseConfig): string {
+  if (db.kind === 'sqlite') return `SQLite ${db.path}`;
+  try {
+    const u = new URL(db.url);
+    return `Postgres ${u.hostname}${u.port === '' ? '' : `:${u.port}`}${u.pathname}`;
+  } catch {
+    return 'Postgres';
+  }
+}
+
+const CODES: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use (another process listens there)',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  SQLITE_CANTOPEN: 'unable to open the database file',
+  SQLITE_NOTADB: 'the file is not a SQLite database',
+  SQLITE_BUSY: 'the database file is locked by another process',
+  SQLITE_READONLY: 'the database file is read-only',
+};
+
+/** The innermost useful reason, on one line. */
+export function causeOf(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return String(err);
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+  // Several addresses tried (localhost as ::1 and 127.0.0.1): the first says it.
+  if (Array.isArray(e.errors) && e.errors.length > 0) return causeOf(e.errors[0]);
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  // A wrapper (the migration step's own error) names the failure its cause had.
+  if (code === undefined && typeof e.cause === 'object' && e.cause !== null) return causeOf(e.cause);
+  const message = typeof e.message === 'string' ? e.message.split('\n')[0]!.replace(/^database migration \S+ failed: /, '') : '';
+  const known = code !== undefined ? CODES[code] : undefined;
+  if (known !== undefined) return known;
+  if (message !== '') return message;
+  if (e.cause !== undefined) return causeOf(e.cause);
+  return code ?? 'unknown error';
+}

@@ -1,0 +1,56 @@
+// Any failure to open the store or the port at start-up is one line naming the cause, and exit 2.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closedPortUrl } from '../e2e/support.js';
+
+const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'worv-startup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function serve(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VLLM_BASE_URL: 'http://127.0.0.1:9', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('serve start-up failures', () => {
+  it('a Postgres server that refuses connections: one line, exit 2, no password shown', async () => {
+    const port = new URL(await closedPortUrl()).port;
+    const r = await serve({ PORT: '0', DATABASE_URL: `postgres://gw:s3cret@127.0.0.1:${port}/proxy` });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`worv-proxy: cannot open the store (Postgres 127.0.0.1:${port}/proxy): connection refused\n`);
+  }, 60_000);
+
+  it('a file that is not a SQLite database: one line, exit 2', async () => {
+    const path = join(dir, 'not-a-db.db');
+    writeFileSync(path, 'this is not a database, just text that is long enough to have a header page'.repeat(20));
+    const r = await serve({ PORT: '0', DATABASE_URL: `sqlite:${path}` });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`worv-proxy: cannot open the store (SQLite ${path}): the file is not a SQLite database\n`);
+  }, 60_000);
+
+  it('a port in use: one line, exit 2', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const r = await serve({ PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'ok.db')}` });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`worv-proxy: cannot listen on 127.0.0.1:${port}: address already in use (another process listens there)\n`);
+      expect(r.stdout).not.toContain('listening on');
+    } finally {
+      holder.close();
+    }
+  }, 60_000);
+});
