@@ -63,7 +63,7 @@ describe('worv-proxy keys', () => {
     const missing = await runCli(['keys', 'deactivate', 'nope'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('worv-proxy: Key not found: nope\n');
-  }, 60_000);
+  });
 });
 
 describe('worv-proxy usage errors and configuration errors', () => {
