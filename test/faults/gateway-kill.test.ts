@@ -1,0 +1,86 @@
+// The gateway killed with SIGKILL in the middle of a burst, with the SQLite file locked by
+// another process so the usage of the requests that ended is in the spool, then started
+// again: every response a client got a 200 for is counted exactly once, and no request is
+// counted twice. Each request uses a key of its own, so each key's count is 0 or 1.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSimulator } from '../../src/simulator/index.js';
+import { createApiKey } from '../../src/store/api-keys.repo.js';
+import { openStore } from '../../src/store/db.js';
+import { spawnServe } from '../helpers/serve-process.js';
+import { holdSqliteLock } from './sqlite-lock.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'worv-kill-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const N = 40;
+
+describe('gateway SIGKILL mid-burst', () => {
+  it('counts every 200 exactly once after a restart, and nothing twice', async () => {
+    const sim = createSimulator({});
+    await sim.listen(0, '127.0.0.1');
+    const dbPath = join(dir, 'proxy.db');
+    const setup = await openStore({ kind: 'sqlite', path: dbPath });
+    const keys: { id: string; key: string }[] = [];
+    for (let i = 0; i < N; i++) keys.push((await createApiKey(setup.db, { name: `k${i}`, createdAt: new Date().toISOString() }))!);
+    await setup.close();
+    const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: sim.url };
+
+    const serve = await spawnServe(env);
+    const lock = await holdSqliteLock(dbPath);
+    const got = new Map<string, { prompt: number; completion: number }>();
+    try {
+      // Requests finish at different times (the simulator's time to first token varies per request).
+      const burst = keys.map(async ({ id, key }, i) => {
+        try {
+          const r = await fetch(`${serve.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-sim-ttft-ms': String(20 * i) },
+            body: JSON.stringify({ model: 'sim-model', max_tokens: 16, messages: [{ role: 'user', content: `hi ${i}` }] }),
+          });
+          const body = (await r.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+          if (r.status === 200) got.set(id, { prompt: body.usage.prompt_tokens, completion: body.usage.completion_tokens });
+        } catch {
+          // cut by the kill
+        }
+      });
+      while (got.size < N / 3) await new Promise((r) => setTimeout(r, 5));
+      serve.child.kill('SIGKILL');
+      await Promise.all(burst);
+      expect((await serve.exited).signal).toBe('SIGKILL');
+    } finally {
+      await lock.release();
+      if (serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill('SIGKILL');
+    }
+    expect(got.size).toBeGreaterThanOrEqual(N / 3);
+    expect(got.size).toBeLessThan(N);
+
+    // Start again: the spool of the killed process is replayed; a clean stop.
+    const again = await spawnServe(env);
+    again.child.kill('SIGTERM');
+    expect((await again.exited).code).toBe(0);
+    await sim.close();
+
+    const check = await openStore({ kind: 'sqlite', path: dbPath });
+    try {
+      const rows = await check.db.selectFrom('usage_totals').selectAll().execute();
+      const counted = new Map(rows.map((r) => [r.key_id, r]));
+      for (const { id } of keys) {
+        const row = counted.get(id);
+        expect(row === undefined || row.requests === 1).toBe(true); // never twice
+        const answered = got.get(id);
+        if (answered !== undefined) {
+          expect({ requests: row?.requests, prompt: row?.prompt_tokens, completion: row?.completion_tokens }).toEqual({
+            requests: 1,
+            prompt: answered.prompt,
+            completion: answered.completion,
+          });
+        }
+      }
+    } finally {
+      await check.close();
+    }
+  }, 90_000);
+});
