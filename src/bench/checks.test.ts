@@ -16,6 +16,17 @@ describe('target checks', () => {
     expect(c1).toMatchObject({ case: '1', value: 70 / 60, limit: 1.3, pass: true });
     expect(c6).toMatchObject({ case: '6', value: 150 / 70, pass: false });
   });
+  it('--limits: every limit set ÷ none, in the process (≤ 1.15×) and with Redis (≤ 1.5×)', () => {
+    const rows = [...post64, post('gateway-limits', 0, 78, 300), post('gateway-limits', 1, 78, 300), post('gateway-limits-redis', 0, 112, 300)];
+    const limits = evaluateChecks({ post64: rows }, ['1']).filter((c) => c.what.includes('every limit set'));
+    // The gateway without limits: median of 60 and 80 µs = 70.
+    expect(limits.map((c) => [Math.round(c.value * 1000) / 1000, c.limit, c.pass])).toEqual([
+      [1.114, 1.15, true],
+      [1.6, 1.5, false],
+    ]);
+    expect(evaluateChecks({ post64 }, ['1']).some((c) => c.what.includes('every limit set'))).toBe(false);
+  });
+
   it('subtracts direct of the same repetition for added latency', () => {
     const post1 = [post('direct', 0, NaN, 100), post('node', 0, 1, 150), post('gateway', 0, 1, 170), post('direct', 1, NaN, 300), post('node', 1, 1, 350), post('gateway', 1, 1, 370)];
     expect(medianAdded(post1, 'gateway', (r) => r.p50Us)).toBe(70);

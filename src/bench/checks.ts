@@ -54,6 +54,13 @@ export function evaluateChecks(r: CaseResults, cases: readonly CaseId[]): Check[
     const n = medianOf(r.post64, 'node', (x) => x.cpuUsPerReq);
     out.push(check('1', 'CPU per non-streaming request, gateway ÷ bare Node (64 connections)', g / n, 1.3, '×', `${f(g)} µs vs ${f(n)} µs`));
   }
+  if (has('1') && (r.post64 ?? []).some((x) => x.target === 'gateway-limits' || x.target === 'gateway-limits-redis')) {
+    const g = medianOf(r.post64, 'gateway', (x) => x.cpuUsPerReq);
+    const l = medianOf(r.post64, 'gateway-limits', (x) => x.cpuUsPerReq);
+    const lr = medianOf(r.post64, 'gateway-limits-redis', (x) => x.cpuUsPerReq);
+    out.push(check('1', 'CPU per non-streaming request, every limit set ÷ none (counters in the process)', l / g, 1.15, '×', `${f(l)} µs vs ${f(g)} µs`));
+    out.push(check('1', 'CPU per non-streaming request, every limit set ÷ none (counters in Redis)', lr / g, 1.5, '×', `${f(lr)} µs vs ${f(g)} µs`));
+  }
   if (has('2')) {
     const g = medianAdded(r.post1, 'gateway', (x) => x.p50Us);
     const n = medianAdded(r.post1, 'node', (x) => x.p50Us);

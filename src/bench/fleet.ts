@@ -30,6 +30,8 @@ export interface FleetOptions {
   readonly model: string;
   /** Base Postgres URL; the run uses a fresh database `worv_bench` on that server. */
   readonly pgUrl: string;
+  /** Redis of the `gateway-limits-redis` target (default redis://127.0.0.1:6379). */
+  readonly redisUrl?: string;
   /** Open-files limit of the proxies (sizes nginx's worker_connections). */
   readonly nofile: number;
   /** Extra Node flags for the Node proxies, gateway and pass-through (e.g. --cpu-prof). */
@@ -57,6 +59,17 @@ export interface Fleet {
   /** Stops a target's process and starts a fresh one on the same port; `why` goes into `launches`. */
   restart(name: TargetName, why: string): Promise<Target>;
   close(): Promise<void>;
+}
+
+/**
+ * Every limit set, high enough never to refuse the benchmark's load: the cost measured is the
+ * admission and settle of each request, not refusals.
+ */
+function limitFlags(model: string): string[] {
+  return [
+    '--rpm', '1000000000', '--tpm', '1000000000000', '--concurrency', '100000', '--daily-tokens', '1000000000000000',
+    '--monthly-tokens', '1000000000000000', '--models', model, '--expires', '2099-01-01T00:00:00Z', '--priority', 'high',
+  ];
 }
 
 const AUTH_PLACEHOLDER = 'Bearer wpk-bench-reference-0000000000000000000000000000000000000000';
@@ -100,7 +113,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
 
     // Gateways first: their keys give the Authorization header every target is sent.
     let refAuth: string | undefined;
-    for (const name of ['gateway', 'gateway-han', 'gateway-pg'] as const) {
+    for (const name of ['gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis'] as const) {
       if (!o.want.has(name)) continue;
       try {
         const env: Record<string, string> = {
@@ -110,8 +123,10 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
           MAX_CONTEXT_TOKENS,
           PROXY_STRIP_HAN: name === 'gateway-han' ? 'on' : 'off',
           DATABASE_URL: name === 'gateway-pg' ? await resetPostgresDatabase(o.pgUrl, 'worv_bench') : `sqlite:${join(o.runDir, `${name}.db`)}`,
+          ...(name === 'gateway-limits-redis' ? { REDIS_URL: o.redisUrl ?? 'redis://127.0.0.1:6379', PROXY_LIMITS_FAIL_OPEN: 'off' } : {}),
         };
-        const created = await runToEnd(process.execPath, [CLI, 'keys', 'create', '--name', `bench-${name}`], env);
+        const limited = name === 'gateway-limits' || name === 'gateway-limits-redis' ? limitFlags(o.model) : [];
+        const created = await runToEnd(process.execPath, [CLI, 'keys', 'create', '--name', `bench-${name}`, ...limited], env);
         const key = created.stdout.trim().split('\n').pop()?.trim() ?? '';
         if (created.code !== 0 || key === '') throw new Error(`keys create failed: ${created.stderr.trim()}`);
         const port = await freePort();

@@ -40,6 +40,10 @@ export interface BenchOptions {
   readonly soakMinutes: number | undefined;
   /** Concurrent clients of the soak's load. */
   readonly soakClients: number;
+  /** `--limits`: case 1 also measures the gateway with every limit set on its key (in the process and with Redis). */
+  readonly limits: boolean;
+  /** Redis for `--limits` (the run's keys are unique; nothing else is touched). */
+  readonly redisUrl: string;
 }
 
 /** The raw flag values as node:util parseArgs returns them. */
@@ -62,6 +66,8 @@ export interface BenchFlags {
   readonly model?: string | undefined;
   readonly soak?: string | undefined;
   readonly 'soak-clients'?: string | undefined;
+  readonly limits?: boolean | undefined;
+  readonly 'redis-url'?: string | undefined;
 }
 
 /** A flag value that cannot be used; the command reports it as a usage error (exit 2). */
@@ -124,5 +130,7 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     model,
     soakMinutes: f.soak === undefined ? undefined : num(f.soak, 'soak', 0, 0.5, 1440),
     soakClients: int(f['soak-clients'], 'soak-clients', 32, 1, 10_000),
+    limits: f.limits === true,
+    redisUrl: f['redis-url'] ?? 'redis://127.0.0.1:6379',
   };
 }

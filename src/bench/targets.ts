@@ -4,10 +4,10 @@
  */
 import type { Proc } from './processes.js';
 
-export type TargetName = 'direct' | 'node' | 'nginx' | 'gateway' | 'gateway-han' | 'gateway-pg';
+export type TargetName = 'direct' | 'node' | 'nginx' | 'gateway' | 'gateway-han' | 'gateway-pg' | 'gateway-limits' | 'gateway-limits-redis';
 
 /** Display order, and the order of the first repetition (later ones rotate it). */
-export const TARGET_ORDER: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway', 'gateway-han', 'gateway-pg'];
+export const TARGET_ORDER: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis'];
 
 /** What each target is, for the report. */
 export const TARGET_LABEL: Readonly<Record<TargetName, string>> = {
@@ -17,6 +17,8 @@ export const TARGET_LABEL: Readonly<Record<TargetName, string>> = {
   gateway: 'gateway, SQLite usage accounting',
   'gateway-han': 'gateway, SQLite, PROXY_STRIP_HAN=on',
   'gateway-pg': 'gateway, Postgres usage accounting',
+  'gateway-limits': 'gateway, SQLite, every per-key limit set (counters in the process)',
+  'gateway-limits-redis': 'gateway, SQLite, every per-key limit set (counters in Redis)',
 };
 
 /** A running target. */

@@ -94,7 +94,8 @@ export async function admit(
   const plan: AdmitPlan = { keyId: key.id, requestId: randomUUID(), now, day: utcDay(now), limits, charge: limits.tpm === null ? 0 : charge };
   let result;
   try {
-    result = await env.counters.admit(plan);
+    const r = env.counters.admit(plan);
+    result = r instanceof Promise ? await r : r;
   } catch (err) {
     throw isGatewayError(err) ? err : new GatewayError('upstream_unreachable', MSG.limiterUnavailable);
   }

@@ -83,7 +83,8 @@ export interface KeyPrincipal {
  * rejects only when the counters cannot be reached and the gateway is set to fail closed.
  */
 export interface LimitCounters {
-  admit(plan: AdmitPlan): Promise<AdmitResult>;
+  /** Synchronous when the counters are in this process (the hot path of one gateway). */
+  admit(plan: AdmitPlan): AdmitResult | Promise<AdmitResult>;
   /** Never throws; failures are reported by the counters. */
   settle(plan: SettlePlan): void;
   /** A request refused with 429 (counted per key and day for the console). */

@@ -37,6 +37,9 @@ Options:
                         the run uses a fresh database worv_bench on it)
   --model NAME          model the simulator serves (default GLM-5.1-FP8)
   --out FILE            JSON output (default bench-results/bench-<time>.json)
+  --limits              case 1 also runs the gateway with every per-key limit set on its key,
+                        counters in the process and in Redis (docs/limits.md)
+  --redis-url URL       Redis for --limits (default redis://127.0.0.1:6379)
 
 Soak (instead of the cases):
   --soak MINUTES        steady mixed load on the gateway for MINUTES (streams, non-streamed
@@ -68,6 +71,8 @@ export async function runBench(argv: string[]): Promise<number> {
       out: { type: 'string' },
       soak: { type: 'string' },
       'soak-clients': { type: 'string' },
+      limits: { type: 'boolean' },
+      'redis-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help === true) {

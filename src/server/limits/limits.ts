@@ -104,32 +104,40 @@ export function createLimits(opts: LimitsOptions): Limits {
   const timer = setInterval(() => void flush(), FLUSH_MS);
   timer.unref();
 
+  const admitShared = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
+    try {
+      return await seeded(counters, plan);
+    } catch (err) {
+      const now = clock.now();
+      if (now - lastFailLog >= LOG_EVERY_MS) {
+        lastFailLog = now;
+        logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          config.limitsFailOpen
+            ? 'limit counters unreachable: serving and counting in this process (PROXY_LIMITS_FAIL_OPEN=on)'
+            : 'limit counters unreachable: answering 503 (PROXY_LIMITS_FAIL_OPEN=off)',
+        );
+      }
+      if (!config.limitsFailOpen) {
+        failClosed.inc();
+        throw new GatewayError('upstream_unreachable', MSG.limiterUnavailable, { 'retry-after': '1' });
+      }
+      failOpen.inc();
+      const r = await seeded(local, plan);
+      if (r.kind === 'ok') admittedLocally.add(plan.requestId);
+      return r;
+    }
+  };
+
   return {
     backend,
-    async admit(plan) {
-      if (shared === undefined) return seeded(local, plan);
-      try {
-        return await seeded(shared, plan);
-      } catch (err) {
-        const now = clock.now();
-        if (now - lastFailLog >= LOG_EVERY_MS) {
-          lastFailLog = now;
-          logger.error(
-            { err: err instanceof Error ? err.message : String(err) },
-            config.limitsFailOpen
-              ? 'limit counters unreachable: serving and counting in this process (PROXY_LIMITS_FAIL_OPEN=on)'
-              : 'limit counters unreachable: answering 503 (PROXY_LIMITS_FAIL_OPEN=off)',
-          );
-        }
-        if (!config.limitsFailOpen) {
-          failClosed.inc();
-          throw new GatewayError('upstream_unreachable', MSG.limiterUnavailable, { 'retry-after': '1' });
-        }
-        failOpen.inc();
-        const r = await seeded(local, plan);
-        if (r.kind === 'ok') admittedLocally.add(plan.requestId);
-        return r;
+    admit(plan) {
+      if (shared === undefined) {
+        // In the process: synchronous, no promise on the hot path.
+        const r = local.admitNow(plan);
+        return r.kind === 'seed' ? seeded(local, plan) : r;
       }
+      return admitShared(shared, plan);
     },
     settle(plan: SettlePlan) {
       if (shared === undefined || admittedLocally.delete(plan.requestId)) {

@@ -1,9 +1,11 @@
 /**
  * Limit counters in this process: exact for one gateway (SQLite), and where a gateway counts
- * while its shared counters are unreachable (fail-open). Same rules as the other stores
- * (core/limits.ts); windows and days that have passed are dropped as keys are touched.
+ * while its shared counters are unreachable (fail-open). The same rules as the other stores
+ * (core/limits.ts firstExceeded), kept as plain numbers per key: this is the hot path of every
+ * limited request on a single gateway. Concurrency is a count, not leases: in one process
+ * every admitted request is settled exactly once (admission.ts), so nothing can leak.
  */
-import { admitState, settleState, type AdmitPlan, type AdmitResult, type LimitState, type SettlePlan } from '../../core/limits.js';
+import { firstExceeded, utcMonth, windowStart, type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
 
 export interface CounterStore {
   admit(plan: AdmitPlan): Promise<AdmitResult>;
@@ -14,23 +16,68 @@ export interface CounterStore {
   close(): Promise<void>;
 }
 
+class KeyCounters {
+  rpmWindow = -1;
+  requests = 0;
+  tpmWindow = -1;
+  tokens = 0;
+  inFlight = 0;
+  day = '';
+  dayUsed = 0;
+  month = '';
+  monthUsed = 0;
+}
+
 const MAX_KEYS = 100_000;
 
 export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPlan): AdmitResult; settleNow(plan: SettlePlan): void } {
-  const states = new Map<string, LimitState>();
-  const admitNow = (plan: AdmitPlan): AdmitResult => {
-    let s = states.get(plan.keyId);
+  const keys = new Map<string, KeyCounters>();
+  const admitNow = (p: AdmitPlan): AdmitResult => {
+    let s = keys.get(p.keyId);
     if (s === undefined) {
       // A bound, not a policy: far more limited keys than this means something is wrong.
-      if (states.size >= MAX_KEYS) states.clear();
-      s = {};
-      states.set(plan.keyId, s);
+      if (keys.size >= MAX_KEYS) keys.clear();
+      s = new KeyCounters();
+      keys.set(p.keyId, s);
     }
-    return admitState(s, plan);
+    const l = p.limits;
+    if (l.dailyTokens !== null || l.monthlyTokens !== null) {
+      const month = utcMonth(p.day);
+      const dayStale = l.dailyTokens !== null && s.day !== p.day;
+      const monthStale = l.monthlyTokens !== null && s.month !== month;
+      if (dayStale || monthStale) {
+        if (p.seed === undefined) return { kind: 'seed' };
+        if (dayStale) [s.day, s.dayUsed] = [p.day, p.seed.day];
+        if (monthStale) [s.month, s.monthUsed] = [month, p.seed.month];
+      }
+    }
+    const win = windowStart(p.now);
+    if (s.rpmWindow !== win) [s.rpmWindow, s.requests] = [win, 0];
+    if (s.tpmWindow !== win) [s.tpmWindow, s.tokens] = [win, 0];
+    const counted = {
+      requests: l.rpm !== null ? s.requests : 0,
+      tokens: l.tpm !== null ? s.tokens : 0,
+      inFlight: l.concurrency !== null ? s.inFlight : 0,
+      dayUsed: l.dailyTokens !== null ? s.dayUsed : 0,
+      monthUsed: l.monthlyTokens !== null ? s.monthUsed : 0,
+    };
+    const limit = firstExceeded(l, counted, p.charge);
+    if (limit !== undefined) return { kind: 'limited', limit, ...counted };
+    if (l.rpm !== null) counted.requests = ++s.requests;
+    if (l.tpm !== null) counted.tokens = s.tokens += p.charge;
+    if (l.concurrency !== null) counted.inFlight = ++s.inFlight;
+    return { kind: 'ok', ...counted };
   };
-  const settleNow = (plan: SettlePlan): void => {
-    const s = states.get(plan.keyId);
-    if (s !== undefined) settleState(s, plan);
+  const settleNow = (p: SettlePlan): void => {
+    const s = keys.get(p.keyId);
+    if (s === undefined) return;
+    const l = p.limits;
+    if (l.tpm !== null && s.tpmWindow === p.window) s.tokens = Math.max(0, s.tokens + p.used - p.charge);
+    if (l.concurrency !== null && s.inFlight > 0) s.inFlight--;
+    if (p.used > 0) {
+      if (l.dailyTokens !== null && s.day === p.day) s.dayUsed += p.used;
+      if (l.monthlyTokens !== null && s.month === utcMonth(p.day)) s.monthUsed += p.used;
+    }
   };
   return {
     admitNow,
@@ -40,10 +87,7 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
       settleNow(plan);
       return Promise.resolve();
     },
-    inFlight(keyId, now) {
-      const leases = states.get(keyId)?.leases ?? {};
-      return Promise.resolve(Object.values(leases).filter((until) => until > now).length);
-    },
+    inFlight: (keyId) => Promise.resolve(keys.get(keyId)?.inFlight ?? 0),
     ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
