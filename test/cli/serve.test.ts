@@ -12,12 +12,13 @@ describe('worv-proxy serve', () => {
     const dbPath = join(dir, 'nested', 'proxy.db');
     const serve = await spawnServe(
       { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: 'http://127.0.0.1:9' },
-      (o) => o.includes('keys create'),
+      (o) => o.includes('Backend http://127.0.0.1:9: not reachable'),
     );
     const { url } = serve;
     const out = serve.output();
     expect(out).toContain('npx worv-proxy keys create --name');
     expect(out).toContain('No admin user yet:  npx worv-proxy admin set-password --username admin');
+    expect(out).toContain('Backend http://127.0.0.1:9: not reachable (ECONNREFUSED). Start vLLM there or set VLLM_BASE_URL; without a GPU, try `npm run demo`.\n');
     expect(existsSync(dbPath)).toBe(true);
     expect(existsSync(`${dbPath}-wal`)).toBe(true);
 

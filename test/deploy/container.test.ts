@@ -1,9 +1,10 @@
 // Builds the Dockerfile's final stage with podman and runs the image in front of the
 // simulator: /healthz answers, /v1/models is 401 without a key and 200 with one made by the
 // image's own CLI, the image runs as `node` with a HEALTHCHECK that passes. The base image
-// and the build stage are stand-ins (no registry or compiler here): the base is this
-// machine's node binary on a minimal root fs, the build stage this checkout's build with its
-// production dependencies. Skipped, with the reason printed, where podman cannot run.
+// and the build stage are stand-ins (no registry or compiler here): the base is the running
+// node binary on a minimal root fs (tagged per Node version and passed as NODE_IMAGE, since
+// node_modules' native modules are built for that version), the build stage this
+// checkout's build with its production dependencies. Skipped, with the reason printed, where podman cannot run.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const reason = podmanUnavailable();
 if (reason !== undefined) console.warn(`[skip container] ${reason}`);
 
-const BASE = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+const DOCKERFILE_BASE = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+const BASE = `localhost/${DOCKERFILE_BASE.split(':')[0] ?? 'node'}-standin:${process.version}`;
 const ID = `${process.pid}-${Date.now()}`;
 const BUILT = `localhost/worv-proxy-built-standin:${ID}`;
 const IMAGE = `localhost/worv-proxy-test:${ID}`;
@@ -58,7 +60,7 @@ describe.skipIf(reason !== undefined)('container image', () => {
     const simAddr = await sim.listen(0, '127.0.0.1');
     await ensureNodeBase(BASE);
     await importBuiltStandIn();
-    await podman(['build', '--format', 'docker', '--build-arg', `BUILT=${BUILT}`, '-t', IMAGE, '-f', join(ROOT, 'Dockerfile'), ROOT], { timeoutMs: 600_000 });
+    await podman(['build', '--format', 'docker', '--build-arg', `NODE_IMAGE=${BASE}`, '--build-arg', `BUILT=${BUILT}`, '-t', IMAGE, '-f', join(ROOT, 'Dockerfile'), ROOT], { timeoutMs: 600_000 });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     await podman(['run', '-d', '--name', NAME, '--network', 'host', '-e', `PORT=${port}`, '-e', `VLLM_BASE_URL=${simAddr.url}`, '-e', 'LOG_LEVEL=warn', IMAGE]);

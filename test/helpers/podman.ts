@@ -48,7 +48,8 @@ function libsOf(binary: string): string[] {
 /**
  * Tags a stand-in for the Node base image: the running node binary as /usr/local/bin/node,
  * dash as /bin/sh, mkdir and chown, their libraries, and a `node` user (uid 1000) as in
- * the official image. Left alone if an image with that name exists.
+ * the official image. The tag should name the running Node version (native modules in
+ * node_modules are built for it); left alone if an image with that name exists.
  */
 export async function ensureNodeBase(tag: string): Promise<void> {
   const exists = spawnSync('podman', [...PREFIX, 'image', 'exists', tag], { env: env() });

@@ -6,6 +6,7 @@ import { openStore, type Store } from '../../store/db.js';
 import { createApp, type App } from '../../server/app.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
+import { backendWarnings } from '../backend-check.js';
 import { loadConfigOrExit } from '../load-config.js';
 import { causeOf, storeTarget } from '../startup-error.js';
 
@@ -79,5 +80,9 @@ export async function runServe(argv: string[]): Promise<number> {
         ? `No admin user yet:  npx worv-proxy admin set-password --username admin --password '<8+ characters>'\n`
         : ''),
   );
+  // After the banner, so start-up is not delayed by a slow backend.
+  void backendWarnings(config.backends, config.vllmApiKey).then((w) => {
+    if (w !== '' && !stopping) process.stdout.write(w);
+  });
   return exited;
 }
