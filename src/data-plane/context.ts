@@ -126,6 +126,8 @@ export interface RequestOutcome {
   readonly ttfbMs: number | undefined;
   readonly stream: boolean;
   readonly keyId: string | undefined;
+  /** The model sent to the backend (after aliasing); undefined when the body named none. */
+  readonly model: string | undefined;
   readonly usage: UsageCounts | undefined;
   /** complete | aborted by the client | upstream failed (before or after the first byte). */
   readonly result: 'complete' | 'aborted' | 'upstream-error' | 'rejected';

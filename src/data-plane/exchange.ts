@@ -118,6 +118,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.open(keyId, shaped?.dialect);
     const stream = shaped?.facts.stream === true;
     this.#ledger.stream = stream;
+    const model = shaped?.json.model;
+    if (typeof model === 'string') this.#ledger.model = model;
     const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json };
     const readTimeoutMs = stream ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
     this.#env.upstream.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body: fwd.body, readTimeoutMs, facts }, this);

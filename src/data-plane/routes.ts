@@ -44,6 +44,8 @@ export interface DataPlane {
   inFlight(): number;
   /** The backend as probed (GET /v1/models, cached a few seconds). */
   backendStatus(): Promise<BackendStatus>;
+  /** Each replica's origin and whether its last connection attempt succeeded. */
+  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean }>;
   /** Resolves once the first backend probe finished (the live model is known if reachable). */
   ready(): Promise<void>;
   /** Release upstream connection pools. */
@@ -165,6 +167,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
     inFlight: () => inFlight,
     backendStatus: () => probe.status(),
+    replicaHealth: () => upstream.replicas.map((r) => ({ origin: r.origin, healthy: r.failures === 0 })),
     ready: () => probe.ready,
     close: () => upstream.close(),
   };

@@ -118,6 +118,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     inFlight: () => ref.dataPlane?.inFlight() ?? 0,
     backendUp: async () => (ref.dataPlane === undefined ? undefined : (await ref.dataPlane.backendStatus()).reachable),
     usageSpool: () => ref.usageWriter?.spoolStats() ?? { entries: 0, oldestAt: undefined },
+    replicas: () => ref.dataPlane,
   });
   const usageWriter = await openUsageWriter(deps.store, {
     ...spoolPlace(config, deps.store),

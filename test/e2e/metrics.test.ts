@@ -44,3 +44,44 @@ describe('/metrics', () => {
     expect(text).toContain('worv_proxy_process_cpu_user_seconds_total');
   });
 });
+
+describe('/metrics per model, per key and per replica', () => {
+  it('counts requests and tokens (cached and reasoning included) by model and key id, and each replica up', async () => {
+    stack = await startStack({ simulator: { model: 'sim-model', tokens: 4, reasoningTokens: 3, promptTokensDetails: true } });
+    const { key, id } = await stack.createKey();
+    const long = 'Name three prime numbers greater than one hundred and say why each is prime. '.repeat(4);
+    const send = (model: string) =>
+      fetch(`${stack!.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: long }] }),
+      });
+    const first = await send('sim-model');
+    await first.text();
+    const second = await send('sim-model');
+    const usage = ((await second.json()) as { usage: { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } } }).usage;
+    const cached = usage.prompt_tokens_details.cached_tokens;
+    expect(cached).toBeGreaterThan(0);
+    // An unknown model is refused by the backend: it counts, but not under its own name.
+    const unknown = await send('no-such-model');
+    expect(unknown.status).toBe(404);
+    await unknown.text();
+
+    const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    expect(sample(text, 'worv_proxy_model_requests_total{model="sim-model",result="complete"}')).toBe(2);
+    expect(sample(text, 'worv_proxy_model_requests_total{model="",result="complete"}')).toBe(1);
+    expect(text).not.toContain('no-such-model');
+    expect(sample(text, 'worv_proxy_model_tokens_total{model="sim-model",kind="prompt"}')).toBe(2 * usage.prompt_tokens);
+    expect(sample(text, 'worv_proxy_model_tokens_total{model="sim-model",kind="completion"}')).toBe(2 * 7);
+    expect(sample(text, 'worv_proxy_model_tokens_total{model="sim-model",kind="cached"}')).toBe(cached);
+    expect(sample(text, 'worv_proxy_model_tokens_total{model="sim-model",kind="reasoning"}')).toBe(2 * 3);
+    expect(sample(text, 'worv_proxy_tokens_total{kind="cached"}')).toBe(cached);
+    expect(sample(text, 'worv_proxy_tokens_total{kind="reasoning"}')).toBe(2 * 3);
+    expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="complete"}`)).toBe(3);
+    expect(sample(text, `worv_proxy_key_tokens_total{key_id="${id}",kind="cached"}`)).toBe(cached);
+    expect(sample(text, `worv_proxy_key_tokens_total{key_id="${id}",kind="reasoning"}`)).toBe(2 * 3);
+    expect(sample(text, 'worv_proxy_model_time_to_first_token_seconds_count{model="sim-model",stream="false"}')).toBe(2);
+    expect(sample(text, 'worv_proxy_model_request_duration_seconds_count{model="sim-model",stream="false"}')).toBe(2);
+    expect(sample(text, `worv_proxy_replica_up{replica="${stack.sim.url}"}`)).toBe(1);
+  });
+});

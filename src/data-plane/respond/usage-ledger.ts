@@ -27,6 +27,8 @@ export class UsageLedger {
   keyId: string | undefined;
   status = 0;
   stream = false;
+  /** The model sent to the backend (metrics and the request log label by it). */
+  model: string | undefined;
   result: RequestOutcome['result'] = 'complete';
   #ttfb: number | undefined;
   #commit: Promise<void> | undefined;
@@ -80,6 +82,7 @@ export class UsageLedger {
       ttfbMs: this.#ttfb,
       stream: this.stream,
       keyId: this.keyId,
+      model: this.model,
       usage: meter?.reported === true ? meter.usage() : undefined,
       result: this.result,
     });

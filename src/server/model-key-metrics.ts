@@ -1,0 +1,69 @@
+/**
+ * Prometheus series per model and per API key (by key id, never the key's name or secret):
+ * request and token counters (cached and reasoning tokens included), per-model time-to-first-
+ * token and duration histograms, and one up/down gauge per backend replica.
+ *
+ * Label cardinality stays bounded: the model label is the model sent to the backend and only
+ * for answers below 400 (the backend accepted it); any other request counts under `model=""`,
+ * so clients cannot mint series with made-up model names.
+ */
+import { Gauge, type Registry } from 'prom-client';
+import type { RequestOutcome } from '../data-plane/context.js';
+import { FastCounter, FastHistogram, register } from './request-metrics.js';
+
+export interface ReplicaHealthSource {
+  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean }>;
+}
+
+export interface ModelKeyMetrics {
+  onRequestEnd(o: RequestOutcome): void;
+}
+
+export function createModelKeyMetrics(registry: Registry, buckets: readonly number[], replicas: () => ReplicaHealthSource | undefined): ModelKeyMetrics {
+  const modelRequests = new FastCounter('worv_proxy_model_requests_total', '/v1 requests by model and result', ['model', 'result']);
+  const modelTokens = new FastCounter('worv_proxy_model_tokens_total', 'Tokens by model and kind (prompt, completion, cached, reasoning)', ['model', 'kind']);
+  const modelTtft = new FastHistogram(
+    'worv_proxy_model_time_to_first_token_seconds',
+    'Arrival to the first backend response byte, by model',
+    ['model', 'stream'],
+    buckets,
+  );
+  const modelDuration = new FastHistogram('worv_proxy_model_request_duration_seconds', 'Whole /v1 request duration, by model', ['model', 'stream'], buckets);
+  const keyRequests = new FastCounter('worv_proxy_key_requests_total', '/v1 requests by API key id and result', ['key_id', 'result']);
+  const keyTokens = new FastCounter('worv_proxy_key_tokens_total', 'Tokens by API key id and kind (prompt, completion, cached, reasoning)', ['key_id', 'kind']);
+  for (const m of [modelRequests, modelTokens, modelTtft, modelDuration, keyRequests, keyTokens]) register(registry, m);
+  new Gauge({
+    name: 'worv_proxy_replica_up',
+    help: '1 while the replica accepts connections, 0 after a failed connection (until it answers again)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      const source = replicas();
+      if (source === undefined) return;
+      for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.healthy ? 1 : 0);
+    },
+  });
+
+  return {
+    onRequestEnd(o) {
+      const model = o.model !== undefined && o.status > 0 && o.status < 400 ? o.model : '';
+      const stream = o.stream ? 'true' : 'false';
+      modelRequests.inc(1, model, o.result);
+      modelDuration.observe(o.durationMs / 1000, model, stream);
+      if (o.ttfbMs !== undefined) modelTtft.observe(o.ttfbMs / 1000, model, stream);
+      const keyId = o.keyId;
+      if (keyId !== undefined) keyRequests.inc(1, keyId, o.result);
+      const u = o.usage;
+      if (u === undefined) return;
+      modelTokens.inc(u.promptTokens, model, 'prompt');
+      modelTokens.inc(u.completionTokens, model, 'completion');
+      modelTokens.inc(u.cachedTokens, model, 'cached');
+      modelTokens.inc(u.reasoningTokens, model, 'reasoning');
+      if (keyId === undefined) return;
+      keyTokens.inc(u.promptTokens, keyId, 'prompt');
+      keyTokens.inc(u.completionTokens, keyId, 'completion');
+      keyTokens.inc(u.cachedTokens, keyId, 'cached');
+      keyTokens.inc(u.reasoningTokens, keyId, 'reasoning');
+    },
+  };
+}
