@@ -3,6 +3,7 @@
 // And when Redis cannot be reached: served and counted in the process (PROXY_LIMITS_FAIL_OPEN,
 // the default), or 503 in the route's dialect when set off — never a 500.
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -144,4 +145,76 @@ describe('limit counters unreachable (Redis down)', () => {
     expect((await postJson(stack.gatewayUrl, '/v1/chat/completions', plain.key, CHAT_BODY)).status).toBe(200);
     expect(stack.sim.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
   });
+});
+
+/** A TCP relay to Redis that a test can cut and bring back on the same port. */
+async function redisRelay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const target = new URL(REDIS_URL);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const listen = async (): Promise<void> => {
+    const s = createServer((client) => {
+      const up = connect(Number(target.port || 6379), target.hostname);
+      for (const x of [client, up]) {
+        sockets.add(x);
+        x.on('close', () => sockets.delete(x));
+        x.on('error', () => undefined);
+      }
+      client.pipe(up).pipe(client);
+    });
+    await new Promise<void>((resolve) => s.listen(port, '127.0.0.1', resolve));
+    port = (s.address() as { port: number }).port;
+    server = s;
+  };
+  await listen();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async cut() {
+      const s = server;
+      server = undefined;
+      for (const x of sockets) x.destroy();
+      if (s !== undefined) await new Promise((r) => s.close(r));
+    },
+    restore: listen,
+  };
+}
+
+describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+
+  it('serves through the outage (counted in the process), then counts in Redis again where it left off', async () => {
+    const relay = await redisRelay();
+    try {
+      stack = await startStack({ env: { REDIS_URL: relay.url } });
+      const s = stack;
+      const k = await s.createKey('outage');
+      await updateApiKey(s.store.db, k.id, { policy: { limits: { rpm: 4 } } });
+      await awayFromMinuteEnd(30_000);
+      const send = async (): Promise<number> => {
+        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
+        await r.arrayBuffer();
+        return r.status;
+      };
+      expect([await send(), await send()]).toEqual([200, 200]); // Redis: 2 of 4
+      await relay.cut();
+      // Redis gone: served, counted here (the process's own window starts empty).
+      expect([await send(), await send()]).toEqual([200, 200]);
+      const metrics = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^worv_proxy_limits_fail_open_total 2$/m);
+      await relay.restore();
+      // ioredis reconnects on its own (retry delays of 50 ms × attempts); give it time.
+      await new Promise((r) => setTimeout(r, 3000));
+      // Back in Redis: its window still holds the 2 counted before the outage.
+      expect([await send(), await send(), await send()]).toEqual([200, 200, 429]);
+      const after = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+      expect(after).toMatch(/^worv_proxy_limits_fail_open_total 2$/m);
+    } finally {
+      await relay.cut();
+    }
+  }, 60_000);
 });
