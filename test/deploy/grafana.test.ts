@@ -1,0 +1,37 @@
+// The Grafana dashboard in deploy/grafana queries only series the gateway exports.
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../helpers/harness.js';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+interface Panel {
+  readonly type: string;
+  readonly targets?: ReadonlyArray<{ readonly expr: string }>;
+}
+
+describe('deploy/grafana dashboard', () => {
+  it('is valid JSON whose every query names a metric /metrics exports', async () => {
+    const dash = JSON.parse(readFileSync(new URL('../../deploy/grafana/worv-proxy-dashboard.json', import.meta.url), 'utf8')) as { panels: Panel[]; uid: string };
+    expect(dash.uid).toBe('worv-proxy');
+    const names = new Set<string>();
+    for (const p of dash.panels) for (const t of p.targets ?? []) for (const m of t.expr.matchAll(/worv_proxy_\w+/g)) names.add(m[0]);
+    expect(names.size).toBeGreaterThan(10);
+
+    stack = await startStack({ simulator: { model: 'sim-model', tokens: 2 } });
+    const { key } = await stack.createKey();
+    const res = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await res.text();
+    const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    const exported = new Set([...text.matchAll(/^(worv_proxy_\w+)[{ ]/gm)].map((m) => m[1]));
+    expect([...names].filter((n) => !exported.has(n))).toEqual([]);
+  });
+});
