@@ -61,6 +61,27 @@ export interface Config {
   readonly keyStaleMs: number;
   /** Where the usage spool lives; undefined = beside the SQLite file, or `./data` on Postgres. */
   readonly spoolDir: string | undefined;
+  /** Routing across replicas and their health (docs/fleet.md). */
+  readonly fleet: FleetConfig;
+}
+
+export interface FleetConfig {
+  /** `affinity`: session / prefix / previous-response affinity with bounded load; else fewest in flight. */
+  readonly routing: 'affinity' | 'least-in-flight';
+  /** Requests running with no generated token for this long: the engine is ejected as hung. */
+  readonly hungMs: number;
+  /** How often each replica's /metrics is read. */
+  readonly healthIntervalMs: number;
+  /** How often each replica's /v1/models is read again (sooner after a failure). */
+  readonly modelsRefreshMs: number;
+  /** PROXY_MODELS_FILE: per-model settings (JSON). */
+  readonly modelsFile: string | undefined;
+}
+
+function readRouting(env: Env): FleetConfig['routing'] {
+  const raw = (readString(env, 'PROXY_ROUTING') ?? 'affinity').toLowerCase();
+  if (raw !== 'affinity' && raw !== 'least-in-flight') throw new ConfigError('PROXY_ROUTING', 'affinity or least-in-flight', raw);
+  return raw;
 }
 
 /** A configuration value that cannot be used; the process exits 2 with `message`. */
@@ -242,6 +263,13 @@ export function loadConfig(env: Env = process.env): Config {
     consoleDir: readString(env, 'CONSOLE_DIR'),
     keyStaleMs: readSecondsOrZero(env, 'PROXY_KEY_STALE_SECONDS', 300),
     spoolDir: readString(env, 'PROXY_SPOOL_DIR'),
+    fleet: {
+      routing: readRouting(env),
+      hungMs: readSeconds(env, 'PROXY_HUNG_SECONDS', 30),
+      healthIntervalMs: readSeconds(env, 'PROXY_HEALTH_INTERVAL', 2),
+      modelsRefreshMs: readSeconds(env, 'PROXY_MODELS_REFRESH', 15),
+      modelsFile: readString(env, 'PROXY_MODELS_FILE'),
+    },
   };
   return deepFreeze(config);
 }

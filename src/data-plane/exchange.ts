@@ -120,7 +120,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.stream = stream;
     const model = shaped?.json.model;
     if (typeof model === 'string') this.#ledger.model = model;
-    const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json };
+    const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json, route: shaped?.route };
     const readTimeoutMs = stream ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
     this.#env.upstream.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body: fwd.body, readTimeoutMs, facts }, this);
   }

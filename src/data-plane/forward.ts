@@ -3,6 +3,7 @@ import type { JsonObject } from '../core/json.js';
 import type { RequestFacts } from './context.js';
 import type { Dialect } from './dialects/index.js';
 import type { Upload } from './upload.js';
+import type { RouteHints } from './upstream/route-hints.js';
 
 interface ForwardBase {
   readonly method: string;
@@ -21,6 +22,8 @@ export interface ShapedForward extends ForwardBase {
   /** The body as shaped, for the routing policy. */
   readonly json: Readonly<JsonObject>;
   readonly facts: RequestFacts;
+  /** What the fleet's routing reads (model, session, prefix key, previous response). */
+  readonly route?: RouteHints | undefined;
   /** How its responses carry usage; undefined for endpoints that report none (count_tokens). */
   readonly dialect: Dialect | undefined;
   /** Response headers announcing what shaping did (e.g. x-worv-max-tokens-capped). */

@@ -9,6 +9,7 @@ import { GatewayError } from '../core/errors.js';
 import { isJsonObject, tryParseJson, utf8Text, type JsonValue } from '../core/json.js';
 import { MSG } from '../core/messages.js';
 import type { Exchange } from './exchange.js';
+import type { FleetModels } from './fleet.js';
 import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
 import type { BackendProbe } from './upstream/backend-probe.js';
 import type { Upstream } from './upstream/client.js';
@@ -17,6 +18,8 @@ import { responseHeaders } from './upstream/headers.js';
 import type { CallFacts } from './upstream/replicas.js';
 
 export interface ModelsDeps {
+  /** The union of the backends' listings, when known (else the backend's answer is relayed). */
+  readonly fleet: FleetModels;
   readonly upstream: Upstream;
   readonly probe: BackendProbe;
   readonly explicitProfile: ModelProfileName | undefined;
@@ -67,6 +70,12 @@ function onlyAllowed(payload: JsonValue, allowed: readonly string[]): JsonValue 
 
 /** Serves GET /v1/models for an authenticated key. */
 export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null = null): Promise<void> {
+  const union = deps.fleet.listing();
+  if (union !== undefined) {
+    const scoped = allowed === null ? undefined : onlyAllowed(tryParseJson(utf8Text(union)) ?? {}, allowed);
+    await x.sendWhole(keyId, 200, ['content-type', 'application/json'], scoped === undefined ? union : Buffer.from(JSON.stringify(scoped)));
+    return;
+  }
   let fetched: { status: number; headers: string[]; body: Buffer };
   try {
     fetched = await fetchModels(x.req, deps);

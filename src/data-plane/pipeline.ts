@@ -23,6 +23,8 @@ import { requestStreamUsage } from './transforms/request-stream-usage.js';
 import { injectSystemPrompt } from './transforms/system-prompt.js';
 import { thinkingMode } from './transforms/thinking-mode.js';
 import { streamedLength, Upload } from './upload.js';
+import type { FleetModels } from './fleet.js';
+import { routeHints } from './upstream/route-hints.js';
 
 /**
  * The request shapers, folded in this order. The full order is alias → thinking → system
@@ -72,7 +74,9 @@ export interface PipelineEnv {
   readonly maxBodyBytes: number;
   readonly requestHeaders: (rawHeaders: readonly string[]) => string[];
   /** The shaping configuration in force (it follows the live model's profile). */
-  readonly shapingConfig: () => ShapingConfig | Promise<ShapingConfig>;
+  readonly shapingConfig: (clientModel: string | undefined) => ShapingConfig | Promise<ShapingConfig>;
+  /** The backends' models: a request for a model none serves is 404. */
+  readonly fleet: FleetModels;
   readonly models: ModelsDeps;
   /** PROXY_TOKENIZE_ESTIMATE=on: the backend's /tokenize count for capping (heuristic otherwise). */
   readonly inputEstimator?: InputEstimator;
@@ -134,7 +138,8 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   // 3. parse and 4. shape.
   const client = parseRequest(route.endpoint, raw);
   const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator);
-  const shaped = shape(parsed, await env.shapingConfig());
+  const clientModel = parsed.body.model;
+  const shaped = shape(parsed, await env.shapingConfig(typeof clientModel === 'string' ? clientModel : undefined));
   let json = shaped.req.body;
   let extraHeaders = effectHeaders(shaped.effects);
   // 4b. admission: a key's model scope (on the rewritten model), counters and priority.
@@ -144,6 +149,10 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     json = admitted.body ?? json;
     if (admitted.headers.length > 0) extraHeaders = [...extraHeaders, ...admitted.headers];
   }
+  // What the fleet's routing reads: model, session, prompt prefix, previous response. A model
+  // no backend serves is 404 (after the key's scope: a key learns nothing of models outside it).
+  const hints = routeHints(route.endpoint, req.headers, json);
+  env.fleet.check(hints.model);
   // Shapers return the same body when they do not apply: then the client's bytes go as they are;
   // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).
   let body: Buffer | readonly Buffer[];
@@ -163,6 +172,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
       body,
       json,
       facts: shaped.req.facts,
+      route: hints,
       dialect: dialectFor(route.endpoint),
       extraHeaders,
     },

@@ -6,10 +6,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { buildConnector } from 'undici';
 import type { Clock } from '../core/clock.js';
-import type { Config, ModelProfileName } from '../core/config.js';
+import type { Config } from '../core/config.js';
 import { isGatewayError } from '../core/errors.js';
 import { isV1Root } from '../core/v1-path.js';
-import type { KeyLookup, LimitCounters, RequestObserver, ShapingConfig, UsageSink } from './context.js';
+import type { KeyLookup, LimitCounters, RequestObserver, UsageSink } from './context.js';
 import { Exchange, type ExchangeEnv } from './exchange.js';
 import { createTokenizeEstimator } from './input-estimate.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
@@ -17,9 +17,13 @@ import { asGatewayError, sendNotFound } from './render-error.js';
 import { hanFilterFor } from './tap/han-filter.js';
 import { observersFor } from './tap/observers.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
-import { resolveProfile } from './transforms/thinking-profiles.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
 import { createUpstream } from './upstream/client.js';
+import { createFleetRouting } from './upstream/fleet-routing.js';
+import { createFleetState, type FleetState } from './upstream/fleet-state.js';
+import { createFleetModels } from './fleet.js';
+import { loadModelsFile } from './models-file.js';
+import { shapingConfigs } from './shaping-config.js';
 import { requestHeaderRules } from './upstream/headers.js';
 
 export interface DataPlaneDeps {
@@ -48,9 +52,14 @@ export interface DataPlane {
   replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean }>;
   /** Resolves once the first backend probe finished (the live model is known if reachable). */
   ready(): Promise<void>;
+  /** The replicas' state and routing counts (status pages). */
+  fleet(): { readonly state: FleetState; readonly routed: ReadonlyMap<string, number> };
   /** Release upstream connection pools. */
   close(): Promise<void>;
 }
+
+/** A replica may carry this many times the mean in flight before affinity passes requests on. */
+const LOAD_FACTOR = 1.25;
 
 /** Probes and model listings wait at most this long for the backend. */
 const PROBE_TIMEOUT_MS = 5000;
@@ -68,12 +77,41 @@ const NO_COUNTERS: LimitCounters = {
 
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { config } = deps;
+  const requestHeaders = requestHeaderRules(config.vllmApiKey);
+  // The routing policy reads the fleet's state, which probes through the upstream it routes.
+  const holder: { state?: FleetState } = {};
+  const routing = createFleetRouting({
+    get state() {
+      return holder.state as FleetState;
+    },
+    loadFactor: LOAD_FACTOR,
+    affinity: config.fleet.routing === 'affinity',
+  });
   const upstream = createUpstream({
     backends: config.backends,
     connectTimeoutMs: config.connectTimeoutMs,
     ...(deps.connector !== undefined ? { connector: deps.connector } : {}),
+    pickReplica: routing.pick,
+    retryableStatus: routing.retryableStatus,
+    retryableClose: routing.retryableClose,
+    observe: routing.observe,
   });
-  const requestHeaders = requestHeaderRules(config.vllmApiKey);
+  const fleet = createFleetState({
+    upstream,
+    headers: requestHeaders([]),
+    timeoutMs: Math.min(PROBE_TIMEOUT_MS, config.nonstreamReadTimeoutMs),
+    healthIntervalMs: config.fleet.healthIntervalMs,
+    modelsIntervalMs: config.fleet.modelsRefreshMs,
+    hungMs: config.fleet.hungMs,
+  });
+  holder.state = fleet;
+  const fleetModels = createFleetModels({
+    state: fleet,
+    file: loadModelsFile(config.fleet.modelsFile),
+    explicitProfile: config.modelProfile,
+    contextTokens: config.maxContextTokens,
+    maxOutputTokens: config.maxOutputTokens,
+  });
   const probe = createBackendProbe({
     upstream,
     headers: requestHeaders([]),
@@ -81,37 +119,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     timeoutMs: Math.min(PROBE_TIMEOUT_MS, config.nonstreamReadTimeoutMs),
   });
 
-  // One frozen ShapingConfig per profile: the live model only picks which one applies.
-  const shapingByProfile = new Map<ModelProfileName, ShapingConfig>();
-  const shapingFor = (profile: ModelProfileName): ShapingConfig => {
-    let cfg = shapingByProfile.get(profile);
-    if (cfg === undefined) {
-      cfg = Object.freeze({
-        aliasModel: config.alias.model,
-        aliasSources: config.alias.sources,
-        aliasRewriteAll: config.alias.rewriteAll,
-        profile,
-        maxContextTokens: config.maxContextTokens,
-        maxOutputTokens: config.maxOutputTokens,
-        stripHan: config.stripHan,
-        hanSystemPrompt: config.hanSystemPrompt,
-        thinkMaxPrefix: config.thinkMaxPrefix,
-      });
-      shapingByProfile.set(profile, cfg);
-    }
-    return cfg;
-  };
   const explicitProfile = config.modelProfile;
-  let firstProbeDone = false;
-  void probe.ready.then(() => {
-    firstProbeDone = true;
-  });
-  const shapingConfig = (): ShapingConfig | Promise<ShapingConfig> => {
-    if (explicitProfile !== undefined) return shapingFor(explicitProfile);
-    // Until the first probe answered, wait for it once: the profile depends on the live model.
-    if (!firstProbeDone) return probe.ready.then(() => shapingFor(resolveProfile(undefined, probe.liveModel())));
-    return shapingFor(resolveProfile(undefined, probe.liveModel()));
-  };
+  const shapingConfig = shapingConfigs({ config, models: fleetModels, ready: fleet.ready, liveModel: () => probe.liveModel() });
 
   let inFlight = 0;
   const onDone = (): void => {
@@ -136,7 +145,9 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     maxBodyBytes: config.maxBodyBytes,
     requestHeaders,
     shapingConfig,
+    fleet: fleetModels,
     models: {
+      fleet: fleetModels,
       upstream,
       probe,
       explicitProfile,
@@ -168,7 +179,11 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     inFlight: () => inFlight,
     backendStatus: () => probe.status(),
     replicaHealth: () => upstream.replicas.map((r) => ({ origin: r.origin, healthy: r.failures === 0 })),
-    ready: () => probe.ready,
-    close: () => upstream.close(),
+    ready: () => Promise.all([probe.ready, fleet.ready]).then(() => undefined),
+    fleet: () => ({ state: fleet, routed: routing.routed }),
+    close: () => {
+      fleet.close();
+      return upstream.close();
+    },
   };
 }

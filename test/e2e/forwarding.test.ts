@@ -22,7 +22,7 @@ function echoBackend(): Promise<{ server: Server; url: string; seen: Seen[] }> {
     req.on('end', () => {
       const body = Buffer.concat(parts).toString('utf8');
       if (req.url === '/v1/models') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"echo-model","object":"model"}]}');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"sim-model","object":"model"}]}');
         return;
       }
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });

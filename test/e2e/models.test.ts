@@ -1,13 +1,19 @@
-// GET /v1/models returns the backend's payload, plus a
-// synthetic `<model>-nonthinking` card when the live model's profile can switch thinking off;
-// a backend answer other than 200 is 502 `Backend unavailable`.
+// GET /v1/models returns the backends' listings as learned (one backend: its payload), plus a
+// synthetic `<model>-nonthinking` card when a model's profile can switch thinking off. When no
+// listing could be learned, the request goes to the backend: a status other than 200 is 502
+// `Backend unavailable`. Several backends serving different models: test/e2e/fleet-models.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/harness.js';
-import { closedPortUrl, simId } from './support.js';
+import { closedPortUrl } from './support.js';
 
 interface Card {
   readonly id: string;
   readonly [k: string]: unknown;
+}
+
+/** The simulator's own /v1/models answer (seeded: every listing has the same bytes). */
+async function lastListing(s: Stack): Promise<string> {
+  return (await fetch(`${s.sim.url}/v1/models`)).text();
 }
 
 describe('GET /v1/models', () => {
@@ -21,13 +27,13 @@ describe('GET /v1/models', () => {
     fetch(`${s.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}`, ...headers } });
 
   it('returns the backend payload byte for byte when the live model has no thinking switch', async () => {
-    stack = await startStack({ simulator: { model: 'plain-model' } });
+    stack = await startStack({ simulator: { model: 'plain-model', seed: 1 } });
     const { key } = await stack.createKey();
     const res = await list(stack, key);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     const text = await res.text();
-    expect(text).toBe(stack.sim.getRequest(simId(res.headers))!.sentText());
+    expect(text).toBe(await lastListing(stack));
   });
 
   for (const [model, env] of [
@@ -37,12 +43,12 @@ describe('GET /v1/models', () => {
     ['plain-model', { PROXY_MODEL_PROFILE: 'deepseek-v4' }],
   ] as const) {
     it(`adds ${model}-nonthinking after the live card (${Object.keys(env).length > 0 ? 'profile from PROXY_MODEL_PROFILE' : 'profile from the model name'})`, async () => {
-      stack = await startStack({ simulator: { model }, env });
+      stack = await startStack({ simulator: { model, seed: 1 }, env });
       const { key } = await stack.createKey();
       const res = await list(stack, key);
       expect(res.status).toBe(200);
       const got = (await res.json()) as { object: string; data: Card[] };
-      const backend = JSON.parse(stack.sim.getRequest(simId(res.headers))!.sentText()) as { object: string; data: Card[] };
+      const backend = JSON.parse(await lastListing(stack)) as { object: string; data: Card[] };
       expect(got.object).toBe(backend.object);
       expect(got.data).toHaveLength(backend.data.length + 1);
       expect(got.data.slice(0, backend.data.length)).toEqual(backend.data);
@@ -51,9 +57,9 @@ describe('GET /v1/models', () => {
   }
 
   it('answers 502 Backend unavailable when the backend answers with an error status', async () => {
-    stack = await startStack();
+    stack = await startStack({ simulator: { fault: 'status:500' } });
     const { key } = await stack.createKey();
-    const res = await list(stack, key, { 'x-sim-fault': 'status:500' });
+    const res = await list(stack, key);
     expect(res.status).toBe(502);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(await res.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 502 } });

@@ -132,7 +132,11 @@ function floodBackend(total: number): Promise<{ server: Server; url: string; wri
   let finished = false;
   const server = createServer((req, res) => {
     if (req.url === '/v1/models') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"flood","object":"model"}]}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"sim-model","object":"model"}]}');
+      return;
+    }
+    if (req.url === '/metrics') {
+      res.writeHead(404).end();
       return;
     }
     req.resume();

@@ -32,6 +32,11 @@ async function recordingBackend(): Promise<{ url: string; arrivals: Arrival[]; c
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"rec-model","object":"model"}]}');
       return;
     }
+    // No engine metrics here (the gateway's health probe asks; a backend may not have them).
+    if (req.url === '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
     const a: Arrival = {
       url: req.url ?? '',
       headers: req.headers,

@@ -188,7 +188,7 @@ describe('usage accounting without usage blocks', () => {
     backend = createServer((req, res) => {
       req.resume();
       if (req.url === '/v1/models') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"m","object":"model"}]}');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"sim-model","object":"model"}]}');
       } else if (req.headers['x-test-stream'] === '1') {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.end('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n');

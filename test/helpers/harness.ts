@@ -82,6 +82,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'silent',
+      // The replicas' health probes (GET /metrics, /v1/models) stay out of the simulator's log
+      // during a test unless the test asks for them (test/helpers/fleet-stack.ts does).
+      PROXY_HEALTH_INTERVAL: '3600',
       VLLM_BASE_URL: sim?.url ?? 'http://127.0.0.1:9',
       ...opts.env,
     };

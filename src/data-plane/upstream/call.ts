@@ -46,9 +46,16 @@ export interface CallHost {
   failed(replica: Replica): void;
   answered(replica: Replica): void;
   retryableStatus(status: number, call: BackendCall): boolean;
+  /** A connection the backend closed cleanly before any response byte may be tried elsewhere (default: no). */
+  retryableClose?(call: BackendCall): boolean;
 }
 
 const RETRY_STATUS = Object.assign(new Error('answer declared retryable'), { code: 'WORV_RETRY_STATUS' });
+
+/** undici's "other side closed": the backend closed the connection after reading the request. */
+function isCleanClose(err: Error): boolean {
+  return (err as { code?: unknown }).code === 'UND_ERR_SOCKET';
+}
 
 function isReplayable(body: CallBody): body is ReplayableBody {
   return typeof body === 'object' && !Buffer.isBuffer(body) && !Array.isArray(body);
@@ -213,7 +220,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     const replica = this.#endAttempt();
     const failure = classifyFailure(err);
     if (failure === 'connect' && replica !== undefined) this.#host.failed(replica);
-    const retry = this.#discarding || (!this.#started && retryableFailure(failure));
+    const retry = this.#discarding || (!this.#started && (retryableFailure(failure) || (isCleanClose(err) && this.#host.retryableClose?.(this.#call) === true)));
     this.#discarding = false;
     if (retry && this.#reason === null && this.#call.replica === undefined && this.#attempts < CONNECT_ATTEMPTS) {
       const b = this.#call.body;

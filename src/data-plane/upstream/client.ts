@@ -24,6 +24,14 @@ export interface UpstreamOptions {
   readonly pickReplica?: PickReplica;
   /** Answers that may be tried once more elsewhere before any byte (default: none). */
   readonly retryableStatus?: RetryableStatus;
+  /**
+   * Whether a connection the backend closed cleanly before any response byte may be tried once
+   * more elsewhere (default: never, the backend may be generating). The fleet's routing allows
+   * it when another replica of the model can take the request: a replica that died mid-load.
+   */
+  readonly retryableClose?: (facts: CallFacts) => boolean;
+  /** Wraps the caller's handler of each call (the fleet's routing learns response ids this way). */
+  readonly observe?: (facts: CallFacts, handler: Dispatcher.DispatchHandler) => Dispatcher.DispatchHandler;
 }
 
 /** A whole response, for the gateway's own small calls. */
@@ -120,9 +128,10 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       if (replica.failures !== 0) markOk(replica);
     },
     retryableStatus: (status, call) => retryable(status, call.facts),
+    retryableClose: (call) => opts.retryableClose?.(call.facts) === true,
   };
   const dispatch = (call: BackendCall, handler: Dispatcher.DispatchHandler): void => {
-    new UpstreamCall(host, call, handler).start();
+    new UpstreamCall(host, call, opts.observe === undefined ? handler : opts.observe(call.facts, handler)).start();
   };
   return {
     replicas,

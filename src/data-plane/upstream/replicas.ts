@@ -8,6 +8,7 @@
 import type { Pool } from 'undici';
 import type { JsonObject } from '../../core/json.js';
 import type { Endpoint, RequestFacts } from '../context.js';
+import type { RouteHints } from './route-hints.js';
 
 /** One backend replica and the requests currently running on it. */
 export interface Replica {
@@ -30,6 +31,8 @@ export interface CallFacts {
   readonly request?: RequestFacts | undefined;
   /** The body as sent upstream, when the gateway parsed it (shaped endpoints). */
   readonly body?: Readonly<JsonObject> | undefined;
+  /** What the fleet's routing reads (model, session, prefix key, previous response). */
+  readonly route?: RouteHints | undefined;
 }
 
 /**

@@ -1,0 +1,78 @@
+/**
+ * The fleet as the data plane sees it: which models the backends serve (learned from their
+ * listings), the per-model settings, the 404 for a model nobody serves, and the union that
+ * GET /v1/models answers. Routing itself is upstream/fleet-routing.ts.
+ */
+import type { ModelProfileName } from '../core/config.js';
+import { GatewayError } from '../core/errors.js';
+import type { JsonObject } from '../core/json.js';
+import type { ModelSettings } from './models-file.js';
+import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
+import type { FleetState } from './upstream/fleet-state.js';
+
+/** The suffix of the synthetic non-thinking card. */
+export const NONTHINKING_SUFFIX = '-nonthinking';
+
+/** vLLM's message for a model it does not serve. */
+export function modelNotFound(model: string): GatewayError {
+  return new GatewayError('not_found', `The model \`${model}\` does not exist.`);
+}
+
+export interface FleetModels {
+  /** Throws the 404 when the backends' models are known and none serves `model`. */
+  check(model: string | undefined): void;
+  /** Settings for `model`: the models file, else the global settings (the context window bounded by the listed max_model_len). */
+  settings(model: string | undefined): { profile: ModelProfileName; contextTokens: number; maxOutputTokens: number };
+  /** The /v1/models payload: every served card once, each thinking-capable one followed by its non-thinking row; undefined when nothing is known. */
+  listing(): Buffer | undefined;
+}
+
+export interface FleetModelsOptions {
+  readonly state: FleetState;
+  readonly file: ReadonlyMap<string, ModelSettings>;
+  readonly explicitProfile: ModelProfileName | undefined;
+  readonly contextTokens: number;
+  readonly maxOutputTokens: number;
+}
+
+export function createFleetModels(o: FleetModelsOptions): FleetModels {
+  return {
+    check(model) {
+      if (model === undefined || !o.state.known()) return;
+      if (o.state.servers(model).length === 0) throw modelNotFound(model);
+    },
+    settings(model) {
+      const f = model === undefined ? undefined : o.file.get(model);
+      const detected = model === undefined ? undefined : o.state.cards().find((c) => c.id === model)?.maxModelLen;
+      return {
+        profile: f?.profile ?? resolveProfile(o.explicitProfile, model),
+        // The engine takes no more than its max_model_len; a smaller global window still applies.
+        contextTokens: f?.contextTokens ?? Math.min(detected ?? Infinity, o.contextTokens),
+        maxOutputTokens: f?.maxOutputTokens ?? o.maxOutputTokens,
+      };
+    },
+    listing() {
+      if (!o.state.known()) return undefined;
+      const cards = o.state.cards();
+      const ids = new Set(cards.map((c) => c.id));
+      const data: JsonObject[] = [];
+      let added = false;
+      for (const c of cards) {
+        data.push(c.raw as JsonObject);
+        const id = c.id + NONTHINKING_SUFFIX;
+        const profile = o.file.get(c.id)?.profile ?? resolveProfile(o.explicitProfile, c.id);
+        if (isThinkingCapable(profile) && !ids.has(id)) {
+          data.push({ ...(c.raw as JsonObject), id });
+          added = true;
+        }
+      }
+      // One backend's listing with nothing added goes out as its bytes.
+      const listed = o.state.states().filter((s) => s.listing !== undefined);
+      const only = listed[0];
+      if (!added && only !== undefined && listed.every((s) => s.models?.length === only.models?.length && s.models?.every((c, i) => c.id === only.models?.[i]?.id))) {
+        return only.listing;
+      }
+      return Buffer.from(JSON.stringify({ object: 'list', data }));
+    },
+  };
+}

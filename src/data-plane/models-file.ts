@@ -1,0 +1,56 @@
+/**
+ * PROXY_MODELS_FILE: per-model settings, a JSON object keyed by the served model name
+ * (docs/fleet.md). Every field is optional; a model without an entry, and a field left out,
+ * falls back to detection (`max_model_len` of the backend's listing) and then to the global
+ * environment (PROXY_MODEL_PROFILE, MAX_CONTEXT_TOKENS, MAX_OUTPUT_TOKENS).
+ *
+ *   { "GLM-5.1": { "profile": "glm-5", "contextTokens": 202752, "maxOutputTokens": 32768 } }
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, MODEL_PROFILE_NAMES, type ModelProfileName } from '../core/config.js';
+
+export interface ModelSettings {
+  readonly profile?: ModelProfileName;
+  readonly contextTokens?: number;
+  readonly maxOutputTokens?: number;
+}
+
+const entry = z
+  .object({
+    profile: z.enum(MODEL_PROFILE_NAMES as [ModelProfileName, ...ModelProfileName[]]).optional(),
+    contextTokens: z.number().int().positive().optional(),
+    maxOutputTokens: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const file = z.record(z.string().min(1), entry);
+
+/** Parses the file's text; throws ConfigError naming the variable and the first problem. */
+export function parseModelsFile(text: string, path: string): ReadonlyMap<string, ModelSettings> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('PROXY_MODELS_FILE', `a JSON file (${(e as Error).message})`, path);
+  }
+  const r = file.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue === undefined ? '' : `${issue.path.join('.')}: ${issue.message}`;
+    throw new ConfigError('PROXY_MODELS_FILE', `an object of model name → { profile, contextTokens, maxOutputTokens } (${where})`, path);
+  }
+  return new Map(Object.entries(r.data) as [string, ModelSettings][]);
+}
+
+/** Reads and parses the file; an unreadable file is a ConfigError. */
+export function loadModelsFile(path: string | undefined): ReadonlyMap<string, ModelSettings> {
+  if (path === undefined) return new Map();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('PROXY_MODELS_FILE', `a readable file (${(e as NodeJS.ErrnoException).code ?? 'error'})`, path);
+  }
+  return parseModelsFile(text, path);
+}

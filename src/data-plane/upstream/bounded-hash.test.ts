@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { Ring, ringPosition } from './bounded-hash.js';
+
+const names = ['http://a:1', 'http://b:1', 'http://c:1', 'http://d:1'];
+const keys = Array.from({ length: 2000 }, (_, i) => `session-${i}`);
+
+describe('Ring (consistent hashing with bounded loads)', () => {
+  it('spreads keys about evenly and sends a key to the same member every time', () => {
+    const ring = new Ring(names, (n) => n);
+    const counts = new Map<string, number>();
+    for (const k of keys) {
+      const m = ring.pick(ringPosition(k), () => 0, 1.25) as string;
+      counts.set(m, (counts.get(m) ?? 0) + 1);
+      expect(ring.pick(ringPosition(k), () => 0, 1.25)).toBe(m);
+    }
+    for (const n of names) expect(counts.get(n)).toBeGreaterThan(300);
+  });
+
+  it('a member leaving moves only its own keys', () => {
+    const full = new Ring(names, (n) => n);
+    const less = new Ring(names.filter((n) => n !== 'http://c:1'), (n) => n);
+    for (const k of keys) {
+      const before = full.pick(ringPosition(k), () => 0, 1.25);
+      const after = less.pick(ringPosition(k), () => 0, 1.25);
+      if (before !== 'http://c:1') expect(after).toBe(before);
+    }
+  });
+
+  it('passes a key on when its member is above factor × the mean, else the least loaded', () => {
+    const ring = new Ring(names, (n) => n);
+    const pos = ringPosition('hot');
+    const owner = ring.pick(pos, () => 0, 1.25) as string;
+    const load = new Map(names.map((n) => [n, 2]));
+    load.set(owner, 4);
+    const next = ring.pick(pos, (m) => load.get(m) ?? 0, 1.25);
+    expect(next).not.toBe(owner);
+    // Owner at 3 of total 9: bound 1.25 × 10 / 4 = 3.125 → 3 + 1 is over, 2 + 1 is within.
+    load.set(owner, 3);
+    expect(ring.pick(pos, (m) => load.get(m) ?? 0, 1.25)).not.toBe(owner);
+    // All equal: the owner keeps it.
+    expect(ring.pick(pos, () => 5, 1.25)).toBe(owner);
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * The fleet's routing policy (the `PickReplica` of upstream/replicas.ts), within the replicas
+ * that serve the request's model and are usable (not hung, not cooling down after a refused
+ * connection, not the one whose attempt just failed), in this order:
+ *   1. `previous_response_id` → the replica that produced that response;
+ *   2. a session identity → consistent hashing with bounded load (a replica above
+ *      `loadFactor` × the mean in flight passes new requests on);
+ *   3. a prefix key (hash of the leading prompt) → the same, on the prefix;
+ *   4. otherwise the fewest requests in flight.
+ * An engine's queue-full answer (429 or 503 before any byte) is retried once on another
+ * usable replica of the model.
+ */
+import type { Dispatcher } from 'undici';
+import { Ring, ringPosition } from './bounded-hash.js';
+import type { FleetState } from './fleet-state.js';
+import type { CallFacts, PickReplica, Replica, RetryableStatus } from './replicas.js';
+import type { RouteHints } from './route-hints.js';
+
+/** Responses remembered for `previous_response_id` (oldest forgotten first). */
+const RESPONSE_MEMORY = 100_000;
+
+export interface FleetRouting {
+  readonly pick: PickReplica;
+  readonly retryableStatus: RetryableStatus;
+  /** A relay whose replica closed the connection before answering may go to another usable one. */
+  readonly retryableClose: (facts: CallFacts) => boolean;
+  /** Wraps a relay's handler to learn which replica produced a Responses API response id. */
+  readonly observe: (facts: CallFacts, handler: Dispatcher.DispatchHandler) => Dispatcher.DispatchHandler;
+  /** Requests routed per replica origin since start. */
+  readonly routed: ReadonlyMap<string, number>;
+}
+
+export interface FleetRoutingOptions {
+  readonly state: FleetState;
+  /** 1.25: a replica may carry up to 1.25 × the mean in flight before sessions move on. */
+  readonly loadFactor: number;
+  /** false: the fewest in flight only (session, prefix and previous response ignored). */
+  readonly affinity: boolean;
+}
+
+function routeOf(facts: CallFacts): RouteHints | undefined {
+  return facts.route;
+}
+
+const load = (r: Replica): number => r.outstanding;
+
+function leastLoaded(list: readonly Replica[]): Replica {
+  let best = list[0] as Replica;
+  for (const r of list) if (r.outstanding < best.outstanding) best = r;
+  return best;
+}
+
+export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
+  const responses = new Map<string, Replica>();
+  /** The replica of each call's latest attempt (the producer of its response). */
+  const chosenFor = new WeakMap<RouteHints, Replica>();
+  const rings = new Map<string, Ring<Replica>>();
+  const routed = new Map<string, number>();
+
+  const ringOf = (members: readonly Replica[]): Ring<Replica> => {
+    const key = members.map((r) => r.origin).join(' ');
+    let ring = rings.get(key);
+    if (ring === undefined) {
+      if (rings.size > 64) rings.clear();
+      ring = new Ring(members, (r) => r.origin);
+      rings.set(key, ring);
+    }
+    return ring;
+  };
+
+  /** The replicas of the request's model (all of them when the model is unknown). */
+  const candidates = (replicas: readonly Replica[], hints: RouteHints | undefined): readonly Replica[] => {
+    const model = hints?.model;
+    if (model === undefined) return replicas;
+    const servers = o.state.servers(model);
+    return servers.length > 0 ? servers : replicas;
+  };
+
+  const usable = (list: readonly Replica[], avoid: Replica | undefined, now: number): Replica[] =>
+    list.filter((r) => r !== avoid && r.coolUntil <= now && !o.state.state(r).hung);
+
+  /** With nothing usable: a cooling replica (the one back soonest), else anything but `avoid`. */
+  const fallback = (list: readonly Replica[], avoid: Replica | undefined): Replica => {
+    let best: Replica | undefined;
+    for (const r of list) {
+      if (r === avoid || o.state.state(r).hung) continue;
+      if (best === undefined || r.coolUntil < best.coolUntil) best = r;
+    }
+    return best ?? list.find((r) => r !== avoid) ?? (list[0] as Replica);
+  };
+
+  const choose = (list: readonly Replica[], hints: RouteHints | undefined): Replica => {
+    if (!o.affinity) return leastLoaded(list);
+    const prev = hints?.previousResponseId;
+    if (prev !== undefined) {
+      const r = responses.get(prev);
+      if (r !== undefined && list.includes(r)) return r;
+    }
+    const key = hints?.session ?? (hints?.prefix !== undefined ? `prefix:${hints.prefix}` : undefined);
+    if (key !== undefined && list.length > 1) {
+      const r = ringOf(list).pick(ringPosition(key), load, o.loadFactor);
+      if (r !== undefined) return r;
+    }
+    return leastLoaded(list);
+  };
+
+  const pick: PickReplica = (replicas, facts, avoid, now) => {
+    const hints = routeOf(facts);
+    const list = candidates(replicas, hints);
+    const ok = usable(list, avoid, now);
+    const chosen = ok.length > 0 ? choose(ok, hints) : fallback(list, avoid);
+    if (hints !== undefined) chosenFor.set(hints, chosen);
+    if (facts.purpose === 'relay') routed.set(chosen.origin, (routed.get(chosen.origin) ?? 0) + 1);
+    return chosen;
+  };
+
+  /** Another usable replica of the relay's model could take it. */
+  const elsewhere = (facts: CallFacts): boolean => {
+    if (facts.purpose !== 'relay') return false;
+    const hints = routeOf(facts);
+    const list = candidates(o.state.states().map((s) => s.replica), hints);
+    return usable(list, hints === undefined ? undefined : chosenFor.get(hints), performance.now()).length > 0;
+  };
+
+  const retryableStatus: RetryableStatus = (status, facts) => (status === 429 || status === 503) && elsewhere(facts);
+
+  const remember = (id: string, replica: Replica): void => {
+    responses.delete(id);
+    responses.set(id, replica);
+    if (responses.size > RESPONSE_MEMORY) responses.delete(responses.keys().next().value as string);
+  };
+
+  return {
+    pick,
+    retryableStatus,
+    retryableClose: elsewhere,
+    observe: (facts, handler) => {
+      const hints = routeOf(facts);
+      if (facts.endpoint !== 'responses' || hints === undefined) return handler;
+      return new ResponseIdCatcher(handler, () => chosenFor.get(hints), remember);
+    },
+    routed,
+  };
+}
+
+/** `"id":"resp_…"` in the first bytes of a Responses body or stream. */
+const RESPONSE_ID = /"id"\s*:\s*"(resp_[^"\\]{1,200})"/;
+/** The id comes within the first event / the first members; look no further than this. */
+const SCAN_BYTES = 4096;
+
+/** A handler decorator that reads the response id from the first bytes, passing everything on. */
+class ResponseIdCatcher implements Dispatcher.DispatchHandler {
+  #seen = '';
+  #done = false;
+  constructor(
+    private readonly inner: Dispatcher.DispatchHandler,
+    private readonly producer: () => Replica | undefined,
+    private readonly remember: (id: string, replica: Replica) => void,
+  ) {}
+
+  onRequestStart(c: Dispatcher.DispatchController, ctx: unknown): void {
+    this.inner.onRequestStart?.(c, ctx);
+  }
+  onRequestUpgrade(c: Dispatcher.DispatchController, status: number, headers: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[2], socket: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[3]): void {
+    this.inner.onRequestUpgrade?.(c, status, headers, socket);
+  }
+  onResponseStart(c: Dispatcher.DispatchController, status: number, headers: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2], message?: string): void {
+    this.#done = status !== 200;
+    this.inner.onResponseStart?.(c, status, headers, message);
+  }
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#done) {
+      this.#seen += chunk.toString('latin1', 0, Math.min(chunk.length, SCAN_BYTES));
+      const m = RESPONSE_ID.exec(this.#seen);
+      if (m !== null) {
+        const replica = this.producer();
+        if (replica !== undefined) this.remember(m[1] as string, replica);
+        this.#done = true;
+      } else if (this.#seen.length >= SCAN_BYTES) this.#done = true;
+    }
+    this.inner.onResponseData?.(c, chunk);
+  }
+  onResponseEnd(c: Dispatcher.DispatchController, trailers: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseEnd']>>[1]): void {
+    this.inner.onResponseEnd?.(c, trailers);
+  }
+  onResponseError(c: Dispatcher.DispatchController, err: Error): void {
+    this.inner.onResponseError?.(c, err);
+  }
+}

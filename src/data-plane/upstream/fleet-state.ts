@@ -1,0 +1,167 @@
+/**
+ * What the gateway knows about each replica, kept current by one loop: every health interval
+ * it reads each replica's `GET /metrics` (engine load and progress) and, every models interval
+ * or sooner after a failure, its `GET /v1/models` (the models it serves, with max_model_len).
+ * Both go through the one upstream client pinned to the replica, so an answer also ends a
+ * connection cooldown: a replica that comes back is taken back at the next probe.
+ *
+ * A hung engine: requests running and the generation-token counter unchanged for `hungMs`.
+ * It is ejected (no new request) until the counter moves again or nothing runs.
+ */
+import { isJsonObject, tryParseJson, utf8Text } from '../../core/json.js';
+import type { Upstream } from './client.js';
+import { parseEngineMetrics, type EngineMetrics } from './engine-metrics.js';
+import type { CallFacts, Replica } from './replicas.js';
+
+const PROBE_FACTS: CallFacts = Object.freeze({ purpose: 'probe', endpoint: undefined });
+
+/** A model card as a replica lists it. */
+export interface ModelCard {
+  readonly id: string;
+  readonly maxModelLen: number | undefined;
+  /** The card exactly as listed (what /v1/models relays). */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export interface ReplicaState {
+  readonly replica: Replica;
+  /** Cards from the last listing that succeeded; undefined before the first. */
+  models: readonly ModelCard[] | undefined;
+  /** That listing's bytes as the replica sent them. */
+  listing: Buffer | undefined;
+  /** `now()` of the last listing attempt (0 = never). */
+  listedAt: number;
+  listingFailed: boolean;
+  metrics: EngineMetrics | undefined;
+  /** True when the last /metrics probe failed (no answer or not 200). */
+  metricsFailed: boolean;
+  /** Ejected as hung (requests running, no token generated for hungMs). */
+  hung: boolean;
+  /** Generation counter at the last change, and when it last changed (or nothing ran). */
+  lastGeneration: number | undefined;
+  progressAt: number;
+}
+
+export interface FleetStateOptions {
+  readonly upstream: Upstream;
+  readonly headers: readonly string[];
+  readonly timeoutMs: number;
+  readonly healthIntervalMs: number;
+  readonly modelsIntervalMs: number;
+  readonly hungMs: number;
+  readonly now?: () => number;
+}
+
+export interface FleetState {
+  /** Resolves once every replica was probed once (whatever the outcome). */
+  readonly ready: Promise<void>;
+  state(replica: Replica): ReplicaState;
+  readonly states: () => readonly ReplicaState[];
+  /** True once some replica's model listing succeeded. */
+  known(): boolean;
+  /** Replicas whose last listing has `model` (any health). */
+  servers(model: string): Replica[];
+  /** Every model listed, each id once, in replica order. */
+  cards(): ModelCard[];
+  /** Runs one probe round now (tests; after a failure). */
+  refresh(): Promise<void>;
+  close(): void;
+}
+
+/** The cards of a /v1/models payload. */
+export function cardsOf(body: Buffer): ModelCard[] | undefined {
+  const payload = tryParseJson(utf8Text(body));
+  if (!isJsonObject(payload) || !Array.isArray(payload.data)) return undefined;
+  const out: ModelCard[] = [];
+  for (const c of payload.data) {
+    if (!isJsonObject(c) || typeof c.id !== 'string') continue;
+    const len = c.max_model_len;
+    out.push({ id: c.id, maxModelLen: typeof len === 'number' && Number.isInteger(len) && len > 0 ? len : undefined, raw: c });
+  }
+  return out;
+}
+
+export function createFleetState(o: FleetStateOptions): FleetState {
+  const now = o.now ?? (() => performance.now());
+  const states = new Map<Replica, ReplicaState>();
+  const state = (replica: Replica): ReplicaState => {
+    let s = states.get(replica);
+    if (s === undefined) {
+      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, hung: false, lastGeneration: undefined, progressAt: now() };
+      states.set(replica, s);
+    }
+    return s;
+  };
+
+  const get = (replica: Replica, path: string): Promise<Buffer | undefined> =>
+    o.upstream
+      .fetch({ method: 'GET', path, headers: [...o.headers], body: undefined, readTimeoutMs: o.timeoutMs, facts: PROBE_FACTS, replica }, o.timeoutMs)
+      .then((r) => (r.status === 200 ? r.body : undefined), () => undefined);
+
+  const judge = (s: ReplicaState, m: EngineMetrics): void => {
+    const t = now();
+    const gen = m.generationTokens;
+    if (m.running === undefined || m.running === 0 || gen === undefined || gen !== s.lastGeneration) {
+      s.lastGeneration = gen;
+      s.progressAt = t;
+      s.hung = false;
+      return;
+    }
+    if (t - s.progressAt >= o.hungMs) s.hung = true;
+  };
+
+  const probe = async (replica: Replica): Promise<void> => {
+    const s = state(replica);
+    const body = await get(replica, '/metrics');
+    s.metricsFailed = body === undefined;
+    if (body !== undefined) {
+      const m = parseEngineMetrics(body.toString('utf8'));
+      s.metrics = m;
+      judge(s, m);
+    }
+    const t = now();
+    const due = s.listedAt === 0 || s.listingFailed || replica.failures > 0 || t - s.listedAt >= o.modelsIntervalMs;
+    if (!due) return;
+    s.listedAt = t;
+    const listing = await get(replica, '/v1/models');
+    const cards = listing === undefined ? undefined : cardsOf(listing);
+    s.listingFailed = cards === undefined;
+    if (cards !== undefined) {
+      s.models = cards;
+      s.listing = listing;
+    }
+  };
+
+  let running: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
+    running ??= Promise.all(o.upstream.replicas.map((r) => probe(r))).then(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  const ready = refresh();
+  const timer = setInterval(() => void refresh(), o.healthIntervalMs);
+  timer.unref();
+
+  return {
+    ready,
+    state,
+    states: () => o.upstream.replicas.map(state),
+    known: () => o.upstream.replicas.some((r) => state(r).models !== undefined),
+    servers: (model) => o.upstream.replicas.filter((r) => state(r).models?.some((c) => c.id === model) === true),
+    cards() {
+      const seen = new Set<string>();
+      const out: ModelCard[] = [];
+      for (const r of o.upstream.replicas) {
+        for (const c of state(r).models ?? []) {
+          if (seen.has(c.id)) continue;
+          seen.add(c.id);
+          out.push(c);
+        }
+      }
+      return out;
+    },
+    refresh,
+    close: () => clearInterval(timer),
+  };
+}

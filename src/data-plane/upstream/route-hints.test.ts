@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { PREFIX_CHARS, prefixOf, routeHints, sessionOf } from './route-hints.js';
+
+describe('sessionOf', () => {
+  it('takes the first identity in order: Claude Code, Codex headers, prompt_cache_key, user, metadata.user_id', () => {
+    const body = { prompt_cache_key: 'pck', user: 'u', metadata: { user_id: 'mu' } };
+    expect(sessionOf({ 'x-claude-code-session-id': 'cc', session_id: 's' }, body)).toBe('cc');
+    expect(sessionOf({ session_id: 's', 'session-id': 's2' }, body)).toBe('s');
+    expect(sessionOf({ 'session-id': 's2' }, body)).toBe('s2');
+    expect(sessionOf({}, body)).toBe('pck');
+    expect(sessionOf({}, { user: 'u', metadata: { user_id: 'mu' } })).toBe('u');
+    expect(sessionOf({}, { metadata: { user_id: 'mu' } })).toBe('mu');
+    expect(sessionOf({ 'x-claude-code-session-id': '' }, { user: 7 })).toBeUndefined();
+  });
+});
+
+describe('prefixOf', () => {
+  const system = 'You are a coding agent. '.repeat(20);
+  it('equal for the turns of one conversation (system prompt and first user message); different for another', () => {
+    const a = prefixOf('chat', { messages: [{ role: 'system', content: system }, { role: 'user', content: 'one' }] });
+    const b = prefixOf('chat', { messages: [{ role: 'system', content: system }, { role: 'user', content: 'one' }, { role: 'assistant', content: 'x' }] });
+    const c = prefixOf('chat', { messages: [{ role: 'system', content: system }, { role: 'user', content: 'two' }] });
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+
+  it('looks only at the first PREFIX_CHARS characters', () => {
+    const long = 'z'.repeat(PREFIX_CHARS);
+    expect(prefixOf('chat', { messages: [{ role: 'system', content: long }, { content: 'a' }] })).toBe(prefixOf('chat', { messages: [{ role: 'system', content: long }, { content: 'b' }] }));
+  });
+
+  it('messages: skips Claude Code\'s billing-header system block', () => {
+    const sys = (v: string) => [{ type: 'text', text: `x-anthropic-billing-header: cc_version=${v};` }, { type: 'text', text: system }];
+    const m = [{ role: 'user', content: 'hi' }];
+    expect(prefixOf('messages', { system: sys('1'), messages: m })).toBe(prefixOf('messages', { system: sys('2'), messages: m }));
+  });
+
+  it('responses: instructions and input; completions: the prompt; nothing → undefined', () => {
+    expect(prefixOf('responses', { instructions: 'I', input: 'x' })).not.toBe(prefixOf('responses', { instructions: 'I', input: 'y' }));
+    expect(prefixOf('completions', { prompt: 'p' })).toBeTypeOf('number');
+    expect(prefixOf('chat', { messages: [] })).toBeUndefined();
+  });
+});
+
+describe('routeHints', () => {
+  it('model, session, prefix and previous_response_id (Responses only)', () => {
+    const h = routeHints('responses', { session_id: 's' }, { model: 'm', input: 'x', previous_response_id: 'resp_1' });
+    expect(h).toMatchObject({ model: 'm', session: 's', previousResponseId: 'resp_1' });
+    expect(routeHints('chat', {}, { model: 'm', messages: [], previous_response_id: 'resp_1' }).previousResponseId).toBeUndefined();
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * What routing needs to know about a shaped request, read once from its headers and the body
+ * the pipeline already parsed (no second parse): the model it goes to, a session identity,
+ * a hash of its leading prompt, and the Responses `previous_response_id`.
+ *
+ * Session identities, first found wins: Claude Code's `x-claude-code-session-id` header,
+ * Codex's `session_id` / `session-id` header, OpenAI `prompt_cache_key`, then `user`,
+ * Anthropic `metadata.user_id`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { JsonObject, JsonValue } from '../../core/json.js';
+import type { Endpoint } from '../context.js';
+
+export interface RouteHints {
+  /** The model as it goes upstream (after alias rewriting); undefined when absent. */
+  readonly model: string | undefined;
+  readonly session: string | undefined;
+  /** FNV-1a of the leading prompt text (system, tool names, first user message), bounded. */
+  readonly prefix: number | undefined;
+  readonly previousResponseId: string | undefined;
+}
+
+/** Characters of leading prompt text that make the prefix key. */
+export const PREFIX_CHARS = 8192;
+
+const SESSION_HEADERS = ['x-claude-code-session-id', 'session_id', 'session-id'] as const;
+
+/** Claude Code's first system block varies per version (and per conversation in some): not prompt. */
+const BILLING_LINE = 'x-anthropic-billing-header:';
+
+function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined || s === '' ? undefined : s;
+}
+
+function isObject(v: JsonValue | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: JsonValue | undefined): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The session identity of a request, or undefined. */
+export function sessionOf(headers: IncomingHttpHeaders, body: Readonly<JsonObject>): string | undefined {
+  for (const name of SESSION_HEADERS) {
+    const v = header(headers, name);
+    if (v !== undefined) return v;
+  }
+  const key = str(body.prompt_cache_key) ?? str(body.user);
+  if (key !== undefined) return key;
+  const meta = body.metadata;
+  return isObject(meta) ? str(meta.user_id) : undefined;
+}
+
+/** Incremental FNV-1a over text pieces, stopping after `PREFIX_CHARS` characters. */
+class PrefixHash {
+  h = 0x811c9dc5;
+  left = PREFIX_CHARS;
+
+  add(text: string): boolean {
+    const n = Math.min(text.length, this.left);
+    let h = this.h;
+    for (let i = 0; i < n; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    this.h = h >>> 0;
+    this.left -= n;
+    return this.left > 0;
+  }
+
+  /** Text of a content value: a string, or the text/thinking of its parts. */
+  content(v: JsonValue | undefined, skipBilling = false): boolean {
+    if (typeof v === 'string') return this.add(v);
+    if (!Array.isArray(v)) return true;
+    for (const part of v) {
+      if (typeof part === 'string') {
+        if (!this.add(part)) return false;
+      } else if (isObject(part)) {
+        const text = part.text ?? part.thinking;
+        if (typeof text === 'string') {
+          if (skipBilling && text.startsWith(BILLING_LINE)) continue;
+          if (!this.add(text)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Leading system / developer messages, then the first other one: what stays the same while a
+   * conversation grows turn by turn.
+   */
+  messages(v: JsonValue | undefined): void {
+    if (typeof v === 'string') {
+      this.add(v);
+      return;
+    }
+    if (!Array.isArray(v)) return;
+    for (const m of v) {
+      if (!isObject(m)) continue;
+      if (!this.content(m.content)) return;
+      if (m.role !== 'system' && m.role !== 'developer') return;
+    }
+  }
+
+  tools(v: JsonValue | undefined): boolean {
+    if (!Array.isArray(v)) return true;
+    for (const t of v) {
+      if (!isObject(t)) continue;
+      const name = str(t.name) ?? (isObject(t.function) ? str(t.function.name) : undefined);
+      if (name !== undefined && !this.add(name)) return false;
+    }
+    return true;
+  }
+}
+
+/** The prefix key of a body: system / instructions, tool names, then the first message (or input, or prompt). */
+export function prefixOf(endpoint: Endpoint, body: Readonly<JsonObject>): number | undefined {
+  const p = new PrefixHash();
+  if (endpoint === 'messages' && !p.content(body.system, true)) return p.h;
+  if (endpoint === 'responses' && !p.content(body.instructions)) return p.h;
+  if (!p.tools(body.tools)) return p.h;
+  if (endpoint === 'completions') p.content(body.prompt);
+  else if (endpoint === 'responses') p.messages(body.input);
+  else p.messages(body.messages);
+  return p.left === PREFIX_CHARS ? undefined : p.h;
+}
+
+/** Hints for a shaped request (`body` is the body as it goes upstream). */
+export function routeHints(endpoint: Endpoint, headers: IncomingHttpHeaders, body: Readonly<JsonObject>): RouteHints {
+  return {
+    model: str(body.model),
+    session: sessionOf(headers, body),
+    prefix: prefixOf(endpoint, body),
+    previousResponseId: endpoint === 'responses' ? str(body.previous_response_id) : undefined,
+  };
+}

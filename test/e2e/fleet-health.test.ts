@@ -1,0 +1,102 @@
+// Health across a model's replicas: a hung engine (requests running, generation counter flat
+// for PROXY_HUNG_SECONDS) is ejected until it makes progress; an engine's queue-full answer
+// is retried once on another replica; a replica killed mid-load costs no request that had not
+// received a byte, and once back it is taken back within seconds.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
+import { postJson, until } from './support.js';
+
+const BODY = { model: 'GLM-5.1', messages: [{ role: 'user', content: 'Three primes greater than 100.' }] };
+const THREE = [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }, { model: 'GLM-5.1' }];
+
+describe('replica health', () => {
+  let f: FleetStack | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  /** The replica a session is pinned to (one request, then look where it went). */
+  async function homeOf(session: string): Promise<number> {
+    const before = f!.served();
+    const r = await postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, BODY, { 'x-claude-code-session-id': session });
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+    return f!.served().findIndex((n, i) => n > (before[i] ?? 0));
+  }
+
+  it('a hung engine is ejected within PROXY_HUNG_SECONDS plus a probe interval, and taken back once it generates again', async () => {
+    f = await startFleetStack({ replicas: THREE, env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2' } });
+    const home = await homeOf('s1');
+    const sim = f.sims[home]!;
+    sim.setHung(true);
+    // A request caught on the hung engine: running, never a token.
+    const stuck = postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': 's1' });
+    const hungAt = performance.now();
+    const res = await stuck;
+    expect(res.status).toBe(200);
+    const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
+    expect(state.hung).toBe(false);
+    await until(() => state.hung, 3000);
+    // Ejected within PROXY_HUNG_SECONDS plus a probe interval (and some slack for a busy machine).
+    expect(performance.now() - hungAt).toBeLessThan(1000 + 200 + 800);
+    expect(state.metrics).toMatchObject({ running: 1 });
+    // Its sessions go elsewhere meanwhile.
+    for (let i = 0; i < 3; i++) expect(await homeOf('s1')).not.toBe(home);
+    // Progress again: back in rotation for its sessions.
+    sim.setHung(false);
+    expect(await res.text()).toContain('[DONE]');
+    await until(() => !state.hung, 3000);
+    expect(await homeOf('s1')).toBe(home);
+  });
+
+  it('an engine answering queue-full (503 or 429, before any byte) has the request retried once on another replica', async () => {
+    f = await startFleetStack({ replicas: THREE });
+    const home = await homeOf('q');
+    f.sims[home]!.setQueueFull(503);
+    for (let i = 0; i < 5; i++) {
+      const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': 'q' });
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+    }
+    f.sims[home]!.setQueueFull(429);
+    const r = await postJson(f.gatewayUrl, '/v1/messages', f.key, { ...BODY, max_tokens: 10 }, { 'x-claude-code-session-id': 'q' });
+    expect(r.status).toBe(200);
+  });
+
+  it('with one replica of the model, its queue-full answer reaches the client as it is', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
+    f.sims[0]!.setQueueFull(503);
+    const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY);
+    expect(r.status).toBe(503);
+    expect(f.sims[1]!.requests.filter((q) => q.method === 'POST')).toHaveLength(0);
+  });
+
+  it('a replica killed mid-load costs no request; restarted, it is taken back within 10 s', async () => {
+    f = await startFleetStack({ replicas: THREE.map((r) => ({ ...r, ttftMs: 30 })) });
+    let failed = 0;
+    let done = 0;
+    let stop = false;
+    const worker = async (w: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        const r = await postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, BODY, { 'x-claude-code-session-id': `w${w}-${i % 5}` });
+        await r.arrayBuffer();
+        if (r.status !== 200) failed++;
+        done++;
+      }
+    };
+    const workers = Array.from({ length: 12 }, (_, w) => worker(w));
+    await until(() => done > 60, 10_000);
+    await f.kill(1);
+    const killedAt = done;
+    await until(() => done > killedAt + 100, 10_000);
+    await f.revive(1);
+    const revivedAt = performance.now();
+    await until(() => f!.sims[1]!.requests.some((q) => q.method === 'POST'), 10_000);
+    const back = performance.now() - revivedAt;
+    stop = true;
+    await Promise.all(workers);
+    expect(failed).toBe(0);
+    expect(back).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,104 @@
+// Several backends serving different models: the gateway learns each one's models from its
+// GET /v1/models, routes every request by its model (after alias rewriting), answers 404 for a
+// model no backend serves in the route's dialect, lists the union with the non-thinking rows,
+// and takes per-model settings from max_model_len and PROXY_MODELS_FILE.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
+import { postJson, until } from './support.js';
+
+const USER = { role: 'user', content: 'Three primes greater than 100.' };
+
+/** The last request replica `i` got that was not a health probe. */
+function lastPost(f: FleetStack, i: number) {
+  return f.sims[i]?.requests.filter((r) => r.method === 'POST').at(-1);
+}
+
+describe('models learned from the backends', () => {
+  let f: FleetStack | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  it('three replicas of GLM-5.1 and one of Kimi-K2.6: /v1/models is the union with non-thinking rows; each model goes to its replicas', async () => {
+    f = await startFleetStack({
+      replicas: [{ model: 'GLM-5.1', seed: 1 }, { model: 'GLM-5.1', seed: 1 }, { model: 'GLM-5.1', seed: 1 }, { model: 'Kimi-K2.6', seed: 1, maxModelLen: 8192 }],
+    });
+    const res = await fetch(`${f.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${f.key}` } });
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as { object: string; data: { id: string; max_model_len: number }[] };
+    expect(list.object).toBe('list');
+    expect(list.data.map((c) => c.id)).toEqual(['GLM-5.1', 'GLM-5.1-nonthinking', 'Kimi-K2.6', 'Kimi-K2.6-nonthinking']);
+    expect(list.data[2]?.max_model_len).toBe(8192);
+    for (let i = 0; i < 6; i++) {
+      const k = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'Kimi-K2.6', messages: [USER] });
+      expect(k.status).toBe(200);
+      await k.arrayBuffer();
+      const g = await postJson(f.gatewayUrl, '/v1/messages', f.key, { model: 'GLM-5.1', max_tokens: 50, messages: [USER] });
+      expect(g.status).toBe(200);
+      await g.arrayBuffer();
+    }
+    const served = f.served();
+    expect(served[3]).toBe(6);
+    expect((served[0] ?? 0) + (served[1] ?? 0) + (served[2] ?? 0)).toBe(6);
+  });
+
+  it('a model no backend serves: 404 "The model `X` does not exist." in the route\'s dialect, nothing sent upstream', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
+    const chat = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'llama-3-70b', messages: [USER] });
+    expect(chat.status).toBe(404);
+    expect(await chat.json()).toEqual({ error: { message: 'The model `llama-3-70b` does not exist.', type: 'not_found_error', code: 404 } });
+    const msg = await postJson(f.gatewayUrl, '/v1/messages', f.key, { model: 'llama-3-70b', max_tokens: 5, messages: [USER] });
+    expect(msg.status).toBe(404);
+    expect(await msg.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'The model `llama-3-70b` does not exist.' } });
+    expect(f.served()).toEqual([0, 0]);
+  });
+
+  it('alias rewriting happens first: claude-* goes to PROXY_ALIAS_MODEL\'s replicas; -nonthinking to its base model', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }], env: { PROXY_ALIAS_MODEL: 'Kimi-K2.6' } });
+    const a = await postJson(f.gatewayUrl, '/v1/messages', f.key, { model: 'claude-sonnet-4-6', max_tokens: 20, messages: [USER] });
+    expect(a.status).toBe(200);
+    const b = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'GLM-5.1-nonthinking', messages: [USER] });
+    expect(b.status).toBe(200);
+    expect(f.served()).toEqual([1, 1]);
+    expect((lastPost(f, 1)?.body as { model: string }).model).toBe('Kimi-K2.6');
+    expect((lastPost(f, 0)?.body as { model: string }).model).toBe('GLM-5.1');
+  });
+
+  it('per-model settings: the context window from max_model_len, the output cap from PROXY_MODELS_FILE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worv-models-'));
+    const file = join(dir, 'models.json');
+    writeFileSync(file, JSON.stringify({ 'Kimi-K2.6': { maxOutputTokens: 1000 } }));
+    try {
+      f = await startFleetStack({ replicas: [{ model: 'GLM-5.1', maxModelLen: 4096 }, { model: 'Kimi-K2.6' }], env: { PROXY_MODELS_FILE: file } });
+      const k = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'Kimi-K2.6', max_tokens: 5000, messages: [USER] });
+      expect(k.status).toBe(200);
+      expect(k.headers.get('x-worv-max-tokens-capped')).toBe('5000->1000');
+      const g = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'GLM-5.1', max_tokens: 5000, messages: [USER] });
+      expect(g.status).toBe(200);
+      // 4096-token window: the cap leaves room for the input and the gateway's reserve.
+      const sent = (lastPost(f, 0)?.body as { max_tokens: number }).max_tokens;
+      expect(sent).toBeLessThan(4096);
+      expect(g.headers.get('x-worv-max-tokens-capped')).toBe(`5000->${sent}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('learns a model a backend starts serving later (listings refreshed every PROXY_MODELS_REFRESH)', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_MODELS_REFRESH: '0.3' } });
+    const before = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'Kimi-K2.6', messages: [USER] });
+    expect(before.status).toBe(404);
+    await f.sims[1]?.close();
+    const { createSimulator } = await import('../../src/simulator/index.js');
+    const port = Number(new URL(f.stack.config.backends[1] as string).port);
+    const kimi = createSimulator({ model: 'Kimi-K2.6' });
+    await kimi.listen(port, '127.0.0.1');
+    f.sims[1] = kimi;
+    await until(async () => (await postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, { model: 'Kimi-K2.6', messages: [USER] })).status === 200, 5000);
+    expect(kimi.requests.some((r) => r.path === '/v1/chat/completions')).toBe(true);
+  });
+});

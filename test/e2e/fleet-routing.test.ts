@@ -1,0 +1,138 @@
+// Routing within one model's replicas: session affinity (Claude Code / Codex headers,
+// prompt_cache_key, user, metadata.user_id) with bounded-load consistent hashing, prefix
+// affinity without a session, previous_response_id back to its producer, fewest in flight
+// otherwise (and with PROXY_ROUTING=least-in-flight).
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
+import { postJson } from './support.js';
+
+const SYSTEM = 'You are a careful coding agent working in a large repository. '.repeat(30);
+
+function turn(session: number, n: number): Record<string, unknown> {
+  const messages: { role: string; content: string }[] = [{ role: 'system', content: SYSTEM }, { role: 'user', content: `Task ${session}: fix the bug.` }];
+  for (let i = 1; i < n; i++) messages.push({ role: 'assistant', content: `step ${i}` }, { role: 'user', content: `go on ${i}` });
+  return { model: 'GLM-5.1', messages };
+}
+
+async function send(f: FleetStack, body: unknown, headers: Record<string, string> = {}, path = '/v1/chat/completions'): Promise<number> {
+  const res = await postJson(f.gatewayUrl, path, f.key, body, headers);
+  await res.arrayBuffer();
+  expect(res.status).toBe(200);
+  return Number(res.headers.get('x-sim-request-id'));
+}
+
+/** Which replica served the last generating request. */
+function lastReplica(f: FleetStack): number {
+  let best = -1;
+  let at = -1;
+  f.sims.forEach((s, i) => {
+    const r = s.requests.filter((q) => q.method === 'POST').at(-1);
+    if (r !== undefined && r.receivedAt > at) {
+      at = r.receivedAt;
+      best = i;
+    }
+  });
+  return best;
+}
+
+const THREE = [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }, { model: 'GLM-5.1' }];
+
+describe('routing within a model\'s replicas', () => {
+  let f: FleetStack | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  it('30 sessions one request at a time spread over the replicas; every turn of a session lands where its first did', async () => {
+    f = await startFleetStack({ replicas: THREE });
+    const home = new Map<number, number>();
+    for (let t = 1; t <= 3; t++) {
+      for (let s = 0; s < 30; s++) {
+        await send(f, turn(s, t), { 'x-claude-code-session-id': `cc-${s}` });
+        const r = lastReplica(f);
+        if (t === 1) home.set(s, r);
+        else expect(r).toBe(home.get(s));
+      }
+    }
+    const counts = [0, 1, 2].map((i) => [...home.values()].filter((r) => r === i).length);
+    for (const c of counts) expect(c).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each([
+    ['Codex session_id header', (s: number) => [turn(s, 1), { session_id: `codex-${s}` }] as const],
+    ['OpenAI prompt_cache_key', (s: number) => [{ ...turn(s, 1), prompt_cache_key: `pck-${s}` }, {}] as const],
+    ['OpenAI user', (s: number) => [{ ...turn(s, 1), user: `user-${s}` }, {}] as const],
+  ])('%s keeps a session on one replica', async (_name, make) => {
+    f = await startFleetStack({ replicas: THREE });
+    const seen = new Set<number>();
+    for (let s = 0; s < 12; s++) {
+      const [body, headers] = make(s);
+      await send(f, body, headers);
+      const r = lastReplica(f);
+      seen.add(r);
+      // Another conversation's prompt under the same identity goes to the same replica.
+      await send(f, { ...body, messages: [{ role: 'user', content: `other ${s}` }] }, headers);
+      expect(lastReplica(f)).toBe(r);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+  });
+
+  it('Anthropic metadata.user_id keeps a session on one replica', async () => {
+    f = await startFleetStack({ replicas: THREE });
+    for (let s = 0; s < 8; s++) {
+      const body = { model: 'GLM-5.1', max_tokens: 20, metadata: { user_id: `user_x_session_${s}` }, messages: [{ role: 'user', content: `q${s}` }] };
+      await send(f, body, {}, '/v1/messages');
+      const r = lastReplica(f);
+      await send(f, { ...body, messages: [{ role: 'user', content: 'something else' }] }, {}, '/v1/messages');
+      expect(lastReplica(f)).toBe(r);
+    }
+  });
+
+  it('without a session, requests sharing the leading prompt land together (the prefix cache hits there)', async () => {
+    f = await startFleetStack({ replicas: THREE.map((r) => ({ ...r, promptTokensDetails: true })) });
+    await send(f, turn(7, 1));
+    const r = lastReplica(f);
+    for (let t = 2; t <= 6; t++) {
+      const res = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, turn(7, t));
+      const body = (await res.json()) as { usage: { prompt_tokens_details: { cached_tokens: number } | null } };
+      expect(lastReplica(f)).toBe(r);
+      expect(body.usage.prompt_tokens_details?.cached_tokens).toBeGreaterThan(400);
+    }
+  });
+
+  it('previous_response_id goes to the replica that produced the response', async () => {
+    f = await startFleetStack({ replicas: THREE });
+    for (let i = 0; i < 10; i++) {
+      const first = await postJson(f.gatewayUrl, '/v1/responses', f.key, { model: 'GLM-5.1', input: `question ${i}`, stream: i % 2 === 0 });
+      const text = await first.text();
+      const id = /"id":"(resp_[^"]+)"/.exec(text)?.[1];
+      expect(id).toBeDefined();
+      const producer = lastReplica(f);
+      await send(f, { model: 'GLM-5.1', input: `follow-up ${i * 7919}`, previous_response_id: id }, {}, '/v1/responses');
+      expect(lastReplica(f)).toBe(producer);
+    }
+  });
+
+  it('bounded load: one busy session spills to other replicas once its replica is above 1.25 × the mean', async () => {
+    f = await startFleetStack({ replicas: THREE });
+    const held = Array.from({ length: 9 }, (_, i) =>
+      postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, turn(1, 1), { 'x-claude-code-session-id': 'hot', 'x-sim-hold': `h${i}`, 'x-sim-hold-after': '0' }));
+    const waits: Promise<unknown>[] = [];
+    for (let i = 0; i < 9; i++) waits.push(Promise.any(f.sims.map((s) => s.waitForHold(`h${i}`, { timeoutMs: 5000 }))));
+    await Promise.all(waits);
+    const counts = f.served();
+    // 9 in flight, mean 3: no replica above 1.25 × the mean (+1 for the request being placed).
+    expect(Math.max(...counts)).toBeLessThanOrEqual(4);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(9);
+    for (let i = 0; i < 9; i++) for (const s of f.sims) s.release(`h${i}`);
+    for (const r of await Promise.all(held)) expect(r.status).toBe(200);
+  });
+
+  it('PROXY_ROUTING=least-in-flight ignores sessions: concurrent requests of one session spread evenly', async () => {
+    f = await startFleetStack({ replicas: THREE, env: { PROXY_ROUTING: 'least-in-flight' } });
+    await Promise.all(Array.from({ length: 9 }, () => send(f!, turn(1, 1), { 'x-claude-code-session-id': 'same', 'x-sim-ttft-ms': '400' })));
+    // With affinity all nine would start on one replica and spill only past the bound.
+    for (const n of f.served()) expect(n).toBeGreaterThanOrEqual(2);
+  });
+});
