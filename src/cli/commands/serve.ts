@@ -59,6 +59,11 @@ export async function runServe(argv: string[]): Promise<number> {
         },
       );
   };
+  // A promise nobody awaited that failed (a store or backend error on some path) is logged, not
+  // fatal: one request's failure must not end the process serving every other request.
+  process.on('unhandledRejection', (err) => {
+    process.stderr.write(`worv-proxy: unhandled rejection (still serving): ${err instanceof Error ? err.message : String(err)}\n`);
+  });
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
