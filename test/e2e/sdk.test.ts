@@ -146,7 +146,7 @@ describe('openai SDK', () => {
   it('504 → InternalServerError "504 Backend timeout", not retried by the SDK (x-should-retry: false)', async () => {
     const retrying = new OpenAI({ apiKey: key, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 2 });
     const err = await retrying.chat.completions
-      .create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-sim-fault': 'stall-headers' } })
+      .create({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-sim-fault': 'stall-headers' } })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toBe('504 Backend timeout');
@@ -246,7 +246,7 @@ describe('@anthropic-ai/sdk', () => {
   it('504 → InternalServerError Backend timeout, not retried', async () => {
     const retrying = new Anthropic({ apiKey: key, baseURL: stack.gatewayUrl, maxRetries: 2 });
     const err = await retrying.messages
-      .create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-sim-fault': 'stall-headers' } })
+      .create({ model: 'sim-model', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-sim-fault': 'stall-headers' } })
       .catch((e: unknown) => e);
     expectError(err, Anthropic.InternalServerError, 504, 'timeout_error', 'Backend timeout');
     expect(generations('/v1/messages')).toHaveLength(1);
