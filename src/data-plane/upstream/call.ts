@@ -81,7 +81,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   #discarding = false;
   #reason: Error | null = null;
   #paused = false;
-  #lastError: Error | undefined;
+  /** The failure that made the pending retry (reported if the retry cannot happen). */
+  #lastError: Error = new Error('upstream call failed');
 
   constructor(host: CallHost, call: BackendCall, inner: Dispatcher.DispatchHandler) {
     this.#host = host;
@@ -141,7 +142,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   again(): void {
     const b = this.#call.body;
     if (this.#reason !== null || (isReplayable(b) && !b.replayable)) {
-      this.#inner.onResponseError?.(this, this.#reason ?? (this.#lastError as Error));
+      this.#inner.onResponseError?.(this, this.#reason ?? this.#lastError);
       return;
     }
     this.#dispatch();
@@ -186,8 +187,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, message?: string): void {
-    const replica = this.#replica as Replica;
-    this.#host.answered(replica);
+    const replica = this.#replica;
+    if (replica !== undefined) this.#host.answered(replica);
     const b = this.#call.body;
     if (
       this.#call.replica === undefined &&
