@@ -127,7 +127,7 @@ describe('connect retry', () => {
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 503 } });
       expect(r.attempts()).toBe(2);
-      expect(r.commits).toEqual([{ promptTokens: 0, completionTokens: 0 }]);
+      expect(r.commits).toEqual([{ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 }]);
     });
 
     it(`sends a large streamed body whole again on the retry (${how})`, async () => {

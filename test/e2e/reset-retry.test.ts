@@ -69,7 +69,7 @@ describe('retry of a connection reset before the first byte', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(ANSWER);
     expect(b.requests()).toBe(2);
-    expect(commits).toEqual([{ promptTokens: 5, completionTokens: 7 }]);
+    expect(commits).toEqual([{ promptTokens: 5, completionTokens: 7, cachedTokens: 0, reasoningTokens: 0 }]);
   });
 
   it('gives up after one retry: 502 Backend request failed, counted once without tokens', async () => {
@@ -80,6 +80,6 @@ describe('retry of a connection reset before the first byte', () => {
     expect(res.status).toBe(502);
     expect(await res.json()).toEqual({ error: { message: 'Backend request failed', type: 'server_error', code: 502 } });
     expect(b.requests()).toBe(2);
-    expect(commits).toEqual([{ promptTokens: 0, completionTokens: 0 }]);
+    expect(commits).toEqual([{ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 }]);
   });
 });
