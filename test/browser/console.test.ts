@@ -127,21 +127,26 @@ describe('admin console in Chromium', () => {
       `PROMPT TOKENS\n${fmt(usage.prompt_tokens)}`,
       `COMPLETION TOKENS\n${fmt(usage.completion_tokens)}`,
       `TOTAL TOKENS\n${fmt(usage.prompt_tokens + usage.completion_tokens)}`,
+      // The simulator reports no token details here: nothing cached, no reasoning count.
+      'CACHED PROMPT TOKENS\n0',
+      'REASONING TOKENS\n0',
     ]);
     expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
     const keyRow = page.getByRole('region', { name: 'Per key' }).getByRole('row', { name: /ci-runner/ });
-    expect((await keyRow.getByRole('cell').allInnerTexts()).slice(1, 5)).toEqual([
+    expect((await keyRow.getByRole('cell').allInnerTexts()).slice(1, 7)).toEqual([
       '1',
       fmt(usage.prompt_tokens),
       fmt(usage.completion_tokens),
+      '0',
+      '0',
       fmt(usage.prompt_tokens + usage.completion_tokens),
     ]);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^worv-usage-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
-    expect(csv[0]).toBe('date,key_id,key_name,key_prefix,requests,prompt_tokens,completion_tokens,total_tokens');
-    expect(csv[1]).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2},[^,]+,ci-runner,wp-[^,]+,1,${usage.prompt_tokens},${usage.completion_tokens},${usage.prompt_tokens + usage.completion_tokens}$`));
+    expect(csv[0]).toBe('date,key_id,key_name,key_prefix,requests,prompt_tokens,completion_tokens,total_tokens,cached_tokens,reasoning_tokens');
+    expect(csv[1]).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2},[^,]+,ci-runner,wp-[^,]+,1,${usage.prompt_tokens},${usage.completion_tokens},${usage.prompt_tokens + usage.completion_tokens},0,0$`));
     await screenshot(page, '05-usage');
 
     await go('API keys', 'API keys');

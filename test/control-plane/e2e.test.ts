@@ -83,7 +83,7 @@ describe('console keys against /v1', () => {
     });
     const usage = UsageResponse.parse((await send(s.gatewayUrl, 'GET', `/api/usage?key_id=${created.id}`, { cookie: login.cookie })).json);
     expect(usage.days).toEqual([
-      { date: utcDay(clock.now()), key_id: created.id, requests: 2, prompt_tokens: totals.promptTokens, completion_tokens: totals.completionTokens },
+      { date: utcDay(clock.now()), key_id: created.id, requests: 2, prompt_tokens: totals.promptTokens, completion_tokens: totals.completionTokens, cached_tokens: 0, reasoning_tokens: 0 },
     ]);
     expect(usage.totals.prompt_tokens).toBeGreaterThan(0);
   });
