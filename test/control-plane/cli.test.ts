@@ -22,7 +22,8 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
-describe('worv-proxy admin set-password', () => {
+// Each case spawns the CLI through tsx, which takes seconds on a busy machine.
+describe('worv-proxy admin set-password', { timeout: 120_000 }, () => {
   const spec = sqliteFileStore();
   afterAll(() => spec.dispose());
 
@@ -86,7 +87,7 @@ OUT
   return `${bin}:${process.env.PATH ?? ''}`;
 }
 
-describe('worv-proxy gpu-agent', () => {
+describe('worv-proxy gpu-agent', { timeout: 120_000 }, () => {
   const KEY = 'wp-gpu-agent-cli-key';
 
   async function gateway(): Promise<AdminApp> {
