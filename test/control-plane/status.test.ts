@@ -37,7 +37,8 @@ describe('GET /api/status', () => {
   it('reports the live model, backend reachability and latency, version, uptime and in-flight requests', async () => {
     const backend = await fakeBackend();
     const clock = fixedClock(Date.parse('2026-07-01T00:00:00Z'));
-    const app = await start({ VLLM_BASE_URL: backend.url, VLLM_API_KEY: 'backend-secret' }, clock);
+    // Engine-metrics scrapes (GET /metrics) are kept out of the count: this test is about the status probe.
+    const app = await start({ VLLM_BASE_URL: backend.url, VLLM_API_KEY: 'backend-secret', PROXY_HEALTH_INTERVAL: '3600' }, clock);
     const s = await app.login();
     clock.advance(90_500);
     const r = await app.request('GET', '/api/status', { cookie: s.cookie });
@@ -53,15 +54,16 @@ describe('GET /api/status', () => {
       usage_spool: { entries: 0, oldest_age_seconds: null },
     });
     expect(body.backend.latency_ms).toBeGreaterThanOrEqual(0);
-    expect(new Set(backend.calls)).toEqual(new Set(['GET /v1/models Bearer backend-secret']));
+    expect(new Set(backend.calls)).toEqual(new Set(['GET /v1/models Bearer backend-secret', 'GET /metrics Bearer backend-secret']));
     // Cached briefly: a second look within five seconds does not probe again.
-    const probes = backend.calls.length;
+    const modelCalls = (): number => backend.calls.filter((c) => c.startsWith('GET /v1/models')).length;
+    const probes = modelCalls();
     clock.advance(4000);
     await app.request('GET', '/api/status', { cookie: s.cookie });
-    expect(backend.calls.length).toBe(probes);
+    expect(modelCalls()).toBe(probes);
     clock.advance(1000);
     const fresh = StatusResponse.parse((await app.request('GET', '/api/status', { cookie: s.cookie })).json);
-    expect(backend.calls.length).toBe(probes + 1);
+    expect(modelCalls()).toBe(probes + 1);
     expect(fresh.backend.checked_at).toBe('2026-07-01T00:01:35.500Z');
   });
 

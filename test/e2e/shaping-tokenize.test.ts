@@ -30,6 +30,7 @@ function fakeBackend(tokenize: number | 'hang'): Promise<{ server: Server; url: 
         if (tokenize === 'hang') return;
         return void res.writeHead(tokenize, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
       }
+      if (req.method !== 'POST') return void res.writeHead(404).end(); // engine-metrics scrapes
       chats.push(JSON.parse(Buffer.concat(parts).toString('utf8')));
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"chat.completion","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}');
     });
