@@ -17,24 +17,24 @@ local now = tonumber(ARGV[1])
 local rpm, tpm, charge, conc = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local daily, monthly = tonumber(ARGV[8]), tonumber(ARGV[9])
 local daySeed, monthSeed = tonumber(ARGV[10]), tonumber(ARGV[11])
+-- A budget counter seen for the first time starts from the usage already counted (its seed).
+local function budget(key, seed)
+  local v = redis.call('GET', key)
+  if not v then
+    if seed < 0 then return nil end
+    redis.call('SET', key, seed, 'PX', ARGV[13], 'NX')
+    v = redis.call('GET', key)
+  end
+  return tonumber(v)
+end
 local dayUsed, monthUsed = 0, 0
 if daily > 0 then
-  local v = redis.call('GET', KEYS[4])
-  if not v then
-    if daySeed < 0 then return {-1} end
-    redis.call('SET', KEYS[4], daySeed, 'PX', ARGV[13], 'NX')
-    v = redis.call('GET', KEYS[4])
-  end
-  dayUsed = tonumber(v)
+  dayUsed = budget(KEYS[4], daySeed)
+  if not dayUsed then return {-1} end
 end
 if monthly > 0 then
-  local v = redis.call('GET', KEYS[5])
-  if not v then
-    if monthSeed < 0 then return {-1} end
-    redis.call('SET', KEYS[5], monthSeed, 'PX', ARGV[13], 'NX')
-    v = redis.call('GET', KEYS[5])
-  end
-  monthUsed = tonumber(v)
+  monthUsed = budget(KEYS[5], monthSeed)
+  if not monthUsed then return {-1} end
 end
 local requests, tokens, inflight = 0, 0, 0
 if rpm > 0 then requests = tonumber(redis.call('GET', KEYS[1]) or '0') end
