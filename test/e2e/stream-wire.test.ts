@@ -138,11 +138,7 @@ describe('SSE on the wire', () => {
     }
   });
 
-  // Known bug on Node 22 only: the second pipelined stream's closing `data: [DONE]` frame is
-  // lost (the response ends without it). Passes on Node 20 and 24; skipped on 22 until fixed.
-  const node22 = process.versions.node.startsWith('22.');
-  if (node22) console.warn('[skip pipelined SSE] known bug on Node 22: a pipelined stream loses its [DONE] frame');
-  it.skipIf(node22)('answers pipelined requests in order, each framed whole (the second waits for the socket)', async () => {
+  it('answers pipelined requests in order, each framed whole (the second waits for the socket)', async () => {
     const socket = await open();
     try {
       const got = readResponses(socket, 3);

@@ -88,7 +88,9 @@ export class ClientWriter {
       this.#queueFlush(framed);
       return;
     }
-    if (!this.#corked) {
+    // A pipelined response waiting for the socket is buffered by Node until its turn; corking
+    // it is pointless, and on Node 22 it lost the last write before end().
+    if (!this.#corked && res.socket !== null) {
       this.#corked = true;
       res.cork();
       process.nextTick(uncork, this);
