@@ -63,6 +63,29 @@ export interface Config {
   readonly spoolDir: string | undefined;
   /** Routing across replicas and their health (docs/fleet.md). */
   readonly fleet: FleetConfig;
+  /** OpenTelemetry traces (docs/observability.md); undefined when no OTLP endpoint is set. */
+  readonly tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** Where spans are POSTed (OTLP/HTTP JSON). */
+  readonly tracesUrl: string;
+  /** OTEL_SERVICE_NAME (default worv-proxy). */
+  readonly serviceName: string;
+}
+
+/**
+ * The standard OTLP variables: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the traces URL as is;
+ * OTEL_EXPORTER_OTLP_ENDPOINT is a base to which `/v1/traces` is appended.
+ */
+function readTracing(env: Env): TracingConfig | undefined {
+  const traces = readString(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const base = readString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  let tracesUrl: string;
+  if (traces !== undefined) tracesUrl = readUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces, ['http:', 'https:']);
+  else if (base !== undefined) tracesUrl = `${readUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base, ['http:', 'https:'])}/v1/traces`;
+  else return undefined;
+  return { tracesUrl, serviceName: readString(env, 'OTEL_SERVICE_NAME') ?? 'worv-proxy' };
 }
 
 export interface FleetConfig {
@@ -270,6 +293,7 @@ export function loadConfig(env: Env = process.env): Config {
       modelsRefreshMs: readSeconds(env, 'PROXY_MODELS_REFRESH', 15),
       modelsFile: readString(env, 'PROXY_MODELS_FILE'),
     },
+    tracing: readTracing(env),
   };
   return deepFreeze(config);
 }

@@ -1,8 +1,9 @@
 /**
- * The data plane's shared types and the ports it declares (KeyLookup, UsageSink). The
+ * The data plane's shared types and the ports it declares (KeyLookup, UsageSink, RequestTracer). The
  * composition root (server/app.ts) binds the ports to the store; the data plane never
  * imports store/ itself.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelProfileName } from '../core/config.js';
 import type { JsonObject } from '../core/json.js';
 import type { AdmitPlan, AdmitResult, KeyPolicy, SettlePlan } from '../core/limits.js';
@@ -136,4 +137,29 @@ export interface RequestOutcome {
 /** Port: observes finished requests (Prometheus metrics, structured logs). Must not throw. */
 export interface RequestObserver {
   onRequestEnd(outcome: RequestOutcome): void;
+}
+
+/** What a request's trace span reads besides its outcome. */
+export interface TraceDetails {
+  /** The model the backend said answered (response body or stream). */
+  readonly responseModel: string | undefined;
+  /** The output budget sent to the backend (after capping). */
+  readonly maxTokens: number | undefined;
+  /** The gateway's error kind when it answered with an error of its own (e.g. upstream_unreachable). */
+  readonly errorKind: string | undefined;
+}
+
+/** One request's trace span (server/tracing/). */
+export interface RequestSpan {
+  /** `traceparent` (and `tracestate`) naming this span, in place of the caller's, for the backend. */
+  readonly upstreamHeaders: readonly string[];
+  /** An attempt went to the replica at `origin`. */
+  onAttempt(origin: string): void;
+  /** Ends the span (once, when the response is over). */
+  end(outcome: RequestOutcome, details: TraceDetails): void;
+}
+
+/** Port: starts a span per /v1 request, continuing the caller's W3C trace context. Absent when tracing is off. */
+export interface RequestTracer {
+  start(headers: IncomingHttpHeaders): RequestSpan;
 }

@@ -9,7 +9,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.js';
-import type { Endpoint, UsageCounts } from './context.js';
+import type { Endpoint, RequestSpan, UsageCounts } from './context.js';
+import { outputBudget } from './dialects/index.js';
 import type { Forward } from './forward.js';
 import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
@@ -19,7 +20,7 @@ import { UsageLedger, type LedgerEnv } from './respond/usage-ledger.js';
 import type { Upload } from './upload.js';
 import type { Upstream } from './upstream/client.js';
 import { classifyFailure, gatewayErrorFor } from './upstream/failures.js';
-import { mediaType, responseHeaders } from './upstream/headers.js';
+import { mediaType, replaceTraceContext, responseHeaders } from './upstream/headers.js';
 import type { CallFacts } from './upstream/replicas.js';
 
 /** What every exchange of one data plane shares (built once at start-up). */
@@ -79,6 +80,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     else this.#onFinish = fn;
   }
 
+  /** Tracing on: this request's span, which ends with the outcome's report. */
+  traced(span: RequestSpan): void {
+    this.#ledger.span = span;
+  }
+
   /** True once the client went away before the response was complete. */
   get clientGone(): boolean {
     return this.#clientGone;
@@ -88,6 +94,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   reject(err: GatewayError): void {
     this.#ledger.result = 'rejected';
     this.#ledger.status = err.status;
+    this.#ledger.errorKind = err.kind;
     sendError(this.res, err, this.route?.surface ?? surfaceFor(this.req.url ?? ''));
   }
 
@@ -122,7 +129,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (typeof model === 'string') this.#ledger.model = model;
     const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json, route: shaped?.route };
     const readTimeoutMs = stream ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
-    this.#env.upstream.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body: fwd.body, readTimeoutMs, facts }, this);
+    const span = this.#ledger.span;
+    if (span !== undefined) {
+      replaceTraceContext(fwd.headers, span.upstreamHeaders);
+      if (shaped !== undefined) this.#ledger.maxTokens = outputBudget(shaped.facts.endpoint, shaped.json);
+    }
+    this.#env.upstream.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body: fwd.body, readTimeoutMs, facts, attempt: span }, this);
   }
 
   // ---- undici handler -------------------------------------------------------------------
@@ -216,6 +228,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   async #finishFailed(err: GatewayError): Promise<void> {
     this.#ledger.result = 'upstream-error';
+    this.#ledger.errorKind = err.kind;
     await this.#ledger.commit();
     const surface = this.route?.surface ?? 'openai';
     if (!this.res.headersSent) {

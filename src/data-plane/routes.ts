@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { isGatewayError } from '../core/errors.js';
 import { isV1Root } from '../core/v1-path.js';
-import type { KeyLookup, LimitCounters, RequestObserver, UsageSink } from './context.js';
+import type { KeyLookup, LimitCounters, RequestObserver, RequestTracer, UsageSink } from './context.js';
 import { Exchange, type ExchangeEnv } from './exchange.js';
 import { createTokenizeEstimator } from './input-estimate.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
@@ -35,6 +35,8 @@ export interface DataPlaneDeps {
   readonly limits?: LimitCounters;
   /** Metrics and request logs (optional). */
   readonly observer?: RequestObserver;
+  /** One trace span per request (OpenTelemetry); absent when tracing is off. */
+  readonly tracer?: RequestTracer | undefined;
   /** Failures nobody else sees (a usage commit that failed); default: stderr. */
   readonly warn?: (message: string, err: unknown) => void;
   /** Tests only: replaces the TCP connector to the backends. */
@@ -163,6 +165,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     ...(config.tokenizeEstimate ? { inputEstimator: createTokenizeEstimator({ upstream, headers: requestHeaders([]) }) } : {}),
   };
 
+  const tracer = deps.tracer;
   return {
     handle(req, res) {
       inFlight++;
@@ -171,6 +174,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         sendNotFound(res);
         return;
       }
+      if (tracer !== undefined) x.traced(tracer.start(req.headers));
       runPipeline(x, pipelineEnv).catch((err: unknown) => {
         if (!isGatewayError(err) && !x.clientGone) env.warn('internal error', err);
         x.reject(asGatewayError(err));

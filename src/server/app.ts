@@ -25,6 +25,7 @@ import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { registerConsole } from './static.js';
+import { loadTracing } from './tracing/load.js';
 import { trustedPeer } from './trusted-peers.js';
 import { GATEWAY_VERSION } from './version.js';
 
@@ -144,6 +145,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   await limits.ready();
   if (limits.backend !== 'process') logger.info(`per-key limit counters in ${limits.backend === 'redis' ? 'Redis' : 'the database'}`);
+  const tracing = await loadTracing(config.tracing, {
+    serviceVersion: GATEWAY_VERSION,
+    warn: (message) => logger.warn(message),
+  });
   const dataPlane = createDataPlane({
     config,
     keys: createCachedKeyLookup(deps.store, clock, {
@@ -154,6 +159,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     limits,
     clock,
     observer: requestObserver(metrics, logger),
+    tracer: tracing?.tracer,
     warn: (message, err) => logger.error({ err }, message),
   });
   ref.dataPlane = dataPlane;
@@ -229,6 +235,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     await usageWriter.close();
     await limits.close();
     await dataPlane.close();
+    // Every request's span has ended by now: export what is still queued.
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err: String(err) }, 'spans not exported at shutdown'));
   }
   // Idempotent: `serve` and tests may both close the app.
   let closing: Promise<void> | undefined;

@@ -20,8 +20,13 @@ export interface ServeProcess {
  * Spawns `serve` with `env` (over a bare PATH) and resolves once it printed where it listens
  * and `ready(stdout)` holds; rejects with its output if it exits first.
  */
-export async function spawnServe(env: Record<string, string>, ready: (out: string) => boolean = () => true): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
+export async function spawnServe(
+  env: Record<string, string>,
+  ready: (out: string) => boolean = () => true,
+  /** Extra node options, after tsx's (e.g. another `--import`). */
+  nodeArgs: readonly string[] = [],
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, ENTRY, 'serve'], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -12,7 +12,7 @@ import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
-import { child, count, usageReport } from './numbers.js';
+import { child, count, text, usageReport } from './numbers.js';
 import { eventName } from './parse-event.js';
 import { prependContent, userMessageTexts } from './request-text.js';
 
@@ -45,6 +45,8 @@ export const anthropicMessagesDialect: Dialect = {
   name: 'anthropic-messages',
   usageFromBody: (body) => anthropicUsage(child(body, 'usage')),
   frameMayCarryUsage: mayCarryUsage,
+  // The body's `model`, or message_start's `message.model`.
+  responseModel: (data) => text(data, 'model') ?? text(child(data, 'message'), 'model'),
   usageFromEvent(event: DialectEvent) {
     if (event.name === 'message_start') return anthropicUsage(child(child(event.data, 'message'), 'usage'));
     if (event.name === 'message_delta') return anthropicUsage(child(event.data, 'usage'));

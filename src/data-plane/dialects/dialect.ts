@@ -37,6 +37,8 @@ export interface Dialect {
   frameMayCarryUsage(frame: SseFrame): boolean;
   /** Usage carried by a parsed stream event. */
   usageFromEvent(event: DialectEvent): UsageReport | undefined;
+  /** The model named in a JSON response body or a usage-carrying stream event, if any. */
+  responseModel(data: JsonValue): string | undefined;
   /** The frame that ends a successful stream (`[DONE]`, `message_stop`, `response.completed`…). */
   isTerminal(frame: SseFrame): boolean;
   /** OpenAI's extra final chunk that carries only usage (`choices: []`). */

@@ -32,6 +32,17 @@ export function requestFormatFor(endpoint: Endpoint): RequestFormat | undefined 
   return REQUEST_BY_ENDPOINT[endpoint];
 }
 
+/** The output budget a shaped body asks for (its first budget field holding a number), if any. */
+export function outputBudget(endpoint: Endpoint, body: Readonly<Record<string, JsonValue | undefined>>): number | undefined {
+  const fields = REQUEST_BY_ENDPOINT[endpoint]?.maxTokensFields;
+  if (fields === undefined) return undefined;
+  for (const f of fields) {
+    const v = body[f];
+    if (typeof v === 'number') return v;
+  }
+  return undefined;
+}
+
 /** A stream event's data with Han stripped from its natural-language fields (same ref if unchanged). */
 export function stripHanFromEvent(endpoint: Endpoint, data: JsonValue): JsonValue {
   const d = dialectFor(endpoint);

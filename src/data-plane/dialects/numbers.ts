@@ -24,6 +24,12 @@ export function usageReport(
   };
 }
 
+/** `obj[key]` when it is a string. */
+export function text(obj: JsonValue | undefined, key: string): string | undefined {
+  const v = child(obj, key);
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** `obj[key]` when it is an object. */
 export function child(obj: JsonValue | undefined, key: string): JsonValue | undefined {
   return isJsonObject(obj) ? obj[key] : undefined;

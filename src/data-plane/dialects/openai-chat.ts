@@ -13,7 +13,7 @@ import type { SseFrame } from '../../core/sse/parser.js';
 import { ascii, indexOfBytes } from './bytes.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText } from './json-rewrite.js';
-import { child, count, usageReport } from './numbers.js';
+import { child, count, text, usageReport } from './numbers.js';
 import { prependContent, userMessageTexts } from './request-text.js';
 
 const USAGE_KEY = ascii('"usage":');
@@ -46,6 +46,8 @@ export const openaiChatDialect: Dialect = {
   // Inside JSON strings quotes are escaped, so `"usage":` only matches a real key.
   frameMayCarryUsage: (frame: SseFrame) => indexOfBytes(frame.raw, USAGE_KEY) !== -1,
   usageFromEvent: (event: DialectEvent) => openaiUsage(child(event.data, 'usage')),
+  // Every chunk and the body carry `model` at the top.
+  responseModel: (data) => text(data, 'model'),
   isTerminal: (frame: SseFrame) => frame.raw.length <= DONE_MAX_BYTES && frame.complete && frame.data === '[DONE]',
   isUsageOnlyChunk(event: DialectEvent) {
     const choices = child(event.data, 'choices');

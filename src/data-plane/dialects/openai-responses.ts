@@ -10,7 +10,7 @@ import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
-import { child, count, usageReport } from './numbers.js';
+import { child, count, text, usageReport } from './numbers.js';
 import { eventName } from './parse-event.js';
 import { userMessageTexts } from './request-text.js';
 
@@ -58,6 +58,8 @@ export const openaiResponsesDialect: Dialect = {
   usageFromBody: (body) => responsesUsage(child(body, 'usage')),
   frameMayCarryUsage: isFinal,
   usageFromEvent: (event: DialectEvent) => responsesUsage(child(child(event.data, 'response'), 'usage')),
+  // The body's `model`, or the final event's `response.model`.
+  responseModel: (data) => text(data, 'model') ?? text(child(data, 'response'), 'model'),
   isTerminal: isFinal,
   isUsageOnlyChunk: () => false,
   // `type: "error"` as the Responses stream names it; the nested `error` makes SDKs throw.

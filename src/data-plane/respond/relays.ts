@@ -6,6 +6,7 @@
  */
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { utf8Text } from '../../core/json.js';
+import { leadingStringMember } from '../../core/json-lead-string.js';
 import { topLevelObjectMember, UNKNOWN } from '../../core/json-tail-member.js';
 import type { RequestFacts } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
@@ -73,6 +74,8 @@ export class JsonRelay implements Relay {
     const usage = observers.every((o) => o === meter || o.onBody === undefined) ? topLevelObjectMember(body, 'usage') : UNKNOWN;
     if (usage !== UNKNOWN) {
       meter.onBody(usage === undefined ? NO_USAGE_BODY : { usage });
+      // Traces name the answering model; the body is not parsed for it otherwise.
+      if (this.ledger.span !== undefined) meter.model = leadingStringMember(body, 'model');
     } else {
       let parsed: JsonValue | undefined;
       try {

@@ -3,7 +3,7 @@
  * request, and before the client sees the end), and the outcome reported once to metrics and
  * the request log when the response is over.
  */
-import type { Endpoint, RequestObserver, RequestOutcome, UsageCounts, UsageSink } from '../context.js';
+import type { Endpoint, RequestObserver, RequestOutcome, RequestSpan, UsageCounts, UsageSink } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
 import { UsageMeter } from '../tap/usage-meter.js';
 
@@ -30,6 +30,12 @@ export class UsageLedger {
   /** The model sent to the backend (metrics and the request log label by it). */
   model: string | undefined;
   result: RequestOutcome['result'] = 'complete';
+  /** The gateway's error kind when it answered with an error of its own. */
+  errorKind: string | undefined;
+  /** The request's trace span (tracing on); it ends with the report. */
+  span: RequestSpan | undefined;
+  /** The output budget sent to the backend (read only when traced). */
+  maxTokens: number | undefined;
   #ttfb: number | undefined;
   #commit: Promise<void> | undefined;
 
@@ -72,9 +78,10 @@ export class UsageLedger {
   /** Reports the outcome (once, when the response is over). */
   report(endpoint: Endpoint, method: string): void {
     const observer = this.#env.observer;
-    if (observer === undefined) return;
+    const span = this.span;
+    if (observer === undefined && span === undefined) return;
     const meter = this.meter;
-    observer.onRequestEnd({
+    const outcome: RequestOutcome = {
       endpoint,
       method,
       status: this.status,
@@ -85,6 +92,8 @@ export class UsageLedger {
       model: this.model,
       usage: meter?.reported === true ? meter.usage() : undefined,
       result: this.result,
-    });
+    };
+    observer?.onRequestEnd(outcome);
+    span?.end(outcome, { responseModel: meter?.model, maxTokens: this.maxTokens, errorKind: this.errorKind });
   }
 }

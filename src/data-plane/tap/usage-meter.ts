@@ -17,6 +17,8 @@ export class UsageMeter implements FrameObserver {
   #cached = 0;
   #reasoning = 0;
   #reported = false;
+  /** The model the backend named in the body or a usage-carrying event (traces read it). */
+  model: string | undefined;
 
   constructor(private readonly dialect: Dialect | undefined) {}
 
@@ -44,12 +46,18 @@ export class UsageMeter implements FrameObserver {
   }
 
   onFrame(_frame: SseFrame, event: DialectEvent | undefined): Verdict {
-    if (event !== undefined && this.dialect !== undefined) this.add(this.dialect.usageFromEvent(event));
+    if (event !== undefined && this.dialect !== undefined) {
+      this.add(this.dialect.usageFromEvent(event));
+      this.model ??= this.dialect.responseModel(event.data);
+    }
     return 'keep';
   }
 
   onBody(body: JsonValue): JsonValue {
-    if (this.dialect !== undefined) this.add(this.dialect.usageFromBody(body));
+    if (this.dialect !== undefined) {
+      this.add(this.dialect.usageFromBody(body));
+      this.model ??= this.dialect.responseModel(body);
+    }
     return body;
   }
 }

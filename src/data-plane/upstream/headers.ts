@@ -59,6 +59,18 @@ export function requestHeaderRules(vllmApiKey: string | undefined): (rawHeaders:
   };
 }
 
+/**
+ * Replaces the caller's W3C trace context in an upstream header list with `trace` (the
+ * gateway's span as parent), so the backend's spans hang under the gateway's.
+ */
+export function replaceTraceContext(headers: string[], trace: readonly string[]): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    const name = (headers[i] as string).toLowerCase();
+    if (name === 'traceparent' || name === 'tracestate') headers.splice(i, 2);
+  }
+  for (const h of trace) headers.push(h);
+}
+
 /** The backend's response headers minus RESPONSE_DROP, as a flat [name, value, …] list. */
 export function responseHeaders(headers: IncomingHttpHeaders): string[] {
   const out: string[] = [];

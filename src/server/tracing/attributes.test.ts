@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestOutcome, TraceDetails } from '../../data-plane/context.js';
+import { dialectFor } from '../../data-plane/dialects/index.js';
+import { errorType, serverAddress, spanName } from './attributes.js';
+
+const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
+  endpoint: 'chat',
+  method: 'POST',
+  status: 200,
+  durationMs: 1,
+  ttfbMs: 1,
+  stream: false,
+  keyId: 'k',
+  model: 'm',
+  usage: undefined,
+  result: 'complete',
+  ...o,
+});
+const NONE: TraceDetails = { responseModel: undefined, maxTokens: undefined, errorKind: undefined };
+
+describe('span names and error types', () => {
+  it('names GenAI operations by operation and model, the rest by method and route', () => {
+    expect(spanName(outcome({}))).toBe('chat m');
+    expect(spanName(outcome({ endpoint: 'completions' }))).toBe('text_completion m');
+    expect(spanName(outcome({ endpoint: 'embeddings', model: undefined }))).toBe('embeddings');
+    expect(spanName(outcome({ endpoint: 'models', method: 'GET', model: undefined }))).toBe('GET /v1/models');
+    expect(spanName(outcome({ endpoint: 'other', model: undefined }))).toBe('POST');
+  });
+  it('sets error.type for the gateway failures and 5xx only', () => {
+    expect(errorType(outcome({ status: 429, result: 'rejected' }), { ...NONE, errorKind: 'rate_limited' })).toBeUndefined();
+    expect(errorType(outcome({ status: 500 }), NONE)).toBe('500');
+    expect(errorType(outcome({ status: 200, result: 'upstream-error' }), { ...NONE, errorKind: 'upstream_error' })).toBe('upstream_error');
+    expect(errorType(outcome({ status: 503, result: 'upstream-error' }), { ...NONE, errorKind: 'upstream_unreachable' })).toBe('upstream_unreachable');
+  });
+  it('reads server.address and server.port from a replica origin', () => {
+    expect(serverAddress('http://10.0.0.5:8000')).toEqual({ address: '10.0.0.5', port: 8000 });
+    expect(serverAddress('https://gpu.example')).toEqual({ address: 'gpu.example', port: 443 });
+    expect(serverAddress('http://[::1]:8001')).toEqual({ address: '::1', port: 8001 });
+  });
+});
+
+describe('the answering model of each wire format', () => {
+  it('is read from bodies and from the usage-carrying stream events', () => {
+    expect(dialectFor('chat')?.responseModel({ model: 'a', choices: [] })).toBe('a');
+    expect(dialectFor('completions')?.responseModel({ model: 'b' })).toBe('b');
+    expect(dialectFor('responses')?.responseModel({ type: 'response.completed', response: { model: 'c' } })).toBe('c');
+    expect(dialectFor('responses')?.responseModel({ model: 'c2', output: [] })).toBe('c2');
+    expect(dialectFor('messages')?.responseModel({ type: 'message_start', message: { model: 'd' } })).toBe('d');
+    expect(dialectFor('messages')?.responseModel({ type: 'message_delta', usage: { output_tokens: 1 } })).toBeUndefined();
+  });
+});

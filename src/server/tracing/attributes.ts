@@ -1,0 +1,79 @@
+/**
+ * A /v1 request's outcome as span name and attributes, after the OpenTelemetry GenAI and HTTP
+ * semantic conventions (docs/observability.md lists them). Pure: no OpenTelemetry import, so
+ * it is tested without the SDK.
+ */
+import type { Endpoint, RequestOutcome, TraceDetails } from '../../data-plane/context.js';
+
+export type SpanAttributes = Record<string, string | number>;
+
+/** gen_ai.operation.name per endpoint; the Responses API and Anthropic messages are chats. */
+const OPERATION: Readonly<Partial<Record<Endpoint, string>>> = Object.freeze({
+  chat: 'chat',
+  messages: 'chat',
+  responses: 'chat',
+  completions: 'text_completion',
+  embeddings: 'embeddings',
+});
+
+/** The route of the endpoints that are not GenAI operations (names stay low-cardinality). */
+const ROUTE: Readonly<Partial<Record<Endpoint, string>>> = Object.freeze({
+  models: '/v1/models',
+  count_tokens: '/v1/messages/count_tokens',
+});
+
+/** A backend replica's origin as server.address and server.port. */
+export interface ServerAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+export function serverAddress(origin: string): ServerAddress | undefined {
+  try {
+    const u = new URL(origin);
+    const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+    return { address: u.hostname.replace(/^\[|\]$/g, ''), port };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{operation} {model}` for GenAI operations, else `{method} {route}` (or the method alone). */
+export function spanName(o: RequestOutcome): string {
+  const op = OPERATION[o.endpoint];
+  if (op !== undefined) return o.model === undefined ? op : `${op} ${o.model}`;
+  const route = ROUTE[o.endpoint];
+  return route === undefined ? o.method : `${o.method} ${route}`;
+}
+
+/**
+ * error.type: the gateway's own error kind (e.g. upstream_unreachable) or the backend's 5xx
+ * status; a 4xx is the caller's error and not a failure of the server span.
+ */
+export function errorType(o: RequestOutcome, d: TraceDetails): string | undefined {
+  if (o.result === 'upstream-error') return d.errorKind ?? (o.status > 0 ? String(o.status) : 'upstream_error');
+  if (o.status >= 500) return d.errorKind ?? String(o.status);
+  return undefined;
+}
+
+export function spanAttributes(o: RequestOutcome, d: TraceDetails, server: ServerAddress | undefined): SpanAttributes {
+  const a: SpanAttributes = { 'http.request.method': o.method };
+  const op = OPERATION[o.endpoint];
+  if (op !== undefined) a['gen_ai.operation.name'] = op;
+  if (o.model !== undefined) a['gen_ai.request.model'] = o.model;
+  if (d.responseModel !== undefined) a['gen_ai.response.model'] = d.responseModel;
+  if (d.maxTokens !== undefined) a['gen_ai.request.max_tokens'] = d.maxTokens;
+  if (o.usage !== undefined) {
+    a['gen_ai.usage.input_tokens'] = o.usage.promptTokens;
+    a['gen_ai.usage.output_tokens'] = o.usage.completionTokens;
+  }
+  if (server !== undefined) {
+    a['server.address'] = server.address;
+    a['server.port'] = server.port;
+  }
+  if (o.status > 0) a['http.response.status_code'] = o.status;
+  const err = errorType(o, d);
+  if (err !== undefined) a['error.type'] = err;
+  if (o.keyId !== undefined) a['worv_proxy.key_id'] = o.keyId;
+  return a;
+}
