@@ -18,4 +18,6 @@ export interface RouteDeps {
   readonly settleUsage: () => Promise<void>;
   /** Requests of a key in flight on every replica sharing the limit counters. */
   readonly keyInFlight: (keyId: string) => Promise<number>;
+  /** Resolves once the request log's queued rows are written: awaited before reading the log. */
+  readonly settleRequestLog: () => Promise<void>;
 }

@@ -18,6 +18,7 @@ import { keysRoutes } from './keys.routes.js';
 import { createLoginLimiter } from './login-limit.js';
 import { renderApiError } from './render-error.js';
 import { createSessionManager } from './session.js';
+import { requestsRoutes } from './requests.routes.js';
 import { statusRoutes } from './status.routes.js';
 import type { StatusPort } from './status-port.js';
 import { usageRoutes } from './usage.routes.js';
@@ -35,6 +36,8 @@ export interface ControlPlaneDeps {
   readonly settleUsage: () => Promise<void>;
   /** Requests of a key in flight (from the limit counters); 0 when absent. */
   readonly keyInFlight?: (keyId: string) => Promise<number>;
+  /** Resolves once the request log's queued rows are written (rejects when the store refuses them). */
+  readonly settleRequestLog?: () => Promise<void>;
 }
 
 export async function registerControlPlane(app: FastifyInstance, deps: ControlPlaneDeps): Promise<void> {
@@ -70,10 +73,12 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
       api.addHook('onRequest', accessHook({ store, sessions, limiter }));
 
       const routeDeps: RouteDeps = { config, store, clock, sessions, status: deps.status, settleUsage: deps.settleUsage,
-        keyInFlight: deps.keyInFlight ?? (() => Promise.resolve(0)) };
+        keyInFlight: deps.keyInFlight ?? (() => Promise.resolve(0)),
+        settleRequestLog: deps.settleRequestLog ?? (() => Promise.resolve()) };
       authRoutes(api, routeDeps);
       keysRoutes(api, routeDeps);
       usageRoutes(api, routeDeps);
+      requestsRoutes(api, routeDeps);
       gpuRoutes(api, routeDeps);
       statusRoutes(api, routeDeps);
     },

@@ -37,6 +37,11 @@ describe('loadConfig defaults', () => {
     expect(c.backends).toEqual(['http://127.0.0.1:8000']);
     expect(c.alias).toEqual({ model: undefined, sources: [], rewriteAll: false });
   });
+  it('keeps a request log for 14 days, without bodies, by default', () => {
+    expect(loadConfig({}).requestLog).toEqual({ days: 14, bodies: false });
+    expect(loadConfig({ REQUEST_LOG_DAYS: '0', PROXY_LOG_BODIES: 'on' }).requestLog).toEqual({ days: 0, bodies: true });
+  });
+
   it('is frozen, deeply', () => {
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.alias)).toBe(true);
@@ -90,6 +95,9 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     [{ TRUST_PROXY: 'everyone!' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "everyone!")'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
     [{ MAX_BODY_BYTES: '10' }, 'MAX_BODY_BYTES must be an integer from 1024 to 1073741824 (got "10")'],
+    [{ REQUEST_LOG_DAYS: '14d' }, 'REQUEST_LOG_DAYS must be an integer from 0 to 3650 (got "14d")'],
+    [{ REQUEST_LOG_DAYS: '-1' }, 'REQUEST_LOG_DAYS must be an integer from 0 to 3650 (got "-1")'],
+    [{ PROXY_LOG_BODIES: 'sometimes' }, 'PROXY_LOG_BODIES must be on or off (also true/false, 1/0, yes/no) (got "sometimes")'],
   ])('%j', (env, message) => {
     const e = err(env);
     expect(e.message).toBe(message);

@@ -63,8 +63,17 @@ export interface Config {
   readonly spoolDir: string | undefined;
   /** Routing across replicas and their health (docs/fleet.md). */
   readonly fleet: FleetConfig;
+  /** The request log (docs/observability.md). */
+  readonly requestLog: RequestLogConfig;
   /** OpenTelemetry traces (docs/observability.md); undefined when no OTLP endpoint is set. */
   readonly tracing: TracingConfig | undefined;
+}
+
+export interface RequestLogConfig {
+  /** REQUEST_LOG_DAYS: days rows are kept; 0 = no request log. */
+  readonly days: number;
+  /** PROXY_LOG_BODIES: also keep the request body and the response bytes (bounded). */
+  readonly bodies: boolean;
 }
 
 export interface TracingConfig {
@@ -292,6 +301,10 @@ export function loadConfig(env: Env = process.env): Config {
       healthIntervalMs: readSeconds(env, 'PROXY_HEALTH_INTERVAL', 2),
       modelsRefreshMs: readSeconds(env, 'PROXY_MODELS_REFRESH', 15),
       modelsFile: readString(env, 'PROXY_MODELS_FILE'),
+    },
+    requestLog: {
+      days: readInt(env, 'REQUEST_LOG_DAYS', 14, 0, 3650),
+      bodies: readBool(env, 'PROXY_LOG_BODIES', false),
     },
     tracing: readTracing(env),
   };

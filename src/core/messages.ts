@@ -10,6 +10,7 @@ export const MSG = {
   invalidCredentials: 'Invalid credentials',
   csrfInvalid: 'CSRF token missing or invalid',
   keyNotFound: 'Key not found',
+  requestNotFound: 'Request not found',
   keyExists: 'Key already exists',
   nameRequired: 'name is required',
   nameMustBeString: 'name must be a string',

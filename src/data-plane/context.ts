@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelProfileName } from '../core/config.js';
+import type { GatewayErrorKind } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import type { AdmitPlan, AdmitResult, KeyPolicy, SettlePlan } from '../core/limits.js';
 
@@ -132,6 +133,33 @@ export interface RequestOutcome {
   readonly usage: UsageCounts | undefined;
   /** complete | aborted by the client | upstream failed (before or after the first byte). */
   readonly result: 'complete' | 'aborted' | 'upstream-error' | 'rejected';
+  // The facts below are references to what the request already holds (nothing is computed for
+  // them on the hot path); the request log derives its columns from them off the hot path.
+  /** The key the request authenticated with, also when it was rejected after that. */
+  readonly caller: KeyPrincipal | undefined;
+  /** The `model` string as the client sent it (shaped endpoints), before aliasing. */
+  readonly requestedModel: string | undefined;
+  /** The gateway's error kind when the gateway answered with an error of its own. */
+  readonly error: GatewayErrorKind | undefined;
+  /** Origin of the replica that answered (or last failed). */
+  readonly backend: string | undefined;
+  /** The session identity routing read (upstream/route-hints.ts), when there was one. */
+  readonly session: string | undefined;
+  /** What shaping did (alias, thinking mode, capping, …). */
+  readonly effects: readonly ShapeEffect[];
+  /** The client's request headers and TCP peer address. */
+  readonly headers: IncomingHttpHeaders;
+  readonly peer: string | undefined;
+  /** The request body and the backend's response bytes, when PROXY_LOG_BODIES=on (bounded). */
+  readonly bodies: CapturedBodies | undefined;
+}
+
+/** Bodies kept for the request log (PROXY_LOG_BODIES=on): the first bytes of each side. */
+export interface CapturedBodies {
+  readonly request: Buffer | undefined;
+  readonly requestTruncated: boolean;
+  readonly response: Buffer | undefined;
+  readonly responseTruncated: boolean;
 }
 
 /** Port: observes finished requests (Prometheus metrics, structured logs). Must not throw. */

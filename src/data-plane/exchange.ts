@@ -9,11 +9,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.js';
-import type { Endpoint, RequestSpan, UsageCounts } from './context.js';
+import type { Endpoint, KeyPrincipal, RequestSpan, UsageCounts } from './context.js';
 import { outputBudget } from './dialects/index.js';
 import type { Forward } from './forward.js';
 import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
+import { BodyCapture, captureBody } from './respond/body-capture.js';
 import { ClientWriter } from './respond/client-writer.js';
 import { JsonRelay, RawRelay, SseRelay, type ObserversFor, type Relay } from './respond/relays.js';
 import { UsageLedger, type LedgerEnv } from './respond/usage-ledger.js';
@@ -21,6 +22,7 @@ import type { Upload } from './upload.js';
 import type { Upstream } from './upstream/client.js';
 import { classifyFailure, gatewayErrorFor } from './upstream/failures.js';
 import { mediaType, replaceTraceContext, responseHeaders } from './upstream/headers.js';
+import { replicaOrigin } from './upstream/call.js';
 import type { CallFacts } from './upstream/replicas.js';
 
 /** What every exchange of one data plane shares (built once at start-up). */
@@ -90,6 +92,21 @@ export class Exchange implements Dispatcher.DispatchHandler {
     return this.#clientGone;
   }
 
+  /** The key the request authenticated with (the request log names it even if rejected later). */
+  identify(key: KeyPrincipal): void {
+    this.#ledger.caller = key;
+  }
+
+  /** The client's body, once read: kept for the request log only with PROXY_LOG_BODIES=on. */
+  noteBody(raw: Buffer | undefined): void {
+    if (this.#env.logBodies) this.#ledger.requestBody = captureBody(raw);
+  }
+
+  /** The `model` string as the client sent it. */
+  noteModel(model: string | undefined): void {
+    this.#ledger.requestedModel = model;
+  }
+
   /** Answers with an error before anything was forwarded (guard, auth, parse, shape). */
   reject(err: GatewayError): void {
     this.#ledger.result = 'rejected';
@@ -127,6 +144,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.stream = stream;
     const model = shaped?.json.model;
     if (typeof model === 'string') this.#ledger.model = model;
+    if (shaped !== undefined) {
+      this.#ledger.session = shaped.route?.session;
+      this.#ledger.effects = shaped.effects;
+    }
+    if (this.#env.logBodies) this.#ledger.responseBody = new BodyCapture();
     const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json, route: shaped?.route };
     const readTimeoutMs = stream ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
     const span = this.#ledger.span;
@@ -145,8 +167,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.#clientGone) controller.abort(CLIENT_GONE);
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     this.#ledger.firstByte(status);
+    this.#ledger.backend = replicaOrigin(c);
     const fwd = this.#fwd;
     const out = responseHeaders(headers);
     const shaped = fwd?.kind === 'shaped' ? fwd : undefined;
@@ -171,6 +194,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#ledger.responseBody?.add(chunk);
     this.#relay?.data(chunk);
   }
 
@@ -180,7 +204,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     void this.#relay?.complete();
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(c: Dispatcher.DispatchController, err: Error): void {
+    this.#ledger.backend ??= replicaOrigin(c);
     this.#upstreamEnded();
     const upload = this.#upload;
     if (this.#clientGone || upload?.cut !== undefined) {
@@ -213,7 +238,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       finish(this.#ledger.meter?.usage() ?? NO_USAGE);
     }
     this.#env.onDone();
-    this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req.method ?? 'GET');
+    this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
   }
 
   /**

@@ -1,6 +1,6 @@
 /** The request as it goes to the backend, one variant per kind of body. */
 import type { JsonObject } from '../core/json.js';
-import type { RequestFacts } from './context.js';
+import type { RequestFacts, ShapeEffect } from './context.js';
 import type { Dialect } from './dialects/index.js';
 import type { Upload } from './upload.js';
 import type { RouteHints } from './upstream/route-hints.js';
@@ -28,6 +28,8 @@ export interface ShapedForward extends ForwardBase {
   readonly dialect: Dialect | undefined;
   /** Response headers announcing what shaping did (e.g. x-worv-max-tokens-capped). */
   readonly extraHeaders: readonly string[];
+  /** What shaping did (the request log records it). */
+  readonly effects: readonly ShapeEffect[];
 }
 
 /** A body forwarded untouched and never parsed (embeddings, anything unknown). */

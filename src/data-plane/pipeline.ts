@@ -103,6 +103,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   // 2. authenticate: Bearer or x-api-key, through the ≤1 s key cache.
   const key = await authenticate(req.headers, env.keys);
+  x.identify(key);
   const policy = key.policy;
   if (policy !== undefined) checkExpiry(key, env.admission.clock);
 
@@ -120,6 +121,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   }
 
   const raw = await readBody(req, env.maxBodyBytes);
+  x.noteBody(raw);
   if (route.endpoint === 'models') return serveModels(x, key.id, env.models, policy?.allowedModels ?? null);
 
   // Other bodies go untouched, never parsed (only a key scoped to models has its model read).
@@ -137,6 +139,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   // 3. parse and 4. shape.
   const client = parseRequest(route.endpoint, raw);
+  x.noteModel(client.facts.requestedModel);
   const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator);
   const clientModel = parsed.body.model;
   const shaped = shape(parsed, await env.shapingConfig(typeof clientModel === 'string' ? clientModel : undefined));
@@ -175,6 +178,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
       route: hints,
       dialect: dialectFor(route.endpoint),
       extraHeaders,
+      effects: shaped.effects,
     },
     key.id,
   );

@@ -139,6 +139,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     streamReadTimeoutMs: config.streamReadTimeoutMs,
     nonstreamReadTimeoutMs: config.nonstreamReadTimeoutMs,
     warn: deps.warn ?? defaultWarn,
+    logBodies: config.requestLog.bodies && config.requestLog.days > 0,
     onDone,
     inFlight: () => inFlight,
   };

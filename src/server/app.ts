@@ -24,6 +24,7 @@ import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
+import { createRequestLog, type RequestLog } from './request-log.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer } from './trusted-peers.js';
@@ -42,6 +43,8 @@ export interface App {
   readonly dataPlane: DataPlane;
   readonly usageWriter: UsageWriter;
   readonly limits: Limits;
+  /** The request log (undefined when REQUEST_LOG_DAYS=0). */
+  readonly requestLog: RequestLog | undefined;
   /** Listen on config.host:config.port (port 0 = any free port). */
   listen(): Promise<{ url: string; port: number }>;
   /** Stop accepting, finish in-flight requests, flush usage, close pools. Does not close the store. */
@@ -96,10 +99,11 @@ function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
  * LOG_LEVEL=debug every request gets an access line (kept off the default level because a
  * log write per request is measurable on the hot path).
  */
-function requestObserver(metrics: GatewayMetrics, logger: Logger): RequestObserver {
+function requestObserver(metrics: GatewayMetrics, logger: Logger, log: RequestObserver | undefined): RequestObserver {
   return {
     onRequestEnd(o) {
       metrics.onRequestEnd(o);
+      log?.onRequestEnd(o);
       if (o.status >= 500 || o.result === 'upstream-error') logger.warn({ req: o }, 'upstream request failed');
       else if (logger.isLevelEnabled('debug')) logger.debug({ req: o }, 'request');
     },
@@ -149,6 +153,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     serviceVersion: GATEWAY_VERSION,
     warn: (message) => logger.warn(message),
   });
+  const requestLog = createRequestLog({ config, store: deps.store, clock, registry: metrics.registry, logger });
   const dataPlane = createDataPlane({
     config,
     keys: createCachedKeyLookup(deps.store, clock, {
@@ -158,7 +163,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     usage: usageSinkFor(usageWriter, clock),
     limits,
     clock,
-    observer: requestObserver(metrics, logger),
+    observer: requestObserver(metrics, logger, requestLog),
     tracer: tracing?.tracer,
     warn: (message, err) => logger.error({ err }, message),
   });
@@ -198,6 +203,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       await Promise.all([usageWriter.drain(), limits.flush()]);
     },
     keyInFlight: (keyId) => limits.inFlight(keyId),
+    settleRequestLog: () => requestLog?.writer.flush() ?? Promise.resolve(),
   });
 
   fastify.get('/metrics', async (_req, reply) => {
@@ -233,6 +239,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       clearInterval(reaper);
     }
     await usageWriter.close();
+    await requestLog?.writer.close();
     await limits.close();
     await dataPlane.close();
     // Every request's span has ended by now: export what is still queued.
@@ -247,6 +254,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     dataPlane,
     usageWriter,
     limits,
+    requestLog,
     async listen() {
       await fastify.listen({ host: config.host, port: config.port, backlog: 4096 });
       const addr = httpServer.address();

@@ -406,3 +406,121 @@ export const StatusResponse = z.object({
   }),
 });
 export type StatusResponse = z.infer<typeof StatusResponse>;
+
+// ---------------------------------------------------------------------------------------
+// Request log: GET /api/requests, GET /api/requests/:id
+
+/** Rows per page of `GET /api/requests`: default and most. */
+export const REQUESTS_LIMIT_DEFAULT = 50;
+export const REQUESTS_LIMIT_MAX = 500;
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** An ISO 8601 date or time; without a zone it is UTC. Normalised to `…T…Z` with milliseconds. */
+const instant = (field: string) => {
+  const message = `${field} must be an ISO 8601 time, e.g. 2026-12-04T18:22Z (UTC unless an offset is given)`;
+  return z
+    .string({ error: message })
+    .refine((s) => ISO_TIME.test(s) && Number.isFinite(Date.parse(zoned(s))), message)
+    .transform((s) => new Date(Date.parse(zoned(s))).toISOString());
+};
+
+/** Date-times without a zone are UTC (Date.parse would read them as local time). */
+function zoned(s: string): string {
+  return s.length > 10 && !/(Z|[+-]\d{2}:\d{2})$/.test(s) ? `${s}Z` : s;
+}
+
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_(\d{1,15})$/;
+
+/**
+ * `GET /api/requests` query: filters (all optional, combined with AND), newest first. `status`
+ * is one status, `errors` (≥ 400), `4xx` or `5xx`; `model` matches the model as requested or
+ * as served; `from` ≤ time < `to`; `cursor` is a previous answer's `next_cursor`.
+ */
+export const RequestsQuery = z
+  .object({
+    key_id: z.string({ error: 'key_id must be one key id' }).min(1, 'key_id must not be empty').optional(),
+    model: z.string({ error: 'model must be one model name' }).min(1, 'model must not be empty').optional(),
+    status: z
+      .string({ error: 'status must be an HTTP status (100-599), errors, 4xx or 5xx' })
+      .regex(/^([1-5]\d\d|errors|4xx|5xx)$/, 'status must be an HTTP status (100-599), errors, 4xx or 5xx')
+      .transform((s) => (/^\d+$/.test(s) ? Number(s) : (s as 'errors' | '4xx' | '5xx')))
+      .optional(),
+    from: instant('from').optional(),
+    to: instant('to').optional(),
+    limit: z
+      .string({ error: `limit must be an integer from 1 to ${REQUESTS_LIMIT_MAX}` })
+      .regex(/^\d{1,4}$/, `limit must be an integer from 1 to ${REQUESTS_LIMIT_MAX}`)
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= REQUESTS_LIMIT_MAX, `limit must be an integer from 1 to ${REQUESTS_LIMIT_MAX}`)
+      .optional(),
+    cursor: z
+      .string({ error: 'cursor must be the next_cursor of a previous answer' })
+      .regex(CURSOR, 'cursor must be the next_cursor of a previous answer')
+      .transform((s) => {
+        const m = CURSOR.exec(s)!;
+        return { time: m[1]!, id: Number(m[2]) };
+      })
+      .optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, 'from must be before to');
+export type RequestsQuery = z.input<typeof RequestsQuery>;
+
+/** The cursor after a row (its time and id). */
+export function requestsCursor(row: { readonly time: string; readonly id: number }): string {
+  return `${row.time}_${row.id}`;
+}
+
+/** One /v1 request as the log keeps it. Token counts are null when the backend reported none. */
+export const RequestLogEntry = z.object({
+  id: z.number().int(),
+  /** When the request arrived (ISO, UTC, ms). */
+  time: z.string(),
+  key_id: z.string().nullable(),
+  key_name: z.string().nullable(),
+  /** The model as the client named it, and as it went to the backend. */
+  model: z.string().nullable(),
+  served_model: z.string().nullable(),
+  endpoint: z.string(),
+  method: z.string(),
+  stream: z.boolean(),
+  status: z.number().int(),
+  /** complete, aborted (the client left), upstream-error, rejected (the gateway answered). */
+  result: z.string(),
+  /** The gateway's error kind (e.g. `unauthorized`, `upstream_unreachable`), when it answered with one. */
+  error: z.string().nullable(),
+  prompt_tokens: z.number().int().nullable(),
+  completion_tokens: z.number().int().nullable(),
+  cached_tokens: z.number().int().nullable(),
+  reasoning_tokens: z.number().int().nullable(),
+  /** Arrival to the backend's first byte (a stream's first event). */
+  ttft_ms: z.number().int().nullable(),
+  duration_ms: z.number().int(),
+  /** The replica (origin) that answered. */
+  backend: z.string().nullable(),
+  client_ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  session_id: z.string().nullable(),
+  /** `<requested>-><sent>` when max_tokens was capped. */
+  capped: z.string().nullable(),
+  aliased: z.boolean(),
+  /** The thinking mode applied: off, high, max or default. */
+  thinking: z.string().nullable(),
+});
+export type RequestLogEntry = z.infer<typeof RequestLogEntry>;
+
+/** `GET /api/requests` answer: newest first; `next_cursor` null on the last page. */
+export const RequestsResponse = z.object({
+  requests: z.array(RequestLogEntry),
+  next_cursor: z.string().nullable(),
+});
+export type RequestsResponse = z.infer<typeof RequestsResponse>;
+
+/** `GET /api/requests/:id` answer: the row and, with PROXY_LOG_BODIES=on, the first bytes of each body. */
+export const RequestLogDetail = RequestLogEntry.extend({
+  request_body: z.string().nullable(),
+  request_truncated: z.boolean(),
+  response_body: z.string().nullable(),
+  response_truncated: z.boolean(),
+});
+export type RequestLogDetail = z.infer<typeof RequestLogDetail>;

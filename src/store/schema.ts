@@ -112,7 +112,49 @@ export interface UsageSpoolMarksTable {
   applied_seq: number;
 }
 
+/** One /v1 request (request log); token counts are null when the backend reported none. */
+export interface RequestLogTable {
+  id: Generated<number>;
+  /** When the request arrived (ISO, ms). */
+  time: string;
+  key_id: string | null;
+  key_name: string | null;
+  /** The model as the client named it; `served_model` as it went to the backend. */
+  model: string | null;
+  served_model: string | null;
+  endpoint: string;
+  method: string;
+  stream: number;
+  status: number;
+  /** complete | aborted | upstream-error | rejected. */
+  result: string;
+  /** The gateway's error kind (core/errors.ts), when it answered with its own error. */
+  error: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cached_tokens: number | null;
+  reasoning_tokens: number | null;
+  ttft_ms: number | null;
+  duration_ms: number;
+  /** Origin of the replica that answered. */
+  backend: string | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  session_id: string | null;
+  /** `<requested>-><sent>` when max_tokens was capped. */
+  capped: string | null;
+  aliased: number;
+  /** The thinking mode applied (off, high, max, default). */
+  thinking: string | null;
+  /** PROXY_LOG_BODIES=on only: the first bytes of each body, as text. */
+  request_body: string | null;
+  request_truncated: number;
+  response_body: string | null;
+  response_truncated: number;
+}
+
 export interface Database {
+  request_log: RequestLogTable;
   api_keys: ApiKeysTable;
   usage_totals: UsageTotalsTable;
   usage_daily: UsageDailyTable;
@@ -134,3 +176,5 @@ export type UsageDailyRow = Selectable<UsageDailyTable>;
 export type AdminUserRow = Selectable<AdminUsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type GpuSampleRow = Selectable<GpuSamplesTable>;
+export type RequestLogRow = Selectable<RequestLogTable>;
+export type NewRequestLogRow = Insertable<RequestLogTable>;

@@ -32,6 +32,12 @@ describe('serve start-up failures', () => {
     expect(r.stderr).toBe(`worv-proxy: cannot open the store (Postgres 127.0.0.1:${port}/proxy): connection refused\n`);
   }, 60_000);
 
+  it('a bad request-log setting: one line naming the variable, exit 2', async () => {
+    const r = await serve({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'cfg.db')}`, REQUEST_LOG_DAYS: 'two weeks' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('worv-proxy: invalid configuration: REQUEST_LOG_DAYS must be an integer from 0 to 3650 (got "two weeks")\n');
+  }, 60_000);
+
   it('a file that is not a SQLite database: one line, exit 2', async () => {
     const path = join(dir, 'not-a-db.db');
     writeFileSync(path, 'this is not a database, just text that is long enough to have a header page'.repeat(20));

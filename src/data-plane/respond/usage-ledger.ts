@@ -3,19 +3,26 @@
  * request, and before the client sees the end), and the outcome reported once to metrics and
  * the request log when the response is over.
  */
-import type { Endpoint, RequestObserver, RequestOutcome, RequestSpan, UsageCounts, UsageSink } from '../context.js';
+import type { IncomingMessage } from 'node:http';
+import type { GatewayErrorKind } from '../../core/errors.js';
+import type { Endpoint, KeyPrincipal, RequestObserver, RequestOutcome, RequestSpan, ShapeEffect, UsageCounts, UsageSink } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
 import { UsageMeter } from '../tap/usage-meter.js';
+import type { BodyCapture } from './body-capture.js';
 
 /** What every ledger of one data plane shares. */
 export interface LedgerEnv {
   readonly usage: UsageSink;
   readonly observer: RequestObserver | undefined;
+  /** PROXY_LOG_BODIES=on: keep the first bytes of each body for the request log. */
+  readonly logBodies: boolean;
   /** Reports a failed commit (nobody else sees it). */
   readonly warn: (message: string, err: unknown) => void;
   /** /v1 requests in flight, this one included. */
   readonly inFlight: () => number;
 }
+
+const NO_EFFECTS: readonly ShapeEffect[] = Object.freeze([]);
 
 const ZERO: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
 
@@ -31,11 +38,19 @@ export class UsageLedger {
   model: string | undefined;
   result: RequestOutcome['result'] = 'complete';
   /** The gateway's error kind when it answered with an error of its own. */
-  errorKind: string | undefined;
+  errorKind: GatewayErrorKind | undefined;
   /** The request's trace span (tracing on); it ends with the report. */
   span: RequestSpan | undefined;
   /** The output budget sent to the backend (read only when traced). */
   maxTokens: number | undefined;
+  // For the request log: plain assignments of facts the request already has.
+  caller: KeyPrincipal | undefined;
+  requestedModel: string | undefined;
+  backend: string | undefined;
+  session: string | undefined;
+  effects: readonly ShapeEffect[] = NO_EFFECTS;
+  requestBody: BodyCapture | undefined;
+  responseBody: BodyCapture | undefined;
   #ttfb: number | undefined;
   #commit: Promise<void> | undefined;
 
@@ -76,14 +91,16 @@ export class UsageLedger {
   }
 
   /** Reports the outcome (once, when the response is over). */
-  report(endpoint: Endpoint, method: string): void {
+  report(endpoint: Endpoint, req: IncomingMessage): void {
     const observer = this.#env.observer;
     const span = this.span;
     if (observer === undefined && span === undefined) return;
     const meter = this.meter;
+    const reqBody = this.requestBody;
+    const resBody = this.responseBody;
     const outcome: RequestOutcome = {
       endpoint,
-      method,
+      method: req.method ?? 'GET',
       status: this.status,
       durationMs: performance.now() - this.#t0,
       ttfbMs: this.#ttfb,
@@ -92,6 +109,23 @@ export class UsageLedger {
       model: this.model,
       usage: meter?.reported === true ? meter.usage() : undefined,
       result: this.result,
+      caller: this.caller,
+      requestedModel: this.requestedModel,
+      error: this.errorKind,
+      backend: this.backend,
+      session: this.session,
+      effects: this.effects,
+      headers: req.headers,
+      peer: req.socket.remoteAddress,
+      bodies:
+        reqBody === undefined && resBody === undefined
+          ? undefined
+          : {
+              request: reqBody?.bytes(),
+              requestTruncated: reqBody?.truncated === true,
+              response: resBody?.bytes(),
+              responseTruncated: resBody?.truncated === true,
+            },
     };
     observer?.onRequestEnd(outcome);
     span?.end(outcome, { responseModel: meter?.model, maxTokens: this.maxTokens, errorKind: this.errorKind });

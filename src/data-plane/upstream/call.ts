@@ -103,6 +103,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     else this.#dispatch();
   }
 
+  /** Origin of the replica of the current (or last) attempt. */
+  get origin(): string | undefined {
+    return this.#replica?.origin;
+  }
+
   // ---- the controller the caller holds ----------------------------------------------------
 
   get aborted(): boolean {
@@ -240,4 +245,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     }
     this.#inner.onResponseError?.(this, this.#reason ?? err);
   }
+}
+
+/** The replica origin behind a call's controller (undefined for other controllers). */
+export function replicaOrigin(c: Dispatcher.DispatchController): string | undefined {
+  return c instanceof UpstreamCall ? c.origin : undefined;
 }

@@ -14,6 +14,15 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   model: 'm',
   usage: undefined,
   result: 'complete',
+  caller: undefined,
+  requestedModel: undefined,
+  error: undefined,
+  backend: undefined,
+  session: undefined,
+  effects: [],
+  headers: {},
+  peer: undefined,
+  bodies: undefined,
   ...o,
 });
 const NONE: TraceDetails = { responseModel: undefined, maxTokens: undefined, errorKind: undefined };

@@ -1,0 +1,87 @@
+/**
+ * The request log (docs/admin-api.md): `GET /api/requests` lists /v1 requests newest first with
+ * filters and keyset pagination; `GET /api/requests/:id` returns one, with its bodies when
+ * PROXY_LOG_BODIES=on stored them. Queued rows are written first, so a request that has
+ * ended is listed.
+ */
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../core/errors.js';
+import { MSG } from '../core/messages.js';
+import {
+  REQUESTS_LIMIT_DEFAULT,
+  RequestsQuery,
+  requestsCursor,
+  type RequestLogDetail,
+  type RequestLogEntry,
+  type RequestsResponse,
+} from '../shared/api-contract.js';
+import { getRequestLog, listRequestLog, type RequestLogSummary } from '../store/request-log.repo.js';
+import type { RequestLogRow } from '../store/schema.js';
+import type { RouteDeps } from './deps.js';
+import { parseOr400 } from './parse.js';
+
+function entry(r: RequestLogSummary): RequestLogEntry {
+  return {
+    id: r.id,
+    time: r.time,
+    key_id: r.key_id,
+    key_name: r.key_name,
+    model: r.model,
+    served_model: r.served_model,
+    endpoint: r.endpoint,
+    method: r.method,
+    stream: r.stream === 1,
+    status: r.status,
+    result: r.result,
+    error: r.error,
+    prompt_tokens: r.prompt_tokens,
+    completion_tokens: r.completion_tokens,
+    cached_tokens: r.cached_tokens,
+    reasoning_tokens: r.reasoning_tokens,
+    ttft_ms: r.ttft_ms,
+    duration_ms: r.duration_ms,
+    backend: r.backend,
+    client_ip: r.client_ip,
+    user_agent: r.user_agent,
+    session_id: r.session_id,
+    capped: r.capped,
+    aliased: r.aliased === 1,
+    thinking: r.thinking,
+  };
+}
+
+function detail(r: RequestLogRow): RequestLogDetail {
+  return {
+    ...entry(r),
+    request_body: r.request_body,
+    request_truncated: r.request_truncated === 1,
+    response_body: r.response_body,
+    response_truncated: r.response_truncated === 1,
+  };
+}
+
+/** Rows queued before the read are written first; a store that refuses them does not stop the read. */
+async function settle(deps: RouteDeps): Promise<void> {
+  await deps.settleRequestLog().catch(() => undefined);
+}
+
+export function requestsRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { db } = deps.store;
+  app.get('/requests', async (request): Promise<RequestsResponse> => {
+    const q = parseOr400(RequestsQuery, request.query);
+    await settle(deps);
+    const filter = { keyId: q.key_id, model: q.model, status: q.status, from: q.from, to: q.to };
+    const { rows, more } = await listRequestLog(db, filter, q.limit ?? REQUESTS_LIMIT_DEFAULT, q.cursor);
+    const last = rows[rows.length - 1];
+    return { requests: rows.map(entry), next_cursor: more && last !== undefined ? requestsCursor(last) : null };
+  });
+
+  app.get<{ Params: { id: string } }>('/requests/:id', async (request): Promise<RequestLogDetail> => {
+    const raw = request.params.id;
+    if (!/^\d{1,15}$/.test(raw)) throw new GatewayError('invalid_request', 'id must be a request id (a positive integer)');
+    await settle(deps);
+    const row = await getRequestLog(db, Number(raw));
+    if (row === undefined) throw new GatewayError('not_found', MSG.requestNotFound);
+    return detail(row);
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * A finished /v1 request as a request-log row. Runs when a batch is written, not when the
+ * request ends: the outcome carries references to what the request already had (headers, peer,
+ * shaping effects, key) and the columns are derived here.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { isoTime } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import type { RequestOutcome } from '../data-plane/context.js';
+import { maxTokensCappedHeader } from '../data-plane/transforms/cap-max-tokens.js';
+import type { NewRequestLogRow } from '../store/schema.js';
+import { trustedPeer } from './trusted-peers.js';
+
+/** A finished request and when it ended (epoch ms). */
+export interface LoggedRequest {
+  readonly outcome: RequestOutcome;
+  readonly endedAt: number;
+}
+
+/**
+ * Session identities by header, first found wins: Claude Code, Codex (both spellings), Open
+ * WebUI's user id. Routing's session (which also reads body fields) is used when none is sent.
+ */
+const SESSION_HEADERS = ['x-claude-code-session-id', 'session_id', 'session-id', 'x-openwebui-user-id'] as const;
+
+/** Longest header value kept (user agents and session ids are short; a hostile one is cut). */
+const MAX_HEADER_CHARS = 512;
+
+function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined || s === '' ? undefined : s.slice(0, MAX_HEADER_CHARS);
+}
+
+/**
+ * The client's address as TRUST_PROXY defines it (the same rule Fastify applies on /api): walk
+ * X-Forwarded-For from the nearest hop while the hop is a trusted proxy.
+ */
+export function clientAddress(trustProxy: Config['trustProxy']): (peer: string | undefined, h: IncomingHttpHeaders) => string | undefined {
+  const trusted = trustedPeer(trustProxy);
+  return (peer, h) => {
+    if (peer === undefined) return undefined;
+    const xff = header(h, 'x-forwarded-for');
+    if (xff === undefined || trustProxy === false) return peer;
+    const chain = [peer, ...xff.split(',').map((s) => s.trim()).filter((s) => s !== '').reverse()];
+    if (typeof trustProxy === 'number') return chain[Math.min(trustProxy, chain.length - 1)];
+    if (trustProxy === true) return chain[chain.length - 1];
+    let i = 0;
+    while (i < chain.length - 1 && trusted(chain[i]!)) i++;
+    return chain[i];
+  };
+}
+
+function text(b: Buffer | undefined): string | null {
+  return b === undefined ? null : b.toString('utf8');
+}
+
+/** The row builder for one gateway. */
+export function requestLogRow(config: Config): (r: LoggedRequest) => NewRequestLogRow {
+  const addressOf = clientAddress(config.trustProxy);
+  return ({ outcome: o, endedAt }) => {
+    const h = o.headers;
+    let session: string | undefined;
+    for (const name of SESSION_HEADERS) {
+      session = header(h, name);
+      if (session !== undefined) break;
+    }
+    let aliased = 0;
+    let thinking: string | null = null;
+    for (const e of o.effects) {
+      if (e.kind === 'model-aliased') aliased = 1;
+      else if (e.kind === 'thinking-mode') thinking = e.mode;
+    }
+    const u = o.usage;
+    const b = o.bodies;
+    return {
+      time: isoTime(Math.round(endedAt - o.durationMs)),
+      key_id: o.caller?.id ?? o.keyId ?? null,
+      key_name: o.caller?.name ?? null,
+      model: o.requestedModel ?? o.model ?? null,
+      served_model: o.model ?? null,
+      endpoint: o.endpoint,
+      method: o.method,
+      stream: o.stream ? 1 : 0,
+      status: o.status,
+      result: o.result,
+      error: o.error ?? null,
+      prompt_tokens: u?.promptTokens ?? null,
+      completion_tokens: u?.completionTokens ?? null,
+      cached_tokens: u?.cachedTokens ?? null,
+      reasoning_tokens: u?.reasoningTokens ?? null,
+      ttft_ms: o.ttfbMs === undefined ? null : Math.round(o.ttfbMs),
+      duration_ms: Math.round(o.durationMs),
+      backend: o.backend ?? null,
+      client_ip: addressOf(o.peer, h) ?? null,
+      user_agent: header(h, 'user-agent') ?? null,
+      session_id: session ?? o.session?.slice(0, MAX_HEADER_CHARS) ?? null,
+      capped: maxTokensCappedHeader(o.effects) ?? null,
+      aliased,
+      thinking,
+      request_body: text(b?.request),
+      request_truncated: b?.requestTruncated === true ? 1 : 0,
+      response_body: text(b?.response),
+      response_truncated: b?.responseTruncated === true ? 1 : 0,
+    };
+  };
+}

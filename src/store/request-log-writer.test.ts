@@ -1,0 +1,52 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from './db.js';
+import { listRequestLog } from './request-log.repo.js';
+import { openRequestLogWriter } from './request-log-writer.js';
+import type { NewRequestLogRow } from './schema.js';
+
+const row = (n: number): NewRequestLogRow => ({
+  time: `2026-12-04T10:00:${String(n).padStart(2, '0')}.000Z`, key_id: 'k', key_name: 'k', model: 'm', served_model: 'm',
+  endpoint: 'chat', method: 'POST', stream: 0, status: 200, result: 'complete', error: null, duration_ms: n,
+  aliased: 0, request_truncated: 0, response_truncated: 0,
+});
+
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+describe('request log writer', () => {
+  it('holds at most `capacity` requests while the store refuses them, dropping and counting the oldest', async () => {
+    store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    const drops: number[] = [];
+    const errors: unknown[] = [];
+    const w = openRequestLogWriter<number>(store, { toRow: row, days: 14, now: () => Date.parse('2026-12-04T12:00:00Z'), capacity: 3, flushMs: 3_600_000, onDropped: (n) => drops.push(n), onError: (e) => errors.push(e) });
+    await sql`ALTER TABLE request_log RENAME TO request_log_away`.execute(store.db);
+    for (let i = 1; i <= 5; i++) w.add(i);
+    expect(w.stats()).toEqual({ queued: 3, dropped: 2 });
+    await expect(w.flush()).rejects.toThrow(/request_log/);
+    expect(errors).toHaveLength(1);
+    w.add(6);
+    expect(w.stats()).toEqual({ queued: 3, dropped: 3 });
+    expect(drops).toEqual([1, 1, 1]);
+    await sql`ALTER TABLE request_log_away RENAME TO request_log`.execute(store.db);
+    await w.flush();
+    expect(w.stats()).toEqual({ queued: 0, dropped: 3 });
+    const { rows } = await listRequestLog(store.db, {}, 10, undefined);
+    expect(rows.map((r) => r.duration_ms)).toEqual([6, 5, 4]);
+    await w.close();
+  });
+
+  it('writes a full batch at once and the rest on flush, in order', async () => {
+    store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    const w = openRequestLogWriter<number>(store, { toRow: (n) => row(n % 60), days: 14, now: () => Date.now(), flushMs: 3_600_000 });
+    for (let i = 0; i < 1200; i++) w.add(i);
+    await w.flush();
+    expect(w.stats().queued).toBe(0);
+    const n = await store.db.selectFrom('request_log').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(1200);
+    await w.close();
+  });
+});

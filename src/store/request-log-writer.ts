@@ -1,0 +1,160 @@
+/**
+ * The request log's writer. The data plane's observer only appends to a bounded in-memory queue
+ * (a ring: constant work per request, no allocation beyond the slot); rows go to the store in
+ * batches, from a timer or once a batch is full, never on a request's path. While the store is
+ * away the queue keeps the newest `capacity` requests: the oldest are dropped and counted
+ * (metric `worv_proxy_request_log_dropped_total`), so memory stays bounded. Retention runs at
+ * start and every hour, in chunks.
+ */
+import type { Store } from './db.js';
+import { insertRequestLog, pruneRequestLog } from './request-log.repo.js';
+import type { NewRequestLogRow } from './schema.js';
+
+export interface RequestLogWriterOptions<T> {
+  /** Builds the row of a queued item (run at flush time, off the request's path). */
+  readonly toRow: (item: T) => NewRequestLogRow;
+  /** Days rows are kept. */
+  readonly days: number;
+  /** Epoch ms (tests move it). */
+  readonly now: () => number;
+  /** Requests held while the store is slow or away (default 10,000). */
+  readonly capacity?: number;
+  /** A batch is written at most this long after its first row (default 1,000 ms). */
+  readonly flushMs?: number;
+  /** Requests dropped from a full queue. */
+  readonly onDropped?: (n: number) => void;
+  /** A batch or a prune failed (the batch is retried, with back-off). */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface RequestLogWriter<T> {
+  /** Queues one request (constant time; drops the oldest when full). */
+  add(item: T): void;
+  /** Writes everything queued so far; rejects when the store refuses it (the rows stay queued). */
+  flush(): Promise<void>;
+  /** Deletes rows older than the retention; returns how many went. */
+  prune(): Promise<number>;
+  /** Requests waiting, and dropped since start. */
+  stats(): { readonly queued: number; readonly dropped: number };
+  /** Stops the timers and writes what is queued (best effort). */
+  close(): Promise<void>;
+}
+
+const BATCH = 500;
+const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
+const PRUNE_EVERY_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOptions<T>): RequestLogWriter<T> {
+  const capacity = Math.max(1, opts.capacity ?? 10_000);
+  const flushMs = opts.flushMs ?? 1000;
+  const ring: (T | undefined)[] = new Array<T | undefined>(capacity);
+  let head = 0; // index of the oldest item
+  let count = 0;
+  let dropped = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> | undefined;
+  /** Items of the batch being written still in the ring (the oldest ones). */
+  let inBatch = 0;
+  let soon = false;
+  let failures = 0;
+  let closed = false;
+
+  function take(n: number): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < n; i++) out.push(ring[(head + i) % capacity] as T);
+    return out;
+  }
+
+  /** Forgets the `n` oldest items (written, or dropped). */
+  function forget(n: number): void {
+    for (let i = 0; i < n; i++) ring[(head + i) % capacity] = undefined;
+    head = (head + n) % capacity;
+    count -= n;
+  }
+
+  function schedule(ms: number): void {
+    if (timer !== undefined || closed) return;
+    timer = setTimeout(onTimer, ms);
+    timer.unref();
+  }
+
+  function onTimer(): void {
+    timer = undefined;
+    soon = false;
+    flush().catch(() => undefined);
+  }
+
+  function countDropped(n: number): void {
+    if (n <= 0) return;
+    dropped += n;
+    opts.onDropped?.(n);
+  }
+
+  /** One batch after another until the queue is empty; items added meanwhile join later batches. */
+  async function writeAll(): Promise<void> {
+    while (count > 0) {
+      const items = take(Math.min(count, BATCH));
+      inBatch = items.length;
+      try {
+        await insertRequestLog(store, items.map(opts.toRow));
+      } catch (err) {
+        // Items pushed out of the ring while their batch failed are lost now.
+        countDropped(items.length - inBatch);
+        inBatch = 0;
+        failures++;
+        opts.onError?.(err);
+        schedule(RETRY_MS[Math.min(failures - 1, RETRY_MS.length - 1)]!);
+        throw err;
+      }
+      failures = 0;
+      forget(inBatch);
+      inBatch = 0;
+    }
+  }
+
+  function flush(): Promise<void> {
+    writing ??= writeAll().finally(() => {
+      writing = undefined;
+    });
+    return writing.then(() => (count > 0 ? flush() : undefined));
+  }
+
+  async function prune(): Promise<number> {
+    return pruneRequestLog(store.db, new Date(opts.now() - opts.days * DAY_MS).toISOString());
+  }
+
+  const pruneTimer = setInterval(() => void prune().catch((err: unknown) => opts.onError?.(err)), PRUNE_EVERY_MS);
+  pruneTimer.unref();
+  void prune().catch((err: unknown) => opts.onError?.(err));
+
+  return {
+    add(item) {
+      if (count === capacity) {
+        forget(1);
+        // The oldest item may belong to the batch being written: counted only if that write fails.
+        if (inBatch > 0) inBatch--;
+        else countDropped(1);
+      }
+      ring[(head + count) % capacity] = item;
+      count++;
+      if (count >= BATCH && writing === undefined && failures === 0) {
+        if (soon) return;
+        soon = true;
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        setImmediate(onTimer);
+      } else schedule(flushMs);
+    },
+    flush,
+    prune,
+    stats: () => ({ queued: count, dropped }),
+    async close() {
+      closed = true;
+      clearInterval(pruneTimer);
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await flush().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The request log's SQL: batched inserts (on SQLite one prepared statement in one transaction
+ * per batch), the newest-first page with keyset pagination on (time, id), one row, and the
+ * retention delete in bounded chunks (a long delete must not hold the SQLite file or the event
+ * loop for long).
+ */
+import type SqliteDatabase from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type { Store } from './db.js';
+import type { Database, NewRequestLogRow, RequestLogRow } from './schema.js';
+
+/** Status filter: one status, any error (≥ 400), or a class. */
+export type StatusFilter = number | 'errors' | '4xx' | '5xx';
+
+export interface RequestLogFilter {
+  readonly keyId?: string | undefined;
+  /** Matches the model as requested or as served. */
+  readonly model?: string | undefined;
+  readonly status?: StatusFilter | undefined;
+  /** ISO times: from ≤ time < to. */
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+}
+
+/** Where the previous page ended: its last row's time and id. */
+export interface RequestLogCursor {
+  readonly time: string;
+  readonly id: number;
+}
+
+/** A listed row: everything but the bodies. */
+export type RequestLogSummary = Omit<RequestLogRow, 'request_body' | 'response_body'>;
+
+const COLUMNS = [
+  'time', 'key_id', 'key_name', 'model', 'served_model', 'endpoint', 'method', 'stream', 'status', 'result', 'error',
+  'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'ttft_ms', 'duration_ms', 'backend',
+  'client_ip', 'user_agent', 'session_id', 'capped', 'aliased', 'thinking', 'request_body', 'request_truncated',
+  'response_body', 'response_truncated',
+] as const satisfies readonly (keyof NewRequestLogRow)[];
+
+const SUMMARY_COLUMNS = ['id', ...COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body')] as const;
+
+/** Rows per Postgres INSERT (28 parameters a row, well under the protocol's 65,535). */
+const PG_CHUNK = 1000;
+/** Rows per retention DELETE. */
+const PRUNE_CHUNK = 5000;
+
+type Inserter = (rows: readonly NewRequestLogRow[]) => void;
+const sqliteInserters = new WeakMap<SqliteDatabase.Database, Inserter>();
+
+function sqliteInserter(sqlite: SqliteDatabase.Database): Inserter {
+  const known = sqliteInserters.get(sqlite);
+  if (known !== undefined) return known;
+  const stmt = sqlite.prepare(`INSERT INTO request_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+  const insert = sqlite.transaction((rows: readonly NewRequestLogRow[]) => {
+    for (const r of rows) stmt.run(COLUMNS.map((c) => r[c] ?? null));
+  });
+  sqliteInserters.set(sqlite, insert);
+  return insert;
+}
+
+/** Appends rows (one transaction on SQLite, one statement per chunk on Postgres). */
+export async function insertRequestLog(store: Store, rows: readonly NewRequestLogRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const sqlite = store.sqlite;
+  if (sqlite !== undefined) {
+    const insert = sqliteInserter(sqlite);
+    // On the connection's own turn: never inside another caller's open Kysely transaction.
+    await store.db.connection().execute(async () => insert(rows));
+    return;
+  }
+  for (let i = 0; i < rows.length; i += PG_CHUNK) {
+    await store.db.insertInto('request_log').values(rows.slice(i, i + PG_CHUNK)).execute();
+  }
+}
+
+/** The newest rows matching `filter`, older than `cursor`; `limit + 1` are read to tell whether more follow. */
+export async function listRequestLog(
+  db: Kysely<Database>,
+  filter: RequestLogFilter,
+  limit: number,
+  cursor: RequestLogCursor | undefined,
+): Promise<{ rows: RequestLogSummary[]; more: boolean }> {
+  let q = db.selectFrom('request_log').select(SUMMARY_COLUMNS);
+  if (filter.keyId !== undefined) q = q.where('key_id', '=', filter.keyId);
+  const model = filter.model;
+  if (model !== undefined) q = q.where((eb) => eb.or([eb('model', '=', model), eb('served_model', '=', model)]));
+  const status = filter.status;
+  if (typeof status === 'number') q = q.where('status', '=', status);
+  else if (status === 'errors') q = q.where('status', '>=', 400);
+  else if (status === '4xx') q = q.where('status', '>=', 400).where('status', '<', 500);
+  else if (status === '5xx') q = q.where('status', '>=', 500);
+  if (filter.from !== undefined) q = q.where('time', '>=', filter.from);
+  if (filter.to !== undefined) q = q.where('time', '<', filter.to);
+  if (cursor !== undefined) {
+    q = q.where((eb) => eb.or([eb('time', '<', cursor.time), eb.and([eb('time', '=', cursor.time), eb('id', '<', cursor.id)])]));
+  }
+  const rows = await q.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const more = rows.length > limit;
+  return { rows: (more ? rows.slice(0, limit) : rows).map(numeric), more };
+}
+
+/** One row with its bodies, or undefined. */
+export async function getRequestLog(db: Kysely<Database>, id: number): Promise<RequestLogRow | undefined> {
+  const row = await db.selectFrom('request_log').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : numeric(row);
+}
+
+/** Deletes rows older than `before` (ISO) in chunks; returns how many went. */
+export async function pruneRequestLog(db: Kysely<Database>, before: string): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const res = await db
+      .deleteFrom('request_log')
+      .where('id', 'in', (eb) => eb.selectFrom('request_log').select('id').where('time', '<', before).limit(PRUNE_CHUNK))
+      .executeTakeFirst();
+    const n = Number(res.numDeletedRows);
+    total += n;
+    if (n < PRUNE_CHUNK) return total;
+    // Let requests run between chunks.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Rows in the log (tests and the status page). */
+export async function countRequestLog(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('request_log').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Postgres returns bigint ids as numbers already (db.ts); SQLite too. Normalise anyway for safety. */
+function numeric<T extends { id: number }>(row: T): T {
+  return typeof row.id === 'number' ? row : { ...row, id: Number(row.id) };
+}
