@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findNginx, writeNginxConfig } from './nginx.js';
 import { freePort, runToEnd, startProcess, waitForPort, type Placement, type Proc, type ProcSpec } from './processes.js';
+import { startOtlpSink, type OtlpSink } from './otlp-sink.js';
 import { resetPostgresDatabase } from './postgres.js';
 import type { Target, TargetName } from './targets.js';
 
@@ -82,8 +83,10 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const specs = new Map<TargetName, ProcSpec>();
   const targets = new Map<TargetName, Target>();
   const skipped = new Map<TargetName, string>();
+  let sink: OtlpSink | undefined;
   const close = async (): Promise<void> => {
     await Promise.all([...procs].map((p) => p.stop()));
+    await sink?.close();
   };
   const launches: Launch[] = [];
   const launch = async (name: TargetName, spec: ProcSpec, port: number, headers: Record<string, string>, why = 'start'): Promise<Target> => {
@@ -113,9 +116,10 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
 
     // Gateways first: their keys give the Authorization header every target is sent.
     let refAuth: string | undefined;
-    for (const name of ['gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis'] as const) {
+    for (const name of ['gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis', 'gateway-otel'] as const) {
       if (!o.want.has(name)) continue;
       try {
+        if (name === 'gateway-otel') sink ??= await startOtlpSink();
         const env: Record<string, string> = {
           HOST: '127.0.0.1',
           VLLM_BASE_URL: upstream,
@@ -124,6 +128,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
           PROXY_STRIP_HAN: name === 'gateway-han' ? 'on' : 'off',
           DATABASE_URL: name === 'gateway-pg' ? await resetPostgresDatabase(o.pgUrl, 'worv_bench') : `sqlite:${join(o.runDir, `${name}.db`)}`,
           ...(name === 'gateway-limits-redis' ? { REDIS_URL: o.redisUrl ?? 'redis://127.0.0.1:6379', PROXY_LIMITS_FAIL_OPEN: 'off' } : {}),
+          ...(name === 'gateway-otel' && sink !== undefined ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
         };
         const limited = name === 'gateway-limits' || name === 'gateway-limits-redis' ? limitFlags(o.model) : [];
         const created = await runToEnd(process.execPath, [CLI, 'keys', 'create', '--name', `bench-${name}`, ...limited], env);

@@ -44,6 +44,8 @@ export interface BenchOptions {
   readonly limits: boolean;
   /** Redis for `--limits` (the run's keys are unique; nothing else is touched). */
   readonly redisUrl: string;
+  /** `--otel`: case 1 also measures the gateway exporting a trace span per request. */
+  readonly otel: boolean;
 }
 
 /** The raw flag values as node:util parseArgs returns them. */
@@ -67,6 +69,7 @@ export interface BenchFlags {
   readonly soak?: string | undefined;
   readonly 'soak-clients'?: string | undefined;
   readonly limits?: boolean | undefined;
+  readonly otel?: boolean | undefined;
   readonly 'redis-url'?: string | undefined;
 }
 
@@ -132,5 +135,6 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     soakClients: int(f['soak-clients'], 'soak-clients', 32, 1, 10_000),
     limits: f.limits === true,
     redisUrl: f['redis-url'] ?? 'redis://127.0.0.1:6379',
+    otel: f.otel === true,
   };
 }

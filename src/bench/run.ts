@@ -50,15 +50,19 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
 }
 
-function targetsFor(cases: readonly CaseId[], which: readonly CaseId[], limits = false): TargetName[] {
+function targetsFor(cases: readonly CaseId[], which: readonly CaseId[], o: { limits?: boolean; otel?: boolean } = {}): TargetName[] {
   const set = new Set<TargetName>();
   for (const c of cases) if (which.includes(c)) for (const t of CASE_TARGETS[c]) set.add(t);
+  const case1 = cases.includes('1') && which.includes('1');
   // --limits: case 1 also compares the gateway with every limit set on its key.
-  if (limits && cases.includes('1') && which.includes('1')) for (const t of LIMIT_TARGETS) set.add(t);
+  if (o.limits === true && case1) for (const t of LIMIT_TARGETS) set.add(t);
+  // --otel: case 1 also compares the gateway exporting a trace span per request.
+  if (o.otel === true && case1) for (const t of OTEL_TARGETS) set.add(t);
   return [...set];
 }
 
 const LIMIT_TARGETS: readonly TargetName[] = ['gateway', 'gateway-limits', 'gateway-limits-redis'];
+const OTEL_TARGETS: readonly TargetName[] = ['gateway', 'gateway-otel'];
 
 /** Runs the benchmark; `log` gets progress lines. Throws when the harness itself cannot run. */
 export async function runBenchmark(o: BenchOptions, argv: readonly string[], log: (line: string) => void): Promise<BenchOutcome> {
@@ -91,7 +95,7 @@ export async function runBenchmark(o: BenchOptions, argv: readonly string[], log
   const notes: string[] = [];
   log(`worv-proxy bench: cases ${o.cases.join(',')}, ${o.reps} repetition(s) of ${o.durationS} s; ${layout.description}; load: ${loadTool}`);
 
-  const want = new Set(targetsFor(o.cases, ['1', '2', '3', '4', '5', '6'], o.limits));
+  const want = new Set(targetsFor(o.cases, ['1', '2', '3', '4', '5', '6'], o));
   const profileDir = join(runDir, 'profiles');
   const nodeFlags = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const fleet = await startFleet({ want, placement, runDir, model: o.model, pgUrl: o.pgUrl, redisUrl: o.redisUrl, nofile, nodeFlags });
@@ -171,7 +175,7 @@ async function runCases(fleet: Fleet, o: BenchOptions, d: CaseRunDeps): Promise<
   for (const n of notes) log(`  note: ${n}`);
   const ctx: BenchContext = { fleet, options: o, layout: d.layout, placement: d.placement, runDir: d.runDir, ready, postLoad: d.runWrkOrAutocannon, log, idleRss: new Map() };
 
-  const post64 = targetsFor(o.cases, ['1', '6'], o.limits);
+  const post64 = targetsFor(o.cases, ['1', '6'], o);
   if (post64.length > 0) {
     log('cases 1/6: non-streaming, 64 connections');
     results.post64 = await runPostClosedLoop(ctx, post64, 64);

@@ -4,10 +4,10 @@
  */
 import type { Proc } from './processes.js';
 
-export type TargetName = 'direct' | 'node' | 'nginx' | 'gateway' | 'gateway-han' | 'gateway-pg' | 'gateway-limits' | 'gateway-limits-redis';
+export type TargetName = 'direct' | 'node' | 'nginx' | 'gateway' | 'gateway-han' | 'gateway-pg' | 'gateway-limits' | 'gateway-limits-redis' | 'gateway-otel';
 
 /** Display order, and the order of the first repetition (later ones rotate it). */
-export const TARGET_ORDER: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis'];
+export const TARGET_ORDER: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis', 'gateway-otel'];
 
 /** What each target is, for the report. */
 export const TARGET_LABEL: Readonly<Record<TargetName, string>> = {
@@ -19,6 +19,7 @@ export const TARGET_LABEL: Readonly<Record<TargetName, string>> = {
   'gateway-pg': 'gateway, Postgres usage accounting',
   'gateway-limits': 'gateway, SQLite, every per-key limit set (counters in the process)',
   'gateway-limits-redis': 'gateway, SQLite, every per-key limit set (counters in Redis)',
+  'gateway-otel': 'gateway, SQLite, OpenTelemetry traces exported (OTLP/HTTP to a sink in the harness)',
 };
 
 /** A running target. */

@@ -40,6 +40,8 @@ Options:
   --limits              case 1 also runs the gateway with every per-key limit set on its key,
                         counters in the process and in Redis (docs/limits.md)
   --redis-url URL       Redis for --limits (default redis://127.0.0.1:6379)
+  --otel                case 1 also runs the gateway with OpenTelemetry traces on, exporting
+                        to an OTLP endpoint in the harness (docs/observability.md)
 
 Soak (instead of the cases):
   --soak MINUTES        steady mixed load on the gateway for MINUTES (streams, non-streamed
@@ -72,6 +74,7 @@ export async function runBench(argv: string[]): Promise<number> {
       soak: { type: 'string' },
       'soak-clients': { type: 'string' },
       limits: { type: 'boolean' },
+      otel: { type: 'boolean' },
       'redis-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
