@@ -168,8 +168,11 @@ export function guardClients(server: Server, o: ClientGuardOptions, handler: Req
     handler(req, res);
     const len = req.headers['content-length'];
     if ((len === undefined || len === '0') && req.headers['transfer-encoding'] === undefined) return;
-    // After the packet that brought the headers is parsed: the usual body came with them.
-    queueMicrotask(() => {
+    // After the packet that brought the headers is parsed (a microtask would run before its
+    // body is): the usual body came with it, so the request is never watched. Watching every
+    // request (a set and a delete on a long-lived map each) made requests outlive young
+    // collections: four times the bytes promoted and three times the scavenge time.
+    setImmediate(() => {
       if (req.complete || req.socket.destroyed) return;
       watched.set(req, { res, bytes: req.socket.bytesRead, since: performance.now() });
       ticker ??= setInterval(tick, CHECK_MS).unref();
