@@ -87,8 +87,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   #discarding = false;
   #reason: Error | null = null;
   #paused = false;
-  /** The failure that made the pending retry (reported if the retry cannot happen). */
-  #lastError: Error = new Error('upstream call failed');
+  /**
+   * The failure that made the pending retry (reported if the retry cannot happen). Set only
+   * then: an Error built per call captures a stack trace, which showed in profiles.
+   */
+  #lastError: Error | undefined;
 
   constructor(host: CallHost, call: BackendCall, inner: Dispatcher.DispatchHandler) {
     this.#host = host;
@@ -154,7 +157,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   again(): void {
     const b = this.#call.body;
     if (this.#reason !== null || (isReplayable(b) && !b.replayable)) {
-      this.#inner.onResponseError?.(this, this.#reason ?? this.#lastError);
+      this.#inner.onResponseError?.(this, this.#reason ?? this.#lastError ?? new Error('upstream call failed'));
       return;
     }
     this.#dispatch();
