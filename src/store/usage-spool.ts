@@ -13,7 +13,7 @@
  * the page back. A line that does not parse (torn by a power cut) ends its segment.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { z } from 'zod';
@@ -24,13 +24,28 @@ export interface SpoolEntry {
   readonly inc: UsageIncrement;
 }
 
-/** One segment: its mark id, its file, and the entries not yet applied (in sequence order). */
+/**
+ * One segment: its mark id, its file, and where its entries not yet applied start. Only
+ * counts are kept in memory: the file is the copy of the entries, read back a chunk at a time
+ * when they are replayed, so memory stays bounded however long the store is away.
+ */
 export interface Segment {
   readonly id: string;
   readonly path: string;
-  entries: SpoolEntry[];
+  /** Entries in the file from `offset` on, not yet known to be applied. */
+  pending: number;
+  /** Byte offset of the first entry not yet applied (after the header line once it exists). */
+  offset: number;
+  /** Epoch ms of the oldest entry not yet applied (undefined when none or not yet read). */
+  firstAt: number | undefined;
   /** Open for appends (own segments), or undefined until the first append / for adopted ones. */
   fd: number | undefined;
+}
+
+/** Entries read from a segment file, each with the byte offset just past its line. */
+export interface SpoolRead {
+  readonly entries: SpoolEntry[];
+  readonly ends: number[];
 }
 
 export interface SpoolFiles {
@@ -41,7 +56,10 @@ export interface SpoolFiles {
   append(seg: Segment, entries: readonly SpoolEntry[]): void;
   /** Closes and deletes a segment's file. */
   remove(seg: Segment): void;
-  /** The segments of processes that are gone, for this store; their locks are held until `release`. */
+  /**
+   * The segments of processes that are gone, for this store (their entries not yet counted;
+   * offset -1: no usable header); their locks are held until `release`.
+   */
   adopt(): Segment[];
   /** Releases the locks of adopted spools whose segments are all removed. */
   releaseAdopted(): void;
@@ -63,37 +81,87 @@ function lineOf(e: SpoolEntry): string {
   return `${JSON.stringify([e.seq, i.keyId, i.day, i.requests, i.promptTokens, i.completionTokens, i.usedAt, i.cachedTokens ?? 0, i.reasoningTokens ?? 0])}\n`;
 }
 
-/** The store a segment belongs to and its entries (none when the file is gone or has no header). */
-export function readSegment(path: string): { store: string | undefined; entries: SpoolEntry[] } {
-  let text: string;
+/** Bytes read per call: far more than one chunk of lines (about 150 bytes each). */
+const READ_BYTES = 1 << 20;
+
+function parseLine(line: string): SpoolEntry | undefined {
+  let parsed;
   try {
-    text = readFileSync(path, 'utf8');
+    parsed = Line.safeParse(JSON.parse(line));
+  } catch {
+    return undefined;
+  }
+  if (!parsed.success) return undefined;
+  const [seq, keyId, day, requests, promptTokens, completionTokens, usedAt, cachedTokens = 0, reasoningTokens = 0] = parsed.data;
+  return { seq, inc: { keyId, day, requests, promptTokens, completionTokens, cachedTokens, reasoningTokens, usedAt } };
+}
+
+/**
+ * Up to `max` entries of a segment file from byte `offset` (none when the file is gone). A line
+ * that does not parse, or a last line without its newline (torn by a power cut), ends the
+ * segment. Lines are in sequence order: each process appends its numbered batches in order.
+ */
+export function readEntries(path: string, offset: number, max: number): SpoolRead {
+  const out: SpoolRead = { entries: [], ends: [] };
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'ENOENT') return { store: undefined, entries: [] };
+    if ((err as { code?: unknown }).code === 'ENOENT') return out;
     throw err;
   }
-  const lines = text.split('\n');
-  let store: string | undefined;
   try {
-    store = Header.parse(JSON.parse(lines[0] ?? '')).store;
-  } catch {
-    return { store: undefined, entries: [] };
-  }
-  const entries: SpoolEntry[] = [];
-  for (const line of lines.slice(1)) {
-    if (line === '') continue;
-    let parsed;
-    try {
-      parsed = Line.safeParse(JSON.parse(line));
-    } catch {
-      break;
+    const buf = Buffer.allocUnsafe(READ_BYTES);
+    const n = readSync(fd, buf, 0, READ_BYTES, offset);
+    let start = 0;
+    while (out.entries.length < max) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0 || nl >= n) break;
+      const e = parseLine(buf.toString('utf8', start, nl));
+      if (e === undefined) break;
+      start = nl + 1;
+      out.entries.push(e);
+      out.ends.push(offset + start);
     }
-    if (!parsed.success) break;
-    const [seq, keyId, day, requests, promptTokens, completionTokens, usedAt, cachedTokens = 0, reasoningTokens = 0] = parsed.data;
-    entries.push({ seq, inc: { keyId, day, requests, promptTokens, completionTokens, cachedTokens, reasoningTokens, usedAt } });
+  } finally {
+    closeSync(fd);
   }
-  entries.sort((a, b) => a.seq - b.seq);
-  return { store, entries };
+  return out;
+}
+
+/** The store a segment belongs to and where its entries start (no store: no usable header). */
+function readHeader(path: string): { store: string | undefined; offset: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return { store: undefined, offset: 0 };
+    throw err;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const nl = buf.indexOf(10);
+    if (nl < 0 || nl >= n) return { store: undefined, offset: 0 };
+    return { store: Header.parse(JSON.parse(buf.toString('utf8', 0, nl))).store, offset: nl + 1 };
+  } catch {
+    return { store: undefined, offset: 0 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A whole segment file: its store and every entry (for inspection; the replay reads in chunks). */
+export function readSegment(path: string): { store: string | undefined; entries: SpoolEntry[] } {
+  const { store, offset } = readHeader(path);
+  const entries: SpoolEntry[] = [];
+  if (store === undefined) return { store, entries };
+  for (let at = offset; ; ) {
+    const r = readEntries(path, at, 10_000);
+    if (r.entries.length === 0) return { store, entries };
+    entries.push(...r.entries);
+    at = r.ends[r.ends.length - 1]!;
+  }
 }
 
 /**
@@ -136,13 +204,13 @@ export function openSpoolFiles(dir: string, prefix: string, storeId: string): Sp
     dir,
     newSegment() {
       n += 1;
-      return { id: `${proc}-${n}`, path: `${base(proc)}-${n}${SEGMENT}`, entries: [], fd: undefined };
+      return { id: `${proc}-${n}`, path: `${base(proc)}-${n}${SEGMENT}`, pending: 0, offset: 0, firstAt: undefined, fd: undefined };
     },
     append(seg, entries) {
       if (seg.fd === undefined) {
         const fd = openSync(seg.path, 'a', 0o600);
         try {
-          writeSync(fd, `${JSON.stringify({ store: storeId })}\n`);
+          seg.offset = writeSync(fd, `${JSON.stringify({ store: storeId })}\n`);
         } catch (err) {
           closeSync(fd);
           rmSync(seg.path, { force: true });
@@ -181,10 +249,12 @@ export function openSpoolFiles(dir: string, prefix: string, storeId: string): Sp
         for (const file of readdirSync(dir)) {
           if (!file.startsWith(segPrefix) || !file.endsWith(SEGMENT)) continue;
           const path = join(dir, file);
-          const { store, entries } = readSegment(path);
+          const { store, offset } = readHeader(path);
           if (store !== undefined && store !== storeId) continue; // another store's spool: not ours to replay
           segments.add(path);
-          out.push({ id: `${other}-${file.slice(segPrefix.length, -SEGMENT.length)}`, path, entries, fd: undefined });
+          // No header: nothing to replay (pending stays 0); the replay removes the file.
+          const id = `${other}-${file.slice(segPrefix.length, -SEGMENT.length)}`;
+          out.push({ id, path, pending: 0, offset: store === undefined ? -1 : offset, firstAt: undefined, fd: undefined });
         }
         adopted.set(other, { lock, segments });
       }
