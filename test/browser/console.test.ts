@@ -321,6 +321,7 @@ describe('admin console in Chromium', () => {
     for (const [path, heading] of [
       ['/keys', 'API keys'],
       ['/usage', 'Usage'],
+      ['/requests', 'Requests'],
       ['/gpu', 'GPU telemetry'],
       ['/status', 'Status'],
       ['/playground', 'Playground'],

@@ -1,5 +1,5 @@
 /**
- * A small History-API router: the console has six flat pages, so a path → page table and a
+ * A small History-API router: the console has a handful of flat pages, so a path → page table and a
  * hook that follows pushState/popstate is all it needs. The gateway answers every console
  * path with index.html (src/server/static.ts), so deep links and reloads work.
  */

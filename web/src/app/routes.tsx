@@ -3,6 +3,7 @@ import type { ComponentType } from 'react';
 import { GpuPage } from '../features/gpu/gpu-page';
 import { KeysPage } from '../features/keys/keys-page';
 import { PlaygroundPage } from '../features/playground/playground-page';
+import { RequestsPage } from '../features/requests/requests-page';
 import { StatusPage } from '../features/status/status-page';
 import { UsagePage } from '../features/usage/usage-page';
 
@@ -15,6 +16,7 @@ export interface RouteDef {
 export const ROUTES: readonly RouteDef[] = [
   { path: '/keys', label: 'API keys', page: KeysPage },
   { path: '/usage', label: 'Usage', page: UsagePage },
+  { path: '/requests', label: 'Requests', page: RequestsPage },
   { path: '/gpu', label: 'GPU telemetry', page: GpuPage },
   { path: '/status', label: 'Status', page: StatusPage },
   { path: '/playground', label: 'Playground', page: PlaygroundPage },

@@ -64,6 +64,9 @@ export function KeysTable({ keys, busyId, onRename, onLimits, onToggle, onDelete
                   <KeyLimitsCell k={k} />
                 </td>
                 <td className="row-actions">
+                  <a className="btn btn-small" href={`/requests?key_id=${encodeURIComponent(k.id)}`} aria-label={`Requests of ${k.name}`}>
+                    Requests
+                  </a>
                   <button type="button" className="btn btn-small" disabled={busyId === k.id} onClick={() => onRename(k)} aria-label={`Rename ${k.name}`}>
                     Rename
                   </button>

@@ -19,6 +19,7 @@ export function KeyUsageTable({ rows }: { readonly rows: readonly KeyUsageRow[] 
             <th scope="col" className="num">Total tokens</th>
             <th scope="col" className="num" title="Requests refused by the key's limits (429)">Rate limited</th>
             <th scope="col" className="num">Share</th>
+            <th scope="col"><span className="visually-hidden">Requests</span></th>
           </tr>
         </thead>
         <tbody>
@@ -38,6 +39,11 @@ export function KeyUsageTable({ rows }: { readonly rows: readonly KeyUsageRow[] 
                   <span className="share-bar" style={{ width: `${Math.round(r.share * 100)}%` }} aria-hidden="true" />
                   {new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }).format(r.share)}
                 </span>
+              </td>
+              <td>
+                <a href={`/requests?key_id=${encodeURIComponent(r.keyId)}`} aria-label={`Requests of ${r.name ?? r.keyId}`}>
+                  Requests
+                </a>
               </td>
             </tr>
           ))}

@@ -1,0 +1,102 @@
+/**
+ * The Requests page in Chromium against the real gateway and the simulator: from a key's row
+ * on the Usage page to its failed request of a given minute and that request's details, then
+ * the live tail picking up a new request without a reload.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Stack } from '../helpers/harness.js';
+import { launchChromium, newConsoleContext, recordErrors, screenshot, signIn, startConsoleStack } from './browser-harness.js';
+
+const MODEL = 'GLM-5.1-FP8';
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+let alice: { id: string; key: string };
+let bob: { id: string; key: string };
+
+beforeAll(async () => {
+  stack = await startConsoleStack({ simulator: { model: MODEL, tokens: 8 } });
+  browser = await launchChromium();
+  context = await newConsoleContext(browser, stack.gatewayUrl);
+  page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  errors = recordErrors(page);
+  alice = await stack.createKey('alice');
+  bob = await stack.createKey('bob');
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await stack?.close();
+});
+
+function chat(key: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'user-agent': 'browser-test/1', ...headers },
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hello' }] }),
+  });
+}
+
+describe('Requests page in Chromium', () => {
+  it('finds a key\'s failed request by minute from the Usage page and opens its details', async () => {
+    for (const r of [await chat(alice.key), await chat(bob.key)]) {
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+    }
+    const failed = await chat(alice.key, { 'x-sim-fault': 'drop' });
+    expect(failed.status).toBe(502);
+    await failed.arrayBuffer();
+    const minute = new Date().toISOString().slice(0, 16);
+
+    await page.goto('/usage');
+    await signIn(page);
+    await page.getByRole('heading', { level: 1, name: 'Usage' }).waitFor();
+    // Click 1: the key's requests.
+    await page.getByRole('link', { name: 'Requests of alice' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    expect(new URL(page.url()).search).toBe(`?key_id=${alice.id}`);
+    const table = page.locator('table.requests-table');
+    await table.locator('tbody tr').nth(1).waitFor();
+    expect(await table.locator('tbody tr').count()).toBe(2);
+    // Click 2: one minute, then the minute the user reported.
+    await page.getByRole('button', { name: 'One minute' }).click();
+    await page.getByLabel('Minute (UTC)').fill(minute);
+    await page.waitForURL((u) => u.search.includes('minute='));
+    const row = table.locator('tbody tr', { hasText: '502' });
+    await row.waitFor();
+    expect(await row.innerText()).toContain('upstream_error');
+    expect(await row.innerText()).toContain('alice');
+    await screenshot(page, 'requests-01-filtered');
+
+    await row.getByRole('button', { name: /^Details of the request at / }).click();
+    const dialog = page.getByRole('dialog', { name: 'Request' });
+    await dialog.waitFor();
+    const text = await dialog.innerText();
+    for (const want of ['alice', '502', 'upstream-error', 'upstream_error', stack.sim.url, 'browser-test/1', MODEL]) expect(text).toContain(want);
+    await screenshot(page, 'requests-02-details');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('live tail adds a new request at the top without a reload', async () => {
+    await page.getByRole('button', { name: 'Any time' }).click();
+    const table = page.locator('table.requests-table');
+    // The key's two requests, in every minute.
+    await page.waitForURL((u) => !u.search.includes('minute='));
+    expect(await table.locator('tbody tr').count()).toBe(2);
+    await page.getByRole('switch', { name: 'Live tail' }).check();
+    const res = await chat(alice.key, { 'x-sim-fault': 'status:503' });
+    expect(res.status).toBe(503);
+    await res.arrayBuffer();
+    await table.locator('tbody tr').nth(2).waitFor({ timeout: 8000 });
+    expect(await table.locator('tbody tr').first().innerText()).toContain('503');
+    await screenshot(page, 'requests-03-live');
+    expect(errors).toEqual([]);
+  });
+});

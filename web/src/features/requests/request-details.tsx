@@ -1,0 +1,80 @@
+/** One request's details in a dialog: every column, and the bodies when the gateway stored them. */
+import type { RequestLogEntry } from '@contract';
+import { Dialog } from '../../components/dialog';
+import { ErrorBanner, Loading } from '../../components/states';
+import { usePoll } from '../../hooks/use-poll';
+import { formatNumber } from '../../lib/format';
+import { fetchRequest } from './api';
+import { utcTime } from './requests-table';
+
+function text(v: string | number | boolean | null): string {
+  if (v === null) return '—';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  return typeof v === 'number' ? formatNumber(v) : v;
+}
+
+function Body({ title, body, truncated }: { readonly title: string; readonly body: string | null; readonly truncated: boolean }) {
+  if (body === null) return null;
+  return (
+    <section className="request-body">
+      <h3>
+        {title}
+        {truncated && <span className="muted"> (first 64 KiB)</span>}
+      </h3>
+      <pre>{body}</pre>
+    </section>
+  );
+}
+
+export function RequestDetails({ row, onClose }: { readonly row: RequestLogEntry | undefined; readonly onClose: () => void }) {
+  const id = row?.id;
+  const detail = usePoll((s) => (id === undefined ? Promise.resolve(undefined) : fetchRequest(id, s)), undefined, [id]);
+  const d = detail.data ?? row;
+  const fields: readonly (readonly [string, string | number | boolean | null])[] =
+    d === undefined
+      ? []
+      : [
+          ['Time (UTC)', utcTime(d.time)],
+          ['Key', d.key_name === null ? d.key_id : `${d.key_name} (${d.key_id ?? ''})`],
+          ['Model requested', d.model],
+          ['Model served', d.served_model],
+          ['Endpoint', `${d.method} ${d.endpoint}${d.stream ? ' (stream)' : ''}`],
+          ['Status', d.status],
+          ['Result', d.result],
+          ['Error', d.error],
+          ['Prompt tokens', d.prompt_tokens],
+          ['Completion tokens', d.completion_tokens],
+          ['Cached tokens', d.cached_tokens],
+          ['Reasoning tokens', d.reasoning_tokens],
+          ['First byte', d.ttft_ms === null ? null : `${formatNumber(d.ttft_ms)} ms`],
+          ['Duration', `${formatNumber(d.duration_ms)} ms`],
+          ['Backend', d.backend],
+          ['Client address', d.client_ip],
+          ['User agent', d.user_agent],
+          ['Session', d.session_id],
+          ['max_tokens capped', d.capped],
+          ['Alias applied', d.aliased],
+          ['Thinking mode', d.thinking],
+          ['Request id', d.id],
+        ];
+  return (
+    <Dialog open={row !== undefined} title="Request" onClose={onClose} footer={<button type="button" className="btn" onClick={onClose}>Close</button>}>
+      {detail.error !== undefined && <ErrorBanner message={detail.error} onRetry={detail.reload} />}
+      <dl className="details-grid">
+        {fields.map(([label, value]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{text(value)}</dd>
+          </div>
+        ))}
+      </dl>
+      {detail.loading && <Loading label="Loading the request…" />}
+      {detail.data !== undefined && (
+        <>
+          <Body title="Request body" body={detail.data.request_body} truncated={detail.data.request_truncated} />
+          <Body title="Response" body={detail.data.response_body} truncated={detail.data.response_truncated} />
+        </>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,74 @@
+/** The request log as a table: one row per request, newest first; a row opens its details. */
+import type { RequestLogEntry } from '@contract';
+import { formatNumber } from '../../lib/format';
+
+/** `2026-12-04 18:22:31.415` (UTC, as stored). */
+export function utcTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+export function statusClass(status: number): string {
+  if (status >= 500) return 'badge badge-error';
+  if (status >= 400) return 'badge badge-warn';
+  return 'badge badge-ok';
+}
+
+function ms(v: number | null): string {
+  return v === null ? '—' : `${formatNumber(v)} ms`;
+}
+
+export interface RequestsTableProps {
+  readonly rows: readonly RequestLogEntry[];
+  readonly onOpen: (row: RequestLogEntry) => void;
+}
+
+export function RequestsTable({ rows, onOpen }: RequestsTableProps) {
+  return (
+    <div className="table-wrap">
+      <table className="table requests-table">
+        <thead>
+          <tr>
+            <th scope="col">Time (UTC)</th>
+            <th scope="col">Key</th>
+            <th scope="col">Model</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">Tokens in / out</th>
+            <th scope="col" className="num">First byte</th>
+            <th scope="col" className="num">Duration</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id} data-request-id={r.id}>
+              <th scope="row" className="nowrap">
+                <button type="button" className="link-button" onClick={() => onOpen(r)} aria-label={`Details of the request at ${utcTime(r.time)}`}>
+                  {utcTime(r.time)}
+                </button>
+              </th>
+              <td>{r.key_name ?? r.key_id ?? <span className="muted">no key</span>}</td>
+              <td>
+                {r.model ?? <span className="muted">—</span>}
+                {r.served_model !== null && r.served_model !== r.model && <span className="muted"> → {r.served_model}</span>}
+              </td>
+              <td className="nowrap">
+                {r.endpoint}
+                {r.stream && <span className="muted"> (stream)</span>}
+              </td>
+              <td className="nowrap">
+                <span className={statusClass(r.status)}>{r.status}</span>
+                {r.error !== null && <span className="muted"> {r.error}</span>}
+                {r.error === null && r.result === 'aborted' && <span className="muted"> aborted</span>}
+              </td>
+              <td className="num">
+                {r.prompt_tokens === null ? '—' : `${formatNumber(r.prompt_tokens)} / ${formatNumber(r.completion_tokens)}`}
+              </td>
+              <td className="num">{ms(r.ttft_ms)}</td>
+              <td className="num">{ms(r.duration_ms)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
