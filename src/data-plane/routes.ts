@@ -50,8 +50,8 @@ export interface DataPlane {
   inFlight(): number;
   /** The backend as probed (GET /v1/models, cached a few seconds). */
   backendStatus(): Promise<BackendStatus>;
-  /** Each replica's origin and whether its last connection attempt succeeded. */
-  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean }>;
+  /** Each replica's origin, whether its last connection attempt succeeded, and whether it is ejected as hung. */
+  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean; readonly hung: boolean }>;
   /** Resolves once the first backend probe finished (the live model is known if reachable). */
   ready(): Promise<void>;
   /** The replicas' state and routing counts (status pages). */
@@ -183,7 +183,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
     inFlight: () => inFlight,
     backendStatus: () => probe.status(),
-    replicaHealth: () => upstream.replicas.map((r) => ({ origin: r.origin, healthy: r.failures === 0 })),
+    replicaHealth: () => upstream.replicas.map((r) => ({ origin: r.origin, healthy: r.failures === 0, hung: fleet.state(r).hung })),
     ready: () => Promise.all([probe.ready, fleet.ready]).then(() => undefined),
     fleet: () => ({ state: fleet, routed: routing.routed }),
     close: () => {

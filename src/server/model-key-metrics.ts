@@ -1,7 +1,7 @@
 /**
  * Prometheus series per model and per API key (by key id, never the key's name or secret):
  * request and token counters (cached and reasoning tokens included), per-model time-to-first-
- * token and duration histograms, and one up/down gauge per backend replica.
+ * token and duration histograms, and per backend replica an up/down gauge and a hung gauge.
  *
  * Label cardinality stays bounded: the model label is the model sent to the backend and only
  * for answers below 400 (the backend accepted it); any other request counts under `model=""`,
@@ -12,7 +12,7 @@ import type { RequestOutcome } from '../data-plane/context.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
 export interface ReplicaHealthSource {
-  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean }>;
+  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean; readonly hung: boolean }>;
 }
 
 export interface ModelKeyMetrics {
@@ -41,6 +41,17 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
       const source = replicas();
       if (source === undefined) return;
       for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'worv_proxy_replica_hung',
+    help: '1 while the replica is ejected as hung (requests running, no token generated for PROXY_HUNG_SECONDS)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      const source = replicas();
+      if (source === undefined) return;
+      for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.hung ? 1 : 0);
     },
   });
 

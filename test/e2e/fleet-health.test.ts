@@ -41,6 +41,8 @@ describe('replica health', () => {
     // Ejected within PROXY_HUNG_SECONDS plus a probe interval (and some slack for a busy machine).
     expect(performance.now() - hungAt).toBeLessThan(1000 + 200 + 800);
     expect(state.metrics).toMatchObject({ running: 1 });
+    const scrape = await (await fetch(`${f.gatewayUrl}/metrics`)).text();
+    expect(scrape).toContain(`worv_proxy_replica_hung{replica="${sim.url}"} 1\n`);
     // Its sessions go elsewhere meanwhile.
     for (let i = 0; i < 3; i++) expect(await homeOf('s1')).not.toBe(home);
     // Progress again: back in rotation for its sessions.

@@ -83,5 +83,6 @@ describe('/metrics per model, per key and per replica', () => {
     expect(sample(text, 'worv_proxy_model_time_to_first_token_seconds_count{model="sim-model",stream="false"}')).toBe(2);
     expect(sample(text, 'worv_proxy_model_request_duration_seconds_count{model="sim-model",stream="false"}')).toBe(2);
     expect(sample(text, `worv_proxy_replica_up{replica="${stack.sim.url}"}`)).toBe(1);
+    expect(sample(text, `worv_proxy_replica_hung{replica="${stack.sim.url}"}`)).toBe(0);
   });
 });
