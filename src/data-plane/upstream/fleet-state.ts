@@ -5,8 +5,9 @@
  * Both go through the one upstream client pinned to the replica, so an answer also ends a
  * connection cooldown: a replica that comes back is taken back at the next probe.
  *
- * A hung engine: requests running and the generation-token counter unchanged for `hungMs`.
- * It is ejected (no new request) until the counter moves again or nothing runs.
+ * A hung engine: requests running and the generation-token counter unchanged for `hungMs`
+ * since a probe last saw it move. It is ejected (no new request) at that moment, between
+ * probes, until the counter moves again or nothing runs.
  */
 import { isJsonObject, tryParseJson, utf8Text } from '../../core/json.js';
 import type { Upstream } from './client.js';
@@ -98,6 +99,15 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       .fetch({ method: 'GET', path, headers: [...o.headers], body: undefined, readTimeoutMs: o.timeoutMs, facts: PROBE_FACTS, replica }, o.timeoutMs)
       .then((r) => (r.status === 200 ? r.body : undefined), () => undefined);
 
+  /** Per replica, the ejection due `hungMs` after its last progress, while it stays stalled. */
+  const ejections = new Map<ReplicaState, ReturnType<typeof setTimeout>>();
+  const cancelEjection = (s: ReplicaState): void => {
+    const timer = ejections.get(s);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    ejections.delete(s);
+  };
+
   const judge = (s: ReplicaState, m: EngineMetrics): void => {
     const t = now();
     const gen = m.generationTokens;
@@ -105,9 +115,24 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       s.lastGeneration = gen;
       s.progressAt = t;
       s.hung = false;
+      cancelEjection(s);
       return;
     }
-    if (t - s.progressAt >= o.hungMs) s.hung = true;
+    if (s.hung || ejections.has(s)) return;
+    const left = o.hungMs - (t - s.progressAt);
+    if (left <= 0) {
+      s.hung = true;
+      return;
+    }
+    // Stalled: ejected `hungMs` after the last progress, not at the first probe after that
+    // (which would add up to one more interval), unless a probe sees progress before.
+    const since = s.progressAt;
+    const timer = setTimeout(() => {
+      ejections.delete(s);
+      if (s.progressAt === since && !s.metricsFailed) s.hung = true;
+    }, left);
+    timer.unref();
+    ejections.set(s, timer);
   };
 
   const probe = async (replica: Replica): Promise<void> => {
@@ -162,6 +187,10 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       return out;
     },
     refresh,
-    close: () => clearInterval(timer),
+    close: () => {
+      clearInterval(timer);
+      for (const t of ejections.values()) clearTimeout(t);
+      ejections.clear();
+    },
   };
 }

@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Upstream } from './client.js';
+import { createFleetState } from './fleet-state.js';
+import type { Replica } from './replicas.js';
+
+/** One replica whose /metrics says `running` requests and `generated` tokens; answers after `latencyMs`. */
+function stubUpstream(): { upstream: Upstream; engine: { running: number; generated: number; latencyMs: number } } {
+  const engine = { running: 1, generated: 10, latencyMs: 0 };
+  const replica = { origin: 'http://r1', outstanding: 0, failures: 0, coolUntil: 0 } as unknown as Replica;
+  const upstream = {
+    replicas: [replica],
+    fetch: async (call: { path: string }) => {
+      const text = call.path === '/metrics'
+        ? `vllm:num_requests_running ${engine.running}\nvllm:generation_tokens_total ${engine.generated}\n`
+        : '{"object":"list","data":[{"id":"m","object":"model"}]}';
+      const latency = engine.latencyMs;
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+      return { status: 200, headers: {}, body: Buffer.from(text) };
+    },
+  } as unknown as Upstream;
+  return { upstream, engine };
+}
+
+describe('fleet state: hung engines', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('ejects hungMs after the last progress a probe saw, between probes, and takes the engine back when it moves', async () => {
+    const { upstream, engine } = stubUpstream();
+    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 5000, now: () => Date.now() });
+    const s = state.states()[0]!;
+    await vi.advanceTimersByTimeAsync(0);
+    const start = Date.now();
+    // The probe that sees the last progress is slow to answer (a busy machine): it sees it
+    // 300 ms late, so the probes after it are 5 s apart from it only at the sixth.
+    engine.latencyMs = 300;
+    engine.generated = 11;
+    await vi.advanceTimersByTimeAsync(1000 + 300);
+    engine.latencyMs = 0;
+    expect(s.progressAt - start).toBe(1300);
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(s.hung).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    // Ejected 5 s after the progress was seen, not at the next probe (7 s after start).
+    expect(s.hung).toBe(true);
+    expect(Date.now() - start).toBe(6300);
+    engine.generated = 12;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.hung).toBe(false);
+    state.close();
+  });
+
+  it('a probe that sees progress before the deadline cancels the ejection', async () => {
+    const { upstream, engine } = stubUpstream();
+    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 3000, now: () => Date.now() });
+    const s = state.states()[0]!;
+    // The stall since 0 would eject at 3000; progress seen by the probe at 2000 moves that to 5000.
+    await vi.advanceTimersByTimeAsync(1500);
+    engine.generated = 20;
+    await vi.advanceTimersByTimeAsync(3400);
+    expect(s.hung).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(s.hung).toBe(true);
+    // Nothing running: never hung, however long the counter stands still.
+    engine.running = 0;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(s.hung).toBe(false);
+    state.close();
+  });
+});
