@@ -48,4 +48,9 @@ describe('routeHints', () => {
     expect(h).toMatchObject({ model: 'm', session: 's', previousResponseId: 'resp_1' });
     expect(routeHints('chat', {}, { model: 'm', messages: [], previous_response_id: 'resp_1' }).previousResponseId).toBeUndefined();
   });
+  it('the prompt is hashed only when there is no session (the session wins)', () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'hello' }] };
+    expect(routeHints('chat', {}, body).prefix).toBe(prefixOf('chat', body));
+    expect(routeHints('chat', { 'x-claude-code-session-id': 'abc' }, body)).toMatchObject({ session: 'abc', prefix: undefined });
+  });
 });

@@ -15,7 +15,7 @@ export interface RouteHints {
   /** The model as it goes upstream (after alias rewriting); undefined when absent. */
   readonly model: string | undefined;
   readonly session: string | undefined;
-  /** FNV-1a of the leading prompt text (system, tool names, first user message), bounded. */
+  /** FNV-1a of the leading prompt text (system, tool names, first user message), bounded; only without a session. */
   readonly prefix: number | undefined;
   readonly previousResponseId: string | undefined;
 }
@@ -131,10 +131,12 @@ export function prefixOf(endpoint: Endpoint, body: Readonly<JsonObject>): number
 
 /** Hints for a shaped request (`body` is the body as it goes upstream). */
 export function routeHints(endpoint: Endpoint, headers: IncomingHttpHeaders, body: Readonly<JsonObject>): RouteHints {
+  const session = sessionOf(headers, body);
   return {
     model: str(body.model),
-    session: sessionOf(headers, body),
-    prefix: prefixOf(endpoint, body),
+    session,
+    // A session wins over the prefix: no need to hash the prompt (tens of µs for a long one).
+    prefix: session === undefined ? prefixOf(endpoint, body) : undefined,
     previousResponseId: endpoint === 'responses' ? str(body.previous_response_id) : undefined,
   };
 }
