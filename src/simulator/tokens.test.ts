@@ -14,7 +14,7 @@ describe('countTokens', () => {
 });
 
 describe('prompt text', () => {
-  it('chat: message contents one per line, text parts joined, tool-call arguments, tools as JSON', () => {
+  it('chat: tools as JSON first (where templates render them), then message contents one per line, text parts joined, tool-call arguments', () => {
     const tools = [{ type: 'function', function: { name: 'f' } }];
     const body = {
       messages: [
@@ -24,7 +24,7 @@ describe('prompt text', () => {
       ],
       tools,
     };
-    expect(chatPromptText(body)).toBe(`sys\nab\n\n{}\n${JSON.stringify(tools)}`);
+    expect(chatPromptText(body)).toBe(`${JSON.stringify(tools)}\nsys\nab\n\n{}`);
   });
 
   it('anthropic: system first, blocks (text, thinking, tool_use input, tool_result content)', () => {
@@ -37,6 +37,7 @@ describe('prompt text', () => {
       ],
     };
     expect(anthropicPromptText(body)).toBe('S\nu\nt{"a":1}\nr');
+    expect(anthropicPromptText({ ...body, tools: [{ name: 'f' }] })).toBe('S\n[{"name":"f"}]\nu\nt{"a":1}\nr');
     expect(contentText(42)).toBe('');
   });
 

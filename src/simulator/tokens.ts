@@ -54,28 +54,34 @@ export function messagesText(messages: unknown): string {
   return lines.join('\n');
 }
 
-/** Tools count as their JSON text. */
+/**
+ * Tools count as their JSON text, placed before the conversation as chat templates render them
+ * (in the system part): a conversation growing turn by turn keeps them in its cached prefix.
+ */
 function toolsText(tools: unknown): string {
-  return Array.isArray(tools) && tools.length > 0 ? `\n${JSON.stringify(tools)}` : '';
+  return Array.isArray(tools) && tools.length > 0 ? `${JSON.stringify(tools)}\n` : '';
 }
 
-/** Prompt text of a chat completions (or /tokenize chat-form) body: messages, then tools. */
+/** `head`, the tools, then the conversation; empty pieces take no separator. */
+function template(head: string, tools: unknown, conversation: string): string {
+  return (head === '' ? '' : `${head}\n`) + toolsText(tools) + conversation;
+}
+
+/** Prompt text of a chat completions (or /tokenize chat-form) body: tools, then messages. */
 export function chatPromptText(body: Record<string, unknown>): string {
-  return messagesText(body.messages) + toolsText(body.tools);
+  return template('', body.tools, messagesText(body.messages));
 }
 
-/** Prompt text of an Anthropic messages (or count_tokens) body: system, messages, tools. */
+/** Prompt text of an Anthropic messages (or count_tokens) body: system, tools, messages. */
 export function anthropicPromptText(body: Record<string, unknown>): string {
-  const system = contentText(body.system);
-  const msgs = messagesText(body.messages);
-  return (system === '' ? msgs : `${system}\n${msgs}`) + toolsText(body.tools);
+  return template(contentText(body.system), body.tools, messagesText(body.messages));
 }
 
-/** Prompt text of a Responses body: instructions, then input (a string or a list of items). */
+/** Prompt text of a Responses body: instructions, tools, then input (a string or a list of items). */
 export function responsesPromptText(body: Record<string, unknown>): string {
   const input = typeof body.input === 'string' ? body.input : messagesText(body.input);
   const instructions = typeof body.instructions === 'string' ? body.instructions : '';
-  return (instructions === '' ? input : `${instructions}\n${input}`) + toolsText(body.tools);
+  return template(instructions, body.tools, input);
 }
 
 /** Prompt text of a completions prompt: a string or a list of strings (joined). */
