@@ -44,3 +44,14 @@ describe('soak options', () => {
     expect(() => resolveBenchOptions({ soak: 'x' })).toThrow(BenchOptionError);
   });
 });
+
+describe('fleet options', () => {
+  it('--fleet with its session and turn counts (smaller with --quick)', () => {
+    expect(resolveBenchOptions({}).fleet).toBe(false);
+    const o = resolveBenchOptions({ fleet: true });
+    expect([o.fleet, o.fleetSessions, o.fleetTurns]).toEqual([true, 48, 12]);
+    const q = resolveBenchOptions({ fleet: true, quick: true, 'fleet-turns': '4' });
+    expect([q.fleetSessions, q.fleetTurns]).toEqual([16, 4]);
+    expect(() => resolveBenchOptions({ 'fleet-sessions': '0' })).toThrow('--fleet-sessions must be an integer from 1 to 1000');
+  });
+});

@@ -46,6 +46,12 @@ export interface BenchOptions {
   readonly redisUrl: string;
   /** `--otel`: case 1 also measures the gateway exporting a trace span per request. */
   readonly otel: boolean;
+  /** `--fleet`: run the fleet routing benchmark instead of the cases (docs/fleet.md). */
+  readonly fleet: boolean;
+  /** Agent sessions of the fleet benchmark. */
+  readonly fleetSessions: number;
+  /** Turns per session of the fleet benchmark. */
+  readonly fleetTurns: number;
 }
 
 /** The raw flag values as node:util parseArgs returns them. */
@@ -71,6 +77,9 @@ export interface BenchFlags {
   readonly limits?: boolean | undefined;
   readonly otel?: boolean | undefined;
   readonly 'redis-url'?: string | undefined;
+  readonly fleet?: boolean | undefined;
+  readonly 'fleet-sessions'?: string | undefined;
+  readonly 'fleet-turns'?: string | undefined;
 }
 
 /** A flag value that cannot be used; the command reports it as a usage error (exit 2). */
@@ -136,5 +145,8 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     limits: f.limits === true,
     redisUrl: f['redis-url'] ?? 'redis://127.0.0.1:6379',
     otel: f.otel === true,
+    fleet: f.fleet === true,
+    fleetSessions: int(f['fleet-sessions'], 'fleet-sessions', quick ? 16 : 48, 1, 1000),
+    fleetTurns: int(f['fleet-turns'], 'fleet-turns', quick ? 8 : 12, 1, 200),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { runBenchmark } from '../../bench/run.js';
 import { BenchOptionError, resolveBenchOptions } from '../../bench/options.js';
+import { runFleet } from '../../bench/routing-command.js';
 import { runSoak } from '../../bench/soak.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
@@ -43,6 +44,14 @@ Options:
   --otel                case 1 also runs the gateway with OpenTelemetry traces on, exporting
                         to an OTLP endpoint in the harness (docs/observability.md)
 
+Fleet routing (instead of the cases; docs/fleet.md):
+  --fleet               agent sessions through the gateway in front of one simulator replica,
+                        then four with PROXY_ROUTING=least-in-flight, four with affinity, and
+                        four with affinity while a replica is killed and another hangs:
+                        prefix-cache hit rate, time to first token, load imbalance, failures
+  --fleet-sessions N    concurrent agent sessions (default 48; --quick 16)
+  --fleet-turns N       turns per session (default 12; --quick 8)
+
 Soak (instead of the cases):
   --soak MINUTES        steady mixed load on the gateway for MINUTES (streams, non-streamed
                         requests, abandoned streams), sampling its RSS and heap; reports the
@@ -76,6 +85,9 @@ export async function runBench(argv: string[]): Promise<number> {
       limits: { type: 'boolean' },
       otel: { type: 'boolean' },
       'redis-url': { type: 'string' },
+      fleet: { type: 'boolean' },
+      'fleet-sessions': { type: 'string' },
+      'fleet-turns': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help === true) {
@@ -87,6 +99,16 @@ export async function runBench(argv: string[]): Promise<number> {
     if (err instanceof UsageError) return reportUsageError(err, HELP);
     if (err instanceof BenchOptionError) return reportUsageError(new UsageError(err.message), HELP);
     throw err;
+  }
+  if (options.fleet) {
+    try {
+      const outcome = await runFleet(options, argv, (line) => process.stderr.write(`${line}\n`));
+      process.stdout.write(`${outcome.text}\n\nJSON: ${outcome.jsonPath}\n`);
+      return 0;
+    } catch (err) {
+      process.stderr.write(`worv-proxy bench: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
   }
   if (options.soakMinutes !== undefined) {
     try {
