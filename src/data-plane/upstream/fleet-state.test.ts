@@ -31,23 +31,24 @@ describe('fleet state: hung engines', () => {
 
   it('ejects hungMs after the last progress a probe saw, between probes, and takes the engine back when it moves', async () => {
     const { upstream, engine } = stubUpstream();
-    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 5000, now: () => Date.now() });
+    // 4.5 s: not a whole number of probe intervals, so the moment falls between two probes.
+    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 4500, now: () => Date.now() });
     const s = state.states()[0]!;
     await vi.advanceTimersByTimeAsync(0);
     const start = Date.now();
-    // The probe that sees the last progress is slow to answer (a busy machine): it sees it
-    // 300 ms late, so the probes after it are 5 s apart from it only at the sixth.
+    // The probe that sees the last progress is slow to answer (a busy machine): the moment
+    // counts from when it was sent.
     engine.latencyMs = 300;
     engine.generated = 11;
     await vi.advanceTimersByTimeAsync(1000 + 300);
     engine.latencyMs = 0;
-    expect(s.progressAt - start).toBe(1300);
-    await vi.advanceTimersByTimeAsync(4999);
+    expect(s.progressAt - start).toBe(1000);
+    await vi.advanceTimersByTimeAsync(4199);
     expect(s.hung).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    // Ejected 5 s after the progress was seen, not at the next probe (7 s after start).
+    // Ejected 4.5 s after that probe, not at the next probe (6 s after start).
     expect(s.hung).toBe(true);
-    expect(Date.now() - start).toBe(6300);
+    expect(Date.now() - start).toBe(5500);
     engine.generated = 12;
     await vi.advanceTimersByTimeAsync(1000);
     expect(s.hung).toBe(false);

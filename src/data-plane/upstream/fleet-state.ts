@@ -108,8 +108,8 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     ejections.delete(s);
   };
 
-  const judge = (s: ReplicaState, m: EngineMetrics): void => {
-    const t = now();
+  /** `t`: when the probe was sent, so its latency does not delay an ejection. */
+  const judge = (s: ReplicaState, m: EngineMetrics, t: number): void => {
     const gen = m.generationTokens;
     if (m.running === undefined || m.running === 0 || gen === undefined || gen !== s.lastGeneration) {
       s.lastGeneration = gen;
@@ -137,12 +137,13 @@ export function createFleetState(o: FleetStateOptions): FleetState {
 
   const probe = async (replica: Replica): Promise<void> => {
     const s = state(replica);
+    const sentAt = now();
     const body = await get(replica, '/metrics');
     s.metricsFailed = body === undefined;
     if (body !== undefined) {
       const m = parseEngineMetrics(body.toString('utf8'));
       s.metrics = m;
-      judge(s, m);
+      judge(s, m, sentAt);
     }
     const t = now();
     const due = s.listedAt === 0 || s.listingFailed || replica.failures > 0 || t - s.listedAt >= o.modelsIntervalMs;
