@@ -14,6 +14,8 @@ Commands:
   keys update ID [limit flags]              change a key's limits (\`none\` clears one)
   keys list                                 list keys (never the full key)
   keys deactivate ID | keys activate ID     stop a key working / let it work again
+  backends list | add URL | remove URL      the backends in use; add or remove one at run time
+                                            (every gateway on the store applies it within a second)
   admin set-password --username U --password P
                                             create or update an admin console user
   simulate [--port 8000] [--model NAME]     run the vLLM simulator (see docs/simulator.md)

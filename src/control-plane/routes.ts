@@ -11,6 +11,8 @@ import type { Config } from '../core/config.js';
 import type { Store } from '../store/db.js';
 import { accessHook } from './access.js';
 import { authRoutes } from './auth.routes.js';
+import type { BackendsPort } from './backends-port.js';
+import { backendsRoutes } from './backends.routes.js';
 import { bootstrapControlPlane } from './bootstrap.js';
 import type { RouteDeps } from './deps.js';
 import { gpuRoutes } from './gpu.routes.js';
@@ -24,6 +26,7 @@ import type { StatusPort } from './status-port.js';
 import { usageRoutes } from './usage.routes.js';
 
 export type { BackendHealth, StatusPort } from './status-port.js';
+export type { BackendsPort } from './backends-port.js';
 
 /** What the control plane needs from the composition root. */
 export interface ControlPlaneDeps {
@@ -32,6 +35,8 @@ export interface ControlPlaneDeps {
   readonly clock: Clock;
   /** Live gateway facts for /api/status, provided by server/. */
   readonly status: StatusPort;
+  /** The backends in use, for /api/backends. */
+  readonly backends: BackendsPort;
   /** Resolves once every usage commit so far is in the counters (routes that read usage await it). */
   readonly settleUsage: () => Promise<void>;
   /** Requests of a key in flight (from the limit counters); 0 when absent. */
@@ -81,6 +86,7 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
       requestsRoutes(api, routeDeps);
       gpuRoutes(api, routeDeps);
       statusRoutes(api, routeDeps);
+      backendsRoutes(api, routeDeps, deps.backends);
     },
     { prefix: '/api' },
   );

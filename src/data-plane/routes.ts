@@ -25,6 +25,9 @@ import { createFleetModels } from './fleet.js';
 import { loadModelsFile } from './models-file.js';
 import { shapingConfigs } from './shaping-config.js';
 import { requestHeaderRules } from './upstream/headers.js';
+import { createFleetHistory } from './upstream/fleet-history.js';
+import { fleetView } from './fleet-view.js';
+import type { BackendsResponse } from '../shared/api-contract.js';
 
 export interface DataPlaneDeps {
   readonly config: Config;
@@ -39,6 +42,8 @@ export interface DataPlaneDeps {
   readonly tracer?: RequestTracer | undefined;
   /** Failures nobody else sees (a usage commit that failed); default: stderr. */
   readonly warn?: (message: string, err: unknown) => void;
+  /** The backends to start with (default: the environment's); `setBackends` changes them. */
+  readonly backends?: readonly string[];
   /** Tests only: replaces the TCP connector to the backends. */
   readonly connector?: buildConnector.connector;
 }
@@ -56,12 +61,19 @@ export interface DataPlane {
   ready(): Promise<void>;
   /** The replicas' state and routing counts (status pages). */
   fleet(): { readonly state: FleetState; readonly routed: ReadonlyMap<string, number> };
+  /** Uses exactly these backends from now on (new ones are probed at once; removed ones finish their requests). */
+  setBackends(urls: readonly string[]): { readonly added: readonly string[]; readonly removed: readonly string[] };
+  /** The replicas, their health, metrics and history, and the models (GET /api/backends). */
+  backendsView(): BackendsResponse;
   /** Release upstream connection pools. */
   close(): Promise<void>;
 }
 
 /** A replica may carry this many times the mean in flight before affinity passes requests on. */
 const LOAD_FACTOR = 1.25;
+
+/** Samples kept per replica for the console's history (two minutes at the default interval). */
+const HISTORY_SAMPLES = 60;
 
 /** Probes and model listings wait at most this long for the backend. */
 const PROBE_TIMEOUT_MS = 5000;
@@ -90,7 +102,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     affinity: config.fleet.routing === 'affinity',
   });
   const upstream = createUpstream({
-    backends: config.backends,
+    backends: deps.backends ?? config.backends,
     connectTimeoutMs: config.connectTimeoutMs,
     ...(deps.connector !== undefined ? { connector: deps.connector } : {}),
     pickReplica: routing.pick,
@@ -105,8 +117,10 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     healthIntervalMs: config.fleet.healthIntervalMs,
     modelsIntervalMs: config.fleet.modelsRefreshMs,
     hungMs: config.fleet.hungMs,
+    onRound: () => history.sample(),
   });
   holder.state = fleet;
+  const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), routed: routing.routed, size: HISTORY_SAMPLES });
   const fleetModels = createFleetModels({
     state: fleet,
     file: loadModelsFile(config.fleet.modelsFile),
@@ -186,6 +200,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     replicaHealth: () => upstream.replicas.map((r) => ({ origin: r.origin, healthy: r.failures === 0, hung: fleet.state(r).hung })),
     ready: () => Promise.all([probe.ready, fleet.ready]).then(() => undefined),
     fleet: () => ({ state: fleet, routed: routing.routed }),
+    setBackends(urls) {
+      const { added, removed } = upstream.setBackends(urls);
+      // Probed now, not at the next round: its models are routable within the second.
+      if (added.length > 0) void fleet.probe(added);
+      return { added: added.map((r) => r.origin), removed: removed.map((r) => r.origin) };
+    },
+    backendsView: () =>
+      fleetView({ state: fleet, history, routed: routing.routed, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs }),
     close: () => {
       fleet.close();
       return upstream.close();

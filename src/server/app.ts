@@ -19,6 +19,7 @@ import type { Store } from '../store/db.js';
 import { getOrCreateSetting } from '../store/settings.repo.js';
 import { openUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { registerHealthRoutes } from './health.js';
+import { bootBackends, startBackendSync } from './backend-sync.js';
 import { clientErrorHandler, guardClients, guardedServerOptions } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
@@ -156,6 +157,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const requestLog = createRequestLog({ config, store: deps.store, clock, registry: metrics.registry, logger });
   const dataPlane = createDataPlane({
     config,
+    backends: await bootBackends(deps.store, config.backends),
     keys: createCachedKeyLookup(deps.store, clock, {
       staleMs: config.keyStaleMs,
       onStoreError: (err) => logger.warn({ err: String(err) }, 'store unavailable for key checks: keys seen valid recently keep working'),
@@ -168,6 +170,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     warn: (message, err) => logger.error({ err }, message),
   });
   ref.dataPlane = dataPlane;
+  const backendSync = startBackendSync({
+    store: deps.store,
+    env: config.backends,
+    apply: (urls) => dataPlane.setBackends(urls),
+    onChange: (added, removed) => logger.info({ added, removed }, 'backends changed'),
+    onError: (err) => logger.warn({ err: String(err) }, 'backends could not be read from the store; keeping the ones in use'),
+    onEmpty: () => logger.warn('the stored backend changes leave no backend: using VLLM_BASE_URL'),
+  });
 
   let server: Server | undefined;
   const fastify = Fastify({
@@ -204,6 +214,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     },
     keyInFlight: (keyId) => limits.inFlight(keyId),
     settleRequestLog: () => requestLog?.writer.flush() ?? Promise.resolve(),
+    backends: { view: () => dataPlane.backendsView(), sync: () => backendSync.sync() },
   });
 
   fastify.get('/metrics', async (_req, reply) => {
@@ -238,6 +249,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     } finally {
       clearInterval(reaper);
     }
+    backendSync.close();
     await usageWriter.close();
     await requestLog?.writer.close();
     await limits.close();

@@ -40,6 +40,8 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
     collect() {
       const source = replicas();
       if (source === undefined) return;
+      // Backends removed at run time leave the series.
+      this.reset();
       for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.healthy ? 1 : 0);
     },
   });

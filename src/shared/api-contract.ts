@@ -524,3 +524,8 @@ export const RequestLogDetail = RequestLogEntry.extend({
   response_truncated: z.boolean(),
 });
 export type RequestLogDetail = z.infer<typeof RequestLogDetail>;
+
+// ---------------------------------------------------------------------------------------
+// Backends: GET/POST /api/backends, DELETE /api/backends/{url}
+
+export * from './backends-contract.js';

@@ -113,6 +113,9 @@ async function migrate(store: Store, pgSchema: string | undefined): Promise<void
   const migrator = new Migrator({
     db: store.db,
     provider: migrationProvider(store.dialect),
+    // Migrations are numbered per change and may land out of number order: a database that
+    // already ran a later one still gets an earlier one that arrived after it.
+    allowUnorderedMigrations: true,
     ...(pgSchema !== undefined ? { migrationTableSchema: pgSchema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

@@ -153,6 +153,14 @@ export interface RequestLogTable {
   response_truncated: number;
 }
 
+/** A backend added or removed at run time (the environment's VLLM_BASE_URL is the boot list). */
+export interface BackendsTable {
+  url: string;
+  /** 'added' | 'removed' */
+  state: string;
+  changed_at: string;
+}
+
 export interface Database {
   request_log: RequestLogTable;
   api_keys: ApiKeysTable;
@@ -167,6 +175,7 @@ export interface Database {
   key_limit_state: KeyLimitStateTable;
   key_rejections: KeyRejectionsTable;
   usage_spool_marks: UsageSpoolMarksTable;
+  backends: BackendsTable;
 }
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;

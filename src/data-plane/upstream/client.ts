@@ -42,7 +42,13 @@ export interface WholeResponse {
 }
 
 export interface Upstream {
+  /** The replicas in use now (a fresh array after each change; never mutated). */
   readonly replicas: readonly Replica[];
+  /**
+   * Uses exactly `origins` from now on: new ones get a pool, removed ones get no new request
+   * and their pools close once their requests in flight have finished. Keeps order and state.
+   */
+  setBackends(origins: readonly string[]): { readonly added: readonly Replica[]; readonly removed: readonly Replica[] };
   /** Sends `call`; the response goes to `handler` (undici's handler interface). */
   dispatch(call: BackendCall, handler: Dispatcher.DispatchHandler): void;
   /**
@@ -104,7 +110,7 @@ class WholeHandler implements Dispatcher.DispatchHandler {
 
 export function createUpstream(opts: UpstreamOptions): Upstream {
   const connect = preciseConnector(opts.connectTimeoutMs, opts.connector);
-  const replicas: Replica[] = opts.backends.map((origin) => ({
+  const replicaOf = (origin: string): Replica => ({
     origin,
     outstanding: 0,
     failures: 0,
@@ -116,8 +122,11 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       headersTimeout: 0,
       bodyTimeout: 0,
     }),
-  }));
+  });
+  let replicas: readonly Replica[] = opts.backends.map(replicaOf);
   if (replicas.length === 0) throw new Error('at least one backend is required');
+  /** Removed replicas whose pools are still closing (their requests in flight finish). */
+  const closing = new Set<Promise<void>>();
   const now = opts.now ?? (() => performance.now());
   const policy = opts.pickReplica ?? leastInFlight;
   const retryable = opts.retryableStatus ?? noRetryableStatus;
@@ -134,14 +143,31 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     new UpstreamCall(host, call, opts.observe === undefined ? handler : opts.observe(call.facts, handler)).start();
   };
   return {
-    replicas,
+    get replicas() {
+      return replicas;
+    },
+    setBackends(origins) {
+      const byOrigin = new Map(replicas.map((r) => [r.origin, r]));
+      const next = [...new Set(origins)].map((o) => byOrigin.get(o) ?? replicaOf(o));
+      if (next.length === 0) throw new Error('at least one backend is required');
+      const kept = new Set(next);
+      const added = next.filter((r) => !byOrigin.has(r.origin));
+      const removed = replicas.filter((r) => !kept.has(r));
+      replicas = next;
+      for (const r of removed) {
+        // Pool.close waits for the requests already dispatched to it, then ends its sockets.
+        const p = r.pool.close().catch(() => undefined).finally(() => closing.delete(p));
+        closing.add(p);
+      }
+      return { added, removed };
+    },
     dispatch,
     fetch: (call, deadlineMs) => new Promise((resolve, reject) => dispatch(call, new WholeHandler(resolve, reject, deadlineMs))),
     pick: (avoid) => policy(replicas, NO_FACTS, avoid, now()),
     markFailed: (replica) => markFailed(replica, now()),
     markOk,
     async close() {
-      await Promise.all(replicas.map((r) => r.pool.close()));
+      await Promise.all([...replicas.map((r) => r.pool.close()), ...closing]);
     },
   };
 }

@@ -36,6 +36,10 @@ export interface ReplicaState {
   metrics: EngineMetrics | undefined;
   /** True when the last /metrics probe failed (no answer or not 200). */
   metricsFailed: boolean;
+  /** Why the last probe failed, e.g. `GET /metrics: connect ECONNREFUSED` (undefined when it did not). */
+  problem: string | undefined;
+  /** `now()` of the last probe answered (undefined before any). */
+  seenAt: number | undefined;
   /** Ejected as hung (requests running, no token generated for hungMs). */
   hung: boolean;
   /** Generation counter at the last change, and when it last changed (or nothing ran). */
@@ -51,6 +55,8 @@ export interface FleetStateOptions {
   readonly modelsIntervalMs: number;
   readonly hungMs: number;
   readonly now?: () => number;
+  /** Called after every probe round (the history of upstream/fleet-history.ts samples here). */
+  readonly onRound?: () => void;
 }
 
 export interface FleetState {
@@ -66,6 +72,8 @@ export interface FleetState {
   cards(): ModelCard[];
   /** Runs one probe round now (tests; after a failure). */
   refresh(): Promise<void>;
+  /** Probes these replicas now, outside the round (backends just added). */
+  probe(replicas: readonly Replica[]): Promise<void>;
   close(): void;
 }
 
@@ -82,22 +90,36 @@ export function cardsOf(body: Buffer): ModelCard[] | undefined {
   return out;
 }
 
+/** A probe failure in a few words: the system error code, else the message. */
+function problemOf(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
+  const code = typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : undefined;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timed out';
+  if (code === 'UND_ERR_SOCKET') return 'connection closed';
+  return code ?? (typeof e.message === 'string' ? e.message : 'failed');
+}
+
 export function createFleetState(o: FleetStateOptions): FleetState {
   const now = o.now ?? (() => performance.now());
-  const states = new Map<Replica, ReplicaState>();
+  // Weak: a replica removed at run time takes its state with it.
+  const states = new WeakMap<Replica, ReplicaState>();
   const state = (replica: Replica): ReplicaState => {
     let s = states.get(replica);
     if (s === undefined) {
-      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, hung: false, lastGeneration: undefined, progressAt: now() };
+      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, problem: undefined, seenAt: undefined, hung: false, lastGeneration: undefined, progressAt: now() };
       states.set(replica, s);
     }
     return s;
   };
 
-  const get = (replica: Replica, path: string): Promise<Buffer | undefined> =>
+  const get = (replica: Replica, path: string): Promise<Buffer | string> =>
     o.upstream
       .fetch({ method: 'GET', path, headers: [...o.headers], body: undefined, readTimeoutMs: o.timeoutMs, facts: PROBE_FACTS, replica }, o.timeoutMs)
-      .then((r) => (r.status === 200 ? r.body : undefined), () => undefined);
+      .then(
+        (r) => (r.status === 200 ? r.body : `GET ${path} answered ${r.status}`),
+        (err: unknown) => `GET ${path}: ${problemOf(err)}`,
+      );
 
   /** Per replica, the ejection due `hungMs` after its last progress, while it stays stalled. */
   const ejections = new Map<ReplicaState, ReturnType<typeof setTimeout>>();
@@ -139,8 +161,10 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     const s = state(replica);
     const sentAt = now();
     const body = await get(replica, '/metrics');
-    s.metricsFailed = body === undefined;
-    if (body !== undefined) {
+    s.metricsFailed = typeof body === 'string';
+    s.problem = typeof body === 'string' ? body : undefined;
+    if (typeof body !== 'string') {
+      s.seenAt = now();
       const m = parseEngineMetrics(body.toString('utf8'));
       s.metrics = m;
       judge(s, m, sentAt);
@@ -150,9 +174,11 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     if (!due) return;
     s.listedAt = t;
     const listing = await get(replica, '/v1/models');
-    const cards = listing === undefined ? undefined : cardsOf(listing);
+    const cards = typeof listing === 'string' ? undefined : cardsOf(listing);
     s.listingFailed = cards === undefined;
-    if (cards !== undefined) {
+    if (typeof listing === 'string') s.problem = s.problem === undefined ? listing : `${s.problem}; ${listing}`;
+    if (cards !== undefined && typeof listing !== 'string') {
+      s.seenAt = now();
       s.models = cards;
       s.listing = listing;
     }
@@ -162,6 +188,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   const refresh = (): Promise<void> => {
     running ??= Promise.all(o.upstream.replicas.map((r) => probe(r))).then(() => {
       running = undefined;
+      o.onRound?.();
     });
     return running;
   };
@@ -188,6 +215,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       return out;
     },
     refresh,
+    probe: (replicas) => Promise.all(replicas.map((r) => probe(r))).then(() => undefined),
     close: () => {
       clearInterval(timer);
       for (const t of ejections.values()) clearTimeout(t);

@@ -11,6 +11,7 @@ import * as usageJournalMarks from './2026_11_26_0001_usage_journal_marks.js';
 import * as usageSpool from './2026_12_04_0001_usage_spool.js';
 import * as keyLimits from './2026_12_04_0002_key_limits.js';
 import * as usageCachedReasoning from './2026_12_04_0003_usage_cached_reasoning.js';
+import * as backends from './2026_12_04_0004_backends.js';
 import * as requestLog from './2026_12_04_0005_request_log.js';
 
 type Dialect = 'sqlite' | 'postgres';
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_12_04_0001_usage_spool', usageSpool.up],
   ['2026_12_04_0002_key_limits', keyLimits.up],
   ['2026_12_04_0003_usage_cached_reasoning', usageCachedReasoning.up],
+  ['2026_12_04_0004_backends', backends.up],
   ['2026_12_04_0005_request_log', requestLog.up],
 ];
 

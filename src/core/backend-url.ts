@@ -1,0 +1,80 @@
+/**
+ * Backend URLs changed at run time (docs/fleet.md, "Backends changed at run time"): the check
+ * of a URL given to the API or the CLI, and how the environment's list and the stored changes
+ * combine. A backend is an origin: the gateway's paths (/v1/…, /metrics) go below it.
+ */
+
+/** A stored change: `added` extends the boot list, `removed` takes a backend out of it. */
+export interface BackendChange {
+  readonly url: string;
+  readonly state: 'added' | 'removed';
+}
+
+export type BackendUrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly message: string };
+
+export const BACKEND_URL_MESSAGES = {
+  required: 'url is required',
+  notString: 'url must be a string',
+  tooLong: 'url must be at most 2048 characters',
+  notUrl: 'url must be an absolute http:// or https:// URL, e.g. http://10.0.0.5:8000',
+  protocol: 'url must use http or https',
+  credentials: 'url must not contain a user name or password',
+  notOrigin: 'url must be a bare origin (scheme, host and optional port), without a path, query or fragment',
+} as const;
+
+/** `raw` as a backend origin (lower-case scheme and host, default port dropped), or why not. */
+export function checkBackendUrl(raw: unknown): BackendUrlCheck {
+  const M = BACKEND_URL_MESSAGES;
+  if (raw === undefined || raw === null) return { ok: false, message: M.required };
+  if (typeof raw !== 'string') return { ok: false, message: M.notString };
+  const text = raw.trim();
+  if (text === '') return { ok: false, message: M.required };
+  if (text.length > 2048) return { ok: false, message: M.tooLong };
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return { ok: false, message: M.notUrl };
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, message: M.protocol };
+  if (u.username !== '' || u.password !== '') return { ok: false, message: M.credentials };
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search !== '' || u.hash !== '' || /[?#]/.test(text)) return { ok: false, message: M.notOrigin };
+  return { ok: true, url: u.origin };
+}
+
+/** The comparable form of a configured backend (the environment's may carry a path). */
+export function backendKey(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.pathname === '/' || u.pathname === '' ? u.origin : `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The backends in use: the environment's, in order, less those removed at run time, then those
+ * added at run time in the order given (oldest first). An added URL already in the environment
+ * is not listed twice.
+ */
+export function effectiveBackends(env: readonly string[], changes: readonly BackendChange[]): string[] {
+  const removed = new Set(changes.filter((c) => c.state === 'removed').map((c) => backendKey(c.url)));
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const push = (url: string): void => {
+    const k = backendKey(url);
+    if (seen.has(k) || removed.has(k)) return;
+    seen.add(k);
+    out.push(url);
+  };
+  for (const url of env) push(url);
+  for (const c of changes) if (c.state === 'added') push(c.url);
+  return out;
+}
+
+/** The answers to a change the current list refuses. */
+export const backendRefusal = {
+  exists: (url: string): string => `Backend already in use: ${url}`,
+  unknown: (url: string): string => `Backend not found: ${url}`,
+  last: 'The last backend cannot be removed',
+} as const;

@@ -1,0 +1,104 @@
+/**
+ * What GET /api/backends shows: each replica in use with its health and why, its load and
+ * engine metrics as last probed, its recent history, and the models with each replica's share
+ * of the requests routed over the history window. Built from the fleet's state, the routing
+ * counts and the history; nothing here calls a backend.
+ */
+import { backendKey } from '../core/backend-url.js';
+import type { BackendsResponse, ModelView, ReplicaSample, ReplicaView } from '../shared/api-contract.js';
+import type { FleetHistory, HistorySample } from './upstream/fleet-history.js';
+import { hitRate } from './upstream/fleet-history.js';
+import type { FleetState, ReplicaState } from './upstream/fleet-state.js';
+
+export interface FleetViewSource {
+  readonly state: FleetState;
+  readonly history: FleetHistory;
+  readonly routed: ReadonlyMap<string, number>;
+  /** The environment's backends (VLLM_BASE_URL): the others were added at run time. */
+  readonly env: readonly string[];
+  readonly intervalMs: number;
+  readonly hungMs: number;
+  /** Monotonic ms, the clock of the fleet's state. */
+  readonly now?: () => number;
+}
+
+const nul = (v: number | undefined): number | null => (v === undefined ? null : v);
+const round = (v: number | undefined, digits = 4): number | null => (v === undefined ? null : Number(v.toFixed(digits)));
+
+/** The replica's health and the reason it is not plainly up. */
+export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<ReplicaView, 'health' | 'reason'> {
+  const r = s.replica;
+  if (r.coolUntil > now) {
+    const secs = Math.max(1, Math.ceil((r.coolUntil - now) / 1000));
+    return { health: 'cooldown', reason: `connection failed ${r.failures} time${r.failures === 1 ? '' : 's'} in a row; tried again in ${secs} s` };
+  }
+  if (s.hung) {
+    const secs = Math.round(Math.max(hungMs, now - s.progressAt) / 1000);
+    return { health: 'hung', reason: `${s.metrics?.running ?? 0} request(s) running and no token generated for ${secs} s; no new requests until it moves` };
+  }
+  if (s.seenAt === undefined) {
+    return s.problem === undefined ? { health: 'starting', reason: 'not probed yet' } : { health: 'down', reason: s.problem };
+  }
+  if (s.metricsFailed && (s.listingFailed || s.models === undefined)) return { health: 'down', reason: s.problem ?? 'no answer' };
+  if (s.listingFailed || s.models === undefined) return { health: 'up', reason: s.problem ?? 'no model listing yet' };
+  if (s.metricsFailed) return { health: 'up', reason: `${s.problem ?? 'no /metrics'} (never judged hung)` };
+  return { health: 'up', reason: null };
+}
+
+function wireSample(h: HistorySample): ReplicaSample {
+  return {
+    at: new Date(h.at).toISOString(),
+    in_flight: h.inFlight,
+    running: nul(h.running),
+    waiting: nul(h.waiting),
+    kv_cache_usage: round(h.kvCacheUsage),
+    prefix_cache_hit_rate: round(h.prefixHitRate),
+    routed: h.routed,
+  };
+}
+
+/** Requests routed to `origin` over the history window (since start with under two samples). */
+function routedInWindow(history: readonly HistorySample[], routedNow: number): number {
+  const first = history[0];
+  return history.length < 2 || first === undefined ? routedNow : routedNow - first.routed;
+}
+
+export function fleetView(src: FleetViewSource): BackendsResponse {
+  const now = (src.now ?? (() => performance.now()))();
+  const envKeys = new Set(src.env.map(backendKey));
+  const states = src.state.states();
+  const windowRouted = new Map<string, number>();
+  const replicas: ReplicaView[] = states.map((s) => {
+    const r = s.replica;
+    const history = src.history.of(r.origin);
+    const routed = src.routed.get(r.origin) ?? 0;
+    windowRouted.set(r.origin, routedInWindow(history, routed));
+    const m = s.metricsFailed ? undefined : s.metrics;
+    const first = history[0];
+    const windowRate = first === undefined ? undefined : hitRate(first.prefixHits, first.prefixQueries, m?.prefixCacheHits, m?.prefixCacheQueries);
+    const lifetime = hitRate(0, 0, m?.prefixCacheHits, m?.prefixCacheQueries);
+    return {
+      url: r.origin,
+      source: envKeys.has(backendKey(r.origin)) ? 'env' : 'added',
+      models: (s.models ?? []).map((c) => c.id),
+      ...healthOf(s, now, src.hungMs),
+      in_flight: r.outstanding,
+      running: nul(m?.running),
+      waiting: nul(m?.waiting),
+      kv_cache_usage: round(m?.kvCacheUsage),
+      prefix_cache_hit_rate: round(history.length >= 2 && windowRate !== undefined ? windowRate : lifetime),
+      routed,
+      last_seen_seconds: s.seenAt === undefined ? null : Math.max(0, Math.round((now - s.seenAt) / 1000)),
+      history: history.map(wireSample),
+    };
+  });
+  const models: ModelView[] = src.state.cards().map((card) => {
+    const servers = src.state.servers(card.id);
+    const total = servers.reduce((n, r) => n + (windowRouted.get(r.origin) ?? 0), 0);
+    return {
+      id: card.id,
+      replicas: servers.map((r) => ({ url: r.origin, routing_share: total === 0 ? null : round((windowRouted.get(r.origin) ?? 0) / total) })),
+    };
+  });
+  return { interval_seconds: src.intervalMs / 1000, history_size: src.history.size, replicas, models };
+}

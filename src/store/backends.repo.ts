@@ -1,0 +1,52 @@
+/**
+ * Backends added or removed at run time (core/backend-url.ts says how they combine with the
+ * environment's list). Each change is one transaction that reads the current list first, so a
+ * duplicate or an unknown URL is refused even when two admins act at once.
+ */
+import type { Kysely } from 'kysely';
+import { backendKey, effectiveBackends, type BackendChange } from '../core/backend-url.js';
+import type { Database } from './schema.js';
+
+/** Every stored change, oldest first (the order added backends are listed in). */
+export async function listBackendChanges(db: Kysely<Database>): Promise<BackendChange[]> {
+  const rows = await db.selectFrom('backends').select(['url', 'state']).orderBy('changed_at').orderBy('url').execute();
+  return rows.map((r) => ({ url: r.url, state: r.state === 'removed' ? 'removed' : 'added' }));
+}
+
+/** The backends in use given the environment's list. */
+export async function currentBackends(db: Kysely<Database>, env: readonly string[]): Promise<string[]> {
+  return effectiveBackends(env, await listBackendChanges(db));
+}
+
+export type AddBackendOutcome = 'added' | 'exists';
+export type RemoveBackendOutcome = { readonly outcome: 'removed'; readonly url: string } | { readonly outcome: 'unknown' | 'last' };
+
+async function record(db: Kysely<Database>, url: string, state: BackendChange['state'], at: string): Promise<void> {
+  await db
+    .insertInto('backends')
+    .values({ url, state, changed_at: at })
+    .onConflict((oc) => oc.column('url').doUpdateSet({ state, changed_at: at }))
+    .execute();
+}
+
+/** Adds `url` (an origin from checkBackendUrl) unless it is in use already. */
+export function addBackend(db: Kysely<Database>, env: readonly string[], url: string, at: string): Promise<AddBackendOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const current = await currentBackends(trx, env);
+    if (current.some((u) => backendKey(u) === backendKey(url))) return 'exists';
+    await record(trx, url, 'added', at);
+    return 'added';
+  });
+}
+
+/** Takes `url` out of use; never the last backend. The answer names the URL as configured. */
+export function removeBackend(db: Kysely<Database>, env: readonly string[], url: string, at: string): Promise<RemoveBackendOutcome> {
+  return db.transaction().execute(async (trx): Promise<RemoveBackendOutcome> => {
+    const current = await currentBackends(trx, env);
+    const found = current.find((u) => backendKey(u) === backendKey(url));
+    if (found === undefined) return { outcome: 'unknown' };
+    if (current.length === 1) return { outcome: 'last' };
+    await record(trx, backendKey(found), 'removed', at);
+    return { outcome: 'removed', url: found };
+  });
+}

@@ -1,0 +1,50 @@
+// `worv-proxy backends list | add | remove` against a store file, with the exact output and
+// exit codes (usage errors 2, refusals 1).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listBackendChanges } from '../../src/store/backends.repo.js';
+import { openStore } from '../../src/store/db.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'worv-cli-backends-'));
+const env = { DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, VLLM_BASE_URL: 'http://gpu1:8000,http://gpu2:8000' };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('worv-proxy backends', () => {
+  it('lists the environment backends, adds one, refuses a duplicate and a bad URL', { timeout: 120_000 }, async () => {
+    const list = await runCli(['backends', 'list'], env);
+    expect([list.code, list.stdout]).toEqual([0, 'URL               SOURCE  STATE\nhttp://gpu1:8000  env     in use\nhttp://gpu2:8000  env     in use\n']);
+    const add = await runCli(['backends', 'add', 'HTTP://GPU3:8000/'], env);
+    expect([add.code, add.stdout]).toEqual([0, 'Added backend http://gpu3:8000. Gateways use it within a second.\n']);
+    const dup = await runCli(['backends', 'add', 'http://gpu1:8000'], env);
+    expect([dup.code, dup.stderr]).toEqual([1, 'worv-proxy: Backend already in use: http://gpu1:8000\n']);
+    const bad = await runCli(['backends', 'add', 'http://gpu4:8000/v1'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('worv-proxy: backends add: url must be a bare origin (scheme, host and optional port), without a path, query or fragment');
+    const none = await runCli(['backends', 'add'], env);
+    expect([none.code, none.stderr.split('\n')[0]]).toEqual([2, 'worv-proxy: backends add: exactly one URL is required']);
+  });
+
+  it('removes an environment backend and an added one; refuses an unknown one and the last', { timeout: 120_000 }, async () => {
+    const r1 = await runCli(['backends', 'remove', 'http://gpu1:8000'], env);
+    expect([r1.code, r1.stdout]).toEqual([0, 'Removed backend http://gpu1:8000. Gateways send it no new request within a second; requests in flight finish.\n']);
+    const list = await runCli(['backends', 'list'], env);
+    expect(list.stdout).toBe('URL               SOURCE  STATE\nhttp://gpu2:8000  env     in use\nhttp://gpu3:8000  added   in use\nhttp://gpu1:8000  env     removed\n');
+    const unknown = await runCli(['backends', 'remove', 'http://gpu9:8000'], env);
+    expect([unknown.code, unknown.stderr]).toEqual([1, 'worv-proxy: Backend not found: http://gpu9:8000\n']);
+    expect((await runCli(['backends', 'remove', 'http://gpu3:8000'], env)).code).toBe(0);
+    const last = await runCli(['backends', 'remove', 'http://gpu2:8000'], env);
+    expect([last.code, last.stderr]).toEqual([1, 'worv-proxy: The last backend cannot be removed\n']);
+    const store = await openStore({ kind: 'sqlite', path: join(dir, 'cli.db') });
+    try {
+      expect((await listBackendChanges(store.db)).map((c) => [c.url, c.state])).toEqual([
+        ['http://gpu1:8000', 'removed'],
+        ['http://gpu3:8000', 'removed'],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
