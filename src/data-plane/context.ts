@@ -173,16 +173,12 @@ export interface TraceDetails {
   readonly responseModel: string | undefined;
   /** The output budget sent to the backend (after capping). */
   readonly maxTokens: number | undefined;
-  /** The gateway's error kind when it answered with an error of its own (e.g. upstream_unreachable). */
-  readonly errorKind: string | undefined;
 }
 
 /** One request's trace span (server/tracing/). */
 export interface RequestSpan {
   /** `traceparent` (and `tracestate`) naming this span, in place of the caller's, for the backend. */
   readonly upstreamHeaders: readonly string[];
-  /** An attempt went to the replica at `origin`. */
-  onAttempt(origin: string): void;
   /** Ends the span (once, when the response is over). */
   end(outcome: RequestOutcome, details: TraceDetails): void;
 }

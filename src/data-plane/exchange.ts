@@ -156,7 +156,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       replaceTraceContext(fwd.headers, span.upstreamHeaders);
       if (shaped !== undefined) this.#ledger.maxTokens = outputBudget(shaped.facts.endpoint, shaped.json);
     }
-    this.#env.upstream.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body: fwd.body, readTimeoutMs, facts, attempt: span }, this);
+    this.#env.upstream.dispatch({ method: fwd.method, path: fwd.path, headers: fwd.headers, body: fwd.body, readTimeoutMs, facts }, this);
   }
 
   // ---- undici handler -------------------------------------------------------------------

@@ -128,6 +128,6 @@ export class UsageLedger {
             },
     };
     observer?.onRequestEnd(outcome);
-    span?.end(outcome, { responseModel: meter?.model, maxTokens: this.maxTokens, errorKind: this.errorKind });
+    span?.end(outcome, { responseModel: meter?.model, maxTokens: this.maxTokens });
   }
 }

@@ -25,11 +25,6 @@ export interface ReplayableBody {
 
 export type CallBody = string | Buffer | readonly Buffer[] | ReplayableBody | undefined;
 
-/** Told the replica of each attempt (a request's trace span). */
-export interface AttemptObserver {
-  onAttempt(origin: string): void;
-}
-
 /** A request to a backend. */
 export interface BackendCall {
   readonly method: string;
@@ -43,7 +38,6 @@ export interface BackendCall {
   readonly facts: CallFacts;
   /** Only this replica, no retry (the probe walks the replicas itself). */
   readonly replica?: Replica;
-  readonly attempt?: AttemptObserver | undefined;
 }
 
 /** What a call needs from the replica set (upstream/client.ts). */
@@ -145,7 +139,6 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     this.#replica = replica;
     replica.outstanding++;
     this.#attempts++;
-    call.attempt?.onAttempt(replica.origin);
     const b = call.body;
     // A fresh stream per attempt: undici destroys the body of a failed one. undici sends an
     // array of parts as an iterable body (its types do not list iterables).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestOutcome, TraceDetails } from '../../data-plane/context.js';
+import type { RequestOutcome } from '../../data-plane/context.js';
 import { dialectFor } from '../../data-plane/dialects/index.js';
 import { errorType, serverAddress, spanName } from './attributes.js';
 
@@ -25,7 +25,6 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   bodies: undefined,
   ...o,
 });
-const NONE: TraceDetails = { responseModel: undefined, maxTokens: undefined, errorKind: undefined };
 
 describe('span names and error types', () => {
   it('names GenAI operations by operation and model, the rest by method and route', () => {
@@ -36,10 +35,10 @@ describe('span names and error types', () => {
     expect(spanName(outcome({ endpoint: 'other', model: undefined }))).toBe('POST');
   });
   it('sets error.type for the gateway failures and 5xx only', () => {
-    expect(errorType(outcome({ status: 429, result: 'rejected' }), { ...NONE, errorKind: 'rate_limited' })).toBeUndefined();
-    expect(errorType(outcome({ status: 500 }), NONE)).toBe('500');
-    expect(errorType(outcome({ status: 200, result: 'upstream-error' }), { ...NONE, errorKind: 'upstream_error' })).toBe('upstream_error');
-    expect(errorType(outcome({ status: 503, result: 'upstream-error' }), { ...NONE, errorKind: 'upstream_unreachable' })).toBe('upstream_unreachable');
+    expect(errorType(outcome({ status: 429, result: 'rejected', error: 'rate_limited' }))).toBeUndefined();
+    expect(errorType(outcome({ status: 500 }))).toBe('500');
+    expect(errorType(outcome({ status: 200, result: 'upstream-error', error: 'upstream_error' }))).toBe('upstream_error');
+    expect(errorType(outcome({ status: 503, result: 'upstream-error', error: 'upstream_unreachable' }))).toBe('upstream_unreachable');
   });
   it('reads server.address and server.port from a replica origin', () => {
     expect(serverAddress('http://10.0.0.5:8000')).toEqual({ address: '10.0.0.5', port: 8000 });

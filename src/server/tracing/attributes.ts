@@ -50,9 +50,9 @@ export function spanName(o: RequestOutcome): string {
  * error.type: the gateway's own error kind (e.g. upstream_unreachable) or the backend's 5xx
  * status; a 4xx is the caller's error and not a failure of the server span.
  */
-export function errorType(o: RequestOutcome, d: TraceDetails): string | undefined {
-  if (o.result === 'upstream-error') return d.errorKind ?? (o.status > 0 ? String(o.status) : 'upstream_error');
-  if (o.status >= 500) return d.errorKind ?? String(o.status);
+export function errorType(o: RequestOutcome): string | undefined {
+  if (o.result === 'upstream-error') return o.error ?? (o.status > 0 ? String(o.status) : 'upstream_error');
+  if (o.status >= 500) return o.error ?? String(o.status);
   return undefined;
 }
 
@@ -72,7 +72,7 @@ export function spanAttributes(o: RequestOutcome, d: TraceDetails, server: Serve
     a['server.port'] = server.port;
   }
   if (o.status > 0) a['http.response.status_code'] = o.status;
-  const err = errorType(o, d);
+  const err = errorType(o);
   if (err !== undefined) a['error.type'] = err;
   if (o.keyId !== undefined) a['worv_proxy.key_id'] = o.keyId;
   return a;

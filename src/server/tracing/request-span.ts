@@ -23,7 +23,6 @@ const PROVISIONAL_NAME = 'worv-proxy /v1';
 
 class OtelRequestSpan implements RequestSpan {
   readonly upstreamHeaders: readonly string[];
-  #origin: string | undefined;
 
   constructor(
     private readonly span: Span,
@@ -33,14 +32,10 @@ class OtelRequestSpan implements RequestSpan {
     this.upstreamHeaders = upstreamHeaders;
   }
 
-  onAttempt(origin: string): void {
-    this.#origin = origin;
-  }
-
   end(outcome: RequestOutcome, details: TraceDetails): void {
     const span = this.span;
     if (span.isRecording()) {
-      const origin = this.#origin;
+      const origin = outcome.backend;
       const attrs = spanAttributes(outcome, details, origin === undefined ? undefined : this.addresses(origin));
       span.updateName(spanName(outcome));
       span.setAttributes(attrs);
