@@ -1,5 +1,6 @@
 /** The console's pages, in navigation order. Features are mounted only here. */
 import type { ComponentType } from 'react';
+import { BackendsPage } from '../features/backends/backends-page';
 import { GpuPage } from '../features/gpu/gpu-page';
 import { KeysPage } from '../features/keys/keys-page';
 import { PlaygroundPage } from '../features/playground/playground-page';
@@ -18,6 +19,7 @@ export const ROUTES: readonly RouteDef[] = [
   { path: '/usage', label: 'Usage', page: UsagePage },
   { path: '/requests', label: 'Requests', page: RequestsPage },
   { path: '/gpu', label: 'GPU telemetry', page: GpuPage },
+  { path: '/backends', label: 'Backends', page: BackendsPage },
   { path: '/status', label: 'Status', page: StatusPage },
   { path: '/playground', label: 'Playground', page: PlaygroundPage },
 ];

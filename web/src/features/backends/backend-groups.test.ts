@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { BackendsResponse, ReplicaView } from '@contract';
+import { groupBackends, sparkData } from './backend-groups';
+
+function replica(url: string, models: string[], history: ReplicaView['history'] = []): ReplicaView {
+  return {
+    url, source: 'env', models, health: 'up', reason: null, in_flight: 0, running: 0, waiting: 0, kv_cache_usage: 0,
+    prefix_cache_hit_rate: null, routed: 0, last_seen_seconds: 0, history,
+  };
+}
+
+describe('groupBackends', () => {
+  it('groups replicas by model in the server order, then those listing no model', () => {
+    const res: BackendsResponse = {
+      interval_seconds: 2,
+      history_size: 60,
+      replicas: [replica('http://a:1', ['GLM-5.1']), replica('http://b:1', []), replica('http://c:1', ['GLM-5.1', 'Kimi-K2.6'])],
+      models: [
+        { id: 'GLM-5.1', replicas: [{ url: 'http://a:1', routing_share: 0.25 }, { url: 'http://c:1', routing_share: 0.75 }] },
+        { id: 'Kimi-K2.6', replicas: [{ url: 'http://c:1', routing_share: null }] },
+      ],
+    };
+    const groups = groupBackends(res);
+    expect(groups.map((g) => [g.model, g.rows.map((r) => [r.replica.url, r.share])])).toEqual([
+      ['GLM-5.1', [['http://a:1', 0.25], ['http://c:1', 0.75]]],
+      ['Kimi-K2.6', [['http://c:1', null]]],
+      [undefined, [['http://b:1', null]]],
+    ]);
+  });
+
+  it('sparkline data: epoch seconds, in flight, waiting', () => {
+    const r = replica('http://a:1', [], [
+      { at: '2026-12-04T18:00:00.000Z', in_flight: 2, running: 2, waiting: null, kv_cache_usage: 0.1, prefix_cache_hit_rate: null, routed: 1 },
+      { at: '2026-12-04T18:00:02.000Z', in_flight: 3, running: 3, waiting: 4, kv_cache_usage: 0.2, prefix_cache_hit_rate: 0.5, routed: 2 },
+    ]);
+    expect(sparkData(r)).toEqual([[1796407200, 1796407202], [2, 3], [null, 4]]);
+  });
+});
