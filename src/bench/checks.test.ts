@@ -27,6 +27,13 @@ describe('target checks', () => {
     expect(evaluateChecks({ post64 }, ['1']).some((c) => c.what.includes('every limit set'))).toBe(false);
   });
 
+  it('--request-log: the gateway (log on) ÷ the gateway with it off (≤ 1.05×)', () => {
+    const rows = [...post64, post('gateway-nolog', 0, 66, 300), post('gateway-nolog', 1, 68, 300)];
+    const [c] = evaluateChecks({ post64: rows }, ['1']).filter((x) => x.what.includes('request log'));
+    expect(c).toMatchObject({ value: 70 / 67, limit: 1.05, pass: true });
+    expect(evaluateChecks({ post64 }, ['1']).some((x) => x.what.includes('request log'))).toBe(false);
+  });
+
   it('subtracts direct of the same repetition for added latency', () => {
     const post1 = [post('direct', 0, NaN, 100), post('node', 0, 1, 150), post('gateway', 0, 1, 170), post('direct', 1, NaN, 300), post('node', 1, 1, 350), post('gateway', 1, 1, 370)];
     expect(medianAdded(post1, 'gateway', (r) => r.p50Us)).toBe(70);

@@ -61,6 +61,11 @@ export function evaluateChecks(r: CaseResults, cases: readonly CaseId[]): Check[
     out.push(check('1', 'CPU per non-streaming request, every limit set ÷ none (counters in the process)', l / g, 1.15, '×', `${f(l)} µs vs ${f(g)} µs`));
     out.push(check('1', 'CPU per non-streaming request, every limit set ÷ none (counters in Redis)', lr / g, 1.5, '×', `${f(lr)} µs vs ${f(g)} µs`));
   }
+  if (has('1') && (r.post64 ?? []).some((x) => x.target === 'gateway-nolog')) {
+    const g = medianOf(r.post64, 'gateway', (x) => x.cpuUsPerReq);
+    const off = medianOf(r.post64, 'gateway-nolog', (x) => x.cpuUsPerReq);
+    out.push(check('1', 'CPU per non-streaming request, request log on ÷ off', g / off, 1.05, '×', `${f(g)} µs vs ${f(off)} µs`));
+  }
   if (has('2')) {
     const g = medianAdded(r.post1, 'gateway', (x) => x.p50Us);
     const n = medianAdded(r.post1, 'node', (x) => x.p50Us);

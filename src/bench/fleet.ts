@@ -116,7 +116,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
 
     // Gateways first: their keys give the Authorization header every target is sent.
     let refAuth: string | undefined;
-    for (const name of ['gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis', 'gateway-otel'] as const) {
+    for (const name of ['gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis', 'gateway-otel', 'gateway-nolog'] as const) {
       if (!o.want.has(name)) continue;
       try {
         if (name === 'gateway-otel') sink ??= await startOtlpSink();
@@ -129,6 +129,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
           DATABASE_URL: name === 'gateway-pg' ? await resetPostgresDatabase(o.pgUrl, 'worv_bench') : `sqlite:${join(o.runDir, `${name}.db`)}`,
           ...(name === 'gateway-limits-redis' ? { REDIS_URL: o.redisUrl ?? 'redis://127.0.0.1:6379', PROXY_LIMITS_FAIL_OPEN: 'off' } : {}),
           ...(name === 'gateway-otel' && sink !== undefined ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
+          ...(name === 'gateway-nolog' ? { REQUEST_LOG_DAYS: '0' } : {}),
         };
         const limited = name === 'gateway-limits' || name === 'gateway-limits-redis' ? limitFlags(o.model) : [];
         const created = await runToEnd(process.execPath, [CLI, 'keys', 'create', '--name', `bench-${name}`, ...limited], env);

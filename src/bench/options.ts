@@ -52,6 +52,8 @@ export interface BenchOptions {
   readonly fleetSessions: number;
   /** Turns per session of the fleet benchmark. */
   readonly fleetTurns: number;
+  /** `--request-log`: case 1 also measures the gateway with the request log off, beside the default (on). */
+  readonly requestLog: boolean;
 }
 
 /** The raw flag values as node:util parseArgs returns them. */
@@ -76,6 +78,7 @@ export interface BenchFlags {
   readonly 'soak-clients'?: string | undefined;
   readonly limits?: boolean | undefined;
   readonly otel?: boolean | undefined;
+  readonly 'request-log'?: boolean | undefined;
   readonly 'redis-url'?: string | undefined;
   readonly fleet?: boolean | undefined;
   readonly 'fleet-sessions'?: string | undefined;
@@ -148,5 +151,6 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     fleet: f.fleet === true,
     fleetSessions: int(f['fleet-sessions'], 'fleet-sessions', quick ? 16 : 48, 1, 1000),
     fleetTurns: int(f['fleet-turns'], 'fleet-turns', quick ? 8 : 12, 1, 200),
+    requestLog: f['request-log'] === true,
   };
 }

@@ -50,7 +50,7 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
 }
 
-function targetsFor(cases: readonly CaseId[], which: readonly CaseId[], o: { limits?: boolean; otel?: boolean } = {}): TargetName[] {
+function targetsFor(cases: readonly CaseId[], which: readonly CaseId[], o: { limits?: boolean; otel?: boolean; requestLog?: boolean } = {}): TargetName[] {
   const set = new Set<TargetName>();
   for (const c of cases) if (which.includes(c)) for (const t of CASE_TARGETS[c]) set.add(t);
   const case1 = cases.includes('1') && which.includes('1');
@@ -58,6 +58,8 @@ function targetsFor(cases: readonly CaseId[], which: readonly CaseId[], o: { lim
   if (o.limits === true && case1) for (const t of LIMIT_TARGETS) set.add(t);
   // --otel: case 1 also compares the gateway exporting a trace span per request.
   if (o.otel === true && case1) for (const t of OTEL_TARGETS) set.add(t);
+  // --request-log: case 1 also runs the gateway with the request log off.
+  if (o.requestLog === true && case1) for (const t of ['gateway', 'gateway-nolog'] as const) set.add(t);
   return [...set];
 }
 

@@ -4,10 +4,10 @@
  */
 import type { Proc } from './processes.js';
 
-export type TargetName = 'direct' | 'node' | 'nginx' | 'gateway' | 'gateway-han' | 'gateway-pg' | 'gateway-limits' | 'gateway-limits-redis' | 'gateway-otel';
+export type TargetName = 'direct' | 'node' | 'nginx' | 'gateway' | 'gateway-han' | 'gateway-pg' | 'gateway-limits' | 'gateway-limits-redis' | 'gateway-otel' | 'gateway-nolog';
 
 /** Display order, and the order of the first repetition (later ones rotate it). */
-export const TARGET_ORDER: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis', 'gateway-otel'];
+export const TARGET_ORDER: readonly TargetName[] = ['direct', 'node', 'nginx', 'gateway', 'gateway-han', 'gateway-pg', 'gateway-limits', 'gateway-limits-redis', 'gateway-otel', 'gateway-nolog'];
 
 /** What each target is, for the report. */
 export const TARGET_LABEL: Readonly<Record<TargetName, string>> = {
@@ -20,6 +20,7 @@ export const TARGET_LABEL: Readonly<Record<TargetName, string>> = {
   'gateway-limits': 'gateway, SQLite, every per-key limit set (counters in the process)',
   'gateway-limits-redis': 'gateway, SQLite, every per-key limit set (counters in Redis)',
   'gateway-otel': 'gateway, SQLite, OpenTelemetry traces exported (OTLP/HTTP to a sink in the harness)',
+  'gateway-nolog': 'gateway, SQLite, request log off (REQUEST_LOG_DAYS=0)',
 };
 
 /** A running target. */

@@ -8,7 +8,7 @@ import { isoTime } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { RequestOutcome } from '../data-plane/context.js';
 import { maxTokensCappedHeader } from '../data-plane/transforms/cap-max-tokens.js';
-import type { NewRequestLogRow } from '../store/schema.js';
+import type { RequestLogInsert } from '../store/request-log.repo.js';
 import { trustedPeer } from './trusted-peers.js';
 
 /** A finished request and when it ended (epoch ms). */
@@ -56,7 +56,7 @@ function text(b: Buffer | undefined): string | null {
 }
 
 /** The row builder for one gateway. */
-export function requestLogRow(config: Config): (r: LoggedRequest) => NewRequestLogRow {
+export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogInsert {
   const addressOf = clientAddress(config.trustProxy);
   return ({ outcome: o, endedAt }) => {
     const h = o.headers;

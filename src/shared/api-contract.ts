@@ -434,8 +434,8 @@ const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_(\d{1,15})$/;
 
 /**
  * `GET /api/requests` query: filters (all optional, combined with AND), newest first. `status`
- * is one status, `errors` (≥ 400), `4xx` or `5xx`; `model` matches the model as requested or
- * as served; `from` ≤ time < `to`; `cursor` is a previous answer's `next_cursor`.
+ * is one status, `errors` (≥ 400), `4xx` or `5xx`; `model` is the model as the client named it;
+ * `from` ≤ time < `to`; `cursor` is a previous answer's `next_cursor`.
  */
 export const RequestsQuery = z
   .object({

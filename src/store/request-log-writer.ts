@@ -7,12 +7,11 @@
  * start and every hour, in chunks.
  */
 import type { Store } from './db.js';
-import { insertRequestLog, pruneRequestLog } from './request-log.repo.js';
-import type { NewRequestLogRow } from './schema.js';
+import { insertRequestLog, pruneRequestLog, type RequestLogInsert } from './request-log.repo.js';
 
 export interface RequestLogWriterOptions<T> {
   /** Builds the row of a queued item (run at flush time, off the request's path). */
-  readonly toRow: (item: T) => NewRequestLogRow;
+  readonly toRow: (item: T) => RequestLogInsert;
   /** Days rows are kept. */
   readonly days: number;
   /** Epoch ms (tests move it). */
@@ -51,6 +50,9 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
   const ring: (T | undefined)[] = new Array<T | undefined>(capacity);
   let head = 0; // index of the oldest item
   let count = 0;
+  /** Items ever added, and ever written or dropped: a flush waits only for what was added before it. */
+  let added = 0;
+  let settled = 0;
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> | undefined;
@@ -71,6 +73,7 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
     for (let i = 0; i < n; i++) ring[(head + i) % capacity] = undefined;
     head = (head + n) % capacity;
     count -= n;
+    settled += n;
   }
 
   function schedule(ms: number): void {
@@ -91,10 +94,12 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
     opts.onDropped?.(n);
   }
 
-  /** One batch after another until the queue is empty; items added meanwhile join later batches. */
-  async function writeAll(): Promise<void> {
-    while (count > 0) {
-      const items = take(Math.min(count, BATCH));
+  /** The items queued now, batch after batch (items added meanwhile wait for the next write). */
+  async function writeQueued(): Promise<void> {
+    let left = count;
+    while (left > 0 && count > 0) {
+      const items = take(Math.min(left, count, BATCH));
+      left -= items.length;
       inBatch = items.length;
       try {
         await insertRequestLog(store, items.map(opts.toRow));
@@ -113,11 +118,15 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
     }
   }
 
-  function flush(): Promise<void> {
-    writing ??= writeAll().finally(() => {
-      writing = undefined;
-    });
-    return writing.then(() => (count > 0 ? flush() : undefined));
+  /** Resolves once everything added before the call is written (or dropped); steady traffic cannot hold it. */
+  async function flush(): Promise<void> {
+    const target = added;
+    while (settled < target) {
+      writing ??= writeQueued().finally(() => {
+        writing = undefined;
+      });
+      await writing;
+    }
   }
 
   async function prune(): Promise<number> {
@@ -138,6 +147,7 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
       }
       ring[(head + count) % capacity] = item;
       count++;
+      added++;
       if (count >= BATCH && writing === undefined && failures === 0) {
         if (soon) return;
         soon = true;

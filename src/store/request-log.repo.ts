@@ -14,7 +14,7 @@ export type StatusFilter = number | 'errors' | '4xx' | '5xx';
 
 export interface RequestLogFilter {
   readonly keyId?: string | undefined;
-  /** Matches the model as requested or as served. */
+  /** The model as the client named it. */
   readonly model?: string | undefined;
   readonly status?: StatusFilter | undefined;
   /** ISO times: from ≤ time < to. */
@@ -45,22 +45,26 @@ const PG_CHUNK = 1000;
 /** Rows per retention DELETE. */
 const PRUNE_CHUNK = 5000;
 
-type Inserter = (rows: readonly NewRequestLogRow[]) => void;
+type Inserter = (rows: readonly RequestLogInsert[]) => void;
 const sqliteInserters = new WeakMap<SqliteDatabase.Database, Inserter>();
 
 function sqliteInserter(sqlite: SqliteDatabase.Database): Inserter {
   const known = sqliteInserters.get(sqlite);
   if (known !== undefined) return known;
-  const stmt = sqlite.prepare(`INSERT INTO request_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-  const insert = sqlite.transaction((rows: readonly NewRequestLogRow[]) => {
-    for (const r of rows) stmt.run(COLUMNS.map((c) => r[c] ?? null));
+  // Named parameters bind straight from the row object (no array per row).
+  const stmt = sqlite.prepare(`INSERT INTO request_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
+  const insert = sqlite.transaction((rows: readonly RequestLogInsert[]) => {
+    for (const r of rows) stmt.run(r);
   });
   sqliteInserters.set(sqlite, insert);
   return insert;
 }
 
+/** A row to insert: every column given (null where empty), as the prepared statement binds them all. */
+export type RequestLogInsert = Required<Omit<NewRequestLogRow, 'id'>>;
+
 /** Appends rows (one transaction on SQLite, one statement per chunk on Postgres). */
-export async function insertRequestLog(store: Store, rows: readonly NewRequestLogRow[]): Promise<void> {
+export async function insertRequestLog(store: Store, rows: readonly RequestLogInsert[]): Promise<void> {
   if (rows.length === 0) return;
   const sqlite = store.sqlite;
   if (sqlite !== undefined) {
@@ -84,12 +88,13 @@ export async function listRequestLog(
   let q = db.selectFrom('request_log').select(SUMMARY_COLUMNS);
   if (filter.keyId !== undefined) q = q.where('key_id', '=', filter.keyId);
   const model = filter.model;
-  if (model !== undefined) q = q.where((eb) => eb.or([eb('model', '=', model), eb('served_model', '=', model)]));
+  if (model !== undefined) q = q.where('model', '=', model);
   const status = filter.status;
   if (typeof status === 'number') q = q.where('status', '=', status);
-  else if (status === 'errors') q = q.where('status', '>=', 400);
-  else if (status === '4xx') q = q.where('status', '>=', 400).where('status', '<', 500);
-  else if (status === '5xx') q = q.where('status', '>=', 500);
+  // Literal bound so the planner can use the partial index of errors (status >= 400).
+  else if (status === 'errors') q = q.where('status', '>=', sql.lit(400));
+  else if (status === '4xx') q = q.where('status', '>=', sql.lit(400)).where('status', '<', 500);
+  else if (status === '5xx') q = q.where('status', '>=', sql.lit(500));
   if (filter.from !== undefined) q = q.where('time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('time', '<', filter.to);
   if (cursor !== undefined) {

@@ -43,6 +43,8 @@ Options:
   --redis-url URL       Redis for --limits (default redis://127.0.0.1:6379)
   --otel                case 1 also runs the gateway with OpenTelemetry traces on, exporting
                         to an OTLP endpoint in the harness (docs/observability.md)
+  --request-log         case 1 also runs the gateway with the request log off
+                        (REQUEST_LOG_DAYS=0), beside the default with it on
 
 Fleet routing (instead of the cases; docs/fleet.md):
   --fleet               agent sessions through the gateway in front of one simulator replica,
@@ -84,6 +86,7 @@ export async function runBench(argv: string[]): Promise<number> {
       'soak-clients': { type: 'string' },
       limits: { type: 'boolean' },
       otel: { type: 'boolean' },
+      'request-log': { type: 'boolean' },
       'redis-url': { type: 'string' },
       fleet: { type: 'boolean' },
       'fleet-sessions': { type: 'string' },
