@@ -1,0 +1,66 @@
+import type { Pool } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { healthOf } from './fleet-view.js';
+import { hitRate } from './upstream/fleet-history.js';
+import type { ReplicaState } from './upstream/fleet-state.js';
+
+function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['replica']> = {}): ReplicaState {
+  return {
+    replica: { origin: 'http://a:1', pool: undefined as unknown as Pool, outstanding: 0, failures: 0, coolUntil: 0, ...replica },
+    models: [{ id: 'm', maxModelLen: undefined, raw: {} }],
+    listing: undefined,
+    listedAt: 1,
+    listingFailed: false,
+    metrics: { running: 0, waiting: 0, kvCacheUsage: 0, prefixCacheQueries: 0, prefixCacheHits: 0, generationTokens: 0 },
+    metricsFailed: false,
+    problem: undefined,
+    seenAt: 1000,
+    hung: false,
+    lastGeneration: 0,
+    progressAt: 0,
+    ...over,
+  };
+}
+
+describe('healthOf', () => {
+  const NOW = 100_000;
+  it('up, with no reason, when both probes answer', () => {
+    expect(healthOf(state(), NOW, 30_000)).toEqual({ health: 'up', reason: null });
+  });
+  it('starting before the first probe; down when it failed', () => {
+    expect(healthOf(state({ seenAt: undefined }), NOW, 30_000)).toEqual({ health: 'starting', reason: 'not probed yet' });
+    expect(healthOf(state({ seenAt: undefined, problem: 'GET /metrics: connection refused' }), NOW, 30_000)).toEqual({
+      health: 'down',
+      reason: 'GET /metrics: connection refused',
+    });
+  });
+  it('cooldown after refused connections, with the count and the wait', () => {
+    expect(healthOf(state({}, { failures: 2, coolUntil: NOW + 1500 }), NOW, 30_000)).toEqual({
+      health: 'cooldown',
+      reason: 'connection failed 2 times in a row; tried again in 2 s',
+    });
+  });
+  it('hung with the requests running and the seconds without a token', () => {
+    const s = state({ hung: true, progressAt: NOW - 42_000, metrics: { running: 3, waiting: 1, kvCacheUsage: 0.5, prefixCacheQueries: 0, prefixCacheHits: 0, generationTokens: 9 } });
+    expect(healthOf(s, NOW, 30_000)).toEqual({ health: 'hung', reason: '3 request(s) running and no token generated for 42 s; no new requests until it moves' });
+  });
+  it('down when both probes fail after it was seen; up with a note without /metrics', () => {
+    expect(healthOf(state({ metricsFailed: true, listingFailed: true, problem: 'GET /metrics: timed out; GET /v1/models: timed out' }), NOW, 30_000)).toEqual({
+      health: 'down',
+      reason: 'GET /metrics: timed out; GET /v1/models: timed out',
+    });
+    expect(healthOf(state({ metricsFailed: true, problem: 'GET /metrics answered 404' }), NOW, 30_000)).toEqual({
+      health: 'up',
+      reason: 'GET /metrics answered 404 (never judged hung)',
+    });
+  });
+});
+
+describe('hitRate', () => {
+  it('hits over queries between two readings; from zero after a restart; none without queries', () => {
+    expect(hitRate(100, 200, 160, 300)).toBe(0.6);
+    expect(hitRate(100, 200, 5, 10)).toBe(0.5);
+    expect(hitRate(100, 200, 100, 200)).toBeUndefined();
+    expect(hitRate(undefined, undefined, undefined, 10)).toBeUndefined();
+  });
+});
