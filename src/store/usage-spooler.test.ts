@@ -31,18 +31,20 @@ describe('usage spool (SQLite)', () => {
 
   const totals = (s: Store) => s.sqlite!.prepare('SELECT requests, prompt_tokens AS p, completion_tokens AS c FROM usage_totals WHERE key_id = ?').get('k');
 
-  /** Commits `n` increments (alone, as at one connection) while another connection holds the write lock. */
-  function spoolWhileLocked(path: string, writer: UsageWriter, n: number): { requests: number; p: number; c: number } {
+  /** Commits `n` increments in one batch while another connection holds the write lock: all spooled. */
+  async function spoolWhileLocked(path: string, writer: UsageWriter, n: number): Promise<{ requests: number; p: number; c: number }> {
     const other = new SqliteDatabase(path);
     other.exec('BEGIN IMMEDIATE');
     const want = { requests: 0, p: 0, c: 0 };
     try {
+      const commits = [];
       for (let i = 0; i < n; i++) {
-        void writer.commit(inc(i), true);
+        commits.push(writer.commit(inc(i)));
         want.requests += 1;
         want.p += 2;
         want.c += i % 7;
       }
+      await Promise.all(commits);
     } finally {
       other.exec('ROLLBACK');
       other.close();
@@ -54,7 +56,7 @@ describe('usage spool (SQLite)', () => {
     const { path, store } = await setup();
     const writer = await openUsageWriter(store, { spoolDir: dir, spoolPrefix: 'proxy.db.' });
     const n = REPLAY_CHUNK * 3 + 17;
-    const want = spoolWhileLocked(path, writer, n);
+    const want = await spoolWhileLocked(path, writer, n);
     expect(writer.spoolStats()).toEqual({ entries: n, oldestAt: Date.parse(inc(0).usedAt) });
     expect(writer.spooled('k')).toEqual({ requests: n, promptTokens: want.p, completionTokens: want.c });
     expect(totals(store)).toBeUndefined();
