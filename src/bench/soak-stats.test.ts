@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeSoak, slope, warmupFor, type MemSample } from './soak-stats.js';
+import { judgeSoak, lows, slope, warmupFor, type MemSample } from './soak-stats.js';
 
 const MIB = 1024 * 1024;
 
@@ -14,6 +14,14 @@ describe('soak statistics', () => {
     expect(slope([[0, 1], [1, 3], [2, 5]])).toBeCloseTo(2);
     expect(slope([[0, 1]])).toBe(0);
     expect(slope([[1, 1], [1, 2]])).toBe(0);
+  });
+
+  it('reports the lowest value per quarter: a sawtooth whose lows stay level', () => {
+    expect(lows([[0, 5], [1, 3], [2, 9], [3, 4], [4, 8], [5, 2], [6, 7], [8, 6]])).toEqual([3, 4, 2, 6]);
+    expect(lows([])).toEqual([]);
+    const v = judgeSoak(samples((t) => 100 + (t % 120) / 2, (t) => 30 + (t % 120) / 4), warmupFor(600));
+    expect(v.rssLowsBytes.map((b) => b / MIB)).toEqual([100, 100, 100, 100]);
+    expect(v.heapLowsBytes.map((b) => b / MIB)).toEqual([30, 30, 30, 30]);
   });
 
   it('warms up for a fifth of the run, at least 20 s', () => {

@@ -31,6 +31,12 @@ export interface SoakVerdict {
   readonly heapStartBytes: number | undefined;
   readonly heapEndBytes: number | undefined;
   readonly heapSlopeMiBPerMin: number | undefined;
+  /**
+   * The lowest RSS and heap in each quarter of the measured part: what survives garbage
+   * collection. Level lows under a rising line mean a collection cycle, not a leak.
+   */
+  readonly rssLowsBytes: readonly number[];
+  readonly heapLowsBytes: readonly number[];
   /** RSS growth under `limit`. */
   readonly pass: boolean;
   readonly limit: number;
@@ -70,6 +76,20 @@ export function warmupFor(durationS: number): number {
   return Math.max(20, durationS / 5);
 }
 
+/** The lowest value in each of `parts` equal stretches of time (stretches without a sample are left out). */
+export function lows(points: readonly (readonly [number, number])[], parts = 4): number[] {
+  if (points.length === 0) return [];
+  const t0 = points[0]![0];
+  const span = points[points.length - 1]![0] - t0;
+  const out: (number | undefined)[] = new Array<number | undefined>(parts).fill(undefined);
+  for (const [t, y] of points) {
+    const i = span === 0 ? 0 : Math.min(parts - 1, Math.floor(((t - t0) / span) * parts));
+    const cur = out[i];
+    if (cur === undefined || y < cur) out[i] = y;
+  }
+  return out.filter((y): y is number => y !== undefined);
+}
+
 /** Judges the samples taken after `warmupS`; throws when fewer than 4 remain. */
 export function judgeSoak(samples: readonly MemSample[], warmupS: number, limit = 0.05): SoakVerdict {
   const after = samples.filter((s) => s.t >= warmupS);
@@ -93,6 +113,8 @@ export function judgeSoak(samples: readonly MemSample[], warmupS: number, limit 
     heapStartBytes: heapOk ? heapAt0 + heapSlope * first : undefined,
     heapEndBytes: heapOk ? heapAt0 + heapSlope * last : undefined,
     heapSlopeMiBPerMin: heapOk ? (heapSlope * 60) / MIB : undefined,
+    rssLowsBytes: lows(after.map((s) => [s.t, s.rssBytes])),
+    heapLowsBytes: lows(heap.map((s) => [s.t, s.heapUsedBytes])),
     pass: growth < limit,
     limit,
   };

@@ -69,6 +69,7 @@ function formatSoak(samples: readonly MemSample[], v: SoakVerdict, o: SoakOption
     `after the ${v.warmupS.toFixed(0)} s warm-up (${v.measured} samples):`,
     `  RSS  ${mib(v.rssStartBytes)} → ${mib(v.rssEndBytes)} MiB, growth ${(v.rssGrowth * 100).toFixed(2)}% (target < ${(v.limit * 100).toFixed(0)}%: ${v.pass ? 'pass' : 'FAIL'}), slope ${v.rssSlopeMiBPerMin.toFixed(3)} MiB/min`,
     `  heap ${mib(v.heapStartBytes)} → ${mib(v.heapEndBytes)} MiB, slope ${slopeH} MiB/min`,
+    `  lowest per quarter (what survives collection): RSS ${v.rssLowsBytes.map((b) => mib(b)).join(', ')} MiB; heap ${v.heapLowsBytes.map((b) => mib(b)).join(', ')} MiB`,
   ].join('\n');
 }
 
