@@ -55,6 +55,18 @@ function text(b: Buffer | undefined): string | null {
   return b === undefined ? null : b.toString('utf8');
 }
 
+/**
+ * Postgres `text` refuses U+0000, and one refused row fails its whole batch, retried until the
+ * queue drops it: a client's NUL (in a JSON-escaped model name, a body) becomes U+FFFD instead.
+ */
+function withoutNul(row: RequestLogInsert): RequestLogInsert {
+  let copy: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(row)) {
+    if (typeof v === 'string' && v.includes('\u0000')) (copy ??= { ...row })[k] = v.replaceAll('\u0000', '\uFFFD');
+  }
+  return (copy as RequestLogInsert | undefined) ?? row;
+}
+
 /** The row builder for one gateway. */
 export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogInsert {
   const addressOf = clientAddress(config.trustProxy);
@@ -73,7 +85,7 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
     }
     const u = o.usage;
     const b = o.bodies;
-    return {
+    return withoutNul({
       time: isoTime(Math.round(endedAt - o.durationMs)),
       key_id: o.caller?.id ?? o.keyId ?? null,
       key_name: o.caller?.name ?? null,
@@ -102,6 +114,6 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       request_truncated: b?.requestTruncated === true ? 1 : 0,
       response_body: text(b?.response),
       response_truncated: b?.responseTruncated === true ? 1 : 0,
-    };
+    });
   };
 }

@@ -168,6 +168,18 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(r.status).toBe(200);
       expect(r.json).toEqual({ ...first, request_body: null, request_truncated: false, response_body: null, response_truncated: false } satisfies RequestLogDetail);
     });
+
+    it('a NUL character in a logged string (Postgres text refuses it) is stored as U+FFFD and the rows after it are written', async () => {
+      const res = await postJson(app.url, '/v1/chat/completions', key.key, { ...CHAT_BODY, model: 'a\u0000b' }, headers);
+      expect(res.status).toBe(404);
+      await res.arrayBuffer();
+      const ok = await postJson(app.url, '/v1/chat/completions', key.key, CHAT_BODY, headers);
+      expect(ok.status).toBe(200);
+      await ok.arrayBuffer();
+      count += 2;
+      const page = await list(`?limit=2`);
+      expect(page.requests.map((r) => [r.status, r.model])).toEqual([[200, 'sim-model'], [404, 'a\uFFFDb']]);
+    });
   });
 }
 
