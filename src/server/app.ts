@@ -36,6 +36,8 @@ export interface AppDeps {
   readonly clock?: Clock;
   /** Redis key prefix of the limit counters (tests isolate with it). */
   readonly redisPrefix?: string;
+  /** Body bytes the request log's queue may hold (tests make it small). */
+  readonly requestLogBodyBytes?: number;
 }
 
 export interface App {
@@ -154,7 +156,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     serviceVersion: GATEWAY_VERSION,
     warn: (message) => logger.warn(message),
   });
-  const requestLog = createRequestLog({ config, store: deps.store, clock, registry: metrics.registry, logger });
+  const requestLog = createRequestLog({
+    config, store: deps.store, clock, registry: metrics.registry, logger,
+    ...(deps.requestLogBodyBytes !== undefined ? { maxBodyBytes: deps.requestLogBodyBytes } : {}),
+  });
   const dataPlane = createDataPlane({
     config,
     backends: await bootBackends(deps.store, config.backends),

@@ -24,6 +24,25 @@ export interface RequestLogDeps {
   readonly logger: Logger;
   /** Tests: a smaller queue. */
   readonly capacity?: number;
+  /** Body bytes the queue may hold (default 64 MiB); past it, requests are queued without bodies. */
+  readonly maxBodyBytes?: number;
+}
+
+function bodyBytes({ outcome: { bodies } }: LoggedRequest): number {
+  return bodies === undefined ? 0 : (bodies.request?.length ?? 0) + (bodies.response?.length ?? 0);
+}
+
+/** The request without its bodies, marked truncated where there was one. */
+function withoutBodies(r: LoggedRequest): LoggedRequest {
+  const b = r.outcome.bodies;
+  if (b === undefined) return r;
+  const bodies = {
+    request: undefined,
+    requestTruncated: b.requestTruncated || b.request !== undefined,
+    response: undefined,
+    responseTruncated: b.responseTruncated || b.response !== undefined,
+  };
+  return { ...r, outcome: { ...r.outcome, bodies } };
 }
 
 export function createRequestLog(deps: RequestLogDeps): RequestLog | undefined {
@@ -39,6 +58,8 @@ export function createRequestLog(deps: RequestLogDeps): RequestLog | undefined {
     days: config.requestLog.days,
     now: () => clock.now(),
     ...(deps.capacity !== undefined ? { capacity: deps.capacity } : {}),
+    ...(config.requestLog.bodies ? { weight: bodyBytes, lighten: withoutBodies } : {}),
+    ...(deps.maxBodyBytes !== undefined ? { maxWeight: deps.maxBodyBytes } : {}),
     onDropped: (n) => dropped.inc(n),
     onError: (err) => logger.warn({ err: String(err) }, 'request log: store not taking rows; they wait in memory (the oldest are dropped when full)'),
   });

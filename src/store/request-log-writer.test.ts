@@ -27,15 +27,15 @@ describe('request log writer', () => {
     const w = openRequestLogWriter<number>(store, { toRow: row, days: 14, now: () => Date.parse('2026-12-04T12:00:00Z'), capacity: 3, flushMs: 3_600_000, onDropped: (n) => drops.push(n), onError: (e) => errors.push(e) });
     await sql`ALTER TABLE request_log RENAME TO request_log_away`.execute(store.db);
     for (let i = 1; i <= 5; i++) w.add(i);
-    expect(w.stats()).toEqual({ queued: 3, dropped: 2 });
+    expect(w.stats()).toEqual({ queued: 3, dropped: 2, weight: 0 });
     await expect(w.flush()).rejects.toThrow(/request_log/);
     expect(errors).toHaveLength(1);
     w.add(6);
-    expect(w.stats()).toEqual({ queued: 3, dropped: 3 });
+    expect(w.stats()).toEqual({ queued: 3, dropped: 3, weight: 0 });
     expect(drops).toEqual([1, 1, 1]);
     await sql`ALTER TABLE request_log_away RENAME TO request_log`.execute(store.db);
     await w.flush();
-    expect(w.stats()).toEqual({ queued: 0, dropped: 3 });
+    expect(w.stats()).toEqual({ queued: 0, dropped: 3, weight: 0 });
     const { rows } = await listRequestLog(store.db, {}, 10, undefined);
     expect(rows.map((r) => r.duration_ms)).toEqual([6, 5, 4]);
     await w.close();

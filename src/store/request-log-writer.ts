@@ -3,8 +3,10 @@
  * (a ring: constant work per request, no allocation beyond the slot); rows go to the store in
  * batches, from a timer or once a batch is full, never on a request's path. While the store is
  * away the queue keeps the newest `capacity` requests: the oldest are dropped and counted
- * (metric `worv_proxy_request_log_dropped_total`), so memory stays bounded. Retention runs at
- * start and every hour, in chunks.
+ * (metric `worv_proxy_request_log_dropped_total`), so memory stays bounded. Items may also
+ * weigh (their bodies' bytes): past `maxWeight` queued, a new item is lightened (its bodies left
+ * out) rather than queued whole, so 10,000 requests with 128 KiB of bodies each cannot pile up.
+ * Retention runs at start and every hour, in chunks.
  */
 import type { Store } from './db.js';
 import { insertRequestLog, pruneRequestLog, type RequestLogInsert } from './request-log.repo.js';
@@ -24,6 +26,12 @@ export interface RequestLogWriterOptions<T> {
   readonly onDropped?: (n: number) => void;
   /** A batch or a prune failed (the batch is retried, with back-off). */
   readonly onError?: (err: unknown) => void;
+  /** An item's bytes held besides its slot (its bodies); none by default. */
+  readonly weight?: (item: T) => number;
+  /** Bytes the queued items may hold together (default 64 MiB). */
+  readonly maxWeight?: number;
+  /** The item without what makes it weigh, queued in its place once `maxWeight` is reached. */
+  readonly lighten?: (item: T) => T;
 }
 
 export interface RequestLogWriter<T> {
@@ -34,7 +42,7 @@ export interface RequestLogWriter<T> {
   /** Deletes rows older than the retention; returns how many went. */
   prune(): Promise<number>;
   /** Requests waiting, and dropped since start. */
-  stats(): { readonly queued: number; readonly dropped: number };
+  stats(): { readonly queued: number; readonly dropped: number; readonly weight: number };
   /** Stops the timers and writes what is queued (best effort). */
   close(): Promise<void>;
 }
@@ -47,6 +55,9 @@ const DAY_MS = 86_400_000;
 export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOptions<T>): RequestLogWriter<T> {
   const capacity = Math.max(1, opts.capacity ?? 10_000);
   const flushMs = opts.flushMs ?? 1000;
+  const weigh = opts.weight;
+  const maxWeight = opts.maxWeight ?? 64 * 1024 * 1024;
+  let weight = 0;
   const ring: (T | undefined)[] = new Array<T | undefined>(capacity);
   let head = 0; // index of the oldest item
   let count = 0;
@@ -70,7 +81,11 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
 
   /** Forgets the `n` oldest items (written, or dropped). */
   function forget(n: number): void {
-    for (let i = 0; i < n; i++) ring[(head + i) % capacity] = undefined;
+    for (let i = 0; i < n; i++) {
+      const at = (head + i) % capacity;
+      if (weigh !== undefined) weight -= weigh(ring[at] as T);
+      ring[at] = undefined;
+    }
     head = (head + n) % capacity;
     count -= n;
     settled += n;
@@ -145,6 +160,14 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
         if (inBatch > 0) inBatch--;
         else countDropped(1);
       }
+      if (weigh !== undefined) {
+        let w = weigh(item);
+        if (w > 0 && weight + w > maxWeight && opts.lighten !== undefined) {
+          item = opts.lighten(item);
+          w = weigh(item);
+        }
+        weight += w;
+      }
       ring[(head + count) % capacity] = item;
       count++;
       added++;
@@ -158,7 +181,7 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
     },
     flush,
     prune,
-    stats: () => ({ queued: count, dropped }),
+    stats: () => ({ queued: count, dropped, weight }),
     async close() {
       closed = true;
       clearInterval(pruneTimer);

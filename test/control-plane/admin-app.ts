@@ -115,6 +115,8 @@ export interface StartOptions {
   readonly storeSpec?: StoreSpec;
   /** Seed ADMIN with a cheap hash (default true). */
   readonly seedAdmin?: boolean;
+  /** Body bytes the request log's queue may hold. */
+  readonly requestLogBodyBytes?: number;
 }
 
 export async function startAdminApp(opts: StartOptions = {}): Promise<AdminApp> {
@@ -126,7 +128,7 @@ export async function startAdminApp(opts: StartOptions = {}): Promise<AdminApp> 
     await upsertAdminUser(store.db, { username: ADMIN.username, passwordHash: await hashPassword(ADMIN.password, CHEAP_SCRYPT), now: new Date(clock.now()).toISOString() });
   }
   const config = loadConfig({ ...spec.env, LOG_LEVEL: 'silent', PORT: '0', ...opts.env });
-  const app = await createApp(config, { store, clock });
+  const app = await createApp(config, { store, clock, ...(opts.requestLogBodyBytes !== undefined ? { requestLogBodyBytes: opts.requestLogBodyBytes } : {}) });
   const { url } = await app.listen();
   const request = (method: string, path: string, o?: RequestOptions) => send(url, method, path, o);
   return {

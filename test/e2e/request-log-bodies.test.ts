@@ -1,6 +1,7 @@
 // PROXY_LOG_BODIES=on: the request body and the backend's response bytes are stored with the
 // row, each cut to its first 64 KiB; off (the default) stores neither; REQUEST_LOG_DAYS=0 keeps
 // no log at all.
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestLogDetail, RequestsResponse } from '../../src/shared/api-contract.js';
 import { createApiKey } from '../../src/store/api-keys.repo.js';
@@ -14,11 +15,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function start(env: Record<string, string>): Promise<{ app: AdminApp; sim: Simulator; key: string; cookie: string }> {
+async function start(env: Record<string, string>, requestLogBodyBytes?: number): Promise<{ app: AdminApp; sim: Simulator; key: string; cookie: string }> {
   const sim = createSimulator();
   await sim.listen(0, '127.0.0.1');
   cleanups.push(() => sim.close());
-  const app = await startAdminApp({ env: { VLLM_BASE_URL: sim.url, PROXY_HEALTH_INTERVAL: '3600', ...env } });
+  const app = await startAdminApp({
+    env: { VLLM_BASE_URL: sim.url, PROXY_HEALTH_INTERVAL: '3600', ...env },
+    ...(requestLogBodyBytes !== undefined ? { requestLogBodyBytes } : {}),
+  });
   cleanups.push(() => app.close());
   await app.app.dataPlane.ready();
   const { key } = (await createApiKey(app.store.db, { name: 'k', createdAt: new Date().toISOString() }))!;
@@ -57,6 +61,28 @@ describe('request bodies in the log', () => {
     const [row] = await details(app, cookie, 1);
     expect(row!.request_truncated).toBe(true);
     expect(row!.request_body).toBe(long.slice(0, LIMIT));
+  });
+
+  it('while the store refuses rows, queued bodies stay under their budget: later requests are kept without them', async () => {
+    const { app, key, cookie } = await start({ PROXY_LOG_BODIES: 'on' }, 100_000);
+    await sql`ALTER TABLE request_log RENAME TO request_log_away`.execute(app.store.db);
+    const sent = JSON.stringify({ ...CHAT_BODY, messages: [{ role: 'user', content: 'x'.repeat(40_000) }] });
+    for (let i = 0; i < 3; i++) {
+      const res = await postJson(app.url, '/v1/chat/completions', key, sent);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    const writer = app.app.requestLog!.writer;
+    await until(() => writer.stats().queued === 3);
+    expect(writer.stats().weight).toBeLessThanOrEqual(100_000);
+    await sql`ALTER TABLE request_log_away RENAME TO request_log`.execute(app.store.db);
+    const rows = await details(app, cookie, 3);
+    expect(rows.map((r) => [r.request_body === sent, r.request_truncated, r.response_body === null, r.response_truncated])).toEqual([
+      [false, true, true, true],
+      [true, false, false, false],
+      [true, false, false, false],
+    ]);
+    expect(writer.stats()).toEqual({ queued: 0, dropped: 0, weight: 0 });
   });
 
   it('off by default: no bodies stored', async () => {
