@@ -44,7 +44,7 @@ async function importBuiltStandIn(): Promise<void> {
   const list = join(dir, 'files');
   writeFileSync(list, ['package.json', 'bin', 'dist', 'web/dist', ...modules].join('\n') + '\n');
   try {
-    // --dereference: a worktree's node_modules may be a symlink.
+    // --dereference: node_modules may be a symlink.
     await podmanImport(`tar -C ${ROOT} --dereference --transform 's,^,app/,' -c -T ${list}`, BUILT);
   } finally {
     rmSync(dir, { recursive: true, force: true });
