@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { spawnServe } from '../helpers/serve-process.js';
+import { closedPortUrl, until } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worv-otel-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +71,29 @@ describe('OpenTelemetry loading', () => {
       expect(receiver.spans[0]?.attributes).toEqual({ 'gen_ai.operation.name': 'chat', 'http.request.method': 'POST', 'http.response.status_code': 401 });
     } finally {
       await receiver.close();
+    }
+  });
+
+  it('a receiver that is not there: the gateway serves, and each failed export is one short warn line', async () => {
+    const port = new URL(await closedPortUrl()).port;
+    const serve = await spawnServe({
+      PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: `sqlite:${join(dir, 'away.db')}`, VLLM_BASE_URL: 'http://127.0.0.1:9',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '300',
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${serve.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        expect(res.status).toBe(401);
+        await res.text();
+      }
+      const failed = (): string[] => serve.output().split('\n').filter((l) => l.includes('opentelemetry:'));
+      await until(() => failed().length > 0, 10_000);
+      const line = JSON.parse(failed()[0]!) as { level: number; msg: string };
+      expect(line.level).toBe(40);
+      expect(line.msg).toBe(`opentelemetry: spans not exported to http://127.0.0.1:${port}/v1/traces: connect ECONNREFUSED 127.0.0.1:${port}`);
+    } finally {
+      serve.child.kill('SIGTERM');
+      expect((await serve.exited).code).toBe(0);
     }
   });
 });

@@ -4,7 +4,7 @@
  * load.ts, and only when tracing is configured.
  */
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -32,8 +32,18 @@ function diagLogger(warn: (message: string) => void): DiagLogger {
   return { error: say, warn: say, info: quiet, debug: quiet, verbose: quiet };
 }
 
+/** An export failure as one short line: the error's message, not its JSON-encoded stack. */
+function exportFailure(warn: (message: string) => void, tracesUrl: string): (ex: unknown) => void {
+  return (ex) => {
+    const message = ex instanceof Error ? ex.message : typeof ex === 'string' ? ex : JSON.stringify(ex);
+    warn(`opentelemetry: spans not exported to ${tracesUrl}: ${message}`);
+  };
+}
+
 export function createOtelTracing(config: TracingConfig, opts: TracingOptions): Tracing {
   diag.setLogger(diagLogger(opts.warn), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  const where = new URL(config.tracesUrl);
+  setGlobalErrorHandler(exportFailure(opts.warn, `${where.origin}${where.pathname}`));
   // Headers, timeout and compression come from the standard OTEL_EXPORTER_OTLP_* variables.
   const exporter = new OTLPTraceExporter({ url: config.tracesUrl });
   const provider = new BasicTracerProvider({
