@@ -41,6 +41,37 @@ describe('request log writer', () => {
     await w.close();
   });
 
+  it('lets other work run between batches, and keeps a batch of bodies to a few MiB', async () => {
+    store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    const body = 'b'.repeat(1024 * 1024);
+    const events: string[] = [];
+    const w = openRequestLogWriter<number>(store, {
+      toRow: (n) => {
+        if (n === 1) return row(1);
+        events.push('body');
+        return { ...row(2), request_body: body };
+      },
+      weight: (n) => (n === 1 ? 0 : 2 * body.length),
+      days: 14, now: () => Date.now(), flushMs: 3_600_000,
+    });
+    // 999 plain rows, then eight rows holding 2 MiB of bodies each.
+    for (let i = 0; i < 999; i++) w.add(1);
+    for (let i = 0; i < 8; i++) w.add(2);
+    let flushed = false;
+    const tick = (): void => {
+      events.push('tick');
+      if (!flushed) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await w.flush();
+    flushed = true;
+    // Other work ran between batches; past the plain batches of 100 rows, rows with bodies go 4 MiB (two rows) a batch.
+    expect(events.join(' ').replace(/( tick)+/g, ' tick').replace(/^(tick )+/, '')).toBe('body tick body body tick body body tick body body tick body');
+    const n = await store.db.selectFrom('request_log').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(1007);
+    await w.close();
+  });
+
   it('writes a full batch at once and the rest on flush, in order', async () => {
     store = await openStore({ kind: 'sqlite', path: ':memory:' });
     const w = openRequestLogWriter<number>(store, { toRow: (n) => row(n % 60), days: 14, now: () => Date.now(), flushMs: 3_600_000 });

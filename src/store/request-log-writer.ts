@@ -50,6 +50,8 @@ export interface RequestLogWriter<T> {
 // A batch is one synchronous transaction on SQLite: about 100 rows keep it near a millisecond,
 // and the writer yields to the event loop between batches.
 const BATCH = 100;
+/** Body bytes per batch: 100 rows of 128 KiB would still hold the event loop for a long write. */
+const BATCH_WEIGHT = 4 * 1024 * 1024;
 const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
 const PRUNE_EVERY_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -75,9 +77,18 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
   let failures = 0;
   let closed = false;
 
+  /** The oldest items, at most `n` of them and (after the first) at most BATCH_WEIGHT bytes. */
   function take(n: number): T[] {
     const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(ring[(head + i) % capacity] as T);
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const item = ring[(head + i) % capacity] as T;
+      if (weigh !== undefined) {
+        bytes += weigh(item);
+        if (bytes > BATCH_WEIGHT && i > 0) break;
+      }
+      out.push(item);
+    }
     return out;
   }
 
