@@ -72,4 +72,27 @@ describe('fleet state: hung engines', () => {
     expect(s.hung).toBe(false);
     state.close();
   });
+
+  it('keeps probing after a probe that threw, and says so on the replica', async () => {
+    const { upstream, engine } = stubUpstream();
+    const fetch = upstream.fetch.bind(upstream);
+    let calls = 0;
+    // The second /metrics call throws before returning a promise (a fault nobody foresaw).
+    (upstream as { fetch: unknown }).fetch = (call: { path: string }, ms: number) => {
+      if (call.path === '/metrics' && ++calls === 2) throw new Error('bad replica state');
+      return fetch(call as never, ms);
+    };
+    let rounds = 0;
+    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 30_000, now: () => Date.now(), onRound: () => rounds++ });
+    const s = state.states()[0]!;
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.problem).toBe('probe failed: bad replica state');
+    engine.generated = 99;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(rounds).toBe(3);
+    expect(s.problem).toBeUndefined();
+    expect(s.metrics?.generationTokens).toBe(99);
+    state.close();
+  });
 });

@@ -184,16 +184,22 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     }
   };
 
+  /** A probe that failed in an unforeseen way marks its replica; it never stops the rounds. */
+  const probeSafely = (replica: Replica): Promise<void> =>
+    probe(replica).catch((err: unknown) => {
+      state(replica).problem = `probe failed: ${err instanceof Error ? err.message : String(err)}`;
+    });
   let running: Promise<void> | undefined;
   const refresh = (): Promise<void> => {
-    running ??= Promise.all(o.upstream.replicas.map((r) => probe(r))).then(() => {
-      running = undefined;
-      o.onRound?.();
-    });
+    running ??= Promise.all(o.upstream.replicas.map(probeSafely))
+      .then(() => o.onRound?.())
+      .finally(() => {
+        running = undefined;
+      });
     return running;
   };
   const ready = refresh();
-  const timer = setInterval(() => void refresh(), o.healthIntervalMs);
+  const timer = setInterval(() => void refresh().catch(() => undefined), o.healthIntervalMs);
   timer.unref();
 
   return {
@@ -215,7 +221,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       return out;
     },
     refresh,
-    probe: (replicas) => Promise.all(replicas.map((r) => probe(r))).then(() => undefined),
+    probe: (replicas) => Promise.all(replicas.map(probeSafely)).then(() => undefined),
     close: () => {
       clearInterval(timer);
       for (const t of ejections.values()) clearTimeout(t);
