@@ -148,6 +148,14 @@ describe('backends changed at run time (/api/backends)', () => {
     expect(Object.keys(a?.history[0] ?? {}).sort()).toEqual(['at', 'in_flight', 'kv_cache_usage', 'prefix_cache_hit_rate', 'routed', 'running', 'waiting']);
     const c = v.replicas.find((r) => r.url === glmC.url);
     expect(c?.routed).toBe(6);
+    // Shares count the requests routed inside the history window: send some now, after its
+    // first sample (the six above may predate glmC's first sample).
+    for (let i = 0; i < 2; i++) {
+      const r = await chat('GLM-5.1', { user: `share${i}` });
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+    }
+    v = (await call('GET', '/api/backends')).json as BackendsResponse;
     const glm = v.models.find((m) => m.id === 'GLM-5.1');
     expect(glm?.replicas.map((r) => r.url)).toEqual([glmA.url, glmC.url]);
     const shares = glm?.replicas.map((r) => r.routing_share ?? 0) ?? [];
