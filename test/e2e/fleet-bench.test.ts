@@ -41,7 +41,6 @@ describe('bench --fleet', () => {
       expect(r.hitRate).toBeLessThan(1);
       expect(r.cachedTokens).toBeLessThan(r.promptTokens);
       // Beyond the prefix every request shares, less is found (least-in-flight most of all).
-      expect(r.conversationHitRate).toBeGreaterThan(0);
       expect(r.conversationHitRate).toBeLessThan(r.hitRate);
       expect(r.ttftP50Ms).toBeGreaterThan(0);
       expect(r.ttftP95Ms).toBeGreaterThanOrEqual(r.ttftP50Ms);
@@ -54,6 +53,12 @@ describe('bench --fleet', () => {
     }
     // Sessions stay on their replica with affinity; least-in-flight spreads their turns.
     const [single, lif, aff] = out.runs;
+    // With a session's turns on one replica, its own context is found again. Least-in-flight
+    // may find none of it in a run this small, and each replica's cold start misses part of the
+    // shared prefix, so its figure can even fall a little below zero.
+    expect(single!.conversationHitRate).toBeGreaterThan(0);
+    expect(aff!.conversationHitRate).toBeGreaterThan(0);
+    expect(aff!.conversationHitRate).toBeGreaterThan(lif!.conversationHitRate);
     expect(aff!.hitRate).toBeGreaterThan(lif!.hitRate);
     expect(aff!.hitRate).toBeLessThanOrEqual(single!.hitRate + 1e-9);
     // The hung replica is ejected within PROXY_HUNG_SECONDS + one probe interval (+ slack for a busy machine).

@@ -174,7 +174,9 @@ class ResponseIdCatcher implements Dispatcher.DispatchHandler {
       const m = RESPONSE_ID.exec(this.#seen);
       if (m !== null) {
         const replica = this.producer();
-        if (replica !== undefined) this.remember(m[1] as string, replica);
+        // A copy: the match is a slice of `#seen` (up to 4 KiB), which it would keep alive in the
+        // map for as long as the id is remembered.
+        if (replica !== undefined) this.remember(Buffer.from(m[1] as string, 'latin1').toString('latin1'), replica);
         this.#done = true;
       } else if (this.#seen.length >= SCAN_BYTES) this.#done = true;
     }
