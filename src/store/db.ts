@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../core/config.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 
 /** An open store: the query builder plus what callers may need to know about it. */
 export interface Store {
@@ -34,6 +35,13 @@ export interface OpenStoreOptions {
   readonly pgPoolSize?: number;
   /** SQLite only: how long a statement waits for another process's lock (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * SQLite file only: WAL checkpoints run in a worker thread instead of inside a commit
+   * (sqlite-checkpointer.ts). For the long-running gateway; short CLI commands leave it off.
+   */
+  readonly backgroundCheckpoints?: boolean;
+  /** A background checkpointer failed (the connection checkpoints by itself again). */
+  readonly onCheckpointError?: (err: Error) => void;
 }
 
 /** How long a new Postgres connection may take before the attempt fails (the pool retries on the next query). */
@@ -56,13 +64,20 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
     sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    let checkpointer: Checkpointer | undefined;
+    if (opts.backgroundCheckpoints === true && cfg.path !== ':memory:') {
+      checkpointer = startCheckpointer(sqlite, cfg.path, { ...(opts.onCheckpointError !== undefined ? { onError: opts.onCheckpointError } : {}) });
+    }
     store = {
       db,
       dialect: 'sqlite',
       sqlite,
       sqlitePath: cfg.path === ':memory:' ? undefined : cfg.path,
       onConnectionError: () => undefined,
-      close: () => db.destroy(),
+      close: async () => {
+        await checkpointer?.stop();
+        await db.destroy();
+      },
     };
   } else {
     const schema = opts.pgSchema;

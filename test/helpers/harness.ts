@@ -104,7 +104,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       env.DATABASE_URL = `sqlite:${join(dir, 'proxy.db')}`;
       const cfg = loadConfig(env).database;
-      store = await openStore(cfg);
+      store = await openStore(cfg, { backgroundCheckpoints: true });
       cleanups.push(() => store.close());
     }
     const config = loadConfig(env);

@@ -28,7 +28,10 @@ export async function runServe(argv: string[]): Promise<number> {
   const config = loadConfigOrExit();
   let store: Store;
   try {
-    store = await openStore(config.database);
+    store = await openStore(config.database, {
+      backgroundCheckpoints: true,
+      onCheckpointError: (err) => process.stderr.write(`worv-proxy: background WAL checkpoints stopped (${err.message}); commits checkpoint by themselves\n`),
+    });
   } catch (err) {
     return fail(`cannot open the store (${storeTarget(config.database)}): ${causeOf(err)}`);
   }

@@ -1,0 +1,66 @@
+/**
+ * WAL checkpoints off the event loop. By default SQLite checkpoints inside the commit that
+ * crosses 1,000 WAL pages: that commit copies the pages into the database file and fsyncs it,
+ * 3–12 ms here, during which the gateway's event loop serves no one (a usage commit or a
+ * request-log batch is synchronous). The serving connection therefore never checkpoints; a
+ * worker thread with its own connection runs a PASSIVE checkpoint every `intervalMs`, which
+ * neither waits for nor blocks the writer (WAL mode lets both proceed).
+ *
+ * Should the worker fail, the serving connection checkpoints by itself again, as SQLite does
+ * by default: slower commits now and then, nothing lost.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type SqliteDatabase from 'better-sqlite3';
+
+export interface Checkpointer {
+  /** Stops the worker; the serving connection checkpoints by itself again. */
+  stop(): Promise<void>;
+}
+
+/** SQLite's own default (pages). */
+const DEFAULT_AUTOCHECKPOINT = 1000;
+
+// Plain CommonJS evaluated in the worker, so it runs the same from src/ (tsx) and dist/.
+const WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('busy_timeout = 1000');
+const round = () => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the next round catches up */ }
+};
+setInterval(round, workerData.intervalMs);
+parentPort.on('message', (m) => { if (m === 'stop') { db.close(); process.exit(0); } });
+`;
+
+export function startCheckpointer(
+  sqlite: SqliteDatabase.Database,
+  path: string,
+  opts: { readonly intervalMs?: number; readonly onError?: (err: Error) => void } = {},
+): Checkpointer {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER, { eval: true, workerData: { driver, path, intervalMs: opts.intervalMs ?? 1000 } });
+  worker.unref();
+  sqlite.pragma('wal_autocheckpoint = 0');
+  let running = true;
+  const fallBack = (): void => {
+    if (!running) return;
+    running = false;
+    if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
+  };
+  worker.on('error', (err) => {
+    fallBack();
+    opts.onError?.(err);
+  });
+  worker.on('exit', fallBack);
+  return {
+    async stop() {
+      if (!running) return;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.ref(); // until it has exited: an unreferenced worker would let the process end mid-close
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
