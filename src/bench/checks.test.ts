@@ -12,9 +12,16 @@ function post(target: PostRep['target'], rep: number, cpuUsPerReq: number, p50Us
 describe('target checks', () => {
   const post64 = [post('direct', 0, NaN, 100), post('node', 0, 50, 200), post('gateway', 0, 60, 300), post('node', 1, 70, 200), post('gateway', 1, 80, 300), post('gateway-pg', 0, 150, 300)];
   it('compares medians over repetitions', () => {
-    const [c1, c6] = evaluateChecks({ post64 }, ['1', '6']);
-    expect(c1).toMatchObject({ case: '1', value: 70 / 60, limit: 1.3, pass: true });
+    const [c1, , c6] = evaluateChecks({ post64 }, ['1', '6']);
+    expect(c1).toMatchObject({ case: '1', value: 70 / 60, limit: 1.0, pass: false });
     expect(c6).toMatchObject({ case: '6', value: 150 / 70, pass: false });
+  });
+  it('case 1: added p99 at 64 connections, gateway ÷ bare Node (≤ 1.2×), with nginx beside it', () => {
+    const rows = [...post64, post('nginx', 0, 20, 120)];
+    const [c] = evaluateChecks({ post64: rows }, ['1']).filter((x) => x.what.includes('p99'));
+    // p99 is twice p50 in these rows: direct 200, node 400, gateway 600, nginx 240 µs.
+    expect(c).toMatchObject({ value: 400 / 200, limit: 1.2, pass: false });
+    expect(c?.detail).toBe('+0.4 vs +0.2 ms; nginx +0.0 ms');
   });
   it('--limits: every limit set ÷ none, in the process (≤ 1.15×) and with Redis (≤ 1.5×)', () => {
     const rows = [...post64, post('gateway-limits', 0, 78, 300), post('gateway-limits', 1, 78, 300), post('gateway-limits-redis', 0, 112, 300)];
@@ -38,7 +45,10 @@ describe('target checks', () => {
     const post1 = [post('direct', 0, NaN, 100), post('node', 0, 1, 150), post('gateway', 0, 1, 170), post('direct', 1, NaN, 300), post('node', 1, 1, 350), post('gateway', 1, 1, 370)];
     expect(medianAdded(post1, 'gateway', (r) => r.p50Us)).toBe(70);
     const [c2] = evaluateChecks({ post1 }, ['2']);
-    expect(c2).toMatchObject({ value: 70 / 50, pass: false });
+    expect(c2).toMatchObject({ value: 70 / 50, limit: 1.3, pass: false });
+    const none = evaluateChecks({ post1: post1.map((x) => (x.target === 'node' ? { ...x, p50Us: x.p50Us - 60 } : x)) }, ['2'])[0];
+    expect(none?.pass).toBeUndefined();
+    expect(none?.detail).toContain('adds nothing measurable');
   });
   it('reports a check it could not measure as such', () => {
     const [c1] = evaluateChecks({ post64: [post('node', 0, 50, 1)] }, ['1']);
