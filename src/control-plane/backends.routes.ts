@@ -27,7 +27,9 @@ export function backendsRoutes(app: FastifyInstance, deps: RouteDeps, port: Back
     }
     await port.sync();
     void reply.code(201);
-    return { url: checked.url, source: 'added' };
+    // Listed as GET lists it: a VLLM_BASE_URL backend added back after a removal is 'env' again.
+    const fromEnv = env.some((u) => backendKey(u) === backendKey(checked.url));
+    return { url: checked.url, source: fromEnv ? 'env' : 'added' };
   });
 
   app.delete<{ Params: { url: string } }>('/backends/:url', async (request): Promise<RemoveBackendResponse> => {

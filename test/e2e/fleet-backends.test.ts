@@ -125,7 +125,8 @@ describe('backends changed at run time (/api/backends)', () => {
     const list = (await call('GET', '/api/backends')).json as BackendsResponse;
     expect(list.replicas.map((r) => [r.url, r.source])).toEqual([[glmC.url, 'added']]);
     // Back again: an environment backend added back is listed as the environment's.
-    expect((await call('POST', '/api/backends', { url: glmA.url })).status).toBe(201);
+    const back = await call('POST', '/api/backends', { url: glmA.url });
+    expect([back.status, back.json]).toEqual([201, { url: glmA.url, source: 'env' }]);
     const again = (await call('GET', '/api/backends')).json as BackendsResponse;
     expect(again.replicas.map((r) => [r.url, r.source])).toEqual([[glmA.url, 'env'], [glmC.url, 'added']]);
   });
