@@ -51,20 +51,19 @@ export function clientAddress(trustProxy: Config['trustProxy']): (peer: string |
   };
 }
 
-function text(b: Buffer | undefined): string | null {
-  return b === undefined ? null : b.toString('utf8');
-}
-
 /**
  * Postgres `text` refuses U+0000, and one refused row fails its whole batch, retried until the
- * queue drops it: a client's NUL (in a JSON-escaped model name, a body) becomes U+FFFD instead.
+ * queue drops it: a client's NUL (in a JSON-escaped model name, a body) becomes U+FFFD instead,
+ * on every store alike. Applied column by column to the strings that can carry one: a scan per
+ * string, no walk over the row's entries and no copy of the row.
  */
-function withoutNul(row: RequestLogInsert): RequestLogInsert {
-  let copy: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(row)) {
-    if (typeof v === 'string' && v.includes('\u0000')) (copy ??= { ...row })[k] = v.replaceAll('\u0000', '\uFFFD');
-  }
-  return (copy as RequestLogInsert | undefined) ?? row;
+function clean(s: string | undefined): string | null {
+  if (s === undefined) return null;
+  return s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s;
+}
+
+function text(b: Buffer | undefined): string | null {
+  return b === undefined ? null : clean(b.toString('utf8'));
 }
 
 /** The row builder for one gateway. */
@@ -85,12 +84,12 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
     }
     const u = o.usage;
     const b = o.bodies;
-    return withoutNul({
+    return {
       time: isoTime(Math.round(endedAt - o.durationMs)),
-      key_id: o.caller?.id ?? o.keyId ?? null,
-      key_name: o.caller?.name ?? null,
-      model: o.requestedModel ?? o.model ?? null,
-      served_model: o.model ?? null,
+      key_id: clean(o.caller?.id ?? o.keyId),
+      key_name: clean(o.caller?.name),
+      model: clean(o.requestedModel ?? o.model),
+      served_model: clean(o.model),
       endpoint: o.endpoint,
       method: o.method,
       stream: o.stream ? 1 : 0,
@@ -103,10 +102,10 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       reasoning_tokens: u?.reasoningTokens ?? null,
       ttft_ms: o.ttfbMs === undefined ? null : Math.round(o.ttfbMs),
       duration_ms: Math.round(o.durationMs),
-      backend: o.backend ?? null,
-      client_ip: addressOf(o.peer, h) ?? null,
-      user_agent: header(h, 'user-agent') ?? null,
-      session_id: session ?? o.session?.slice(0, MAX_HEADER_CHARS) ?? null,
+      backend: clean(o.backend),
+      client_ip: clean(addressOf(o.peer, h)),
+      user_agent: clean(header(h, 'user-agent')),
+      session_id: clean(session ?? o.session?.slice(0, MAX_HEADER_CHARS)),
       capped: maxTokensCappedHeader(o.effects) ?? null,
       aliased,
       thinking,
@@ -114,6 +113,6 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       request_truncated: b?.requestTruncated === true ? 1 : 0,
       response_body: text(b?.response),
       response_truncated: b?.responseTruncated === true ? 1 : 0,
-    });
+    };
   };
 }
