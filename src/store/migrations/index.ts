@@ -13,6 +13,7 @@ import * as keyLimits from './2026_12_04_0002_key_limits.js';
 import * as usageCachedReasoning from './2026_12_04_0003_usage_cached_reasoning.js';
 import * as backends from './2026_12_04_0004_backends.js';
 import * as requestLog from './2026_12_04_0005_request_log.js';
+import * as requestLogNoModelIndex from './2026_12_04_0006_request_log_no_model_index.js';
 
 type Dialect = 'sqlite' | 'postgres';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_12_04_0003_usage_cached_reasoning', usageCachedReasoning.up],
   ['2026_12_04_0004_backends', backends.up],
   ['2026_12_04_0005_request_log', requestLog.up],
+  ['2026_12_04_0006_request_log_no_model_index', requestLogNoModelIndex.up],
 ];
 
 /** A Kysely MigrationProvider over the static list, bound to one dialect. */
