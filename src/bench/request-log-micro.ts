@@ -1,8 +1,8 @@
 /**
  * Micro-benchmark of the request log's cost per request on one core, with the gateway's own
  * code: what a request pays when it ends (the observer's queue append), and what the batch
- * writer pays later per row (building the row, one prepared insert inside a 500-row
- * transaction on a SQLite file in WAL mode, as in production). CPU time from
+ * writer pays later per row (building the row, one prepared insert in the writer's batch
+ * transactions on a SQLite file in WAL mode, as in production). CPU time from
  * process.cpuUsage, best of five rounds of 20,000 requests.
  * Run: `npx tsx src/bench/request-log-micro.ts`.
  */
@@ -47,6 +47,7 @@ async function cpuUsAsync(fn: () => Promise<void>): Promise<number> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'worv-rlmicro-'));
   const store = await openStore({ kind: 'sqlite', path: join(dir, 'proxy.db') });
+  for (const i of (process.env.DROP ?? '').split(',').filter(Boolean)) store.sqlite!.exec(`DROP INDEX ${i}`);
   const config = loadConfig({ TRUST_PROXY: 'loopback' });
   const outcomes = Array.from({ length: N }, (_, i) => outcome(i));
   const now = Date.now();
