@@ -59,7 +59,7 @@ export const BackendsResponse = z.object({
 export type BackendsResponse = z.infer<typeof BackendsResponse>;
 
 /** `POST /api/backends` answer (201). */
-export const AddBackendResponse = z.object({ url: z.string(), source: z.literal('added') });
+export const AddBackendResponse = z.object({ url: z.string(), source: z.enum(['env', 'added']) });
 export type AddBackendResponse = z.infer<typeof AddBackendResponse>;
 
 /** `DELETE /api/backends/{url}` answer. */
