@@ -1,11 +1,10 @@
 /** Editing a key's limits, model scope, expiry and priority (PATCH; empty fields clear). */
 import { useEffect, useState, type FormEvent } from 'react';
-import { PatchKeyRequest, firstIssueMessage, type ApiKey } from '@contract';
-import { Dialog } from '../../components/dialog';
-import { useAction } from '../../lib/use-action';
-import { updateKey } from './api';
+import type { ApiKey } from '@contract';
+import { FormDialog } from '../../components/form-dialog';
 import { LimitsFields } from './limits-fields';
 import { EMPTY_LIMITS, formOf, policyBody, type LimitsForm } from './limits-form';
+import { useKeyPatch } from './use-key-patch';
 
 export interface LimitsDialogProps {
   /** The key being edited; undefined = closed. */
@@ -16,7 +15,7 @@ export interface LimitsDialogProps {
 
 export function LimitsDialog({ target, onClose, onSaved }: LimitsDialogProps) {
   const [form, setForm] = useState<LimitsForm>(EMPTY_LIMITS);
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, setError, save } = useKeyPatch(target, onSaved);
 
   useEffect(() => {
     setForm(target === undefined ? EMPTY_LIMITS : formOf(target));
@@ -25,40 +24,20 @@ export function LimitsDialog({ target, onClose, onSaved }: LimitsDialogProps) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (target === undefined) return;
-    const parsed = PatchKeyRequest.safeParse(policyBody(form));
-    if (!parsed.success) {
-      setError(firstIssueMessage(parsed.error));
-      return;
-    }
-    run(() => updateKey(target.id, parsed.data), onSaved);
+    save(policyBody(form));
   };
 
   return (
-    <Dialog
+    <FormDialog
       open={target !== undefined}
       title={`Limits of ${target?.name ?? ''}`}
+      formId="limits-key-form"
+      busy={busy}
+      error={error}
       onClose={onClose}
-      dismissable={!busy}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="limits-key-form" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
-      }
+      onSubmit={submit}
     >
-      <form id="limits-key-form" onSubmit={submit} noValidate>
-        {error !== undefined && (
-          <div className="banner banner-error" role="alert">
-            {error}
-          </div>
-        )}
-        <LimitsFields value={form} onChange={setForm} />
-      </form>
-    </Dialog>
+      <LimitsFields value={form} onChange={setForm} />
+    </FormDialog>
   );
 }

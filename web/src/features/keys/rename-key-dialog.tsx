@@ -1,9 +1,8 @@
 /** Renaming a key: a one-field form validated with the same rules as the server. */
 import { useEffect, useState, type FormEvent } from 'react';
-import { KEY_NAME_MAX, PatchKeyRequest, firstIssueMessage, type ApiKey } from '@contract';
-import { Dialog } from '../../components/dialog';
-import { useAction } from '../../lib/use-action';
-import { updateKey } from './api';
+import { KEY_NAME_MAX, type ApiKey } from '@contract';
+import { FormDialog } from '../../components/form-dialog';
+import { useKeyPatch } from './use-key-patch';
 
 export interface RenameKeyDialogProps {
   /** The key being renamed; undefined = closed. */
@@ -15,7 +14,7 @@ export interface RenameKeyDialogProps {
 /** The rename dialog. */
 export function RenameKeyDialog({ target, onClose, onRenamed }: RenameKeyDialogProps) {
   const [name, setName] = useState('');
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, setError, save } = useKeyPatch(target, onRenamed);
 
   useEffect(() => {
     setName(target?.name ?? '');
@@ -24,43 +23,23 @@ export function RenameKeyDialog({ target, onClose, onRenamed }: RenameKeyDialogP
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (target === undefined) return;
-    const parsed = PatchKeyRequest.safeParse({ name });
-    if (!parsed.success) {
-      setError(firstIssueMessage(parsed.error));
-      return;
-    }
-    run(() => updateKey(target.id, parsed.data), onRenamed);
+    save({ name });
   };
 
   return (
-    <Dialog
+    <FormDialog
       open={target !== undefined}
       title="Rename key"
+      formId="rename-key-form"
+      busy={busy}
+      error={error}
       onClose={onClose}
-      dismissable={!busy}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form="rename-key-form" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
-      }
+      onSubmit={submit}
     >
-      <form id="rename-key-form" onSubmit={submit} noValidate>
-        {error !== undefined && (
-          <div className="banner banner-error" role="alert">
-            {error}
-          </div>
-        )}
-        <label className="field">
-          <span className="field-label">Name</span>
-          <input name="name" value={name} maxLength={KEY_NAME_MAX} autoFocus onChange={(e) => setName(e.target.value)} />
-        </label>
-      </form>
-    </Dialog>
+      <label className="field">
+        <span className="field-label">Name</span>
+        <input name="name" value={name} maxLength={KEY_NAME_MAX} autoFocus onChange={(e) => setName(e.target.value)} />
+      </label>
+    </FormDialog>
   );
 }
