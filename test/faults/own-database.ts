@@ -74,3 +74,16 @@ export async function createOwnDatabase(): Promise<OwnDatabase> {
     },
   };
 }
+
+/**
+ * A key's row of usage_totals read from the database itself (not through the gateway), in the
+ * shape of sumAnswers; zeros when the key has no row.
+ */
+export async function usageTotals(db: OwnDatabase, keyId: string): Promise<{ requests: number; promptTokens: number; completionTokens: number }> {
+  const rows = await db.query<{ requests: number; prompt_tokens: number; completion_tokens: number }>(
+    'SELECT requests::int, prompt_tokens::int, completion_tokens::int FROM usage_totals WHERE key_id = $1',
+    [keyId],
+  );
+  const r = rows[0];
+  return { requests: r?.requests ?? 0, promptTokens: r?.prompt_tokens ?? 0, completionTokens: r?.completion_tokens ?? 0 };
+}

@@ -3,7 +3,7 @@
 // spool and lands exactly once when the database answers again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
-import { createOwnDatabase, type OwnDatabase } from './own-database.js';
+import { createOwnDatabase, usageTotals, type OwnDatabase } from './own-database.js';
 import { chat, startFaultGateway, sumAnswers, type Answer, type FaultGateway } from './gateway.js';
 
 const reason = await postgresUnavailableReason();
@@ -83,15 +83,6 @@ describe.skipIf(reason !== undefined)('Postgres away for a minute', () => {
     await sleep(1_100);
     await gw.app.usageWriter.drain();
     expect(gw.app.usageWriter.spoolStats().entries).toBe(0);
-    for (const k of keys) {
-      const rows = await db.query<{ requests: number; prompt_tokens: number; completion_tokens: number }>(
-        'SELECT requests::int, prompt_tokens::int, completion_tokens::int FROM usage_totals WHERE key_id = $1',
-        [k.id],
-      );
-      const r = rows[0];
-      expect({ requests: r?.requests ?? 0, promptTokens: r?.prompt_tokens ?? 0, completionTokens: r?.completion_tokens ?? 0 }).toEqual(
-        sumAnswers(answers.get(k.id)!),
-      );
-    }
+    for (const k of keys) expect(await usageTotals(db, k.id)).toEqual(sumAnswers(answers.get(k.id)!));
   }, 150_000);
 });

@@ -4,22 +4,13 @@
 // answers 503, the process never ends, and every request answered 200 is counted exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
-import { createOwnDatabase, type OwnDatabase } from './own-database.js';
+import { createOwnDatabase, usageTotals, type OwnDatabase } from './own-database.js';
 import { adminCookie, chat, startFaultGateway, sumAnswers, type Answer, type FaultGateway } from './gateway.js';
 
 const reason = await postgresUnavailableReason();
 if (reason !== undefined) console.warn(`[skip postgres] ${reason}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function totals(db: OwnDatabase, keyId: string) {
-  const rows = await db.query<{ requests: number; prompt_tokens: number; completion_tokens: number }>(
-    'SELECT requests::int, prompt_tokens::int, completion_tokens::int FROM usage_totals WHERE key_id = $1',
-    [keyId],
-  );
-  const r = rows[0];
-  return { requests: r?.requests ?? 0, promptTokens: r?.prompt_tokens ?? 0, completionTokens: r?.completion_tokens ?? 0 };
-}
 
 describe.skipIf(reason !== undefined)('Postgres outage', () => {
   let db: OwnDatabase;
@@ -76,7 +67,7 @@ describe.skipIf(reason !== undefined)('Postgres outage', () => {
     // Every 200 counted exactly once (the spool replays what the outage kept out).
     await gw.app.usageWriter.drain();
     expect(gw.app.usageWriter.spoolStats().entries).toBe(0);
-    expect(await totals(db, known.id)).toEqual(sumAnswers(answers));
-    expect(await totals(db, unseen.id)).toEqual(sumAnswers([later]));
+    expect(await usageTotals(db, known.id)).toEqual(sumAnswers(answers));
+    expect(await usageTotals(db, unseen.id)).toEqual(sumAnswers([later]));
   }, 60_000);
 });
