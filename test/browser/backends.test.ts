@@ -3,16 +3,15 @@
  * rows with health and engine metrics and a sparkline of the last samples, a refused URL
  * explained, a backend added (its model appears) and removed (its row goes).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import type { Stack } from '../helpers/harness.js';
-import { launchChromium, newConsoleContext, recordErrors, screenshot, signIn, startConsoleStack } from './browser-harness.js';
+import { openConsolePage, screenshot, signIn, startConsoleStack, type ConsolePage } from './browser-harness.js';
 
 let stack: Stack;
 let kimi: Simulator;
-let browser: Browser;
-let context: BrowserContext;
+let ui: ConsolePage;
 let page: Page;
 let errors: string[];
 
@@ -20,16 +19,12 @@ beforeAll(async () => {
   kimi = createSimulator({ model: 'Kimi-K2.6' });
   await kimi.listen(0, '127.0.0.1');
   stack = await startConsoleStack({ simulator: { model: 'GLM-5.1', prefixCacheBlocks: 64 }, env: { PROXY_HEALTH_INTERVAL: '0.3' } });
-  browser = await launchChromium();
-  context = await newConsoleContext(browser, stack.gatewayUrl);
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  errors = recordErrors(page);
+  ui = await openConsolePage(stack.gatewayUrl);
+  ({ page, errors } = ui);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await ui?.close();
   await stack?.close();
   await kimi?.close();
 });

@@ -57,6 +57,37 @@ export function newConsoleContext(browser: Browser, baseURL: string, viewport = 
   return browser.newContext({ baseURL, viewport, locale: 'en-US', timezoneId: 'Europe/Berlin', permissions: ['clipboard-read', 'clipboard-write'] });
 }
 
+/** A signed-out console page in its own Chromium, with the errors it logs recorded. */
+export interface ConsolePage {
+  readonly page: Page;
+  /** What recordErrors has seen on `page`. */
+  readonly errors: string[];
+  /** Closes the context and the browser. */
+  close(): Promise<void>;
+}
+
+/** Chromium, a console context at `viewport` and one page in it (actions time out after 10 s). */
+export async function openConsolePage(baseURL: string, viewport?: { width: number; height: number }): Promise<ConsolePage> {
+  const browser = await launchChromium();
+  try {
+    const context = await newConsoleContext(browser, baseURL, viewport);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const errors = recordErrors(page);
+    return {
+      page,
+      errors,
+      async close() {
+        await context.close();
+        await browser.close();
+      },
+    };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+}
+
 /**
  * Network answers the console expects and handles (anonymous /api/me is 401 by contract; a
  * refused login is 401 or 429): Chromium logs them as console errors, but they are not faults.

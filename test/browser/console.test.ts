@@ -5,25 +5,15 @@
  * signed-in page; each saves a screenshot under test-artifacts/browser/.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers/harness.js';
-import {
-  gpuReading,
-  launchChromium,
-  newConsoleContext,
-  postGpuStats,
-  recordErrors,
-  screenshot,
-  signIn,
-  startConsoleStack,
-} from './browser-harness.js';
+import { gpuReading, openConsolePage, postGpuStats, screenshot, signIn, startConsoleStack, type ConsolePage } from './browser-harness.js';
 
 const MODEL = 'DeepSeek-V4-Pro';
 
 let stack: Stack;
-let browser: Browser;
-let context: BrowserContext;
+let ui: ConsolePage;
 let page: Page;
 let errors: string[];
 /** The key created through the console in the keys test, used by the later tests. */
@@ -31,16 +21,12 @@ let key = '';
 
 beforeAll(async () => {
   stack = await startConsoleStack({ simulator: { model: MODEL, tokens: 60, reasoningTokens: 12, itlMs: 30 } });
-  browser = await launchChromium();
-  context = await newConsoleContext(browser, stack.gatewayUrl);
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  errors = recordErrors(page);
+  ui = await openConsolePage(stack.gatewayUrl);
+  ({ page, errors } = ui);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await ui?.close();
   await stack?.close();
 });
 

@@ -6,13 +6,13 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoTime, utcDay } from '../../src/core/clock.js';
 import { insertGpuSamples } from '../../src/store/gpu-samples.repo.js';
 import { recordUsage, type UsageIncrement } from '../../src/store/usage.repo.js';
 import type { Stack } from '../helpers/harness.js';
-import { ROOT, launchChromium, newConsoleContext, recordErrors, screenshot, signIn, startConsoleStack } from './browser-harness.js';
+import { ROOT, openConsolePage, screenshot, signIn, startConsoleStack, type ConsolePage } from './browser-harness.js';
 
 const UPDATE_DOCS = process.env.WORV_UPDATE_SCREENSHOTS === '1';
 const DAY_MS = 86_400_000;
@@ -81,26 +81,21 @@ async function seed(stack: Stack): Promise<void> {
 }
 
 let stack: Stack;
-let browser: Browser;
-let context: BrowserContext;
+let ui: ConsolePage;
 let page: Page;
 let errors: string[];
 
 beforeAll(async () => {
   stack = await startConsoleStack({ simulator: { model: 'DeepSeek-V4-Pro' } });
   await seed(stack);
-  browser = await launchChromium();
-  context = await newConsoleContext(browser, stack.gatewayUrl, { width: 1280, height: 900 });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  errors = recordErrors(page);
+  ui = await openConsolePage(stack.gatewayUrl, { width: 1280, height: 900 });
+  ({ page, errors } = ui);
   await page.goto('/');
   await signIn(page);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await ui?.close();
   await stack?.close();
 });
 

@@ -3,16 +3,15 @@
  * on the Usage page to its failed request of a given minute and that request's details, then
  * the live tail picking up a new request without a reload.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers/harness.js';
-import { launchChromium, newConsoleContext, recordErrors, screenshot, signIn, startConsoleStack } from './browser-harness.js';
+import { openConsolePage, screenshot, signIn, startConsoleStack, type ConsolePage } from './browser-harness.js';
 
 const MODEL = 'GLM-5.1-FP8';
 
 let stack: Stack;
-let browser: Browser;
-let context: BrowserContext;
+let ui: ConsolePage;
 let page: Page;
 let errors: string[];
 let alice: { id: string; key: string };
@@ -20,18 +19,14 @@ let bob: { id: string; key: string };
 
 beforeAll(async () => {
   stack = await startConsoleStack({ simulator: { model: MODEL, tokens: 8 } });
-  browser = await launchChromium();
-  context = await newConsoleContext(browser, stack.gatewayUrl);
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  errors = recordErrors(page);
+  ui = await openConsolePage(stack.gatewayUrl);
+  ({ page, errors } = ui);
   alice = await stack.createKey('alice');
   bob = await stack.createKey('bob');
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await ui?.close();
   await stack?.close();
 });
 
