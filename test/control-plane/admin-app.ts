@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
 import { hashPassword } from '../../src/core/password.js';
@@ -151,3 +152,30 @@ export async function startAdminApp(opts: StartOptions = {}): Promise<AdminApp> 
   };
 }
 
+
+export interface AppsOfATest {
+  /** Apps started through `start`; a test that closes one itself takes it out of here. */
+  readonly apps: AdminApp[];
+  /** Store specs a test shares between apps; disposed after those apps are closed. */
+  readonly specs: StoreSpec[];
+  readonly start: (opts?: StartOptions) => Promise<AdminApp>;
+}
+
+/**
+ * Registers an afterEach that closes every app the test started and then disposes its shared
+ * store specs (apps first: they hold the stores open). Call it at the top of a test file.
+ */
+export function appsClosedAfterEach(): AppsOfATest {
+  const apps: AdminApp[] = [];
+  const specs: StoreSpec[] = [];
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close();
+    for (const s of specs.splice(0)) await s.dispose();
+  });
+  const start = async (opts?: StartOptions): Promise<AdminApp> => {
+    const app = await startAdminApp(opts);
+    apps.push(app);
+    return app;
+  };
+  return { apps, specs, start };
+}

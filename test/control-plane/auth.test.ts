@@ -1,26 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../helpers/clock.js';
 import { MSG } from '../../src/core/messages.js';
 import { setAdminPassword } from '../../src/control-plane/admin-account.js';
 import { getSetting } from '../../src/store/settings.repo.js';
 import { describeAdminRoute } from '../helpers/describe-admin-route.js';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
-import { ADMIN, cookiePair, postgresStore, sqliteFileStore, startAdminApp, type AdminApp, type StoreSpec } from './admin-app.js';
+import { ADMIN, appsClosedAfterEach, cookiePair, postgresStore, sqliteFileStore, type StoreSpec } from './admin-app.js';
 
 const pgSkip = await postgresUnavailableReason();
 if (pgSkip !== undefined) console.warn(`[skip postgres] ${pgSkip}`);
 
-const apps: AdminApp[] = [];
-const specs: StoreSpec[] = [];
-afterEach(async () => {
-  for (const a of apps.splice(0)) await a.close();
-  for (const s of specs.splice(0)) await s.dispose();
-});
-async function start(...args: Parameters<typeof startAdminApp>): Promise<AdminApp> {
-  const app = await startAdminApp(...args);
-  apps.push(app);
-  return app;
-}
+const { apps, specs, start } = appsClosedAfterEach();
 function sharedSpec(): StoreSpec {
   const s = sqliteFileStore();
   specs.push(s);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../helpers/clock.js';
 import { MSG } from '../../src/core/messages.js';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
-import { ADMIN, postgresStore, sqliteFileStore, startAdminApp, type AdminApp, type StoreSpec } from './admin-app.js';
+import { ADMIN, appsClosedAfterEach, postgresStore, sqliteFileStore, type AdminApp } from './admin-app.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -26,17 +26,7 @@ if (redisSkip !== undefined) console.warn(`[skip redis] ${redisSkip}`);
 const pgSkip = await postgresUnavailableReason();
 if (pgSkip !== undefined) console.warn(`[skip postgres] ${pgSkip}`);
 
-const apps: AdminApp[] = [];
-const specs: StoreSpec[] = [];
-afterEach(async () => {
-  for (const a of apps.splice(0)) await a.close();
-  for (const s of specs.splice(0)) await s.dispose();
-});
-async function start(...args: Parameters<typeof startAdminApp>): Promise<AdminApp> {
-  const app = await startAdminApp(...args);
-  apps.push(app);
-  return app;
-}
+const { specs, start } = appsClosedAfterEach();
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
 const wrong = { username: 'admin', password: 'not-the-password' };
