@@ -4,23 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../helpers/clock.js';
 import { MSG } from '../../src/core/messages.js';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
+import { REDIS_URL, redisUnavailableReason } from '../helpers/redis.js';
 import { ADMIN, appsClosedAfterEach, postgresStore, sqliteFileStore, type AdminApp } from './admin-app.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisUnavailableReason(): Promise<string | undefined> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    await r.ping();
-    return undefined;
-  } catch (err) {
-    return `Redis not reachable at ${REDIS_URL}: ${String(err)}`;
-  } finally {
-    r.disconnect();
-  }
-}
 const redisSkip = await redisUnavailableReason();
 if (redisSkip !== undefined) console.warn(`[skip redis] ${redisSkip}`);
 const pgSkip = await postgresUnavailableReason();

@@ -4,31 +4,16 @@
 // the default), or 503 in the route's dialect when set off — never a 500.
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createApiKey, updateApiKey } from '../../src/store/api-keys.repo.js';
 import { openStore } from '../../src/store/db.js';
 import { postgresUnavailableReason, POSTGRES_URL } from '../helpers/dialects.js';
+import { REDIS_URL, redisUnavailableReason } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
 import { CHAT_BODY, MESSAGES_BODY, postJson } from './support.js';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisUnavailableReason(): Promise<string | undefined> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
-  try {
-    await r.connect();
-    await r.ping();
-    return undefined;
-  } catch (err) {
-    return `Redis not reachable at ${REDIS_URL}: ${String(err)}`;
-  } finally {
-    r.disconnect();
-  }
-}
 
 const pgSkip = await postgresUnavailableReason();
 const redisSkip = await redisUnavailableReason();
