@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { POSTGRES_URL } from '../helpers/dialects.js';
+import { startFaultGateway, type FaultGateway } from './gateway.js';
 
 export interface OwnDatabase {
   /** Connection URL of the new database. */
@@ -86,4 +88,38 @@ export async function usageTotals(db: OwnDatabase, keyId: string): Promise<{ req
   );
   const r = rows[0];
   return { requests: r?.requests ?? 0, promptTokens: r?.prompt_tokens ?? 0, completionTokens: r?.completion_tokens ?? 0 };
+}
+
+export interface GatewayOnOwnDatabase {
+  readonly db: OwnDatabase;
+  readonly gw: FaultGateway;
+}
+
+/**
+ * A database of the describe block's own and a fault gateway on it: created in its beforeAll,
+ * closed and dropped in its afterAll. Read `db` and `gw` inside the tests.
+ */
+export function gatewayOnOwnDatabase(): GatewayOnOwnDatabase {
+  let db: OwnDatabase | undefined;
+  let gw: FaultGateway | undefined;
+  beforeAll(async () => {
+    db = await createOwnDatabase();
+    gw = await startFaultGateway(db.url);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('read db and gw inside a test, after beforeAll');
+    return v;
+  };
+  return {
+    get db() {
+      return started(db);
+    },
+    get gw() {
+      return started(gw);
+    },
+  };
 }

@@ -1,10 +1,10 @@
 // A database away for a full minute: /v1 keeps serving every key seen before the outage (plain
 // and streamed, both dialects), a key never seen gets 503, the usage of every 200 waits in the
 // spool and lands exactly once when the database answers again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
-import { createOwnDatabase, usageTotals, type OwnDatabase } from './own-database.js';
-import { chat, startFaultGateway, sumAnswers, type Answer, type FaultGateway } from './gateway.js';
+import { gatewayOnOwnDatabase, usageTotals } from './own-database.js';
+import { chat, sumAnswers, type Answer } from './gateway.js';
 
 const reason = await postgresUnavailableReason();
 if (reason !== undefined) console.warn(`[skip postgres] ${reason}`);
@@ -32,18 +32,10 @@ async function streamedChat(url: string, key: string): Promise<Answer> {
 }
 
 describe.skipIf(reason !== undefined)('Postgres away for a minute', () => {
-  let db: OwnDatabase;
-  let gw: FaultGateway;
-  beforeAll(async () => {
-    db = await createOwnDatabase();
-    gw = await startFaultGateway(db.url);
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  const setup = gatewayOnOwnDatabase();
 
   it('serves every key seen before a 60 s outage, plain and streamed, and counts every 200 once', async () => {
+    const { db, gw } = setup;
     const keys = await Promise.all(Array.from({ length: 4 }, () => gw.createKey()));
     const unseen = await gw.createKey();
     const answers = new Map<string, Answer[]>(keys.map((k) => [k.id, []]));

@@ -2,10 +2,10 @@
 // restart or failover does), then its database refusing connections for a while. Keys seen
 // valid keep working, a key never seen gets 503 Store unavailable in the route's dialect, /api
 // answers 503, the process never ends, and every request answered 200 is counted exactly once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
-import { createOwnDatabase, usageTotals, type OwnDatabase } from './own-database.js';
-import { adminCookie, chat, startFaultGateway, sumAnswers, type Answer, type FaultGateway } from './gateway.js';
+import { gatewayOnOwnDatabase, usageTotals } from './own-database.js';
+import { adminCookie, chat, sumAnswers, type Answer } from './gateway.js';
 
 const reason = await postgresUnavailableReason();
 if (reason !== undefined) console.warn(`[skip postgres] ${reason}`);
@@ -13,18 +13,10 @@ if (reason !== undefined) console.warn(`[skip postgres] ${reason}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(reason !== undefined)('Postgres outage', () => {
-  let db: OwnDatabase;
-  let gw: FaultGateway;
-  beforeAll(async () => {
-    db = await createOwnDatabase();
-    gw = await startFaultGateway(db.url);
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  const setup = gatewayOnOwnDatabase();
 
   it('survives its connections being terminated, serves known keys while the database refuses connections, and counts every 200 once', async () => {
+    const { db, gw } = setup;
     const known = await gw.createKey();
     const unseen = await gw.createKey();
     const cookie = await adminCookie(gw.url);
