@@ -53,7 +53,8 @@ function sqliteInserter(sqlite: SqliteDatabase.Database): Inserter {
   if (known !== undefined) return known;
   const stmt = sqlite.prepare(`INSERT INTO request_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
   // Positional parameters, in COLUMNS order: binding by name looks every column up on the row
-  // object from native code, several times the cost of passing the values.
+  // object from native code, and `COLUMNS.map` builds an array per row (about 1 µs a row more).
+  // request-log.repo.test.ts reads back a row whose every column differs, so the order cannot drift.
   const insert = sqlite.transaction((rows: readonly RequestLogInsert[]) => {
     for (const r of rows) {
       stmt.run(
