@@ -4,7 +4,7 @@
  * the store; every gateway sharing it applies them within about a second (docs/fleet.md).
  */
 import type { FastifyInstance } from 'fastify';
-import { backendKey, backendRefusal, checkBackendUrl } from '../core/backend-url.js';
+import { backendKey, backendRefusal, backendSource, checkBackendUrl } from '../core/backend-url.js';
 import { isoTime } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
 import type { AddBackendResponse, BackendsResponse, RemoveBackendResponse } from '../shared/api-contract.js';
@@ -28,8 +28,7 @@ export function backendsRoutes(app: FastifyInstance, deps: RouteDeps, port: Back
     await port.sync();
     void reply.code(201);
     // Listed as GET lists it: a VLLM_BASE_URL backend added back after a removal is 'env' again.
-    const fromEnv = env.some((u) => backendKey(u) === backendKey(checked.url));
-    return { url: checked.url, source: fromEnv ? 'env' : 'added' };
+    return { url: checked.url, source: backendSource(env)(checked.url) };
   });
 
   app.delete<{ Params: { url: string } }>('/backends/:url', async (request): Promise<RemoveBackendResponse> => {

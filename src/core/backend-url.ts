@@ -52,6 +52,12 @@ export function backendKey(url: string): string {
   }
 }
 
+/** Where a backend comes from: `env` when VLLM_BASE_URL lists it (in any spelling), else `added`. */
+export function backendSource(env: readonly string[]): (url: string) => 'env' | 'added' {
+  const keys = new Set(env.map(backendKey));
+  return (url) => (keys.has(backendKey(url)) ? 'env' : 'added');
+}
+
 /**
  * The backends in use: the environment's, in order, less those removed at run time, then those
  * added at run time in the order given (oldest first). An added URL already in the environment

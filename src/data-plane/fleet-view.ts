@@ -4,7 +4,7 @@
  * of the requests routed over the history window. Built from the fleet's state, the routing
  * counts and the history; nothing here calls a backend.
  */
-import { backendKey } from '../core/backend-url.js';
+import { backendSource } from '../core/backend-url.js';
 import type { BackendsResponse, ModelView, ReplicaSample, ReplicaView } from '../shared/api-contract.js';
 import type { FleetHistory, HistorySample } from './upstream/fleet-history.js';
 import { hitRate } from './upstream/fleet-history.js';
@@ -65,7 +65,7 @@ function routedInWindow(history: readonly HistorySample[], routedNow: number): n
 
 export function fleetView(src: FleetViewSource): BackendsResponse {
   const now = (src.now ?? (() => performance.now()))();
-  const envKeys = new Set(src.env.map(backendKey));
+  const sourceOf = backendSource(src.env);
   const states = src.state.states();
   const windowRouted = new Map<string, number>();
   const replicas: ReplicaView[] = states.map((s) => {
@@ -79,7 +79,7 @@ export function fleetView(src: FleetViewSource): BackendsResponse {
     const lifetime = hitRate(0, 0, m?.prefixCacheHits, m?.prefixCacheQueries);
     return {
       url: r.origin,
-      source: envKeys.has(backendKey(r.origin)) ? 'env' : 'added',
+      source: sourceOf(r.origin),
       models: (s.models ?? []).map((c) => c.id),
       ...healthOf(s, now, src.hungMs),
       in_flight: r.outstanding,
