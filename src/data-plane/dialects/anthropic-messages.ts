@@ -13,7 +13,7 @@ import type { SseFrame } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
-import { eventName } from './parse-event.js';
+import { eventNameIn } from './parse-event.js';
 import { prependContent, userMessageTexts } from './request-text.js';
 
 /**
@@ -29,10 +29,8 @@ function anthropicUsage(usage: JsonValue | undefined): UsageReport | undefined {
   return usageReport(promptTokens, completionTokens, cacheRead, undefined);
 }
 
-function mayCarryUsage(frame: SseFrame): boolean {
-  const name = eventName(frame);
-  return name === 'message_start' || name === 'message_delta';
-}
+const USAGE_EVENTS = ['message_start', 'message_delta'];
+const STOP_EVENTS = ['message_stop'];
 
 // Text and thinking blocks and their deltas; tool_use / input_json_delta / signature_delta are
 // other types and pass untouched.
@@ -44,7 +42,7 @@ const EVENT_HAN = all(field('delta', DELTA), field('content_block', BLOCK), fiel
 export const anthropicMessagesDialect: Dialect = {
   name: 'anthropic-messages',
   usageFromBody: (body) => anthropicUsage(child(body, 'usage')),
-  frameMayCarryUsage: mayCarryUsage,
+  frameMayCarryUsage: (frame: SseFrame) => eventNameIn(frame, USAGE_EVENTS),
   // The body's `model`, or message_start's `message.model`.
   responseModel: (data) => text(data, 'model') ?? text(child(data, 'message'), 'model'),
   usageFromEvent(event: DialectEvent) {
@@ -52,7 +50,7 @@ export const anthropicMessagesDialect: Dialect = {
     if (event.name === 'message_delta') return anthropicUsage(child(event.data, 'usage'));
     return undefined;
   },
-  isTerminal: (frame: SseFrame) => eventName(frame) === 'message_stop',
+  isTerminal: (frame: SseFrame) => eventNameIn(frame, STOP_EVENTS),
   isUsageOnlyChunk: () => false,
   errorFrame: (body: JsonObject) => formatSseEvent('error', body),
   stripHanFromEvent: EVENT_HAN,

@@ -11,10 +11,10 @@ import type { SseFrame } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
-import { eventName } from './parse-event.js';
+import { eventNameIn } from './parse-event.js';
 import { userMessageTexts } from './request-text.js';
 
-const FINAL_EVENTS: ReadonlySet<string> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+const FINAL_EVENTS = ['response.completed', 'response.incomplete', 'response.failed'];
 
 /** `input_tokens_details.cached_tokens` and `output_tokens_details.reasoning_tokens` ride along. */
 function responsesUsage(usage: JsonValue | undefined): UsageReport | undefined {
@@ -30,8 +30,7 @@ function responsesUsage(usage: JsonValue | undefined): UsageReport | undefined {
 }
 
 function isFinal(frame: SseFrame): boolean {
-  const name = eventName(frame);
-  return name !== undefined && FINAL_EVENTS.has(name);
+  return eventNameIn(frame, FINAL_EVENTS);
 }
 
 // Message and reasoning items; function_call items are other types and pass untouched.

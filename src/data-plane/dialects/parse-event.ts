@@ -18,23 +18,33 @@ export function parseEvent(frame: SseFrame): DialectEvent | undefined {
 
 const LF = 0x0a;
 const CR = 0x0d;
-const EVENT_PREFIX = 'event:';
+const EVENT_PREFIX = Buffer.from('event:', 'latin1');
+
+/** `raw[from, to)` holds exactly the ASCII `name`. */
+function bytesAre(raw: Uint8Array, from: number, to: number, name: string): boolean {
+  if (to - from !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (raw[from + i] !== name.charCodeAt(i)) return false;
+  return true;
+}
 
 /**
- * The event name of a frame whose first line is `event: <name>` (how vLLM and Anthropic write
- * every named frame), reading only that line; falls back to a full decode otherwise.
+ * Whether the frame's event is one of `names` (ASCII). A frame whose first line is
+ * `event: <name>` (how vLLM and Anthropic write every named frame) is matched on that line's
+ * bytes, with no string built: this runs on every frame of a stream. Other frames fall back to
+ * a full decode.
  */
-export function eventName(frame: SseFrame): string | undefined {
+export function eventNameIn(frame: SseFrame, names: readonly string[]): boolean {
   const raw = frame.raw;
   let ok = raw.length > EVENT_PREFIX.length;
-  for (let i = 0; ok && i < EVENT_PREFIX.length; i++) ok = raw[i] === EVENT_PREFIX.charCodeAt(i);
-  if (!ok) return frame.complete ? frame.event : undefined;
+  for (let i = 0; ok && i < EVENT_PREFIX.length; i++) ok = raw[i] === EVENT_PREFIX[i];
+  if (!ok) {
+    const event = frame.complete ? frame.event : undefined;
+    return event !== undefined && names.includes(event);
+  }
   let start = EVENT_PREFIX.length;
   if (raw[start] === 0x20) start++;
   let end = start;
   while (end < raw.length && raw[end] !== LF && raw[end] !== CR) end++;
-  let name = '';
-  for (let i = start; i < end; i++) name += String.fromCharCode(raw[i] ?? 0);
-  // Non-ASCII names are decoded properly (rare).
-  return /[\x80-\xff]/.test(name) ? frame.event : name;
+  for (const name of names) if (bytesAre(raw, start, end, name)) return true;
+  return false;
 }

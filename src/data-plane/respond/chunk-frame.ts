@@ -10,19 +10,23 @@ const CR = 13;
 const LF = 10;
 
 /**
- * One chunk (`<hex size>\r\n<data>\r\n`) holding `parts` in order, or undefined when they
- * are empty: a zero-size chunk would end the response.
+ * One chunk (`<hex size>\r\n<data>\r\n`) holding the first `count` of `parts` in order, or
+ * undefined when they are empty: a zero-size chunk would end the response.
  */
-export function chunkFrame(parts: readonly (Uint8Array | string)[]): Buffer | undefined {
+export function chunkFrame(parts: readonly (Uint8Array | string | undefined)[], count = parts.length): Buffer | undefined {
   let size = 0;
-  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+  for (let i = 0; i < count; i++) {
+    const p = parts[i] as Uint8Array | string;
+    size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+  }
   if (size === 0) return undefined;
   const hex = size.toString(16);
   const out = Buffer.allocUnsafe(hex.length + size + 4);
   let at = out.write(hex, 0, 'latin1');
   out[at++] = CR;
   out[at++] = LF;
-  for (const p of parts) {
+  for (let i = 0; i < count; i++) {
+    const p = parts[i] as Uint8Array | string;
     if (typeof p === 'string') {
       at += out.write(p, at, 'utf8');
     } else {

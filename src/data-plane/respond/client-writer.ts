@@ -19,8 +19,13 @@ export interface Pausable {
 /** The state of a response the gateway frames itself. */
 interface FramedStream {
   readonly socket: Socket;
-  /** Bytes sent in this turn, not framed yet. */
-  readonly frames: (Uint8Array | string)[];
+  /**
+   * Bytes sent in this turn, not framed yet: the first `count` slots. The array is kept and its
+   * slots cleared, not emptied: an emptied array gives up its storage and the next chunk's
+   * push would allocate it again.
+   */
+  readonly frames: (Uint8Array | string | undefined)[];
+  count: number;
   flushQueued: boolean;
   /** The response head waits in the corked socket for the first turn's chunk. */
   headCorked: boolean;
@@ -41,6 +46,8 @@ export class ClientWriter {
   #corked = false;
   #framed: FramedStream | undefined;
   #drainListening = false;
+  /** Between `gather()` and `flushGathered()`: sends only collect their bytes. */
+  #gathering = false;
 
   constructor(res: ServerResponse) {
     this.res = res;
@@ -64,7 +71,7 @@ export class ClientWriter {
     res.writeHead(status, headers);
     const socket = res.socket;
     if (socket !== null && res.chunkedEncoding && !socket.destroyed) {
-      const framed: FramedStream = { socket, frames: [], flushQueued: false, headCorked: true, drainWait: false };
+      const framed: FramedStream = { socket, frames: [], count: 0, flushQueued: false, headCorked: true, drainWait: false };
       this.#framed = framed;
       socket.cork();
       this.#queueFlush(framed);
@@ -84,8 +91,8 @@ export class ClientWriter {
     if (res.destroyed) return;
     const framed = this.#framed;
     if (framed !== undefined) {
-      framed.frames.push(bytes);
-      this.#queueFlush(framed);
+      framed.frames[framed.count++] = bytes;
+      if (!this.#gathering) this.#queueFlush(framed);
       return;
     }
     // A pipelined response waiting for the socket is buffered by Node until its turn; corking
@@ -102,6 +109,22 @@ export class ClientWriter {
         res.once('drain', () => this.#drained());
       }
     }
+  }
+
+  /**
+   * The caller is about to send what one upstream read gave: on a framed stream the bytes
+   * collect until `flushGathered()` writes them as one chunk, with no end-of-turn flush to
+   * schedule (a `nextTick` per chunk otherwise).
+   */
+  gather(): void {
+    this.#gathering = this.#framed !== undefined;
+  }
+
+  /** Writes what was sent since `gather()` (and the head, the first time). */
+  flushGathered(): void {
+    if (!this.#gathering) return;
+    this.#gathering = false;
+    this.flushFrames();
   }
 
   uncork(): void {
@@ -127,7 +150,7 @@ export class ClientWriter {
     if (this.res.destroyed) return;
     const framed = this.#framed;
     if (framed !== undefined) {
-      if (framed.frames.length > 0 && !framed.socket.destroyed) {
+      if (framed.count > 0 && !framed.socket.destroyed) {
         // end() uncorks the socket fully: the last chunk and the terminator leave in one writev.
         framed.socket.cork();
         this.#writeFrames(framed);
@@ -149,10 +172,11 @@ export class ClientWriter {
   }
 
   #writeFrames(framed: FramedStream): void {
-    const { socket, frames } = framed;
-    if (frames.length === 0) return;
-    const chunk = chunkFrame(frames);
-    frames.length = 0;
+    const { socket, frames, count } = framed;
+    if (count === 0) return;
+    const chunk = chunkFrame(frames, count);
+    for (let i = 0; i < count; i++) frames[i] = undefined;
+    framed.count = 0;
     if (chunk === undefined || socket.destroyed) return;
     if (!socket.write(chunk)) {
       this.#pauseUpstream();

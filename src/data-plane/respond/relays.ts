@@ -113,7 +113,13 @@ export class SseRelay implements Relay {
     this.#tap = new SseTap(dialect, observers, writer, () => void ledger.commit());
   }
   data(chunk: Buffer): void {
-    this.#tap.push(chunk);
+    const writer = this.writer;
+    writer.gather();
+    try {
+      this.#tap.push(chunk);
+    } finally {
+      writer.flushGathered();
+    }
   }
   async complete(): Promise<void> {
     const tap = this.#tap;

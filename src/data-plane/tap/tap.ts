@@ -67,10 +67,15 @@ export class SseTap {
       return;
     }
     this.#parser.push(chunk);
-    if (this.#fast) {
-      this.#tail.push(chunk);
-      this.#flushTail();
+    if (!this.#fast) return;
+    if (this.#tail.length === 0 && this.#sent + chunk.length <= this.#emitted && !this.#holding) {
+      // The usual chunk: whole frames, sent as it came (no queue to go through).
+      this.#sink.send(chunk);
+      this.#sent += chunk.length;
+      return;
     }
+    this.#tail.push(chunk);
+    this.#flushTail();
   }
 
   /** Upstream ended: an unterminated rest is relayed as it is. */
