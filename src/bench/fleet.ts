@@ -37,6 +37,8 @@ export interface FleetOptions {
   readonly nofile: number;
   /** Extra Node flags for the Node proxies, gateway and pass-through (e.g. --cpu-prof). */
   readonly nodeFlags: readonly string[];
+  /** Node flags for the gateways only, after `nodeFlags`. */
+  readonly gatewayNodeFlags?: readonly string[];
 }
 
 /** A proxy process the fleet started, for matching profiles and logs to targets. */
@@ -137,7 +139,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         if (created.code !== 0 || key === '') throw new Error(`keys create failed: ${created.stderr.trim()}`);
         const port = await freePort();
         const spec: ProcSpec = {
-          name, command: process.execPath, args: [...o.nodeFlags, CLI, 'serve'], env: { ...env, PORT: String(port) },
+          name, command: process.execPath, args: [...o.nodeFlags, ...(o.gatewayNodeFlags ?? []), CLI, 'serve'], env: { ...env, PORT: String(port) },
           ...o.placement.proxy, logDir,
         };
         await launch(name, spec, port, { authorization: `Bearer ${key}` });

@@ -45,6 +45,14 @@ describe('soak options', () => {
   });
 });
 
+describe('gateway node flags', () => {
+  it('splits Node options for the gateways, none by default, and refuses anything else', () => {
+    expect(resolveBenchOptions({}).gatewayNodeFlags).toEqual([]);
+    expect(resolveBenchOptions({ 'gateway-node-flags': ' --trace-gc  --inspect=127.0.0.1:9229 ' }).gatewayNodeFlags).toEqual(['--trace-gc', '--inspect=127.0.0.1:9229']);
+    expect(() => resolveBenchOptions({ 'gateway-node-flags': '--trace-gc -e x' })).toThrow('--gateway-node-flags takes Node options, each starting with -- (got "-e")');
+  });
+});
+
 describe('fleet options', () => {
   it('--fleet with its session and turn counts (smaller with --quick)', () => {
     expect(resolveBenchOptions({}).fleet).toBe(false);

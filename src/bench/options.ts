@@ -54,6 +54,8 @@ export interface BenchOptions {
   readonly fleetTurns: number;
   /** `--request-log`: case 1 also measures the gateway with the request log off, beside the default (on). */
   readonly requestLog: boolean;
+  /** `--gateway-node-flags`: Node flags for the gateways only (`--trace-gc`, `--inspect=…`). */
+  readonly gatewayNodeFlags: readonly string[];
 }
 
 /** The raw flag values as node:util parseArgs returns them. */
@@ -76,6 +78,7 @@ export interface BenchFlags {
   readonly model?: string | undefined;
   readonly soak?: string | undefined;
   readonly 'soak-clients'?: string | undefined;
+  readonly 'gateway-node-flags'?: string | undefined;
   readonly limits?: boolean | undefined;
   readonly otel?: boolean | undefined;
   readonly 'request-log'?: boolean | undefined;
@@ -119,6 +122,16 @@ export function parseCases(raw: string): CaseId[] {
   return ALL_CASES.filter((c) => out.has(c));
 }
 
+/** `--trace-gc --inspect=127.0.0.1:9229` → its flags; each must be a Node option. */
+export function parseNodeFlags(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const flags = raw.split(/\s+/).filter((f) => f !== '');
+  for (const f of flags) {
+    if (!/^--[a-z]/.test(f)) throw new BenchOptionError(`--gateway-node-flags takes Node options, each starting with -- (got ${JSON.stringify(f)})`);
+  }
+  return flags;
+}
+
 /** Turns flags into options; explicit flags win over `--quick` defaults. */
 export function resolveBenchOptions(f: BenchFlags): BenchOptions {
   const quick = f.quick === true;
@@ -152,5 +165,6 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     fleetSessions: int(f['fleet-sessions'], 'fleet-sessions', quick ? 16 : 48, 1, 1000),
     fleetTurns: int(f['fleet-turns'], 'fleet-turns', quick ? 8 : 12, 1, 200),
     requestLog: f['request-log'] === true,
+    gatewayNodeFlags: parseNodeFlags(f['gateway-node-flags']),
   };
 }

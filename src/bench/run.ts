@@ -100,7 +100,7 @@ export async function runBenchmark(o: BenchOptions, argv: readonly string[], log
   const want = new Set(targetsFor(o.cases, ['1', '2', '3', '4', '5', '6'], o));
   const profileDir = join(runDir, 'profiles');
   const nodeFlags = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const fleet = await startFleet({ want, placement, runDir, model: o.model, pgUrl: o.pgUrl, redisUrl: o.redisUrl, nofile, nodeFlags });
+  const fleet = await startFleet({ want, placement, runDir, model: o.model, pgUrl: o.pgUrl, redisUrl: o.redisUrl, nofile, nodeFlags, gatewayNodeFlags: o.gatewayNodeFlags });
   const totalsBefore = cpuTotals();
   const load1Before = load1();
   const ready = new Set<TargetName>();

@@ -27,6 +27,8 @@ export interface SoakOptions {
   readonly pgUrl: string;
   readonly pin: boolean;
   readonly out: string | undefined;
+  /** Node flags for the gateway (`--trace-gc`, `--inspect=…`). */
+  readonly gatewayNodeFlags?: readonly string[];
 }
 
 export interface SoakOutcome {
@@ -93,7 +95,7 @@ export async function runSoak(o: SoakOptions, argv: readonly string[], log: (lin
   const everyS = Math.min(10, Math.max(1, durationS / 60));
   log(`worv-proxy bench --soak ${o.minutes}: ${o.clients} clients, warm-up ${warmupS.toFixed(0)} s, a sample every ${everyS.toFixed(1)} s; ${layout.description}`);
 
-  const fleet = await startFleet({ want: new Set(['gateway']), placement, runDir, model: o.model, pgUrl: o.pgUrl, nofile, nodeFlags: [] });
+  const fleet = await startFleet({ want: new Set(['gateway']), placement, runDir, model: o.model, pgUrl: o.pgUrl, nofile, nodeFlags: [], gatewayNodeFlags: o.gatewayNodeFlags ?? [] });
   const samples: MemSample[] = [];
   let counts;
   try {

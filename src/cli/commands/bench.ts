@@ -33,6 +33,9 @@ Options:
                         shared machine, as root: steadier figures, slower neighbours)
   --profile             run the Node proxies under --cpu-prof and print their top frames
                         (profiling costs CPU: use it to find costs, not to judge targets)
+  --gateway-node-flags "FLAGS"   Node options for the gateways only, cases and soak alike
+                        (e.g. "--trace-gc", or "--inspect=127.0.0.1:9229" for
+                        src/bench/alloc-profile.ts)
   --load auto|wrk|autocannon   non-streaming load generator (default: wrk if installed)
   --pg-url URL          Postgres server for case 6 (default postgres://postgres@127.0.0.1:5432/test;
                         the run uses a fresh database worv_bench on it)
@@ -84,6 +87,7 @@ export async function runBench(argv: string[]): Promise<number> {
       out: { type: 'string' },
       soak: { type: 'string' },
       'soak-clients': { type: 'string' },
+      'gateway-node-flags': { type: 'string' },
       limits: { type: 'boolean' },
       otel: { type: 'boolean' },
       'request-log': { type: 'boolean' },
@@ -115,7 +119,7 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   if (options.soakMinutes !== undefined) {
     try {
-      const soak = { minutes: options.soakMinutes, clients: options.soakClients, model: options.model, pgUrl: options.pgUrl, pin: options.pin, out: options.out };
+      const soak = { minutes: options.soakMinutes, clients: options.soakClients, model: options.model, pgUrl: options.pgUrl, pin: options.pin, out: options.out, gatewayNodeFlags: options.gatewayNodeFlags };
       const outcome = await runSoak(soak, argv, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write(`${outcome.text}\n\nJSON: ${outcome.jsonPath}\n`);
       return outcome.verdict.pass ? 0 : 1;
