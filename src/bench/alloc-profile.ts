@@ -1,6 +1,6 @@
 /**
  * Where a running gateway allocates: connects to its inspector (start it with
- * `bench --gateway-node-flags "--inspect=127.0.0.1:9229"`), samples allocations for a while with
+ * `bench --gateway-node-flags="--inspect=127.0.0.1:9229"`), samples allocations for a while with
  * V8's sampling heap profiler — objects already collected included, so short-lived garbage counts
  * as much as what is kept — and prints the top allocation sites.
  *

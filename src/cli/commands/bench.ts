@@ -33,9 +33,9 @@ Options:
                         shared machine, as root: steadier figures, slower neighbours)
   --profile             run the Node proxies under --cpu-prof and print their top frames
                         (profiling costs CPU: use it to find costs, not to judge targets)
-  --gateway-node-flags "FLAGS"   Node options for the gateways only, cases and soak alike
-                        (e.g. "--trace-gc", or "--inspect=127.0.0.1:9229" for
-                        src/bench/alloc-profile.ts)
+  --gateway-node-flags="FLAGS"   Node options for the gateways only, cases and soak alike
+                        (e.g. --gateway-node-flags=--trace-gc; with the "=", as the
+                        value starts with a dash)
   --load auto|wrk|autocannon   non-streaming load generator (default: wrk if installed)
   --pg-url URL          Postgres server for case 6 (default postgres://postgres@127.0.0.1:5432/test;
                         the run uses a fresh database worv_bench on it)
