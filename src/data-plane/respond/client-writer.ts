@@ -46,8 +46,6 @@ export class ClientWriter {
   #corked = false;
   #framed: FramedStream | undefined;
   #drainListening = false;
-  /** Between `gather()` and `flushGathered()`: sends only collect their bytes. */
-  #gathering = false;
 
   constructor(res: ServerResponse) {
     this.res = res;
@@ -92,7 +90,7 @@ export class ClientWriter {
     const framed = this.#framed;
     if (framed !== undefined) {
       framed.frames[framed.count++] = bytes;
-      if (!this.#gathering) this.#queueFlush(framed);
+      this.#queueFlush(framed);
       return;
     }
     // A pipelined response waiting for the socket is buffered by Node until its turn; corking
@@ -109,22 +107,6 @@ export class ClientWriter {
         res.once('drain', () => this.#drained());
       }
     }
-  }
-
-  /**
-   * The caller is about to send what one upstream read gave: on a framed stream the bytes
-   * collect until `flushGathered()` writes them as one chunk, with no end-of-turn flush to
-   * schedule (a `nextTick` per chunk otherwise).
-   */
-  gather(): void {
-    this.#gathering = this.#framed !== undefined;
-  }
-
-  /** Writes what was sent since `gather()` (and the head, the first time). */
-  flushGathered(): void {
-    if (!this.#gathering) return;
-    this.#gathering = false;
-    this.flushFrames();
   }
 
   uncork(): void {

@@ -113,13 +113,7 @@ export class SseRelay implements Relay {
     this.#tap = new SseTap(dialect, observers, writer, () => void ledger.commit());
   }
   data(chunk: Buffer): void {
-    const writer = this.writer;
-    writer.gather();
-    try {
-      this.#tap.push(chunk);
-    } finally {
-      writer.flushGathered();
-    }
+    this.#tap.push(chunk);
   }
   async complete(): Promise<void> {
     const tap = this.#tap;
