@@ -20,7 +20,7 @@ async function serve(write: (w: ClientWriter) => Promise<void>): Promise<{ body:
     socket.write = ((...a: unknown[]) => {
       writes++;
       return original(...a);
-    }) as typeof socket.write;
+    });
     void write(w).then(() => w.end());
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
