@@ -13,6 +13,9 @@ export interface MemSample {
   readonly rssBytes: number;
   /** V8 heap in use, from the gateway's /metrics; undefined when the scrape failed. */
   readonly heapUsedBytes: number | undefined;
+  /** The heap V8 holds from the system (used and free), and memory outside it (Buffers); optional. */
+  readonly heapTotalBytes?: number | undefined;
+  readonly externalBytes?: number | undefined;
   /** Requests finished (all kinds) and failed so far. */
   readonly done: number;
   readonly errors: number;

@@ -38,31 +38,40 @@ export interface SoakOutcome {
 }
 
 const MIB = 1024 * 1024;
-const HEAP_METRIC = /^worv_proxy_nodejs_heap_size_used_bytes (\S+)$/m;
+const HEAP_USED = /^worv_proxy_nodejs_heap_size_used_bytes (\S+)$/m;
+const HEAP_TOTAL = /^worv_proxy_nodejs_heap_size_total_bytes (\S+)$/m;
+const EXTERNAL = /^worv_proxy_nodejs_external_memory_bytes (\S+)$/m;
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
 }
 
-async function heapUsed(port: number): Promise<number | undefined> {
+type HeapFigures = Pick<MemSample, 'heapUsedBytes' | 'heapTotalBytes' | 'externalBytes'>;
+
+/** The V8 heap in use, the heap V8 holds (committed) and memory outside it, from /metrics. */
+async function heapFigures(port: number): Promise<HeapFigures> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
-    const m = HEAP_METRIC.exec(await res.text());
-    return m === null ? undefined : Number(m[1]);
+    const text = await res.text();
+    const read = (re: RegExp): number | undefined => {
+      const m = re.exec(text);
+      return m === null ? undefined : Number(m[1]);
+    };
+    return { heapUsedBytes: read(HEAP_USED), heapTotalBytes: read(HEAP_TOTAL), externalBytes: read(EXTERNAL) };
   } catch {
-    return undefined;
+    return { heapUsedBytes: undefined, heapTotalBytes: undefined, externalBytes: undefined };
   }
 }
 
 const mib = (b: number | undefined): string => (b === undefined ? '—' : (b / MIB).toFixed(1));
 
 function formatSoak(samples: readonly MemSample[], v: SoakVerdict, o: SoakOptions): string {
-  const rows = ['   t (s)   RSS MiB   heap MiB   requests   errors'];
+  const rows = ['   t (s)   RSS MiB   heap MiB   held MiB   external MiB   requests   errors'];
   // About one row per minute (every sample for short runs).
   const every = Math.max(1, Math.round(samples.length / Math.max(10, o.minutes)));
   samples.forEach((s, i) => {
     if (i % every !== 0 && i !== samples.length - 1) return;
-    rows.push(`${s.t.toFixed(0).padStart(8)}${mib(s.rssBytes).padStart(10)}${mib(s.heapUsedBytes).padStart(11)}${String(s.done).padStart(11)}${String(s.errors).padStart(9)}`);
+    rows.push(`${s.t.toFixed(0).padStart(8)}${mib(s.rssBytes).padStart(10)}${mib(s.heapUsedBytes).padStart(11)}${mib(s.heapTotalBytes).padStart(11)}${mib(s.externalBytes).padStart(15)}${String(s.done).padStart(11)}${String(s.errors).padStart(9)}`);
   });
   const slopeH = v.heapSlopeMiBPerMin === undefined ? '—' : v.heapSlopeMiBPerMin.toFixed(3);
   return [
@@ -110,7 +119,7 @@ export async function runSoak(o: SoakOptions, argv: readonly string[], log: (lin
     let lastLog = 0;
     for (;;) {
       const t = (performance.now() - t0) / 1000;
-      samples.push({ t, rssBytes: sampleTree(pid).rssBytes, heapUsedBytes: await heapUsed(target.port), done: counts.done, errors: counts.errors });
+      samples.push({ t, rssBytes: sampleTree(pid).rssBytes, ...(await heapFigures(target.port)), done: counts.done, errors: counts.errors });
       if (t - lastLog >= 60 || samples.length === 1) {
         lastLog = t;
         const s = samples[samples.length - 1] as MemSample;

@@ -4,6 +4,7 @@
 import { countAdminUsers } from '../../store/admin-users.repo.js';
 import { openStore, type Store } from '../../store/db.js';
 import { createApp, type App } from '../../server/app.js';
+import { boundHeapGrowth } from '../../server/heap-growth.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 import { backendWarnings } from '../backend-check.js';
@@ -26,6 +27,7 @@ export async function runServe(argv: string[]): Promise<number> {
     throw err;
   }
   const config = loadConfigOrExit();
+  boundHeapGrowth();
   let store: Store;
   try {
     store = await openStore(config.database, {
