@@ -2,9 +2,11 @@
  * Where a running gateway allocates: connects to its inspector (start it with
  * `bench --gateway-node-flags="--inspect=127.0.0.1:9229"`), samples allocations for a while with
  * V8's sampling heap profiler — objects already collected included, so short-lived garbage counts
- * as much as what is kept — and prints the top allocation sites.
+ * as much as what is kept — and prints the top allocation sites. With `promoted` it leaves out
+ * what young collections freed: what is left is what survived into the old generation (live,
+ * or freed later by a full collection), the bytes that make full collections come.
  *
- *   npx tsx src/bench/alloc-profile.ts [PORT=9229] [SECONDS=20] [SAMPLE_BYTES=16384]
+ *   npx tsx src/bench/alloc-profile.ts [PORT=9229] [SECONDS=20] [SAMPLE_BYTES=16384] [all|promoted]
  *
  * Needs Node 22 or later (its WebSocket client). Divide the total by the requests the gateway
  * served in the window for bytes per request.
@@ -21,7 +23,8 @@ interface SampleNode {
   readonly children: readonly SampleNode[];
 }
 
-const [port = '9229', seconds = '20', interval = '16384'] = process.argv.slice(2);
+const [port = '9229', seconds = '20', interval = '16384', mode = 'all'] = process.argv.slice(2);
+if (mode !== 'all' && mode !== 'promoted') throw new Error(`mode must be all or promoted (got "${mode}")`);
 
 async function main(): Promise<void> {
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   await call('HeapProfiler.startSampling', {
     samplingInterval: Number(interval),
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: mode === 'all',
   });
   await new Promise((r) => setTimeout(r, Number(seconds) * 1000));
   const { profile } = (await call('HeapProfiler.stopSampling')) as { profile: { head: SampleNode } };
