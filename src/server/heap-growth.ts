@@ -3,16 +3,16 @@
  * spare V8 allows up to four times what survived the last full collection. The gateway's live set
  * is small (tens of MiB) and what it promotes is request state that dies soon after, so under
  * steady load the heap's peaks reach about four times the live set, and the process keeps the
- * pages it grew into: RSS stepped up by 50 MiB once in a 10-minute soak and stayed there
- * (docs/benchmark.md, "Soak"). A factor of 1.5 keeps the peaks near the live set at the price
- * of more frequent full collections, which run mostly on V8's helper threads.
+ * pages it grew into: RSS steps up once and stays there (figures in docs/benchmark.md, "The
+ * heap's growth bounded"). A factor of 1.5 keeps the peaks near the live set at the price of
+ * more frequent full collections.
  *
  * V8 reads this flag each time it sizes the heap after a collection, so setting it at start-up
  * takes effect. An operator's own `--heap-growing-percent` on node's command line wins.
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 50;
+const HEAP_GROWING_PERCENT = 50;
 
 const OWN_FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
 
