@@ -4,8 +4,8 @@
  * response reported (the oracle the store is compared with).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 
 export interface RawResponse {
   readonly status: number;
@@ -139,11 +139,26 @@ export const MESSAGES_BODY = { model: 'sim-model', max_tokens: 256, messages: [{
 export const RESPONSES_BODY = { model: 'sim-model', input: 'Three primes greater than 100.' };
 export const COMPLETIONS_BODY = { model: 'sim-model', prompt: 'Three primes greater than 100.' };
 
-/** `http://127.0.0.1:<port>` where nothing listens (connections are refused). */
+/** Ports below 1024 are never handed out by `listen(0)`: no test's server can take one later. */
+const CLOSED_PORT_CANDIDATES = [9, 19, 39, 47, 59, 69, 79, 87, 97, 101];
+
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}
+
+/**
+ * `http://127.0.0.1:<port>` where nothing listens (connections are refused), and where nothing
+ * will: a free ephemeral port could be taken by another test's server meanwhile, which then
+ * answers in the closed port's place.
+ */
 export async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
+  for (const port of CLOSED_PORT_CANDIDATES) if (await refuses(port)) return `http://127.0.0.1:${port}`;
+  throw new Error(`no closed port below 1024 among ${CLOSED_PORT_CANDIDATES.join(', ')}`);
 }
