@@ -21,7 +21,7 @@ async function churn(nodeFlags: readonly string[], mode: 'bound' | 'default'): P
 }
 
 describe('boundHeapGrowth', () => {
-  it('collects fully several times as often and keeps the heap peak lower; an operator\'s --heap-growing-percent wins', async () => {
+  it('collects fully about twice as often and keeps the heap peak lower; an operator\'s --heap-growing-percent wins', async () => {
     // One after another: each child's collector threads get the cores to themselves.
     const unbounded = await churn([], 'default');
     const bounded = await churn([], 'bound');
@@ -29,10 +29,11 @@ describe('boundHeapGrowth', () => {
     expect([unbounded.kept, bounded.kept, operator.kept]).toEqual([24_000, 24_000, 24_000]);
     expect(bounded.outcome).toBe('bounded');
     expect(operator.outcome).toBe('operator');
-    // About 75 MiB live, 1.2 GB promoted: V8's default collects fully about 6 times and lets the
-    // heap reach 320–380 MiB; the bound collects 20–24 times and peaks at 125–180 MiB (Node 22 and 24).
-    expect(bounded.majors).toBeGreaterThanOrEqual(unbounded.majors * 2.5);
-    expect(bounded.peakMiB).toBeLessThan(unbounded.peakMiB * 0.8);
-    expect(operator.majors).toBeLessThan(bounded.majors / 2);
+    // About 75 MiB live, 1.2 GB promoted: V8's default collects fully 5–6 times and lets the heap
+    // reach 320–415 MiB; the bound collects 12–14 times and peaks at 190–300 MiB (Node 22 and 24).
+    expect(bounded.majors).toBeGreaterThanOrEqual(unbounded.majors * 1.8);
+    expect(bounded.peakMiB).toBeLessThan(unbounded.peakMiB);
+    // The operator's 300 % is V8's own maximum: it collects like the default.
+    expect(operator.majors).toBeLessThan(bounded.majors * 0.7);
   }, 90_000);
 });
