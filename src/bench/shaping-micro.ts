@@ -61,13 +61,13 @@ function scenario(name: string, bytes: number, iterations: number): void {
   const rawAliased = JSON.stringify(chatBody(bytes, 'claude-sonnet-4-6'));
   console.log(`${name}: ${(raw.length / 1024).toFixed(0)} KiB body`);
   const body = JSON.parse(raw) as JsonObject;
-  const small = { ...body, max_tokens: 1000 };
+  const small = { ...body, max_tokens: 1000, stream: false };
   const aliased = JSON.parse(rawAliased) as JsonObject;
 
   time('reference: JSON.parse of the body', iterations, () => JSON.parse(raw));
   time('facts (payload_text length; user script read lazily)', iterations, () => factsOf('chat', body).payloadChars);
   time('facts incl. user-script scan', iterations, () => factsOf('chat', body).userScript);
-  const untouched: ProxyRequest = { facts: { ...factsOf('chat', small), stream: false }, body: small };
+  const untouched: ProxyRequest = { facts: factsOf('chat', small), body: small };
   time('fold, nothing applies (same object back, no serialise)', iterations, () => {
     if (shape(untouched, CONFIG).req !== untouched) throw new Error('expected the same request');
   });

@@ -80,7 +80,10 @@ describe('withInputEstimate', () => {
     const body = { max_tokens: 10, messages: [{ role: 'user', content: '你好' }] };
     const facts = factsOf('chat', body);
     const out = await withInputEstimate({ facts, body }, fixed(7));
-    expect(Object.getOwnPropertyDescriptor(out.facts, 'userScript')?.get).toBeTypeOf('function');
-    expect(out.facts.userScript).toBe('han');
+    expect(out.facts.estimatedInputTokens).toBe(7);
+    // Not scanned yet: the scan at the first read sees the text as it is then.
+    body.messages[0]!.content = 'こんにちは、元気ですか';
+    expect(out.facts.userScript).toBe('japanese');
+    expect(out.facts.payloadChars).toBe(facts.payloadChars);
   });
 });

@@ -87,7 +87,8 @@ export async function withInputEstimate(req: ProxyRequest, estimator: InputEstim
   if (!needsEstimate(req)) return req;
   const count = await estimator.estimate(req);
   if (count === undefined) return req;
-  // Copy the facts by descriptor so parse's lazy getters (the user-script scan) stay lazy.
-  const facts = Object.defineProperties({}, Object.getOwnPropertyDescriptors(req.facts)) as ProxyRequest['facts'];
-  return { ...req, facts: Object.defineProperty(facts, 'estimatedInputTokens', { value: count, enumerable: true }) };
+  // The facts with the count added, reading the rest through the prototype: parse's lazy scans
+  // (the user's script) stay lazy, and run at most once for this view.
+  const facts = Object.create(req.facts, { estimatedInputTokens: { value: count, enumerable: true } }) as ProxyRequest['facts'];
+  return { ...req, facts };
 }
