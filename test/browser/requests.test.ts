@@ -84,6 +84,8 @@ describe('Requests page in Chromium', () => {
     const table = page.locator('table.requests-table');
     // The key's two requests, in every minute.
     await page.waitForURL((u) => !u.search.includes('minute='));
+    // The URL changes first; the rows of the wider filter come with the fetch after it.
+    await table.locator('tbody tr').nth(1).waitFor();
     expect(await table.locator('tbody tr').count()).toBe(2);
     await page.getByRole('switch', { name: 'Live tail' }).check();
     const res = await chat(alice.key, { 'x-sim-fault': 'status:503' });
