@@ -14,7 +14,7 @@ import {
   type GpuStatsPostResponse,
   type GpuStatsResponse,
 } from '../shared/api-contract.js';
-import { touchApiKey } from '../store/api-keys.repo.js';
+import { touchApiKey } from '../store/usage.repo.js';
 import { gpuHistory, insertGpuSamples, latestGpuSamples, pruneGpuSamples, type GpuBucket, type GpuSampleRecord } from '../store/gpu-samples.repo.js';
 import type { RouteDeps } from './deps.js';
 import { parseOr400 } from './parse.js';

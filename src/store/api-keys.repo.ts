@@ -15,12 +15,13 @@ export interface ApiKeyRecord {
   readonly keyPrefix: string;
   readonly isActive: boolean;
   readonly createdAt: string;
-  readonly lastUsedAt: string | null;
   /** Limits, model scope, expiry and priority; undefined when the key has none of them. */
   readonly policy: KeyPolicy | undefined;
 }
 
 export interface ApiKeyWithUsage extends ApiKeyRecord {
+  /** When the key was last used (kept with its usage totals); null = never. */
+  readonly lastUsedAt: string | null;
   readonly usage: { readonly requests: number; readonly promptTokens: number; readonly completionTokens: number };
 }
 
@@ -31,7 +32,6 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
     keyPrefix: row.key_prefix,
     isActive: row.is_active === 1,
     createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
     policy: policyOf(row),
   };
 }
@@ -55,7 +55,6 @@ export async function insertApiKey(db: Kysely<Database>, key: NewApiKey): Promis
       key_prefix: key.keyPrefix,
       is_active: 1,
       created_at: key.createdAt,
-      last_used_at: null,
     })
     .onConflict((oc) => oc.column('key_hash').doNothing())
     .executeTakeFirst();
@@ -105,17 +104,18 @@ function listQuery(db: Kysely<Database>) {
   return db
     .selectFrom('api_keys as k')
     .leftJoin('usage_totals as u', 'u.key_id', 'k.id')
-    .select(['k.id', 'k.name', 'k.key_hash', 'k.key_prefix', 'k.is_active', 'k.created_at', 'k.last_used_at'])
+    .select(['k.id', 'k.name', 'k.key_hash', 'k.key_prefix', 'k.is_active', 'k.created_at'])
     .select(['k.limit_rpm', 'k.limit_tpm', 'k.limit_concurrency', 'k.limit_daily_tokens', 'k.limit_monthly_tokens'])
     .select(['k.allowed_models', 'k.expires_at', 'k.priority'])
-    .select(['u.requests', 'u.prompt_tokens', 'u.completion_tokens']);
+    .select(['u.requests', 'u.prompt_tokens', 'u.completion_tokens', 'u.last_used_at']);
 }
 
 function withUsage(
-  row: ApiKeyRow & { requests: number | null; prompt_tokens: number | null; completion_tokens: number | null },
+  row: ApiKeyRow & { requests: number | null; prompt_tokens: number | null; completion_tokens: number | null; last_used_at: string | null },
 ): ApiKeyWithUsage {
   return {
     ...toRecord(row),
+    lastUsedAt: row.last_used_at,
     usage: {
       requests: Number(row.requests ?? 0),
       promptTokens: Number(row.prompt_tokens ?? 0),
@@ -139,16 +139,6 @@ export async function updateApiKey(
   }
   const res = await db.updateTable('api_keys').set(set).where('id', '=', id).executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
-}
-
-/** Marks a key used at `at` (never moves `last_used_at` back); for calls that carry no usage, like GPU posts. */
-export async function touchApiKey(db: Kysely<Database>, id: string, at: string): Promise<void> {
-  await db
-    .updateTable('api_keys')
-    .set({ last_used_at: at })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
-    .execute();
 }
 
 /**

@@ -14,7 +14,6 @@ export interface ApiKeysTable {
   key_prefix: string;
   is_active: number;
   created_at: string;
-  last_used_at: string | null;
   /** Per-key limits; null = none (key-limits migration). */
   limit_rpm: number | null;
   limit_tpm: number | null;
@@ -48,6 +47,8 @@ export interface UsageTotalsTable {
   completion_tokens: number;
   cached_tokens: Generated<number>;
   reasoning_tokens: Generated<number>;
+  /** ISO time of the key's latest use: written by the same statement as the counters. */
+  last_used_at: string | null;
 }
 
 export interface UsageDailyTable {

@@ -19,9 +19,13 @@ export interface UsageIncrement {
   /** Parts of promptTokens / completionTokens: from the prefix cache, spent reasoning (default 0). */
   readonly cachedTokens?: number;
   readonly reasoningTokens?: number;
-  /** ISO time of the latest request in the increment, for `api_keys.last_used_at`. */
+  /** ISO time of the latest request in the increment, for the key's `usage_totals.last_used_at`. */
   readonly usedAt: string;
 }
+
+/** The later of the stored and the new last use, in an upsert on `usage_totals` (SQLite and Postgres alike). */
+const LATER_USE = `CASE WHEN usage_totals.last_used_at IS NULL OR usage_totals.last_used_at < excluded.last_used_at
+  THEN excluded.last_used_at ELSE usage_totals.last_used_at END`;
 
 /** Merge increments that hit the same (key, day) so a batch issues one upsert per bucket. */
 export function mergeIncrements(items: readonly UsageIncrement[]): UsageIncrement[] {
@@ -49,7 +53,7 @@ export function mergeIncrements(items: readonly UsageIncrement[]): UsageIncremen
 }
 
 /**
- * Apply increments in one transaction (totals, day buckets and last_used_at), the fastest way
+ * Apply increments in one transaction (totals with the last use, and day buckets), the fastest way
  * the store has: SQLite through statements prepared once, Postgres as one statement. On SQLite
  * it runs under Kysely's single connection, so never inside another caller's open transaction.
  * Increments of keys that no longer exist are dropped (a key's usage is deleted with it and is
@@ -78,11 +82,12 @@ export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): SqliteUsag
   if (known !== undefined) return known;
   // Only for a key that exists: a deleted key's usage is never re-created.
   const totals = sqlite.prepare(
-    `INSERT INTO usage_totals (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
-     SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)
+    `INSERT INTO usage_totals (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, last_used_at)
+     SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)
      ON CONFLICT (key_id) DO UPDATE SET requests = requests + excluded.requests,
        prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
-       cached_tokens = cached_tokens + excluded.cached_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`,
+       cached_tokens = cached_tokens + excluded.cached_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+       last_used_at = ${LATER_USE}`,
   );
   const daily = sqlite.prepare(
     `INSERT INTO usage_daily (key_id, day, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -90,20 +95,16 @@ export function sqliteUsageRecorder(sqlite: SqliteDatabase.Database): SqliteUsag
        prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
        cached_tokens = cached_tokens + excluded.cached_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens`,
   );
-  const lastUsed = sqlite.prepare(
-    'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
-  );
   const apply = sqlite.transaction((merged: readonly UsageIncrement[]): number => {
     let dropped = 0;
     for (const it of merged) {
       const cached = it.cachedTokens ?? 0;
       const reasoning = it.reasoningTokens ?? 0;
-      if (totals.run(it.keyId, it.requests, it.promptTokens, it.completionTokens, cached, reasoning, it.keyId).changes === 0) {
+      if (totals.run(it.keyId, it.requests, it.promptTokens, it.completionTokens, cached, reasoning, it.usedAt, it.keyId).changes === 0) {
         dropped += it.requests;
         continue;
       }
       daily.run(it.keyId, it.day, it.requests, it.promptTokens, it.completionTokens, cached, reasoning);
-      lastUsed.run(it.usedAt, it.keyId, it.usedAt);
     }
     return dropped;
   });
@@ -123,7 +124,7 @@ export interface SpoolMarkGuard {
 
 /**
  * The writes of `recordUsage` for Postgres, as ONE statement per batch: the day buckets,
- * the totals and `last_used_at` in data-modifying CTEs over arrays (`unnest`). A statement is
+ * and the totals with the last use in data-modifying CTEs over arrays (`unnest`). A statement is
  * atomic on its own, so the batch needs no BEGIN/COMMIT: one round trip instead of five, and no
  * query building per batch (the usage writer runs this on the /v1 hot path). Rows are written
  * in key order, so two replicas' batches take their row locks in the same order.
@@ -141,7 +142,7 @@ export async function recordUsagePostgres(
 ): Promise<{ applied: boolean; dropped: number }> {
   if (items.length === 0) return { applied: true, dropped: 0 };
   const daily = mergeIncrements(items).sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : a.day < b.day ? -1 : 1));
-  // Totals and last_used_at per key (a batch spanning midnight has two day rows for one key).
+  // Totals and the last use per key (a batch spanning midnight has two day rows for one key).
   const perKey = new Map<string, { requests: number; prompt: number; completion: number; cached: number; reasoning: number; usedAt: string }>();
   for (const it of daily) {
     const k = perKey.get(it.keyId);
@@ -190,19 +191,16 @@ export async function recordUsagePostgres(
         prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
         cached_tokens = u.cached_tokens + excluded.cached_tokens, reasoning_tokens = u.reasoning_tokens + excluded.reasoning_tokens
     ), totals AS (
-      INSERT INTO usage_totals AS t (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
+      INSERT INTO usage_totals (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, last_used_at)
       SELECT v.* FROM unnest(${keys}::text[], ${totals.map((t) => t.requests)}::bigint[],
         ${totals.map((t) => t.prompt)}::bigint[], ${totals.map((t) => t.completion)}::bigint[],
-        ${totals.map((t) => t.cached)}::bigint[], ${totals.map((t) => t.reasoning)}::bigint[])
-        AS v (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
+        ${totals.map((t) => t.cached)}::bigint[], ${totals.map((t) => t.reasoning)}::bigint[], ${totals.map((t) => t.usedAt)}::text[])
+        AS v (key_id, requests, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, last_used_at)
       WHERE v.key_id IN (SELECT id FROM keys)
-      ON CONFLICT (key_id) DO UPDATE SET requests = t.requests + excluded.requests,
-        prompt_tokens = t.prompt_tokens + excluded.prompt_tokens, completion_tokens = t.completion_tokens + excluded.completion_tokens,
-        cached_tokens = t.cached_tokens + excluded.cached_tokens, reasoning_tokens = t.reasoning_tokens + excluded.reasoning_tokens
-    ), touched AS (
-      UPDATE api_keys AS k SET last_used_at = v.used_at
-      FROM unnest(${keys}::text[], ${totals.map((t) => t.usedAt)}::text[]) AS v (key_id, used_at)
-      WHERE k.id = v.key_id AND k.id IN (SELECT id FROM keys) AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)
+      ON CONFLICT (key_id) DO UPDATE SET requests = usage_totals.requests + excluded.requests,
+        prompt_tokens = usage_totals.prompt_tokens + excluded.prompt_tokens, completion_tokens = usage_totals.completion_tokens + excluded.completion_tokens,
+        cached_tokens = usage_totals.cached_tokens + excluded.cached_tokens, reasoning_tokens = usage_totals.reasoning_tokens + excluded.reasoning_tokens,
+        last_used_at = ${sql.raw(LATER_USE)}
     )${mark}
     SELECT (SELECT count(*) FROM ok)::int AS applied,
       CASE WHEN EXISTS (SELECT 1 FROM ok) THEN (
@@ -260,4 +258,15 @@ export async function queryUsage(
     return d;
   });
   return { days, totals };
+}
+
+/**
+ * Marks a key used at `at` (never moves its last use back), for calls that carry no usage, like
+ * GPU posts: a totals row of zeros holds the time when the key has no usage yet. Nothing for a
+ * key that does not exist.
+ */
+export async function touchApiKey(db: Kysely<Database>, id: string, at: string): Promise<void> {
+  await sql`INSERT INTO usage_totals (key_id, requests, prompt_tokens, completion_tokens, last_used_at)
+    SELECT id, 0, 0, 0, ${at} FROM api_keys WHERE id = ${id}
+    ON CONFLICT (key_id) DO UPDATE SET last_used_at = ${sql.raw(LATER_USE)}`.execute(db);
 }

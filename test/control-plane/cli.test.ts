@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/core/api-key.js';
 import { GpuStatsResponse } from '../../src/shared/api-contract.js';
 import { getAdminUser } from '../../src/store/admin-users.repo.js';
-import { insertApiKey } from '../../src/store/api-keys.repo.js';
+import { getApiKey, insertApiKey } from '../../src/store/api-keys.repo.js';
 import { runCli } from '../helpers/run-cli.js';
 import { sqliteFileStore, startAdminApp, type AdminApp } from './admin-app.js';
 
@@ -102,8 +102,8 @@ describe('worv-proxy gpu-agent', { timeout: 120_000 }, () => {
     const r = await runCli(['gpu-agent', '--url', app.url, '--key', KEY, '--host', 'b200-node-1', '--once'], { PATH: fakeNvidiaSmi() });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`posted 8 GPU readings of b200-node-1 to ${app.url}\n`);
-    const key = await app.store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', 'agent').executeTakeFirstOrThrow();
-    expect(Date.now() - Date.parse(key.last_used_at ?? '')).toBeLessThan(60_000);
+    const key = await getApiKey(app.store.db, 'agent');
+    expect(Date.now() - Date.parse(key?.lastUsedAt ?? '')).toBeLessThan(60_000);
     const s = await app.login();
     const stats = GpuStatsResponse.parse((await app.request('GET', '/api/gpu-stats', { cookie: s.cookie })).json);
     expect(stats.latest.length).toBe(8);

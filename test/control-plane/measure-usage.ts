@@ -25,7 +25,6 @@ async function seed(spec: StoreSpec): Promise<void> {
       key_prefix: `wp-${i}`,
       is_active: 1,
       created_at: '2026-01-01T00:00:00.000Z',
-      last_used_at: null,
     }));
     await store.db.insertInto('api_keys').values(keys).execute();
     const days = Array.from({ length: DAYS }, (_, d) => utcDay(END - d * 86_400_000));

@@ -57,7 +57,7 @@ export interface Stack {
    * fires (e.g. when the client sees the end of a response).
    */
   usageNow(keyId: string): KeyUsage;
-  /** `api_keys.last_used_at` of the key. */
+  /** The key's last use (`usage_totals.last_used_at`). */
   lastUsedAt(keyId: string): Promise<string | null>;
   close(): Promise<void>;
 }
@@ -169,7 +169,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       async lastUsedAt(keyId) {
         await app.usageWriter.drain();
-        const row = await store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', keyId).executeTakeFirst();
+        const row = await store.db.selectFrom('usage_totals').select('last_used_at').where('key_id', '=', keyId).executeTakeFirst();
         return row?.last_used_at ?? null;
       },
       close,

@@ -14,6 +14,7 @@ import * as usageCachedReasoning from './2026_12_04_0003_usage_cached_reasoning.
 import * as backends from './2026_12_04_0004_backends.js';
 import * as requestLog from './2026_12_04_0005_request_log.js';
 import * as requestLogNoModelIndex from './2026_12_04_0006_request_log_no_model_index.js';
+import * as lastUsedInTotals from './2026_12_05_0001_last_used_in_totals.js';
 
 type Dialect = 'sqlite' | 'postgres';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
@@ -31,6 +32,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_12_04_0004_backends', backends.up],
   ['2026_12_04_0005_request_log', requestLog.up],
   ['2026_12_04_0006_request_log_no_model_index', requestLogNoModelIndex.up],
+  ['2026_12_05_0001_last_used_in_totals', lastUsedInTotals.up],
 ];
 
 /** A Kysely MigrationProvider over the static list, bound to one dialect. */
