@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropSchema, freshSchema, POSTGRES_URL, postgresUnavailableReason } from '../../../test/helpers/dialects.js';
+import { postgresUnavailableReason } from '../../../test/helpers/dialects.js';
+import { storeUpgradedFrom, type UpgradedStore } from '../../../test/helpers/upgrade.js';
 import { listApiKeys } from '../api-keys.repo.js';
-import { openStore, type Store } from '../db.js';
+import type { Store } from '../db.js';
 import { recordUsage, touchApiKey } from '../usage.repo.js';
-import { migrationProvider } from './index.js';
 
 const pgSkip = await postgresUnavailableReason();
 const BEFORE = '2026_12_04_0006_request_log_no_model_index';
@@ -45,54 +40,24 @@ async function afterUpgrade(store: Store): Promise<void> {
 }
 
 describe('migration 2026_12_05_0001_last_used_in_totals', () => {
-  let dir: string | undefined;
-  let schema: string | undefined;
+  let upgraded: UpgradedStore | undefined;
   afterEach(async () => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-    if (schema !== undefined) await dropSchema(schema);
-    schema = undefined;
+    await upgraded?.dispose();
+    upgraded = undefined;
   });
 
   it('SQLite: moves each key\'s last use into its totals row and drops the api_keys column', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'worv-mig-'));
-    const path = join(dir, 'proxy.db');
-    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SqliteDatabase(path) }) });
-    expect((await new Migrator({ db: old, provider: migrationProvider('sqlite') }).migrateTo(BEFORE)).error).toBeUndefined();
-    await fill(old);
-    await old.destroy();
-
-    const store = await openStore({ kind: 'sqlite', path });
-    try {
-      const columns = store.sqlite?.prepare("SELECT name FROM pragma_table_info('api_keys')").pluck().all();
-      expect(columns).not.toContain('last_used_at');
-      await afterUpgrade(store);
-    } finally {
-      await store.close();
-    }
+    upgraded = await storeUpgradedFrom('sqlite', BEFORE, fill);
+    const columns = upgraded.store.sqlite?.prepare("SELECT name FROM pragma_table_info('api_keys')").pluck().all();
+    expect(columns).not.toContain('last_used_at');
+    await afterUpgrade(upgraded.store);
   });
 
   it.skipIf(pgSkip !== undefined)('Postgres: moves each key\'s last use into its totals row and drops the api_keys column', async () => {
-    schema = freshSchema();
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const old = new Kysely<unknown>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL, max: 1, options: `-c search_path=${schema}` }) }),
-    });
-    expect((await new Migrator({ db: old, provider: migrationProvider('postgres'), migrationTableSchema: schema }).migrateTo(BEFORE)).error).toBeUndefined();
-    await fill(old);
-    await old.destroy();
-
-    const store = await openStore({ kind: 'postgres', url: POSTGRES_URL }, { pgSchema: schema });
-    try {
-      const { rows } = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns
-        WHERE table_schema = ${schema} AND table_name = 'api_keys'`.execute(store.db);
-      expect(rows.map((r) => r.column_name)).not.toContain('last_used_at');
-      await afterUpgrade(store);
-    } finally {
-      await store.close();
-    }
+    upgraded = await storeUpgradedFrom('postgres', BEFORE, fill);
+    const { rows } = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns
+      WHERE table_schema = ${upgraded.schema} AND table_name = 'api_keys'`.execute(upgraded.store.db);
+    expect(rows.map((r) => r.column_name)).not.toContain('last_used_at');
+    await afterUpgrade(upgraded.store);
   });
 });

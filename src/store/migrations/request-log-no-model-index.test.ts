@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropSchema, freshSchema, POSTGRES_URL, postgresUnavailableReason } from '../../../test/helpers/dialects.js';
-import { openStore, type Store } from '../db.js';
+import { postgresUnavailableReason } from '../../../test/helpers/dialects.js';
+import { storeUpgradedFrom, type UpgradedStore } from '../../../test/helpers/upgrade.js';
+import type { Store } from '../db.js';
 import { getRequestLog, listRequestLog } from '../request-log.repo.js';
-import { migrationProvider } from './index.js';
 
 const pgSkip = await postgresUnavailableReason();
+const BEFORE = '2026_12_04_0005_request_log';
 
 /** Rows as the request log held them before the upgrade: two models, two keys, one error. */
 async function fill(db: Kysely<unknown>): Promise<void> {
@@ -39,63 +35,32 @@ async function listedAfterUpgrade(store: Store): Promise<void> {
 }
 
 describe('migration 2026_12_04_0006_request_log_no_model_index', () => {
-  let dir: string | undefined;
-  let schema: string | undefined;
+  let upgraded: UpgradedStore | undefined;
   afterEach(async () => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-    if (schema !== undefined) await dropSchema(schema);
-    schema = undefined;
+    await upgraded?.dispose();
+    upgraded = undefined;
   });
 
   it('SQLite: drops the model index; the rows logged before stay listable, by model too', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'worv-mig-'));
-    const path = join(dir, 'proxy.db');
-    const sqlite = new SqliteDatabase(path);
-    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const res = await new Migrator({ db: old, provider: migrationProvider('sqlite') }).migrateTo('2026_12_04_0005_request_log');
-    expect(res.error).toBeUndefined();
-    await fill(old);
-    await old.destroy();
-
-    const store = await openStore({ kind: 'sqlite', path });
-    try {
-      const indexes = store.sqlite?.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'request_log' ORDER BY name").pluck().all();
-      expect(indexes).toEqual(['request_log_errors_time', 'request_log_key_time', 'request_log_time']);
-      await listedAfterUpgrade(store);
-      // A model filter walks the time index newest first rather than sorting the table.
-      const plan = store.sqlite
-        ?.prepare("EXPLAIN QUERY PLAN SELECT id FROM request_log WHERE model = 'm1' ORDER BY time DESC, id DESC LIMIT 51")
-        .all() as { detail: string }[];
-      const details = plan.map((p) => p.detail).join(' ');
-      expect(details).toContain('request_log_time');
-      expect(details).not.toContain('TEMP B-TREE');
-    } finally {
-      await store.close();
-    }
+    upgraded = await storeUpgradedFrom('sqlite', BEFORE, fill);
+    const { store } = upgraded;
+    const indexes = store.sqlite?.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'request_log' ORDER BY name").pluck().all();
+    expect(indexes).toEqual(['request_log_errors_time', 'request_log_key_time', 'request_log_time']);
+    await listedAfterUpgrade(store);
+    // A model filter walks the time index newest first rather than sorting the table.
+    const plan = store.sqlite
+      ?.prepare("EXPLAIN QUERY PLAN SELECT id FROM request_log WHERE model = 'm1' ORDER BY time DESC, id DESC LIMIT 51")
+      .all() as { detail: string }[];
+    const details = plan.map((p) => p.detail).join(' ');
+    expect(details).toContain('request_log_time');
+    expect(details).not.toContain('TEMP B-TREE');
   });
 
   it.skipIf(pgSkip !== undefined)('Postgres: drops the model index; the rows logged before stay listable, by model too', async () => {
-    schema = freshSchema();
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const old = new Kysely<unknown>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL, max: 1, options: `-c search_path=${schema}` }) }),
-    });
-    const res = await new Migrator({ db: old, provider: migrationProvider('postgres'), migrationTableSchema: schema }).migrateTo('2026_12_04_0005_request_log');
-    expect(res.error).toBeUndefined();
-    await fill(old);
-    await old.destroy();
-
-    const store = await openStore({ kind: 'postgres', url: POSTGRES_URL }, { pgSchema: schema });
-    try {
-      const { rows } = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = ${schema} AND tablename = 'request_log' ORDER BY indexname`.execute(store.db);
-      expect(rows.map((r) => r.indexname)).toEqual(['request_log_errors_time', 'request_log_key_time', 'request_log_pkey', 'request_log_time']);
-      await listedAfterUpgrade(store);
-    } finally {
-      await store.close();
-    }
+    upgraded = await storeUpgradedFrom('postgres', BEFORE, fill);
+    const { store, schema } = upgraded;
+    const { rows } = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = ${schema} AND tablename = 'request_log' ORDER BY indexname`.execute(store.db);
+    expect(rows.map((r) => r.indexname)).toEqual(['request_log_errors_time', 'request_log_key_time', 'request_log_pkey', 'request_log_time']);
+    await listedAfterUpgrade(store);
   });
 });
