@@ -47,20 +47,24 @@ function validateBody(endpoint: Endpoint, body: JsonValue): JsonObject {
   }
   if (NEEDS_MESSAGES.has(endpoint) && !Array.isArray(body.messages)) throw invalid('messages must be an array');
   const so = body.stream_options;
-  if (STREAM_OPTIONS.has(endpoint) && so !== undefined && so !== null && !isJsonObject(so)) {
-    throw invalid('stream_options must be an object');
+  if (STREAM_OPTIONS.has(endpoint) && so !== undefined && so !== null) {
+    if (!isJsonObject(so)) throw invalid('stream_options must be an object');
+    // The backend coerces strings and numbers ("false", 0, "no"…) to a boolean: only true,
+    // false, null or absent are accepted, so what the gateway meters is what the backend sends.
+    const iu = so.include_usage;
+    if (iu !== undefined && iu !== null && typeof iu !== 'boolean') throw invalid('stream_options.include_usage must be a boolean');
   }
   return body;
 }
 
 /**
- * vLLM's StreamOptions default `include_usage` to true: any
- * `stream_options` object that does not set it to false already asks for the usage chunk.
+ * vLLM's StreamOptions default `include_usage` to true: a `stream_options` object without it,
+ * or with it true, asks for the usage chunk. `false` and `null` (read as false) do not.
  */
 function askedForUsage(endpoint: Endpoint, body: JsonObject): boolean {
   if (!STREAM_OPTIONS.has(endpoint)) return false;
   const so = body.stream_options;
-  return isJsonObject(so) && so.include_usage !== false;
+  return isJsonObject(so) && (so.include_usage === undefined || so.include_usage === true);
 }
 
 /**

@@ -201,6 +201,8 @@ describe('guard, body limit, validation and not-found', () => {
     ['/v1/chat/completions', 'a numeric model', { ...CHAT_BODY, model: 7 }, 'model must be a string'],
     ['/v1/chat/completions', 'a string stream', { ...CHAT_BODY, stream: 'yes' }, 'stream must be a boolean'],
     ['/v1/chat/completions', 'no messages', { model: 'sim-model' }, 'messages must be an array'],
+    ['/v1/chat/completions', 'a string include_usage', { ...CHAT_BODY, stream: true, stream_options: { include_usage: 'false' } }, 'stream_options.include_usage must be a boolean'],
+    ['/v1/completions', 'a numeric include_usage', { model: 'sim-model', prompt: 'x', stream: true, stream_options: { include_usage: 0 } }, 'stream_options.include_usage must be a boolean'],
   ];
   for (const [path, name, body, message] of invalid) {
     it(`answers 400 for ${name} on ${path}, naming the field`, async () => {

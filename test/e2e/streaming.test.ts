@@ -86,6 +86,29 @@ describe('SSE relay', () => {
     }
   }
 
+  // vLLM reads include_usage null as false: such a client did not ask, and its usage still counts.
+  for (const includeUsage of [null, false]) {
+    it(`asks for usage when the client sent include_usage ${String(includeUsage)}, withholds the chunk, counts the tokens`, async () => {
+      const k = await stack.createKey(`include-usage-${String(includeUsage)}`);
+      const r = await rawRequest(stack.gatewayUrl, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', 'x-sim-tokens': '9' },
+        body: JSON.stringify({ ...CHAT_BODY, stream: true, stream_options: { include_usage: includeUsage } }),
+      });
+      const got = (await readAll(r.res)).toString();
+      const rec = stack.sim.getRequest(simId(r.headers));
+      expect((rec?.body as { stream_options?: unknown }).stream_options).toEqual({ include_usage: true });
+      expect(got).not.toContain('"usage"');
+      expect(got.endsWith('data: [DONE]\n\n')).toBe(true);
+      // The tokens counted are those of the usage chunk the backend sent.
+      const usageFrame = frames(rec!.sentText()).find((f) => f.includes('"choices":[],"usage"'));
+      const sent = (JSON.parse(usageFrame!.slice('data: '.length)) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+      expect(sent.completion_tokens).toBeGreaterThanOrEqual(9);
+      expect(await stack.usage(k.id)).toMatchObject({ requests: 1, promptTokens: sent.prompt_tokens, completionTokens: sent.completion_tokens });
+    });
+  }
+
   it("keeps the client's own stream_options and sends its usage chunk when it asked", async () => {
     const r = await post('/v1/chat/completions', { ...CHAT_BODY, stream: true, stream_options: { include_usage: true } });
     const got = (await readAll(r.res)).toString();

@@ -18,6 +18,7 @@ describe('requestStreamUsage', () => {
     ['client asked explicitly → unchanged', 'chat', { stream: true, stream_options: { include_usage: true } }, undefined],
     ['vLLM default: {} already means usage → unchanged', 'chat', { stream: true, stream_options: {} }, undefined],
     ['continuous stats without include_usage → unchanged (vLLM default true)', 'chat', { stream: true, stream_options: { continuous_usage_stats: true } }, undefined],
+    ['include_usage null (read as false) → forced on', 'chat', { stream: true, stream_options: { include_usage: null } }, { include_usage: true }],
     ['include_usage false → forced on, other options kept', 'chat', { stream: true, stream_options: { include_usage: false, continuous_usage_stats: false } }, { include_usage: true, continuous_usage_stats: false }],
     ['not streaming → unchanged', 'chat', { stream: false }, undefined],
     ['stream absent → unchanged', 'chat', {}, undefined],
