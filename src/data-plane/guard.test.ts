@@ -38,6 +38,15 @@ describe('guard', () => {
     expect(guard('POST', '/v1/messagesX').surface).toBe('openai');
   });
 
+  it('classifies the path as the backend routes it: percent-escapes decoded once', () => {
+    expect(guard('POST', '/v1/chat%2Fcompletions')).toEqual({ path: '/v1/chat%2Fcompletions', endpoint: 'chat', surface: 'openai' });
+    expect(guard('POST', '/v1/%63hat/completions?x=%2F').endpoint).toBe('chat');
+    expect(guard('POST', '/v1/m%65ssages')).toEqual({ path: '/v1/m%65ssages', endpoint: 'messages', surface: 'anthropic' });
+    expect(guard('GET', '/v1/model%73').endpoint).toBe('models');
+    // Decoded once, as the backend does: a double-encoded name is not the endpoint there either.
+    expect(guard('POST', '/v1/%2563hat/completions').endpoint).toBe('other');
+  });
+
   it('throws 400 Invalid path', () => {
     expect(() => guard('GET', '/v1/%2e%2e/x')).toThrow(new GatewayError('invalid_request', 'Invalid path'));
   });

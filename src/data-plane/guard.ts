@@ -1,6 +1,6 @@
 /**
  * The first stage: what a /v1 request is, decided from its method and path alone, before any
- * key lookup. A `..` segment, also percent-encoded, is
+ * key lookup. A `..` segment, also percent-encoded, or a malformed escape is
  * 400 `Invalid path`; a declared body over MAX_BODY_BYTES is 413 without reading it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -44,15 +44,22 @@ export function hasDotDotSegment(path: string): boolean {
   return SEGMENT_DOTDOT.test(p);
 }
 
-/** Classifies the request; throws 400 `Invalid path`. `url` is `req.url` (path + query). */
+/**
+ * Classifies the request; throws 400 `Invalid path`. `url` is `req.url` (path + query). The
+ * endpoint is read from the path as the backend routes it: vLLM's server decodes percent-escapes
+ * once, so `/v1/chat%2Fcompletions` is a chat completion there and is shaped and metered as one
+ * here (the bytes forwarded are still the client's).
+ */
 export function guard(method: string, url: string): Route {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  const surface = surfaceFor(path);
   if (hasDotDotSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
+  // hasDotDotSegment refused every malformed escape, so this decode cannot throw.
+  const routed = path.includes('%') ? decodeURIComponent(path) : path;
+  const surface = surfaceFor(routed);
   let endpoint: Endpoint = 'other';
-  if (method === 'POST') endpoint = POST_ENDPOINTS.get(path) ?? 'other';
-  else if (method === 'GET' && path === '/v1/models') endpoint = 'models';
+  if (method === 'POST') endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
+  else if (method === 'GET' && routed === '/v1/models') endpoint = 'models';
   return { path, endpoint, surface };
 }
 

@@ -27,6 +27,16 @@ import type { ListenAddress, Simulator, SimulatorEvents, FaultOptions, WaitOptio
 
 const DEFAULT_WAIT_MS = 10_000;
 
+/** The path as vLLM's server routes it: percent-escapes decoded once (a malformed one left as it is). */
+function routedPath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 class SimulatorImpl extends EventEmitter implements Simulator {
   readonly options: ResolvedOptions;
   private readonly server: Server;
@@ -184,7 +194,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   private onBody(id: number, req: IncomingMessage, res: ServerResponse, raw: Buffer | undefined): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
+    const path = routedPath(q < 0 ? url : url.slice(0, q));
     const method = req.method ?? 'GET';
     let body: unknown;
     if (raw !== undefined && raw.length > 0) {

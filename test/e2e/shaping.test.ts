@@ -123,6 +123,21 @@ describe('request shaping through the gateway', () => {
       expect(res.headers.get('x-worv-max-tokens-capped')).toBe('32000->16384');
     });
 
+    for (const path of ['/v1/chat%2Fcompletions', '/v1/%63hat/completions']) {
+      it(`a percent-encoded path the backend routes as chat (${path}) is capped and metered as chat`, async () => {
+        const k = await stack.createKey(`encoded-${path}`);
+        const res = await postJson(stack.gatewayUrl, path, k.key, { model: LIVE, max_tokens: 32_000, messages: [USER] });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-worv-max-tokens-capped')).toBe('32000->16384');
+        const json = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+        const rec = stack.sim.getRequest(simId(res.headers));
+        expect(rec?.url).toBe(path); // forwarded as the client sent it
+        expect((rec?.body as { max_tokens: number }).max_tokens).toBe(16_384);
+        expect(await stack.usage(k.id)).toMatchObject({ requests: 1, promptTokens: json.usage.prompt_tokens, completionTokens: json.usage.completion_tokens });
+        expect(json.usage.completion_tokens).toBeGreaterThan(0);
+      });
+    }
+
     it('responses: max_output_tokens capped', async () => {
       const { res, sent } = await send('/v1/responses', { model: LIVE, input: 'x', max_output_tokens: 50_000 });
       expect(sent?.max_output_tokens).toBe(16_384);
