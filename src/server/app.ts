@@ -26,6 +26,7 @@ import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
+import { requestLogLine } from './request-log-line.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer } from './trusted-peers.js';
@@ -107,8 +108,8 @@ function requestObserver(metrics: GatewayMetrics, logger: Logger, log: RequestOb
     onRequestEnd(o) {
       metrics.onRequestEnd(o);
       log?.onRequestEnd(o);
-      if (o.status >= 500 || o.result === 'upstream-error') logger.warn({ req: o }, 'upstream request failed');
-      else if (logger.isLevelEnabled('debug')) logger.debug({ req: o }, 'request');
+      if (o.status >= 500 || o.result === 'upstream-error') logger.warn({ req: requestLogLine(o) }, 'upstream request failed');
+      else if (logger.isLevelEnabled('debug')) logger.debug({ req: requestLogLine(o) }, 'request');
     },
   };
 }

@@ -1,0 +1,40 @@
+/**
+ * What a log line says about a finished /v1 request: its outcome, never the client's headers
+ * (they carry API keys and cookies), its address or its bodies. The request log in the store is
+ * the place for those, behind the admin login.
+ */
+import type { RequestOutcome } from '../data-plane/context.js';
+
+export interface RequestLogLine {
+  readonly endpoint: RequestOutcome['endpoint'];
+  readonly method: string;
+  readonly status: number;
+  readonly result: RequestOutcome['result'];
+  readonly error: RequestOutcome['error'];
+  readonly durationMs: number;
+  readonly ttfbMs: number | undefined;
+  readonly stream: boolean;
+  readonly keyId: string | undefined;
+  readonly model: string | undefined;
+  readonly requestedModel: string | undefined;
+  readonly backend: string | undefined;
+  readonly usage: RequestOutcome['usage'];
+}
+
+export function requestLogLine(o: RequestOutcome): RequestLogLine {
+  return {
+    endpoint: o.endpoint,
+    method: o.method,
+    status: o.status,
+    result: o.result,
+    error: o.error,
+    durationMs: Math.round(o.durationMs * 10) / 10,
+    ttfbMs: o.ttfbMs === undefined ? undefined : Math.round(o.ttfbMs * 10) / 10,
+    stream: o.stream,
+    keyId: o.keyId,
+    model: o.model,
+    requestedModel: o.requestedModel,
+    backend: o.backend,
+    usage: o.usage,
+  };
+}

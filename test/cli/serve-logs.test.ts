@@ -1,0 +1,85 @@
+// The gateway's log lines about /v1 requests name the outcome and the key id, never the key,
+// the client's cookies or the bodies (the request log in the store keeps those, behind the login).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSimulator } from '../../src/simulator/index.js';
+import { createApiKey } from '../../src/store/api-keys.repo.js';
+import { openStore } from '../../src/store/db.js';
+import { spawnServe } from '../helpers/serve-process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'worv-logs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Line {
+  readonly level: number;
+  readonly msg: string;
+  readonly req?: Record<string, unknown>;
+}
+
+describe('serve: log lines about /v1 requests', () => {
+  it('a failed request and (at debug) every request are logged without the key, cookies, address or bodies', async () => {
+    const sim = createSimulator({});
+    await sim.listen(0, '127.0.0.1');
+    const dbPath = join(dir, 'proxy.db');
+    const setup = await openStore({ kind: 'sqlite', path: dbPath });
+    const { id: keyId, key } = (await createApiKey(setup.db, { name: 'logs', createdAt: new Date().toISOString() }))!;
+    await setup.close();
+    const serve = await spawnServe({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      PROXY_LOG_BODIES: 'on',
+      DATABASE_URL: `sqlite:${dbPath}`,
+      VLLM_BASE_URL: sim.url,
+    });
+    try {
+      const send = (fault?: string) =>
+        fetch(`${serve.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${key}`,
+            cookie: 'worv_session=secret-cookie-value',
+            'content-type': 'application/json',
+            ...(fault === undefined ? {} : { 'x-sim-fault': fault }),
+          },
+          body: JSON.stringify({ model: 'sim-model', max_tokens: 8, messages: [{ role: 'user', content: 'my secret prompt' }] }),
+        });
+      const failed = await send('status:500');
+      expect(failed.status).toBe(500);
+      await failed.text();
+      const ok = await send();
+      expect(ok.status).toBe(200);
+      const answer = (await ok.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+
+      let lines: Line[] = [];
+      for (let i = 0; i < 50 && lines.filter((l) => l.req !== undefined).length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        lines = serve.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+      }
+      const warn = lines.find((l) => l.msg === 'upstream request failed');
+      expect(warn?.level).toBe(40);
+      expect(warn?.req).toMatchObject({ endpoint: 'chat', method: 'POST', status: 500, keyId, model: 'sim-model' });
+      const debug = lines.find((l) => l.msg === 'request');
+      expect(debug?.level).toBe(20);
+      expect(debug?.req).toMatchObject({
+        status: 200,
+        result: 'complete',
+        keyId,
+        usage: { promptTokens: answer.usage.prompt_tokens, completionTokens: answer.usage.completion_tokens },
+      });
+      const out = serve.output();
+      expect(out).not.toContain(key);
+      expect(out).not.toContain('secret-cookie-value');
+      expect(out).not.toContain('my secret prompt');
+      expect(Object.keys(debug!.req!)).not.toEqual(expect.arrayContaining(['headers']));
+      expect(Object.keys(debug!.req!)).not.toContain('peer');
+      expect(Object.keys(debug!.req!)).not.toContain('bodies');
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+      await sim.close();
+    }
+  });
+});
