@@ -226,10 +226,22 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   /** The response is over ('close' fires once: after the end, or when the client left first). */
   clientClosed(): void {
-    if (!this.res.writableFinished) {
+    const res = this.res;
+    if (!res.writableFinished) {
       this.#clientGone = true;
       this.#ledger.clientLeft();
       if (this.#controller !== undefined && !this.#upstreamDone) this.#controller.abort(CLIENT_GONE);
+    } else if (this.#ledger.status === 0) {
+      // Answered by the server around the exchange (the `/v1` root's 404, the client guard's 408
+      // for a stalled body): the outcome says what the client got.
+      this.#ledger.status = res.statusCode;
+      this.#ledger.result = 'rejected';
+      if (res.statusCode === 404) this.#ledger.errorKind = 'not_found';
+      if (this.#fwd !== undefined && !this.#upstreamDone) {
+        // A stalled upload already under way upstream: stopped, and counted like an abandoned one.
+        this.#clientGone = true;
+        this.#controller?.abort(CLIENT_GONE);
+      }
     }
     this.#over = true;
     const finish = this.#onFinish;

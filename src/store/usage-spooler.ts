@@ -234,13 +234,16 @@ export class Spooler {
           if (await this.#drainSegment(seg, progress)) await removeMark(this.#store, seg.id).catch(() => undefined);
         }
         this.#failures = 0;
+        return true;
       } catch (err) {
         this.#failures++;
         this.#hooks.onReplayError?.(err);
-        this.#scheduleReplay();
+        return false;
       }
-    })().finally(() => {
+    })().then((replayed) => {
       this.#replaying = undefined;
+      // Armed only now: while a replay runs, #scheduleReplay does nothing.
+      if (!replayed) this.#scheduleReplay();
     });
     return this.#replaying;
   }
