@@ -90,6 +90,10 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://user@host:port/db (got "postgres://")'],
     [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
     [{ VLLM_BASE_URL: 'localhost:8000' }, 'VLLM_BASE_URL must be a URL (http: or https:) (got "localhost:8000")'],
+    [
+      { VLLM_BASE_URL: 'http://127.0.0.1:8000,http://127.0.0.1:8001/v1' },
+      'VLLM_BASE_URL must be comma-separated http(s) origins such as http://10.0.0.5:8000, without /v1 or any other path, query or credentials (got "http://127.0.0.1:8001/v1")',
+    ],
     [{ PROXY_STREAM_READ_TIMEOUT: '-1' }, 'PROXY_STREAM_READ_TIMEOUT must be a positive number of seconds (got "-1")'],
     [{ PROXY_MODEL_PROFILE: 'llama' }, 'PROXY_MODEL_PROFILE must be one of deepseek-v4, glm-5, kimi-k2, none (got "llama")'],
     [{ TRUST_PROXY: 'everyone!' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "everyone!")'],

@@ -3,6 +3,7 @@
  * configuration table), parsed once into a frozen, typed object. This is the only module that reads
  * the environment; a bad value raises `ConfigError` naming the variable and what it accepts.
  */
+import { checkBackendUrl } from './backend-url.js';
 import { z } from 'zod';
 
 /** Which thinking-mode mapping applies to the live model (docs/thinking-modes.md). */
@@ -188,6 +189,17 @@ function readUrl(name: string, raw: string, protocols: readonly string[]): strin
   return raw.replace(/\/+$/, '');
 }
 
+/**
+ * One VLLM_BASE_URL entry: the server's origin, as `backends add` takes it. vLLM prints its
+ * OpenAI base URL with `/v1`, which is the likeliest thing pasted here: named in the error.
+ */
+function readBackendUrl(raw: string): string {
+  const url = readUrl('VLLM_BASE_URL', raw, ['http:', 'https:']);
+  const checked = checkBackendUrl(url);
+  if (!checked.ok) throw new ConfigError('VLLM_BASE_URL', 'comma-separated http(s) origins such as http://10.0.0.5:8000, without /v1 or any other path, query or credentials', raw);
+  return url;
+}
+
 function readDatabase(env: Env): DatabaseConfig {
   const raw = readString(env, 'DATABASE_URL') ?? 'sqlite:./data/proxy.db';
   const accepts = 'sqlite:PATH, sqlite::memory: or postgres://user@host:port/db';
@@ -237,7 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
-    .map((s) => readUrl('VLLM_BASE_URL', s, ['http:', 'https:']));
+    .map((s) => readBackendUrl(s));
   if (backends.length === 0) throw new ConfigError('VLLM_BASE_URL', 'one or more comma-separated http(s) URLs', backendsRaw);
 
   const frontendRaw = readString(env, 'FRONTEND_URL');

@@ -160,7 +160,7 @@ export async function runSimulate(argv: string[]): Promise<number> {
   const sim = createSimulator(args.options);
   try {
     const { url } = await sim.listen(args.port, args.host);
-    process.stdout.write(`vLLM simulator serving ${JSON.stringify(sim.options.model)} on ${url} (OpenAI base URL ${url}/v1)\n`);
+    process.stdout.write(`vLLM simulator serving ${JSON.stringify(sim.options.model)} on ${url} (for the gateway: VLLM_BASE_URL=${url})\n`);
     if (sim.refusing) process.stdout.write('refusing connections (kill -USR2 to accept)\n');
   } catch (e) {
     process.stderr.write(`worv-proxy simulate: cannot listen on ${args.host}:${args.port}: ${(e as Error).message}\n`);
