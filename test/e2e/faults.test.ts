@@ -83,7 +83,8 @@ describe('upstream faults', () => {
       expect(frames(t).at(-1)).toBe(`event: error\ndata: ${JSON.stringify(TIMEOUT_ANTHROPIC)}\n\n`);
     }],
     ['responses', '/v1/responses', { ...RESPONSES_BODY, stream: true }, (t) => {
-      expect(frames(t).at(-1)).toBe(`event: error\ndata: ${JSON.stringify({ type: 'error', ...TIMEOUT_OPENAI })}\n\n`);
+      // Flat code/message/param as the Responses stream defines its error event, and the nested error.
+      expect(frames(t).at(-1)).toBe(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'timeout_error', message: 'Backend timeout', param: null, ...TIMEOUT_OPENAI })}\n\n`);
     }],
   ];
   for (const [name, path, body, check] of midStream) {

@@ -5,7 +5,7 @@
  * only inside the final `response.completed` (or `.incomplete` / `.failed`) event, which is
  * also the stream's last frame (no `[DONE]`); text in message and reasoning items.
  */
-import type { JsonObject, JsonValue } from '../../core/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
@@ -52,6 +52,19 @@ const EVENT_HAN = all(
   ofType(RESPONSE_EVENTS, field('response', BODY_HAN)),
 );
 
+/**
+ * The stream's `error` event: flat `code`, `message` and `param` as the Responses stream defines
+ * it (typed clients read those), and the nested `error` object too, which makes SDKs that look
+ * for it throw.
+ */
+function responsesErrorEvent(body: JsonObject): string {
+  const e = body.error;
+  const err = isJsonObject(e) ? e : {};
+  const code = typeof err.type === 'string' ? err.type : null;
+  const message = typeof err.message === 'string' ? err.message : '';
+  return formatSseEvent('error', { type: 'error', code, message, param: null, ...body });
+}
+
 export const openaiResponsesDialect: Dialect = {
   name: 'openai-responses',
   usageFromBody: (body) => responsesUsage(child(body, 'usage')),
@@ -61,8 +74,7 @@ export const openaiResponsesDialect: Dialect = {
   responseModel: (data) => text(data, 'model') ?? text(child(data, 'response'), 'model'),
   isTerminal: isFinal,
   isUsageOnlyChunk: () => false,
-  // `type: "error"` as the Responses stream names it; the nested `error` makes SDKs throw.
-  errorFrame: (body: JsonObject) => formatSseEvent('error', { type: 'error', ...body }),
+  errorFrame: responsesErrorEvent,
   stripHanFromEvent: EVENT_HAN,
   stripHanFromBody: BODY_HAN,
 };
