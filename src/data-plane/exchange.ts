@@ -142,14 +142,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.open(keyId, shaped?.dialect);
     const stream = shaped?.facts.stream === true;
     this.#ledger.stream = stream;
-    const model = shaped?.json.model;
+    const model = shaped !== undefined ? shaped.json.model : fwd.kind === 'opaque' ? fwd.model : undefined;
     if (typeof model === 'string') this.#ledger.model = model;
     if (shaped !== undefined) {
       this.#ledger.session = shaped.route?.session;
       this.#ledger.effects = shaped.effects;
     }
     if (this.#env.logBodies) this.#ledger.responseBody = new BodyCapture();
-    const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json, route: shaped?.route };
+    const route = shaped !== undefined ? shaped.route : fwd.kind === 'opaque' ? fwd.route : undefined;
+    const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json, route };
     const readTimeoutMs = stream ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
     const span = this.#ledger.span;
     if (span !== undefined) {

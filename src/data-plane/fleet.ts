@@ -21,6 +21,8 @@ export function modelNotFound(model: string): GatewayError {
 export interface FleetModels {
   /** Throws the 404 when the backends' models are known and none serves `model`. */
   check(model: string | undefined): void;
+  /** The backends serve more than one model: a request must be read for its model to be routed. */
+  servesMany(): boolean;
   /** Settings for `model`: the models file, else the global settings (the context window bounded by the listed max_model_len). */
   settings(model: string | undefined): { profile: ModelProfileName; contextTokens: number; maxOutputTokens: number };
   /** The /v1/models payload: every served card once, each thinking-capable one followed by its non-thinking row; undefined when nothing is known. */
@@ -41,6 +43,7 @@ export function createFleetModels(o: FleetModelsOptions): FleetModels {
       if (model === undefined || !o.state.known()) return;
       if (o.state.servers(model).length === 0) throw modelNotFound(model);
     },
+    servesMany: () => o.state.cards().length > 1,
     settings(model) {
       const f = model === undefined ? undefined : o.file.get(model);
       const detected = model === undefined ? undefined : o.state.cards().find((c) => c.id === model)?.maxModelLen;

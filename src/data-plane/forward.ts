@@ -36,6 +36,10 @@ export interface ShapedForward extends ForwardBase {
 export interface OpaqueForward extends ForwardBase {
   readonly kind: 'opaque';
   readonly body: Buffer | undefined;
+  /** The body's model, when it was read for routing or a key's scope. */
+  readonly model?: string | undefined;
+  /** Routing by that model (no session or prefix: the body is not read further). */
+  readonly route?: RouteHints | undefined;
 }
 
 /** A large unparsed body sent upstream as it arrives (upload.ts; the headers carry its length). */

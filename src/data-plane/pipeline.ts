@@ -107,10 +107,12 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   const policy = key.policy;
   if (policy !== undefined) checkExpiry(key, env.admission.clock);
 
-  // An unshaped body of a declared, large size goes upstream as it arrives (upload.ts),
-  // unless the key is scoped to models: then its model is read first.
+  // An unshaped body of a declared, large size goes upstream as it arrives (upload.ts), unless
+  // its model must be read first: for a key scoped to models, or to route it in a fleet that
+  // serves several models.
   const scoped = policy !== undefined && policy.allowedModels !== null;
-  const streamed = isShaped(route.endpoint) || route.endpoint === 'models' || scoped ? undefined : streamedLength(req.headers);
+  const byModel = !isShaped(route.endpoint) && route.endpoint !== 'models' && (scoped || env.fleet.servesMany());
+  const streamed = isShaped(route.endpoint) || route.endpoint === 'models' || byModel ? undefined : streamedLength(req.headers);
   if (streamed !== undefined) {
     const headers = env.requestHeaders(req.rawHeaders);
     headers.push('content-length', String(streamed));
@@ -124,16 +126,20 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   x.noteBody(raw);
   if (route.endpoint === 'models') return serveModels(x, key.id, env.models, policy?.allowedModels ?? null);
 
-  // Other bodies go untouched, never parsed (only a key scoped to models has its model read).
+  // Other bodies go untouched; only their model is read, when a scope or the fleet needs it.
   if (!isShaped(route.endpoint)) {
+    const json = byModel && raw !== undefined ? tryParseJson(utf8Text(raw)) : undefined;
+    const model = json !== undefined && isJsonObject(json) ? json.model : undefined;
     let extraHeaders: readonly string[] | undefined;
     if (policy !== undefined) {
-      const json = scoped && raw !== undefined ? tryParseJson(utf8Text(raw)) : undefined;
-      const model = json !== undefined && isJsonObject(json) ? json.model : undefined;
       const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model };
       extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
     }
-    x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders }, key.id);
+    const routeModel = typeof model === 'string' ? model : undefined;
+    x.noteModel(routeModel);
+    if (byModel) env.fleet.check(routeModel);
+    const hints = routeModel === undefined ? undefined : { model: routeModel, session: undefined, prefix: undefined, previousResponseId: undefined };
+    x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders, route: hints, model: routeModel }, key.id);
     return;
   }
 

@@ -57,6 +57,29 @@ describe('models learned from the backends', () => {
     expect(f.served()).toEqual([0, 0]);
   });
 
+  it('embeddings and other unshaped bodies are routed by their model too, large ones included; an unserved model is 404', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
+    const embeddings = (i: number) => f!.sims[i]!.requests.filter((r) => r.path === '/v1/embeddings').length;
+    for (let i = 0; i < 4; i++) {
+      const r = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: `text ${i}`, model: 'Kimi-K2.6' });
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { model: string }).model).toBe('Kimi-K2.6');
+    }
+    // Over 64 KiB, a body that would otherwise stream upstream unread: read for its model here.
+    const large = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: 'x'.repeat(100_000), model: 'Kimi-K2.6' });
+    expect(large.status).toBe(200);
+    await large.arrayBuffer();
+    expect([embeddings(0), embeddings(1), embeddings(2)]).toEqual([0, 0, 5]);
+    const glm = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: 'y', model: 'GLM-5.1' });
+    expect(glm.status).toBe(200);
+    await glm.arrayBuffer();
+    expect(embeddings(0) + embeddings(1)).toBe(1);
+    const unknown = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: 'z', model: 'llama-3-70b' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { message: 'The model `llama-3-70b` does not exist.', type: 'not_found_error', code: 404 } });
+    expect(embeddings(0) + embeddings(1) + embeddings(2)).toBe(6);
+  });
+
   it('alias rewriting happens first: claude-* goes to PROXY_ALIAS_MODEL\'s replicas; -nonthinking to its base model', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }], env: { PROXY_ALIAS_MODEL: 'Kimi-K2.6' } });
     const a = await postJson(f.gatewayUrl, '/v1/messages', f.key, { model: 'claude-sonnet-4-6', max_tokens: 20, messages: [USER] });
