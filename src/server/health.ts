@@ -1,8 +1,11 @@
 /**
  * Health endpoints for load balancers and supervisors, outside /api (no session, no CSRF):
  *   GET /healthz  liveness: 200 {"status":"ok"} while the process serves requests.
- *   GET /readyz   readiness: 200 when the store answers and at least one backend is healthy,
- *                 else 503 with the list of what is failing.
+ *   GET /readyz   readiness: 200 when at least one backend is healthy, else 503 with the list
+ *                 of what is failing. A store that does not answer makes the gateway `degraded`,
+ *                 still 200: /v1 keeps serving the keys it knows and spools their usage, and the
+ *                 store is usually shared by every replica, so failing readiness on it would
+ *                 take the whole fleet out of rotation at once.
  */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -63,6 +66,7 @@ export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources
     const failing = checks.filter((c) => !c.ok).map((c) => ({ check: c.name, error: c.error }));
     void reply.header('cache-control', 'no-store');
     if (failing.length === 0) return reply.send({ status: 'ready' });
+    if (failing.every((f) => f.check === 'store')) return reply.send({ status: 'degraded', failing });
     return reply.code(503).send({ status: 'not ready', failing });
   });
 }
