@@ -147,9 +147,11 @@ export const KeyPolicyInput = {
     .max(100, 'must have at most 100 models')
     .nullable()
     .optional(),
+  // A date or a time on a real calendar day; without an offset it is UTC.
   expires_at: z
     .string({ error: 'must be an ISO-8601 time or null' })
-    .refine((t) => /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t)), 'must be an ISO-8601 time or null')
+    .refine(isIsoInstant, 'must be an ISO-8601 time or null')
+    .transform((t) => new Date(Date.parse(zoned(t))).toISOString())
     .nullable()
     .optional(),
   priority: z.enum(KEY_PRIORITIES, { error: 'must be low, normal or high' }).nullable().optional(),
@@ -421,9 +423,22 @@ const instant = (field: string) => {
   const message = `${field} must be an ISO 8601 time, e.g. 2026-12-04T18:22Z (UTC unless an offset is given)`;
   return z
     .string({ error: message })
-    .refine((s) => ISO_TIME.test(s) && Number.isFinite(Date.parse(zoned(s))), message)
+    .refine(isIsoInstant, message)
     .transform((s) => new Date(Date.parse(zoned(s))).toISOString());
 };
+
+/** An ISO 8601 date or time whose day exists (Date.parse rolls 2026-02-30 over to 2 March). */
+function isIsoInstant(s: string): boolean {
+  if (!ISO_TIME.test(s) || !Number.isFinite(Date.parse(zoned(s)))) return false;
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
+/** `s` as a normalised ISO time (`…T…Z`), or undefined when it is not an ISO 8601 date or time of a real day. */
+export function isoInstantOf(s: string): string | undefined {
+  return isIsoInstant(s) ? new Date(Date.parse(zoned(s))).toISOString() : undefined;
+}
 
 /** Date-times without a zone are UTC (Date.parse would read them as local time). */
 function zoned(s: string): string {

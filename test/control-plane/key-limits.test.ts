@@ -77,6 +77,8 @@ describe('/api/keys limits', () => {
     [{ allowed_models: [] }, 'allowed_models must be an array of model names or null'],
     [{ allowed_models: [''] }, 'allowed_models[0] must be model names'],
     [{ expires_at: 'tomorrow' }, 'expires_at must be an ISO-8601 time or null'],
+    [{ expires_at: '2026-02-30T00:00:00Z' }, 'expires_at must be an ISO-8601 time or null'],
+    [{ expires_at: '2027-13-01' }, 'expires_at must be an ISO-8601 time or null'],
     [{ priority: 'urgent' }, 'priority must be low, normal or high'],
   ];
   for (const [body, message] of bad) {
@@ -85,6 +87,14 @@ describe('/api/keys limits', () => {
       expect({ status: post.status, json: post.json }).toEqual({ status: 400, json: { error: message } });
     });
   }
+
+  it('expires_at: a date alone is midnight UTC, a time without an offset is UTC', async () => {
+    const d = await call('POST', '/api/keys', { name: 'day', expires_at: '2027-01-01' });
+    expect(d.status).toBe(201);
+    expect(KeyResponse.parse(d.json).expires_at).toBe('2027-01-01T00:00:00.000Z');
+    const t = await call('POST', '/api/keys', { name: 'time', expires_at: '2027-03-04T05:06' });
+    expect(KeyResponse.parse(t.json).expires_at).toBe('2027-03-04T05:06:00.000Z');
+  });
 
   it('PATCH with only a limit is a change (not "No fields to update")', async () => {
     const k = CreateKeyResponse.parse((await call('POST', '/api/keys', { name: 'y' })).json);

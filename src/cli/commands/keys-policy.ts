@@ -2,6 +2,7 @@
  * The limit flags of `keys create` and `keys update` (`none` clears one), and the LIMITS column
  * of `keys list`. Values are checked here, before the store is opened.
  */
+import { isoInstantOf } from '../../shared/api-contract.js';
 import { PRIORITIES, type KeyPolicy, type Priority } from '../../core/limits.js';
 import type { KeyPolicyChanges } from '../../store/key-policy.js';
 import { UsageError } from '../help.js';
@@ -46,10 +47,9 @@ export function policyFromFlags(cmd: string, v: PolicyValues): KeyPolicyChanges 
     out.allowedModels = v.models === 'none' ? null : models;
   }
   if (v.expires !== undefined) {
-    if (v.expires !== 'none' && (!/^\d{4}-\d{2}-\d{2}T/.test(v.expires) || Number.isNaN(Date.parse(v.expires)))) {
-      throw new UsageError(`${cmd}: --expires must be an ISO-8601 time (e.g. 2027-01-31T00:00:00Z) or none`);
-    }
-    out.expiresAt = v.expires === 'none' ? null : v.expires;
+    const at = v.expires === 'none' ? null : isoInstantOf(v.expires);
+    if (at === undefined) throw new UsageError(`${cmd}: --expires must be an ISO-8601 time (e.g. 2027-01-31T00:00:00Z) or none`);
+    out.expiresAt = at;
   }
   if (v.priority !== undefined) {
     const p = v.priority === 'none' ? 'normal' : PRIORITIES.find((x) => x === v.priority);
