@@ -68,11 +68,15 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
       // An empty JSON body (e.g. a bare POST /api/logout) reads as no body, not as an error.
       const json = api.getDefaultJsonParser('error', 'error');
       api.removeContentTypeParser('application/json');
-      api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
         const text = typeof body === 'string' ? body : body.toString('utf8');
         if (text.trim() === '') done(null, undefined);
         else void json(req, text, done);
-      });
+      };
+      api.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+      // A JSON body sent as text (curl -d without a content type header of its own) is read as JSON.
+      api.removeContentTypeParser('text/plain');
+      api.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson);
       api.decorateRequest('adminSession', undefined);
       api.decorateRequest('apiKey', undefined);
       const sessions = createSessionManager(store, clock);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, dirname } from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
@@ -191,6 +191,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.maxBodyBytes,
     clientErrorHandler: clientErrorHandler(config.clientTimeoutMs),
+    // A URL Fastify cannot decode (a malformed percent-escape) gets the same JSON as any error.
+    frameworkErrors: (_err, _req, reply: FastifyReply) => void reply.code(400).type('application/json').send({ error: MSG.invalidPath }),
     serverFactory: (handler) => {
       const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy) };
       const s = createServer(guardedServerOptions(guard));

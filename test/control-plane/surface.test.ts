@@ -30,6 +30,26 @@ describe('/api error surface', () => {
     expect(media.json).toEqual({ error: 'Unsupported Media Type' });
   });
 
+  it('a malformed percent-escape in an /api URL is 400 {"error": "Invalid path"}', async () => {
+    const app = await start();
+    const s = await app.login();
+    for (const [method, path] of [['GET', '/api/keys/%ZZ'], ['GET', '/api/requests/%ff'], ['DELETE', '/api/backends/%E0%A4%A']] as const) {
+      const r = await app.request(method, path, { cookie: s.cookie, csrf: s.csrf });
+      expect({ path, status: r.status, json: r.json }).toEqual({ path, status: 400, json: { error: MSG.invalidPath } });
+      expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+    }
+  });
+
+  it('a JSON body sent as text/plain is read as JSON', async () => {
+    const app = await start();
+    const s = await app.login();
+    const r = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: '{"name":"as-text"}', contentType: 'text/plain' });
+    expect(r.status).toBe(201);
+    expect((r.json as { name: string }).name).toBe('as-text');
+    const bad = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: 'name=x', contentType: 'text/plain' });
+    expect({ status: bad.status, json: bad.json }).toEqual({ status: 400, json: { error: 'Invalid JSON body' } });
+  });
+
   it('a bare POST with an empty JSON body is no body, not an error', async () => {
     const app = await start();
     const s = await app.login();
