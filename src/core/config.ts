@@ -200,8 +200,11 @@ function readBackendUrl(raw: string): string {
   return url;
 }
 
+/** The SQLite file used when DATABASE_URL is not set (relative to the working directory). */
+export const DEFAULT_SQLITE_PATH = './data/proxy.db';
+
 function readDatabase(env: Env): DatabaseConfig {
-  const raw = readString(env, 'DATABASE_URL') ?? 'sqlite:./data/proxy.db';
+  const raw = readString(env, 'DATABASE_URL') ?? `sqlite:${DEFAULT_SQLITE_PATH}`;
   const accepts = 'sqlite:PATH, sqlite::memory: or postgres://user@host:port/db';
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');

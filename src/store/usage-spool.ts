@@ -12,6 +12,7 @@
  * a SQLite commit with `synchronous=NORMAL`; neither survives a power cut before the OS writes
  * the page back. A line that does not parse (torn by a power cut) ends its segment.
  */
+import { isBusy, takeLock } from './process-lock.js';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -162,28 +163,6 @@ export function readSegment(path: string): { store: string | undefined; entries:
     entries.push(...r.entries);
     at = r.ends[r.ends.length - 1]!;
   }
-}
-
-/**
- * Takes the exclusive lock of a lock file and keeps it until the handle closes or the process
- * ends. Throws SQLITE_BUSY when another process (or handle) holds it.
- */
-function takeLock(path: string): SqliteDatabase.Database {
-  const lock = new SqliteDatabase(path, { timeout: 0 });
-  try {
-    lock.pragma('locking_mode = EXCLUSIVE');
-    lock.pragma('journal_mode = MEMORY'); // nothing is ever written: no rollback journal file
-    lock.exec('BEGIN EXCLUSIVE; COMMIT'); // in exclusive locking mode the lock outlives the transaction
-    return lock;
-  } catch (err) {
-    lock.close();
-    throw err;
-  }
-}
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
 /**

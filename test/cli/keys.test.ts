@@ -18,6 +18,10 @@ describe('worv-proxy keys', () => {
   it('creates a random wp- key and prints it alone on the last line', async () => {
     const r = await runCli(['keys', 'create', '--name', 'laptop'], env);
     expect(r.code).toBe(0);
+    // The file did not exist: the command says it made a new store, and which.
+    expect(r.stderr).toBe(
+      `worv-proxy: created a new store, SQLite ${join(dir, 'cli.db')}. A gateway uses this one only with the same DATABASE_URL (set it as for serve).\n`,
+    );
     const lines = r.stdout.trimEnd().split('\n');
     fullKey = lines.at(-1) ?? '';
     expect(fullKey).toMatch(/^wp-[A-Za-z0-9_-]{43}$/);
@@ -34,6 +38,7 @@ describe('worv-proxy keys', () => {
   it('accepts an explicit key and refuses a duplicate', async () => {
     const ok = await runCli(['keys', 'create', '--name', 'ci', '--key', 'wp-explicit-key-0001'], env);
     expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe(''); // the store exists now
     expect(ok.stdout.trimEnd().split('\n').at(-1)).toBe('wp-explicit-key-0001');
     const dup = await runCli(['keys', 'create', '--name', 'again', '--key', 'wp-explicit-key-0001'], env);
     expect(dup.code).toBe(1);

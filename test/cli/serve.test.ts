@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
 import { spawnServe } from '../helpers/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worv-serve-'));
@@ -34,5 +35,22 @@ describe('worv-proxy serve', () => {
 
     serve.child.kill('SIGTERM');
     expect((await serve.exited).code).toBe(0);
+  });
+
+  it('refuses a second serve on the same SQLite file, names the store in its key hint, and frees the file when killed', async () => {
+    const dbPath = join(dir, 'one.db');
+    const env = { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: 'http://127.0.0.1:9' };
+    const first = await spawnServe(env);
+    expect(first.output()).toContain(`Create an API key:  DATABASE_URL=sqlite:${dbPath} npx worv-proxy keys create --name my-laptop\n`);
+    const second = await runCli(['serve'], env);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toBe(`worv-proxy: another worv-proxy serve is using SQLite ${dbPath}: one gateway process per SQLite file (for several replicas, use Postgres)\n`);
+    // The lock is the kernel's: a killed process leaves none behind.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const third = await spawnServe(env);
+    expect((await fetch(`${third.url}/healthz`)).status).toBe(200);
+    third.child.kill('SIGTERM');
+    expect((await third.exited).code).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { systemClock } from '../../core/clock.js';
 import { MIN_PASSWORD_LENGTH, setAdminPassword, USERNAME_PATTERN } from '../../control-plane/admin-account.js';
-import { openStore } from '../../store/db.js';
+import { openCliStore } from '../open-cli-store.js';
 import { parseFlags } from '../args.js';
 import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
@@ -52,7 +52,7 @@ export async function runAdmin(argv: string[]): Promise<number> {
     throw err;
   }
   const config = loadConfigOrExit();
-  const store = await openStore(config.database);
+  const store = await openCliStore(config.database);
   try {
     const outcome = await setAdminPassword(store, systemClock, creds.username, creds.password);
     const message = {

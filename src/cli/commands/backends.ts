@@ -6,7 +6,8 @@
 import { backendKey, backendRefusal, checkBackendUrl, effectiveBackends } from '../../core/backend-url.js';
 import { isoTime, systemClock } from '../../core/clock.js';
 import { addBackend, listBackendChanges, removeBackend } from '../../store/backends.repo.js';
-import { openStore, type Store } from '../../store/db.js';
+import type { Store } from '../../store/db.js';
+import { openCliStore } from '../open-cli-store.js';
 import { parseFlags } from '../args.js';
 import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
@@ -52,7 +53,7 @@ function oneUrl(verb: string, argv: string[]): string {
 
 async function withStore(fn: (store: Store, env: readonly string[]) => Promise<number>): Promise<number> {
   const config = loadConfigOrExit();
-  const store = await openStore(config.database);
+  const store = await openCliStore(config.database);
   try {
     return await fn(store, config.backends);
   } finally {

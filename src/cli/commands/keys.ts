@@ -4,7 +4,8 @@
  */
 import { isoTime, systemClock } from '../../core/clock.js';
 import { createApiKey, listApiKeys, updateApiKey } from '../../store/api-keys.repo.js';
-import { openStore, type Store } from '../../store/db.js';
+import type { Store } from '../../store/db.js';
+import { openCliStore } from '../open-cli-store.js';
 import type { KeyPolicyChanges } from '../../store/key-policy.js';
 import { parseFlags } from '../args.js';
 import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
@@ -52,7 +53,7 @@ export async function runKeys(argv: string[]): Promise<number> {
 
 async function withStore(fn: (store: Store) => Promise<number>): Promise<number> {
   const config = loadConfigOrExit();
-  const store = await openStore(config.database);
+  const store = await openCliStore(config.database);
   try {
     return await fn(store);
   } finally {

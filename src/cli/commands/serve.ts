@@ -3,15 +3,26 @@
  */
 import { countAdminUsers } from '../../store/admin-users.repo.js';
 import { openStore, type Store } from '../../store/db.js';
+import { isBusy, takeLock } from '../../store/process-lock.js';
 import { createApp, type App } from '../../server/app.js';
 import { boundHeapGrowth } from '../../server/heap-growth.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 import { backendWarnings } from '../backend-check.js';
 import { loadConfigOrExit } from '../load-config.js';
+import { DEFAULT_SQLITE_PATH, type Config } from '../../core/config.js';
 import { causeOf, storeTarget } from '../startup-error.js';
 
+/** Beside the SQLite file: held by the process serving it. */
+const SERVE_LOCK = '.serve.lock';
+
 const HELP = 'Usage: worv-proxy serve\n\nRuns the gateway. Configuration comes from the environment (README.md).\n';
+
+/** The CLI must use the gateway's store: its DATABASE_URL, named when it is not the default. */
+function keysHint(db: Config['database']): string {
+  if (db.kind === 'postgres') return '(with the same DATABASE_URL) ';
+  return db.path === DEFAULT_SQLITE_PATH ? '' : `DATABASE_URL=sqlite:${db.path} `;
+}
 
 /** One line naming the cause, exit 2 (like a configuration error). */
 function fail(line: string): never {
@@ -37,6 +48,19 @@ export async function runServe(argv: string[]): Promise<number> {
   } catch (err) {
     return fail(`cannot open the store (${storeTarget(config.database)}): ${causeOf(err)}`);
   }
+  // One serving process per SQLite file: a second one would count per-key limits apart and
+  // fight over the file's write lock. Held until the process ends.
+  let serveLock: { close(): unknown } | undefined;
+  const db = config.database;
+  if (db.kind === 'sqlite' && db.path !== ':memory:') {
+    try {
+      serveLock = takeLock(`${db.path}${SERVE_LOCK}`);
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      if (isBusy(err)) return fail(`another worv-proxy serve is using SQLite ${db.path}: one gateway process per SQLite file (for several replicas, use Postgres)`);
+      return fail(`cannot lock SQLite ${db.path}${SERVE_LOCK}: ${causeOf(err)}`);
+    }
+  }
   let app: App;
   try {
     app = await createApp(config, { store });
@@ -56,6 +80,7 @@ export async function runServe(argv: string[]): Promise<number> {
     void app
       .close()
       .then(() => store.close())
+      .then(() => void serveLock?.close())
       .then(
         () => resolveExit(0),
         (err: unknown) => {
@@ -84,7 +109,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const noAdmin = (await countAdminUsers(store.db)) === 0;
   process.stdout.write(
     `worv-proxy listening on ${url} (backend ${config.backends.join(', ')}; store ${where})\n` +
-      `Create an API key:  npx worv-proxy keys create --name my-laptop\n` +
+      `Create an API key:  ${keysHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
       `Admin console:      ${url}/\n` +
       (noAdmin
         ? `No admin user yet:  npx worv-proxy admin set-password --username admin --password '<8+ characters>'\n`

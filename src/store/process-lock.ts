@@ -1,0 +1,29 @@
+/**
+ * A lock a process holds for its whole life on a file: a SQLite file kept in exclusive locking
+ * mode, whose lock the kernel drops when the process ends, however it ends (a killed process
+ * leaves no stale lock behind).
+ */
+import SqliteDatabase from 'better-sqlite3';
+
+/**
+ * Takes the exclusive lock of `path` (created if missing) and keeps it until the handle closes
+ * or the process ends. Throws SQLITE_BUSY when another process (or handle) holds it.
+ */
+export function takeLock(path: string): SqliteDatabase.Database {
+  const lock = new SqliteDatabase(path, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.pragma('journal_mode = MEMORY'); // nothing is ever written: no rollback journal file
+    lock.exec('BEGIN EXCLUSIVE; COMMIT'); // in exclusive locking mode the lock outlives the transaction
+    return lock;
+  } catch (err) {
+    lock.close();
+    throw err;
+  }
+}
+
+/** True when `err` says another holder has the lock. */
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
