@@ -13,13 +13,18 @@ import type { FleetState } from './upstream/fleet-state.js';
 /** The suffix of the synthetic non-thinking card. */
 export const NONTHINKING_SUFFIX = '-nonthinking';
 
+const MODEL_REQUIRED = 'model is required: the backends serve more than one model';
+
 /** vLLM's message for a model it does not serve. */
 export function modelNotFound(model: string): GatewayError {
   return new GatewayError('not_found', `The model \`${model}\` does not exist.`);
 }
 
 export interface FleetModels {
-  /** Throws the 404 when the backends' models are known and none serves `model`. */
+  /**
+   * Throws the 404 when the backends' models are known and none serves `model`, and a 400 when
+   * no model is named while they serve several (which one is meant cannot be told).
+   */
   check(model: string | undefined): void;
   /** The backends serve more than one model: a request must be read for its model to be routed. */
   servesMany(): boolean;
@@ -40,7 +45,11 @@ export interface FleetModelsOptions {
 export function createFleetModels(o: FleetModelsOptions): FleetModels {
   return {
     check(model) {
-      if (model === undefined || !o.state.known()) return;
+      if (!o.state.known()) return;
+      if (model === undefined) {
+        if (o.state.cards().length > 1) throw new GatewayError('invalid_request', MODEL_REQUIRED);
+        return;
+      }
       if (o.state.servers(model).length === 0) throw modelNotFound(model);
     },
     servesMany: () => o.state.cards().length > 1,

@@ -137,7 +137,8 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     }
     const routeModel = typeof model === 'string' ? model : undefined;
     x.noteModel(routeModel);
-    if (byModel) env.fleet.check(routeModel);
+    // Embeddings name their model; other endpoints (a stored response fetched by id…) may not.
+    if (byModel && (routeModel !== undefined || route.endpoint === 'embeddings')) env.fleet.check(routeModel);
     const hints = routeModel === undefined ? undefined : { model: routeModel, session: undefined, prefix: undefined, previousResponseId: undefined };
     x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders, route: hints, model: routeModel }, key.id);
     return;

@@ -80,6 +80,23 @@ describe('models learned from the backends', () => {
     expect(embeddings(0) + embeddings(1) + embeddings(2)).toBe(6);
   });
 
+  it('no model named while the backends serve several: 400 naming the field; a stored response fetched by id still goes through', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
+    const message = 'model is required: the backends serve more than one model';
+    const chat = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { messages: [USER] });
+    expect(chat.status).toBe(400);
+    expect(await chat.json()).toEqual({ error: { message, type: 'invalid_request_error', code: 400 } });
+    const msg = await postJson(f.gatewayUrl, '/v1/messages', f.key, { max_tokens: 5, messages: [USER] });
+    expect(msg.status).toBe(400);
+    expect(await msg.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message } });
+    const emb = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: 'x' });
+    expect(emb.status).toBe(400);
+    expect(f.served()).toEqual([0, 0]);
+    const get = await fetch(`${f.gatewayUrl}/v1/responses/resp_unknown`, { headers: { authorization: `Bearer ${f.key}` } });
+    expect(get.status).not.toBe(400); // forwarded: the backend answers for its own ids
+    await get.arrayBuffer();
+  });
+
   it('alias rewriting happens first: claude-* goes to PROXY_ALIAS_MODEL\'s replicas; -nonthinking to its base model', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }], env: { PROXY_ALIAS_MODEL: 'Kimi-K2.6' } });
     const a = await postJson(f.gatewayUrl, '/v1/messages', f.key, { model: 'claude-sonnet-4-6', max_tokens: 20, messages: [USER] });
