@@ -103,7 +103,7 @@ export async function admit(
   const headers = rateLimitHeaders(limits, result, now, surface);
   if (result.kind === 'limited') {
     env.counters.rateLimited(key.id);
-    throw limitedError(limits, result.limit, now, headers);
+    throw limitedError(limits, result.limit, now, headers, { charge: plan.charge, counted: result.tokens });
   }
   let settled = false;
   return {
@@ -129,7 +129,12 @@ function secondsUntil(t: number, now: number): number {
   return Math.max(1, Math.ceil((t - now) / 1000));
 }
 
-function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: readonly string[]): GatewayError {
+/**
+ * The refusal of a limit. The per-minute token refusal names the request's charge and the
+ * minute's count: a request without a small output cap is charged the whole cap, which can
+ * exceed what the rate-limit headers show as remaining.
+ */
+function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: readonly string[], tokens: { charge: number; counted: number }): GatewayError {
   const h: Record<string, string> = {};
   for (let i = 0; i < headers.length; i += 2) h[headers[i] as string] = headers[i + 1] as string;
   const windowEnd = windowStart(now) + WINDOW_MS;
@@ -154,7 +159,9 @@ function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: read
       break;
     case 'tpm':
       retry = secondsUntil(windowEnd, now);
-      message = `Rate limit exceeded: ${String(l.tpm)} tokens per minute for this key. Retry in ${retry} s.`;
+      message =
+        `Rate limit exceeded: ${String(l.tpm)} tokens per minute for this key; this request is charged ${tokens.charge} tokens ` +
+        `(input estimate and output cap) and ${tokens.counted} are counted this minute. Lower max_tokens or retry in ${retry} s.`;
       break;
     case 'concurrency':
       retry = 1;

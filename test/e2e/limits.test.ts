@@ -106,7 +106,7 @@ describe('per-key limits (in-process counters)', () => {
     expect(big.status).toBe(429);
     expect(big.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
     expect(((await big.json()) as { error: { message: string } }).error.message).toBe(
-      'Rate limit exceeded: 1000 tokens per minute for this key. Retry in 40 s.',
+      `Rate limit exceeded: 1000 tokens per minute for this key; this request is charged ${charge + 390} tokens (input estimate and output cap) and ${2 * used} are counted this minute. Lower max_tokens or retry in 40 s.`,
     );
   });
 
