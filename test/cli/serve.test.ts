@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
 import { spawnServe } from '../helpers/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worv-serve-'));
@@ -37,19 +36,28 @@ describe('worv-proxy serve', () => {
     expect((await serve.exited).code).toBe(0);
   });
 
-  it('refuses a second serve on the same SQLite file, names the store in its key hint, and frees the file when killed', async () => {
+  it('warns a second serve on the same SQLite file that limits are counted per process, names the store in its key hint', async () => {
     const dbPath = join(dir, 'one.db');
     const env = { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: 'http://127.0.0.1:9' };
     const first = await spawnServe(env);
     expect(first.output()).toContain(`Create an API key:  DATABASE_URL=sqlite:${dbPath} npx worv-proxy keys create --name my-laptop\n`);
-    const second = await runCli(['serve'], env);
-    expect(second.code).toBe(2);
-    expect(second.stderr).toBe(`worv-proxy: another worv-proxy serve is using SQLite ${dbPath}: one gateway process per SQLite file (for several replicas, use Postgres)\n`);
-    // The lock is the kernel's: a killed process leaves none behind.
+    const second = await spawnServe(env);
+    let err = '';
+    second.child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    for (let i = 0; i < 100 && !err.includes('\n'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(err.split('\n')[0]).toBe(
+      `worv-proxy: warning: another worv-proxy serve is using SQLite ${dbPath}. Without REDIS_URL each process counts per-key limits (rpm, tpm, concurrency, budgets) on its own, so each allows a key its whole limit. Set REDIS_URL to share them, or run one gateway per SQLite file (Postgres for several replicas).`,
+    );
+    second.child.kill('SIGTERM');
+    await second.exited;
+    // The lock is the kernel's: once the first is killed, a new serve starts without the warning.
     first.child.kill('SIGKILL');
     await first.exited;
     const third = await spawnServe(env);
+    let thirdErr = '';
+    third.child.stderr.setEncoding('utf8').on('data', (d: string) => (thirdErr += d));
     expect((await fetch(`${third.url}/healthz`)).status).toBe(200);
+    expect(thirdErr).toBe('');
     third.child.kill('SIGTERM');
     expect((await third.exited).code).toBe(0);
   });

@@ -24,6 +24,14 @@ function keysHint(db: Config['database']): string {
   return db.path === DEFAULT_SQLITE_PATH ? '' : `DATABASE_URL=sqlite:${db.path} `;
 }
 
+function sharedFileWarning(path: string): string {
+  return (
+    `worv-proxy: warning: another worv-proxy serve is using SQLite ${path}. Without REDIS_URL each process counts ` +
+    `per-key limits (rpm, tpm, concurrency, budgets) on its own, so each allows a key its whole limit. ` +
+    `Set REDIS_URL to share them, or run one gateway per SQLite file (Postgres for several replicas).\n`
+  );
+}
+
 /** One line naming the cause, exit 2 (like a configuration error). */
 function fail(line: string): never {
   process.stderr.write(`worv-proxy: ${line}\n`);
@@ -48,17 +56,17 @@ export async function runServe(argv: string[]): Promise<number> {
   } catch (err) {
     return fail(`cannot open the store (${storeTarget(config.database)}): ${causeOf(err)}`);
   }
-  // One serving process per SQLite file: a second one would count per-key limits apart and
-  // fight over the file's write lock. Held until the process ends.
+  // Several processes may serve one SQLite file (usage, spool, keys and backends are shared
+  // through it), but without Redis each counts per-key limits on its own: said at start.
+  // The first process holds the lock until it ends; the kernel drops it however it ends.
   let serveLock: { close(): unknown } | undefined;
   const db = config.database;
   if (db.kind === 'sqlite' && db.path !== ':memory:') {
     try {
       serveLock = takeLock(`${db.path}${SERVE_LOCK}`);
     } catch (err) {
-      await store.close().catch(() => undefined);
-      if (isBusy(err)) return fail(`another worv-proxy serve is using SQLite ${db.path}: one gateway process per SQLite file (for several replicas, use Postgres)`);
-      return fail(`cannot lock SQLite ${db.path}${SERVE_LOCK}: ${causeOf(err)}`);
+      if (!isBusy(err)) throw err;
+      if (config.redisUrl === undefined) process.stderr.write(sharedFileWarning(db.path));
     }
   }
   let app: App;

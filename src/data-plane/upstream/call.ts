@@ -74,6 +74,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   readonly #inner: Dispatcher.DispatchHandler;
   #replica: Replica | undefined;
   #attempts = 0;
+  /** This attempt is counted in its replica's `outstanding` (client calls are; probes are not). */
+  #counted = false;
   /** The controller of the attempt in progress. */
   #attempt: Dispatcher.DispatchController | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -137,7 +139,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     const call = this.#call;
     const replica = call.replica ?? this.#host.choose(call, this.#replica);
     this.#replica = replica;
-    replica.outstanding++;
+    // The gateway's own probes are not load: a probe in flight must not move a session away.
+    this.#counted = call.facts.purpose !== 'probe';
+    if (this.#counted) replica.outstanding++;
     this.#attempts++;
     const b = call.body;
     // A fresh stream per attempt: undici destroys the body of a failed one. undici sends an
@@ -173,7 +177,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     this.#timer = undefined;
     this.#attempt = undefined;
     const r = this.#replica;
-    if (r !== undefined) r.outstanding--;
+    if (r !== undefined && this.#counted) r.outstanding--;
+    this.#counted = false;
     return r;
   }
 

@@ -14,7 +14,7 @@ import type { RouteHints } from './route-hints.js';
 export interface Replica {
   readonly origin: string;
   readonly pool: Pool;
-  /** Attempts in flight on this replica (counted by upstream/call.ts). */
+  /** Client calls in flight on this replica, the gateway's own probes aside (counted by upstream/call.ts). */
   outstanding: number;
   /** Consecutive connection failures (0 = healthy). */
   failures: number;
