@@ -16,6 +16,9 @@ Commands:
   keys deactivate ID | keys activate ID     stop a key working / let it work again
   backends list | add URL | remove URL      the backends in use; add or remove one at run time
                                             (every gateway on the store applies it within a second)
+  store copy --to URL [--without-request-log]
+                                            copy this store (DATABASE_URL) into a new, empty one,
+                                            e.g. SQLite into Postgres for several replicas
   admin set-password --username U --password P
                                             create or update an admin console user
   simulate [--port 8000] [--model NAME]     run the vLLM simulator (see docs/simulator.md)

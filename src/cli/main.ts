@@ -10,6 +10,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   serve: async () => (await import('./commands/serve.js')).runServe,
   keys: async () => (await import('./commands/keys.js')).runKeys,
   backends: async () => (await import('./commands/backends.js')).runBackends,
+  store: async () => (await import('./commands/store.js')).runStore,
   admin: async () => (await import('./commands/admin.js')).runAdmin,
   simulate: async () => (await import('./commands/simulate.js')).runSimulate,
   'gpu-agent': async () => (await import('./commands/gpu-agent.js')).runGpuAgent,

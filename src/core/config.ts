@@ -204,11 +204,15 @@ function readBackendUrl(raw: string): string {
 export const DEFAULT_SQLITE_PATH = './data/proxy.db';
 
 function readDatabase(env: Env): DatabaseConfig {
-  const raw = readString(env, 'DATABASE_URL') ?? `sqlite:${DEFAULT_SQLITE_PATH}`;
+  return parseDatabaseUrl(readString(env, 'DATABASE_URL') ?? `sqlite:${DEFAULT_SQLITE_PATH}`, 'DATABASE_URL');
+}
+
+/** A store URL (`sqlite:PATH`, `sqlite::memory:`, `postgres://…`); a ConfigError names `name`. */
+export function parseDatabaseUrl(raw: string, name: string): DatabaseConfig {
   const accepts = 'sqlite:PATH, sqlite::memory: or postgres://user@host:port/db';
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new ConfigError('DATABASE_URL', accepts, raw);
+    if (path === '') throw new ConfigError(name, accepts, raw);
     return { kind: 'sqlite', path };
   }
   if (/^postgres(ql)?:\/\//.test(raw)) {
@@ -216,11 +220,11 @@ function readDatabase(env: Env): DatabaseConfig {
       const u = new URL(raw);
       if (u.hostname === '' && !u.searchParams.has('host')) throw new Error('no host');
     } catch {
-      throw new ConfigError('DATABASE_URL', accepts, raw);
+      throw new ConfigError(name, accepts, raw);
     }
     return { kind: 'postgres', url: raw };
   }
-  throw new ConfigError('DATABASE_URL', accepts, raw);
+  throw new ConfigError(name, accepts, raw);
 }
 
 function readTrustProxy(env: Env): boolean | number | string {

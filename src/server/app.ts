@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { basename, dirname } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
@@ -27,6 +26,7 @@ import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { requestLogLine } from './request-log-line.js';
+import { spoolPlace } from './spool-place.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer } from './trusted-peers.js';
@@ -69,12 +69,6 @@ function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: s
 
 /** How long a SQLite statement waits for another process's lock before the usage goes to the spool. */
 const SQLITE_BUSY_MS = 100;
-
-/** The spool folder: PROXY_SPOOL_DIR, else beside the SQLite file, else ./data (Postgres); none in memory. */
-function spoolPlace(config: Config, store: Store): { spoolDir: string | undefined; spoolPrefix: string } {
-  if (store.sqlitePath !== undefined) return { spoolDir: config.spoolDir ?? dirname(store.sqlitePath), spoolPrefix: `${basename(store.sqlitePath)}.` };
-  return { spoolDir: config.spoolDir ?? (store.dialect === 'postgres' ? './data' : undefined), spoolPrefix: '' };
-}
 
 /** Bind the usage writer (group commit, spool) to the data plane's UsageSink port. */
 function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {

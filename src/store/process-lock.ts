@@ -5,6 +5,9 @@
  */
 import SqliteDatabase from 'better-sqlite3';
 
+/** Beside a SQLite store: held by the first process serving it (`serve`), checked by `store copy`. */
+export const SERVE_LOCK = '.serve.lock';
+
 /**
  * Takes the exclusive lock of `path` (created if missing) and keeps it until the handle closes
  * or the process ends. Throws SQLITE_BUSY when another process (or handle) holds it.

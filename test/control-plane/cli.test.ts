@@ -29,7 +29,13 @@ describe('worv-proxy admin set-password', { timeout: 120_000 }, () => {
 
   it('creates, updates and re-applies; the user can sign in', async () => {
     const created = await runCli(['admin', 'set-password', '--username', 'ops', '--password', 'first-password'], spec.env);
-    expect(created).toEqual({ code: 0, stdout: 'Admin user ops created.\n', stderr: '' });
+    // The file did not exist yet: the command also says it created a new store.
+    const path = (spec.env.DATABASE_URL ?? '').slice('sqlite:'.length);
+    expect(created).toEqual({
+      code: 0,
+      stdout: 'Admin user ops created.\n',
+      stderr: `worv-proxy: created a new store, SQLite ${path}. A gateway uses this one only with the same DATABASE_URL (set it as for serve).\n`,
+    });
     const same = await runCli(['admin', 'set-password', '--username', 'ops', '--password', 'first-password'], spec.env);
     expect(same.stdout).toBe('Admin user ops already has this password; nothing changed.\n');
     const updated = await runCli(['admin', 'set-password', '--username', 'ops', '--password', 'second-password'], spec.env);

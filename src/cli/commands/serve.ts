@@ -3,7 +3,7 @@
  */
 import { countAdminUsers } from '../../store/admin-users.repo.js';
 import { openStore, type Store } from '../../store/db.js';
-import { isBusy, takeLock } from '../../store/process-lock.js';
+import { isBusy, SERVE_LOCK, takeLock } from '../../store/process-lock.js';
 import { createApp, type App } from '../../server/app.js';
 import { boundHeapGrowth } from '../../server/heap-growth.js';
 import { parseFlags } from '../args.js';
@@ -12,9 +12,6 @@ import { backendWarnings } from '../backend-check.js';
 import { loadConfigOrExit } from '../load-config.js';
 import { DEFAULT_SQLITE_PATH, type Config } from '../../core/config.js';
 import { causeOf, storeTarget } from '../startup-error.js';
-
-/** Beside the SQLite file: held by the process serving it. */
-const SERVE_LOCK = '.serve.lock';
 
 const HELP = 'Usage: worv-proxy serve\n\nRuns the gateway. Configuration comes from the environment (README.md).\n';
 
