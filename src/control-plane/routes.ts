@@ -18,7 +18,7 @@ import type { RouteDeps } from './deps.js';
 import { gpuRoutes } from './gpu.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { createLoginLimiter } from './login-limit.js';
-import { nulGuard } from './nul-guard.js';
+import { textGuard } from './text-guard.js';
 import { renderApiError } from './render-error.js';
 import { createSessionManager } from './session.js';
 import { requestsRoutes } from './requests.routes.js';
@@ -81,7 +81,7 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
       api.decorateRequest('apiKey', undefined);
       const sessions = createSessionManager(store, clock);
       api.addHook('onRequest', accessHook({ store, sessions, limiter }));
-      api.addHook('preValidation', nulGuard);
+      api.addHook('preValidation', textGuard);
 
       const routeDeps: RouteDeps = { config, store, clock, sessions, status: deps.status, settleUsage: deps.settleUsage,
         keyInFlight: deps.keyInFlight ?? (() => Promise.resolve(0)),

@@ -1,4 +1,4 @@
-// Text holding U+0000 in an /api request (login, a key's name, a filter, a path parameter, a GPU
+// Text holding U+0000 or a lone surrogate in an /api request (login, a key's name, a filter, a path parameter, a GPU
 // reading) is refused with 400 on SQLite and Postgres alike; on Postgres, whose `text` cannot
 // hold it, it used to fail the statement and answer 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,11 @@ for (const database of ['sqlite', 'postgres'] as const) {
         }),
       ];
       expect(replies.map((r) => [r.status, r.json])).toEqual(replies.map(() => [400, REFUSED]));
+      // A lone surrogate (JSON `\ud800` without its pair) is refused too; a real pair is text.
+      const lone = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: '{"name":"a\\ud800b"}' });
+      expect([lone.status, lone.json]).toEqual([400, { error: 'text must not contain a lone surrogate (an unpaired \\ud800-\\udfff escape)' }]);
+      const pair = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: '{"name":"a\\ud83d\\ude00b"}' });
+      expect([pair.status, (pair.json as { name: string }).name]).toEqual([201, 'a\u{1F600}b']);
       // The same requests without the NUL are served.
       expect((await app.request('GET', '/api/requests?model=ab', { cookie: s.cookie })).status).toBe(200);
       expect((await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, body: { name: 'ab' } })).status).toBe(201);
