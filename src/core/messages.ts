@@ -6,6 +6,7 @@ export const MSG = {
   invalidPath: 'Invalid path',
   notFoundUseV1: 'Not found. Use /v1/ endpoints.',
   unauthorized: 'Unauthorized',
+  missingApiKey: 'Missing API key: send Authorization: Bearer <key> or x-api-key: <key>',
   authenticationRequired: 'Authentication required',
   invalidCredentials: 'Invalid credentials',
   csrfInvalid: 'CSRF token missing or invalid',

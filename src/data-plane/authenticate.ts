@@ -1,7 +1,8 @@
 /**
  * Who is calling: `Authorization: Bearer KEY` or `x-api-key: KEY`, looked up
  * by SHA-256 through the KeyLookup port (a cache of at most one second over the store, bound
- * in server/). Missing, unknown or inactive → 401 `Unauthorized`.
+ * in server/). Missing → 401 naming the two headers; unknown or inactive → 401 `Unauthorized`
+ * (the same for both: a caller learns nothing about keys it does not hold).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { hashApiKey, presentedApiKey } from '../core/api-key.js';
@@ -17,7 +18,7 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
 /** The active key behind the request; throws 401. */
 export async function authenticate(headers: IncomingHttpHeaders, keys: KeyLookup): Promise<KeyPrincipal> {
   const key = presentedKey(headers);
-  if (key === undefined) throw new GatewayError('unauthorized', MSG.unauthorized);
+  if (key === undefined) throw new GatewayError('unauthorized', MSG.missingApiKey);
   const principal = await keys.findActiveByHash(hashApiKey(key));
   if (principal === undefined) throw new GatewayError('unauthorized', MSG.unauthorized);
   return principal;

@@ -6,8 +6,9 @@ import { fixedClock } from '../helpers/clock.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { CHAT_BODY, MESSAGES_BODY, postJson } from './support.js';
 
-const OPENAI_401 = { error: { message: 'Unauthorized', type: 'authentication_error', code: 401 } };
-const ANTHROPIC_401 = { type: 'error', error: { type: 'authentication_error', message: 'Unauthorized' } };
+const MISSING = 'Missing API key: send Authorization: Bearer <key> or x-api-key: <key>';
+const openai401 = (message: string) => ({ error: { message, type: 'authentication_error', code: 401 } });
+const anthropic401 = (message: string) => ({ type: 'error', error: { type: 'authentication_error', message } });
 
 describe('/v1 authentication', () => {
   let stack: Stack | undefined;
@@ -38,17 +39,20 @@ describe('/v1 authentication', () => {
     expect(seen[0]?.headers['anthropic-version']).toBe('2023-06-01');
   });
 
-  const rejected: ReadonlyArray<[string, (s: Stack) => Promise<Record<string, string>>]> = [
-    ['no key', async () => ({})],
-    ['an unknown key', async () => ({ authorization: 'Bearer wp-unknown' })],
-    ['an empty bearer', async () => ({ authorization: 'Bearer ' })],
+  // A missing key is named as such; an unknown and an inactive key get the same answer.
+  const rejected: ReadonlyArray<[string, (s: Stack) => Promise<Record<string, string>>, string]> = [
+    ['no key', async () => ({}), MISSING],
+    ['an unknown key', async () => ({ authorization: 'Bearer wp-unknown' }), 'Unauthorized'],
+    ['an empty bearer', async () => ({ authorization: 'Bearer ' }), MISSING],
     ['an inactive key', async (s) => {
       const { id, key } = await s.createKey();
       await s.revokeKey(id);
       return { 'x-api-key': key };
-    }],
+    }, 'Unauthorized'],
   ];
-  for (const [name, headersFor] of rejected) {
+  for (const [name, headersFor, message] of rejected) {
+    const OPENAI_401 = openai401(message);
+    const ANTHROPIC_401 = anthropic401(message);
     it(`answers 401 for ${name}, OpenAI envelope on OpenAI paths and Anthropic's on /v1/messages`, async () => {
       stack = await startStack();
       const headers = await headersFor(stack);
