@@ -19,7 +19,7 @@ import { getOrCreateSetting } from '../store/settings.repo.js';
 import { openUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { registerHealthRoutes } from './health.js';
 import { bootBackends, startBackendSync } from './backend-sync.js';
-import { clientErrorHandler, guardClients, guardedServerOptions } from './client-guard.js';
+import { clientErrorHandler, guardClients, guardedServerOptions, missingHost } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
@@ -191,6 +191,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy) };
       const s = createServer(guardedServerOptions(guard));
       s.on('request', guardClients(s, guard, (req: IncomingMessage, res: ServerResponse) => {
+        if (missingHost(req, res)) return;
         if (isDataPlanePath(req.url)) dataPlane.handle(req, res);
         else if (isApiPath(req.url) || !isOddPath(req.url ?? '')) handler(req, res);
         else sendNotFound(res);

@@ -37,7 +37,22 @@ export function guardedServerOptions(o: ClientGuardOptions): ServerOptions {
     headersTimeout: o.clientTimeoutMs,
     requestTimeout: 0,
     connectionsCheckingInterval: CHECK_MS,
+    // Checked by `missingHost` instead: node:http's own check answers 400 with an empty body.
+    requireHostHeader: false,
   };
+}
+
+const NO_HOST = JSON.stringify({ error: 'Bad request: HTTP/1.1 requires a Host header' });
+
+/**
+ * An HTTP/1.1 request without `Host` gets 400 in JSON and its connection closed, as node:http
+ * would answer it without a body. Returns true when it answered.
+ */
+export function missingHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return false;
+  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(NO_HOST), connection: 'close' });
+  res.end(NO_HOST);
+  return true;
 }
 
 function timeoutMessage(ms: number): string {

@@ -95,6 +95,18 @@ describe('slow clients', () => {
     expect(bodyOf(big.text)).toEqual({ error: 'Request header fields too large' });
   });
 
+  it('answers an HTTP/1.1 request without Host 400 in JSON and closes, on /v1, /api and the rest', async () => {
+    for (const path of ['/v1/models', '/api/me', '/healthz']) {
+      const o = await send(stack.gatewayUrl, [`GET ${path} HTTP/1.1\r\n\r\n`]);
+      expect(statusOf(o.text), path).toBe(400);
+      expect(o.text.toLowerCase()).toContain('connection: close');
+      expect(bodyOf(o.text)).toEqual({ error: 'Bad request: HTTP/1.1 requires a Host header' });
+    }
+    // HTTP/1.0 needs no Host.
+    const old = await send(stack.gatewayUrl, ['GET /healthz HTTP/1.0\r\n\r\n']);
+    expect(statusOf(old.text.replace('HTTP/1.0', 'HTTP/1.1'))).toBe(200);
+  });
+
   it('answers 408 to a connection that sends nothing at all', async () => {
     const o = await send(stack.gatewayUrl, []);
     expect(statusOf(o.text)).toBe(408);
