@@ -39,6 +39,9 @@ export interface LoginLimiterOptions {
 
 type Counter = (bucket: string, windowStart: number) => Promise<number>;
 
+/** At most one log line this often about Redis being away. */
+const ERROR_LOG_MS = 10_000;
+
 export async function createLoginLimiter(opts: LoginLimiterOptions): Promise<LoginLimiter> {
   const { store, clock, log } = opts;
   let lastPrune = 0;
@@ -55,7 +58,15 @@ export async function createLoginLimiter(opts: LoginLimiterOptions): Promise<Log
   let counter = database;
   if (opts.redisUrl !== undefined) {
     const client = new Redis(opts.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-    client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis (login limit) error'));
+    // ioredis reports every failed reconnect (about one a second while Redis is away): one line
+    // per ERROR_LOG_MS is enough to say it is still away.
+    let lastErrorLog = -Infinity;
+    client.on('error', (err: Error) => {
+      const now = Date.now();
+      if (now - lastErrorLog < ERROR_LOG_MS) return;
+      lastErrorLog = now;
+      log.warn({ err: err.message }, 'redis (login limit) error; logins are counted in the database meanwhile');
+    });
     await client.connect().catch((err: unknown) => log.warn({ err: String(err) }, 'redis unreachable at start; retrying in the background'));
     redis = client;
     const prefix = opts.redisPrefix ?? 'worv-proxy:';
