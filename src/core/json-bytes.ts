@@ -59,3 +59,42 @@ export function skipValue(b: Buffer, i: number): number {
   while (j < b.length && b[j] !== COMMA && b[j] !== CLOSE_BRACE && b[j] !== CLOSE_BRACKET && !isJsonSpace(b[j])) j++;
   return j > i ? j : -1;
 }
+
+/**
+ * The string value of the top-level member `name` of the JSON object in `b` (a body the gateway
+ * does not otherwise parse: its `model`, to route it), or undefined when the body is not an
+ * object, has no such member, or its value is not a plain string. Members before it are skipped
+ * as bytes; escapes in the value are decoded by JSON.parse of the value alone.
+ */
+export function topLevelString(b: Buffer, name: string): string | undefined {
+  let i = 0;
+  while (isJsonSpace(b[i])) i++;
+  if (b[i] !== OPEN_BRACE) return undefined;
+  i++;
+  for (;;) {
+    while (isJsonSpace(b[i])) i++;
+    if (b[i] !== QUOTE) return undefined; // `}` (no more members) or not JSON
+    const keyEnd = skipString(b, i);
+    if (keyEnd < 0) return undefined;
+    const isName = keyEnd - i - 2 === name.length && b.toString('latin1', i + 1, keyEnd - 1) === name;
+    i = keyEnd;
+    while (isJsonSpace(b[i])) i++;
+    if (b[i] !== COLON) return undefined;
+    i++;
+    while (isJsonSpace(b[i])) i++;
+    const end = skipValue(b, i);
+    if (end < 0) return undefined;
+    if (isName) {
+      if (b[i] !== QUOTE) return undefined;
+      try {
+        return JSON.parse(b.toString('utf8', i, end)) as string;
+      } catch {
+        return undefined;
+      }
+    }
+    i = end;
+    while (isJsonSpace(b[i])) i++;
+    if (b[i] !== COMMA) return undefined;
+    i++;
+  }
+}

@@ -233,16 +233,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#ledger.clientLeft();
       if (this.#controller !== undefined && !this.#upstreamDone) this.#controller.abort(CLIENT_GONE);
     } else if (this.#ledger.status === 0) {
-      // Answered by the server around the exchange (the `/v1` root's 404, the client guard's 408
-      // for a stalled body): the outcome says what the client got.
-      this.#ledger.status = res.statusCode;
-      this.#ledger.result = 'rejected';
-      if (res.statusCode === 404) this.#ledger.errorKind = 'not_found';
-      if (this.#fwd !== undefined && !this.#upstreamDone) {
-        // A stalled upload already under way upstream: stopped, and counted like an abandoned one.
-        this.#clientGone = true;
-        this.#controller?.abort(CLIENT_GONE);
-      }
+      this.#answeredAround(res.statusCode);
     }
     this.#over = true;
     const finish = this.#onFinish;
@@ -252,6 +243,20 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     this.#env.onDone();
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
+  }
+
+  /**
+   * The server answered around the exchange (the `/v1` root's 404, the client guard's 408 for a
+   * stalled body): the outcome says what the client got, and nothing more goes upstream. An
+   * upload already under way is stopped and counts like an abandoned one; a request not yet
+   * forwarded never will be (its pipeline may still be waiting on a limit or the body).
+   */
+  #answeredAround(status: number): void {
+    this.#ledger.status = status;
+    this.#ledger.result = 'rejected';
+    if (status === 404) this.#ledger.errorKind = 'not_found';
+    this.#clientGone = true;
+    if (this.#controller !== undefined && !this.#upstreamDone) this.#controller.abort(CLIENT_GONE);
   }
 
   /**

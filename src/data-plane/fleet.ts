@@ -13,7 +13,7 @@ import type { FleetState } from './upstream/fleet-state.js';
 /** The suffix of the synthetic non-thinking card. */
 export const NONTHINKING_SUFFIX = '-nonthinking';
 
-const MODEL_REQUIRED = 'model is required: the backends serve more than one model';
+const MODEL_REQUIRED = 'model is required: the backends serve different models';
 
 /** vLLM's message for a model it does not serve. */
 export function modelNotFound(model: string): GatewayError {
@@ -26,7 +26,7 @@ export interface FleetModels {
    * no model is named while they serve several (which one is meant cannot be told).
    */
   check(model: string | undefined): void;
-  /** The backends serve more than one model: a request must be read for its model to be routed. */
+  /** The replicas serve different models: a request must be read for its model to be routed. */
   servesMany(): boolean;
   /** Settings for `model`: the models file, else the global settings (the context window bounded by the listed max_model_len). */
   settings(model: string | undefined): { profile: ModelProfileName; contextTokens: number; maxOutputTokens: number };
@@ -47,12 +47,12 @@ export function createFleetModels(o: FleetModelsOptions): FleetModels {
     check(model) {
       if (!o.state.known()) return;
       if (model === undefined) {
-        if (o.state.cards().length > 1) throw new GatewayError('invalid_request', MODEL_REQUIRED);
+        if (o.state.mixed()) throw new GatewayError('invalid_request', MODEL_REQUIRED);
         return;
       }
       if (o.state.servers(model).length === 0) throw modelNotFound(model);
     },
-    servesMany: () => o.state.cards().length > 1,
+    servesMany: () => o.state.mixed(),
     settings(model) {
       const f = model === undefined ? undefined : o.file.get(model);
       const detected = model === undefined ? undefined : o.state.cards().find((c) => c.id === model)?.maxModelLen;

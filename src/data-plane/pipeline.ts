@@ -4,8 +4,9 @@
  * Every stage throws GatewayError; routes.ts renders it once, in the endpoint's dialect.
  * Upstream, respond and account run in exchange.ts, driven by the backend's answer.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../core/errors.js';
-import { isJsonObject, tryParseJson, utf8Text } from '../core/json.js';
+import { topLevelString } from '../core/json-bytes.js';
 import { admitRequest, checkExpiry, type AdmissionEnv } from './admission.js';
 import { authenticate } from './authenticate.js';
 import type { KeyLookup, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from './context.js';
@@ -84,6 +85,10 @@ export interface PipelineEnv {
   readonly admission: AdmissionEnv;
 }
 
+function isMultipart(headers: IncomingHttpHeaders): boolean {
+  return headers['content-type']?.toLowerCase().startsWith('multipart/') === true;
+}
+
 function partsLength(parts: readonly Buffer[]): number {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -108,11 +113,12 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   if (policy !== undefined) checkExpiry(key, env.admission.clock);
 
   // An unshaped body of a declared, large size goes upstream as it arrives (upload.ts), unless
-  // its model must be read first: for a key scoped to models, or to route it in a fleet that
-  // serves several models.
+  // its model must be read first: for a key scoped to models, or to route it in a fleet whose
+  // replicas serve different models (a JSON body; a multipart upload keeps streaming).
   const scoped = policy !== undefined && policy.allowedModels !== null;
-  const byModel = !isShaped(route.endpoint) && route.endpoint !== 'models' && (scoped || env.fleet.servesMany());
-  const streamed = isShaped(route.endpoint) || route.endpoint === 'models' || byModel ? undefined : streamedLength(req.headers);
+  const unshaped = !isShaped(route.endpoint) && route.endpoint !== 'models';
+  const byModel = unshaped && (scoped || (env.fleet.servesMany() && !isMultipart(req.headers)));
+  const streamed = unshaped && !byModel ? streamedLength(req.headers) : undefined;
   if (streamed !== undefined) {
     const headers = env.requestHeaders(req.rawHeaders);
     headers.push('content-length', String(streamed));
@@ -128,14 +134,13 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   // Other bodies go untouched; only their model is read, when a scope or the fleet needs it.
   if (!isShaped(route.endpoint)) {
-    const json = byModel && raw !== undefined ? tryParseJson(utf8Text(raw)) : undefined;
-    const model = json !== undefined && isJsonObject(json) ? json.model : undefined;
+    // Only the top-level `model` is read, as bytes: the rest is never parsed.
+    const routeModel = byModel && raw !== undefined ? topLevelString(raw, 'model') : undefined;
     let extraHeaders: readonly string[] | undefined;
     if (policy !== undefined) {
-      const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model };
+      const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model: routeModel };
       extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
     }
-    const routeModel = typeof model === 'string' ? model : undefined;
     x.noteModel(routeModel);
     // Embeddings name their model; other endpoints (a stored response fetched by id…) may not.
     if (byModel && (routeModel !== undefined || route.endpoint === 'embeddings')) env.fleet.check(routeModel);

@@ -65,6 +65,14 @@ describe('models learned from the backends', () => {
       expect(r.status).toBe(200);
       expect(((await r.json()) as { model: string }).model).toBe('Kimi-K2.6');
     }
+    // A multipart upload is not read for a model: it streams to a replica as it arrives.
+    const form = new FormData();
+    form.append('model', 'Kimi-K2.6');
+    form.append('file', new Blob([Buffer.alloc(100_000)]), 'a.wav');
+    const audio = await fetch(`${f.gatewayUrl}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${f.key}` }, body: form });
+    expect(audio.status).toBe(404); // the simulator has no such route; what matters is that it got there
+    await audio.arrayBuffer();
+    expect(f.sims.flatMap((s) => s.requests).filter((r) => r.path === '/v1/audio/transcriptions')).toHaveLength(1);
     // Over 64 KiB, a body that would otherwise stream upstream unread: read for its model here.
     const large = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: 'x'.repeat(100_000), model: 'Kimi-K2.6' });
     expect(large.status).toBe(200);
@@ -80,9 +88,9 @@ describe('models learned from the backends', () => {
     expect(embeddings(0) + embeddings(1) + embeddings(2)).toBe(6);
   });
 
-  it('no model named while the backends serve several: 400 naming the field; a stored response fetched by id still goes through', async () => {
+  it('no model named while the replicas serve different models: 400 naming the field; a stored response fetched by id still goes through', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
-    const message = 'model is required: the backends serve more than one model';
+    const message = 'model is required: the backends serve different models';
     const chat = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { messages: [USER] });
     expect(chat.status).toBe(400);
     expect(await chat.json()).toEqual({ error: { message, type: 'invalid_request_error', code: 400 } });
@@ -92,9 +100,11 @@ describe('models learned from the backends', () => {
     const emb = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: 'x' });
     expect(emb.status).toBe(400);
     expect(f.served()).toEqual([0, 0]);
+    // Forwarded: a backend answers for its own ids.
     const get = await fetch(`${f.gatewayUrl}/v1/responses/resp_unknown`, { headers: { authorization: `Bearer ${f.key}` } });
-    expect(get.status).not.toBe(400); // forwarded: the backend answers for its own ids
     await get.arrayBuffer();
+    expect(f.sims.flatMap((s) => s.requests).filter((r) => r.method === 'GET' && r.path === '/v1/responses/resp_unknown')).toHaveLength(1);
+    expect(get.headers.get('x-sim-request-id')).not.toBeNull();
   });
 
   it('alias rewriting happens first: claude-* goes to PROXY_ALIAS_MODEL\'s replicas; -nonthinking to its base model', async () => {

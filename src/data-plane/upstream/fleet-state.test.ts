@@ -96,3 +96,36 @@ describe('fleet state: hung engines', () => {
     state.close();
   });
 });
+
+describe('fleet state: mixed()', () => {
+  /** Replicas listing these model ids. */
+  async function fleetOf(listings: readonly (readonly string[])[]) {
+    const replicas = listings.map((_, i) => ({ origin: `http://r${i}`, outstanding: 0, failures: 0, coolUntil: 0 }) as unknown as Replica);
+    const upstream = {
+      replicas,
+      fetch: async (call: { path: string; replica?: Replica }) => {
+        const i = replicas.indexOf(call.replica!);
+        const text = call.path === '/metrics' ? '' : JSON.stringify({ object: 'list', data: listings[i]!.map((id) => ({ id, object: 'model' })) });
+        return { status: 200, headers: {}, body: Buffer.from(text) };
+      },
+    } as unknown as Upstream;
+    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 60_000, modelsIntervalMs: 60_000, hungMs: 30_000, now: () => Date.now() });
+    await state.ready;
+    return state;
+  }
+  const rows: ReadonlyArray<[string, readonly (readonly string[])[], boolean]> = [
+    ['one replica, one model', [['GLM-5.1']], false],
+    ['one vLLM with a base model and two LoRA adapters', [['base', 'lora-a', 'lora-b']], false],
+    ['three replicas of the same base and adapters', [['base', 'lora-a'], ['base', 'lora-a'], ['lora-a', 'base']], false],
+    ['two models on different replicas', [['GLM-5.1'], ['GLM-5.1'], ['Kimi-K2.6']], true],
+    ['an adapter on one replica only', [['base', 'lora-a'], ['base']], true],
+  ];
+  for (const [what, listings, mixed] of rows) {
+    it(`${what} → ${String(mixed)}`, async () => {
+      const state = await fleetOf(listings);
+      expect(state.mixed()).toBe(mixed);
+      expect(state.mixed()).toBe(mixed); // the memo answers the same
+      state.close();
+    });
+  }
+});

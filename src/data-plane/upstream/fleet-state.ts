@@ -70,6 +70,12 @@ export interface FleetState {
   servers(model: string): Replica[];
   /** Every model listed, each id once, in replica order. */
   cards(): ModelCard[];
+  /**
+   * The replicas that have a listing do not all list the same models (a fleet of several
+   * models, where a request's model picks its replicas). One vLLM listing a base model and its
+   * LoRA adapters is not mixed: every replica serves every id.
+   */
+  mixed(): boolean;
   /** Runs one probe round now (tests; after a failure). */
   refresh(): Promise<void>;
   /** Probes these replicas now, outside the round (backends just added). */
@@ -198,6 +204,19 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       });
     return running;
   };
+  // mixed() runs per request of an unshaped endpoint: recomputed only when a listing changed.
+  let mixedFor: (readonly ModelCard[] | undefined)[] = [];
+  let mixedNow = false;
+  function mixed(): boolean {
+    const lists = o.upstream.replicas.map((r) => state(r).models);
+    if (lists.length === mixedFor.length && lists.every((l, i) => l === mixedFor[i])) return mixedNow;
+    mixedFor = lists;
+    const listed = lists.filter((l): l is readonly ModelCard[] => l !== undefined).map((l) => new Set(l.map((c) => c.id)));
+    const all = new Set(listed.flatMap((ids) => [...ids]));
+    mixedNow = listed.some((ids) => ids.size !== all.size);
+    return mixedNow;
+  }
+
   const ready = refresh();
   const timer = setInterval(() => void refresh().catch(() => undefined), o.healthIntervalMs);
   timer.unref();
@@ -207,6 +226,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     state,
     states: () => o.upstream.replicas.map(state),
     known: () => o.upstream.replicas.some((r) => state(r).models !== undefined),
+    mixed,
     servers: (model) => o.upstream.replicas.filter((r) => state(r).models?.some((c) => c.id === model) === true),
     cards() {
       const seen = new Set<string>();
