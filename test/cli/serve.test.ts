@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERVE_LOCK, takeLock } from '../../src/store/process-lock.js';
+import { runCli } from '../helpers/run-cli.js';
 import { spawnServe } from '../helpers/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worv-serve-'));
@@ -60,5 +62,20 @@ describe('worv-proxy serve', () => {
     expect(thirdErr).toBe('');
     third.child.kill('SIGTERM');
     expect((await third.exited).code).toBe(0);
+  });
+
+  it('while a store copy holds the file, a serve on it exits 2 saying so', async () => {
+    const dbPath = join(dir, 'copying.db');
+    const env = { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: 'http://127.0.0.1:9' };
+    const first = await spawnServe(env); // creates the file
+    first.child.kill('SIGTERM');
+    await first.exited;
+    const copying = takeLock(`${dbPath}${SERVE_LOCK}`); // what `store copy` holds while it reads
+    try {
+      const r = await runCli(['serve'], env);
+      expect([r.code, r.stderr]).toEqual([2, `worv-proxy: a store copy is reading SQLite ${dbPath}: start the gateway once it has finished\n`]);
+    } finally {
+      copying.close();
+    }
   });
 });

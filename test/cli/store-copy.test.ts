@@ -84,11 +84,15 @@ describe.skipIf(pgSkip !== undefined)('worv-proxy store copy', () => {
         body: JSON.stringify({ model: 'sim-model', max_tokens: 8, messages: [{ role: 'user', content: 'hello' }] }),
       });
     for (let i = 0; i < 3; i++) expect((await chat()).status).toBe(200);
-    // While the gateway serves the file, the copy is refused.
-    const busy = await runCli(['store', 'copy', '--to', pgUrl], { ...env, DATABASE_URL: sqliteUrl });
-    expect([busy.code, busy.stderr]).toEqual([1, `worv-proxy: store copy: a gateway is serving SQLite ${join(dir, 'proxy.db')}: stop it first, so that no usage is written during the copy\n`]);
+    // While a gateway serves the file, the copy is refused: also a second one, after the first
+    // (which started alone) has stopped.
+    const second = await spawnServe({ ...env, DATABASE_URL: sqliteUrl });
     serve.child.kill('SIGTERM');
     expect((await serve.exited).code).toBe(0);
+    const busy = await runCli(['store', 'copy', '--to', pgUrl], { ...env, DATABASE_URL: sqliteUrl });
+    expect([busy.code, busy.stderr]).toEqual([1, `worv-proxy: store copy: a gateway is serving SQLite ${join(dir, 'proxy.db')}: stop it first, so that no usage is written during the copy\n`]);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
     const before = await totalsIn(sqliteUrl, keyId);
     expect(before.totals.requests).toBe(3);
     expect(before.logged).toBe(3);

@@ -3,7 +3,7 @@
  */
 import { countAdminUsers } from '../../store/admin-users.repo.js';
 import { openStore, type Store } from '../../store/db.js';
-import { isBusy, SERVE_LOCK, takeLock } from '../../store/process-lock.js';
+import { holdShared, isBusy, SERVE_LOCK } from '../../store/process-lock.js';
 import { createApp, type App } from '../../server/app.js';
 import { boundHeapGrowth } from '../../server/heap-growth.js';
 import { parseFlags } from '../args.js';
@@ -54,16 +54,20 @@ export async function runServe(argv: string[]): Promise<number> {
     return fail(`cannot open the store (${storeTarget(config.database)}): ${causeOf(err)}`);
   }
   // Several processes may serve one SQLite file (usage, spool, keys and backends are shared
-  // through it), but without Redis each counts per-key limits on its own: said at start.
-  // The first process holds the lock until it ends; the kernel drops it however it ends.
+  // through it), but without Redis each counts per-key limits on its own: said at start. Each
+  // holds the file's serve lock shared until it ends (the kernel drops it however it ends), so
+  // `store copy` can tell the file is in use; while a copy runs, no gateway starts on it.
   let serveLock: { close(): unknown } | undefined;
   const db = config.database;
   if (db.kind === 'sqlite' && db.path !== ':memory:') {
     try {
-      serveLock = takeLock(`${db.path}${SERVE_LOCK}`);
+      const hold = holdShared(`${db.path}${SERVE_LOCK}`);
+      serveLock = hold;
+      if (!hold.alone && config.redisUrl === undefined) process.stderr.write(sharedFileWarning(db.path));
     } catch (err) {
-      if (!isBusy(err)) throw err;
-      if (config.redisUrl === undefined) process.stderr.write(sharedFileWarning(db.path));
+      await store.close().catch(() => undefined);
+      if (isBusy(err)) return fail(`a store copy is reading SQLite ${db.path}: start the gateway once it has finished`);
+      return fail(`cannot lock SQLite ${db.path}${SERVE_LOCK}: ${causeOf(err)}`);
     }
   }
   let app: App;

@@ -59,6 +59,7 @@ export async function runStore(argv: string[]): Promise<number> {
   const config = loadConfigOrExit();
   const from = config.database;
   if (to.kind === 'sqlite' && to.path === ':memory:') return fail('--to must be a store that lasts (sqlite:PATH or postgres://…)');
+  if (from.kind === 'sqlite' && from.path === ':memory:') return fail('DATABASE_URL names an in-memory store: there is nothing to copy');
   if (sameStore(from, to)) return fail('--to names the store of DATABASE_URL itself');
 
   // A SQLite source must not be in use: its gateway would keep writing usage the copy misses.
