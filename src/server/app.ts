@@ -227,6 +227,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   registerHealthRoutes(fastify, {
     store: deps.store,
+    keyStaleMs: config.keyStaleMs,
+    now: () => clock.now(),
     backendReachable: async () => (await dataPlane.backendStatus()).reachable,
   });
 

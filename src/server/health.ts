@@ -5,7 +5,9 @@
  *                 of what is failing. A store that does not answer makes the gateway `degraded`,
  *                 still 200: /v1 keeps serving the keys it knows and spools their usage, and the
  *                 store is usually shared by every replica, so failing readiness on it would
- *                 take the whole fleet out of rotation at once.
+ *                 take the whole fleet out of rotation at once. Once the store has been away
+ *                 longer than keys are served from memory (PROXY_KEY_STALE_SECONDS), no key can
+ *                 be checked and it is 503 again.
  */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -13,6 +15,9 @@ import type { Store } from '../store/db.js';
 
 export interface ReadinessSources {
   readonly store: Store;
+  /** How long known keys are served while the store does not answer (PROXY_KEY_STALE_SECONDS). */
+  readonly keyStaleMs: number;
+  readonly now: () => number;
   /** True when at least one backend answered its last probe (the probe is cached a few seconds). */
   backendReachable(): Promise<boolean>;
 }
@@ -61,12 +66,19 @@ async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
 export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources): void {
   app.get('/healthz', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
+  /** When the store check first failed since it last answered (the checks this endpoint ran). */
+  let storeAwaySince: number | undefined;
   app.get('/readyz', async (_req, reply) => {
     const checks = await Promise.all([storeCheck(src.store), backendCheck(src)]);
+    const now = src.now();
+    const store = checks[0];
+    if (store.ok) storeAwaySince = undefined;
+    else storeAwaySince ??= now;
     const failing = checks.filter((c) => !c.ok).map((c) => ({ check: c.name, error: c.error }));
     void reply.header('cache-control', 'no-store');
     if (failing.length === 0) return reply.send({ status: 'ready' });
-    if (failing.every((f) => f.check === 'store')) return reply.send({ status: 'degraded', failing });
+    const keysLast = storeAwaySince !== undefined && now - storeAwaySince <= src.keyStaleMs;
+    if (keysLast && failing.every((f) => f.check === 'store')) return reply.send({ status: 'degraded', failing });
     return reply.code(503).send({ status: 'not ready', failing });
   });
 }

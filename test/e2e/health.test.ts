@@ -38,7 +38,7 @@ describe('/healthz and /readyz', () => {
     expect((await fetch(`${stack.gatewayUrl}/healthz`)).status).toBe(200);
   });
 
-  it('is ready but degraded (200, store listed) when the store does not answer: /v1 still serves', async () => {
+  it('is degraded (200, store listed) while the store does not answer and known keys still work, then not ready', async () => {
     // Own app over a Postgres database of its own, whose api_keys table another session then locks.
     const dbName = `worv_readyz_${process.pid}_${Date.now()}`;
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -50,7 +50,7 @@ describe('/healthz and /readyz', () => {
     const store = await openStore({ kind: 'postgres', url });
     const locker = new pg.Client({ connectionString: url });
     await locker.connect();
-    const app = await createApp(loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', VLLM_BASE_URL: sim.url, DATABASE_URL: url }), { store });
+    const app = await createApp(loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', VLLM_BASE_URL: sim.url, DATABASE_URL: url, PROXY_KEY_STALE_SECONDS: '1' }), { store });
     try {
       const { url: gw } = await app.listen();
       expect((await fetch(`${gw}/readyz`)).status).toBe(200);
@@ -64,6 +64,10 @@ describe('/healthz and /readyz', () => {
       expect(body.failing[0]?.check).toBe('store');
       expect(body.failing[0]?.error).toBe('store does not answer: no answer within 2000 ms');
       expect((await fetch(`${gw}/healthz`)).status).toBe(200);
+      // Away longer than known keys are served (PROXY_KEY_STALE_SECONDS=1): not ready.
+      const later = await fetch(`${gw}/readyz`);
+      expect(later.status).toBe(503);
+      expect(await later.json()).toEqual({ status: 'not ready', failing: [{ check: 'store', error: 'store does not answer: no answer within 2000 ms' }] });
       await locker.query('ROLLBACK');
       expect((await fetch(`${gw}/readyz`)).status).toBe(200);
     } finally {
