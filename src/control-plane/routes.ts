@@ -74,9 +74,9 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
         else void json(req, text, done);
       };
       api.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
-      // A JSON body sent as text (curl -d without a content type header of its own) is read as JSON.
+      // Text is refused (415), not read: its body was silently ignored, and reading it as JSON
+      // would let another site's plain form post a login (a simple request, no preflight).
       api.removeContentTypeParser('text/plain');
-      api.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson);
       api.decorateRequest('adminSession', undefined);
       api.decorateRequest('apiKey', undefined);
       const sessions = createSessionManager(store, clock);

@@ -185,8 +185,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.maxBodyBytes,
     clientErrorHandler: clientErrorHandler(config.clientTimeoutMs),
-    // A URL Fastify cannot decode (a malformed percent-escape) gets the same JSON as any error.
-    frameworkErrors: (_err, _req, reply: FastifyReply) => void reply.code(400).type('application/json').send({ error: MSG.invalidPath }),
+    // Errors raised before routing (a URL Fastify cannot decode, a parameter over its length)
+    // get the same JSON as any error; a malformed percent-escape is the /v1 guard's `Invalid path`.
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const bad = err.code === 'FST_ERR_BAD_URL';
+      void reply.code(bad ? 400 : (err.statusCode ?? 500)).type('application/json').send({ error: bad ? MSG.invalidPath : err.message });
+    },
     serverFactory: (handler) => {
       const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy) };
       const s = createServer(guardedServerOptions(guard));

@@ -416,7 +416,9 @@ export type StatusResponse = z.infer<typeof StatusResponse>;
 export const REQUESTS_LIMIT_DEFAULT = 50;
 export const REQUESTS_LIMIT_MAX = 500;
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+// Any fraction of a second (Python's isoformat writes six digits; kept to milliseconds) and
+// offsets with or without the colon.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** An ISO 8601 date or time; without a zone it is UTC. Normalised to `…T…Z` with milliseconds. */
 const instant = (field: string) => {
@@ -442,7 +444,7 @@ export function isoInstantOf(s: string): string | undefined {
 
 /** Date-times without a zone are UTC (Date.parse would read them as local time). */
 function zoned(s: string): string {
-  return s.length > 10 && !/(Z|[+-]\d{2}:\d{2})$/.test(s) ? `${s}Z` : s;
+  return s.length > 10 && !/(Z|[+-]\d{2}:?\d{2})$/.test(s) ? `${s}Z` : s;
 }
 
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_(\d{1,15})$/;

@@ -94,6 +94,11 @@ describe('/api/keys limits', () => {
     expect(KeyResponse.parse(d.json).expires_at).toBe('2027-01-01T00:00:00.000Z');
     const t = await call('POST', '/api/keys', { name: 'time', expires_at: '2027-03-04T05:06' });
     expect(KeyResponse.parse(t.json).expires_at).toBe('2027-03-04T05:06:00.000Z');
+    // Python's isoformat: microseconds and an offset with a colon; an offset without one too.
+    const py = await call('POST', '/api/keys', { name: 'py', expires_at: '2027-01-31T00:00:00.123456+00:00' });
+    expect(KeyResponse.parse(py.json).expires_at).toBe('2027-01-31T00:00:00.123Z');
+    const compact = await call('POST', '/api/keys', { name: 'compact', expires_at: '2027-01-31T05:00+0530' });
+    expect(KeyResponse.parse(compact.json).expires_at).toBe('2027-01-30T23:30:00.000Z');
   });
 
   it('PATCH with only a limit is a change (not "No fields to update")', async () => {

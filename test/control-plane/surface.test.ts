@@ -40,14 +40,13 @@ describe('/api error surface', () => {
     }
   });
 
-  it('a JSON body sent as text/plain is read as JSON', async () => {
+  it('a text/plain body is refused with 415, also on login (no cross-site form can post one)', async () => {
     const app = await start();
     const s = await app.login();
     const r = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: '{"name":"as-text"}', contentType: 'text/plain' });
-    expect(r.status).toBe(201);
-    expect((r.json as { name: string }).name).toBe('as-text');
-    const bad = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: 'name=x', contentType: 'text/plain' });
-    expect({ status: bad.status, json: bad.json }).toEqual({ status: 400, json: { error: 'Invalid JSON body' } });
+    expect({ status: r.status, json: r.json }).toEqual({ status: 415, json: { error: 'Unsupported Media Type' } });
+    const login = await app.request('POST', '/api/login', { raw: JSON.stringify({ username: 'admin', password: 'x' }), contentType: 'text/plain' });
+    expect({ status: login.status, json: login.json }).toEqual({ status: 415, json: { error: 'Unsupported Media Type' } });
   });
 
   it('a bare POST with an empty JSON body is no body, not an error', async () => {
