@@ -227,6 +227,7 @@ export class Spooler {
 
   /** Replays every segment; on success, a new own segment takes the direct commits again. */
   #replay(): Promise<void> {
+    let replayed = false;
     this.#replaying ??= (async () => {
       const progress = { applied: 0 };
       try {
@@ -234,16 +235,16 @@ export class Spooler {
           if (await this.#drainSegment(seg, progress)) await removeMark(this.#store, seg.id).catch(() => undefined);
         }
         this.#failures = 0;
-        return true;
+        replayed = true;
       } catch (err) {
         this.#failures++;
         this.#hooks.onReplayError?.(err);
-        return false;
       }
-    })().then((replayed) => {
+    })().finally(() => {
       this.#replaying = undefined;
-      // Armed only now: while a replay runs, #scheduleReplay does nothing.
-      if (!replayed) this.#scheduleReplay();
+      // Armed only now (while a replay runs, #scheduleReplay does nothing): after a failure, and
+      // when commits were spooled while this replay ran past the segment they went to.
+      if (!replayed || this.spooling) this.#scheduleReplay();
     });
     return this.#replaying;
   }

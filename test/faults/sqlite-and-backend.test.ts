@@ -42,12 +42,19 @@ describe('faults: SQLite lock and backend death', () => {
       expect(body.usage_spool.oldest_age_seconds).not.toBeNull();
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       expect(metrics).toMatch(/^worv_proxy_usage_spool_entries [1-9]\d*$/m);
+      // Held past the first background replay attempts (0.25 s, then 0.5 s), which fail.
+      await new Promise((r) => setTimeout(r, 1200));
     } finally {
       await lock.release();
     }
     expect(answers.every((a) => a.status === 200)).toBe(true);
     // The lock held for the whole burst, which waited on it for about 100 ms at most (it stalled 8 s before).
     expect(slowest).toBeLessThan(2000);
+    // The background replay alone empties the spool (its first attempts failed while the lock
+    // was held; retried with back-off): nothing here reads the usage, which would replay it.
+    const releasedAt = Date.now();
+    while (gw.app.usageWriter.spoolStats().entries > 0 && Date.now() - releasedAt < 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect(gw.app.usageWriter.spoolStats().entries).toBe(0);
     expect(await totals(gw, id)).toEqual(sumAnswers(answers));
     expect(gw.app.usageWriter.spoolStats()).toEqual({ entries: 0, oldestAt: undefined });
     expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/^worv_proxy_usage_spool_entries 0$/m);
