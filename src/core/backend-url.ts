@@ -42,7 +42,7 @@ export function checkBackendUrl(raw: unknown): BackendUrlCheck {
   return { ok: true, url: u.origin };
 }
 
-/** The comparable form of a configured backend (the environment's may carry a path). */
+/** The comparable form of a backend URL (stored ones from older builds may carry a path). */
 export function backendKey(url: string): string {
   try {
     const u = new URL(url);

@@ -5,21 +5,10 @@
  */
 import type { RequestOutcome } from '../data-plane/context.js';
 
-export interface RequestLogLine {
-  readonly endpoint: RequestOutcome['endpoint'];
-  readonly method: string;
-  readonly status: number;
-  readonly result: RequestOutcome['result'];
-  readonly error: RequestOutcome['error'];
-  readonly durationMs: number;
-  readonly ttfbMs: number | undefined;
-  readonly stream: boolean;
-  readonly keyId: string | undefined;
-  readonly model: string | undefined;
-  readonly requestedModel: string | undefined;
-  readonly backend: string | undefined;
-  readonly usage: RequestOutcome['usage'];
-}
+export type RequestLogLine = Pick<
+  RequestOutcome,
+  'endpoint' | 'method' | 'status' | 'result' | 'error' | 'durationMs' | 'ttfbMs' | 'stream' | 'keyId' | 'model' | 'requestedModel' | 'backend' | 'usage'
+>;
 
 export function requestLogLine(o: RequestOutcome): RequestLogLine {
   return {

@@ -73,7 +73,7 @@ describe('serve: log lines about /v1 requests', () => {
       expect(out).not.toContain(key);
       expect(out).not.toContain('secret-cookie-value');
       expect(out).not.toContain('my secret prompt');
-      expect(Object.keys(debug!.req!)).not.toEqual(expect.arrayContaining(['headers']));
+      expect(Object.keys(debug!.req!)).not.toContain('headers');
       expect(Object.keys(debug!.req!)).not.toContain('peer');
       expect(Object.keys(debug!.req!)).not.toContain('bodies');
     } finally {
