@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.js';
 import type { Endpoint, KeyPrincipal, RequestSpan, UsageCounts } from './context.js';
-import { outputBudget } from './dialects/index.js';
+import { dialectFor, outputBudget, type Dialect } from './dialects/index.js';
 import type { Forward } from './forward.js';
 import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
@@ -54,6 +54,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   readonly #ledger: UsageLedger;
   route: Route | undefined;
   #fwd: Forward | undefined;
+  /** How the backend's answer carries usage, when its endpoint has a format the gateway reads. */
+  #dialect: Dialect | undefined;
   #upload: Upload | undefined;
   #controller: Dispatcher.DispatchController | undefined;
   #relay: Relay | undefined;
@@ -139,7 +141,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#fwd = fwd;
     const shaped = fwd.kind === 'shaped' ? fwd : undefined;
     if (fwd.kind === 'upload') this.#upload = fwd.body;
-    this.#ledger.open(keyId, shaped?.dialect);
+    // An unshaped body's answer may still carry usage in its endpoint's format (embeddings).
+    this.#dialect = shaped !== undefined ? shaped.dialect : this.route === undefined ? undefined : dialectFor(this.route.endpoint);
+    this.#ledger.open(keyId, this.#dialect);
     const stream = shaped?.facts.stream === true;
     this.#ledger.stream = stream;
     const model = shaped !== undefined ? shaped.json.model : fwd.kind === 'opaque' ? fwd.model : undefined;
@@ -176,19 +180,27 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const shaped = fwd?.kind === 'shaped' ? fwd : undefined;
     const extra = fwd?.extraHeaders;
     if (extra !== undefined) for (const h of extra) out.push(h);
-    const dialect = shaped?.dialect;
+    const dialect = this.#dialect;
     const meter = this.#ledger.meter;
     const media = status >= 200 && status < 300 && dialect !== undefined ? mediaType(headers) : '';
     const writer = this.#writer;
-    if (shaped !== undefined && dialect !== undefined && meter !== undefined && (media === 'text/event-stream' || media === 'application/json')) {
-      const observers = this.#env.observersFor(dialect, shaped.facts, meter);
-      if (media === 'application/json') {
-        this.#relay = new JsonRelay(writer, this.#ledger, meter, observers, out);
+    if (dialect !== undefined && meter !== undefined && (media === 'text/event-stream' || media === 'application/json')) {
+      if (shaped === undefined) {
+        // An unshaped request's JSON answer (embeddings): metered, never rewritten.
+        if (media === 'application/json') {
+          this.#relay = new JsonRelay(writer, this.#ledger, meter, [meter], out);
+          return;
+        }
+      } else {
+        const observers = this.#env.observersFor(dialect, shaped.facts, meter);
+        if (media === 'application/json') {
+          this.#relay = new JsonRelay(writer, this.#ledger, meter, observers, out);
+          return;
+        }
+        this.#relay = new SseRelay(writer, this.#ledger, dialect, observers);
+        writer.headStream(status, out);
         return;
       }
-      this.#relay = new SseRelay(writer, this.#ledger, dialect, observers);
-      writer.headStream(status, out);
-      return;
     }
     this.#relay = new RawRelay(writer, this.#ledger);
     writer.head(status, out);

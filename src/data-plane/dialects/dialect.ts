@@ -30,7 +30,7 @@ export interface UsageReport {
 }
 
 export interface Dialect {
-  readonly name: 'openai-chat' | 'openai-completions' | 'openai-responses' | 'anthropic-messages';
+  readonly name: 'openai-chat' | 'openai-completions' | 'openai-responses' | 'openai-embeddings' | 'anthropic-messages';
   /** Usage in a complete (non-stream) JSON response body. */
   usageFromBody(body: JsonValue): UsageReport | undefined;
   /** Cheap test on raw bytes: could this frame carry usage? Only those frames are parsed. */

@@ -5,6 +5,7 @@ import { anthropicCountTokensRequest, anthropicMessagesDialect, anthropicMessage
 import type { Dialect, RequestFormat } from './dialect.js';
 import { openaiChatDialect, openaiChatRequest } from './openai-chat.js';
 import { openaiCompletionsDialect, openaiCompletionsRequest } from './openai-completions.js';
+import { openaiEmbeddingsDialect } from './openai-embeddings.js';
 import { openaiResponsesDialect, openaiResponsesRequest } from './openai-responses.js';
 
 const BY_ENDPOINT: Readonly<Partial<Record<Endpoint, Dialect>>> = Object.freeze({
@@ -12,6 +13,7 @@ const BY_ENDPOINT: Readonly<Partial<Record<Endpoint, Dialect>>> = Object.freeze(
   completions: openaiCompletionsDialect,
   responses: openaiResponsesDialect,
   messages: anthropicMessagesDialect,
+  embeddings: openaiEmbeddingsDialect,
 });
 
 const REQUEST_BY_ENDPOINT: Readonly<Partial<Record<Endpoint, RequestFormat>>> = Object.freeze({

@@ -7,16 +7,17 @@ import { keepsHan } from '../../core/script.js';
 import type { JsonValue } from '../../core/json.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import { formatSseData, formatSseEvent } from '../../core/sse/writer.js';
-import { dialectFor, stripHanFromBody, stripHanFromEvent, type DialectEvent } from '../dialects/index.js';
+import { dialectFor, requestFormatFor, stripHanFromBody, stripHanFromEvent, type DialectEvent } from '../dialects/index.js';
 import type { Endpoint, RequestFacts } from '../context.js';
 import type { FrameObserver, ObserverFactory, Verdict } from './observers.js';
 
 /**
- * Stripping applies when PROXY_STRIP_HAN is on, the endpoint has text output, and the user
- * does not write Chinese or Japanese (Korean and everything else are stripped).
+ * Stripping applies when PROXY_STRIP_HAN is on, the endpoint has text output (a shaped request
+ * whose answer has a format: not count_tokens, not embeddings), and the user does not write
+ * Chinese or Japanese (Korean and everything else are stripped).
  */
 export function hanFilterApplies(facts: RequestFacts, stripHan: boolean): boolean {
-  return stripHan && dialectFor(facts.endpoint) !== undefined && !keepsHan(facts.userScript);
+  return stripHan && requestFormatFor(facts.endpoint) !== undefined && dialectFor(facts.endpoint) !== undefined && !keepsHan(facts.userScript);
 }
 
 /**
