@@ -175,4 +175,29 @@ describe('backends changed at run time (/api/backends)', () => {
     expect(r?.reason).toMatch(/connection (refused|failed)/);
     expect((await call('DELETE', `/api/backends/${enc(url)}`)).status).toBe(200);
   });
+
+  it('a backend removed and added again takes sessions again (its new connection pool, not the closed one)', async () => {
+    const listed = (url: string) => api.app.dataPlane.backendsView().replicas.some((r) => r.url === url && r.models.includes('GLM-5.1'));
+    await until(() => listed(glmA.url) && listed(glmC.url), 2000);
+    const sessions = async (n: number): Promise<number[]> => {
+      const statuses: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await chat('GLM-5.1', { user: `again-${i}` });
+        statuses.push(r.status);
+        await r.arrayBuffer();
+      }
+      return statuses;
+    };
+    // Sessions spread over both replicas (the routing ring of the two is built now).
+    expect(await sessions(8)).toEqual(Array(8).fill(200));
+    expect((await call('DELETE', `/api/backends/${enc(glmC.url)}`)).status).toBe(200);
+    await until(() => !api.app.dataPlane.backendsView().replicas.some((r) => r.url === glmC.url), 2000);
+    expect((await call('POST', '/api/backends', { url: glmC.url })).status).toBe(201);
+    await until(() => listed(glmC.url), 2000);
+    glmA.clearRequests();
+    glmC.clearRequests();
+    expect(await sessions(8)).toEqual(Array(8).fill(200));
+    expect(served(glmC)).toBeGreaterThan(0);
+    expect(served(glmA) + served(glmC)).toBe(8);
+  });
 });

@@ -60,6 +60,9 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const ringOf = (members: readonly Replica[]): Ring<Replica> => {
     const key = members.map((r) => r.origin).join(' ');
     let ring = rings.get(key);
+    // The same origins may be new replicas (a backend removed and added again has a new pool):
+    // a ring of the old ones would route to a closed pool.
+    if (ring !== undefined && !ring.members.every((m, i) => m === members[i])) ring = undefined;
     if (ring === undefined) {
       if (rings.size > 64) rings.clear();
       ring = new Ring(members, (r) => r.origin);
