@@ -1,4 +1,5 @@
 // Any failure to open the store or the port at start-up is one line naming the cause, and exit 2.
+import { runCli } from '../helpers/run-cli.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -30,6 +31,14 @@ describe('serve start-up failures', () => {
     const r = await serve({ PORT: '0', DATABASE_URL: `postgres://gw:s3cret@127.0.0.1:${port}/proxy` });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`worv-proxy: cannot open the store (Postgres 127.0.0.1:${port}/proxy): connection refused\n`);
+  }, 60_000);
+
+  it('the CLI on a Postgres server that refuses connections: one line, exit 2, as serve', async () => {
+    const port = new URL(await closedPortUrl()).port;
+    for (const args of [['keys', 'list'], ['admin', 'set-password', '--username', 'a', '--password', 'long-enough'], ['backends', 'list']]) {
+      const r = await runCli(args, { DATABASE_URL: `postgres://gw:s3cret@127.0.0.1:${port}/proxy` });
+      expect([r.code, r.stderr], args.join(' ')).toEqual([2, `worv-proxy: cannot open the store (Postgres 127.0.0.1:${port}/proxy): connection refused\n`]);
+    }
   }, 60_000);
 
   it('a bad request-log setting: one line naming the variable, exit 2', async () => {
