@@ -37,7 +37,7 @@ describe('healthOf', () => {
   it('cooldown after refused connections, with the count and the wait', () => {
     expect(healthOf(state({}, { failures: 2, coolUntil: NOW + 1500 }), NOW, 30_000)).toEqual({
       health: 'cooldown',
-      reason: 'connection failed 2 times in a row; tried again in 2 s',
+      reason: 'connection failed 2 times in a row; no request sent to it for the next 2 s',
     });
   });
   it('hung with the requests running and the seconds without a token', () => {

@@ -19,7 +19,7 @@ describe('worv-proxy serve', () => {
     const { url } = serve;
     const out = serve.output();
     expect(out).toContain('npx worv-proxy keys create --name');
-    expect(out).toContain('No admin user yet:  npx worv-proxy admin set-password --username admin');
+    expect(out).toContain(`No admin user yet:  DATABASE_URL=sqlite:${dbPath} npx worv-proxy admin set-password --username admin`);
     expect(out).toContain('Backend http://127.0.0.1:9: not reachable (ECONNREFUSED). Start vLLM there or set VLLM_BASE_URL; without a GPU, try `npm run demo`.\n');
     expect(existsSync(dbPath)).toBe(true);
     expect(existsSync(`${dbPath}-wal`)).toBe(true);

@@ -121,7 +121,7 @@ export async function runServe(argv: string[]): Promise<number> {
       `Create an API key:  ${keysHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
       `Admin console:      ${url}/\n` +
       (noAdmin
-        ? `No admin user yet:  npx worv-proxy admin set-password --username admin --password '<8+ characters>'\n`
+        ? `No admin user yet:  ${keysHint(config.database)}npx worv-proxy admin set-password --username admin --password '<8+ characters>'\n`
         : ''),
   );
   // After the banner, so start-up is not delayed by a slow backend.
