@@ -128,6 +128,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     storeId: await getOrCreateSetting(deps.store.db, 'store_id', () => randomUUID()),
     onSpooling: (reason) => logger.warn({ err: String(reason) }, 'store not taking usage commits: spooling them until it does'),
     onReplayed: (n) => logger.warn(`usage spool replayed into the store: ${n} request(s); commits go to the store again`),
+    onAdoptedReplayed: (path, n) => logger.warn(`usage spool left by a stopped process replayed into the store: ${n} request(s) from ${path}`),
     onReplayError: (err) => logger.warn({ err: String(err) }, 'usage spool replay failed; retrying'),
     onDropped: (n) => {
       metrics.onUsageDropped(n);

@@ -37,6 +37,8 @@ export interface SpoolerHooks {
   readonly onReplayed?: ((entries: number) => void) | undefined;
   /** A replay attempt failed (it is retried). */
   readonly onReplayError?: ((err: unknown) => void) | undefined;
+  /** The spool segment a process that is gone left behind was applied (at start-up) and removed. */
+  readonly onAdoptedReplayed?: ((path: string, entries: number) => void) | undefined;
   /** Requests whose key was deleted before their usage was applied: dropped. */
   readonly noteDropped: (requests: number) => void;
 }
@@ -182,6 +184,7 @@ export class Spooler {
    * segment was retired (its mark can go).
    */
   async #drainSegment(seg: Segment, progress: { applied: number }): Promise<boolean> {
+    const before = progress.applied;
     while (seg.pending > 0) {
       const { entries, ends } = seg.offset < 0 ? { entries: [], ends: [] } : readEntries(seg.path, seg.offset, REPLAY_CHUNK);
       if (entries.length === 0) {
@@ -202,10 +205,10 @@ export class Spooler {
       seg.firstAt = next === undefined ? undefined : Date.parse(next.inc.usedAt);
       if (seg.pending > 0) await nextTurn();
     }
-    return this.#retire(seg, progress.applied);
+    return this.#retire(seg, progress.applied, progress.applied - before);
   }
 
-  #retire(seg: Segment, applied: number): boolean {
+  #retire(seg: Segment, applied: number, fromSegment: number): boolean {
     const files = this.#files!;
     if (seg === this.own) {
       if (!this.spooling) return false;
@@ -222,6 +225,7 @@ export class Spooler {
     files.remove(seg);
     this.#segments.splice(this.#segments.indexOf(seg), 1);
     files.releaseAdopted();
+    this.#hooks.onAdoptedReplayed?.(seg.path, fromSegment);
     return true;
   }
 

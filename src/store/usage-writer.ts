@@ -36,6 +36,8 @@ export interface UsageWriterOptions {
   readonly onSpooling?: (reason: unknown) => void;
   /** The spool was replayed completely; commits go to the store again. */
   readonly onReplayed?: (entries: number) => void;
+  /** A spool left by a process that is gone was applied (at start-up) and removed. */
+  readonly onAdoptedReplayed?: (path: string, entries: number) => void;
   /** A replay attempt failed (it is retried). */
   readonly onReplayError?: (err: unknown) => void;
   /** Requests whose key was deleted before their usage was applied: dropped. */
@@ -76,6 +78,7 @@ export async function openUsageWriter(store: Store, opts: UsageWriterOptions = {
   const spooler = new Spooler(store, files, {
     onSpooling: opts.onSpooling,
     onReplayed: opts.onReplayed,
+    onAdoptedReplayed: opts.onAdoptedReplayed,
     onReplayError: opts.onReplayError,
     noteDropped,
   });

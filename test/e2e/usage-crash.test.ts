@@ -60,6 +60,7 @@ describe('usage across a crash (SQLite)', () => {
 
       // What the killed process left: the counters plus its spool.
       const after = await openStore({ kind: 'sqlite', path: dbPath });
+      let spooled = 0;
       const totals = () =>
         after.sqlite!.prepare('SELECT requests, prompt_tokens AS promptTokens, completion_tokens AS completionTokens FROM usage_totals WHERE key_id = ?').get(keyId) as
           | Sums
@@ -68,7 +69,6 @@ describe('usage across a crash (SQLite)', () => {
         const left: Sums = { ...(totals() ?? { requests: 0, promptTokens: 0, completionTokens: 0 }) };
         const segments = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
         expect(segments.length).toBeGreaterThan(0);
-        let spooled = 0;
         for (const name of segments) {
           for (const { inc } of readSegment(join(dir, name)).entries) {
             spooled += 1;
@@ -85,9 +85,14 @@ describe('usage across a crash (SQLite)', () => {
 
       // The next start replays the spool into the counters and removes it; a third start changes nothing.
       for (let round = 0; round < 2; round++) {
-        const again = await spawnServe(env);
+        const again = await spawnServe({ ...env, LOG_LEVEL: 'warn' });
         again.child.kill('SIGTERM');
         expect((await again.exited).code).toBe(0);
+        // The first start says what it replayed; the next has nothing left to say.
+        const said = again.output().split('\n').filter((l) => l.includes('usage spool left by a stopped process replayed'));
+        expect(said.map((l) => (JSON.parse(l) as { msg: string }).msg.replace(/ from \S+$/, ''))).toEqual(
+          round === 0 ? [`usage spool left by a stopped process replayed into the store: ${spooled} request(s)`] : [],
+        );
         const check = await openStore({ kind: 'sqlite', path: dbPath });
         try {
           expect(check.sqlite!.prepare('SELECT requests, prompt_tokens AS promptTokens, completion_tokens AS completionTokens FROM usage_totals WHERE key_id = ?').get(keyId)).toEqual(expected);
