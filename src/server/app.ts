@@ -67,6 +67,9 @@ function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: s
   return typeof v === 'number' ? (_addr, hop) => hop < v : v;
 }
 
+/** At most one log line this often about key checks failing while the store is away. */
+const STORE_ERROR_LOG_MS = 10_000;
+
 /** How long a SQLite statement waits for another process's lock before the usage goes to the spool. */
 const SQLITE_BUSY_MS = 100;
 
@@ -156,12 +159,19 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     config, store: deps.store, clock, registry: metrics.registry, logger,
     ...(deps.requestLogBodyBytes !== undefined ? { maxBodyBytes: deps.requestLogBodyBytes } : {}),
   });
+  let keyErrorLoggedAt = -Infinity;
   const dataPlane = createDataPlane({
     config,
     backends: await bootBackends(deps.store, config.backends),
     keys: createCachedKeyLookup(deps.store, clock, {
       staleMs: config.keyStaleMs,
-      onStoreError: (err) => logger.warn({ err: String(err) }, 'store unavailable for key checks: keys seen valid recently keep working'),
+      // Retried once a second while the store is away: one line per STORE_ERROR_LOG_MS says it still is.
+      onStoreError: (err) => {
+        const now = clock.now();
+        if (now - keyErrorLoggedAt < STORE_ERROR_LOG_MS) return;
+        keyErrorLoggedAt = now;
+        logger.warn({ err: String(err) }, 'store unavailable for key checks: keys seen valid recently keep working');
+      },
     }),
     usage: usageSinkFor(usageWriter, clock),
     limits,
