@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
 import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { MSG } from '../core/messages.js';
 import { isV1Path } from '../core/v1-path.js';
 import { registerControlPlane } from '../control-plane/routes.js';
-import type { RequestObserver, UsageSink } from '../data-plane/context.js';
+import type { UsageSink } from '../data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
 import { getOrCreateSetting } from '../store/settings.repo.js';
@@ -22,10 +22,10 @@ import { bootBackends, startBackendSync } from './backend-sync.js';
 import { clientErrorHandler, guardClients, guardedServerOptions, missingHost } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
-import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { createMetrics } from './metrics.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
-import { requestLogLine } from './request-log-line.js';
+import { requestObserver } from './request-observer.js';
 import { spoolPlace } from './spool-place.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
@@ -91,22 +91,6 @@ function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
         },
         alone,
       );
-    },
-  };
-}
-
-/**
- * Every finished /v1 request feeds the metrics; failures also get a warn line, and with
- * LOG_LEVEL=debug every request gets an access line (kept off the default level because a
- * log write per request is measurable on the hot path).
- */
-function requestObserver(metrics: GatewayMetrics, logger: Logger, log: RequestObserver | undefined): RequestObserver {
-  return {
-    onRequestEnd(o) {
-      metrics.onRequestEnd(o);
-      log?.onRequestEnd(o);
-      if (o.status >= 500 || o.result === 'upstream-error') logger.warn({ req: requestLogLine(o) }, 'upstream request failed');
-      else if (logger.isLevelEnabled('debug')) logger.debug({ req: requestLogLine(o) }, 'request');
     },
   };
 }
