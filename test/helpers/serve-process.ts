@@ -3,8 +3,11 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 
 const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
+
+
 
 export interface ServeProcess {
   readonly child: ChildProcessByStdio<null, Readable, Readable>;
@@ -33,6 +36,15 @@ export async function spawnServe(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
+  // Spawned inside a test: a process the test did not stop (it failed midway) is killed when
+  // the test ends. Outside a test (a beforeAll), the suite's own afterAll stops it.
+  try {
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+  } catch {
+    // not inside a test
+  }
   let out = '';
   child.stdout.setEncoding('utf8');
   const url = await new Promise<string>((resolve, reject) => {
