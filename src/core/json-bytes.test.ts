@@ -9,6 +9,8 @@ describe('topLevelString', () => {
     ['a nested model only', '{"input":{"model":"nested"}}', undefined],
     ['escapes in the value', '{"model":"a\\u0062c"}', 'abc'],
     ['not a string', '{"model":7}', undefined],
+    ['a malformed value', '{"model":7x}', undefined],
+    ['an escaped key', '{"mod\\u0065l":"m"}', 'm'],
     ['absent', '{"input":"x"}', undefined],
     ['empty object', '{ }', undefined],
     ['an array body', '["model"]', undefined],

@@ -1,7 +1,7 @@
 /**
  * A byte scanner over JSON text, for the few places that find a member's bytes without parsing
- * the whole document (json-tail-member.ts, the shaped-body splicer). It only skips values: the
- * caller parses what it keeps, so malformed text is caught there.
+ * the whole document (json-tail-member.ts, the shaped-body splicer, an unparsed body's model).
+ * It only skips values: the caller parses what it keeps, so malformed text is caught there.
  */
 
 export const QUOTE = 0x22;
@@ -61,40 +61,57 @@ export function skipValue(b: Buffer, i: number): number {
 }
 
 /**
- * The string value of the top-level member `name` of the JSON object in `b` (a body the gateway
- * does not otherwise parse: its `model`, to route it), or undefined when the body is not an
- * object, has no such member, or its value is not a plain string. Members before it are skipped
- * as bytes; escapes in the value are decoded by JSON.parse of the value alone.
+ * The top-level members of the JSON object text `b`: decoded key → byte range of `"key":value`.
+ * Undefined when `b` is not a single object or a key occurs twice (JSON.parse keeps the last
+ * one; copying bytes would then be ambiguous).
  */
-export function topLevelString(b: Buffer, name: string): string | undefined {
+export function topLevelMembers(b: Buffer): Map<string, readonly [number, number]> | undefined {
+  const members = new Map<string, readonly [number, number]>();
   let i = 0;
   while (isJsonSpace(b[i])) i++;
   if (b[i] !== OPEN_BRACE) return undefined;
   i++;
+  while (isJsonSpace(b[i])) i++;
+  if (b[i] === CLOSE_BRACE) return members;
   for (;;) {
-    while (isJsonSpace(b[i])) i++;
-    if (b[i] !== QUOTE) return undefined; // `}` (no more members) or not JSON
+    if (b[i] !== QUOTE) return undefined;
+    const keyStart = i;
     const keyEnd = skipString(b, i);
     if (keyEnd < 0) return undefined;
-    const isName = keyEnd - i - 2 === name.length && b.toString('latin1', i + 1, keyEnd - 1) === name;
+    const keyText = b.toString('utf8', keyStart, keyEnd);
+    const key = keyText.includes('\\') ? (JSON.parse(keyText) as string) : keyText.slice(1, -1);
     i = keyEnd;
     while (isJsonSpace(b[i])) i++;
     if (b[i] !== COLON) return undefined;
     i++;
     while (isJsonSpace(b[i])) i++;
-    const end = skipValue(b, i);
-    if (end < 0) return undefined;
-    if (isName) {
-      if (b[i] !== QUOTE) return undefined;
-      try {
-        return JSON.parse(b.toString('utf8', i, end)) as string;
-      } catch {
-        return undefined;
-      }
-    }
-    i = end;
+    const valueEnd = skipValue(b, i);
+    if (valueEnd < 0 || members.has(key)) return undefined;
+    members.set(key, [keyStart, valueEnd]);
+    i = valueEnd;
     while (isJsonSpace(b[i])) i++;
-    if (b[i] !== COMMA) return undefined;
-    i++;
+    if (b[i] === COMMA) {
+      i++;
+      while (isJsonSpace(b[i])) i++;
+      continue;
+    }
+    return b[i] === CLOSE_BRACE ? members : undefined;
   }
+}
+
+/**
+ * The string value of the top-level member `name` of the JSON object in `b` (a body the gateway
+ * does not otherwise parse: its `model`, to route it), or undefined when the body is not one
+ * object, has no such member, or its value is not a string. Only that member is parsed.
+ */
+export function topLevelString(b: Buffer, name: string): string | undefined {
+  const range = topLevelMembers(b)?.get(name);
+  if (range === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = (JSON.parse(`{${b.toString('utf8', range[0], range[1])}}`) as Record<string, unknown>)[name];
+  } catch {
+    return undefined; // a malformed value: the backend will say so
+  }
+  return typeof v === 'string' ? v : undefined;
 }

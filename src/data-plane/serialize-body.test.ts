@@ -3,7 +3,8 @@ import type { JsonObject } from '../core/json.js';
 import type { ShapingConfig } from './context.js';
 import { parseRequest } from './parse.js';
 import { shape } from './pipeline.js';
-import { SPLICE_MIN_BYTES, serializeShapedBody, topLevelMembers } from './serialize-body.js';
+import { topLevelMembers } from '../core/json-bytes.js';
+import { SPLICE_MIN_BYTES, serializeShapedBody } from './serialize-body.js';
 
 const pad = (n: number): string => 'say "hi"\\n\n'.repeat(Math.ceil(n / 10)).slice(0, n);
 

@@ -4,7 +4,7 @@
  * left alone are copied from the client's bytes instead of being stringified again: for a
  * 10 MiB conversation that replaces a ~26 ms JSON.stringify with a ~8 ms scan (docs/benchmark.md, case 4).
  */
-import { CLOSE_BRACE, COLON, COMMA, isJsonSpace, OPEN_BRACE, QUOTE, skipString, skipValue } from '../core/json-bytes.js';
+import { topLevelMembers } from '../core/json-bytes.js';
 import type { JsonObject } from '../core/json.js';
 
 /** Below this size JSON.stringify is as fast as scanning, and simpler. */
@@ -13,45 +13,6 @@ export const SPLICE_MIN_BYTES = 64 * 1024;
 const OPEN_BYTES = Buffer.from('{');
 const CLOSE_BYTES = Buffer.from('}');
 const COMMA_BYTES = Buffer.from(',');
-
-/**
- * The top-level members of the JSON object text `b`: decoded key → byte range of `"key":value`.
- * Undefined when `b` is not a single object or a key occurs twice (JSON.parse keeps the last
- * one; copying bytes would then be ambiguous).
- */
-export function topLevelMembers(b: Buffer): Map<string, readonly [number, number]> | undefined {
-  const members = new Map<string, readonly [number, number]>();
-  let i = 0;
-  while (isJsonSpace(b[i])) i++;
-  if (b[i] !== OPEN_BRACE) return undefined;
-  i++;
-  while (isJsonSpace(b[i])) i++;
-  if (b[i] === CLOSE_BRACE) return members;
-  for (;;) {
-    if (b[i] !== QUOTE) return undefined;
-    const keyStart = i;
-    const keyEnd = skipString(b, i);
-    if (keyEnd < 0) return undefined;
-    const keyText = b.toString('utf8', keyStart, keyEnd);
-    const key = keyText.includes('\\') ? (JSON.parse(keyText) as string) : keyText.slice(1, -1);
-    i = keyEnd;
-    while (isJsonSpace(b[i])) i++;
-    if (b[i] !== COLON) return undefined;
-    i++;
-    while (isJsonSpace(b[i])) i++;
-    const valueEnd = skipValue(b, i);
-    if (valueEnd < 0 || members.has(key)) return undefined;
-    members.set(key, [keyStart, valueEnd]);
-    i = valueEnd;
-    while (isJsonSpace(b[i])) i++;
-    if (b[i] === COMMA) {
-      i++;
-      while (isJsonSpace(b[i])) i++;
-      continue;
-    }
-    return b[i] === CLOSE_BRACE ? members : undefined;
-  }
-}
 
 /**
  * The bytes to send for `shaped`, which shapers derived from `original` (parsed from `raw`):
