@@ -31,8 +31,8 @@ function time(label: string, iterations: number, fn: (i: number) => unknown): vo
 
 function scenario(name: string, endpoint: 'chat' | 'messages', body: JsonObject, headers: Record<string, string>, iterations: number): void {
   console.log(`${name}: ${(JSON.stringify(body).length / 1024).toFixed(1)} KiB body`);
-  time('route hints (model, session, prefix hash)', iterations, () => routeHints(endpoint, headers, body));
-  const hints = routeHints(endpoint, headers, body);
+  time('route hints (model, session, prefix hash)', iterations, () => routeHints(endpoint, headers, body, () => true));
+  const hints = routeHints(endpoint, headers, body, () => true);
   for (const affinity of [false, true]) {
     const routing = createFleetRouting({ state, loadFactor: 1.25, affinity });
     // Different sessions, so the ring walk is not always the same one; some load on each replica.

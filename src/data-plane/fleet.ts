@@ -28,6 +28,8 @@ export interface FleetModels {
   check(model: string | undefined): void;
   /** The replicas serve different models: a request must be read for its model to be routed. */
   servesMany(): boolean;
+  /** Routing has a choice for `model`: more than one replica may take it (the prompt's prefix then matters). */
+  readonly routesBetween: (model: string | undefined) => boolean;
   /** Settings for `model`: the models file, else the global settings (the context window bounded by the listed max_model_len). */
   settings(model: string | undefined): { profile: ModelProfileName; contextTokens: number; maxOutputTokens: number };
   /** The /v1/models payload: every served card once, each thinking-capable one followed by its non-thinking row; undefined when nothing is known. */
@@ -53,9 +55,13 @@ export function createFleetModels(o: FleetModelsOptions): FleetModels {
       if (o.state.servers(model).length === 0) throw modelNotFound(model);
     },
     servesMany: () => o.state.mixed(),
+    routesBetween: (model) => {
+      const servers = model === undefined ? undefined : o.state.servers(model);
+      return (servers !== undefined && servers.length > 0 ? servers.length : o.state.states().length) > 1;
+    },
     settings(model) {
       const f = model === undefined ? undefined : o.file.get(model);
-      const detected = model === undefined ? undefined : o.state.cards().find((c) => c.id === model)?.maxModelLen;
+      const detected = model === undefined ? undefined : o.state.card(model)?.maxModelLen;
       return {
         profile: f?.profile ?? resolveProfile(o.explicitProfile, model),
         // The engine takes no more than its max_model_len; a smaller global window still applies.

@@ -166,7 +166,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   }
   // What the fleet's routing reads: model, session, prompt prefix, previous response. A model
   // no backend serves is 404 (after the key's scope: a key learns nothing of models outside it).
-  const hints = routeHints(route.endpoint, req.headers, json);
+  const hints = routeHints(route.endpoint, req.headers, json, env.fleet.routesBetween);
   env.fleet.check(hints.model);
   // Shapers return the same body when they do not apply: then the client's bytes go as they are;
   // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).

@@ -110,8 +110,12 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const pick: PickReplica = (replicas, facts, avoid, now) => {
     const hints = routeOf(facts);
     const list = candidates(replicas, hints);
-    const ok = usable(list, avoid, now);
-    const chosen = ok.length > 0 ? choose(ok, hints) : fallback(list, avoid);
+    // One replica for the model: it takes the request whatever its state (as the fallback would).
+    let chosen = list[0] as Replica;
+    if (list.length > 1) {
+      const ok = usable(list, avoid, now);
+      chosen = ok.length > 0 ? choose(ok, hints) : fallback(list, avoid);
+    }
     if (hints !== undefined) chosenFor.set(hints, chosen);
     if (facts.purpose === 'relay') routed.set(chosen.origin, (routed.get(chosen.origin) ?? 0) + 1);
     return chosen;

@@ -129,3 +129,42 @@ describe('fleet state: mixed()', () => {
     });
   }
 });
+
+describe('fleet state: which replicas serve a model', () => {
+  it('follows a re-listing and a change of replicas: servers, cards and card are never those of an older listing', async () => {
+    const listings: Record<string, string[]> = { 'http://r0': ['GLM-5.1'], 'http://r1': ['GLM-5.1', 'Kimi-K2.6'] };
+    const replica = (origin: string): Replica => ({ origin, outstanding: 0, failures: 0, coolUntil: 0 }) as unknown as Replica;
+    const r0 = replica('http://r0');
+    const r1 = replica('http://r1');
+    const upstream = {
+      replicas: [r0, r1] as readonly Replica[],
+      fetch: async (call: { path: string; replica?: Replica }) => {
+        const text = call.path === '/metrics' ? '' : JSON.stringify({ object: 'list', data: listings[call.replica!.origin]!.map((id) => ({ id, object: 'model', max_model_len: id.length })) });
+        return { status: 200, headers: {}, body: Buffer.from(text) };
+      },
+    } as unknown as { replicas: readonly Replica[] } & Upstream;
+    // modelsIntervalMs 0: every refresh lists again.
+    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 60_000, modelsIntervalMs: 0, hungMs: 30_000, now: () => Date.now() });
+    await state.ready;
+    expect(state.servers('GLM-5.1')).toEqual([r0, r1]);
+    expect(state.servers('Kimi-K2.6')).toEqual([r1]);
+    expect(state.servers('nobody')).toEqual([]);
+    expect(state.cards().map((c) => c.id)).toEqual(['GLM-5.1', 'Kimi-K2.6']);
+    expect(state.card('Kimi-K2.6')?.maxModelLen).toBe('Kimi-K2.6'.length);
+
+    // r1 now serves only Kimi: the next listing moves GLM to r0 alone.
+    listings['http://r1'] = ['Kimi-K2.6'];
+    await state.refresh();
+    expect(state.servers('GLM-5.1')).toEqual([r0]);
+    expect(state.servers('Kimi-K2.6')).toEqual([r1]);
+
+    // A replica replaced (a backend removed and added again is a new object): the new one, once listed.
+    const r1b = replica('http://r1');
+    upstream.replicas = [r0, r1b];
+    expect(state.servers('Kimi-K2.6')).toEqual([]);
+    await state.refresh();
+    expect(state.servers('Kimi-K2.6')).toEqual([r1b]);
+    expect(state.mixed()).toBe(true);
+    state.close();
+  });
+});

@@ -67,9 +67,11 @@ export interface FleetState {
   /** True once some replica's model listing succeeded. */
   known(): boolean;
   /** Replicas whose last listing has `model` (any health). */
-  servers(model: string): Replica[];
+  servers(model: string): readonly Replica[];
   /** Every model listed, each id once, in replica order. */
-  cards(): ModelCard[];
+  cards(): readonly ModelCard[];
+  /** The card of `model` (the first replica's that lists it). */
+  card(model: string): ModelCard | undefined;
   /**
    * The replicas that have a listing do not all list the same models (a fleet of several
    * models, where a request's model picks its replicas). One vLLM listing a base model and its
@@ -104,6 +106,47 @@ function problemOf(err: unknown): string {
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timed out';
   if (code === 'UND_ERR_SOCKET') return 'connection closed';
   return code ?? (typeof e.message === 'string' ? e.message : 'failed');
+}
+
+const NO_REPLICAS: readonly Replica[] = Object.freeze([]);
+
+interface FleetIndex {
+  readonly replicas: readonly Replica[];
+  readonly listings: number;
+  readonly known: boolean;
+  readonly mixed: boolean;
+  readonly servers: ReadonlyMap<string, readonly Replica[]>;
+  readonly cards: readonly ModelCard[];
+  readonly card: ReadonlyMap<string, ModelCard>;
+}
+
+function indexOf(replicas: readonly Replica[], listings: number, state: (r: Replica) => ReplicaState): FleetIndex {
+  const servers = new Map<string, Replica[]>();
+  const card = new Map<string, ModelCard>();
+  const listed: Set<string>[] = [];
+  for (const r of replicas) {
+    const models = state(r).models;
+    if (models === undefined) continue;
+    const ids = new Set<string>();
+    for (const c of models) {
+      if (ids.has(c.id)) continue;
+      ids.add(c.id);
+      if (!card.has(c.id)) card.set(c.id, c);
+      const list = servers.get(c.id);
+      if (list === undefined) servers.set(c.id, [r]);
+      else list.push(r);
+    }
+    listed.push(ids);
+  }
+  return {
+    replicas,
+    listings,
+    known: listed.length > 0,
+    mixed: listed.some((ids) => ids.size !== card.size),
+    servers,
+    cards: [...card.values()],
+    card,
+  };
 }
 
 export function createFleetState(o: FleetStateOptions): FleetState {
@@ -187,6 +230,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       s.seenAt = now();
       s.models = cards;
       s.listing = listing;
+      listings++;
     }
   };
 
@@ -204,18 +248,16 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       });
     return running;
   };
-  // mixed() runs per request of an unshaped endpoint: recomputed only when a listing changed.
-  let mixedFor: (readonly ModelCard[] | undefined)[] = [];
-  let mixedNow = false;
-  function mixed(): boolean {
-    const lists = o.upstream.replicas.map((r) => state(r).models);
-    if (lists.length === mixedFor.length && lists.every((l, i) => l === mixedFor[i])) return mixedNow;
-    mixedFor = lists;
-    const listed = lists.filter((l): l is readonly ModelCard[] => l !== undefined).map((l) => new Set(l.map((c) => c.id)));
-    const all = new Set(listed.flatMap((ids) => [...ids]));
-    mixedNow = listed.some((ids) => ids.size !== all.size);
-    return mixedNow;
-  }
+  // What requests ask of the listings (which replicas serve a model, its card, whether the fleet
+  // is mixed), indexed once per change of a listing or of the replicas: lookups, not scans of
+  // every replica's models, on every request.
+  let listings = 0;
+  let index: FleetIndex | undefined;
+  const current = (): FleetIndex => {
+    const replicas = o.upstream.replicas;
+    if (index === undefined || index.replicas !== replicas || index.listings !== listings) index = indexOf(replicas, listings, state);
+    return index;
+  };
 
   const ready = refresh();
   const timer = setInterval(() => void refresh().catch(() => undefined), o.healthIntervalMs);
@@ -225,21 +267,11 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     ready,
     state,
     states: () => o.upstream.replicas.map(state),
-    known: () => o.upstream.replicas.some((r) => state(r).models !== undefined),
-    mixed,
-    servers: (model) => o.upstream.replicas.filter((r) => state(r).models?.some((c) => c.id === model) === true),
-    cards() {
-      const seen = new Set<string>();
-      const out: ModelCard[] = [];
-      for (const r of o.upstream.replicas) {
-        for (const c of state(r).models ?? []) {
-          if (seen.has(c.id)) continue;
-          seen.add(c.id);
-          out.push(c);
-        }
-      }
-      return out;
-    },
+    known: () => current().known,
+    mixed: () => current().mixed,
+    servers: (model) => current().servers.get(model) ?? NO_REPLICAS,
+    cards: () => current().cards,
+    card: (model) => current().card.get(model),
     refresh,
     probe: (replicas) => Promise.all(replicas.map(probeSafely)).then(() => undefined),
     close: () => {

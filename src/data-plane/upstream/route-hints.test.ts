@@ -43,14 +43,25 @@ describe('prefixOf', () => {
 });
 
 describe('routeHints', () => {
+  const choice = (): boolean => true;
   it('model, session, prefix and previous_response_id (Responses only)', () => {
-    const h = routeHints('responses', { session_id: 's' }, { model: 'm', input: 'x', previous_response_id: 'resp_1' });
+    const h = routeHints('responses', { session_id: 's' }, { model: 'm', input: 'x', previous_response_id: 'resp_1' }, choice);
     expect(h).toMatchObject({ model: 'm', session: 's', previousResponseId: 'resp_1' });
-    expect(routeHints('chat', {}, { model: 'm', messages: [], previous_response_id: 'resp_1' }).previousResponseId).toBeUndefined();
+    expect(routeHints('chat', {}, { model: 'm', messages: [], previous_response_id: 'resp_1' }, choice).previousResponseId).toBeUndefined();
   });
   it('the prompt is hashed only when there is no session (the session wins)', () => {
     const body = { model: 'm', messages: [{ role: 'user', content: 'hello' }] };
-    expect(routeHints('chat', {}, body).prefix).toBe(prefixOf('chat', body));
-    expect(routeHints('chat', { 'x-claude-code-session-id': 'abc' }, body)).toMatchObject({ session: 'abc', prefix: undefined });
+    expect(routeHints('chat', {}, body, choice).prefix).toBe(prefixOf('chat', body));
+    expect(routeHints('chat', { 'x-claude-code-session-id': 'abc' }, body, choice)).toMatchObject({ session: 'abc', prefix: undefined });
+  });
+  it('the prompt is not hashed when one replica serves the model (routing has no choice to make)', () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'hello' }] };
+    const asked: (string | undefined)[] = [];
+    const h = routeHints('chat', {}, body, (model) => {
+      asked.push(model);
+      return false;
+    });
+    expect(h).toMatchObject({ model: 'm', session: undefined, prefix: undefined });
+    expect(asked).toEqual(['m']);
   });
 });

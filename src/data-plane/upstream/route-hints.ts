@@ -129,14 +129,18 @@ export function prefixOf(endpoint: Endpoint, body: Readonly<JsonObject>): number
   return p.left === PREFIX_CHARS ? undefined : p.h;
 }
 
-/** Hints for a shaped request (`body` is the body as it goes upstream). */
-export function routeHints(endpoint: Endpoint, headers: IncomingHttpHeaders, body: Readonly<JsonObject>): RouteHints {
+/**
+ * Hints for a shaped request (`body` is the body as it goes upstream). `choice`: more than one
+ * replica may take its model; with one, no prefix is hashed (nothing to keep warm elsewhere).
+ */
+export function routeHints(endpoint: Endpoint, headers: IncomingHttpHeaders, body: Readonly<JsonObject>, choice: (model: string | undefined) => boolean): RouteHints {
   const session = sessionOf(headers, body);
+  const model = str(body.model);
   return {
-    model: str(body.model),
+    model,
     session,
     // A session wins over the prefix: no need to hash the prompt (tens of µs for a long one).
-    prefix: session === undefined ? prefixOf(endpoint, body) : undefined,
+    prefix: session === undefined && choice(model) ? prefixOf(endpoint, body) : undefined,
     previousResponseId: endpoint === 'responses' ? str(body.previous_response_id) : undefined,
   };
 }
