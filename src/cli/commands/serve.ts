@@ -6,6 +6,7 @@ import { openStore, type Store } from '../../store/db.js';
 import { holdShared, isBusy, SERVE_LOCK } from '../../store/process-lock.js';
 import { createApp, type App } from '../../server/app.js';
 import { boundHeapGrowth } from '../../server/heap-growth.js';
+import { stopPretenuring } from '../../server/pretenuring.js';
 import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 import { backendWarnings } from '../backend-check.js';
@@ -44,6 +45,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   const config = loadConfigOrExit();
   boundHeapGrowth();
+  stopPretenuring();
   let store: Store;
   try {
     store = await openStore(config.database, {
