@@ -12,8 +12,9 @@
  * grow for as long as the traffic lasts. Once the WAL holds `restartFrames`, the worker therefore
  * asks for a RESTART checkpoint without waiting (busy_timeout 0): it takes the write lock only if
  * it is free, copies the few frames written since the passive round, and rewinds the WAL; a
- * commit arriving meanwhile waits that long. The serving connection's `journal_size_limit` then
- * cuts the file back to the same size.
+ * commit arriving meanwhile waits for that copy and its fsyncs, and the event loop with it (20 ms
+ * or so, once per 64 MiB written: docs/operations.md, "Store"). The serving connection's
+ * `journal_size_limit` then cuts the file back to the same size.
  *
  * Should the worker fail, the serving connection checkpoints by itself again, as SQLite does
  * by default: slower commits now and then, nothing lost.
