@@ -11,6 +11,9 @@ import { isStoreUnavailable } from '../store/unavailable.js';
 /** Message for a body that is not JSON although it says so. */
 export const INVALID_JSON_BODY = 'Invalid JSON body';
 
+/** A store that failed is worth asking again after a second (a restart, a lock released). */
+const STORE_RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ 'retry-after': '1' });
+
 function fastifyStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null || !('statusCode' in err)) return undefined;
   const s = (err).statusCode;
@@ -21,7 +24,7 @@ function fastifyStatus(err: unknown): number | undefined {
 export function describeError(err: unknown): { status: number; message: string; headers?: Readonly<Record<string, string>> } {
   if (isGatewayError(err)) return { status: err.status, message: err.message, ...(err.headers !== undefined ? { headers: err.headers } : {}) };
   // The database is down, restarting or locked: a 503 the caller can retry, never a 500.
-  if (isStoreUnavailable(err)) return { status: 503, message: MSG.storeUnavailable };
+  if (isStoreUnavailable(err)) return { status: 503, message: MSG.storeUnavailable, headers: STORE_RETRY_AFTER };
   const status = fastifyStatus(err);
   if (status === undefined) return { status: 500, message: MSG.internal };
   const code = (err as FastifyError).code;

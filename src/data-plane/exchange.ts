@@ -20,7 +20,7 @@ import { JsonRelay, RawRelay, SseRelay, type ObserversFor, type Relay } from './
 import { UsageLedger, type LedgerEnv } from './respond/usage-ledger.js';
 import type { Upload } from './upload.js';
 import type { Upstream } from './upstream/client.js';
-import { classifyFailure, gatewayErrorFor } from './upstream/failures.js';
+import { classifyFailure, type FailureClass } from './upstream/failures.js';
 import { mediaType, replaceTraceContext, responseHeaders } from './upstream/headers.js';
 import { replicaOrigin } from './upstream/call.js';
 import type { CallFacts } from './upstream/replicas.js';
@@ -32,6 +32,8 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly observersFor: ObserversFor;
   readonly streamReadTimeoutMs: number;
   readonly nonstreamReadTimeoutMs: number;
+  /** The client-facing error for a failed backend call. */
+  readonly failureError: (failure: FailureClass) => GatewayError;
   /** Called once per exchange when its response is over. */
   readonly onDone: () => void;
 }
@@ -226,7 +228,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     upload?.dispose();
-    void this.#finishFailed(gatewayErrorFor(classifyFailure(err)));
+    void this.#finishFailed(this.#env.failureError(classifyFailure(err)));
   }
 
   #upstreamEnded(): void {

@@ -13,7 +13,7 @@ import type { FleetModels } from './fleet.js';
 import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
 import type { BackendProbe } from './upstream/backend-probe.js';
 import type { Upstream } from './upstream/client.js';
-import { classifyFailure, gatewayErrorFor } from './upstream/failures.js';
+import { classifyFailure, type FailureClass } from './upstream/failures.js';
 import { responseHeaders } from './upstream/headers.js';
 import type { CallFacts } from './upstream/replicas.js';
 
@@ -25,6 +25,8 @@ export interface ModelsDeps {
   readonly explicitProfile: ModelProfileName | undefined;
   readonly requestHeaders: (rawHeaders: readonly string[]) => string[];
   readonly timeoutMs: number;
+  /** The client-facing error for a failed backend call. */
+  readonly failureError: (failure: FailureClass) => GatewayError;
 }
 
 /** The suffix of the synthetic card (docs/thinking-modes.md). */
@@ -58,7 +60,7 @@ async function fetchModels(req: IncomingMessage, deps: ModelsDeps): Promise<{ st
     });
     return { status: res.status, headers: responseHeaders(res.headers), body: res.body };
   } catch (err) {
-    throw gatewayErrorFor(classifyFailure(err));
+    throw deps.failureError(classifyFailure(err));
   }
 }
 

@@ -19,6 +19,7 @@ import { observersFor } from './tap/observers.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
 import { createUpstream } from './upstream/client.js';
+import { failureErrors } from './upstream/failures.js';
 import { createFleetRouting } from './upstream/fleet-routing.js';
 import { createFleetState, type FleetState } from './upstream/fleet-state.js';
 import { createFleetModels } from './fleet.js';
@@ -145,6 +146,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   // After the usage meter, in this order; the Han filter goes last.
   const observerFactories = [usageChunkFilterFor, hanFilterFor];
   const stripHan = config.stripHan;
+  const failureError = failureErrors(config.fleet.healthIntervalMs);
   const env: ExchangeEnv = {
     upstream,
     usage: deps.usage,
@@ -152,6 +154,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     observersFor: (dialect, facts, meter) => observersFor({ facts, dialect, stripHan }, meter, observerFactories),
     streamReadTimeoutMs: config.streamReadTimeoutMs,
     nonstreamReadTimeoutMs: config.nonstreamReadTimeoutMs,
+    failureError,
     warn: deps.warn ?? defaultWarn,
     logBodies: config.requestLog.bodies && config.requestLog.days > 0,
     onDone,
@@ -170,6 +173,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       explicitProfile,
       requestHeaders,
       timeoutMs: config.nonstreamReadTimeoutMs,
+      failureError,
     },
     admission: {
       counters: deps.limits ?? NO_COUNTERS,

@@ -12,6 +12,7 @@ import type { Config } from '../core/config.js';
 import { MSG } from '../core/messages.js';
 import { isV1Path } from '../core/v1-path.js';
 import { registerControlPlane } from '../control-plane/routes.js';
+import { renderApiError } from '../control-plane/render-error.js';
 import type { UsageSink } from '../data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
@@ -19,10 +20,11 @@ import { getOrCreateSetting } from '../store/settings.repo.js';
 import { openUsageWriter, type UsageWriter } from '../store/usage-writer.js';
 import { registerHealthRoutes } from './health.js';
 import { bootBackends, startBackendSync } from './backend-sync.js';
-import { clientErrorHandler, guardClients, guardedServerOptions, missingHost } from './client-guard.js';
+import { clientErrorHandler, guardClients, guardedServerOptions, missingHost, refuseConnect } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics } from './metrics.js';
+import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { requestObserver } from './request-observer.js';
@@ -189,6 +191,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     serverFactory: (handler) => {
       const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy) };
       const s = createServer(guardedServerOptions(guard));
+      s.on('connect', refuseConnect);
       s.on('request', guardClients(s, guard, (req: IncomingMessage, res: ServerResponse) => {
         if (missingHost(req, res)) return;
         if (isDataPlanePath(req.url)) dataPlane.handle(req, res);
@@ -231,8 +234,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     backendReachable: async () => (await dataPlane.backendStatus()).reachable,
   });
 
+  // Outside /api too (a body Fastify cannot read on /metrics or an unknown path): `{"error": …}`.
+  fastify.setErrorHandler(renderApiError);
   const consoleAssets = await registerConsole(fastify, config.consoleDir);
   fastify.setNotFoundHandler((req, reply) => {
+    const allowed = allowedMethods(fastify, req.url);
+    if (allowed.length > 0) {
+      void reply.code(405).header('allow', allowed.join(', ')).type('application/json').send({ error: methodNotAllowedMessage(req.method, allowed) });
+      return;
+    }
     // Page navigations get the console (deep links); every other unknown path stays JSON.
     if (consoleAssets.servePage(req, reply)) return;
     void reply.code(404).type('application/json').send({ error: MSG.notFoundUseV1 });

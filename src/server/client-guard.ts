@@ -14,6 +14,7 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import { isV1Path } from '../core/v1-path.js';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { surfaceFor } from '../data-plane/render-error.js';
 
 /** How often deadlines are checked: a timeout fires at most this much (plus a tick) late. */
@@ -96,6 +97,18 @@ export function clientErrorHandler(clientTimeoutMs: number): (err: NodeJS.ErrnoE
       socket.destroy();
     }
   };
+}
+
+const NO_CONNECT = rawResponse('405 Method Not Allowed', JSON.stringify({ error: 'Method CONNECT not allowed: this server is not a forward proxy' }));
+
+/**
+ * node:http's `connect` listener: a CONNECT (a client taking the gateway for a forward proxy)
+ * gets 405 and its connection closed; without a listener node:http drops it without a word.
+ */
+export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => undefined);
+  socket.end(NO_CONNECT);
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 const TOO_MANY = rawResponse('429 Too Many Requests', JSON.stringify({ error: 'Too many connections from this address' }));

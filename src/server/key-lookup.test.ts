@@ -42,7 +42,7 @@ describe('key lookup: stale if error', () => {
     expect(await lookup.findActiveByHash(hashApiKey(a.key))).toEqual({ id: a.id, name: 'a' });
     const err = await lookup.findActiveByHash(hashApiKey(b.key)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
-    expect(err).toMatchObject({ status: 503, message: 'Store unavailable', kind: 'store_unavailable' });
+    expect(err).toMatchObject({ status: 503, message: 'Store unavailable', kind: 'store_unavailable', headers: { 'retry-after': '1' } });
 
     // Within a second of a failed read the store is not asked again.
     const reads = state.reads;

@@ -46,7 +46,7 @@ export interface KeyLookupOptions {
   readonly onStoreError?: (err: unknown) => void;
 }
 
-const STORE_UNAVAILABLE = new GatewayError('store_unavailable', MSG.storeUnavailable);
+const STORE_UNAVAILABLE = new GatewayError('store_unavailable', MSG.storeUnavailable, { 'retry-after': String(RETRY_MS / 1000) });
 
 export function createCachedKeyLookup(store: Store, clock: Clock, opts: KeyLookupOptions = {}): KeyLookup {
   const ttlMs = opts.ttlMs ?? 1000;

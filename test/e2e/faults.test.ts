@@ -28,22 +28,35 @@ describe('upstream faults', () => {
   it('answers 503 Backend unavailable when the backend refuses connections, in each dialect, counting the request', async () => {
     const down = await startStack({ simulator: false, env: { VLLM_BASE_URL: await closedPortUrl() } });
     try {
-      await refusedEverywhere(down);
+      await refusedEverywhere(down, '30'); // the harness probes once an hour: capped at the longest cooldown
     } finally {
       await down.close();
     }
   });
 
-  const refusedEverywhere = async (down: Stack): Promise<void> => {
+  it('says when to retry a refused backend: one PROXY_HEALTH_INTERVAL, rounded up to a whole second', async () => {
+    for (const [interval, retryAfter] of [['0.5', '1'], ['5', '5']] as const) {
+      const down = await startStack({ simulator: false, env: { VLLM_BASE_URL: await closedPortUrl(), PROXY_HEALTH_INTERVAL: interval } });
+      try {
+        await refusedEverywhere(down, retryAfter);
+      } finally {
+        await down.close();
+      }
+    }
+  });
+
+  const refusedEverywhere = async (down: Stack, retryAfter: string): Promise<void> => {
     const { key, id: keyId } = await down.createKey();
     const before = await down.usage(keyId);
     const chat = await postJson(down.gatewayUrl, '/v1/chat/completions', key, CHAT_BODY);
     expect(chat.status).toBe(503);
     expect(chat.headers.get('content-type')).toBe('application/json');
     expect(chat.headers.get('x-should-retry')).toBeNull(); // nothing reached the backend: safe to retry
+    expect(chat.headers.get('retry-after')).toBe(retryAfter); // one health interval, in whole seconds
     expect(await chat.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 503 } });
     const msg = await postJson(down.gatewayUrl, '/v1/messages', undefined, MESSAGES_BODY, { 'x-api-key': key });
     expect(msg.status).toBe(503);
+    expect(msg.headers.get('retry-after')).toBe(retryAfter);
     expect(await msg.json()).toEqual({ type: 'error', error: { type: 'api_error', message: 'Backend unavailable' } });
     const after = await down.usage(keyId);
     expect(after).toEqual({ requests: before.requests + 2, promptTokens: before.promptTokens, completionTokens: before.completionTokens });

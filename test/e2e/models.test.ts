@@ -62,6 +62,7 @@ describe('GET /v1/models', () => {
     const res = await list(stack, key);
     expect(res.status).toBe(502);
     expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('retry-after')).toBeNull();
     expect(await res.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 502 } });
   });
 
@@ -70,6 +71,7 @@ describe('GET /v1/models', () => {
     const { key } = await stack.createKey();
     const res = await list(stack, key);
     expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('30'); // the harness's hourly probe, capped at the longest cooldown
     expect(await res.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 503 } });
   });
 

@@ -69,6 +69,7 @@ export interface Answer {
   readonly body: unknown;
   /** Tokens the client was answered with (200 only). */
   readonly usage: { readonly prompt: number; readonly completion: number } | undefined;
+  readonly retryAfter: string | null;
 }
 
 /** A non-streamed chat request; a 200's usage is what the client was told. */
@@ -88,7 +89,7 @@ export async function chat(url: string, key: string, path = '/v1/chat/completion
     const u = json.usage as Record<string, number>;
     usage = anthropic ? { prompt: u.input_tokens!, completion: u.output_tokens! } : { prompt: u.prompt_tokens!, completion: u.completion_tokens! };
   }
-  return { status: r.status, body: json, usage };
+  return { status: r.status, body: json, usage, retryAfter: r.headers.get('retry-after') };
 }
 
 /** Logs in as the admin the gateway created from ADMIN_USERNAME / ADMIN_PASSWORD; returns the Cookie header. */

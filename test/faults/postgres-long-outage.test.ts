@@ -20,7 +20,7 @@ async function streamedChat(url: string, key: string): Promise<Answer> {
     body: JSON.stringify({ model: 'sim-model', max_tokens: 12, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
   });
   const text = await r.text();
-  if (r.status !== 200) return { status: r.status, body: text, usage: undefined };
+  if (r.status !== 200) return { status: r.status, body: text, usage: undefined, retryAfter: r.headers.get('retry-after') };
   expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
   const withUsage = text
     .split('\n\n')
@@ -28,7 +28,7 @@ async function streamedChat(url: string, key: string): Promise<Answer> {
     .map((f) => JSON.parse(f.slice(6)) as { usage: { prompt_tokens: number; completion_tokens: number } });
   expect(withUsage).toHaveLength(1);
   const u = withUsage[0]!.usage;
-  return { status: 200, body: text, usage: { prompt: u.prompt_tokens, completion: u.completion_tokens } };
+  return { status: 200, body: text, usage: { prompt: u.prompt_tokens, completion: u.completion_tokens }, retryAfter: null };
 }
 
 describe.skipIf(reason !== undefined)('Postgres away for a minute', () => {

@@ -39,11 +39,13 @@ describe.skipIf(reason !== undefined)('Postgres outage', () => {
       answers.push(a);
     }
     const openai = await chat(gw.url, unseen.key);
-    expect(openai).toMatchObject({ status: 503, body: { error: { message: 'Store unavailable', type: 'server_error', code: 503 } } });
+    // Retry-After 1: the store is asked again once a second.
+    expect(openai).toMatchObject({ status: 503, body: { error: { message: 'Store unavailable', type: 'server_error', code: 503 } }, retryAfter: '1' });
     const anthropic = await chat(gw.url, unseen.key, '/v1/messages');
-    expect(anthropic).toMatchObject({ status: 503, body: { type: 'error', error: { type: 'api_error', message: 'Store unavailable' } } });
+    expect(anthropic).toMatchObject({ status: 503, body: { type: 'error', error: { type: 'api_error', message: 'Store unavailable' } }, retryAfter: '1' });
     const api = await fetch(`${gw.url}/api/keys`, { headers: { cookie } });
     expect(api.status).toBe(503);
+    expect(api.headers.get('retry-after')).toBe('1');
     expect(await api.json()).toEqual({ error: 'Store unavailable' });
     const streams = await Promise.all(Array.from({ length: 4 }, () => chat(gw.url, known.key, '/v1/messages')));
     expect(streams.every((a) => a.status === 200)).toBe(true);

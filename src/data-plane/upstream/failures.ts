@@ -7,6 +7,7 @@
  */
 import { GatewayError } from '../../core/errors.js';
 import { MSG } from '../../core/messages.js';
+import { MAX_COOLDOWN_MS } from './replicas.js';
 
 /** Error codes meaning "no connection was established" (nothing reached the backend). */
 const CONNECT_CODES: ReadonlySet<string> = new Set([
@@ -54,15 +55,23 @@ export function retryableFailure(failure: FailureClass): boolean {
 /** Attempts per call: the first and one retry. */
 export const CONNECT_ATTEMPTS = 2;
 
-/** The client-facing error for a failure that ends the request. */
-export function gatewayErrorFor(failure: FailureClass): GatewayError {
-  switch (failure) {
-    case 'connect':
-      return new GatewayError('upstream_unreachable', MSG.backendUnavailable);
-    case 'timeout':
-      return new GatewayError('upstream_timeout', MSG.backendTimeout);
-    case 'reset':
-    case 'other':
-      return new GatewayError('upstream_error', MSG.backendRequestFailed);
-  }
+/**
+ * The client-facing error for a failure that ends the request. `503 Backend unavailable`
+ * carries `Retry-After`: one health interval rounded up to a second (the probe's first answer
+ * from a restarted replica puts it back in use), at most the longest cooldown (after which a
+ * refused replica is tried again anyway).
+ */
+export function failureErrors(healthIntervalMs: number): (failure: FailureClass) => GatewayError {
+  const retryAfter = String(Math.ceil(Math.min(Math.max(healthIntervalMs, 1000), MAX_COOLDOWN_MS) / 1000));
+  return (failure) => {
+    switch (failure) {
+      case 'connect':
+        return new GatewayError('upstream_unreachable', MSG.backendUnavailable, { 'retry-after': retryAfter });
+      case 'timeout':
+        return new GatewayError('upstream_timeout', MSG.backendTimeout);
+      case 'reset':
+      case 'other':
+        return new GatewayError('upstream_error', MSG.backendRequestFailed);
+    }
+  };
 }

@@ -66,7 +66,7 @@ export const leastInFlight: PickReplica = (replicas, _call, avoid, now) => {
 };
 
 const COOLDOWN_MS = 1000;
-const MAX_COOLDOWN_MS = 30_000;
+export const MAX_COOLDOWN_MS = 30_000;
 
 /** A connection to `replica` could not be made: cool it down. */
 export function markFailed(replica: Replica, now: number): void {
