@@ -9,7 +9,7 @@ import { MSG } from '../core/messages.js';
 import { verifyAgainstDummy, verifyPassword } from '../core/password.js';
 import { LoginRequest, type Anonymous, type SessionInfo } from '../shared/api-contract.js';
 import { getAdminUser } from '../store/admin-users.repo.js';
-import { deleteSession, type SessionRecord } from '../store/sessions.repo.js';
+import type { SessionRecord } from '../store/sessions.repo.js';
 import type { RouteDeps } from './deps.js';
 import { parseOr400 } from './parse.js';
 
@@ -23,7 +23,7 @@ export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const ok = user === undefined ? await verifyAgainstDummy(password) : await verifyPassword(password, user.passwordHash);
     if (!ok || user === undefined) throw new GatewayError('unauthorized', MSG.invalidCredentials);
     // A fresh token on every login; a session the browser already held is ended.
-    if (request.adminSession !== undefined) await deleteSession(deps.store.db, request.adminSession.id);
+    if (request.adminSession !== undefined) await deps.sessions.revoke(request.adminSession.id);
     return info(await deps.sessions.start(request, reply, user.username));
   });
 

@@ -79,7 +79,7 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
       api.removeContentTypeParser('text/plain');
       api.decorateRequest('adminSession', undefined);
       api.decorateRequest('apiKey', undefined);
-      const sessions = createSessionManager(store, clock);
+      const sessions = createSessionManager(store, clock, config.keyStaleMs);
       api.addHook('onRequest', accessHook({ store, sessions, limiter }));
       api.addHook('preValidation', textGuard);
 

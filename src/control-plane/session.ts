@@ -3,18 +3,25 @@
  * `Secure` when the request came over HTTPS as told by a trusted `X-Forwarded-Proto`), its
  * SHA-256 as the row id in the store, a CSRF token per session, 365 days of life,
  * revocable by deleting the row. Needs @fastify/cookie registered with the session secret.
+ *
+ * While the store cannot answer, a session it confirmed within `staleMs` still counts, as keys
+ * do on /v1: the Status page, which reads no store, then shows the outage and the usage spool
+ * instead of failing with it. Routes that read or write the store answer 503 either way.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isoTime, type Clock } from '../core/clock.js';
 import type { Store } from '../store/db.js';
 import { deleteSession, findLiveSession, insertSession, type SessionRecord } from '../store/sessions.repo.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 
 const SESSION_COOKIE = 'worv_session';
 /** An operator logs in once a year per browser; logout or deleting the row ends it sooner. */
 const SESSION_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 /** The cookie is only needed by the /api routes. */
 const COOKIE_PATH = '/api';
+/** Sessions remembered for the store's outages (an admin console has few users; the oldest go first). */
+const MAX_CONFIRMED = 1000;
 
 export interface SessionManager {
   /** Open a session for `username` and set its cookie. */
@@ -23,6 +30,8 @@ export interface SessionManager {
   load(request: FastifyRequest): Promise<SessionRecord | undefined>;
   /** Delete the request's session (if any) and clear the cookie. */
   end(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Delete session `id` (a browser signing in again ends the session it held). */
+  revoke(id: string): Promise<void>;
 }
 
 function sessionId(token: string): string {
@@ -36,7 +45,18 @@ function cookieToken(request: FastifyRequest): string | undefined {
   return unsigned.valid && unsigned.value !== null ? unsigned.value : undefined;
 }
 
-export function createSessionManager(store: Store, clock: Clock): SessionManager {
+export function createSessionManager(store: Store, clock: Clock, staleMs: number): SessionManager {
+  const confirmed = new Map<string, { readonly record: SessionRecord; readonly at: number }>();
+  const remember = (id: string, record: SessionRecord | undefined, at: number): void => {
+    confirmed.delete(id); // re-inserted last: the map stays in order of confirmation
+    if (record === undefined) return;
+    confirmed.set(id, { record, at });
+    if (confirmed.size > MAX_CONFIRMED) confirmed.delete(confirmed.keys().next().value as string);
+  };
+  const revoke = async (id: string): Promise<void> => {
+    confirmed.delete(id); // never served from memory again, even if the delete fails
+    await deleteSession(store.db, id);
+  };
   return {
     async start(request, reply, username) {
       const token = randomBytes(32).toString('base64url');
@@ -49,6 +69,7 @@ export function createSessionManager(store: Store, clock: Clock): SessionManager
         expiresAt: isoTime(now + SESSION_LIFETIME_MS),
       };
       await insertSession(store.db, record);
+      remember(record.id, record, now);
       void reply.setCookie(SESSION_COOKIE, token, {
         signed: true,
         httpOnly: true,
@@ -62,11 +83,21 @@ export function createSessionManager(store: Store, clock: Clock): SessionManager
     async load(request) {
       const token = cookieToken(request);
       if (token === undefined) return undefined;
-      return findLiveSession(store.db, sessionId(token), isoTime(clock.now()));
+      const id = sessionId(token);
+      const now = clock.now();
+      try {
+        const record = await findLiveSession(store.db, id, isoTime(now));
+        remember(id, record, now);
+        return record;
+      } catch (err) {
+        const known = confirmed.get(id);
+        if (isStoreUnavailable(err) && known !== undefined && staleMs > 0 && now - known.at <= staleMs && Date.parse(known.record.expiresAt) > now) return known.record;
+        throw err;
+      }
     },
     async end(request, reply) {
       const token = cookieToken(request);
-      if (token !== undefined) await deleteSession(store.db, sessionId(token));
+      if (token !== undefined) await revoke(sessionId(token));
       void reply.clearCookie(SESSION_COOKIE, {
         httpOnly: true,
         sameSite: 'lax',
@@ -74,5 +105,6 @@ export function createSessionManager(store: Store, clock: Clock): SessionManager
         path: COOKIE_PATH,
       });
     },
+    revoke,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * GET /api/status: the live model and backend health as the status port reports
- * them (a cached probe of the backend's /v1/models), with the gateway's version, uptime and
- * requests in flight.
+ * them (a cached probe of the backend's /v1/models), whether the store answers, the usage
+ * spool, and the gateway's version, uptime and requests in flight. It reads nothing from the
+ * store itself, so it answers during the store's outages (with a session confirmed before).
  */
 import type { FastifyInstance } from 'fastify';
 import { isoTime } from '../core/clock.js';
@@ -12,7 +13,7 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { status, clock } = deps;
 
   app.get('/status', async (): Promise<StatusResponse> => {
-    const b = await status.backend();
+    const [b, store] = await Promise.all([status.backend(), status.store()]);
     const checkedAt = b.checkedAt === null ? null : typeof b.checkedAt === 'number' ? isoTime(b.checkedAt) : b.checkedAt;
     const startedAt = status.startedAt();
     const spool = status.usageSpool();
@@ -23,6 +24,7 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
       started_at: isoTime(startedAt),
       uptime_seconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
       in_flight: status.inFlight(),
+      store,
       usage_spool: { entries: spool.entries, oldest_age_seconds: spool.oldestAt === undefined ? null : Math.max(0, Math.round((clock.now() - spool.oldestAt) / 1000)) },
     };
   });

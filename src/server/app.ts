@@ -18,7 +18,7 @@ import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
 import { getOrCreateSetting } from '../store/settings.repo.js';
 import { openUsageWriter, type UsageWriter } from '../store/usage-writer.js';
-import { registerHealthRoutes } from './health.js';
+import { registerHealthRoutes, storeCheck } from './health.js';
 import { bootBackends, startBackendSync } from './backend-sync.js';
 import { clientErrorHandler, guardClients, guardedServerOptions, missingHost, refuseConnect } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
@@ -213,6 +213,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       version: () => GATEWAY_VERSION,
       backend: () => dataPlane.backendStatus(),
       usageSpool: () => usageWriter.spoolStats(),
+      store: async () => {
+        const check = await storeCheck(deps.store);
+        return { reachable: check.ok, error: check.error ?? null };
+      },
     },
     settleUsage: async () => {
       await Promise.all([usageWriter.drain(), limits.flush()]);

@@ -400,6 +400,8 @@ export const StatusResponse = z.object({
   started_at: z.string(),
   uptime_seconds: z.number().int(),
   in_flight: z.number().int(),
+  /** Whether the store answers a read now (within 2 s); `error` says why not. */
+  store: z.object({ reachable: z.boolean(), error: z.string().nullable() }),
   /** Usage increments waiting in the local spool for the store (0 while the store takes commits). */
   usage_spool: z.object({
     entries: z.number().int(),

@@ -272,6 +272,7 @@ describe('admin console in Chromium', () => {
     await page.getByTestId('status-backend').getByText('Healthy').waitFor();
     expect(await page.getByTestId('status-backend').innerText()).toMatch(/\d+ ms/);
     expect(await page.getByTestId('status-inflight').innerText()).toMatch(/^IN-FLIGHT REQUESTS\n0$/);
+    expect(await page.getByTestId('status-store').innerText()).toBe('STORE\nAnswering\nkeys, usage and the request log are saved');
     await page.getByText('VERSION').waitFor();
     await screenshot(page, '11-status');
   });

@@ -101,4 +101,33 @@ describe('replica health', () => {
     expect(failed).toBe(0);
     expect(back).toBeLessThan(10_000);
   });
+
+  it('a model whose every replica is down stays listed; its requests get 503 with Retry-After, other models keep working, and it comes back', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
+    const kimi = { ...BODY, model: 'Kimi-K2.6' };
+    const ids = async (): Promise<string[]> => {
+      const r = await fetch(`${f!.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${f!.key}` } });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { data: { id: string }[] }).data.map((m) => m.id).filter((id) => !id.endsWith('-nonthinking'));
+    };
+    expect(await ids()).toEqual(['GLM-5.1', 'Kimi-K2.6']);
+    await f.kill(1);
+    const state = f.stack.app.dataPlane.fleet().state.states()[1]!;
+    await until(() => state.problem !== undefined, 3000); // a probe saw it down
+    // Still listed: its last listing is kept, so clients that picked it keep seeing it.
+    expect(await ids()).toEqual(['GLM-5.1', 'Kimi-K2.6']);
+    const down = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, kimi);
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('1'); // PROXY_HEALTH_INTERVAL 0.2 s, rounded up
+    expect(await down.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 503 } });
+    const glm = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY);
+    expect(glm.status).toBe(200);
+    await glm.arrayBuffer();
+    await f.revive(1);
+    await until(async () => {
+      const r = await postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, kimi);
+      await r.arrayBuffer();
+      return r.status === 200;
+    }, 5000);
+  });
 });

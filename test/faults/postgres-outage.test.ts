@@ -20,6 +20,7 @@ describe.skipIf(reason !== undefined)('Postgres outage', () => {
     const known = await gw.createKey();
     const unseen = await gw.createKey();
     const cookie = await adminCookie(gw.url);
+    const { csrf_token: csrf } = (await (await fetch(`${gw.url}/api/me`, { headers: { cookie } })).json()) as { csrf_token: string };
     const answers: Answer[] = [];
     answers.push(await chat(gw.url, known.key));
     expect(answers[0]!.status).toBe(200);
@@ -47,11 +48,25 @@ describe.skipIf(reason !== undefined)('Postgres outage', () => {
     expect(api.status).toBe(503);
     expect(api.headers.get('retry-after')).toBe('1');
     expect(await api.json()).toEqual({ error: 'Store unavailable' });
+    // The Status page still loads (its session was confirmed before the outage) and shows it.
+    const status = await fetch(`${gw.url}/api/status`, { headers: { cookie } });
+    expect(status.status).toBe(200);
+    const shown = (await status.json()) as { store: { reachable: boolean; error: string | null }; usage_spool: { entries: number } };
+    expect(shown.store.reachable).toBe(false);
+    expect(shown.store.error).toMatch(/^store does not answer: /);
+    expect(shown.usage_spool.entries).toBeGreaterThanOrEqual(10);
     const streams = await Promise.all(Array.from({ length: 4 }, () => chat(gw.url, known.key, '/v1/messages')));
     expect(streams.every((a) => a.status === 200)).toBe(true);
     answers.push(...streams);
 
     // 3. Back: the key never seen works once the store answers again (after at most a second).
+    // A session that signs out during the outage is not served from memory any more.
+    const other = await adminCookie(gw.url).catch(() => undefined);
+    expect(other).toBeUndefined(); // no new sign-in while the store is away
+    const logout = await fetch(`${gw.url}/api/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } });
+    expect(logout.status).toBe(503);
+    expect((await fetch(`${gw.url}/api/status`, { headers: { cookie } })).status).toBe(503);
+
     await db.allow();
     await sleep(1100);
     const later = await chat(gw.url, unseen.key);

@@ -1,6 +1,7 @@
 /**
- * The status page: live model, backend reachability and latency, gateway version, uptime and
- * in-flight requests, polled every 5 s, with the last ten minutes of latency drawn live.
+ * The status page: live model, backend reachability and latency, whether the store answers, the
+ * usage spool, gateway version, uptime and in-flight requests, polled every 5 s, with the last
+ * ten minutes of latency drawn live. It keeps working while the store is away.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
@@ -65,6 +66,12 @@ export function StatusPage() {
               <span className="stat-detail">
                 {s.backend.latency_ms === null ? NONE : `${formatNumber(s.backend.latency_ms)} ms`}
                 {s.backend.checked_at !== null && <> · checked {formatTime(s.backend.checked_at)}</>}
+              </span>
+            </Item>
+            <Item label="Store" testId="status-store">
+              <span className={`badge ${s.store.reachable ? 'badge-ok' : 'badge-error'}`}>{s.store.reachable ? 'Answering' : 'Unavailable'}</span>
+              <span className="stat-detail">
+                {s.store.reachable ? 'keys, usage and the request log are saved' : `${s.store.error ?? 'no answer'}; known keys keep working, usage is spooled`}
               </span>
             </Item>
             <Item label="In-flight requests" testId="status-inflight">
