@@ -5,8 +5,8 @@
  * revocable by deleting the row. Needs @fastify/cookie registered with the session secret.
  *
  * While the store cannot answer, a session it confirmed within `staleMs` still counts, as keys
- * do on /v1: the Status page, which reads no store, then shows the outage and the usage spool
- * instead of failing with it. Routes that read or write the store answer 503 either way.
+ * do on /v1: the Status page, which needs nothing from the store, then shows the outage and
+ * the usage spool instead of failing with it. Routes that need the store answer 503 anyway.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -1,7 +1,7 @@
 /**
  * GET /api/status: the live model and backend health as the status port reports
  * them (a cached probe of the backend's /v1/models), whether the store answers, the usage
- * spool, and the gateway's version, uptime and requests in flight. It reads nothing from the
+ * spool, and the gateway's version, uptime and requests in flight. It needs nothing from the
  * store itself, so it answers during the store's outages (with a session confirmed before).
  */
 import type { FastifyInstance } from 'fastify';
