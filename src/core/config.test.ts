@@ -95,6 +95,9 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
       'VLLM_BASE_URL must be comma-separated http(s) origins such as http://10.0.0.5:8000, without /v1 or any other path, query or credentials (got "http://127.0.0.1:8001/v1")',
     ],
     [{ PROXY_STREAM_READ_TIMEOUT: '-1' }, 'PROXY_STREAM_READ_TIMEOUT must be a positive number of seconds (got "-1")'],
+    // Longer than a Node.js timer keeps: it would fire at once and time out every request.
+    [{ PROXY_STREAM_READ_TIMEOUT: '3000000' }, 'PROXY_STREAM_READ_TIMEOUT must be at most 2147483 seconds (about 24.8 days, the longest timer Node.js keeps) (got "3000000")'],
+    [{ PROXY_CONNECT_TIMEOUT: '2147484' }, 'PROXY_CONNECT_TIMEOUT must be at most 2147483 seconds (about 24.8 days, the longest timer Node.js keeps) (got "2147484")'],
     [{ PROXY_MODEL_PROFILE: 'llama' }, 'PROXY_MODEL_PROFILE must be one of deepseek-v4, glm-5, kimi-k2, none (got "llama")'],
     [{ TRUST_PROXY: 'everyone!' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "everyone!")'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],

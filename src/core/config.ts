@@ -167,7 +167,10 @@ function readSecondsOrZero(env: Env, name: string, dflt: number): number {
   return Math.round(Number(raw.trim()) * 1000);
 }
 
-/** Seconds (fractions allowed, for tests) → milliseconds. */
+/** The longest delay a Node.js timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_SECONDS = 2_147_483;
+
+/** Seconds (fractions allowed, for tests) → milliseconds; these become timers. */
 function readSeconds(env: Env, name: string, dflt: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return dflt * 1000;
@@ -175,6 +178,7 @@ function readSeconds(env: Env, name: string, dflt: number): number {
   if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(n) || n <= 0) {
     throw new ConfigError(name, 'a positive number of seconds', raw);
   }
+  if (n > MAX_TIMER_SECONDS) throw new ConfigError(name, `at most ${MAX_TIMER_SECONDS} seconds (about 24.8 days, the longest timer Node.js keeps)`, raw);
   return Math.round(n * 1000);
 }
 
