@@ -6,6 +6,7 @@
  */
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { hashApiKey, presentedApiKey } from '../core/api-key.js';
+import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 import { findApiKeyByHash, type ApiKeyRecord } from '../store/api-keys.repo.js';
@@ -35,6 +36,7 @@ function presentedKey(request: FastifyRequest): string | undefined {
 
 export interface AccessDeps {
   readonly store: Store;
+  readonly clock: Clock;
   readonly sessions: SessionManager;
   readonly limiter: LoginLimiter;
 }
@@ -47,6 +49,9 @@ export function accessHook(deps: AccessDeps): onRequestAsyncHookHandler {
       const key = presentedKey(request);
       const record = key === undefined ? undefined : await findApiKeyByHash(deps.store.db, hashApiKey(key));
       if (record?.isActive !== true) throw new GatewayError('unauthorized', MSG.unauthorized);
+      // Expiry as on /v1: an expired key is refused everywhere it is accepted.
+      const expiresAt = record.policy?.expiresAt;
+      if (expiresAt !== undefined && expiresAt !== null && deps.clock.now() >= expiresAt) throw new GatewayError('unauthorized', MSG.keyExpired);
       request.apiKey = record;
       return;
     }

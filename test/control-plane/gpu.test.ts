@@ -21,6 +21,8 @@ beforeAll(async () => {
   await insertApiKey(app.store.db, { id: 'agent', name: 'gpu host', keyHash: hashApiKey(KEY), keyPrefix: 'wp-gpu', createdAt: '2026-01-01T00:00:00.000Z' });
   await insertApiKey(app.store.db, { id: 'off', name: 'revoked', keyHash: hashApiKey('wp-revoked'), keyPrefix: 'wp-rev', createdAt: '2026-01-01T00:00:00.000Z' });
   await updateApiKey(app.store.db, 'off', { isActive: false });
+  await insertApiKey(app.store.db, { id: 'old', name: 'expired', keyHash: hashApiKey('wp-expired'), keyPrefix: 'wp-exp', createdAt: '2026-01-01T00:00:00.000Z' });
+  await updateApiKey(app.store.db, 'old', { policy: { expiresAt: '2026-06-01T09:59:59.000Z' } });
 });
 afterAll(async () => {
   await app.close();
@@ -46,6 +48,9 @@ describe('POST /api/gpu-stats', () => {
       const r = await post(body, headers);
       expect({ status: r.status, json: r.json }).toEqual({ status: 401, json: { error: MSG.unauthorized } });
     }
+    // Expired a second before the clock: refused, as on /v1.
+    const expired = await post(body, { authorization: 'Bearer wp-expired' });
+    expect({ status: expired.status, json: expired.json }).toEqual({ status: 401, json: { error: MSG.keyExpired } });
     const withSession = await app.request('POST', '/api/gpu-stats', { body, cookie: s.cookie, csrf: s.csrf });
     expect(withSession.status).toBe(401);
     expect((await post(body, { 'x-api-key': KEY })).status).toBe(200);
