@@ -64,10 +64,15 @@ async function fetchModels(req: IncomingMessage, deps: ModelsDeps): Promise<{ st
   }
 }
 
+/** Whether a scope admits a listed model: its base model counts for a `-nonthinking` card. */
+function admits(allowed: readonly string[], id: string): boolean {
+  return allowed.includes(id.endsWith(NONTHINKING_SUFFIX) ? id.slice(0, -NONTHINKING_SUFFIX.length) : id);
+}
+
 /** The listing with only the models a scoped key may use. */
 function onlyAllowed(payload: JsonValue, allowed: readonly string[]): JsonValue | undefined {
   if (!isJsonObject(payload) || !Array.isArray(payload.data)) return undefined;
-  return { ...payload, data: payload.data.filter((m) => isJsonObject(m) && typeof m.id === 'string' && allowed.includes(m.id)) };
+  return { ...payload, data: payload.data.filter((m) => isJsonObject(m) && typeof m.id === 'string' && admits(allowed, m.id)) };
 }
 
 /** Serves GET /v1/models for an authenticated key. */

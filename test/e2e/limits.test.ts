@@ -223,6 +223,17 @@ describe('per-key limits (in-process counters)', () => {
     expect(((await open.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toContain('sim-model');
   });
 
+  it('a scope of a thinking model lists its -nonthinking card too (the scope admits it)', async () => {
+    stack = await startStack({ clock: fixedClock(T0), simulator: { model: 'GLM-5.1' } });
+    const { key } = await limitedKey(stack, { allowedModels: ['GLM-5.1'] });
+    const list = await fetch(`${stack.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(((await list.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual(['GLM-5.1', 'GLM-5.1-nonthinking']);
+    expect((await chat(stack, key, { ...CHAT_BODY, model: 'GLM-5.1-nonthinking' })).status).toBe(200);
+    const other = await limitedKey(stack, { allowedModels: ['GLM-5.1-nonthinking'] });
+    const none = await fetch(`${stack.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${other.key}` } });
+    expect(((await none.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual([]);
+  });
+
   it('expiry: 401 "API key expired" from the expiry instant on, in both dialects', async () => {
     const clock = fixedClock(T0);
     stack = await startStack({ clock });
