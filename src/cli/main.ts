@@ -2,7 +2,9 @@
  * `worv-proxy <command>`: maps argv to a command module. No business logic here;
  * commands are loaded lazily so `keys list` does not load the simulator or the benchmark.
  */
+import { isStoreUnavailable } from '../store/unavailable.js';
 import { usageLine, HELP } from './help.js';
+import { causeOf } from './startup-error.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -36,5 +38,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const run = await load();
-  return run(rest);
+  try {
+    return await run(rest);
+  } catch (err) {
+    // The store went away or is locked mid-command: one line, as at start-up, not a stack trace.
+    if (!isStoreUnavailable(err)) throw err;
+    process.stderr.write(`worv-proxy: the store did not answer: ${causeOf(err)}. Nothing was changed; try again.\n`);
+    return 1;
+  }
 }

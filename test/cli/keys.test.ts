@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/core/api-key.js';
 import { findApiKeyByHash } from '../../src/store/api-keys.repo.js';
@@ -95,3 +96,28 @@ describe('worv-proxy usage errors and configuration errors', () => {
     );
   });
 });
+
+describe('worv-proxy keys while another process holds the SQLite file locked', () => {
+  it('prints one line naming the lock and exits 1, changing nothing; works once the lock is gone', async () => {
+    const path = join(dir, 'locked.db');
+    const lockedEnv = { DATABASE_URL: `sqlite:${path}` };
+    expect((await runCli(['keys', 'create', '--name', 'first'], lockedEnv)).code).toBe(0);
+    const holder = new Database(path);
+    holder.exec('BEGIN IMMEDIATE; UPDATE settings SET key = key WHERE 0;');
+    try {
+      const r = await runCli(['keys', 'create', '--name', 'blocked'], lockedEnv);
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'worv-proxy: the store did not answer: the database file is locked by another process. Nothing was changed; try again.\n',
+      });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const list = await runCli(['keys', 'list'], lockedEnv);
+    expect(list.stdout).toContain('first');
+    expect(list.stdout).not.toContain('blocked');
+  });
+});
+
