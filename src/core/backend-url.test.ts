@@ -19,6 +19,8 @@ describe('checkBackendUrl', () => {
     ['http://gpu5:8000/v1', M.notOrigin],
     ['http://gpu5:8000/?', M.notOrigin],
     ['http://gpu5:8000#x', M.notOrigin],
+    ['http://127.0.0.1:0', M.portZero],
+    ['https://gpu5:0/', M.portZero],
   ])('%j → %s', (raw, message) => {
     expect(checkBackendUrl(raw)).toEqual({ ok: false, message });
   });

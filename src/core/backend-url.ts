@@ -20,6 +20,7 @@ export const BACKEND_URL_MESSAGES = {
   protocol: 'url must use http or https',
   credentials: 'url must not contain a user name or password',
   notOrigin: 'url must be a bare origin (scheme, host and optional port), without a path, query or fragment',
+  portZero: 'url must not use port 0 (nothing can be reached there)',
 } as const;
 
 /** `raw` as a backend origin (lower-case scheme and host, default port dropped), or why not. */
@@ -39,6 +40,7 @@ export function checkBackendUrl(raw: unknown): BackendUrlCheck {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, message: M.protocol };
   if (u.username !== '' || u.password !== '') return { ok: false, message: M.credentials };
   if ((u.pathname !== '/' && u.pathname !== '') || u.search !== '' || u.hash !== '' || /[?#]/.test(text)) return { ok: false, message: M.notOrigin };
+  if (u.port === '0') return { ok: false, message: M.portZero };
   return { ok: true, url: u.origin };
 }
 

@@ -29,12 +29,18 @@ async function record(db: Kysely<Database>, url: string, state: BackendChange['s
     .execute();
 }
 
-/** Adds `url` (an origin from checkBackendUrl) unless it is in use already. */
+/**
+ * Adds `url` (an origin from checkBackendUrl) unless it is in use already. A backend of the
+ * environment's list that was removed is restored instead: its removal is undone, so it stays
+ * the environment's (taking it out of VLLM_BASE_URL later retires it, as for any other).
+ */
 export function addBackend(db: Kysely<Database>, env: readonly string[], url: string, at: string): Promise<AddBackendOutcome> {
   return db.transaction().execute(async (trx) => {
     const current = await currentBackends(trx, env);
-    if (current.some((u) => backendKey(u) === backendKey(url))) return 'exists';
-    await record(trx, url, 'added', at);
+    const key = backendKey(url);
+    if (current.some((u) => backendKey(u) === key)) return 'exists';
+    if (env.some((u) => backendKey(u) === key)) await trx.deleteFrom('backends').where('url', '=', key).execute();
+    else await record(trx, url, 'added', at);
     return 'added';
   });
 }
