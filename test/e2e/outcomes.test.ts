@@ -1,7 +1,7 @@
 // The RequestObserver port (metrics, request logs): one report per /v1 request, once its
 // response is over, saying how it ended. The data plane runs on a real port against the
 // simulator, with stub key and usage ports.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/core/api-key.js';
@@ -80,6 +80,20 @@ describe('request outcomes', () => {
     expect(await rec.closed).toBe('aborted');
     sim.release('o-abort');
     expect(await last()).toMatchObject({ endpoint: 'messages', stream: true, status: 200, result: 'aborted', usage: reportedUsage(frames(seen)[0]!) });
+    expect(dp.inFlight()).toBe(0);
+  });
+
+  it('a request whose client leaves before any answer: 499 (client closed request), aborted', async () => {
+    const req = request(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer good', 'content-type': 'application/json', 'x-sim-fault': 'stall-headers' },
+    });
+    req.on('error', () => undefined);
+    req.end(JSON.stringify(CHAT_BODY));
+    await until(() => dp.inFlight() === 1);
+    await new Promise((r) => setTimeout(r, 50)); // forwarded, waiting for the stalled head
+    req.destroy();
+    expect(await last()).toMatchObject({ endpoint: 'chat', status: 499, result: 'aborted', keyId: 'key-1', ttfbMs: undefined });
     expect(dp.inFlight()).toBe(0);
   });
 

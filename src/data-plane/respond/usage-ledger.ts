@@ -24,6 +24,9 @@ export interface LedgerEnv {
 
 const NO_EFFECTS: readonly ShapeEffect[] = Object.freeze([]);
 
+/** The status recorded for a request whose client left before any answer (nginx's 499). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 const ZERO: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
 
 export class UsageLedger {
@@ -85,9 +88,13 @@ export class UsageLedger {
     return this.#commit;
   }
 
-  /** The client left before the end (a failure the gateway answered keeps its result). */
+  /**
+   * The client left before the end (a failure the gateway answered keeps its result). Left
+   * before any status was known, it is 499, nginx's "client closed request", not 0.
+   */
   clientLeft(): void {
     if (this.result === 'complete') this.result = 'aborted';
+    if (this.status === 0) this.status = CLIENT_CLOSED_REQUEST;
   }
 
   /** Reports the outcome (once, when the response is over). */
