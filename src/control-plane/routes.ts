@@ -46,6 +46,18 @@ export interface ControlPlaneDeps {
   readonly settleRequestLog?: () => Promise<void>;
 }
 
+/** An empty JSON body (e.g. a bare POST /api/logout) reads as no body, not as an error. */
+export function emptyJsonIsNoBody(app: FastifyInstance): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') done(null, undefined);
+    else void json(req, text, done);
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+}
+
 export async function registerControlPlane(app: FastifyInstance, deps: ControlPlaneDeps): Promise<void> {
   const { config, store, clock } = deps;
   const { sessionSecret } = await bootstrapControlPlane(config, store, clock, app.log);
@@ -65,15 +77,7 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
         });
       }
       api.setErrorHandler(renderApiError);
-      // An empty JSON body (e.g. a bare POST /api/logout) reads as no body, not as an error.
-      const json = api.getDefaultJsonParser('error', 'error');
-      api.removeContentTypeParser('application/json');
-      const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
-        const text = typeof body === 'string' ? body : body.toString('utf8');
-        if (text.trim() === '') done(null, undefined);
-        else void json(req, text, done);
-      };
-      api.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+      emptyJsonIsNoBody(api);
       // Text is refused (415), not read: its body was silently ignored, and reading it as JSON
       // would let another site's plain form post a login (a simple request, no preflight).
       api.removeContentTypeParser('text/plain');

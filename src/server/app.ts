@@ -11,7 +11,7 @@ import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { MSG } from '../core/messages.js';
 import { isV1Path } from '../core/v1-path.js';
-import { registerControlPlane } from '../control-plane/routes.js';
+import { emptyJsonIsNoBody, registerControlPlane } from '../control-plane/routes.js';
 import { renderApiError } from '../control-plane/render-error.js';
 import type { UsageSink } from '../data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
@@ -238,8 +238,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     backendReachable: async () => (await dataPlane.backendStatus()).reachable,
   });
 
-  // Outside /api too (a body Fastify cannot read on /metrics or an unknown path): `{"error": …}`.
+  // Outside /api too (a body Fastify cannot read on /metrics or an unknown path): `{"error": …}`,
+  // and an empty JSON body is no body, so an unknown path is 404 whatever its headers say.
   fastify.setErrorHandler(renderApiError);
+  emptyJsonIsNoBody(fastify);
   const consoleAssets = await registerConsole(fastify, config.consoleDir);
   fastify.setNotFoundHandler((req, reply) => {
     const allowed = allowedMethods(fastify, req.url);

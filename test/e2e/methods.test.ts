@@ -51,6 +51,14 @@ describe('methods a path does not take', () => {
     }
   });
 
+  it('answers an unknown path sent an empty JSON body with 404, not a body error', async () => {
+    for (const method of ['DELETE', 'POST'] as const) {
+      const r = await rawRequest(stack.gatewayUrl, { method, path: '/api/nothing', headers: { 'content-type': 'application/json' } });
+      expect([method, r.status]).toEqual([method, 404]);
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual(NOT_FOUND);
+    }
+  });
+
   it('answers a malformed JSON body outside /api in the flat JSON error shape, like /api', async () => {
     for (const path of ['/foo', '/metrics', '/api/keys']) {
       const r = await rawRequest(stack.gatewayUrl, { method: 'PUT', path, body: '{bad', headers: { 'content-type': 'application/json' } });
