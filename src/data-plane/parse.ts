@@ -109,6 +109,24 @@ export function factsOf(endpoint: Endpoint, body: JsonObject): RequestFacts {
   return new ParsedFacts(endpoint, body);
 }
 
+/**
+ * Why the `model` of a body the gateway does not shape could not be read (the byte scan found
+ * no string): not JSON, not an object, or a `model` that is not a string. Undefined when the
+ * body simply names no model. Parses the body, so only for requests already failing.
+ */
+export function unreadableModel(raw: Buffer | undefined): GatewayError | undefined {
+  if (raw === undefined || raw.length === 0) return invalid('Request body must be a JSON object');
+  let body: JsonValue;
+  try {
+    body = JSON.parse(utf8Text(raw)) as JsonValue;
+  } catch {
+    return invalid('Request body must be valid JSON');
+  }
+  if (!isJsonObject(body)) return invalid('Request body must be a JSON object');
+  if (body.model !== undefined && typeof body.model !== 'string') return invalid('model must be a string');
+  return undefined;
+}
+
 /** Parses and validates a shaped endpoint's body. */
 export function parseRequest(endpoint: Endpoint, raw: Buffer | undefined): ProxyRequest {
   if (raw === undefined || raw.length === 0) throw invalid('Request body must be a JSON object');

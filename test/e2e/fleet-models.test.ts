@@ -99,6 +99,18 @@ describe('models learned from the backends', () => {
     expect(await msg.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message } });
     const emb = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: 'x' });
     expect(emb.status).toBe(400);
+    expect(await emb.json()).toEqual({ error: { message, type: 'invalid_request_error', code: 400 } });
+    // A model that cannot be read is told why, as chat would tell it.
+    const why: ReadonlyArray<[string, string]> = [
+      ['{"model":', 'Request body must be valid JSON'],
+      ['{"model":5,"input":"x"}', 'model must be a string'],
+      ['{"model":null,"input":"x"}', 'model must be a string'],
+      ['[1]', 'Request body must be a JSON object'],
+    ];
+    for (const [body, reason] of why) {
+      const r = await fetch(`${f.gatewayUrl}/v1/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${f.key}`, 'content-type': 'application/json' }, body });
+      expect([body, r.status, await r.json()]).toEqual([body, 400, { error: { message: reason, type: 'invalid_request_error', code: 400 } }]);
+    }
     expect(f.served()).toEqual([0, 0]);
     // Forwarded: a backend answers for its own ids.
     const get = await fetch(`${f.gatewayUrl}/v1/responses/resp_unknown`, { headers: { authorization: `Bearer ${f.key}` } });
