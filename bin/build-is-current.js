@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// `npm start` runs this first: exit 0 when the built server (dist/) and console (web/dist/)
+// exist and are newer than every source they are built from, else 1 (then it builds). A
+// checkout updated with `git pull` is rebuilt; an installed package without sources is current.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = process.argv[2] ?? process.cwd();
+
+/** The newest modification time under `path` (0 when it does not exist). */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = 0;
+  for (const name of readdirSync(path)) m = Math.max(m, newest(join(path, name)));
+  return m;
+}
+
+const BUILDS = [
+  ['dist/cli/main.js', ['src', 'tsconfig.json', 'package.json']],
+  ['web/dist/index.html', ['web/src', 'web/index.html', 'web/vite.config.ts', 'src/shared']],
+];
+
+const current = BUILDS.every(([output, inputs]) => {
+  const out = join(root, output);
+  return existsSync(out) && inputs.every((input) => newest(join(root, input)) <= statSync(out).mtimeMs);
+});
+process.exit(current ? 0 : 1);
