@@ -72,6 +72,10 @@ function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: s
 /** At most one log line this often about key checks failing while the store is away. */
 const STORE_ERROR_LOG_MS = 10_000;
 
+/** How often the SQLite file is checked for being removed or replaced, and how often that is logged. */
+const FILE_CHECK_MS = 2000;
+const FILE_PROBLEM_LOG_MS = 60_000;
+
 /** How long a SQLite statement waits for another process's lock before the usage goes to the spool. */
 const SQLITE_BUSY_MS = 100;
 
@@ -176,6 +180,18 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     onEmpty: () => logger.warn('the stored backend changes leave no backend: using VLLM_BASE_URL'),
   });
 
+  // A SQLite file removed or replaced under the running gateway: said in the log (and by
+  // /readyz and /api/status) while it lasts, since what it writes from then on is lost.
+  let fileProblemLoggedAt = -Infinity;
+  const fileWatch = setInterval(() => {
+    const problem = deps.store.fileProblem();
+    const now = clock.now();
+    if (problem === undefined || now - fileProblemLoggedAt < FILE_PROBLEM_LOG_MS) return;
+    fileProblemLoggedAt = now;
+    logger.error(problem);
+  }, FILE_CHECK_MS);
+  fileWatch.unref();
+
   let server: Server | undefined;
   const fastify = Fastify({
     loggerInstance: fastifyLogger,
@@ -270,6 +286,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       clearInterval(reaper);
     }
     backendSync.close();
+    clearInterval(fileWatch);
     await usageWriter.close();
     await requestLog?.writer.close();
     await limits.close();

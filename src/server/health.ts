@@ -46,6 +46,8 @@ function message(err: unknown): string {
 
 /** Whether the store answers a read of the keys table within CHECK_TIMEOUT_MS (GET /api/status shows it too). */
 export async function storeCheck(store: Store): Promise<ReadinessCheck> {
+  const moved = store.fileProblem();
+  if (moved !== undefined) return { name: 'store', ok: false, error: moved };
   try {
     // A read of the table every /v1 request depends on (a lock on it fails the check too).
     await withTimeout(sql`select 1 from api_keys limit 1`.execute(store.db), CHECK_TIMEOUT_MS);

@@ -2,7 +2,7 @@
  * Opens the store: Kysely over better-sqlite3 (a file in WAL mode, the embedded default) or
  * over a pg Pool (many gateway replicas), and brings the schema up to date.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
@@ -26,6 +26,12 @@ export interface Store {
    * a new one for the next query. The default listener ignores them.
    */
   onConnectionError(listener: (err: Error) => void): void;
+  /**
+   * SQLite file only: why the file at the path is no longer the one the store has open (removed,
+   * or replaced by another), else undefined. The open file keeps working, but what is written
+   * to it is lost once the process ends, and other processes (the CLI) use the new one.
+   */
+  fileProblem(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -53,12 +59,25 @@ const pgTypes = {
     oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown),
 };
 
+function sqliteFileProblem(path: string, opened: Stats): string | undefined {
+  let now: Stats;
+  try {
+    now = statSync(path);
+  } catch {
+    return `the database file ${path} was removed while open: what is written now is lost when the gateway stops; restore it or restart the gateway`;
+  }
+  if (now.ino === opened.ino && now.dev === opened.dev) return undefined;
+  return `the database file ${path} was replaced while open: this gateway still uses the old one; restart it to use the new one`;
+}
+
 /** Open (and migrate) the store described by DATABASE_URL. */
 export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}): Promise<Store> {
   let store: Store;
   if (cfg.kind === 'sqlite') {
     if (cfg.path !== ':memory:') mkdirSync(dirname(cfg.path), { recursive: true });
     const sqlite = new SqliteDatabase(cfg.path);
+    const path = cfg.path;
+    const opened = path === ':memory:' ? undefined : statSync(path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
@@ -74,6 +93,7 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
       sqlite,
       sqlitePath: cfg.path === ':memory:' ? undefined : cfg.path,
       onConnectionError: () => undefined,
+      fileProblem: () => (opened === undefined ? undefined : sqliteFileProblem(path, opened)),
       close: async () => {
         await checkpointer?.stop();
         await db.destroy();
@@ -112,6 +132,7 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
       sqlite: undefined,
       sqlitePath: undefined,
       onConnectionError: (l) => void (listener = l),
+      fileProblem: () => undefined,
       close: () => db.destroy(),
     };
   }

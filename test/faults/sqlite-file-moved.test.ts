@@ -1,0 +1,38 @@
+// The SQLite file removed or replaced under a running gateway (a cleanup script, a restore
+// copied over it): the gateway keeps writing to the file it has open, which is lost when it
+// stops, so /readyz and /api/status say so until the file is back.
+import { copyFileSync, renameSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { adminCookie, startFaultGateway, type FaultGateway } from './gateway.js';
+
+describe('faults: the SQLite file removed or replaced while open', () => {
+  let gw: FaultGateway | undefined;
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+  });
+
+  it('is reported by /readyz (degraded) and /api/status until the file is back', async () => {
+    gw = await startFaultGateway(undefined);
+    const path = gw.config.database.kind === 'sqlite' ? gw.config.database.path : '';
+    const cookie = await adminCookie(gw.url);
+    const readyz = async (): Promise<unknown> => (await fetch(`${gw!.url}/readyz`)).json();
+    const store = async (): Promise<unknown> => ((await (await fetch(`${gw!.url}/api/status`, { headers: { cookie } })).json()) as { store: unknown }).store;
+    expect(await readyz()).toEqual({ status: 'ready' });
+
+    renameSync(path, `${path}.moved`);
+    const removed = `the database file ${path} was removed while open: what is written now is lost when the gateway stops; restore it or restart the gateway`;
+    expect(await readyz()).toEqual({ status: 'degraded', failing: [{ check: 'store', error: removed }] });
+    expect(await store()).toEqual({ reachable: false, error: removed });
+
+    renameSync(`${path}.moved`, path);
+    expect(await readyz()).toEqual({ status: 'ready' });
+    expect(await store()).toEqual({ reachable: true, error: null });
+
+    // A copy put in its place is another file: this gateway still writes to the old one.
+    copyFileSync(path, `${path}.copy`);
+    renameSync(`${path}.copy`, path);
+    const replaced = `the database file ${path} was replaced while open: this gateway still uses the old one; restart it to use the new one`;
+    expect(await readyz()).toEqual({ status: 'degraded', failing: [{ check: 'store', error: replaced }] });
+  });
+});
