@@ -7,7 +7,6 @@ import { isoTime, type Clock } from '../core/clock.js';
 import { hashPassword, verifyPassword } from '../core/password.js';
 import { getAdminUser, upsertAdminUser } from '../store/admin-users.repo.js';
 import type { Store } from '../store/db.js';
-import { deleteUserSessions } from '../store/sessions.repo.js';
 
 export type SetPasswordOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -20,7 +19,5 @@ export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 export async function setAdminPassword(store: Store, clock: Clock, username: string, password: string): Promise<SetPasswordOutcome> {
   const existing = await getAdminUser(store.db, username);
   if (existing !== undefined && (await verifyPassword(password, existing.passwordHash))) return 'unchanged';
-  const outcome = await upsertAdminUser(store.db, { username, passwordHash: await hashPassword(password), now: isoTime(clock.now()) });
-  if (outcome === 'updated') await deleteUserSessions(store.db, username);
-  return outcome;
+  return upsertAdminUser(store.db, { username, passwordHash: await hashPassword(password), now: isoTime(clock.now()) });
 }

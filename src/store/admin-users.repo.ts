@@ -27,7 +27,10 @@ export async function countAdminUsers(db: Kysely<Database>): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Create the user, or replace its password hash; says which happened. */
+/**
+ * Create the user, or replace its password hash and sign out its sessions, in one transaction
+ * (a password changed while its old sessions live on would defeat the change); says which.
+ */
 export async function upsertAdminUser(
   db: Kysely<Database>,
   user: { readonly username: string; readonly passwordHash: string; readonly now: string },
@@ -39,6 +42,8 @@ export async function upsertAdminUser(
       .values({ username: user.username, password_hash: user.passwordHash, created_at: user.now, updated_at: user.now })
       .onConflict((oc) => oc.column('username').doUpdateSet({ password_hash: user.passwordHash, updated_at: user.now }))
       .execute();
-    return existed === undefined ? 'created' : 'updated';
+    if (existed === undefined) return 'created';
+    await trx.deleteFrom('sessions').where('username', '=', user.username).execute();
+    return 'updated';
   });
 }

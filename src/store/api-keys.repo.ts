@@ -71,14 +71,13 @@ export async function createApiKey(
 ): Promise<{ id: string; key: string } | undefined> {
   const key = opts.key ?? generateApiKey();
   const id = newId();
-  const inserted = await insertApiKey(db, {
-    id,
-    name: opts.name,
-    keyHash: hashApiKey(key),
-    keyPrefix: displayPrefix(key),
-    createdAt: opts.createdAt,
-  });
-  if (inserted && opts.policy !== undefined) await updateApiKey(db, id, { policy: opts.policy });
+  const policy = opts.policy;
+  const row = { id, name: opts.name, keyHash: hashApiKey(key), keyPrefix: displayPrefix(key), createdAt: opts.createdAt };
+  // With its limits in the same transaction: a key never exists, even briefly, without them.
+  const inserted =
+    policy === undefined
+      ? await insertApiKey(db, row)
+      : await db.transaction().execute(async (trx) => (await insertApiKey(trx, row)) && (await updateApiKey(trx, id, { policy })));
   return inserted ? { id, key } : undefined;
 }
 

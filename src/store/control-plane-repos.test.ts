@@ -17,11 +17,14 @@ for (const dialect of dialects) {
     });
     const open = async () => (store = await dialect.open());
 
-    it('creates then updates an admin user', async () => {
+    it('creates then updates an admin user; the update signs its sessions out', async () => {
       const s = await open();
       expect(await countAdminUsers(s.db)).toBe(0);
       expect(await upsertAdminUser(s.db, { username: 'ops', passwordHash: 'h1', now: '2026-01-01T00:00:00.000Z' })).toBe('created');
+      await insertSession(s.db, { id: 's1', username: 'ops', csrfToken: 'c', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2027-01-01T00:00:00.000Z' });
       expect(await upsertAdminUser(s.db, { username: 'ops', passwordHash: 'h2', now: '2026-01-02T00:00:00.000Z' })).toBe('updated');
+      // The change signed the user out in the same transaction.
+      expect(await findLiveSession(s.db, 's1', '2026-06-01T00:00:00.000Z')).toBeUndefined();
       expect(await getAdminUser(s.db, 'ops')).toEqual({
         username: 'ops',
         passwordHash: 'h2',
