@@ -14,7 +14,7 @@ import type { Store } from '../store/db.js';
 import type { SessionRecord } from '../store/sessions.repo.js';
 import { assertCsrf, isMutating } from './csrf.js';
 import type { LoginLimiter } from './login-limit.js';
-import type { SessionManager } from './session.js';
+import { isFromMemory, type SessionManager } from './session.js';
 
 /** `public`: anyone (the session is still loaded); `login`: anyone, rate-limited. */
 export type Access = 'public' | 'login' | 'session' | 'api-key';
@@ -22,6 +22,8 @@ export type Access = 'public' | 'login' | 'session' | 'api-key';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** The route needs nothing from the store: a session answered from memory during an outage may use it. */
+    duringStoreOutage?: boolean;
   }
   interface FastifyRequest {
     adminSession: SessionRecord | undefined;
@@ -62,6 +64,9 @@ export function accessHook(deps: AccessDeps): onRequestAsyncHookHandler {
       }
     }
     request.adminSession = await deps.sessions.load(request);
+    if (request.adminSession !== undefined && isFromMemory(request.adminSession) && request.routeOptions.config.duringStoreOutage !== true) {
+      throw new GatewayError('store_unavailable', MSG.storeUnavailable, { 'retry-after': '1' });
+    }
     if (access !== 'session') return;
     if (request.adminSession === undefined) throw new GatewayError('unauthorized', MSG.authenticationRequired);
     if (isMutating(request.method)) assertCsrf(request, request.adminSession);

@@ -27,12 +27,13 @@ export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return info(await deps.sessions.start(request, reply, user.username));
   });
 
-  app.post('/logout', async (request, reply): Promise<Anonymous> => {
+  // During an outage too: the session is then forgotten here, though the store keeps its row.
+  app.post('/logout', { config: { duringStoreOutage: true } }, async (request, reply): Promise<Anonymous> => {
     await deps.sessions.end(request, reply);
     return anonymous;
   });
 
-  app.get('/me', { config: { access: 'public' } }, async (request, reply): Promise<SessionInfo | Anonymous> => {
+  app.get('/me', { config: { access: 'public', duringStoreOutage: true } }, async (request, reply): Promise<SessionInfo | Anonymous> => {
     if (request.adminSession === undefined) return reply.code(401).send(anonymous);
     return info(request.adminSession);
   });

@@ -5,8 +5,11 @@
  * revocable by deleting the row. Needs @fastify/cookie registered with the session secret.
  *
  * While the store cannot answer, a session it confirmed within `staleMs` still counts, as keys
- * do on /v1: the Status page, which needs nothing from the store, then shows the outage and
- * the usage spool instead of failing with it. Routes that need the store answer 503 anyway.
+ * do on /v1, but only on the routes that need nothing from the store (the Status page and the
+ * console's own `GET /api/me`): they show the outage and the usage spool instead of failing
+ * with it. Every other route answers 503 for a session served from memory. A session this
+ * process signed out is never served from memory again; one signed out by another process
+ * during the window still is, for those routes only.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -22,6 +25,19 @@ const SESSION_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 const COOKIE_PATH = '/api';
 /** Sessions remembered for the store's outages (an admin console has few users; the oldest go first). */
 const MAX_CONFIRMED = 1000;
+
+/** Sessions `load` answered from memory (the store was away): routes must opt in to them. */
+const fromMemory = new WeakSet<SessionRecord>();
+
+/** Whether `session` was answered from memory while the store could not answer. */
+export function isFromMemory(session: SessionRecord): boolean {
+  return fromMemory.has(session);
+}
+
+/** Bounded: the oldest entry goes first. */
+function capped<K>(set: Set<K> | Map<K, unknown>): void {
+  if (set.size > MAX_CONFIRMED) set.delete(set.keys().next().value as K);
+}
 
 export interface SessionManager {
   /** Open a session for `username` and set its cookie. */
@@ -47,14 +63,18 @@ function cookieToken(request: FastifyRequest): string | undefined {
 
 export function createSessionManager(store: Store, clock: Clock, staleMs: number): SessionManager {
   const confirmed = new Map<string, { readonly record: SessionRecord; readonly at: number }>();
+  // Signed out here: never remembered again, even by a read that started before the delete.
+  const revoked = new Set<string>();
   const remember = (id: string, record: SessionRecord | undefined, at: number): void => {
     confirmed.delete(id); // re-inserted last: the map stays in order of confirmation
-    if (record === undefined) return;
+    if (record === undefined || revoked.has(id)) return;
     confirmed.set(id, { record, at });
-    if (confirmed.size > MAX_CONFIRMED) confirmed.delete(confirmed.keys().next().value as string);
+    capped(confirmed);
   };
   const revoke = async (id: string): Promise<void> => {
-    confirmed.delete(id); // never served from memory again, even if the delete fails
+    confirmed.delete(id);
+    revoked.add(id);
+    capped(revoked);
     await deleteSession(store.db, id);
   };
   return {
@@ -91,8 +111,10 @@ export function createSessionManager(store: Store, clock: Clock, staleMs: number
         return record;
       } catch (err) {
         const known = confirmed.get(id);
-        if (isStoreUnavailable(err) && known !== undefined && staleMs > 0 && now - known.at <= staleMs && Date.parse(known.record.expiresAt) > now) return known.record;
-        throw err;
+        if (!isStoreUnavailable(err) || known === undefined || staleMs <= 0 || now - known.at > staleMs || Date.parse(known.record.expiresAt) <= now) throw err;
+        const session = { ...known.record };
+        fromMemory.add(session);
+        return session;
       }
     },
     async end(request, reply) {

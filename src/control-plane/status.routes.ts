@@ -12,7 +12,7 @@ import type { RouteDeps } from './deps.js';
 export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { status, clock } = deps;
 
-  app.get('/status', async (): Promise<StatusResponse> => {
+  app.get('/status', { config: { duringStoreOutage: true } }, async (): Promise<StatusResponse> => {
     const [b, store] = await Promise.all([status.backend(), status.store()]);
     const checkedAt = b.checkedAt === null ? null : typeof b.checkedAt === 'number' ? isoTime(b.checkedAt) : b.checkedAt;
     const startedAt = status.startedAt();

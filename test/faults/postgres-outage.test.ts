@@ -55,6 +55,11 @@ describe.skipIf(reason !== undefined)('Postgres outage', () => {
     expect(shown.store.reachable).toBe(false);
     expect(shown.store.error).toMatch(/^store does not answer: /);
     expect(shown.usage_spool.entries).toBeGreaterThanOrEqual(10);
+    // So does the console's own /api/me; routes that would use the store with it do not.
+    expect((await fetch(`${gw.url}/api/me`, { headers: { cookie } })).status).toBe(200);
+    const backends = await fetch(`${gw.url}/api/backends`, { headers: { cookie } });
+    expect(backends.status).toBe(503);
+    expect(await backends.json()).toEqual({ error: 'Store unavailable' });
     const streams = await Promise.all(Array.from({ length: 4 }, () => chat(gw.url, known.key, '/v1/messages')));
     expect(streams.every((a) => a.status === 200)).toBe(true);
     answers.push(...streams);
