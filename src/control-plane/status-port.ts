@@ -19,8 +19,8 @@ export interface StatusPort {
   version(): string;
   /** Backend reachability, latency and live model (the data plane's cached `/v1/models` probe). */
   backend(): Promise<BackendHealth>;
-  /** Whether the store answers now, and why not when it does not. */
-  store(): Promise<{ readonly reachable: boolean; readonly error: string | null }>;
+  /** Whether the store answers now, why not when it does not, and whether its SQLite file was removed or replaced. */
+  store(): Promise<{ readonly reachable: boolean; readonly error: string | null; readonly fileProblem: string | null }>;
   /** The usage spool: increments waiting for the store, and the oldest one's epoch ms. */
   usageSpool(): { readonly entries: number; readonly oldestAt: number | undefined };
 }

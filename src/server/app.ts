@@ -231,7 +231,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       usageSpool: () => usageWriter.spoolStats(),
       store: async () => {
         const check = await storeCheck(deps.store);
-        return { reachable: check.ok, error: check.error ?? null };
+        return { reachable: check.ok, error: check.error ?? null, fileProblem: deps.store.fileProblem() ?? null };
       },
     },
     settleUsage: async () => {

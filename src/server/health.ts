@@ -23,7 +23,7 @@ export interface ReadinessSources {
 }
 
 export interface ReadinessCheck {
-  readonly name: 'store' | 'backend';
+  readonly name: 'store' | 'backend' | 'store-file';
   readonly ok: boolean;
   readonly error?: string;
 }
@@ -46,8 +46,6 @@ function message(err: unknown): string {
 
 /** Whether the store answers a read of the keys table within CHECK_TIMEOUT_MS (GET /api/status shows it too). */
 export async function storeCheck(store: Store): Promise<ReadinessCheck> {
-  const moved = store.fileProblem();
-  if (moved !== undefined) return { name: 'store', ok: false, error: moved };
   try {
     // A read of the table every /v1 request depends on (a lock on it fails the check too).
     await withTimeout(sql`select 1 from api_keys limit 1`.execute(store.db), CHECK_TIMEOUT_MS);
@@ -55,6 +53,15 @@ export async function storeCheck(store: Store): Promise<ReadinessCheck> {
   } catch (err) {
     return { name: 'store', ok: false, error: `store does not answer: ${message(err)}` };
   }
+}
+
+/**
+ * The SQLite file at its path is still the one the store has open. Never a reason to be unready
+ * (the store answers, every key works): `degraded` until someone puts the file back or restarts.
+ */
+function storeFileCheck(store: Store): ReadinessCheck {
+  const problem = store.fileProblem();
+  return problem === undefined ? { name: 'store-file', ok: true } : { name: 'store-file', ok: false, error: problem };
 }
 
 async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
@@ -72,16 +79,17 @@ export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources
   /** When the store check first failed since it last answered (the checks this endpoint ran). */
   let storeAwaySince: number | undefined;
   app.get('/readyz', async (_req, reply) => {
-    const checks = await Promise.all([storeCheck(src.store), backendCheck(src)]);
+    const [store, backend] = await Promise.all([storeCheck(src.store), backendCheck(src)]);
+    const checks = [store, backend, storeFileCheck(src.store)];
     const now = src.now();
-    const store = checks[0];
     if (store.ok) storeAwaySince = undefined;
     else storeAwaySince ??= now;
     const failing = checks.filter((c) => !c.ok).map((c) => ({ check: c.name, error: c.error }));
     void reply.header('cache-control', 'no-store');
     if (failing.length === 0) return reply.send({ status: 'ready' });
     const keysLast = storeAwaySince !== undefined && now - storeAwaySince <= src.keyStaleMs;
-    if (keysLast && failing.every((f) => f.check === 'store')) return reply.send({ status: 'degraded', failing });
+    const unready = failing.some((f) => f.check === 'backend' || (f.check === 'store' && !keysLast));
+    if (!unready) return reply.send({ status: 'degraded', failing });
     return reply.code(503).send({ status: 'not ready', failing });
   });
 }

@@ -400,8 +400,12 @@ export const StatusResponse = z.object({
   started_at: z.string(),
   uptime_seconds: z.number().int(),
   in_flight: z.number().int(),
-  /** Whether the store answers a read now (within 2 s); `error` says why not. */
-  store: z.object({ reachable: z.boolean(), error: z.string().nullable() }),
+  /**
+   * Whether the store answers a read now (within 2 s); `error` says why not. `file_problem`: the
+   * SQLite file at its path was removed or replaced while open (what is written is then lost
+   * at the next stop), else null.
+   */
+  store: z.object({ reachable: z.boolean(), error: z.string().nullable(), file_problem: z.string().nullable() }),
   /** Usage increments waiting in the local spool for the store (0 while the store takes commits). */
   usage_spool: z.object({
     entries: z.number().int(),

@@ -51,7 +51,7 @@ describe('GET /api/status', () => {
       started_at: '2026-07-01T00:00:00.000Z',
       uptime_seconds: 90,
       in_flight: 0,
-      store: { reachable: true, error: null },
+      store: { reachable: true, error: null, file_problem: null },
       usage_spool: { entries: 0, oldest_age_seconds: null },
     });
     expect(body.backend.latency_ms).toBeGreaterThanOrEqual(0);

@@ -1,6 +1,7 @@
 // The SQLite file removed or replaced under a running gateway (a cleanup script, a restore
 // copied over it): the gateway keeps writing to the file it has open, which is lost when it
-// stops, so /readyz and /api/status say so until the file is back.
+// stops, so /readyz (degraded, never unready: the store answers) and /api/status say so until
+// the file is back.
 import { copyFileSync, renameSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminCookie, startFaultGateway, type FaultGateway } from './gateway.js';
@@ -22,17 +23,17 @@ describe('faults: the SQLite file removed or replaced while open', () => {
 
     renameSync(path, `${path}.moved`);
     const removed = `the database file ${path} was removed while open: what is written now is lost when the gateway stops; restore it or restart the gateway`;
-    expect(await readyz()).toEqual({ status: 'degraded', failing: [{ check: 'store', error: removed }] });
-    expect(await store()).toEqual({ reachable: false, error: removed });
+    expect(await readyz()).toEqual({ status: 'degraded', failing: [{ check: 'store-file', error: removed }] });
+    expect(await store()).toEqual({ reachable: true, error: null, file_problem: removed });
 
     renameSync(`${path}.moved`, path);
     expect(await readyz()).toEqual({ status: 'ready' });
-    expect(await store()).toEqual({ reachable: true, error: null });
+    expect(await store()).toEqual({ reachable: true, error: null, file_problem: null });
 
     // A copy put in its place is another file: this gateway still writes to the old one.
     copyFileSync(path, `${path}.copy`);
     renameSync(`${path}.copy`, path);
     const replaced = `the database file ${path} was replaced while open: this gateway still uses the old one; restart it to use the new one`;
-    expect(await readyz()).toEqual({ status: 'degraded', failing: [{ check: 'store', error: replaced }] });
+    expect(await readyz()).toEqual({ status: 'degraded', failing: [{ check: 'store-file', error: replaced }] });
   });
 });

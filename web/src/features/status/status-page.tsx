@@ -69,10 +69,22 @@ export function StatusPage() {
               </span>
             </Item>
             <Item label="Store" testId="status-store">
-              <span className={`badge ${s.store.reachable ? 'badge-ok' : 'badge-error'}`}>{s.store.reachable ? 'Answering' : 'Unavailable'}</span>
-              <span className="stat-detail">
-                {s.store.reachable ? 'keys, usage and the request log are saved' : `${s.store.error ?? 'no answer'}; known keys keep working, usage is spooled`}
-              </span>
+              {!s.store.reachable ? (
+                <>
+                  <span className="badge badge-error">Unavailable</span>
+                  <span className="stat-detail">{s.store.error ?? 'no answer'}; known keys keep working, usage is spooled</span>
+                </>
+              ) : s.store.file_problem !== null ? (
+                <>
+                  <span className="badge badge-error">File moved</span>
+                  <span className="stat-detail">{s.store.file_problem}</span>
+                </>
+              ) : (
+                <>
+                  <span className="badge badge-ok">Answering</span>
+                  <span className="stat-detail">keys, usage and the request log are saved</span>
+                </>
+              )}
             </Item>
             <Item label="In-flight requests" testId="status-inflight">
               {formatNumber(s.in_flight)}
