@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSimulator } from '../../src/simulator/index.js';
+import { openStore } from '../../src/store/db.js';
 import { SERVE_LOCK, takeLock } from '../../src/store/process-lock.js';
 import { runCli } from '../helpers/run-cli.js';
 import { spawnServe } from '../helpers/serve-process.js';
@@ -36,6 +38,44 @@ describe('worv-proxy serve', () => {
 
     serve.child.kill('SIGTERM');
     expect((await serve.exited).code).toBe(0);
+  });
+
+  it('a second SIGTERM or SIGINT while draining does not cut the streams: they finish, count, and the process exits 0', async () => {
+    const sim = createSimulator({});
+    await sim.listen(0, '127.0.0.1');
+    try {
+      const dbPath = join(dir, 'drain.db');
+      const env = { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: sim.url };
+      const created = await runCli(['keys', 'create', '--name', 'drain'], env);
+      const key = created.stdout.trimEnd().split('\n').at(-1) ?? '';
+      const serve = await spawnServe(env);
+      const res = await fetch(`${serve.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-sim-tokens': '20', 'x-sim-itl-ms': '60' },
+        body: JSON.stringify({ model: 'sim-model', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      const text = res.text();
+      serve.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 100));
+      serve.child.kill('SIGINT');
+      serve.child.kill('SIGTERM');
+      const body = await text;
+      expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+      const usage = body.split('\n\n').filter((f) => f.includes('"usage":{')).map((f) => (JSON.parse(f.slice(6)) as { usage: { completion_tokens: number } }).usage);
+      expect(await serve.exited).toEqual({ code: 0, signal: null });
+      expect(serve.output()).toContain('worv-proxy: SIGTERM received, draining in-flight requests\n');
+      expect(serve.output()).toMatch(/worv-proxy: SIG(INT|TERM) received again: still draining 1 request\(s\); SIGKILL stops at once\n/);
+      const store = await openStore({ kind: 'sqlite', path: dbPath });
+      try {
+        const row = await store.db.selectFrom('usage_totals').select(['requests', 'completion_tokens']).executeTakeFirst();
+        expect(row).toEqual({ requests: 1, completion_tokens: usage.at(-1)?.completion_tokens });
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await sim.close();
+    }
   });
 
   it('warns a second serve on the same SQLite file that limits are counted per process, names the store in its key hint', async () => {

@@ -85,7 +85,11 @@ export async function runServe(argv: string[]): Promise<number> {
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C must not cut the streams being drained (their usage would be lost).
+      process.stdout.write(`worv-proxy: ${signal} received again: still draining ${app.dataPlane.inFlight()} request(s); SIGKILL stops at once\n`);
+      return;
+    }
     stopping = true;
     process.stdout.write(`worv-proxy: ${signal} received, draining in-flight requests\n`);
     void app
@@ -105,8 +109,8 @@ export async function runServe(argv: string[]): Promise<number> {
   process.on('unhandledRejection', (err) => {
     process.stderr.write(`worv-proxy: unhandled rejection (still serving): ${err instanceof Error ? err.message : String(err)}\n`);
   });
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 
   let url: string;
   try {
