@@ -331,7 +331,16 @@ export const GpuStatsPost = z.object(
       .optional(),
     gpus: z
       .array(GpuReading, { error: MSG.missingGpusArray })
-      .max(GPU_MAX_PER_POST, `gpus must have at most ${GPU_MAX_PER_POST} entries`),
+      .max(GPU_MAX_PER_POST, `gpus must have at most ${GPU_MAX_PER_POST} entries`)
+      .superRefine((gpus, ctx) => {
+        // One reading per GPU and post: a second one for the same index would be ambiguous.
+        const seen = new Map<number, number>();
+        gpus.forEach((g, i) => {
+          const first = seen.get(g.index);
+          if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'index'], message: `must not repeat gpus[${first}].index` });
+          else seen.set(g.index, i);
+        });
+      }),
   },
   { error: MSG.missingGpusArray },
 );

@@ -82,6 +82,13 @@ describe('POST /api/gpu-stats', () => {
     expect({ status: r.status, json: r.json }).toEqual({ status: 400, json: { error } });
   });
 
+  it('refuses two readings of the same GPU in one post (400 naming both), storing neither', async () => {
+    const r = await post({ host: 'dup-host', gpus: [b200(0, 1), b200(1, 2), b200(0, 3)] });
+    expect({ status: r.status, json: r.json }).toEqual({ status: 400, json: { error: 'gpus[2].index must not repeat gpus[0].index' } });
+    const latest = await app.request('GET', '/api/gpu-stats', { cookie: s.cookie });
+    expect(JSON.stringify(latest.json)).not.toContain('dup-host');
+  });
+
   it('uses the sender address as host when none is given', async () => {
     clock.set(T0 + 1000);
     await post({ gpus: [b200(0, 5)] }, { authorization: `Bearer ${KEY}`, 'x-forwarded-for': '198.51.100.23' });
