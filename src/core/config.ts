@@ -182,14 +182,15 @@ function readSeconds(env: Env, name: string, dflt: number): number {
   return Math.round(n * 1000);
 }
 
-function readUrl(name: string, raw: string, protocols: readonly string[]): string {
+function readUrl(name: string, given: string, protocols: readonly string[]): string {
+  const raw = given.trim();
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, raw);
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, given);
   }
-  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, raw);
+  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, given);
   return raw.replace(/\/+$/, '');
 }
 

@@ -50,7 +50,7 @@ describe('worv-proxy backends', () => {
 
   it('adding back a removed environment backend undoes the removal: it stays the environment\'s', { timeout: 120_000 }, async () => {
     const again = await runCli(['backends', 'add', 'http://gpu1:8000'], env);
-    expect([again.code, again.stdout]).toEqual([0, 'Added backend http://gpu1:8000. Gateways use it within a second.\n']);
+    expect([again.code, again.stdout]).toEqual([0, 'Added backend http://gpu1:8000 back: its removal is undone. Gateways whose VLLM_BASE_URL lists it use it again within a second.\n']);
     const list = await runCli(['backends', 'list'], env);
     expect(list.stdout).toBe('URL               SOURCE  STATE\nhttp://gpu1:8000  env     in use\nhttp://gpu2:8000  env     in use\n');
     // Taken out of VLLM_BASE_URL, it is not used any more (no `added` row keeps it).

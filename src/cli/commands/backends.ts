@@ -3,7 +3,7 @@
  * the store the gateways read every second (docs/fleet.md). The CLI reads VLLM_BASE_URL and
  * DATABASE_URL as the gateway does: run it with the gateway's environment.
  */
-import { backendKey, backendRefusal, checkBackendUrl, effectiveBackends } from '../../core/backend-url.js';
+import { backendKey, backendSource, backendRefusal, checkBackendUrl, effectiveBackends } from '../../core/backend-url.js';
 import { isoTime, systemClock } from '../../core/clock.js';
 import { addBackend, listBackendChanges, removeBackend } from '../../store/backends.repo.js';
 import type { Store } from '../../store/db.js';
@@ -66,7 +66,12 @@ async function add(store: Store, env: readonly string[], url: string): Promise<n
     process.stderr.write(`worv-proxy: ${backendRefusal.exists(url)}\n`);
     return 1;
   }
-  process.stdout.write(`Added backend ${url}. Gateways use it within a second.\n`);
+  const restored = backendSource(env)(url) === 'env';
+  process.stdout.write(
+    restored
+      ? `Added backend ${url} back: its removal is undone. Gateways whose VLLM_BASE_URL lists it use it again within a second.\n`
+      : `Added backend ${url}. Gateways use it within a second.\n`,
+  );
   return 0;
 }
 
