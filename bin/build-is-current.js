@@ -26,4 +26,11 @@ const current = BUILDS.every(([output, inputs]) => {
   const out = join(root, output);
   return existsSync(out) && inputs.every((input) => newest(join(root, input)) <= statSync(out).mtimeMs);
 });
+// Stale, but the build tools were pruned (`npm prune --omit=dev`): serve what is built.
+const canBuild = existsSync(join(root, 'node_modules', 'typescript')) && existsSync(join(root, 'node_modules', 'vite'));
+const built = existsSync(join(root, BUILDS[0][0])) && existsSync(join(root, BUILDS[1][0]));
+if (!current && !canBuild && built) {
+  process.stderr.write('worv-proxy: the sources are newer than the build, but the build tools are not installed (npm install builds it); serving the existing build\n');
+  process.exit(0);
+}
 process.exit(current ? 0 : 1);

@@ -22,6 +22,9 @@ const check = (): number | null => spawnSync(process.execPath, [SCRIPT, root]).s
 
 describe('bin/build-is-current.js', () => {
   it('says current only when both builds exist and are newer than their sources', () => {
+    // The build tools are installed (a checkout after `npm install`).
+    mkdirSync(join(root, 'node_modules', 'typescript'), { recursive: true });
+    mkdirSync(join(root, 'node_modules', 'vite'), { recursive: true });
     file('src/cli/main.ts', 1000);
     file('src/shared/api-contract.ts', 1000);
     file('web/src/main.tsx', 1000);
@@ -39,5 +42,30 @@ describe('bin/build-is-current.js', () => {
     file('dist/cli/main.js', 6000);
     file('web/dist/index.html', 6000);
     expect(check()).toBe(0);
+    file('web/src/main.tsx', 7000); // a console change alone
+    file('dist/cli/main.js', 8000);
+    expect(check()).toBe(1);
+  });
+
+  it('serves a stale build when the build tools were pruned, saying so', () => {
+    const pruned = mkdtempSync(join(tmpdir(), 'worv-pruned-'));
+    try {
+      const put = (path: string, at: number): void => {
+        const full = join(pruned, path);
+        mkdirSync(dirname(full), { recursive: true });
+        writeFileSync(full, '');
+        utimesSync(full, at, at);
+      };
+      put('dist/cli/main.js', 1000);
+      put('web/dist/index.html', 1000);
+      put('src/cli/main.ts', 2000);
+      const r = spawnSync(process.execPath, [SCRIPT, pruned], { encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([
+        0,
+        'worv-proxy: the sources are newer than the build, but the build tools are not installed (npm install builds it); serving the existing build\n',
+      ]);
+    } finally {
+      rmSync(pruned, { recursive: true, force: true });
+    }
   });
 });
