@@ -187,3 +187,6 @@ export interface RequestSpan {
 export interface RequestTracer {
   start(headers: IncomingHttpHeaders): RequestSpan;
 }
+
+/** The status recorded for a request whose client left before any answer (nginx's 499). */
+export const CLIENT_CLOSED_REQUEST = 499;

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { GatewayErrorKind } from '../../core/errors.js';
-import type { Endpoint, KeyPrincipal, RequestObserver, RequestOutcome, RequestSpan, ShapeEffect, UsageCounts, UsageSink } from '../context.js';
+import { CLIENT_CLOSED_REQUEST, type Endpoint, type KeyPrincipal, type RequestObserver, type RequestOutcome, type RequestSpan, type ShapeEffect, type UsageCounts, type UsageSink } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
 import { UsageMeter } from '../tap/usage-meter.js';
 import type { BodyCapture } from './body-capture.js';
@@ -24,8 +24,6 @@ export interface LedgerEnv {
 
 const NO_EFFECTS: readonly ShapeEffect[] = Object.freeze([]);
 
-/** The status recorded for a request whose client left before any answer (nginx's 499). */
-export const CLIENT_CLOSED_REQUEST = 499;
 
 const ZERO: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
 

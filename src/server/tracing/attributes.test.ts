@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestOutcome } from '../../data-plane/context.js';
 import { dialectFor } from '../../data-plane/dialects/index.js';
-import { errorType, serverAddress, spanName } from './attributes.js';
+import { errorType, serverAddress, spanAttributes, spanName } from './attributes.js';
 
 const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   endpoint: 'chat',
@@ -39,6 +39,12 @@ describe('span names and error types', () => {
     expect(errorType(outcome({ status: 500 }))).toBe('500');
     expect(errorType(outcome({ status: 200, result: 'upstream-error', error: 'upstream_error' }))).toBe('upstream_error');
     expect(errorType(outcome({ status: 503, result: 'upstream-error', error: 'upstream_unreachable' }))).toBe('upstream_unreachable');
+  });
+  it('gives a request whose client left before any status no status code (its 499 is for logs and metrics)', () => {
+    const left = spanAttributes(outcome({ status: 499, result: 'aborted', ttfbMs: undefined }), { responseModel: undefined, maxTokens: undefined }, undefined);
+    expect(left['http.response.status_code']).toBeUndefined();
+    const answered = spanAttributes(outcome({ status: 200, result: 'aborted' }), { responseModel: undefined, maxTokens: undefined }, undefined);
+    expect(answered['http.response.status_code']).toBe(200);
   });
   it('reads server.address and server.port from a replica origin', () => {
     expect(serverAddress('http://10.0.0.5:8000')).toEqual({ address: '10.0.0.5', port: 8000 });

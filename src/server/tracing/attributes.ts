@@ -3,7 +3,7 @@
  * semantic conventions (docs/observability.md lists them). Pure: no OpenTelemetry import, so
  * it is tested without the SDK.
  */
-import type { Endpoint, RequestOutcome, TraceDetails } from '../../data-plane/context.js';
+import { CLIENT_CLOSED_REQUEST, type Endpoint, type RequestOutcome, type TraceDetails } from '../../data-plane/context.js';
 
 export type SpanAttributes = Record<string, string | number>;
 
@@ -71,7 +71,8 @@ export function spanAttributes(o: RequestOutcome, d: TraceDetails, server: Serve
     a['server.address'] = server.address;
     a['server.port'] = server.port;
   }
-  if (o.status > 0) a['http.response.status_code'] = o.status;
+  // A client that left before any status got none: its 499 is for logs and metrics only.
+  if (o.status > 0 && o.status !== CLIENT_CLOSED_REQUEST) a['http.response.status_code'] = o.status;
   const err = errorType(o);
   if (err !== undefined) a['error.type'] = err;
   if (o.keyId !== undefined) a['worv_proxy.key_id'] = o.keyId;
