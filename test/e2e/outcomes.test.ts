@@ -97,6 +97,16 @@ describe('request outcomes', () => {
     expect(dp.inFlight()).toBe(0);
   });
 
+  for (const [path, body] of [['/v1/chat/completions', CHAT_BODY], ['/v1/messages', MESSAGES_BODY]] as const) {
+    it(`a stream the backend ends with an error event of its own (${path}): 200, upstream-error, the usage so far`, async () => {
+      const res = await postJson(url, path, 'good', { ...body, stream: true }, { 'x-sim-fault': 'error:4' });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain('Simulated error during generation');
+      expect(await last()).toMatchObject({ status: 200, stream: true, result: 'upstream-error', error: undefined });
+    });
+  }
+
   it('a backend timeout before the first byte: 504, upstream-error', async () => {
     const res = await postJson(url, '/v1/chat/completions', 'good', CHAT_BODY, { 'x-sim-fault': 'stall-headers' });
     await res.arrayBuffer();

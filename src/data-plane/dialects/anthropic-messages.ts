@@ -31,6 +31,7 @@ function anthropicUsage(usage: JsonValue | undefined): UsageReport | undefined {
 
 const USAGE_EVENTS = ['message_start', 'message_delta'];
 const STOP_EVENTS = ['message_stop'];
+const ERROR_EVENTS = ['error'];
 
 // Text and thinking blocks and their deltas; tool_use / input_json_delta / signature_delta are
 // other types and pass untouched.
@@ -53,6 +54,7 @@ export const anthropicMessagesDialect: Dialect = {
   isTerminal: (frame: SseFrame) => eventNameIn(frame, STOP_EVENTS),
   isUsageOnlyChunk: () => false,
   errorFrame: (body: JsonObject) => formatSseEvent('error', body),
+  isErrorFrame: (frame: SseFrame) => eventNameIn(frame, ERROR_EVENTS),
   stripHanFromEvent: EVENT_HAN,
   stripHanFromBody: MESSAGE_HAN,
 };

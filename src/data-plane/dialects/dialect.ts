@@ -45,6 +45,8 @@ export interface Dialect {
   isUsageOnlyChunk(event: DialectEvent): boolean;
   /** An in-stream error frame carrying `body` (the endpoint's JSON error body). */
   errorFrame(body: JsonObject): string;
+  /** Cheap test: is this stream frame the backend reporting an error (the generation failed)? */
+  isErrorFrame(frame: SseFrame): boolean;
   /** A stream event's data with Han stripped from its natural-language fields (same ref if unchanged). */
   stripHanFromEvent(data: JsonValue): JsonValue;
   /** A whole JSON response with Han stripped (same ref if unchanged). */

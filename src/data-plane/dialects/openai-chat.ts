@@ -54,6 +54,8 @@ export const openaiChatDialect: Dialect = {
     return Array.isArray(choices) && choices.length === 0 && child(event.data, 'usage') !== undefined;
   },
   errorFrame: (body: JsonObject) => formatSseData(body),
+  // vLLM's in-stream error: `{"error": {…}}`, or `{"object": "error", …}` in older versions.
+  isErrorFrame: (frame: SseFrame) => frame.complete && frame.data !== undefined && (frame.data.startsWith('{"error"') || frame.data.startsWith('{"object":"error"')),
   stripHanFromEvent: CHAT_HAN,
   stripHanFromBody: CHAT_HAN,
 };

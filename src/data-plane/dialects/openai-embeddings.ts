@@ -17,6 +17,7 @@ export const openaiEmbeddingsDialect: Dialect = {
   frameMayCarryUsage: () => false,
   usageFromEvent: () => undefined,
   isTerminal: () => false,
+  isErrorFrame: () => false,
   isUsageOnlyChunk: () => false,
   stripHanFromEvent: same,
   stripHanFromBody: same,

@@ -15,6 +15,7 @@ import { eventNameIn } from './parse-event.js';
 import { userMessageTexts } from './request-text.js';
 
 const FINAL_EVENTS = ['response.completed', 'response.incomplete', 'response.failed'];
+const ERROR_EVENTS = ['error', 'response.failed'];
 
 /** `input_tokens_details.cached_tokens` and `output_tokens_details.reasoning_tokens` ride along. */
 function responsesUsage(usage: JsonValue | undefined): UsageReport | undefined {
@@ -75,6 +76,7 @@ export const openaiResponsesDialect: Dialect = {
   isTerminal: isFinal,
   isUsageOnlyChunk: () => false,
   errorFrame: responsesErrorEvent,
+  isErrorFrame: (frame: SseFrame) => eventNameIn(frame, ERROR_EVENTS),
   stripHanFromEvent: EVENT_HAN,
   stripHanFromBody: BODY_HAN,
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSseParser, type SseFrame } from '../../core/sse/parser.js';
 import { eventNameIn } from './parse-event.js';
+import { dialectFor } from './index.js';
 
 /** The frames a parser emits for `text` (the last one incomplete when it lacks its blank line). */
 function frames(text: string): SseFrame[] {
@@ -33,5 +34,23 @@ describe('eventNameIn', () => {
 
   it('never matches a non-ASCII name against an ASCII one', () => {
     expect(eventNameIn(first('event: message_stöp\ndata: {}\n\n'), ['message_stop', 'message_st'])).toBe(false);
+  });
+});
+
+describe('isErrorFrame: the backend reporting an error inside a stream', () => {
+  it('knows each format\'s error event and nothing else', () => {
+    const chat = dialectFor('chat')!;
+    expect(chat.isErrorFrame(first('data: {"error":{"message":"x","type":"InternalServerError","code":500}}\n\n'))).toBe(true);
+    expect(chat.isErrorFrame(first('data: {"object":"error","message":"x","code":400}\n\n'))).toBe(true);
+    expect(chat.isErrorFrame(first('data: {"id":"c","choices":[{"delta":{"content":"{\\"error\\""}}]}\n\n'))).toBe(false);
+    expect(chat.isErrorFrame(first('data: [DONE]\n\n'))).toBe(false);
+    expect(dialectFor('completions')!.isErrorFrame(first('data: {"error":{"message":"x"}}\n\n'))).toBe(true);
+    const messages = dialectFor('messages')!;
+    expect(messages.isErrorFrame(first('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"x"}}\n\n'))).toBe(true);
+    expect(messages.isErrorFrame(first('event: message_stop\ndata: {"type":"message_stop"}\n\n'))).toBe(false);
+    const responses = dialectFor('responses')!;
+    expect(responses.isErrorFrame(first('event: error\ndata: {"type":"error","message":"x"}\n\n'))).toBe(true);
+    expect(responses.isErrorFrame(first('event: response.failed\ndata: {"type":"response.failed"}\n\n'))).toBe(true);
+    expect(responses.isErrorFrame(first('event: response.completed\ndata: {"type":"response.completed"}\n\n'))).toBe(false);
   });
 });

@@ -113,7 +113,8 @@ export class UsageLedger {
       keyId: this.keyId,
       model: this.model,
       usage: meter?.reported === true ? meter.usage() : undefined,
-      result: this.result,
+      // A stream the backend ended with an error event of its own failed, whatever its status.
+      result: this.result === 'complete' && meter?.backendError === true ? 'upstream-error' : this.result,
       caller: this.caller,
       requestedModel: this.requestedModel,
       error: this.errorKind,

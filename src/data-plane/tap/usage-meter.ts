@@ -17,6 +17,7 @@ export class UsageMeter implements FrameObserver {
   #cached = 0;
   #reasoning = 0;
   #reported = false;
+  #backendError = false;
   /** The model the backend named in the body or a usage-carrying event (traces read it). */
   model: string | undefined;
 
@@ -25,6 +26,11 @@ export class UsageMeter implements FrameObserver {
   /** Token counts so far (zeros when the backend reported none). */
   usage(): UsageCounts {
     return { promptTokens: this.#prompt, completionTokens: this.#completion, cachedTokens: this.#cached, reasoningTokens: this.#reasoning };
+  }
+
+  /** Whether the backend reported an error inside the stream (its generation failed). */
+  get backendError(): boolean {
+    return this.#backendError;
   }
 
   /** Whether any usage was reported. */
@@ -45,7 +51,8 @@ export class UsageMeter implements FrameObserver {
     return this.dialect !== undefined && frame.complete && this.dialect.frameMayCarryUsage(frame);
   }
 
-  onFrame(_frame: SseFrame, event: DialectEvent | undefined): Verdict {
+  onFrame(frame: SseFrame, event: DialectEvent | undefined): Verdict {
+    if (!this.#backendError && this.dialect?.isErrorFrame(frame) === true) this.#backendError = true;
     if (event !== undefined && this.dialect !== undefined) {
       this.add(this.dialect.usageFromEvent(event));
       this.model ??= this.dialect.responseModel(event.data);

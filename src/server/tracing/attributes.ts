@@ -51,7 +51,7 @@ export function spanName(o: RequestOutcome): string {
  * status; a 4xx is the caller's error and not a failure of the server span.
  */
 export function errorType(o: RequestOutcome): string | undefined {
-  if (o.result === 'upstream-error') return o.error ?? (o.status > 0 ? String(o.status) : 'upstream_error');
+  if (o.result === 'upstream-error') return o.error ?? (o.status >= 500 ? String(o.status) : 'upstream_error');
   if (o.status >= 500) return o.error ?? String(o.status);
   return undefined;
 }
