@@ -103,6 +103,9 @@ describe('gpu agent', () => {
     const garbage = agent('http://127.0.0.1:1', { read: async () => 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.' });
     expect(await runCycle(garbage.opts, new AbortController().signal)).toBe('rejected');
     expect(garbage.logs[0]).toMatch(/^nvidia-smi output skipped: line 1: expected 7 fields, got 1/);
+    const none = agent('http://127.0.0.1:1', { read: async () => '' });
+    expect(await runCycle(none.opts, new AbortController().signal)).toBe('rejected');
+    expect(none.logs).toEqual(['nvidia-smi listed no GPUs (none visible here?); nothing to post']);
   });
 
   it('backs off between failed cycles and returns to the interval once the gateway answers', async () => {

@@ -69,6 +69,8 @@ async function readGpus(opts: AgentOptions): Promise<GpuReading[]> {
     const output = await (opts.read ?? (() => runCommand(opts.command ?? 'nvidia-smi', NVIDIA_SMI_ARGS)))();
     const { gpus, problems } = parseNvidiaSmi(output);
     for (const p of problems) opts.log(`nvidia-smi output skipped: ${p}`);
+    // Nothing listed at all (no GPU visible to this host or container): said, not silent.
+    if (gpus.length === 0 && problems.length === 0) opts.log('nvidia-smi listed no GPUs (none visible here?); nothing to post');
     return gpus;
   } catch (err) {
     opts.log(`nvidia-smi failed: ${err instanceof Error ? err.message : String(err)}`);

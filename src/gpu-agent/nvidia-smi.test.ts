@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GpuStatsPost } from '../shared/api-contract.js';
-import { parseNvidiaSmi } from './nvidia-smi.js';
+import { parseNvidiaSmi, runCommand } from './nvidia-smi.js';
 
 // Recorded `nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,memory.total,temperature.gpu,power.draw --format=csv,noheader,nounits`.
 const B200_X8 = `0, NVIDIA B200, 97, 171234, 183359, 61, 903.47
@@ -68,5 +68,13 @@ x, NVIDIA B200, 1, 1, 2, 3, 4
       'line 6: expected 7 fields, got 4: "1, NVIDIA B200, 1, 1"',
     ]);
     expect(parseNvidiaSmi('')).toEqual({ gpus: [], problems: [] });
+  });
+});
+
+describe('runCommand', () => {
+  it('says a command that hangs past the timeout was stopped, and passes other failures on', async () => {
+    await expect(runCommand(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], 300)).rejects.toThrow(`${process.execPath} did not answer within 0.3 s and was stopped`);
+    await expect(runCommand(process.execPath, ['-e', 'process.exit(3)'])).rejects.toThrow(/^Command failed/);
+    await expect(runCommand(process.execPath, ['-e', 'process.stdout.write("ok")'])).resolves.toBe('ok');
   });
 });

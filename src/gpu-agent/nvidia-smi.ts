@@ -61,7 +61,9 @@ export function parseNvidiaSmi(output: string): ParsedGpus {
 export function runCommand(command: string, args: readonly string[], timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(command, [...args], { timeout: timeoutMs, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err: Error | null, stdout: string) => {
-      if (err !== null) reject(err);
+      // A hung command is killed at the timeout: say so instead of node's bare "Command failed".
+      if (err !== null && (err as { killed?: boolean }).killed === true) reject(new Error(`${command} did not answer within ${timeoutMs / 1000} s and was stopped`));
+      else if (err !== null) reject(err);
       else resolve(stdout);
     });
   });
