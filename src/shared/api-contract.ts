@@ -489,6 +489,8 @@ export const RequestsQuery = z
     cursor: z
       .string({ error: 'cursor must be the next_cursor of a previous answer' })
       .regex(CURSOR, 'cursor must be the next_cursor of a previous answer')
+      // A cursor's time is one the gateway wrote: a day that does not exist was not.
+      .refine((s) => isIsoInstant(s.slice(0, s.indexOf('_'))), 'cursor must be the next_cursor of a previous answer')
       .transform((s) => {
         const m = CURSOR.exec(s)!;
         return { time: m[1]!, id: Number(m[2]) };

@@ -98,6 +98,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         ['?to=2026-13-01T00:00', 'to must be an ISO 8601 time, e.g. 2026-12-04T18:22Z (UTC unless an offset is given)'],
         ['?from=2026-12-04T12:00&to=2026-12-04T11:00', 'from must be before to'],
         ['?cursor=abc', 'cursor must be the next_cursor of a previous answer'],
+        ['?cursor=2026-02-30T00:00:00.000Z_1', 'cursor must be the next_cursor of a previous answer'],
         ['?key_id=', 'key_id must not be empty'],
         ['?key_id=a&key_id=b', 'key_id must be one key id'],
       ];
