@@ -14,6 +14,7 @@ import type { Store } from '../store/db.js';
 import type { SessionRecord } from '../store/sessions.repo.js';
 import { assertCsrf, isMutating } from './csrf.js';
 import type { LoginLimiter } from './login-limit.js';
+import { STORE_RETRY_AFTER } from './render-error.js';
 import { isFromMemory, type SessionManager } from './session.js';
 
 /** `public`: anyone (the session is still loaded); `login`: anyone, rate-limited. */
@@ -65,7 +66,7 @@ export function accessHook(deps: AccessDeps): onRequestAsyncHookHandler {
     }
     request.adminSession = await deps.sessions.load(request);
     if (request.adminSession !== undefined && isFromMemory(request.adminSession) && request.routeOptions.config.duringStoreOutage !== true) {
-      throw new GatewayError('store_unavailable', MSG.storeUnavailable, { 'retry-after': '1' });
+      throw new GatewayError('store_unavailable', MSG.storeUnavailable, STORE_RETRY_AFTER);
     }
     if (access !== 'session') return;
     if (request.adminSession === undefined) throw new GatewayError('unauthorized', MSG.authenticationRequired);

@@ -12,7 +12,7 @@ import { isStoreUnavailable } from '../store/unavailable.js';
 export const INVALID_JSON_BODY = 'Invalid JSON body';
 
 /** A store that failed is worth asking again after a second (a restart, a lock released). */
-const STORE_RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ 'retry-after': '1' });
+export const STORE_RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ 'retry-after': '1' });
 
 function fastifyStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null || !('statusCode' in err)) return undefined;

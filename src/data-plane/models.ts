@@ -9,7 +9,8 @@ import { GatewayError } from '../core/errors.js';
 import { isJsonObject, tryParseJson, utf8Text, type JsonValue } from '../core/json.js';
 import { MSG } from '../core/messages.js';
 import type { Exchange } from './exchange.js';
-import type { FleetModels } from './fleet.js';
+import { NONTHINKING_SUFFIX, type FleetModels } from './fleet.js';
+import { stripNonThinkingSuffix } from './transforms/alias-model.js';
 import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
 import type { BackendProbe } from './upstream/backend-probe.js';
 import type { Upstream } from './upstream/client.js';
@@ -28,9 +29,6 @@ export interface ModelsDeps {
   /** The client-facing error for a failed backend call. */
   readonly failureError: (failure: FailureClass) => GatewayError;
 }
-
-/** The suffix of the synthetic card (docs/thinking-modes.md). */
-export const NONTHINKING_SUFFIX = '-nonthinking';
 
 /**
  * The payload with the synthetic card appended after the live (first) model's card, or
@@ -64,9 +62,9 @@ async function fetchModels(req: IncomingMessage, deps: ModelsDeps): Promise<{ st
   }
 }
 
-/** Whether a scope admits a listed model: its base model counts for a `-nonthinking` card. */
+/** Whether a scope admits a listed model: as for a request, a `-nonthinking` card is its base model. */
 function admits(allowed: readonly string[], id: string): boolean {
-  return allowed.includes(id.endsWith(NONTHINKING_SUFFIX) ? id.slice(0, -NONTHINKING_SUFFIX.length) : id);
+  return allowed.includes(stripNonThinkingSuffix(id));
 }
 
 /** The listing with only the models a scoped key may use. */

@@ -25,6 +25,9 @@ export function isShaped(endpoint: Endpoint): boolean {
   return SHAPED.has(endpoint);
 }
 
+const NOT_AN_OBJECT = 'Request body must be a JSON object';
+const MODEL_NOT_STRING = 'model must be a string';
+
 function invalid(message: string): GatewayError {
   return new GatewayError('invalid_request', message);
 }
@@ -35,8 +38,8 @@ function isNonNegativeInteger(v: JsonValue): boolean {
 
 /** Validates `body` for `endpoint`; throws 400 with a message that names the field. */
 function validateBody(endpoint: Endpoint, body: JsonValue): JsonObject {
-  if (!isJsonObject(body)) throw invalid('Request body must be a JSON object');
-  if (body.model !== undefined && typeof body.model !== 'string') throw invalid('model must be a string');
+  if (!isJsonObject(body)) throw invalid(NOT_AN_OBJECT);
+  if (body.model !== undefined && typeof body.model !== 'string') throw invalid(MODEL_NOT_STRING);
   for (const field of TOKEN_FIELDS) {
     const v = body[field];
     // null means "not set" on the OpenAI wire; booleans and fractions are refused.
@@ -109,33 +112,30 @@ export function factsOf(endpoint: Endpoint, body: JsonObject): RequestFacts {
   return new ParsedFacts(endpoint, body);
 }
 
-/**
- * Why the `model` of a body the gateway does not shape could not be read (the byte scan found
- * no string): not JSON, not an object, or a `model` that is not a string. Undefined when the
- * body simply names no model. Parses the body, so only for requests already failing.
- */
-export function unreadableModel(raw: Buffer | undefined): GatewayError | undefined {
-  if (raw === undefined || raw.length === 0) return invalid('Request body must be a JSON object');
-  let body: JsonValue;
+/** The body as JSON: 400 when it is empty or not JSON. */
+function parseBody(raw: Buffer | undefined): JsonValue {
+  if (raw === undefined || raw.length === 0) throw invalid(NOT_AN_OBJECT);
   try {
-    body = JSON.parse(utf8Text(raw)) as JsonValue;
+    return JSON.parse(utf8Text(raw)) as JsonValue;
   } catch {
-    return invalid('Request body must be valid JSON');
+    throw invalid('Request body must be valid JSON');
   }
-  if (!isJsonObject(body)) return invalid('Request body must be a JSON object');
-  if (body.model !== undefined && typeof body.model !== 'string') return invalid('model must be a string');
-  return undefined;
+}
+
+/**
+ * For a body the gateway does not shape whose `model` the byte scan could not read: 400 saying
+ * why (not JSON, not an object, a `model` that is not a string); returns when it simply names
+ * none. Parses the body, so only for requests already failing.
+ */
+export function checkModelReadable(raw: Buffer | undefined): void {
+  const body = parseBody(raw);
+  if (!isJsonObject(body)) throw invalid(NOT_AN_OBJECT);
+  if (body.model !== undefined && typeof body.model !== 'string') throw invalid(MODEL_NOT_STRING);
 }
 
 /** Parses and validates a shaped endpoint's body. */
 export function parseRequest(endpoint: Endpoint, raw: Buffer | undefined): ProxyRequest {
-  if (raw === undefined || raw.length === 0) throw invalid('Request body must be a JSON object');
-  let body: JsonValue;
-  try {
-    body = JSON.parse(utf8Text(raw)) as JsonValue;
-  } catch {
-    throw invalid('Request body must be valid JSON');
-  }
+  const body = parseBody(raw);
   // Checked before anything walks the body: every later walk may then recurse safely.
   if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw invalid(`Request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
   const obj = validateBody(endpoint, body);

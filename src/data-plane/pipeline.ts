@@ -15,7 +15,7 @@ import type { Exchange } from './exchange.js';
 import { checkDeclaredLength, guard } from './guard.js';
 import { withInputEstimate, type InputEstimator } from './input-estimate.js';
 import { serveModels, type ModelsDeps } from './models.js';
-import { isShaped, parseRequest, unreadableModel } from './parse.js';
+import { checkModelReadable, isShaped, parseRequest } from './parse.js';
 import { readBody } from './read-body.js';
 import { serializeShapedBody } from './serialize-body.js';
 import { aliasModel } from './transforms/alias-model.js';
@@ -137,10 +137,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     // Only the top-level `model` is read, as bytes: the rest is never parsed.
     const routeModel = byModel && raw !== undefined ? topLevelString(raw, 'model') : undefined;
     // Embeddings name their model: a body whose model cannot be read is told why, as a shaped one is.
-    if (byModel && routeModel === undefined && route.endpoint === 'embeddings') {
-      const why = unreadableModel(raw);
-      if (why !== undefined) throw why;
-    }
+    if (byModel && routeModel === undefined && route.endpoint === 'embeddings') checkModelReadable(raw);
     let extraHeaders: readonly string[] | undefined;
     if (policy !== undefined) {
       const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model: routeModel };

@@ -21,7 +21,7 @@ export function hasNonThinkingSuffix(model: string): boolean {
 }
 
 /** The model name without a trailing `-nonthinking` / `-nonthink`. */
-function stripNonThinkingSuffix(model: string): string {
+export function stripNonThinkingSuffix(model: string): string {
   return model.replace(NON_THINKING_SUFFIX, '');
 }
 
