@@ -29,11 +29,14 @@ describe('boundHeapGrowth', () => {
     expect([unbounded.kept, bounded.kept, operator.kept]).toEqual([24_000, 24_000, 24_000]);
     expect(bounded.outcome).toBe('bounded');
     expect(operator.outcome).toBe('operator');
-    // About 75 MiB live, 1.2 GB promoted: V8's default collects fully 5–6 times and lets the heap
-    // reach 320–415 MiB; the bound collects 12–14 times and peaks at 190–300 MiB (Node 22 and 24).
-    expect(bounded.majors).toBeGreaterThanOrEqual(unbounded.majors * 1.8);
-    expect(bounded.peakMiB).toBeLessThan(unbounded.peakMiB);
+    // About 75 MiB live, 1.2 GB promoted: V8's default collects fully 4–6 times and lets the heap
+    // reach 310–545 MiB; the bound collects 9–16 times and peaks at 175–300 MiB (Node 20, 22, 24).
+    // How many collections a run takes moves with the machine's load, so the margins are wide
+    // enough for a busy machine and still fail without the bound.
+    expect(bounded.majors).toBeGreaterThanOrEqual(unbounded.majors * 1.5);
+    expect(bounded.peakMiB).toBeLessThan(unbounded.peakMiB * 0.85);
     // The operator's 300 % is V8's own maximum: it collects like the default.
-    expect(operator.majors).toBeLessThan(bounded.majors * 0.7);
+    expect(operator.majors).toBeLessThanOrEqual(unbounded.majors + 1);
+    expect(operator.majors).toBeLessThan(bounded.majors);
   }, 90_000);
 });

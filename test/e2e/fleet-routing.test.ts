@@ -55,8 +55,11 @@ describe('routing within a model\'s replicas', () => {
         else expect(r).toBe(home.get(s));
       }
     }
+    // The replicas' ports, and so their places on the ring, change every run: 30 sessions over
+    // three replicas leave one with 3 or fewer about once in 70 runs, with 1 or none about once
+    // in 2,500. Evenness over many keys is the ring's unit test; here each replica is home to some.
     const counts = [0, 1, 2].map((i) => [...home.values()].filter((r) => r === i).length);
-    for (const c of counts) expect(c).toBeGreaterThanOrEqual(4);
+    for (const c of counts) expect(c).toBeGreaterThanOrEqual(2);
   });
 
   it.each([
