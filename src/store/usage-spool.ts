@@ -179,6 +179,18 @@ export function openSpoolFiles(dir: string, prefix: string, storeId: string): Sp
   let ownFiles = 0;
   const adopted = new Map<string, { lock: SqliteDatabase.Database; segments: Set<string> }>();
 
+  /** Releases the locks of adopted spools whose segments are all removed, and their lock files. */
+  function releaseAdopted(): void {
+    for (const [other, a] of adopted) {
+      if (a.segments.size > 0) continue;
+      a.lock.close();
+      // Another store's segments may remain under this process name: keep its lock file then.
+      const left = readdirSync(dir).some((f) => f.startsWith(`${prefix}spool-${other}-`) && f.endsWith(SEGMENT));
+      if (!left) rmSync(`${base(other)}${LOCK}`, { force: true });
+      adopted.delete(other);
+    }
+  }
+
   return {
     dir,
     newSegment() {
@@ -237,18 +249,12 @@ export function openSpoolFiles(dir: string, prefix: string, storeId: string): Sp
         }
         adopted.set(other, { lock, segments });
       }
+      // A process killed before it spooled anything left only its lock file: removed now, so a
+      // gateway that is killed and restarted again and again does not pile them up.
+      releaseAdopted();
       return out;
     },
-    releaseAdopted() {
-      for (const [other, a] of adopted) {
-        if (a.segments.size > 0) continue;
-        a.lock.close();
-        // Another store's segments may remain under this process name: keep its lock file then.
-        const left = readdirSync(dir).some((f) => f.startsWith(`${prefix}spool-${other}-`) && f.endsWith(SEGMENT));
-        if (!left) rmSync(`${base(other)}${LOCK}`, { force: true });
-        adopted.delete(other);
-      }
-    },
+    releaseAdopted,
     close() {
       ownLock.close();
       if (ownFiles === 0) rmSync(`${base(proc)}${LOCK}`, { force: true });

@@ -2,7 +2,7 @@
 // another process so the usage of the requests that ended is in the spool, then started
 // again: every response a client got a 200 for is counted exactly once, and no request is
 // counted twice. Each request uses a key of its own, so each key's count is 0 or 1.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,4 +83,34 @@ describe('gateway SIGKILL mid-burst', () => {
       await check.close();
     }
   }, 90_000);
+  it('a gateway killed before it spooled anything leaves no lock file behind once another starts', async () => {
+    const own = mkdtempSync(join(dir, 'idle-'));
+    const sim = createSimulator({});
+    await sim.listen(0, '127.0.0.1');
+    const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${join(own, 'proxy.db')}`, VLLM_BASE_URL: sim.url };
+    const spoolFiles = (): string[] => readdirSync(own).filter((f) => f.startsWith('proxy.db.spool-'));
+    try {
+      let left: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const serve = await spawnServe(env);
+        serve.child.kill('SIGKILL');
+        expect((await serve.exited).signal).toBe('SIGKILL');
+        // The killed process's lock file stays (the kernel dropped only its lock); the one the
+        // process before it left was removed when this one started.
+        const now = spoolFiles();
+        expect(now).toHaveLength(1);
+        expect(now[0]).toMatch(/\.lock$/);
+        expect(now).not.toEqual(left);
+        left = now;
+      }
+      const again = await spawnServe(env);
+      // The running gateway holds its own lock file only.
+      expect(spoolFiles()).toHaveLength(1);
+      again.child.kill('SIGTERM');
+      expect((await again.exited).code).toBe(0);
+      expect(spoolFiles()).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  }, 60_000);
 });
