@@ -23,4 +23,6 @@ export interface StatusPort {
   store(): Promise<{ readonly reachable: boolean; readonly error: string | null; readonly fileProblem: string | null }>;
   /** The usage spool: increments waiting for the store, and the oldest one's epoch ms. */
   usageSpool(): { readonly entries: number; readonly oldestAt: number | undefined };
+  /** Where the per-key limit counters are, and whether they answer (Redis may not). */
+  limitCounters(): { readonly where: 'redis' | 'store' | 'process'; readonly reachable: boolean; readonly error: string | null };
 }

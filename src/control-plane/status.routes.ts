@@ -1,7 +1,7 @@
 /**
  * GET /api/status: the live model and backend health as the status port reports
- * them (a cached probe of the backend's /v1/models), whether the store answers, the usage
- * spool, and the gateway's version, uptime and requests in flight. It needs nothing from the
+ * them (a cached probe of the backend's /v1/models), whether the store answers, where the
+ * per-key limit counters are and whether they answer, the usage spool, and the gateway's version, uptime and requests in flight. It needs nothing from the
  * store itself, so it answers during the store's outages (with a session confirmed before).
  */
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +25,7 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
       uptime_seconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
       in_flight: status.inFlight(),
       store: { reachable: store.reachable, error: store.error, file_problem: store.fileProblem },
+      limit_counters: status.limitCounters(),
       usage_spool: { entries: spool.entries, oldest_age_seconds: spool.oldestAt === undefined ? null : Math.max(0, Math.round((clock.now() - spool.oldestAt) / 1000)) },
     };
   });

@@ -78,6 +78,17 @@ describe('loadConfig parses values', () => {
   it('accepts a hop count and booleans for TRUST_PROXY', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'fd00::/8, 192.168.1.7, uniquelocal' }).trustProxy).toBe('fd00::/8, 192.168.1.7, uniquelocal');
+  });
+  it('takes an empty boolean as unset: its default, as for every other variable', () => {
+    const c = loadConfig({ PROXY_LIMITS_FAIL_OPEN: '', PROXY_STRIP_HAN: ' ', PROXY_LOG_BODIES: '' });
+    expect([c.limitsFailOpen, c.stripHan, c.requestLog.bodies]).toEqual([true, false, false]);
+    expect(loadConfig({ PROXY_LIMITS_FAIL_OPEN: 'off' }).limitsFailOpen).toBe(false);
+  });
+  it('takes a millisecond, and a Redis database number', () => {
+    expect(loadConfig({ PROXY_CLIENT_TIMEOUT: '0.001', PROXY_KEY_STALE_SECONDS: '0' })).toMatchObject({ clientTimeoutMs: 1, keyStaleMs: 0 });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/7' }).redisUrl).toBe('redis://127.0.0.1:6379/7');
+    expect(loadConfig({ REDIS_URL: 'rediss://u:p@cache:6380' }).redisUrl).toBe('rediss://u:p@cache:6380');
   });
 });
 
@@ -94,7 +105,19 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
       { VLLM_BASE_URL: 'http://127.0.0.1:8000,http://127.0.0.1:8001/v1' },
       'VLLM_BASE_URL must be comma-separated http(s) origins such as http://10.0.0.5:8000, without /v1 or any other path, query or credentials (got "http://127.0.0.1:8001/v1")',
     ],
-    [{ PROXY_STREAM_READ_TIMEOUT: '-1' }, 'PROXY_STREAM_READ_TIMEOUT must be a positive number of seconds (got "-1")'],
+    [{ PROXY_STREAM_READ_TIMEOUT: '-1' }, 'PROXY_STREAM_READ_TIMEOUT must be a positive number of seconds, 0.001 or more (got "-1")'],
+    // Under a millisecond a timer is 0: the client timeout would never fire, the probe never rest.
+    [{ PROXY_CLIENT_TIMEOUT: '0.0001' }, 'PROXY_CLIENT_TIMEOUT must be a positive number of seconds, 0.001 or more (got "0.0001")'],
+    [{ PROXY_HEALTH_INTERVAL: '0.0004' }, 'PROXY_HEALTH_INTERVAL must be a positive number of seconds, 0.001 or more (got "0.0004")'],
+    [{ PROXY_KEY_STALE_SECONDS: '0.0001' }, 'PROXY_KEY_STALE_SECONDS must be a number of seconds: 0, or 0.001 or more (got "0.0001")'],
+    [{ PROXY_KEY_STALE_SECONDS: 'soon' }, 'PROXY_KEY_STALE_SECONDS must be a number of seconds: 0, or 0.001 or more (got "soon")'],
+    // A password never reaches the message.
+    [{ DATABASE_URL: 'postgres://worv:p#ss@127.0.0.1:5432/worv' }, 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://user@host:port/db (got "postgres://worv:***@127.0.0.1:5432/worv")'],
+    [{ REDIS_URL: 'redis://:s3cret@127.0.0.1:6379/abc' }, 'REDIS_URL must be redis://[user:password@]host:port[/database number] (or rediss://) (got "redis://:***@127.0.0.1:6379/abc")'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL must be a URL (redis: or rediss:) (got "http://127.0.0.1:6379")'],
+    [{ TRUST_PROXY: '10.0.0.0/99' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "10.0.0.0/99")'],
+    [{ TRUST_PROXY: 'loopback,...' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "loopback,...")'],
+    [{ TRUST_PROXY: '300.1.1.1' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "300.1.1.1")'],
     // Longer than a Node.js timer keeps: it would fire at once and time out every request.
     [{ PROXY_STREAM_READ_TIMEOUT: '3000000' }, 'PROXY_STREAM_READ_TIMEOUT must be at most 2147483 seconds (about 24.8 days, the longest timer Node.js keeps) (got "3000000")'],
     [{ PROXY_CONNECT_TIMEOUT: '2147484' }, 'PROXY_CONNECT_TIMEOUT must be at most 2147483 seconds (about 24.8 days, the longest timer Node.js keeps) (got "2147484")'],

@@ -3,6 +3,7 @@
  * configuration table), parsed once into a frozen, typed object. This is the only module that reads
  * the environment; a bad value raises `ConfigError` naming the variable and what it accepts.
  */
+import { isIP } from 'node:net';
 import { checkBackendUrl } from './backend-url.js';
 import { z } from 'zod';
 
@@ -121,7 +122,7 @@ function readRouting(env: Env): FleetConfig['routing'] {
 export class ConfigError extends Error {
   readonly variable: string;
   constructor(variable: string, accepts: string, got: string | undefined) {
-    super(`${variable} must be ${accepts} (got ${JSON.stringify(got)})`);
+    super(`${variable} must be ${accepts} (got ${JSON.stringify(got === undefined ? got : withoutPassword(got))})`);
     this.name = 'ConfigError';
     this.variable = variable;
   }
@@ -134,17 +135,24 @@ export const DEFAULT_THINK_MAX_PREFIX =
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** A URL's password, as in `postgres://user:secret@host`, never goes into an error message. */
+export function withoutPassword(text: string): string {
+  // Up to the last `@`: an unencoded `@`, `/` or `#` in the password must not leave a part of it.
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):.*@/i, '$1:***@');
+}
+
 const ON = new Set(['on', 'true', '1', 'yes']);
-const OFF = new Set(['off', 'false', '0', 'no', '']);
+const OFF = new Set(['off', 'false', '0', 'no']);
 
 function readString(env: Env, name: string): string | undefined {
   const v = env[name];
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
+/** An empty value is unset (the default), as for every other variable. */
 function readBool(env: Env, name: string, dflt: boolean): boolean {
   const raw = env[name];
-  if (raw === undefined) return dflt;
+  if (raw === undefined || raw.trim() === '') return dflt;
   const v = raw.trim().toLowerCase();
   if (ON.has(v)) return true;
   if (OFF.has(v)) return false;
@@ -159,12 +167,14 @@ function readInt(env: Env, name: string, dflt: number, min: number, max = Number
   return parsed.data;
 }
 
-/** Seconds, zero allowed (fractions too, for tests) → milliseconds. */
+/** Seconds, zero allowed (fractions down to a millisecond) → milliseconds. */
 function readSecondsOrZero(env: Env, name: string, dflt: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return dflt * 1000;
-  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(name, 'a number of seconds (0 or more)', raw);
-  return Math.round(Number(raw.trim()) * 1000);
+  const ms = /^\d+(\.\d+)?$/.test(raw.trim()) ? Math.round(Number(raw.trim()) * 1000) : NaN;
+  // A fraction that rounds to 0 ms would turn the setting off unnoticed.
+  if (!Number.isFinite(ms) || (ms === 0 && Number(raw.trim()) !== 0)) throw new ConfigError(name, 'a number of seconds: 0, or 0.001 or more', raw);
+  return ms;
 }
 
 /** The longest delay a Node.js timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
@@ -175,8 +185,9 @@ function readSeconds(env: Env, name: string, dflt: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return dflt * 1000;
   const n = Number(raw.trim());
-  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(n) || n <= 0) {
-    throw new ConfigError(name, 'a positive number of seconds', raw);
+  // Under a millisecond the timer would be 0: a timeout that never waits, a probe that never rests.
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(n) || Math.round(n * 1000) < 1) {
+    throw new ConfigError(name, 'a positive number of seconds, 0.001 or more', raw);
   }
   if (n > MAX_TIMER_SECONDS) throw new ConfigError(name, `at most ${MAX_TIMER_SECONDS} seconds (about 24.8 days, the longest timer Node.js keeps)`, raw);
   return Math.round(n * 1000);
@@ -202,6 +213,13 @@ function readBackendUrl(raw: string): string {
   const url = readUrl('VLLM_BASE_URL', raw, ['http:', 'https:']);
   const checked = checkBackendUrl(url);
   if (!checked.ok) throw new ConfigError('VLLM_BASE_URL', 'comma-separated http(s) origins such as http://10.0.0.5:8000, without /v1 or any other path, query or credentials', raw);
+  return url;
+}
+
+/** A Redis URL whose path, if any, is a database number (`redis://host:6379/2`). */
+function readRedisUrl(raw: string): string {
+  const url = readUrl('REDIS_URL', raw, ['redis:', 'rediss:']);
+  if (!/^\/?\d*$/.test(new URL(url).pathname)) throw new ConfigError('REDIS_URL', 'redis://[user:password@]host:port[/database number] (or rediss://)', raw);
   return url;
 }
 
@@ -232,13 +250,23 @@ export function parseDatabaseUrl(raw: string, name: string): DatabaseConfig {
   throw new ConfigError(name, accepts, raw);
 }
 
+/** `loopback`, `linklocal`, `uniquelocal`, an IP address, or one with a prefix length its family allows. */
+function trustedPeerOk(part: string): boolean {
+  if (part === 'loopback' || part === 'linklocal' || part === 'uniquelocal') return true;
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(part);
+  if (m === null) return false;
+  const family = isIP(m[1] as string);
+  if (family === 0) return false;
+  return m[2] === undefined || Number(m[2]) <= (family === 4 ? 32 : 128);
+}
+
 function readTrustProxy(env: Env): boolean | number | string {
   const raw = readString(env, 'TRUST_PROXY') ?? 'loopback';
   const v = raw.toLowerCase();
   if (v === 'true' || v === 'on') return true;
   if (v === 'false' || v === 'off' || v === 'none') return false;
   if (/^\d+$/.test(v)) return Number(v);
-  const ok = raw.split(',').every((part) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(part.trim()));
+  const ok = raw.split(',').every((part) => trustedPeerOk(part.trim()));
   if (!ok) throw new ConfigError('TRUST_PROXY', 'true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback', raw);
   return raw;
 }
@@ -286,7 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     backends,
     vllmApiKey: readString(env, 'VLLM_API_KEY'),
     database: readDatabase(env),
-    redisUrl: redisRaw === undefined ? undefined : readUrl('REDIS_URL', redisRaw, ['redis:', 'rediss:']),
+    redisUrl: redisRaw === undefined ? undefined : readRedisUrl(redisRaw),
     limitsFailOpen: readBool(env, 'PROXY_LIMITS_FAIL_OPEN', true),
     forwardPriority: readBool(env, 'PROXY_FORWARD_PRIORITY', false),
     alias: {

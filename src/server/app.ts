@@ -140,7 +140,16 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     ...(deps.redisPrefix !== undefined ? { redisPrefix: deps.redisPrefix } : {}),
   });
   await limits.ready();
-  if (limits.backend !== 'process') logger.info(`per-key limit counters in ${limits.backend === 'redis' ? 'Redis' : 'the database'}`);
+  const counters = limits.health();
+  // A Redis that answers and refuses (a database number it does not have, a wrong password) is a
+  // configuration error; one that does not answer yet may come up, and limits fail open meanwhile.
+  if (counters.refused) throw new Error(`Redis at REDIS_URL refused the connection: ${counters.error}`);
+  if (!counters.reachable) {
+    logger.warn(
+      { err: counters.error },
+      `per-key limit counters: Redis does not answer yet; until it does, ${config.limitsFailOpen ? 'each gateway counts limits on its own (PROXY_LIMITS_FAIL_OPEN=on)' : 'requests of keys with limits get 503 (PROXY_LIMITS_FAIL_OPEN=off)'}`,
+    );
+  } else if (limits.backend !== 'process') logger.info(`per-key limit counters in ${limits.backend === 'redis' ? 'Redis' : 'the database'}`);
   const tracing = await loadTracing(config.tracing, {
     serviceVersion: GATEWAY_VERSION,
     warn: (message) => logger.warn(message),
@@ -229,6 +238,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       version: () => GATEWAY_VERSION,
       backend: () => dataPlane.backendStatus(),
       usageSpool: () => usageWriter.spoolStats(),
+      limitCounters: () => {
+        const h = limits.health();
+        return { where: limits.backend, reachable: h.reachable, error: h.error };
+      },
       store: async () => {
         const check = await storeCheck(deps.store);
         return { reachable: check.ok, error: check.error ?? null, fileProblem: deps.store.fileProblem() ?? null };
@@ -252,6 +265,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     keyStaleMs: config.keyStaleMs,
     now: () => clock.now(),
     backendReachable: async () => (await dataPlane.backendStatus()).reachable,
+    limitCounters: () => limits.health(),
   });
 
   // Outside /api too (a body Fastify cannot read on /metrics or an unknown path): `{"error": …}`,

@@ -20,10 +20,12 @@ export interface ReadinessSources {
   readonly now: () => number;
   /** True when at least one backend answered its last probe (the probe is cached a few seconds). */
   backendReachable(): Promise<boolean>;
+  /** Whether the shared per-key limit counters (Redis) answer. */
+  limitCounters(): { readonly reachable: boolean; readonly error: string | null };
 }
 
 export interface ReadinessCheck {
-  readonly name: 'store' | 'backend' | 'store-file';
+  readonly name: 'store' | 'backend' | 'store-file' | 'limit-counters';
   readonly ok: boolean;
   readonly error?: string;
 }
@@ -64,6 +66,15 @@ function storeFileCheck(store: Store): ReadinessCheck {
   return problem === undefined ? { name: 'store-file', ok: true } : { name: 'store-file', ok: false, error: problem };
 }
 
+/**
+ * Redis for the per-key limits answers. Never a reason to be unready: requests go on, their
+ * limits counted in each gateway (or 503 for keys with limits, PROXY_LIMITS_FAIL_OPEN=off).
+ */
+function limitCountersCheck(src: ReadinessSources): ReadinessCheck {
+  const h = src.limitCounters();
+  return h.reachable ? { name: 'limit-counters', ok: true } : { name: 'limit-counters', ok: false, error: `limit counters (Redis) do not answer: ${h.error ?? 'not connected'}` };
+}
+
 async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
   try {
     const up = await withTimeout(src.backendReachable(), CHECK_TIMEOUT_MS * 3);
@@ -80,7 +91,7 @@ export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources
   let storeAwaySince: number | undefined;
   app.get('/readyz', async (_req, reply) => {
     const [store, backend] = await Promise.all([storeCheck(src.store), backendCheck(src)]);
-    const checks = [store, backend, storeFileCheck(src.store)];
+    const checks = [store, backend, storeFileCheck(src.store), limitCountersCheck(src)];
     const now = src.now();
     if (store.ok) storeAwaySince = undefined;
     else storeAwaySince ??= now;

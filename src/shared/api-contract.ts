@@ -415,6 +415,12 @@ export const StatusResponse = z.object({
    * at the next stop), else null.
    */
   store: z.object({ reachable: z.boolean(), error: z.string().nullable(), file_problem: z.string().nullable() }),
+  /**
+   * Where the per-key limit counters are: `redis` (REDIS_URL), `store` (Postgres) or `process`
+   * (one gateway on SQLite). `reachable` false: Redis does not answer, and each gateway counts
+   * limits on its own meanwhile (or answers 503 for keys with limits, PROXY_LIMITS_FAIL_OPEN=off).
+   */
+  limit_counters: z.object({ where: z.enum(['redis', 'store', 'process']), reachable: z.boolean(), error: z.string().nullable() }),
   /** Usage increments waiting in the local spool for the store (0 while the store takes commits). */
   usage_spool: z.object({
     entries: z.number().int(),

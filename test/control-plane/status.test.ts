@@ -52,6 +52,7 @@ describe('GET /api/status', () => {
       uptime_seconds: 90,
       in_flight: 0,
       store: { reachable: true, error: null, file_problem: null },
+      limit_counters: { where: 'process', reachable: true, error: null },
       usage_spool: { entries: 0, oldest_age_seconds: null },
     });
     expect(body.backend.latency_ms).toBeGreaterThanOrEqual(0);

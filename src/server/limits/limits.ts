@@ -16,7 +16,7 @@ import { MSG } from '../../core/messages.js';
 import type { LimitCounters } from '../../data-plane/context.js';
 import type { Store } from '../../store/db.js';
 import { addRejections, tokensUsed } from '../../store/key-limits.repo.js';
-import { createMemoryCounters, type CounterStore } from './memory-counters.js';
+import { createMemoryCounters, type CounterHealth, type CounterStore } from './memory-counters.js';
 import { createRedisCounters } from './redis-counters.js';
 import { createStoreCounters } from './store-counters.js';
 
@@ -28,6 +28,8 @@ export interface Limits extends LimitCounters {
   flush(): Promise<void>;
   /** Resolves once the shared counters answered or failed to connect once. */
   ready(): Promise<void>;
+  /** Whether the shared counters answer now (always for counters in the store or this process). */
+  health(): CounterHealth;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export interface LimitsOptions {
   /** Redis key prefix (tests isolate with it). */
   readonly redisPrefix?: string;
 }
+
+const ANSWERING: CounterHealth = Object.freeze({ reachable: true, error: null, refused: false });
 
 /** One log line per this many ms at most while the shared counters are down. */
 const LOG_EVERY_MS = 10_000;
@@ -158,6 +162,7 @@ export function createLimits(opts: LimitsOptions): Limits {
     },
     flush,
     ready: () => shared?.ready() ?? Promise.resolve(),
+    health: () => shared?.health?.() ?? ANSWERING,
     async close() {
       clearInterval(timer);
       await flush();

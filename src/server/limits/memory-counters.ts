@@ -13,7 +13,17 @@ export interface CounterStore {
   inFlight(keyId: string, now: number): Promise<number>;
   /** Resolves once connected, or once the first attempt failed (then requests fail open or 503). */
   ready(): Promise<void>;
+  /** Shared counters on a server of their own (Redis): whether it answers now. */
+  health?(): CounterHealth;
   close(): Promise<void>;
+}
+
+export interface CounterHealth {
+  readonly reachable: boolean;
+  /** Why not, when not reachable. */
+  readonly error: string | null;
+  /** The server answered and refused the connection's setup (a database number it does not have, a wrong password): no retry helps. */
+  readonly refused: boolean;
 }
 
 class KeyCounters {

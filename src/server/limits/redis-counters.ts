@@ -5,7 +5,7 @@
  * requests stop counting when their lease runs out. Keys carry the key id in braces so one
  * key's counters share a cluster slot.
  */
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { LEASE_MS, utcMonth, WINDOW_MS, windowStart, type AdmitPlan, type AdmitResult, type LimitName, type SettlePlan } from '../../core/limits.js';
 import type { CounterStore } from './memory-counters.js';
 
@@ -108,7 +108,12 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
     connectTimeout: 2000,
     commandTimeout: 1000,
   }) as ScriptedRedis;
-  client.on('error', opts.onError);
+  let lastError: Error | undefined;
+  client.on('error', (err: Error) => {
+    lastError = err;
+    opts.onError(err);
+  });
+  client.on('ready', () => (lastError = undefined));
   const ready = new Promise<void>((resolve) => {
     client.once('ready', () => resolve());
     client.once('error', () => resolve());
@@ -163,6 +168,14 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
       return client.zcount(`${base(keyId)}conc`, `(${now}`, '+inf');
     },
     ready: () => ready,
+    health() {
+      const reachable = client.status === 'ready';
+      return {
+        reachable,
+        error: reachable ? null : (lastError?.message ?? `not connected (${client.status})`),
+        refused: !reachable && lastError instanceof (ReplyError as typeof Error),
+      };
+    },
     async close() {
       await client.quit().catch(() => client.disconnect());
     },

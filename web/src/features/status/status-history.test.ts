@@ -10,6 +10,7 @@ const status = (reachable: boolean, latency: number | null, inFlight: number): S
   uptime_seconds: 1,
   in_flight: inFlight,
   store: { reachable: true, error: null, file_problem: null },
+  limit_counters: { where: 'process', reachable: true, error: null },
   usage_spool: { entries: 0, oldest_age_seconds: null },
 });
 

@@ -26,6 +26,8 @@ const CHART_OPTIONS: Omit<uPlot.Options, 'width' | 'height'> = {
   axes: [timeAxis(), axis({ scale: 'ms', unit: ' ms', size: 64 }), axis({ scale: 'n', side: 1, size: 40 })],
 };
 
+const COUNTERS_WHERE = { redis: 'Redis', store: 'In the store', process: 'In this gateway' } as const;
+
 function Item({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
   return (
     <div className="stat" data-testid={testId}>
@@ -85,6 +87,20 @@ export function StatusPage() {
                   <span className="stat-detail">keys, usage and the request log are saved</span>
                 </>
               )}
+            </Item>
+            <Item label="Limit counters" testId="status-limits">
+              {s.limit_counters.reachable ? (
+                <span className="badge badge-ok">{COUNTERS_WHERE[s.limit_counters.where]}</span>
+              ) : (
+                <span className="badge badge-error">Redis unreachable</span>
+              )}
+              <span className="stat-detail">
+                {s.limit_counters.reachable
+                  ? s.limit_counters.where === 'process'
+                    ? 'per-key limits counted by this gateway'
+                    : 'per-key limits shared by every gateway'
+                  : `${s.limit_counters.error ?? 'no answer'}; each gateway counts limits on its own meanwhile`}
+              </span>
             </Item>
             <Item label="In-flight requests" testId="status-inflight">
               {formatNumber(s.in_flight)}
