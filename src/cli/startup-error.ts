@@ -19,6 +19,10 @@ export function storeTarget(db: DatabaseConfig): string {
 const CODES: Readonly<Record<string, string>> = {
   EADDRINUSE: 'address already in use (another process listens there)',
   EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a file, not a folder, is in its path',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
   EADDRNOTAVAIL: 'address not available on this machine',
   ECONNREFUSED: 'connection refused',
   ENOTFOUND: 'host not found',
@@ -41,6 +45,13 @@ export function causeOf(err: unknown): string {
   // A wrapper (the migration step's own error) names the failure its cause had.
   if (code === undefined && typeof e.cause === 'object' && e.cause !== null) return causeOf(e.cause);
   const message = typeof e.message === 'string' ? e.message.split('\n')[0]!.replace(/^database migration \S+ failed: /, '') : '';
+  // node_modules installed under another Node.js: the loader's message spans several lines and
+  // its first one names only the file.
+  if (code === 'ERR_DLOPEN_FAILED' && typeof e.message === 'string' && e.message.includes('NODE_MODULE_VERSION')) {
+    return /better[-_]sqlite3/.test(e.message)
+      ? 'better-sqlite3 was built for another Node.js version: run npm rebuild better-sqlite3'
+      : 'a native module was built for another Node.js version: run npm rebuild';
+  }
   const known = code !== undefined ? CODES[code] : undefined;
   if (known !== undefined) return known;
   if (message !== '') return message;
