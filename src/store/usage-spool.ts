@@ -14,7 +14,7 @@
  */
 import { isBusy, takeLock } from './process-lock.js';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { z } from 'zod';
@@ -66,6 +66,16 @@ export interface SpoolFiles {
   releaseAdopted(): void;
   /** Releases this process's lock; removes the lock file when no segment of ours is left. */
   close(): void;
+}
+
+/** The spool folder cannot be created or written (`cause` says why): the gateway cannot start. */
+export class SpoolFolderError extends Error {
+  constructor(
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    super(`the usage spool folder ${dir} cannot be written`, { cause });
+  }
 }
 
 const LOCK = '.lock';
@@ -171,10 +181,20 @@ export function readSegment(path: string): { store: string | undefined; entries:
  * them apart in any case).
  */
 export function openSpoolFiles(dir: string, prefix: string, storeId: string): SpoolFiles {
-  mkdirSync(dir, { recursive: true });
   const proc = randomUUID();
   const base = (p: string) => join(dir, `${prefix}spool-${p}`);
-  const ownLock = takeLock(`${base(proc)}${LOCK}`);
+  let ownLock: SqliteDatabase.Database;
+  try {
+    // A folder made here is the gateway's alone: the spool holds key ids and their usage.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Checked up front: the lock file's open would fail with SQLite's vaguer "unable to open".
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    ownLock = takeLock(`${base(proc)}${LOCK}`);
+  } catch (err) {
+    // mkdir says EEXIST when the folder's own name is a file.
+    const code = (err as { code?: unknown }).code;
+    throw new SpoolFolderError(dir, code === 'EEXIST' ? Object.assign(new Error(`${dir} is a file`), { code: 'ENOTDIR' }) : err);
+  }
   let n = 0;
   let ownFiles = 0;
   const adopted = new Map<string, { lock: SqliteDatabase.Database; segments: Set<string> }>();

@@ -1,7 +1,7 @@
 // Any failure to open the store or the port at start-up is one line naming the cause, and exit 2.
 import { runCli } from '../helpers/run-cli.js';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,26 @@ describe('serve start-up failures', () => {
     const r = await serve({ PORT: '0', DATABASE_URL: `sqlite:${path}` });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`worv-proxy: cannot open the store (SQLite ${path}): the file is not a SQLite database\n`);
+  }, 60_000);
+
+  it('a spool folder that cannot be made: one line naming the folder and PROXY_SPOOL_DIR, exit 2', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const line = (folder: string, why: string) =>
+      `worv-proxy: cannot start: the usage spool folder ${folder} (PROXY_SPOOL_DIR) cannot be written: ${why}\n`;
+    for (const folder of [join(file, 'spool'), file]) {
+      const r = await serve({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'spool-dir.db')}`, PROXY_SPOOL_DIR: folder });
+      expect([r.code, r.stderr], folder).toEqual([2, line(folder, 'a file, not a folder, is in its path')]);
+      expect(r.stdout).not.toContain('listening on');
+    }
+  }, 60_000);
+
+  // Root writes anywhere: only an unprivileged user sees a folder's permissions refuse it.
+  it.skipIf(process.getuid?.() === 0)('a spool folder it may not write: one line naming the folder and PROXY_SPOOL_DIR, exit 2', async () => {
+    const folder = join(dir, 'read-only');
+    mkdirSync(folder, { mode: 0o500 });
+    const r = await serve({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'spool-ro.db')}`, PROXY_SPOOL_DIR: folder });
+    expect([r.code, r.stderr]).toEqual([2, `worv-proxy: cannot start: the usage spool folder ${folder} (PROXY_SPOOL_DIR) cannot be written: permission denied\n`]);
   }, 60_000);
 
   it('a port in use: one line, exit 2', async () => {

@@ -4,6 +4,7 @@
 import { countAdminUsers } from '../../store/admin-users.repo.js';
 import { openStore, type Store } from '../../store/db.js';
 import { holdShared, isBusy, SERVE_LOCK } from '../../store/process-lock.js';
+import { SpoolFolderError } from '../../store/usage-spool.js';
 import { createApp, type App } from '../../server/app.js';
 import { boundHeapGrowth } from '../../server/heap-growth.js';
 import { stopPretenuring } from '../../server/pretenuring.js';
@@ -77,6 +78,9 @@ export async function runServe(argv: string[]): Promise<number> {
     app = await createApp(config, { store });
   } catch (err) {
     await store.close().catch(() => undefined);
+    if (err instanceof SpoolFolderError) {
+      return fail(`cannot start: the usage spool folder ${err.dir} (PROXY_SPOOL_DIR) cannot be written: ${causeOf(err.cause)}`);
+    }
     return fail(`cannot start: ${causeOf(err)}`);
   }
 
