@@ -45,14 +45,20 @@ export function addBackend(db: Kysely<Database>, env: readonly string[], url: st
   });
 }
 
-/** Takes `url` out of use; never the last backend. The answer names the URL as configured. */
+/**
+ * Takes `url` out of use; never the last backend. The answer names the URL as configured. Only
+ * a backend of the environment's list needs its removal remembered; one added at run time is
+ * forgotten, so naming it in VLLM_BASE_URL later puts it in use.
+ */
 export function removeBackend(db: Kysely<Database>, env: readonly string[], url: string, at: string): Promise<RemoveBackendOutcome> {
   return db.transaction().execute(async (trx): Promise<RemoveBackendOutcome> => {
     const current = await currentBackends(trx, env);
     const found = current.find((u) => backendKey(u) === backendKey(url));
     if (found === undefined) return { outcome: 'unknown' };
     if (current.length === 1) return { outcome: 'last' };
-    await record(trx, backendKey(found), 'removed', at);
+    const key = backendKey(found);
+    if (env.some((u) => backendKey(u) === key)) await record(trx, key, 'removed', at);
+    else await trx.deleteFrom('backends').where('url', 'in', [found, key]).execute();
     return { outcome: 'removed', url: found };
   });
 }

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listBackendChanges } from '../../src/store/backends.repo.js';
 import { openStore } from '../../src/store/db.js';
 import { runCli } from '../helpers/run-cli.js';
+import { spawnServe } from '../helpers/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worv-cli-backends-'));
 const env = { DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, VLLM_BASE_URL: 'http://gpu1:8000,http://gpu2:8000' };
@@ -39,13 +40,14 @@ describe('worv-proxy backends', () => {
     expect([last.code, last.stderr]).toEqual([1, 'worv-proxy: The last backend cannot be removed\n']);
     const store = await openStore({ kind: 'sqlite', path: join(dir, 'cli.db') });
     try {
-      expect((await listBackendChanges(store.db)).map((c) => [c.url, c.state])).toEqual([
-        ['http://gpu1:8000', 'removed'],
-        ['http://gpu3:8000', 'removed'],
-      ]);
+      // An added backend removed is forgotten; only the environment's removal is remembered.
+      expect((await listBackendChanges(store.db)).map((c) => [c.url, c.state])).toEqual([['http://gpu1:8000', 'removed']]);
     } finally {
       await store.close();
     }
+    // So naming it in VLLM_BASE_URL later puts it in use.
+    const named = await runCli(['backends', 'list'], { ...env, VLLM_BASE_URL: 'http://gpu2:8000,http://gpu3:8000' });
+    expect(named.stdout).toBe('URL               SOURCE  STATE\nhttp://gpu2:8000  env     in use\nhttp://gpu3:8000  env     in use\n');
   });
 
   it('adding back a removed environment backend undoes the removal: it stays the environment\'s', { timeout: 120_000 }, async () => {
@@ -56,5 +58,19 @@ describe('worv-proxy backends', () => {
     // Taken out of VLLM_BASE_URL, it is not used any more (no `added` row keeps it).
     const without = await runCli(['backends', 'list'], { ...env, VLLM_BASE_URL: 'http://gpu2:8000' });
     expect(without.stdout).toBe('URL               SOURCE  STATE\nhttp://gpu2:8000  env     in use\n');
+  });
+
+  it('serve names the backends in use, and each of VLLM_BASE_URL that a stored removal keeps out', { timeout: 60_000 }, async () => {
+    const own = { DATABASE_URL: `sqlite:${join(dir, 'banner.db')}`, VLLM_BASE_URL: 'http://127.0.0.1:9,http://127.0.0.1:19' };
+    expect((await runCli(['backends', 'remove', 'http://127.0.0.1:9'], own)).code).toBe(0);
+    const serve = await spawnServe({ ...own, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, (out) => out.includes('Admin console'));
+    try {
+      const lines = serve.output().split('\n');
+      expect(lines[0]).toBe(`worv-proxy listening on ${serve.url} (backend http://127.0.0.1:19; store SQLite ${join(dir, 'banner.db')})`);
+      expect(lines[1]).toBe('Not in use:         http://127.0.0.1:9 (in VLLM_BASE_URL, taken out with `backends remove`; `npx worv-proxy backends add http://127.0.0.1:9` puts it back)');
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   });
 });

@@ -14,6 +14,7 @@ import { backendWarnings } from '../backend-check.js';
 import { loadConfigOrExit } from '../load-config.js';
 import { DEFAULT_SQLITE_PATH, type Config } from '../../core/config.js';
 import { causeOf, storeTarget } from '../startup-error.js';
+import { backendKey } from '../../core/backend-url.js';
 
 const HELP = 'Usage: worv-proxy serve\n\nRuns the gateway. Configuration comes from the environment (README.md).\n';
 
@@ -126,8 +127,15 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'Postgres';
   const noAdmin = (await countAdminUsers(store.db)) === 0;
+  // The backends in use, as `backends add/remove` left them in the store, not only the variable's.
+  const inUse = app.dataPlane.backendsView().replicas.map((r) => r.url);
+  const used = new Set(inUse.map(backendKey));
+  const suppressed = config.backends.filter((u) => !used.has(backendKey(u)));
   process.stdout.write(
-    `worv-proxy listening on ${url} (backend ${config.backends.join(', ')}; store ${where})\n` +
+    `worv-proxy listening on ${url} (backend ${inUse.join(', ')}; store ${where})\n` +
+      suppressed
+        .map((u) => `Not in use:         ${u} (in VLLM_BASE_URL, taken out with \`backends remove\`; \`npx worv-proxy backends add ${u}\` puts it back)\n`)
+        .join('') +
       `Create an API key:  ${keysHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
       `Admin console:      ${url}/\n` +
       (noAdmin
