@@ -2,7 +2,7 @@
  * Opens the store: Kysely over better-sqlite3 (a file in WAL mode, the embedded default) or
  * over a pg Pool (many gateway replicas), and brings the schema up to date.
  */
-import { mkdirSync, statSync, type Stats } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
@@ -70,11 +70,25 @@ function sqliteFileProblem(path: string, opened: Stats): string | undefined {
   return `the database file ${path} was replaced while open: this gateway still uses the old one; restart it to use the new one`;
 }
 
+/**
+ * Creates a missing SQLite file, and its missing folders, readable by this user only: the file
+ * holds key hashes and the request log (bodies too with PROXY_LOG_BODIES). SQLite gives the
+ * -wal and -shm files the database file's mode. What exists already is left as it is.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
+  }
+}
+
 /** Open (and migrate) the store described by DATABASE_URL. */
 export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}): Promise<Store> {
   let store: Store;
   if (cfg.kind === 'sqlite') {
-    if (cfg.path !== ':memory:') mkdirSync(dirname(cfg.path), { recursive: true });
+    if (cfg.path !== ':memory:') createPrivately(cfg.path);
     const sqlite = new SqliteDatabase(cfg.path);
     const path = cfg.path;
     const opened = path === ':memory:' ? undefined : statSync(path);
