@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_HAN_SYSTEM_PROMPT, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_HAN_SYSTEM_PROMPT, loadConfig, misspeltVariables, VARIABLES } from './config.js';
 
 function err(env: Record<string, string>): ConfigError {
   try {
@@ -137,5 +138,26 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
   it('requires ADMIN_USERNAME and ADMIN_PASSWORD together', () => {
     expect(err({ ADMIN_USERNAME: 'a' }).variable).toBe('ADMIN_PASSWORD');
     expect(err({ ADMIN_PASSWORD: 'longenough' }).variable).toBe('ADMIN_USERNAME');
+  });
+});
+
+describe('misspeltVariables', () => {
+  it('names a PROXY_ variable the gateway does not read and a name one or two letters off one of its own', () => {
+    expect(misspeltVariables({ DATABSE_URL: 'postgres://db/x', PROXY_STRIP_HANN: 'on', PROXY_FROBNICATE: '1', VLLM_BASE_URL: 'http://a:1' })).toEqual([
+      'DATABSE_URL is not a variable worv-proxy reads; did you mean DATABASE_URL?',
+      'PROXY_STRIP_HANN is not a variable worv-proxy reads; did you mean PROXY_STRIP_HAN?',
+      'PROXY_FROBNICATE is not a variable worv-proxy reads',
+    ]);
+  });
+  it('leaves other programs\' variables alone', () => {
+    expect(misspeltVariables({ PATH: '/bin', HOME: '/root', HOSTNAME: 'gpu1', PWD: '/', NODE_ENV: 'production', OTEL_TRACES_SAMPLER: 'always_on', TERM: 'xterm', LANG: 'C' })).toEqual([]);
+    // Kubernetes' variables for a service named `proxy`.
+    expect(misspeltVariables({ PROXY_PORT: 'tcp://10.0.0.9:8080', PROXY_SERVICE_HOST: '10.0.0.9', PROXY_PORT_8080_TCP_ADDR: '10.0.0.9' })).toEqual([]);
+  });
+  it('knows every variable of the README\'s configuration table, and only those', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Documentation'));
+    const named = new Set([...table.matchAll(/^\| (.+?) \|/gm)].flatMap((m) => [...(m[1] as string).matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((n) => n[1] as string)));
+    expect([...named].sort()).toEqual([...VARIABLES].sort());
   });
 });

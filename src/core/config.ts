@@ -371,6 +371,57 @@ function deepFreeze<T>(obj: T): T {
   return obj;
 }
 
+/** Every variable the gateway reads (README's configuration table). */
+export const VARIABLES: readonly string[] = Object.freeze([
+  'HOST', 'PORT', 'VLLM_BASE_URL', 'VLLM_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'CONSOLE_DIR',
+  'PROXY_ROUTING', 'PROXY_HUNG_SECONDS', 'PROXY_HEALTH_INTERVAL', 'PROXY_MODELS_REFRESH', 'PROXY_MODELS_FILE',
+  'PROXY_KEY_STALE_SECONDS', 'PROXY_SPOOL_DIR', 'PROXY_LIMITS_FAIL_OPEN', 'PROXY_FORWARD_PRIORITY',
+  'PROXY_ALIAS_MODEL', 'PROXY_ALIAS_SOURCES', 'PROXY_ALIAS_REWRITE_ALL', 'PROXY_MODEL_PROFILE',
+  'MAX_CONTEXT_TOKENS', 'MAX_OUTPUT_TOKENS', 'PROXY_TOKENIZE_ESTIMATE', 'PROXY_STREAM_READ_TIMEOUT',
+  'PROXY_NONSTREAM_READ_TIMEOUT', 'PROXY_CONNECT_TIMEOUT', 'PROXY_STRIP_HAN', 'PROXY_HAN_SYSTEM_PROMPT',
+  'PROXY_THINK_MAX_PREFIX', 'MAX_BODY_BYTES', 'PROXY_CLIENT_TIMEOUT', 'PROXY_MAX_CONNECTIONS_PER_IP',
+  'FRONTEND_URL', 'TRUST_PROXY', 'SESSION_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'GPU_RETENTION_DAYS',
+  'REQUEST_LOG_DAYS', 'PROXY_LOG_BODIES', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_SERVICE_NAME',
+]);
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/**
+ * Variables set in `env` that look like a mistyped one of the gateway's: a `PROXY_` name it does
+ * not read, or a name one or two letters from one of its own. A warning each, never an error:
+ * the environment holds other programs' variables too.
+ */
+/** What Kubernetes and Docker links set for a service named `proxy` (`PROXY_PORT`, `PROXY_SERVICE_HOST`…). */
+const SERVICE_LINK = /_(PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?|SERVICE_(HOST|PORT(_\w+)?))$/;
+
+export function misspeltVariables(env: Env = process.env): string[] {
+  const known = new Set(VARIABLES);
+  const out: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.has(name) || env[name] === undefined || SERVICE_LINK.test(name)) continue;
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const v of VARIABLES) {
+      const d = editDistance(name, v);
+      if (d < bestDistance) [best, bestDistance] = [v, d];
+    }
+    const close = bestDistance <= 2 && name.length >= 6 && (best as string).length >= 7;
+    if (name.startsWith('PROXY_') || close) {
+      out.push(`${name} is not a variable worv-proxy reads${bestDistance <= 4 ? `; did you mean ${best as string}?` : ''}`);
+    }
+  }
+  return out;
+}
+
 /** The process environment layered between defaults and overrides (the demo command uses it). */
 export function loadConfigLayered(layers: { readonly defaults?: Env; readonly overrides?: Env }): Config {
   return loadConfig({ ...layers.defaults, ...process.env, ...layers.overrides });
