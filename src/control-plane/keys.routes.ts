@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { isoTime, utcDay } from '../core/clock.js';
-import type { KeyPolicy } from '../core/limits.js';
+import { isExpired, type KeyPolicy } from '../core/limits.js';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 import {
@@ -60,13 +60,14 @@ export function policyChanges(body: Pick<CreateKeyBody, 'limits' | 'allowed_mode
   };
 }
 
-/** Store record → wire shape. */
-export function toWireKey(k: ApiKeyWithUsage, use: KeyUse = { today: 0, month: 0, inFlight: 0 }): ApiKey {
+/** Store record → wire shape, `expired` at `now`. */
+export function toWireKey(k: ApiKeyWithUsage, now: number, use: KeyUse = { today: 0, month: 0, inFlight: 0 }): ApiKey {
   return {
     id: k.id,
     name: k.name,
     key_prefix: k.keyPrefix,
     is_active: k.isActive,
+    expired: isExpired(k.policy, now),
     created_at: k.createdAt,
     last_used_at: k.lastUsedAt,
     usage: { requests: k.usage.requests, prompt_tokens: k.usage.promptTokens, completion_tokens: k.usage.completionTokens },
@@ -90,8 +91,9 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return key;
   };
   const wire = async (k: ApiKeyWithUsage): Promise<ApiKey> => {
-    const [used, inFlight] = await Promise.all([tokensUsed(db, k.id, utcDay(deps.clock.now())), deps.keyInFlight(k.id)]);
-    return toWireKey(k, { today: used.day, month: used.month, inFlight });
+    const now = deps.clock.now();
+    const [used, inFlight] = await Promise.all([tokensUsed(db, k.id, utcDay(now)), deps.keyInFlight(k.id)]);
+    return toWireKey(k, now, { today: used.day, month: used.month, inFlight });
   };
 
   app.get('/keys', async (): Promise<KeysListResponse> => {
@@ -101,6 +103,10 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.post('/keys', async (request, reply): Promise<CreateKeyResponse> => {
     const body = parseOr400(CreateKeyRequest, request.body);
+    // PATCH may still set a past time: that is how a key is made to expire now.
+    if (typeof body.expires_at === 'string' && Date.parse(body.expires_at) <= deps.clock.now()) {
+      throw new GatewayError('invalid_request', MSG.expiresInPast);
+    }
     const created = await createApiKey(db, {
       name: body.name,
       key: body.key ?? undefined,

@@ -118,6 +118,7 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL must be a URL (redis: or rediss:) (got "http://127.0.0.1:6379")'],
     [{ TRUST_PROXY: '10.0.0.0/99' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "10.0.0.0/99")'],
     [{ TRUST_PROXY: 'loopback,...' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "loopback,...")'],
+    [{ SESSION_SECRET: 'x' }, 'SESSION_SECRET must be at least 16 characters (or unset: one is generated and stored) (got "<hidden>")'],
     [{ TRUST_PROXY: '300.1.1.1' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "300.1.1.1")'],
     // Longer than a Node.js timer keeps: it would fire at once and time out every request.
     [{ PROXY_STREAM_READ_TIMEOUT: '3000000' }, 'PROXY_STREAM_READ_TIMEOUT must be at most 2147483 seconds (about 24.8 days, the longest timer Node.js keeps) (got "3000000")'],

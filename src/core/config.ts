@@ -300,6 +300,9 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(adminUser === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'set together with ' + (adminUser === undefined ? 'ADMIN_PASSWORD' : 'ADMIN_USERNAME'), undefined);
   }
   if (adminPass !== undefined && adminPass.length < 8) throw new ConfigError('ADMIN_PASSWORD', 'at least 8 characters', '<hidden>');
+  const sessionSecret = readString(env, 'SESSION_SECRET');
+  // A short secret is a guessable one; unset, a random one is generated and stored.
+  if (sessionSecret !== undefined && sessionSecret.length < 16) throw new ConfigError('SESSION_SECRET', 'at least 16 characters (or unset: one is generated and stored)', '<hidden>');
 
   const logRaw = readString(env, 'LOG_LEVEL') ?? 'info';
   const logLevel = LOG_LEVELS.find((l) => l === logRaw.toLowerCase());
@@ -337,7 +340,7 @@ export function loadConfig(env: Env = process.env): Config {
     thinkMaxPrefix: env.PROXY_THINK_MAX_PREFIX ?? DEFAULT_THINK_MAX_PREFIX,
     frontendUrl: frontendRaw === undefined ? undefined : new URL(readUrl('FRONTEND_URL', frontendRaw, ['http:', 'https:'])).origin,
     trustProxy: readTrustProxy(env),
-    sessionSecret: readString(env, 'SESSION_SECRET'),
+    sessionSecret,
     admin: adminUser !== undefined && adminPass !== undefined ? { username: adminUser, password: adminPass } : undefined,
     maxBodyBytes: readInt(env, 'MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     clientTimeoutMs: readSeconds(env, 'PROXY_CLIENT_TIMEOUT', 30),

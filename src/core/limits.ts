@@ -29,6 +29,12 @@ export interface KeyPolicy {
 
 export const NO_LIMITS: KeyLimits = Object.freeze({ rpm: null, tpm: null, concurrency: null, dailyTokens: null, monthlyTokens: null });
 
+/** Whether a key is past its expiry at `now` (from that instant on, /v1 answers 401 API key expired). */
+export function isExpired(policy: KeyPolicy | undefined, now: number): boolean {
+  const at = policy?.expiresAt;
+  return at !== undefined && at !== null && now >= at;
+}
+
 export function hasCounters(l: KeyLimits): boolean {
   return l.rpm !== null || l.tpm !== null || l.concurrency !== null || l.dailyTokens !== null || l.monthlyTokens !== null;
 }

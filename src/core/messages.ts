@@ -30,6 +30,7 @@ export const MSG = {
   storeUnavailable: 'Store unavailable',
   internal: 'Internal server error',
   keyExpired: 'API key expired',
+  expiresInPast: 'expires_at must be in the future (a key created already expired is refused from the start)',
   modelNotAllowed: 'Model not allowed for this key',
   limiterUnavailable: 'Rate limiter unavailable',
 } as const;

@@ -12,6 +12,7 @@ import { GatewayError, isGatewayError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import {
   hasCounters,
+  isExpired,
   nextDayStart,
   nextMonthStart,
   WINDOW_MS,
@@ -45,8 +46,7 @@ const PRIORITY_ENDPOINTS: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'co
 
 /** 401 for a key past its expiry. */
 export function checkExpiry(key: KeyPrincipal, clock: Clock): void {
-  const at = key.policy?.expiresAt;
-  if (at !== undefined && at !== null && clock.now() >= at) throw new GatewayError('unauthorized', MSG.keyExpired);
+  if (isExpired(key.policy, clock.now())) throw new GatewayError('unauthorized', MSG.keyExpired);
 }
 
 /** 403 when the key is scoped to models and `model` (after alias rewriting) is not one of them. */

@@ -162,7 +162,10 @@ export const ApiKey = z.object({
   id: z.string(),
   name: z.string(),
   key_prefix: z.string(),
+  /** Whether the key is enabled (PATCH `is_active`); an active key may still be expired. */
   is_active: z.boolean(),
+  /** Past its `expires_at` by the gateway's clock: /v1 refuses it (401 API key expired) whatever `is_active` says. */
+  expired: z.boolean(),
   created_at: z.string(),
   last_used_at: z.string().nullable(),
   usage: UsageCounts,

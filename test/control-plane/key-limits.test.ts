@@ -3,7 +3,7 @@
 // month and in flight, and bad values get 400 naming the field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../helpers/clock.js';
-import { CreateKeyResponse, KeyResponse } from '../../src/shared/api-contract.js';
+import { CreateKeyResponse, KeyResponse, KeysListResponse } from '../../src/shared/api-contract.js';
 import { recordUsage } from '../../src/store/usage.repo.js';
 import { startAdminApp, type AdminApp, type Login } from './admin-app.js';
 
@@ -99,6 +99,23 @@ describe('/api/keys limits', () => {
     expect(KeyResponse.parse(py.json).expires_at).toBe('2027-01-31T00:00:00.123Z');
     const compact = await call('POST', '/api/keys', { name: 'compact', expires_at: '2027-01-31T05:00+0530' });
     expect(KeyResponse.parse(compact.json).expires_at).toBe('2027-01-30T23:30:00.000Z');
+  });
+
+  it('expired: false until expires_at, true from it on (is_active unchanged); POST refuses an expiry that is not in the future', async () => {
+    for (const past of ['2020-01-01', '2026-04-15T09:30:00Z']) {
+      const r = await call('POST', '/api/keys', { name: 'old', expires_at: past });
+      expect({ status: r.status, json: r.json }).toEqual({
+        status: 400,
+        json: { error: 'expires_at must be in the future (a key created already expired is refused from the start)' },
+      });
+    }
+    const k = CreateKeyResponse.parse((await call('POST', '/api/keys', { name: 'soon', expires_at: '2026-04-15T09:30:01Z' })).json);
+    expect(k).toMatchObject({ is_active: true, expired: false });
+    // PATCH may set a past time: the key expires now.
+    const p = await call('PATCH', `/api/keys/${k.id}`, { expires_at: '2020-01-01' });
+    expect(KeyResponse.parse(p.json)).toMatchObject({ is_active: true, expired: true, expires_at: '2020-01-01T00:00:00.000Z' });
+    const list = KeysListResponse.parse((await app.request('GET', '/api/keys', { cookie: s.cookie })).json);
+    expect(list.keys.find((x) => x.id === k.id)).toMatchObject({ is_active: true, expired: true });
   });
 
   it('PATCH with only a limit is a change (not "No fields to update")', async () => {

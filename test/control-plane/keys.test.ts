@@ -26,6 +26,7 @@ afterAll(async () => {
 });
 /** The policy members of a key without limits, scope, expiry or priority. */
 const NO_POLICY = {
+  expired: false,
   limits: { rpm: null, tpm: null, concurrency: null, daily_tokens: null, monthly_tokens: null },
   allowed_models: null,
   expires_at: null,
@@ -54,7 +55,7 @@ describe('POST /api/keys', () => {
       ...UNUSED,
     });
     expect(Object.keys(r.json as object).sort()).toEqual([
-      'allowed_models', 'created_at', 'expires_at', 'id', 'in_flight', 'is_active', 'key', 'key_prefix', 'last_used_at', 'limits', 'name',
+      'allowed_models', 'created_at', 'expired', 'expires_at', 'id', 'in_flight', 'is_active', 'key', 'key_prefix', 'last_used_at', 'limits', 'name',
       'priority', 'usage', 'usage_month', 'usage_today',
     ]);
     expect(await findApiKeyByHash(app.store.db, hashApiKey(created.key))).toMatchObject({ id: created.id });

@@ -11,6 +11,7 @@ import { parseFlags } from '../args.js';
 import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
 import { MSG } from '../../core/messages.js';
+import { isExpired } from '../../core/limits.js';
 import { POLICY_FLAGS, POLICY_USAGE, policyFromFlags, policySummary } from './keys-policy.js';
 
 const HELP = `Usage:
@@ -69,7 +70,14 @@ function createFlags(argv: string[]): { name: string; key: string | undefined; p
   if (name.length > 120) throw new UsageError('keys create: --name must be at most 120 characters');
   if (values.key !== undefined && values.key.trim() === '') throw new UsageError('keys create: --key must be non-empty');
   if (values.key !== undefined && values.key.trim().length < 20) throw new UsageError(`keys create: ${MSG.keyTooShort}`);
-  return { name, key: values.key, policy: policyFromFlags('keys create', values) };
+  const policy = policyFromFlags('keys create', values);
+  // `keys update` may still set a past time: that is how a key is made to expire now.
+  if (typeof policy.expiresAt === 'string' && Date.parse(policy.expiresAt) <= systemClock.now()) {
+    throw new UsageError(
+      `keys create: --expires ${values.expires ?? ''} (${policy.expiresAt}) is not in the future: the key would be refused as expired from the start`,
+    );
+  }
+  return { name, key: values.key, policy };
 }
 
 function updateFlags(argv: string[]): { id: string; policy: KeyPolicyChanges } {
@@ -107,10 +115,12 @@ async function listKeys(store: Store): Promise<number> {
     process.stdout.write('No keys. Create one with: worv-proxy keys create --name NAME\n');
     return 0;
   }
+  const now = systemClock.now();
   const rows = keys.map((k) => [
     k.id,
     k.keyPrefix + '…',
-    k.isActive ? 'active' : 'inactive',
+    // An active key past its expiry is refused on /v1 all the same (401 API key expired).
+    !k.isActive ? 'inactive' : isExpired(k.policy, now) ? 'expired' : 'active',
     k.name,
     k.createdAt,
     k.lastUsedAt ?? '-',

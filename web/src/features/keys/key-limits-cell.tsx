@@ -27,7 +27,6 @@ export function KeyLimitsCell({ k }: { readonly k: ApiKey }) {
   if (l.concurrency !== null) rates.push(`${k.in_flight} / ${l.concurrency} in flight`);
   const none = rates.length === 0 && l.daily_tokens === null && l.monthly_tokens === null && k.allowed_models === null && k.expires_at === null && k.priority === 'normal';
   if (none) return <span className="muted">None</span>;
-  const expired = k.expires_at !== null && Date.parse(k.expires_at) <= Date.now();
   return (
     <div className="key-limits">
       {rates.length > 0 && <span className="cell-detail">{rates.join(' · ')}</span>}
@@ -35,8 +34,8 @@ export function KeyLimitsCell({ k }: { readonly k: ApiKey }) {
       <Bar label="Month" used={k.usage_month} limit={l.monthly_tokens} />
       {k.allowed_models !== null && <span className="cell-detail">Models: {k.allowed_models.join(', ')}</span>}
       {k.expires_at !== null && (
-        <span className={expired ? 'cell-detail text-danger' : 'cell-detail'}>
-          {expired ? 'Expired' : 'Expires'} {formatDateTime(k.expires_at)}
+        <span className={k.expired ? 'cell-detail text-danger' : 'cell-detail'}>
+          {k.expired ? 'Expired' : 'Expires'} {formatDateTime(k.expires_at)}
         </span>
       )}
       {k.priority !== 'normal' && <span className="cell-detail">Priority: {k.priority}</span>}

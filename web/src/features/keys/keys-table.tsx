@@ -37,7 +37,7 @@ export function KeysTable({ keys, busyId, onRename, onLimits, onToggle, onDelete
           {keys.map((k) => {
             const { prompt_tokens: prompt, completion_tokens: completion } = k.usage;
             return (
-              <tr key={k.id} data-key-id={k.id} className={k.is_active ? undefined : 'row-muted'}>
+              <tr key={k.id} data-key-id={k.id} className={k.is_active && !k.expired ? undefined : 'row-muted'}>
                 <th scope="row" className="cell-name">
                   <span className="name-text" title={k.name}>
                     {k.name}
@@ -45,7 +45,7 @@ export function KeysTable({ keys, busyId, onRename, onLimits, onToggle, onDelete
                   <code className="key-prefix">{k.key_prefix}…</code>
                 </th>
                 <td>
-                  <span className={`badge ${k.is_active ? 'badge-ok' : 'badge-off'}`}>{k.is_active ? 'Active' : 'Inactive'}</span>
+                  <span className={`badge ${k.is_active && !k.expired ? 'badge-ok' : 'badge-off'}`}>{!k.is_active ? 'Inactive' : k.expired ? 'Expired' : 'Active'}</span>
                 </td>
                 <td className="nowrap" title={formatDateTime(k.created_at)}>
                   {formatDate(k.created_at)}

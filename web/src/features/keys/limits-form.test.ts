@@ -7,6 +7,7 @@ const key: ApiKey = {
   name: 'n',
   key_prefix: 'wp-x',
   is_active: true,
+  expired: false,
   created_at: '2026-12-01T00:00:00.000Z',
   last_used_at: null,
   usage: { requests: 0, prompt_tokens: 0, completion_tokens: 0 },
