@@ -18,6 +18,7 @@ import { BodyCapture, captureBody } from './respond/body-capture.js';
 import { ClientWriter } from './respond/client-writer.js';
 import { JsonRelay, RawRelay, SseRelay, type ObserversFor, type Relay } from './respond/relays.js';
 import { UsageLedger, type LedgerEnv } from './respond/usage-ledger.js';
+import { estimatedInputTokens } from './transforms/cap-max-tokens.js';
 import type { Upload } from './upload.js';
 import type { Upstream } from './upstream/client.js';
 import { classifyFailure, type FailureClass } from './upstream/failures.js';
@@ -37,8 +38,6 @@ export interface ExchangeEnv extends LedgerEnv {
   /** Called once per exchange when its response is over. */
   readonly onDone: () => void;
 }
-
-const NO_USAGE: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
 
 const kExchange = Symbol('exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: Exchange };
@@ -82,7 +81,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   /** Runs `fn` once when the exchange is over (whatever the ending), with the usage metered. */
   onFinish(fn: (usage: UsageCounts) => void): void {
-    if (this.#over) fn(this.#ledger.meter?.usage() ?? NO_USAGE);
+    if (this.#over) fn(this.#ledger.usage());
     else this.#onFinish = fn;
   }
 
@@ -199,6 +198,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
           this.#relay = new JsonRelay(writer, this.#ledger, meter, observers, out);
           return;
         }
+        this.#ledger.inputEstimate = estimatedInputTokens(shaped.facts);
         this.#relay = new SseRelay(writer, this.#ledger, dialect, observers);
         writer.headStream(status, out);
         return;
@@ -253,7 +253,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const finish = this.#onFinish;
     if (finish !== undefined) {
       this.#onFinish = undefined;
-      finish(this.#ledger.meter?.usage() ?? NO_USAGE);
+      finish(this.#ledger.usage());
     }
     this.#env.onDone();
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);

@@ -42,7 +42,7 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
     ['endpoint', 'stream'],
     LATENCY_BUCKETS,
   );
-  const tokens = new FastCounter('worv_proxy_tokens_total', 'Tokens reported by the backend', ['kind']);
+  const tokens = new FastCounter('worv_proxy_tokens_total', 'Tokens reported by the backend (estimated for a stream that ended without its usage)', ['kind']);
   for (const m of [requests, duration, ttfb, tokens]) register(registry, m);
   const perModelKey = createModelKeyMetrics(registry, LATENCY_BUCKETS, () => sources.replicas?.());
   new Gauge({

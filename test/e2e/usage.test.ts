@@ -1,8 +1,9 @@
 // Usage accounting: prompt and completion tokens of
 // every chat, completions, responses and messages request, JSON or streamed, added to the
 // key's totals and its UTC day bucket in one transaction committed before the client sees the
-// end; no usage block → only the request count; aborts and failures mid-stream count the
-// request and the last usage the backend reported.
+// end; no usage block → only the request count (a stream: the estimate); aborts and failures
+// mid-stream count the request, the prompt the backend reported (else the input estimate) and
+// one completion token per text delta relayed.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -131,29 +132,34 @@ for (const database of databases) {
       });
     });
 
-    it('a client abort of an OpenAI stream before its usage chunk counts the request only', async () => {
+    it('a client abort of an OpenAI stream before its usage chunk counts the input estimate and the deltas relayed', async () => {
       const before = await stack.usage(keyId);
       const r = await send('/v1/chat/completions', { ...CHAT_BODY, stream: true }, { 'x-sim-hold': `abort-chat-${database}`, 'x-sim-hold-after': '3' });
       await stack.sim.waitForHold(`abort-chat-${database}`);
-      await readUntil(r.res, (t) => frames(t).length >= 3);
+      const seen = await readUntil(r.res, (t) => frames(t).length >= 3);
+      // The role chunk, then two reasoning deltas.
+      expect(frames(seen).filter((f) => /"reasoning":"[^"]/.test(f))).toHaveLength(2);
       const rec = stack.sim.getRequest(simId(r.headers))!;
       r.res.destroy();
       expect(await rec.closed).toBe('aborted');
       stack.sim.release(`abort-chat-${database}`);
       await until(async () => (await stack.usage(keyId)).requests === before.requests + 1);
-      expect(await stack.usage(keyId)).toEqual({ ...before, requests: before.requests + 1 });
+      // Input estimate: 45 characters of prompt text ("role", "user", "content" and the text) // 3.
+      expect(await stack.usage(keyId)).toEqual({ requests: before.requests + 1, promptTokens: before.promptTokens + 15, completionTokens: before.completionTokens + 2 });
     });
 
-    it('an upstream failure mid-stream counts the request and the usage reported so far', async () => {
+    it('an upstream failure mid-stream counts the request, the input tokens reported and the deltas relayed', async () => {
       const before = await stack.usage(keyId);
       const r = await send('/v1/messages', { ...MESSAGES_BODY, stream: true }, { 'x-sim-fault': 'stall:3' });
       const text = (await readAll(r.res)).toString();
       expect(text).toContain('event: error');
       const started = reportedUsage(frames(text)[0]!)!;
+      // message_start, content_block_start, one thinking delta, then silence.
+      expect(frames(text).filter((f) => f.startsWith('event: content_block_delta\n'))).toHaveLength(1);
       expect(await stack.usage(keyId)).toEqual({
         requests: before.requests + 1,
         promptTokens: before.promptTokens + started.promptTokens,
-        completionTokens: before.completionTokens + started.completionTokens,
+        completionTokens: before.completionTokens + 1,
       });
     });
 
@@ -205,11 +211,13 @@ describe('usage accounting without usage blocks', () => {
     await new Promise((r) => backend?.close(r));
   });
 
-  it('only the request count grows (JSON and stream)', async () => {
+  it('JSON: only the request count grows; a stream is charged the input estimate and its deltas', async () => {
     const json = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, CHAT_BODY);
     expect(await json.text()).toBe('{"choices":[{"index":0,"message":{"content":"hi"}}]}');
+    expect(await stack.usage(keyId)).toEqual({ requests: 1, promptTokens: 0, completionTokens: 0 });
     const stream = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { ...CHAT_BODY, stream: true }, { 'x-test-stream': '1' });
     expect(await stream.text()).toBe('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n');
-    expect(await stack.usage(keyId)).toEqual({ requests: 2, promptTokens: 0, completionTokens: 0 });
+    // 45 characters of prompt text // 3, and one delta.
+    expect(await stack.usage(keyId)).toEqual({ requests: 2, promptTokens: 15, completionTokens: 1 });
   });
 });

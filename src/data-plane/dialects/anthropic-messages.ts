@@ -10,6 +10,7 @@ import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
+import { ascii, indexOfBytes } from './bytes.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
@@ -32,6 +33,9 @@ function anthropicUsage(usage: JsonValue | undefined): UsageReport | undefined {
 const USAGE_EVENTS = ['message_start', 'message_delta'];
 const STOP_EVENTS = ['message_stop'];
 const ERROR_EVENTS = ['error'];
+const DELTA_EVENTS = ['content_block_delta'];
+// A thinking block's closing signature is no generated token.
+const SIGNATURE_DELTA = ascii('"signature_delta"');
 
 // Text and thinking blocks and their deltas; tool_use / input_json_delta / signature_delta are
 // other types and pass untouched.
@@ -55,6 +59,8 @@ export const anthropicMessagesDialect: Dialect = {
   isUsageOnlyChunk: () => false,
   errorFrame: (body: JsonObject) => formatSseEvent('error', body),
   isErrorFrame: (frame: SseFrame) => eventNameIn(frame, ERROR_EVENTS),
+  // Text, thinking and tool-input deltas.
+  isOutputDelta: (frame: SseFrame) => frame.complete && eventNameIn(frame, DELTA_EVENTS) && indexOfBytes(frame.raw, SIGNATURE_DELTA) === -1,
   stripHanFromEvent: EVENT_HAN,
   stripHanFromBody: MESSAGE_HAN,
 };

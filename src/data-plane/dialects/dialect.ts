@@ -47,6 +47,12 @@ export interface Dialect {
   errorFrame(body: JsonObject): string;
   /** Cheap test: is this stream frame the backend reporting an error (the generation failed)? */
   isErrorFrame(frame: SseFrame): boolean;
+  /**
+   * Cheap test on raw bytes: does this complete stream frame carry generated output (a text,
+   * reasoning or tool-call delta)? vLLM sends one such frame per generated token: their count is
+   * the completion estimate of a stream that ends without the backend's usage.
+   */
+  isOutputDelta(frame: SseFrame): boolean;
   /** A stream event's data with Han stripped from its natural-language fields (same ref if unchanged). */
   stripHanFromEvent(data: JsonValue): JsonValue;
   /** A whole JSON response with Han stripped (same ref if unchanged). */

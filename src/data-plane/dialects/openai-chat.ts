@@ -10,13 +10,17 @@ import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseData } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
-import { ascii, indexOfBytes } from './bytes.js';
+import { ascii, indexOfBytes, memberHolds } from './bytes.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
 import { prependContent, userMessageTexts } from './request-text.js';
 
 const USAGE_KEY = ascii('"usage":');
+const CONTENT_KEY = ascii('"content":');
+const REASONING_KEY = ascii('"reasoning":');
+const REASONING_CONTENT_KEY = ascii('"reasoning_content":');
+const TOOL_CALLS_KEY = ascii('"tool_calls":');
 // `data: [DONE]` plus a line ending or two; anything longer is not the terminator.
 const DONE_MAX_BYTES = 20;
 
@@ -56,6 +60,14 @@ export const openaiChatDialect: Dialect = {
   errorFrame: (body: JsonObject) => formatSseData(body),
   // vLLM's in-stream error: `{"error": {…}}`, or `{"object": "error", …}` in older versions.
   isErrorFrame: (frame: SseFrame) => frame.complete && frame.data !== undefined && (frame.data.startsWith('{"error"') || frame.data.startsWith('{"object":"error"')),
+  // A chunk whose delta holds text or reasoning (the role chunk's `"content":""` does not) or a
+  // tool call's fragment.
+  isOutputDelta: (frame: SseFrame) =>
+    frame.complete &&
+    (memberHolds(frame.raw, CONTENT_KEY, 'text') ||
+      memberHolds(frame.raw, REASONING_KEY, 'text') ||
+      memberHolds(frame.raw, REASONING_CONTENT_KEY, 'text') ||
+      memberHolds(frame.raw, TOOL_CALLS_KEY, 'array')),
   stripHanFromEvent: CHAT_HAN,
   stripHanFromBody: CHAT_HAN,
 };

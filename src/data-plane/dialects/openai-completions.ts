@@ -3,15 +3,19 @@
  * only the chunk payload (`choices[].text`) differs. Request: `max_tokens`, prompt text in
  * `prompt` (a string, strings, or token ids) and `suffix`; no system prompt.
  */
+import type { SseFrame } from '../../core/sse/parser.js';
+import { ascii, memberHolds } from './bytes.js';
 import type { Dialect, RequestFormat } from './dialect.js';
 import { each, field, hanText } from './json-rewrite.js';
 import { openaiChatDialect } from './openai-chat.js';
 
 const COMPLETIONS_HAN = field('choices', each(field('text', hanText)));
+const TEXT_KEY = ascii('"text":');
 
 export const openaiCompletionsDialect: Dialect = {
   ...openaiChatDialect,
   name: 'openai-completions',
+  isOutputDelta: (frame: SseFrame) => frame.complete && memberHolds(frame.raw, TEXT_KEY, 'text'),
   stripHanFromEvent: COMPLETIONS_HAN,
   stripHanFromBody: COMPLETIONS_HAN,
 };

@@ -18,6 +18,7 @@ export const openaiEmbeddingsDialect: Dialect = {
   usageFromEvent: () => undefined,
   isTerminal: () => false,
   isErrorFrame: () => false,
+  isOutputDelta: () => false,
   isUsageOnlyChunk: () => false,
   stripHanFromEvent: same,
   stripHanFromBody: same,

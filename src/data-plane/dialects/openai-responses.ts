@@ -42,6 +42,8 @@ const ITEM = all(
 );
 const BODY_HAN = field('output', each(ITEM));
 const TEXT_DELTA_EVENTS = ['response.output_text.delta', 'response.reasoning_text.delta', 'response.reasoning_summary_text.delta'];
+// One generated token each: text and reasoning deltas, and a function call's argument fragments.
+const OUTPUT_DELTA_EVENTS = [...TEXT_DELTA_EVENTS, 'response.function_call_arguments.delta'];
 const TEXT_DONE_EVENTS = ['response.output_text.done', 'response.reasoning_text.done', 'response.reasoning_summary_text.done'];
 const PART_EVENTS = ['response.content_part.added', 'response.content_part.done', 'response.reasoning_summary_part.added', 'response.reasoning_summary_part.done'];
 const RESPONSE_EVENTS = ['response.created', 'response.in_progress', 'response.completed', 'response.incomplete', 'response.failed'];
@@ -77,6 +79,7 @@ export const openaiResponsesDialect: Dialect = {
   isUsageOnlyChunk: () => false,
   errorFrame: responsesErrorEvent,
   isErrorFrame: (frame: SseFrame) => eventNameIn(frame, ERROR_EVENTS),
+  isOutputDelta: (frame: SseFrame) => frame.complete && eventNameIn(frame, OUTPUT_DELTA_EVENTS),
   stripHanFromEvent: EVENT_HAN,
   stripHanFromBody: BODY_HAN,
 };

@@ -110,7 +110,10 @@ export class SseRelay implements Relay {
     private readonly dialect: Dialect,
     observers: readonly FrameObserver[],
   ) {
-    this.#tap = new SseTap(dialect, observers, writer, () => void ledger.commit());
+    this.#tap = new SseTap(dialect, observers, writer, () => {
+      ledger.terminal();
+      void ledger.commit();
+    });
   }
   data(chunk: Buffer): void {
     this.#tap.push(chunk);

@@ -52,6 +52,16 @@ export class UsageLedger {
   effects: readonly ShapeEffect[] = NO_EFFECTS;
   requestBody: BodyCapture | undefined;
   responseBody: BodyCapture | undefined;
+  /**
+   * Set when a stream's relay starts: its input estimate (admission's), charged with the deltas
+   * relayed if the stream ends without the backend's usage.
+   */
+  inputEstimate: number | undefined;
+  /** The stream's terminal frame arrived (its final usage, if any, came before it). */
+  #terminal = false;
+  /** The usage, fixed the first time it is read at the end: commit, settle and report agree. */
+  #usage: UsageCounts | undefined;
+  #estimated = false;
   #ttfb: number | undefined;
   #commit: Promise<void> | undefined;
 
@@ -72,13 +82,35 @@ export class UsageLedger {
     this.status = status;
   }
 
+  /** The stream's terminal frame arrived. */
+  terminal(): void {
+    this.#terminal = true;
+  }
+
+  /**
+   * The request's usage, as committed: what the backend reported, or for a stream that ended
+   * without its final report, the meter's estimate. Fixed when first read (at the end).
+   */
+  usage(): UsageCounts {
+    if (this.#usage !== undefined) return this.#usage;
+    const meter = this.meter;
+    let usage = meter?.usage() ?? ZERO;
+    const input = this.inputEstimate;
+    if (meter !== undefined && input !== undefined && !(this.#terminal && meter.reported)) {
+      usage = meter.estimate(input);
+      this.#estimated = true;
+    }
+    this.#usage = usage;
+    return usage;
+  }
+
   /** Commits this request's usage once; never rejects (a failed commit is reported). */
   commit(): Promise<void> {
     if (this.#commit === undefined) {
       const keyId = this.keyId;
       // Only a request that presented a valid key is ever forwarded, so there is one here.
       if (keyId === undefined) return Promise.resolve();
-      const usage = this.meter?.usage() ?? ZERO;
+      const usage = this.usage();
       this.#commit = this.#env.usage
         .commit(keyId, usage, this.#env.inFlight() === 1)
         .catch((err: unknown) => this.#env.warn('usage commit failed', err));
@@ -101,6 +133,7 @@ export class UsageLedger {
     const span = this.span;
     if (observer === undefined && span === undefined) return;
     const meter = this.meter;
+    const usage = meter === undefined ? undefined : this.usage();
     const reqBody = this.requestBody;
     const resBody = this.responseBody;
     const outcome: RequestOutcome = {
@@ -112,7 +145,7 @@ export class UsageLedger {
       stream: this.stream,
       keyId: this.keyId,
       model: this.model,
-      usage: meter?.reported === true ? meter.usage() : undefined,
+      usage: meter !== undefined && (meter.reported || this.#estimated) ? usage : undefined,
       // A stream the backend ended with an error event of its own failed, whatever its status.
       result: this.result === 'complete' && meter?.backendError === true ? 'upstream-error' : this.result,
       caller: this.caller,

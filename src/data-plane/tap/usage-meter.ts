@@ -17,7 +17,10 @@ export class UsageMeter implements FrameObserver {
   #cached = 0;
   #reasoning = 0;
   #reported = false;
+  #promptReported = false;
   #backendError = false;
+  /** Stream frames carrying generated output (one token each, as vLLM sends them). */
+  #deltas = 0;
   /** The model the backend named in the body or a usage-carrying event (traces read it). */
   model: string | undefined;
 
@@ -26,6 +29,19 @@ export class UsageMeter implements FrameObserver {
   /** Token counts so far (zeros when the backend reported none). */
   usage(): UsageCounts {
     return { promptTokens: this.#prompt, completionTokens: this.#completion, cachedTokens: this.#cached, reasoningTokens: this.#reasoning };
+  }
+
+  /**
+   * The usage of a stream that ended without the backend's final report: what it reported, else
+   * `inputTokens` for the prompt and one completion token per output delta relayed.
+   */
+  estimate(inputTokens: number): UsageCounts {
+    return {
+      promptTokens: this.#promptReported ? this.#prompt : inputTokens,
+      completionTokens: Math.max(this.#completion, this.#deltas),
+      cachedTokens: this.#cached,
+      reasoningTokens: this.#reasoning,
+    };
   }
 
   /** Whether the backend reported an error inside the stream (its generation failed). */
@@ -41,7 +57,10 @@ export class UsageMeter implements FrameObserver {
   add(report: UsageReport | undefined): void {
     if (report === undefined) return;
     this.#reported = true;
-    if (report.promptTokens !== undefined) this.#prompt = report.promptTokens;
+    if (report.promptTokens !== undefined) {
+      this.#prompt = report.promptTokens;
+      this.#promptReported = true;
+    }
     if (report.completionTokens !== undefined) this.#completion = report.completionTokens;
     if (report.cachedTokens !== undefined) this.#cached = report.cachedTokens;
     if (report.reasoningTokens !== undefined) this.#reasoning = report.reasoningTokens;
@@ -52,7 +71,8 @@ export class UsageMeter implements FrameObserver {
   }
 
   onFrame(frame: SseFrame, event: DialectEvent | undefined): Verdict {
-    if (!this.#backendError && this.dialect?.isErrorFrame(frame) === true) this.#backendError = true;
+    if (this.dialect?.isOutputDelta(frame) === true) this.#deltas++;
+    else if (!this.#backendError && this.dialect?.isErrorFrame(frame) === true) this.#backendError = true;
     if (event !== undefined && this.dialect !== undefined) {
       this.add(this.dialect.usageFromEvent(event));
       this.model ??= this.dialect.responseModel(event.data);
