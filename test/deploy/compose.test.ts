@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/core/config.js';
 import { FAMILIES, launcherArgv } from './vllm-launchers.js';
@@ -28,11 +29,20 @@ const compose = parse(TEXT, { merge: true }) as { services: Record<string, Servi
 const services = compose.services;
 const vllmServices = Object.entries(services).filter(([name]) => name.startsWith('vllm-'));
 
-/** `${VAR:-default}` → default, `${VAR:?msg}` and `${VAR}` → a stand-in value, as compose would with .env. */
-function interpolate(v: string): string {
-  return v.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) => (op === '-' ? (arg ?? '') : `value-of-${name}`));
+/**
+ * What compose makes of a value given the variables of `.env`: `${VAR:-default}` takes the
+ * default when VAR is unset or empty, `${VAR-default}` only when it is unset; `${VAR:?msg}` and
+ * `${VAR}` not given in `vars` become a stand-in value, as if .env set them.
+ */
+function interpolate(v: string, vars: Record<string, string> = {}): string {
+  return v.replace(/\$\{(\w+)(?:(:?)([-?])([^}]*))?\}/g, (_, name: string, colon?: string, op?: string, arg?: string) => {
+    const given = vars[name];
+    if (given !== undefined && !(colon === ':' && given === '')) return given;
+    return op === '-' ? (arg ?? '') : `value-of-${name}`;
+  });
 }
-const env = (s: string) => Object.fromEntries(Object.entries(services[s]?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+const env = (s: string, vars: Record<string, string> = {}) =>
+  Object.fromEntries(Object.entries(services[s]?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v), vars)]));
 const healthUrl = (s: Service) => {
   const m = /https?:\/\/[^\s'"]+/.exec((s.healthcheck?.test ?? []).join(' '));
   return m === null ? undefined : new URL(m[0]);
@@ -67,7 +77,9 @@ describe('deploy/compose.yaml', () => {
     const db = new URL(g.DATABASE_URL ?? '');
     expect(db.hostname).toBe('postgres');
     expect(db.username).toBe(env('postgres').POSTGRES_USER);
-    expect(decodeURIComponent(db.password)).toBe(env('postgres').POSTGRES_PASSWORD);
+    // The password is not in the URL (it would need percent-encoding there) but in PGPASSWORD.
+    expect(db.password).toBe('');
+    expect(g.PGPASSWORD).toBe(env('postgres').POSTGRES_PASSWORD);
     expect(db.pathname).toBe(`/${env('postgres').POSTGRES_DB}`);
     expect(new URL(g.REDIS_URL ?? '').hostname).toBe('redis');
     const backend = new URL(g.VLLM_BASE_URL ?? '');
@@ -111,10 +123,37 @@ describe('deploy/compose.yaml', () => {
     expect(s.volumes).toContain('hf-cache:/root/.cache/huggingface');
   });
 
-  it('every required variable is in compose.env.example', () => {
+  it('every required variable (the secrets) is in compose.env.example, empty: compose refuses an unedited copy', () => {
     const example = readFileSync(resolve(DEPLOY, 'compose.env.example'), 'utf8');
     const required = new Set([...TEXT.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1] as string));
-    expect(required.size).toBeGreaterThan(0);
-    for (const name of required) expect(example, name).toMatch(new RegExp(`^${name}=`, 'm'));
+    expect([...required].sort()).toEqual(['ADMIN_PASSWORD', 'POSTGRES_PASSWORD', 'VLLM_API_KEY', 'WEBUI_SECRET_KEY']);
+    for (const name of required) expect(example, name).toMatch(new RegExp(`^${name}=$`, 'm'));
+  });
+
+  it('a password with characters special in URLs reaches the Postgres client as it is', () => {
+    const password = 'p@ss/w#rd:1?%';
+    const g = env('gateway', { POSTGRES_PASSWORD: password });
+    const saved = process.env.PGPASSWORD;
+    process.env.PGPASSWORD = g.PGPASSWORD;
+    try {
+      const client = new pg.Client({ connectionString: g.DATABASE_URL });
+      const params = (client as unknown as { connectionParameters: { user: string; host: string; database: string; password: string } }).connectionParameters;
+      expect([params.user, params.host, params.database, params.password]).toEqual(['worv', 'postgres', 'worv', password]);
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSWORD;
+      else process.env.PGPASSWORD = saved;
+    }
+  });
+
+  it('.env turns aliasing off by setting it empty, as compose.env.example says; unset takes the defaults', () => {
+    const off = loadConfig(env('gateway', { PROXY_ALIAS_MODEL: '', PROXY_ALIAS_SOURCES: '', PROXY_MODEL_PROFILE: '' }));
+    expect([off.alias.model, off.alias.sources, off.modelProfile]).toEqual([undefined, [], undefined]);
+    const example = readFileSync(resolve(DEPLOY, 'compose.env.example'), 'utf8');
+    const vars = Object.fromEntries(example.split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const defaults = loadConfig(env('gateway'));
+    const fromExample = loadConfig(env('gateway', { ...vars, ADMIN_PASSWORD: 'a-real-password' }));
+    expect(fromExample.alias).toEqual(defaults.alias);
+    expect(fromExample.modelProfile).toBe(defaults.modelProfile);
+    expect(defaults.alias.model).toBe('GLM-5.1-FP8');
   });
 });
