@@ -53,6 +53,12 @@ describe('worv-proxy demo', { timeout: 180_000 }, () => {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'demo-password-1' }),
       });
       expect(login.status).toBe(200);
+      // The backends command it printed lists the simulator it serves, not the default backend.
+      const sim = /simulator \(vLLM stand-in, model \S+\): (http:\/\/\S+)/.exec(banner)?.[1] ?? '';
+      const hint = /Backends: +VLLM_BASE_URL=(\S+) npx worv-proxy backends list\n/.exec(banner);
+      expect(hint?.[1]).toBe(sim);
+      const backends = await runCli(['backends', 'list'], { ...env, VLLM_BASE_URL: hint?.[1] ?? '' }, 60_000);
+      expect(backends.stdout).toBe(`URL${' '.repeat(sim.length - 3)}  SOURCE  STATE\n${sim}  env     in use\n`);
       return key;
     });
     expect(statSync(join(dir, 'demo.key')).mode & 0o777).toBe(0o600);
