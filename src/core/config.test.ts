@@ -86,6 +86,9 @@ describe('loadConfig parses values', () => {
     expect([c.limitsFailOpen, c.stripHan, c.requestLog.bodies]).toEqual([true, false, false]);
     expect(loadConfig({ PROXY_LIMITS_FAIL_OPEN: 'off' }).limitsFailOpen).toBe(false);
   });
+  it('counts input tokens with /tokenize near the window by default; on and off as asked', () => {
+    expect([loadConfig({}), loadConfig({ PROXY_TOKENIZE_ESTIMATE: 'ON' }), loadConfig({ PROXY_TOKENIZE_ESTIMATE: 'false' })].map((c) => c.tokenizeEstimate)).toEqual(['auto', 'on', 'off']);
+  });
   it('takes a millisecond, and a Redis database number', () => {
     expect(loadConfig({ PROXY_CLIENT_TIMEOUT: '0.001', PROXY_KEY_STALE_SECONDS: '0' })).toMatchObject({ clientTimeoutMs: 1, keyStaleMs: 0 });
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/7' }).redisUrl).toBe('redis://127.0.0.1:6379/7');
@@ -118,6 +121,7 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL must be a URL (redis: or rediss:) (got "http://127.0.0.1:6379")'],
     [{ TRUST_PROXY: '10.0.0.0/99' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "10.0.0.0/99")'],
     [{ TRUST_PROXY: 'loopback,...' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "loopback,...")'],
+    [{ PROXY_TOKENIZE_ESTIMATE: 'sometimes' }, 'PROXY_TOKENIZE_ESTIMATE must be auto, on or off (got "sometimes")'],
     [{ SESSION_SECRET: 'x' }, 'SESSION_SECRET must be at least 16 characters (or unset: one is generated and stored) (got "<hidden>")'],
     [{ TRUST_PROXY: '300.1.1.1' }, 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs/loopback (got "300.1.1.1")'],
     // Longer than a Node.js timer keeps: it would fire at once and time out every request.

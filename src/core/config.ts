@@ -36,7 +36,8 @@ export interface Config {
   readonly modelProfile: ModelProfileName | undefined;
   readonly maxContextTokens: number;
   readonly maxOutputTokens: number;
-  readonly tokenizeEstimate: boolean;
+  /** PROXY_TOKENIZE_ESTIMATE: ask the backend's /tokenize always, only when the context window would cap (auto), or never. */
+  readonly tokenizeEstimate: 'on' | 'auto' | 'off';
   readonly connectTimeoutMs: number;
   readonly streamReadTimeoutMs: number;
   readonly nonstreamReadTimeoutMs: number;
@@ -260,6 +261,15 @@ function trustedPeerOk(part: string): boolean {
   return m[2] === undefined || Number(m[2]) <= (family === 4 ? 32 : 128);
 }
 
+function readTokenizeEstimate(env: Env): Config['tokenizeEstimate'] {
+  const raw = readString(env, 'PROXY_TOKENIZE_ESTIMATE');
+  const v = raw?.toLowerCase() ?? 'auto';
+  if (v === 'auto') return 'auto';
+  if (ON.has(v)) return 'on';
+  if (OFF.has(v)) return 'off';
+  throw new ConfigError('PROXY_TOKENIZE_ESTIMATE', 'auto, on or off', raw);
+}
+
 function readTrustProxy(env: Env): boolean | number | string {
   const raw = readString(env, 'TRUST_PROXY') ?? 'loopback';
   const v = raw.toLowerCase();
@@ -331,7 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
     modelProfile: readProfile(env),
     maxContextTokens,
     maxOutputTokens,
-    tokenizeEstimate: readBool(env, 'PROXY_TOKENIZE_ESTIMATE', false),
+    tokenizeEstimate: readTokenizeEstimate(env),
     connectTimeoutMs: readSeconds(env, 'PROXY_CONNECT_TIMEOUT', 10),
     streamReadTimeoutMs: readSeconds(env, 'PROXY_STREAM_READ_TIMEOUT', 1200),
     nonstreamReadTimeoutMs: readSeconds(env, 'PROXY_NONSTREAM_READ_TIMEOUT', 1200),

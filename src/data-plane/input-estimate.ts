@@ -6,9 +6,9 @@
  */
 import { isJsonObject, utf8Text } from '../core/json.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
-import type { ProxyRequest } from './context.js';
+import type { ProxyRequest, ShapingConfig } from './context.js';
 import { requestFormatFor } from './dialects/index.js';
-import { maxTokensFields } from './transforms/cap-max-tokens.js';
+import { maxTokensFields, windowWouldCap } from './transforms/cap-max-tokens.js';
 import type { Upstream } from './upstream/client.js';
 
 /** Longest wait for /tokenize before falling back; it only ever delays a request this much. */
@@ -82,9 +82,15 @@ export function createTokenizeEstimator(opts: TokenizeEstimatorOptions): InputEs
   };
 }
 
-/** The request with `facts.estimatedInputTokens` set when the estimator has a count; else the same request. */
-export async function withInputEstimate(req: ProxyRequest, estimator: InputEstimator): Promise<ProxyRequest> {
+/**
+ * The request with `facts.estimatedInputTokens` set when the estimator has a count; else the same
+ * request. With `onlyNear` (PROXY_TOKENIZE_ESTIMATE=auto), only a request whose budget the context
+ * window would cap or refuse by the heuristic is worth the round trip: the others are capped by
+ * MAX_OUTPUT_TOKENS alone, whatever their exact count.
+ */
+export async function withInputEstimate(req: ProxyRequest, estimator: InputEstimator, onlyNear?: Pick<ShapingConfig, 'maxContextTokens' | 'maxOutputTokens'>): Promise<ProxyRequest> {
   if (!needsEstimate(req)) return req;
+  if (onlyNear !== undefined && !windowWouldCap(req, onlyNear)) return req;
   const count = await estimator.estimate(req);
   if (count === undefined) return req;
   // The facts with the count added, reading the rest through the prototype: parse's lazy scans

@@ -81,6 +81,8 @@ export interface PipelineEnv {
   readonly models: ModelsDeps;
   /** PROXY_TOKENIZE_ESTIMATE=on: the backend's /tokenize count for capping (heuristic otherwise). */
   readonly inputEstimator?: InputEstimator;
+  /** PROXY_TOKENIZE_ESTIMATE=on: ask for every capped request; else only when the window would cap it. */
+  readonly estimateAlways?: boolean;
   /** Per-key limits (admission.ts); only keys with a policy reach it. */
   readonly admission: AdmissionEnv;
 }
@@ -154,9 +156,10 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   // 3. parse and 4. shape.
   const client = parseRequest(route.endpoint, raw);
   x.noteModel(client.facts.requestedModel);
-  const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator);
-  const clientModel = parsed.body.model;
-  const shaped = shape(parsed, await env.shapingConfig(typeof clientModel === 'string' ? clientModel : undefined));
+  const clientModel = client.body.model;
+  const shaping = await env.shapingConfig(typeof clientModel === 'string' ? clientModel : undefined);
+  const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator, env.estimateAlways === true ? undefined : shaping);
+  const shaped = shape(parsed, shaping);
   let json = shaped.req.body;
   let extraHeaders = effectHeaders(shaped.effects);
   // 4b. admission: a key's model scope (on the rewritten model), counters and priority.

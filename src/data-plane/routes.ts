@@ -181,7 +181,9 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       forwardPriority: config.forwardPriority,
       maxOutputTokens: config.maxOutputTokens,
     },
-    ...(config.tokenizeEstimate ? { inputEstimator: createTokenizeEstimator({ upstream, headers: requestHeaders([]) }) } : {}),
+    ...(config.tokenizeEstimate !== 'off'
+      ? { inputEstimator: createTokenizeEstimator({ upstream, headers: requestHeaders([]) }), estimateAlways: config.tokenizeEstimate === 'on' }
+      : {}),
   };
 
   const tracer = deps.tracer;

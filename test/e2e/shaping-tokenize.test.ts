@@ -1,6 +1,7 @@
-// PROXY_TOKENIZE_ESTIMATE=on (a more exact input estimate from the backend's
-// /tokenize): capping uses the backend's count instead of len(payload_text)//3, and falls back
-// to the heuristic when the backend has no /tokenize or is slow.
+// PROXY_TOKENIZE_ESTIMATE (a more exact input estimate from the backend's /tokenize): capping
+// uses the backend's count instead of len(payload_text)//3, for every capped request (`on`) or
+// only for one the context window would cap by the heuristic (`auto`, the default), and falls
+// back to the heuristic when the backend has no /tokenize or is slow.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,8 +73,27 @@ describe('capping with the /tokenize estimate', () => {
     expect((asked[1]?.body as Record<string, unknown>).model).toBeUndefined();
   });
 
-  it('off (default): the heuristic caps the same request', async () => {
+  it('auto (default): a request the window would cap is counted by the backend; one far from the window is not asked about', async () => {
     stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { MAX_CONTEXT_TOKENS: String(CONTEXT) } });
+    const { key } = await stack.createKey();
+    const direct = await fetch(`${stack.sim.url}/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: LONG, add_generation_prompt: true }) });
+    const count = ((await direct.json()) as { count: number }).count;
+    stack.sim.clearRequests();
+
+    const near = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, BODY);
+    expect(near.status).toBe(200);
+    expect((stack.sim.getRequest(simId(near.headers))?.body as { max_tokens: number }).max_tokens).toBe(Math.min(4000, CONTEXT - count - 512));
+    expect(stack.sim.requests.filter((r) => r.path === '/tokenize')).toHaveLength(1);
+
+    // 2,000 tokens asked of a short prompt: the window leaves room whatever the count.
+    const far = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { model: LIVE, max_tokens: 2000, messages: [{ role: 'user', content: 'hi' }] });
+    expect(far.status).toBe(200);
+    expect(far.headers.get('x-worv-max-tokens-capped')).toBeNull();
+    expect(stack.sim.requests.filter((r) => r.path === '/tokenize')).toHaveLength(1);
+  });
+
+  it('off: the heuristic caps the same request', async () => {
+    stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { PROXY_TOKENIZE_ESTIMATE: 'off', MAX_CONTEXT_TOKENS: String(CONTEXT) } });
     const { key } = await stack.createKey();
     const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, BODY);
     expect(res.headers.get('x-worv-max-tokens-capped')).toBe(`4000->${HEURISTIC_CAP}`);

@@ -159,14 +159,17 @@ describe('request shaping through the gateway', () => {
     });
 
     it('the input alone overflows the window: 400 with a clear message instead of a negative budget', async () => {
-      const before = stack.sim.requests.length;
-      const huge = 'word '.repeat(125_000); // 625,000 chars → 208,333 estimated tokens > 202,752
+      const generating = (): number => stack.sim.requests.filter((q) => q.path !== '/tokenize').length;
+      const before = generating();
+      // 850,000 chars: 283,333 tokens by the heuristic, 212,503 by the backend's count (asked,
+      // since the window would cap), both over 202,752.
+      const huge = 'word '.repeat(170_000);
       const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { model: LIVE, max_tokens: 100, messages: [{ role: 'user', content: huge }] });
       expect(res.status).toBe(400);
       const json = (await res.json()) as { error: { message: string; code: number } };
       expect(json.error.code).toBe(400);
-      expect(json.error.message).toMatch(/^Input too long: about 20833\d input tokens \(estimated\) plus 512 reserved leave no room for max_tokens in the 202752-token context window\./);
-      expect(stack.sim.requests.length).toBe(before);
+      expect(json.error.message).toMatch(/^Input too long: about 2125\d\d input tokens \(estimated\) plus 512 reserved leave no room for max_tokens in the 202752-token context window\./);
+      expect(generating()).toBe(before);
     });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { isJsonObject } from '../../core/json.js';
 import type { JsonObject } from '../../core/json.js';
-import type { Endpoint, RequestFacts, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
+import type { Endpoint, ProxyRequest, RequestFacts, ShapeEffect, Shaper, ShapingConfig } from '../context.js';
 import { requestFormatFor } from '../dialects/index.js';
 
 /** Shared by every path that changes nothing, so those paths allocate no array. */
@@ -32,6 +32,19 @@ export function estimatedInputTokens(facts: RequestFacts): number {
 /** `available = MAX_CONTEXT_TOKENS − estimated_input − 512`. */
 function availableOutputTokens(facts: RequestFacts, cfg: Pick<ShapingConfig, 'maxContextTokens'>): number {
   return cfg.maxContextTokens - estimatedInputTokens(facts) - RESERVED_TOKENS;
+}
+
+/**
+ * Whether the context window, by the heuristic estimate, would cap or refuse the request's budget
+ * (rather than MAX_OUTPUT_TOKENS, or nothing): then an exact count can change the outcome.
+ */
+export function windowWouldCap(req: ProxyRequest, cfg: Pick<ShapingConfig, 'maxContextTokens' | 'maxOutputTokens'>): boolean {
+  const available = cfg.maxContextTokens - Math.floor(req.facts.payloadChars / 3) - RESERVED_TOKENS;
+  for (const field of maxTokensFields(req.facts.endpoint)) {
+    const v = req.body[field];
+    if (typeof v === 'number' && Math.min(v, cfg.maxOutputTokens) > available) return true;
+  }
+  return false;
 }
 
 function reject(message: string): { effects: readonly ShapeEffect[] } {
