@@ -116,7 +116,7 @@ describe('deploy/compose.yaml', () => {
   it.each(FAMILIES)('vllm-%s runs its launcher flags on every GPU with the weights cache', (family) => {
     const s = services[`vllm-${family}`]!;
     const launcher = launcherArgv(family, { VLLM_API_KEY: 'value-of-VLLM_API_KEY' }).argv.slice(2);
-    expect((s.command ?? []).map(interpolate)).toEqual(launcher);
+    expect((s.command ?? []).map((a) => interpolate(a))).toEqual(launcher);
     const sh = readFileSync(resolve(DEPLOY, `vllm/${family}.sh`), 'utf8');
     expect(s.image).toBe(/^IMAGE=(\S+)$/m.exec(sh)?.[1]);
     expect(s.deploy?.resources.reservations.devices).toEqual([{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }]);
