@@ -124,7 +124,10 @@ export interface RequestOutcome {
   readonly status: number;
   /** Whole request, from arrival to the end of the response (or the client leaving). */
   readonly durationMs: number;
-  /** From arrival to the first response byte from the backend; undefined if none came. */
+  /**
+   * From arrival to the first byte of the backend's response body (a stream's first event, which
+   * comes with its first token; the head of an answer without a body); undefined if none came.
+   */
   readonly ttfbMs: number | undefined;
   readonly stream: boolean;
   readonly keyId: string | undefined;

@@ -174,7 +174,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
-    this.#ledger.firstByte(status);
+    this.#ledger.head(status);
     this.#ledger.backend = replicaOrigin(c);
     const fwd = this.#fwd;
     const out = responseHeaders(headers);
@@ -209,11 +209,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#ledger.bodyChunk();
     this.#ledger.responseBody?.add(chunk);
     this.#relay?.data(chunk);
   }
 
   onResponseEnd(): void {
+    this.#ledger.responseEnded();
     this.#upstreamEnded();
     this.#upload?.dispose();
     void this.#relay?.complete();

@@ -38,7 +38,7 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
   );
   const ttfb = new FastHistogram(
     'worv_proxy_time_to_first_byte_seconds',
-    'Arrival to the first backend response byte (time to first token for streams)',
+    "Arrival to the first byte of the backend's response body (time to first token for streams)",
     ['endpoint', 'stream'],
     LATENCY_BUCKETS,
   );

@@ -24,7 +24,7 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
   const modelTokens = new FastCounter('worv_proxy_model_tokens_total', 'Tokens by model and kind (prompt, completion, cached, reasoning)', ['model', 'kind']);
   const modelTtft = new FastHistogram(
     'worv_proxy_model_time_to_first_token_seconds',
-    'Arrival to the first backend response byte, by model',
+    "Arrival to the first byte of the backend's response body (a stream's first token), by model",
     ['model', 'stream'],
     buckets,
   );

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatPromptTokens } from '../../src/simulator/index.js';
+import { listRequestLog, type RequestLogSummary } from '../../src/store/request-log.repo.js';
 import { startStack, type Stack } from '../helpers/harness.js';
+import { CHAT_BODY, postJson, until } from './support.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -84,5 +86,42 @@ describe('/metrics per model, per key and per replica', () => {
     expect(sample(text, 'worv_proxy_model_request_duration_seconds_count{model="sim-model",stream="false"}')).toBe(2);
     expect(sample(text, `worv_proxy_replica_up{replica="${stack.sim.url}"}`)).toBe(1);
     expect(sample(text, `worv_proxy_replica_hung{replica="${stack.sim.url}"}`)).toBe(0);
+  });
+});
+
+/** The rows of the request log once the writer has written `n` for the key. */
+async function logRows(s: Stack, keyId: string, n: number): Promise<RequestLogSummary[]> {
+  let rows: RequestLogSummary[] = [];
+  await until(async () => {
+    await s.app.requestLog?.writer.flush();
+    rows = (await listRequestLog(s.store.db, { keyId }, 50, undefined)).rows;
+    return rows.length >= n;
+  });
+  expect(rows).toHaveLength(n);
+  return rows;
+}
+
+describe('time to first token', () => {
+  it('is the time of the first body bytes, not of the response head: a 300 ms TTFT shows in the request log and both histograms', async () => {
+    stack = await startStack({ simulator: { model: 'sim-model', tokens: 3, ttftMs: 300 } });
+    const { id, key } = await stack.createKey();
+    for (const stream of [true, false]) {
+      const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { ...CHAT_BODY, stream });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    const rows = await logRows(stack, id, 2);
+    for (const r of rows) {
+      expect(r.ttft_ms).toBeGreaterThanOrEqual(300);
+      expect(r.duration_ms).toBeGreaterThanOrEqual(r.ttft_ms!);
+    }
+    const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    for (const stream of ['true', 'false']) {
+      expect(sample(text, `worv_proxy_model_time_to_first_token_seconds_count{model="sim-model",stream="${stream}"}`)).toBe(1);
+      expect(sample(text, `worv_proxy_model_time_to_first_token_seconds_bucket{le="0.25",model="sim-model",stream="${stream}"}`)).toBe(0);
+      expect(sample(text, `worv_proxy_model_time_to_first_token_seconds_bucket{le="0.5",model="sim-model",stream="${stream}"}`)).toBe(1);
+      expect(sample(text, `worv_proxy_time_to_first_byte_seconds_bucket{le="0.25",endpoint="chat",stream="${stream}"}`)).toBe(0);
+      expect(sample(text, `worv_proxy_time_to_first_byte_seconds_count{endpoint="chat",stream="${stream}"}`)).toBe(1);
+    }
   });
 });

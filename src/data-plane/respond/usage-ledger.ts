@@ -62,6 +62,7 @@ export class UsageLedger {
   /** The usage, fixed the first time it is read at the end: commit, settle and report agree. */
   #usage: UsageCounts | undefined;
   #estimated = false;
+  #headAt: number | undefined;
   #ttfb: number | undefined;
   #commit: Promise<void> | undefined;
 
@@ -76,10 +77,23 @@ export class UsageLedger {
     return this.meter;
   }
 
-  /** The backend's first response byte arrived. */
-  firstByte(status: number): void {
-    this.#ttfb = performance.now() - this.#t0;
+  /** The backend's response head arrived. */
+  head(status: number): void {
+    this.#headAt = performance.now() - this.#t0;
     this.status = status;
+  }
+
+  /**
+   * A body chunk from the backend arrived: the first one is the time to first token (a stream's
+   * head leaves the backend at once, its first event with the first token).
+   */
+  bodyChunk(): void {
+    this.#ttfb ??= performance.now() - this.#t0;
+  }
+
+  /** The backend's response ended: one without a body byte was all head. */
+  responseEnded(): void {
+    this.#ttfb ??= this.#headAt;
   }
 
   /** The stream's terminal frame arrived. */
