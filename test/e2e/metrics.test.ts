@@ -125,3 +125,33 @@ describe('time to first token', () => {
     }
   });
 });
+
+describe('results of backend errors and refused requests', () => {
+  it('a backend 5xx passed through counts as upstream-error (request log, all three request counters); a backend 4xx stays complete', async () => {
+    stack = await startStack();
+    const { id, key } = await stack.createKey();
+    for (const status of [500, 503, 400]) {
+      const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, CHAT_BODY, { 'x-sim-fault': `status:${status}` });
+      expect(res.status).toBe(status);
+      // The client still gets the backend's own answer.
+      expect(res.headers.get('server')).toBe('vllm-simulator');
+      await res.arrayBuffer();
+    }
+    const rows = await logRows(stack, id, 3);
+    expect(rows.map((r) => ({ status: r.status, result: r.result, error: r.error }))).toEqual([
+      { status: 400, result: 'complete', error: null },
+      { status: 503, result: 'upstream-error', error: null },
+      { status: 500, result: 'upstream-error', error: null },
+    ]);
+    const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    expect(sample(text, 'worv_proxy_requests_total{endpoint="chat",status="500",result="upstream-error"}')).toBe(1);
+    expect(sample(text, 'worv_proxy_requests_total{endpoint="chat",status="503",result="upstream-error"}')).toBe(1);
+    expect(sample(text, 'worv_proxy_requests_total{endpoint="chat",status="400",result="complete"}')).toBe(1);
+    expect(text).not.toMatch(/^worv_proxy_requests_total\{endpoint="chat",status="50\d",result="complete"\}/m);
+    expect(sample(text, 'worv_proxy_model_requests_total{model="",result="upstream-error"}')).toBe(2);
+    expect(sample(text, 'worv_proxy_model_requests_total{model="",result="complete"}')).toBe(1);
+    expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="upstream-error"}`)).toBe(2);
+    expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="complete"}`)).toBe(1);
+  });
+
+});
