@@ -18,7 +18,7 @@ import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
 import { getOrCreateSetting } from '../store/settings.repo.js';
 import { openUsageWriter, type UsageWriter } from '../store/usage-writer.js';
-import { registerHealthRoutes, storeCheck } from './health.js';
+import { polledRoute, registerHealthRoutes, storeCheck } from './health.js';
 import { bootBackends, startBackendSync } from './backend-sync.js';
 import { clientErrorHandler, guardClients, guardedServerOptions, missingHost, refuseConnect } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
@@ -255,7 +255,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     backends: { view: () => dataPlane.backendsView(), sync: () => backendSync.sync() },
   });
 
-  fastify.get('/metrics', async (_req, reply) => {
+  fastify.get('/metrics', polledRoute(fastify), async (_req, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

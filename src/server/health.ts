@@ -9,7 +9,7 @@
  *                 longer than keys are served from memory (PROXY_KEY_STALE_SECONDS), no key can
  *                 be checked and it is 503 again.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LogLevel } from 'fastify';
 import { sql } from 'kysely';
 import type { Store } from '../store/db.js';
 
@@ -84,12 +84,21 @@ async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
   }
 }
 
+/**
+ * Route options for what load balancers and scrapers poll every few seconds: at the default
+ * level (info) their requests would be most of the log, so they are logged only from debug on;
+ * their errors are logged as any route's.
+ */
+export function polledRoute(app: FastifyInstance): { logLevel: LogLevel } {
+  return { logLevel: (app.log.level === 'info' ? 'warn' : app.log.level) as LogLevel };
+}
+
 export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources): void {
-  app.get('/healthz', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/healthz', polledRoute(app), async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
   /** When the store check first failed since it last answered (the checks this endpoint ran). */
   let storeAwaySince: number | undefined;
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', polledRoute(app), async (_req, reply) => {
     const [store, backend] = await Promise.all([storeCheck(src.store), backendCheck(src)]);
     const checks = [store, backend, storeFileCheck(src.store), limitCountersCheck(src)];
     const now = src.now();

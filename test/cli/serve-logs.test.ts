@@ -15,6 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 interface Line {
   readonly level: number;
   readonly msg: string;
+  readonly reqId?: string;
   readonly req?: Record<string, unknown>;
 }
 
@@ -80,6 +81,34 @@ describe('serve: log lines about /v1 requests', () => {
       serve.child.kill('SIGTERM');
       await serve.exited;
       await sim.close();
+    }
+  });
+
+  it('at the default level, health checks and scrapes write no line; other requests still do', async () => {
+    const serve = await spawnServe({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: `sqlite:${join(dir, 'quiet.db')}`,
+      VLLM_BASE_URL: 'http://127.0.0.1:9',
+    });
+    try {
+      for (const path of ['/healthz', '/readyz', '/metrics', '/healthz']) await (await fetch(`${serve.url}${path}`)).text();
+      // A request that is logged, after them: once its lines are out, theirs would be too.
+      expect((await fetch(`${serve.url}/api/status`)).status).toBe(401);
+      let lines: Line[] = [];
+      for (let i = 0; i < 100 && !lines.some((l) => l.msg === 'request completed'); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        lines = serve.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+      }
+      const perRequest = lines.filter((l) => l.reqId !== undefined);
+      expect(perRequest.map((l) => [l.msg, l.req?.url])).toEqual([
+        ['incoming request', '/api/status'],
+        ['request completed', undefined],
+      ]);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
     }
   });
 });
