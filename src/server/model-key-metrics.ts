@@ -64,7 +64,8 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
       modelRequests.inc(1, model, o.result);
       modelDuration.observe(o.durationMs / 1000, model, stream);
       if (o.ttfbMs !== undefined) modelTtft.observe(o.ttfbMs / 1000, model, stream);
-      const keyId = o.keyId;
+      // A request refused after its key was known (429, 403, 404, 400) counts under that key too.
+      const keyId = o.keyId ?? o.caller?.id;
       if (keyId !== undefined) keyRequests.inc(1, keyId, o.result);
       const u = o.usage;
       if (u === undefined) return;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatPromptTokens } from '../../src/simulator/index.js';
+import { updateApiKey } from '../../src/store/api-keys.repo.js';
 import { listRequestLog, type RequestLogSummary } from '../../src/store/request-log.repo.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { CHAT_BODY, postJson, until } from './support.js';
@@ -154,4 +155,29 @@ describe('results of backend errors and refused requests', () => {
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="complete"}`)).toBe(1);
   });
 
+  it('requests the gateway refuses with a known key (429, 403, 404, 400) count under their key as rejected', async () => {
+    stack = await startStack();
+    const limited = await stack.createKey('limited');
+    await updateApiKey(stack.store.db, limited.id, { policy: { limits: { rpm: 1 }, allowedModels: ['sim-model'] } });
+    const plain = await stack.createKey('plain');
+    const send = async (key: string, body: object, status: number): Promise<void> => {
+      const res = await postJson(stack!.gatewayUrl, '/v1/chat/completions', key, body);
+      expect(res.status).toBe(status);
+      await res.arrayBuffer();
+    };
+    await send(limited.key, CHAT_BODY, 200);
+    await send(limited.key, { ...CHAT_BODY, model: 'other-model' }, 403);
+    await send(limited.key, CHAT_BODY, 429);
+    await send(plain.key, { ...CHAT_BODY, model: 'no-such-model' }, 404);
+    await send(plain.key, { ...CHAT_BODY, max_tokens: -5 }, 400);
+    await send('wp-not-a-key', CHAT_BODY, 401);
+    const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    expect(sample(text, `worv_proxy_key_requests_total{key_id="${limited.id}",result="complete"}`)).toBe(1);
+    expect(sample(text, `worv_proxy_key_requests_total{key_id="${limited.id}",result="rejected"}`)).toBe(2);
+    expect(sample(text, `worv_proxy_key_requests_total{key_id="${plain.id}",result="rejected"}`)).toBe(2);
+    // An unknown key has no id to count under; nor do refused requests add tokens or usage.
+    expect(text.match(/^worv_proxy_key_requests_total\{/gm)).toHaveLength(3);
+    expect(sample(text, `worv_proxy_key_tokens_total{key_id="${plain.id}",kind="prompt"}`)).toBeUndefined();
+    expect((await stack.usage(plain.id)).requests).toBe(0);
+  });
 });
