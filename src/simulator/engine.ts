@@ -9,6 +9,8 @@ import { BLOCK_TOKENS, PrefixCache } from './prefix-cache.js';
 interface Waiter {
   readonly id: number;
   readonly go: () => void;
+  /** Lower goes first under the priority policy; ties (and fcfs) keep arrival order. */
+  readonly priority: number;
 }
 
 export class Engine {
@@ -65,11 +67,14 @@ export class Engine {
     return false;
   }
 
-  /** Runs request `id` now if a slot is free, else queues it. */
-  admit(id: number, go: () => void): void {
+  /** Runs request `id` now if a slot is free, else queues it (by priority under that policy). */
+  admit(id: number, go: () => void, priority = 0): void {
     const max = this.o.maxNumSeqs;
     if (max > 0 && this.running.size >= max) {
-      this.waiting.push({ id, go });
+      const w = { id, go, priority };
+      const at = this.o.schedulingPolicy === 'priority' ? this.waiting.findIndex((q) => q.priority > priority) : -1;
+      if (at < 0) this.waiting.push(w);
+      else this.waiting.splice(at, 0, w);
       return;
     }
     this.running.add(id);

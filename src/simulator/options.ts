@@ -69,6 +69,11 @@ export interface SimulatorOptions {
   readonly promptTokensDetails?: boolean;
   /** vLLM `--max-num-seqs`: requests generating at once, the others wait; default 0 = no limit. */
   readonly maxNumSeqs?: number;
+  /**
+   * vLLM `--scheduling-policy`: `fcfs` (the default) refuses a request whose `priority` is not 0
+   * (400); `priority` lets waiting requests with lower values go first.
+   */
+  readonly schedulingPolicy?: 'fcfs' | 'priority';
   /** Start hung: generating requests are accepted and never answered (see `setHung`). */
   readonly hung?: boolean;
   /** Start queue-full: generating requests get this status (429 or 503) at once (see `setQueueFull`). */
@@ -104,6 +109,7 @@ export interface ResolvedOptions {
   readonly prefillMsPerKTokens: number;
   readonly promptTokensDetails: boolean;
   readonly maxNumSeqs: number;
+  readonly schedulingPolicy: 'fcfs' | 'priority';
   readonly hung: boolean;
   readonly queueFull: number | undefined;
 }
@@ -144,6 +150,11 @@ export function queueFullStatus(status: number | undefined): number | undefined 
 }
 
 /** Fills defaults and validates; throws RangeError naming the bad option. */
+function schedulingPolicy(v: string | undefined): 'fcfs' | 'priority' {
+  if (v === undefined || v === 'fcfs' || v === 'priority') return v ?? 'fcfs';
+  throw new Error(`schedulingPolicy must be fcfs or priority (got ${JSON.stringify(v)})`);
+}
+
 export function resolveOptions(o: SimulatorOptions = {}): ResolvedOptions {
   const model = o.model ?? 'sim-model';
   if (model === '') throw new RangeError('model must not be empty');
@@ -183,6 +194,7 @@ export function resolveOptions(o: SimulatorOptions = {}): ResolvedOptions {
     prefillMsPerKTokens: ms(o.prefillMsPerKTokens, 'prefillMsPerKTokens'),
     promptTokensDetails: o.promptTokensDetails ?? false,
     maxNumSeqs: count(o.maxNumSeqs, 0, 'maxNumSeqs'),
+    schedulingPolicy: schedulingPolicy(o.schedulingPolicy),
     hung: o.hung ?? false,
     queueFull: queueFullStatus(o.queueFull),
   };

@@ -241,11 +241,20 @@ class SimulatorImpl extends EventEmitter implements Simulator {
       x.send(engine.queueFull, errorBodyFor(path, engine.queueFull, 'The engine is at capacity; please retry later.'));
       return;
     }
+    const priority = priorityOf(path, body, o.schedulingPolicy);
+    if (typeof priority === 'string') {
+      x.send(400, errorBodyFor(path, 400, priority));
+      return;
+    }
     this.generating.add(id);
     this.core.metrics.running = this.generating.size;
-    engine.admit(id, () => {
-      if (!x.dead) route(x);
-    });
+    engine.admit(
+      id,
+      () => {
+        if (!x.dead) route(x);
+      },
+      priority,
+    );
   }
 
   private onEnd(record: RequestRecord, outcome: Outcome): void {
@@ -256,6 +265,19 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     this.emit('end', record, outcome);
     if (outcome === 'aborted') this.emit('aborted', record);
   }
+}
+
+/** Endpoints whose request carries vLLM's `priority` (its Anthropic front end has none). */
+const PRIORITY_PATHS: ReadonlySet<string> = new Set(['/v1/chat/completions', '/v1/completions', '/v1/responses']);
+
+/** The request's `priority` (0 when absent), or vLLM's 400 message for one it refuses. */
+function priorityOf(path: string, body: unknown, policy: 'fcfs' | 'priority'): number | string {
+  if (!PRIORITY_PATHS.has(path) || typeof body !== 'object' || body === null) return 0;
+  const p = (body as { priority?: unknown }).priority;
+  if (p === undefined || p === null) return 0;
+  if (typeof p !== 'number' || !Number.isInteger(p)) return 'priority must be an integer';
+  if (p !== 0 && policy !== 'priority') return `Got priority ${p} but Priority scheduling is not enabled.`;
+  return p;
 }
 
 /** Creates a simulator (not yet listening: call `listen()`). */

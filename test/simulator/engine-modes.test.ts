@@ -138,3 +138,31 @@ describe('queue-full mode', () => {
     expect((await rawRequest(url, '/v1/chat/completions', { body: chat('x') })).status).toBe(200);
   });
 });
+
+describe('scheduling policy (vLLM --scheduling-policy)', () => {
+  it('fcfs (default): a priority other than 0 is refused 400 as vLLM does; 0 and none are served', async () => {
+    const url = await sims.start({ tokens: 2, reasoningTokens: 0 });
+    const refused = await rawRequest(url, '/v1/chat/completions', { body: chat('p', { priority: 5 }) });
+    expect(refused.status).toBe(400);
+    expect((JSON.parse(refused.text) as { error: { message: string } }).error.message).toBe('Got priority 5 but Priority scheduling is not enabled.');
+    expect((await rawRequest(url, '/v1/chat/completions', { body: chat('z', { priority: 0 }) })).status).toBe(200);
+    // vLLM's Anthropic front end has no priority.
+    expect((await rawRequest(url, '/v1/messages', { body: { model: 'sim-model', max_tokens: 4, messages: [{ role: 'user', content: 'm' }], priority: 5 } })).status).toBe(200);
+  });
+
+  it('priority: a waiting request with a lower value runs before one that came earlier', async () => {
+    const url = await sims.start({ maxNumSeqs: 1, tokens: 2, reasoningTokens: 0, schedulingPolicy: 'priority' });
+    const started: string[] = [];
+    const a = openRequest(url, '/v1/chat/completions', { body: chat('a', { stream: true }), headers: { 'x-sim-hold': 'a', 'x-sim-hold-after': '0' } });
+    await sims.current.waitForHold('a');
+    const low = openRequest(url, '/v1/chat/completions', { body: chat('low', { priority: 10 }) });
+    await sims.current.waitForRequest((r) => r.id === 2);
+    const high = openRequest(url, '/v1/chat/completions', { body: chat('high', { priority: -5 }) });
+    await sims.current.waitForRequest((r) => r.id === 3);
+    void low.done.then(() => started.push('low'));
+    void high.done.then(() => started.push('high'));
+    sims.current.release('a');
+    await Promise.all([a.done, low.done, high.done]);
+    expect(started).toEqual(['high', 'low']);
+  });
+});

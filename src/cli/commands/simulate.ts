@@ -41,6 +41,8 @@ Anthropic /v1/messages, /tokenize, /health, /metrics). See docs/simulator.md.
   --prefill-ms-per-ktok MS  TTFT added per 1,000 prompt tokens not in the prefix cache
   --enable-prompt-tokens-details  usage reports cached_tokens (as vLLM's flag)
   --max-num-seqs N       requests generating at once; the others wait (default 0 = no limit)
+  --scheduling-policy P  fcfs (default: a request with a priority other than 0 gets 400)
+                         | priority (waiting requests with lower values go first)
   --hung                 start hung: accept requests, never generate (SIGUSR1 toggles)
   --queue-full STATUS    answer generating requests 429 or 503 at once
   -h, --help             this help
@@ -74,6 +76,7 @@ const FLAGS = {
   'prefill-ms-per-ktok': { type: 'string' },
   'enable-prompt-tokens-details': { type: 'boolean' },
   'max-num-seqs': { type: 'string' },
+  'scheduling-policy': { type: 'string' },
   hung: { type: 'boolean' },
   'queue-full': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -133,6 +136,7 @@ export function parseSimulateArgs(argv: string[]): { port: number; host: string;
     prefillMsPerKTokens: numberFlag(values, 'prefill-ms-per-ktok'),
     promptTokensDetails: values['enable-prompt-tokens-details'] === true,
     maxNumSeqs: numberFlag(values, 'max-num-seqs'),
+    ...(values['scheduling-policy'] !== undefined ? { schedulingPolicy: values['scheduling-policy'] as 'fcfs' | 'priority' } : {}),
     hung: values.hung === true,
     queueFull: numberFlag(values, 'queue-full'),
   };
