@@ -18,23 +18,54 @@ export function ascii(s: string): Uint8Array {
 
 const QUOTE = 0x22;
 const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
 
 function isJsonSpace(b: number | undefined): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
+/** The first byte at or after `at` that is not JSON whitespace. */
+function skipSpace(raw: Uint8Array, at: number): number {
+  while (isJsonSpace(raw[at])) at++;
+  return at;
+}
+
+/** What a member holds, as `memberHolds` and `objectStartsWith` test it. */
+export type MemberValue = 'text' | 'array';
+
+function holds(raw: Uint8Array, value: number, kind: MemberValue): boolean {
+  return kind === 'array' ? raw[value] === OPEN_BRACKET : raw[value] === QUOTE && raw[value + 1] !== QUOTE;
+}
+
+function keyAt(raw: Uint8Array, at: number, key: Uint8Array): boolean {
+  if (at + key.length > raw.length) return false;
+  for (let i = 0; i < key.length; i++) if (raw[at + i] !== key[i]) return false;
+  return true;
+}
+
 /**
- * Whether a member `key` (its name in quotes and the colon: `"content":`) in `raw` holds a
- * non-empty string (`'text'`) or an array (`'array'`). Inside JSON strings quotes are escaped,
- * so the key only matches a real member.
+ * Whether a member `key` (its name in quotes and the colon: `"content":`) in `raw`, at or after
+ * `from`, holds a non-empty string (`'text'`) or an array (`'array'`). Inside JSON strings quotes
+ * are escaped, so the key only matches a real member.
  */
-export function memberHolds(raw: Uint8Array, key: Uint8Array, kind: 'text' | 'array'): boolean {
-  let at = indexOfBytes(raw, key);
+export function memberHolds(raw: Uint8Array, key: Uint8Array, kind: MemberValue, from = 0): boolean {
+  let at = indexOfBytes(raw, key, from);
   while (at !== -1) {
-    let v = at + key.length;
-    while (isJsonSpace(raw[v])) v++;
-    if (kind === 'array' ? raw[v] === OPEN_BRACKET : raw[v] === QUOTE && raw[v + 1] !== QUOTE) return true;
+    const v = skipSpace(raw, at + key.length);
+    if (holds(raw, v, kind)) return true;
     at = indexOfBytes(raw, key, v);
   }
+  return false;
+}
+
+/**
+ * Whether the value at `at` is an object whose first member is one of `members` holding what it
+ * names: read in place, no search (true means yes; false means not seen there).
+ */
+export function objectStartsWith(raw: Uint8Array, at: number, members: ReadonlyArray<readonly [Uint8Array, MemberValue]>): boolean {
+  at = skipSpace(raw, at);
+  if (raw[at] !== OPEN_BRACE) return false;
+  at = skipSpace(raw, at + 1);
+  for (const [key, kind] of members) if (keyAt(raw, at, key)) return holds(raw, skipSpace(raw, at + key.length), kind);
   return false;
 }

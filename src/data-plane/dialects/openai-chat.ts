@@ -10,17 +10,38 @@ import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseData } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
-import { ascii, indexOfBytes, memberHolds } from './bytes.js';
+import { ascii, indexOfBytes, memberHolds, objectStartsWith, type MemberValue } from './bytes.js';
 import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
 import { prependContent, userMessageTexts } from './request-text.js';
 
 const USAGE_KEY = ascii('"usage":');
-const CONTENT_KEY = ascii('"content":');
-const REASONING_KEY = ascii('"reasoning":');
-const REASONING_CONTENT_KEY = ascii('"reasoning_content":');
-const TOOL_CALLS_KEY = ascii('"tool_calls":');
+const DELTA_KEY = ascii('"delta":');
+// The delta members that carry generated output, and what they hold when they do.
+const OUTPUT_MEMBERS: ReadonlyArray<readonly [Uint8Array, MemberValue]> = [
+  [ascii('"content":'), 'text'],
+  [ascii('"reasoning":'), 'text'],
+  [ascii('"reasoning_content":'), 'text'],
+  [ascii('"tool_calls":'), 'array'],
+];
+
+/**
+ * A chunk whose delta holds text or reasoning (the role chunk's `"content":""` does not) or a
+ * tool call's fragment. vLLM writes that member first in the delta, so one search for the delta
+ * decides almost every chunk; the others (the role chunk, a last chunk with an empty content,
+ * other member orders) are searched member by member.
+ */
+function isChatOutputDelta(frame: SseFrame): boolean {
+  if (!frame.complete) return false;
+  const raw = frame.raw;
+  const at = indexOfBytes(raw, DELTA_KEY);
+  if (at === -1) return false;
+  const value = at + DELTA_KEY.length;
+  if (objectStartsWith(raw, value, OUTPUT_MEMBERS)) return true;
+  for (const [key, kind] of OUTPUT_MEMBERS) if (memberHolds(raw, key, kind, value)) return true;
+  return false;
+}
 // `data: [DONE]` plus a line ending or two; anything longer is not the terminator.
 const DONE_MAX_BYTES = 20;
 
@@ -60,14 +81,7 @@ export const openaiChatDialect: Dialect = {
   errorFrame: (body: JsonObject) => formatSseData(body),
   // vLLM's in-stream error: `{"error": {…}}`, or `{"object": "error", …}` in older versions.
   isErrorFrame: (frame: SseFrame) => frame.complete && frame.data !== undefined && (frame.data.startsWith('{"error"') || frame.data.startsWith('{"object":"error"')),
-  // A chunk whose delta holds text or reasoning (the role chunk's `"content":""` does not) or a
-  // tool call's fragment.
-  isOutputDelta: (frame: SseFrame) =>
-    frame.complete &&
-    (memberHolds(frame.raw, CONTENT_KEY, 'text') ||
-      memberHolds(frame.raw, REASONING_KEY, 'text') ||
-      memberHolds(frame.raw, REASONING_CONTENT_KEY, 'text') ||
-      memberHolds(frame.raw, TOOL_CALLS_KEY, 'array')),
+  isOutputDelta: isChatOutputDelta,
   stripHanFromEvent: CHAT_HAN,
   stripHanFromBody: CHAT_HAN,
 };

@@ -65,6 +65,11 @@ describe('isOutputDelta: a stream frame carrying one generated token', () => {
     expect(yes('data: {"choices": [{"delta": {"content": "spaced"}}]}\n\n')).toBe(true);
     expect(yes('data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\""}}]}}]}\n\n')).toBe(true);
     expect(yes('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n')).toBe(false);
+    // The output member need not come first.
+    expect(yes('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}\n\n')).toBe(true);
+    expect(yes('data: {"choices":[{"index":0,"delta":{"reasoning_content":null,"content":"x"}}]}\n\n')).toBe(true);
+    expect(yes('data: {"choices":[{"index":0,"delta":{"content":"","reasoning":"x"}}]}\n\n')).toBe(true);
+    expect(yes('data: {"choices":[{"index":0,"delta":{},"logprobs":{"content":[{"token":"x"}]},"finish_reason":"stop"}]}\n\n')).toBe(false);
     expect(yes('data: {"choices":[{"index":0,"delta":{"content":"\\"content\\":\\"x"}}]}\n\n')).toBe(true);
     expect(yes('data: {"choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}]}\n\n')).toBe(false);
     expect(yes('data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}\n\n')).toBe(false);
