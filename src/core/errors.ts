@@ -16,6 +16,7 @@ export type GatewayErrorKind =
   | 'upstream_timeout'
   | 'upstream_error'
   | 'store_unavailable'
+  | 'limiter_unavailable'
   | 'internal';
 
 /** HTTP status per kind (docs/data-plane.md). */
@@ -31,6 +32,7 @@ export const STATUS_BY_KIND: Readonly<Record<GatewayErrorKind, number>> = Object
   upstream_unreachable: 503,
   upstream_timeout: 504,
   store_unavailable: 503,
+  limiter_unavailable: 503,
   internal: 500,
 });
 

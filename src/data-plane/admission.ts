@@ -97,9 +97,9 @@ export async function admit(
     const r = env.counters.admit(plan);
     result = r instanceof Promise ? await r : r;
   } catch (err) {
-    throw isGatewayError(err) ? err : new GatewayError('upstream_unreachable', MSG.limiterUnavailable);
+    throw isGatewayError(err) ? err : new GatewayError('limiter_unavailable', MSG.limiterUnavailable);
   }
-  if (result.kind === 'seed') throw new GatewayError('upstream_unreachable', MSG.limiterUnavailable);
+  if (result.kind === 'seed') throw new GatewayError('limiter_unavailable', MSG.limiterUnavailable);
   const headers = rateLimitHeaders(limits, result, now, surface);
   if (result.kind === 'limited') {
     env.counters.rateLimited(key.id);

@@ -32,6 +32,7 @@ const TYPES: Readonly<Record<GatewayErrorKind, readonly [openai: string, anthrop
   upstream_unreachable: ['server_error', 'api_error'],
   upstream_timeout: ['timeout_error', 'timeout_error'],
   store_unavailable: ['server_error', 'api_error'],
+  limiter_unavailable: ['server_error', 'api_error'],
   internal: ['server_error', 'api_error'],
 };
 

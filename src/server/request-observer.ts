@@ -41,8 +41,16 @@ export function requestObserver(metrics: GatewayMetrics, logger: Logger, log: Re
     onRequestEnd(o) {
       metrics.onRequestEnd(o);
       log?.onRequestEnd(o);
-      if (o.status >= 500 || o.result === 'upstream-error') logger.warn({ req: requestLogLine(o) }, 'upstream request failed');
+      if (o.status >= 500 || o.result === 'upstream-error') logger.warn({ req: requestLogLine(o) }, failureMessage(o));
       else if (logger.isLevelEnabled('debug')) logger.debug({ req: requestLogLine(o) }, 'request');
     },
   };
+}
+
+/**
+ * A failure of the gateway's own (the store or the limit counters unreachable, an internal
+ * error) is not the backend's: its line must not send an operator to the backends.
+ */
+function failureMessage(o: RequestOutcome): string {
+  return o.result === 'upstream-error' || o.error === undefined || o.error.startsWith('upstream_') ? 'upstream request failed' : 'request failed';
 }

@@ -5,10 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createApiKey, updateApiKey } from '../../src/store/api-keys.repo.js';
 import { openStore } from '../../src/store/db.js';
+import { listRequestLog } from '../../src/store/request-log.repo.js';
 import { postgresUnavailableReason, POSTGRES_URL } from '../helpers/dialects.js';
 import { REDIS_URL, redisUnavailableReason } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/harness.js';
@@ -129,6 +133,53 @@ describe('limit counters unreachable (Redis down)', () => {
     const plain = await stack.createKey('plain');
     expect((await postJson(stack.gatewayUrl, '/v1/chat/completions', plain.key, CHAT_BODY)).status).toBe(200);
     expect(stack.sim.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+    // The request log names the limiter, not the backend (which was never asked).
+    await stack.app.requestLog?.writer.flush();
+    const { rows } = await listRequestLog(stack.store.db, { keyId: k.id }, 10, undefined);
+    expect(rows.map((r) => ({ status: r.status, result: r.result, error: r.error, backend: r.backend }))).toEqual([
+      { status: 503, result: 'rejected', error: 'limiter_unavailable', backend: null },
+      { status: 503, result: 'rejected', error: 'limiter_unavailable', backend: null },
+    ]);
+    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^worv_proxy_limits_unavailable_total 2$/m);
+  });
+
+  it('PROXY_LIMITS_FAIL_OPEN=off: the log line says the request failed with limiter_unavailable, not that the backend failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worv-limiter-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const sim = createSimulator({ record: false });
+    await sim.listen(0, '127.0.0.1');
+    onTestFinished(() => sim.close());
+    const dbPath = join(dir, 'proxy.db');
+    const setup = await openStore({ kind: 'sqlite', path: dbPath });
+    const k = (await createApiKey(setup.db, { name: 'fc', createdAt: new Date().toISOString(), policy: { limits: { rpm: 100 } } }))!;
+    await setup.close();
+    const serve = await spawnServe({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${dbPath}`,
+      VLLM_BASE_URL: sim.url,
+      REDIS_URL: `${DEAD_REDIS}/0`,
+      PROXY_LIMITS_FAIL_OPEN: 'off',
+    });
+    try {
+      const r = await postJson(serve.url, '/v1/chat/completions', k.key, CHAT_BODY);
+      expect(r.status).toBe(503);
+      await r.arrayBuffer();
+      type Line = { level: number; msg: string; req?: Record<string, unknown> };
+      let line: Line | undefined;
+      for (let i = 0; i < 100 && line === undefined; i++) {
+        await new Promise((res) => setTimeout(res, 20));
+        const lines = serve.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+        line = lines.find((l) => l.req !== undefined);
+      }
+      expect(line?.level).toBe(40);
+      expect(line?.msg).toBe('request failed');
+      expect(line?.req).toMatchObject({ endpoint: 'chat', status: 503, result: 'rejected', error: 'limiter_unavailable' });
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   });
 });
 

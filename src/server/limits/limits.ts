@@ -124,7 +124,7 @@ export function createLimits(opts: LimitsOptions): Limits {
       }
       if (!config.limitsFailOpen) {
         failClosed.inc();
-        throw new GatewayError('upstream_unreachable', MSG.limiterUnavailable, { 'retry-after': '1' });
+        throw new GatewayError('limiter_unavailable', MSG.limiterUnavailable, { 'retry-after': '1' });
       }
       failOpen.inc();
       const r = await seeded(local, plan);
