@@ -151,6 +151,8 @@ function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: read
         `it resets at ${isoTime(reset)} (start of the next UTC ${limit === 'daily' ? 'day' : 'month'}).`;
       retry = secondsUntil(reset, now);
       code = 'insufficient_quota';
+      // The SDKs sleep the whole Retry-After (hours, to the reset) before retrying on their own.
+      h['x-should-retry'] = 'false';
       break;
     }
     case 'rpm':

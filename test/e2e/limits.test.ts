@@ -44,6 +44,8 @@ describe('per-key limits (in-process counters)', () => {
     const limited = await chat(stack, key);
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('40');
+    // Retryable: the SDKs wait the Retry-After (seconds) and try again.
+    expect(limited.headers.get('x-should-retry')).toBeNull();
     expect(limited.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(await limited.json()).toEqual({
       error: {
@@ -131,6 +133,7 @@ describe('per-key limits (in-process counters)', () => {
     const third = await chat(s, key);
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toBe('1');
+    expect(third.headers.get('x-should-retry')).toBeNull();
     expect(((await third.json()) as { error: { message: string } }).error.message).toBe(
       'Rate limit exceeded: 2 concurrent requests for this key. Retry when one of them ends.',
     );
@@ -170,6 +173,8 @@ describe('per-key limits (in-process counters)', () => {
     const limited = await chat(stack, key);
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('30');
+    // The SDKs would sleep the whole Retry-After (up to a day or a month): they must give up at once.
+    expect(limited.headers.get('x-should-retry')).toBe('false');
     expect(await limited.json()).toEqual({
       error: {
         message: 'Daily token budget of 20 tokens used up for this key; it resets at 2027-01-01T00:00:00.000Z (start of the next UTC day).',
@@ -187,6 +192,8 @@ describe('per-key limits (in-process counters)', () => {
     clock.advance(2000); // past the key cache's second
     const month = await chat(stack, key);
     expect(month.status).toBe(429);
+    expect(month.headers.get('retry-after')).toBe(String(31 * 86_400 - 2));
+    expect(month.headers.get('x-should-retry')).toBe('false');
     expect(((await month.json()) as { error: { message: string } }).error.message).toBe(
       'Monthly token budget of 5 tokens used up for this key; it resets at 2027-02-01T00:00:00.000Z (start of the next UTC month).',
     );

@@ -1,9 +1,11 @@
 // The official SDKs against the gateway (error bodies are shaped so official SDKs surface the
 // message): non-streaming and streaming, tool calls, reasoning, abort, and the SDK error class
-// and message for 401, 413, 503 and 504.
+// and message for 401, 413, 429 (a budget used up), 503 and 504.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { nextDayStart } from '../../src/core/limits.js';
+import { updateApiKey } from '../../src/store/api-keys.repo.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { closedPortUrl } from './support.js';
 
@@ -39,6 +41,29 @@ afterEach(() => {
 });
 
 const generations = (path: string) => stack.sim.requests.filter((r) => r.path === path);
+
+/** A key whose daily token budget one request used up (its 429 says Retry-After: the seconds to UTC midnight). */
+async function spentKey(): Promise<string> {
+  const k = await stack.createKey('spent');
+  await updateApiKey(stack.store.db, k.id, { policy: { limits: { dailyTokens: 1 } } });
+  const first = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'sim-model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+  });
+  expect(first.status).toBe(200);
+  await first.arrayBuffer();
+  stack.sim.clearRequests();
+  return k.key;
+}
+
+/** The call's outcome, or 'still waiting' after `ms` (an SDK sleeping out a long Retry-After). */
+function within<T>(call: Promise<T>, ms: number): Promise<T | 'still waiting'> {
+  return Promise.race([call, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms).unref())]);
+}
+
+const BUDGET_MESSAGE = (): string =>
+  `Daily token budget of 1 tokens used up for this key; it resets at ${new Date(nextDayStart(Date.now())).toISOString()} (start of the next UTC day).`;
 
 describe('openai SDK', () => {
   const client = () => new OpenAI({ apiKey: key, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 0 });
@@ -153,6 +178,18 @@ describe('openai SDK', () => {
     expect(generations('/v1/chat/completions')).toHaveLength(1);
   });
 
+  it('429 daily budget used up → RateLimitError at once with the message, not retried (x-should-retry: false)', async () => {
+    const retrying = new OpenAI({ apiKey: await spentKey(), baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 2 });
+    const err = await within(
+      retrying.chat.completions.create({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e),
+      3000,
+    );
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toBe(`429 ${BUDGET_MESSAGE()}`);
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('insufficient_quota');
+    expect(generations('/v1/chat/completions')).toHaveLength(0);
+  });
+
   it('a stream that times out after its first bytes raises an APIError with the message', async () => {
     const stream = await client().chat.completions.create(
       { model: 'sim-model', messages: [{ role: 'user', content: USER }], stream: true },
@@ -250,6 +287,16 @@ describe('@anthropic-ai/sdk', () => {
       .catch((e: unknown) => e);
     expectError(err, Anthropic.InternalServerError, 504, 'timeout_error', 'Backend timeout');
     expect(generations('/v1/messages')).toHaveLength(1);
+  });
+
+  it('429 daily budget used up → RateLimitError at once with the message, not retried', async () => {
+    const retrying = new Anthropic({ apiKey: await spentKey(), baseURL: stack.gatewayUrl, maxRetries: 2 });
+    const err = await within(
+      retrying.messages.create({ model: 'sim-model', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e),
+      3000,
+    );
+    expectError(err, Anthropic.RateLimitError, 429, 'rate_limit_error', BUDGET_MESSAGE());
+    expect(generations('/v1/messages')).toHaveLength(0);
   });
 
   it('a stream that times out after its first bytes raises an APIError with the message', async () => {
