@@ -13,6 +13,7 @@ import type { JsonObject } from '../core/json.js';
 import {
   hasCounters,
   isExpired,
+  NO_LIMITS,
   nextDayStart,
   nextMonthStart,
   WINDOW_MS,
@@ -201,6 +202,15 @@ export function withPriority(policy: KeyPolicy, endpoint: Endpoint, body: Readon
   return { ...body, priority: VLLM_PRIORITY[p] };
 }
 
+/**
+ * count_tokens generates nothing and takes no engine slot: it counts against requests per
+ * minute only, never against the minute's tokens, a budget or concurrency (a client counting
+ * its next prompt while its stream holds the key's only slot must not be refused).
+ */
+export function countTokensLimits(l: KeyLimits): KeyLimits {
+  return { ...NO_LIMITS, rpm: l.rpm };
+}
+
 /** The part of an exchange admission needs: a hook at its end. */
 export interface Finishable {
   onFinish(fn: (usage: UsageCounts) => void): void;
@@ -219,7 +229,8 @@ export async function admitRequest(
 ): Promise<{ headers: readonly string[]; body: Readonly<JsonObject> | undefined }> {
   const policy = key.policy;
   checkModel(policy, request.model);
-  const admitted = await admit(key, admissionCharge(request.facts, request.body, env.maxOutputTokens), surface, env);
+  const counted = request.endpoint === 'count_tokens' ? { ...key, policy: { ...policy, limits: countTokensLimits(policy.limits) } } : key;
+  const admitted = await admit(counted, admissionCharge(request.facts, request.body, env.maxOutputTokens), surface, env);
   if (admitted !== undefined) x.onFinish(admitted.settle);
   const body = env.forwardPriority && request.body !== undefined ? withPriority(policy, request.endpoint, request.body) : request.body;
   return { headers: admitted?.headers ?? NONE, body };

@@ -112,6 +112,63 @@ describe('per-key limits (in-process counters)', () => {
     );
   });
 
+  it('count_tokens is never charged to or refused by tokens per minute, a budget or concurrency', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const s = stack;
+    const { id, key } = await limitedKey(s, { limits: { tpm: 1000, concurrency: 1, dailyTokens: 20 } });
+    const count = (content: string) =>
+      postJson(s.gatewayUrl, '/v1/messages/count_tokens', undefined, { model: 'sim-model', messages: [{ role: 'user', content }] }, { 'x-api-key': key });
+    // A stream holds the key's only slot and is charged to this minute.
+    const held = await rawRequest(s.gatewayUrl, {
+      method: 'POST',
+      path: '/v1/messages',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', 'x-sim-hold': 'a', 'x-sim-tokens': '30' },
+      body: JSON.stringify({ ...MESSAGES_BODY, stream: true }),
+    });
+    await s.sim.waitForHold('a');
+    try {
+      // Its input estimate alone (6000 characters ÷ 3) is over the minute's limit.
+      const big = await count('x'.repeat(6000));
+      expect(big.status).toBe(200);
+      expect(big.headers.get('anthropic-ratelimit-tokens-limit')).toBeNull();
+      expect(await big.json()).toMatchObject({ input_tokens: 1503 });
+    } finally {
+      s.sim.release('a');
+    }
+    await readAll(held.res);
+    // The stream used up the daily budget: generating is refused, counting is not.
+    const refused = await postJson(s.gatewayUrl, '/v1/messages', undefined, MESSAGES_BODY, { 'x-api-key': key });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^Daily token budget of 20 tokens used up/);
+    const after = await count('Three primes greater than 100.');
+    expect(after.status).toBe(200);
+    await after.arrayBuffer();
+    expect(s.sim.requests.filter((r) => r.path === '/v1/messages/count_tokens')).toHaveLength(2);
+    // Counted as requests without tokens; the budget holds only the stream's tokens.
+    const usage = await s.usage(id);
+    expect(usage.requests).toBe(3);
+    expect(usage.promptTokens + usage.completionTokens).toBeGreaterThan(30);
+  });
+
+  it('count_tokens counts against requests per minute', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const s = stack;
+    const { key } = await limitedKey(s, { limits: { rpm: 1, tpm: 100_000 } });
+    const count = () => postJson(s.gatewayUrl, '/v1/messages/count_tokens', undefined, { model: 'sim-model', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-api-key': key });
+    const ok = await count();
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('anthropic-ratelimit-requests-remaining')).toBe('0');
+    expect(ok.headers.get('anthropic-ratelimit-tokens-limit')).toBeNull();
+    await ok.arrayBuffer();
+    const limited = await count();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('40');
+    expect(await limited.json()).toEqual({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'Rate limit exceeded: 1 requests per minute for this key. Retry in 40 s.' },
+    });
+  });
+
   it('concurrency: a third stream waits for a slot; the slot comes back on success, client abort and upstream error', async () => {
     stack = await startStack({ clock: fixedClock(T0) });
     const s = stack;
