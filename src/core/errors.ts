@@ -15,6 +15,7 @@ export type GatewayErrorKind =
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'upstream_error'
+  | 'upstream_auth'
   | 'store_unavailable'
   | 'limiter_unavailable'
   | 'internal';
@@ -29,6 +30,7 @@ export const STATUS_BY_KIND: Readonly<Record<GatewayErrorKind, number>> = Object
   payload_too_large: 413,
   rate_limited: 429,
   upstream_error: 502,
+  upstream_auth: 502,
   upstream_unreachable: 503,
   upstream_timeout: 504,
   store_unavailable: 503,

@@ -27,6 +27,7 @@ export const MSG = {
   backendUnavailable: 'Backend unavailable',
   backendTimeout: 'Backend timeout',
   backendRequestFailed: 'Backend request failed',
+  backendRefusedCredentials: "Backend refused the gateway's credentials (its VLLM_API_KEY)",
   storeUnavailable: 'Store unavailable',
   internal: 'Internal server error',
   keyExpired: 'API key expired',

@@ -8,7 +8,8 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { GatewayError } from '../core/errors.js';
+import { GatewayError } from '../core/errors.js';
+import { MSG } from '../core/messages.js';
 import type { Endpoint, KeyPrincipal, RequestSpan, UsageCounts } from './context.js';
 import { dialectFor, outputBudget, type Dialect } from './dialects/index.js';
 import type { Forward } from './forward.js';
@@ -16,7 +17,7 @@ import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
 import { BodyCapture, captureBody } from './respond/body-capture.js';
 import { ClientWriter } from './respond/client-writer.js';
-import { JsonRelay, RawRelay, SseRelay, type ObserversFor, type Relay } from './respond/relays.js';
+import { JsonRelay, RawRelay, SseRelay, WithheldRelay, type ObserversFor, type Relay } from './respond/relays.js';
 import { UsageLedger, type LedgerEnv } from './respond/usage-ledger.js';
 import { estimatedInputTokens } from './transforms/cap-max-tokens.js';
 import type { Upload } from './upload.js';
@@ -37,6 +38,8 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly failureError: (failure: FailureClass) => GatewayError;
   /** Called once per exchange when its response is over. */
   readonly onDone: () => void;
+  /** A backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
+  readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
 }
 
 const kExchange = Symbol('exchange');
@@ -176,6 +179,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart(c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     this.#ledger.head(status);
     this.#ledger.backend = replicaOrigin(c);
+    if (status === 401 || status === 403) {
+      // The client's key passed here: the backend refuses ours. Passed on, it would tell the
+      // client (and its SDK, which then stops) that the client's own key is wrong.
+      this.#env.onBackendRefusedKey(this.#ledger.backend, status);
+      this.#relay = new WithheldRelay(() => this.#finishFailed(new GatewayError('upstream_auth', MSG.backendRefusedCredentials)));
+      return;
+    }
     const fwd = this.#fwd;
     const out = responseHeaders(headers);
     const shaped = fwd?.kind === 'shaped' ? fwd : undefined;

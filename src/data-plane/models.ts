@@ -89,7 +89,8 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, 
     return;
   }
   if (fetched.status !== 200) {
-    await x.failWhole(keyId, new GatewayError('upstream_error', MSG.backendUnavailable));
+    const refused = fetched.status === 401 || fetched.status === 403;
+    await x.failWhole(keyId, refused ? new GatewayError('upstream_auth', MSG.backendRefusedCredentials) : new GatewayError('upstream_error', MSG.backendUnavailable));
     return;
   }
   let body = fetched.body;

@@ -29,6 +29,7 @@ const TYPES: Readonly<Record<GatewayErrorKind, readonly [openai: string, anthrop
   payload_too_large: ['invalid_request_error', 'request_too_large'],
   rate_limited: ['rate_limit_error', 'rate_limit_error'],
   upstream_error: ['server_error', 'api_error'],
+  upstream_auth: ['server_error', 'api_error'],
   upstream_unreachable: ['server_error', 'api_error'],
   upstream_timeout: ['timeout_error', 'timeout_error'],
   store_unavailable: ['server_error', 'api_error'],
@@ -41,7 +42,7 @@ const TYPES: Readonly<Record<GatewayErrorKind, readonly [openai: string, anthrop
  * after the request reached the backend may have started a long generation, and a blind
  * retry would run it again. 503 (nothing was sent) stays retryable.
  */
-const NO_RETRY: ReadonlySet<GatewayErrorKind> = new Set<GatewayErrorKind>(['upstream_timeout', 'upstream_error']);
+const NO_RETRY: ReadonlySet<GatewayErrorKind> = new Set<GatewayErrorKind>(['upstream_timeout', 'upstream_error', 'upstream_auth']);
 
 /** The JSON error body for `err` on `surface`. */
 export function errorBody(err: GatewayError, surface: ErrorSurface): JsonObject {

@@ -140,6 +140,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const shapingConfig = shapingConfigs({ config, models: fleetModels, ready: fleet.ready, liveModel: () => probe.liveModel() });
 
   let inFlight = 0;
+  let refusedKeyLoggedAt = -Infinity;
   const onDone = (): void => {
     inFlight--;
   };
@@ -158,6 +159,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     warn: deps.warn ?? defaultWarn,
     logBodies: config.requestLog.bodies && config.requestLog.days > 0,
     onDone,
+    onBackendRefusedKey: (origin, status) => {
+      // One line a minute while it lasts: every request through that backend meets it.
+      const now = Date.now();
+      if (now - refusedKeyLoggedAt < 60_000) return;
+      refusedKeyLoggedAt = now;
+      const warn = deps.warn ?? defaultWarn;
+      warn('backend refuses the gateway\'s credentials', new Error(`${origin ?? 'a backend'} answered ${status}: set VLLM_API_KEY to the key the backend was started with (vLLM's --api-key); clients get 502`));
+    },
     inFlight: () => inFlight,
   };
   const pipelineEnv: PipelineEnv = {

@@ -264,7 +264,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     store: deps.store,
     keyStaleMs: config.keyStaleMs,
     now: () => clock.now(),
-    backendReachable: async () => (await dataPlane.backendStatus()).reachable,
+    backendReachable: () => dataPlane.backendStatus(),
     limitCounters: () => limits.health(),
   });
 

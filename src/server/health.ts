@@ -18,8 +18,8 @@ export interface ReadinessSources {
   /** How long known keys are served while the store does not answer (PROXY_KEY_STALE_SECONDS). */
   readonly keyStaleMs: number;
   readonly now: () => number;
-  /** True when at least one backend answered its last probe (the probe is cached a few seconds). */
-  backendReachable(): Promise<boolean>;
+  /** Whether at least one backend answered its last probe (cached a few seconds); `refusedKey`: one answered 401/403. */
+  backendReachable(): Promise<{ readonly reachable: boolean; readonly refusedKey?: number }>;
   /** Whether the shared per-key limit counters (Redis) answer. */
   limitCounters(): { readonly reachable: boolean; readonly error: string | null };
 }
@@ -78,7 +78,9 @@ function limitCountersCheck(src: ReadinessSources): ReadinessCheck {
 async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
   try {
     const up = await withTimeout(src.backendReachable(), CHECK_TIMEOUT_MS * 3);
-    return up ? { name: 'backend', ok: true } : { name: 'backend', ok: false, error: 'no backend is reachable' };
+    if (up.reachable) return { name: 'backend', ok: true };
+    const error = up.refusedKey === undefined ? 'no backend is reachable' : `the backend refuses the gateway's credentials (${up.refusedKey}): set VLLM_API_KEY to its --api-key`;
+    return { name: 'backend', ok: false, error };
   } catch (err) {
     return { name: 'backend', ok: false, error: `backend probe failed: ${message(err)}` };
   }

@@ -50,6 +50,20 @@ export class RawRelay implements Relay {
   abandoned(): void {}
 }
 
+/**
+ * A backend answer the client must not get as it is (the backend refused the gateway's own
+ * credentials): its body is dropped, and `instead` answers once it has ended.
+ */
+export class WithheldRelay implements Relay {
+  constructor(private readonly instead: () => Promise<void>) {}
+  data(): void {}
+  complete(): Promise<void> {
+    return this.instead();
+  }
+  failed(): void {}
+  abandoned(): void {}
+}
+
 const NO_USAGE_BODY: JsonValue = Object.freeze({});
 
 /** A JSON body read whole: metered (and rewritten when an observer does), then sent with its length. */

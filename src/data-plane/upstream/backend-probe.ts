@@ -17,6 +17,8 @@ export interface BackendStatus {
   readonly model: string | null;
   /** Epoch ms of the probe. */
   readonly checkedAt: number;
+  /** Not reachable because a backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
+  readonly refusedKey?: number;
 }
 
 export interface BackendProbe {
@@ -56,6 +58,7 @@ export function createBackendProbe(opts: ProbeOptions): BackendProbe {
   let running: Promise<BackendStatus> | undefined;
 
   async function probeOnce(): Promise<BackendStatus> {
+    let refusedKey: number | undefined;
     for (const replica of opts.upstream.replicas) {
       const started = performance.now();
       try {
@@ -69,6 +72,7 @@ export function createBackendProbe(opts: ProbeOptions): BackendProbe {
           facts: PROBE_FACTS,
           replica,
         });
+        if (res.status === 401 || res.status === 403) refusedKey = res.status;
         if (res.status !== 200) continue;
         const text = utf8Text(res.body);
         const id = firstModelId(tryParseJson(text));
@@ -78,7 +82,7 @@ export function createBackendProbe(opts: ProbeOptions): BackendProbe {
         // Try the next replica.
       }
     }
-    return { reachable: false, latencyMs: null, model: model ?? null, checkedAt: opts.clock.now() };
+    return { reachable: false, latencyMs: null, model: model ?? null, checkedAt: opts.clock.now(), ...(refusedKey !== undefined ? { refusedKey } : {}) };
   }
 
   function refresh(): Promise<BackendStatus> {
