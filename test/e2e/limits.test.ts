@@ -317,7 +317,7 @@ describe('per-key limits (in-process counters)', () => {
   });
 
   it('priority goes to vLLM as `priority` only with PROXY_FORWARD_PRIORITY=on', async () => {
-    stack = await startStack({ clock: fixedClock(T0), env: { PROXY_FORWARD_PRIORITY: 'on' } });
+    stack = await startStack({ clock: fixedClock(T0), simulator: { schedulingPolicy: 'priority' }, env: { PROXY_FORWARD_PRIORITY: 'on' } });
     const high = await limitedKey(stack, { priority: 'high' });
     const low = await limitedKey(stack, { priority: 'low' });
     await (await chat(stack, high.key)).arrayBuffer();
@@ -328,6 +328,14 @@ describe('per-key limits (in-process counters)', () => {
     await res.arrayBuffer();
     const sent = stack.sim.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => (r.body as { priority?: number }).priority);
     expect(sent).toEqual([-1, 1, undefined]);
+  });
+
+  it('a backend without the priority policy refuses a forwarded priority: its 400 reaches the client', async () => {
+    stack = await startStack({ clock: fixedClock(T0), env: { PROXY_FORWARD_PRIORITY: 'on' } });
+    const high = await limitedKey(stack, { priority: 'high' });
+    const res = await chat(stack, high.key);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Got priority -1 but Priority scheduling is not enabled.');
   });
 
   it('priority is not forwarded when PROXY_FORWARD_PRIORITY is off (the default)', async () => {
