@@ -82,8 +82,6 @@ export interface AdmitPlan {
 export interface Counted {
   readonly requests: number;
   readonly tokens: number;
-  /** Of `tokens`, the charges of requests admitted in this window that have not ended yet. */
-  readonly runningTokens: number;
   readonly inFlight: number;
   readonly dayUsed: number;
   readonly monthUsed: number;
@@ -112,7 +110,7 @@ export interface SettlePlan {
 /** A key's counters as one JSON-able value (the in-process and store counters). */
 export interface LimitState {
   rpm?: [window: number, count: number];
-  tpm?: [window: number, tokens: number, running?: number];
+  tpm?: [window: number, tokens: number];
   leases?: Record<string, number>;
   day?: [day: string, used: number];
   month?: [month: string, used: number];
@@ -130,7 +128,6 @@ export function admitState(s: LimitState, p: AdmitPlan): AdmitResult {
   }
   const requests = l.rpm !== null && s.rpm?.[0] === win ? s.rpm[1] : 0;
   const tokens = l.tpm !== null && s.tpm?.[0] === win ? s.tpm[1] : 0;
-  const runningTokens = l.tpm !== null && s.tpm?.[0] === win ? (s.tpm[2] ?? 0) : 0;
   let inFlight = 0;
   if (l.concurrency !== null && s.leases !== undefined) {
     for (const [id, until] of Object.entries(s.leases)) {
@@ -140,16 +137,15 @@ export function admitState(s: LimitState, p: AdmitPlan): AdmitResult {
   }
   const dayUsed = l.dailyTokens !== null ? (s.day?.[1] ?? 0) : 0;
   const monthUsed = l.monthlyTokens !== null ? (s.month?.[1] ?? 0) : 0;
-  const limit = firstExceeded(l, { requests, tokens, runningTokens, inFlight, dayUsed, monthUsed }, p.charge);
-  if (limit !== undefined) return { kind: 'limited', limit, requests, tokens, runningTokens, inFlight, dayUsed, monthUsed };
+  const limit = firstExceeded(l, { requests, tokens, inFlight, dayUsed, monthUsed }, p.charge);
+  if (limit !== undefined) return { kind: 'limited', limit, requests, tokens, inFlight, dayUsed, monthUsed };
   if (l.rpm !== null) s.rpm = [win, requests + 1];
-  if (l.tpm !== null) s.tpm = [win, tokens + p.charge, runningTokens + p.charge];
+  if (l.tpm !== null) s.tpm = [win, tokens + p.charge];
   if (l.concurrency !== null) (s.leases ??= {})[p.requestId] = p.now + LEASE_MS;
   return {
     kind: 'ok',
     requests: requests + (l.rpm !== null ? 1 : 0),
     tokens: tokens + (l.tpm !== null ? p.charge : 0),
-    runningTokens: runningTokens + (l.tpm !== null ? p.charge : 0),
     inFlight: inFlight + (l.concurrency !== null ? 1 : 0),
     dayUsed,
     monthUsed,
@@ -173,7 +169,7 @@ export function firstExceeded(l: KeyLimits, c: Counted, charge: number): LimitNa
 /** The end of a request on a key's state: tokens corrected, slot given back, budgets charged. */
 export function settleState(s: LimitState, p: SettlePlan): void {
   const l = p.limits;
-  if (l.tpm !== null && s.tpm?.[0] === p.window) s.tpm = [p.window, Math.max(0, s.tpm[1] + p.used - p.charge), Math.max(0, (s.tpm[2] ?? 0) - p.charge)];
+  if (l.tpm !== null && s.tpm?.[0] === p.window) s.tpm[1] = Math.max(0, s.tpm[1] + p.used - p.charge);
   if (l.concurrency !== null && s.leases !== undefined) delete s.leases[p.requestId];
   if (p.used > 0) {
     if (l.dailyTokens !== null && s.day?.[0] === p.day) s.day[1] += p.used;

@@ -104,7 +104,7 @@ export async function admit(
   const headers = rateLimitHeaders(limits, result, now, surface);
   if (result.kind === 'limited') {
     env.counters.rateLimited(key.id);
-    throw limitedError(limits, result.limit, now, headers, { charge: plan.charge, counted: result.tokens, running: result.runningTokens });
+    throw limitedError(limits, result.limit, now, headers, { charge: plan.charge, counted: result.tokens });
   }
   let settled = false;
   return {
@@ -131,25 +131,11 @@ function secondsUntil(t: number, now: number): number {
 }
 
 /**
- * Retry-After of a per-minute token refusal that would fit once the requests still running
- * settle: they are corrected to their real usage when they end, usually far below the output
- * cap they were charged, so waiting for the window's end would hold every refused client back
- * to the same instant.
- */
-export const RUNNING_RETRY_SECONDS = 2;
-
-/**
  * The refusal of a limit. The per-minute token refusal names the request's charge and the
  * minute's count: a request without a small output cap is charged the whole cap, which can
  * exceed what the rate-limit headers show as remaining.
  */
-function limitedError(
-  l: KeyLimits,
-  limit: LimitName,
-  now: number,
-  headers: readonly string[],
-  tokens: { charge: number; counted: number; running: number },
-): GatewayError {
+function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: readonly string[], tokens: { charge: number; counted: number }): GatewayError {
   const h: Record<string, string> = {};
   for (let i = 0; i < headers.length; i += 2) h[headers[i] as string] = headers[i + 1] as string;
   const windowEnd = windowStart(now) + WINDOW_MS;
@@ -174,21 +160,12 @@ function limitedError(
       retry = secondsUntil(windowEnd, now);
       message = `Rate limit exceeded: ${String(l.rpm)} requests per minute for this key. Retry in ${retry} s.`;
       break;
-    case 'tpm': {
-      const head =
+    case 'tpm':
+      retry = secondsUntil(windowEnd, now);
+      message =
         `Rate limit exceeded: ${String(l.tpm)} tokens per minute for this key; this request is charged ${tokens.charge} tokens ` +
-        `(input estimate and output cap) and ${tokens.counted} are counted this minute`;
-      if (tokens.running > 0 && tokens.counted - tokens.running + tokens.charge <= (l.tpm ?? 0)) {
-        retry = Math.min(RUNNING_RETRY_SECONDS, secondsUntil(windowEnd, now));
-        message =
-          `${head}, ${tokens.running} of them charged to requests still running, which are corrected to what they use ` +
-          `when they end. Retry in ${retry} s.`;
-      } else {
-        retry = secondsUntil(windowEnd, now);
-        message = `${head}. Lower max_tokens or retry in ${retry} s.`;
-      }
+        `(input estimate and output cap) and ${tokens.counted} are counted this minute. Lower max_tokens or retry in ${retry} s.`;
       break;
-    }
     case 'concurrency':
       retry = 1;
       message = `Rate limit exceeded: ${String(l.concurrency)} concurrent requests for this key. Retry when one of them ends.`;

@@ -26,28 +26,20 @@ describe.skipIf(skip !== undefined)('Redis limit counters', () => {
       const plan: AdmitPlan = { keyId: 'k1', requestId: 'r1', now: T, day: '2026-12-04', limits, charge: 300 };
       expect(await c.admit(plan)).toEqual({ kind: 'seed' });
       const ok = await c.admit({ ...plan, seed: { day: 40, month: 40 } });
-      expect(ok).toEqual({ kind: 'ok', requests: 1, tokens: 300, runningTokens: 300, inFlight: 1, dayUsed: 40, monthUsed: 0 });
+      expect(ok).toEqual({ kind: 'ok', requests: 1, tokens: 300, inFlight: 1, dayUsed: 40, monthUsed: 0 });
       const second = await c.admit({ ...plan, requestId: 'r2', charge: 10 });
       expect(second).toMatchObject({ kind: 'limited', limit: 'concurrency', inFlight: 1 });
       const keys = await probe.keys(`${prefix}*`);
       expect(keys.sort()).toEqual(
-        [
-          `${prefix}lim:{k1}:conc`,
-          `${prefix}lim:{k1}:d:2026-12-04`,
-          `${prefix}lim:{k1}:rpm:${T - 20_000}`,
-          `${prefix}lim:{k1}:tpm:${T - 20_000}`,
-          `${prefix}lim:{k1}:tpmrun:${T - 20_000}`,
-        ].sort(),
+        [`${prefix}lim:{k1}:conc`, `${prefix}lim:{k1}:d:2026-12-04`, `${prefix}lim:{k1}:rpm:${T - 20_000}`, `${prefix}lim:{k1}:tpm:${T - 20_000}`].sort(),
       );
       for (const k of keys) expect(await probe.pttl(k)).toBeGreaterThan(0);
       await c.settle({ keyId: 'k1', requestId: 'r1', now: T + 1000, limits, window: T - 20_000, day: '2026-12-04', charge: 300, used: 25 });
       expect(await c.inFlight('k1', T + 1000)).toBe(0);
       expect(await probe.get(`${prefix}lim:{k1}:tpm:${T - 20_000}`)).toBe('25');
-      // Settled: its charge no longer counts as running.
-      expect(await probe.get(`${prefix}lim:{k1}:tpmrun:${T - 20_000}`)).toBe('0');
       expect(await probe.get(`${prefix}lim:{k1}:d:2026-12-04`)).toBe('65');
       const third = await c.admit({ ...plan, requestId: 'r3', now: T + 2000, charge: 10 });
-      expect(third).toEqual({ kind: 'ok', requests: 2, tokens: 35, runningTokens: 10, inFlight: 1, dayUsed: 65, monthUsed: 0 });
+      expect(third).toEqual({ kind: 'ok', requests: 2, tokens: 35, inFlight: 1, dayUsed: 65, monthUsed: 0 });
     } finally {
       await c.close();
       const keys = await probe.keys(`${prefix}*`);

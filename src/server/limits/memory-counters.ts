@@ -31,8 +31,6 @@ class KeyCounters {
   requests = 0;
   tpmWindow = -1;
   tokens = 0;
-  /** Of `tokens`, the charges of requests not settled yet. */
-  running = 0;
   inFlight = 0;
   day = '';
   dayUsed = 0;
@@ -65,11 +63,10 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
     }
     const win = windowStart(p.now);
     if (s.rpmWindow !== win) [s.rpmWindow, s.requests] = [win, 0];
-    if (s.tpmWindow !== win) [s.tpmWindow, s.tokens, s.running] = [win, 0, 0];
+    if (s.tpmWindow !== win) [s.tpmWindow, s.tokens] = [win, 0];
     const counted = {
       requests: l.rpm !== null ? s.requests : 0,
       tokens: l.tpm !== null ? s.tokens : 0,
-      runningTokens: l.tpm !== null ? s.running : 0,
       inFlight: l.concurrency !== null ? s.inFlight : 0,
       dayUsed: l.dailyTokens !== null ? s.dayUsed : 0,
       monthUsed: l.monthlyTokens !== null ? s.monthUsed : 0,
@@ -77,10 +74,7 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
     const limit = firstExceeded(l, counted, p.charge);
     if (limit !== undefined) return { kind: 'limited', limit, ...counted };
     if (l.rpm !== null) counted.requests = ++s.requests;
-    if (l.tpm !== null) {
-      counted.tokens = s.tokens += p.charge;
-      counted.runningTokens = s.running += p.charge;
-    }
+    if (l.tpm !== null) counted.tokens = s.tokens += p.charge;
     if (l.concurrency !== null) counted.inFlight = ++s.inFlight;
     return { kind: 'ok', ...counted };
   };
@@ -88,10 +82,7 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
     const s = keys.get(p.keyId);
     if (s === undefined) return;
     const l = p.limits;
-    if (l.tpm !== null && s.tpmWindow === p.window) {
-      s.tokens = Math.max(0, s.tokens + p.used - p.charge);
-      s.running = Math.max(0, s.running - p.charge);
-    }
+    if (l.tpm !== null && s.tpmWindow === p.window) s.tokens = Math.max(0, s.tokens + p.used - p.charge);
     if (l.concurrency !== null && s.inFlight > 0) s.inFlight--;
     if (p.used > 0) {
       if (l.dailyTokens !== null && s.day === p.day) s.dayUsed += p.used;

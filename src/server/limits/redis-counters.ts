@@ -9,10 +9,9 @@ import { Redis, ReplyError } from 'ioredis';
 import { LEASE_MS, utcMonth, WINDOW_MS, windowStart, type AdmitPlan, type AdmitResult, type LimitName, type SettlePlan } from '../../core/limits.js';
 import type { CounterStore } from './memory-counters.js';
 
-// KEYS: rpm, tpm, conc, day, month, tpm running (the window's charges of requests not settled
-// yet). ARGV: now, rpm, tpm, charge, conc, requestId, leaseMs, daily, monthly, daySeed,
-// monthSeed, windowTtlMs, budgetTtlMs (0 = no limit; seed -1 = none).
-// Returns {code, requests, tokens, inFlight, dayUsed, monthUsed, running}; code -1 asks for the seeds.
+// KEYS: rpm, tpm, conc, day, month. ARGV: now, rpm, tpm, charge, conc, requestId, leaseMs,
+// daily, monthly, daySeed, monthSeed, windowTtlMs, budgetTtlMs (0 = no limit; seed -1 = none).
+// Returns {code, requests, tokens, inFlight, dayUsed, monthUsed}; code -1 asks for the seeds.
 const ADMIT = `
 local now = tonumber(ARGV[1])
 local rpm, tpm, charge, conc = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -37,12 +36,9 @@ if monthly > 0 then
   monthUsed = budget(KEYS[5], monthSeed)
   if not monthUsed then return {-1} end
 end
-local requests, tokens, inflight, running = 0, 0, 0, 0
+local requests, tokens, inflight = 0, 0, 0
 if rpm > 0 then requests = tonumber(redis.call('GET', KEYS[1]) or '0') end
-if tpm > 0 then
-  tokens = tonumber(redis.call('GET', KEYS[2]) or '0')
-  running = tonumber(redis.call('GET', KEYS[6]) or '0')
-end
+if tpm > 0 then tokens = tonumber(redis.call('GET', KEYS[2]) or '0') end
 if conc > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
   inflight = redis.call('ZCARD', KEYS[3])
@@ -61,10 +57,6 @@ if code == 0 then
   if tpm > 0 then
     tokens = redis.call('INCRBY', KEYS[2], charge)
     redis.call('PEXPIRE', KEYS[2], ARGV[12])
-    if charge > 0 then
-      running = redis.call('INCRBY', KEYS[6], charge)
-      redis.call('PEXPIRE', KEYS[6], ARGV[12])
-    end
   end
   if conc > 0 then
     redis.call('ZADD', KEYS[3], now + tonumber(ARGV[7]), ARGV[6])
@@ -72,20 +64,16 @@ if code == 0 then
     inflight = inflight + 1
   end
 end
-return {code, requests, tokens, inflight, dayUsed, monthUsed, running}
+return {code, requests, tokens, inflight, dayUsed, monthUsed}
 `;
 
-// KEYS: tpm (of the admission's window), conc, day, month, tpm running (of that window).
-// ARGV: correction, requestId, used, charge. Counters that expired meanwhile are not brought back.
+// KEYS: tpm (of the admission's window), conc, day, month. ARGV: correction, requestId, used.
+// Counters that expired meanwhile are not brought back.
 const SETTLE = `
-local delta, used, charge = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local delta, used = tonumber(ARGV[1]), tonumber(ARGV[3])
 if delta ~= 0 and redis.call('EXISTS', KEYS[1]) == 1 then
   local v = redis.call('INCRBY', KEYS[1], delta)
   if v < 0 then redis.call('SET', KEYS[1], 0, 'KEEPTTL') end
-end
-if charge > 0 and redis.call('EXISTS', KEYS[5]) == 1 then
-  local v = redis.call('DECRBY', KEYS[5], charge)
-  if v < 0 then redis.call('SET', KEYS[5], 0, 'KEEPTTL') end
 end
 redis.call('ZREM', KEYS[2], ARGV[2])
 if used > 0 then
@@ -130,12 +118,12 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
     client.once('ready', () => resolve());
     client.once('error', () => resolve());
   });
-  client.defineCommand('worvAdmit', { numberOfKeys: 6, lua: ADMIT });
-  client.defineCommand('worvSettle', { numberOfKeys: 5, lua: SETTLE });
+  client.defineCommand('worvAdmit', { numberOfKeys: 5, lua: ADMIT });
+  client.defineCommand('worvSettle', { numberOfKeys: 4, lua: SETTLE });
   const base = (keyId: string): string => `${opts.prefix}lim:{${keyId}}:`;
   const keys = (keyId: string, window: number, day: string): string[] => {
     const b = base(keyId);
-    return [`${b}rpm:${window}`, `${b}tpm:${window}`, `${b}conc`, `${b}d:${day}`, `${b}m:${utcMonth(day)}`, `${b}tpmrun:${window}`];
+    return [`${b}rpm:${window}`, `${b}tpm:${window}`, `${b}conc`, `${b}d:${day}`, `${b}m:${utcMonth(day)}`];
   };
   const n = (v: number | null): number => v ?? 0;
   return {
@@ -157,25 +145,23 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
         2 * WINDOW_MS,
         BUDGET_TTL_MS,
       );
-      const [code = 0, requests = 0, tokens = 0, inFlight = 0, dayUsed = 0, monthUsed = 0, runningTokens = 0] = r;
+      const [code = 0, requests = 0, tokens = 0, inFlight = 0, dayUsed = 0, monthUsed = 0] = r;
       if (code === -1) return { kind: 'seed' };
-      const counted = { requests, tokens, runningTokens, inFlight, dayUsed, monthUsed };
+      const counted = { requests, tokens, inFlight, dayUsed, monthUsed };
       const limit = CODES[code];
       return limit === undefined ? { kind: 'ok', ...counted } : { kind: 'limited', limit, ...counted };
     },
     async settle(p: SettlePlan): Promise<void> {
-      const [, tpm, conc, day, month, running] = keys(p.keyId, p.window, p.day);
+      const [, tpm, conc, day, month] = keys(p.keyId, p.window, p.day);
       const l = p.limits;
       await client.worvSettle(
         l.tpm !== null ? (tpm as string) : `${base(p.keyId)}none`,
         conc as string,
         l.dailyTokens !== null ? (day as string) : `${base(p.keyId)}none`,
         l.monthlyTokens !== null ? (month as string) : `${base(p.keyId)}none`,
-        l.tpm !== null ? (running as string) : `${base(p.keyId)}none`,
         l.tpm !== null ? p.used - p.charge : 0,
         p.requestId,
         p.used,
-        l.tpm !== null ? p.charge : 0,
       );
     },
     async inFlight(keyId, now) {
