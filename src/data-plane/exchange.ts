@@ -19,7 +19,6 @@ import { BodyCapture, captureBody } from './respond/body-capture.js';
 import { ClientWriter } from './respond/client-writer.js';
 import { JsonRelay, RawRelay, SseRelay, WithheldRelay, type ObserversFor, type Relay } from './respond/relays.js';
 import { UsageLedger, type LedgerEnv } from './respond/usage-ledger.js';
-import { estimatedInputTokens } from './transforms/cap-max-tokens.js';
 import type { Upload } from './upload.js';
 import type { Upstream } from './upstream/client.js';
 import { classifyFailure, type FailureClass } from './upstream/failures.js';
@@ -208,7 +207,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
           this.#relay = new JsonRelay(writer, this.#ledger, meter, observers, out);
           return;
         }
-        this.#ledger.inputEstimate = estimatedInputTokens(shaped.facts);
+        this.#ledger.streamRequest = shaped.facts;
         this.#relay = new SseRelay(writer, this.#ledger, dialect, observers);
         writer.headStream(status, out);
         return;

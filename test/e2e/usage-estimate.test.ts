@@ -111,6 +111,25 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     expect(s.sim.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
   });
 
+  it('a stream left before its first byte (its head only, as while queued for an engine slot) counts no tokens', async () => {
+    stack = await startStack({ simulator: { reasoning: false } });
+    const k = await stack.createKey('queued');
+    const r = await rawRequest(stack.gatewayUrl, {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', 'x-sim-hold': 'queued', 'x-sim-hold-after': '0' },
+      body: JSON.stringify(CHAT),
+    });
+    expect(r.status).toBe(200);
+    await stack.sim.waitForHold('queued');
+    const rec = stack.sim.getRequest(simId(r.headers))!;
+    r.res.destroy();
+    expect(await rec.closed).toBe('aborted');
+    stack.sim.release('queued');
+    await until(async () => (await stack!.usage(k.id)).requests === 1);
+    expect(await stack.usage(k.id)).toEqual({ requests: 1, promptTokens: 0, completionTokens: 0 });
+  });
+
   it('the per-minute token count is settled to the estimate', async () => {
     stack = await startStack({ clock: fixedClock(T0), simulator: { reasoning: false } });
     const s = stack;

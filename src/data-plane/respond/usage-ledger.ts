@@ -5,9 +5,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { GatewayErrorKind } from '../../core/errors.js';
-import { CLIENT_CLOSED_REQUEST, type Endpoint, type KeyPrincipal, type RequestObserver, type RequestOutcome, type RequestSpan, type ShapeEffect, type UsageCounts, type UsageSink } from '../context.js';
+import { CLIENT_CLOSED_REQUEST, type Endpoint, type KeyPrincipal, type RequestFacts, type RequestObserver, type RequestOutcome, type RequestSpan, type ShapeEffect, type UsageCounts, type UsageSink } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
 import { UsageMeter } from '../tap/usage-meter.js';
+import { estimatedInputTokens } from '../transforms/cap-max-tokens.js';
 import type { BodyCapture } from './body-capture.js';
 
 /** What every ledger of one data plane shares. */
@@ -53,10 +54,13 @@ export class UsageLedger {
   requestBody: BodyCapture | undefined;
   responseBody: BodyCapture | undefined;
   /**
-   * Set when a stream's relay starts: its input estimate (admission's), charged with the deltas
-   * relayed if the stream ends without the backend's usage.
+   * Set when a stream's relay starts: its request, whose input estimate (admission's) is charged
+   * with the deltas relayed if the stream ends without the backend's usage. Read only then: the
+   * estimate walks the whole payload.
    */
-  inputEstimate: number | undefined;
+  streamRequest: RequestFacts | undefined;
+  /** A body byte came from the backend (a stream's head alone leaves at once, even while queued). */
+  #bodySeen = false;
   /** The stream's terminal frame arrived (its final usage, if any, came before it). */
   #terminal = false;
   /** The usage, fixed the first time it is read at the end: commit, settle and report agree. */
@@ -88,6 +92,8 @@ export class UsageLedger {
    * head leaves the backend at once, its first event with the first token).
    */
   bodyChunk(): void {
+    if (this.#bodySeen) return;
+    this.#bodySeen = true;
     this.#ttfb ??= performance.now() - this.#t0;
   }
 
@@ -109,9 +115,10 @@ export class UsageLedger {
     if (this.#usage !== undefined) return this.#usage;
     const meter = this.meter;
     let usage = meter?.usage() ?? ZERO;
-    const input = this.inputEstimate;
-    if (meter !== undefined && input !== undefined && !(this.#terminal && meter.reported)) {
-      usage = meter.estimate(input);
+    const request = this.streamRequest;
+    // A stream that never sent a byte (the client left while it was queued) generated nothing.
+    if (meter !== undefined && request !== undefined && this.#bodySeen && !(this.#terminal && meter.reported)) {
+      usage = meter.estimate(estimatedInputTokens(request));
       this.#estimated = true;
     }
     this.#usage = usage;
