@@ -188,7 +188,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
   });
 
   it('a stream the backend cuts midway (read timeout): the estimate', async () => {
-    stack = await startStack({ simulator: { reasoning: false }, env: { PROXY_STREAM_READ_TIMEOUT: '0.3' } });
+    stack = await startStack({ simulator: { reasoning: false }, env: { PROXY_STREAM_READ_TIMEOUT: '1' } });
     const s = stack;
     const k = await s.createKey('cut');
     const r = await rawRequest(s.gatewayUrl, {
@@ -199,8 +199,11 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     });
     const text = (await readAll(r.res)).toString();
     expect(text).toContain('Backend timeout');
-    expect(deltas(text)).toBe(5);
-    expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: 5 });
+    // The stall comes after 6 events (the role chunk and 5 deltas); a busy machine may cut sooner.
+    const n = deltas(text);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThanOrEqual(5);
+    expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: n });
   });
 
   it('a completed stream is charged what the backend reported, not the estimate', async () => {
