@@ -230,7 +230,9 @@ export async function admitRequest(
   const policy = key.policy;
   checkModel(policy, request.model);
   const counted = request.endpoint === 'count_tokens' ? { ...key, policy: { ...policy, limits: countTokensLimits(policy.limits) } } : key;
-  const admitted = await admit(counted, admissionCharge(request.facts, request.body, env.maxOutputTokens), surface, env);
+  // Only a per-minute token limit needs the charge, whose input estimate walks the whole payload.
+  const charge = counted.policy.limits.tpm === null ? 0 : admissionCharge(request.facts, request.body, env.maxOutputTokens);
+  const admitted = await admit(counted, charge, surface, env);
   if (admitted !== undefined) x.onFinish(admitted.settle);
   const body = env.forwardPriority && request.body !== undefined ? withPriority(policy, request.endpoint, request.body) : request.body;
   return { headers: admitted?.headers ?? NONE, body };

@@ -24,14 +24,19 @@ export function maxTokensFields(endpoint: Endpoint): readonly string[] {
 /** Where a Claude-style thinking budget lives (messages, and chat when a client sends it). */
 const BUDGET_FIELD = 'thinking.budget_tokens';
 
-/** `estimated_input`: the backend's /tokenize count when the pipeline has one, else `payloadChars // 3`. */
-export function estimatedInputTokens(facts: RequestFacts): number {
-  return facts.estimatedInputTokens ?? Math.floor(facts.payloadChars / 3);
+/** The heuristic: three characters of prompt text a token. */
+function heuristicInputTokens(facts: RequestFacts): number {
+  return Math.floor(facts.payloadChars / 3);
 }
 
-/** `available = MAX_CONTEXT_TOKENS − estimated_input − 512`. */
-function availableOutputTokens(facts: RequestFacts, cfg: Pick<ShapingConfig, 'maxContextTokens'>): number {
-  return cfg.maxContextTokens - estimatedInputTokens(facts) - RESERVED_TOKENS;
+/** `estimated_input`: the backend's /tokenize count when the pipeline has one, else `payloadChars // 3`. */
+export function estimatedInputTokens(facts: RequestFacts): number {
+  return facts.estimatedInputTokens ?? heuristicInputTokens(facts);
+}
+
+/** `available = MAX_CONTEXT_TOKENS − input − 512`. */
+function availableOutputTokens(inputTokens: number, cfg: Pick<ShapingConfig, 'maxContextTokens'>): number {
+  return cfg.maxContextTokens - inputTokens - RESERVED_TOKENS;
 }
 
 /**
@@ -39,10 +44,11 @@ function availableOutputTokens(facts: RequestFacts, cfg: Pick<ShapingConfig, 'ma
  * (rather than MAX_OUTPUT_TOKENS, or nothing): then an exact count can change the outcome.
  */
 export function windowWouldCap(req: ProxyRequest, cfg: Pick<ShapingConfig, 'maxContextTokens' | 'maxOutputTokens'>): boolean {
-  const available = cfg.maxContextTokens - Math.floor(req.facts.payloadChars / 3) - RESERVED_TOKENS;
+  const available = availableOutputTokens(heuristicInputTokens(req.facts), cfg);
   for (const field of maxTokensFields(req.facts.endpoint)) {
     const v = req.body[field];
-    if (typeof v === 'number' && Math.min(v, cfg.maxOutputTokens) > available) return true;
+    // available ≤ 0 refuses even `max_tokens: 0`: an exact count may leave room.
+    if (typeof v === 'number' && (available <= 0 || Math.min(v, cfg.maxOutputTokens) > available)) return true;
   }
   return false;
 }
@@ -80,7 +86,7 @@ export const capMaxTokens: Shaper = (req, cfg) => {
     present.push({ field, value });
   }
   if (present.length === 0) return { req, effects: NONE };
-  const available = availableOutputTokens(req.facts, cfg);
+  const available = availableOutputTokens(estimatedInputTokens(req.facts), cfg);
   if (available <= 0) {
     const field = present[0]?.field ?? 'max_tokens';
     return {
