@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { isoTime, utcDay } from '../core/clock.js';
-import { isExpired, type KeyPolicy } from '../core/limits.js';
+import { expiresAlready, isExpired, type KeyPolicy } from '../core/limits.js';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 import {
@@ -103,8 +103,7 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.post('/keys', async (request, reply): Promise<CreateKeyResponse> => {
     const body = parseOr400(CreateKeyRequest, request.body);
-    // PATCH may still set a past time: that is how a key is made to expire now.
-    if (typeof body.expires_at === 'string' && Date.parse(body.expires_at) <= deps.clock.now()) {
+    if (expiresAlready(body.expires_at, deps.clock.now())) {
       throw new GatewayError('invalid_request', MSG.expiresInPast);
     }
     const created = await createApiKey(db, {

@@ -35,6 +35,14 @@ export function isExpired(policy: KeyPolicy | undefined, now: number): boolean {
   return at !== undefined && at !== null && now >= at;
 }
 
+/**
+ * Whether an ISO expiry given to a key being created is already reached: such a key would be
+ * refused from the start (an update may still set one: that is how a key is made to expire now).
+ */
+export function expiresAlready(expiresAt: string | null | undefined, now: number): boolean {
+  return typeof expiresAt === 'string' && Date.parse(expiresAt) <= now;
+}
+
 export function hasCounters(l: KeyLimits): boolean {
   return l.rpm !== null || l.tpm !== null || l.concurrency !== null || l.dailyTokens !== null || l.monthlyTokens !== null;
 }

@@ -11,7 +11,7 @@ import { parseFlags } from '../args.js';
 import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
 import { MSG } from '../../core/messages.js';
-import { isExpired } from '../../core/limits.js';
+import { expiresAlready, isExpired } from '../../core/limits.js';
 import { POLICY_FLAGS, POLICY_USAGE, policyFromFlags, policySummary } from './keys-policy.js';
 
 const HELP = `Usage:
@@ -71,8 +71,7 @@ function createFlags(argv: string[]): { name: string; key: string | undefined; p
   if (values.key !== undefined && values.key.trim() === '') throw new UsageError('keys create: --key must be non-empty');
   if (values.key !== undefined && values.key.trim().length < 20) throw new UsageError(`keys create: ${MSG.keyTooShort}`);
   const policy = policyFromFlags('keys create', values);
-  // `keys update` may still set a past time: that is how a key is made to expire now.
-  if (typeof policy.expiresAt === 'string' && Date.parse(policy.expiresAt) <= systemClock.now()) {
+  if (expiresAlready(policy.expiresAt, systemClock.now())) {
     throw new UsageError(
       `keys create: --expires ${values.expires ?? ''} (${policy.expiresAt}) is not in the future: the key would be refused as expired from the start`,
     );
