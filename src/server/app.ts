@@ -143,7 +143,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const counters = limits.health();
   // A Redis that answers and refuses (a database number it does not have, a wrong password) is a
   // configuration error; one that does not answer yet may come up, and limits fail open meanwhile.
-  if (counters.refused) throw new Error(`Redis at REDIS_URL refused the connection: ${counters.error}`);
+  if (counters.refused) {
+    // Nothing keeps running behind the error: not the Redis client's reconnects, not the spool's lock.
+    await limits.close();
+    await usageWriter.close();
+    throw new Error(`Redis at REDIS_URL refused the connection: ${counters.error}`);
+  }
   if (!counters.reachable) {
     logger.warn(
       { err: counters.error },

@@ -53,6 +53,13 @@ describe('faults: the limit counters\' Redis', () => {
     expect([r.code, r.stderr]).toEqual([2, 'worv-proxy: cannot start: Redis at REDIS_URL refused the connection: ERR DB index is out of range\n']);
   });
 
+  it.skipIf(redisSkip !== undefined)('refusing the setup: `demo` exits 2 with the same line, leaving nothing running (no hang)', async () => {
+    const url = new URL(REDIS_URL);
+    url.pathname = '/9999';
+    const r = await runCli(['demo'], { DATABASE_URL: 'sqlite::memory:', REDIS_URL: url.toString() }, 20_000);
+    expect([r.code, r.stderr]).toEqual([2, 'worv-proxy: cannot start: Redis at REDIS_URL refused the connection: ERR DB index is out of range\n']);
+  });
+
   it('a database that is not a number: refused before anything starts', async () => {
     const env = { PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: 'sqlite::memory:', REDIS_URL: 'redis://:secret@127.0.0.1:6379/abc' };
     const r = await runCli(['serve'], env);

@@ -4,7 +4,8 @@
  * the CLI, so `keys create` and `admin set-password` act on what the demo serves. Runs until
  * Ctrl-C.
  */
-import { ConfigError, loadConfigLayered } from '../../core/config.js';
+import { ConfigError, loadConfigLayered, misspeltVariables } from '../../core/config.js';
+import { causeOf, storeTarget } from '../startup-error.js';
 import { createApp } from '../../server/app.js';
 import { createSimulator } from '../../simulator/index.js';
 import { openStore } from '../../store/db.js';
@@ -45,9 +46,25 @@ export async function runDemo(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  for (const w of misspeltVariables()) process.stderr.write(`worv-proxy: warning: ${w}\n`);
 
-  const store = await openStore(config.database);
-  const app = await createApp(config, { store });
+  // A start-up failure is one line, as for serve, and leaves nothing running behind it.
+  let store;
+  try {
+    store = await openStore(config.database);
+  } catch (err) {
+    await sim.close();
+    process.stderr.write(`worv-proxy: cannot open the store (${storeTarget(config.database)}): ${causeOf(err)}\n`);
+    return 2;
+  }
+  let app;
+  try {
+    app = await createApp(config, { store });
+  } catch (err) {
+    await Promise.all([store.close().catch(() => undefined), sim.close()]);
+    process.stderr.write(`worv-proxy: cannot start: ${causeOf(err)}\n`);
+    return 2;
+  }
   const { url } = await app.listen();
   const { key, reused } = await demoKey(store, demoKeyFile(config.database));
   const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'Postgres';
