@@ -99,7 +99,7 @@ export function StatusPage() {
                   ? s.limit_counters.where === 'process'
                     ? 'per-key limits counted by this gateway'
                     : 'per-key limits shared by every gateway'
-                  : `${s.limit_counters.error ?? 'no answer'}; each gateway counts limits on its own meanwhile`}
+                  : `${s.limit_counters.error ?? 'no answer'}; meanwhile each gateway counts limits on its own (or refuses keys with limits, PROXY_LIMITS_FAIL_OPEN=off)`}
               </span>
             </Item>
             <Item label="In-flight requests" testId="status-inflight">
