@@ -408,14 +408,14 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
+/** What Kubernetes and Docker links set for a service named `proxy` (`PROXY_PORT`, `PROXY_SERVICE_HOST`…). */
+const SERVICE_LINK = /_(PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?|SERVICE_(HOST|PORT(_\w+)?))$/;
+
 /**
  * Variables set in `env` that look like a mistyped one of the gateway's: a `PROXY_` name it does
  * not read, or a name one or two letters from one of its own. A warning each, never an error:
  * the environment holds other programs' variables too.
  */
-/** What Kubernetes and Docker links set for a service named `proxy` (`PROXY_PORT`, `PROXY_SERVICE_HOST`…). */
-const SERVICE_LINK = /_(PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?|SERVICE_(HOST|PORT(_\w+)?))$/;
-
 export function misspeltVariables(env: Env = process.env): string[] {
   const known = new Set(VARIABLES);
   const out: string[] = [];

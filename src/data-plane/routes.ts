@@ -161,7 +161,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     onDone,
     onBackendRefusedKey: (origin, status) => {
       // One line a minute while it lasts: every request through that backend meets it.
-      const now = Date.now();
+      const now = deps.clock.now();
       if (now - refusedKeyLoggedAt < 60_000) return;
       refusedKeyLoggedAt = now;
       const warn = deps.warn ?? defaultWarn;

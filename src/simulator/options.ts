@@ -149,12 +149,12 @@ export function queueFullStatus(status: number | undefined): number | undefined 
   return status;
 }
 
-/** Fills defaults and validates; throws RangeError naming the bad option. */
 function schedulingPolicy(v: string | undefined): 'fcfs' | 'priority' {
   if (v === undefined || v === 'fcfs' || v === 'priority') return v ?? 'fcfs';
-  throw new Error(`schedulingPolicy must be fcfs or priority (got ${JSON.stringify(v)})`);
+  throw new RangeError(`schedulingPolicy must be fcfs or priority (got ${JSON.stringify(v)})`);
 }
 
+/** Fills defaults and validates; throws RangeError naming the bad option. */
 export function resolveOptions(o: SimulatorOptions = {}): ResolvedOptions {
   const model = o.model ?? 'sim-model';
   if (model === '') throw new RangeError('model must not be empty');
