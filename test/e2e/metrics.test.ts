@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatPromptTokens } from '../../src/simulator/index.js';
 import { updateApiKey } from '../../src/store/api-keys.repo.js';
-import { listRequestLog, type RequestLogSummary } from '../../src/store/request-log.repo.js';
+import type { RequestLogSummary } from '../../src/store/request-log.repo.js';
 import { fixedClock } from '../helpers/clock.js';
 import { startStack, type Stack } from '../helpers/harness.js';
-import { CHAT_BODY, postJson, until } from './support.js';
+import { CHAT_BODY, postJson, requestLogRows } from './support.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -93,12 +93,7 @@ describe('/metrics per model, per key and per replica', () => {
 
 /** The rows of the request log once the writer has written `n` for the key. */
 async function logRows(s: Stack, keyId: string, n: number): Promise<RequestLogSummary[]> {
-  let rows: RequestLogSummary[] = [];
-  await until(async () => {
-    await s.app.requestLog?.writer.flush();
-    rows = (await listRequestLog(s.store.db, { keyId }, 50, undefined)).rows;
-    return rows.length >= n;
-  });
+  const rows = await requestLogRows(s, keyId, n);
   expect(rows).toHaveLength(n);
   return rows;
 }

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
+import { listRequestLog, type RequestLogSummary } from '../../src/store/request-log.repo.js';
+import type { Stack } from '../helpers/harness.js';
 
 export interface RawResponse {
   readonly status: number;
@@ -161,4 +163,15 @@ function refuses(port: number): Promise<boolean> {
 export async function closedPortUrl(): Promise<string> {
   for (const port of CLOSED_PORT_CANDIDATES) if (await refuses(port)) return `http://127.0.0.1:${port}`;
   throw new Error(`no closed port below 1024 among ${CLOSED_PORT_CANDIDATES.join(', ')}`);
+}
+
+/** The request log's rows of a key, flushing its writer until at least `n` are written. */
+export async function requestLogRows(s: Stack, keyId: string, n: number): Promise<RequestLogSummary[]> {
+  let rows: RequestLogSummary[] = [];
+  await until(async () => {
+    await s.app.requestLog?.writer.flush();
+    rows = (await listRequestLog(s.store.db, { keyId }, 50, undefined)).rows;
+    return rows.length >= n;
+  });
+  return rows;
 }

@@ -5,10 +5,9 @@
 // all get the same figures, so breaking out of streams cannot get around token budgets.
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateApiKey } from '../../src/store/api-keys.repo.js';
-import { listRequestLog, type RequestLogSummary } from '../../src/store/request-log.repo.js';
 import { fixedClock } from '../helpers/clock.js';
 import { startStack, type Stack } from '../helpers/harness.js';
-import { frames, postJson, rawRequest, readAll, readUntil, simId, until } from './support.js';
+import { frames, postJson, rawRequest, readAll, readUntil, requestLogRows, simId, until } from './support.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -64,15 +63,6 @@ async function abortAfter(s: Stack, key: string, path: string, body: object, aft
   return seen;
 }
 
-async function logRows(s: Stack, keyId: string, n: number): Promise<RequestLogSummary[]> {
-  let rows: RequestLogSummary[] = [];
-  await until(async () => {
-    await s.app.requestLog?.writer.flush();
-    rows = (await listRequestLog(s.store.db, { keyId }, 50, undefined)).rows;
-    return rows.length >= n;
-  });
-  return rows;
-}
 
 async function metric(s: Stack, line: string): Promise<number | undefined> {
   const text = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
@@ -92,7 +82,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     expect(deltas(seen)).toBe(50);
     await until(async () => (await s.usage(k.id)).requests === 1);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: 50 });
-    const [row] = await logRows(s, k.id, 1);
+    const [row] = await requestLogRows(s, k.id, 1);
     expect(row).toMatchObject({ result: 'aborted', status: 200, stream: 1, prompt_tokens: ESTIMATE, completion_tokens: 50, cached_tokens: 0, reasoning_tokens: 0 });
     expect(await metric(s, `worv_proxy_key_tokens_total{key_id="${k.id}",kind="prompt"}`)).toBe(ESTIMATE);
     expect(await metric(s, `worv_proxy_key_tokens_total{key_id="${k.id}",kind="completion"}`)).toBe(50);
@@ -153,7 +143,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     expect(n).toBeGreaterThan(3);
     await until(async () => (await s.usage(k.id)).requests === 1);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: n });
-    const [row] = await logRows(s, k.id, 1);
+    const [row] = await requestLogRows(s, k.id, 1);
     expect(row).toMatchObject({ endpoint: 'responses', result: 'aborted', prompt_tokens: ESTIMATE, completion_tokens: n });
   });
 
@@ -169,7 +159,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     expect(input).toBe(Math.ceil(285 / 4) + 3);
     await until(async () => (await s.usage(k.id)).requests === 1);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: input, completionTokens: n });
-    const [row] = await logRows(s, k.id, 1);
+    const [row] = await requestLogRows(s, k.id, 1);
     expect(row).toMatchObject({ endpoint: 'messages', result: 'aborted', prompt_tokens: input, completion_tokens: n });
   });
 
@@ -183,7 +173,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     const n = deltas(text);
     expect(n).toBe(7);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: n });
-    const [row] = await logRows(s, k.id, 1);
+    const [row] = await requestLogRows(s, k.id, 1);
     expect(row).toMatchObject({ result: 'upstream-error', prompt_tokens: ESTIMATE, completion_tokens: n });
   });
 
