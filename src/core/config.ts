@@ -424,6 +424,8 @@ export function misspeltVariables(env: Env = process.env): string[] {
     let best: string | undefined;
     let bestDistance = Infinity;
     for (const v of VARIABLES) {
+      // The distance is at least the difference in length: no need to compute it then.
+      if (Math.abs(name.length - v.length) >= bestDistance) continue;
       const d = editDistance(name, v);
       if (d < bestDistance) [best, bestDistance] = [v, d];
     }

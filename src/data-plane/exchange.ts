@@ -239,7 +239,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     upload?.dispose();
-    void this.#finishFailed(this.#env.failureError(classifyFailure(err)));
+    // A refusal of our key stays one, however its body ends.
+    if (this.#relay instanceof WithheldRelay) void this.#relay.complete();
+    else void this.#finishFailed(this.#env.failureError(classifyFailure(err)));
   }
 
   #upstreamEnded(): void {

@@ -28,6 +28,8 @@ export interface ModelsDeps {
   readonly timeoutMs: number;
   /** The client-facing error for a failed backend call. */
   readonly failureError: (failure: FailureClass) => GatewayError;
+  /** The backend refused the gateway's VLLM_API_KEY (logged once a minute, as for a relayed request). */
+  readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, 
   }
   if (fetched.status !== 200) {
     const refused = fetched.status === 401 || fetched.status === 403;
+    if (refused) deps.onBackendRefusedKey(undefined, fetched.status);
     await x.failWhole(keyId, refused ? new GatewayError('upstream_auth', MSG.backendRefusedCredentials) : new GatewayError('upstream_error', MSG.backendUnavailable));
     return;
   }

@@ -148,6 +148,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const observerFactories = [usageChunkFilterFor, hanFilterFor];
   const stripHan = config.stripHan;
   const failureError = failureErrors(config.fleet.healthIntervalMs);
+  const onBackendRefusedKey = (origin: string | undefined, status: number): void => {
+    // One line a minute while it lasts: every request through that backend meets it.
+    const now = deps.clock.now();
+    if (now - refusedKeyLoggedAt < 60_000) return;
+    refusedKeyLoggedAt = now;
+    const warn = deps.warn ?? defaultWarn;
+    warn('backend refuses the gateway\'s credentials', new Error(`${origin ?? 'a backend'} answered ${status}: set VLLM_API_KEY to the key the backend was started with (vLLM's --api-key); clients get 502`));
+  };
   const env: ExchangeEnv = {
     upstream,
     usage: deps.usage,
@@ -159,14 +167,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     warn: deps.warn ?? defaultWarn,
     logBodies: config.requestLog.bodies && config.requestLog.days > 0,
     onDone,
-    onBackendRefusedKey: (origin, status) => {
-      // One line a minute while it lasts: every request through that backend meets it.
-      const now = deps.clock.now();
-      if (now - refusedKeyLoggedAt < 60_000) return;
-      refusedKeyLoggedAt = now;
-      const warn = deps.warn ?? defaultWarn;
-      warn('backend refuses the gateway\'s credentials', new Error(`${origin ?? 'a backend'} answered ${status}: set VLLM_API_KEY to the key the backend was started with (vLLM's --api-key); clients get 502`));
-    },
+    onBackendRefusedKey,
     inFlight: () => inFlight,
   };
   const pipelineEnv: PipelineEnv = {
@@ -183,6 +184,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       requestHeaders,
       timeoutMs: config.nonstreamReadTimeoutMs,
       failureError,
+      onBackendRefusedKey,
     },
     admission: {
       counters: deps.limits ?? NO_COUNTERS,
