@@ -49,6 +49,9 @@ describe('target checks', () => {
     const none = evaluateChecks({ post1: post1.map((x) => (x.target === 'node' ? { ...x, p50Us: x.p50Us - 60 } : x)) }, ['2'])[0];
     expect(none?.pass).toBeUndefined();
     expect(none?.detail).toContain('adds nothing measurable');
+    // Direct's own figure above the gateway's (a tail in the direct run): a negative ratio means nothing.
+    const below = evaluateChecks({ post1: post1.map((x) => (x.target === 'gateway' ? { ...x, p50Us: x.p50Us - 90 } : x)) }, ['2'])[0];
+    expect(below).toMatchObject({ pass: undefined, detail: "-20.0 vs +50.0 µs: the gateway's added figure is at or below zero, inside the direct run's noise" });
   });
   it('reports a check it could not measure as such', () => {
     const [c1] = evaluateChecks({ post64: [post('node', 0, 50, 1)] }, ['1']);

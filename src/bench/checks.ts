@@ -46,17 +46,21 @@ function check(c: CaseId, what: string, value: number, limit: number, unit: stri
 
 const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
-/** nginx's figure beside a check's detail, when nginx ran. */
-const nginx = (v: number, unit: string, sign = '', d = 1): string => (Number.isFinite(v) ? `; nginx ${sign}${f(v, d)}${unit}` : '');
+/** An added figure with its sign: +1.5, -0.3. */
+const signed = (n: number, d = 1): string => (Number.isFinite(n) ? `${n < 0 ? '-' : '+'}${f(Math.abs(n), d)}` : 'n/a');
+
+/** nginx's figure beside a check's detail, when nginx ran ('+': an added figure, shown with its sign). */
+const nginx = (v: number, unit: string, sign = '', d = 1): string => (Number.isFinite(v) ? `; nginx ${sign === '+' ? signed(v, d) : f(v, d)}${unit}` : '');
 
 /**
  * Gateway ÷ bare Node of an added latency (each minus the direct run's). An added figure at or
- * below zero is inside the noise of the direct run: no ratio is judged then.
+ * below zero, the gateway's or the pass-through's, is inside the noise of the direct run: no
+ * ratio is judged then.
  */
 function ratioOfAdded(c: CaseId, what: string, g: number, n: number, limit: number, tail: string, d = 1): Check {
-  const judged = n > 0 && Number.isFinite(g);
-  const detail = `+${f(g, d)} vs +${f(n, d)}${tail}${judged ? '' : ': the bare pass-through adds nothing measurable here'}`;
-  return check(c, what, judged ? g / n : NaN, limit, '×', detail);
+  const why = !(n > 0) ? 'the bare pass-through adds nothing measurable here' : !(g > 0) ? "the gateway's added figure is at or below zero, inside the direct run's noise" : undefined;
+  const detail = `${signed(g, d)} vs ${signed(n, d)}${tail}${why === undefined ? '' : `: ${why}`}`;
+  return check(c, what, why === undefined ? g / n : NaN, limit, '×', detail);
 }
 
 /** Evaluates every performance target that this run measured. */
