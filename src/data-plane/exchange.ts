@@ -17,12 +17,13 @@ import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
 import { BodyCapture, captureBody } from './respond/body-capture.js';
 import { ClientWriter } from './respond/client-writer.js';
-import { JsonRelay, RawRelay, SseRelay, WithheldRelay, type ObserversFor, type Relay } from './respond/relays.js';
+import { WithheldRelay, type ObserversFor, type Relay } from './respond/relays.js';
+import { startRelay } from './respond/start-relay.js';
 import { UsageLedger, type LedgerEnv } from './respond/usage-ledger.js';
 import type { Upload } from './upload.js';
 import type { Upstream } from './upstream/client.js';
 import { classifyFailure, type FailureClass } from './upstream/failures.js';
-import { mediaType, replaceTraceContext, responseHeaders } from './upstream/headers.js';
+import { replaceTraceContext, responseHeaders } from './upstream/headers.js';
 import { replicaOrigin } from './upstream/call.js';
 import type { CallFacts } from './upstream/replicas.js';
 
@@ -187,34 +188,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     const fwd = this.#fwd;
     const out = responseHeaders(headers);
-    const shaped = fwd?.kind === 'shaped' ? fwd : undefined;
     const extra = fwd?.extraHeaders;
     if (extra !== undefined) for (const h of extra) out.push(h);
-    const dialect = this.#dialect;
-    const meter = this.#ledger.meter;
-    const media = status >= 200 && status < 300 && dialect !== undefined ? mediaType(headers) : '';
-    const writer = this.#writer;
-    if (dialect !== undefined && meter !== undefined && (media === 'text/event-stream' || media === 'application/json')) {
-      if (shaped === undefined) {
-        // An unshaped request's JSON answer (embeddings): metered, never rewritten.
-        if (media === 'application/json') {
-          this.#relay = new JsonRelay(writer, this.#ledger, meter, [meter], out);
-          return;
-        }
-      } else {
-        const observers = this.#env.observersFor(dialect, shaped.facts, meter);
-        if (media === 'application/json') {
-          this.#relay = new JsonRelay(writer, this.#ledger, meter, observers, out);
-          return;
-        }
-        this.#ledger.streamRequest = shaped.facts;
-        this.#relay = new SseRelay(writer, this.#ledger, dialect, observers);
-        writer.headStream(status, out);
-        return;
-      }
-    }
-    this.#relay = new RawRelay(writer, this.#ledger);
-    writer.head(status, out);
+    this.#relay = startRelay(status, headers, out, {
+      writer: this.#writer,
+      ledger: this.#ledger,
+      observersFor: this.#env.observersFor,
+      dialect: this.#dialect,
+      shaped: fwd?.kind === 'shaped' ? fwd : undefined,
+    });
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {

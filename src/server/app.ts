@@ -3,21 +3,18 @@
  * the data plane's node:http handler (the hot path skips framework routing); /api, the
  * console and /metrics are Fastify routes. No globals: tests build a fresh app per test.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { pino } from 'pino';
-import { systemClock, utcDay, isoTime, type Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { MSG } from '../core/messages.js';
 import { isV1Path } from '../core/v1-path.js';
 import { emptyJsonIsNoBody, registerControlPlane } from '../control-plane/routes.js';
 import { renderApiError } from '../control-plane/render-error.js';
-import type { UsageSink } from '../data-plane/context.js';
 import { createDataPlane, type DataPlane } from '../data-plane/routes.js';
 import type { Store } from '../store/db.js';
-import { getOrCreateSetting } from '../store/settings.repo.js';
-import { openUsageWriter, type UsageWriter } from '../store/usage-writer.js';
+import type { UsageWriter } from '../store/usage-writer.js';
 import { polledRoute, registerHealthRoutes, storeCheck } from './health.js';
 import { bootBackends, startBackendSync } from './backend-sync.js';
 import { clientErrorHandler, guardClients, guardedServerOptions, missingHost, refuseConnect } from './client-guard.js';
@@ -28,10 +25,11 @@ import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { requestObserver } from './request-observer.js';
-import { spoolPlace } from './spool-place.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer } from './trusted-peers.js';
+import { openUsage, usageSinkFor } from './usage-accounting.js';
+import { watchStoreFile } from './store-file-watch.js';
 import { GATEWAY_VERSION } from './version.js';
 
 export interface AppDeps {
@@ -72,34 +70,8 @@ function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: s
 /** At most one log line this often about key checks failing while the store is away. */
 const STORE_ERROR_LOG_MS = 10_000;
 
-/** How often the SQLite file is checked for being removed or replaced, and how often that is logged. */
-const FILE_CHECK_MS = 2000;
-const FILE_PROBLEM_LOG_MS = 60_000;
-
 /** How long a SQLite statement waits for another process's lock before the usage goes to the spool. */
 const SQLITE_BUSY_MS = 100;
-
-/** Bind the usage writer (group commit, spool) to the data plane's UsageSink port. */
-function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
-  return {
-    commit(keyId, usage, alone) {
-      const now = clock.now();
-      return writer.commit(
-        {
-          keyId,
-          day: utcDay(now),
-          requests: 1,
-          promptTokens: usage.promptTokens,
-          completionTokens: usage.completionTokens,
-          cachedTokens: usage.cachedTokens,
-          reasoningTokens: usage.reasoningTokens,
-          usedAt: isoTime(now),
-        },
-        alone,
-      );
-    },
-  };
-}
 
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
@@ -116,18 +88,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     usageSpool: () => ref.usageWriter?.spoolStats() ?? { entries: 0, oldestAt: undefined },
     replicas: () => ref.dataPlane,
   });
-  const usageWriter = await openUsageWriter(deps.store, {
-    ...spoolPlace(config, deps.store),
-    storeId: await getOrCreateSetting(deps.store.db, 'store_id', () => randomUUID()),
-    onSpooling: (reason) => logger.warn({ err: String(reason) }, 'store not taking usage commits: spooling them until it does'),
-    onReplayed: (n) => logger.warn(`usage spool replayed into the store: ${n} request(s); commits go to the store again`),
-    onAdoptedReplayed: (path, n) => logger.warn(`usage spool left by a stopped process replayed into the store: ${n} request(s) from ${path}`),
-    onReplayError: (err) => logger.warn({ err: String(err) }, 'usage spool replay failed; retrying'),
-    onDropped: (n) => {
-      metrics.onUsageDropped(n);
-      logger.warn(`usage of ${n} request(s) dropped: their key was deleted`);
-    },
-  });
+  const usageWriter = await openUsage(config, deps.store, logger, (n) => metrics.onUsageDropped(n));
   ref.usageWriter = usageWriter;
   const fastifyLogger: FastifyBaseLogger = logger;
   const limits = createLimits({
@@ -194,17 +155,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     onEmpty: () => logger.warn('the stored backend changes leave no backend: using VLLM_BASE_URL'),
   });
 
-  // A SQLite file removed or replaced under the running gateway: said in the log (and by
-  // /readyz and /api/status) while it lasts, since what it writes from then on is lost.
-  let fileProblemLoggedAt = -Infinity;
-  const fileWatch = setInterval(() => {
-    const problem = deps.store.fileProblem();
-    const now = clock.now();
-    if (problem === undefined || now - fileProblemLoggedAt < FILE_PROBLEM_LOG_MS) return;
-    fileProblemLoggedAt = now;
-    logger.error(problem);
-  }, FILE_CHECK_MS);
-  fileWatch.unref();
+  const stopFileWatch = watchStoreFile(deps.store, clock, (problem) => logger.error(problem));
 
   let server: Server | undefined;
   const fastify = Fastify({
@@ -305,9 +256,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       clearInterval(reaper);
     }
     backendSync.close();
-    clearInterval(fileWatch);
+    stopFileWatch();
     await usageWriter.close();
+    // Nothing is lost, but the operator should know where it waits (or that it is gone).
+    const spooled = usageWriter.spoolStats().entries;
+    if (spooled > 0) logger.warn(`usage of ${spooled} request(s) left in the usage spool: the store did not take it; the next start applies it`);
     await requestLog?.writer.close();
+    const unwritten = requestLog?.writer.stats().queued ?? 0;
+    if (unwritten > 0) logger.warn(`request log: ${unwritten} row(s) not written: the store did not take them`);
     await limits.close();
     await dataPlane.close();
     // Every request's span has ended by now: export what is still queued.

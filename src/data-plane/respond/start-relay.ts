@@ -1,0 +1,46 @@
+/**
+ * Which relay carries a backend's answer, chosen from its head. A 2xx JSON body or SSE stream
+ * of an endpoint whose format the gateway reads is metered: a shaped request's answer through
+ * its observers (the meter first), an unshaped request's JSON (embeddings) by the meter alone.
+ * Anything else goes through as raw bytes. The head goes out here for relays that send it at
+ * once (a stream, raw bytes); a JSON body is sent whole, head and all, once it is complete.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dialect } from '../dialects/index.js';
+import type { ShapedForward } from '../forward.js';
+import { mediaType } from '../upstream/headers.js';
+import type { ClientWriter } from './client-writer.js';
+import { JsonRelay, RawRelay, SseRelay, type ObserversFor, type Relay } from './relays.js';
+import type { UsageLedger } from './usage-ledger.js';
+
+export interface RelayParts {
+  readonly writer: ClientWriter;
+  readonly ledger: UsageLedger;
+  readonly observersFor: ObserversFor;
+  /** How the endpoint's answers carry usage, when the gateway reads its format. */
+  readonly dialect: Dialect | undefined;
+  /** The forwarded request, when the gateway shaped it. */
+  readonly shaped: ShapedForward | undefined;
+}
+
+/** The relay for a response head; `out` is the client's response headers. */
+export function startRelay(status: number, headers: IncomingHttpHeaders, out: string[], parts: RelayParts): Relay {
+  const { writer, ledger, dialect, shaped } = parts;
+  const meter = ledger.meter;
+  const media = status >= 200 && status < 300 && dialect !== undefined ? mediaType(headers) : '';
+  if (dialect !== undefined && meter !== undefined && (media === 'text/event-stream' || media === 'application/json')) {
+    if (shaped === undefined) {
+      if (media === 'application/json') return new JsonRelay(writer, ledger, meter, [meter], out);
+    } else {
+      const observers = parts.observersFor(dialect, shaped.facts, meter);
+      if (media === 'application/json') return new JsonRelay(writer, ledger, meter, observers, out);
+      ledger.streamRequest = shaped.facts;
+      const relay = new SseRelay(writer, ledger, dialect, observers);
+      writer.headStream(status, out);
+      return relay;
+    }
+  }
+  const relay = new RawRelay(writer, ledger);
+  writer.head(status, out);
+  return relay;
+}

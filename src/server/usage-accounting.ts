@@ -1,0 +1,51 @@
+/**
+ * Usage accounting as the gateway runs it: the usage writer (group commit, spool) opened on the
+ * store with its log lines, and bound to the data plane's UsageSink port.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { isoTime, utcDay, type Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import type { UsageSink } from '../data-plane/context.js';
+import type { Store } from '../store/db.js';
+import { getOrCreateSetting } from '../store/settings.repo.js';
+import { openUsageWriter, type UsageWriter } from '../store/usage-writer.js';
+import { spoolPlace } from './spool-place.js';
+
+/** Opens the usage writer; what it spools, replays and drops is logged. */
+export async function openUsage(config: Config, store: Store, logger: Logger, onDropped: (requests: number) => void): Promise<UsageWriter> {
+  return openUsageWriter(store, {
+    ...spoolPlace(config, store),
+    storeId: await getOrCreateSetting(store.db, 'store_id', () => randomUUID()),
+    onSpooling: (reason) => logger.warn({ err: String(reason) }, 'store not taking usage commits: spooling them until it does'),
+    onReplayed: (n) => logger.warn(`usage spool replayed into the store: ${n} request(s); commits go to the store again`),
+    onAdoptedReplayed: (path, n) => logger.warn(`usage spool left by a stopped process replayed into the store: ${n} request(s) from ${path}`),
+    onReplayError: (err) => logger.warn({ err: String(err) }, 'usage spool replay failed; retrying'),
+    onDropped: (n) => {
+      onDropped(n);
+      logger.warn(`usage of ${n} request(s) dropped: their key was deleted`);
+    },
+  });
+}
+
+/** Binds the usage writer (group commit, spool) to the data plane's UsageSink port. */
+export function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
+  return {
+    commit(keyId, usage, alone) {
+      const now = clock.now();
+      return writer.commit(
+        {
+          keyId,
+          day: utcDay(now),
+          requests: 1,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+          cachedTokens: usage.cachedTokens,
+          reasoningTokens: usage.reasoningTokens,
+          usedAt: isoTime(now),
+        },
+        alone,
+      );
+    },
+  };
+}
