@@ -122,6 +122,13 @@ describe('upstream faults', () => {
     });
   }
 
+  it('a stream cut before its first event is answered 502, not a 200 stream that holds only an error event', async () => {
+    const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { ...CHAT_BODY, stream: true }, { 'x-sim-fault': 'reset:0' });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ error: { message: 'Backend request failed', type: 'server_error', code: 502 } });
+  });
+
   it('a connection reset mid-stream ends the stream with a 502 error frame', async () => {
     const r = await rawRequest(stack.gatewayUrl, {
       method: 'POST',

@@ -1,10 +1,11 @@
 // Health across a model's replicas: a hung engine (requests running, generation counter flat
 // for PROXY_HUNG_SECONDS) is ejected until it makes progress; an engine's queue-full answer
 // is retried once on another replica; a replica killed mid-load costs no request that had not
-// received a byte, and once back it is taken back within seconds.
+// received a byte of its body (a stream's head alone does not count), and once back it is taken
+// back within seconds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
-import { postJson, until } from './support.js';
+import { frames, postJson, until } from './support.js';
 
 const BODY = { model: 'GLM-5.1', messages: [{ role: 'user', content: 'Three primes greater than 100.' }] };
 const THREE = [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }, { model: 'GLM-5.1' }];
@@ -30,11 +31,12 @@ describe('replica health', () => {
     const home = await homeOf('s1');
     const sim = f.sims[home]!;
     sim.setHung(true);
-    // A request caught on the hung engine: running, never a token.
+    const posts = (): number => sim.requests.filter((q) => q.method === 'POST').length;
+    const earlier = posts();
+    // A request caught on the hung engine: running, never a token (so its head is not passed on yet).
     const stuck = postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': 's1' });
     const hungAt = performance.now();
-    const res = await stuck;
-    expect(res.status).toBe(200);
+    await until(() => posts() > earlier, 3000);
     const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
     expect(state.hung).toBe(false);
     await until(() => state.hung, 3000);
@@ -47,6 +49,8 @@ describe('replica health', () => {
     for (let i = 0; i < 3; i++) expect(await homeOf('s1')).not.toBe(home);
     // Progress again: back in rotation for its sessions.
     sim.setHung(false);
+    const res = await stuck;
+    expect(res.status).toBe(200);
     expect(await res.text()).toContain('[DONE]');
     await until(() => !state.hung, 3000);
     expect(await homeOf('s1')).toBe(home);
@@ -64,6 +68,33 @@ describe('replica health', () => {
     f.sims[home]!.setQueueFull(429);
     const r = await postJson(f.gatewayUrl, '/v1/messages', f.key, { ...BODY, max_tokens: 10 }, { 'x-claude-code-session-id': 'q' });
     expect(r.status).toBe(200);
+  });
+
+  it('a stream whose replica dies during the prompt (its head sent, no event yet) is retried on another replica, completes, and counts once', async () => {
+    f = await startFleetStack({ replicas: THREE });
+    const home = await homeOf('p');
+    const before = await f.stack.usage(f.keyId);
+    f.clear();
+    const body = { ...BODY, stream: true, stream_options: { include_usage: true } };
+    const pending = postJson(f.gatewayUrl, '/v1/chat/completions', f.key, body, { 'x-claude-code-session-id': 'p', 'x-sim-ttft-ms': '1500' });
+    // The replica has the request and has sent its stream's head (vLLM does so at once).
+    await until(() => f!.served()[home] === 1, 3000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await f.kill(home);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(text).not.toContain('"error"');
+    const served = f.served();
+    expect(served[home]).toBe(1);
+    expect(served.reduce((a, b) => a + b, 0)).toBe(2);
+    const usage = (JSON.parse(frames(text).at(-2)!.slice('data: '.length)) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+    expect(await f.stack.usage(f.keyId)).toEqual({
+      requests: before.requests + 1,
+      promptTokens: before.promptTokens + usage.prompt_tokens,
+      completionTokens: before.completionTokens + usage.completion_tokens,
+    });
   });
 
   it('with one replica of the model, its queue-full answer reaches the client as it is', async () => {

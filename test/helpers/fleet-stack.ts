@@ -14,6 +14,8 @@ export interface FleetStack {
   /** The current simulator of each replica (replaced by `restart`). */
   readonly sims: Simulator[];
   readonly key: string;
+  /** The key's id (its usage: `stack.usage(keyId)`). */
+  readonly keyId: string;
   /** Generating requests each replica received since the last `clear()`. */
   served(): number[];
   clear(): void;
@@ -44,13 +46,14 @@ export async function startFleetStack(o: FleetStackOptions): Promise<FleetStack>
       simulator: false,
       env: { VLLM_BASE_URL: sims.map((s) => s.url).join(','), PROXY_HEALTH_INTERVAL: '0.2', ...o.env },
     });
-    const { key } = await stack.createKey();
+    const { key, id: keyId } = await stack.createKey();
     for (const s of sims) s.clearRequests();
     return {
       stack,
       gatewayUrl: stack.gatewayUrl,
       sims,
       key,
+      keyId,
       served: () => sims.map((s) => s.requests.filter((r) => r.method === 'POST' && GENERATING.test(r.path)).length),
       clear: () => {
         for (const s of sims) s.clearRequests();

@@ -5,6 +5,10 @@
  * response byte (on another replica when there is one, never after a byte), and keeps the read
  * timeout on a native timer. The caller's handler sees one request: one `onRequestStart` with
  * a controller that outlives the attempts, then the response of the attempt that answered.
+ *
+ * A response head is passed on with the first body byte, not before: vLLM sends a stream's head
+ * at once and its first event only after the prompt is read, so a replica that dies in between
+ * has answered nothing yet, and its request can still go elsewhere.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -79,7 +83,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   /** The controller of the attempt in progress. */
   #attempt: Dispatcher.DispatchController | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The caller has the response head: no retry from now on. */
   #started = false;
+  /** The head of the attempt answering, held until its first body byte (or its end). */
+  #head: { readonly status: number; readonly headers: IncomingHttpHeaders; readonly message: string | undefined } | undefined;
   #discarding = false;
   #reason: Error | null = null;
   #paused = false;
@@ -213,20 +220,29 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
       controller.abort(RETRY_STATUS);
       return;
     }
-    this.#started = true;
     this.#timer?.refresh();
     if (this.#paused) controller.pause();
-    this.#inner.onResponseStart?.(this, status, headers, message);
+    this.#head = { status, headers, message };
+  }
+
+  /** Passes the held head on: the response has begun for the caller. */
+  #begin(): void {
+    const head = this.#head!;
+    this.#head = undefined;
+    this.#started = true;
+    this.#inner.onResponseStart?.(this, head.status, head.headers, head.message);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#discarding) return;
     this.#timer?.refresh();
+    if (this.#head !== undefined) this.#begin();
     this.#inner.onResponseData?.(this, chunk);
   }
 
   onResponseEnd(_c: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.#endAttempt();
+    if (this.#head !== undefined) this.#begin();
     this.#inner.onResponseEnd?.(this, trailers);
   }
 
@@ -236,6 +252,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     if (failure === 'connect' && replica !== undefined) this.#host.failed(replica);
     const retry = this.#discarding || (!this.#started && (retryableFailure(failure) || (isCleanClose(err) && this.#host.retryableClose?.(this.#call) === true)));
     this.#discarding = false;
+    // A head without a body byte is dropped: the caller answers the failure as it would before any byte.
+    this.#head = undefined;
     if (retry && this.#reason === null && this.#call.replica === undefined && this.#attempts < CONNECT_ATTEMPTS) {
       const b = this.#call.body;
       if (!isReplayable(b) || b.replayable) {
