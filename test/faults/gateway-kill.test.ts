@@ -113,4 +113,51 @@ describe('gateway SIGKILL mid-burst', () => {
       await sim.close();
     }
   }, 60_000);
+
+  it('stopped with SIGTERM while the SQLite file is locked: says how much usage waits in the spool and how many request-log rows were not written; the next start applies the usage', async () => {
+    const sim = createSimulator({});
+    await sim.listen(0, '127.0.0.1');
+    const dbPath = join(dir, 'term.db');
+    const setup = await openStore({ kind: 'sqlite', path: dbPath });
+    const { id, key } = (await createApiKey(setup.db, { name: 'term', createdAt: new Date().toISOString() }))!;
+    await setup.close();
+    const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: sim.url };
+    const serve = await spawnServe(env);
+    const lock = await holdSqliteLock(dbPath);
+    let prompt = 0;
+    let completion = 0;
+    try {
+      for (let i = 0; i < 5; i++) {
+        const r = await fetch(`${serve.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'sim-model', max_tokens: 16, messages: [{ role: 'user', content: `hi ${i}` }] }),
+        });
+        expect(r.status).toBe(200);
+        const body = (await r.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+        prompt += body.usage.prompt_tokens;
+        completion += body.usage.completion_tokens;
+      }
+      serve.child.kill('SIGTERM');
+      expect((await serve.exited).code).toBe(0);
+    } finally {
+      await lock.release();
+    }
+    const lines = serve.output().split('\n');
+    expect(lines.some((l) => l.includes('usage of 5 request(s) left in the usage spool: the store did not take it; the next start applies it'))).toBe(true);
+    expect(lines.some((l) => l.includes('request log: 5 row(s) not written: the store did not take them'))).toBe(true);
+    expect(lines.at(-2)).toBe('worv-proxy: drained, stopped');
+
+    const again = await spawnServe(env);
+    again.child.kill('SIGTERM');
+    expect((await again.exited).code).toBe(0);
+    await sim.close();
+    const check = await openStore({ kind: 'sqlite', path: dbPath });
+    try {
+      const row = await check.db.selectFrom('usage_totals').selectAll().where('key_id', '=', id).executeTakeFirst();
+      expect({ requests: row?.requests, prompt: row?.prompt_tokens, completion: row?.completion_tokens }).toEqual({ requests: 5, prompt, completion });
+    } finally {
+      await check.close();
+    }
+  }, 60_000);
 });

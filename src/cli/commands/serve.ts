@@ -102,7 +102,10 @@ export async function runServe(argv: string[]): Promise<number> {
       .then(() => store.close())
       .then(() => void serveLock?.close())
       .then(
-        () => resolveExit(0),
+        () => {
+          process.stdout.write('worv-proxy: drained, stopped\n');
+          resolveExit(0);
+        },
         (err: unknown) => {
           process.stderr.write(`worv-proxy: shutdown error: ${String(err)}\n`);
           resolveExit(1);
