@@ -21,6 +21,9 @@ describe('checkBackendUrl', () => {
     ['http://gpu5:8000#x', M.notOrigin],
     ['http://127.0.0.1:0', M.portZero],
     ['https://gpu5:0/', M.portZero],
+    ['http://127.0.0.1:99999', M.portRange],
+    ['https://[::1]:70000/', M.portRange],
+    ['http://gpu5:65536', M.portRange],
   ])('%j → %s', (raw, message) => {
     expect(checkBackendUrl(raw)).toEqual({ ok: false, message });
   });

@@ -21,7 +21,11 @@ export const BACKEND_URL_MESSAGES = {
   credentials: 'url must not contain a user name or password',
   notOrigin: 'url must be a bare origin (scheme, host and optional port), without a path, query or fragment',
   portZero: 'url must not use port 0 (nothing can be reached there)',
+  portRange: 'url must use a port from 1 to 65535',
 } as const;
+
+/** An explicit port after the host (a bracketed IPv6 address or a name): the URL parser only says "invalid". */
+const PORT_AFTER_HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:\[[^\]]*\]|[^/?#@:[\]]*):(\d+)(?:[/?#]|$)/i;
 
 /** `raw` as a backend origin (lower-case scheme and host, default port dropped), or why not. */
 export function checkBackendUrl(raw: unknown): BackendUrlCheck {
@@ -35,7 +39,8 @@ export function checkBackendUrl(raw: unknown): BackendUrlCheck {
   try {
     u = new URL(text);
   } catch {
-    return { ok: false, message: M.notUrl };
+    const port = PORT_AFTER_HOST.exec(text)?.[1];
+    return { ok: false, message: port !== undefined && Number(port) > 65_535 ? M.portRange : M.notUrl };
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, message: M.protocol };
   if (u.username !== '' || u.password !== '') return { ok: false, message: M.credentials };
