@@ -3,6 +3,7 @@
 // unless the backend reported the prompt (Anthropic's message_start), and one completion token
 // per text delta relayed. The stored usage, the key's limits, the request log and the metrics
 // all get the same figures, so breaking out of streams cannot get around token budgets.
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateApiKey } from '../../src/store/api-keys.repo.js';
 import { fixedClock } from '../helpers/clock.js';
@@ -47,16 +48,25 @@ function deltas(text: string): number {
 
 /** Opens a stream held by the simulator after `after` events, reads those, and leaves. */
 async function abortAfter(s: Stack, key: string, path: string, body: object, after: number, tag: string): Promise<string> {
-  const r = await rawRequest(s.gatewayUrl, {
-    method: 'POST',
-    path,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-sim-tokens': '100', 'x-sim-hold': tag, 'x-sim-hold-after': String(after) },
-    body: JSON.stringify(body),
-  });
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-sim-tokens': '100', 'x-sim-hold': tag, 'x-sim-hold-after': String(after) };
+  if (after === 0) {
+    // Before the first event the client has nothing, not even the head (the gateway passes the
+    // backend's on with the first body byte): it leaves while the request waits at the engine.
+    const url = new URL(s.gatewayUrl);
+    const req = request({ host: url.hostname, port: url.port, method: 'POST', path, headers, agent: false });
+    req.on('error', () => undefined);
+    req.end(JSON.stringify(body));
+    await s.sim.waitForHold(tag);
+    const held = s.sim.requests.at(-1)!;
+    req.destroy();
+    expect(await held.closed).toBe('aborted');
+    s.sim.release(tag);
+    return '';
+  }
+  const r = await rawRequest(s.gatewayUrl, { method: 'POST', path, headers, body: JSON.stringify(body) });
   expect(r.status).toBe(200);
   await s.sim.waitForHold(tag);
-  // Nothing to read after 0 events: the head alone has arrived.
-  const seen = after === 0 ? '' : await readUntil(r.res, (t) => frames(t).length >= after);
+  const seen = await readUntil(r.res, (t) => frames(t).length >= after);
   const rec = s.sim.getRequest(simId(r.headers))!;
   r.res.destroy();
   expect(await rec.closed).toBe('aborted');
@@ -102,7 +112,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     expect(s.sim.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
   });
 
-  it('a stream left before its first byte (its head only, as while queued for an engine slot) counts no tokens', async () => {
+  it('a stream left before its first byte (while queued for an engine slot) counts no tokens', async () => {
     stack = await startStack({ simulator: { reasoning: false } });
     const k = await stack.createKey('queued');
     expect(await abortAfter(stack, k.key, '/v1/chat/completions', CHAT, 0, 'queued')).toBe('');

@@ -17,6 +17,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const N = 40;
 
+type Totals = { requests: number; prompt: number; completion: number };
+
+/** Starts the gateway again (it replays the spool it finds), stops it, and reads every key's totals. */
+async function totalsAfterRestart(env: Record<string, string>, dbPath: string): Promise<Map<string, Totals>> {
+  const again = await spawnServe(env);
+  again.child.kill('SIGTERM');
+  expect((await again.exited).code).toBe(0);
+  const check = await openStore({ kind: 'sqlite', path: dbPath });
+  try {
+    const rows = await check.db.selectFrom('usage_totals').selectAll().execute();
+    return new Map(rows.map((r) => [r.key_id, { requests: r.requests, prompt: r.prompt_tokens, completion: r.completion_tokens }]));
+  } finally {
+    await check.close();
+  }
+}
+
 describe('gateway SIGKILL mid-burst', () => {
   it('counts every 200 exactly once after a restart, and nothing twice', async () => {
     const sim = createSimulator({});
@@ -57,30 +73,15 @@ describe('gateway SIGKILL mid-burst', () => {
     expect(got.size).toBeGreaterThanOrEqual(N / 3);
     expect(got.size).toBeLessThan(N);
 
-    // Start again: the spool of the killed process is replayed; a clean stop.
-    const again = await spawnServe(env);
-    again.child.kill('SIGTERM');
-    expect((await again.exited).code).toBe(0);
+    const counted = await totalsAfterRestart(env, dbPath);
     await sim.close();
-
-    const check = await openStore({ kind: 'sqlite', path: dbPath });
-    try {
-      const rows = await check.db.selectFrom('usage_totals').selectAll().execute();
-      const counted = new Map(rows.map((r) => [r.key_id, r]));
-      for (const { id } of keys) {
-        const row = counted.get(id);
-        expect(row === undefined || row.requests === 1).toBe(true); // never twice
-        const answered = got.get(id);
-        if (answered !== undefined) {
-          expect({ requests: row?.requests, prompt: row?.prompt_tokens, completion: row?.completion_tokens }).toEqual({
-            requests: 1,
-            prompt: answered.prompt,
-            completion: answered.completion,
-          });
-        }
+    for (const { id } of keys) {
+      const row = counted.get(id);
+      expect(row === undefined || row.requests === 1).toBe(true); // never twice
+      const answered = got.get(id);
+      if (answered !== undefined) {
+        expect(row).toEqual({ requests: 1, prompt: answered.prompt, completion: answered.completion });
       }
-    } finally {
-      await check.close();
     }
   }, 90_000);
   it('a gateway killed before it spooled anything leaves no lock file behind once another starts', async () => {
@@ -148,16 +149,8 @@ describe('gateway SIGKILL mid-burst', () => {
     expect(lines.some((l) => l.includes('request log: 5 row(s) not written: the store did not take them'))).toBe(true);
     expect(lines.at(-2)).toBe('worv-proxy: drained, stopped');
 
-    const again = await spawnServe(env);
-    again.child.kill('SIGTERM');
-    expect((await again.exited).code).toBe(0);
+    const counted = await totalsAfterRestart(env, dbPath);
     await sim.close();
-    const check = await openStore({ kind: 'sqlite', path: dbPath });
-    try {
-      const row = await check.db.selectFrom('usage_totals').selectAll().where('key_id', '=', id).executeTakeFirst();
-      expect({ requests: row?.requests, prompt: row?.prompt_tokens, completion: row?.completion_tokens }).toEqual({ requests: 5, prompt, completion });
-    } finally {
-      await check.close();
-    }
+    expect(counted.get(id)).toEqual({ requests: 5, prompt, completion });
   }, 60_000);
 });
