@@ -190,13 +190,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const out = responseHeaders(headers);
     const extra = fwd?.extraHeaders;
     if (extra !== undefined) for (const h of extra) out.push(h);
-    this.#relay = startRelay(status, headers, out, {
-      writer: this.#writer,
-      ledger: this.#ledger,
-      observersFor: this.#env.observersFor,
-      dialect: this.#dialect,
-      shaped: fwd?.kind === 'shaped' ? fwd : undefined,
-    });
+    this.#relay = startRelay(status, headers, out, this.#writer, this.#ledger, this.#env.observersFor, this.#dialect, fwd?.kind === 'shaped' ? fwd : undefined);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {

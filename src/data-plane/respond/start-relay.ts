@@ -13,26 +13,28 @@ import type { ClientWriter } from './client-writer.js';
 import { JsonRelay, RawRelay, SseRelay, type ObserversFor, type Relay } from './relays.js';
 import type { UsageLedger } from './usage-ledger.js';
 
-export interface RelayParts {
-  readonly writer: ClientWriter;
-  readonly ledger: UsageLedger;
-  readonly observersFor: ObserversFor;
-  /** How the endpoint's answers carry usage, when the gateway reads its format. */
-  readonly dialect: Dialect | undefined;
-  /** The forwarded request, when the gateway shaped it. */
-  readonly shaped: ShapedForward | undefined;
-}
-
-/** The relay for a response head; `out` is the client's response headers. */
-export function startRelay(status: number, headers: IncomingHttpHeaders, out: string[], parts: RelayParts): Relay {
-  const { writer, ledger, dialect, shaped } = parts;
+/**
+ * The relay for a response head; `out` is the client's response headers, `dialect` how the
+ * endpoint's answers carry usage (when the gateway reads its format), `shaped` the forwarded
+ * request when the gateway shaped it. Positional: this runs once per response.
+ */
+export function startRelay(
+  status: number,
+  headers: IncomingHttpHeaders,
+  out: string[],
+  writer: ClientWriter,
+  ledger: UsageLedger,
+  observersFor: ObserversFor,
+  dialect: Dialect | undefined,
+  shaped: ShapedForward | undefined,
+): Relay {
   const meter = ledger.meter;
   const media = status >= 200 && status < 300 && dialect !== undefined ? mediaType(headers) : '';
   if (dialect !== undefined && meter !== undefined && (media === 'text/event-stream' || media === 'application/json')) {
     if (shaped === undefined) {
       if (media === 'application/json') return new JsonRelay(writer, ledger, meter, [meter], out);
     } else {
-      const observers = parts.observersFor(dialect, shaped.facts, meter);
+      const observers = observersFor(dialect, shaped.facts, meter);
       if (media === 'application/json') return new JsonRelay(writer, ledger, meter, observers, out);
       ledger.streamRequest = shaped.facts;
       const relay = new SseRelay(writer, ledger, dialect, observers);

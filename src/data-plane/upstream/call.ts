@@ -85,8 +85,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   #timer: NodeJS.Timeout | undefined;
   /** The caller has the response head: no retry from now on. */
   #started = false;
-  /** The head of the attempt answering, held until its first body byte (or its end). */
-  #head: { readonly status: number; readonly headers: IncomingHttpHeaders; readonly message: string | undefined } | undefined;
+  /** The head of the attempt answering, held until its first body byte or its end (status 0: none held). */
+  #headStatus = 0;
+  #headHeaders: IncomingHttpHeaders = {};
+  #headMessage: string | undefined;
   #discarding = false;
   #reason: Error | null = null;
   #paused = false;
@@ -222,27 +224,29 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     }
     this.#timer?.refresh();
     if (this.#paused) controller.pause();
-    this.#head = { status, headers, message };
+    this.#headStatus = status;
+    this.#headHeaders = headers;
+    this.#headMessage = message;
   }
 
   /** Passes the held head on: the response has begun for the caller. */
   #begin(): void {
-    const head = this.#head!;
-    this.#head = undefined;
+    const status = this.#headStatus;
+    this.#headStatus = 0;
     this.#started = true;
-    this.#inner.onResponseStart?.(this, head.status, head.headers, head.message);
+    this.#inner.onResponseStart?.(this, status, this.#headHeaders, this.#headMessage);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#discarding) return;
     this.#timer?.refresh();
-    if (this.#head !== undefined) this.#begin();
+    if (this.#headStatus !== 0) this.#begin();
     this.#inner.onResponseData?.(this, chunk);
   }
 
   onResponseEnd(_c: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.#endAttempt();
-    if (this.#head !== undefined) this.#begin();
+    if (this.#headStatus !== 0) this.#begin();
     this.#inner.onResponseEnd?.(this, trailers);
   }
 
@@ -253,7 +257,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     const retry = this.#discarding || (!this.#started && (retryableFailure(failure) || (isCleanClose(err) && this.#host.retryableClose?.(this.#call) === true)));
     this.#discarding = false;
     // A head without a body byte is dropped: the caller answers the failure as it would before any byte.
-    this.#head = undefined;
+    this.#headStatus = 0;
     if (retry && this.#reason === null && this.#call.replica === undefined && this.#attempts < CONNECT_ATTEMPTS) {
       const b = this.#call.body;
       if (!isReplayable(b) || b.replayable) {
