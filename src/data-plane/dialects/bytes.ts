@@ -2,6 +2,7 @@
  * Byte-level checks on raw SSE frames, so a dialect can tell whether a frame is worth
  * decoding without turning it into a string first.
  */
+import { isJsonSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../../core/json-bytes.js';
 
 /** Position of `needle` in `hay` at or after `from`, or -1. */
 export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from = 0): number {
@@ -14,14 +15,6 @@ export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from = 0): num
 /** UTF-8 bytes of an ASCII constant, made once at start-up. */
 export function ascii(s: string): Uint8Array {
   return new TextEncoder().encode(s);
-}
-
-const QUOTE = 0x22;
-const OPEN_BRACKET = 0x5b;
-const OPEN_BRACE = 0x7b;
-
-function isJsonSpace(b: number | undefined): boolean {
-  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
 /** The first byte at or after `at` that is not JSON whitespace. */
