@@ -5,6 +5,8 @@
 export const MSG = {
   invalidPath: 'Invalid path',
   notFoundUseV1: 'Not found. Use /v1/ endpoints.',
+  /** An unknown path under /api: the admin API has no such route (docs/admin-api.md lists them). */
+  apiNotFound: 'Not found: the admin API has no such route',
   unauthorized: 'Unauthorized',
   missingApiKey: 'Missing API key: send Authorization: Bearer <key> or x-api-key: <key>',
   authenticationRequired: 'Authentication required',

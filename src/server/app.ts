@@ -237,7 +237,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     }
     // Page navigations get the console (deep links); every other unknown path stays JSON.
     if (consoleAssets.servePage(req, reply)) return;
-    void reply.code(404).type('application/json').send({ error: MSG.notFoundUseV1 });
+    void reply.code(404).type('application/json').send({ error: isApiPath(req.url) ? MSG.apiNotFound : MSG.notFoundUseV1 });
   });
 
   await fastify.ready();

@@ -109,6 +109,7 @@ describe('console served by the gateway', () => {
     const api = await get('/api/no-such-route', HTML);
     expect(api.status).toBe(404);
     expect(api.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await api.json()).toEqual({ error: 'Not found: the admin API has no such route' });
     const v1 = await get('/v1/models', HTML);
     expect(v1.status).toBe(401);
     expect(v1.headers.get('content-type')).toMatch(/^application\/json/);

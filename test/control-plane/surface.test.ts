@@ -23,7 +23,7 @@ describe('/api error surface', () => {
     const proto = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: '{"name":"x","__proto__":{"admin":true}}' });
     expect({ status: proto.status, json: proto.json }).toEqual({ status: 400, json: { error: 'Invalid JSON body' } });
     const unknown = await app.request('GET', '/api/nope', { cookie: s.cookie });
-    expect({ status: unknown.status, json: unknown.json }).toEqual({ status: 404, json: { error: MSG.notFoundUseV1 } });
+    expect({ status: unknown.status, json: unknown.json }).toEqual({ status: 404, json: { error: 'Not found: the admin API has no such route' } });
     expect(unknown.headers.get('content-type')).toMatch(/^application\/json/);
     const media = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: 'name=x', contentType: 'application/x-www-form-urlencoded' });
     expect(media.status).toBe(415);

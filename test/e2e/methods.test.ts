@@ -7,6 +7,7 @@ import { startStack, type Stack } from '../helpers/harness.js';
 import { rawRequest, readAll } from './support.js';
 
 const NOT_FOUND = { error: 'Not found. Use /v1/ endpoints.' };
+const API_NOT_FOUND = { error: 'Not found: the admin API has no such route' };
 
 describe('methods a path does not take', () => {
   let stack: Stack;
@@ -47,7 +48,7 @@ describe('methods a path does not take', () => {
     for (const [method, path] of [['PUT', '/api/nonexistent'], ['POST', '/keys'], ['DELETE', '/index.html'], ['POST', '/foo']] as const) {
       const r = await rawRequest(stack.gatewayUrl, { method, path });
       expect([method, path, r.status, r.headers.allow]).toEqual([method, path, 404, undefined]);
-      expect(JSON.parse((await readAll(r.res)).toString())).toEqual(NOT_FOUND);
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual(path.startsWith('/api/') ? API_NOT_FOUND : NOT_FOUND);
     }
   });
 
@@ -55,7 +56,7 @@ describe('methods a path does not take', () => {
     for (const method of ['DELETE', 'POST'] as const) {
       const r = await rawRequest(stack.gatewayUrl, { method, path: '/api/nothing', headers: { 'content-type': 'application/json' } });
       expect([method, r.status]).toEqual([method, 404]);
-      expect(JSON.parse((await readAll(r.res)).toString())).toEqual(NOT_FOUND);
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual(API_NOT_FOUND);
     }
   });
 
