@@ -12,8 +12,26 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
   // Every command answers --help / -h, whatever its other flags.
   if (!('help' in options) && argv.some((a) => a === '--help' || a === '-h')) throw new HelpRequested();
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), allowPositionals, options, strict: true });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+}
+
+/**
+ * `--rpm -5` as `--rpm=-5`: parseArgs refuses a value that starts with a dash as ambiguous, and
+ * its message would hide the command's own ("--rpm must be a positive integer or none").
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }

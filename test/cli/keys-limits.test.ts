@@ -36,6 +36,9 @@ describe('worv-proxy keys limits', () => {
   it.each([
     [['keys', 'create', '--name', 'x', '--rpm', '0'], 'keys create: --rpm must be a positive integer or none'],
     [['keys', 'create', '--name', 'x', '--tpm', '1.5'], 'keys create: --tpm must be a positive integer or none'],
+    // A negative value reaches the command's own check (parseArgs alone calls it ambiguous).
+    [['keys', 'update', 'abc', '--rpm', '-5'], 'keys update: --rpm must be a positive integer or none'],
+    [['keys', 'create', '--name', 'x', '--daily-tokens', '-1'], 'keys create: --daily-tokens must be a positive integer or none'],
     [['keys', 'create', '--name', 'x', '--priority', 'urgent'], 'keys create: --priority must be low, normal or high'],
     [['keys', 'create', '--name', 'x', '--expires', 'tomorrow'], 'keys create: --expires must be an ISO-8601 time (e.g. 2027-01-31T00:00:00Z) or none'],
     [
