@@ -5,12 +5,13 @@
 import { closeSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../core/config.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /** An open store: the query builder plus what callers may need to know about it. */
 export interface Store {
@@ -96,7 +97,7 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
     let checkpointer: Checkpointer | undefined;
     if (opts.backgroundCheckpoints === true && cfg.path !== ':memory:') {
       checkpointer = startCheckpointer(sqlite, cfg.path, { ...(opts.onCheckpointError !== undefined ? { onError: opts.onCheckpointError } : {}) });

@@ -8,6 +8,7 @@ import { listBackendChanges } from '../../src/store/backends.repo.js';
 import { openStore } from '../../src/store/db.js';
 import { runCli } from '../helpers/run-cli.js';
 import { spawnServe } from '../helpers/serve-process.js';
+import { holdSqliteLock } from '../faults/sqlite-lock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'worv-cli-backends-'));
 const env = { DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, VLLM_BASE_URL: 'http://gpu1:8000,http://gpu2:8000' };
@@ -48,6 +49,21 @@ describe('worv-proxy backends', () => {
     // So naming it in VLLM_BASE_URL later puts it in use.
     const named = await runCli(['backends', 'list'], { ...env, VLLM_BASE_URL: 'http://gpu2:8000,http://gpu3:8000' });
     expect(named.stdout).toBe('URL               SOURCE  STATE\nhttp://gpu2:8000  env     in use\nhttp://gpu3:8000  env     in use\n');
+  });
+
+  it('waits out another process holding the write lock (a gateway committing), within the busy timeout', { timeout: 120_000 }, async () => {
+    const path = join(dir, 'locked.db');
+    const lockedEnv = { DATABASE_URL: `sqlite:${path}`, VLLM_BASE_URL: 'http://gpu1:8000' };
+    expect((await runCli(['backends', 'list'], lockedEnv)).code).toBe(0); // creates and migrates the file
+    for (const args of [['backends', 'add', 'http://gpu5:8000'], ['backends', 'remove', 'http://gpu5:8000']]) {
+      const lock = await holdSqliteLock(path);
+      const run = runCli(args, lockedEnv);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await lock.release();
+      const r = await run;
+      expect([args[1], r.code, r.stderr]).toEqual([args[1], 0, '']);
+    }
+    expect((await runCli(['backends', 'list'], lockedEnv)).stdout).toBe('URL               SOURCE  STATE\nhttp://gpu1:8000  env     in use\n');
   });
 
   it('adding back a removed environment backend undoes the removal: it stays the environment\'s', { timeout: 120_000 }, async () => {
