@@ -13,6 +13,7 @@ function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['
     listingFailed: false,
     metrics: { running: 0, waiting: 0, kvCacheUsage: 0, prefixCacheQueries: 0, prefixCacheHits: 0, generationTokens: 0 },
     metricsFailed: false,
+    silent: false,
     problem: undefined,
     seenAt: 1000,
     hung: false,
@@ -48,6 +49,11 @@ describe('healthOf', () => {
     expect(healthOf(state({ metricsFailed: true, listingFailed: true, problem: 'GET /metrics: timed out; GET /v1/models: timed out' }), NOW, 30_000)).toEqual({
       health: 'down',
       reason: 'GET /metrics: timed out; GET /v1/models: timed out',
+    });
+    // No answer at all to /metrics, the listing not due yet: down (it gets no new request).
+    expect(healthOf(state({ metricsFailed: true, silent: true, problem: 'GET /metrics: timed out' }), NOW, 30_000)).toEqual({
+      health: 'down',
+      reason: 'GET /metrics: timed out',
     });
     expect(healthOf(state({ metricsFailed: true, problem: 'GET /metrics answered 404' }), NOW, 30_000)).toEqual({
       health: 'up',

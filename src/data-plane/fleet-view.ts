@@ -39,7 +39,7 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
   if (s.seenAt === undefined) {
     return s.problem === undefined ? { health: 'starting', reason: 'not probed yet' } : { health: 'down', reason: s.problem };
   }
-  if (s.metricsFailed && (s.listingFailed || s.models === undefined)) return { health: 'down', reason: s.problem ?? 'no answer' };
+  if (s.silent || (s.metricsFailed && (s.listingFailed || s.models === undefined))) return { health: 'down', reason: s.problem ?? 'no answer' };
   if (s.listingFailed || s.models === undefined) return { health: 'up', reason: s.problem ?? 'no model listing yet' };
   if (s.metricsFailed) return { health: 'up', reason: `${s.problem ?? 'no /metrics'} (never judged hung)` };
   return { health: 'up', reason: null };

@@ -56,6 +56,36 @@ describe('replica health', () => {
     expect(await homeOf('s1')).toBe(home);
   });
 
+  it('a replica that accepts connections and never answers gets no new request once a probe goes unanswered; the others are probed on their own rhythm meanwhile', async () => {
+    // The probe waits at most the non-streaming read timeout (here 1 s) for an answer.
+    f = await startFleetStack({ replicas: THREE, env: { PROXY_HEALTH_INTERVAL: '0.2', PROXY_NONSTREAM_READ_TIMEOUT: '1' } });
+    const home = await homeOf('z');
+    f.clear();
+    const states = f.stack.app.dataPlane.fleet().state.states();
+    const state = states[home]!;
+    await f.freeze(home);
+    // The first probe may meet the pooled connection the simulator closed; then they time out.
+    await until(() => state.silent && state.problem === 'GET /metrics: timed out', 4000);
+    // Its sessions go elsewhere, and are answered at once.
+    for (let i = 0; i < 3; i++) {
+      const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': 'z' }, AbortSignal.timeout(2000));
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+    }
+    expect(f.served()[home]).toBe(0);
+    // While its next probe waits the second out, another replica is probed every 0.2 s.
+    const other = states[(home + 1) % 3]!;
+    const seen = new Set<number | undefined>();
+    const sampling = setInterval(() => seen.add(other.seenAt), 50);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    clearInterval(sampling);
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    // Back: answered probes take it back for its sessions.
+    await f.revive(home);
+    await until(() => !state.silent, 3000);
+    expect(await homeOf('z')).toBe(home);
+  });
+
   it('an engine answering queue-full (503 or 429, before any byte) has the request retried once on another replica', async () => {
     f = await startFleetStack({ replicas: THREE });
     const home = await homeOf('q');

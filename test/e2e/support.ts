@@ -91,11 +91,12 @@ export function readUntil(res: IncomingMessage, predicate: (text: string) => boo
 }
 
 /** A JSON POST with a key, through fetch. */
-export function postJson(baseUrl: string, path: string, key: string | undefined, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function postJson(baseUrl: string, path: string, key: string | undefined, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...(signal !== undefined ? { signal } : {}),
   });
 }
 

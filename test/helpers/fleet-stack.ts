@@ -5,6 +5,7 @@
  *
  *   const fleet = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
  */
+import { createServer, type Server, type Socket } from 'node:net';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { startStack, type Stack } from './harness.js';
 
@@ -23,6 +24,11 @@ export interface FleetStack {
   kill(i: number): Promise<void>;
   /** Starts replica `i` again on its port with its options. */
   revive(i: number): Promise<void>;
+  /**
+   * Replaces replica `i` by a listener that accepts connections and never answers, as a stopped
+   * process or a wedged API server does (`revive` brings the simulator back).
+   */
+  freeze(i: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +42,7 @@ const GENERATING = /^\/v1\/(chat\/completions|completions|responses|messages)$/;
 export async function startFleetStack(o: FleetStackOptions): Promise<FleetStack> {
   const sims: Simulator[] = [];
   const ports: number[] = [];
+  const frozen = new Map<number, { server: Server; sockets: Set<Socket> }>();
   try {
     for (const opts of o.replicas) {
       const s = createSimulator(opts);
@@ -61,12 +68,34 @@ export async function startFleetStack(o: FleetStackOptions): Promise<FleetStack>
       async kill(i) {
         await (sims[i] as Simulator).close();
       },
+      async freeze(i) {
+        await (sims[i] as Simulator).close();
+        const sockets = new Set<Socket>();
+        const server = createServer((socket) => {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          socket.on('error', () => undefined);
+        });
+        await new Promise<void>((resolve) => server.listen(ports[i], '127.0.0.1', resolve));
+        frozen.set(i, { server, sockets });
+      },
       async revive(i) {
+        const f = frozen.get(i);
+        if (f !== undefined) {
+          frozen.delete(i);
+          for (const socket of f.sockets) socket.destroy();
+          await new Promise((resolve) => f.server.close(resolve));
+        }
         const s = createSimulator(o.replicas[i]);
         await s.listen(ports[i], '127.0.0.1');
         sims[i] = s;
       },
       async close() {
+        for (const i of [...frozen.keys()]) {
+          const f = frozen.get(i)!;
+          for (const socket of f.sockets) socket.destroy();
+          await new Promise((resolve) => f.server.close(resolve));
+        }
         await stack.close();
         await Promise.all(sims.map((s) => s.close()));
       },

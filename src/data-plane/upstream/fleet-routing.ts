@@ -1,7 +1,7 @@
 /**
  * The fleet's routing policy (the `PickReplica` of upstream/replicas.ts), within the replicas
- * that serve the request's model and are usable (not hung, not cooling down after a refused
- * connection, not the one whose attempt just failed), in this order:
+ * that serve the request's model and are usable (not hung, not silent to the health probe, not
+ * cooling down after a refused connection, not the one whose attempt just failed), in this order:
  *   1. `previous_response_id` → the replica that produced that response;
  *   2. a session identity → consistent hashing with bounded load (a replica above
  *      `loadFactor` × the mean in flight passes new requests on);
@@ -79,14 +79,20 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     return servers.length > 0 ? servers : replicas;
   };
 
+  /** Judged unable to take a request by the probe: hung, or silent (no answer at all). */
+  const ejected = (r: Replica): boolean => {
+    const s = o.state.state(r);
+    return s.hung || s.silent;
+  };
+
   const usable = (list: readonly Replica[], avoid: Replica | undefined, now: number): Replica[] =>
-    list.filter((r) => r !== avoid && r.coolUntil <= now && !o.state.state(r).hung);
+    list.filter((r) => r !== avoid && r.coolUntil <= now && !ejected(r));
 
   /** With nothing usable: a cooling replica (the one back soonest), else anything but `avoid`. */
   const fallback = (list: readonly Replica[], avoid: Replica | undefined): Replica => {
     let best: Replica | undefined;
     for (const r of list) {
-      if (r === avoid || o.state.state(r).hung) continue;
+      if (r === avoid || ejected(r)) continue;
       if (best === undefined || r.coolUntil < best.coolUntil) best = r;
     }
     return best ?? list.find((r) => r !== avoid) ?? (list[0] as Replica);

@@ -8,6 +8,11 @@
  * A hung engine: requests running and the generation-token counter unchanged for `hungMs`
  * since a probe last saw it move. It is ejected (no new request) at that moment, between
  * probes, until the counter moves again or nothing runs.
+ *
+ * A silent replica: its last `GET /metrics` got no answer at all (timed out, reset, refused;
+ * a status such as 404 is an answer). A stopped process or a wedged API server still accepts
+ * connections, so nothing else notices it; it gets no new request until a probe is answered.
+ * Each replica is probed on its own: one that does not answer delays only its own next probe.
  */
 import { isJsonObject, tryParseJson, utf8Text } from '../../core/json.js';
 import type { Upstream } from './client.js';
@@ -36,6 +41,8 @@ export interface ReplicaState {
   metrics: EngineMetrics | undefined;
   /** True when the last /metrics probe failed (no answer or not 200). */
   metricsFailed: boolean;
+  /** The last /metrics probe got no answer at all (not even a status): no new request goes there. */
+  silent: boolean;
   /** Why the last probe failed, e.g. `GET /metrics: connect ECONNREFUSED` (undefined when it did not). */
   problem: string | undefined;
   /** `now()` of the last probe answered (undefined before any). */
@@ -108,6 +115,14 @@ function problemOf(err: unknown): string {
   return code ?? (typeof e.message === 'string' ? e.message : 'failed');
 }
 
+/** A probe that failed: `answered` when the replica sent a status (a 404 /metrics, say). */
+class ProbeFailure {
+  constructor(
+    readonly message: string,
+    readonly answered: boolean,
+  ) {}
+}
+
 const NO_REPLICAS: readonly Replica[] = Object.freeze([]);
 
 interface FleetIndex {
@@ -156,18 +171,18 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   const state = (replica: Replica): ReplicaState => {
     let s = states.get(replica);
     if (s === undefined) {
-      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, problem: undefined, seenAt: undefined, hung: false, lastGeneration: undefined, progressAt: now() };
+      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, problem: undefined, seenAt: undefined, hung: false, lastGeneration: undefined, progressAt: now() };
       states.set(replica, s);
     }
     return s;
   };
 
-  const get = (replica: Replica, path: string): Promise<Buffer | string> =>
+  const get = (replica: Replica, path: string): Promise<Buffer | ProbeFailure> =>
     o.upstream
       .fetch({ method: 'GET', path, headers: [...o.headers], body: undefined, readTimeoutMs: o.timeoutMs, facts: PROBE_FACTS, replica }, o.timeoutMs)
       .then(
-        (r) => (r.status === 200 ? r.body : `GET ${path} answered ${r.status}`),
-        (err: unknown) => `GET ${path}: ${problemOf(err)}`,
+        (r) => (r.status === 200 ? r.body : new ProbeFailure(`GET ${path} answered ${r.status}`, true)),
+        (err: unknown) => new ProbeFailure(`GET ${path}: ${problemOf(err)}`, false),
       );
 
   /** Per replica, the ejection due `hungMs` after its last progress, while it stays stalled. */
@@ -210,9 +225,11 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     const s = state(replica);
     const sentAt = now();
     const body = await get(replica, '/metrics');
-    s.metricsFailed = typeof body === 'string';
-    s.problem = typeof body === 'string' ? body : undefined;
-    if (typeof body !== 'string') {
+    const failed = body instanceof ProbeFailure;
+    s.metricsFailed = failed;
+    s.silent = failed && !body.answered;
+    s.problem = failed ? body.message : undefined;
+    if (!failed) {
       s.seenAt = now();
       const m = parseEngineMetrics(body.toString('utf8'));
       s.metrics = m;
@@ -223,10 +240,10 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     if (!due) return;
     s.listedAt = t;
     const listing = await get(replica, '/v1/models');
-    const cards = typeof listing === 'string' ? undefined : cardsOf(listing);
+    const cards = listing instanceof ProbeFailure ? undefined : cardsOf(listing);
     s.listingFailed = cards === undefined;
-    if (typeof listing === 'string') s.problem = s.problem === undefined ? listing : `${s.problem}; ${listing}`;
-    if (cards !== undefined && typeof listing !== 'string') {
+    if (listing instanceof ProbeFailure) s.problem = s.problem === undefined ? listing.message : `${s.problem}; ${listing.message}`;
+    if (cards !== undefined && !(listing instanceof ProbeFailure)) {
       s.seenAt = now();
       s.models = cards;
       s.listing = listing;
@@ -239,15 +256,21 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     probe(replica).catch((err: unknown) => {
       state(replica).problem = `probe failed: ${err instanceof Error ? err.message : String(err)}`;
     });
-  let running: Promise<void> | undefined;
-  const refresh = (): Promise<void> => {
-    running ??= Promise.all(o.upstream.replicas.map(probeSafely))
-      .then(() => o.onRound?.())
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
+  /** Each replica's probe in flight: a replica that answers late holds up only its own next probe. */
+  const probing = new WeakMap<Replica, Promise<void>>();
+  const probeOnce = (replica: Replica): Promise<void> => {
+    let p = probing.get(replica);
+    if (p === undefined) {
+      p = probeSafely(replica).finally(() => probing.delete(replica));
+      probing.set(replica, p);
+    }
+    return p;
   };
+  /** Every replica, the probes in flight joined: resolves when all have answered or failed. */
+  const refresh = (): Promise<void> => Promise.all(o.upstream.replicas.map(probeOnce)).then(() => o.onRound?.());
+  /** The interval's round: the replicas whose last probe is over (a silent one is not waited for). */
+  const round = (): Promise<void> =>
+    Promise.all(o.upstream.replicas.filter((r) => !probing.has(r)).map(probeOnce)).then(() => o.onRound?.());
   // What requests ask of the listings (which replicas serve a model, its card, whether the fleet
   // is mixed), indexed once per change of a listing or of the replicas: lookups, not scans of
   // every replica's models, on every request.
@@ -260,7 +283,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   };
 
   const ready = refresh();
-  const timer = setInterval(() => void refresh().catch(() => undefined), o.healthIntervalMs);
+  const timer = setInterval(() => void round().catch(() => undefined), o.healthIntervalMs);
   timer.unref();
 
   return {
@@ -273,7 +296,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     cards: () => current().cards,
     card: (model) => current().card.get(model),
     refresh,
-    probe: (replicas) => Promise.all(replicas.map(probeSafely)).then(() => undefined),
+    probe: (replicas) => Promise.all(replicas.map(probeOnce)).then(() => undefined),
     close: () => {
       clearInterval(timer);
       for (const t of ejections.values()) clearTimeout(t);
