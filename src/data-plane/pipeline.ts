@@ -140,14 +140,16 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     const routeModel = byModel && raw !== undefined ? topLevelString(raw, 'model') : undefined;
     // Embeddings name their model: a body whose model cannot be read is told why, as a shaped one is.
     if (byModel && routeModel === undefined && route.endpoint === 'embeddings') checkModelReadable(raw);
+    // Embeddings name their model; other endpoints (a stored response fetched by id…) may not.
+    const checkServed = (): void => {
+      if (byModel && (routeModel !== undefined || route.endpoint === 'embeddings')) env.fleet.check(routeModel);
+    };
     let extraHeaders: readonly string[] | undefined;
     if (policy !== undefined) {
       const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model: routeModel };
-      extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
-    }
+      extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission, checkServed)).headers;
+    } else checkServed();
     x.noteModel(routeModel);
-    // Embeddings name their model; other endpoints (a stored response fetched by id…) may not.
-    if (byModel && (routeModel !== undefined || route.endpoint === 'embeddings')) env.fleet.check(routeModel);
     const hints = routeModel === undefined ? undefined : { model: routeModel, session: undefined, prefix: undefined, previousResponseId: undefined };
     x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders, route: hints, model: routeModel }, key.id);
     return;
@@ -162,17 +164,18 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   const shaped = shape(parsed, shaping);
   let json = shaped.req.body;
   let extraHeaders = effectHeaders(shaped.effects);
-  // 4b. admission: a key's model scope (on the rewritten model), counters and priority.
+  // 4b. admission: a key's model scope (on the rewritten model), then a model no backend serves
+  // is 404 (after the scope: a key learns nothing of models outside it; before the counters: a
+  // request the gateway refuses itself counts against no limit), then counters and priority.
+  const model = typeof json.model === 'string' ? json.model : undefined;
   if (policy !== undefined) {
     const request = { endpoint: route.endpoint, facts: shaped.req.facts, body: json, model: json.model };
-    const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission);
+    const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission, () => env.fleet.check(model));
     json = admitted.body ?? json;
     if (admitted.headers.length > 0) extraHeaders = [...extraHeaders, ...admitted.headers];
-  }
-  // What the fleet's routing reads: model, session, prompt prefix, previous response. A model
-  // no backend serves is 404 (after the key's scope: a key learns nothing of models outside it).
+  } else env.fleet.check(model);
+  // What the fleet's routing reads: model, session, prompt prefix, previous response.
   const hints = routeHints(route.endpoint, req.headers, json, env.fleet.routesBetween);
-  env.fleet.check(hints.model);
   // Shapers return the same body when they do not apply: then the client's bytes go as they are;
   // otherwise the members they did not replace are still the client's bytes (serialize-body.ts).
   let body: Buffer | readonly Buffer[];

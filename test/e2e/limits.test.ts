@@ -66,6 +66,23 @@ describe('per-key limits (in-process counters)', () => {
     expect(rows.map((r) => ({ day: r.day, n: Number(r.rate_limited) }))).toEqual([{ day: '2026-12-04', n: 1 }]);
   });
 
+  it('a request for a model no backend serves is 404 and counts against no limit', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const { key } = await limitedKey(stack, { limits: { rpm: 2 } });
+    for (let i = 0; i < 3; i++) {
+      const r = await chat(stack, key, { ...CHAT_BODY, model: 'no-such-model' });
+      expect(r.status).toBe(404);
+      expect(await r.json()).toEqual({ error: { message: 'The model `no-such-model` does not exist.', type: 'not_found_error', code: 404 } });
+    }
+    for (const remaining of ['1', '0']) {
+      const ok = await chat(stack, key);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-ratelimit-remaining-requests')).toBe(remaining);
+      await ok.arrayBuffer();
+    }
+    expect((await chat(stack, key)).status).toBe(429);
+  });
+
   it('Anthropic dialect on /v1/messages: rate_limit_error envelope and anthropic-ratelimit-* headers', async () => {
     stack = await startStack({ clock: fixedClock(T0) });
     const { key } = await limitedKey(stack, { limits: { rpm: 1, tpm: 100_000 } });
