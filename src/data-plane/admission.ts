@@ -195,11 +195,18 @@ export function rateLimitHeaders(l: KeyLimits, c: Counted, now: number, surface:
   return out;
 }
 
-/** The body with vLLM's `priority` for a key that has one (PROXY_FORWARD_PRIORITY=on). */
-export function withPriority(policy: KeyPolicy, endpoint: Endpoint, body: Readonly<JsonObject>): Readonly<JsonObject> {
-  const p = policy.priority;
-  if (p === null || p === 'normal' || !PRIORITY_ENDPOINTS.has(endpoint)) return body;
-  return { ...body, priority: VLLM_PRIORITY[p] };
+/**
+ * The body with vLLM's `priority` as the key's (PROXY_FORWARD_PRIORITY=on): the gateway owns the
+ * member, so a client's own is dropped for a normal key (or one without a policy): sent as it
+ * is, it would let that client jump ahead of every key.
+ */
+export function withPriority(policy: KeyPolicy | undefined, endpoint: Endpoint, body: Readonly<JsonObject>): Readonly<JsonObject> {
+  if (!PRIORITY_ENDPOINTS.has(endpoint)) return body;
+  const p = policy?.priority ?? null;
+  if (p !== null && p !== 'normal') return { ...body, priority: VLLM_PRIORITY[p] };
+  if (!Object.prototype.hasOwnProperty.call(body, 'priority')) return body;
+  const { priority: _client, ...rest } = body;
+  return rest;
 }
 
 /**

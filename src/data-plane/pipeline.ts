@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { topLevelString } from '../core/json-bytes.js';
-import { admitRequest, checkExpiry, type AdmissionEnv } from './admission.js';
+import { admitRequest, checkExpiry, withPriority, type AdmissionEnv } from './admission.js';
 import { authenticate } from './authenticate.js';
 import type { KeyLookup, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from './context.js';
 import { dialectFor } from './dialects/index.js';
@@ -173,7 +173,10 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission, () => env.fleet.check(model));
     json = admitted.body ?? json;
     if (admitted.headers.length > 0) extraHeaders = [...extraHeaders, ...admitted.headers];
-  } else env.fleet.check(model);
+  } else {
+    env.fleet.check(model);
+    if (env.admission.forwardPriority) json = withPriority(undefined, route.endpoint, json);
+  }
   // What the fleet's routing reads: model, session, prompt prefix, previous response.
   const hints = routeHints(route.endpoint, req.headers, json, env.fleet.routesBetween);
   // Shapers return the same body when they do not apply: then the client's bytes go as they are;

@@ -338,8 +338,11 @@ describe('per-key limits (in-process counters)', () => {
     const res = await chat(stack, plain.key);
     expect(res.headers.get('x-ratelimit-limit-requests')).toBeNull();
     await res.arrayBuffer();
+    // The gateway owns `priority`: a client's own is replaced (high, low) or dropped (normal, none).
+    const normal = await limitedKey(stack, { priority: 'normal', limits: { rpm: 100 } });
+    for (const k of [high.key, low.key, normal.key, plain.key]) await (await chat(stack, k, { ...CHAT_BODY, priority: -100 })).arrayBuffer();
     const sent = stack.sim.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => (r.body as { priority?: number }).priority);
-    expect(sent).toEqual([-1, 1, undefined]);
+    expect(sent).toEqual([-1, 1, undefined, -1, 1, undefined, undefined]);
   });
 
   it('a backend without the priority policy refuses a forwarded priority: its 400 reaches the client', async () => {
