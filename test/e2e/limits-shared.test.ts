@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { postgresUnavailableReason, POSTGRES_URL } from '../helpers/dialects.js'
 import { REDIS_URL, redisUnavailableReason } from '../helpers/redis.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js';
-import { CHAT_BODY, MESSAGES_BODY, postJson } from './support.js';
+import { CHAT_BODY, MESSAGES_BODY, postJson, until } from './support.js';
 
 const pgSkip = await postgresUnavailableReason();
 const redisSkip = await redisUnavailableReason();
@@ -183,8 +184,11 @@ describe('limit counters unreachable (Redis down)', () => {
   });
 });
 
-/** A TCP relay to Redis that a test can cut and bring back on the same port. */
-async function redisRelay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+/**
+ * A TCP relay to Redis that a test can cut and bring back on the same port, or freeze (the
+ * connection stays up, nothing passes: a Redis stalled by a slow fork or a network blip) and thaw.
+ */
+async function redisRelay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; freeze(): void; thaw(): void }> {
   const target = new URL(REDIS_URL);
   const sockets = new Set<Socket>();
   let server: Server | undefined;
@@ -213,6 +217,12 @@ async function redisRelay(): Promise<{ url: string; cut(): Promise<void>; restor
       if (s !== undefined) await new Promise((r) => s.close(r));
     },
     restore: listen,
+    freeze() {
+      for (const x of sockets) x.pause();
+    },
+    thaw() {
+      for (const x of sockets) x.resume();
+    },
   };
 }
 
@@ -250,6 +260,34 @@ describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', ()
       const after = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
       expect(after).toMatch(/^worv_proxy_limits_fail_open_total 2$/m);
     } finally {
+      await relay.cut();
+    }
+  }, 60_000);
+
+  it('a Redis that stalls past the admission timeout and then runs what it received gives back the concurrency slots of the requests served meanwhile', async () => {
+    const relay = await redisRelay();
+    const direct = new Redis(REDIS_URL);
+    try {
+      stack = await startStack({ env: { REDIS_URL: relay.url } });
+      const s = stack;
+      const k = await s.createKey('stall');
+      await updateApiKey(s.store.db, k.id, { policy: { limits: { concurrency: 2 } } });
+      const send = async (): Promise<number> => {
+        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
+        await r.arrayBuffer();
+        return r.status;
+      };
+      expect(await send()).toBe(200);
+      relay.freeze();
+      // Each waits out the 1 s command timeout, then is served and counted in the process.
+      expect([await send(), await send(), await send()]).toEqual([200, 200, 200]);
+      relay.thaw();
+      // Redis runs the three late admissions, then the releases queued behind them.
+      const slots = `worv-proxy:lim:{${k.id}}:conc`;
+      await until(async () => (await direct.zcard(slots)) === 0, 5000);
+      expect([await send(), await send()]).toEqual([200, 200]);
+    } finally {
+      direct.disconnect();
       await relay.cut();
     }
   }, 60_000);

@@ -11,7 +11,7 @@ import type { Clock } from '../../core/clock.js';
 import { utcDay } from '../../core/clock.js';
 import type { Config } from '../../core/config.js';
 import { GatewayError } from '../../core/errors.js';
-import type { AdmitPlan, AdmitResult, SettlePlan } from '../../core/limits.js';
+import { NO_LIMITS, type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
 import { MSG } from '../../core/messages.js';
 import type { LimitCounters } from '../../data-plane/context.js';
 import type { Store } from '../../store/db.js';
@@ -144,8 +144,19 @@ export function createLimits(opts: LimitsOptions): Limits {
       return admitShared(shared, plan);
     },
     settle(plan: SettlePlan) {
-      if (shared === undefined || admittedLocally.delete(plan.requestId)) {
+      if (shared === undefined) {
         local.settleNow(plan);
+        return;
+      }
+      if (admittedLocally.delete(plan.requestId)) {
+        local.settleNow(plan);
+        // The shared admission that failed may still run late (a Redis that stalled runs the
+        // commands it had received once it answers again): its concurrency slot is given back
+        // too, or it would hold the key's slot until its lease ends, an hour later.
+        if (plan.limits.concurrency !== null) {
+          const release = { ...plan, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: plan.limits.concurrency } };
+          shared.settle(release).catch(() => undefined);
+        }
         return;
       }
       shared.settle(plan).catch((err: unknown) => logger.warn({ err: String(err) }, 'limit counters: settle failed (the slot is freed when its lease ends)'));
