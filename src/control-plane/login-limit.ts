@@ -57,7 +57,8 @@ export async function createLoginLimiter(opts: LoginLimiterOptions): Promise<Log
   let redis: Redis | undefined;
   let counter = database;
   if (opts.redisUrl !== undefined) {
-    const client = new Redis(opts.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    // commandTimeout: a Redis that accepts connections and never answers must not hold a login.
+    const client = new Redis(opts.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 1000 });
     // ioredis reports every failed reconnect (about one a second while Redis is away): one line
     // per ERROR_LOG_MS is enough to say it is still away.
     let lastErrorLog = -Infinity;
@@ -67,7 +68,9 @@ export async function createLoginLimiter(opts: LoginLimiterOptions): Promise<Log
       lastErrorLog = now;
       log.warn({ err: err.message }, 'redis (login limit) error; logins are counted in the database meanwhile');
     });
-    await client.connect().catch((err: unknown) => log.warn({ err: String(err) }, 'redis unreachable at start; retrying in the background'));
+    // Not awaited: until Redis answers (it may accept connections and never do), logins are
+    // counted in the database.
+    client.connect().catch((err: unknown) => log.warn({ err: String(err) }, 'redis unreachable at start; retrying in the background'));
     redis = client;
     const prefix = opts.redisPrefix ?? 'worv-proxy:';
     counter = async (bucket, windowStart) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../helpers/clock.js';
@@ -116,6 +117,24 @@ describe.skipIf(redisSkip !== undefined)('login rate limit (Redis counter)', () 
     clock.advance(60_000);
     expect((await attempt(a, ipA, ADMIN)).status).toBe(200);
   });
+
+  it('starts, and counts in the database, when Redis accepts connections and never answers', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const app = await start({ clock: fixedClock(T0), env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+      await exhaust(app);
+      expect((await attempt(app)).status).toBe(429);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
 
   it('falls back to the database counter when Redis is unreachable', async () => {
     const clock = fixedClock(T0);

@@ -281,11 +281,17 @@ describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', ()
       relay.freeze();
       // Each waits out the 1 s command timeout, then is served and counted in the process.
       expect([await send(), await send(), await send()]).toEqual([200, 200, 200]);
+      const degraded = await fetch(`${s.gatewayUrl}/readyz`);
+      expect([degraded.status, await degraded.json()]).toEqual([
+        200,
+        { status: 'degraded', failing: [{ check: 'limit-counters', error: 'limit counters (Redis) do not answer: commands time out after 1 s' }] },
+      ]);
       relay.thaw();
       // Redis runs the three late admissions, then the releases queued behind them.
       const slots = `worv-proxy:lim:{${k.id}}:conc`;
       await until(async () => (await direct.zcard(slots)) === 0, 5000);
       expect([await send(), await send()]).toEqual([200, 200]);
+      await until(async () => ((await (await fetch(`${s.gatewayUrl}/readyz`)).json()) as { status: string }).status === 'ready', 5000);
     } finally {
       direct.disconnect();
       await relay.cut();

@@ -114,6 +114,21 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
     opts.onError(err);
   });
   client.on('ready', () => (lastError = undefined));
+  // A Redis that stalls keeps its connection 'ready': a command that timed out, with none answered
+  // since, says it does not answer. The health check pings it to learn when it does again.
+  let stalled: Error | undefined;
+  let pinging = false;
+  const answered = <T>(p: Promise<T>): Promise<T> =>
+    p.then(
+      (v) => {
+        stalled = undefined;
+        return v;
+      },
+      (err: unknown) => {
+        if (err instanceof Error && err.message === 'Command timed out') stalled = err;
+        throw err;
+      },
+    );
   const ready = new Promise<void>((resolve) => {
     client.once('ready', () => resolve());
     client.once('error', () => resolve());
@@ -129,7 +144,7 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
   return {
     async admit(p: AdmitPlan): Promise<AdmitResult> {
       const l = p.limits;
-      const r = await client.worvAdmit(
+      const r = await answered(client.worvAdmit(
         ...keys(p.keyId, windowStart(p.now), p.day),
         p.now,
         n(l.rpm),
@@ -144,7 +159,7 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
         p.seed?.month ?? -1,
         2 * WINDOW_MS,
         BUDGET_TTL_MS,
-      );
+      ));
       const [code = 0, requests = 0, tokens = 0, inFlight = 0, dayUsed = 0, monthUsed = 0] = r;
       if (code === -1) return { kind: 'seed' };
       const counted = { requests, tokens, inFlight, dayUsed, monthUsed };
@@ -154,7 +169,7 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
     async settle(p: SettlePlan): Promise<void> {
       const [, tpm, conc, day, month] = keys(p.keyId, p.window, p.day);
       const l = p.limits;
-      await client.worvSettle(
+      await answered(client.worvSettle(
         l.tpm !== null ? (tpm as string) : `${base(p.keyId)}none`,
         conc as string,
         l.dailyTokens !== null ? (day as string) : `${base(p.keyId)}none`,
@@ -162,18 +177,25 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
         l.tpm !== null ? p.used - p.charge : 0,
         p.requestId,
         p.used,
-      );
+      ));
     },
     async inFlight(keyId, now) {
       return client.zcount(`${base(keyId)}conc`, `(${now}`, '+inf');
     },
     ready: () => ready,
     health() {
-      const reachable = client.status === 'ready';
+      const connected = client.status === 'ready';
+      if (connected && stalled !== undefined && !pinging) {
+        pinging = true;
+        void answered(client.ping())
+          .catch(() => undefined)
+          .finally(() => (pinging = false));
+      }
+      const reachable = connected && stalled === undefined;
       return {
         reachable,
-        error: reachable ? null : (lastError?.message ?? `not connected (${client.status})`),
-        refused: !reachable && lastError instanceof (ReplyError as typeof Error),
+        error: reachable ? null : connected ? 'commands time out after 1 s' : (lastError?.message ?? `not connected (${client.status})`),
+        refused: !connected && lastError instanceof (ReplyError as typeof Error),
       };
     },
     async close() {
