@@ -44,6 +44,20 @@ export interface KeyLookupOptions {
   readonly staleMs?: number;
   /** A read failed (called at most once per RETRY_MS). */
   readonly onStoreError?: (err: unknown) => void;
+  /**
+   * The key has a daily or monthly budget it did not have when this process last read it (or
+   * this is the first read): its budget counters must start again from the usage buckets, since
+   * they were not kept while the budget was off.
+   */
+  readonly onBudgetAdded?: (keyId: string) => void;
+}
+
+/** Whether `after` has a budget that `before` (undefined: never read) did not. */
+function budgetAdded(before: KeyPrincipal | undefined, after: KeyPrincipal | undefined): boolean {
+  const a = after?.policy?.limits;
+  if (a === undefined || (a.dailyTokens === null && a.monthlyTokens === null)) return false;
+  const b = before?.policy?.limits;
+  return (a.dailyTokens !== null && (b?.dailyTokens ?? null) === null) || (a.monthlyTokens !== null && (b?.monthlyTokens ?? null) === null);
 }
 
 const STORE_UNAVAILABLE = new GatewayError('store_unavailable', MSG.storeUnavailable, { 'retry-after': String(RETRY_MS / 1000) });
@@ -74,6 +88,7 @@ export function createCachedKeyLookup(store: Store, clock: Clock, opts: KeyLooku
       (row) => {
         const principal =
           row?.isActive !== true ? undefined : row.policy === undefined ? { id: row.id, name: row.name } : { id: row.id, name: row.name, policy: row.policy };
+        if (principal !== undefined && opts.onBudgetAdded !== undefined && budgetAdded(known.get(keyHash)?.principal, principal)) opts.onBudgetAdded(principal.id);
         remember(keyHash, principal, clock.now());
         return principal;
       },

@@ -35,6 +35,16 @@ export function settleInStore(db: Kysely<Database>, plan: SettlePlan): Promise<v
   });
 }
 
+/** Drops the key's budget counters (the next admission with a budget seeds them from the buckets). */
+export function forgetBudgetsInStore(db: Kysely<Database>, keyId: string): Promise<void> {
+  return withState(db, keyId, (s) => {
+    const changed = s.day !== undefined || s.month !== undefined;
+    delete s.day;
+    delete s.month;
+    return { result: undefined, changed };
+  });
+}
+
 /** Leases still held on the key's row (its requests in flight). */
 export async function inFlightInStore(db: Kysely<Database>, keyId: string, now: number): Promise<number> {
   const row = await db.selectFrom('key_limit_state').select('state').where('key_id', '=', keyId).executeTakeFirst();

@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } 
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createApiKey, updateApiKey } from '../../src/store/api-keys.repo.js';
 import { openStore } from '../../src/store/db.js';
+import { tokensUsed } from '../../src/store/key-limits.repo.js';
 import { listRequestLog } from '../../src/store/request-log.repo.js';
 import { postgresUnavailableReason, POSTGRES_URL } from '../helpers/dialects.js';
 import { REDIS_URL, redisUnavailableReason } from '../helpers/redis.js';
@@ -88,6 +89,36 @@ describe.skipIf(pgSkip !== undefined)('limits shared by two gateway processes', 
           g.child.kill('SIGTERM');
           await g.exited;
         }
+      }
+    }, 120_000);
+
+    it.skipIf(skip !== undefined)(`counters in ${where}: a daily budget removed and added back starts from the usage buckets`, async () => {
+      const store = await openStore({ kind: 'postgres', url: dbUrl });
+      try {
+        const created = await createApiKey(store.db, { name: 'budget', createdAt: new Date().toISOString(), policy: { limits: { dailyTokens: 100_000 } } });
+        const { id, key } = created!;
+        const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: dbUrl, VLLM_BASE_URL: sim.url, ...extraEnv };
+        const g = await spawnServe(env);
+        try {
+          const send = async (): Promise<number> => {
+            const r = await postJson(g.url, '/v1/chat/completions', key, CHAT_BODY, { 'x-sim-tokens': '20' });
+            await r.arrayBuffer();
+            return r.status;
+          };
+          expect(await send()).toBe(200);
+          await updateApiKey(store.db, id, { policy: { limits: { dailyTokens: null } } });
+          await new Promise((r) => setTimeout(r, 1200)); // past the key cache's second
+          for (let i = 0; i < 4; i++) expect(await send()).toBe(200);
+          const used = (await tokensUsed(store.db, id, new Date().toISOString().slice(0, 10))).day;
+          await updateApiKey(store.db, id, { policy: { limits: { dailyTokens: used - 1 } } });
+          await new Promise((r) => setTimeout(r, 1200));
+          expect(await send()).toBe(429);
+        } finally {
+          g.child.kill('SIGTERM');
+          await g.exited;
+        }
+      } finally {
+        await store.close();
       }
     }, 120_000);
   }

@@ -285,6 +285,27 @@ describe('per-key limits (in-process counters)', () => {
     expect((await chat(stack, k.key)).status).toBe(429);
   });
 
+  it('a budget removed and added back starts from the usage buckets, not from the counter kept before', async () => {
+    const clock = fixedClock(T0);
+    stack = await startStack({ clock });
+    const { id, key } = await limitedKey(stack, { limits: { dailyTokens: 1000 } });
+    const send = async (): Promise<number> => {
+      const r = await chat(stack!, key, CHAT_BODY, { 'x-sim-tokens': '20' });
+      await r.arrayBuffer();
+      return r.status;
+    };
+    expect(await send()).toBe(200);
+    // Off: the key has no policy left, so nothing counts against the budget meanwhile.
+    await updateApiKey(stack.store.db, id, { policy: { limits: { dailyTokens: null } } });
+    clock.advance(2000); // past the key cache's second
+    for (let i = 0; i < 5; i++) expect(await send()).toBe(200);
+    const used = (await stack.usage(id)).promptTokens + (await stack.usage(id)).completionTokens;
+    // Back on, below what was used today: refused.
+    await updateApiKey(stack.store.db, id, { policy: { limits: { dailyTokens: used - 1 } } });
+    clock.advance(2000);
+    expect(await send()).toBe(429);
+  });
+
   it('model scope (after alias rewriting): 403 outside it, /v1/models lists only the allowed ones', async () => {
     stack = await startStack({ clock: fixedClock(T0), env: { PROXY_ALIAS_MODEL: 'sim-model', PROXY_ALIAS_SOURCES: 'gpt-4o' } });
     const { key } = await limitedKey(stack, { allowedModels: ['sim-model'] });

@@ -28,6 +28,8 @@ export interface Limits extends LimitCounters {
   flush(): Promise<void>;
   /** Resolves once the shared counters answered or failed to connect once. */
   ready(): Promise<void>;
+  /** A budget was added to the key (or is seen for the first time here): its counters start again from the usage buckets. */
+  forgetBudgets(keyId: string): void;
   /** Whether the shared counters answer now (always for counters in the store or this process). */
   health(): CounterHealth;
   close(): Promise<void>;
@@ -86,6 +88,8 @@ export function createLimits(opts: LimitsOptions): Limits {
   });
   // Requests admitted here while the shared counters were down settle here too.
   const admittedLocally = new Set<string>();
+  /** Budget counter resets under way, per key. */
+  const forgetting = new Map<string, Promise<void>>();
   let lastFailLog = 0;
 
   const seeded = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
@@ -141,7 +145,10 @@ export function createLimits(opts: LimitsOptions): Limits {
         const r = local.admitNow(plan);
         return r.kind === 'seed' ? seeded(local, plan) : r;
       }
-      return admitShared(shared, plan);
+      // A reset of the key's budget counters under way goes first (Postgres runs it in a
+      // transaction of its own, which an admission on another connection could overtake).
+      const resetting = forgetting.get(plan.keyId);
+      return resetting === undefined ? admitShared(shared, plan) : resetting.then(() => admitShared(shared!, plan));
     },
     settle(plan: SettlePlan) {
       if (shared === undefined) {
@@ -172,6 +179,18 @@ export function createLimits(opts: LimitsOptions): Limits {
       return here + (await shared.inFlight(keyId, now).catch(() => 0));
     },
     flush,
+    forgetBudgets(keyId) {
+      const day = utcDay(clock.now());
+      void local.forgetBudgets(keyId, day);
+      if (shared === undefined) return;
+      const done: Promise<void> = shared
+        .forgetBudgets(keyId, day)
+        .catch((err: unknown) => logger.warn({ err: String(err) }, 'limit counters: could not reset a budget counter'))
+        .finally(() => {
+          if (forgetting.get(keyId) === done) forgetting.delete(keyId);
+        });
+      forgetting.set(keyId, done);
+    },
     ready: () => shared?.ready() ?? Promise.resolve(),
     health: () => shared?.health?.() ?? ANSWERING,
     async close() {

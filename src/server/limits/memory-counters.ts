@@ -11,6 +11,11 @@ export interface CounterStore {
   admit(plan: AdmitPlan): Promise<AdmitResult>;
   settle(plan: SettlePlan): Promise<void>;
   inFlight(keyId: string, now: number): Promise<number>;
+  /**
+   * Drops the key's day and month budget counters: the next admission with a budget starts them
+   * again from the usage buckets (a budget just added must not trust a counter kept from before).
+   */
+  forgetBudgets(keyId: string, day: string): Promise<void>;
   /** Resolves once connected, or once the first attempt failed (then requests fail open or 503). */
   ready(): Promise<void>;
   /** Shared counters on a server of their own (Redis): whether it answers now. */
@@ -98,6 +103,11 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
       return Promise.resolve();
     },
     inFlight: (keyId) => Promise.resolve(keys.get(keyId)?.inFlight ?? 0),
+    forgetBudgets: (keyId) => {
+      const s = keys.get(keyId);
+      if (s !== undefined) [s.day, s.month] = ['', ''];
+      return Promise.resolve();
+    },
     ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

@@ -179,6 +179,10 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
         p.used,
       ));
     },
+    async forgetBudgets(keyId, day) {
+      const [, , , d, m] = keys(keyId, 0, day);
+      await answered(client.del(d as string, m as string));
+    },
     async inFlight(keyId, now) {
       return client.zcount(`${base(keyId)}conc`, `(${now}`, '+inf');
     },
