@@ -148,7 +148,7 @@ export function createLimits(opts: LimitsOptions): Limits {
       // A reset of the key's budget counters under way goes first (Postgres runs it in a
       // transaction of its own, which an admission on another connection could overtake).
       const resetting = forgetting.get(plan.keyId);
-      return resetting === undefined ? admitShared(shared, plan) : resetting.then(() => admitShared(shared!, plan));
+      return resetting === undefined ? admitShared(shared, plan) : resetting.then(() => admitShared(shared, plan));
     },
     settle(plan: SettlePlan) {
       if (shared === undefined) {
