@@ -50,7 +50,9 @@ function wirePolicy(p: KeyPolicy | undefined) {
 export function policyChanges(body: Pick<CreateKeyBody, 'limits' | 'allowed_models' | 'expires_at' | 'priority'>): KeyPolicyChanges {
   const l = body.limits;
   return {
-    ...(l !== undefined
+    // null clears every limit, as null clears any other member.
+    ...(l === null ? { limits: { rpm: null, tpm: null, concurrency: null, dailyTokens: null, monthlyTokens: null } } : {}),
+    ...(l !== undefined && l !== null
       ? { limits: { rpm: l.rpm, tpm: l.tpm, concurrency: l.concurrency, dailyTokens: l.daily_tokens, monthlyTokens: l.monthly_tokens } }
       : {}),
     ...(body.allowed_models !== undefined ? { allowedModels: body.allowed_models } : {}),
@@ -113,6 +115,7 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
       policy: policyChanges(body),
     });
     if (created === undefined) throw new GatewayError('conflict', MSG.keyExists);
+    if (body.is_active === false) await updateApiKey(db, created.id, { isActive: false });
     void reply.code(201);
     return { ...(await wire(await found(created.id))), key: created.key };
   });

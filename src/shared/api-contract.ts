@@ -137,14 +137,17 @@ export const KeyPolicyInput = {
       },
       {
         error: (iss) =>
-          iss.code === 'unrecognized_keys' ? 'must have only rpm, tpm, concurrency, daily_tokens and monthly_tokens' : 'must be an object',
+          iss.code === 'unrecognized_keys' ? 'must have only rpm, tpm, concurrency, daily_tokens and monthly_tokens' : 'must be an object or null',
       },
     )
+    .nullable()
     .optional(),
   allowed_models: z
-    .array(z.string({ error: 'must be model names' }).trim().min(1, 'must be model names'), { error: 'must be an array of model names or null' })
+    .array(z.string({ error: 'must be a model name' }).trim().min(1, 'must be a model name'), { error: 'must be an array of model names or null' })
     .min(1, 'must be an array of model names or null')
     .max(100, 'must have at most 100 models')
+    // The same name twice is the same scope: stored once.
+    .transform((names) => [...new Set(names)])
     .nullable()
     .optional(),
   // A date or a time on a real calendar day; without an offset it is UTC.
@@ -179,8 +182,14 @@ export type KeysListResponse = z.infer<typeof KeysListResponse>;
 const nameChecks = (s: z.ZodString) =>
   s.trim().min(1, MSG.nameMustNotBeEmpty).max(KEY_NAME_MAX, MSG.nameTooLong);
 
-/** `POST /api/keys` body. `name` is trimmed; `key` (optional) is taken verbatim. */
-export const CreateKeyRequest = z.object(
+/** A member a key's body does not have is refused, not ignored (a typo would otherwise pass unseen). */
+const keyBodyError =
+  (notAnObject: string) =>
+  (iss: { code: string; keys?: readonly string[] }): string =>
+    iss.code === 'unrecognized_keys' ? `unknown member${iss.keys?.length === 1 ? '' : 's'}: ${(iss.keys ?? []).join(', ')}` : notAnObject;
+
+/** `POST /api/keys` body. `name` is trimmed; `key` (optional) is taken verbatim; `is_active: false` creates it disabled. */
+export const CreateKeyRequest = z.strictObject(
   {
     name: nameChecks(
       z.string({ error: (iss) => (iss.input === undefined || iss.input === null ? MSG.nameRequired : MSG.nameMustBeString) }),
@@ -191,9 +200,10 @@ export const CreateKeyRequest = z.object(
       // A short custom key is guessable; generated keys have 46 characters.
       .refine((k) => k.trim() === '' || k.trim().length >= 20, MSG.keyTooShort)
       .nullish(),
+    is_active: z.boolean({ error: MSG.isActiveMustBeBoolean }).optional(),
     ...KeyPolicyInput,
   },
-  { error: MSG.nameRequired },
+  { error: keyBodyError(MSG.nameRequired) },
 );
 export type CreateKeyRequest = z.infer<typeof CreateKeyRequest>;
 
@@ -203,13 +213,13 @@ export type CreateKeyResponse = z.infer<typeof CreateKeyResponse>;
 
 /** `PATCH /api/keys/:id` body: at least one of the fields. */
 export const PatchKeyRequest = z
-  .object(
+  .strictObject(
     {
       name: nameChecks(z.string({ error: MSG.nameMustBeString })).optional(),
       is_active: z.boolean({ error: MSG.isActiveMustBeBoolean }).optional(),
       ...KeyPolicyInput,
     },
-    { error: MSG.noFieldsToUpdate },
+    { error: keyBodyError(MSG.noFieldsToUpdate) },
   )
   .refine((b) => Object.values(b).some((v) => v !== undefined), MSG.noFieldsToUpdate);
 export type PatchKeyRequest = z.infer<typeof PatchKeyRequest>;

@@ -64,6 +64,19 @@ describe('/api/keys limits', () => {
       expires_at: null,
       name: 'team-a',
     });
+    // `limits: null` clears every limit at once, as null clears any other member.
+    await call('PATCH', `/api/keys/${k.id}`, { limits: { rpm: 5, daily_tokens: 100 } });
+    const none = await call('PATCH', `/api/keys/${k.id}`, { limits: null });
+    expect(none.status).toBe(200);
+    expect(KeyResponse.parse(none.json).limits).toEqual({ rpm: null, tpm: null, concurrency: null, daily_tokens: null, monthly_tokens: null });
+    // A member the body does not have is refused on PATCH too.
+    expect((await call('PATCH', `/api/keys/${k.id}`, { nmae: 'typo' })).json).toEqual({ error: 'unknown member: nmae' });
+  });
+
+  it('POST: is_active false creates the key disabled; a model named twice in allowed_models is stored once', async () => {
+    const r = await call('POST', '/api/keys', { name: 'off', is_active: false, allowed_models: ['sim-model', 'sim-model', 'other'] });
+    expect(r.status).toBe(201);
+    expect(KeyResponse.parse(r.json)).toMatchObject({ is_active: false, allowed_models: ['sim-model', 'other'] });
   });
 
   const bad: ReadonlyArray<[unknown, string]> = [
@@ -72,10 +85,13 @@ describe('/api/keys limits', () => {
     [{ limits: { concurrency: '2' } }, 'limits.concurrency must be a positive integer or null'],
     [{ limits: { daily_tokens: -1 } }, 'limits.daily_tokens must be a positive integer or null'],
     [{ limits: { rpn: 1 } }, 'limits must have only rpm, tpm, concurrency, daily_tokens and monthly_tokens'],
-    [{ limits: 5 }, 'limits must be an object'],
+    [{ limits: 5 }, 'limits must be an object or null'],
     [{ allowed_models: 'sim-model' }, 'allowed_models must be an array of model names or null'],
     [{ allowed_models: [] }, 'allowed_models must be an array of model names or null'],
-    [{ allowed_models: [''] }, 'allowed_models[0] must be model names'],
+    [{ allowed_models: [''] }, 'allowed_models[0] must be a model name'],
+    [{ bogus: 1 }, 'unknown member: bogus'],
+    [{ is_active: 'no', limit: {} }, 'is_active must be a boolean'],
+    [{ rpm: 5, tpm: 10 }, 'unknown members: rpm, tpm'],
     [{ expires_at: 'tomorrow' }, 'expires_at must be an ISO-8601 time or null'],
     [{ expires_at: '2026-02-30T00:00:00Z' }, 'expires_at must be an ISO-8601 time or null'],
     [{ expires_at: '2027-13-01' }, 'expires_at must be an ISO-8601 time or null'],

@@ -153,7 +153,7 @@ describe('PATCH /api/keys/:id', () => {
   it.each<[unknown, string]>([
     [undefined, MSG.noFieldsToUpdate],
     [{}, MSG.noFieldsToUpdate],
-    [{ unknown: 1 }, MSG.noFieldsToUpdate],
+    [{ unknown: 1 }, 'unknown member: unknown'],
     [null, MSG.noFieldsToUpdate],
     [{ name: null }, MSG.nameMustBeString],
     [{ name: 5 }, MSG.nameMustBeString],
