@@ -22,7 +22,7 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
  * `--rpm -5` as `--rpm=-5`: parseArgs refuses a value that starts with a dash as ambiguous, and
  * its message would hide the command's own ("--rpm must be a positive integer or none").
  */
-function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+export function joinNegativeValues(argv: readonly string[], options: Options): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version' || name === '-v') {
+  if (name === '--version' || name === '-v' || name === 'version') {
     const { GATEWAY_VERSION } = await import('../server/version.js');
     process.stdout.write(`${GATEWAY_VERSION}\n`);
     return 0;

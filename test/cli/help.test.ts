@@ -30,11 +30,25 @@ describe('--help on every command', () => {
     [['admin', 'set-password', '-h'], 'worv-proxy admin set-password'],
     [['simulate', '--help'], 'worv-proxy simulate'],
     [['bench', '--help'], 'worv-proxy bench'],
+    [['store', '--help'], 'worv-proxy store copy'],
+    [['store', 'help'], 'worv-proxy store copy'],
   ])('%j prints its usage and exits 0', async (argv, usage) => {
     const r = await run(argv);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain(usage);
+  });
+
+  it('`version` prints the version like --version', async () => {
+    const r = await run(['version']);
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('a negative number given to a simulate flag reaches its own check', async () => {
+    const r = await run(['simulate', '--ttft-ms', '-1']);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('worv-proxy: ttftMs must be a number >= 0');
   });
 
   it('a real usage error still goes to stderr with exit 2', async () => {

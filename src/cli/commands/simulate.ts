@@ -4,6 +4,7 @@
  * the hung mode.
  */
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from '../args.js';
 import { createSimulator, resolveOptions } from '../../simulator/index.js';
 import type { SimulatorOptions } from '../../simulator/index.js';
 import { UsageError, reportUsageError } from '../help.js';
@@ -105,7 +106,7 @@ function reasoningFlag(values: Values): boolean | undefined {
 export function parseSimulateArgs(argv: string[]): { port: number; host: string; options: SimulatorOptions; help: boolean } {
   let values: Values;
   try {
-    values = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: joinNegativeValues(argv, FLAGS), options: FLAGS, strict: true, allowPositionals: false }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -11,7 +11,7 @@ import { openStore, type Store } from '../../store/db.js';
 import { isBusy, SERVE_LOCK, takeLock } from '../../store/process-lock.js';
 import { copyStore, StoreNotEmptyError } from '../../store/store-copy.js';
 import { parseFlags } from '../args.js';
-import { reportUsageError, UsageError } from '../help.js';
+import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
 import { causeOf, storeTarget } from '../startup-error.js';
 
@@ -42,6 +42,7 @@ export async function runStore(argv: string[]): Promise<number> {
   let withoutRequestLog: boolean;
   try {
     const [sub, ...rest] = argv;
+    checkHelpWord(sub);
     if (sub !== 'copy') throw new UsageError(sub === undefined ? 'store: missing subcommand' : `store: unknown subcommand ${JSON.stringify(sub)}`);
     const { values } = parseFlags(rest, { to: { type: 'string' }, 'without-request-log': { type: 'boolean' } });
     if (values.to === undefined) throw new UsageError('store copy: --to is required');
