@@ -158,7 +158,7 @@ function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: read
     }
     case 'rpm':
       retry = secondsUntil(windowEnd, now);
-      message = `Rate limit exceeded: ${String(l.rpm)} requests per minute for this key. Retry in ${retry} s.`;
+      message = `Rate limit exceeded: ${String(l.rpm)} request${l.rpm === 1 ? '' : 's'} per minute for this key. Retry in ${retry} s.`;
       break;
     case 'tpm':
       retry = secondsUntil(windowEnd, now);
@@ -168,7 +168,10 @@ function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: read
       break;
     case 'concurrency':
       retry = 1;
-      message = `Rate limit exceeded: ${String(l.concurrency)} concurrent requests for this key. Retry when one of them ends.`;
+      message =
+        l.concurrency === 1
+          ? 'Rate limit exceeded: 1 concurrent request for this key. Retry when it ends.'
+          : `Rate limit exceeded: ${String(l.concurrency)} concurrent requests for this key. Retry when one of them ends.`;
       break;
   }
   h['retry-after'] = String(retry);

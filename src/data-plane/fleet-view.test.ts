@@ -40,6 +40,10 @@ describe('healthOf', () => {
       health: 'cooldown',
       reason: 'connection failed 2 times in a row; no request sent to it for the next 2 s',
     });
+    expect(healthOf(state({ problem: 'GET /metrics: ENOTFOUND' }, { failures: 4, coolUntil: NOW + 1500 }), NOW, 30_000)).toEqual({
+      health: 'cooldown',
+      reason: 'connection failed 4 times in a row (GET /metrics: ENOTFOUND); no request sent to it for the next 2 s',
+    });
   });
   it('hung with the requests running and the seconds without a token', () => {
     const s = state({ hung: true, progressAt: NOW - 42_000, metrics: { running: 3, waiting: 1, kvCacheUsage: 0.5, prefixCacheQueries: 0, prefixCacheHits: 0, generationTokens: 9 } });

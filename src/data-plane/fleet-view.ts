@@ -30,7 +30,9 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
   const r = s.replica;
   if (r.coolUntil > now) {
     const secs = Math.max(1, Math.ceil((r.coolUntil - now) / 1000));
-    return { health: 'cooldown', reason: `connection failed ${r.failures} time${r.failures === 1 ? '' : 's'} in a row; no request sent to it for the next ${secs} s` };
+    // The probe's own failure says why (a name that does not resolve: ENOTFOUND).
+    const why = s.problem === undefined ? '' : ` (${s.problem})`;
+    return { health: 'cooldown', reason: `connection failed ${r.failures} time${r.failures === 1 ? '' : 's'} in a row${why}; no request sent to it for the next ${secs} s` };
   }
   if (s.hung) {
     const secs = Math.round(Math.max(hungMs, now - s.progressAt) / 1000);

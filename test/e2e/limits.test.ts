@@ -99,7 +99,7 @@ describe('per-key limits (in-process counters)', () => {
     expect(limited.headers.get('retry-after')).toBe('40');
     expect(await limited.json()).toEqual({
       type: 'error',
-      error: { type: 'rate_limit_error', message: 'Rate limit exceeded: 1 requests per minute for this key. Retry in 40 s.' },
+      error: { type: 'rate_limit_error', message: 'Rate limit exceeded: 1 request per minute for this key. Retry in 40 s.' },
     });
   });
 
@@ -182,7 +182,7 @@ describe('per-key limits (in-process counters)', () => {
     expect(limited.headers.get('retry-after')).toBe('40');
     expect(await limited.json()).toEqual({
       type: 'error',
-      error: { type: 'rate_limit_error', message: 'Rate limit exceeded: 1 requests per minute for this key. Retry in 40 s.' },
+      error: { type: 'rate_limit_error', message: 'Rate limit exceeded: 1 request per minute for this key. Retry in 40 s.' },
     });
   });
 
