@@ -14,7 +14,11 @@ export interface Route {
   readonly path: string;
   readonly endpoint: Endpoint;
   readonly surface: ErrorSurface;
+  /** GET /v1/models/{id}: the model asked for (decoded; it may hold slashes). */
+  readonly modelId?: string;
 }
+
+const MODEL_PATH = '/v1/models/';
 
 /** POST endpoints whose bodies the gateway reads (shaping and/or usage). */
 const POST_ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>([
@@ -60,6 +64,9 @@ export function guard(method: string, url: string): Route {
   let endpoint: Endpoint = 'other';
   if (method === 'POST') endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
   else if (method === 'GET' && routed === '/v1/models') endpoint = 'models';
+  else if (method === 'GET' && routed.startsWith(MODEL_PATH) && routed.length > MODEL_PATH.length) {
+    return { path, endpoint: 'models', surface, modelId: routed.slice(MODEL_PATH.length) };
+  }
   return { path, endpoint, surface };
 }
 

@@ -9,7 +9,7 @@ import { GatewayError } from '../core/errors.js';
 import { isJsonObject, tryParseJson, utf8Text, type JsonValue } from '../core/json.js';
 import { MSG } from '../core/messages.js';
 import type { Exchange } from './exchange.js';
-import { NONTHINKING_SUFFIX, type FleetModels } from './fleet.js';
+import { modelNotFound, NONTHINKING_SUFFIX, type FleetModels } from './fleet.js';
 import { stripNonThinkingSuffix } from './transforms/alias-model.js';
 import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
 import type { BackendProbe } from './upstream/backend-probe.js';
@@ -75,26 +75,46 @@ function onlyAllowed(payload: JsonValue, allowed: readonly string[]): JsonValue 
   return { ...payload, data: payload.data.filter((m) => isJsonObject(m) && typeof m.id === 'string' && admits(allowed, m.id)) };
 }
 
-/** Serves GET /v1/models for an authenticated key. */
-export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null = null): Promise<void> {
+/** Copied for each answer: the writer appends the length to the array it is given. */
+const JSON_HEADERS: readonly string[] = ['content-type', 'application/json'];
+
+/**
+ * Serves GET /v1/models for an authenticated key, or with `modelId` GET /v1/models/{id} (what
+ * the SDKs' `models.retrieve` asks): that model's card from the same listing, or 404 for a model
+ * that is not in it (or outside the key's scope).
+ */
+export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null = null, modelId?: string): Promise<void> {
+  const listed = await listModels(x, keyId, deps, allowed);
+  if (listed === undefined) return;
+  if (modelId === undefined) {
+    await x.sendWhole(keyId, 200, listed.headers, listed.body);
+    return;
+  }
+  const payload = tryParseJson(utf8Text(listed.body));
+  const card = isJsonObject(payload) && Array.isArray(payload.data) ? payload.data.find((m) => isJsonObject(m) && m.id === modelId) : undefined;
+  if (card === undefined) throw modelNotFound(modelId);
+  await x.sendWhole(keyId, 200, [...JSON_HEADERS], Buffer.from(JSON.stringify(card)));
+}
+
+/** The listing the key may see; undefined when the backend failed (already answered). */
+async function listModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null): Promise<{ headers: string[]; body: Buffer } | undefined> {
   const union = deps.fleet.listing();
   if (union !== undefined) {
     const scoped = allowed === null ? undefined : onlyAllowed(tryParseJson(utf8Text(union)) ?? {}, allowed);
-    await x.sendWhole(keyId, 200, ['content-type', 'application/json'], scoped === undefined ? union : Buffer.from(JSON.stringify(scoped)));
-    return;
+    return { headers: [...JSON_HEADERS], body: scoped === undefined ? union : Buffer.from(JSON.stringify(scoped)) };
   }
   let fetched: { status: number; headers: string[]; body: Buffer };
   try {
     fetched = await fetchModels(x.req, deps);
   } catch (err) {
     await x.failWhole(keyId, err instanceof GatewayError ? err : new GatewayError('upstream_error', MSG.backendRequestFailed));
-    return;
+    return undefined;
   }
   if (fetched.status !== 200) {
     const refused = fetched.status === 401 || fetched.status === 403;
     if (refused) deps.onBackendRefusedKey(undefined, fetched.status);
     await x.failWhole(keyId, refused ? new GatewayError('upstream_auth', MSG.backendRefusedCredentials) : new GatewayError('upstream_error', MSG.backendUnavailable));
-    return;
+    return undefined;
   }
   let body = fetched.body;
   const payload = tryParseJson(utf8Text(body));
@@ -104,5 +124,5 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, 
     const listed = allowed === null ? augmented : onlyAllowed(augmented ?? payload, allowed);
     if (listed !== undefined) body = Buffer.from(JSON.stringify(listed));
   }
-  await x.sendWhole(keyId, 200, fetched.headers, body);
+  return { headers: fetched.headers, body };
 }

@@ -132,7 +132,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   const raw = await readBody(req, env.maxBodyBytes);
   x.noteBody(raw);
-  if (route.endpoint === 'models') return serveModels(x, key.id, env.models, policy?.allowedModels ?? null);
+  if (route.endpoint === 'models') return serveModels(x, key.id, env.models, policy?.allowedModels ?? null, route.modelId);
 
   // Other bodies go untouched; only their model is read, when a scope or the fleet needs it.
   if (!isShaped(route.endpoint)) {

@@ -3,6 +3,7 @@
 // listing could be learned, the request goes to the backend: a status other than 200 is 502
 // `Backend unavailable`. Several backends serving different models: test/e2e/fleet-models.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
+import { updateApiKey } from '../../src/store/api-keys.repo.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { closedPortUrl } from './support.js';
 
@@ -55,6 +56,28 @@ describe('GET /v1/models', () => {
       expect(got.data.at(-1)).toEqual({ ...backend.data[0], id: `${model}-nonthinking` });
     });
   }
+
+  it('GET /v1/models/{id} answers that card (a name with a slash too), 404 for one not listed or outside the key\'s scope; it counts as a request, never against a limit', async () => {
+    stack = await startStack({ simulator: { model: 'zai-org/GLM-5.1-FP8', seed: 1 } });
+    const s = stack;
+    const { id, key } = await s.createKey();
+    const get = (path: string, k = key) => fetch(`${s.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${k}` } });
+    const backend = JSON.parse(await lastListing(s)) as { data: Card[] };
+    const one = await get('/v1/models/zai-org/GLM-5.1-FP8');
+    expect([one.status, one.headers.get('content-type')]).toEqual([200, 'application/json']);
+    expect(await one.json()).toEqual(backend.data[0]);
+    const off = await get('/v1/models/zai-org%2FGLM-5.1-FP8-nonthinking');
+    expect(((await off.json()) as Card).id).toBe('zai-org/GLM-5.1-FP8-nonthinking');
+    const missing = await get('/v1/models/gpt-4o');
+    expect([missing.status, await missing.json()]).toEqual([404, { error: { message: 'The model `gpt-4o` does not exist.', type: 'not_found_error', code: 404 } }]);
+    const requests = s.sim.requests.filter((r) => r.path.startsWith('/v1/models/')).length;
+    expect(requests).toBe(0);
+    // The two answered count as requests (no tokens), as the listing does; the 404 does not.
+    expect((await s.usage(id)).requests).toBe(2);
+    const scoped = await s.createKey('scoped');
+    await updateApiKey(s.store.db, scoped.id, { policy: { allowedModels: ['other'], limits: { rpm: 1 } } });
+    for (let i = 0; i < 2; i++) expect((await get('/v1/models/zai-org/GLM-5.1-FP8', scoped.key)).status).toBe(404);
+  });
 
   it('answers 502 Backend unavailable when the backend answers with an error status', async () => {
     stack = await startStack({ simulator: { fault: 'status:500' } });
