@@ -58,7 +58,7 @@ export function checkModel(policy: KeyPolicy, model: unknown): void {
   }
 }
 
-/** The tokens charged to the minute at admission: input estimate plus the output cap. */
+/** The tokens charged to the minute at admission: input estimate plus the output cap (per choice). */
 export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<JsonObject> | undefined, maxOutputTokens: number): number {
   if (facts === undefined || body === undefined) return 0;
   let cap: number | undefined;
@@ -66,7 +66,10 @@ export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<
     const v = body[field];
     if (typeof v === 'number' && (cap === undefined || v < cap)) cap = v;
   }
-  return estimatedInputTokens(facts) + (cap ?? maxOutputTokens);
+  // `n` completions of a chat or completions request each generate up to the cap.
+  const n = facts.endpoint === 'chat' || facts.endpoint === 'completions' ? body.n : undefined;
+  const choices = typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1;
+  return estimatedInputTokens(facts) + (cap ?? maxOutputTokens) * choices;
 }
 
 /** What an admitted request carries to its end. */

@@ -129,6 +129,18 @@ describe('per-key limits (in-process counters)', () => {
     );
   });
 
+  it('tokens per minute: a request for n choices is charged the output cap n times', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const { key } = await limitedKey(stack, { limits: { tpm: 1000 } });
+    const body = { model: 'sim-model', max_tokens: 300, messages: [{ role: 'user', content: 'x'.repeat(30) }] };
+    const one = await chat(stack, key, body, { 'x-sim-tokens': '5' });
+    const single = 1000 - Number(one.headers.get('x-ratelimit-remaining-tokens'));
+    await one.arrayBuffer();
+    const four = await chat(stack, key, { ...body, n: 4 });
+    expect(four.status).toBe(429);
+    expect(((await four.json()) as { error: { message: string } }).error.message).toContain(`this request is charged ${single + 900} tokens`);
+  });
+
   it('count_tokens is never charged to or refused by tokens per minute, a budget or concurrency', async () => {
     stack = await startStack({ clock: fixedClock(T0) });
     const s = stack;
