@@ -483,9 +483,12 @@ function zoned(s: string): string {
 
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_(\d{1,15})$/;
 
+/** A status class of the request log's filter. */
+export type StatusClass = 'errors' | '2xx' | '3xx' | '4xx' | '5xx';
+
 /**
  * `GET /api/requests` query: filters (all optional, combined with AND), newest first. `status`
- * is one status, `errors` (≥ 400), `4xx` or `5xx`; `model` is the model as the client named it;
+ * is one status, `errors` (≥ 400), or a class: `2xx`, `3xx`, `4xx`, `5xx`; `model` is the model as the client named it;
  * `from` ≤ time < `to`; `cursor` is a previous answer's `next_cursor`.
  */
 export const RequestsQuery = z
@@ -493,9 +496,9 @@ export const RequestsQuery = z
     key_id: z.string({ error: 'key_id must be one key id' }).min(1, 'key_id must not be empty').optional(),
     model: z.string({ error: 'model must be one model name' }).min(1, 'model must not be empty').optional(),
     status: z
-      .string({ error: 'status must be an HTTP status (100-599), errors, 4xx or 5xx' })
-      .regex(/^([1-5]\d\d|errors|4xx|5xx)$/, 'status must be an HTTP status (100-599), errors, 4xx or 5xx')
-      .transform((s) => (/^\d+$/.test(s) ? Number(s) : (s as 'errors' | '4xx' | '5xx')))
+      .string({ error: 'status must be an HTTP status (100-599), errors, 2xx, 3xx, 4xx or 5xx' })
+      .regex(/^([1-5]\d\d|errors|[2-5]xx)$/, 'status must be an HTTP status (100-599), errors, 2xx, 3xx, 4xx or 5xx')
+      .transform((s) => (/^\d+$/.test(s) ? Number(s) : (s as StatusClass)))
       .optional(),
     from: instant('from').optional(),
     to: instant('to').optional(),

@@ -10,7 +10,7 @@ import type { Store } from './db.js';
 import type { Database, NewRequestLogRow, RequestLogRow } from './schema.js';
 
 /** Status filter: one status, any error (≥ 400), or a class. */
-export type StatusFilter = number | 'errors' | '4xx' | '5xx';
+export type StatusFilter = number | 'errors' | '2xx' | '3xx' | '4xx' | '5xx';
 
 export interface RequestLogFilter {
   readonly keyId?: string | undefined;
@@ -102,8 +102,12 @@ export async function listRequestLog(
   if (typeof status === 'number') q = q.where('status', '=', status);
   // Literal bound so the planner can use the partial index of errors (status >= 400).
   else if (status === 'errors') q = q.where('status', '>=', sql.lit(400));
-  else if (status === '4xx') q = q.where('status', '>=', sql.lit(400)).where('status', '<', 500);
   else if (status === '5xx') q = q.where('status', '>=', sql.lit(500));
+  else if (status !== undefined) {
+    // A class: 2xx, 3xx or 4xx.
+    const from = Number(status[0]) * 100;
+    q = q.where('status', '>=', sql.lit(from)).where('status', '<', from + 100);
+  }
   if (filter.from !== undefined) q = q.where('time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('time', '<', filter.to);
   if (cursor !== undefined) {

@@ -67,6 +67,8 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(await times('?status=200')).toEqual(['11:59:30.000 200', '11:58:10.000 200']);
       expect(await times('?status=4xx')).toEqual(['12:00:00.000 400', '11:59:59.999 429', '11:59:30.000 401']);
       expect(await times('?status=5xx')).toEqual(['11:59:05.000 502']);
+      expect(await times('?status=2xx')).toEqual(['11:59:30.000 200', '11:58:10.000 200']);
+      expect(await times('?status=3xx')).toEqual([]);
       expect(await times('?status=errors&key_id=ka')).toEqual(['12:00:00.000 400', '11:59:59.999 429']);
     });
 
@@ -92,8 +94,8 @@ for (const database of ['sqlite', 'postgres'] as const) {
         ['?limit=0', 'limit must be an integer from 1 to 500'],
         ['?limit=501', 'limit must be an integer from 1 to 500'],
         ['?limit=ten', 'limit must be an integer from 1 to 500'],
-        ['?status=600', 'status must be an HTTP status (100-599), errors, 4xx or 5xx'],
-        ['?status=failed', 'status must be an HTTP status (100-599), errors, 4xx or 5xx'],
+        ['?status=600', 'status must be an HTTP status (100-599), errors, 2xx, 3xx, 4xx or 5xx'],
+        ['?status=failed', 'status must be an HTTP status (100-599), errors, 2xx, 3xx, 4xx or 5xx'],
         ['?from=yesterday', 'from must be an ISO 8601 time, e.g. 2026-12-04T18:22Z (UTC unless an offset is given)'],
         ['?to=2026-13-01T00:00', 'to must be an ISO 8601 time, e.g. 2026-12-04T18:22Z (UTC unless an offset is given)'],
         ['?from=2026-12-04T12:00&to=2026-12-04T11:00', 'from must be before to'],

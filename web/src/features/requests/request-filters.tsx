@@ -5,6 +5,7 @@ import type { RequestFilter, TimeMode } from './filters';
 const STATUSES: readonly (readonly [string, string])[] = [
   ['', 'Any status'],
   ['errors', 'Errors (≥ 400)'],
+  ['2xx', '2xx'],
   ['4xx', '4xx'],
   ['5xx', '5xx'],
   ['200', '200'],
