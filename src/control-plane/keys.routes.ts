@@ -113,9 +113,9 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
       key: body.key ?? undefined,
       createdAt: isoTime(deps.clock.now()),
       policy: policyChanges(body),
+      ...(body.is_active === false ? { isActive: false } : {}),
     });
     if (created === undefined) throw new GatewayError('conflict', MSG.keyExists);
-    if (body.is_active === false) await updateApiKey(db, created.id, { isActive: false });
     void reply.code(201);
     return { ...(await wire(await found(created.id))), key: created.key };
   });

@@ -66,10 +66,13 @@ export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<
     const v = body[field];
     if (typeof v === 'number' && (cap === undefined || v < cap)) cap = v;
   }
-  // `n` completions of a chat or completions request each generate up to the cap.
+  // `n` completions of a chat or completions request each generate up to the cap, for each
+  // prompt of a completions request that sends several (strings, or arrays of token ids).
   const n = facts.endpoint === 'chat' || facts.endpoint === 'completions' ? body.n : undefined;
+  const prompt = facts.endpoint === 'completions' ? body.prompt : undefined;
+  const prompts = Array.isArray(prompt) && prompt.length > 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0])) ? prompt.length : 1;
   const choices = typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1;
-  return estimatedInputTokens(facts) + (cap ?? maxOutputTokens) * choices;
+  return estimatedInputTokens(facts) + (cap ?? maxOutputTokens) * choices * prompts;
 }
 
 /** What an admitted request carries to its end. */

@@ -52,7 +52,8 @@ async function fetchModels(req: IncomingMessage, deps: ModelsDeps): Promise<{ st
   try {
     const res = await deps.upstream.fetch({
       method: 'GET',
-      path: req.url ?? '/v1/models',
+      // The listing, for GET /v1/models/{id} too (vLLM has no route for one model).
+      path: req.url?.startsWith('/v1/models/') === true ? '/v1/models' : (req.url ?? '/v1/models'),
       headers: deps.requestHeaders(req.rawHeaders),
       body: undefined,
       readTimeoutMs: deps.timeoutMs,

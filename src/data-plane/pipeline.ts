@@ -144,12 +144,12 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     const checkServed = (): void => {
       if (byModel && (routeModel !== undefined || route.endpoint === 'embeddings')) env.fleet.check(routeModel);
     };
+    x.noteModel(routeModel);
     let extraHeaders: readonly string[] | undefined;
     if (policy !== undefined) {
       const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model: routeModel };
       extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission, checkServed)).headers;
     } else checkServed();
-    x.noteModel(routeModel);
     const hints = routeModel === undefined ? undefined : { model: routeModel, session: undefined, prefix: undefined, previousResponseId: undefined };
     x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders, route: hints, model: routeModel }, key.id);
     return;

@@ -67,17 +67,21 @@ export async function insertApiKey(db: Kysely<Database>, key: NewApiKey): Promis
  */
 export async function createApiKey(
   db: Kysely<Database>,
-  opts: { readonly name: string; readonly key?: string | undefined; readonly createdAt: string; readonly policy?: KeyPolicyChanges },
+  opts: { readonly name: string; readonly key?: string | undefined; readonly createdAt: string; readonly policy?: KeyPolicyChanges; readonly isActive?: boolean },
 ): Promise<{ id: string; key: string } | undefined> {
   const key = opts.key ?? generateApiKey();
   const id = newId();
   const policy = opts.policy;
   const row = { id, name: opts.name, keyHash: hashApiKey(key), keyPrefix: displayPrefix(key), createdAt: opts.createdAt };
-  // With its limits in the same transaction: a key never exists, even briefly, without them.
+  const disabled = opts.isActive === false;
+  // With its limits (and a disabled state) in the same transaction: a key never exists, even
+  // briefly, without them.
   const inserted =
-    policy === undefined
+    policy === undefined && !disabled
       ? await insertApiKey(db, row)
-      : await db.transaction().execute(async (trx) => (await insertApiKey(trx, row)) && (await updateApiKey(trx, id, { policy })));
+      : await db
+          .transaction()
+          .execute(async (trx) => (await insertApiKey(trx, row)) && (await updateApiKey(trx, id, { ...(policy !== undefined ? { policy } : {}), ...(disabled ? { isActive: false } : {}) })));
   return inserted ? { id, key } : undefined;
 }
 

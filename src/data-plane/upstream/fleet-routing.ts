@@ -95,7 +95,10 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
       if (r === avoid || ejected(r)) continue;
       if (best === undefined || r.coolUntil < best.coolUntil) best = r;
     }
-    return best ?? list.find((r) => r !== avoid) ?? (list[0] as Replica);
+    if (best !== undefined) return best;
+    // Every replica judged unable: the least loaded of them, not always the first listed.
+    const others = list.filter((r) => r !== avoid);
+    return others.length > 0 ? leastLoaded(others) : (list[0] as Replica);
   };
 
   const choose = (list: readonly Replica[], hints: RouteHints | undefined): Replica => {

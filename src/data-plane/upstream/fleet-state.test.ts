@@ -97,6 +97,49 @@ describe('fleet state: hung engines', () => {
   });
 });
 
+describe('fleet state: silent replicas', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** /metrics and /v1/models each answer, or fail with no answer (a timeout). */
+  function probed(answers: { metrics: boolean; models: boolean }): Upstream {
+    const replica = { origin: 'http://r1', outstanding: 0, failures: 0, coolUntil: 0 } as unknown as Replica;
+    return {
+      replicas: [replica],
+      fetch: async (call: { path: string }) => {
+        const ok = call.path === '/metrics' ? answers.metrics : answers.models;
+        if (!ok) throw Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+        const text = call.path === '/metrics' ? 'vllm:num_requests_running 0\n' : '{"object":"list","data":[{"id":"m","object":"model"}]}';
+        return { status: 200, headers: {}, body: Buffer.from(text) };
+      },
+    } as unknown as Upstream;
+  }
+
+  it('silent only when neither /metrics nor the listing asked right after answers; back with the next answer', async () => {
+    const answers = { metrics: true, models: true };
+    const state = createFleetState({ upstream: probed(answers), headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 30_000, now: () => Date.now() });
+    const s = state.states()[0]!;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.silent).toBe(false);
+    // A proxy that drops /metrics alone: the listing answers, so the replica stays in use.
+    answers.metrics = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([s.silent, s.problem]).toEqual([false, 'GET /metrics: timed out']);
+    answers.models = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([s.silent, s.problem]).toEqual([true, 'GET /metrics: timed out; GET /v1/models: timed out']);
+    answers.metrics = true;
+    answers.models = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([s.silent, s.problem]).toEqual([false, undefined]);
+    state.close();
+  });
+});
+
 describe('fleet state: mixed()', () => {
   /** Replicas listing these model ids. */
   async function fleetOf(listings: readonly (readonly string[])[]) {

@@ -9,8 +9,9 @@
  * since a probe last saw it move. It is ejected (no new request) at that moment, between
  * probes, until the counter moves again or nothing runs.
  *
- * A silent replica: its last `GET /metrics` got no answer at all (timed out, reset, refused;
- * a status such as 404 is an answer). A stopped process or a wedged API server still accepts
+ * A silent replica: its last probe got no answer at all, neither to `GET /metrics` nor to the
+ * `GET /v1/models` asked right after (timed out, reset, refused; a status such as 404 is an
+ * answer). A stopped process or a wedged API server still accepts
  * connections, so nothing else notices it; it gets no new request until a probe is answered.
  * Each replica is probed on its own: one that does not answer delays only its own next probe.
  */
@@ -226,8 +227,8 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     const sentAt = now();
     const body = await get(replica, '/metrics');
     const failed = body instanceof ProbeFailure;
+    const unanswered = failed && !body.answered;
     s.metricsFailed = failed;
-    s.silent = failed && !body.answered;
     s.problem = failed ? body.message : undefined;
     if (!failed) {
       s.seenAt = now();
@@ -236,10 +237,16 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       judge(s, m, sentAt);
     }
     const t = now();
-    const due = s.listedAt === 0 || s.listingFailed || replica.failures > 0 || t - s.listedAt >= o.modelsIntervalMs;
-    if (!due) return;
+    // No answer to /metrics: the listing says whether the replica answers at all (a proxy in
+    // front of it may drop /metrics alone).
+    const due = unanswered || s.listedAt === 0 || s.listingFailed || replica.failures > 0 || t - s.listedAt >= o.modelsIntervalMs;
+    if (!due) {
+      s.silent = false;
+      return;
+    }
     s.listedAt = t;
     const listing = await get(replica, '/v1/models');
+    s.silent = unanswered && listing instanceof ProbeFailure && !listing.answered;
     const cards = listing instanceof ProbeFailure ? undefined : cardsOf(listing);
     s.listingFailed = cards === undefined;
     if (listing instanceof ProbeFailure) s.problem = s.problem === undefined ? listing.message : `${s.problem}; ${listing.message}`;
@@ -266,11 +273,27 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     }
     return p;
   };
+  /**
+   * Rounds overlap when a replica answers late: each samples (onRound) when its probes are over,
+   * unless a later round already has, so the history keeps one sample per round, in order.
+   */
+  let rounds = 0;
+  let sampled = 0;
+  const sample = (n: number): void => {
+    if (n <= sampled) return;
+    sampled = n;
+    o.onRound?.();
+  };
   /** Every replica, the probes in flight joined: resolves when all have answered or failed. */
-  const refresh = (): Promise<void> => Promise.all(o.upstream.replicas.map(probeOnce)).then(() => o.onRound?.());
+  const refresh = (): Promise<void> => {
+    const n = ++rounds;
+    return Promise.all(o.upstream.replicas.map(probeOnce)).then(() => sample(n));
+  };
   /** The interval's round: the replicas whose last probe is over (a silent one is not waited for). */
-  const round = (): Promise<void> =>
-    Promise.all(o.upstream.replicas.filter((r) => !probing.has(r)).map(probeOnce)).then(() => o.onRound?.());
+  const round = (): Promise<void> => {
+    const n = ++rounds;
+    return Promise.all(o.upstream.replicas.filter((r) => !probing.has(r)).map(probeOnce)).then(() => sample(n));
+  };
   // What requests ask of the listings (which replicas serve a model, its card, whether the fleet
   // is mixed), indexed once per change of a listing or of the replicas: lookups, not scans of
   // every replica's models, on every request.
