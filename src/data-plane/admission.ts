@@ -233,21 +233,18 @@ export interface Finishable {
 }
 
 /**
- * The stage for a key with a policy: model scope, counters, priority. Returns the response
- * headers to add and the body to send (with `priority` when forwarded).
+ * The stage for a key with a policy, once its model scope (checkModel) and the gateway's own
+ * refusals have passed: counters, priority. Returns the response headers to add and the body to
+ * send (with `priority` when forwarded).
  */
 export async function admitRequest(
   x: Finishable,
   key: KeyPrincipal & { readonly policy: KeyPolicy },
   surface: ErrorSurface,
-  request: { readonly endpoint: Endpoint; readonly facts: RequestFacts | undefined; readonly body: Readonly<JsonObject> | undefined; readonly model: unknown },
+  request: { readonly endpoint: Endpoint; readonly facts: RequestFacts | undefined; readonly body: Readonly<JsonObject> | undefined },
   env: AdmissionEnv,
-  /** The gateway's own refusals that come after the scope and before counting (a model no backend serves). */
-  refuseFirst?: () => void,
 ): Promise<{ headers: readonly string[]; body: Readonly<JsonObject> | undefined }> {
   const policy = key.policy;
-  checkModel(policy, request.model);
-  refuseFirst?.();
   const counted = request.endpoint === 'count_tokens' ? { ...key, policy: { ...policy, limits: countTokensLimits(policy.limits) } } : key;
   // Only a per-minute token limit needs the charge, whose input estimate walks the whole payload.
   const charge = counted.policy.limits.tpm === null ? 0 : admissionCharge(request.facts, request.body, env.maxOutputTokens);

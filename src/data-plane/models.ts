@@ -48,12 +48,11 @@ export function withNonThinkingRow(payload: JsonValue, explicitProfile: ModelPro
 
 const MODELS_FACTS: CallFacts = Object.freeze({ purpose: 'models', endpoint: 'models' });
 
-async function fetchModels(req: IncomingMessage, deps: ModelsDeps): Promise<{ status: number; headers: string[]; body: Buffer }> {
+async function fetchModels(req: IncomingMessage, deps: ModelsDeps, path: string): Promise<{ status: number; headers: string[]; body: Buffer }> {
   try {
     const res = await deps.upstream.fetch({
       method: 'GET',
-      // The listing, for GET /v1/models/{id} too (vLLM has no route for one model).
-      path: req.url?.startsWith('/v1/models/') === true ? '/v1/models' : (req.url ?? '/v1/models'),
+      path,
       headers: deps.requestHeaders(req.rawHeaders),
       body: undefined,
       readTimeoutMs: deps.timeoutMs,
@@ -85,7 +84,7 @@ const JSON_HEADERS: readonly string[] = ['content-type', 'application/json'];
  * that is not in it (or outside the key's scope).
  */
 export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null = null, modelId?: string): Promise<void> {
-  const listed = await listModels(x, keyId, deps, allowed);
+  const listed = await listModels(x, keyId, deps, allowed, modelId === undefined ? (x.req.url ?? '/v1/models') : '/v1/models');
   if (listed === undefined) return;
   if (modelId === undefined) {
     await x.sendWhole(keyId, 200, listed.headers, listed.body);
@@ -98,7 +97,8 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, 
 }
 
 /** The listing the key may see; undefined when the backend failed (already answered). */
-async function listModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null): Promise<{ headers: string[]; body: Buffer } | undefined> {
+/** `path`: the client's own for the list; `/v1/models` for one model (vLLM has no route for it). */
+async function listModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null, path: string): Promise<{ headers: string[]; body: Buffer } | undefined> {
   const union = deps.fleet.listing();
   if (union !== undefined) {
     const scoped = allowed === null ? undefined : onlyAllowed(tryParseJson(utf8Text(union)) ?? {}, allowed);
@@ -106,7 +106,7 @@ async function listModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed:
   }
   let fetched: { status: number; headers: string[]; body: Buffer };
   try {
-    fetched = await fetchModels(x.req, deps);
+    fetched = await fetchModels(x.req, deps, path);
   } catch (err) {
     await x.failWhole(keyId, err instanceof GatewayError ? err : new GatewayError('upstream_error', MSG.backendRequestFailed));
     return undefined;

@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { topLevelString } from '../core/json-bytes.js';
-import { admitRequest, checkExpiry, withPriority, type AdmissionEnv } from './admission.js';
+import { admitRequest, checkExpiry, checkModel, withPriority, type AdmissionEnv } from './admission.js';
 import { authenticate } from './authenticate.js';
 import type { KeyLookup, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from './context.js';
 import { dialectFor } from './dialects/index.js';
@@ -124,7 +124,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   if (streamed !== undefined) {
     const headers = env.requestHeaders(req.rawHeaders);
     headers.push('content-length', String(streamed));
-    const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model: undefined };
+    const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined };
     const extraHeaders = policy === undefined ? undefined : (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
     x.forward({ kind: 'upload', method, path: url, headers, body: new Upload(req), extraHeaders }, key.id);
     return;
@@ -140,16 +140,17 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     const routeModel = byModel && raw !== undefined ? topLevelString(raw, 'model') : undefined;
     // Embeddings name their model: a body whose model cannot be read is told why, as a shaped one is.
     if (byModel && routeModel === undefined && route.endpoint === 'embeddings') checkModelReadable(raw);
-    // Embeddings name their model; other endpoints (a stored response fetched by id…) may not.
-    const checkServed = (): void => {
-      if (byModel && (routeModel !== undefined || route.endpoint === 'embeddings')) env.fleet.check(routeModel);
-    };
     x.noteModel(routeModel);
+    // The key's scope, then a model no backend serves (404), then the counters: a request the
+    // gateway refuses itself counts against no limit. Embeddings name their model; other
+    // endpoints (a stored response fetched by id…) may not.
+    if (policy !== undefined) checkModel(policy, routeModel);
+    if (byModel && (routeModel !== undefined || route.endpoint === 'embeddings')) env.fleet.check(routeModel);
     let extraHeaders: readonly string[] | undefined;
     if (policy !== undefined) {
-      const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined, model: routeModel };
-      extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission, checkServed)).headers;
-    } else checkServed();
+      const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined };
+      extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
+    }
     const hints = routeModel === undefined ? undefined : { model: routeModel, session: undefined, prefix: undefined, previousResponseId: undefined };
     x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders, route: hints, model: routeModel }, key.id);
     return;
@@ -167,16 +168,14 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   // 4b. admission: a key's model scope (on the rewritten model), then a model no backend serves
   // is 404 (after the scope: a key learns nothing of models outside it; before the counters: a
   // request the gateway refuses itself counts against no limit), then counters and priority.
-  const model = typeof json.model === 'string' ? json.model : undefined;
+  if (policy !== undefined) checkModel(policy, json.model);
+  env.fleet.check(typeof json.model === 'string' ? json.model : undefined);
   if (policy !== undefined) {
-    const request = { endpoint: route.endpoint, facts: shaped.req.facts, body: json, model: json.model };
-    const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission, () => env.fleet.check(model));
+    const request = { endpoint: route.endpoint, facts: shaped.req.facts, body: json };
+    const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission);
     json = admitted.body ?? json;
     if (admitted.headers.length > 0) extraHeaders = [...extraHeaders, ...admitted.headers];
-  } else {
-    env.fleet.check(model);
-    if (env.admission.forwardPriority) json = withPriority(undefined, route.endpoint, json);
-  }
+  } else if (env.admission.forwardPriority) json = withPriority(undefined, route.endpoint, json);
   // What the fleet's routing reads: model, session, prompt prefix, previous response.
   const hints = routeHints(route.endpoint, req.headers, json, env.fleet.routesBetween);
   // Shapers return the same body when they do not apply: then the client's bytes go as they are;
