@@ -79,6 +79,28 @@ describe('GET /v1/models', () => {
     for (let i = 0; i < 2; i++) expect((await get('/v1/models/zai-org/GLM-5.1-FP8', scoped.key)).status).toBe(404);
   });
 
+  it('GET /v1/models/{id} before any listing is known asks the backend for its list (vLLM has no route for one model) and answers the card from it', async () => {
+    // The start-up probe meets a failing backend, so the gateway knows no listing yet.
+    stack = await startStack({ simulator: { model: 'Kimi-K2.6', seed: 1, fault: 'status:500' } });
+    const s = stack;
+    const { id, key } = await s.createKey();
+    s.sim.clearFaults();
+    const get = (path: string) => fetch(`${s.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    const backend = JSON.parse(await lastListing(s)) as { data: Card[] };
+    s.sim.clearRequests();
+    const one = await get('/v1/models/Kimi-K2.6');
+    expect([one.status, one.headers.get('content-type')]).toEqual([200, 'application/json']);
+    expect(await one.json()).toEqual(backend.data[0]);
+    const off = await get('/v1/models/Kimi-K2.6-nonthinking');
+    expect([off.status, ((await off.json()) as Card).id]).toEqual([200, 'Kimi-K2.6-nonthinking']);
+    const missing = await get('/v1/models/gpt-4o');
+    expect([missing.status, await missing.json()]).toEqual([404, { error: { message: 'The model `gpt-4o` does not exist.', type: 'not_found_error', code: 404 } }]);
+    const paths = s.sim.requests.map((r) => r.path).filter((p) => p.startsWith('/v1/models'));
+    expect(paths.length).toBeGreaterThan(0);
+    expect(new Set(paths)).toEqual(new Set(['/v1/models']));
+    expect((await s.usage(id)).requests).toBe(2);
+  });
+
   it('answers 502 Backend unavailable when the backend answers with an error status', async () => {
     stack = await startStack({ simulator: { fault: 'status:500' } });
     const { key } = await stack.createKey();
