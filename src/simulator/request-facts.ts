@@ -32,6 +32,15 @@ export function maxTokensOf(body: Json, fields: readonly string[]): number | und
   return undefined;
 }
 
+/** `n`, the number of choices (chat and completions): 1 when absent; 400 when not an integer ≥ 1. */
+export function choiceCount(body: Json): number {
+  const v = body.n;
+  if (v === undefined || v === null) return 1;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimHttpError(400, 'n: Input should be a valid integer', 'n', 'Bad Request', true);
+  if (v < 1) throw new SimHttpError(400, `n must be at least 1, got ${v}.`, 'n');
+  return v;
+}
+
 /** vLLM's context check (renderer-era message, parameter input_tokens). */
 export function checkContext(promptTokens: number, maxTokens: number | undefined, maxModelLen: number): void {
   const requested = maxTokens ?? 0;

@@ -4,7 +4,7 @@
 import type { Exchange } from '../exchange.js';
 import { SimHttpError } from '../errors.js';
 import {
-  chatToolChoice, chatTools, checkContext, checkModel, defaultCap, isStream, maxTokensOf, reasoningEnabled,
+  chatToolChoice, chatTools, checkContext, checkModel, choiceCount, defaultCap, isStream, maxTokensOf, reasoningEnabled,
   requestIdHeader, streamUsage,
 } from '../request-facts.js';
 import type { Json } from '../request-facts.js';
@@ -24,22 +24,24 @@ export function handleChat(x: Exchange, body: Json): void {
   const stream = isStream(body);
   const usage = streamUsage(body, stream, o.forceIncludeUsage);
   const requested = maxTokensOf(body, ['max_completion_tokens', 'max_tokens']);
+  const choices = choiceCount(body);
   const model = checkModel(body, o);
   const promptText = chatPromptText(body);
   const promptTokens = countTokens(promptText);
   checkContext(promptTokens, requested, o.maxModelLen);
-  const { plan, ids, hexLen, cachedTokens } = generate(x, body, {
+  const { plan, others, ids, hexLen, cachedTokens } = generate(x, body, {
     promptText,
     promptTokens,
     maxTokens: requested ?? defaultCap(promptTokens, o.maxModelLen),
     reasoning: reasoningEnabled(body, x.controls.reasoning),
     tools: chatTools(body),
     toolChoice: chatToolChoice(body),
+    choices,
   });
   const rid = requestIdHeader(x.req.headers);
-  const render = { id: `chatcmpl-${rid ?? ids.hex(hexLen)}`, created: ids.created, model, era: x.controls.era, plan, cachedTokens };
+  const render = { id: `chatcmpl-${rid ?? ids.hex(hexLen)}`, created: ids.created, model, era: x.controls.era, plan, others, cachedTokens };
   if (!stream) {
-    respondJson(x, chatCompletionJson(render), generationDelay(x, plan.completionTokens));
+    respondJson(x, chatCompletionJson(render), generationDelay(x, Math.max(plan.completionTokens, ...others.map((p) => p.completionTokens))));
     return;
   }
   respondStream(x, { steps: chatStreamSteps(render, usage), errorFrames: chatErrorFrames });

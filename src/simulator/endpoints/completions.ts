@@ -3,7 +3,7 @@
 
 import type { Exchange } from '../exchange.js';
 import { SimHttpError } from '../errors.js';
-import { checkContext, checkModel, isStream, maxTokensOf, requestIdHeader, streamUsage } from '../request-facts.js';
+import { checkContext, checkModel, choiceCount, isStream, maxTokensOf, requestIdHeader, streamUsage } from '../request-facts.js';
 import type { Json } from '../request-facts.js';
 import { completionPromptText, countTokens } from '../tokens.js';
 import { chatErrorFrames } from '../wire/chat.js';
@@ -29,16 +29,17 @@ export function handleCompletions(x: Exchange, body: Json): void {
   const stream = isStream(body);
   const usage = streamUsage(body, stream, o.forceIncludeUsage);
   const requested = maxTokensOf(body, ['max_tokens']);
+  const choices = choiceCount(body);
   const model = checkModel(body, o);
   const promptTokens = completionPromptTokens(prompt);
   const maxTokens = requested ?? DEFAULT_COMPLETION_MAX_TOKENS;
   checkContext(promptTokens, maxTokens, o.maxModelLen);
   const promptText = completionPromptText(prompt);
-  const { plan, ids, hexLen, cachedTokens } = generate(x, body, { promptText, promptTokens, maxTokens, reasoning: false, tools: [], toolChoice: 'none' });
+  const { plan, others, ids, hexLen, cachedTokens } = generate(x, body, { promptText, promptTokens, maxTokens, reasoning: false, tools: [], toolChoice: 'none', choices });
   const rid = requestIdHeader(x.req.headers);
-  const render = { id: `cmpl-${rid ?? ids.hex(hexLen)}`, created: ids.created, model, plan, cachedTokens };
+  const render = { id: `cmpl-${rid ?? ids.hex(hexLen)}`, created: ids.created, model, plan, others, cachedTokens };
   if (!stream) {
-    respondJson(x, completionJson(render), generationDelay(x, plan.completionTokens));
+    respondJson(x, completionJson(render), generationDelay(x, Math.max(plan.completionTokens, ...others.map((p) => p.completionTokens))));
     return;
   }
   respondStream(x, { steps: completionStreamSteps(render, usage), errorFrames: chatErrorFrames });

@@ -7,7 +7,7 @@ import type { StreamSource } from '../emitter.js';
 import type { Exchange } from '../exchange.js';
 import { createIds, idHexLength } from '../ids.js';
 import type { IdSource } from '../ids.js';
-import { hashBytes } from '../prng.js';
+import { deriveSeed, hashBytes } from '../prng.js';
 import { DEFAULT_TEXT_SEED, buildPlan } from '../plan.js';
 import type { Plan, ToolChoice, ToolSpec } from '../plan.js';
 import { requestSeed } from '../request-facts.js';
@@ -25,11 +25,16 @@ export interface GenerationInput {
   readonly toolChoice: ToolChoice;
   /** Tool-call id prefix: `chatcmpl-tool-` (chat, messages) or `call_` style (responses). */
   readonly toolIdPrefix?: string;
+  /** Choices to generate (`n`; chat and completions), each with its own text; default 1. */
+  readonly choices?: number;
 }
 
 /** What a generating endpoint renders from. */
 export interface Generated {
+  /** The first choice's plan. */
   readonly plan: Plan;
+  /** The plans of choices 1 to n − 1 (empty for one choice). */
+  readonly others: readonly Plan[];
   readonly ids: IdSource;
   readonly hexLen: number;
   /** Prompt tokens served from the prefix cache, when usage reports them (`promptTokensDetails`). */
@@ -44,7 +49,8 @@ export function generate(x: Exchange, body: Json, g: GenerationInput): Generated
   const ids = createIds(seed, Date.now(), seed === undefined ? 0 : hashBytes(x.record.rawBody));
   const hexLen = idHexLength(c.era);
   const prefix = g.toolIdPrefix ?? 'chatcmpl-tool-';
-  const plan = buildPlan({
+  const textSeed = seed ?? DEFAULT_TEXT_SEED;
+  const planFor = (choice: number): Plan => buildPlan({
     promptTokens: g.promptTokens,
     maxTokens: g.maxTokens,
     reasoning: g.reasoning,
@@ -55,26 +61,29 @@ export function generate(x: Exchange, body: Json, g: GenerationInput): Generated
     toolCalls: c.toolCalls,
     toolsAsked: c.toolCallsAsked || asksForToolCall(body),
     hanRatio: c.hanRatio,
-    seed: seed ?? DEFAULT_TEXT_SEED,
+    seed: choice === 0 ? textSeed : deriveSeed(textSeed, choice),
     ids,
     toolCallId: (s) => prefix + s.hex(hexLen),
   });
+  const plan = planFor(0);
+  const others = Array.from({ length: (g.choices ?? 1) - 1 }, (_, i) => planFor(i + 1));
+  const completionTokens = others.reduce((n, p) => n + p.completionTokens, plan.completionTokens);
   const cached = x.sim.engine.cache.lookup(g.promptText, g.promptTokens).cachedTokens;
   x.prefillMs = (x.sim.options.prefillMsPerKTokens * (g.promptTokens - cached)) / 1000;
-  x.sim.engine.holdKv(x.record.id, plan.promptTokens + plan.completionTokens);
-  x.plan(plan.completionTokens);
+  x.sim.engine.holdKv(x.record.id, plan.promptTokens + completionTokens);
+  x.plan(completionTokens);
   x.sim.metrics.promptTokens += plan.promptTokens;
   // The engine's finished_reason: a tool call is an ordinary stop.
   const reason = plan.finish === 'length' ? 'length' : 'stop';
   x.sim.metrics.success[reason] = (x.sim.metrics.success[reason] ?? 0) + 1;
-  return { plan, ids, hexLen, cachedTokens: x.sim.options.promptTokensDetails ? cached : undefined };
+  return { plan, others, ids, hexLen, cachedTokens: x.sim.options.promptTokensDetails ? cached : undefined };
 }
 
 function internalError(message: string): string {
   return openaiErrorBody(500, message);
 }
 
-/** Simulated generation time of a JSON answer: TTFT + ITL × (tokens − 1). */
+/** Simulated generation time of a JSON answer: TTFT + ITL × (tokens − 1); choices generate side by side, so pass the longest. */
 export function generationDelay(x: Exchange, tokens: number): number {
   return x.ttftMs + x.controls.itlMs * Math.max(0, tokens - 1);
 }

@@ -57,6 +57,22 @@ describe('chatStreamSteps', () => {
     expect(steps).toHaveLength(1);
     expect(steps[0]?.[1]).toContain('"delta":{},"logprobs":null,"finish_reason":"stop"');
   });
+  it('n = 2: a role chunk per choice, then a chunk per choice each step until each is done; usage over both', () => {
+    const short = textPlan({ content: 'Yo', reasoning: '', reasoningTokens: 0, completionTokens: 1, pieces: [{ kind: 'content', text: 'Yo' }], finish: 'length' });
+    const steps = [...chatStreamSteps(base({ others: [short] }), { include: true, continuous: false })];
+    expect(steps.map((s) => s.length)).toEqual([4, 1, 1, 3]);
+    expect(steps.flat()).toEqual([
+      data(`${H}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"prompt_token_ids":null}`),
+      data(`${H}{"index":1,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"prompt_token_ids":null}`),
+      data(`${H}{"index":0,"delta":{"reasoning":"Hm"},"logprobs":null,"finish_reason":null,"token_ids":null}]}`),
+      data(`${H}{"index":1,"delta":{"content":"Yo"},"logprobs":null,"finish_reason":"length","stop_reason":null,"token_ids":null}]}`),
+      data(`${H}{"index":0,"delta":{"reasoning":" ok"},"logprobs":null,"finish_reason":null,"token_ids":null}]}`),
+      data(`${H}{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null,"token_ids":null}]}`),
+      data(`${H}{"index":0,"delta":{"content":" there"},"logprobs":null,"finish_reason":"stop","stop_reason":null,"token_ids":null}]}`),
+      data(`${H}],"usage":{"prompt_tokens":10,"total_tokens":15,"completion_tokens":5}}`),
+      'data: [DONE]\n\n',
+    ]);
+  });
 });
 
 describe('chatCompletionJson', () => {
@@ -85,5 +101,12 @@ describe('chatErrorFrames', () => {
       'data: {"error":{"message":"boom","type":"InternalServerError","param":null,"code":500}}\n\n',
       'data: [DONE]\n\n',
     ]);
+  });
+
+  it('n = 2: two choices with their own index and finish; usage counts both', () => {
+    const short = textPlan({ content: 'Yo', reasoning: '', reasoningTokens: 0, completionTokens: 1, finish: 'length' });
+    const json = JSON.parse(chatCompletionJson(base({ others: [short] }))) as { choices: { index: number; message: { content: string }; finish_reason: string }[]; usage: Record<string, unknown> };
+    expect(json.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([[0, 'Hi there', 'stop'], [1, 'Yo', 'length']]);
+    expect(json.usage).toEqual({ prompt_tokens: 10, total_tokens: 15, completion_tokens: 5, prompt_tokens_details: null });
   });
 });

@@ -16,6 +16,18 @@ export interface ChatRender {
   readonly plan: Plan;
   /** Prompt tokens from the prefix cache, reported when set and above 0 (vLLM's prompt_tokens_details). */
   readonly cachedTokens?: number | undefined;
+  /** Choices 1 to n − 1 when the request asked for `n` > 1 (`plan` is choice 0). */
+  readonly others?: readonly Plan[] | undefined;
+}
+
+/** Every choice's plan, in index order. */
+export function choicePlans(r: { readonly plan: Plan; readonly others?: readonly Plan[] | undefined }): readonly Plan[] {
+  return r.others === undefined || r.others.length === 0 ? [r.plan] : [r.plan, ...r.others];
+}
+
+/** Output tokens over every choice (what usage reports). */
+export function completionTotal(plans: readonly Plan[]): number {
+  return plans.reduce((n, p) => n + p.completionTokens, 0);
 }
 
 /** vLLM usage key order: prompt, total, completion, then the details present (cached, reasoning). */
@@ -26,12 +38,11 @@ export function usageJson(prompt: number, completion: number, cached?: number, r
 }
 
 /** Reasoning tokens, reported with the other token details (when prompt-token details are on). */
-function reasoningDetail(r: ChatRender): number {
-  return r.cachedTokens === undefined ? 0 : r.plan.reasoningTokens;
+function reasoningDetail(r: ChatRender, plans: readonly Plan[]): number {
+  return r.cachedTokens === undefined ? 0 : plans.reduce((n, p) => n + p.reasoningTokens, 0);
 }
 
-function message(r: ChatRender): Record<string, unknown> {
-  const { plan, era } = r;
+function message(plan: Plan, era: Era): Record<string, unknown> {
   const content = plan.content === '' ? null : plan.content;
   const reasoning = plan.reasoning === '' ? null : plan.reasoning;
   const toolCalls = plan.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.text } }));
@@ -45,21 +56,24 @@ function message(r: ChatRender): Record<string, unknown> {
 
 /** The non-stream `chat.completion` body. */
 export function chatCompletionJson(r: ChatRender): string {
-  const { plan } = r;
+  const plans = choicePlans(r);
+  const P = r.plan.promptTokens;
+  const completion = completionTotal(plans);
+  const reasoning = reasoningDetail(r, plans);
   return JSON.stringify({
     id: r.id,
     object: 'chat.completion',
     created: r.created,
     model: r.model,
-    choices: [{ index: 0, message: message(r), logprobs: null, finish_reason: plan.finish, stop_reason: null, token_ids: null }],
+    choices: plans.map((plan, index) => ({ index, message: message(plan, r.era), logprobs: null, finish_reason: plan.finish, stop_reason: null, token_ids: null })),
     service_tier: null,
     system_fingerprint: null,
     usage: {
-      prompt_tokens: plan.promptTokens,
-      total_tokens: plan.promptTokens + plan.completionTokens,
-      completion_tokens: plan.completionTokens,
+      prompt_tokens: P,
+      total_tokens: P + completion,
+      completion_tokens: completion,
       prompt_tokens_details: r.cachedTokens !== undefined && r.cachedTokens > 0 ? { cached_tokens: r.cachedTokens } : null,
-      ...(reasoningDetail(r) > 0 ? { completion_tokens_details: { reasoning_tokens: reasoningDetail(r) } } : {}),
+      ...(reasoning > 0 ? { completion_tokens_details: { reasoning_tokens: reasoning } } : {}),
     },
     prompt_logprobs: null,
     prompt_token_ids: null,
@@ -68,7 +82,7 @@ export function chatCompletionJson(r: ChatRender): string {
 }
 
 /** The delta object text for one token. */
-function deltaJson(p: Piece, r: ChatRender): string {
+function deltaJson(p: Piece, plan: Plan, r: ChatRender): string {
   const dual = r.era === 'dual' ? ',"reasoning_content":null' : '';
   switch (p.kind) {
     case 'reasoning': {
@@ -79,7 +93,7 @@ function deltaJson(p: Piece, r: ChatRender): string {
     case 'content':
       return `{"content":${JSON.stringify(p.text)}${dual}}`;
     case 'tool': {
-      const call = r.plan.toolCalls[p.call];
+      const call = plan.toolCalls[p.call];
       const args = JSON.stringify(p.text);
       const tc = p.first && call !== undefined
         ? `{"id":${JSON.stringify(call.id)},"type":"function","index":${p.call},"function":{"name":${JSON.stringify(call.name)},"arguments":${args}}}`
@@ -89,37 +103,43 @@ function deltaJson(p: Piece, r: ChatRender): string {
   }
 }
 
-/** The SSE steps; each step's frames are written together. */
+/**
+ * The SSE steps; each step's frames are written together. With `n` > 1, as vLLM does: a role
+ * chunk per choice first, then each step one chunk per choice that has a token left, and one
+ * usage chunk over every choice at the end (continuous usage counts each choice's own tokens).
+ */
 export function* chatStreamSteps(r: ChatRender, usage: StreamUsage): Generator<string[]> {
-  const { plan } = r;
+  const plans = choicePlans(r);
   const head = `{"id":${JSON.stringify(r.id)},"object":"chat.completion.chunk","created":${r.created},"model":${JSON.stringify(r.model)},"choices":[`;
-  const P = plan.promptTokens;
+  const P = r.plan.promptTokens;
   const tail = (done: number): string => (usage.continuous ? `],"usage":${usageJson(P, done)}}` : ']}');
   const roleDelta = r.era === 'dual' ? '{"role":"assistant","content":"","reasoning_content":null}' : '{"role":"assistant","content":""}';
-  const role = formatSseData(
-    `${head}{"index":0,"delta":${roleDelta},"logprobs":null,"finish_reason":null}${usage.continuous ? `],"usage":${usageJson(P, 0)}` : ']'},"prompt_token_ids":null}`,
+  const role = (index: number): string => formatSseData(
+    `${head}{"index":${index},"delta":${roleDelta},"logprobs":null,"finish_reason":null}${usage.continuous ? `],"usage":${usageJson(P, 0)}` : ']'},"prompt_token_ids":null}`,
   );
-  const finishChoice = (delta: string): string =>
-    `{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${JSON.stringify(plan.finish)},"stop_reason":null,"token_ids":null}`;
-  const ending = (): string[] => {
-    const frames: string[] = [];
-    if (usage.include) frames.push(formatSseData(`${head}],"usage":${usageJson(P, plan.completionTokens, r.cachedTokens, reasoningDetail(r))}}`));
-    frames.push(SSE_DONE);
-    return frames;
-  };
-  const pieces = plan.pieces;
-  if (pieces.length === 0) {
-    const empty = r.era === 'dual' ? '{"reasoning_content":null}' : '{}';
-    yield [role, formatSseData(`${head}${finishChoice(empty)}${tail(0)}`), ...ending()];
-    return;
-  }
-  for (let i = 0; i < pieces.length; i++) {
-    const delta = deltaJson(pieces[i] as Piece, r);
-    const last = i === pieces.length - 1;
-    const choice = last ? finishChoice(delta) : `{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null,"token_ids":null}`;
-    const frame = formatSseData(`${head}${choice}${tail(i + 1)}`);
-    const step = i === 0 ? [role, frame] : [frame];
-    if (last) step.push(...ending());
+  const finishChoice = (index: number, plan: Plan, delta: string): string =>
+    `{"index":${index},"delta":${delta},"logprobs":null,"finish_reason":${JSON.stringify(plan.finish)},"stop_reason":null,"token_ids":null}`;
+  const emptyDelta = r.era === 'dual' ? '{"reasoning_content":null}' : '{}';
+  const steps = Math.max(1, ...plans.map((p) => p.pieces.length));
+  for (let k = 0; k < steps; k++) {
+    const step = k === 0 ? plans.map((_, index) => role(index)) : [];
+    plans.forEach((plan, index) => {
+      const pieces = plan.pieces;
+      if (pieces.length === 0) {
+        if (k === 0) step.push(formatSseData(`${head}${finishChoice(index, plan, emptyDelta)}${tail(0)}`));
+        return;
+      }
+      if (k >= pieces.length) return;
+      const delta = deltaJson(pieces[k] as Piece, plan, r);
+      const choice = k === pieces.length - 1
+        ? finishChoice(index, plan, delta)
+        : `{"index":${index},"delta":${delta},"logprobs":null,"finish_reason":null,"token_ids":null}`;
+      step.push(formatSseData(`${head}${choice}${tail(k + 1)}`));
+    });
+    if (k === steps - 1) {
+      if (usage.include) step.push(formatSseData(`${head}],"usage":${usageJson(P, completionTotal(plans), r.cachedTokens, reasoningDetail(r, plans))}}`));
+      step.push(SSE_DONE);
+    }
     yield step;
   }
 }

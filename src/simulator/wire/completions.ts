@@ -4,7 +4,7 @@
 import { SSE_DONE, formatSseData } from '../../core/sse/writer.js';
 import type { Plan } from '../plan.js';
 import type { StreamUsage } from '../request-facts.js';
-import { usageJson } from './chat.js';
+import { choicePlans, completionTotal, usageJson } from './chat.js';
 
 export interface CompletionRender {
   readonly id: string;
@@ -13,27 +13,35 @@ export interface CompletionRender {
   readonly plan: Plan;
   /** Prompt tokens from the prefix cache (reported when above 0). */
   readonly cachedTokens?: number | undefined;
+  /** Choices 1 to n − 1 when the request asked for `n` > 1 (`plan` is choice 0). */
+  readonly others?: readonly Plan[] | undefined;
 }
 
 /** The non-stream body (shape of a captured vLLM answer). */
 export function completionJson(r: CompletionRender): string {
-  const { plan } = r;
-  return `{"id":${JSON.stringify(r.id)},"object":"text_completion","created":${r.created},"model":${JSON.stringify(r.model)},"choices":[{"index":0,"text":${JSON.stringify(plan.content)},"logprobs":null,"finish_reason":${JSON.stringify(plan.finish)},"stop_reason":null,"prompt_logprobs":null}],"usage":${usageJson(plan.promptTokens, plan.completionTokens, r.cachedTokens)}}`;
+  const plans = choicePlans(r);
+  const choices = plans.map((plan, index) => `{"index":${index},"text":${JSON.stringify(plan.content)},"logprobs":null,"finish_reason":${JSON.stringify(plan.finish)},"stop_reason":null,"prompt_logprobs":null}`);
+  return `{"id":${JSON.stringify(r.id)},"object":"text_completion","created":${r.created},"model":${JSON.stringify(r.model)},"choices":[${choices.join(',')}],"usage":${usageJson(r.plan.promptTokens, completionTotal(plans), r.cachedTokens)}}`;
 }
 
-/** The SSE steps, one token per chunk. */
+/** The SSE steps, one token per chunk (per choice, each step, when `n` > 1). */
 export function* completionStreamSteps(r: CompletionRender, usage: StreamUsage): Generator<string[]> {
-  const { plan } = r;
+  const plans = choicePlans(r);
   const head = `{"id":${JSON.stringify(r.id)},"object":"text_completion","created":${r.created},"model":${JSON.stringify(r.model)},"choices":[`;
-  const P = plan.promptTokens;
-  const texts = plan.pieces.length === 0 ? [''] : plan.pieces.map((p) => p.text);
-  for (let i = 0; i < texts.length; i++) {
-    const last = i === texts.length - 1;
-    const finish = last ? JSON.stringify(plan.finish) : 'null';
-    const tail = usage.continuous ? `],"usage":${usageJson(P, Math.min(i + 1, plan.completionTokens))}}` : ']}';
-    const step = [formatSseData(`${head}{"index":0,"text":${JSON.stringify(texts[i])},"logprobs":null,"finish_reason":${finish},"stop_reason":null}${tail}`)];
-    if (last) {
-      if (usage.include) step.push(formatSseData(`${head}],"usage":${usageJson(P, plan.completionTokens, r.cachedTokens)}}`));
+  const P = r.plan.promptTokens;
+  const texts = plans.map((plan) => (plan.pieces.length === 0 ? [''] : plan.pieces.map((p) => p.text)));
+  const steps = Math.max(...texts.map((t) => t.length));
+  for (let k = 0; k < steps; k++) {
+    const step: string[] = [];
+    plans.forEach((plan, index) => {
+      const own = texts[index] as string[];
+      if (k >= own.length) return;
+      const finish = k === own.length - 1 ? JSON.stringify(plan.finish) : 'null';
+      const tail = usage.continuous ? `],"usage":${usageJson(P, Math.min(k + 1, plan.completionTokens))}}` : ']}';
+      step.push(formatSseData(`${head}{"index":${index},"text":${JSON.stringify(own[k])},"logprobs":null,"finish_reason":${finish},"stop_reason":null}${tail}`));
+    });
+    if (k === steps - 1) {
+      if (usage.include) step.push(formatSseData(`${head}],"usage":${usageJson(P, completionTotal(plans), r.cachedTokens)}}`));
       step.push(SSE_DONE);
     }
     yield step;
