@@ -37,7 +37,7 @@ describe('n > 1 choices', () => {
     const { id, key } = await stack.createKey('json');
     const r = await post(key, '/v1/chat/completions', { ...CHAT, n: 3 });
     expect(r.status).toBe(200);
-    const body = JSON.parse((await readAll(r.res)).toString()) as Chunk & { choices: { index: number; message: { content: string } }[] };
+    const body = JSON.parse((await readAll(r.res)).toString()) as { choices: { index: number; message: { content: string } }[]; usage?: Chunk['usage'] };
     expect(body.choices.map((c) => c.index)).toEqual([0, 1, 2]);
     expect(new Set(body.choices.map((c) => c.message.content)).size).toBe(3);
     expect(body.usage?.completion_tokens).toBe(18);
