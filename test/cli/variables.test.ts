@@ -20,4 +20,14 @@ describe('mistyped variable names', () => {
     ]);
     expect(r.stdout.split('\n')[0]).toBe('URL                    SOURCE  STATE');
   });
+
+  it('are named before the line that refuses a bad value, so a failed start says both', { timeout: 60_000 }, async () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'w.db')}`, DATABSE_URL: 'postgres://db/worv', LOG_LEVEL: 'verbose' };
+    const r = await runCli(['keys', 'list'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').slice(0, 2)).toEqual([
+      'worv-proxy: warning: DATABSE_URL is not a variable worv-proxy reads; did you mean DATABASE_URL?',
+      expect.stringMatching(/^worv-proxy: invalid configuration: LOG_LEVEL/),
+    ]);
+  });
 });

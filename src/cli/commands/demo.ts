@@ -35,6 +35,8 @@ export async function runDemo(argv: string[]): Promise<number> {
   const sim = createSimulator({ model, ttftMs: 150, itlMs: 25, tokens: 40, record: false });
   const simAddr = await sim.listen(0, '127.0.0.1');
 
+  // Before the configuration is judged, so a failed start names a mistyped variable too.
+  for (const w of misspeltVariables()) process.stderr.write(`worv-proxy: warning: ${w}\n`);
   let config;
   try {
     config = loadConfigLayered({ defaults: { LOG_LEVEL: 'warn' }, overrides: { VLLM_BASE_URL: simAddr.url } });
@@ -46,7 +48,6 @@ export async function runDemo(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  for (const w of misspeltVariables()) process.stderr.write(`worv-proxy: warning: ${w}\n`);
 
   // A start-up failure is one line, as for serve, and leaves nothing running behind it.
   let store;
