@@ -115,3 +115,11 @@ export function topLevelString(b: Buffer, name: string): string | undefined {
   }
   return typeof v === 'string' ? v : undefined;
 }
+
+/**
+ * The body without a leading UTF-8 byte-order mark: JSON forbids one, but Python's parser (and so
+ * vLLM) skips it, and some Windows tools write files with one.
+ */
+export function withoutBom(b: Buffer): Buffer {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.subarray(3) : b;
+}

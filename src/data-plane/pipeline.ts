@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../core/errors.js';
-import { topLevelString } from '../core/json-bytes.js';
+import { topLevelString, withoutBom } from '../core/json-bytes.js';
 import { admitRequest, checkExpiry, checkModel, withPriority, type AdmissionEnv } from './admission.js';
 import { authenticate } from './authenticate.js';
 import type { KeyLookup, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from './context.js';
@@ -130,7 +130,8 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     return;
   }
 
-  const raw = await readBody(req, env.maxBodyBytes);
+  const read = await readBody(req, env.maxBodyBytes);
+  const raw = read === undefined ? undefined : withoutBom(read);
   x.noteBody(raw);
   if (route.endpoint === 'models') return serveModels(x, key.id, env.models, policy?.allowedModels ?? null, route.modelId);
 

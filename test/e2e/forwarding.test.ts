@@ -213,6 +213,24 @@ describe('guard, body limit, validation and not-found', () => {
     });
   }
 
+  it('takes a body that starts with a UTF-8 byte-order mark, as vLLM does, and forwards it without the mark', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    for (const [path, body] of [['/v1/chat/completions', CHAT_BODY], ['/v1/embeddings', { model: 'sim-model', input: 'x' }]] as const) {
+      const r = await rawRequest(stack.gatewayUrl, {
+        method: 'POST',
+        path,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: Buffer.concat([bom, Buffer.from(JSON.stringify(body))]),
+      });
+      expect(r.status).toBe(200);
+      await readAll(r.res);
+    }
+    expect(stack.sim.requests.map((q) => [q.path, q.rawBody[0], (JSON.parse(q.rawBody.toString()) as { model: string }).model])).toEqual([
+      ['/v1/chat/completions', '{'.charCodeAt(0), 'sim-model'],
+      ['/v1/embeddings', '{'.charCodeAt(0), 'sim-model'],
+    ]);
+  });
+
   it('answers 400 on /v1/messages in the Anthropic envelope', async () => {
     const res = await postJson(stack.gatewayUrl, '/v1/messages', undefined, { ...MESSAGES_BODY, max_tokens: 'many' }, { 'x-api-key': key });
     expect(res.status).toBe(400);
