@@ -1,7 +1,8 @@
 /**
  * Serves the built admin console (web/dist, docs/console.md) at `/`: hashed assets cached for a year,
- * index.html never cached, and index.html for any other page navigation (GET/HEAD accepting
- * text/html outside /api, /v1 and /metrics) so deep links work. Anything else stays a 404.
+ * index.html never cached, for `/` (GET/HEAD, any Accept) and for any other page navigation
+ * (GET/HEAD accepting text/html outside /api, /v1 and /metrics) so deep links work. Anything
+ * else stays a 404.
  */
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
@@ -84,7 +85,10 @@ export async function registerConsole(app: FastifyInstance, dir: string = DEFAUL
     dir,
     built,
     servePage(req, reply) {
-      if (!isConsolePageRequest(req.method, req.url, req.headers.accept)) return false;
+      // `/` itself is the console whatever the client accepts: the start-up banner prints that
+      // address, and `curl` of it should not read "use /v1". Deep links need a page navigation.
+      const root = built && (req.method === 'GET' || req.method === 'HEAD') && (req.url.split('?')[0] ?? req.url) === '/';
+      if (!root && !isConsolePageRequest(req.method, req.url, req.headers.accept)) return false;
       if (!built) {
         void reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT_PAGE);
         return true;

@@ -74,6 +74,17 @@ describe('console served by the gateway', () => {
     expect(await head.text()).toBe('');
   });
 
+  it('answers / itself with the page whatever the client accepts (curl, a load balancer), GET and HEAD', async () => {
+    for (const accept of [undefined, '*/*', 'application/json']) {
+      const res = await get('/', accept);
+      expect([res.status, res.headers.get('content-type'), res.headers.get('cache-control')]).toEqual([200, 'text/html; charset=utf-8', 'no-cache']);
+      expect(await res.text()).toBe(INDEX);
+    }
+    const head = await get('/?x=1', undefined, 'HEAD');
+    expect([head.status, await head.text()]).toEqual([200, '']);
+    expect((await get('/', undefined, 'POST')).status).toBe(404);
+  });
+
   it('serves hashed assets with a year of caching', async () => {
     const res = await get('/assets/index-abc123.js');
     expect(res.status).toBe(200);
@@ -95,7 +106,6 @@ describe('console served by the gateway', () => {
       ['/nope', 'application/json', 'GET'],
       ['/assets/missing.js', HTML, 'GET'],
       ['/assets/', HTML, 'GET'],
-      ['/', undefined, 'GET'],
       ['/keys', HTML, 'POST'],
     ] as const) {
       const res = await get(path, accept, method);
@@ -142,5 +152,9 @@ describe('console not built', () => {
     const other = await fetch(`${stack.gatewayUrl}/index.html`);
     expect(other.status).toBe(404);
     expect(await other.json()).toEqual(NOT_FOUND);
+    // `/` from a client that does not ask for HTML: the JSON 404, as before the console existed.
+    const root = await fetch(`${stack.gatewayUrl}/`);
+    expect(root.status).toBe(404);
+    expect(await root.json()).toEqual(NOT_FOUND);
   });
 });
