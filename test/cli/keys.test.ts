@@ -70,6 +70,36 @@ describe('worv-proxy keys', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('worv-proxy: Key not found: nope\n');
   });
+
+  it('renames a key with update --name, alone or with limits; refuses an empty name', { timeout: 90_000 }, async () => {
+    const r = await runCli(['keys', 'update', createdId, '--name', '  renamed key '], env);
+    expect([r.code, r.stdout]).toEqual([0, `Updated key ${createdId}. The change applies within a second.\n`]);
+    const row = (await runCli(['keys', 'list'], env)).stdout.split('\n').find((l) => l.startsWith(createdId));
+    expect(row).toMatch(/\srenamed key\s/);
+    const both = await runCli(['keys', 'update', createdId, '--name', 'limited', '--rpm', '5'], env);
+    expect(both.code).toBe(0);
+    expect((await runCli(['keys', 'list'], env)).stdout.split('\n').find((l) => l.startsWith(createdId))).toMatch(/\slimited\s.*rpm=5$/);
+    const empty = await runCli(['keys', 'update', createdId, '--name', ' '], env);
+    expect([empty.code, empty.stderr.split('\n')[0]]).toEqual([2, 'worv-proxy: keys update: --name must be non-empty']);
+  });
+
+  it('deletes a key and its usage: it no longer authenticates nor lists; a second delete is Key not found', { timeout: 90_000 }, async () => {
+    const made = await runCli(['keys', 'create', '--name', 'to-delete'], env);
+    const id = /Created key (\S+) /.exec(made.stdout)?.[1] ?? '';
+    const key = made.stdout.trimEnd().split('\n').at(-1) ?? '';
+    const store = await openStore({ kind: 'sqlite', path: join(dir, 'cli.db') });
+    try {
+      expect(await findApiKeyByHash(store.db, hashApiKey(key))).toBeDefined();
+      const r = await runCli(['keys', 'delete', id], env);
+      expect([r.code, r.stdout]).toEqual([0, `Deleted key ${id} and its usage history. It stops working within a second.\n`]);
+      expect(await findApiKeyByHash(store.db, hashApiKey(key))).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+    expect((await runCli(['keys', 'list'], env)).stdout).not.toContain(id);
+    const again = await runCli(['keys', 'delete', id], env);
+    expect([again.code, again.stderr]).toEqual([1, `worv-proxy: Key not found: ${id}\n`]);
+  });
 });
 
 describe('worv-proxy usage errors and configuration errors', () => {
@@ -78,6 +108,8 @@ describe('worv-proxy usage errors and configuration errors', () => {
     [['keys', 'create', '--name']],
     [['keys', 'create', '--name', 'x', '--bogus']],
     [['keys', 'revoke']],
+    [['keys', 'delete']],
+    [['keys', 'delete', 'a', 'b']],
     [['keys', 'frobnicate']],
     [['keys']],
     [['no-such-command']],

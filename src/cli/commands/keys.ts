@@ -1,9 +1,9 @@
 /**
- * `worv-proxy keys create|update|list|revoke`: key management from the shell. The full key is
+ * `worv-proxy keys create|update|list|deactivate|activate|delete`: key management from the shell. The full key is
  * printed once, alone on the last stdout line, so scripts can take it with `tail -n1`.
  */
 import { isoTime, systemClock } from '../../core/clock.js';
-import { createApiKey, listApiKeys, updateApiKey } from '../../store/api-keys.repo.js';
+import { createApiKey, deleteApiKey, listApiKeys, updateApiKey } from '../../store/api-keys.repo.js';
 import type { Store } from '../../store/db.js';
 import { openCliStore } from '../open-cli-store.js';
 import type { KeyPolicyChanges } from '../../store/key-policy.js';
@@ -16,10 +16,11 @@ import { POLICY_FLAGS, POLICY_USAGE, policyFromFlags, policySummary } from './ke
 
 const HELP = `Usage:
   worv-proxy keys create --name NAME [--key KEY] ${POLICY_USAGE}
-  worv-proxy keys update ID ${POLICY_USAGE}
+  worv-proxy keys update ID [--name NAME] ${POLICY_USAGE}
   worv-proxy keys list
   worv-proxy keys deactivate ID     (the key stops working; \`revoke\` is the same)
   worv-proxy keys activate ID       (it works again)
+  worv-proxy keys delete ID         (the key and its usage history; deactivate keeps the history)
 `;
 
 export async function runKeys(argv: string[]): Promise<number> {
@@ -43,6 +44,10 @@ export async function runKeys(argv: string[]): Promise<number> {
         return await withStore((store) => setActive(store, rest, false));
       case 'activate':
         return await withStore((store) => setActive(store, rest, true));
+      case 'delete': {
+        const id = oneId('delete', rest);
+        return await withStore((store) => deleteKey(store, id));
+      }
       default:
         throw new UsageError(sub === undefined ? 'keys: missing subcommand' : `keys: unknown subcommand ${JSON.stringify(sub)}`);
     }
@@ -65,9 +70,8 @@ async function withStore(fn: (store: Store) => Promise<number>): Promise<number>
 /** Parse create's flags before touching the store, so usage errors never open it. */
 function createFlags(argv: string[]): { name: string; key: string | undefined; policy: KeyPolicyChanges } {
   const { values } = parseFlags(argv, { name: { type: 'string' }, key: { type: 'string' }, ...POLICY_FLAGS });
-  const name = values.name?.trim();
-  if (name === undefined || name === '') throw new UsageError('keys create: --name is required');
-  if (name.length > 120) throw new UsageError('keys create: --name must be at most 120 characters');
+  const name = checkName('keys create', values.name);
+  if (name === undefined) throw new UsageError('keys create: --name is required');
   if (values.key !== undefined && values.key.trim() === '') throw new UsageError('keys create: --key must be non-empty');
   if (values.key !== undefined && values.key.trim().length < 20) throw new UsageError(`keys create: ${MSG.keyTooShort}`);
   const policy = policyFromFlags('keys create', values);
@@ -79,21 +83,47 @@ function createFlags(argv: string[]): { name: string; key: string | undefined; p
   return { name, key: values.key, policy };
 }
 
-function updateFlags(argv: string[]): { id: string; policy: KeyPolicyChanges } {
-  const { values, positionals } = parseFlags(argv, POLICY_FLAGS, true);
-  const [id, extra] = positionals;
-  if (id === undefined || extra !== undefined) throw new UsageError('keys update: exactly one key ID is required');
-  const policy = policyFromFlags('keys update', values);
-  if (Object.keys(policy).length === 0) throw new UsageError('keys update: nothing to change (give at least one flag)');
-  return { id, policy };
+/** A `--name` as create and update take it: trimmed, non-empty, at most 120 characters. */
+function checkName(command: string, given: string | undefined): string | undefined {
+  if (given === undefined) return undefined;
+  const name = given.trim();
+  if (name === '') throw new UsageError(`${command}: --name must be non-empty`);
+  if (name.length > 120) throw new UsageError(`${command}: --name must be at most 120 characters`);
+  return name;
 }
 
-async function updateKey(store: Store, { id, policy }: { id: string; policy: KeyPolicyChanges }): Promise<number> {
-  if (!(await updateApiKey(store.db, id, { policy }))) {
+function oneId(verb: string, argv: string[]): string {
+  const { positionals } = parseFlags(argv, {}, true);
+  const [id, extra] = positionals;
+  if (id === undefined || extra !== undefined) throw new UsageError(`keys ${verb}: exactly one key ID is required`);
+  return id;
+}
+
+function updateFlags(argv: string[]): { id: string; name: string | undefined; policy: KeyPolicyChanges } {
+  const { values, positionals } = parseFlags(argv, { name: { type: 'string' }, ...POLICY_FLAGS }, true);
+  const [id, extra] = positionals;
+  if (id === undefined || extra !== undefined) throw new UsageError('keys update: exactly one key ID is required');
+  const name = checkName('keys update', values.name);
+  const policy = policyFromFlags('keys update', values);
+  if (name === undefined && Object.keys(policy).length === 0) throw new UsageError('keys update: nothing to change (give at least one flag)');
+  return { id, name, policy };
+}
+
+async function updateKey(store: Store, { id, name, policy }: { id: string; name: string | undefined; policy: KeyPolicyChanges }): Promise<number> {
+  if (!(await updateApiKey(store.db, id, { ...(name !== undefined ? { name } : {}), policy }))) {
     process.stderr.write(`worv-proxy: Key not found: ${id}\n`);
     return 1;
   }
   process.stdout.write(`Updated key ${id}. The change applies within a second.\n`);
+  return 0;
+}
+
+async function deleteKey(store: Store, id: string): Promise<number> {
+  if (!(await deleteApiKey(store.db, id))) {
+    process.stderr.write(`worv-proxy: Key not found: ${id}\n`);
+    return 1;
+  }
+  process.stdout.write(`Deleted key ${id} and its usage history. It stops working within a second.\n`);
   return 0;
 }
 
@@ -136,10 +166,7 @@ async function listKeys(store: Store): Promise<number> {
 
 /** Deactivate or activate: the console's words (its Deactivate / Activate buttons, Inactive badge). */
 async function setActive(store: Store, argv: string[], active: boolean): Promise<number> {
-  const verb = active ? 'activate' : 'deactivate';
-  const { positionals } = parseFlags(argv, {}, true);
-  const [id, extra] = positionals;
-  if (id === undefined || extra !== undefined) throw new UsageError(`keys ${verb}: exactly one key ID is required`);
+  const id = oneId(active ? 'activate' : 'deactivate', argv);
   if (!(await updateApiKey(store.db, id, { isActive: active }))) {
     process.stderr.write(`worv-proxy: Key not found: ${id}\n`);
     return 1;
