@@ -47,6 +47,20 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
   return { health: 'up', reason: null };
 }
 
+/** Health states in which a replica takes no request (its model's requests go elsewhere, or get 503). */
+const UNUSABLE: ReadonlySet<ReplicaView['health']> = new Set(['cooldown', 'hung', 'down']);
+
+/**
+ * The models listed whose every replica takes no request now (in cooldown, hung or down): their
+ * requests get 503 while the other models are served. `/readyz` reports them.
+ */
+export function modelsDown(state: FleetState, hungMs: number, now: number = performance.now()): string[] {
+  return state.cards().map((c) => c.id).filter((id) => {
+    const replicas = state.servers(id);
+    return replicas.length > 0 && replicas.every((r) => UNUSABLE.has(healthOf(state.state(r), now, hungMs).health));
+  });
+}
+
 function wireSample(h: HistorySample): ReplicaSample {
   return {
     at: new Date(h.at).toISOString(),

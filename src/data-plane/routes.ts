@@ -27,7 +27,7 @@ import { loadModelsFile } from './models-file.js';
 import { shapingConfigs } from './shaping-config.js';
 import { requestHeaderRules } from './upstream/headers.js';
 import { createFleetHistory } from './upstream/fleet-history.js';
-import { fleetView } from './fleet-view.js';
+import { fleetView, modelsDown } from './fleet-view.js';
 import type { BackendsResponse } from '../shared/api-contract.js';
 
 export interface DataPlaneDeps {
@@ -66,6 +66,8 @@ export interface DataPlane {
   setBackends(urls: readonly string[]): { readonly added: readonly string[]; readonly removed: readonly string[] };
   /** The replicas, their health, metrics and history, and the models (GET /api/backends). */
   backendsView(): BackendsResponse;
+  /** Models listed whose every replica takes no request now (/readyz). */
+  modelsDown(): readonly string[];
   /** Release upstream connection pools. */
   close(): Promise<void>;
 }
@@ -223,6 +225,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       if (added.length > 0) void fleet.probe(added);
       return { added: added.map((r) => r.origin), removed: removed.map((r) => r.origin) };
     },
+    modelsDown: () => modelsDown(fleet, config.fleet.hungMs),
     backendsView: () =>
       fleetView({ state: fleet, history, routed: routing.routed, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs }),
     close: () => {

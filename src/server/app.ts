@@ -223,6 +223,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     now: () => clock.now(),
     backendReachable: () => dataPlane.backendStatus(),
     limitCounters: () => limits.health(),
+    modelsDown: () => dataPlane.modelsDown(),
   });
 
   // Outside /api too (a body Fastify cannot read on /metrics or an unknown path): `{"error": …}`,

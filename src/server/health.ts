@@ -2,7 +2,8 @@
  * Health endpoints for load balancers and supervisors, outside /api (no session, no CSRF):
  *   GET /healthz  liveness: 200 {"status":"ok"} while the process serves requests.
  *   GET /readyz   readiness: 200 when at least one backend is healthy, else 503 with the list
- *                 of what is failing. A store that does not answer makes the gateway `degraded`,
+ *                 of what is failing. A model none of whose replicas takes requests makes it
+ *                 `degraded` (200: the other models are served). A store that does not answer makes the gateway `degraded`,
  *                 still 200: /v1 keeps serving the keys it knows and spools their usage, and the
  *                 store is usually shared by every replica, so failing readiness on it would
  *                 take the whole fleet out of rotation at once. Once the store has been away
@@ -22,10 +23,12 @@ export interface ReadinessSources {
   backendReachable(): Promise<{ readonly reachable: boolean; readonly refusedKey?: number }>;
   /** Whether the shared per-key limit counters (Redis) answer. */
   limitCounters(): { readonly reachable: boolean; readonly error: string | null };
+  /** Models listed whose every replica takes no request now. */
+  modelsDown(): readonly string[];
 }
 
 export interface ReadinessCheck {
-  readonly name: 'store' | 'backend' | 'store-file' | 'limit-counters';
+  readonly name: 'store' | 'backend' | 'store-file' | 'limit-counters' | 'models';
   readonly ok: boolean;
   readonly error?: string;
 }
@@ -75,6 +78,17 @@ function limitCountersCheck(src: ReadinessSources): ReadinessCheck {
   return h.reachable ? { name: 'limit-counters', ok: true } : { name: 'limit-counters', ok: false, error: `limit counters (Redis) do not answer: ${h.error ?? 'not connected'}` };
 }
 
+/**
+ * Every model has a replica that takes requests. Never a reason to be unready: the other models
+ * are served, and the gateway cannot cure a model's replicas by leaving rotation.
+ */
+function modelsCheck(src: ReadinessSources): ReadinessCheck {
+  const down = src.modelsDown();
+  if (down.length === 0) return { name: 'models', ok: true };
+  const names = down.join(', ');
+  return { name: 'models', ok: false, error: `no replica of ${names} takes requests: ${down.length === 1 ? 'its' : 'their'} requests get 503 (GET /api/backends says why)` };
+}
+
 async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
   try {
     const up = await withTimeout(src.backendReachable(), CHECK_TIMEOUT_MS * 3);
@@ -102,7 +116,8 @@ export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources
   let storeAwaySince: number | undefined;
   app.get('/readyz', polledRoute(app), async (_req, reply) => {
     const [store, backend] = await Promise.all([storeCheck(src.store), backendCheck(src)]);
-    const checks = [store, backend, storeFileCheck(src.store), limitCountersCheck(src)];
+    // With no backend reachable, that says it all; the models check names a part of the fleet.
+    const checks = [store, backend, ...(backend.ok ? [modelsCheck(src)] : []), storeFileCheck(src.store), limitCountersCheck(src)];
     const now = src.now();
     if (store.ok) storeAwaySince = undefined;
     else storeAwaySince ??= now;

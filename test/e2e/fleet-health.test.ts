@@ -186,11 +186,18 @@ describe('replica health', () => {
     const glm = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY);
     expect(glm.status).toBe(200);
     await glm.arrayBuffer();
+    // Readiness names the model: degraded, still 200 (the other model is served).
+    const ready = await fetch(`${f.gatewayUrl}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, {
+      status: 'degraded',
+      failing: [{ check: 'models', error: 'no replica of Kimi-K2.6 takes requests: its requests get 503 (GET /api/backends says why)' }],
+    }]);
     await f.revive(1);
     await until(async () => {
       const r = await postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, kimi);
       await r.arrayBuffer();
       return r.status === 200;
     }, 5000);
+    await until(async () => ((await (await fetch(`${f!.gatewayUrl}/readyz`)).json()) as { status: string }).status === 'ready', 5000);
   });
 });
