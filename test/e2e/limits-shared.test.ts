@@ -295,6 +295,45 @@ describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', ()
     }
   }, 60_000);
 
+  it('a request that ends while Redis is away: once Redis is back, its slot is given back within seconds and the budget counter is seeded again from the buckets', async () => {
+    const relay = await redisRelay();
+    const direct = new Redis(REDIS_URL);
+    try {
+      stack = await startStack({ env: { REDIS_URL: relay.url } });
+      const s = stack;
+      const k = await s.createKey('settle');
+      await updateApiKey(s.store.db, k.id, { policy: { limits: { concurrency: 1, dailyTokens: 100_000 } } });
+      const send = async (): Promise<number> => {
+        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
+        await r.arrayBuffer();
+        return r.status;
+      };
+      expect(await send()).toBe(200);
+      const held = postJson(s.gatewayUrl, '/v1/chat/completions', k.key, { ...CHAT_BODY, stream: true }, { 'x-sim-hold': 'away' });
+      await s.sim.waitForHold('away');
+      expect(await send()).toBe(429); // its one slot is taken
+      await relay.cut();
+      s.sim.release('away');
+      const res = await held;
+      expect(res.status).toBe(200);
+      await res.text();
+      await relay.restore();
+      const slots = `worv-proxy:lim:{${k.id}}:conc`;
+      const day = `worv-proxy:lim:{${k.id}}:d:${new Date().toISOString().slice(0, 10)}`;
+      // ioredis reconnects on its own; the missed settle is retried every second after that.
+      await until(async () => (await direct.zcard(slots)) === 0 && (await direct.get(day)) === null, 10_000);
+      expect(await send()).toBe(200);
+      // Seeded from the buckets (the held request's tokens in them), plus the request just sent
+      // once it settles (after its response ended).
+      const today = new Date().toISOString().slice(0, 10);
+      await until(async () => Number(await direct.get(day)) === (await tokensUsed(s.store.db, k.id, today)).day, 5000);
+      expect((await tokensUsed(s.store.db, k.id, today)).day).toBeGreaterThan(0);
+    } finally {
+      direct.disconnect();
+      await relay.cut();
+    }
+  }, 60_000);
+
   it('a Redis that stalls past the admission timeout and then runs what it received gives back the concurrency slots of the requests served meanwhile', async () => {
     const relay = await redisRelay();
     const direct = new Redis(REDIS_URL);

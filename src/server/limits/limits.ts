@@ -18,6 +18,7 @@ import type { Store } from '../../store/db.js';
 import { addRejections, tokensUsed } from '../../store/key-limits.repo.js';
 import { createMemoryCounters, type CounterHealth, type CounterStore } from './memory-counters.js';
 import { createRedisCounters } from './redis-counters.js';
+import { createSettleRetry } from './settle-retry.js';
 import { createStoreCounters } from './store-counters.js';
 
 export interface Limits extends LimitCounters {
@@ -99,6 +100,12 @@ export function createLimits(opts: LimitsOptions): Limits {
     return counters.admit({ ...plan, seed: await tokensUsed(store.db, plan.keyId, plan.day) });
   };
 
+  // Settles the shared counters missed: retried with the 1 s flush until they answer.
+  const missedSettles = createSettleRetry({
+    release: (plan) => (shared as CounterStore).settle(plan),
+    forgetBudgets: (keyId) => resetBudgets(shared as CounterStore, keyId),
+  });
+
   const rejected = new Map<string, number>();
   const flush = async (): Promise<void> => {
     if (rejected.size === 0) return;
@@ -109,7 +116,20 @@ export function createLimits(opts: LimitsOptions): Limits {
     rejected.clear();
     await addRejections(store.db, rows).catch((err: unknown) => logger.warn({ err: String(err) }, 'could not record 429 counts'));
   };
-  const timer = setInterval(() => void flush(), FLUSH_MS);
+  /** Drops the key's budget counters in `counters`; admissions of the key wait for it. */
+  const resetBudgets = (counters: CounterStore, keyId: string): Promise<void> => {
+    const done = counters.forgetBudgets(keyId, utcDay(clock.now()));
+    const waited: Promise<void> = done.catch(() => undefined).finally(() => {
+      if (forgetting.get(keyId) === waited) forgetting.delete(keyId);
+    });
+    forgetting.set(keyId, waited);
+    return done;
+  };
+
+  const timer = setInterval(() => {
+    void missedSettles.retry();
+    void flush();
+  }, FLUSH_MS);
   timer.unref();
 
   const admitShared = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
@@ -162,11 +182,14 @@ export function createLimits(opts: LimitsOptions): Limits {
         // too, or it would hold the key's slot until its lease ends, an hour later.
         if (plan.limits.concurrency !== null) {
           const release = { ...plan, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: plan.limits.concurrency } };
-          shared.settle(release).catch(() => undefined);
+          shared.settle(release).catch(() => missedSettles.missed(release));
         }
         return;
       }
-      shared.settle(plan).catch((err: unknown) => logger.warn({ err: String(err) }, 'limit counters: settle failed (the slot is freed when its lease ends)'));
+      shared.settle(plan).catch((err: unknown) => {
+        missedSettles.missed(plan);
+        logger.warn({ err: String(err) }, 'limit counters: settle failed (retried every second until they answer)');
+      });
     },
     rateLimited(keyId) {
       const k = `${keyId}\u0000${utcDay(clock.now())}`;
@@ -180,16 +203,9 @@ export function createLimits(opts: LimitsOptions): Limits {
     },
     flush,
     forgetBudgets(keyId) {
-      const day = utcDay(clock.now());
-      void local.forgetBudgets(keyId, day);
+      void local.forgetBudgets(keyId, utcDay(clock.now()));
       if (shared === undefined) return;
-      const done: Promise<void> = shared
-        .forgetBudgets(keyId, day)
-        .catch((err: unknown) => logger.warn({ err: String(err) }, 'limit counters: could not reset a budget counter'))
-        .finally(() => {
-          if (forgetting.get(keyId) === done) forgetting.delete(keyId);
-        });
-      forgetting.set(keyId, done);
+      resetBudgets(shared, keyId).catch((err: unknown) => logger.warn({ err: String(err) }, 'limit counters: could not reset a budget counter'));
     },
     ready: () => shared?.ready() ?? Promise.resolve(),
     health: () => shared?.health?.() ?? ANSWERING,
