@@ -32,12 +32,16 @@ export function maxTokensOf(body: Json, fields: readonly string[]): number | und
   return undefined;
 }
 
-/** `n`, the number of choices (chat and completions): 1 when absent; 400 when not an integer ≥ 1. */
+/** The simulator's own bound on `n` (vLLM has none; its scheduler bounds what runs at once). */
+export const MAX_CHOICES = 128;
+
+/** `n`, the number of choices (chat and completions): 1 when absent; 400 when not an integer in 1..MAX_CHOICES. */
 export function choiceCount(body: Json): number {
   const v = body.n;
   if (v === undefined || v === null) return 1;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimHttpError(400, 'n: Input should be a valid integer', 'n', 'Bad Request', true);
   if (v < 1) throw new SimHttpError(400, `n must be at least 1, got ${v}.`, 'n');
+  if (v > MAX_CHOICES) throw new SimHttpError(400, `n must be at most ${MAX_CHOICES} in the simulator, got ${v}.`, 'n');
   return v;
 }
 

@@ -89,10 +89,13 @@ describe('n > 1 choices', () => {
     expect(usage.promptTokens).toBeGreaterThan(0);
   });
 
-  it('the simulator refuses n below 1 as vLLM does; the gateway passes its 400 on', async () => {
+  it('the simulator refuses n below 1 as vLLM does, and n above its own bound of 128; the gateway passes its 400 on', async () => {
     const { key } = await stack.createKey('zero');
     const r = await post(key, '/v1/chat/completions', { ...CHAT, n: 0 });
     expect(r.status).toBe(400);
     expect(JSON.parse((await readAll(r.res)).toString())).toMatchObject({ error: { message: 'n must be at least 1, got 0.', param: 'n' } });
+    const huge = await post(key, '/v1/completions', { ...COMPLETIONS, n: 1e9 });
+    expect(huge.status).toBe(400);
+    expect(JSON.parse((await readAll(huge.res)).toString())).toMatchObject({ error: { message: 'n must be at most 128 in the simulator, got 1000000000.', param: 'n' } });
   });
 });
