@@ -10,7 +10,7 @@ import { isJsonObject, tryParseJson, utf8Text, type JsonValue } from '../core/js
 import { MSG } from '../core/messages.js';
 import type { Exchange } from './exchange.js';
 import { modelNotFound, NONTHINKING_SUFFIX, type FleetModels } from './fleet.js';
-import { stripNonThinkingSuffix } from './transforms/alias-model.js';
+import { hasNonThinkingSuffix, stripNonThinkingSuffix } from './transforms/alias-model.js';
 import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
 import type { BackendProbe } from './upstream/backend-probe.js';
 import type { Upstream } from './upstream/client.js';
@@ -30,6 +30,8 @@ export interface ModelsDeps {
   readonly failureError: (failure: FailureClass) => GatewayError;
   /** The backend refused the gateway's VLLM_API_KEY (logged once a minute, as for a relayed request). */
   readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
+  /** The served name a client's model string is forwarded as (the alias rules; docs/shaping.md). */
+  readonly resolve: (model: string) => string;
 }
 
 /**
@@ -91,7 +93,12 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, 
     return;
   }
   const payload = tryParseJson(utf8Text(listed.body));
-  const card = isJsonObject(payload) && Array.isArray(payload.data) ? payload.data.find((m) => isJsonObject(m) && m.id === modelId) : undefined;
+  const cards: readonly JsonValue[] = isJsonObject(payload) && Array.isArray(payload.data) ? payload.data : [];
+  const find = (id: string): JsonValue | undefined => cards.find((m) => isJsonObject(m) && m.id === id);
+  // A name the requests would be rewritten from (a `claude-*` name, another spelling) answers
+  // the card of the model it is served as, so a client that looks its model up first can use it.
+  const served = deps.resolve(modelId);
+  const card = find(modelId) ?? (hasNonThinkingSuffix(modelId) ? find(`${served}-nonthinking`) : undefined) ?? find(served);
   if (card === undefined) throw modelNotFound(modelId);
   await x.sendWhole(keyId, 200, [...JSON_HEADERS], Buffer.from(JSON.stringify(card)));
 }

@@ -25,6 +25,7 @@ import { createFleetState, type FleetState } from './upstream/fleet-state.js';
 import { createFleetModels } from './fleet.js';
 import { loadModelsFile } from './models-file.js';
 import { shapingConfigs } from './shaping-config.js';
+import { resolveModelName } from './transforms/alias-model.js';
 import { requestHeaderRules } from './upstream/headers.js';
 import { createFleetHistory } from './upstream/fleet-history.js';
 import { fleetView, modelsDown } from './fleet-view.js';
@@ -187,6 +188,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       timeoutMs: config.nonstreamReadTimeoutMs,
       failureError,
       onBackendRefusedKey,
+      resolve: (model) => resolveModelName(model, { aliasModel: config.alias.model, aliasSources: config.alias.sources, aliasRewriteAll: config.alias.rewriteAll }),
     },
     admission: {
       counters: deps.limits ?? NO_COUNTERS,

@@ -79,6 +79,25 @@ describe('GET /v1/models', () => {
     for (let i = 0; i < 2; i++) expect((await get('/v1/models/zai-org/GLM-5.1-FP8', scoped.key)).status).toBe(404);
   });
 
+  for (const rewriteAll of [false, true]) {
+    it(`GET /v1/models/{id} of a name the alias rules rewrite answers the card it is served as (PROXY_ALIAS_REWRITE_ALL ${rewriteAll ? 'on' : 'off'})`, async () => {
+      stack = await startStack({
+        simulator: { model: 'DeepSeek-V4-Pro', seed: 1 },
+        env: { PROXY_ALIAS_MODEL: 'DeepSeek-V4-Pro', ...(rewriteAll ? { PROXY_ALIAS_REWRITE_ALL: 'on' } : {}) },
+      });
+      const s = stack;
+      const { key } = await s.createKey();
+      const id = async (name: string): Promise<[number, string | undefined]> => {
+        const r = await fetch(`${s.gatewayUrl}/v1/models/${name}`, { headers: { authorization: `Bearer ${key}` } });
+        return [r.status, ((await r.json()) as Partial<Card>).id];
+      };
+      expect(await id('claude-sonnet-4-5')).toEqual([200, 'DeepSeek-V4-Pro']);
+      expect(await id('deepseek-v4-pro')).toEqual([200, 'DeepSeek-V4-Pro']);
+      expect(await id('claude-sonnet-4-5-nonthinking')).toEqual([200, 'DeepSeek-V4-Pro-nonthinking']);
+      expect(await id('gpt-4o')).toEqual(rewriteAll ? [200, 'DeepSeek-V4-Pro'] : [404, undefined]);
+    });
+  }
+
   it('GET /v1/models/{id} before any listing is known asks the backend for its list (vLLM has no route for one model) and answers the card from it', async () => {
     // The start-up probe meets a failing backend, so the gateway knows no listing yet.
     stack = await startStack({ simulator: { model: 'Kimi-K2.6', seed: 1, fault: 'status:500' } });
