@@ -47,12 +47,13 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
   return { health: 'up', reason: null };
 }
 
-/** Health states in which a replica takes no request (its model's requests go elsewhere, or get 503). */
+/** Health states that are not up: routing avoids such a replica while another of its model is up. */
 const UNUSABLE: ReadonlySet<ReplicaView['health']> = new Set(['cooldown', 'hung', 'down']);
 
 /**
- * The models listed whose every replica takes no request now (in cooldown, hung or down): their
- * requests get 503 while the other models are served. `/readyz` reports them.
+ * The models listed none of whose replicas is up (each in cooldown, hung or down): their requests
+ * get 503 or wait on a replica that may not answer, while the other models are served. `/readyz`
+ * reports them.
  */
 export function modelsDown(state: FleetState, hungMs: number, now: number = performance.now()): string[] {
   return state.cards().map((c) => c.id).filter((id) => {

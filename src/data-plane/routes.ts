@@ -67,7 +67,7 @@ export interface DataPlane {
   setBackends(urls: readonly string[]): { readonly added: readonly string[]; readonly removed: readonly string[] };
   /** The replicas, their health, metrics and history, and the models (GET /api/backends). */
   backendsView(): BackendsResponse;
-  /** Models listed whose every replica takes no request now (/readyz). */
+  /** Models listed none of whose replicas is up now (/readyz). */
   modelsDown(): readonly string[];
   /** Release upstream connection pools. */
   close(): Promise<void>;

@@ -2,7 +2,7 @@
  * Health endpoints for load balancers and supervisors, outside /api (no session, no CSRF):
  *   GET /healthz  liveness: 200 {"status":"ok"} while the process serves requests.
  *   GET /readyz   readiness: 200 when at least one backend is healthy, else 503 with the list
- *                 of what is failing. A model none of whose replicas takes requests makes it
+ *                 of what is failing. A model none of whose replicas is up makes it
  *                 `degraded` (200: the other models are served). A store that does not answer makes the gateway `degraded`,
  *                 still 200: /v1 keeps serving the keys it knows and spools their usage, and the
  *                 store is usually shared by every replica, so failing readiness on it would
@@ -23,7 +23,7 @@ export interface ReadinessSources {
   backendReachable(): Promise<{ readonly reachable: boolean; readonly refusedKey?: number }>;
   /** Whether the shared per-key limit counters (Redis) answer. */
   limitCounters(): { readonly reachable: boolean; readonly error: string | null };
-  /** Models listed whose every replica takes no request now. */
+  /** Models listed none of whose replicas is up (each in cooldown, hung or down). */
   modelsDown(): readonly string[];
 }
 
@@ -79,14 +79,14 @@ function limitCountersCheck(src: ReadinessSources): ReadinessCheck {
 }
 
 /**
- * Every model has a replica that takes requests. Never a reason to be unready: the other models
+ * Every model has a replica that is up. Never a reason to be unready: the other models
  * are served, and the gateway cannot cure a model's replicas by leaving rotation.
  */
 function modelsCheck(src: ReadinessSources): ReadinessCheck {
   const down = src.modelsDown();
   if (down.length === 0) return { name: 'models', ok: true };
   const names = down.join(', ');
-  return { name: 'models', ok: false, error: `no replica of ${names} takes requests: ${down.length === 1 ? 'its' : 'their'} requests get 503 (GET /api/backends says why)` };
+  return { name: 'models', ok: false, error: `no replica of ${names} is up: each is in cooldown, hung or down (GET /api/backends says why)` };
 }
 
 async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {

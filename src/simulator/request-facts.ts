@@ -35,14 +35,19 @@ export function maxTokensOf(body: Json, fields: readonly string[]): number | und
 /** The simulator's own bound on `n` (vLLM has none; its scheduler bounds what runs at once). */
 export const MAX_CHOICES = 128;
 
-/** `n`, the number of choices (chat and completions): 1 when absent; 400 when not an integer in 1..MAX_CHOICES. */
-export function choiceCount(body: Json): number {
+/** `n`, the number of choices (chat and completions), as the body validation reads it: 1 when absent, 400 when not an integer. */
+export function choicesField(body: Json): number {
   const v = body.n;
   if (v === undefined || v === null) return 1;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimHttpError(400, 'n: Input should be a valid integer', 'n', 'Bad Request', true);
-  if (v < 1) throw new SimHttpError(400, `n must be at least 1, got ${v}.`, 'n');
-  if (v > MAX_CHOICES) throw new SimHttpError(400, `n must be at most ${MAX_CHOICES} in the simulator, got ${v}.`, 'n');
   return v;
+}
+
+/** The sampling parameters' check of `n` (after the model and context checks, as in vLLM): 1..MAX_CHOICES. */
+export function checkChoices(n: number): number {
+  if (n < 1) throw new SimHttpError(400, `n must be at least 1, got ${n}.`, 'n');
+  if (n > MAX_CHOICES) throw new SimHttpError(400, `n must be at most ${MAX_CHOICES} in the simulator, got ${n}.`, 'n');
+  return n;
 }
 
 /** vLLM's context check (renderer-era message, parameter input_tokens). */

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../core/json.js';
+import { withoutBom } from '../core/json-bytes.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { defaultControls, readControls } from './controls.js';
 import type { Controls } from './controls.js';
@@ -199,7 +200,8 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     let body: unknown;
     if (raw !== undefined && raw.length > 0) {
       try {
-        body = JSON.parse(raw.toString('utf8'));
+        // Python's json (vLLM's) reads past a UTF-8 byte-order mark.
+        body = JSON.parse(withoutBom(raw).toString('utf8'));
       } catch {
         body = undefined;
       }

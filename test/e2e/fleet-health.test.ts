@@ -190,7 +190,7 @@ describe('replica health', () => {
     const ready = await fetch(`${f.gatewayUrl}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, {
       status: 'degraded',
-      failing: [{ check: 'models', error: 'no replica of Kimi-K2.6 takes requests: its requests get 503 (GET /api/backends says why)' }],
+      failing: [{ check: 'models', error: 'no replica of Kimi-K2.6 is up: each is in cooldown, hung or down (GET /api/backends says why)' }],
     }]);
     await f.revive(1);
     await until(async () => {

@@ -334,6 +334,37 @@ describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', ()
     }
   }, 60_000);
 
+  it('tokens of requests served in the process while Redis was away reach the budget: once Redis is back, the budget counter is seeded again from the buckets', async () => {
+    const relay = await redisRelay();
+    const direct = new Redis(REDIS_URL);
+    try {
+      stack = await startStack({ env: { REDIS_URL: relay.url } });
+      const s = stack;
+      const k = await s.createKey('fail-open-budget');
+      await updateApiKey(s.store.db, k.id, { policy: { limits: { dailyTokens: 100_000 } } });
+      const send = async (): Promise<number> => {
+        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
+        await r.arrayBuffer();
+        return r.status;
+      };
+      const today = new Date().toISOString().slice(0, 10);
+      const day = `worv-proxy:lim:{${k.id}}:d:${today}`;
+      expect(await send()).toBe(200);
+      await until(async () => Number(await direct.get(day)) > 0, 5000);
+      const before = Number(await direct.get(day));
+      await relay.cut();
+      expect(await send()).toBe(200); // admitted and settled in the process
+      await relay.restore();
+      await until(async () => (await direct.get(day)) === null, 10_000);
+      expect(await send()).toBe(200);
+      await until(async () => Number(await direct.get(day)) === (await tokensUsed(s.store.db, k.id, today)).day, 5000);
+      expect(Number(await direct.get(day))).toBe(3 * before);
+    } finally {
+      direct.disconnect();
+      await relay.cut();
+    }
+  }, 60_000);
+
   it('a Redis that stalls past the admission timeout and then runs what it received gives back the concurrency slots of the requests served meanwhile', async () => {
     const relay = await redisRelay();
     const direct = new Redis(REDIS_URL);

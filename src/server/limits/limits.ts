@@ -87,8 +87,10 @@ export function createLimits(opts: LimitsOptions): Limits {
     help: 'Requests answered 503 because the shared limit counters were unreachable (PROXY_LIMITS_FAIL_OPEN=off)',
     registers: [opts.registry],
   });
-  // Requests admitted here while the shared counters were down settle here too.
-  const admittedLocally = new Set<string>();
+  // Requests admitted here while the shared counters were down settle here too. True when the
+  // shared admission may still run late (a Redis command that timed out was sent; one refused on
+  // a closed connection, or a Postgres transaction that failed, never runs).
+  const admittedLocally = new Map<string, boolean>();
   /** Budget counter resets under way, per key. */
   const forgetting = new Map<string, Promise<void>>();
   let lastFailLog = 0;
@@ -100,11 +102,20 @@ export function createLimits(opts: LimitsOptions): Limits {
     return counters.admit({ ...plan, seed: await tokensUsed(store.db, plan.keyId, plan.day) });
   };
 
-  // Settles the shared counters missed: retried with the 1 s flush until they answer.
+  // Settles the shared counters missed: retried with the 1 s flush until they answer. A budget
+  // counter is dropped only once the store answers too, since the next admission seeds it from
+  // the usage buckets; the reset does not hold the key's admissions up (they find the counter or
+  // seed it, either way right).
   const missedSettles = createSettleRetry({
     release: (plan) => (shared as CounterStore).settle(plan),
-    forgetBudgets: (keyId) => resetBudgets(shared as CounterStore, keyId),
+    forgetBudgets: async (keyId) => {
+      const day = utcDay(clock.now());
+      await opts.settleUsage();
+      await tokensUsed(store.db, keyId, day);
+      await (shared as CounterStore).forgetBudgets(keyId, day);
+    },
   });
+  const retryMissed = (): Promise<void> => (shared?.health?.().reachable === false ? Promise.resolve() : missedSettles.retry());
 
   const rejected = new Map<string, number>();
   const flush = async (): Promise<void> => {
@@ -127,7 +138,7 @@ export function createLimits(opts: LimitsOptions): Limits {
   };
 
   const timer = setInterval(() => {
-    void missedSettles.retry();
+    void retryMissed();
     void flush();
   }, FLUSH_MS);
   timer.unref();
@@ -152,7 +163,7 @@ export function createLimits(opts: LimitsOptions): Limits {
       }
       failOpen.inc();
       const r = await seeded(local, plan);
-      if (r.kind === 'ok') admittedLocally.add(plan.requestId);
+      if (r.kind === 'ok') admittedLocally.set(plan.requestId, backend === 'redis' && err instanceof Error && err.message === 'Command timed out');
       return r;
     }
   };
@@ -175,12 +186,17 @@ export function createLimits(opts: LimitsOptions): Limits {
         local.settleNow(plan);
         return;
       }
-      if (admittedLocally.delete(plan.requestId)) {
+      const lateRisk = admittedLocally.get(plan.requestId);
+      if (lateRisk !== undefined) {
+        admittedLocally.delete(plan.requestId);
         local.settleNow(plan);
-        // The shared admission that failed may still run late (a Redis that stalled runs the
+        // The shared counters never saw its tokens: their budget counters start again from the
+        // usage buckets once they answer.
+        missedSettles.missed({ ...plan, limits: { ...plan.limits, concurrency: null } });
+        // A shared admission that timed out may still run late (a Redis that stalled runs the
         // commands it had received once it answers again): its concurrency slot is given back
         // too, or it would hold the key's slot until its lease ends, an hour later.
-        if (plan.limits.concurrency !== null) {
+        if (lateRisk && plan.limits.concurrency !== null) {
           const release = { ...plan, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: plan.limits.concurrency } };
           shared.settle(release).catch(() => missedSettles.missed(release));
         }
@@ -212,6 +228,9 @@ export function createLimits(opts: LimitsOptions): Limits {
     async close() {
       clearInterval(timer);
       await flush();
+      // One last try for settles still owed (a restart right after the counters came back).
+      const last = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+      await Promise.race([retryMissed(), last]);
       await shared?.close();
     },
   };

@@ -24,7 +24,7 @@ export interface SettleRetryDeps {
   forgetBudgets(keyId: string): Promise<void>;
 }
 
-/** Past this many, the oldest slot is left to its lease (an hour): memory stays bounded in a long outage. */
+/** Past this many, a further slot is left to its lease (an hour): memory stays bounded in a long outage. */
 const MAX_SLOTS = 100_000;
 
 export function createSettleRetry(deps: SettleRetryDeps): SettleRetry {
@@ -46,8 +46,8 @@ export function createSettleRetry(deps: SettleRetryDeps): SettleRetry {
   return {
     missed(plan) {
       const l = plan.limits;
-      if (l.concurrency !== null) {
-        if (slots.size >= MAX_SLOTS) slots.delete(slots.keys().next().value as string);
+      // The oldest are kept: they are the slots the counters really hold.
+      if (l.concurrency !== null && slots.size < MAX_SLOTS) {
         slots.set(plan.requestId, { ...plan, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: l.concurrency } });
       }
       if (plan.used > 0 && (l.dailyTokens !== null || l.monthlyTokens !== null)) budgets.add(plan.keyId);

@@ -4,7 +4,7 @@
 import type { Exchange } from '../exchange.js';
 import { SimHttpError } from '../errors.js';
 import {
-  chatToolChoice, chatTools, checkContext, checkModel, choiceCount, defaultCap, isStream, maxTokensOf, reasoningEnabled,
+  chatToolChoice, chatTools, checkContext, checkModel, checkChoices, choicesField, defaultCap, isStream, maxTokensOf, reasoningEnabled,
   requestIdHeader, streamUsage,
 } from '../request-facts.js';
 import type { Json } from '../request-facts.js';
@@ -24,11 +24,12 @@ export function handleChat(x: Exchange, body: Json): void {
   const stream = isStream(body);
   const usage = streamUsage(body, stream, o.forceIncludeUsage);
   const requested = maxTokensOf(body, ['max_completion_tokens', 'max_tokens']);
-  const choices = choiceCount(body);
+  const n = choicesField(body);
   const model = checkModel(body, o);
   const promptText = chatPromptText(body);
   const promptTokens = countTokens(promptText);
   checkContext(promptTokens, requested, o.maxModelLen);
+  const choices = checkChoices(n);
   const { plan, others, ids, hexLen, cachedTokens } = generate(x, body, {
     promptText,
     promptTokens,

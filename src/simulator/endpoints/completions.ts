@@ -3,7 +3,7 @@
 
 import type { Exchange } from '../exchange.js';
 import { SimHttpError } from '../errors.js';
-import { checkContext, checkModel, choiceCount, isStream, maxTokensOf, requestIdHeader, streamUsage } from '../request-facts.js';
+import { checkContext, checkChoices, checkModel, choicesField, isStream, maxTokensOf, requestIdHeader, streamUsage } from '../request-facts.js';
 import type { Json } from '../request-facts.js';
 import { completionPromptText, countTokens } from '../tokens.js';
 import { chatErrorFrames } from '../wire/chat.js';
@@ -29,11 +29,12 @@ export function handleCompletions(x: Exchange, body: Json): void {
   const stream = isStream(body);
   const usage = streamUsage(body, stream, o.forceIncludeUsage);
   const requested = maxTokensOf(body, ['max_tokens']);
-  const choices = choiceCount(body);
+  const n = choicesField(body);
   const model = checkModel(body, o);
   const promptTokens = completionPromptTokens(prompt);
   const maxTokens = requested ?? DEFAULT_COMPLETION_MAX_TOKENS;
   checkContext(promptTokens, maxTokens, o.maxModelLen);
+  const choices = checkChoices(n);
   const promptText = completionPromptText(prompt);
   const { plan, others, ids, hexLen, cachedTokens } = generate(x, body, { promptText, promptTokens, maxTokens, reasoning: false, tools: [], toolChoice: 'none', choices });
   const rid = requestIdHeader(x.req.headers);
