@@ -95,10 +95,11 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, 
   const payload = tryParseJson(utf8Text(listed.body));
   const cards: readonly JsonValue[] = isJsonObject(payload) && Array.isArray(payload.data) ? payload.data : [];
   const find = (id: string): JsonValue | undefined => cards.find((m) => isJsonObject(m) && m.id === id);
-  // A name the requests would be rewritten from (a `claude-*` name, another spelling) answers
-  // the card of the model it is served as, so a client that looks its model up first can use it.
+  // The card of the model the name's requests go to (the alias rules: a `claude-*` name, another
+  // spelling, any name under rewrite-all), so a client that looks its model up first can use it;
+  // a listed name the rules leave alone is its own card.
   const served = deps.resolve(modelId);
-  const card = find(modelId) ?? (hasNonThinkingSuffix(modelId) ? find(`${served}-nonthinking`) : undefined) ?? find(served);
+  const card = (hasNonThinkingSuffix(modelId) ? find(`${served}-nonthinking`) : undefined) ?? find(served) ?? find(modelId);
   if (card === undefined) throw modelNotFound(modelId);
   await x.sendWhole(keyId, 200, [...JSON_HEADERS], Buffer.from(JSON.stringify(card)));
 }

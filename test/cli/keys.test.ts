@@ -79,6 +79,10 @@ describe('worv-proxy keys', () => {
     const both = await runCli(['keys', 'update', createdId, '--name', 'limited', '--rpm', '5'], env);
     expect(both.code).toBe(0);
     expect((await runCli(['keys', 'list'], env)).stdout.split('\n').find((l) => l.startsWith(createdId))).toMatch(/\slimited\s.*rpm=5$/);
+    await runCli(['keys', 'update', createdId, '--name', 'two\nlines\tand a tab'], env);
+    const shown = (await runCli(['keys', 'list'], env)).stdout.split('\n').filter((l) => l.startsWith(createdId));
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toContain('two\\nlines\\tand a tab');
     const empty = await runCli(['keys', 'update', createdId, '--name', ' '], env);
     expect([empty.code, empty.stderr.split('\n')[0]]).toEqual([2, 'worv-proxy: keys update: --name must be non-empty']);
   });

@@ -46,6 +46,22 @@ describe('models learned from the backends', () => {
     expect((served[0] ?? 0) + (served[1] ?? 0) + (served[2] ?? 0)).toBe(6);
   });
 
+  it('GET /v1/models/{id} answers the card of the model the name\'s requests go to: under rewrite-all a listed other model is served as the alias', async () => {
+    for (const rewriteAll of [false, true]) {
+      f = await startFleetStack({
+        replicas: [{ model: 'DeepSeek-V4-Pro' }, { model: 'Kimi-K2.6' }],
+        env: { PROXY_ALIAS_MODEL: 'DeepSeek-V4-Pro', ...(rewriteAll ? { PROXY_ALIAS_REWRITE_ALL: 'on' } : {}) },
+      });
+      const card = await fetch(`${f.gatewayUrl}/v1/models/Kimi-K2.6`, { headers: { authorization: `Bearer ${f.key}` } });
+      const goesTo = rewriteAll ? 'DeepSeek-V4-Pro' : 'Kimi-K2.6';
+      expect([card.status, ((await card.json()) as { id: string }).id]).toEqual([200, goesTo]);
+      const chat = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'Kimi-K2.6', messages: [USER] });
+      expect(((await chat.json()) as { model: string }).model).toBe(goesTo);
+      await f.close();
+      f = undefined;
+    }
+  });
+
   it('a model no backend serves: 404 "The model `X` does not exist." in the route\'s dialect, nothing sent upstream', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
     const chat = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'llama-3-70b', messages: [USER] });

@@ -365,6 +365,35 @@ describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', ()
     }
   }, 60_000);
 
+  it('PROXY_LIMITS_FAIL_OPEN=off: the admission a stalled Redis runs late, after its request was answered 503, gives its slot back; requests meanwhile do not wait out the timeout', async () => {
+    const relay = await redisRelay();
+    const direct = new Redis(REDIS_URL);
+    try {
+      stack = await startStack({ env: { REDIS_URL: relay.url, PROXY_LIMITS_FAIL_OPEN: 'off' } });
+      const s = stack;
+      const k = await s.createKey('stall-closed');
+      await updateApiKey(s.store.db, k.id, { policy: { limits: { concurrency: 1 } } });
+      const send = async (): Promise<number> => {
+        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
+        await r.arrayBuffer();
+        return r.status;
+      };
+      expect(await send()).toBe(200);
+      relay.freeze();
+      expect(await send()).toBe(503); // after the 1 s command timeout
+      // Known stalled now: answered at once, without waiting for Redis.
+      const at = performance.now();
+      expect(await send()).toBe(503);
+      expect(performance.now() - at).toBeLessThan(900);
+      relay.thaw();
+      const slots = `worv-proxy:lim:{${k.id}}:conc`;
+      await until(async () => (await direct.zcard(slots)) === 0 && (await send()) === 200, 10_000);
+    } finally {
+      direct.disconnect();
+      await relay.cut();
+    }
+  }, 60_000);
+
   it('a Redis that stalls past the admission timeout and then runs what it received gives back the concurrency slots of the requests served meanwhile', async () => {
     const relay = await redisRelay();
     const direct = new Redis(REDIS_URL);

@@ -150,7 +150,8 @@ async function listKeys(store: Store): Promise<number> {
     k.keyPrefix + '…',
     // An active key past its expiry is refused on /v1 all the same (401 API key expired).
     !k.isActive ? 'inactive' : isExpired(k.policy, now) ? 'expired' : 'active',
-    k.name,
+    // A name with a line break or another control character keeps its row on one line.
+    k.name.replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1)),
     k.createdAt,
     k.lastUsedAt ?? '-',
     String(k.usage.requests),

@@ -48,6 +48,11 @@ export interface LimitsOptions {
   readonly redisPrefix?: string;
 }
 
+/** A settle of nothing but the request's concurrency slot. */
+function releaseOf(plan: AdmitPlan | SettlePlan): SettlePlan {
+  return { keyId: plan.keyId, requestId: plan.requestId, now: plan.now, window: 0, day: plan.day, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: plan.limits.concurrency } };
+}
+
 const ANSWERING: CounterHealth = Object.freeze({ reachable: true, error: null, refused: false });
 
 /** One log line per this many ms at most while the shared counters are down. */
@@ -145,8 +150,15 @@ export function createLimits(opts: LimitsOptions): Limits {
 
   const admitShared = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
     try {
+      // Known not to answer (a stalled Redis, until a ping answers): no request waits out the
+      // command timeout meanwhile.
+      const health = counters.health?.();
+      if (health?.reachable === false) throw new Error(health.error ?? 'limit counters do not answer');
       return await seeded(counters, plan);
     } catch (err) {
+      // A Redis admission that timed out was sent, and a stalled Redis runs it once it answers:
+      // the slot it takes then is given back, whatever this request becomes.
+      const lateRisk = backend === 'redis' && err instanceof Error && err.message === 'Command timed out';
       const now = clock.now();
       if (now - lastFailLog >= LOG_EVERY_MS) {
         lastFailLog = now;
@@ -159,11 +171,13 @@ export function createLimits(opts: LimitsOptions): Limits {
       }
       if (!config.limitsFailOpen) {
         failClosed.inc();
+        if (lateRisk && plan.limits.concurrency !== null) missedSettles.missed(releaseOf(plan));
         throw new GatewayError('limiter_unavailable', MSG.limiterUnavailable, { 'retry-after': '1' });
       }
       failOpen.inc();
       const r = await seeded(local, plan);
-      if (r.kind === 'ok') admittedLocally.set(plan.requestId, backend === 'redis' && err instanceof Error && err.message === 'Command timed out');
+      if (r.kind === 'ok') admittedLocally.set(plan.requestId, lateRisk);
+      else if (lateRisk && plan.limits.concurrency !== null) missedSettles.missed(releaseOf(plan));
       return r;
     }
   };
@@ -197,7 +211,7 @@ export function createLimits(opts: LimitsOptions): Limits {
         // commands it had received once it answers again): its concurrency slot is given back
         // too, or it would hold the key's slot until its lease ends, an hour later.
         if (lateRisk && plan.limits.concurrency !== null) {
-          const release = { ...plan, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: plan.limits.concurrency } };
+          const release = releaseOf(plan);
           shared.settle(release).catch(() => missedSettles.missed(release));
         }
         return;
