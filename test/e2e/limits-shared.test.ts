@@ -264,167 +264,118 @@ describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', ()
     stack = undefined;
   });
 
-  it('serves through the outage (counted in the process), then counts in Redis again where it left off', async () => {
+  /**
+   * A gateway counting in Redis through a relay the test can cut, freeze and thaw; a key with
+   * `limits`; a client of Redis itself to read the counters. Closed when the test ends.
+   */
+  async function relayed(name: string, limits: Record<string, number>, env: Record<string, string> = {}) {
     const relay = await redisRelay();
-    try {
-      stack = await startStack({ env: { REDIS_URL: relay.url } });
-      const s = stack;
-      const k = await s.createKey('outage');
-      await updateApiKey(s.store.db, k.id, { policy: { limits: { rpm: 4 } } });
-      await awayFromMinuteEnd(30_000);
-      const send = async (): Promise<number> => {
-        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
-        await r.arrayBuffer();
-        return r.status;
-      };
-      expect([await send(), await send()]).toEqual([200, 200]); // Redis: 2 of 4
+    const direct = new Redis(REDIS_URL);
+    onTestFinished(async () => {
+      direct.disconnect();
       await relay.cut();
-      // Redis gone: served, counted here (the process's own window starts empty).
-      expect([await send(), await send()]).toEqual([200, 200]);
-      const metrics = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
-      expect(metrics).toMatch(/^worv_proxy_limits_fail_open_total 2$/m);
-      await relay.restore();
-      // ioredis reconnects on its own (retry delays of 50 ms × attempts); give it time.
-      await new Promise((r) => setTimeout(r, 3000));
-      // Back in Redis: its window still holds the 2 counted before the outage.
-      expect([await send(), await send(), await send()]).toEqual([200, 200, 429]);
-      const after = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
-      expect(after).toMatch(/^worv_proxy_limits_fail_open_total 2$/m);
-    } finally {
-      await relay.cut();
-    }
+    });
+    stack = await startStack({ env: { REDIS_URL: relay.url, ...env } });
+    const s = stack;
+    const k = await s.createKey(name);
+    await updateApiKey(s.store.db, k.id, { policy: { limits } });
+    const send = async (): Promise<number> => {
+      const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
+      await r.arrayBuffer();
+      return r.status;
+    };
+    return { relay, direct, s, k, send };
+  }
+
+  it('serves through the outage (counted in the process), then counts in Redis again where it left off', async () => {
+    const { relay, s, send } = await relayed('outage', { rpm: 4 });
+    await awayFromMinuteEnd(30_000);
+    expect([await send(), await send()]).toEqual([200, 200]); // Redis: 2 of 4
+    await relay.cut();
+    // Redis gone: served, counted here (the process's own window starts empty).
+    expect([await send(), await send()]).toEqual([200, 200]);
+    const metrics = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^worv_proxy_limits_fail_open_total 2$/m);
+    await relay.restore();
+    // ioredis reconnects on its own (retry delays of 50 ms × attempts); give it time.
+    await new Promise((r) => setTimeout(r, 3000));
+    // Back in Redis: its window still holds the 2 counted before the outage.
+    expect([await send(), await send(), await send()]).toEqual([200, 200, 429]);
+    const after = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+    expect(after).toMatch(/^worv_proxy_limits_fail_open_total 2$/m);
   }, 60_000);
 
   it('a request that ends while Redis is away: once Redis is back, its slot is given back within seconds and the budget counter is seeded again from the buckets', async () => {
-    const relay = await redisRelay();
-    const direct = new Redis(REDIS_URL);
-    try {
-      stack = await startStack({ env: { REDIS_URL: relay.url } });
-      const s = stack;
-      const k = await s.createKey('settle');
-      await updateApiKey(s.store.db, k.id, { policy: { limits: { concurrency: 1, dailyTokens: 100_000 } } });
-      const send = async (): Promise<number> => {
-        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
-        await r.arrayBuffer();
-        return r.status;
-      };
-      expect(await send()).toBe(200);
-      const held = postJson(s.gatewayUrl, '/v1/chat/completions', k.key, { ...CHAT_BODY, stream: true }, { 'x-sim-hold': 'away' });
-      await s.sim.waitForHold('away');
-      expect(await send()).toBe(429); // its one slot is taken
-      await relay.cut();
-      s.sim.release('away');
-      const res = await held;
-      expect(res.status).toBe(200);
-      await res.text();
-      await relay.restore();
-      const slots = `worv-proxy:lim:{${k.id}}:conc`;
-      const day = `worv-proxy:lim:{${k.id}}:d:${new Date().toISOString().slice(0, 10)}`;
-      // ioredis reconnects on its own; the missed settle is retried every second after that.
-      await until(async () => (await direct.zcard(slots)) === 0 && (await direct.get(day)) === null, 10_000);
-      expect(await send()).toBe(200);
-      // Seeded from the buckets (the held request's tokens in them), plus the request just sent
-      // once it settles (after its response ended).
-      const today = new Date().toISOString().slice(0, 10);
-      await until(async () => Number(await direct.get(day)) === (await tokensUsed(s.store.db, k.id, today)).day, 5000);
-      expect((await tokensUsed(s.store.db, k.id, today)).day).toBeGreaterThan(0);
-    } finally {
-      direct.disconnect();
-      await relay.cut();
-    }
+    const { relay, direct, s, k, send } = await relayed('settle', { concurrency: 1, dailyTokens: 100_000 });
+    expect(await send()).toBe(200);
+    const held = postJson(s.gatewayUrl, '/v1/chat/completions', k.key, { ...CHAT_BODY, stream: true }, { 'x-sim-hold': 'away' });
+    await s.sim.waitForHold('away');
+    expect(await send()).toBe(429); // its one slot is taken
+    await relay.cut();
+    s.sim.release('away');
+    const res = await held;
+    expect(res.status).toBe(200);
+    await res.text();
+    await relay.restore();
+    const slots = `worv-proxy:lim:{${k.id}}:conc`;
+    const day = `worv-proxy:lim:{${k.id}}:d:${new Date().toISOString().slice(0, 10)}`;
+    // ioredis reconnects on its own; the missed settle is retried every second after that.
+    await until(async () => (await direct.zcard(slots)) === 0 && (await direct.get(day)) === null, 10_000);
+    expect(await send()).toBe(200);
+    // Seeded from the buckets (the held request's tokens in them), plus the request just sent
+    // once it settles (after its response ended).
+    const today = new Date().toISOString().slice(0, 10);
+    await until(async () => Number(await direct.get(day)) === (await tokensUsed(s.store.db, k.id, today)).day, 5000);
+    expect((await tokensUsed(s.store.db, k.id, today)).day).toBeGreaterThan(0);
   }, 60_000);
 
   it('tokens of requests served in the process while Redis was away reach the budget: once Redis is back, the budget counter is seeded again from the buckets', async () => {
-    const relay = await redisRelay();
-    const direct = new Redis(REDIS_URL);
-    try {
-      stack = await startStack({ env: { REDIS_URL: relay.url } });
-      const s = stack;
-      const k = await s.createKey('fail-open-budget');
-      await updateApiKey(s.store.db, k.id, { policy: { limits: { dailyTokens: 100_000 } } });
-      const send = async (): Promise<number> => {
-        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
-        await r.arrayBuffer();
-        return r.status;
-      };
-      const today = new Date().toISOString().slice(0, 10);
-      const day = `worv-proxy:lim:{${k.id}}:d:${today}`;
-      expect(await send()).toBe(200);
-      await until(async () => Number(await direct.get(day)) > 0, 5000);
-      const before = Number(await direct.get(day));
-      await relay.cut();
-      expect(await send()).toBe(200); // admitted and settled in the process
-      await relay.restore();
-      await until(async () => (await direct.get(day)) === null, 10_000);
-      expect(await send()).toBe(200);
-      await until(async () => Number(await direct.get(day)) === (await tokensUsed(s.store.db, k.id, today)).day, 5000);
-      expect(Number(await direct.get(day))).toBe(3 * before);
-    } finally {
-      direct.disconnect();
-      await relay.cut();
-    }
+    const { relay, direct, s, k, send } = await relayed('fail-open-budget', { dailyTokens: 100_000 });
+    const today = new Date().toISOString().slice(0, 10);
+    const day = `worv-proxy:lim:{${k.id}}:d:${today}`;
+    expect(await send()).toBe(200);
+    await until(async () => Number(await direct.get(day)) > 0, 5000);
+    const before = Number(await direct.get(day));
+    await relay.cut();
+    expect(await send()).toBe(200); // admitted and settled in the process
+    await relay.restore();
+    await until(async () => (await direct.get(day)) === null, 10_000);
+    expect(await send()).toBe(200);
+    await until(async () => Number(await direct.get(day)) === (await tokensUsed(s.store.db, k.id, today)).day, 5000);
+    expect(Number(await direct.get(day))).toBe(3 * before);
   }, 60_000);
 
   it('PROXY_LIMITS_FAIL_OPEN=off: the admission a stalled Redis runs late, after its request was answered 503, gives its slot back; requests meanwhile do not wait out the timeout', async () => {
-    const relay = await redisRelay();
-    const direct = new Redis(REDIS_URL);
-    try {
-      stack = await startStack({ env: { REDIS_URL: relay.url, PROXY_LIMITS_FAIL_OPEN: 'off' } });
-      const s = stack;
-      const k = await s.createKey('stall-closed');
-      await updateApiKey(s.store.db, k.id, { policy: { limits: { concurrency: 1 } } });
-      const send = async (): Promise<number> => {
-        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
-        await r.arrayBuffer();
-        return r.status;
-      };
-      expect(await send()).toBe(200);
-      relay.freeze();
-      expect(await send()).toBe(503); // after the 1 s command timeout
-      // Known stalled now: answered at once, without waiting for Redis.
-      const at = performance.now();
-      expect(await send()).toBe(503);
-      expect(performance.now() - at).toBeLessThan(900);
-      relay.thaw();
-      const slots = `worv-proxy:lim:{${k.id}}:conc`;
-      await until(async () => (await direct.zcard(slots)) === 0 && (await send()) === 200, 10_000);
-    } finally {
-      direct.disconnect();
-      await relay.cut();
-    }
+    const { relay, direct, k, send } = await relayed('stall-closed', { concurrency: 1 }, { PROXY_LIMITS_FAIL_OPEN: 'off' });
+    expect(await send()).toBe(200);
+    relay.freeze();
+    expect(await send()).toBe(503); // after the 1 s command timeout
+    // Known stalled now: answered at once, without waiting for Redis.
+    const at = performance.now();
+    expect(await send()).toBe(503);
+    expect(performance.now() - at).toBeLessThan(900);
+    relay.thaw();
+    const slots = `worv-proxy:lim:{${k.id}}:conc`;
+    await until(async () => (await direct.zcard(slots)) === 0 && (await send()) === 200, 10_000);
   }, 60_000);
 
   it('a Redis that stalls past the admission timeout and then runs what it received gives back the concurrency slots of the requests served meanwhile', async () => {
-    const relay = await redisRelay();
-    const direct = new Redis(REDIS_URL);
-    try {
-      stack = await startStack({ env: { REDIS_URL: relay.url } });
-      const s = stack;
-      const k = await s.createKey('stall');
-      await updateApiKey(s.store.db, k.id, { policy: { limits: { concurrency: 2 } } });
-      const send = async (): Promise<number> => {
-        const r = await postJson(s.gatewayUrl, '/v1/chat/completions', k.key, CHAT_BODY);
-        await r.arrayBuffer();
-        return r.status;
-      };
-      expect(await send()).toBe(200);
-      relay.freeze();
-      // Each waits out the 1 s command timeout, then is served and counted in the process.
-      expect([await send(), await send(), await send()]).toEqual([200, 200, 200]);
-      const degraded = await fetch(`${s.gatewayUrl}/readyz`);
-      expect([degraded.status, await degraded.json()]).toEqual([
-        200,
-        { status: 'degraded', failing: [{ check: 'limit-counters', error: 'limit counters (Redis) do not answer: commands time out after 1 s' }] },
-      ]);
-      relay.thaw();
-      // Redis runs the three late admissions, then the releases queued behind them.
-      const slots = `worv-proxy:lim:{${k.id}}:conc`;
-      await until(async () => (await direct.zcard(slots)) === 0, 5000);
-      expect([await send(), await send()]).toEqual([200, 200]);
-      await until(async () => ((await (await fetch(`${s.gatewayUrl}/readyz`)).json()) as { status: string }).status === 'ready', 5000);
-    } finally {
-      direct.disconnect();
-      await relay.cut();
-    }
+    const { relay, direct, s, k, send } = await relayed('stall', { concurrency: 2 });
+    expect(await send()).toBe(200);
+    relay.freeze();
+    // The first waits out the 1 s command timeout; the next go to the process at once (Redis is
+    // known stalled); all are served and counted there.
+    expect([await send(), await send(), await send()]).toEqual([200, 200, 200]);
+    const degraded = await fetch(`${s.gatewayUrl}/readyz`);
+    expect([degraded.status, await degraded.json()]).toEqual([
+      200,
+      { status: 'degraded', failing: [{ check: 'limit-counters', error: 'limit counters (Redis) do not answer: commands time out after 1 s' }] },
+    ]);
+    relay.thaw();
+    // Redis runs the late admission, then the release queued behind it.
+    const slots = `worv-proxy:lim:{${k.id}}:conc`;
+    await until(async () => (await direct.zcard(slots)) === 0, 5000);
+    expect([await send(), await send()]).toEqual([200, 200]);
+    await until(async () => ((await (await fetch(`${s.gatewayUrl}/readyz`)).json()) as { status: string }).status === 'ready', 5000);
   }, 60_000);
 });
