@@ -132,15 +132,17 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   const raw = await readBody(req, env.maxBodyBytes);
   x.noteBody(raw);
+  // What is read as JSON: past a byte-order mark, as vLLM's parser reads it; `raw` is what an
+  // unshaped body forwards.
+  const readable = raw === undefined ? raw : withoutBom(raw);
   if (route.endpoint === 'models') return serveModels(x, key.id, env.models, policy?.allowedModels ?? null, route.modelId);
 
   // Other bodies go untouched; only their model is read, when a scope or the fleet needs it.
   if (!isShaped(route.endpoint)) {
-    // Only the top-level `model` is read, as bytes: the rest is never parsed (nor changed: a
-    // byte-order mark is skipped for the reading only).
-    const routeModel = byModel && raw !== undefined ? topLevelString(withoutBom(raw), 'model') : undefined;
+    // Only the top-level `model` is read, as bytes: the rest is never parsed nor changed.
+    const routeModel = byModel && readable !== undefined ? topLevelString(readable, 'model') : undefined;
     // Embeddings name their model: a body whose model cannot be read is told why, as a shaped one is.
-    if (byModel && routeModel === undefined && route.endpoint === 'embeddings') checkModelReadable(raw === undefined ? raw : withoutBom(raw));
+    if (byModel && routeModel === undefined && route.endpoint === 'embeddings') checkModelReadable(readable);
     x.noteModel(routeModel);
     // The key's scope, then a model no backend serves (404), then the counters: a request the
     // gateway refuses itself counts against no limit. Embeddings name their model; other
@@ -157,8 +159,8 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     return;
   }
 
-  // 3. parse and 4. shape (a byte-order mark is skipped, as vLLM's parser skips it).
-  const client = parseRequest(route.endpoint, raw === undefined ? raw : withoutBom(raw));
+  // 3. parse and 4. shape.
+  const client = parseRequest(route.endpoint, readable);
   x.noteModel(client.facts.requestedModel);
   const clientModel = client.body.model;
   const shaping = await env.shapingConfig(typeof clientModel === 'string' ? clientModel : undefined);

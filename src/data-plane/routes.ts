@@ -25,7 +25,7 @@ import { createFleetState, type FleetState } from './upstream/fleet-state.js';
 import { createFleetModels } from './fleet.js';
 import { loadModelsFile } from './models-file.js';
 import { shapingConfigs } from './shaping-config.js';
-import { resolveModelName } from './transforms/alias-model.js';
+import { aliasConfigOf, resolveModelName } from './transforms/alias-model.js';
 import { requestHeaderRules } from './upstream/headers.js';
 import { createFleetHistory } from './upstream/fleet-history.js';
 import { fleetView, modelsDown } from './fleet-view.js';
@@ -140,6 +140,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   });
 
   const explicitProfile = config.modelProfile;
+  const alias = aliasConfigOf(config.alias);
   const shapingConfig = shapingConfigs({ config, models: fleetModels, ready: fleet.ready, liveModel: () => probe.liveModel() });
 
   let inFlight = 0;
@@ -188,7 +189,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       timeoutMs: config.nonstreamReadTimeoutMs,
       failureError,
       onBackendRefusedKey,
-      resolve: (model) => resolveModelName(model, { aliasModel: config.alias.model, aliasSources: config.alias.sources, aliasRewriteAll: config.alias.rewriteAll }),
+      resolve: (model) => resolveModelName(model, alias),
     },
     admission: {
       counters: deps.limits ?? NO_COUNTERS,

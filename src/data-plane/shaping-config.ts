@@ -7,7 +7,7 @@
 import type { Config } from '../core/config.js';
 import type { ShapingConfig } from './context.js';
 import type { FleetModels } from './fleet.js';
-import { resolveModelName } from './transforms/alias-model.js';
+import { aliasConfigOf, resolveModelName } from './transforms/alias-model.js';
 
 export interface ShapingConfigOptions {
   readonly config: Config;
@@ -22,7 +22,7 @@ export type ShapingConfigFor = (clientModel: string | undefined) => ShapingConfi
 
 export function shapingConfigs(o: ShapingConfigOptions): ShapingConfigFor {
   const { config } = o;
-  const alias = { aliasModel: config.alias.model, aliasSources: config.alias.sources, aliasRewriteAll: config.alias.rewriteAll };
+  const alias = aliasConfigOf(config.alias);
   const built = new Map<string, ShapingConfig>();
   const forModel = (clientModel: string | undefined): ShapingConfig => {
     const model = clientModel === undefined || clientModel === '' ? o.liveModel() : resolveModelName(clientModel, alias);

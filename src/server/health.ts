@@ -3,8 +3,8 @@
  *   GET /healthz  liveness: 200 {"status":"ok"} while the process serves requests.
  *   GET /readyz   readiness: 200 when at least one backend is healthy, else 503 with the list
  *                 of what is failing. A model none of whose replicas is up makes it
- *                 `degraded` (200: the other models are served). A store that does not answer makes the gateway `degraded`,
- *                 still 200: /v1 keeps serving the keys it knows and spools their usage, and the
+ *                 `degraded` (200: the other models are served). A store that does not
+ *                 answer makes the gateway `degraded`, still 200: /v1 keeps serving the keys it knows and spools their usage, and the
  *                 store is usually shared by every replica, so failing readiness on it would
  *                 take the whole fleet out of rotation at once. Once the store has been away
  *                 longer than keys are served from memory (PROXY_KEY_STALE_SECONDS), no key can

@@ -28,6 +28,11 @@ export function stripNonThinkingSuffix(model: string): string {
 /** The alias slice of the shaping config. */
 export type AliasConfig = Pick<ShapingConfig, 'aliasModel' | 'aliasSources' | 'aliasRewriteAll'>;
 
+/** The alias slice from the configuration's `alias` settings. */
+export function aliasConfigOf(alias: { readonly model: string | undefined; readonly sources: readonly string[]; readonly rewriteAll: boolean }): AliasConfig {
+  return { aliasModel: alias.model, aliasSources: alias.sources, aliasRewriteAll: alias.rewriteAll };
+}
+
 /**
  * The model name to forward for a client's `model` string. Steps follow docs/shaping.md;
  * the suffix is removed before them unless the whole string is exactly the canonical name.

@@ -11,14 +11,14 @@ import type { Clock } from '../../core/clock.js';
 import { utcDay } from '../../core/clock.js';
 import type { Config } from '../../core/config.js';
 import { GatewayError } from '../../core/errors.js';
-import { NO_LIMITS, type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
+import { type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
 import { MSG } from '../../core/messages.js';
 import type { LimitCounters } from '../../data-plane/context.js';
 import type { Store } from '../../store/db.js';
 import { addRejections, tokensUsed } from '../../store/key-limits.repo.js';
 import { createMemoryCounters, type CounterHealth, type CounterStore } from './memory-counters.js';
 import { createRedisCounters } from './redis-counters.js';
-import { createSettleRetry } from './settle-retry.js';
+import { createSettleRetry, releaseOf } from './settle-retry.js';
 import { createStoreCounters } from './store-counters.js';
 
 export interface Limits extends LimitCounters {
@@ -46,11 +46,6 @@ export interface LimitsOptions {
   readonly settleUsage: () => Promise<void>;
   /** Redis key prefix (tests isolate with it). */
   readonly redisPrefix?: string;
-}
-
-/** A settle of nothing but the request's concurrency slot. */
-function releaseOf(plan: AdmitPlan | SettlePlan): SettlePlan {
-  return { keyId: plan.keyId, requestId: plan.requestId, now: plan.now, window: 0, day: plan.day, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: plan.limits.concurrency } };
 }
 
 const ANSWERING: CounterHealth = Object.freeze({ reachable: true, error: null, refused: false });

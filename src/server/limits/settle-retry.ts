@@ -6,7 +6,12 @@
  * that stalled runs what it had received once it answers) is not counted twice. A minute's token
  * charge stays as admitted: it ends with its minute.
  */
-import { NO_LIMITS, type SettlePlan } from '../../core/limits.js';
+import { NO_LIMITS, type AdmitPlan, type SettlePlan } from '../../core/limits.js';
+
+/** A settle of nothing but the request's concurrency slot. */
+export function releaseOf(plan: AdmitPlan | SettlePlan): SettlePlan {
+  return { keyId: plan.keyId, requestId: plan.requestId, now: plan.now, window: 0, day: plan.day, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: plan.limits.concurrency } };
+}
 
 export interface SettleRetry {
   /** The shared counters did not take this settle. */
@@ -48,7 +53,7 @@ export function createSettleRetry(deps: SettleRetryDeps): SettleRetry {
       const l = plan.limits;
       // The oldest are kept: they are the slots the counters really hold.
       if (l.concurrency !== null && slots.size < MAX_SLOTS) {
-        slots.set(plan.requestId, { ...plan, charge: 0, used: 0, limits: { ...NO_LIMITS, concurrency: l.concurrency } });
+        slots.set(plan.requestId, releaseOf(plan));
       }
       if (plan.used > 0 && (l.dailyTokens !== null || l.monthlyTokens !== null)) budgets.add(plan.keyId);
     },
