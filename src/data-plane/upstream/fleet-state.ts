@@ -15,20 +15,12 @@
  * connections, so nothing else notices it; it gets no new request until a probe is answered.
  * Each replica is probed on its own: one that does not answer delays only its own next probe.
  */
-import { isJsonObject, tryParseJson, utf8Text } from '../../core/json.js';
 import type { Upstream } from './client.js';
 import { parseEngineMetrics, type EngineMetrics } from './engine-metrics.js';
+import { cardsOf, indexOf, NO_REPLICAS, type FleetIndex, type ModelCard } from './model-listings.js';
 import type { CallFacts, Replica } from './replicas.js';
 
 const PROBE_FACTS: CallFacts = Object.freeze({ purpose: 'probe', endpoint: undefined });
-
-/** A model card as a replica lists it. */
-export interface ModelCard {
-  readonly id: string;
-  readonly maxModelLen: number | undefined;
-  /** The card exactly as listed (what /v1/models relays). */
-  readonly raw: Readonly<Record<string, unknown>>;
-}
 
 export interface ReplicaState {
   readonly replica: Replica;
@@ -93,19 +85,6 @@ export interface FleetState {
   close(): void;
 }
 
-/** The cards of a /v1/models payload. */
-export function cardsOf(body: Buffer): ModelCard[] | undefined {
-  const payload = tryParseJson(utf8Text(body));
-  if (!isJsonObject(payload) || !Array.isArray(payload.data)) return undefined;
-  const out: ModelCard[] = [];
-  for (const c of payload.data) {
-    if (!isJsonObject(c) || typeof c.id !== 'string') continue;
-    const len = c.max_model_len;
-    out.push({ id: c.id, maxModelLen: typeof len === 'number' && Number.isInteger(len) && len > 0 ? len : undefined, raw: c });
-  }
-  return out;
-}
-
 /** A probe failure in a few words: the system error code, else the message. */
 function problemOf(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
@@ -122,47 +101,6 @@ class ProbeFailure {
     readonly message: string,
     readonly answered: boolean,
   ) {}
-}
-
-const NO_REPLICAS: readonly Replica[] = Object.freeze([]);
-
-interface FleetIndex {
-  readonly replicas: readonly Replica[];
-  readonly listings: number;
-  readonly known: boolean;
-  readonly mixed: boolean;
-  readonly servers: ReadonlyMap<string, readonly Replica[]>;
-  readonly cards: readonly ModelCard[];
-  readonly card: ReadonlyMap<string, ModelCard>;
-}
-
-function indexOf(replicas: readonly Replica[], listings: number, state: (r: Replica) => ReplicaState): FleetIndex {
-  const servers = new Map<string, Replica[]>();
-  const card = new Map<string, ModelCard>();
-  const listed: Set<string>[] = [];
-  for (const r of replicas) {
-    const models = state(r).models;
-    if (models === undefined) continue;
-    const ids = new Set<string>();
-    for (const c of models) {
-      if (ids.has(c.id)) continue;
-      ids.add(c.id);
-      if (!card.has(c.id)) card.set(c.id, c);
-      const list = servers.get(c.id);
-      if (list === undefined) servers.set(c.id, [r]);
-      else list.push(r);
-    }
-    listed.push(ids);
-  }
-  return {
-    replicas,
-    listings,
-    known: listed.length > 0,
-    mixed: listed.some((ids) => ids.size !== card.size),
-    servers,
-    cards: [...card.values()],
-    card,
-  };
 }
 
 export function createFleetState(o: FleetStateOptions): FleetState {
@@ -301,7 +239,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   let index: FleetIndex | undefined;
   const current = (): FleetIndex => {
     const replicas = o.upstream.replicas;
-    if (index === undefined || index.replicas !== replicas || index.listings !== listings) index = indexOf(replicas, listings, state);
+    if (index === undefined || index.replicas !== replicas || index.listings !== listings) index = indexOf(replicas, listings, (r) => state(r).models);
     return index;
   };
 
