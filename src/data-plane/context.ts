@@ -47,8 +47,9 @@ export type ShapeEffect =
   | { readonly kind: 'system-prompt-injected'; readonly parts: readonly string[] }
   | { readonly kind: 'stream-usage-requested' }
   /** The request cannot be served as sent (e.g. the input alone overflows the context window):
-   *  the fold stops and the pipeline answers 400 invalid_request with this message. */
-  | { readonly kind: 'rejected'; readonly message: string };
+   *  the fold stops and the pipeline answers 400 invalid_request with this message (and OpenAI's
+   *  machine-readable `code`, when there is one). */
+  | { readonly kind: 'rejected'; readonly message: string; readonly code?: string };
 
 /** The slice of configuration the shapers read (passed in, never read globally). */
 export interface ShapingConfig {

@@ -46,10 +46,45 @@ describe('tokenizeBody', () => {
       tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object' } } }],
     });
   });
-  it('completions: a string prompt; token ids and responses fall back to the heuristic', () => {
+  it('completions: a string prompt; token ids fall back to the heuristic', () => {
     expect(tokenizeBody(proxyRequest('completions', { prompt: 'abc', max_tokens: 1 }))).toEqual({ prompt: 'abc' });
     expect(tokenizeBody(proxyRequest('completions', { prompt: [1, 2], max_tokens: 1 }))).toBeUndefined();
-    expect(tokenizeBody(proxyRequest('responses', { input: 'x', max_output_tokens: 1 }))).toBeUndefined();
+  });
+  it('responses: instructions and input items as text chat messages, function tools as chat functions', () => {
+    expect(tokenizeBody(proxyRequest('responses', { input: 'x', max_output_tokens: 1 }))).toEqual({ messages: [{ role: 'user', content: 'x' }], add_generation_prompt: true });
+    const body = tokenizeBody(
+      proxyRequest('responses', {
+        model: 'gpt-5-codex',
+        max_output_tokens: 5,
+        instructions: 'I',
+        input: [
+          { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'D' }] },
+          { role: 'user', content: [{ type: 'input_text', text: 'a' }, { type: 'input_image', image_url: 'data:…' }, { type: 'input_text', text: 'b' }] },
+          { type: 'reasoning', summary: [] },
+          { type: 'function_call', call_id: 'c', name: 'f', arguments: '{"q":1}' },
+          { type: 'function_call_output', call_id: 'c', output: 'r' },
+          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'o' }] },
+        ],
+        tools: [{ type: 'function', name: 'f', description: 'd', parameters: { type: 'object' } }, { type: 'web_search' }],
+      }),
+    );
+    expect(body).toEqual({
+      messages: [
+        { role: 'system', content: 'I' },
+        { role: 'system', content: 'D' },
+        { role: 'user', content: 'a\nb' },
+        { role: 'assistant', content: '{"name":"f","arguments":"{\\"q\\":1}"}' },
+        { role: 'user', content: 'r' },
+        { role: 'assistant', content: 'o' },
+      ],
+      add_generation_prompt: true,
+      tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object' } } }],
+    });
+  });
+  it('responses that continue a stored conversation, or hold an item of unknown type, fall back to the heuristic', () => {
+    expect(tokenizeBody(proxyRequest('responses', { input: 'x', max_output_tokens: 1, previous_response_id: 'resp_1' }))).toBeUndefined();
+    expect(tokenizeBody(proxyRequest('responses', { input: [{ type: 'item_reference', id: 'msg_1' }], max_output_tokens: 1 }))).toBeUndefined();
+    expect(tokenizeBody(proxyRequest('responses', { input: 7, max_output_tokens: 1 }))).toBeUndefined();
   });
 });
 

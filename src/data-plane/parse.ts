@@ -32,6 +32,16 @@ function invalid(message: string): GatewayError {
   return new GatewayError('invalid_request', message);
 }
 
+/** `model` a string, or not set: missing or null (vLLM's "not set"; the backend then uses its first served model). */
+function checkModelField(body: JsonObject): void {
+  if (body.model !== undefined && body.model !== null && typeof body.model !== 'string') throw invalid(MODEL_NOT_STRING);
+}
+
+/** The model a request names: undefined when it names none (missing, null or empty, which vLLM reads as not set). */
+export function namedModel(v: JsonValue | undefined): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
 function isNonNegativeInteger(v: JsonValue): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
@@ -39,7 +49,7 @@ function isNonNegativeInteger(v: JsonValue): boolean {
 /** Validates `body` for `endpoint`; throws 400 with a message that names the field. */
 function validateBody(endpoint: Endpoint, body: JsonValue): JsonObject {
   if (!isJsonObject(body)) throw invalid(NOT_AN_OBJECT);
-  if (body.model !== undefined && typeof body.model !== 'string') throw invalid(MODEL_NOT_STRING);
+  checkModelField(body);
   for (const field of TOKEN_FIELDS) {
     const v = body[field];
     // null means "not set" on the OpenAI wire; booleans and fractions are refused.
@@ -130,7 +140,7 @@ function parseBody(raw: Buffer | undefined): JsonValue {
 export function checkModelReadable(raw: Buffer | undefined): void {
   const body = parseBody(raw);
   if (!isJsonObject(body)) throw invalid(NOT_AN_OBJECT);
-  if (body.model !== undefined && typeof body.model !== 'string') throw invalid(MODEL_NOT_STRING);
+  checkModelField(body);
 }
 
 /** Parses and validates a shaped endpoint's body. */

@@ -15,7 +15,7 @@ import type { Exchange } from './exchange.js';
 import { checkDeclaredLength, guard } from './guard.js';
 import { withInputEstimate, type InputEstimator } from './input-estimate.js';
 import { serveModels, type ModelsDeps } from './models.js';
-import { checkModelReadable, isShaped, parseRequest } from './parse.js';
+import { checkModelReadable, isShaped, namedModel, parseRequest } from './parse.js';
 import { readBody } from './read-body.js';
 import { serializeShapedBody } from './serialize-body.js';
 import { aliasModel } from './transforms/alias-model.js';
@@ -50,7 +50,7 @@ export function shape(req: ProxyRequest, cfg: ShapingConfig, shapers: readonly S
   for (const shaper of shapers) {
     const out = shaper(current, cfg);
     for (const e of out.effects) {
-      if (e.kind === 'rejected') throw new GatewayError('invalid_request', e.message);
+      if (e.kind === 'rejected') throw new GatewayError('invalid_request', e.message, undefined, e.code);
       (effects ??= []).push(e);
     }
     current = out.req;
@@ -140,7 +140,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   // Other bodies go untouched; only their model is read, when a scope or the fleet needs it.
   if (!isShaped(route.endpoint)) {
     // Only the top-level `model` is read, as bytes: the rest is never parsed nor changed.
-    const routeModel = byModel && readable !== undefined ? topLevelString(readable, 'model') : undefined;
+    const routeModel = byModel && readable !== undefined ? namedModel(topLevelString(readable, 'model')) : undefined;
     // Embeddings name their model: a body whose model cannot be read is told why, as a shaped one is.
     if (byModel && routeModel === undefined && route.endpoint === 'embeddings') checkModelReadable(readable);
     x.noteModel(routeModel);
@@ -163,7 +163,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   const client = parseRequest(route.endpoint, readable);
   x.noteModel(client.facts.requestedModel);
   const clientModel = client.body.model;
-  const shaping = await env.shapingConfig(typeof clientModel === 'string' ? clientModel : undefined);
+  const shaping = await env.shapingConfig(namedModel(clientModel));
   const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator, env.estimateAlways === true ? undefined : shaping);
   const shaped = shape(parsed, shaping);
   let json = shaped.req.body;
@@ -172,7 +172,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   // is 404 (after the scope: a key learns nothing of models outside it; before the counters: a
   // request the gateway refuses itself counts against no limit), then counters and priority.
   if (policy !== undefined) checkModel(policy, json.model);
-  env.fleet.check(typeof json.model === 'string' ? json.model : undefined);
+  env.fleet.check(namedModel(json.model));
   if (policy !== undefined) {
     const request = { endpoint: route.endpoint, facts: shaped.req.facts, body: json };
     const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission);

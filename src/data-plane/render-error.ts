@@ -44,12 +44,20 @@ const TYPES: Readonly<Record<GatewayErrorKind, readonly [openai: string, anthrop
  */
 const NO_RETRY: ReadonlySet<GatewayErrorKind> = new Set<GatewayErrorKind>(['upstream_timeout', 'upstream_error', 'upstream_auth']);
 
+/**
+ * OpenAI names a quota error's type after its code (`insufficient_quota`); other codes keep their
+ * kind's type (`context_length_exceeded` is an `invalid_request_error`).
+ */
+function openaiTypeOf(err: GatewayError, byKind: string): string {
+  return err.kind === 'rate_limited' && err.code !== undefined ? err.code : byKind;
+}
+
 /** The JSON error body for `err` on `surface`. */
 export function errorBody(err: GatewayError, surface: ErrorSurface): JsonObject {
   const [openaiType, anthropicType] = TYPES[err.kind];
   return surface === 'anthropic'
     ? { type: 'error', error: { type: anthropicType, message: err.message } }
-    : { error: { message: err.message, type: err.code ?? openaiType, code: err.code ?? err.status } };
+    : { error: { message: err.message, type: openaiTypeOf(err, openaiType), code: err.code ?? err.status } };
 }
 
 export interface RenderedError {

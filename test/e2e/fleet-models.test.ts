@@ -110,6 +110,11 @@ describe('models learned from the backends', () => {
     const chat = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { messages: [USER] });
     expect(chat.status).toBe(400);
     expect(await chat.json()).toEqual({ error: { message, type: 'invalid_request_error', code: 400 } });
+    // null and "" name no model either (vLLM reads both as not set).
+    for (const model of [null, '']) {
+      const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model, messages: [USER] });
+      expect([model, r.status, await r.json()]).toEqual([model, 400, { error: { message, type: 'invalid_request_error', code: 400 } }]);
+    }
     const msg = await postJson(f.gatewayUrl, '/v1/messages', f.key, { max_tokens: 5, messages: [USER] });
     expect(msg.status).toBe(400);
     expect(await msg.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message } });
@@ -120,7 +125,8 @@ describe('models learned from the backends', () => {
     const why: ReadonlyArray<[string, string]> = [
       ['{"model":', 'Request body must be valid JSON'],
       ['{"model":5,"input":"x"}', 'model must be a string'],
-      ['{"model":null,"input":"x"}', 'model must be a string'],
+      ['{"model":null,"input":"x"}', message],
+      ['{"model":"","input":"x"}', message],
       ['[1]', 'Request body must be a JSON object'],
     ];
     for (const [body, reason] of why) {

@@ -213,6 +213,15 @@ describe('guard, body limit, validation and not-found', () => {
     });
   }
 
+  it('a null or empty model names none, as vLLM reads it: forwarded as sent, and the backend answers with its served model', async () => {
+    for (const model of [null, '']) {
+      const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { ...CHAT_BODY, model });
+      expect([model, res.status]).toEqual([model, 200]);
+      expect(((await res.json()) as { model: string }).model).toBe('sim-model');
+    }
+    expect(stack.sim.requests.map((q) => (q.body as { model: unknown }).model)).toEqual([null, '']);
+  });
+
   it('reads a body that starts with a UTF-8 byte-order mark past it, as vLLM does; a body shaping leaves alone goes as sent, mark included', async () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     for (const [path, body] of [['/v1/chat/completions', CHAT_BODY], ['/v1/embeddings', { model: 'sim-model', input: 'x' }]] as const) {

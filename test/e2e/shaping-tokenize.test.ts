@@ -92,6 +92,20 @@ describe('capping with the /tokenize estimate', () => {
     expect(stack.sim.requests.filter((r) => r.path === '/tokenize')).toHaveLength(1);
   });
 
+  it('auto on responses: instructions and input are counted by the backend, so a prompt the heuristic would refuse is served', async () => {
+    stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { MAX_CONTEXT_TOKENS: String(CONTEXT) } });
+    const { key } = await stack.createKey();
+    // 25,000 characters: 8,333 tokens at three characters a token, over the 8,000-token window.
+    const body = { model: LIVE, max_output_tokens: 1000, instructions: 'Be brief.', input: 'word '.repeat(5000) };
+    expect(Math.floor(factsOf('responses', body).payloadChars / 3)).toBeGreaterThan(CONTEXT);
+    const res = await postJson(stack.gatewayUrl, '/v1/responses', key, body);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-worv-max-tokens-capped')).toBeNull();
+    expect((stack.sim.getRequest(simId(res.headers))?.body as { max_output_tokens: number }).max_output_tokens).toBe(1000);
+    const asked = stack.sim.requests.filter((r) => r.path === '/tokenize');
+    expect(asked.map((r) => r.body)).toEqual([{ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: body.input }], add_generation_prompt: true }]);
+  });
+
   it('off: the heuristic caps the same request', async () => {
     stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { PROXY_TOKENIZE_ESTIMATE: 'off', MAX_CONTEXT_TOKENS: String(CONTEXT) } });
     const { key } = await stack.createKey();

@@ -158,7 +158,7 @@ describe('request shaping through the gateway', () => {
       expect(stack.sim.requests.length).toBe(before);
     });
 
-    it('the input alone overflows the window: 400 with a clear message instead of a negative budget', async () => {
+    it('the input alone overflows the window: 400 in OpenAI\'s words and code instead of a negative budget', async () => {
       const generating = (): number => stack.sim.requests.filter((q) => q.path !== '/tokenize').length;
       const before = generating();
       // 850,000 chars: 283,333 tokens by the heuristic, 212,503 by the backend's count (asked,
@@ -166,9 +166,25 @@ describe('request shaping through the gateway', () => {
       const huge = 'word '.repeat(170_000);
       const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { model: LIVE, max_tokens: 100, messages: [{ role: 'user', content: huge }] });
       expect(res.status).toBe(400);
-      const json = (await res.json()) as { error: { message: string; code: number } };
-      expect(json.error.code).toBe(400);
-      expect(json.error.message).toMatch(/^Input too long: about 2125\d\d input tokens \(estimated\) plus 512 reserved leave no room for max_tokens in the 202752-token context window\./);
+      const json = (await res.json()) as { error: { message: string; type: string; code: string } };
+      expect(json.error.type).toBe('invalid_request_error');
+      expect(json.error.code).toBe('context_length_exceeded');
+      expect(json.error.message).toMatch(
+        /^This model's maximum context length is 202752 tokens\. The input is about 2125\d\d tokens \(counted by the backend\); with 512 tokens reserved, that leaves no room for max_tokens\. Shorten the input\.$/,
+      );
+      expect(generating()).toBe(before);
+    });
+
+    it('on messages the overflow is Anthropic\'s "prompt is too long: N tokens > M maximum", which Claude Code compacts on', async () => {
+      const generating = (): number => stack.sim.requests.filter((q) => q.path !== '/tokenize').length;
+      const before = generating();
+      const huge = 'word '.repeat(170_000);
+      const res = await postJson(stack.gatewayUrl, '/v1/messages', key, { model: LIVE, max_tokens: 32_000, messages: [{ role: 'user', content: huge }] });
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as { type: string; error: { type: string; message: string } };
+      expect(json.type).toBe('error');
+      expect(json.error.type).toBe('invalid_request_error');
+      expect(json.error.message).toMatch(/^prompt is too long: 2125\d\d tokens > 202239 maximum$/);
       expect(generating()).toBe(before);
     });
   });

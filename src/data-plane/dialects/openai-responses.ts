@@ -1,6 +1,7 @@
 /**
  * OpenAI Responses. Request: `max_output_tokens`, prompt text in `instructions`, `input`,
- * `tools`; the user's text is `input`; no system-prompt injection and no /tokenize form.
+ * `tools`; the user's text is `input`; no system-prompt injection; /tokenize gets the
+ * instructions and input as text-only chat messages.
  * Response: usage `input_tokens` / `output_tokens` at the body's top level, and in a stream
  * only inside the final `response.completed` (or `.incomplete` / `.failed`) event, which is
  * also the stream's last frame (no `[DONE]`); text in message and reasoning items.
@@ -84,9 +85,60 @@ export const openaiResponsesDialect: Dialect = {
   stripHanFromBody: BODY_HAN,
 };
 
+/** A message item's content (a string or parts with text) as one text. */
+function partsText(content: JsonValue | undefined): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  const parts: string[] = [];
+  for (const p of content) if (isJsonObject(p) && typeof p.text === 'string') parts.push(p.text);
+  return parts.join('\n');
+}
+
+/** Chat templates know no `developer` role: its text counts as the system's. */
+const CHAT_ROLE: Readonly<Record<string, string>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant' };
+
+/**
+ * The instructions and input as OpenAI chat messages, text only: close enough for a token count.
+ * Undefined when the prompt is not all in the request (`previous_response_id` continues a stored
+ * conversation) or holds an item of unknown type.
+ */
+function asChat(body: Readonly<JsonObject>): JsonObject[] | undefined {
+  if (body.previous_response_id !== undefined && body.previous_response_id !== null) return undefined;
+  const out: JsonObject[] = [];
+  if (typeof body.instructions === 'string' && body.instructions !== '') out.push({ role: 'system', content: body.instructions });
+  const input = body.input;
+  if (typeof input === 'string') out.push({ role: 'user', content: input });
+  else if (Array.isArray(input)) {
+    for (const item of input) {
+      if (!isJsonObject(item)) return undefined;
+      const role = typeof item.role === 'string' ? CHAT_ROLE[item.role] : undefined;
+      if ((item.type === undefined || item.type === 'message') && role !== undefined) out.push({ role, content: partsText(item.content) });
+      else if (item.type === 'function_call') out.push({ role: 'assistant', content: JSON.stringify({ name: item.name ?? null, arguments: item.arguments ?? null }) });
+      else if (item.type === 'function_call_output') out.push({ role: 'user', content: partsText(item.output) });
+      else if (item.type !== 'reasoning') return undefined;
+    }
+  } else return undefined;
+  return out;
+}
+
+/** Responses function tools ({type, name, description, parameters}) as chat function tools; other tools are the backend's. */
+function asFunctionTools(tools: JsonValue[]): JsonValue[] {
+  const out: JsonValue[] = [];
+  for (const t of tools) {
+    if (isJsonObject(t) && t.type === 'function') out.push({ type: 'function', function: { name: t.name ?? '', description: t.description ?? '', parameters: t.parameters ?? {} } });
+  }
+  return out;
+}
+
 export const openaiResponsesRequest: RequestFormat = {
   maxTokensFields: ['max_output_tokens'],
   promptFields: ['instructions', 'input', 'tools'],
   userTexts: (body, visit) => userMessageTexts(body.input, visit),
-  tokenizeBody: () => undefined,
+  tokenizeBody(b) {
+    const messages = asChat(b);
+    if (messages === undefined) return undefined;
+    const o: JsonObject = { messages, add_generation_prompt: true };
+    if (Array.isArray(b.tools)) o.tools = asFunctionTools(b.tools);
+    return o;
+  },
 };

@@ -17,7 +17,7 @@ interface Row {
 }
 
 const capped = (field: string, requested: number, sent: number): ShapeEffect => ({ kind: 'max-tokens-capped', field, requested, sent });
-const rejected = (message: string): ShapeEffect => ({ kind: 'rejected', message });
+const rejected = (message: string, code?: string): ShapeEffect => (code === undefined ? { kind: 'rejected', message } : { kind: 'rejected', message, code });
 
 // Defaults: MAX_CONTEXT_TOKENS 202752, MAX_OUTPUT_TOKENS 16384 (the config defaults), payloadChars 300.
 const rows: readonly Row[] = [
@@ -37,11 +37,37 @@ const rows: readonly Row[] = [
   { what: 'boolean max_tokens → 400', body: { max_tokens: true }, effects: [rejected('max_tokens must be a non-negative integer')] },
   { what: 'chat: bad max_completion_tokens is named', endpoint: 'chat', body: { max_completion_tokens: {} }, effects: [rejected('max_completion_tokens must be a non-negative integer')] },
   {
-    what: 'available ≤ 0: the input alone overflows → 400 instead of a negative budget',
+    what: 'available ≤ 0 on messages: 400 in Anthropic\'s words (Claude Code compacts on them) instead of a negative budget',
     facts: { payloadChars: 606_720 },
     body: { max_tokens: 100 },
-    effects: [rejected('Input too long: about 202240 input tokens (estimated) plus 512 reserved leave no room for max_tokens in the 202752-token context window. Shorten the input.')],
+    effects: [rejected('prompt is too long: 202240 tokens > 202239 maximum')],
   },
+  {
+    what: 'available ≤ 0 on chat: OpenAI\'s words and code, the estimate said to be one',
+    endpoint: 'chat',
+    facts: { payloadChars: 606_720 },
+    body: { max_completion_tokens: 100 },
+    effects: [
+      rejected(
+        "This model's maximum context length is 202752 tokens. The input is about 202240 tokens (estimated at three characters a token); with 512 tokens reserved, that leaves no room for max_completion_tokens. Shorten the input.",
+        'context_length_exceeded',
+      ),
+    ],
+  },
+  {
+    what: 'available ≤ 0 by the backend\'s count: said to be one',
+    endpoint: 'responses',
+    cfg: { maxContextTokens: 10_000 },
+    facts: { payloadChars: 3, estimatedInputTokens: 9488 },
+    body: { max_output_tokens: 1 },
+    effects: [
+      rejected(
+        "This model's maximum context length is 10000 tokens. The input is about 9488 tokens (counted by the backend); with 512 tokens reserved, that leaves no room for max_output_tokens. Shorten the input.",
+        'context_length_exceeded',
+      ),
+    ],
+  },
+  { what: 'one token of room is room', endpoint: 'responses', cfg: { maxContextTokens: 10_000 }, facts: { payloadChars: 3, estimatedInputTokens: 9487 }, body: { max_output_tokens: 5 }, want: { max_output_tokens: 1 }, effects: [capped('max_output_tokens', 5, 1)], header: '5->1' },
   { what: 'the /tokenize estimate replaces len//3 when present', cfg: { maxContextTokens: 10_000 }, facts: { payloadChars: 3, estimatedInputTokens: 9000 }, body: { max_tokens: 1000 }, want: { max_tokens: 488 }, effects: [capped('max_tokens', 1000, 488)], header: '1000->488' },
   { what: 'chat: max_completion_tokens capped', endpoint: 'chat', body: { max_completion_tokens: 20_000 }, want: { max_completion_tokens: 16_384 }, effects: [capped('max_completion_tokens', 20_000, 16_384)], header: '20000->16384' },
   {

@@ -53,8 +53,27 @@ export function windowWouldCap(req: ProxyRequest, cfg: Pick<ShapingConfig, 'maxC
   return false;
 }
 
-function reject(message: string): { effects: readonly ShapeEffect[] } {
-  return { effects: [{ kind: 'rejected', message }] };
+function reject(message: string, code?: string): { effects: readonly ShapeEffect[] } {
+  return { effects: [code === undefined ? { kind: 'rejected', message } : { kind: 'rejected', message, code }] };
+}
+
+/**
+ * The refusal of an input that leaves no room for output, worded as each client's own API words
+ * it, so that coding agents recognise it and shorten the conversation themselves: Anthropic's
+ * `prompt is too long: N tokens > M maximum` on messages (Claude Code compacts on it), OpenAI's
+ * "maximum context length" with the code `context_length_exceeded` elsewhere.
+ */
+function contextOverflow(req: ProxyRequest, field: string, cfg: Pick<ShapingConfig, 'maxContextTokens'>): { effects: readonly ShapeEffect[] } {
+  const input = estimatedInputTokens(req.facts);
+  // The largest input that leaves one token of output beside the reserve.
+  const maximum = cfg.maxContextTokens - RESERVED_TOKENS - 1;
+  if (req.facts.endpoint === 'messages') return reject(`prompt is too long: ${input} tokens > ${maximum} maximum`);
+  const how = req.facts.estimatedInputTokens === undefined ? 'estimated at three characters a token' : 'counted by the backend';
+  return reject(
+    `This model's maximum context length is ${cfg.maxContextTokens} tokens. The input is about ${input} tokens (${how}); ` +
+      `with ${RESERVED_TOKENS} tokens reserved, that leaves no room for ${field}. Shorten the input.`,
+    'context_length_exceeded',
+  );
 }
 
 /** Claude Code sends max_tokens 32000 with budget_tokens 31999: keep the budget below the new cap. */
@@ -88,14 +107,7 @@ export const capMaxTokens: Shaper = (req, cfg) => {
   if (present.length === 0) return { req, effects: NONE };
   const available = availableOutputTokens(estimatedInputTokens(req.facts), cfg);
   if (available <= 0) {
-    const field = present[0]?.field ?? 'max_tokens';
-    return {
-      req,
-      ...reject(
-        `Input too long: about ${estimatedInputTokens(req.facts)} input tokens (estimated) plus ${RESERVED_TOKENS} reserved ` +
-          `leave no room for ${field} in the ${cfg.maxContextTokens}-token context window. Shorten the input.`,
-      ),
-    };
+    return { req, ...contextOverflow(req, present[0]?.field ?? 'max_tokens', cfg) };
   }
   const limit = Math.min(available, cfg.maxOutputTokens);
   const over = present.filter((p) => p.value > limit);

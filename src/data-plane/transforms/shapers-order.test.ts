@@ -59,6 +59,6 @@ describe('SHAPERS order', () => {
 
   it('a rejected effect stops the fold with 400', () => {
     const req = proxyRequest('messages', { max_tokens: 100, messages: [] }, { payloadChars: 700_000 });
-    expect(() => shape(req, shapingConfig())).toThrow(/Input too long/);
+    expect(() => shape(req, shapingConfig())).toThrow(/^prompt is too long: 233333 tokens > 202239 maximum$/);
   });
 });

@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { Endpoint } from '../context.js';
+import { namedModel } from '../parse.js';
 
 export interface RouteHints {
   /** The model as it goes upstream (after alias rewriting); undefined when absent. */
@@ -135,7 +136,7 @@ export function prefixOf(endpoint: Endpoint, body: Readonly<JsonObject>): number
  */
 export function routeHints(endpoint: Endpoint, headers: IncomingHttpHeaders, body: Readonly<JsonObject>, choice: (model: string | undefined) => boolean): RouteHints {
   const session = sessionOf(headers, body);
-  const model = str(body.model);
+  const model = namedModel(body.model);
   return {
     model,
     session,
