@@ -17,6 +17,7 @@ function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['
     problem: undefined,
     seenAt: 1000,
     hung: false,
+    probation: false,
     lastGeneration: 0,
     progressAt: 0,
     ...over,
@@ -28,6 +29,9 @@ describe('healthOf', () => {
   it('up, with no reason, when both probes answer', () => {
     expect(healthOf(state(), NOW, 30_000)).toEqual({ health: 'up', reason: null });
   });
+  it('up on probation after a hang, saying it takes one request at a time', () => {
+    expect(healthOf(state({ probation: true }), NOW, 30_000)).toEqual({ health: 'up', reason: 'was hung, and nothing runs on it now; one request at a time until it generates a token' });
+  });
   it('starting before the first probe; down when it failed', () => {
     expect(healthOf(state({ seenAt: undefined }), NOW, 30_000)).toEqual({ health: 'starting', reason: 'not probed yet' });
     expect(healthOf(state({ seenAt: undefined, problem: 'GET /metrics: connection refused' }), NOW, 30_000)).toEqual({
@@ -38,11 +42,11 @@ describe('healthOf', () => {
   it('cooldown after refused connections, with the count and the wait', () => {
     expect(healthOf(state({}, { failures: 2, coolUntil: NOW + 1500 }), NOW, 30_000)).toEqual({
       health: 'cooldown',
-      reason: 'connection failed 2 times in a row; no request sent to it for the next 2 s',
+      reason: 'connection failed on 2 attempts in a row (requests and probes); no new request for 2 s, or until a probe is answered',
     });
     expect(healthOf(state({ problem: 'GET /metrics: ENOTFOUND' }, { failures: 4, coolUntil: NOW + 1500 }), NOW, 30_000)).toEqual({
       health: 'cooldown',
-      reason: 'connection failed 4 times in a row (GET /metrics: ENOTFOUND); no request sent to it for the next 2 s',
+      reason: 'connection failed on 4 attempts in a row (requests and probes) (GET /metrics: ENOTFOUND); no new request for 2 s, or until a probe is answered',
     });
   });
   it('hung with the requests running and the seconds without a token', () => {

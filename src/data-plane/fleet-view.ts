@@ -32,7 +32,11 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
     const secs = Math.max(1, Math.ceil((r.coolUntil - now) / 1000));
     // The probe's own failure says why (a name that does not resolve: ENOTFOUND).
     const why = s.problem === undefined ? '' : ` (${s.problem})`;
-    return { health: 'cooldown', reason: `connection failed ${r.failures} time${r.failures === 1 ? '' : 's'} in a row${why}; no request sent to it for the next ${secs} s` };
+    // Requests and probes both count, and the first probe answered ends the cooldown.
+    return {
+      health: 'cooldown',
+      reason: `connection failed on ${r.failures} attempt${r.failures === 1 ? '' : 's'} in a row (requests and probes)${why}; no new request for ${secs} s, or until a probe is answered`,
+    };
   }
   if (s.hung) {
     const secs = Math.round(Math.max(hungMs, now - s.progressAt) / 1000);
@@ -44,11 +48,25 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
   if (s.silent || (s.metricsFailed && (s.listingFailed || s.models === undefined))) return { health: 'down', reason: s.problem ?? 'no answer' };
   if (s.listingFailed || s.models === undefined) return { health: 'up', reason: s.problem ?? 'no model listing yet' };
   if (s.metricsFailed) return { health: 'up', reason: `${s.problem ?? 'no /metrics'} (never judged hung)` };
+  if (s.probation) return { health: 'up', reason: 'was hung, and nothing runs on it now; one request at a time until it generates a token' };
   return { health: 'up', reason: null };
 }
 
 /** Health states that are not up: routing avoids such a replica while another of its model is up. */
 const UNUSABLE: ReadonlySet<ReplicaView['health']> = new Set(['cooldown', 'hung', 'down']);
+
+/** True while the replica takes new requests: up, or not probed yet (in cooldown, hung or down it does not). */
+export function inUse(health: ReplicaView['health']): boolean {
+  return !UNUSABLE.has(health);
+}
+
+/** Per model listed, how many of its replicas take new requests now. */
+export function modelReplicasUp(state: FleetState, hungMs: number, now: number = performance.now()): Array<{ readonly model: string; readonly up: number }> {
+  return state.cards().map((c) => ({
+    model: c.id,
+    up: state.servers(c.id).filter((r) => inUse(healthOf(state.state(r), now, hungMs).health)).length,
+  }));
+}
 
 /**
  * The models listed none of whose replicas is up (each in cooldown, hung or down): their requests
@@ -56,10 +74,7 @@ const UNUSABLE: ReadonlySet<ReplicaView['health']> = new Set(['cooldown', 'hung'
  * reports them.
  */
 export function modelsDown(state: FleetState, hungMs: number, now: number = performance.now()): string[] {
-  return state.cards().map((c) => c.id).filter((id) => {
-    const replicas = state.servers(id);
-    return replicas.length > 0 && replicas.every((r) => UNUSABLE.has(healthOf(state.state(r), now, hungMs).health));
-  });
+  return modelReplicasUp(state, hungMs, now).filter((m) => m.up === 0 && state.servers(m.model).length > 0).map((m) => m.model);
 }
 
 function wireSample(h: HistorySample): ReplicaSample {

@@ -28,7 +28,8 @@ import { shapingConfigs } from './shaping-config.js';
 import { aliasConfigOf, resolveModelName } from './transforms/alias-model.js';
 import { requestHeaderRules } from './upstream/headers.js';
 import { createFleetHistory } from './upstream/fleet-history.js';
-import { fleetView, modelsDown } from './fleet-view.js';
+import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown } from './fleet-view.js';
+import { watchReplicaHealth, type ReplicaHealthChange } from './replica-health-log.js';
 import type { BackendsResponse } from '../shared/api-contract.js';
 
 export interface DataPlaneDeps {
@@ -44,6 +45,8 @@ export interface DataPlaneDeps {
   readonly tracer?: RequestTracer | undefined;
   /** Failures nobody else sees (a usage commit that failed); default: stderr. */
   readonly warn?: (message: string, err: unknown) => void;
+  /** A replica stopped or started taking new requests (checked after each probe round). */
+  readonly onReplicaHealth?: (change: ReplicaHealthChange) => void;
   /** The backends to start with (default: the environment's); `setBackends` changes them. */
   readonly backends?: readonly string[];
   /** Tests only: replaces the TCP connector to the backends. */
@@ -57,8 +60,10 @@ export interface DataPlane {
   inFlight(): number;
   /** The backend as probed (GET /v1/models, cached a few seconds). */
   backendStatus(): Promise<BackendStatus>;
-  /** Each replica's origin, whether its last connection attempt succeeded, and whether it is ejected as hung. */
-  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean; readonly hung: boolean }>;
+  /** Each replica's origin, whether it takes new requests (not in cooldown, hung or down), and whether it is ejected as hung. */
+  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly up: boolean; readonly hung: boolean }>;
+  /** Per model listed, how many of its replicas take new requests. */
+  modelReplicasUp(): ReadonlyArray<{ readonly model: string; readonly up: number }>;
   /** Resolves once the first backend probe finished (the live model is known if reachable). */
   ready(): Promise<void>;
   /** The replicas' state and routing counts (status pages). */
@@ -121,9 +126,13 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     healthIntervalMs: config.fleet.healthIntervalMs,
     modelsIntervalMs: config.fleet.modelsRefreshMs,
     hungMs: config.fleet.hungMs,
-    onRound: () => history.sample(),
+    onRound: () => {
+      history.sample();
+      healthChanges?.();
+    },
   });
   holder.state = fleet;
+  const healthChanges = deps.onReplicaHealth === undefined ? undefined : watchReplicaHealth(fleet, config.fleet.hungMs, deps.onReplicaHealth);
   const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), routed: routing.routed, size: HISTORY_SAMPLES });
   const fleetModels = createFleetModels({
     state: fleet,
@@ -219,7 +228,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
     inFlight: () => inFlight,
     backendStatus: () => probe.status(),
-    replicaHealth: () => upstream.replicas.map((r) => ({ origin: r.origin, healthy: r.failures === 0, hung: fleet.state(r).hung })),
+    replicaHealth: () => {
+      const now = performance.now();
+      return upstream.replicas.map((r) => {
+        const s = fleet.state(r);
+        return { origin: r.origin, up: inUse(healthOf(s, now, config.fleet.hungMs).health), hung: s.hung };
+      });
+    },
+    modelReplicasUp: () => modelReplicasUp(fleet, config.fleet.hungMs),
     ready: () => Promise.all([probe.ready, fleet.ready]).then(() => undefined),
     fleet: () => ({ state: fleet, routed: routing.routed }),
     setBackends(urls) {

@@ -1,7 +1,8 @@
 /**
  * Prometheus series per model and per API key (by key id, never the key's name or secret):
  * request and token counters (cached and reasoning tokens included), per-model time-to-first-
- * token and duration histograms, and per backend replica an up/down gauge and a hung gauge.
+ * token and duration histograms, per backend replica an in-use gauge and a hung gauge, and per
+ * model the count of its replicas in use.
  *
  * Label cardinality stays bounded: the model label is the model sent to the backend and only
  * for answers below 400 (the backend accepted it); any other request counts under `model=""`,
@@ -12,7 +13,8 @@ import type { RequestOutcome } from '../data-plane/context.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
 export interface ReplicaHealthSource {
-  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly healthy: boolean; readonly hung: boolean }>;
+  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly up: boolean; readonly hung: boolean }>;
+  modelReplicasUp(): ReadonlyArray<{ readonly model: string; readonly up: number }>;
 }
 
 export interface ModelKeyMetrics {
@@ -34,7 +36,7 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
   for (const m of [modelRequests, modelTokens, modelTtft, modelDuration, keyRequests, keyTokens]) register(registry, m);
   new Gauge({
     name: 'worv_proxy_replica_up',
-    help: '1 while the replica accepts connections, 0 after a failed connection (until it answers again)',
+    help: '1 while the replica takes new requests; 0 while it is in cooldown after a failed connection, ejected as hung, or down (its probes get no answer)',
     labelNames: ['replica'],
     registers: [registry],
     collect() {
@@ -42,7 +44,7 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
       if (source === undefined) return;
       // Backends removed at run time leave the series.
       this.reset();
-      for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.healthy ? 1 : 0);
+      for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.up ? 1 : 0);
     },
   });
   new Gauge({
@@ -54,6 +56,20 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
       const source = replicas();
       if (source === undefined) return;
       for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.hung ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'worv_proxy_model_replicas_up',
+    help: 'Replicas of each listed model that take new requests (0: its requests get 503 or wait on a replica that may not answer)',
+    labelNames: ['model'],
+    registers: [registry],
+    collect() {
+      const source = replicas();
+      if (source === undefined) return;
+      // Models no longer listed leave the series.
+      this.reset();
+      for (const m of source.modelReplicasUp()) this.set({ model: m.model }, m.up);
     },
   });
 

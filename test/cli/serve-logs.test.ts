@@ -15,6 +15,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 interface Line {
   readonly level: number;
   readonly msg: string;
+  readonly replica?: string;
+  readonly health?: string;
+  readonly reason?: string;
+  readonly was?: string;
   readonly reqId?: string;
   readonly req?: Record<string, unknown>;
 }
@@ -109,6 +113,47 @@ describe('serve: log lines about /v1 requests', () => {
     } finally {
       serve.child.kill('SIGTERM');
       await serve.exited;
+    }
+  });
+
+  it('a replica that stops taking requests is one warn line saying why, and one info line when it is back', async () => {
+    // A port nothing listens on yet: the first probe round finds the replica down.
+    const sim = createSimulator({});
+    await sim.listen(0, '127.0.0.1');
+    const url = sim.url;
+    const port = Number(new URL(url).port);
+    await sim.close();
+    const serve = await spawnServe({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      PROXY_HEALTH_INTERVAL: '0.2',
+      DATABASE_URL: `sqlite:${join(dir, 'health.db')}`,
+      VLLM_BASE_URL: url,
+    });
+    const back = createSimulator({});
+    try {
+      const lines = (): Line[] => serve.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+      const waitFor = async (msg: string): Promise<Line[]> => {
+        for (let i = 0; i < 150 && !lines().some((l) => l.msg === msg); i++) await new Promise((r) => setTimeout(r, 20));
+        return lines().filter((l) => l.msg === msg);
+      };
+      const out = await waitFor('replica out of use: no new requests go to it');
+      expect(out).toHaveLength(1);
+      expect(out[0]).toMatchObject({ level: 40, replica: url });
+      expect(['cooldown', 'down']).toContain(out[0]?.health);
+      expect(out[0]?.reason).toMatch(/connection refused/);
+      await back.listen(port, '127.0.0.1');
+      const up = await waitFor('replica back in use');
+      expect(up).toHaveLength(1);
+      expect(up[0]).toMatchObject({ level: 30, replica: url });
+      // Rounds that change nothing write nothing more.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(lines().filter((l) => l.replica === url).map((l) => l.msg)).toEqual(['replica out of use: no new requests go to it', 'replica back in use']);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+      await back.close();
     }
   });
 });

@@ -56,6 +56,51 @@ describe('replica health', () => {
     expect(await homeOf('s1')).toBe(home);
   });
 
+  it('a hung engine its clients left takes one request at a time until it generates again; /metrics says it is out of use meanwhile', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2' } });
+    const home = await homeOf('s1');
+    const other = 1 - home;
+    const sim = f.sims[home]!;
+    const gauge = async (series: string): Promise<number | undefined> => {
+      const text = await (await fetch(`${f!.gatewayUrl}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    expect(await gauge(`worv_proxy_replica_up{replica="${sim.url}"}`)).toBe(1);
+    expect(await gauge('worv_proxy_model_replicas_up{model="GLM-5.1"}')).toBe(2);
+    sim.setHung(true);
+    const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
+    const stream = (session: string, signal: AbortSignal) =>
+      postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': session }, signal).catch(() => undefined);
+    const first = new AbortController();
+    void stream('s1', first.signal);
+    await until(() => state.hung, 4000);
+    expect(await gauge(`worv_proxy_replica_up{replica="${sim.url}"}`)).toBe(0);
+    expect(await gauge(`worv_proxy_replica_hung{replica="${sim.url}"}`)).toBe(1);
+    expect(await gauge('worv_proxy_model_replicas_up{model="GLM-5.1"}')).toBe(1);
+    // Its client gives up: nothing runs on the engine, no token was generated.
+    first.abort();
+    await until(() => state.probation, 4000);
+    expect(state.hung).toBe(false);
+    // Two requests of its session at once: one is tried there, the other goes elsewhere.
+    f.clear();
+    const a = new AbortController();
+    const b = new AbortController();
+    void stream('s1', a.signal);
+    await until(() => f!.served()[home] === 1, 3000);
+    const second = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': 's1' }, b.signal);
+    expect(second.status).toBe(200);
+    await second.arrayBuffer();
+    expect(f.served()[home]).toBe(1);
+    expect(f.served()[other]).toBe(1);
+    // It generates again: trusted again.
+    sim.setHung(false);
+    await until(() => !state.probation, 4000);
+    a.abort();
+    await until(() => state.replica.outstanding === 0, 3000);
+    expect(await homeOf('s1')).toBe(home);
+  });
+
   it('a replica that accepts connections and never answers gets no new request once a probe goes unanswered; the others are probed on their own rhythm meanwhile', async () => {
     // The probe waits at most the non-streaming read timeout (here 1 s) for an answer.
     f = await startFleetStack({ replicas: THREE, env: { PROXY_HEALTH_INTERVAL: '0.2', PROXY_NONSTREAM_READ_TIMEOUT: '1' } });

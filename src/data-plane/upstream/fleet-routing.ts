@@ -85,8 +85,11 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     return s.hung || s.silent;
   };
 
+  /** On probation after a hang: one request at a time until it generates again. */
+  const busyOnProbation = (r: Replica): boolean => r.outstanding > 0 && o.state.state(r).probation;
+
   const usable = (list: readonly Replica[], avoid: Replica | undefined, now: number): Replica[] =>
-    list.filter((r) => r !== avoid && r.coolUntil <= now && !ejected(r));
+    list.filter((r) => r !== avoid && r.coolUntil <= now && !ejected(r) && !busyOnProbation(r));
 
   /** With nothing usable: a cooling replica (the one back soonest), else anything but `avoid`. */
   const fallback = (list: readonly Replica[], avoid: Replica | undefined): Replica => {

@@ -73,6 +73,37 @@ describe('fleet state: hung engines', () => {
     state.close();
   });
 
+  it('a hung engine whose requests all left, with no token generated, is on probation until it generates again', async () => {
+    const { upstream, engine } = stubUpstream();
+    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 2000, now: () => Date.now() });
+    const s = state.states()[0]!;
+    await vi.advanceTimersByTimeAsync(2500);
+    expect([s.hung, s.probation]).toEqual([true, false]);
+    // Its clients gave up: nothing runs, the counter has not moved.
+    engine.running = 0;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([s.hung, s.probation]).toEqual([false, true]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect([s.hung, s.probation]).toEqual([false, true]);
+    // The one request it is given stalls too: hung again, then on probation again.
+    engine.running = 1;
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(s.hung).toBe(true);
+    engine.running = 0;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([s.hung, s.probation]).toEqual([false, true]);
+    // A token generated: trusted again.
+    engine.running = 1;
+    engine.generated = 11;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([s.hung, s.probation]).toEqual([false, false]);
+    // Idle without a hang before: no probation.
+    engine.running = 0;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect([s.hung, s.probation]).toEqual([false, false]);
+    state.close();
+  });
+
   it('keeps probing after a probe that threw, and says so on the replica', async () => {
     const { upstream, engine } = stubUpstream();
     const fetch = upstream.fetch.bind(upstream);

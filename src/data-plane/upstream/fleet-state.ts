@@ -7,7 +7,8 @@
  *
  * A hung engine: requests running and the generation-token counter unchanged for `hungMs`
  * since a probe last saw it move. It is ejected (no new request) at that moment, between
- * probes, until the counter moves again or nothing runs.
+ * probes, until the counter moves again or nothing runs; when nothing runs and the counter has
+ * not moved, it is on probation: one request at a time until it generates again.
  *
  * A silent replica: its last probe got no answer at all, neither to `GET /metrics` nor to the
  * `GET /v1/models` asked right after (timed out, reset, refused; a status such as 404 is an
@@ -42,6 +43,11 @@ export interface ReplicaState {
   seenAt: number | undefined;
   /** Ejected as hung (requests running, no token generated for hungMs). */
   hung: boolean;
+  /**
+   * Was hung, and nothing runs on it any more (its clients gave up) without a token generated:
+   * not trusted yet, it takes one request at a time until it generates again.
+   */
+  probation: boolean;
   /** Generation counter at the last change, and when it last changed (or nothing ran). */
   lastGeneration: number | undefined;
   progressAt: number;
@@ -110,7 +116,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   const state = (replica: Replica): ReplicaState => {
     let s = states.get(replica);
     if (s === undefined) {
-      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, problem: undefined, seenAt: undefined, hung: false, lastGeneration: undefined, progressAt: now() };
+      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, problem: undefined, seenAt: undefined, hung: false, probation: false, lastGeneration: undefined, progressAt: now() };
       states.set(replica, s);
     }
     return s;
@@ -136,7 +142,11 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   /** `t`: when the probe was sent, so its latency does not delay an ejection. */
   const judge = (s: ReplicaState, m: EngineMetrics, t: number): void => {
     const gen = m.generationTokens;
-    if (m.running === undefined || m.running === 0 || gen === undefined || gen !== s.lastGeneration) {
+    const moved = gen === undefined || gen !== s.lastGeneration;
+    if (moved || m.running === undefined || m.running === 0) {
+      // Idle after a hang with no token generated: the engine may still be wedged, and trusting
+      // it would trap the next requests too.
+      s.probation = !moved && (s.hung || s.probation);
       s.lastGeneration = gen;
       s.progressAt = t;
       s.hung = false;
