@@ -36,8 +36,10 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly nonstreamReadTimeoutMs: number;
   /** The client-facing error for a failed backend call. */
   readonly failureError: (failure: FailureClass) => GatewayError;
-  /** Called once per exchange when its response is over. */
-  readonly onDone: () => void;
+  /** Called once per exchange when its response is over, with the key it was authenticated as. */
+  readonly onDone: (keyId: string | undefined) => void;
+  /** The exchange was authenticated as this key (its requests in flight count from here). */
+  readonly onIdentified: (keyId: string) => void;
   /** A backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
   readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
 }
@@ -101,6 +103,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** The key the request authenticated with (the request log names it even if rejected later). */
   identify(key: KeyPrincipal): void {
     this.#ledger.caller = key;
+    this.#env.onIdentified(key.id);
   }
 
   /** The client's body, once read: kept for the request log only with PROXY_LOG_BODIES=on. */
@@ -244,7 +247,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#onFinish = undefined;
       finish(this.#ledger.usage());
     }
-    this.#env.onDone();
+    this.#env.onDone(this.#ledger.caller?.id);
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
   }
 

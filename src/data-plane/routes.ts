@@ -58,6 +58,8 @@ export interface DataPlane {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** Requests currently being served. */
   inFlight(): number;
+  /** Requests of this key this gateway is serving now. */
+  keyInFlight(keyId: string): number;
   /** The backend as probed (GET /v1/models, cached a few seconds). */
   backendStatus(): Promise<BackendStatus>;
   /** Each replica's origin, whether it takes new requests (not in cooldown, hung or down), and whether it is ejected as hung. */
@@ -153,9 +155,19 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const shapingConfig = shapingConfigs({ config, models: fleetModels, ready: fleet.ready, liveModel: () => probe.liveModel() });
 
   let inFlight = 0;
+  // Per key, this gateway's requests being served (keys without a concurrency limit have no
+  // shared counter that knows).
+  const keyInFlight = new Map<string, number>();
   let refusedKeyLoggedAt = -Infinity;
-  const onDone = (): void => {
+  const onIdentified = (keyId: string): void => {
+    keyInFlight.set(keyId, (keyInFlight.get(keyId) ?? 0) + 1);
+  };
+  const onDone = (keyId: string | undefined): void => {
     inFlight--;
+    if (keyId === undefined) return;
+    const n = (keyInFlight.get(keyId) ?? 1) - 1;
+    if (n > 0) keyInFlight.set(keyId, n);
+    else keyInFlight.delete(keyId);
   };
   // After the usage meter, in this order; the Han filter goes last.
   const observerFactories = [usageChunkFilterFor, hanFilterFor];
@@ -180,6 +192,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     warn: deps.warn ?? defaultWarn,
     logBodies: config.requestLog.bodies && config.requestLog.days > 0,
     onDone,
+    onIdentified,
     onBackendRefusedKey,
     inFlight: () => inFlight,
   };
@@ -227,6 +240,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       });
     },
     inFlight: () => inFlight,
+    keyInFlight: (keyId) => keyInFlight.get(keyId) ?? 0,
     backendStatus: () => probe.status(),
     replicaHealth: () => {
       const now = performance.now();

@@ -211,7 +211,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     settleUsage: async () => {
       await Promise.all([usageWriter.drain(), limits.flush()]);
     },
-    keyInFlight: (keyId) => limits.inFlight(keyId),
+    // The shared concurrency counter counts every gateway's requests of a limited key; this
+    // gateway's own count covers keys without one.
+    keyInFlight: async (keyId) => Math.max(dataPlane.keyInFlight(keyId), await limits.inFlight(keyId)),
     settleRequestLog: () => requestLog?.writer.flush() ?? Promise.resolve(),
     backends: { view: () => dataPlane.backendsView(), sync: () => backendSync.sync() },
   });
