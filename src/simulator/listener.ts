@@ -1,6 +1,6 @@
 // Binds the HTTP server and implements refusing mode: closing the listening socket (new
-// connections are refused, idle keep-alive sockets dropped, running responses untouched)
-// and binding the same port again.
+// connections are refused, idle keep-alive sockets dropped, running responses untouched; the
+// simulator cuts a new request on a socket kept alive from before) and binding the same port again.
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

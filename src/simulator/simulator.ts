@@ -179,6 +179,11 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // Refusing: a request on a connection kept alive from before is cut, as by a stopped server.
+    if (this.listener.refusing) {
+      req.socket.destroy();
+      return;
+    }
     const id = ++this.seq;
     const chunks: Buffer[] = [];
     let size = 0;

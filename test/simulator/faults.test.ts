@@ -125,6 +125,34 @@ describe('global faults', () => {
     expect((await open.done).text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
+  it('in refusing mode, a kept-alive connection that was busy takes no new request: it is closed, as a stopped server closes it', async () => {
+    const url = await start();
+    const { request, Agent } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (path: string, headers: Record<string, string> = {}, hold?: string): Promise<{ status: number; body: string; reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const req = request(`${url}${path}`, { method: path === '/health' ? 'GET' : 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        if (hold !== undefined) void sims.current.waitForHold(hold).then(() => sims.current.setRefusing(true)).then(() => sims.current.release(hold));
+        req.end(path === '/health' ? undefined : JSON.stringify(stream));
+      });
+    try {
+      const first = await send('/v1/chat/completions', { 'x-sim-hold': 'k' }, 'k');
+      expect(first.status).toBe(200);
+      expect(first.body.endsWith('data: [DONE]\n\n')).toBe(true);
+      // The same socket, kept alive: the request is cut, not served.
+      await expect(send('/health')).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|ECONNREFUSED)$/) as unknown });
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('fault refuse in the options starts refusing', async () => {
     const url = await start({ fault: 'refuse' });
     expect(sims.current.refusing).toBe(true);
