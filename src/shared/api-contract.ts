@@ -488,7 +488,7 @@ export type StatusClass = 'errors' | '2xx' | '3xx' | '4xx' | '5xx';
 
 /**
  * `GET /api/requests` query: filters (all optional, combined with AND), newest first. `status`
- * is one status, `errors` (≥ 400), or a class: `2xx`, `3xx`, `4xx`, `5xx`; `model` is the model as the client named it;
+ * is one status, `errors` (≥ 400, and streams that failed after their head), or a class: `2xx`, `3xx`, `4xx`, `5xx`; `model` is the model as the client named it;
  * `from` ≤ time < `to`; `cursor` is a previous answer's `next_cursor`.
  */
 export const RequestsQuery = z

@@ -100,8 +100,9 @@ export async function listRequestLog(
   if (model !== undefined) q = q.where('model', '=', model);
   const status = filter.status;
   if (typeof status === 'number') q = q.where('status', '=', status);
-  // Literal bound so the planner can use the partial index of errors (status >= 400).
-  else if (status === 'errors') q = q.where('status', '>=', sql.lit(400));
+  // The partial index's own condition, literally, so the planner uses it: answers ≥ 400, and
+  // streams whose backend failed after the response had started (the client got an error event).
+  else if (status === 'errors') q = q.where(sql<boolean>`(status >= 400 OR result = 'upstream-error')`);
   else if (status === '5xx') q = q.where('status', '>=', sql.lit(500));
   else if (status !== undefined) {
     // A class: 2xx, 3xx or 4xx.

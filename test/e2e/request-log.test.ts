@@ -180,6 +180,16 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const page = await list(`?limit=2`);
       expect(page.requests.map((r) => [r.status, r.model])).toEqual([[200, 'sim-model'], [404, 'a\uFFFDb']]);
     });
+
+    it('a stream the backend cuts after its head (200, an error event in the stream) is among the errors', async () => {
+      const res = await postJson(app.url, '/v1/chat/completions', key.key, { ...CHAT_BODY, stream: true }, { ...headers, 'x-sim-fault': 'reset:3' });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('"error"');
+      const row = await newest(++count);
+      expect([row.status, row.result, row.error]).toEqual([200, 'upstream-error', 'upstream_error']);
+      const errors = await list(`?status=errors&key_id=${key.id}`);
+      expect(errors.requests.map((r) => [r.status, r.result])).toEqual([[200, 'upstream-error'], [404, 'rejected'], [400, 'rejected'], [502, 'upstream-error']]);
+    });
   });
 }
 

@@ -15,6 +15,7 @@ import * as backends from './2026_12_04_0004_backends.js';
 import * as requestLog from './2026_12_04_0005_request_log.js';
 import * as requestLogNoModelIndex from './2026_12_04_0006_request_log_no_model_index.js';
 import * as lastUsedInTotals from './2026_12_05_0001_last_used_in_totals.js';
+import * as requestLogFailures from './2026_12_06_0001_request_log_failures_index.js';
 
 type Dialect = 'sqlite' | 'postgres';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
@@ -33,6 +34,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_12_04_0005_request_log', requestLog.up],
   ['2026_12_04_0006_request_log_no_model_index', requestLogNoModelIndex.up],
   ['2026_12_05_0001_last_used_in_totals', lastUsedInTotals.up],
+  ['2026_12_06_0001_request_log_failures_index', requestLogFailures.up],
 ];
 
 /** A Kysely MigrationProvider over the static list, bound to one dialect. */

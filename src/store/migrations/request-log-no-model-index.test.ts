@@ -45,7 +45,7 @@ describe('migration 2026_12_04_0006_request_log_no_model_index', () => {
     upgraded = await storeUpgradedFrom('sqlite', BEFORE, fill);
     const { store } = upgraded;
     const indexes = store.sqlite?.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'request_log' ORDER BY name").pluck().all();
-    expect(indexes).toEqual(['request_log_errors_time', 'request_log_key_time', 'request_log_time']);
+    expect(indexes).toEqual(['request_log_failures_time', 'request_log_key_time', 'request_log_time']);
     await listedAfterUpgrade(store);
     // A model filter walks the time index newest first rather than sorting the table.
     const plan = store.sqlite
@@ -60,7 +60,7 @@ describe('migration 2026_12_04_0006_request_log_no_model_index', () => {
     upgraded = await storeUpgradedFrom('postgres', BEFORE, fill);
     const { store, schema } = upgraded;
     const { rows } = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes WHERE schemaname = ${schema} AND tablename = 'request_log' ORDER BY indexname`.execute(store.db);
-    expect(rows.map((r) => r.indexname)).toEqual(['request_log_errors_time', 'request_log_key_time', 'request_log_pkey', 'request_log_time']);
+    expect(rows.map((r) => r.indexname)).toEqual(['request_log_failures_time', 'request_log_key_time', 'request_log_pkey', 'request_log_time']);
     await listedAfterUpgrade(store);
   });
 });

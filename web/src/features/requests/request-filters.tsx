@@ -4,7 +4,7 @@ import type { RequestFilter, TimeMode } from './filters';
 
 const STATUSES: readonly (readonly [string, string])[] = [
   ['', 'Any status'],
-  ['errors', 'Errors (≥ 400)'],
+  ['errors', 'Errors (≥ 400, failed streams)'],
   ['2xx', '2xx'],
   ['4xx', '4xx'],
   ['5xx', '5xx'],

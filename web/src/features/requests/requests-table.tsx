@@ -7,8 +7,9 @@ export function utcTime(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
-export function statusClass(status: number): string {
-  if (status >= 500) return 'badge badge-error';
+/** A stream the backend failed after its head answered 200 and still failed: marked as an error. */
+export function statusClass(status: number, result: RequestLogEntry['result']): string {
+  if (status >= 500 || result === 'upstream-error') return 'badge badge-error';
   if (status >= 400) return 'badge badge-warn';
   return 'badge badge-ok';
 }
@@ -56,7 +57,7 @@ export function RequestsTable({ rows, onOpen }: RequestsTableProps) {
                 {r.stream && <span className="muted"> (stream)</span>}
               </td>
               <td className="nowrap">
-                <span className={statusClass(r.status)}>{r.status}</span>
+                <span className={statusClass(r.status, r.result)}>{r.status}</span>
                 {r.error !== null && <span className="muted"> {r.error}</span>}
                 {r.error === null && r.result === 'aborted' && <span className="muted"> aborted</span>}
               </td>
