@@ -193,7 +193,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const out = responseHeaders(headers);
     const extra = fwd?.extraHeaders;
     if (extra !== undefined) for (const h of extra) out.push(h);
-    this.#relay = startRelay(status, headers, out, this.#writer, this.#ledger, this.#env.observersFor, this.#dialect, fwd?.kind === 'shaped' ? fwd : undefined);
+    const surface = this.route?.surface ?? surfaceFor(this.req.url ?? '');
+    this.#relay = startRelay(status, headers, out, this.#writer, this.#ledger, this.#env.observersFor, this.#dialect, fwd?.kind === 'shaped' ? fwd : undefined, surface);
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {

@@ -213,6 +213,19 @@ describe('guard, body limit, validation and not-found', () => {
     });
   }
 
+  it('a backend error in OpenAI\'s envelope on /v1/messages reaches the client in Anthropic\'s; one in Anthropic\'s, and errors on other paths, go as they are', async () => {
+    const noBudget = await postJson(stack.gatewayUrl, '/v1/messages', key, { model: 'sim-model', messages: [{ role: 'user', content: 'hi' }] });
+    expect(noBudget.status).toBe(400);
+    const text = await noBudget.text();
+    expect(JSON.parse(text)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
+    expect(noBudget.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(noBudget.headers.get('content-type')).toBe('application/json');
+    const anthropic = await postJson(stack.gatewayUrl, '/v1/messages', key, MESSAGES_BODY, { 'x-sim-fault': 'status:500:engine died' });
+    expect([anthropic.status, await anthropic.text()]).toEqual([500, '{"type":"error","error":{"type":"InternalServerError","message":"engine died"}}']);
+    const openai = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, CHAT_BODY, { 'x-sim-fault': 'status:503' });
+    expect([openai.status, await openai.text()]).toEqual([503, '{"error":{"message":"Simulated 503 error","type":"Service Unavailable","param":null,"code":503}}']);
+  });
+
   it('a null or empty model names none, as vLLM reads it: forwarded as sent, and the backend answers with its served model', async () => {
     for (const model of [null, '']) {
       const res = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { ...CHAT_BODY, model });

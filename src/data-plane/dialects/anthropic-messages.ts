@@ -65,6 +65,43 @@ export const anthropicMessagesDialect: Dialect = {
   stripHanFromBody: MESSAGE_HAN,
 };
 
+/** Anthropic's error type for an HTTP status (the SDKs pick their error class by status, clients read the type). */
+function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 400: return 'invalid_request_error';
+    case 401: return 'authentication_error';
+    case 403: return 'permission_error';
+    case 404: return 'not_found_error';
+    case 413: return 'request_too_large';
+    case 429: return 'rate_limit_error';
+    case 503: case 529: return 'overloaded_error';
+    case 504: return 'timeout_error';
+    default: return status < 500 ? 'invalid_request_error' : 'api_error';
+  }
+}
+
+/**
+ * A backend's error answer in another envelope, as Anthropic's `{"type":"error","error":{type,
+ * message}}`: vLLM answers a request its validation refuses in OpenAI's envelope
+ * (`{"error":{"message",…}}`) or FastAPI's (`{"detail":…}`) on every path, /v1/messages too.
+ * Undefined when the body is Anthropic's already, or not one of those.
+ */
+export function asAnthropicError(status: number, body: Buffer): Buffer | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isJsonObject(parsed) || parsed.type === 'error') return undefined;
+  let message: string | undefined;
+  if (isJsonObject(parsed.error)) message = typeof parsed.error.message === 'string' ? parsed.error.message : JSON.stringify(parsed.error);
+  else if (typeof parsed.detail === 'string') message = parsed.detail;
+  else if (parsed.detail !== undefined) message = JSON.stringify(parsed.detail);
+  if (message === undefined) return undefined;
+  return Buffer.from(JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message } }));
+}
+
 function blockText(content: JsonValue | undefined): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';

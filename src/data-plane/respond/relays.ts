@@ -10,6 +10,7 @@ import { leadingStringMember } from '../../core/json-lead-string.js';
 import { topLevelObjectMember, UNKNOWN } from '../../core/json-tail-member.js';
 import type { RequestFacts } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
+import { asAnthropicError } from '../dialects/anthropic-messages.js';
 import type { FrameObserver, StreamOutcome } from '../tap/observers.js';
 import { SseTap } from '../tap/tap.js';
 import type { UsageMeter } from '../tap/usage-meter.js';
@@ -61,6 +62,46 @@ export class WithheldRelay implements Relay {
     return this.instead();
   }
   failed(): void {}
+  abandoned(): void {}
+}
+
+/** Error bodies are small: a larger one is relayed as it comes. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+/**
+ * An error answer on the Anthropic surface (/v1/messages and below), read whole and sent in
+ * Anthropic's envelope when the backend used another (`asAnthropicError`), so Anthropic's SDKs
+ * and Claude Code read its type and message.
+ */
+export class AnthropicErrorRelay implements Relay {
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #raw = false;
+  constructor(
+    private readonly writer: ClientWriter,
+    private readonly ledger: UsageLedger,
+    private readonly headers: string[],
+  ) {}
+  data(chunk: Buffer): void {
+    if (this.#raw) return this.writer.send(chunk);
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    if (this.#size <= MAX_ERROR_BYTES) return;
+    this.#raw = true;
+    this.writer.head(this.ledger.status, this.headers);
+    for (const c of this.#chunks) this.writer.send(c);
+    this.#chunks = [];
+  }
+  async complete(): Promise<void> {
+    await this.ledger.commit();
+    if (this.#raw) return this.writer.end();
+    if (this.writer.destroyed) return;
+    const body = Buffer.concat(this.#chunks);
+    this.writer.whole(this.ledger.status, this.headers, asAnthropicError(this.ledger.status, body) ?? body);
+  }
+  failed(): void {
+    this.writer.destroy();
+  }
   abandoned(): void {}
 }
 

@@ -2,6 +2,7 @@
  * Which relay carries a backend's answer, chosen from its head. A 2xx JSON body or SSE stream
  * of an endpoint whose format the gateway reads is metered: a shaped request's answer through
  * its observers (the meter first), an unshaped request's JSON (embeddings) by the meter alone.
+ * An error answer on the Anthropic surface is read whole, to be sent in Anthropic's envelope.
  * Anything else goes through as raw bytes. The head goes out here for relays that send it at
  * once (a stream, raw bytes); a JSON body is sent whole, head and all, once it is complete.
  */
@@ -10,7 +11,8 @@ import type { Dialect } from '../dialects/index.js';
 import type { ShapedForward } from '../forward.js';
 import { mediaType } from '../upstream/headers.js';
 import type { ClientWriter } from './client-writer.js';
-import { JsonRelay, RawRelay, SseRelay, type ObserversFor, type Relay } from './relays.js';
+import type { ErrorSurface } from '../render-error.js';
+import { AnthropicErrorRelay, JsonRelay, RawRelay, SseRelay, type ObserversFor, type Relay } from './relays.js';
 import type { UsageLedger } from './usage-ledger.js';
 
 /**
@@ -27,6 +29,7 @@ export function startRelay(
   observersFor: ObserversFor,
   dialect: Dialect | undefined,
   shaped: ShapedForward | undefined,
+  surface: ErrorSurface,
 ): Relay {
   const meter = ledger.meter;
   const media = status >= 200 && status < 300 && dialect !== undefined ? mediaType(headers) : '';
@@ -42,6 +45,7 @@ export function startRelay(
       return relay;
     }
   }
+  if (status >= 400 && surface === 'anthropic' && mediaType(headers) === 'application/json') return new AnthropicErrorRelay(writer, ledger, out);
   const relay = new RawRelay(writer, ledger);
   writer.head(status, out);
   return relay;
