@@ -49,12 +49,13 @@ export function hasDotDotSegment(path: string): boolean {
 }
 
 /**
- * Classifies the request; throws 400 `Invalid path`. `url` is `req.url` (path + query). The
+ * Classifies the request; throws 400 `Invalid path`. `url` is `req.url` (path + query);
+ * `anthropicClient`: the request carries `anthropic-version` (GET /v1/models answers as Anthropic's API). The
  * endpoint is read from the path as the backend routes it: vLLM's server decodes percent-escapes
  * once, so `/v1/chat%2Fcompletions` is a chat completion there and is shaped and metered as one
  * here (the bytes forwarded are still the client's).
  */
-export function guard(method: string, url: string): Route {
+export function guard(method: string, url: string, anthropicClient = false): Route {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   if (hasDotDotSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
@@ -65,9 +66,10 @@ export function guard(method: string, url: string): Route {
   if (method === 'POST') endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
   else if (method === 'GET' && routed === '/v1/models') endpoint = 'models';
   else if (method === 'GET' && routed.startsWith(MODEL_PATH) && routed.length > MODEL_PATH.length) {
-    return { path, endpoint: 'models', surface, modelId: routed.slice(MODEL_PATH.length) };
+    return { path, endpoint: 'models', surface: anthropicClient ? 'anthropic' : surface, modelId: routed.slice(MODEL_PATH.length) };
   }
-  return { path, endpoint, surface };
+  // The Models API is Anthropic's too: a client that says it speaks Anthropic gets its errors so.
+  return { path, endpoint, surface: endpoint === 'models' && anthropicClient ? 'anthropic' : surface };
 }
 
 /** 413 when the declared Content-Length is over the limit (chunked bodies are checked while read). */

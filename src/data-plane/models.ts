@@ -9,6 +9,7 @@ import { GatewayError } from '../core/errors.js';
 import { isJsonObject, tryParseJson, utf8Text, type JsonValue } from '../core/json.js';
 import { MSG } from '../core/messages.js';
 import type { Exchange } from './exchange.js';
+import { anthropicModel, anthropicModelPage } from './dialects/anthropic-models.js';
 import { modelNotFound, NONTHINKING_SUFFIX, type FleetModels } from './fleet.js';
 import { hasNonThinkingSuffix, stripNonThinkingSuffix } from './transforms/alias-model.js';
 import { isThinkingCapable, resolveProfile } from './transforms/thinking-profiles.js';
@@ -86,14 +87,21 @@ const JSON_HEADERS: readonly string[] = ['content-type', 'application/json'];
  * that is not in it (or outside the key's scope).
  */
 export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null = null, modelId?: string): Promise<void> {
-  const listed = await listModels(x, keyId, deps, allowed, modelId === undefined ? (x.req.url ?? '/v1/models') : '/v1/models');
+  const anthropic = x.route?.surface === 'anthropic';
+  // Anthropic's paging parameters are the gateway's to read, not vLLM's.
+  const listed = await listModels(x, keyId, deps, allowed, modelId === undefined && !anthropic ? (x.req.url ?? '/v1/models') : '/v1/models');
   if (listed === undefined) return;
-  if (modelId === undefined) {
+  if (modelId === undefined && !anthropic) {
     await x.sendWhole(keyId, 200, listed.headers, listed.body);
     return;
   }
   const payload = tryParseJson(utf8Text(listed.body));
   const cards: readonly JsonValue[] = isJsonObject(payload) && Array.isArray(payload.data) ? payload.data : [];
+  if (modelId === undefined) {
+    const query = new URLSearchParams((x.req.url ?? '').split('?')[1] ?? '');
+    await x.sendWhole(keyId, 200, [...JSON_HEADERS], Buffer.from(JSON.stringify(anthropicModelPage(cards, query))));
+    return;
+  }
   const find = (id: string): JsonValue | undefined => cards.find((m) => isJsonObject(m) && m.id === id);
   // The card of the model the name's requests go to (the alias rules: a `claude-*` name, another
   // spelling, any name under rewrite-all), so a client that looks its model up first can use it;
@@ -101,7 +109,7 @@ export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, 
   const served = deps.resolve(modelId);
   const card = (hasNonThinkingSuffix(modelId) ? find(`${served}-nonthinking`) : undefined) ?? find(served) ?? find(modelId);
   if (card === undefined) throw modelNotFound(modelId);
-  await x.sendWhole(keyId, 200, [...JSON_HEADERS], Buffer.from(JSON.stringify(card)));
+  await x.sendWhole(keyId, 200, [...JSON_HEADERS], Buffer.from(JSON.stringify(anthropic && isJsonObject(card) ? anthropicModel(card) : card)));
 }
 
 /** The listing the key may see; undefined when the backend failed (already answered). */

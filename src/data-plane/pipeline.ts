@@ -104,7 +104,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   const url = req.url ?? '/';
 
   // 1. guard: traversal and declared body size, before any lookup.
-  const route = guard(method, url);
+  const route = guard(method, url, req.headers['anthropic-version'] !== undefined);
   x.route = route;
   checkDeclaredLength(req.headers, env.maxBodyBytes);
 

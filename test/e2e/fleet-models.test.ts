@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
 import { postJson, until } from './support.js';
@@ -44,6 +45,33 @@ describe('models learned from the backends', () => {
     const served = f.served();
     expect(served[3]).toBe(6);
     expect((served[0] ?? 0) + (served[1] ?? 0) + (served[2] ?? 0)).toBe(6);
+  });
+
+  it('a client that sends anthropic-version gets Anthropic\'s Models API: pages of model objects, one model, and its 404', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
+    const anthropic = new Anthropic({ baseURL: f.gatewayUrl, apiKey: f.key, maxRetries: 0 });
+    const ids: string[] = [];
+    for await (const m of anthropic.models.list({ limit: 3 })) ids.push(m.id);
+    expect(ids).toEqual(['GLM-5.1', 'GLM-5.1-nonthinking', 'Kimi-K2.6', 'Kimi-K2.6-nonthinking']);
+    const raw = async (path: string) => {
+      const r = await fetch(`${f!.gatewayUrl}${path}`, { headers: { 'x-api-key': f!.key, 'anthropic-version': '2023-06-01' } });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    const page = await raw('/v1/models?limit=2');
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ has_more: true, first_id: 'GLM-5.1', last_id: 'GLM-5.1-nonthinking' });
+    expect((page.body.data as unknown[])[0]).toEqual({ type: 'model', id: 'GLM-5.1', display_name: 'GLM-5.1', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) as unknown });
+    expect((await raw('/v1/models?before_id=Kimi-K2.6&limit=1')).body).toMatchObject({ has_more: true, first_id: 'GLM-5.1-nonthinking', last_id: 'GLM-5.1-nonthinking' });
+    expect((await raw('/v1/models?after_id=Kimi-K2.6')).body).toMatchObject({ has_more: false, first_id: 'Kimi-K2.6-nonthinking' });
+    expect(await raw('/v1/models?limit=0')).toEqual({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'limit must be an integer from 1 to 1000' } } });
+    const one = await anthropic.models.retrieve('Kimi-K2.6');
+    expect([one.type, one.id, one.display_name]).toEqual(['model', 'Kimi-K2.6', 'Kimi-K2.6']);
+    const missing = await anthropic.models.retrieve('llama-3-70b').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((missing as InstanceType<typeof Anthropic.NotFoundError>).error).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'The model `llama-3-70b` does not exist.' } });
+    // Without anthropic-version: OpenAI's list, as before.
+    const openai = (await (await fetch(`${f.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${f.key}` } })).json()) as { object: string };
+    expect(openai.object).toBe('list');
   });
 
   it('GET /v1/models/{id} answers the card of the model the name\'s requests go to: under rewrite-all a listed other model is served as the alias', async () => {
