@@ -23,6 +23,7 @@ process.on('SIGTERM', () => { process.stdout.write('spans ' + spans + '\\n'); pr
 `;
 
 const OUTCOME: RequestOutcome = {
+  requestId: 'req_0miw3k2r19f3a1c2b',
   endpoint: 'chat',
   method: 'POST',
   status: 200,

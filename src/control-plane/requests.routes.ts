@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
+import { requestIdTime } from '../core/request-id.js';
 import {
   REQUESTS_LIMIT_DEFAULT,
   RequestsQuery,
@@ -47,6 +48,7 @@ function entry(r: RequestLogSummary): RequestLogEntry {
     capped: r.capped,
     aliased: r.aliased === 1,
     thinking: r.thinking,
+    request_id: r.request_id,
   };
 }
 
@@ -70,7 +72,9 @@ export function requestsRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get('/requests', async (request): Promise<RequestsResponse> => {
     const q = parseOr400(RequestsQuery, request.query);
     await settle(deps);
-    const filter = { keyId: q.key_id, model: q.model, status: q.status, from: q.from, to: q.to };
+    const at = q.request_id === undefined ? undefined : requestIdTime(q.request_id);
+    const requestId = q.request_id === undefined || at === undefined ? undefined : { id: q.request_id, at };
+    const filter = { keyId: q.key_id, model: q.model, status: q.status, from: q.from, to: q.to, requestId };
     const { rows, more } = await listRequestLog(db, filter, q.limit ?? REQUESTS_LIMIT_DEFAULT, q.cursor);
     const last = rows[rows.length - 1];
     return { requests: rows.map(entry), next_cursor: more && last !== undefined ? requestsCursor(last) : null };

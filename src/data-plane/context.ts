@@ -125,6 +125,8 @@ export interface RequestOutcome {
   readonly status: number;
   /** Whole request, from arrival to the end of the response (or the client leaving). */
   readonly durationMs: number;
+  /** The gateway's id for the request, sent back in `x-request-id` / `request-id`. */
+  readonly requestId: string;
   /**
    * From arrival to the first byte of the backend's response body (a stream's first event, which
    * comes with its first token; the head of an answer without a body); undefined if none came.

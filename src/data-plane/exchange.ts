@@ -15,6 +15,7 @@ import { dialectFor, outputBudget, type Dialect } from './dialects/index.js';
 import type { Forward } from './forward.js';
 import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
+import { newRequestId } from '../core/request-id.js';
 import { BodyCapture, captureBody } from './respond/body-capture.js';
 import { ClientWriter } from './respond/client-writer.js';
 import { WithheldRelay, type ObserversFor, type Relay } from './respond/relays.js';
@@ -58,7 +59,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   readonly req: IncomingMessage;
   readonly #writer: ClientWriter;
   readonly #ledger: UsageLedger;
-  route: Route | undefined;
+  #route: Route | undefined;
   #fwd: Forward | undefined;
   /** How the backend's answer carries usage, when its endpoint has a format the gateway reads. */
   #dialect: Dialect | undefined;
@@ -76,12 +77,25 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.req = req;
     this.#writer = new ClientWriter(res);
     this.#ledger = new UsageLedger(env);
+    const id = newRequestId();
+    this.#writer.requestId = id;
+    this.#ledger.requestId = id;
     (res as TaggedResponse)[kExchange] = this;
     res.on('close', onResponseClose);
   }
 
   get res(): ServerResponse {
     return this.#writer.res;
+  }
+
+  get route(): Route | undefined {
+    return this.#route;
+  }
+
+  /** The route the guard read; its surface names the id header (Anthropic's SDKs read `request-id`). */
+  set route(route: Route | undefined) {
+    this.#route = route;
+    this.#writer.idHeader = route?.surface === 'anthropic' ? 'request-id' : 'x-request-id';
   }
 
   /** Runs `fn` once when the exchange is over (whatever the ending), with the usage metered. */
@@ -121,7 +135,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.result = 'rejected';
     this.#ledger.status = err.status;
     this.#ledger.errorKind = err.kind;
-    sendError(this.res, err, this.route?.surface ?? surfaceFor(this.req.url ?? ''));
+    sendError(this.res, err, this.route?.surface ?? surfaceFor(this.req.url ?? ''), this.#writer.requestId);
   }
 
   /**
@@ -285,7 +299,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       // Before the first byte (or a JSON body not yet sent): a proper error response.
       this.#relay?.abandoned('upstream-error');
       this.#ledger.status = err.status;
-      sendError(this.res, err, surface);
+      sendError(this.res, err, surface, this.#writer.requestId);
       return;
     }
     this.#relay?.failed(errorBody(err, surface));

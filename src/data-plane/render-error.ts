@@ -91,11 +91,11 @@ export function asGatewayError(err: unknown): GatewayError {
   return isGatewayError(err) ? err : new GatewayError('internal', MSG.internal);
 }
 
-/** Writes the error response, unless the response already started or the client left. */
-export function sendError(res: ServerResponse, err: GatewayError, surface: ErrorSurface): void {
+/** Writes the error response (with the request's id, when it has one), unless the response already started or the client left. */
+export function sendError(res: ServerResponse, err: GatewayError, surface: ErrorSurface, requestId?: string): void {
   if (res.headersSent || res.destroyed) return;
   const r = renderError(err, surface);
-  res.writeHead(r.status, r.headers);
+  res.writeHead(r.status, requestId === undefined ? r.headers : { ...r.headers, [surface === 'anthropic' ? 'request-id' : 'x-request-id']: requestId });
   res.end(r.body);
 }
 

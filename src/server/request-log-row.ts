@@ -113,6 +113,7 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       request_truncated: b?.requestTruncated === true ? 1 : 0,
       response_body: text(b?.response),
       response_truncated: b?.responseTruncated === true ? 1 : 0,
+      request_id: o.requestId,
     };
   };
 }

@@ -10,11 +10,12 @@ import type { GatewayMetrics } from './metrics.js';
 
 export type RequestLogLine = Pick<
   RequestOutcome,
-  'endpoint' | 'method' | 'status' | 'result' | 'error' | 'durationMs' | 'ttfbMs' | 'stream' | 'keyId' | 'model' | 'requestedModel' | 'backend' | 'usage'
+  'requestId' | 'endpoint' | 'method' | 'status' | 'result' | 'error' | 'durationMs' | 'ttfbMs' | 'stream' | 'keyId' | 'model' | 'requestedModel' | 'backend' | 'usage'
 >;
 
 export function requestLogLine(o: RequestOutcome): RequestLogLine {
   return {
+    requestId: o.requestId,
     endpoint: o.endpoint,
     method: o.method,
     status: o.status,

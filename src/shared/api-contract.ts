@@ -502,6 +502,10 @@ export const RequestsQuery = z
       .optional(),
     from: instant('from').optional(),
     to: instant('to').optional(),
+    request_id: z
+      .string({ error: 'request_id must be one request id (req_…, from x-request-id or request-id)' })
+      .regex(/^req_[0-9a-z]{9}[0-9a-f]{8}$/, 'request_id must be one request id (req_…, from x-request-id or request-id)')
+      .optional(),
     limit: z
       .string({ error: `limit must be an integer from 1 to ${REQUESTS_LIMIT_MAX}` })
       .regex(/^\d{1,4}$/, `limit must be an integer from 1 to ${REQUESTS_LIMIT_MAX}`)
@@ -562,6 +566,8 @@ export const RequestLogEntry = z.object({
   aliased: z.boolean(),
   /** The thinking mode applied: off, high, max or default. */
   thinking: z.string().nullable(),
+  /** The id sent back with the response (`x-request-id`, or `request-id` on the Anthropic surface); null in rows logged before ids. */
+  request_id: z.string().nullable(),
 });
 export type RequestLogEntry = z.infer<typeof RequestLogEntry>;
 

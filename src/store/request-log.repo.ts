@@ -20,7 +20,12 @@ export interface RequestLogFilter {
   /** ISO times: from ≤ time < to. */
   readonly from?: string | undefined;
   readonly to?: string | undefined;
+  /** The gateway's id for the request, with the arrival time it carries (epoch ms). */
+  readonly requestId?: { readonly id: string; readonly at: number } | undefined;
 }
+
+/** How far a row's time may lie from the instant its id carries (the time is computed at the end). */
+const ID_TIME_SLACK_MS = 5000;
 
 /** Where the previous page ended: its last row's time and id. */
 export interface RequestLogCursor {
@@ -35,12 +40,12 @@ const COLUMNS = [
   'time', 'key_id', 'key_name', 'model', 'served_model', 'endpoint', 'method', 'stream', 'status', 'result', 'error',
   'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'ttft_ms', 'duration_ms', 'backend',
   'client_ip', 'user_agent', 'session_id', 'capped', 'aliased', 'thinking', 'request_body', 'request_truncated',
-  'response_body', 'response_truncated',
+  'response_body', 'response_truncated', 'request_id',
 ] as const satisfies readonly (keyof NewRequestLogRow)[];
 
 const SUMMARY_COLUMNS = ['id', ...COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body')] as const;
 
-/** Rows per Postgres INSERT (28 parameters a row, well under the protocol's 65,535). */
+/** Rows per Postgres INSERT (29 parameters a row, well under the protocol's 65,535). */
 const PG_CHUNK = 1000;
 /** Rows per retention DELETE. */
 const PRUNE_CHUNK = 5000;
@@ -61,7 +66,7 @@ function sqliteInserter(sqlite: SqliteDatabase.Database): Inserter {
         r.time, r.key_id, r.key_name, r.model, r.served_model, r.endpoint, r.method, r.stream, r.status, r.result, r.error,
         r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.reasoning_tokens, r.ttft_ms, r.duration_ms, r.backend,
         r.client_ip, r.user_agent, r.session_id, r.capped, r.aliased, r.thinking, r.request_body, r.request_truncated,
-        r.response_body, r.response_truncated,
+        r.response_body, r.response_truncated, r.request_id,
       );
     }
   });
@@ -108,6 +113,14 @@ export async function listRequestLog(
     // A class: 2xx, 3xx or 4xx.
     const from = Number(status[0]) * 100;
     q = q.where('status', '>=', sql.lit(from)).where('status', '<', from + 100);
+  }
+  const rid = filter.requestId;
+  if (rid !== undefined) {
+    // Off the time index around the instant the id carries, then the id itself.
+    q = q
+      .where('time', '>=', new Date(rid.at - ID_TIME_SLACK_MS).toISOString())
+      .where('time', '<', new Date(rid.at + ID_TIME_SLACK_MS).toISOString())
+      .where('request_id', '=', rid.id);
   }
   if (filter.from !== undefined) q = q.where('time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('time', '<', filter.to);

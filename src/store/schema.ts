@@ -147,6 +147,8 @@ export interface RequestLogTable {
   aliased: number;
   /** The thinking mode applied (off, high, max, default). */
   thinking: string | null;
+  /** The gateway's id for the request (core/request-id.ts); null in rows logged before it had one. */
+  request_id: string | null;
   /** PROXY_LOG_BODIES=on only: the first bytes of each body, as text. */
   request_body: string | null;
   request_truncated: number;

@@ -11,12 +11,13 @@ import { CHAT_BODY, closedPortUrl, postJson, until } from './support.js';
 const pgSkip = await postgresUnavailableReason();
 
 /** The columns that vary from run to run, checked for shape and then left out. */
-function fixed(r: RequestLogEntry): Omit<RequestLogEntry, 'id' | 'time' | 'ttft_ms' | 'duration_ms'> {
+function fixed(r: RequestLogEntry): Omit<RequestLogEntry, 'id' | 'time' | 'ttft_ms' | 'duration_ms' | 'request_id'> {
   expect(r.id).toBeGreaterThan(0);
+  expect(r.request_id).toMatch(/^req_[0-9a-z]{9}[0-9a-f]{8}$/);
   expect(Date.parse(r.time)).toBeGreaterThan(Date.now() - 60_000);
   expect(r.duration_ms).toBeGreaterThanOrEqual(0);
   if (r.ttft_ms !== null) expect(r.ttft_ms).toBeLessThanOrEqual(r.duration_ms);
-  const { id: _id, time: _time, ttft_ms: _ttft, duration_ms: _duration, ...rest } = r;
+  const { id: _id, time: _time, ttft_ms: _ttft, duration_ms: _duration, request_id: _requestId, ...rest } = r;
   return rest;
 }
 
@@ -81,6 +82,9 @@ for (const database of ['sqlite', 'postgres'] as const) {
         backend: sim.url, session_id: 'sess-42', capped, aliased: true, thinking: 'high',
       });
       expect(row.ttft_ms).not.toBeNull();
+      // The id the client got back finds its row.
+      expect(row.request_id).toBe(res.headers.get('x-request-id'));
+      expect((await list(`?request_id=${row.request_id}`)).requests.map((r) => r.id)).toEqual([row.id]);
     });
 
     it('a streamed request: stream, tokens from the stream, Codex session header', async () => {
@@ -127,6 +131,12 @@ for (const database of ['sqlite', 'postgres'] as const) {
         result: 'rejected', error: 'unauthorized', backend: null,
       });
       expect(row.ttft_ms).toBeNull();
+      // On the Anthropic surface the id is in `request-id`, where Anthropic's SDKs read it.
+      expect([res.headers.get('request-id'), res.headers.get('x-request-id')]).toEqual([row.request_id, null]);
+      expect((await list(`?request_id=${row.request_id}`)).requests.map((r) => r.status)).toEqual([401]);
+      expect((await list('?request_id=req_00000000000000000')).requests).toEqual([]);
+      const bad = await app.request('GET', '/api/requests?request_id=chatcmpl-1', { cookie: s.cookie });
+      expect([bad.status, bad.json]).toEqual([400, { error: 'request_id must be one request id (req_…, from x-request-id or request-id)' }]);
     });
 
     it('a malformed body: 400 invalid_request under the key', async () => {

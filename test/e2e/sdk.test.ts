@@ -71,6 +71,8 @@ describe('openai SDK', () => {
   it('chat completion, non-streaming, with reasoning and usage', async () => {
     const res = await client().chat.completions.create({ model: 'sim-model', messages: [{ role: 'user', content: USER }] });
     expect(res.object).toBe('chat.completion');
+    // The gateway's request id, read by the SDK from `x-request-id`.
+    expect(res._request_id).toMatch(/^req_[0-9a-z]{9}[0-9a-f]{8}$/);
     expect(res.choices[0]?.message.content).toBeTruthy();
     expect((res.choices[0]?.message as unknown as { reasoning?: string }).reasoning).toBeTruthy();
     expect(res.usage?.completion_tokens).toBeGreaterThan(0);
@@ -211,6 +213,8 @@ describe('@anthropic-ai/sdk', () => {
   it('messages, non-streaming, with a thinking block and usage (Authorization: Bearer)', async () => {
     const msg = await client().messages.create({ model: 'sim-model', max_tokens: 512, messages: [{ role: 'user', content: USER }] });
     expect(msg.type).toBe('message');
+    // The gateway's request id, read by the SDK from `request-id`.
+    expect(msg._request_id).toMatch(/^req_[0-9a-z]{9}[0-9a-f]{8}$/);
     expect(msg.content.some((b) => b.type === 'thinking')).toBe(true);
     expect(msg.content.some((b) => b.type === 'text')).toBe(true);
     expect(msg.usage.output_tokens).toBeGreaterThan(0);

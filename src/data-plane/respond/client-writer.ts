@@ -46,6 +46,9 @@ export class ClientWriter {
   #corked = false;
   #framed: FramedStream | undefined;
   #drainListening = false;
+  /** The request's id and the header that carries it (`request-id` on the Anthropic surface). */
+  requestId = '';
+  idHeader = 'x-request-id';
 
   constructor(res: ServerResponse) {
     this.res = res;
@@ -57,6 +60,7 @@ export class ClientWriter {
 
   /** Sends the head now (bytes follow through `send`). */
   head(status: number, headers: string[]): void {
+    headers.push(this.idHeader, this.requestId);
     this.res.writeHead(status, headers);
   }
 
@@ -66,6 +70,7 @@ export class ClientWriter {
    */
   headStream(status: number, headers: string[]): void {
     const res = this.res;
+    headers.push(this.idHeader, this.requestId);
     res.writeHead(status, headers);
     const socket = res.socket;
     if (socket !== null && res.chunkedEncoding && !socket.destroyed) {
@@ -79,7 +84,7 @@ export class ClientWriter {
 
   /** A whole body with its length, in one write. */
   whole(status: number, headers: string[], body: Buffer): void {
-    headers.push('content-length', String(body.length));
+    headers.push('content-length', String(body.length), this.idHeader, this.requestId);
     this.res.writeHead(status, headers);
     this.res.end(body);
   }

@@ -48,6 +48,8 @@ export class UsageLedger {
   // For the request log: plain assignments of facts the request already has.
   caller: KeyPrincipal | undefined;
   requestedModel: string | undefined;
+  /** The gateway's id for the request (core/request-id.ts). */
+  requestId = '';
   backend: string | undefined;
   session: string | undefined;
   effects: readonly ShapeEffect[] = NO_EFFECTS;
@@ -158,6 +160,7 @@ export class UsageLedger {
     const reqBody = this.requestBody;
     const resBody = this.responseBody;
     const outcome: RequestOutcome = {
+      requestId: this.requestId,
       endpoint,
       method: req.method ?? 'GET',
       status: this.status,

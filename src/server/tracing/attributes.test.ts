@@ -4,6 +4,7 @@ import { dialectFor } from '../../data-plane/dialects/index.js';
 import { errorType, serverAddress, spanAttributes, spanName } from './attributes.js';
 
 const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
+  requestId: 'req_0miw3k2r19f3a1c2b',
   endpoint: 'chat',
   method: 'POST',
   status: 200,

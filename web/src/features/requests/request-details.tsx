@@ -55,7 +55,8 @@ export function RequestDetails({ row, onClose }: { readonly row: RequestLogEntry
           ['max_tokens capped', d.capped],
           ['Alias applied', d.aliased],
           ['Thinking mode', d.thinking],
-          ['Request id', d.id],
+          ['Request id', d.request_id],
+          ['Log row', d.id],
         ];
   return (
     <Dialog open={row !== undefined} title="Request" onClose={onClose} footer={<button type="button" className="btn" onClick={onClose}>Close</button>}>
