@@ -45,6 +45,8 @@ export interface DataPlaneDeps {
   readonly tracer?: RequestTracer | undefined;
   /** Failures nobody else sees (a usage commit that failed); default: stderr. */
   readonly warn?: (message: string, err: unknown) => void;
+  /** A backend call is tried again after `origin` failed it: a 429/503 answer, no connection, or a connection closed before any byte. */
+  readonly onUpstreamRetry?: (origin: string | undefined, why: 'status' | 'connect' | 'closed') => void;
   /** A replica stopped or started taking new requests (checked after each probe round). */
   readonly onReplicaHealth?: (change: ReplicaHealthChange) => void;
   /** The backends to start with (default: the environment's); `setBackends` changes them. */
@@ -120,6 +122,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     retryableStatus: routing.retryableStatus,
     retryableClose: routing.retryableClose,
     observe: routing.observe,
+    ...(deps.onUpstreamRetry === undefined ? {} : { onRetry: deps.onUpstreamRetry }),
   });
   const fleet = createFleetState({
     upstream,

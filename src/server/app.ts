@@ -145,6 +145,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     observer: requestObserver(metrics, logger, requestLog),
     tracer: tracing?.tracer,
     warn: (message, err) => logger.error({ err }, message),
+    onUpstreamRetry: (replica, reason) => metrics.onUpstreamRetry(replica, reason),
     onReplicaHealth: (c) => {
       if (c.inUse) logger.info({ replica: c.replica, was: c.was }, 'replica back in use');
       else logger.warn({ replica: c.replica, health: c.health, reason: c.reason }, 'replica out of use: no new requests go to it');

@@ -12,6 +12,8 @@ export interface GatewayMetrics extends RequestObserver {
   readonly registry: Registry;
   /** Requests whose usage was dropped because their key was deleted first. */
   onUsageDropped(requests: number): void;
+  /** A backend call was tried again on another replica after `replica` failed it. */
+  onUpstreamRetry(replica: string | undefined, reason: 'status' | 'connect' | 'closed'): void;
 }
 
 export interface MetricsSources {
@@ -43,7 +45,12 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
     LATENCY_BUCKETS,
   );
   const tokens = new FastCounter('worv_proxy_tokens_total', 'Tokens reported by the backend (estimated for a stream that ended without its usage)', ['kind']);
-  for (const m of [requests, duration, ttfb, tokens]) register(registry, m);
+  const retries = new FastCounter(
+    'worv_proxy_upstream_retries_total',
+    'Backend calls tried again after this replica failed them: reason status (it answered 429 or 503), connect (no connection), closed (closed before any byte)',
+    ['replica', 'reason'],
+  );
+  for (const m of [requests, duration, ttfb, tokens, retries]) register(registry, m);
   const perModelKey = createModelKeyMetrics(registry, LATENCY_BUCKETS, () => sources.replicas?.());
   new Gauge({
     name: 'worv_proxy_requests_in_flight',
@@ -90,6 +97,9 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
     registry,
     onUsageDropped(requests) {
       dropped.inc(requests);
+    },
+    onUpstreamRetry(replica, reason) {
+      retries.inc(1, replica ?? '', reason);
     },
     onRequestEnd(o) {
       requests.inc(1, o.endpoint, o.status, o.result);

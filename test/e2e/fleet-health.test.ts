@@ -145,6 +145,10 @@ describe('replica health', () => {
     f.sims[home]!.setQueueFull(429);
     const r = await postJson(f.gatewayUrl, '/v1/messages', f.key, { ...BODY, max_tokens: 10 }, { 'x-claude-code-session-id': 'q' });
     expect(r.status).toBe(200);
+    await r.arrayBuffer();
+    // Each retry is counted against the replica that answered queue-full.
+    const scrape = await (await fetch(`${f.gatewayUrl}/metrics`)).text();
+    expect(scrape).toContain(`worv_proxy_upstream_retries_total{replica="${f.sims[home]!.url}",reason="status"} 6\n`);
   });
 
   it('a stream whose replica dies during the prompt (its head sent, no event yet) is retried on another replica, completes, and counts once', async () => {

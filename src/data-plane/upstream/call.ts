@@ -52,7 +52,12 @@ export interface CallHost {
   retryableStatus(status: number, call: BackendCall): boolean;
   /** A connection the backend closed cleanly before any response byte may be tried elsewhere (default: no). */
   retryableClose?(call: BackendCall): boolean;
+  /** The call goes to another attempt: `replica` failed it, `why` says how. */
+  retrying?(replica: Replica | undefined, why: RetryReason): void;
 }
+
+/** Why a call was tried again: a retryable answer (429, 503), no connection, or a connection closed before any byte. */
+export type RetryReason = 'status' | 'connect' | 'closed';
 
 const RETRY_STATUS = Object.assign(new Error('answer declared retryable'), { code: 'WORV_RETRY_STATUS' });
 
@@ -254,6 +259,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     const replica = this.#endAttempt();
     const failure = classifyFailure(err);
     if (failure === 'connect' && replica !== undefined) this.#host.failed(replica);
+    const why: RetryReason = this.#discarding ? 'status' : failure === 'connect' ? 'connect' : 'closed';
     const retry = this.#discarding || (!this.#started && (retryableFailure(failure) || (isCleanClose(err) && this.#host.retryableClose?.(this.#call) === true)));
     this.#discarding = false;
     // A head without a body byte is dropped: the caller answers the failure as it would before any byte.
@@ -262,6 +268,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
       const b = this.#call.body;
       if (!isReplayable(b) || b.replayable) {
         this.#lastError = err;
+        this.#host.retrying?.(replica, why);
         setImmediate(redispatch, this);
         return;
       }

@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher, type buildConnector } from 'undici';
-import { type BackendCall, UpstreamCall, type CallHost } from './call.js';
+import { type BackendCall, UpstreamCall, type CallHost, type RetryReason } from './call.js';
 import { preciseConnector } from './connector.js';
 import { leastInFlight, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
 
@@ -32,6 +32,8 @@ export interface UpstreamOptions {
   readonly retryableClose?: (facts: CallFacts) => boolean;
   /** Wraps the caller's handler of each call (the fleet's routing learns response ids this way). */
   readonly observe?: (facts: CallFacts, handler: Dispatcher.DispatchHandler) => Dispatcher.DispatchHandler;
+  /** A call is tried again after `origin` failed it (metrics). */
+  readonly onRetry?: (origin: string | undefined, why: RetryReason) => void;
 }
 
 /** A whole response, for the gateway's own small calls. */
@@ -138,6 +140,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     },
     retryableStatus: (status, call) => retryable(status, call.facts),
     retryableClose: (call) => opts.retryableClose?.(call.facts) === true,
+    ...(opts.onRetry === undefined ? {} : { retrying: (replica: Replica | undefined, why: RetryReason) => opts.onRetry?.(replica?.origin, why) }),
   };
   const dispatch = (call: BackendCall, handler: Dispatcher.DispatchHandler): void => {
     new UpstreamCall(host, call, opts.observe === undefined ? handler : opts.observe(call.facts, handler)).start();
