@@ -15,9 +15,10 @@ export const NONTHINKING_SUFFIX = '-nonthinking';
 
 const MODEL_REQUIRED = 'model is required: the backends serve different models';
 
-/** vLLM's message for a model it does not serve. */
-export function modelNotFound(model: string): GatewayError {
-  return new GatewayError('not_found', `The model \`${model}\` does not exist.`);
+/** vLLM's message for a model it does not serve; `asked`: the name the client sent, when shaping changed it (a `-nonthinking` suffix removed). */
+export function modelNotFound(model: string, asked?: string): GatewayError {
+  const from = asked === undefined || asked === model ? '' : ` (from \`${asked}\`)`;
+  return new GatewayError('not_found', `The model \`${model}\`${from} does not exist.`);
 }
 
 export interface FleetModels {
@@ -25,7 +26,7 @@ export interface FleetModels {
    * Throws the 404 when the backends' models are known and none serves `model`, and a 400 when
    * no model is named while they serve several (which one is meant cannot be told).
    */
-  check(model: string | undefined): void;
+  check(model: string | undefined, asked?: string): void;
   /** The replicas serve different models: a request must be read for its model to be routed. */
   servesMany(): boolean;
   /** Routing has a choice for `model`: more than one replica may take it (the prompt's prefix then matters). */
@@ -46,13 +47,13 @@ export interface FleetModelsOptions {
 
 export function createFleetModels(o: FleetModelsOptions): FleetModels {
   return {
-    check(model) {
+    check(model, asked) {
       if (!o.state.known()) return;
       if (model === undefined) {
         if (o.state.mixed()) throw new GatewayError('invalid_request', MODEL_REQUIRED);
         return;
       }
-      if (o.state.servers(model).length === 0) throw modelNotFound(model);
+      if (o.state.servers(model).length === 0) throw modelNotFound(model, asked);
     },
     servesMany: () => o.state.mixed(),
     routesBetween: (model) => {

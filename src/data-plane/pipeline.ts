@@ -172,7 +172,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   // is 404 (after the scope: a key learns nothing of models outside it; before the counters: a
   // request the gateway refuses itself counts against no limit), then counters and priority.
   if (policy !== undefined) checkModel(policy, json.model);
-  env.fleet.check(namedModel(json.model));
+  env.fleet.check(namedModel(json.model), client.facts.requestedModel);
   if (policy !== undefined) {
     const request = { endpoint: route.endpoint, facts: shaped.req.facts, body: json };
     const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission);

@@ -126,6 +126,9 @@ describe('models learned from the backends', () => {
     expect(glm.status).toBe(200);
     await glm.arrayBuffer();
     expect(embeddings(0) + embeddings(1)).toBe(1);
+    // A name shaping changed (its -nonthink suffix removed) is named as the client sent it too.
+    const suffixed = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'glm-5.1-NONTHINK', messages: [{ role: 'user', content: 'x' }] });
+    expect([suffixed.status, await suffixed.json()]).toEqual([404, { error: { message: 'The model `glm-5.1` (from `glm-5.1-NONTHINK`) does not exist.', type: 'not_found_error', code: 404 } }]);
     const unknown = await postJson(f.gatewayUrl, '/v1/embeddings', f.key, { input: 'z', model: 'llama-3-70b' });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: { message: 'The model `llama-3-70b` does not exist.', type: 'not_found_error', code: 404 } });
