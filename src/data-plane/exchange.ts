@@ -15,7 +15,6 @@ import { dialectFor, outputBudget, type Dialect } from './dialects/index.js';
 import type { Forward } from './forward.js';
 import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
-import { newRequestId } from '../core/request-id.js';
 import { BodyCapture, captureBody } from './respond/body-capture.js';
 import { ClientWriter } from './respond/client-writer.js';
 import { WithheldRelay, type ObserversFor, type Relay } from './respond/relays.js';
@@ -59,7 +58,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   readonly req: IncomingMessage;
   readonly #writer: ClientWriter;
   readonly #ledger: UsageLedger;
-  #route: Route | undefined;
+  route: Route | undefined;
+  /** The key whose requests in flight count this one (set once authenticated, if still open). */
+  #countedKey: string | undefined;
   #fwd: Forward | undefined;
   /** How the backend's answer carries usage, when its endpoint has a format the gateway reads. */
   #dialect: Dialect | undefined;
@@ -77,9 +78,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.req = req;
     this.#writer = new ClientWriter(res);
     this.#ledger = new UsageLedger(env);
-    const id = newRequestId();
-    this.#writer.requestId = id;
-    this.#ledger.requestId = id;
+    this.#ledger.requestId = this.#writer.requestId;
     (res as TaggedResponse)[kExchange] = this;
     res.on('close', onResponseClose);
   }
@@ -88,14 +87,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     return this.#writer.res;
   }
 
-  get route(): Route | undefined {
-    return this.#route;
-  }
-
   /** The route the guard read; its surface names the id header (Anthropic's SDKs read `request-id`). */
-  set route(route: Route | undefined) {
-    this.#route = route;
-    this.#writer.idHeader = route?.surface === 'anthropic' ? 'request-id' : 'x-request-id';
+  routed(route: Route): void {
+    this.route = route;
+    this.#writer.idHeader = route.surface === 'anthropic' ? 'request-id' : 'x-request-id';
   }
 
   /** Runs `fn` once when the exchange is over (whatever the ending), with the usage metered. */
@@ -117,6 +112,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** The key the request authenticated with (the request log names it even if rejected later). */
   identify(key: KeyPrincipal): void {
     this.#ledger.caller = key;
+    // A client that left during the key lookup was counted out already.
+    if (this.#over) return;
+    this.#countedKey = key.id;
     this.#env.onIdentified(key.id);
   }
 
@@ -262,15 +260,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#onFinish = undefined;
       finish(this.#ledger.usage());
     }
-    this.#env.onDone(this.#ledger.caller?.id);
+    this.#env.onDone(this.#countedKey);
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
   }
 
   /**
-   * The server answered around the exchange (the `/v1` root's 404, the client guard's 408 for a
-   * stalled body): the outcome says what the client got, and nothing more goes upstream. An
-   * upload already under way is stopped and counts like an abandoned one; a request not yet
-   * forwarded never will be (its pipeline may still be waiting on a limit or the body).
+   * The server answered around the exchange (the `/v1` root's 404, the client guard's 408): the
+   * outcome says what the client got; an upload under way is stopped, an unforwarded request never will be.
    */
   #answeredAround(status: number): void {
     this.#ledger.status = status;
@@ -280,10 +276,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.#controller !== undefined && !this.#upstreamDone) this.#controller.abort(CLIENT_GONE);
   }
 
-  /**
-   * The client left, or stopped sending its body midway (then its connection is closed: a
-   * broken request gets no answer, and the close counts it as aborted).
-   */
+  /** The client left, or stopped sending its body midway (its connection is closed; the close counts it aborted). */
   #abandon(): void {
     this.#upload?.dispose();
     if (!this.#clientGone) this.#writer.destroy();

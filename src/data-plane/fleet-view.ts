@@ -8,7 +8,7 @@ import { backendSource } from '../core/backend-url.js';
 import type { BackendsResponse, ModelView, ReplicaSample, ReplicaView } from '../shared/api-contract.js';
 import type { FleetHistory, HistorySample } from './upstream/fleet-history.js';
 import { hitRate } from './upstream/fleet-history.js';
-import type { FleetState, ReplicaState } from './upstream/fleet-state.js';
+import { isDown, type FleetState, type ReplicaState } from './upstream/fleet-state.js';
 
 export interface FleetViewSource {
   readonly state: FleetState;
@@ -42,17 +42,15 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
     const secs = Math.round(Math.max(hungMs, now - s.progressAt) / 1000);
     return { health: 'hung', reason: `${s.metrics?.running ?? 0} request(s) running and no token generated for ${secs} s; no new requests until it moves` };
   }
-  if (s.seenAt === undefined) {
-    return s.problem === undefined ? { health: 'starting', reason: 'not probed yet' } : { health: 'down', reason: s.problem };
-  }
-  if (s.silent || (s.metricsFailed && (s.listingFailed || s.models === undefined))) return { health: 'down', reason: s.problem ?? 'no answer' };
+  if (isDown(s)) return { health: 'down', reason: s.problem ?? 'no answer' };
+  if (s.seenAt === undefined) return { health: 'starting', reason: 'not probed yet' };
   if (s.listingFailed || s.models === undefined) return { health: 'up', reason: s.problem ?? 'no model listing yet' };
   if (s.metricsFailed) return { health: 'up', reason: `${s.problem ?? 'no /metrics'} (never judged hung)` };
   if (s.probation) return { health: 'up', reason: 'was hung, and nothing runs on it now; one request at a time until it generates a token' };
   return { health: 'up', reason: null };
 }
 
-/** Health states that are not up: routing avoids such a replica while another of its model is up. */
+/** Health states that are not up: routing avoids such a replica while another of its model can take the request. */
 const UNUSABLE: ReadonlySet<ReplicaView['health']> = new Set(['cooldown', 'hung', 'down']);
 
 /** True while the replica takes new requests: up, or not probed yet (in cooldown, hung or down it does not). */

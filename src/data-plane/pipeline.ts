@@ -105,7 +105,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   // 1. guard: traversal and declared body size, before any lookup.
   const route = guard(method, url, req.headers['anthropic-version'] !== undefined);
-  x.route = route;
+  x.routed(route);
   checkDeclaredLength(req.headers, env.maxBodyBytes);
 
   // 2. authenticate: Bearer or x-api-key, through the ≤1 s key cache.

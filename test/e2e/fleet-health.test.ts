@@ -101,6 +101,27 @@ describe('replica health', () => {
     expect(await homeOf('s1')).toBe(home);
   });
 
+  it('a replica whose probes get only error answers (a proxy in front of a dead engine answering 502) is down: no new request, and /metrics says so', async () => {
+    // The listing is read again every half second here (every 15 s by default).
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_MODELS_REFRESH: '0.5' } });
+    const sick = f.sims[1]!;
+    sick.setFault('status:502', { paths: ['/metrics', '/v1/models'] });
+    const state = f.stack.app.dataPlane.fleet().state.states()[1]!;
+    await until(() => f!.stack.app.dataPlane.backendsView().replicas[1]?.health === 'down', 4000);
+    expect(f.stack.app.dataPlane.backendsView().replicas[1]?.reason).toMatch(/GET \/metrics answered 502; GET \/v1\/models answered 502/);
+    expect(state.silent).toBe(false);
+    const scrape = await (await fetch(`${f.gatewayUrl}/metrics`)).text();
+    expect(scrape).toContain(`worv_proxy_replica_up{replica="${sick.url}"} 0\n`);
+    expect(scrape).toContain('worv_proxy_model_replicas_up{model="GLM-5.1"} 1\n');
+    f.clear();
+    for (let i = 0; i < 6; i++) {
+      const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': `d${i}` });
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+    }
+    expect(f.served()).toEqual([6, 0]);
+  });
+
   it('a replica that accepts connections and never answers gets no new request once a probe goes unanswered; the others are probed on their own rhythm meanwhile', async () => {
     // The probe waits at most the non-streaming read timeout (here 1 s) for an answer.
     f = await startFleetStack({ replicas: THREE, env: { PROXY_HEALTH_INTERVAL: '0.2', PROXY_NONSTREAM_READ_TIMEOUT: '1' } });

@@ -7,6 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { newRequestId } from '../../core/request-id.js';
 import { chunkFrame } from './chunk-frame.js';
 
 /** What a full client socket pauses: the upstream response (undici's controller). */
@@ -46,8 +47,9 @@ export class ClientWriter {
   #corked = false;
   #framed: FramedStream | undefined;
   #drainListening = false;
-  /** The request's id and the header that carries it (`request-id` on the Anthropic surface). */
-  requestId = '';
+  /** The gateway's id for the request (core/request-id.ts), sent with the head. */
+  readonly requestId = newRequestId();
+  /** The header that carries it (`request-id` on the Anthropic surface). */
   idHeader = 'x-request-id';
 
   constructor(res: ServerResponse) {

@@ -12,7 +12,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { Ring, ringPosition } from './bounded-hash.js';
-import type { FleetState } from './fleet-state.js';
+import { isDown, type FleetState } from './fleet-state.js';
 import type { CallFacts, PickReplica, Replica, RetryableStatus } from './replicas.js';
 import type { RouteHints } from './route-hints.js';
 
@@ -79,10 +79,10 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     return servers.length > 0 ? servers : replicas;
   };
 
-  /** Judged unable to take a request by the probe: hung, or silent (no answer at all). */
+  /** Judged unable to take a request by the probe: hung, or down (no answer, or only error answers). */
   const ejected = (r: Replica): boolean => {
     const s = o.state.state(r);
-    return s.hung || s.silent;
+    return s.hung || isDown(s);
   };
 
   /** On probation after a hang: one request at a time until it generates again. */

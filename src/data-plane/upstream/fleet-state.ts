@@ -53,6 +53,15 @@ export interface ReplicaState {
   progressAt: number;
 }
 
+/**
+ * Down: its last probe got no answer at all (silent), or its probes were answered only with
+ * errors (both /metrics and the listing, or the first probe): routing avoids it as it avoids a
+ * hung one, and the health view says `down`.
+ */
+export function isDown(s: ReplicaState): boolean {
+  return s.silent || (s.seenAt === undefined && s.problem !== undefined) || (s.metricsFailed && (s.listingFailed || s.models === undefined));
+}
+
 export interface FleetStateOptions {
   readonly upstream: Upstream;
   readonly headers: readonly string[];
