@@ -7,7 +7,6 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
-import { requestIdTime } from '../core/request-id.js';
 import {
   REQUESTS_LIMIT_DEFAULT,
   RequestsQuery,
@@ -72,9 +71,7 @@ export function requestsRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get('/requests', async (request): Promise<RequestsResponse> => {
     const q = parseOr400(RequestsQuery, request.query);
     await settle(deps);
-    const at = q.request_id === undefined ? undefined : requestIdTime(q.request_id);
-    const requestId = q.request_id === undefined || at === undefined ? undefined : { id: q.request_id, at };
-    const filter = { keyId: q.key_id, model: q.model, status: q.status, from: q.from, to: q.to, requestId };
+    const filter = { keyId: q.key_id, model: q.model, status: q.status, from: q.from, to: q.to, requestId: q.request_id };
     const { rows, more } = await listRequestLog(db, filter, q.limit ?? REQUESTS_LIMIT_DEFAULT, q.cursor);
     const last = rows[rows.length - 1];
     return { requests: rows.map(entry), next_cursor: more && last !== undefined ? requestsCursor(last) : null };
@@ -82,7 +79,7 @@ export function requestsRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.get<{ Params: { id: string } }>('/requests/:id', async (request): Promise<RequestLogDetail> => {
     const raw = request.params.id;
-    if (!/^\d{1,15}$/.test(raw)) throw new GatewayError('invalid_request', 'id must be a request id (a positive integer)');
+    if (!/^\d{1,15}$/.test(raw)) throw new GatewayError('invalid_request', 'id must be a log row id (a positive integer; a request id req_… goes in GET /api/requests?request_id=)');
     await settle(deps);
     const row = await getRequestLog(db, Number(raw));
     if (row === undefined) throw new GatewayError('not_found', MSG.requestNotFound);

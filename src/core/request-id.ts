@@ -4,16 +4,10 @@
  * in the request log. It starts with the request's arrival in ms (base 36), so the log finds a
  * request by its id within seconds of that instant, off its time index, with no index of its own.
  * The rest is random: unique enough across gateways for a lookup (a clash shows both rows).
+ * The admin API's query reads them back (`REQUEST_ID` in src/shared/api-contract.ts).
  */
-const ID = /^req_([0-9a-z]{9})[0-9a-f]{8}$/;
 
 export function newRequestId(now: number = Date.now()): string {
   const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
   return `req_${now.toString(36).padStart(9, '0')}${rand}`;
-}
-
-/** The arrival time (epoch ms) an id carries; undefined when `id` is not one of the gateway's. */
-export function requestIdTime(id: string): number | undefined {
-  const m = ID.exec(id);
-  return m === null ? undefined : parseInt(m[1] as string, 36);
 }

@@ -103,7 +103,7 @@ class ParsedFacts implements RequestFacts {
     this.endpoint = endpoint;
     this.stream = body.stream === true;
     this.clientAskedForUsage = askedForUsage(endpoint, body);
-    this.requestedModel = typeof body.model === 'string' ? body.model : undefined;
+    this.requestedModel = namedModel(body.model);
     this.body = body;
   }
 

@@ -18,6 +18,7 @@ import { hanFilterFor } from './tap/han-filter.js';
 import { observersFor } from './tap/observers.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
+import type { RetryReason } from './upstream/call.js';
 import { createUpstream } from './upstream/client.js';
 import { failureErrors } from './upstream/failures.js';
 import { createFleetRouting } from './upstream/fleet-routing.js';
@@ -46,7 +47,7 @@ export interface DataPlaneDeps {
   /** Failures nobody else sees (a usage commit that failed); default: stderr. */
   readonly warn?: (message: string, err: unknown) => void;
   /** A backend call is tried again after `origin` failed it: a 429/503 answer, no connection, or a connection closed before any byte. */
-  readonly onUpstreamRetry?: (origin: string | undefined, why: 'status' | 'connect' | 'closed') => void;
+  readonly onUpstreamRetry?: (origin: string | undefined, why: RetryReason) => void;
   /** A replica stopped or started taking new requests (checked after each probe round). */
   readonly onReplicaHealth?: (change: ReplicaHealthChange) => void;
   /** The backends to start with (default: the environment's); `setBackends` changes them. */

@@ -25,6 +25,7 @@ import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js
 import { isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { requestObserver } from './request-observer.js';
+import { replicaHealthLines } from './replica-health-lines.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer } from './trusted-peers.js';
@@ -146,10 +147,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     tracer: tracing?.tracer,
     warn: (message, err) => logger.error({ err }, message),
     onUpstreamRetry: (replica, reason) => metrics.onUpstreamRetry(replica, reason),
-    onReplicaHealth: (c) => {
-      if (c.inUse) logger.info({ replica: c.replica, was: c.was }, 'replica back in use');
-      else logger.warn({ replica: c.replica, health: c.health, reason: c.reason }, 'replica out of use: no new requests go to it');
-    },
+    onReplicaHealth: replicaHealthLines(logger),
   });
   ref.dataPlane = dataPlane;
   const backendSync = startBackendSync({
@@ -212,8 +210,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     settleUsage: async () => {
       await Promise.all([usageWriter.drain(), limits.flush()]);
     },
-    // The shared concurrency counter counts every gateway's requests of a limited key; this
-    // gateway's own count covers keys without one.
+    // A limited key's shared count covers every gateway; this gateway's covers keys without one.
     keyInFlight: async (keyId) => Math.max(dataPlane.keyInFlight(keyId), await limits.inFlight(keyId)),
     settleRequestLog: () => requestLog?.writer.flush() ?? Promise.resolve(),
     backends: { view: () => dataPlane.backendsView(), sync: () => backendSync.sync() },

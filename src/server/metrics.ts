@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestObserver } from '../data-plane/context.js';
+import type { RetryReason } from '../data-plane/upstream/call.js';
 import { createModelKeyMetrics, type ReplicaHealthSource } from './model-key-metrics.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
@@ -13,7 +14,7 @@ export interface GatewayMetrics extends RequestObserver {
   /** Requests whose usage was dropped because their key was deleted first. */
   onUsageDropped(requests: number): void;
   /** A backend call was tried again on another replica after `replica` failed it. */
-  onUpstreamRetry(replica: string | undefined, reason: 'status' | 'connect' | 'closed'): void;
+  onUpstreamRetry(replica: string | undefined, reason: RetryReason): void;
 }
 
 export interface MetricsSources {
@@ -47,7 +48,7 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
   const tokens = new FastCounter('worv_proxy_tokens_total', 'Tokens reported by the backend (estimated for a stream that ended without its usage)', ['kind']);
   const retries = new FastCounter(
     'worv_proxy_upstream_retries_total',
-    'Backend calls tried again after this replica failed them: reason status (it answered 429 or 503), connect (no connection), closed (closed before any byte)',
+    'Backend calls tried again after this replica failed them: reason status (it answered 429 or 503), connect (no connection), closed (reset or closed before any byte)',
     ['replica', 'reason'],
   );
   for (const m of [requests, duration, ttfb, tokens, retries]) register(registry, m);

@@ -491,6 +491,9 @@ export type StatusClass = 'errors' | '2xx' | '3xx' | '4xx' | '5xx';
  * is one status, `errors` (≥ 400, and streams that failed after their head), or a class: `2xx`, `3xx`, `4xx`, `5xx`; `model` is the model as the client named it;
  * `from` ≤ time < `to`; `cursor` is a previous answer's `next_cursor`.
  */
+/** The gateway's request ids (src/core/request-id.ts makes them). */
+export const REQUEST_ID = /^req_[0-9a-z]{9}[0-9a-f]{8}$/;
+
 export const RequestsQuery = z
   .object({
     key_id: z.string({ error: 'key_id must be one key id' }).min(1, 'key_id must not be empty').optional(),
@@ -502,9 +505,11 @@ export const RequestsQuery = z
       .optional(),
     from: instant('from').optional(),
     to: instant('to').optional(),
+    // `req_`, the arrival in epoch ms (9 base-36 digits), 8 random hex digits (the gateway's ids).
     request_id: z
       .string({ error: 'request_id must be one request id (req_…, from x-request-id or request-id)' })
-      .regex(/^req_[0-9a-z]{9}[0-9a-f]{8}$/, 'request_id must be one request id (req_…, from x-request-id or request-id)')
+      .regex(REQUEST_ID, 'request_id must be one request id (req_…, from x-request-id or request-id)')
+      .transform((id) => ({ id, at: parseInt(id.slice(4, 13), 36) }))
       .optional(),
     limit: z
       .string({ error: `limit must be an integer from 1 to ${REQUESTS_LIMIT_MAX}` })

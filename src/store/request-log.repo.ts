@@ -92,26 +92,25 @@ export async function insertRequestLog(store: Store, rows: readonly RequestLogIn
   }
 }
 
-/** The newest rows matching `filter`, older than `cursor`; `limit + 1` are read to tell whether more follow. */
-export async function listRequestLog(
-  db: Kysely<Database>,
-  filter: RequestLogFilter,
-  limit: number,
-  cursor: RequestLogCursor | undefined,
-): Promise<{ rows: RequestLogSummary[]; more: boolean }> {
+/** The partial index's own condition, literally, so the planner uses that index (migration 2026_12_06_0001). */
+const FAILURE = sql<boolean>`(status >= 400 OR result = 'upstream-error')`;
+
+/** The query of a page: the newest `limit + 1` rows matching `filter`, older than `cursor`. */
+export function requestLogPage(db: Kysely<Database>, filter: RequestLogFilter, limit: number, cursor: RequestLogCursor | undefined) {
   let q = db.selectFrom('request_log').select(SUMMARY_COLUMNS);
   if (filter.keyId !== undefined) q = q.where('key_id', '=', filter.keyId);
   const model = filter.model;
   if (model !== undefined) q = q.where('model', '=', model);
   const status = filter.status;
-  if (typeof status === 'number') q = q.where('status', '=', status);
-  // The partial index's own condition, literally, so the planner uses it: answers ≥ 400, and
-  // streams whose backend failed after the response had started (the client got an error event).
-  else if (status === 'errors') q = q.where(sql<boolean>`(status >= 400 OR result = 'upstream-error')`);
-  else if (status === '5xx') q = q.where('status', '>=', sql.lit(500));
+  // Failures (answers ≥ 400, and streams whose backend failed after the response had started)
+  // come off the partial index: a filter within them names its condition too.
+  if (typeof status === 'number') q = status >= 400 ? q.where(FAILURE).where('status', '=', status) : q.where('status', '=', status);
+  else if (status === 'errors') q = q.where(FAILURE);
+  else if (status === '5xx') q = q.where(FAILURE).where('status', '>=', sql.lit(500));
   else if (status !== undefined) {
     // A class: 2xx, 3xx or 4xx.
     const from = Number(status[0]) * 100;
+    if (from >= 400) q = q.where(FAILURE);
     q = q.where('status', '>=', sql.lit(from)).where('status', '<', from + 100);
   }
   const rid = filter.requestId;
@@ -127,7 +126,17 @@ export async function listRequestLog(
   if (cursor !== undefined) {
     q = q.where((eb) => eb.or([eb('time', '<', cursor.time), eb.and([eb('time', '=', cursor.time), eb('id', '<', cursor.id)])]));
   }
-  const rows = await q.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  return q.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit + 1);
+}
+
+/** The newest rows matching `filter`, older than `cursor`; `limit + 1` are read to tell whether more follow. */
+export async function listRequestLog(
+  db: Kysely<Database>,
+  filter: RequestLogFilter,
+  limit: number,
+  cursor: RequestLogCursor | undefined,
+): Promise<{ rows: RequestLogSummary[]; more: boolean }> {
+  const rows = await requestLogPage(db, filter, limit, cursor).execute();
   const more = rows.length > limit;
   return { rows: (more ? rows.slice(0, limit) : rows).map(numeric), more };
 }

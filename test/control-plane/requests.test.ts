@@ -115,7 +115,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const missing = await app.request('GET', '/api/requests/999999', { cookie: s.cookie });
       expect({ status: missing.status, json: missing.json }).toEqual({ status: 404, json: { error: 'Request not found' } });
       const bad = await app.request('GET', '/api/requests/x1', { cookie: s.cookie });
-      expect({ status: bad.status, json: bad.json }).toEqual({ status: 400, json: { error: 'id must be a request id (a positive integer)' } });
+      expect({ status: bad.status, json: bad.json }).toEqual({ status: 400, json: { error: 'id must be a log row id (a positive integer; a request id req_… goes in GET /api/requests?request_id=)' } });
     });
 
     it('prunes rows older than REQUEST_LOG_DAYS (14 by default)', async () => {

@@ -31,7 +31,10 @@ describe('deploy/grafana dashboard', () => {
     });
     await res.text();
     const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
-    const exported = new Set([...text.matchAll(/^(worv_proxy_\w+)[{ ]/gm)].map((m) => m[1]));
+    // A sample's name (histogram buckets too), or a family's HELP line: a counter nothing has
+    // counted yet (retries) has no sample.
+    const exported = new Set([...text.matchAll(/^(?:# HELP )?(worv_proxy_\w+)[{ ]/gm)].map((m) => m[1]));
+    expect(text).toMatch(/^worv_proxy_model_replicas_up\{model="sim-model"\} 1$/m);
     expect([...names].filter((n) => !exported.has(n))).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ describe('asAnthropicError', () => {
     expect(re(404, { detail: 'Not Found' })).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'Not Found' } });
     expect(re(422, { detail: [{ loc: ['body'], msg: 'x' }] })).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: '[{"loc":["body"],"msg":"x"}]' } });
     expect(re(503, { error: { message: 'busy' } })).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'busy' } });
-    expect(re(500, { error: 'flat' })).toBeUndefined();
+    expect(re(502, { error: 'Bad Gateway' })).toEqual({ type: 'error', error: { type: 'api_error', message: 'Bad Gateway' } });
     expect(re(502, { error: { code: 7 } })).toEqual({ type: 'error', error: { type: 'api_error', message: '{"code":7}' } });
   });
 

@@ -83,7 +83,8 @@ function anthropicErrorType(status: number): string {
 /**
  * A backend's error answer in another envelope, as Anthropic's `{"type":"error","error":{type,
  * message}}`: vLLM answers a request its validation refuses in OpenAI's envelope
- * (`{"error":{"message",…}}`) or FastAPI's (`{"detail":…}`) on every path, /v1/messages too.
+ * (`{"error":{"message",…}}`) or FastAPI's (`{"detail":…}`) on every path, /v1/messages too;
+ * a proxy in between may answer `{"error":"…"}`.
  * Undefined when the body is Anthropic's already, or not one of those.
  */
 export function asAnthropicError(status: number, body: Buffer): Buffer | undefined {
@@ -96,6 +97,7 @@ export function asAnthropicError(status: number, body: Buffer): Buffer | undefin
   if (!isJsonObject(parsed) || parsed.type === 'error') return undefined;
   let message: string | undefined;
   if (isJsonObject(parsed.error)) message = typeof parsed.error.message === 'string' ? parsed.error.message : JSON.stringify(parsed.error);
+  else if (typeof parsed.error === 'string') message = parsed.error;
   else if (typeof parsed.detail === 'string') message = parsed.detail;
   else if (parsed.detail !== undefined) message = JSON.stringify(parsed.detail);
   if (message === undefined) return undefined;

@@ -11,9 +11,13 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.j
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 1000;
 
-/** The model object of a listed card (`created`, Unix seconds, as `created_at`). */
+/** Latest `created` (Unix seconds) read as such: one in milliseconds, or past year 9999, is not. */
+const MAX_CREATED = 253_402_300_799;
+
+/** The model object of a listed card (`created`, Unix seconds, as `created_at`; the epoch when absent or out of range). */
 export function anthropicModel(card: JsonObject): JsonObject {
-  const created = typeof card.created === 'number' && Number.isFinite(card.created) ? card.created : 0;
+  const c = card.created;
+  const created = typeof c === 'number' && c >= 0 && c <= MAX_CREATED ? c : 0;
   return { type: 'model', id: card.id ?? null, display_name: card.id ?? null, created_at: new Date(created * 1000).toISOString().replace('.000Z', 'Z') };
 }
 

@@ -7,7 +7,7 @@ export function utcTime(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
-/** A stream the backend failed after its head answered 200 and still failed: marked as an error. */
+/** A status ≥ 500, or a stream the backend failed after its 200 head: marked as an error. */
 export function statusClass(status: number, result: RequestLogEntry['result']): string {
   if (status >= 500 || result === 'upstream-error') return 'badge badge-error';
   if (status >= 400) return 'badge badge-warn';
