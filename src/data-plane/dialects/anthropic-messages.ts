@@ -15,7 +15,7 @@ import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialec
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
 import { eventNameIn } from './parse-event.js';
-import { prependContent, userMessageTexts } from './request-text.js';
+import { chatTokenizeBody, prependContent, userMessageTexts } from './request-text.js';
 
 /**
  * Input = input_tokens + cache creation + cache reads (all three are prompt tokens); cached =
@@ -147,13 +147,7 @@ export const anthropicMessagesRequest: RequestFormat = {
     const system = prependContent(ours, body.system);
     return system === undefined ? undefined : { ...body, system };
   },
-  tokenizeBody(b) {
-    const messages = asChat(b);
-    if (messages === undefined) return undefined;
-    const o: JsonObject = { messages, add_generation_prompt: true };
-    if (Array.isArray(b.tools)) o.tools = asFunctionTools(b.tools);
-    return o;
-  },
+  tokenizeBody: (b) => chatTokenizeBody(asChat(b), Array.isArray(b.tools) ? asFunctionTools(b.tools) : undefined),
 };
 
 /**

@@ -13,7 +13,7 @@ import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialec
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
 import { eventNameIn } from './parse-event.js';
-import { userMessageTexts } from './request-text.js';
+import { chatTokenizeBody, userMessageTexts } from './request-text.js';
 
 const FINAL_EVENTS = ['response.completed', 'response.incomplete', 'response.failed'];
 const ERROR_EVENTS = ['error', 'response.failed'];
@@ -134,11 +134,5 @@ export const openaiResponsesRequest: RequestFormat = {
   maxTokensFields: ['max_output_tokens'],
   promptFields: ['instructions', 'input', 'tools'],
   userTexts: (body, visit) => userMessageTexts(body.input, visit),
-  tokenizeBody(b) {
-    const messages = asChat(b);
-    if (messages === undefined) return undefined;
-    const o: JsonObject = { messages, add_generation_prompt: true };
-    if (Array.isArray(b.tools)) o.tools = asFunctionTools(b.tools);
-    return o;
-  },
+  tokenizeBody: (b) => chatTokenizeBody(asChat(b), Array.isArray(b.tools) ? asFunctionTools(b.tools) : undefined),
 };

@@ -1,6 +1,6 @@
-/** Request-side pieces several wire formats share: user-written text and system-prompt merging. */
+/** Request-side pieces several wire formats share: user-written text, system-prompt merging, the chat form of a /tokenize body. */
 import { isJsonObject } from '../../core/json.js';
-import type { JsonValue } from '../../core/json.js';
+import type { JsonObject, JsonValue } from '../../core/json.js';
 
 /** Text part types a user message can carry, across the formats. */
 const TEXT_PARTS: ReadonlySet<string> = new Set(['text', 'input_text']);
@@ -44,4 +44,12 @@ export function prependContent(ours: string, existing: JsonValue | undefined): J
   if (typeof existing === 'string') return ours + SYSTEM_SEPARATOR + existing;
   if (Array.isArray(existing)) return [{ type: 'text', text: ours }, ...existing];
   return undefined;
+}
+
+/** A `/tokenize` body in chat form: the messages with the generation prompt, and the tools (function tools) when the request has any. */
+export function chatTokenizeBody(messages: JsonObject[] | undefined, tools: JsonValue[] | undefined): JsonObject | undefined {
+  if (messages === undefined) return undefined;
+  const o: JsonObject = { messages, add_generation_prompt: true };
+  if (tools !== undefined) o.tools = tools;
+  return o;
 }
