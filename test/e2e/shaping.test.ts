@@ -175,7 +175,7 @@ describe('request shaping through the gateway', () => {
       expect(generating()).toBe(before);
     });
 
-    it('on messages the overflow is Anthropic\'s "prompt is too long: N tokens > M maximum", which Claude Code compacts on', async () => {
+    it('on messages the overflow is Anthropic\'s "prompt is too long: N tokens > M maximum", the message Claude Code looks for', async () => {
       const generating = (): number => stack.sim.requests.filter((q) => q.path !== '/tokenize').length;
       const before = generating();
       const huge = 'word '.repeat(170_000);

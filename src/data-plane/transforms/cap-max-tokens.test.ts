@@ -37,7 +37,7 @@ const rows: readonly Row[] = [
   { what: 'boolean max_tokens → 400', body: { max_tokens: true }, effects: [rejected('max_tokens must be a non-negative integer')] },
   { what: 'chat: bad max_completion_tokens is named', endpoint: 'chat', body: { max_completion_tokens: {} }, effects: [rejected('max_completion_tokens must be a non-negative integer')] },
   {
-    what: 'available ≤ 0 on messages: 400 in Anthropic\'s words (Claude Code compacts on them) instead of a negative budget',
+    what: 'available ≤ 0 on messages: 400 in Anthropic\'s words (the message Claude Code looks for) instead of a negative budget',
     facts: { payloadChars: 606_720 },
     body: { max_tokens: 100 },
     effects: [rejected('prompt is too long: 202240 tokens > 202239 maximum')],

@@ -60,7 +60,7 @@ function reject(message: string, code?: string): { effects: readonly ShapeEffect
 /**
  * The refusal of an input that leaves no room for output, worded as each client's own API words
  * it, so that coding agents recognise it and shorten the conversation themselves: Anthropic's
- * `prompt is too long: N tokens > M maximum` on messages (Claude Code compacts on it), OpenAI's
+ * `prompt is too long: N tokens > M maximum` on messages (the message Claude Code looks for), OpenAI's
  * "maximum context length" with the code `context_length_exceeded` elsewhere.
  */
 function contextOverflow(req: ProxyRequest, field: string, cfg: Pick<ShapingConfig, 'maxContextTokens'>): { effects: readonly ShapeEffect[] } {
