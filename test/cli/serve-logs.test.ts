@@ -23,6 +23,11 @@ interface Line {
   readonly req?: Record<string, unknown>;
 }
 
+/** The JSON log lines of a process's output so far. */
+function jsonLines(output: string): Line[] {
+  return output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+}
+
 describe('serve: log lines about /v1 requests', () => {
   it('a failed request and (at debug) every request are logged without the key, cookies, address or bodies', async () => {
     const sim = createSimulator({});
@@ -61,7 +66,7 @@ describe('serve: log lines about /v1 requests', () => {
       let lines: Line[] = [];
       for (let i = 0; i < 50 && lines.filter((l) => l.req !== undefined).length < 2; i++) {
         await new Promise((r) => setTimeout(r, 20));
-        lines = serve.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+        lines = jsonLines(serve.output());
       }
       const warn = lines.find((l) => l.msg === 'upstream request failed');
       expect(warn?.level).toBe(40);
@@ -103,7 +108,7 @@ describe('serve: log lines about /v1 requests', () => {
       let lines: Line[] = [];
       for (let i = 0; i < 100 && !lines.some((l) => l.msg === 'request completed'); i++) {
         await new Promise((r) => setTimeout(r, 20));
-        lines = serve.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+        lines = jsonLines(serve.output());
       }
       const perRequest = lines.filter((l) => l.reqId !== undefined);
       expect(perRequest.map((l) => [l.msg, l.req?.url])).toEqual([
@@ -133,7 +138,7 @@ describe('serve: log lines about /v1 requests', () => {
     });
     const back = createSimulator({});
     try {
-      const lines = (): Line[] => serve.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+      const lines = (): Line[] => jsonLines(serve.output());
       const waitFor = async (msg: string): Promise<Line[]> => {
         for (let i = 0; i < 150 && !lines().some((l) => l.msg === msg); i++) await new Promise((r) => setTimeout(r, 20));
         return lines().filter((l) => l.msg === msg);
