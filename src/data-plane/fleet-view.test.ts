@@ -1,4 +1,4 @@
-import type { HttpPool } from './upstream/http-pool.js';
+import type { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { healthOf } from './fleet-view.js';
 import { hitRate } from './upstream/fleet-history.js';
@@ -6,7 +6,7 @@ import type { ReplicaState } from './upstream/fleet-state.js';
 
 function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['replica']> = {}): ReplicaState {
   return {
-    replica: { origin: 'http://a:1', pool: undefined as unknown as HttpPool, outstanding: 0, failures: 0, coolUntil: 0, ...replica },
+    replica: { origin: 'http://a:1', pool: undefined as unknown as Pool, outstanding: 0, failures: 0, coolUntil: 0, ...replica },
     models: [{ id: 'm', maxModelLen: undefined, raw: {} }],
     listing: undefined,
     listedAt: 1,

@@ -158,9 +158,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     if (this.#counted) replica.outstanding++;
     this.#attempts++;
     const b = call.body;
-    // A fresh stream per attempt: the body of a failed one is destroyed with it.
-    const body = b === undefined ? null : isReplayable(b) ? b.body() : b;
-    replica.pool.dispatch({ method: call.method, path: call.path, headers: call.headers, body }, this);
+    // A fresh stream per attempt: undici destroys the body of a failed one. undici sends an
+    // array of parts as an iterable body (its types do not list iterables).
+    const body = b === undefined ? null : isReplayable(b) ? b.body() : (b as string | Buffer);
+    replica.pool.dispatch({ method: call.method, path: call.path, headers: call.headers, body, headersTimeout: 0, bodyTimeout: 0 }, this);
   }
 
   /** The retry, one turn after the failure (not from inside undici's error loop). */

@@ -1,15 +1,14 @@
 /**
- * The one way to call a backend. One keep-alive pool per replica (upstream/http-pool.ts, created
- * once at start-up); every call (the relay, GET /v1/models, the /tokenize estimate, the backend probe)
+ * The one way to call a backend. One keep-alive undici Pool per replica (created once at
+ * start-up); every call (the relay, GET /v1/models, the /tokenize estimate, the backend probe)
  * goes through `dispatch` or `fetch`, so all of them pick the replica by the same policy, count
  * it in flight, mark its health and retry a failed connection once before the first byte
  * (upstream/call.ts). Timeouts are kept on native timers, so they fire on time.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher, buildConnector } from 'undici';
+import { Pool, type Dispatcher, type buildConnector } from 'undici';
 import { type BackendCall, UpstreamCall, type CallHost, type RetryReason } from './call.js';
 import { preciseConnector } from './connector.js';
-import { HttpPool } from './http-pool.js';
 import { leastInFlight, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
 
 export type { Replica } from './replicas.js';
@@ -118,8 +117,13 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     outstanding: 0,
     failures: 0,
     coolUntil: 0,
-    // Read timeouts are kept per call (upstream/call.ts).
-    pool: new HttpPool(origin, { connect, keepAliveMs: KEEP_ALIVE_MS }),
+    pool: new Pool(origin, {
+      connect,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      // Read timeouts are kept per call (upstream/call.ts).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    }),
   });
   let replicas: readonly Replica[] = opts.backends.map(replicaOf);
   if (replicas.length === 0) throw new Error('at least one backend is required');
@@ -154,7 +158,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       const removed = replicas.filter((r) => !kept.has(r));
       replicas = next;
       for (const r of removed) {
-        // close() waits for the requests already dispatched to the pool, then ends its sockets.
+        // Pool.close waits for the requests already dispatched to it, then ends its sockets.
         const p = r.pool.close().catch(() => undefined).finally(() => closing.delete(p));
         closing.add(p);
       }

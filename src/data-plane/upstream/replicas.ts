@@ -5,7 +5,7 @@
  * chooses the replica of each attempt from what the call says about itself (`CallFacts`); the
  * default sends it to the healthy replica with the fewest requests in flight.
  */
-import type { HttpPool } from './http-pool.js';
+import type { Pool } from 'undici';
 import type { JsonObject } from '../../core/json.js';
 import type { Endpoint, RequestFacts } from '../context.js';
 import type { RouteHints } from './route-hints.js';
@@ -13,7 +13,7 @@ import type { RouteHints } from './route-hints.js';
 /** One backend replica and the requests currently running on it. */
 export interface Replica {
   readonly origin: string;
-  readonly pool: HttpPool;
+  readonly pool: Pool;
   /** Client calls in flight on this replica, the gateway's own probes aside (counted by upstream/call.ts). */
   outstanding: number;
   /** Consecutive connection failures (0 = healthy). */
