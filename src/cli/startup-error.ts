@@ -21,6 +21,7 @@ const CODES: Readonly<Record<string, string>> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   ENOTDIR: 'a file, not a folder, is in its path',
+  ENOENT: 'a folder in its path does not exist and cannot be made there',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
   EADDRNOTAVAIL: 'address not available on this machine',

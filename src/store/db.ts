@@ -2,12 +2,13 @@
  * Opens the store: Kysely over better-sqlite3 (a file in WAL mode, the embedded default) or
  * over a pg Pool (many gateway replicas), and brings the schema up to date.
  */
-import { closeSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { closeSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../core/config.js';
+import { makeFolders } from './make-folders.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
@@ -77,7 +78,7 @@ function sqliteFileProblem(path: string, opened: Stats): string | undefined {
  * -wal and -shm files the database file's mode. What exists already is left as it is.
  */
 function createPrivately(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeFolders(dirname(path), 0o700);
   try {
     closeSync(openSync(path, 'wx', 0o600));
   } catch (err) {

@@ -12,9 +12,10 @@
  * a SQLite commit with `synchronous=NORMAL`; neither survives a power cut before the OS writes
  * the page back. A line that does not parse (torn by a power cut) ends its segment.
  */
+import { makeFolders } from './make-folders.js';
 import { isBusy, takeLock } from './process-lock.js';
 import { randomUUID } from 'node:crypto';
-import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { z } from 'zod';
@@ -186,14 +187,12 @@ export function openSpoolFiles(dir: string, prefix: string, storeId: string): Sp
   let ownLock: SqliteDatabase.Database;
   try {
     // A folder made here is the gateway's alone: the spool holds key ids and their usage.
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeFolders(dir, 0o700);
     // Checked up front: the lock file's open would fail with SQLite's vaguer "unable to open".
     accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
     ownLock = takeLock(`${base(proc)}${LOCK}`);
   } catch (err) {
-    // mkdir says EEXIST when the folder's own name is a file.
-    const code = (err as { code?: unknown }).code;
-    throw new SpoolFolderError(dir, code === 'EEXIST' ? Object.assign(new Error(`${dir} is a file`), { code: 'ENOTDIR' }) : err);
+    throw new SpoolFolderError(dir, err);
   }
   let n = 0;
   let ownFiles = 0;

@@ -67,6 +67,19 @@ describe('serve start-up failures', () => {
     }
   }, 60_000);
 
+  // Where nothing can be made (/proc), Node's recursive mkdir never returned: serve hung silently.
+  it('a store file or spool folder under a folder where nothing can be made: one line, exit 2', async () => {
+    const db = await serve({ PORT: '0', DATABASE_URL: 'sqlite:/proc/worv-nope/proxy.db' });
+    expect([db.code, db.stderr]).toEqual([2, 'worv-proxy: cannot open the store (SQLite /proc/worv-nope/proxy.db): a folder in its path does not exist and cannot be made there\n']);
+    const keys = await runCli(['keys', 'list'], { DATABASE_URL: 'sqlite:/proc/worv-nope/proxy.db' });
+    expect([keys.code, keys.stderr]).toEqual([2, 'worv-proxy: cannot open the store (SQLite /proc/worv-nope/proxy.db): a folder in its path does not exist and cannot be made there\n']);
+    const spool = await serve({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'spool-proc.db')}`, PROXY_SPOOL_DIR: '/proc/worv-nope/spool' });
+    expect([spool.code, spool.stderr]).toEqual([
+      2,
+      'worv-proxy: cannot start: the usage spool folder /proc/worv-nope/spool (PROXY_SPOOL_DIR) cannot be written: a folder in its path does not exist and cannot be made there\n',
+    ]);
+  }, 60_000);
+
   // Root writes anywhere: only an unprivileged user sees a folder's permissions refuse it.
   it.skipIf(process.getuid?.() === 0)('a spool folder it may not write: one line naming the folder and PROXY_SPOOL_DIR, exit 2', async () => {
     const folder = join(dir, 'read-only');
