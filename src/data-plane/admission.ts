@@ -80,7 +80,7 @@ export interface Admitted {
   /** Response headers (x-ratelimit-* or anthropic-ratelimit-*). */
   readonly headers: readonly string[];
   /** Gives back what admission took, corrected to `usage`; call once. */
-  readonly settle: (usage: UsageCounts) => void;
+  readonly settle: (usage: UsageCounts) => void | Promise<void>;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -118,7 +118,7 @@ export async function admit(
     settle(usage) {
       if (settled) return;
       settled = true;
-      env.counters.settle({
+      return env.counters.settle({
         keyId: plan.keyId,
         requestId: plan.requestId,
         now: env.clock.now(),

@@ -88,8 +88,11 @@ export interface KeyPrincipal {
 export interface LimitCounters {
   /** Synchronous when the counters are in this process (the hot path of one gateway). */
   admit(plan: AdmitPlan): AdmitResult | Promise<AdmitResult>;
-  /** Never throws; failures are reported by the counters. */
-  settle(plan: SettlePlan): void;
+  /**
+   * Never throws; failures are reported by the counters. Shared counters return a promise that
+   * settles once they took it (or failed to): the response's end waits for it, briefly.
+   */
+  settle(plan: SettlePlan): void | Promise<void>;
   /** A request refused with 429 (counted per key and day for the console). */
   rateLimited(keyId: string): void;
 }

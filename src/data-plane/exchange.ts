@@ -69,8 +69,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #relay: Relay | undefined;
   #clientGone = false;
   #upstreamDone = false;
-  /** Admission's settle (admission.ts), run once when the exchange is over. */
-  #onFinish: ((usage: UsageCounts) => void) | undefined;
   #over = false;
 
   constructor(env: ExchangeEnv, req: IncomingMessage, res: ServerResponse) {
@@ -93,10 +91,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#writer.idHeader = route.surface === 'anthropic' ? 'request-id' : 'x-request-id';
   }
 
-  /** Runs `fn` once when the exchange is over (whatever the ending), with the usage metered. */
-  onFinish(fn: (usage: UsageCounts) => void): void {
-    if (this.#over) fn(this.#ledger.usage());
-    else this.#onFinish = fn;
+  /** Runs `fn` once with the usage metered: beside the usage commit, or when the exchange is over without one. */
+  onFinish(fn: (usage: UsageCounts) => void | Promise<void>): void {
+    if (this.#over) void fn(this.#ledger.usage());
+    else this.#ledger.settleWith(fn);
   }
 
   /** Tracing on: this request's span, which ends with the outcome's report. */
@@ -255,11 +253,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#answeredAround(res.statusCode);
     }
     this.#over = true;
-    const finish = this.#onFinish;
-    if (finish !== undefined) {
-      this.#onFinish = undefined;
-      finish(this.#ledger.usage());
-    }
+    this.#ledger.settleNow();
     this.#env.onDone(this.#countedKey);
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
   }

@@ -92,6 +92,35 @@ describe.skipIf(pgSkip !== undefined)('limits shared by two gateway processes', 
       }
     }, 120_000);
 
+    it.skipIf(skip !== undefined)(`counters in ${where}: --concurrency 1, a client that sends each request when the last one ended is never refused`, async () => {
+      const store = await openStore({ kind: 'postgres', url: dbUrl });
+      const created = await createApiKey(store.db, { name: 'one-at-a-time', createdAt: new Date().toISOString(), policy: { limits: { concurrency: 1 } } });
+      await store.close();
+      const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: dbUrl, VLLM_BASE_URL: sim.url, ...extraEnv };
+      const g = await spawnServe(env);
+      try {
+        // Instant answers: the next request leaves as soon as the last one's end arrived. The
+        // slot used to be given back only after the end, in a transaction of its own, which the
+        // next admission (on another connection) could overtake: 8 of 100 refused on Postgres.
+        const fast = { 'x-sim-ttft-ms': '0', 'x-sim-itl-ms': '0' };
+        const statuses: number[] = [];
+        for (let i = 0; i < 120; i++) {
+          const r =
+            i % 3 === 0
+              ? await postJson(g.url, '/v1/chat/completions', created!.key, { ...CHAT_BODY, max_tokens: 5 }, fast)
+              : i % 3 === 1
+                ? await postJson(g.url, '/v1/chat/completions', created!.key, { ...CHAT_BODY, max_tokens: 5, stream: true }, fast)
+                : await postJson(g.url, '/v1/messages', created!.key, { ...MESSAGES_BODY, max_tokens: 5, stream: true }, fast);
+          await r.arrayBuffer();
+          statuses.push(r.status);
+        }
+        expect(statuses).toEqual(Array(120).fill(200));
+      } finally {
+        g.child.kill('SIGTERM');
+        await g.exited;
+      }
+    }, 120_000);
+
     it.skipIf(skip !== undefined)(`counters in ${where}: a daily budget removed and added back starts from the usage buckets`, async () => {
       const store = await openStore({ kind: 'postgres', url: dbUrl });
       try {

@@ -28,6 +28,21 @@ const NO_EFFECTS: readonly ShapeEffect[] = Object.freeze([]);
 
 const ZERO: UsageCounts = Object.freeze({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 });
 
+/**
+ * How long the end of a response waits for shared limit counters (Redis, Postgres) to take its
+ * settle. A slower settle still runs; the counters that do not answer retry it (server/limits/).
+ */
+export const SETTLE_WAIT_MS = 250;
+
+const NOTHING = (): void => undefined;
+
+/** `p`, or nothing after `ms`. */
+function atMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 export class UsageLedger {
   readonly #env: LedgerEnv;
   readonly #t0 = performance.now();
@@ -71,6 +86,8 @@ export class UsageLedger {
   #headAt: number | undefined;
   #ttfb: number | undefined;
   #commit: Promise<void> | undefined;
+  /** Admission's settle of the key's limit counters (keys with limits), run with the commit. */
+  #settle: ((usage: UsageCounts) => void | Promise<void>) | undefined;
 
   constructor(env: LedgerEnv) {
     this.#env = env;
@@ -127,16 +144,38 @@ export class UsageLedger {
     return usage;
   }
 
-  /** Commits this request's usage once; never rejects (a failed commit is reported). */
+  /** The request was admitted under its key's limits: `settle` gives back what it holds. */
+  settleWith(settle: (usage: UsageCounts) => void | Promise<void>): void {
+    this.#settle = settle;
+  }
+
+  /** Settles the limit counters now, if the commit has not (the response is over without one). */
+  settleNow(): void {
+    const settle = this.#settle;
+    if (settle === undefined) return;
+    this.#settle = undefined;
+    void settle(this.usage());
+  }
+
+  /**
+   * Commits this request's usage once, and settles its limit counters beside it, so that a
+   * client that sends its next request when this one ends finds its concurrency slot free and
+   * its tokens counted (shared counters take a round trip; the end waits at most
+   * SETTLE_WAIT_MS for them). Never rejects (a failed commit or settle is reported).
+   */
   commit(): Promise<void> {
     if (this.#commit === undefined) {
       const keyId = this.keyId;
       // Only a request that presented a valid key is ever forwarded, so there is one here.
       if (keyId === undefined) return Promise.resolve();
       const usage = this.usage();
-      this.#commit = this.#env.usage
+      const committed = this.#env.usage
         .commit(keyId, usage, this.#env.inFlight() === 1)
         .catch((err: unknown) => this.#env.warn('usage commit failed', err));
+      const settle = this.#settle;
+      this.#settle = undefined;
+      const settled = settle?.(usage);
+      this.#commit = settled === undefined ? committed : Promise.all([committed, atMost(settled, SETTLE_WAIT_MS)]).then(NOTHING);
     }
     return this.#commit;
   }

@@ -211,7 +211,7 @@ export function createLimits(opts: LimitsOptions): Limits {
         }
         return;
       }
-      shared.settle(plan).catch((err: unknown) => {
+      return shared.settle(plan).catch((err: unknown) => {
         missedSettles.missed(plan);
         logger.warn({ err: String(err) }, 'limit counters: settle failed (retried every second until they answer)');
       });
