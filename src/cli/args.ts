@@ -11,10 +11,23 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = false) {
   // Every command answers --help / -h, whatever its other flags.
   if (!('help' in options) && argv.some((a) => a === '--help' || a === '-h')) throw new HelpRequested();
+  let parsed;
   try {
-    return parseArgs({ args: joinNegativeValues(argv, options), allowPositionals, options, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), allowPositionals, options, strict: true, tokens: true });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  refuseRepeated(parsed.tokens);
+  return parsed;
+}
+
+/** A flag given twice is a mistake (parseArgs would keep the last value without a word). */
+export function refuseRepeated(tokens: readonly { kind: string; name?: string; rawName?: string }[]): void {
+  const seen = new Set<string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined) continue;
+    if (seen.has(t.name)) throw new UsageError(`${t.rawName ?? `--${t.name}`} is given more than once`);
+    seen.add(t.name);
   }
 }
 

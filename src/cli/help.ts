@@ -14,6 +14,7 @@ Commands:
   keys update ID [limit flags]              change a key's limits (\`none\` clears one)
   keys list                                 list keys (never the full key)
   keys deactivate ID | keys activate ID     stop a key working / let it work again
+  keys delete ID                            delete a key and its usage history
   backends list | add URL | remove URL      the backends in use; add or remove one at run time
                                             (every gateway on the store applies it within a second)
   store copy --to URL [--without-request-log]

@@ -48,7 +48,7 @@ describe('--help on every command', () => {
   it('a negative number given to a simulate flag reaches its own check', async () => {
     const r = await run(['simulate', '--ttft-ms', '-1']);
     expect(r.code).toBe(2);
-    expect(r.err.split('\n')[0]).toBe('worv-proxy: ttftMs must be a number >= 0');
+    expect(r.err.split('\n')[0]).toBe('worv-proxy: --ttft-ms must be a number >= 0');
   });
 
   it('a real usage error still goes to stderr with exit 2', async () => {

@@ -45,6 +45,10 @@ describe('worv-proxy keys limits', () => {
       ['keys', 'create', '--name', 'x', '--expires', '2020-01-01'],
       'keys create: --expires 2020-01-01 (2020-01-01T00:00:00.000Z) is not in the future: the key would be refused as expired from the start',
     ],
+    // A repeated flag used to keep its last value without a word.
+    [['keys', 'create', '--name', 'x', '--rpm', '10', '--rpm', '20'], 'worv-proxy: --rpm is given more than once'],
+    [['keys', 'create', '--name', 'x', '--models', 'a,,b'], 'keys create: --models must be model names separated by commas, or none'],
+    [['keys', 'create', '--name', 'x', '--rpm', '9007199254740993'], 'keys create: --rpm must be at most 9007199254740991'],
     [['keys', 'update', 'abc'], 'keys update: nothing to change (give at least one flag)'],
     [['keys', 'update', '--rpm', '3'], 'keys update: exactly one key ID is required'],
   ])('%j is a usage error (exit 2)', async (args, message) => {

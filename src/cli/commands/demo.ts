@@ -6,6 +6,7 @@
  */
 import { ConfigError, loadConfigLayered, misspeltVariables } from '../../core/config.js';
 import { causeOf, storeTarget } from '../startup-error.js';
+import { storeEnvHint } from '../store-hint.js';
 import { createApp } from '../../server/app.js';
 import { createSimulator } from '../../simulator/index.js';
 import { openStore } from '../../store/db.js';
@@ -82,11 +83,11 @@ export async function runDemo(argv: string[]): Promise<number> {
       `  -H "Authorization: Bearer ${key}" \\\n` +
       `  -H "Content-Type: application/json" \\\n` +
       `  -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"Three primes greater than 100."}]}'\n\n` +
-      `More keys:      npx worv-proxy keys create --name my-laptop\n` +
+      `More keys:      ${storeEnvHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
       // The CLI learns the boot backends from VLLM_BASE_URL, as the gateway does: without it,
       // it would list the default backend instead of this simulator.
       `Backends:       VLLM_BASE_URL=${simAddr.url} npx worv-proxy backends list\n` +
-      (noAdmin ? `Console login:  npx worv-proxy admin set-password --username admin --password '<8+ characters>'   then open ${url}/\n` : `Console:        ${url}/\n`) +
+      (noAdmin ? `Console login:  ${storeEnvHint(config.database)}npx worv-proxy admin set-password --username admin --password '<8+ characters>'   then open ${url}/\n` : `Console:        ${url}/\n`) +
       `\nPress Ctrl-C to stop.\n`,
   );
 

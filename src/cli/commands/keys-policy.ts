@@ -26,7 +26,8 @@ type PolicyValues = { readonly [K in keyof typeof POLICY_FLAGS]?: string | undef
 function limit(cmd: string, flag: string, v: string | undefined): number | null | undefined {
   if (v === undefined) return undefined;
   if (v === 'none') return null;
-  if (!/^[1-9]\d*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`${cmd}: --${flag} must be a positive integer or none`);
+  if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`${cmd}: --${flag} must be a positive integer or none`);
+  if (!Number.isSafeInteger(Number(v))) throw new UsageError(`${cmd}: --${flag} must be at most ${Number.MAX_SAFE_INTEGER}`);
   return Number(v);
 }
 
@@ -42,8 +43,8 @@ export function policyFromFlags(cmd: string, v: PolicyValues): KeyPolicyChanges 
   const out: { -readonly [K in keyof KeyPolicyChanges]: KeyPolicyChanges[K] } = {};
   if (Object.values(limits).some((x) => x !== undefined)) out.limits = limits;
   if (v.models !== undefined) {
-    const models = v.models.split(',').map((m) => m.trim()).filter((m) => m !== '');
-    if (v.models !== 'none' && models.length === 0) throw new UsageError(`${cmd}: --models must be model names separated by commas, or none`);
+    const models = v.models.split(',').map((m) => m.trim());
+    if (v.models !== 'none' && models.some((m) => m === '')) throw new UsageError(`${cmd}: --models must be model names separated by commas, or none`);
     out.allowedModels = v.models === 'none' ? null : models;
   }
   if (v.expires !== undefined) {

@@ -12,18 +12,13 @@ import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 import { backendWarnings } from '../backend-check.js';
 import { loadConfigOrExit } from '../load-config.js';
-import { DEFAULT_SQLITE_PATH, type Config } from '../../core/config.js';
 import { causeOf, storeTarget } from '../startup-error.js';
+import { storeEnvHint } from '../store-hint.js';
 import { backendKey } from '../../core/backend-url.js';
 
 const HELP = 'Usage: worv-proxy serve\n\nRuns the gateway. Configuration comes from the environment (README.md).\n';
 
 /** The CLI must use the gateway's store: its DATABASE_URL, named when it is not the default. */
-function keysHint(db: Config['database']): string {
-  if (db.kind === 'postgres') return '(with the same DATABASE_URL) ';
-  return db.path === DEFAULT_SQLITE_PATH ? '' : `DATABASE_URL=sqlite:${db.path} `;
-}
-
 function sharedFileWarning(path: string): string {
   return (
     `worv-proxy: warning: another worv-proxy serve is using SQLite ${path}. Without REDIS_URL each process counts ` +
@@ -139,10 +134,10 @@ export async function runServe(argv: string[]): Promise<number> {
       suppressed
         .map((u) => `Not in use:         ${u} (in VLLM_BASE_URL, taken out with \`backends remove\`; \`npx worv-proxy backends add ${u}\` puts it back)\n`)
         .join('') +
-      `Create an API key:  ${keysHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
+      `Create an API key:  ${storeEnvHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
       `Admin console:      ${url}/\n` +
       (noAdmin
-        ? `No admin user yet:  ${keysHint(config.database)}npx worv-proxy admin set-password --username admin --password '<8+ characters>'\n`
+        ? `No admin user yet:  ${storeEnvHint(config.database)}npx worv-proxy admin set-password --username admin --password '<8+ characters>'\n`
         : ''),
   );
   // After the banner, so start-up is not delayed by a slow backend.

@@ -13,7 +13,7 @@ describe('parseSimulateArgs', () => {
       '--hung', '--queue-full', '503',
     ]);
     expect(a.options).toMatchObject({ prefixCacheBlocks: 64, prefillMsPerKTokens: 20, promptTokensDetails: true, maxNumSeqs: 4, hung: true, queueFull: 503 });
-    expect(() => parseSimulateArgs(['--queue-full', '500'])).toThrow(/queueFull must be 429 or 503/);
+    expect(() => parseSimulateArgs(['--queue-full', '500'])).toThrow(/^--queue-full must be 429 or 503$/);
   });
 
   it('defaults to 127.0.0.1:8000 with the log off', () => {

@@ -4,7 +4,7 @@
  * the hung mode.
  */
 import { parseArgs } from 'node:util';
-import { joinNegativeValues } from '../args.js';
+import { joinNegativeValues, refuseRepeated } from '../args.js';
 import { createSimulator, resolveOptions } from '../../simulator/index.js';
 import type { SimulatorOptions } from '../../simulator/index.js';
 import { UsageError, reportUsageError } from '../help.js';
@@ -48,6 +48,16 @@ Anthropic /v1/messages, /tokenize, /health, /metrics). See docs/simulator.md.
   --queue-full STATUS    answer generating requests 429 or 503 at once
   -h, --help             this help
 `;
+
+/** The simulator option each flag sets, for its error messages. */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  model: '--model', root: '--root', apiKey: '--api-key', era: '--era', version: '--vllm-version', chunking: '--chunking',
+  fault: '--fault', maxModelLen: '--max-model-len', tokens: '--tokens', reasoningTokens: '--reasoning-tokens',
+  toolCalls: '--tool-calls', ttftMs: '--ttft-ms', itlMs: '--itl-ms', seed: '--seed', hanRatio: '--han-ratio',
+  pingEvery: '--ping-every', embeddingDim: '--embedding-dim', prefixCacheBlocks: '--prefix-cache-blocks',
+  prefillMsPerKTokens: '--prefill-ms-per-ktok', maxNumSeqs: '--max-num-seqs', schedulingPolicy: '--scheduling-policy',
+  queueFull: '--queue-full',
+};
 
 const FLAGS = {
   port: { type: 'string' },
@@ -106,9 +116,11 @@ function reasoningFlag(values: Values): boolean | undefined {
 export function parseSimulateArgs(argv: string[]): { port: number; host: string; options: SimulatorOptions; help: boolean } {
   let values: Values;
   try {
-    values = parseArgs({ args: joinNegativeValues(argv, FLAGS), options: FLAGS, strict: true, allowPositionals: false }).values;
+    const parsed = parseArgs({ args: joinNegativeValues(argv, FLAGS), options: FLAGS, strict: true, allowPositionals: false, tokens: true });
+    refuseRepeated(parsed.tokens);
+    values = parsed.values;
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
   }
   const port = numberFlag(values, 'port') ?? 8000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
@@ -144,7 +156,8 @@ export function parseSimulateArgs(argv: string[]): { port: number; host: string;
   try {
     resolveOptions(options);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    // The options' messages name their fields (`hanRatio must be …`): here, the flag's name.
+    throw new UsageError((e as Error).message.replace(/^\w+/, (name) => FLAG_OF[name] ?? name));
   }
   return { port, host: values.host ?? '127.0.0.1', options, help: values.help === true };
 }
@@ -165,7 +178,8 @@ export async function runSimulate(argv: string[]): Promise<number> {
   const sim = createSimulator(args.options);
   try {
     const { url } = await sim.listen(args.port, args.host);
-    process.stdout.write(`vLLM simulator serving ${JSON.stringify(sim.options.model)} on ${url} (for the gateway: VLLM_BASE_URL=${url})\n`);
+    // The pid is the one to signal (USR1, USR2): under npx, the parent is npm's.
+    process.stdout.write(`vLLM simulator serving ${JSON.stringify(sim.options.model)} on ${url} (pid ${process.pid}; for the gateway: VLLM_BASE_URL=${url})\n`);
     if (sim.refusing) process.stdout.write('refusing connections (kill -USR2 to accept)\n');
   } catch (e) {
     process.stderr.write(`worv-proxy simulate: cannot listen on ${args.host}:${args.port}: ${(e as Error).message}\n`);
