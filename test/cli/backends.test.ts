@@ -35,7 +35,11 @@ describe('worv-proxy backends', () => {
     const list = await runCli(['backends', 'list'], env);
     expect(list.stdout).toBe('URL               SOURCE  STATE\nhttp://gpu2:8000  env     in use\nhttp://gpu3:8000  added   in use\nhttp://gpu1:8000  env     removed\n');
     const unknown = await runCli(['backends', 'remove', 'http://gpu9:8000'], env);
-    expect([unknown.code, unknown.stderr]).toEqual([1, 'worv-proxy: Backend not found: http://gpu9:8000\n']);
+    // It names the VLLM_BASE_URL it read: a shell without the gateway's sees other backends.
+    expect([unknown.code, unknown.stderr]).toEqual([
+      1,
+      "worv-proxy: Backend not found: http://gpu9:8000 (the backends of VLLM_BASE_URL here: http://gpu1:8000, http://gpu2:8000; give the command the gateway's VLLM_BASE_URL)\n",
+    ]);
     expect((await runCli(['backends', 'remove', 'http://gpu3:8000'], env)).code).toBe(0);
     const last = await runCli(['backends', 'remove', 'http://gpu2:8000'], env);
     expect([last.code, last.stderr]).toEqual([1, 'worv-proxy: The last backend cannot be removed\n']);

@@ -83,7 +83,9 @@ async function remove(store: Store, env: readonly string[], raw: string): Promis
   const url = configured ? raw : (checked as { url: string }).url;
   const res = await removeBackend(store.db, env, url, isoTime(systemClock.now()));
   if (res.outcome !== 'removed') {
-    process.stderr.write(`worv-proxy: ${res.outcome === 'unknown' ? backendRefusal.unknown(url) : backendRefusal.last}\n`);
+    // The gateway's own backends come from its VLLM_BASE_URL, which this shell may not have.
+    const hint = ` (the backends of VLLM_BASE_URL here: ${env.join(', ')}; give the command the gateway's VLLM_BASE_URL)`;
+    process.stderr.write(`worv-proxy: ${res.outcome === 'unknown' ? backendRefusal.unknown(url) + hint : backendRefusal.last}\n`);
     return 1;
   }
   process.stdout.write(`Removed backend ${res.url}. Gateways send it no new request within a second; requests in flight finish.\n`);
