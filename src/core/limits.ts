@@ -48,8 +48,13 @@ export function hasCounters(l: KeyLimits): boolean {
 }
 
 export const WINDOW_MS = 60_000;
-/** How long a concurrency slot is held when its gateway never gives it back (a crash). */
-export const LEASE_MS = 3_600_000;
+/**
+ * A concurrency slot in shared counters is a lease: its gateway renews the leases of its
+ * requests in flight every LEASE_RENEW_MS, so a slot whose gateway is gone (killed, its host
+ * lost) frees itself within LEASE_MS, and a request that runs for hours keeps its slot.
+ */
+export const LEASE_MS = 120_000;
+export const LEASE_RENEW_MS = 30_000;
 
 export function windowStart(now: number): number {
   return now - (now % WINDOW_MS);
@@ -172,6 +177,21 @@ export function firstExceeded(l: KeyLimits, c: Counted, charge: number): LimitNa
   if (l.tpm !== null && c.tokens > 0 && c.tokens + charge > l.tpm) return 'tpm';
   if (l.concurrency !== null && c.inFlight >= l.concurrency) return 'concurrency';
   return undefined;
+}
+
+/** Moves the leases of `requestIds` still held to `until`; true when one moved. A slot given back is not taken again. */
+export function renewState(s: LimitState, requestIds: readonly string[], until: number): boolean {
+  const leases = s.leases;
+  if (leases === undefined) return false;
+  let changed = false;
+  for (const id of requestIds) {
+    const held = leases[id];
+    if (held !== undefined && held < until) {
+      leases[id] = until;
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 /** The end of a request on a key's state: tokens corrected, slot given back, budgets charged. */

@@ -5,7 +5,7 @@
  * count of requests refused with 429.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { admitState, settleState, type AdmitPlan, type AdmitResult, type LimitState, type SettlePlan } from '../core/limits.js';
+import { admitState, renewState, settleState, type AdmitPlan, type AdmitResult, type LimitState, type SettlePlan } from '../core/limits.js';
 import type { Database } from './schema.js';
 
 async function withState<T>(db: Kysely<Database>, keyId: string, fn: (s: LimitState) => { result: T; changed: boolean }): Promise<T> {
@@ -33,6 +33,11 @@ export function settleInStore(db: Kysely<Database>, plan: SettlePlan): Promise<v
     settleState(s, plan);
     return { result: undefined, changed: true };
   });
+}
+
+/** Moves the leases of the key's requests that are still held to `until`. */
+export function renewInStore(db: Kysely<Database>, keyId: string, requestIds: readonly string[], until: number): Promise<void> {
+  return withState(db, keyId, (s) => ({ result: undefined, changed: renewState(s, requestIds, until) }));
 }
 
 /** Drops the key's budget counters (the next admission with a budget seeds them from the buckets). */

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NO_LIMITS, type AdmitPlan } from '../../src/core/limits.js';
+import { LEASE_MS, NO_LIMITS, type AdmitPlan } from '../../src/core/limits.js';
 import { createRedisCounters } from '../../src/server/limits/redis-counters.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -40,6 +40,33 @@ describe.skipIf(skip !== undefined)('Redis limit counters', () => {
       expect(await probe.get(`${prefix}lim:{k1}:d:2026-12-04`)).toBe('65');
       const third = await c.admit({ ...plan, requestId: 'r3', now: T + 2000, charge: 10 });
       expect(third).toEqual({ kind: 'ok', requests: 2, tokens: 35, inFlight: 1, dayUsed: 65, monthUsed: 0 });
+    } finally {
+      await c.close();
+      const keys = await probe.keys(`${prefix}*`);
+      if (keys.length > 0) await probe.del(...keys);
+    }
+  });
+
+  it('renews the leases still held, never one given back, never to an earlier time; a lease not renewed runs out', async () => {
+    const c = createRedisCounters({ url: REDIS_URL, prefix, onError: () => undefined });
+    await c.ready();
+    try {
+      const limits = { ...NO_LIMITS, concurrency: 2 };
+      const plan: AdmitPlan = { keyId: 'k2', requestId: 'a', now: T, day: '2026-12-04', limits, charge: 0 };
+      expect(await c.admit(plan)).toMatchObject({ kind: 'ok', inFlight: 1 });
+      expect(await c.admit({ ...plan, requestId: 'b' })).toMatchObject({ kind: 'ok', inFlight: 2 });
+      await c.settle({ keyId: 'k2', requestId: 'b', now: T + 1, limits, window: T - 20_000, day: '2026-12-04', charge: 0, used: 0 });
+      await c.renew!('k2', ['a', 'b'], T + LEASE_MS + 60_000);
+      const conc = `${prefix}lim:{k2}:conc`;
+      expect(await probe.zrange(conc, 0, -1, 'WITHSCORES')).toEqual(['a', String(T + LEASE_MS + 60_000)]);
+      await c.renew!('k2', ['a'], T + 5); // earlier: ignored
+      expect(await probe.zscore(conc, 'a')).toBe(String(T + LEASE_MS + 60_000));
+      expect(await probe.pttl(conc)).toBeGreaterThan(LEASE_MS - 5000);
+      // Past the first lease, the renewed slot is still held; past the renewal, it is free.
+      expect(await c.inFlight('k2', T + LEASE_MS + 1000)).toBe(1);
+      expect(await c.admit({ ...plan, requestId: 'c', now: T + LEASE_MS + 1000 })).toMatchObject({ kind: 'ok', inFlight: 2 });
+      expect(await c.admit({ ...plan, requestId: 'd', now: T + LEASE_MS + 1000 })).toMatchObject({ kind: 'limited', limit: 'concurrency' });
+      expect(await c.admit({ ...plan, requestId: 'e', now: T + 2 * LEASE_MS + 61_000 })).toMatchObject({ kind: 'ok', inFlight: 1 });
     } finally {
       await c.close();
       const keys = await probe.keys(`${prefix}*`);

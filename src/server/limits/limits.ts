@@ -11,13 +11,14 @@ import type { Clock } from '../../core/clock.js';
 import { utcDay } from '../../core/clock.js';
 import type { Config } from '../../core/config.js';
 import { GatewayError } from '../../core/errors.js';
-import { type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
+import { LEASE_RENEW_MS, type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
 import { MSG } from '../../core/messages.js';
 import type { LimitCounters } from '../../data-plane/context.js';
 import type { Store } from '../../store/db.js';
 import { addRejections, tokensUsed } from '../../store/key-limits.repo.js';
 import { createMemoryCounters, type CounterHealth, type CounterStore } from './memory-counters.js';
 import { createRedisCounters } from './redis-counters.js';
+import { createLeaseRenewal } from './lease-renewal.js';
 import { createSettleRetry, releaseOf } from './settle-retry.js';
 import { createStoreCounters } from './store-counters.js';
 
@@ -143,13 +144,28 @@ export function createLimits(opts: LimitsOptions): Limits {
   }, FLUSH_MS);
   timer.unref();
 
+  let lastRenewLog = 0;
+  const leases = createLeaseRenewal({
+    renew: (keyId, ids, until) => (shared?.renew?.(keyId, ids, until) ?? Promise.resolve()),
+    failed: (err) => {
+      const now = clock.now();
+      if (now - lastRenewLog < LOG_EVERY_MS) return;
+      lastRenewLog = now;
+      logger.warn({ err: String(err) }, 'limit counters: could not renew the concurrency leases of requests in flight (retried)');
+    },
+  });
+  const renewTimer = setInterval(() => void leases.renew(clock.now()), LEASE_RENEW_MS);
+  renewTimer.unref();
+
   const admitShared = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
     try {
       // Known not to answer (a stalled Redis, until a ping answers): no request waits out the
       // command timeout meanwhile.
       const health = counters.health?.();
       if (health?.reachable === false) throw new Error(health.error ?? 'limit counters do not answer');
-      return await seeded(counters, plan);
+      const r = await seeded(counters, plan);
+      if (r.kind === 'ok' && plan.limits.concurrency !== null) leases.held(plan.keyId, plan.requestId);
+      return r;
     } catch (err) {
       // A Redis admission that timed out was sent, and a stalled Redis runs it once it answers:
       // the slot it takes then is given back, whatever this request becomes.
@@ -204,13 +220,14 @@ export function createLimits(opts: LimitsOptions): Limits {
         missedSettles.missed({ ...plan, limits: { ...plan.limits, concurrency: null } });
         // A shared admission that timed out may still run late (a Redis that stalled runs the
         // commands it had received once it answers again): its concurrency slot is given back
-        // too, or it would hold the key's slot until its lease ends, an hour later.
+        // too, or it would hold the key's slot until its lease ends.
         if (lateRisk && plan.limits.concurrency !== null) {
           const release = releaseOf(plan);
           shared.settle(release).catch(() => missedSettles.missed(release));
         }
         return;
       }
+      leases.released(plan.requestId);
       return shared.settle(plan).catch((err: unknown) => {
         missedSettles.missed(plan);
         logger.warn({ err: String(err) }, 'limit counters: settle failed (retried every second until they answer)');
@@ -236,6 +253,7 @@ export function createLimits(opts: LimitsOptions): Limits {
     health: () => shared?.health?.() ?? ANSWERING,
     async close() {
       clearInterval(timer);
+      clearInterval(renewTimer);
       await flush();
       // One last try for settles still owed (a restart right after the counters came back).
       const last = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());

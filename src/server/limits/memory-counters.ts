@@ -11,6 +11,8 @@ export interface CounterStore {
   admit(plan: AdmitPlan): Promise<AdmitResult>;
   settle(plan: SettlePlan): Promise<void>;
   inFlight(keyId: string, now: number): Promise<number>;
+  /** Shared counters: moves the leases of these requests of the key, if still held, to `until`. */
+  renew?(keyId: string, requestIds: readonly string[], until: number): Promise<void>;
   /**
    * Drops the key's day and month budget counters: the next admission with a budget starts them
    * again from the usage buckets (a budget just added must not trust a counter kept from before).

@@ -183,6 +183,13 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
       const [, , , d, m] = keys(keyId, 0, day);
       await answered(client.del(d as string, m as string));
     },
+    async renew(keyId, requestIds, until) {
+      const conc = `${base(keyId)}conc`;
+      const scored: (string | number)[] = [];
+      for (const id of requestIds) scored.push(until, id);
+      // XX: a slot given back meanwhile is not taken again; GT: a lease only ever moves later.
+      await answered(client.multi().call('ZADD', conc, 'XX', 'GT', ...scored).pexpire(conc, LEASE_MS).exec());
+    },
     async inFlight(keyId, now) {
       return client.zcount(`${base(keyId)}conc`, `(${now}`, '+inf');
     },
