@@ -227,9 +227,9 @@ export function countTokensLimits(l: KeyLimits): KeyLimits {
   return { ...NO_LIMITS, rpm: l.rpm };
 }
 
-/** The part of an exchange admission needs: a hook at its end. */
+/** The part of an exchange admission needs: a hook run beside the usage commit (the settle), or at the end without one. */
 export interface Finishable {
-  onFinish(fn: (usage: UsageCounts) => void): void;
+  onFinish(fn: (usage: UsageCounts) => void | Promise<void>): void;
 }
 
 /**
