@@ -142,6 +142,8 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
   });
   it('requires ADMIN_USERNAME and ADMIN_PASSWORD together', () => {
     expect(err({ ADMIN_USERNAME: 'a' }).variable).toBe('ADMIN_PASSWORD');
+    // A variable that is missing is said to be missing, not "got undefined".
+    expect(err({ ADMIN_USERNAME: 'a' }).message).toBe('ADMIN_PASSWORD must be set together with ADMIN_USERNAME (it is not set)');
     expect(err({ ADMIN_PASSWORD: 'longenough' }).variable).toBe('ADMIN_USERNAME');
   });
 });

@@ -123,7 +123,7 @@ function readRouting(env: Env): FleetConfig['routing'] {
 export class ConfigError extends Error {
   readonly variable: string;
   constructor(variable: string, accepts: string, got: string | undefined) {
-    super(`${variable} must be ${accepts} (got ${JSON.stringify(got === undefined ? got : withoutPassword(got))})`);
+    super(`${variable} must be ${accepts} (${got === undefined ? 'it is not set' : `got ${JSON.stringify(withoutPassword(got))}`})`);
     this.name = 'ConfigError';
     this.variable = variable;
   }
