@@ -221,7 +221,8 @@ export const PatchKeyRequest = z
     },
     { error: keyBodyError(MSG.noFieldsToUpdate) },
   )
-  .refine((b) => Object.values(b).some((v) => v !== undefined), MSG.noFieldsToUpdate);
+  // `limits: {}` names no limit: it changes nothing, like `{}`.
+  .refine((b) => Object.entries(b).some(([k, v]) => v !== undefined && !(k === 'limits' && v !== null && Object.values(v as object).every((x) => x === undefined))), MSG.noFieldsToUpdate);
 export type PatchKeyRequest = z.infer<typeof PatchKeyRequest>;
 
 /** `GET` and `PATCH /api/keys/:id` answer. */

@@ -153,6 +153,8 @@ describe('PATCH /api/keys/:id', () => {
   it.each<[unknown, string]>([
     [undefined, MSG.noFieldsToUpdate],
     [{}, MSG.noFieldsToUpdate],
+    // An empty limits object changes nothing either (it answered 200 and did nothing).
+    [{ limits: {} }, MSG.noFieldsToUpdate],
     [{ unknown: 1 }, 'unknown member: unknown'],
     [null, MSG.noFieldsToUpdate],
     [{ name: null }, MSG.nameMustBeString],
