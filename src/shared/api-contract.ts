@@ -117,11 +117,13 @@ function KeyPolicyFields() {
   });
 }
 
+// Number.isInteger, not .int(): zod's integer check also refuses integers above 2^53 - 1,
+// whose message would then say "not an integer" where the bound is what is wrong.
 const limitValue = z
   .number({ error: 'must be a positive integer or null' })
-  .int('must be a positive integer or null')
-  .min(1, 'must be a positive integer or null')
-  .max(Number.MAX_SAFE_INTEGER, 'must be a positive integer or null')
+  .refine(Number.isInteger, 'must be a positive integer or null')
+  .refine((n) => n >= 1, 'must be a positive integer or null')
+  .refine((n) => n <= Number.MAX_SAFE_INTEGER, `must be at most ${Number.MAX_SAFE_INTEGER}`)
   .nullable();
 
 /** The policy members `POST` and `PATCH /api/keys` accept; each optional, null clears it. */

@@ -84,6 +84,8 @@ describe('/api/keys limits', () => {
     [{ limits: { tpm: 1.5 } }, 'limits.tpm must be a positive integer or null'],
     [{ limits: { concurrency: '2' } }, 'limits.concurrency must be a positive integer or null'],
     [{ limits: { daily_tokens: -1 } }, 'limits.daily_tokens must be a positive integer or null'],
+    // Too large is said so (it said "must be a positive integer", which it is).
+    [{ limits: { rpm: 9007199254740992 } }, 'limits.rpm must be at most 9007199254740991'],
     [{ limits: { rpn: 1 } }, 'limits must have only rpm, tpm, concurrency, daily_tokens and monthly_tokens'],
     [{ limits: 5 }, 'limits must be an object or null'],
     [{ allowed_models: 'sim-model' }, 'allowed_models must be an array of model names or null'],
