@@ -40,6 +40,17 @@ describe('worv-proxy serve', () => {
     expect((await serve.exited).code).toBe(0);
   });
 
+  it('on every address (HOST=0.0.0.0) the banner gives a console address a browser can open', async () => {
+    const serve = await spawnServe({ HOST: '0.0.0.0', PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: `sqlite:${join(dir, 'wildcard.db')}`, VLLM_BASE_URL: 'http://127.0.0.1:9' });
+    try {
+      const port = new URL(serve.url).port;
+      expect(serve.output()).toContain(`Admin console:      http://127.0.0.1:${port}/ (listening on every address of this machine)\n`);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
+  });
+
   it('a second SIGTERM or SIGINT while draining does not cut the streams: they finish, count, and the process exits 0', async () => {
     const sim = createSimulator({});
     await sim.listen(0, '127.0.0.1');

@@ -33,6 +33,14 @@ function fail(line: string): never {
   process.exit(2);
 }
 
+/** Where a browser on this machine opens the console: a wildcard address is not one to open. */
+function consoleUrl(url: string, host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return `${url}/`;
+  const u = new URL(url);
+  u.hostname = host === '::' ? '[::1]' : '127.0.0.1';
+  return `${u.origin}/ (listening on every address of this machine)`;
+}
+
 export async function runServe(argv: string[]): Promise<number> {
   try {
     parseFlags(argv, {});
@@ -123,7 +131,7 @@ export async function runServe(argv: string[]): Promise<number> {
     await store.close().catch(() => undefined);
     return fail(`cannot listen on ${config.host}:${config.port}: ${causeOf(err)}`);
   }
-  const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.path}` : 'Postgres';
+  const where = storeTarget(config.database);
   const noAdmin = (await countAdminUsers(store.db)) === 0;
   // The backends in use, as `backends add/remove` left them in the store, not only the variable's.
   const inUse = app.dataPlane.backendsView().replicas.map((r) => r.url);
@@ -135,7 +143,7 @@ export async function runServe(argv: string[]): Promise<number> {
         .map((u) => `Not in use:         ${u} (in VLLM_BASE_URL, taken out with \`backends remove\`; \`npx worv-proxy backends add ${u}\` puts it back)\n`)
         .join('') +
       `Create an API key:  ${storeEnvHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
-      `Admin console:      ${url}/\n` +
+      `Admin console:      ${consoleUrl(url, config.host)}\n` +
       (noAdmin
         ? `No admin user yet:  ${storeEnvHint(config.database)}npx worv-proxy admin set-password --username admin --password '<8+ characters>'\n`
         : ''),
