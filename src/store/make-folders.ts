@@ -11,12 +11,9 @@ export function makeFolders(path: string, mode: number): void {
   const missing: string[] = [];
   let at = path;
   for (;;) {
-    try {
-      if (statSync(at).isDirectory()) break;
-      throw Object.assign(new Error(`${at} is a file, not a folder`), { code: 'ENOTDIR' });
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
-    }
+    const found = statSync(at, { throwIfNoEntry: false });
+    if (found?.isDirectory() === true) break;
+    if (found !== undefined) throw Object.assign(new Error(`${at} is a file, not a folder`), { code: 'ENOTDIR' });
     missing.push(at);
     const up = dirname(at);
     if (up === at) break;

@@ -18,7 +18,6 @@ import { backendKey } from '../../core/backend-url.js';
 
 const HELP = 'Usage: worv-proxy serve\n\nRuns the gateway. Configuration comes from the environment (README.md).\n';
 
-/** The CLI must use the gateway's store: its DATABASE_URL, named when it is not the default. */
 function sharedFileWarning(path: string): string {
   return (
     `worv-proxy: warning: another worv-proxy serve is using SQLite ${path}. Without REDIS_URL each process counts ` +

@@ -13,7 +13,6 @@ export interface LeaseRenewal {
   released(requestId: string): void;
   /** Renews every lease held; resolves when each key's call has answered or failed. */
   renew(now: number): Promise<void>;
-  readonly size: number;
 }
 
 export function createLeaseRenewal(deps: {
@@ -33,9 +32,6 @@ export function createLeaseRenewal(deps: {
       }
       const until = now + LEASE_MS;
       await Promise.all([...byKey].map(([keyId, ids]) => deps.renew(keyId, ids, until).catch(deps.failed)));
-    },
-    get size() {
-      return held.size;
     },
   };
 }
