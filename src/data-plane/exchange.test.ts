@@ -8,7 +8,7 @@ function exchange(): { x: Exchange; counted: Array<[string, string | undefined]>
   const counted: Array<[string, string | undefined]> = [];
   const env = {
     onIdentified: (keyId: string) => counted.push(['+', keyId]),
-    onDone: (keyId: string | undefined) => counted.push(['-', keyId]),
+    onDone: (_res: ServerResponse, keyId: string | undefined) => counted.push(['-', keyId]),
   } as unknown as ExchangeEnv;
   const req = new IncomingMessage(new Socket());
   return { x: new Exchange(env, req, new ServerResponse(req)), counted };

@@ -37,7 +37,7 @@ export interface ExchangeEnv extends LedgerEnv {
   /** The client-facing error for a failed backend call. */
   readonly failureError: (failure: FailureClass) => GatewayError;
   /** Called once per exchange when its response is over, with the key it was authenticated as. */
-  readonly onDone: (keyId: string | undefined) => void;
+  readonly onDone: (res: ServerResponse, keyId: string | undefined) => void;
   /** The exchange was authenticated as this key (its requests in flight count from here). */
   readonly onIdentified: (keyId: string) => void;
   /** A backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
@@ -254,7 +254,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     this.#over = true;
     this.#ledger.settleNow();
-    this.#env.onDone(this.#countedKey);
+    this.#env.onDone(res, this.#countedKey);
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
   }
 

@@ -79,6 +79,11 @@ export interface DataPlane {
   backendsView(): BackendsResponse;
   /** Models listed none of whose replicas is up now (/readyz). */
   modelsDown(): readonly string[];
+  /**
+   * The gateway is stopping: every response whose head is not sent yet, and every request that
+   * still arrives on an open connection, is answered with `Connection: close`.
+   */
+  drain(): void;
   /** Release upstream connection pools. */
   close(): Promise<void>;
 }
@@ -163,11 +168,15 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   // shared counter that knows).
   const keyInFlight = new Map<string, number>();
   let refusedKeyLoggedAt = -Infinity;
+  // Responses being served, so that a drain can tell those not answered yet to close their connection.
+  const open = new Set<ServerResponse>();
+  let draining = false;
   const onIdentified = (keyId: string): void => {
     keyInFlight.set(keyId, (keyInFlight.get(keyId) ?? 0) + 1);
   };
-  const onDone = (keyId: string | undefined): void => {
+  const onDone = (res: ServerResponse, keyId: string | undefined): void => {
     inFlight--;
+    open.delete(res);
     if (keyId === undefined) return;
     const n = (keyInFlight.get(keyId) ?? 1) - 1;
     if (n > 0) keyInFlight.set(keyId, n);
@@ -232,6 +241,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   return {
     handle(req, res) {
       inFlight++;
+      open.add(res);
+      if (draining) res.setHeader('connection', 'close');
       const x = new Exchange(env, req, res);
       if (isV1Root(req.url ?? '/v1')) {
         sendNotFound(res);
@@ -263,6 +274,10 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return { added: added.map((r) => r.origin), removed: removed.map((r) => r.origin) };
     },
     modelsDown: () => modelsDown(fleet, config.fleet.hungMs),
+    drain() {
+      draining = true;
+      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+    },
     backendsView: () =>
       fleetView({ state: fleet, history, routed: routing.routed, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs }),
     close: () => {

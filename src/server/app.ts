@@ -58,6 +58,9 @@ export interface App {
 
 const isDataPlanePath = isV1Path;
 
+/** During a drain, how long a connection whose answer said keep-alive waits for one more request. */
+const DRAIN_IDLE_MS = 1000;
+
 /** `/api` and below: the control plane answers its own odd paths (JSON 404 or 400). */
 function isApiPath(url: string | undefined): boolean {
   return url !== undefined && (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?'));
@@ -252,15 +255,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   /** Drain: stop accepting, let in-flight requests end, flush usage, close pools. */
   async function drainAndClose(): Promise<void> {
-    // server.close() only closes the connections idle at that moment; keep-alive connections
-    // whose last response ends later would hold the drain open until their keep-alive
-    // timeout, so keep closing the ones that have gone idle until the server is closed.
-    const reaper = setInterval(() => httpServer.closeIdleConnections(), 50);
-    try {
-      await fastify.close();
-    } finally {
-      clearInterval(reaper);
-    }
+    // server.close() closes the connections idle at that moment. Answers not sent yet say
+    // `Connection: close`, so their connections end with them. One whose head said keep-alive
+    // before the drain stays open for DRAIN_IDLE_MS after it ends: a client that sends its next
+    // request at once (an agent's next turn) is answered, with `Connection: close`, instead of
+    // meeting a connection closed under it; an idle one then closes, so no keep-alive
+    // connection holds the drain open for the full keep-alive timeout.
+    dataPlane.drain();
+    httpServer.keepAliveTimeout = DRAIN_IDLE_MS;
+    await fastify.close();
     backendSync.close();
     stopFileWatch();
     await usageWriter.close();

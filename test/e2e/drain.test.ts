@@ -1,7 +1,34 @@
 // Graceful drain on SIGTERM: closing the app (what `serve` does on SIGTERM) stops
 // new connections but lets a running stream finish, with its usage committed.
+import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/harness.js';
+
+interface Answer {
+  readonly status: number;
+  readonly connection: string | undefined;
+  readonly reused: boolean;
+  readonly body: string;
+}
+
+/** One chat request through `agent` (keep-alive, one connection); `onHead` runs when the head arrives. */
+function chat(agent: Agent, url: string, key: string, opts: { stream?: boolean; ttftMs?: number; onHead?: () => void } = {}): Promise<Answer> {
+  const { port } = new URL(url);
+  const body = JSON.stringify({ model: 'sim-model', stream: opts.stream === true, messages: [{ role: 'user', content: 'hi' }] });
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    if (opts.ttftMs !== undefined) headers['x-sim-ttft-ms'] = String(opts.ttftMs);
+    const req = request({ agent, host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', headers }, (res) => {
+      opts.onHead?.();
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, reused: req.reusedSocket, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -38,5 +65,45 @@ describe('graceful drain', () => {
     const usage = await stack.usage(id);
     expect(usage.requests).toBe(1);
     expect(usage.completionTokens).toBe(12);
+  });
+
+  it('answers a request waiting for its first token when the drain starts with Connection: close; the next request finds the listener closed', async () => {
+    stack = await startStack({ simulator: { model: 'sim-model', tokens: 4, reasoning: false } });
+    const { id, key } = await stack.createKey();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const warm = await chat(agent, stack.gatewayUrl, key);
+    expect([warm.status, warm.connection]).toEqual([200, 'keep-alive']);
+
+    const waiting = chat(agent, stack.gatewayUrl, key, { ttftMs: 400 });
+    await new Promise((r) => setTimeout(r, 150));
+    const closing = stack.app.close();
+    const answer = await waiting;
+    expect([answer.status, answer.connection, answer.reused]).toEqual([200, 'close', true]);
+    expect(JSON.parse(answer.body).usage.completion_tokens).toBe(4);
+    // Its connection ended with it: the next request needs a new one, which nothing accepts.
+    await expect(chat(agent, stack.gatewayUrl, key)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await closing;
+    expect((await stack.usage(id)).requests).toBe(2);
+  });
+
+  it('a stream under way when the drain starts said keep-alive: the request its client sends at once on that connection is answered (Connection: close), not reset', async () => {
+    stack = await startStack({ simulator: { model: 'sim-model', tokens: 12, itlMs: 30, reasoning: false } });
+    const { id, key } = await stack.createKey();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let closing: Promise<void> | undefined;
+    const streamed = await chat(agent, stack.gatewayUrl, key, {
+      stream: true,
+      onHead: () => {
+        closing = stack!.app.close();
+      },
+    });
+    expect([streamed.status, streamed.connection]).toEqual([200, 'keep-alive']);
+    expect(streamed.body.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    // An agent's next turn, sent the moment the stream ended, on the same connection.
+    const next = await chat(agent, stack.gatewayUrl, key);
+    expect([next.status, next.connection, next.reused]).toEqual([200, 'close', true]);
+    await expect(chat(agent, stack.gatewayUrl, key)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await closing;
+    expect((await stack.usage(id)).requests).toBe(2);
   });
 });
