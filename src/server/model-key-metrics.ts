@@ -34,30 +34,28 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
   const keyRequests = new FastCounter('worv_proxy_key_requests_total', '/v1 requests by API key id and result', ['key_id', 'result']);
   const keyTokens = new FastCounter('worv_proxy_key_tokens_total', 'Tokens by API key id and kind (prompt, completion, cached, reasoning)', ['key_id', 'kind']);
   for (const m of [modelRequests, modelTokens, modelTtft, modelDuration, keyRequests, keyTokens]) register(registry, m);
-  new Gauge({
-    name: 'worv_proxy_replica_up',
-    help: '1 while the replica takes new requests; 0 while it is in cooldown after a failed connection, ejected as hung, or down (its probes get no answer)',
-    labelNames: ['replica'],
-    registers: [registry],
-    collect() {
-      const source = replicas();
-      if (source === undefined) return;
-      // Backends removed at run time leave the series.
-      this.reset();
-      for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.up ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'worv_proxy_replica_hung',
-    help: '1 while the replica is ejected as hung (requests running, no token generated for PROXY_HUNG_SECONDS)',
-    labelNames: ['replica'],
-    registers: [registry],
-    collect() {
-      const source = replicas();
-      if (source === undefined) return;
-      for (const r of source.replicaHealth()) this.set({ replica: r.origin }, r.hung ? 1 : 0);
-    },
-  });
+  type Replica = ReturnType<ReplicaHealthSource['replicaHealth']>[number];
+  /** A gauge per replica in use: rebuilt at each scrape, so a backend removed at run time leaves its series. */
+  const replicaGauge = (name: string, help: string, value: (r: Replica) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['replica'],
+      registers: [registry],
+      collect() {
+        const source = replicas();
+        if (source === undefined) return;
+        this.reset();
+        for (const r of source.replicaHealth()) this.set({ replica: r.origin }, value(r));
+      },
+    });
+  };
+  replicaGauge(
+    'worv_proxy_replica_up',
+    '1 while the replica takes new requests; 0 while it is in cooldown after a failed connection, ejected as hung, or down (its probes get no answer)',
+    (r) => (r.up ? 1 : 0),
+  );
+  replicaGauge('worv_proxy_replica_hung', '1 while the replica is ejected as hung (requests running, no token generated for PROXY_HUNG_SECONDS)', (r) => (r.hung ? 1 : 0));
 
   new Gauge({
     name: 'worv_proxy_model_replicas_up',

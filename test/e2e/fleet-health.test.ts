@@ -101,6 +101,27 @@ describe('replica health', () => {
     expect(await homeOf('s1')).toBe(home);
   });
 
+  it('a replica removed while ejected as hung leaves /metrics: no series of it stays at its last value', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2' } });
+    const home = await homeOf('s1');
+    const sim = f.sims[home]!;
+    const kept = f.sims[1 - home]!;
+    sim.setHung(true);
+    const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
+    const stuck = new AbortController();
+    void postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': 's1' }, stuck.signal).catch(() => undefined);
+    await until(() => state.hung, 4000);
+    const series = async (): Promise<string[]> =>
+      (await (await fetch(`${f!.gatewayUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('worv_proxy_replica_'));
+    expect(await series()).toEqual(
+      expect.arrayContaining([`worv_proxy_replica_hung{replica="${sim.url}"} 1`, `worv_proxy_replica_up{replica="${sim.url}"} 0`]),
+    );
+    f.stack.app.dataPlane.setBackends([kept.url]);
+    expect((await series()).sort()).toEqual([`worv_proxy_replica_hung{replica="${kept.url}"} 0`, `worv_proxy_replica_up{replica="${kept.url}"} 1`]);
+    stuck.abort();
+    sim.setHung(false);
+  });
+
   it('a replica whose probes get only error answers (a proxy in front of a dead engine answering 502) is down: no new request, and /metrics says so', async () => {
     // The listing is read again every half second here (every 15 s by default).
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_MODELS_REFRESH: '0.5' } });
