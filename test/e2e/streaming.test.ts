@@ -109,6 +109,31 @@ describe('SSE relay', () => {
     });
   }
 
+  // vLLM applies continuous_usage_stats only with include_usage: this client gets no usage at all.
+  for (const [path, body] of [
+    ['/v1/chat/completions', CHAT_BODY],
+    ['/v1/completions', COMPLETIONS_BODY],
+  ] as const) {
+    it(`${path}: include_usage false with continuous_usage_stats true: no chunk carries usage, the tokens are counted`, async () => {
+      const k = await stack.createKey(`continuous-${path}`);
+      const r = await rawRequest(stack.gatewayUrl, {
+        method: 'POST',
+        path,
+        headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', 'x-sim-tokens': '7' },
+        body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: false, continuous_usage_stats: true } }),
+      });
+      const got = (await readAll(r.res)).toString();
+      const rec = stack.sim.getRequest(simId(r.headers));
+      expect((rec?.body as { stream_options?: unknown }).stream_options).toEqual({ include_usage: true, continuous_usage_stats: false });
+      expect(frames(got).length).toBeGreaterThan(2);
+      expect(got).not.toContain('"usage"');
+      expect(got.endsWith('data: [DONE]\n\n')).toBe(true);
+      const usageFrame = frames(rec!.sentText()).find((f) => f.includes('"choices":[],"usage"'));
+      const sent = (JSON.parse(usageFrame!.slice('data: '.length)) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+      expect(await stack.usage(k.id)).toMatchObject({ requests: 1, promptTokens: sent.prompt_tokens, completionTokens: sent.completion_tokens });
+    });
+  }
+
   it("keeps the client's own stream_options and sends its usage chunk when it asked", async () => {
     const r = await post('/v1/chat/completions', { ...CHAT_BODY, stream: true, stream_options: { include_usage: true } });
     const got = (await readAll(r.res)).toString();

@@ -4,7 +4,7 @@
  * its final usage chunk; the tap meters that chunk and withholds it from this client.
  * Last in SHAPERS: it only adds a field the other shapers never read.
  */
-import { isJsonObject } from '../../core/json.js';
+import { isJsonObject, type JsonObject } from '../../core/json.js';
 import type { Endpoint, ShapeEffect, Shaper } from '../context.js';
 
 const OPENAI_STREAMS: ReadonlySet<Endpoint> = new Set<Endpoint>(['chat', 'completions']);
@@ -14,10 +14,10 @@ const REQUESTED: readonly ShapeEffect[] = Object.freeze([{ kind: 'stream-usage-r
 export const requestStreamUsage: Shaper = (req) => {
   const { facts, body } = req;
   if (!facts.stream || facts.clientAskedForUsage || !OPENAI_STREAMS.has(facts.endpoint)) return { req, effects: NONE };
-  // Keep the client's other stream options (e.g. continuous_usage_stats) as they were.
-  const options = isJsonObject(body.stream_options) ? body.stream_options : {};
-  return {
-    req: { facts, body: { ...body, stream_options: { ...options, include_usage: true } } },
-    effects: REQUESTED,
-  };
+  // The client's other stream options stay as they were, but for `continuous_usage_stats`:
+  // vLLM applies it only with include_usage, so this client gets no usage in its chunks and
+  // must not start getting it in every chunk now.
+  const options: JsonObject = { ...(isJsonObject(body.stream_options) ? body.stream_options : {}), include_usage: true };
+  if (options.continuous_usage_stats === true) options.continuous_usage_stats = false;
+  return { req: { facts, body: { ...body, stream_options: options } }, effects: REQUESTED };
 };
