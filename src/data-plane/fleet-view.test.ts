@@ -1,7 +1,7 @@
 import type { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { healthOf } from './fleet-view.js';
-import { hitRate } from './upstream/fleet-history.js';
+import { healthOf, routedInWindow } from './fleet-view.js';
+import { hitRate, type HistorySample } from './upstream/fleet-history.js';
 import type { ReplicaState } from './upstream/fleet-state.js';
 
 function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['replica']> = {}): ReplicaState {
@@ -76,5 +76,17 @@ describe('hitRate', () => {
     expect(hitRate(100, 200, 5, 10)).toBe(0.5);
     expect(hitRate(100, 200, 100, 200)).toBeUndefined();
     expect(hitRate(undefined, undefined, undefined, 10)).toBeUndefined();
+  });
+});
+
+describe('routedInWindow', () => {
+  const sample = (routed: number): HistorySample => ({ at: 0, inFlight: 0, running: 0, waiting: 0, kvCacheUsage: 0, prefixHits: 0, prefixQueries: 0, prefixHitRate: undefined, routed });
+  it('counts from the oldest sample, even when it is the only one (a replica added again starts a fresh history)', () => {
+    expect(routedInWindow([sample(262)], 262)).toBe(0);
+    expect(routedInWindow([sample(262)], 270)).toBe(8);
+    expect(routedInWindow([sample(10), sample(20), sample(27)], 37)).toBe(27);
+  });
+  it('counts since start before the first sample', () => {
+    expect(routedInWindow([], 5)).toBe(5);
   });
 });

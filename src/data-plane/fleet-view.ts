@@ -87,10 +87,14 @@ function wireSample(h: HistorySample): ReplicaSample {
   };
 }
 
-/** Requests routed to `origin` over the history window (since start with under two samples). */
-function routedInWindow(history: readonly HistorySample[], routedNow: number): number {
+/**
+ * Requests routed to a replica since its oldest sample (since start before its first one). A
+ * replica removed and added again has a fresh history, and its count since start would dwarf
+ * the others' window.
+ */
+export function routedInWindow(history: readonly HistorySample[], routedNow: number): number {
   const first = history[0];
-  return history.length < 2 || first === undefined ? routedNow : routedNow - first.routed;
+  return first === undefined ? routedNow : routedNow - first.routed;
 }
 
 export function fleetView(src: FleetViewSource): BackendsResponse {
