@@ -106,6 +106,14 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
     [{ VLLM_BASE_URL: 'localhost:8000' }, 'VLLM_BASE_URL must be a URL (http: or https:) (got "localhost:8000")'],
     [
+      { VLLM_BASE_URL: 'http://10.0.0.1:8000,' },
+      'VLLM_BASE_URL must be comma-separated http(s) origins with none empty (a comma at either end or two in a row leave one empty) (got "http://10.0.0.1:8000,")',
+    ],
+    [
+      { VLLM_BASE_URL: 'http://10.0.0.1:8000,,http://10.0.0.2:8000' },
+      'VLLM_BASE_URL must be comma-separated http(s) origins with none empty (a comma at either end or two in a row leave one empty) (got "http://10.0.0.1:8000,,http://10.0.0.2:8000")',
+    ],
+    [
       { VLLM_BASE_URL: 'http://127.0.0.1:8000,http://127.0.0.1:8001/v1' },
       'VLLM_BASE_URL must be comma-separated http(s) origins such as http://10.0.0.5:8000, without /v1 or any other path, query or credentials (got "http://127.0.0.1:8001/v1")',
     ],

@@ -295,11 +295,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Parse the environment into a frozen Config; throws ConfigError on the first bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const backendsRaw = readString(env, 'VLLM_BASE_URL') ?? 'http://127.0.0.1:8000';
-  const backends = backendsRaw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map((s) => readBackendUrl(s));
+  const entries = backendsRaw.split(',').map((s) => s.trim());
+  // An empty entry is a slip (a trailing comma) or a template whose variable was not set: either
+  // way a backend the operator meant is missing, so it is said rather than skipped.
+  if (entries.length > 1 && entries.includes('')) {
+    throw new ConfigError('VLLM_BASE_URL', 'comma-separated http(s) origins with none empty (a comma at either end or two in a row leave one empty)', backendsRaw);
+  }
+  const backends = entries.filter((s) => s !== '').map((s) => readBackendUrl(s));
   if (backends.length === 0) throw new ConfigError('VLLM_BASE_URL', 'one or more comma-separated http(s) URLs', backendsRaw);
 
   const frontendRaw = readString(env, 'FRONTEND_URL');
