@@ -1,6 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { DrainClose } from './drain-close.js';
 import { Exchange, type ExchangeEnv } from './exchange.js';
 
 /** An exchange over an unconnected socket, with the env's per-key counting recorded. */
@@ -8,7 +9,8 @@ function exchange(): { x: Exchange; counted: Array<[string, string | undefined]>
   const counted: Array<[string, string | undefined]> = [];
   const env = {
     onIdentified: (keyId: string) => counted.push(['+', keyId]),
-    onDone: (_res: ServerResponse, keyId: string | undefined) => counted.push(['-', keyId]),
+    onDone: (keyId: string | undefined) => counted.push(['-', keyId]),
+    drainClose: new DrainClose(),
   } as unknown as ExchangeEnv;
   const req = new IncomingMessage(new Socket());
   return { x: new Exchange(env, req, new ServerResponse(req)), counted };

@@ -16,6 +16,7 @@ import type { Forward } from './forward.js';
 import type { Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
 import { BodyCapture, captureBody } from './respond/body-capture.js';
+import type { DrainClose } from './drain-close.js';
 import { ClientWriter } from './respond/client-writer.js';
 import { WithheldRelay, type ObserversFor, type Relay } from './respond/relays.js';
 import { startRelay } from './respond/start-relay.js';
@@ -37,9 +38,11 @@ export interface ExchangeEnv extends LedgerEnv {
   /** The client-facing error for a failed backend call. */
   readonly failureError: (failure: FailureClass) => GatewayError;
   /** Called once per exchange when its response is over, with the key it was authenticated as. */
-  readonly onDone: (res: ServerResponse, keyId: string | undefined) => void;
+  readonly onDone: (keyId: string | undefined) => void;
   /** The exchange was authenticated as this key (its requests in flight count from here). */
   readonly onIdentified: (keyId: string) => void;
+  /** While the gateway drains, which answers close their connection. */
+  readonly drainClose: DrainClose;
   /** A backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
   readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
 }
@@ -74,7 +77,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   constructor(env: ExchangeEnv, req: IncomingMessage, res: ServerResponse) {
     this.#env = env;
     this.req = req;
-    this.#writer = new ClientWriter(res);
+    this.#writer = new ClientWriter(res, env.drainClose);
     this.#ledger = new UsageLedger(env);
     this.#ledger.requestId = this.#writer.requestId;
     (res as TaggedResponse)[kExchange] = this;
@@ -131,6 +134,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.result = 'rejected';
     this.#ledger.status = err.status;
     this.#ledger.errorKind = err.kind;
+    this.#writer.closeIfLast();
     sendError(this.res, err, this.route?.surface ?? surfaceFor(this.req.url ?? ''), this.#writer.requestId);
   }
 
@@ -253,8 +257,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#answeredAround(res.statusCode);
     }
     this.#over = true;
+    this.#env.drainClose.ended(this.req);
     this.#ledger.settleNow();
-    this.#env.onDone(res, this.#countedKey);
+    this.#env.onDone(this.#countedKey);
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
   }
 
@@ -286,6 +291,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       // Before the first byte (or a JSON body not yet sent): a proper error response.
       this.#relay?.abandoned('upstream-error');
       this.#ledger.status = err.status;
+      this.#writer.closeIfLast();
       sendError(this.res, err, surface, this.#writer.requestId);
       return;
     }

@@ -88,13 +88,13 @@ function wireSample(h: HistorySample): ReplicaSample {
 }
 
 /**
- * Requests routed to a replica since its oldest sample (since start before its first one). A
- * replica removed and added again has a fresh history, and its count since start would dwarf
- * the others' window.
+ * Requests routed to a replica since its oldest sample; none before its first one. A replica
+ * removed and added again has a fresh history, and its count since the gateway started would
+ * dwarf the others' window.
  */
 export function routedInWindow(history: readonly HistorySample[], routedNow: number): number {
   const first = history[0];
-  return first === undefined ? routedNow : routedNow - first.routed;
+  return first === undefined ? 0 : routedNow - first.routed;
 }
 
 export function fleetView(src: FleetViewSource): BackendsResponse {

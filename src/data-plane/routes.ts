@@ -4,6 +4,7 @@
  * pools, the header rules, the backend probe, the shaping configuration per profile.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DrainClose } from './drain-close.js';
 import type { buildConnector } from 'undici';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
@@ -79,10 +80,7 @@ export interface DataPlane {
   backendsView(): BackendsResponse;
   /** Models listed none of whose replicas is up now (/readyz). */
   modelsDown(): readonly string[];
-  /**
-   * The gateway is stopping: every response whose head is not sent yet, and every request that
-   * still arrives on an open connection, is answered with `Connection: close`.
-   */
+  /** The gateway is stopping: answers close their connections as they end (drain-close.ts). */
   drain(): void;
   /** Release upstream connection pools. */
   close(): Promise<void>;
@@ -168,15 +166,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   // shared counter that knows).
   const keyInFlight = new Map<string, number>();
   let refusedKeyLoggedAt = -Infinity;
-  // Responses being served, so that a drain can tell those not answered yet to close their connection.
-  const open = new Set<ServerResponse>();
-  let draining = false;
+  const drainClose = new DrainClose();
   const onIdentified = (keyId: string): void => {
     keyInFlight.set(keyId, (keyInFlight.get(keyId) ?? 0) + 1);
   };
-  const onDone = (res: ServerResponse, keyId: string | undefined): void => {
+  const onDone = (keyId: string | undefined): void => {
     inFlight--;
-    open.delete(res);
     if (keyId === undefined) return;
     const n = (keyInFlight.get(keyId) ?? 1) - 1;
     if (n > 0) keyInFlight.set(keyId, n);
@@ -208,6 +203,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     onIdentified,
     onBackendRefusedKey,
     inFlight: () => inFlight,
+    drainClose,
   };
   const pipelineEnv: PipelineEnv = {
     keys: deps.keys,
@@ -240,9 +236,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const tracer = deps.tracer;
   return {
     handle(req, res) {
+      if (!drainClose.opened(req)) return;
       inFlight++;
-      open.add(res);
-      if (draining) res.setHeader('connection', 'close');
       const x = new Exchange(env, req, res);
       if (isV1Root(req.url ?? '/v1')) {
         sendNotFound(res);
@@ -274,10 +269,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return { added: added.map((r) => r.origin), removed: removed.map((r) => r.origin) };
     },
     modelsDown: () => modelsDown(fleet, config.fleet.hungMs),
-    drain() {
-      draining = true;
-      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
-    },
+    drain: () => drainClose.start(),
     backendsView: () =>
       fleetView({ state: fleet, history, routed: routing.routed, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs }),
     close: () => {

@@ -255,8 +255,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   /** Drain: stop accepting, let in-flight requests end, flush usage, close pools. */
   async function drainAndClose(): Promise<void> {
-    // server.close() closes the connections idle at that moment. Answers not sent yet say
-    // `Connection: close`, so their connections end with them. One whose head said keep-alive
+    // server.close() closes the connections idle at that moment. /v1 answers whose head is sent
+    // from now on say `Connection: close` (data-plane/drain-close.ts), so their connections end
+    // with them. One whose head said keep-alive
     // before the drain stays open for DRAIN_IDLE_MS after it ends: a client that sends its next
     // request at once (an agent's next turn) is answered, with `Connection: close`, instead of
     // meeting a connection closed under it; an idle one then closes, so no keep-alive

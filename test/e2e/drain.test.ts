@@ -1,6 +1,7 @@
 // Graceful drain on SIGTERM: closing the app (what `serve` does on SIGTERM) stops
 // new connections but lets a running stream finish, with its usage committed.
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/harness.js';
 
@@ -86,7 +87,7 @@ describe('graceful drain', () => {
     expect((await stack.usage(id)).requests).toBe(2);
   });
 
-  it('a stream under way when the drain starts said keep-alive: the request its client sends at once on that connection is answered (Connection: close), not reset', async () => {
+  it('a stream under way when the drain starts said keep-alive: the request its client sends next on that connection is answered (Connection: close), not reset', async () => {
     stack = await startStack({ simulator: { model: 'sim-model', tokens: 12, itlMs: 30, reasoning: false } });
     const { id, key } = await stack.createKey();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -99,11 +100,35 @@ describe('graceful drain', () => {
     });
     expect([streamed.status, streamed.connection]).toEqual([200, 'keep-alive']);
     expect(streamed.body.trimEnd().endsWith('data: [DONE]')).toBe(true);
-    // An agent's next turn, sent the moment the stream ended, on the same connection.
+    // An agent's next turn, sent after a tool ran for a moment, on the same connection.
+    await new Promise((r) => setTimeout(r, 300));
     const next = await chat(agent, stack.gatewayUrl, key);
     expect([next.status, next.connection, next.reused]).toEqual([200, 'close', true]);
     await expect(chat(agent, stack.gatewayUrl, key)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await closing;
+    expect((await stack.usage(id)).requests).toBe(2);
+  });
+
+  it('two requests pipelined on one connection when the drain starts: both answered, the last with Connection: close; each counted once', async () => {
+    stack = await startStack({ simulator: { model: 'sim-model', tokens: 4, reasoning: false } });
+    const { id, key } = await stack.createKey();
+    const body = JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'hi' }] });
+    const raw = (ttftMs: number): string =>
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\n` +
+      `x-sim-ttft-ms: ${ttftMs}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const socket = connect(Number(new URL(stack.gatewayUrl).port), '127.0.0.1');
+    let got = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (got += d));
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write(raw(400) + raw(600));
+    await new Promise((r) => setTimeout(r, 150));
+    const closing = stack.app.close();
+    await closed;
+    await closing;
+    const heads = got.match(/HTTP\/1\.1 \d+ \w+|connection: [\w-]+/gi);
+    expect(heads).toEqual(['HTTP/1.1 200 OK', 'Connection: keep-alive', 'HTTP/1.1 200 OK', 'connection: close']);
+    expect(stack.app.dataPlane.inFlight()).toBe(0);
     expect((await stack.usage(id)).requests).toBe(2);
   });
 });

@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { newRequestId } from '../../core/request-id.js';
+import type { DrainClose } from '../drain-close.js';
 import { chunkFrame } from './chunk-frame.js';
 
 /** What a full client socket pauses: the upstream response (undici's controller). */
@@ -52,8 +53,16 @@ export class ClientWriter {
   /** The header that carries it (`request-id` on the Anthropic surface). */
   idHeader = 'x-request-id';
 
-  constructor(res: ServerResponse) {
+  readonly #drainClose: DrainClose | undefined;
+
+  constructor(res: ServerResponse, drainClose?: DrainClose) {
     this.res = res;
+    this.#drainClose = drainClose;
+  }
+
+  /** While the gateway drains, the head says `Connection: close` if this is the connection's last answer. */
+  closeIfLast(): void {
+    if (this.#drainClose?.closes(this.res.req) === true) this.res.setHeader('connection', 'close');
   }
 
   get destroyed(): boolean {
@@ -62,6 +71,7 @@ export class ClientWriter {
 
   /** Sends the head now (bytes follow through `send`). */
   head(status: number, headers: string[]): void {
+    this.closeIfLast();
     headers.push(this.idHeader, this.requestId);
     this.res.writeHead(status, headers);
   }
@@ -72,6 +82,7 @@ export class ClientWriter {
    */
   headStream(status: number, headers: string[]): void {
     const res = this.res;
+    this.closeIfLast();
     headers.push(this.idHeader, this.requestId);
     res.writeHead(status, headers);
     const socket = res.socket;
@@ -86,6 +97,7 @@ export class ClientWriter {
 
   /** A whole body with its length, in one write. */
   whole(status: number, headers: string[], body: Buffer): void {
+    this.closeIfLast();
     headers.push('content-length', String(body.length), this.idHeader, this.requestId);
     this.res.writeHead(status, headers);
     this.res.end(body);

@@ -21,6 +21,7 @@ describe('requestStreamUsage', () => {
     ['include_usage null (read as false) → forced on', 'chat', { stream: true, stream_options: { include_usage: null } }, { include_usage: true }],
     ['include_usage false → forced on, other options kept', 'chat', { stream: true, stream_options: { include_usage: false, continuous_usage_stats: false } }, { include_usage: true, continuous_usage_stats: false }],
     ['include_usage false, continuous stats on → forced on, continuous stats off (vLLM sends this client no usage)', 'completions', { stream: true, stream_options: { include_usage: false, continuous_usage_stats: true, x: 1 } }, { include_usage: true, continuous_usage_stats: false, x: 1 }],
+    ['include_usage false, continuous stats "true" (vLLM coerces it) → off too', 'chat', { stream: true, stream_options: { include_usage: false, continuous_usage_stats: 'true' } }, { include_usage: true, continuous_usage_stats: false }],
     ['not streaming → unchanged', 'chat', { stream: false }, undefined],
     ['stream absent → unchanged', 'chat', {}, undefined],
     ['messages stream (usage is in message_delta) → unchanged', 'messages', { stream: true, messages: [] }, undefined],

@@ -18,6 +18,7 @@ export const requestStreamUsage: Shaper = (req) => {
   // vLLM applies it only with include_usage, so this client gets no usage in its chunks and
   // must not start getting it in every chunk now.
   const options: JsonObject = { ...(isJsonObject(body.stream_options) ? body.stream_options : {}), include_usage: true };
-  if (options.continuous_usage_stats === true) options.continuous_usage_stats = false;
+  // Any value but false (vLLM's model coerces 1 and "true" to true).
+  if (options.continuous_usage_stats !== undefined) options.continuous_usage_stats = false;
   return { req: { facts, body: { ...body, stream_options: options } }, effects: REQUESTED };
 };
