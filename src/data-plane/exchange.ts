@@ -73,6 +73,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #clientGone = false;
   #upstreamDone = false;
   #over = false;
+  /** A pipelined answer's listener on the connection's close, while it waits. */
+  #queuedLost: (() => void) | undefined;
 
   constructor(env: ExchangeEnv, req: IncomingMessage, res: ServerResponse) {
     this.#env = env;
@@ -82,6 +84,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.requestId = this.#writer.requestId;
     (res as TaggedResponse)[kExchange] = this;
     res.on('close', onResponseClose);
+    // A pipelined answer waits for the connection, and one that never gets it (the client left
+    // first) never closes: the connection's close ends it.
+    if (res.socket === null) {
+      this.#queuedLost = () => this.clientClosed();
+      req.socket.once('close', this.#queuedLost);
+    }
   }
 
   get res(): ServerResponse {
@@ -248,6 +256,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   /** The response is over ('close' fires once: after the end, or when the client left first). */
   clientClosed(): void {
+    if (this.#over) return;
+    if (this.#queuedLost !== undefined) this.req.socket.off('close', this.#queuedLost);
     const res = this.res;
     if (!res.writableFinished) {
       this.#clientGone = true;

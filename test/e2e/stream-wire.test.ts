@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/harness.js';
-import { CHAT_BODY, frames } from './support.js';
+import { CHAT_BODY, frames, until } from './support.js';
 
 interface WireResponse {
   readonly head: string;
@@ -150,6 +150,16 @@ describe('SSE on the wire', () => {
     } finally {
       socket.destroy();
     }
+  });
+
+  it('a client that pipelines two requests and leaves before the first answer: both end, none stays counted in flight', async () => {
+    const socket = await open();
+    const slow = request(3).replace('x-sim-reasoning: off', 'x-sim-reasoning: off\r\nx-sim-ttft-ms: 300');
+    socket.write(slow + request(3));
+    await until(() => stack.app.dataPlane.inFlight() === 2, 3000);
+    socket.destroy();
+    // The second answer never had the connection; its end comes from the connection's close.
+    await until(() => stack.app.dataPlane.inFlight() === 0, 3000);
   });
 
   it('sends an HTTP/1.0 client the stream unframed and ends it by closing the connection', async () => {
