@@ -34,42 +34,39 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
   const keyRequests = new FastCounter('worv_proxy_key_requests_total', '/v1 requests by API key id and result', ['key_id', 'result']);
   const keyTokens = new FastCounter('worv_proxy_key_tokens_total', 'Tokens by API key id and kind (prompt, completion, cached, reasoning)', ['key_id', 'kind']);
   for (const m of [modelRequests, modelTokens, modelTtft, modelDuration, keyRequests, keyTokens]) register(registry, m);
-  type Replica = ReturnType<ReplicaHealthSource['replicaHealth']>[number];
-  /** A gauge per replica in use: rebuilt at each scrape, so a backend removed at run time leaves its series. */
-  const replicaGauge = (name: string, help: string, value: (r: Replica) => number): void => {
+  /** A gauge rebuilt from the fleet at each scrape: a backend removed or a model no longer listed leaves its series. */
+  const fleetGauge = (name: string, help: string, label: string, read: (s: ReplicaHealthSource) => Array<readonly [string, number]>): void => {
     new Gauge({
       name,
       help,
-      labelNames: ['replica'],
+      labelNames: [label],
       registers: [registry],
       collect() {
         const source = replicas();
         if (source === undefined) return;
         this.reset();
-        for (const r of source.replicaHealth()) this.set({ replica: r.origin }, value(r));
+        for (const [value, n] of read(source)) this.set({ [label]: value }, n);
       },
     });
   };
-  replicaGauge(
+  fleetGauge(
     'worv_proxy_replica_up',
     '1 while the replica takes new requests; 0 while it is in cooldown after a failed connection, ejected as hung, or down (its probes get no answer)',
-    (r) => (r.up ? 1 : 0),
+    'replica',
+    (s) => s.replicaHealth().map((r) => [r.origin, r.up ? 1 : 0] as const),
   );
-  replicaGauge('worv_proxy_replica_hung', '1 while the replica is ejected as hung (requests running, no token generated for PROXY_HUNG_SECONDS)', (r) => (r.hung ? 1 : 0));
-
-  new Gauge({
-    name: 'worv_proxy_model_replicas_up',
-    help: 'Replicas of each listed model that take new requests (0: its requests get 503 or wait on a replica that may not answer)',
-    labelNames: ['model'],
-    registers: [registry],
-    collect() {
-      const source = replicas();
-      if (source === undefined) return;
-      // Models no longer listed leave the series.
-      this.reset();
-      for (const m of source.modelReplicasUp()) this.set({ model: m.model }, m.up);
-    },
-  });
+  fleetGauge(
+    'worv_proxy_replica_hung',
+    '1 while the replica is ejected as hung (requests running, no token generated for PROXY_HUNG_SECONDS)',
+    'replica',
+    (s) => s.replicaHealth().map((r) => [r.origin, r.hung ? 1 : 0] as const),
+  );
+  fleetGauge(
+    'worv_proxy_model_replicas_up',
+    'Replicas of each listed model that take new requests (0: its requests get 503 or wait on a replica that may not answer)',
+    'model',
+    (s) => s.modelReplicasUp().map((m) => [m.model, m.up] as const),
+  );
 
   return {
     onRequestEnd(o) {
