@@ -47,14 +47,7 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
 }
 
-const kExchange = Symbol('exchange');
-type TaggedResponse = ServerResponse & { [kExchange]?: Exchange };
-
 const CLIENT_GONE = Object.assign(new Error('client closed the connection'), { code: 'WORV_CLIENT_GONE' });
-
-function onResponseClose(this: TaggedResponse): void {
-  this[kExchange]?.clientClosed();
-}
 
 export class Exchange implements Dispatcher.DispatchHandler {
   readonly #env: ExchangeEnv;
@@ -73,8 +66,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #clientGone = false;
   #upstreamDone = false;
   #over = false;
-  /** A pipelined answer's listener on the connection's close, while it waits. */
-  #queuedLost: (() => void) | undefined;
 
   constructor(env: ExchangeEnv, req: IncomingMessage, res: ServerResponse) {
     this.#env = env;
@@ -82,14 +73,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#writer = new ClientWriter(res, env.drainClose);
     this.#ledger = new UsageLedger(env);
     this.#ledger.requestId = this.#writer.requestId;
-    (res as TaggedResponse)[kExchange] = this;
-    res.on('close', onResponseClose);
-    // A pipelined answer waits for the connection, and one that never gets it (the client left
-    // first) never closes: the connection's close ends it.
-    if (res.socket === null) {
-      this.#queuedLost = () => this.clientClosed();
-      req.socket.once('close', this.#queuedLost);
-    }
+    this.#writer.watchOver(this);
   }
 
   get res(): ServerResponse {
@@ -254,10 +238,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   // ---- endings ----------------------------------------------------------------------------
 
-  /** The response is over ('close' fires once: after the end, or when the client left first). */
+  /** The response is over (after the end, or when the client left first): see ClientWriter.watchOver. */
   clientClosed(): void {
     if (this.#over) return;
-    if (this.#queuedLost !== undefined) this.req.socket.off('close', this.#queuedLost);
+    this.#writer.over();
     const res = this.res;
     if (!res.writableFinished) {
       this.#clientGone = true;

@@ -22,13 +22,13 @@ import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics } from './metrics.js';
 import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
-import { isOddPath, sendNotFound } from './odd-path.js';
+import { isApiPath, isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { requestObserver } from './request-observer.js';
 import { replicaHealthLines } from './replica-health-lines.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
-import { trustedPeer } from './trusted-peers.js';
+import { trustedPeer, trustProxyOption } from './trusted-peers.js';
 import { openUsage, usageSinkFor } from './usage-accounting.js';
 import { watchStoreFile } from './store-file-watch.js';
 import { GATEWAY_VERSION } from './version.js';
@@ -60,16 +60,6 @@ const isDataPlanePath = isV1Path;
 
 /** During a drain, how long a connection whose answer said keep-alive waits for one more request. */
 const DRAIN_IDLE_MS = 1000;
-
-/** `/api` and below: the control plane answers its own odd paths (JSON 404 or 400). */
-function isApiPath(url: string | undefined): boolean {
-  return url !== undefined && (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?'));
-}
-
-/** Fastify's trustProxy: a hop count becomes "trust the nearest n hops". */
-function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: string, hop: number) => boolean) {
-  return typeof v === 'number' ? (_addr, hop) => hop < v : v;
-}
 
 /** At most one log line this often about key checks failing while the store is away. */
 const STORE_ERROR_LOG_MS = 10_000;

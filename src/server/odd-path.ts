@@ -8,6 +8,11 @@ import { MSG } from '../core/messages.js';
 
 const NOT_FOUND_BODY = JSON.stringify({ error: MSG.notFoundUseV1 });
 
+/** `/api` and below: the control plane answers its own odd paths (JSON 404 or 400). */
+export function isApiPath(url: string | undefined): boolean {
+  return url !== undefined && (url === '/api' || url.startsWith('/api/') || url.startsWith('/api?'));
+}
+
 /**
  * True for a request target that is not a plain path: not starting with `/` (`*`, absolute
  * form), an empty segment (`//`), a backslash, a `.` or `..` segment, or a segment whose

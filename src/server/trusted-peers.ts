@@ -42,3 +42,8 @@ export function trustedPeer(trustProxy: Config['trustProxy']): (ip: string) => b
     return family !== undefined && list.check(ip, family);
   };
 }
+
+/** Fastify's trustProxy for the same setting: a hop count becomes "trust the nearest n hops". */
+export function trustProxyOption(v: Config['trustProxy']): boolean | string | ((addr: string, hop: number) => boolean) {
+  return typeof v === 'number' ? (_addr, hop) => hop < v : v;
+}

@@ -34,6 +34,18 @@ interface FramedStream {
   drainWait: boolean;
 }
 
+/** Whom a response's end is told: its 'close', or its connection's for an answer that never got it. */
+export interface OverListener {
+  clientClosed(): void;
+}
+
+const kOver = Symbol('over');
+type TaggedResponse = ServerResponse & { [kOver]?: OverListener };
+
+function onResponseClose(this: TaggedResponse): void {
+  this[kOver]?.clientClosed();
+}
+
 function uncork(w: ClientWriter): void {
   w.uncork();
 }
@@ -54,10 +66,32 @@ export class ClientWriter {
   idHeader = 'x-request-id';
 
   readonly #drainClose: DrainClose | undefined;
+  /** A pipelined answer's listener on the connection's close, while it waits. */
+  #queuedLost: (() => void) | undefined;
 
   constructor(res: ServerResponse, drainClose?: DrainClose) {
     this.res = res;
     this.#drainClose = drainClose;
+  }
+
+  /**
+   * Tells `over` once the response is over: its 'close' fires after the end or when the client
+   * left first. A pipelined answer waits for the connection, and one that never gets it (the
+   * client left first) never closes: the connection's close tells `over` then.
+   */
+  watchOver(over: OverListener): void {
+    const res = this.res as TaggedResponse;
+    res[kOver] = over;
+    res.on('close', onResponseClose);
+    if (res.socket === null) {
+      this.#queuedLost = () => over.clientClosed();
+      res.req.socket.once('close', this.#queuedLost);
+    }
+  }
+
+  /** The response is over: the connection's listener of a pipelined answer goes. */
+  over(): void {
+    if (this.#queuedLost !== undefined) this.res.req.socket.off('close', this.#queuedLost);
   }
 
   /** While the gateway drains, the head says `Connection: close` if this is the connection's last answer. */
