@@ -71,8 +71,18 @@ export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<
   const n = facts.endpoint === 'chat' || facts.endpoint === 'completions' ? body.n : undefined;
   const prompt = facts.endpoint === 'completions' ? body.prompt : undefined;
   const prompts = Array.isArray(prompt) && prompt.length > 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0])) ? prompt.length : 1;
-  const choices = typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1;
+  const choices = choiceCount(n);
   return estimatedInputTokens(facts) + (cap ?? maxOutputTokens) * choices * prompts;
+}
+
+/**
+ * The choices `n` asks for, as vLLM reads it: its request models coerce a numeric string
+ * (`"4"`), so one counts as its number here too, or a key could ask for many choices at the
+ * price of one. Anything else that is not an integer above 1 is one choice.
+ */
+function choiceCount(n: unknown): number {
+  const v = typeof n === 'string' && n.trim() !== '' ? Number(n) : n;
+  return typeof v === 'number' && Number.isInteger(v) && v > 1 ? v : 1;
 }
 
 /** What an admitted request carries to its end. */

@@ -139,6 +139,10 @@ describe('per-key limits (in-process counters)', () => {
     const four = await chat(stack, key, { ...body, n: 4 });
     expect(four.status).toBe(429);
     expect(((await four.json()) as { error: { message: string } }).error.message).toContain(`this request is charged ${single + 900} tokens`);
+    // vLLM reads a numeric string as its number: so does the charge.
+    const fourAsText = await chat(stack, key, { ...body, n: ' 4' });
+    expect(fourAsText.status).toBe(429);
+    expect(((await fourAsText.json()) as { error: { message: string } }).error.message).toContain(`this request is charged ${single + 900} tokens`);
     // Several prompts of a completions request: each generates up to the cap.
     const two = await postJson(stack.gatewayUrl, '/v1/completions', key, { model: 'sim-model', max_tokens: 500, prompt: ['x'.repeat(30), 'y'.repeat(30)] });
     expect(two.status).toBe(429);
