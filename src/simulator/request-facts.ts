@@ -35,10 +35,14 @@ export function maxTokensOf(body: Json, fields: readonly string[]): number | und
 /** The simulator's own bound on `n` (vLLM has none; its scheduler bounds what runs at once). */
 export const MAX_CHOICES = 128;
 
+/** An integer as text, as vLLM's request models coerce it (`" 4"` is 4). */
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+
 /** `n`, the number of choices (chat and completions), as the body validation reads it: 1 when absent, 400 when not an integer. */
 export function choicesField(body: Json): number {
-  const v = body.n;
-  if (v === undefined || v === null) return 1;
+  const raw = body.n;
+  if (raw === undefined || raw === null) return 1;
+  const v = typeof raw === 'string' && INTEGER_TEXT.test(raw) ? Number(raw) : raw;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimHttpError(400, 'n: Input should be a valid integer', 'n', 'Bad Request', true);
   return v;
 }

@@ -89,6 +89,19 @@ describe('n > 1 choices', () => {
     expect(usage.promptTokens).toBeGreaterThan(0);
   });
 
+  it('n as a numeric string ("3") is three choices, as vLLM reads it, charged over all three; other text is refused', async () => {
+    const { id, key } = await stack.createKey('text-n');
+    const r = await post(key, '/v1/chat/completions', { ...CHAT, n: '3' });
+    expect(r.status).toBe(200);
+    const body = JSON.parse((await readAll(r.res)).toString()) as { choices: unknown[]; usage?: Chunk['usage'] };
+    expect(body.choices).toHaveLength(3);
+    expect(body.usage?.completion_tokens).toBe(18);
+    expect(await stack.usage(id)).toEqual({ requests: 1, promptTokens: body.usage?.prompt_tokens, completionTokens: 18 });
+    const bad = await post(key, '/v1/chat/completions', { ...CHAT, n: 'three' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse((await readAll(bad.res)).toString())).toMatchObject({ error: { message: 'n: Input should be a valid integer', param: 'n' } });
+  });
+
   it('the simulator refuses n below 1 as vLLM does, and n above its own bound of 128; the gateway passes its 400 on', async () => {
     const { key } = await stack.createKey('zero');
     const r = await post(key, '/v1/chat/completions', { ...CHAT, n: 0 });
