@@ -65,7 +65,7 @@ function scenario(name: string, bytes: number, iterations: number): void {
   const aliased = JSON.parse(rawAliased) as JsonObject;
 
   time('reference: JSON.parse of the body', iterations, () => JSON.parse(raw));
-  time('facts (payload_text length; user script read lazily)', iterations, () => factsOf('chat', body).payloadChars);
+  time('facts (payload_text length; user script read lazily)', iterations, () => factsOf('chat', body).payloadBytes);
   time('facts incl. user-script scan', iterations, () => factsOf('chat', body).userScript);
   const untouched: ProxyRequest = { facts: factsOf('chat', small), body: small };
   time('fold, nothing applies (same object back, no serialise)', iterations, () => {

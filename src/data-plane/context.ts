@@ -22,14 +22,14 @@ export interface RequestFacts {
   /** The client itself asked for streamed usage (`stream_options.include_usage` true). */
   readonly clientAskedForUsage: boolean;
   readonly userScript: UserScript;
-  /** Length in characters of the payload text for the `len(payload_text)//3` input estimate
-   *  (`payloadTextChars` in transforms/payload-text.ts defines the text). */
-  readonly payloadChars: number;
+  /** Length in UTF-8 bytes of the payload text for the `payloadBytes // 3` input estimate
+   *  (`payloadTextBytes` in transforms/payload-text.ts defines the text). */
+  readonly payloadBytes: number;
   /** The `model` string exactly as the client sent it (undefined when absent or not a string).
    *  The thinking shaper reads the `-nonthinking` suffix here, after alias has rewritten `model`. */
   readonly requestedModel: string | undefined;
   /** Input tokens counted by the backend's `/tokenize` (PROXY_TOKENIZE_ESTIMATE=on); when set,
-   *  capping uses it instead of `payloadChars // 3`. */
+   *  capping uses it instead of `payloadBytes // 3`. */
   readonly estimatedInputTokens?: number;
 }
 

@@ -96,7 +96,7 @@ describe('withInputEstimate', () => {
     const out = await withInputEstimate(req, fixed(1234));
     expect(out.facts.estimatedInputTokens).toBe(1234);
     expect(out.body).toBe(req.body);
-    expect(out.facts.payloadChars).toBe(req.facts.payloadChars);
+    expect(out.facts.payloadBytes).toBe(req.facts.payloadBytes);
   });
 
   it('no count (backend without /tokenize, slow, failed): the same request, heuristic applies', async () => {
@@ -119,6 +119,6 @@ describe('withInputEstimate', () => {
     // Not scanned yet: the scan at the first read sees the text as it is then.
     body.messages[0]!.content = 'こんにちは、元気ですか';
     expect(out.facts.userScript).toBe('japanese');
-    expect(out.facts.payloadChars).toBe(facts.payloadChars);
+    expect(out.facts.payloadBytes).toBe(facts.payloadBytes);
   });
 });

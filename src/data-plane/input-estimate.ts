@@ -2,7 +2,7 @@
  * The optional exact input estimate (PROXY_TOKENIZE_ESTIMATE=on, docs/shaping.md): before shaping,
  * ask the backend's `POST /tokenize` how many tokens the prompt has, and put the count in
  * `facts.estimatedInputTokens` for capping. Any failure, a slow answer or a backend without
- * /tokenize falls back to the `len(payload_text) // 3` heuristic.
+ * /tokenize falls back to the `utf8_bytes(payload_text) // 3` heuristic.
  */
 import { isJsonObject, utf8Text } from '../core/json.js';
 import type { JsonObject, JsonValue } from '../core/json.js';

@@ -6,7 +6,7 @@
 import { GatewayError } from '../core/errors.js';
 import { MAX_JSON_DEPTH, isJsonObject, nestedDeeperThan, utf8Text, type JsonObject, type JsonValue } from '../core/json.js';
 import type { Endpoint, ProxyRequest, RequestFacts, UserScript } from './context.js';
-import { payloadTextChars } from './transforms/payload-text.js';
+import { payloadTextBytes } from './transforms/payload-text.js';
 import { userScriptOf } from './transforms/user-script.js';
 
 /** Endpoints whose request bodies are parsed and shaped. */
@@ -97,7 +97,7 @@ class ParsedFacts implements RequestFacts {
   readonly requestedModel: string | undefined;
   private readonly body: JsonObject;
   private script: UserScript | undefined;
-  private chars: number | undefined;
+  private bytes: number | undefined;
 
   constructor(endpoint: Endpoint, body: JsonObject) {
     this.endpoint = endpoint;
@@ -112,9 +112,9 @@ class ParsedFacts implements RequestFacts {
     return this.script;
   }
 
-  get payloadChars(): number {
-    this.chars ??= payloadTextChars(this.endpoint, this.body);
-    return this.chars;
+  get payloadBytes(): number {
+    this.bytes ??= payloadTextBytes(this.endpoint, this.body);
+    return this.bytes;
   }
 }
 

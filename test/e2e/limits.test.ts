@@ -109,7 +109,7 @@ describe('per-key limits (in-process counters)', () => {
     const body = { model: 'sim-model', max_tokens: 600, messages: [{ role: 'user', content: 'x'.repeat(30) }] };
     const first = await chat(stack, key, body, { 'x-sim-tokens': '5' });
     expect(first.status).toBe(200);
-    // Charged: the input estimate (payload characters // 3) plus max_tokens.
+    // Charged: the input estimate (payload bytes // 3) plus max_tokens.
     const charge = 1000 - Number(first.headers.get('x-ratelimit-remaining-tokens'));
     expect(charge).toBeGreaterThan(600);
     expect(charge).toBeLessThan(630);
@@ -164,7 +164,7 @@ describe('per-key limits (in-process counters)', () => {
     });
     await s.sim.waitForHold('a');
     try {
-      // Its input estimate alone (6000 characters ÷ 3) is over the minute's limit.
+      // Its input estimate alone (6000 bytes ÷ 3) is over the minute's limit.
       const big = await count('x'.repeat(6000));
       expect(big.status).toBe(200);
       expect(big.headers.get('anthropic-ratelimit-tokens-limit')).toBeNull();

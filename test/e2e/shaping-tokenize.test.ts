@@ -1,5 +1,5 @@
 // PROXY_TOKENIZE_ESTIMATE (a more exact input estimate from the backend's /tokenize): capping
-// uses the backend's count instead of len(payload_text)//3, for every capped request (`on`) or
+// uses the backend's count instead of utf8_bytes(payload_text)//3, for every capped request (`on`) or
 // only for one the context window would cap by the heuristic (`auto`, the default), and falls
 // back to the heuristic when the backend has no /tokenize or is slow.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,7 +15,7 @@ const LIVE = 'DeepSeek-V4-Pro';
 const LONG = [{ role: 'user', content: 'abc '.repeat(3000) }]; // 12,000 characters
 const BODY = { model: LIVE, max_tokens: 4000, messages: LONG };
 const CONTEXT = 8000;
-const HEURISTIC_CAP = CONTEXT - Math.floor(factsOf('chat', BODY).payloadChars / 3) - 512;
+const HEURISTIC_CAP = CONTEXT - Math.floor(factsOf('chat', BODY).payloadBytes / 3) - 512;
 
 /** A backend with /v1/models and chat, whose /tokenize answers `tokenize` (or never, for 'hang'). */
 function fakeBackend(tokenize: number | 'hang'): Promise<{ server: Server; url: string; tokenizeCalls: () => number; chats: unknown[] }> {
@@ -57,7 +57,7 @@ describe('capping with the /tokenize estimate', () => {
     upstream = undefined;
   });
 
-  it('on: the backend’s count replaces len(payload_text)//3', async () => {
+  it('on: the backend’s count replaces utf8_bytes(payload_text)//3', async () => {
     stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { PROXY_TOKENIZE_ESTIMATE: 'on', MAX_CONTEXT_TOKENS: String(CONTEXT) } });
     const { key } = await stack.createKey();
     const direct = await fetch(`${stack.sim.url}/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: LONG, add_generation_prompt: true }) });
@@ -92,12 +92,35 @@ describe('capping with the /tokenize estimate', () => {
     expect(stack.sim.requests.filter((r) => r.path === '/tokenize')).toHaveLength(1);
   });
 
+  it('a Chinese prompt counts a token a character: near the window, auto asks the backend; off caps by that count', async () => {
+    // 2,000 Han characters: 2,000 tokens by three UTF-8 bytes each. Counted by characters they
+    // would be 671 tokens, far from the window, and 2,000 tokens of output would be forwarded
+    // uncapped beside them into a 4,000-token window.
+    const han = { model: LIVE, max_tokens: 2000, messages: [{ role: 'user', content: '你好世界'.repeat(500) }] };
+    const window = 4000;
+    expect(factsOf('chat', han).payloadBytes).toBe('role'.length + 'user'.length + 'content'.length + 6000);
+    stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { MAX_CONTEXT_TOKENS: String(window) } });
+    const { key } = await stack.createKey();
+    const auto = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, han);
+    expect(auto.status).toBe(200);
+    expect(stack.sim.requests.filter((r) => r.path === '/tokenize')).toHaveLength(1);
+    await stack.close();
+
+    stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { PROXY_TOKENIZE_ESTIMATE: 'off', MAX_CONTEXT_TOKENS: String(window) } });
+    const { key: key2 } = await stack.createKey();
+    const off = await postJson(stack.gatewayUrl, '/v1/chat/completions', key2, han);
+    expect(off.status).toBe(200);
+    const cap = window - Math.floor((15 + 6000) / 3) - 512;
+    expect(off.headers.get('x-worv-max-tokens-capped')).toBe(`2000->${cap}`);
+    expect((stack.sim.getRequest(simId(off.headers))?.body as { max_tokens: number }).max_tokens).toBe(cap);
+  });
+
   it('auto on responses: instructions and input are counted by the backend, so a prompt the heuristic would refuse is served', async () => {
     stack = await startStack({ simulator: { model: LIVE, maxModelLen: 262_144, tokens: 2 }, env: { MAX_CONTEXT_TOKENS: String(CONTEXT) } });
     const { key } = await stack.createKey();
-    // 25,000 characters: 8,333 tokens at three characters a token, over the 8,000-token window.
+    // 25,000 characters: 8,333 tokens at a token per three bytes, over the 8,000-token window.
     const body = { model: LIVE, max_output_tokens: 1000, instructions: 'Be brief.', input: 'word '.repeat(5000) };
-    expect(Math.floor(factsOf('responses', body).payloadChars / 3)).toBeGreaterThan(CONTEXT);
+    expect(Math.floor(factsOf('responses', body).payloadBytes / 3)).toBeGreaterThan(CONTEXT);
     const res = await postJson(stack.gatewayUrl, '/v1/responses', key, body);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-worv-max-tokens-capped')).toBeNull();

@@ -1,5 +1,5 @@
 // A stream that ends without the backend's usage (the client leaves, the backend cuts it, or it
-// ends with an error event) is charged an estimate: the input estimate (payload characters // 3)
+// ends with an error event) is charged an estimate: the input estimate (payload bytes // 3)
 // unless the backend reported the prompt (Anthropic's message_start), and one completion token
 // per text delta relayed. The stored usage, the key's limits, the request log and the metrics
 // all get the same figures, so breaking out of streams cannot get around token budgets.

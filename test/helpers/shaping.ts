@@ -28,7 +28,7 @@ export function proxyRequest(endpoint: Endpoint, body: JsonObject, facts: Partia
       stream: false,
       clientAskedForUsage: false,
       userScript: 'other',
-      payloadChars: 300,
+      payloadBytes: 300,
       requestedModel: typeof body.model === 'string' ? body.model : undefined,
       ...facts,
     },

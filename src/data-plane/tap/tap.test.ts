@@ -26,7 +26,7 @@ const RESPONSES = [
 ];
 
 function facts(endpoint: RequestFacts['endpoint'], clientAskedForUsage: boolean): RequestFacts {
-  return { endpoint, stream: true, clientAskedForUsage, userScript: 'other', payloadChars: 0, requestedModel: undefined };
+  return { endpoint, stream: true, clientAskedForUsage, userScript: 'other', payloadBytes: 0, requestedModel: undefined };
 }
 
 function chunked(text: string, size: number): Buffer[] {

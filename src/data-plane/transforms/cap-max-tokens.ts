@@ -1,6 +1,6 @@
 /**
  * Dynamic max_tokens capping (docs/shaping.md):
- * `capped = min(client_value, MAX_CONTEXT_TOKENS − len(payload_text)//3 − 512,
+ * `capped = min(client_value, MAX_CONTEXT_TOKENS − utf8_bytes(payload_text)//3 − 512,
  * MAX_OUTPUT_TOKENS)` on the field each endpoint uses. A missing value stays missing.
  */
 import { isJsonObject } from '../../core/json.js';
@@ -24,12 +24,12 @@ export function maxTokensFields(endpoint: Endpoint): readonly string[] {
 /** Where a Claude-style thinking budget lives (messages, and chat when a client sends it). */
 const BUDGET_FIELD = 'thinking.budget_tokens';
 
-/** The heuristic: three characters of prompt text a token. */
+/** The heuristic: a token per three bytes of prompt text (UTF-8). */
 function heuristicInputTokens(facts: RequestFacts): number {
-  return Math.floor(facts.payloadChars / 3);
+  return Math.floor(facts.payloadBytes / 3);
 }
 
-/** `estimated_input`: the backend's /tokenize count when the pipeline has one, else `payloadChars // 3`. */
+/** `estimated_input`: the backend's /tokenize count when the pipeline has one, else `payloadBytes // 3`. */
 export function estimatedInputTokens(facts: RequestFacts): number {
   return facts.estimatedInputTokens ?? heuristicInputTokens(facts);
 }
@@ -68,7 +68,7 @@ function contextOverflow(req: ProxyRequest, field: string, cfg: Pick<ShapingConf
   // The largest input that leaves one token of output beside the reserve.
   const maximum = cfg.maxContextTokens - RESERVED_TOKENS - 1;
   if (req.facts.endpoint === 'messages') return reject(`prompt is too long: ${input} tokens > ${maximum} maximum`);
-  const how = req.facts.estimatedInputTokens === undefined ? 'estimated at three characters a token' : 'counted by the backend';
+  const how = req.facts.estimatedInputTokens === undefined ? 'estimated at a token per three bytes of text' : 'counted by the backend';
   return reject(
     `This model's maximum context length is ${cfg.maxContextTokens} tokens. The input is about ${input} tokens (${how}); ` +
       `with ${RESERVED_TOKENS} tokens reserved, that leaves no room for ${field}. Shorten the input.`,

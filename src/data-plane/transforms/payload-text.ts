@@ -1,5 +1,5 @@
 /**
- * The definition of `payload_text` in the cap's `estimated_input = len(payload_text) // 3`:
+ * The definition of `payload_text` in the cap's `estimated_input = utf8_bytes(payload_text) // 3`:
  * every string in the prompt-bearing fields of the request, as the client sent them (before any
  * injection; the cap's 512-token slack covers that). Measured once in parse.ts.
  */
@@ -15,12 +15,18 @@ import { requestFormatFor } from '../dialects/index.js';
  */
 const MEDIA_TYPES: ReadonlySet<string> = new Set(['image', 'image_url', 'input_image', 'input_audio', 'audio', 'video_url', 'document', 'file', 'input_file']);
 
-/** A token id in a completions prompt is exactly one token: 3 characters make it one in `// 3`. */
-const CHARS_PER_TOKEN_ID = 3;
+/** A token id in a completions prompt is exactly one token: 3 bytes make it one in `// 3`. */
+const BYTES_PER_TOKEN_ID = 3;
+
+/** UTF-8 length; ASCII (most keys and English text) is its string length, without a native call. */
+function utf8Bytes(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  return s.length;
+}
 
 function measure(v: JsonValue, tokenIds: boolean): number {
-  if (typeof v === 'string') return v.length;
-  if (typeof v === 'number') return tokenIds ? CHARS_PER_TOKEN_ID : 0;
+  if (typeof v === 'string') return utf8Bytes(v);
+  if (typeof v === 'number') return tokenIds ? BYTES_PER_TOKEN_ID : 0;
   if (Array.isArray(v)) {
     let n = 0;
     for (const item of v) n += measure(item, tokenIds);
@@ -29,19 +35,22 @@ function measure(v: JsonValue, tokenIds: boolean): number {
   if (!isJsonObject(v)) return 0;
   if (typeof v.type === 'string' && MEDIA_TYPES.has(v.type)) return 0;
   let n = 0;
-  for (const key in v) n += key.length + measure(v[key] as JsonValue, false);
+  for (const key in v) n += utf8Bytes(key) + measure(v[key] as JsonValue, false);
   return n;
 }
 
 /**
- * `len(payload_text)`: the total length, in UTF-16 code units (JavaScript `length`; an emoji
- * counts 2, which only makes the estimate more pessimistic), of every object key and string
- * value inside the wire format's prompt fields (dialects/). Numbers, booleans and null are not text, except token
- * ids in a completions `prompt`, which count 3 each. Media parts count 0. JSON punctuation and
- * whitespace do not count, so the estimate does not depend on how the client serialised JSON
- * (escaped or pretty-printed bodies are measured the same). 0 for endpoints without prompt fields.
+ * `utf8_bytes(payload_text)`: the total length in UTF-8 bytes of every object key and string
+ * value inside the wire format's prompt fields (dialects/). Bytes, not characters, keep `// 3`
+ * pessimistic in every script: an English letter is a third of a token, a Han, kana or Hangul
+ * character (three bytes) a whole one, as the tokenizers of GLM, DeepSeek and Kimi count at
+ * worst for common text (a third of a token would let a Chinese prompt overflow the window).
+ * Numbers, booleans and null are not text, except token ids in a completions `prompt`, which
+ * count 3 each. Media parts count 0. JSON punctuation and whitespace do not count, so the
+ * estimate does not depend on how the client serialised JSON (escaped or pretty-printed
+ * bodies are measured the same). 0 for endpoints without prompt fields.
  */
-export function payloadTextChars(endpoint: Endpoint, body: Readonly<JsonObject>): number {
+export function payloadTextBytes(endpoint: Endpoint, body: Readonly<JsonObject>): number {
   const format = requestFormatFor(endpoint);
   if (format === undefined) return 0;
   let n = 0;

@@ -22,8 +22,8 @@ describe('SHAPERS order', () => {
     expect(out.effects.map((e) => e.kind)).toEqual(['model-aliased', 'thinking-mode']);
   });
 
-  it('capping uses the client payload (payloadChars), not the injected system prompt', () => {
-    const req = proxyRequest('messages', { max_tokens: 4000, messages: [] }, { payloadChars: 3 * (4096 - 512 - 4000) });
+  it('capping uses the client payload (payloadBytes), not the injected system prompt', () => {
+    const req = proxyRequest('messages', { max_tokens: 4000, messages: [] }, { payloadBytes: 3 * (4096 - 512 - 4000) });
     const cfg = shapingConfig({ stripHan: true, hanSystemPrompt: 'x'.repeat(3000), maxContextTokens: 4096 });
     const out = shape(req, cfg);
     expect(out.req.body.system).toBe('x'.repeat(3000));
@@ -58,7 +58,7 @@ describe('SHAPERS order', () => {
   });
 
   it('a rejected effect stops the fold with 400', () => {
-    const req = proxyRequest('messages', { max_tokens: 100, messages: [] }, { payloadChars: 700_000 });
+    const req = proxyRequest('messages', { max_tokens: 100, messages: [] }, { payloadBytes: 700_000 });
     expect(() => shape(req, shapingConfig())).toThrow(/^prompt is too long: 233333 tokens > 202239 maximum$/);
   });
 });
