@@ -175,6 +175,30 @@ describe('replica health', () => {
     expect(await homeOf('z')).toBe(home);
   });
 
+  it('a model whose replicas are one refusing connections and one silent gets 503 at once: no request is parked on the silent one', async () => {
+    // A request on the silent replica would wait out the read timeout (1 s here) and end 504.
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HEALTH_INTERVAL: '0.2', PROXY_NONSTREAM_READ_TIMEOUT: '1' } });
+    const states = f.stack.app.dataPlane.fleet().state.states();
+    await f.kill(0);
+    await f.freeze(1);
+    await until(() => states[0]!.silent && states[1]!.silent, 5000);
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': `both-${i}` });
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(await r.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 503 } });
+      expect(performance.now() - t0).toBeLessThan(900);
+    }
+    // The refusing one back: served again.
+    await f.revive(0);
+    await until(async () => {
+      const r = await postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, BODY);
+      await r.arrayBuffer();
+      return r.status === 200;
+    }, 5000);
+  });
+
   it('an engine answering queue-full (503 or 429, before any byte) has the request retried once on another replica', async () => {
     f = await startFleetStack({ replicas: THREE });
     const home = await homeOf('q');

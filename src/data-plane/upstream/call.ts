@@ -46,7 +46,8 @@ export interface BackendCall {
 
 /** What a call needs from the replica set (upstream/client.ts). */
 export interface CallHost {
-  choose(call: BackendCall, avoid: Replica | undefined): Replica;
+  /** The replica of the next attempt; undefined when a retry has nowhere worth going. */
+  choose(call: BackendCall, avoid: Replica | undefined): Replica | undefined;
   failed(replica: Replica): void;
   answered(replica: Replica): void;
   retryableStatus(status: number, call: BackendCall): boolean;
@@ -60,6 +61,8 @@ export interface CallHost {
 export type RetryReason = 'status' | 'connect' | 'closed';
 
 const RETRY_STATUS = Object.assign(new Error('answer declared retryable'), { code: 'WORV_RETRY_STATUS' });
+/** No replica to try (none configured): nothing was sent, as when none accepts a connection. */
+const NO_REPLICA = Object.assign(new Error('no replica to send the request to'), { code: 'ECONNREFUSED' });
 
 /** undici's "other side closed": the backend closed the connection after reading the request. */
 function isCleanClose(err: Error): boolean {
@@ -102,6 +105,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
    * then: an Error built per call captures a stack trace, which showed in profiles.
    */
   #lastError: Error | undefined;
+  /** The replica the pending retry goes to. */
+  #next: Replica | undefined;
 
   constructor(host: CallHost, call: BackendCall, inner: Dispatcher.DispatchHandler) {
     this.#host = host;
@@ -112,8 +117,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   /** Starts the call: the caller's handler gets its controller at once. */
   start(): void {
     this.#inner.onRequestStart?.(this, {});
-    if (this.#reason !== null) this.#inner.onResponseError?.(this, this.#reason);
-    else this.#dispatch();
+    const replica = this.#reason === null ? (this.#call.replica ?? this.#host.choose(this.#call, undefined)) : undefined;
+    if (replica === undefined) this.#inner.onResponseError?.(this, this.#reason ?? NO_REPLICA);
+    else this.#dispatch(replica);
   }
 
   /** Origin of the replica of the current (or last) attempt. */
@@ -149,9 +155,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
 
   // ---- attempts ---------------------------------------------------------------------------
 
-  #dispatch(): void {
+  #dispatch(replica: Replica): void {
     const call = this.#call;
-    const replica = call.replica ?? this.#host.choose(call, this.#replica);
     this.#replica = replica;
     // The gateway's own probes are not load: a probe in flight must not move a session away.
     this.#counted = call.facts.purpose !== 'probe';
@@ -167,11 +172,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   /** The retry, one turn after the failure (not from inside undici's error loop). */
   again(): void {
     const b = this.#call.body;
-    if (this.#reason !== null || (isReplayable(b) && !b.replayable)) {
+    const next = this.#next;
+    this.#next = undefined;
+    if (this.#reason !== null || (isReplayable(b) && !b.replayable) || next === undefined) {
       this.#inner.onResponseError?.(this, this.#reason ?? this.#lastError ?? new Error('upstream call failed'));
       return;
     }
-    this.#dispatch();
+    this.#dispatch(next);
   }
 
   readTimedOut(): void {
@@ -266,7 +273,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     this.#headStatus = 0;
     if (retry && this.#reason === null && this.#call.replica === undefined && this.#attempts < CONNECT_ATTEMPTS) {
       const b = this.#call.body;
-      if (!isReplayable(b) || b.replayable) {
+      const next = !isReplayable(b) || b.replayable ? this.#host.choose(this.#call, replica) : undefined;
+      if (next !== undefined) {
+        this.#next = next;
         this.#lastError = err;
         this.#host.retrying?.(replica, why);
         setImmediate(redispatch, this);

@@ -58,8 +58,8 @@ export interface Upstream {
    * timeout error when `deadlineMs` is given and the whole exchange takes longer.
    */
   fetch(call: BackendCall, deadlineMs?: number): Promise<WholeResponse>;
-  /** The replica the policy picks for a call with no facts; never `avoid` when there are others. */
-  pick(avoid?: Replica): Replica;
+  /** The replica the policy picks for a call with no facts; never `avoid` when there are others (undefined: nowhere worth retrying). */
+  pick(avoid?: Replica): Replica | undefined;
   /** A connection to `replica` could not be made: cool it down. */
   markFailed(replica: Replica): void;
   /** `replica` answered: healthy again. */

@@ -91,17 +91,38 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const usable = (list: readonly Replica[], avoid: Replica | undefined, now: number): Replica[] =>
     list.filter((r) => r !== avoid && r.coolUntil <= now && !ejected(r) && !busyOnProbation(r));
 
-  /** With nothing usable: a cooling replica (the one back soonest), else anything but `avoid`. */
-  const fallback = (list: readonly Replica[], avoid: Replica | undefined): Replica => {
+  /**
+   * How likely a replica the routing cannot use is to answer at all: 0 only cooling down after
+   * a refused connection (or on probation, busy); 1 judged unable by a probe it answers (hung,
+   * or answering errors); 2 silent and refusing connections (a request fails at once: 503);
+   * 3 silent and accepting them (a stopped process: a request waits for the read timeout).
+   */
+  const fallbackRank = (r: Replica, now: number): number => {
+    const s = o.state.state(r);
+    if (!s.hung && !isDown(s)) return 0;
+    if (!s.silent) return 1;
+    return r.coolUntil > now ? 2 : 3;
+  };
+
+  /**
+   * With nothing usable: the replica most likely to answer (lowest rank; the one back soonest
+   * among the cooling, else the least loaded). A retry never goes to a silent replica: with
+   * nowhere else, undefined, and the call ends with the failure it had.
+   */
+  const fallback = (list: readonly Replica[], avoid: Replica | undefined, now: number): Replica | undefined => {
     let best: Replica | undefined;
+    let bestRank = 4;
     for (const r of list) {
-      if (r === avoid || ejected(r)) continue;
-      if (best === undefined || r.coolUntil < best.coolUntil) best = r;
+      if (r === avoid) continue;
+      const rank = fallbackRank(r, now);
+      if (avoid !== undefined && rank >= 2) continue;
+      const better = best === undefined || rank < bestRank || (rank === bestRank && (rank === 0 ? r.coolUntil < best.coolUntil : r.outstanding < best.outstanding));
+      if (better) {
+        best = r;
+        bestRank = rank;
+      }
     }
-    if (best !== undefined) return best;
-    // Every replica judged unable: the least loaded of them, not always the first listed.
-    const others = list.filter((r) => r !== avoid);
-    return others.length > 0 ? leastLoaded(others) : (list[0] as Replica);
+    return best;
   };
 
   const choose = (list: readonly Replica[], hints: RouteHints | undefined): Replica => {
@@ -122,12 +143,13 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const pick: PickReplica = (replicas, facts, avoid, now) => {
     const hints = routeOf(facts);
     const list = candidates(replicas, hints);
-    // One replica for the model: it takes the request whatever its state (as the fallback would).
-    let chosen = list[0] as Replica;
+    // One replica for the model: it takes the request whatever its state, and the retry too.
+    let chosen = list[0];
     if (list.length > 1) {
       const ok = usable(list, avoid, now);
-      chosen = ok.length > 0 ? choose(ok, hints) : fallback(list, avoid);
+      chosen = ok.length > 0 ? choose(ok, hints) : fallback(list, avoid, now);
     }
+    if (chosen === undefined) return undefined;
     if (hints !== undefined) chosenFor.set(hints, chosen);
     if (facts.purpose === 'relay') routed.set(chosen.origin, (routed.get(chosen.origin) ?? 0) + 1);
     return chosen;

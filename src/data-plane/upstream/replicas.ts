@@ -37,9 +37,10 @@ export interface CallFacts {
 
 /**
  * A routing policy: the replica for the next attempt. `avoid` is the replica whose attempt just
- * failed (a retry goes elsewhere when there is somewhere else); `now` is monotonic ms.
+ * failed (a retry goes elsewhere when there is somewhere else); `now` is monotonic ms. Undefined
+ * only for a retry with nowhere worth going: the call ends with the failure it had.
  */
-export type PickReplica = (replicas: readonly Replica[], call: CallFacts, avoid: Replica | undefined, now: number) => Replica;
+export type PickReplica = (replicas: readonly Replica[], call: CallFacts, avoid: Replica | undefined, now: number) => Replica | undefined;
 
 /**
  * Whether a backend answer with this status, before any byte of its body was relayed, may be
