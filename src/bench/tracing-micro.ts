@@ -33,6 +33,7 @@ const OUTCOME: RequestOutcome = {
   keyId: '3f2b9c1e-7a44-4c1b-9d0e-2a1f5b6c7d8e',
   model: 'GLM-5.1-FP8',
   usage: { promptTokens: 42, completionTokens: 12, cachedTokens: 0, reasoningTokens: 0 },
+  usageEstimated: false,
   result: 'complete',
   caller: undefined,
   requestedModel: 'GLM-5.1-FP8',

@@ -38,6 +38,7 @@ function entry(r: RequestLogSummary): RequestLogEntry {
     completion_tokens: r.completion_tokens,
     cached_tokens: r.cached_tokens,
     reasoning_tokens: r.reasoning_tokens,
+    usage_estimated: r.usage_estimated === 1,
     ttft_ms: r.ttft_ms,
     duration_ms: r.duration_ms,
     backend: r.backend,

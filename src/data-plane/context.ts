@@ -140,6 +140,8 @@ export interface RequestOutcome {
   /** The model sent to the backend (after aliasing); undefined when the body named none. */
   readonly model: string | undefined;
   readonly usage: UsageCounts | undefined;
+  /** `usage` is the gateway's estimate: a stream that ended without the backend's final usage. */
+  readonly usageEstimated: boolean;
   /** complete | aborted by the client | upstream failed (before or after the first byte). */
   readonly result: 'complete' | 'aborted' | 'upstream-error' | 'rejected';
   // The facts below are references to what the request already holds (nothing is computed for

@@ -100,6 +100,7 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       completion_tokens: u?.completionTokens ?? null,
       cached_tokens: u?.cachedTokens ?? null,
       reasoning_tokens: u?.reasoningTokens ?? null,
+      usage_estimated: o.usageEstimated ? 1 : 0,
       ttft_ms: o.ttfbMs === undefined ? null : Math.round(o.ttfbMs),
       duration_ms: Math.round(o.durationMs),
       backend: clean(o.backend),

@@ -561,6 +561,11 @@ export const RequestLogEntry = z.object({
   completion_tokens: z.number().int().nullable(),
   cached_tokens: z.number().int().nullable(),
   reasoning_tokens: z.number().int().nullable(),
+  /**
+   * The token counts are the gateway's estimate, as charged: a stream that ended without the
+   * backend's final usage (input estimate, one token per output delta relayed).
+   */
+  usage_estimated: z.boolean(),
   /** Arrival to the backend's first byte (a stream's first event). */
   ttft_ms: z.number().int().nullable(),
   duration_ms: z.number().int(),

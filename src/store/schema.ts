@@ -135,6 +135,8 @@ export interface RequestLogTable {
   completion_tokens: number | null;
   cached_tokens: number | null;
   reasoning_tokens: number | null;
+  /** 1 when the token counts are the gateway's estimate (a stream that ended without the backend's usage). */
+  usage_estimated: number;
   ttft_ms: number | null;
   duration_ms: number;
   /** Origin of the replica that answered. */

@@ -30,11 +30,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function chat(key: string, headers: Record<string, string> = {}): Promise<Response> {
+function chat(key: string, headers: Record<string, string> = {}, stream = false): Promise<Response> {
   return fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'user-agent': 'browser-test/1', ...headers },
-    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hello' }] }),
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hello' }], stream }),
   });
 }
 
@@ -94,6 +94,25 @@ describe('Requests page in Chromium', () => {
     await table.locator('tbody tr').nth(2).waitFor({ timeout: 8000 });
     expect(await table.locator('tbody tr').first().innerText()).toContain('503');
     await screenshot(page, 'requests-03-live');
+    expect(errors).toEqual([]);
+  });
+
+  it('marks the token counts of a stream that ended without the backend usage as estimated', async () => {
+    const table = page.locator('table.requests-table');
+    const before = await table.locator('tbody tr').count();
+    // The backend ends the stream with an error event after four events: no usage chunk.
+    const res = await chat(alice.key, { 'x-sim-fault': 'error:4' }, true);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Simulated error during generation');
+    await table.locator('tbody tr').nth(before).waitFor({ timeout: 8000 });
+    const row = table.locator('tbody tr').first();
+    expect(await row.innerText()).toMatch(/≈ \d+ \/ 3/);
+    await row.getByRole('button', { name: /^Details of the request at / }).click();
+    const dialog = page.getByRole('dialog', { name: 'Request' });
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('estimated: the stream ended without the backend’s usage');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
     expect(errors).toEqual([]);
   });
 });

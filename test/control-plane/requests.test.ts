@@ -20,7 +20,7 @@ const at = (time: string, over: Partial<RequestLogInsert> = {}): RequestLogInser
   time, key_id: 'ka', key_name: 'key a', model: 'm1', served_model: 'm1', endpoint: 'chat', method: 'POST', stream: 0,
   status: 200, result: 'complete', error: null, duration_ms: 5, prompt_tokens: null, completion_tokens: null, cached_tokens: null,
   reasoning_tokens: null, ttft_ms: null, backend: null, client_ip: null, user_agent: null, session_id: null, capped: null,
-  aliased: 0, thinking: null, request_body: null, request_truncated: 0, response_body: null, response_truncated: 0, request_id: null, ...over,
+  aliased: 0, thinking: null, request_body: null, request_truncated: 0, response_body: null, response_truncated: 0, request_id: null, usage_estimated: 0, ...over,
 });
 
 for (const database of ['sqlite', 'postgres'] as const) {
@@ -33,7 +33,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       s = await app.login();
       await insertRequestLog(app.store, [
         at('2026-12-04T11:58:10.000Z'),
-        at('2026-12-04T11:59:05.000Z', { key_id: 'kb', key_name: 'key b', status: 502, result: 'upstream-error', error: 'upstream_error' }),
+        at('2026-12-04T11:59:05.000Z', { key_id: 'kb', key_name: 'key b', status: 502, result: 'upstream-error', error: 'upstream_error', stream: 1, prompt_tokens: 10, completion_tokens: 3, usage_estimated: 1 }),
         at('2026-12-04T11:59:30.000Z', { model: 'alias', served_model: 'm2', aliased: 1 }),
         at('2026-12-04T11:59:30.000Z', { status: 401, key_id: null, key_name: null, model: null, served_model: null, result: 'rejected', error: 'unauthorized' }),
         at('2026-12-04T11:59:59.999Z', { status: 429, result: 'rejected', error: 'rate_limited' }),
@@ -70,6 +70,13 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(await times('?status=2xx')).toEqual(['11:59:30.000 200', '11:58:10.000 200']);
       expect(await times('?status=3xx')).toEqual([]);
       expect(await times('?status=errors&key_id=ka')).toEqual(['12:00:00.000 400', '11:59:59.999 429']);
+    });
+
+    it('says which token counts are the gateway estimate', async () => {
+      const estimated = await get('?key_id=kb');
+      expect(estimated.json.requests[0]).toMatchObject({ stream: true, prompt_tokens: 10, completion_tokens: 3, usage_estimated: true });
+      const reported = await get('?model=alias');
+      expect(reported.json.requests[0]).toMatchObject({ usage_estimated: false });
     });
 
     it('bounds time by the minute: from inclusive, to exclusive, UTC unless an offset is given', async () => {

@@ -94,7 +94,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     await until(async () => (await s.usage(k.id)).requests === 1);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: 50 });
     const [row] = await requestLogRows(s, k.id, 1);
-    expect(row).toMatchObject({ result: 'aborted', status: 200, stream: 1, prompt_tokens: ESTIMATE, completion_tokens: 50, cached_tokens: 0, reasoning_tokens: 0 });
+    expect(row).toMatchObject({ result: 'aborted', status: 200, stream: 1, prompt_tokens: ESTIMATE, completion_tokens: 50, cached_tokens: 0, reasoning_tokens: 0, usage_estimated: 1 });
     expect(await metric(s, `worv_proxy_key_tokens_total{key_id="${k.id}",kind="prompt"}`)).toBe(ESTIMATE);
     expect(await metric(s, `worv_proxy_key_tokens_total{key_id="${k.id}",kind="completion"}`)).toBe(50);
     expect(await metric(s, 'worv_proxy_model_tokens_total{model="sim-model",kind="completion"}')).toBe(50);
@@ -144,7 +144,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     await until(async () => (await s.usage(k.id)).requests === 1);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: n });
     const [row] = await requestLogRows(s, k.id, 1);
-    expect(row).toMatchObject({ endpoint: 'responses', result: 'aborted', prompt_tokens: ESTIMATE, completion_tokens: n });
+    expect(row).toMatchObject({ endpoint: 'responses', result: 'aborted', prompt_tokens: ESTIMATE, completion_tokens: n, usage_estimated: 1 });
   });
 
   it('an Anthropic stream the client leaves: the input tokens message_start reported and the deltas relayed (thinking included)', async () => {
@@ -160,7 +160,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     await until(async () => (await s.usage(k.id)).requests === 1);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: input, completionTokens: n });
     const [row] = await requestLogRows(s, k.id, 1);
-    expect(row).toMatchObject({ endpoint: 'messages', result: 'aborted', prompt_tokens: input, completion_tokens: n });
+    expect(row).toMatchObject({ endpoint: 'messages', result: 'aborted', prompt_tokens: input, completion_tokens: n, usage_estimated: 1 });
   });
 
   it('a chat stream the backend ends with an error event: the estimate, result upstream-error', async () => {
@@ -174,7 +174,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     expect(n).toBe(7);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: n });
     const [row] = await requestLogRows(s, k.id, 1);
-    expect(row).toMatchObject({ result: 'upstream-error', prompt_tokens: ESTIMATE, completion_tokens: n });
+    expect(row).toMatchObject({ result: 'upstream-error', prompt_tokens: ESTIMATE, completion_tokens: n, usage_estimated: 1 });
   });
 
   it('a stream the backend cuts midway (read timeout): the estimate', async () => {
@@ -204,5 +204,7 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     const text = await res.text();
     expect(deltas(text)).toBe(20);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: Math.ceil(285 / 4) + 3, completionTokens: 20 });
+    const [row] = await requestLogRows(s, k.id, 1);
+    expect(row).toMatchObject({ result: 'complete', prompt_tokens: Math.ceil(285 / 4) + 3, completion_tokens: 20, usage_estimated: 0 });
   });
 });

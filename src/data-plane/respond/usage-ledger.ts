@@ -209,6 +209,7 @@ export class UsageLedger {
       keyId: this.keyId,
       model: this.model,
       usage: meter !== undefined && (meter.reported || this.#estimated) ? usage : undefined,
+      usageEstimated: this.#estimated,
       // The backend failed: it answered a 5xx of its own (relayed as it is), or ended a stream
       // with an error event whatever its status. A 4xx is the client's fault: complete.
       result: this.result === 'complete' && (this.status >= 500 || meter?.backendError === true) ? 'upstream-error' : this.result,

@@ -14,6 +14,7 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   keyId: 'k',
   model: 'm',
   usage: undefined,
+  usageEstimated: false,
   result: 'complete',
   caller: undefined,
   requestedModel: undefined,

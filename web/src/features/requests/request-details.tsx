@@ -46,6 +46,7 @@ export function RequestDetails({ row, onClose }: { readonly row: RequestLogEntry
           ['Completion tokens', d.completion_tokens],
           ['Cached tokens', d.cached_tokens],
           ['Reasoning tokens', d.reasoning_tokens],
+          ['Token counts', d.prompt_tokens === null ? null : d.usage_estimated ? 'estimated: the stream ended without the backend’s usage' : 'as the backend reported them'],
           ['First byte', d.ttft_ms === null ? null : `${formatNumber(d.ttft_ms)} ms`],
           ['Duration', `${formatNumber(d.duration_ms)} ms`],
           ['Backend', d.backend],

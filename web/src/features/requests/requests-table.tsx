@@ -61,8 +61,8 @@ export function RequestsTable({ rows, onOpen }: RequestsTableProps) {
                 {r.error !== null && <span className="muted"> {r.error}</span>}
                 {r.error === null && r.result === 'aborted' && <span className="muted"> aborted</span>}
               </td>
-              <td className="num">
-                {r.prompt_tokens === null ? '—' : `${formatNumber(r.prompt_tokens)} / ${formatNumber(r.completion_tokens)}`}
+              <td className="num" title={r.usage_estimated ? 'Estimated: the stream ended without the backend’s usage' : undefined}>
+                {r.prompt_tokens === null ? '—' : `${r.usage_estimated ? '≈ ' : ''}${formatNumber(r.prompt_tokens)} / ${formatNumber(r.completion_tokens)}`}
               </td>
               <td className="num">{ms(r.ttft_ms)}</td>
               <td className="num">{ms(r.duration_ms)}</td>
