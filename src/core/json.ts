@@ -73,3 +73,11 @@ const ASCII_CHECK_MIN = 4096;
 export function utf8Text(bytes: Buffer): string {
   return bytes.length >= ASCII_CHECK_MIN && isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
+
+/** An integer as text, as vLLM's request validation (pydantic) coerces it: `" 4"` and `"+4"`, not `"4.0"` or `"0x4"`. */
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+
+/** `v` as vLLM reads an integer field: a number as it is, an integer as text as its number, anything else unchanged. */
+export function laxInteger(v: unknown): unknown {
+  return typeof v === 'string' && INTEGER_TEXT.test(v) ? Number(v) : v;
+}

@@ -52,10 +52,11 @@ export const WINDOW_MS = 60_000;
  * A concurrency slot in shared counters is a lease: its gateway renews the leases of its
  * requests in flight every LEASE_RENEW_MS, so a slot whose gateway is gone (killed, its host
  * lost) frees itself within LEASE_MS, and a request that runs for hours keeps its slot. Short,
- * so a key whose gateway was killed is not refused long for slots nothing holds; four renewals
- * to a lease, so a counter store away for half a minute does not expire running requests' slots.
+ * so a key whose gateway was killed is not refused long for slots nothing holds; a renewal
+ * every LEASE_RENEW_MS, so a counter store away for half a minute (three renewals refused) does
+ * not expire running requests' slots.
  */
-export const LEASE_MS = 40_000;
+export const LEASE_MS = 45_000;
 export const LEASE_RENEW_MS = 10_000;
 
 export function windowStart(now: number): number {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isoTime, utcDay } from '../core/clock.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
-import type { JsonObject } from '../core/json.js';
+import { laxInteger, type JsonObject } from '../core/json.js';
 import {
   hasCounters,
   isExpired,
@@ -76,12 +76,12 @@ export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<
 }
 
 /**
- * The choices `n` asks for, as vLLM reads it: its request models coerce a numeric string
+ * The choices `n` asks for, as vLLM reads it: its request models coerce an integer as text
  * (`"4"`), so one counts as its number here too, or a key could ask for many choices at the
  * price of one. Anything else that is not an integer above 1 is one choice.
  */
 function choiceCount(n: unknown): number {
-  const v = typeof n === 'string' && n.trim() !== '' ? Number(n) : n;
+  const v = laxInteger(n);
   return typeof v === 'number' && Number.isInteger(v) && v > 1 ? v : 1;
 }
 

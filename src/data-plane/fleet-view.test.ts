@@ -14,6 +14,7 @@ function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['
     metrics: { running: 0, waiting: 0, kvCacheUsage: 0, prefixCacheQueries: 0, prefixCacheHits: 0, generationTokens: 0 },
     metricsFailed: false,
     silent: false,
+    refused: false,
     problem: undefined,
     seenAt: 1000,
     hung: false,

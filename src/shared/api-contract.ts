@@ -563,7 +563,8 @@ export const RequestLogEntry = z.object({
   reasoning_tokens: z.number().int().nullable(),
   /**
    * The token counts are the gateway's estimate, as charged: a stream that ended without the
-   * backend's final usage (input estimate, one token per output delta relayed).
+   * backend's final usage (one token per output delta relayed; the input estimate unless the
+   * backend sent the prompt count at the start, as Anthropic's message_start does).
    */
   usage_estimated: z.boolean(),
   /** Arrival to the backend's first byte (a stream's first event). */

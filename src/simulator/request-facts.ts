@@ -1,6 +1,7 @@
 // What the endpoints read from a request body the same way: model check, output cap,
 // context-length check, stream_options rules, reasoning toggles, tools, seed.
 
+import { laxInteger } from '../core/json.js';
 import { SimHttpError, modelNotFoundMessage } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { ToolChoice, ToolSpec } from './plan.js';
@@ -35,14 +36,11 @@ export function maxTokensOf(body: Json, fields: readonly string[]): number | und
 /** The simulator's own bound on `n` (vLLM has none; its scheduler bounds what runs at once). */
 export const MAX_CHOICES = 128;
 
-/** An integer as text, as vLLM's request models coerce it (`" 4"` is 4). */
-const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
-
 /** `n`, the number of choices (chat and completions), as the body validation reads it: 1 when absent, 400 when not an integer. */
 export function choicesField(body: Json): number {
   const raw = body.n;
   if (raw === undefined || raw === null) return 1;
-  const v = typeof raw === 'string' && INTEGER_TEXT.test(raw) ? Number(raw) : raw;
+  const v = laxInteger(raw);
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimHttpError(400, 'n: Input should be a valid integer', 'n', 'Bad Request', true);
   return v;
 }

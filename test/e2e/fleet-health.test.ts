@@ -199,6 +199,29 @@ describe('replica health', () => {
     }, 5000);
   });
 
+  it('a model whose replicas are one refusing connections and one hung gets 503 at once: no request is trapped in the hung engine', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2', PROXY_NONSTREAM_READ_TIMEOUT: '2' } });
+    const states = f.stack.app.dataPlane.fleet().state.states();
+    // The session's replica wedged with a request on it: hung once its counter has not moved
+    // for a second. The other one killed: it refuses connections.
+    const hung = await homeOf('h');
+    const other = 1 - hung;
+    f.sims[hung]!.setHung(true);
+    const stuck = postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': 'h' });
+    await until(() => states[hung]!.hung, 5000);
+    await f.kill(other);
+    await until(() => states[other]!.refused, 5000);
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': `hr-${i}` });
+      expect(r.status).toBe(503);
+      expect(await r.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 503 } });
+      expect(performance.now() - t0).toBeLessThan(1500);
+    }
+    f.sims[hung]!.setHung(false);
+    expect((await stuck).status).toBe(200);
+  });
+
   it('an engine answering queue-full (503 or 429, before any byte) has the request retried once on another replica', async () => {
     f = await startFleetStack({ replicas: THREE });
     const home = await homeOf('q');

@@ -18,8 +18,12 @@ const MEDIA_TYPES: ReadonlySet<string> = new Set(['image', 'image_url', 'input_i
 /** A token id in a completions prompt is exactly one token: 3 bytes make it one in `// 3`. */
 const BYTES_PER_TOKEN_ID = 3;
 
-/** UTF-8 length; ASCII (most keys and English text) is its string length, without a native call. */
+/** Up to this length a scan in JavaScript is cheaper than the native call; past it, far dearer. */
+const SHORT = 32;
+
+/** UTF-8 length; a short ASCII string (most keys) is its string length, without a native call. */
 function utf8Bytes(s: string): number {
+  if (s.length > SHORT) return Buffer.byteLength(s, 'utf8');
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
   return s.length;
 }

@@ -125,6 +125,32 @@ describe('the routing seam', () => {
     expect(up.replicas.map((r) => r.outstanding)).toEqual([0, 0]);
   });
 
+  it('a policy with nowhere to retry: a reset goes again to the same replica, a refusal ends the call', async () => {
+    const b = await tcpBackend((n, s) => (n === 1 ? s.resetAndDestroy() : s.end(OK)));
+    const nowhere: PickReplica = (replicas, _c, avoid) => (avoid === undefined ? replicas[0] : undefined);
+    const up = upstream([b.url], { pickReplica: nowhere });
+    expect((await up.fetch(call())).status).toBe(200);
+    expect(b.requests()).toBe(2);
+    // A closed port: refused once, not tried again.
+    const closed = await tcpBackend(() => undefined);
+    const port = new URL(closed.url).port;
+    await closers.pop()!();
+    await closers.pop()!();
+    let dials = 0;
+    const refusing = upstream([`http://127.0.0.1:${port}`], { pickReplica: nowhere, onRetry: () => dials++ });
+    const err = await refusing.fetch(call()).catch((e: unknown) => e);
+    expect(classifyFailure(err)).toBe('connect');
+    expect(dials).toBe(0);
+  });
+
+  it('a retryable 503 with no other replica to ask is passed through, not discarded', async () => {
+    const busy = await tcpBackend((_n, s) => s.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\n\r\nbusy'));
+    const up = upstream([busy.url], { pickReplica: (replicas, _c, avoid) => (avoid === undefined ? replicas[0] : undefined), retryableStatus: (status) => status === 503 });
+    const res = await up.fetch(call({ facts: { purpose: 'relay', endpoint: 'chat' } }));
+    expect([res.status, res.body.toString(), busy.requests()]).toEqual([503, 'busy', 1]);
+    expect(up.replicas[0]!.outstanding).toBe(0);
+  });
+
   it('passes a 503 through when no policy declares it retryable', async () => {
     const busy = await tcpBackend((_n, s) => s.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\n\r\nbusy'));
     const up = upstream([busy.url]);

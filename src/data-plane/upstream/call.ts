@@ -230,9 +230,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
       (!isReplayable(b) || b.replayable) &&
       this.#host.retryableStatus(status, this.#call)
     ) {
-      this.#discarding = true;
-      controller.abort(RETRY_STATUS);
-      return;
+      // Discarded only when another replica is there to ask: else the answer is the client's.
+      this.#next = this.#host.choose(this.#call, replica);
+      if (this.#next !== undefined) {
+        this.#discarding = true;
+        controller.abort(RETRY_STATUS);
+        return;
+      }
     }
     this.#timer?.refresh();
     if (this.#paused) controller.pause();
@@ -273,7 +277,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     this.#headStatus = 0;
     if (retry && this.#reason === null && this.#call.replica === undefined && this.#attempts < CONNECT_ATTEMPTS) {
       const b = this.#call.body;
-      const next = !isReplayable(b) || b.replayable ? this.#host.choose(this.#call, replica) : undefined;
+      // A reset with nowhere else to go is tried on a new connection to the same replica (the
+      // backend had closed the kept-alive one); a refused one is not.
+      const next = why === 'status' ? this.#next : !isReplayable(b) || b.replayable ? (this.#host.choose(this.#call, replica) ?? (failure === 'reset' ? replica : undefined)) : undefined;
       if (next !== undefined) {
         this.#next = next;
         this.#lastError = err;
@@ -282,6 +288,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
         return;
       }
     }
+    this.#next = undefined;
     this.#inner.onResponseError?.(this, this.#reason ?? err);
   }
 }

@@ -92,29 +92,30 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     list.filter((r) => r !== avoid && r.coolUntil <= now && !ejected(r) && !busyOnProbation(r));
 
   /**
-   * How likely a replica the routing cannot use is to answer at all: 0 only cooling down after
-   * a refused connection (or on probation, busy); 1 judged unable by a probe it answers (hung,
-   * or answering errors); 2 silent and refusing connections (a request fails at once: 503);
-   * 3 silent and accepting them (a stopped process: a request waits for the read timeout).
+   * How soon a replica the routing cannot use would answer a request: 0 only cooling down after
+   * a refused connection (or on probation, busy); 1 judged down by probes it answers with
+   * errors (its server answers, and may serve); 2 silent and refusing connections (a request
+   * fails at once: 503); 3 hung, or silent and accepting connections (a wedged engine, a
+   * stopped process: a request waits there for the read timeout).
    */
-  const fallbackRank = (r: Replica, now: number): number => {
+  const fallbackRank = (r: Replica): number => {
     const s = o.state.state(r);
     if (!s.hung && !isDown(s)) return 0;
-    if (!s.silent) return 1;
-    return r.coolUntil > now ? 2 : 3;
+    if (!s.silent && !s.hung) return 1;
+    return s.refused ? 2 : 3;
   };
 
   /**
-   * With nothing usable: the replica most likely to answer (lowest rank; the one back soonest
-   * among the cooling, else the least loaded). A retry never goes to a silent replica: with
-   * nowhere else, undefined, and the call ends with the failure it had.
+   * With nothing usable: the replica that answers soonest (lowest rank; the one back soonest
+   * among the cooling, else the least loaded). A retry goes only where a request may be served
+   * (ranks 0 and 1), else nowhere: undefined, and the call ends with the failure it had.
    */
-  const fallback = (list: readonly Replica[], avoid: Replica | undefined, now: number): Replica | undefined => {
+  const fallback = (list: readonly Replica[], avoid: Replica | undefined): Replica | undefined => {
     let best: Replica | undefined;
     let bestRank = 4;
     for (const r of list) {
       if (r === avoid) continue;
-      const rank = fallbackRank(r, now);
+      const rank = fallbackRank(r);
       if (avoid !== undefined && rank >= 2) continue;
       const better = best === undefined || rank < bestRank || (rank === bestRank && (rank === 0 ? r.coolUntil < best.coolUntil : r.outstanding < best.outstanding));
       if (better) {
@@ -147,7 +148,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     let chosen = list[0];
     if (list.length > 1) {
       const ok = usable(list, avoid, now);
-      chosen = ok.length > 0 ? choose(ok, hints) : fallback(list, avoid, now);
+      chosen = ok.length > 0 ? choose(ok, hints) : fallback(list, avoid);
     }
     if (chosen === undefined) return undefined;
     if (hints !== undefined) chosenFor.set(hints, chosen);

@@ -37,6 +37,8 @@ export interface ReplicaState {
   metricsFailed: boolean;
   /** The last /metrics probe got no answer at all (not even a status): no new request goes there. */
   silent: boolean;
+  /** Silent because its connections are refused (its process is gone): a request there fails at once. */
+  refused: boolean;
   /** Why the last probe failed, e.g. `GET /metrics: connect ECONNREFUSED` (undefined when it did not). */
   problem: string | undefined;
   /** `now()` of the last probe answered (undefined before any). */
@@ -100,21 +102,27 @@ export interface FleetState {
   close(): void;
 }
 
+function codeOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  return typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : undefined;
+}
+
 /** A probe failure in a few words: the system error code, else the message. */
 function problemOf(err: unknown): string {
-  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
-  const code = typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : undefined;
+  const code = codeOf(err);
+  const e = err as { message?: unknown };
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timed out';
   if (code === 'UND_ERR_SOCKET') return 'connection closed';
   return code ?? (typeof e.message === 'string' ? e.message : 'failed');
 }
 
-/** A probe that failed: `answered` when the replica sent a status (a 404 /metrics, say). */
+/** A probe that failed: `answered` when the replica sent a status (a 404 /metrics, say), `refused` when its connection was. */
 class ProbeFailure {
   constructor(
     readonly message: string,
     readonly answered: boolean,
+    readonly refused = false,
   ) {}
 }
 
@@ -125,7 +133,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   const state = (replica: Replica): ReplicaState => {
     let s = states.get(replica);
     if (s === undefined) {
-      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, problem: undefined, seenAt: undefined, hung: false, probation: false, lastGeneration: undefined, progressAt: now() };
+      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, refused: false, problem: undefined, seenAt: undefined, hung: false, probation: false, lastGeneration: undefined, progressAt: now() };
       states.set(replica, s);
     }
     return s;
@@ -136,7 +144,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       .fetch({ method: 'GET', path, headers: [...o.headers], body: undefined, readTimeoutMs: o.timeoutMs, facts: PROBE_FACTS, replica }, o.timeoutMs)
       .then(
         (r) => (r.status === 200 ? r.body : new ProbeFailure(`GET ${path} answered ${r.status}`, true)),
-        (err: unknown) => new ProbeFailure(`GET ${path}: ${problemOf(err)}`, false),
+        (err: unknown) => new ProbeFailure(`GET ${path}: ${problemOf(err)}`, false, codeOf(err) === 'ECONNREFUSED'),
       );
 
   /** Per replica, the ejection due `hungMs` after its last progress, while it stays stalled. */
@@ -199,11 +207,13 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     const due = unanswered || s.listedAt === 0 || s.listingFailed || replica.failures > 0 || t - s.listedAt >= o.modelsIntervalMs;
     if (!due) {
       s.silent = false;
+      s.refused = false;
       return;
     }
     s.listedAt = t;
     const listing = await get(replica, '/v1/models');
     s.silent = unanswered && listing instanceof ProbeFailure && !listing.answered;
+    s.refused = s.silent && (body as ProbeFailure).refused && (listing as ProbeFailure).refused;
     const cards = listing instanceof ProbeFailure ? undefined : cardsOf(listing);
     s.listingFailed = cards === undefined;
     if (listing instanceof ProbeFailure) s.problem = s.problem === undefined ? listing.message : `${s.problem}; ${listing.message}`;

@@ -29,7 +29,7 @@ export interface SettleRetryDeps {
   forgetBudgets(keyId: string): Promise<void>;
 }
 
-/** Past this many, a further slot is left to its lease (two minutes, core/limits.ts): memory stays bounded in a long outage. */
+/** Past this many, a further slot is left to its lease (45 s, core/limits.ts): memory stays bounded in a long outage. */
 const MAX_SLOTS = 100_000;
 
 export function createSettleRetry(deps: SettleRetryDeps): SettleRetry {
