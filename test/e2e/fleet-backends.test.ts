@@ -132,12 +132,15 @@ describe('backends changed at run time (/api/backends)', () => {
   });
 
   it('GET /api/backends: health, engine metrics, history and routing share per model', async () => {
-    // glmA was added back just before: wait for its listing and three samples with no probe in flight.
+    // glmA was added back and glmC added just before: wait for glmA's listing and three samples
+    // with no probe in flight, and for glmC's first sample (on a busy machine no probe round
+    // may have run since it was added, and a replica's share counts from its first sample).
     let v: BackendsResponse | undefined;
     await until(async () => {
       v = (await call('GET', '/api/backends')).json as BackendsResponse;
       const r = v.replicas.find((x) => x.url === glmA.url);
-      return r !== undefined && r.models.length > 0 && r.history.length >= 3 && r.in_flight === 0;
+      const c = v.replicas.find((x) => x.url === glmC.url);
+      return r !== undefined && r.models.length > 0 && r.history.length >= 3 && r.in_flight === 0 && (c?.history.length ?? 0) >= 1;
     }, 5000);
     if (v === undefined) throw new Error('no answer');
     expect(v.interval_seconds).toBe(0.2);
