@@ -268,6 +268,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     await dataPlane.close();
     // Every request's span has ended by now: export what is still queued.
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err: String(err) }, 'spans not exported at shutdown'));
+    // The log's lines are written asynchronously: out before whatever the caller prints next.
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
   // Idempotent: `serve` and tests may both close the app.
   let closing: Promise<void> | undefined;

@@ -147,6 +147,7 @@ describe('gateway SIGKILL mid-burst', () => {
     const lines = serve.output().split('\n');
     expect(lines.some((l) => l.includes('usage of 5 request(s) left in the usage spool: the store did not take it; the next start applies it'))).toBe(true);
     expect(lines.some((l) => l.includes('request log: 5 row(s) not written: the store did not take them'))).toBe(true);
+    // The last line, after the log's (written through another writer, flushed before it).
     expect(lines.at(-2)).toBe('worv-proxy: drained, stopped');
 
     const counted = await totalsAfterRestart(env, dbPath);
