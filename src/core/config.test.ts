@@ -92,6 +92,8 @@ describe('loadConfig parses values', () => {
   it('takes a millisecond, and a Redis database number', () => {
     expect(loadConfig({ PROXY_CLIENT_TIMEOUT: '0.001', PROXY_KEY_STALE_SECONDS: '0' })).toMatchObject({ clientTimeoutMs: 1, keyStaleMs: 0 });
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/7' }).redisUrl).toBe('redis://127.0.0.1:6379/7');
+    expect(loadConfig({}).fleet.affinityHold).toBe(4);
+    expect(loadConfig({ PROXY_AFFINITY_HOLD: '16' }).fleet.affinityHold).toBe(16);
     expect(loadConfig({ REDIS_URL: 'rediss://u:p@cache:6380' }).redisUrl).toBe('rediss://u:p@cache:6380');
   });
 });
@@ -142,6 +144,8 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     [{ REQUEST_LOG_DAYS: '14d' }, 'REQUEST_LOG_DAYS must be an integer from 0 to 3650 (got "14d")'],
     [{ REQUEST_LOG_DAYS: '-1' }, 'REQUEST_LOG_DAYS must be an integer from 0 to 3650 (got "-1")'],
     [{ PROXY_LOG_BODIES: 'sometimes' }, 'PROXY_LOG_BODIES must be on or off (also true/false, 1/0, yes/no) (got "sometimes")'],
+    [{ PROXY_AFFINITY_HOLD: '0' }, 'PROXY_AFFINITY_HOLD must be an integer from 1 to 1000000 (got "0")'],
+    [{ PROXY_AFFINITY_HOLD: '2.5' }, 'PROXY_AFFINITY_HOLD must be an integer from 1 to 1000000 (got "2.5")'],
   ])('%j', (env, message) => {
     const e = err(env);
     expect(e.message).toBe(message);

@@ -103,6 +103,8 @@ function readTracing(env: Env): TracingConfig | undefined {
 export interface FleetConfig {
   /** `affinity`: session / prefix / previous-response affinity with bounded load; else fewest in flight. */
   readonly routing: 'affinity' | 'least-in-flight';
+  /** PROXY_AFFINITY_HOLD: up to this many in flight (the new request counted), a replica keeps its sessions whatever the mean. */
+  readonly affinityHold: number;
   /** Requests running with no generated token for this long: the engine is ejected as hung. */
   readonly hungMs: number;
   /** How often each replica's /metrics is read. */
@@ -364,6 +366,7 @@ export function loadConfig(env: Env = process.env): Config {
     spoolDir: readString(env, 'PROXY_SPOOL_DIR'),
     fleet: {
       routing: readRouting(env),
+      affinityHold: readInt(env, 'PROXY_AFFINITY_HOLD', 4, 1, 1_000_000),
       hungMs: readSeconds(env, 'PROXY_HUNG_SECONDS', 30),
       healthIntervalMs: readSeconds(env, 'PROXY_HEALTH_INTERVAL', 2),
       modelsRefreshMs: readSeconds(env, 'PROXY_MODELS_REFRESH', 15),
@@ -389,7 +392,7 @@ function deepFreeze<T>(obj: T): T {
 /** Every variable the gateway reads (README's configuration table). */
 export const VARIABLES: readonly string[] = Object.freeze([
   'HOST', 'PORT', 'VLLM_BASE_URL', 'VLLM_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'CONSOLE_DIR',
-  'PROXY_ROUTING', 'PROXY_HUNG_SECONDS', 'PROXY_HEALTH_INTERVAL', 'PROXY_MODELS_REFRESH', 'PROXY_MODELS_FILE',
+  'PROXY_ROUTING', 'PROXY_AFFINITY_HOLD', 'PROXY_HUNG_SECONDS', 'PROXY_HEALTH_INTERVAL', 'PROXY_MODELS_REFRESH', 'PROXY_MODELS_FILE',
   'PROXY_KEY_STALE_SECONDS', 'PROXY_SPOOL_DIR', 'PROXY_LIMITS_FAIL_OPEN', 'PROXY_FORWARD_PRIORITY',
   'PROXY_ALIAS_MODEL', 'PROXY_ALIAS_SOURCES', 'PROXY_ALIAS_REWRITE_ALL', 'PROXY_MODEL_PROFILE',
   'MAX_CONTEXT_TOKENS', 'MAX_OUTPUT_TOKENS', 'PROXY_TOKENIZE_ESTIMATE', 'PROXY_STREAM_READ_TIMEOUT',

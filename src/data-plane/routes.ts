@@ -116,6 +116,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return holder.state as FleetState;
     },
     loadFactor: LOAD_FACTOR,
+    hold: config.fleet.affinityHold,
     affinity: config.fleet.routing === 'affinity',
   });
   const upstream = createUpstream({

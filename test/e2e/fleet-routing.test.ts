@@ -117,19 +117,40 @@ describe('routing within a model\'s replicas', () => {
     }
   });
 
-  it('bounded load: one busy session spills to other replicas once its replica is above 1.25 × the mean', async () => {
-    f = await startFleetStack({ replicas: THREE });
+  /** Holds 9 requests of one session in flight at once; resolves with the replicas' counts. */
+  async function nineOfOneSession(fs: FleetStack): Promise<{ counts: number[]; done: Promise<Response[]> }> {
     const held = Array.from({ length: 9 }, (_, i) =>
-      postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, turn(1, 1), { 'x-claude-code-session-id': 'hot', 'x-sim-hold': `h${i}`, 'x-sim-hold-after': '0' }));
+      postJson(fs.gatewayUrl, '/v1/chat/completions', fs.key, turn(1, 1), { 'x-claude-code-session-id': 'hot', 'x-sim-hold': `h${i}`, 'x-sim-hold-after': '0' }));
     const waits: Promise<unknown>[] = [];
-    for (let i = 0; i < 9; i++) waits.push(Promise.any(f.sims.map((s) => s.waitForHold(`h${i}`, { timeoutMs: 5000 }))));
+    for (let i = 0; i < 9; i++) waits.push(Promise.any(fs.sims.map((s) => s.waitForHold(`h${i}`, { timeoutMs: 5000 }))));
     await Promise.all(waits);
-    const counts = f.served();
+    const counts = fs.served();
+    for (let i = 0; i < 9; i++) for (const s of fs.sims) s.release(`h${i}`);
+    return { counts, done: Promise.all(held) };
+  }
+
+  it('bounded load: one busy session stays on its replica up to 4 in flight (PROXY_AFFINITY_HOLD), then spills along the ring', async () => {
+    f = await startFleetStack({ replicas: THREE });
+    const { counts, done } = await nineOfOneSession(f);
+    // Its replica takes 4; the 5th (4 + 1 over the hold and over 1.25 × the mean, 5 ÷ 3) goes
+    // to the next replica on the ring, which takes 4 in turn; the 9th to the third (mean with it
+    // 3, bound max(4, 3.75)).
+    expect([...counts].sort()).toEqual([1, 4, 4]);
+    for (const r of await done) expect(r.status).toBe(200);
+  });
+
+  it('PROXY_AFFINITY_HOLD=8: the session keeps 8 in flight on its replica; PROXY_AFFINITY_HOLD=1: 1.25 × the mean alone bounds it', async () => {
+    f = await startFleetStack({ replicas: THREE, env: { PROXY_AFFINITY_HOLD: '8' } });
+    const eight = await nineOfOneSession(f);
+    expect([...eight.counts].sort()).toEqual([0, 1, 8]);
+    for (const r of await eight.done) expect(r.status).toBe(200);
+    await f.close();
+    f = await startFleetStack({ replicas: THREE, env: { PROXY_AFFINITY_HOLD: '1' } });
+    const one = await nineOfOneSession(f);
     // 9 in flight, mean 3: no replica above 1.25 × the mean (+1 for the request being placed).
-    expect(Math.max(...counts)).toBeLessThanOrEqual(4);
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(9);
-    for (let i = 0; i < 9; i++) for (const s of f.sims) s.release(`h${i}`);
-    for (const r of await Promise.all(held)) expect(r.status).toBe(200);
+    expect(Math.max(...one.counts)).toBeLessThanOrEqual(3);
+    expect(one.counts.reduce((a, b) => a + b, 0)).toBe(9);
+    for (const r of await one.done) expect(r.status).toBe(200);
   });
 
   it('PROXY_ROUTING=least-in-flight ignores sessions: concurrent requests of one session spread evenly', async () => {

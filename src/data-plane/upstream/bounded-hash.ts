@@ -3,11 +3,11 @@
  * owns many points on a 32-bit ring; a key goes to the first replica clockwise from its hash
  * whose load stays within `factor` × the mean once the new request is counted, otherwise the
  * walk goes on. A replica joining or leaving moves only the keys it owns; locality is kept as
- * far as the load allows.
+ * far as the load allows. Up to `hold` in flight (the new request counted) a member keeps its keys
+ * whatever the mean: an
+ * inference server batches many requests at once, so at low load a few more on one replica
+ * cost it next to nothing, where a key passed on loses its cache.
  */
-
-/** In flight (with the new request) that any replica may carry, whatever the mean. */
-const MIN_BOUND = 2;
 
 /** Points per replica: enough for an even split between a handful of replicas. */
 const POINTS = 64;
@@ -61,16 +61,16 @@ export class Ring<T> {
 
   /**
    * The first member clockwise from `pos` whose load, with this request, stays within
-   * `factor` × the mean (at least 2), else the least loaded; undefined when the ring is empty.
+   * `factor` × the mean or within `hold`, else the least loaded; undefined when the ring is
+   * empty.
    */
-  pick(pos: number, load: (m: T) => number, factor: number): T | undefined {
+  pick(pos: number, load: (m: T) => number, factor: number, hold: number): T | undefined {
     const n = this.members.length;
     if (n === 0) return undefined;
     let total = 0;
     for (const m of this.members) total += load(m);
-    // No ceil (with few requests in flight a rounded-up bound lets one replica take them all),
-    // but a replica with fewer than MIN_BOUND in flight keeps its keys: at low load, locality wins.
-    const bound = Math.max(MIN_BOUND, (factor * (total + 1)) / n);
+    // No ceil: with few requests in flight a rounded-up bound lets one replica take them all.
+    const bound = Math.max(hold, (factor * (total + 1)) / n);
     const seen = new Set<T>();
     const len = this.owners.length;
     for (let k = 0, i = this.first(pos); k < len && seen.size < n; k++, i = (i + 1) % len) {

@@ -13,7 +13,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
-import { CONNECT_ATTEMPTS, classifyFailure, retryableFailure } from './failures.js';
+import { CONNECT_ATTEMPTS, classifyFailure, retryableFailure, type FailureClass } from './failures.js';
 import type { CallFacts, Replica } from './replicas.js';
 
 /** A request body that is sent as it arrives and can be sent again until an attempt connects. */
@@ -73,12 +73,8 @@ function isReplayable(body: CallBody): body is ReplayableBody {
   return typeof body === 'object' && !Buffer.isBuffer(body) && !Array.isArray(body);
 }
 
-function onReadTimeout(call: UpstreamCall): void {
-  call.readTimedOut();
-}
-function redispatch(call: UpstreamCall): void {
-  call.again();
-}
+const onReadTimeout = (call: UpstreamCall): void => call.readTimedOut();
+const redispatch = (call: UpstreamCall): void => call.again();
 
 export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.DispatchController {
   readonly #host: CallHost;
@@ -276,10 +272,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     // A head without a body byte is dropped: the caller answers the failure as it would before any byte.
     this.#headStatus = 0;
     if (retry && this.#reason === null && this.#call.replica === undefined && this.#attempts < CONNECT_ATTEMPTS) {
-      const b = this.#call.body;
-      // A reset with nowhere else to go is tried on a new connection to the same replica (the
-      // backend had closed the kept-alive one); a refused one is not.
-      const next = why === 'status' ? this.#next : !isReplayable(b) || b.replayable ? (this.#host.choose(this.#call, replica) ?? (failure === 'reset' ? replica : undefined)) : undefined;
+      const next = why === 'status' ? this.#next : this.#retryTarget(failure, replica);
       if (next !== undefined) {
         this.#next = next;
         this.#lastError = err;
@@ -290,6 +283,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     }
     this.#next = undefined;
     this.#inner.onResponseError?.(this, this.#reason ?? err);
+  }
+
+  /** Another replica the routing offers; with none, a reset goes again to the same one (its kept-alive connection was closed), a refused connection nowhere. */
+  #retryTarget(failure: FailureClass, failed: Replica | undefined): Replica | undefined {
+    const b = this.#call.body;
+    if (isReplayable(b) && !b.replayable) return undefined;
+    return this.#host.choose(this.#call, failed) ?? (failure === 'reset' ? failed : undefined);
   }
 }
 
