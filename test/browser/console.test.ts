@@ -234,12 +234,26 @@ describe('admin console in Chromium', () => {
     await screenshot(page, '09-playground-stopped');
   });
 
-  it('renames, deactivates (the key stops working), reactivates and deletes after confirmation', async () => {
+  it('sets limits, renames, deactivates (the key stops working), reactivates and deletes after confirmation', async () => {
     await go('API keys', 'API keys');
-    await page.getByRole('button', { name: 'Rename ci-runner' }).click();
     const dialog = page.getByRole('dialog');
+    // Typed at once after the dialog opens: what is typed is what is saved, and shown again.
+    await page.getByRole('button', { name: 'Limits of ci-runner' }).click();
+    await dialog.getByLabel('Requests per minute').fill('6000');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Limits of ci-runner saved; they apply within a second.' }).waitFor();
+    await page.getByRole('button', { name: 'Limits of ci-runner' }).click();
+    expect(await dialog.getByLabel('Requests per minute').inputValue()).toBe('6000');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    await page.getByRole('button', { name: 'Rename ci-runner' }).click();
     await dialog.getByLabel('Name').fill('ci-runner-2');
     await dialog.getByRole('button', { name: 'Save' }).click();
+    // Said with what the dialog shows if it stays open (an error, or the name it holds).
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 }).catch(async (err: unknown) => {
+      throw new Error(`the rename dialog stayed open: ${await dialog.innerText()} (name field: ${await dialog.getByLabel('Name').inputValue()})`, { cause: err });
+    });
     await page.getByRole('status').filter({ hasText: 'Renamed to ci-runner-2.' }).waitFor();
     const row = page.getByRole('row', { name: /ci-runner-2/ });
 

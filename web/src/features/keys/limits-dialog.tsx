@@ -1,5 +1,5 @@
 /** Editing a key's limits, model scope, expiry and priority (PATCH; empty fields clear). */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { ApiKey } from '@contract';
 import { FormDialog } from '../../components/form-dialog';
 import { LimitsFields } from './limits-fields';
@@ -14,13 +14,16 @@ export interface LimitsDialogProps {
 }
 
 export function LimitsDialog({ target, onClose, onSaved }: LimitsDialogProps) {
-  const [form, setForm] = useState<LimitsForm>(EMPTY_LIMITS);
+  const [form, setForm] = useState<LimitsForm>(target === undefined ? EMPTY_LIMITS : formOf(target));
   const { busy, error, setError, save } = useKeyPatch(target, onSaved);
 
-  useEffect(() => {
+  // Reset while rendering, not in an effect (which would overwrite what was typed once shown).
+  const [shown, setShown] = useState(target);
+  if (target !== shown) {
+    setShown(target);
     setForm(target === undefined ? EMPTY_LIMITS : formOf(target));
     setError(undefined);
-  }, [target]);
+  }
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -1,5 +1,5 @@
 /** Renaming a key: a one-field form validated with the same rules as the server. */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { KEY_NAME_MAX, type ApiKey } from '@contract';
 import { FormDialog } from '../../components/form-dialog';
 import { useKeyPatch } from './use-key-patch';
@@ -13,13 +13,17 @@ export interface RenameKeyDialogProps {
 
 /** The rename dialog. */
 export function RenameKeyDialog({ target, onClose, onRenamed }: RenameKeyDialogProps) {
-  const [name, setName] = useState('');
+  const [name, setName] = useState(target?.name ?? '');
   const { busy, error, setError, save } = useKeyPatch(target, onRenamed);
 
-  useEffect(() => {
+  // Reset while rendering, not in an effect: an effect runs after the dialog is on screen, and
+  // would overwrite what was typed in between.
+  const [shown, setShown] = useState(target);
+  if (target !== shown) {
+    setShown(target);
     setName(target?.name ?? '');
     setError(undefined);
-  }, [target]);
+  }
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
