@@ -34,7 +34,7 @@ function scenario(name: string, endpoint: 'chat' | 'messages', body: JsonObject,
   time('route hints (model, session, prefix hash)', iterations, () => routeHints(endpoint, headers, body, () => true));
   const hints = routeHints(endpoint, headers, body, () => true);
   for (const affinity of [false, true]) {
-    const routing = createFleetRouting({ state, loadFactor: 1.25, hold: 4, affinity });
+    const routing = createFleetRouting({ state, loadFactor: 1.25, hold: () => 4, affinity });
     // Different sessions, so the ring walk is not always the same one; some load on each replica.
     const facts = Array.from({ length: 64 }, (_, i): CallFacts => ({ purpose: 'relay', endpoint, route: { ...hints, session: hints.session === undefined ? undefined : `${hints.session}-${i}` } }));
     replicas.forEach((r, i) => (r.outstanding = i + 2));

@@ -2,7 +2,7 @@
  * PROXY_MODELS_FILE: per-model settings, a JSON object keyed by the served model name
  * (docs/fleet.md). Every field is optional; a model without an entry, and a field left out,
  * falls back to detection (`max_model_len` of the backend's listing) and then to the global
- * environment (PROXY_MODEL_PROFILE, MAX_CONTEXT_TOKENS, MAX_OUTPUT_TOKENS).
+ * environment (PROXY_MODEL_PROFILE, MAX_CONTEXT_TOKENS, MAX_OUTPUT_TOKENS, PROXY_AFFINITY_HOLD).
  *
  *   { "GLM-5.1": { "profile": "glm-5", "contextTokens": 202752, "maxOutputTokens": 32768 } }
  */
@@ -14,6 +14,8 @@ export interface ModelSettings {
   readonly profile?: ModelProfileName;
   readonly contextTokens?: number;
   readonly maxOutputTokens?: number;
+  /** PROXY_AFFINITY_HOLD for this model's replicas. */
+  readonly affinityHold?: number;
 }
 
 const entry = z
@@ -21,6 +23,7 @@ const entry = z
     profile: z.enum(MODEL_PROFILE_NAMES as [ModelProfileName, ...ModelProfileName[]]).optional(),
     contextTokens: z.number().int().positive().optional(),
     maxOutputTokens: z.number().int().positive().optional(),
+    affinityHold: z.number().int().positive().max(1_000_000).optional(),
   })
   .strict();
 
@@ -38,7 +41,7 @@ export function parseModelsFile(text: string, path: string): ReadonlyMap<string,
   if (!r.success) {
     const issue = r.error.issues[0];
     const where = issue === undefined ? '' : `${issue.path.join('.')}: ${issue.message}`;
-    throw new ConfigError('PROXY_MODELS_FILE', `an object of model name → { profile, contextTokens, maxOutputTokens } (${where})`, path);
+    throw new ConfigError('PROXY_MODELS_FILE', `an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold } (${where})`, path);
   }
   return new Map(Object.entries(r.data) as [string, ModelSettings][]);
 }

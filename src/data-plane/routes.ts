@@ -111,12 +111,13 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const requestHeaders = requestHeaderRules(config.vllmApiKey);
   // The routing policy reads the fleet's state, which probes through the upstream it routes.
   const holder: { state?: FleetState } = {};
+  const modelsFile = loadModelsFile(config.fleet.modelsFile);
   const routing = createFleetRouting({
     get state() {
       return holder.state as FleetState;
     },
     loadFactor: LOAD_FACTOR,
-    hold: config.fleet.affinityHold,
+    hold: (model) => (model === undefined ? undefined : modelsFile.get(model)?.affinityHold) ?? config.fleet.affinityHold,
     affinity: config.fleet.routing === 'affinity',
   });
   const upstream = createUpstream({
@@ -146,7 +147,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), routed: routing.routed, size: HISTORY_SAMPLES });
   const fleetModels = createFleetModels({
     state: fleet,
-    file: loadModelsFile(config.fleet.modelsFile),
+    file: modelsFile,
     explicitProfile: config.modelProfile,
     contextTokens: config.maxContextTokens,
     maxOutputTokens: config.maxOutputTokens,

@@ -2,6 +2,9 @@
 // prompt_cache_key, user, metadata.user_id) with bounded-load consistent hashing, prefix
 // affinity without a session, previous_response_id back to its producer, fewest in flight
 // otherwise (and with PROXY_ROUTING=least-in-flight).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
 import { postJson } from './support.js';
@@ -151,6 +154,20 @@ describe('routing within a model\'s replicas', () => {
     expect(Math.max(...one.counts)).toBeLessThanOrEqual(3);
     expect(one.counts.reduce((a, b) => a + b, 0)).toBe(9);
     for (const r of await one.done) expect(r.status).toBe(200);
+  });
+
+  it('a model\'s affinityHold in PROXY_MODELS_FILE wins over PROXY_AFFINITY_HOLD', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worv-hold-'));
+    const file = join(dir, 'models.json');
+    writeFileSync(file, JSON.stringify({ 'GLM-5.1': { affinityHold: 8 }, 'Kimi-K2.6': { affinityHold: 1 } }));
+    try {
+      f = await startFleetStack({ replicas: THREE, env: { PROXY_MODELS_FILE: file, PROXY_AFFINITY_HOLD: '2' } });
+      const { counts, done } = await nineOfOneSession(f);
+      expect([...counts].sort()).toEqual([0, 1, 8]);
+      for (const r of await done) expect(r.status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('PROXY_ROUTING=least-in-flight ignores sessions: concurrent requests of one session spread evenly', async () => {

@@ -34,8 +34,8 @@ export interface FleetRoutingOptions {
   readonly state: FleetState;
   /** 1.25: a replica may carry up to 1.25 × the mean in flight before sessions move on. */
   readonly loadFactor: number;
-  /** PROXY_AFFINITY_HOLD: up to this many in flight (the new request counted), a replica keeps its sessions whatever the mean. */
-  readonly hold: number;
+  /** Up to this many in flight (the new request counted), a replica of `model` keeps its sessions whatever the mean. */
+  readonly hold: (model: string | undefined) => number;
   /** false: the fewest in flight only (session, prefix and previous response ignored). */
   readonly affinity: boolean;
 }
@@ -137,7 +137,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     }
     const key = hints?.session ?? (hints?.prefix !== undefined ? `prefix:${hints.prefix}` : undefined);
     if (key !== undefined && list.length > 1) {
-      const r = ringOf(list).pick(ringPosition(key), load, o.loadFactor, o.hold);
+      const r = ringOf(list).pick(ringPosition(key), load, o.loadFactor, o.hold(hints?.model));
       if (r !== undefined) return r;
     }
     return leastLoaded(list);

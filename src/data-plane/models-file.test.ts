@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { parseModelsFile } from './models-file.js';
+
+describe('parseModelsFile', () => {
+  it('reads every field, each optional', () => {
+    const m = parseModelsFile(JSON.stringify({ 'GLM-5.1': { profile: 'glm-5', contextTokens: 202752, maxOutputTokens: 32768, affinityHold: 16 }, 'Kimi-K2.6': {} }), 'models.json');
+    expect(m.get('GLM-5.1')).toEqual({ profile: 'glm-5', contextTokens: 202752, maxOutputTokens: 32768, affinityHold: 16 });
+    expect(m.get('Kimi-K2.6')).toEqual({});
+  });
+
+  it.each([
+    [{ m: { affinityHold: 0 } }, 'm.affinityHold: Too small: expected number to be >0'],
+    [{ m: { affinityHold: 2.5 } }, 'm.affinityHold: Invalid input: expected int, received number'],
+    [{ m: { hold: 4 } }, 'm: Unrecognized key: "hold"'],
+  ])('names the variable, the file and the first problem: %j', (json, problem) => {
+    expect(() => parseModelsFile(JSON.stringify(json), '/etc/worv/models.json')).toThrow(
+      `PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold } (${problem}) (got "/etc/worv/models.json")`,
+    );
+  });
+
+  it('says when the file is not JSON', () => {
+    expect(() => parseModelsFile('{', 'models.json')).toThrow(/^PROXY_MODELS_FILE must be a JSON file \(.+\) \(got "models.json"\)$/);
+  });
+});
