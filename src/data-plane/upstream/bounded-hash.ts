@@ -3,10 +3,9 @@
  * owns many points on a 32-bit ring; a key goes to the first replica clockwise from its hash
  * whose load stays within `factor` × the mean once the new request is counted, otherwise the
  * walk goes on. A replica joining or leaving moves only the keys it owns; locality is kept as
- * far as the load allows. Up to `hold` in flight (the new request counted) a member keeps its keys
- * whatever the mean: an
- * inference server batches many requests at once, so at low load a few more on one replica
- * cost it next to nothing, where a key passed on loses its cache.
+ * far as the load allows. Up to `hold` in flight (the new request counted) a member keeps its
+ * keys whatever the mean: an inference server batches many requests at once, so at low load a
+ * few more on one replica cost it next to nothing, where a key passed on loses its cache.
  */
 
 /** Points per replica: enough for an even split between a handful of replicas. */

@@ -15,6 +15,11 @@ export interface PollState<T> {
   readonly loading: boolean;
   /** Load again now. */
   readonly reload: () => void;
+  /**
+   * Shows `data` changed by `update` now (e.g. with what a save returned) and loads again: a
+   * load already under way, begun before the change, is dropped rather than shown.
+   */
+  readonly revise: (update: (data: T) => T) => void;
 }
 
 /** `load` is called with an AbortSignal; `deps` restart the cycle (e.g. a date range). */
@@ -27,6 +32,10 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
   loadRef.current = load;
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  const revise = useCallback((update: (data: T) => T) => {
+    setData((d) => (d === undefined ? d : update(d)));
+    setTick((t) => t + 1);
+  }, []);
 
   useEffect(() => {
     setLoading(true);
@@ -78,5 +87,5 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
     };
   }, [...deps, tick, intervalMs]);
 
-  return { data, error, loading, reload };
+  return { data, error, loading, reload, revise };
 }

@@ -26,6 +26,10 @@ export function KeysPage() {
   const [notice, setNotice] = useState<string | undefined>();
   const [actionError, setActionError] = useState<string | undefined>();
 
+  // The row shows what the server returned at once: a dialog opened again before the list is
+  // loaded again starts from the saved key, not the one before.
+  const saved = (k: ApiKey) => keys.revise((list) => list.map((x) => (x.id === k.id ? k : x)));
+
   const toggle = (key: ApiKey) => {
     setBusyId(key.id);
     setActionError(undefined);
@@ -33,7 +37,7 @@ export function KeysPage() {
       (k) => {
         setBusyId(undefined);
         setNotice(k.is_active ? `${k.name} is active again.` : `${k.name} is deactivated; requests with it are refused within a second.`);
-        keys.reload();
+        saved(k);
       },
       (err: unknown) => {
         setBusyId(undefined);
@@ -87,7 +91,7 @@ export function KeysPage() {
         onRenamed={(k) => {
           setRenaming(undefined);
           setNotice(`Renamed to ${k.name}.`);
-          keys.reload();
+          saved(k);
         }}
       />
       <LimitsDialog
@@ -96,7 +100,7 @@ export function KeysPage() {
         onSaved={(k) => {
           setLimiting(undefined);
           setNotice(`Limits of ${k.name} saved; they apply within a second.`);
-          keys.reload();
+          saved(k);
         }}
       />
       <DeleteKeyDialog
@@ -105,7 +109,7 @@ export function KeysPage() {
         onDeleted={(k) => {
           setDeleting(undefined);
           setNotice(`${k.name} was deleted.`);
-          keys.reload();
+          keys.revise((list) => list.filter((x) => x.id !== k.id));
         }}
       />
     </>

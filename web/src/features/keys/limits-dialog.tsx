@@ -14,7 +14,7 @@ export interface LimitsDialogProps {
 }
 
 export function LimitsDialog({ target, onClose, onSaved }: LimitsDialogProps) {
-  const [form, setForm] = useState<LimitsForm>(target === undefined ? EMPTY_LIMITS : formOf(target));
+  const [form, setForm] = useState<LimitsForm>(() => (target === undefined ? EMPTY_LIMITS : formOf(target)));
   const { busy, error, setError, save } = useKeyPatch(target, onSaved);
 
   // Reset while rendering, not in an effect (which would overwrite what was typed once shown).
