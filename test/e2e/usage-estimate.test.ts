@@ -1,7 +1,7 @@
 // A stream that ends without the backend's usage (the client leaves, the backend cuts it, or it
 // ends with an error event) is charged an estimate: the input estimate (payload bytes // 3)
-// unless the backend reported the prompt (Anthropic's message_start), and one completion token
-// per text delta relayed. The stored usage, the key's limits, the request log and the metrics
+// unless the backend reported the prompt (Anthropic's message_start), one completion token per
+// output delta relayed, and of those one reasoning token per reasoning delta. The stored usage, the key's limits, the request log and the metrics
 // all get the same figures, so breaking out of streams cannot get around token budgets.
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,6 +42,20 @@ function deltas(text: string): number {
     if (d !== undefined && ((d.content ?? '') !== '' || (d.reasoning ?? '') !== '')) n++;
     if (e.type === 'content_block_delta' && e.delta?.type !== 'signature_delta') n++;
     if (e.type === 'response.output_text.delta' || e.type === 'response.reasoning_text.delta') n++;
+  }
+  return n;
+}
+
+/** Reasoning deltas among SSE frames (chat `reasoning`, Anthropic `thinking_delta`, Responses reasoning text). */
+function reasoningDeltas(text: string): number {
+  let n = 0;
+  for (const f of frames(text)) {
+    const data = f.split('\n').find((l) => l.startsWith('data: {'));
+    if (data === undefined) continue;
+    const e = JSON.parse(data.slice(6)) as { type?: string; choices?: { delta?: { reasoning?: string | null } }[]; delta?: { type?: string } };
+    if ((e.choices?.[0]?.delta?.reasoning ?? '') !== '') n++;
+    if (e.type === 'content_block_delta' && e.delta?.type === 'thinking_delta') n++;
+    if (e.type === 'response.reasoning_text.delta') n++;
   }
   return n;
 }
@@ -112,6 +126,25 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     expect(s.sim.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
   });
 
+  it('a thinking model\'s chat stream left while it reasons: its reasoning deltas are the reasoning tokens, in the request log and the usage', async () => {
+    stack = await startStack();
+    const s = stack;
+    const k = await s.createKey('thinking');
+    // The role chunk, then reasoning deltas (the simulator reasons first); the client leaves after 20.
+    const seen = await abortAfter(s, k.key, '/v1/chat/completions', CHAT, 21, 'think');
+    const n = deltas(seen);
+    const reasoning = reasoningDeltas(seen);
+    expect(reasoning).toBeGreaterThan(0);
+    expect(reasoning).toBeLessThanOrEqual(n);
+    await until(async () => (await s.usage(k.id)).requests === 1);
+    expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: ESTIMATE, completionTokens: n });
+    const [row] = await requestLogRows(s, k.id, 1);
+    expect(row).toMatchObject({ result: 'aborted', prompt_tokens: ESTIMATE, completion_tokens: n, reasoning_tokens: reasoning, usage_estimated: 1 });
+    await s.app.usageWriter.drain();
+    const totals = await s.store.db.selectFrom('usage_totals').select('reasoning_tokens').where('key_id', '=', k.id).executeTakeFirstOrThrow();
+    expect(Number(totals.reasoning_tokens)).toBe(reasoning);
+  });
+
   it('a stream left before its first byte (while queued for an engine slot) counts no tokens', async () => {
     stack = await startStack({ simulator: { reasoning: false } });
     const k = await stack.createKey('queued');
@@ -159,8 +192,10 @@ describe('usage of a stream that ends without the backend\'s usage', () => {
     expect(input).toBe(Math.ceil(285 / 4) + 3);
     await until(async () => (await s.usage(k.id)).requests === 1);
     expect(await s.usage(k.id)).toEqual({ requests: 1, promptTokens: input, completionTokens: n });
+    const thinking = reasoningDeltas(seen);
+    expect(thinking).toBeGreaterThan(0);
     const [row] = await requestLogRows(s, k.id, 1);
-    expect(row).toMatchObject({ endpoint: 'messages', result: 'aborted', prompt_tokens: input, completion_tokens: n, usage_estimated: 1 });
+    expect(row).toMatchObject({ endpoint: 'messages', result: 'aborted', prompt_tokens: input, completion_tokens: n, reasoning_tokens: thinking, usage_estimated: 1 });
   });
 
   it('a chat stream the backend ends with an error event: the estimate, result upstream-error', async () => {

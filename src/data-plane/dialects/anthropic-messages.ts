@@ -11,7 +11,7 @@ import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 import { ascii, indexOfBytes } from './bytes.js';
-import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
+import type { Dialect, DialectEvent, OutputDelta, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
 import { eventNameIn } from './parse-event.js';
@@ -36,6 +36,13 @@ const ERROR_EVENTS = ['error'];
 const DELTA_EVENTS = ['content_block_delta'];
 // A thinking block's closing signature is no generated token.
 const SIGNATURE_DELTA = ascii('"signature_delta"');
+const THINKING_DELTA = ascii('"thinking_delta"');
+
+/** Text, thinking and tool-input deltas. */
+function messagesOutputDelta(frame: SseFrame): OutputDelta | undefined {
+  if (!frame.complete || !eventNameIn(frame, DELTA_EVENTS) || indexOfBytes(frame.raw, SIGNATURE_DELTA) !== -1) return undefined;
+  return indexOfBytes(frame.raw, THINKING_DELTA) === -1 ? 'output' : 'reasoning';
+}
 
 // Text and thinking blocks and their deltas; tool_use / input_json_delta / signature_delta are
 // other types and pass untouched.
@@ -59,8 +66,7 @@ export const anthropicMessagesDialect: Dialect = {
   isUsageOnlyChunk: () => false,
   errorFrame: (body: JsonObject) => formatSseEvent('error', body),
   isErrorFrame: (frame: SseFrame) => eventNameIn(frame, ERROR_EVENTS),
-  // Text, thinking and tool-input deltas.
-  isOutputDelta: (frame: SseFrame) => frame.complete && eventNameIn(frame, DELTA_EVENTS) && indexOfBytes(frame.raw, SIGNATURE_DELTA) === -1,
+  outputDelta: messagesOutputDelta,
   stripHanFromEvent: EVENT_HAN,
   stripHanFromBody: MESSAGE_HAN,
 };

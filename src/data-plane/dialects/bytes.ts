@@ -23,7 +23,7 @@ function skipSpace(raw: Uint8Array, at: number): number {
   return at;
 }
 
-/** What a member holds, as `memberHolds` and `objectStartsWith` test it. */
+/** What a member holds, as `memberHolds` and `leadingMember` test it. */
 export type MemberValue = 'text' | 'array';
 
 function holds(raw: Uint8Array, value: number, kind: MemberValue): boolean {
@@ -52,13 +52,16 @@ export function memberHolds(raw: Uint8Array, key: Uint8Array, kind: MemberValue,
 }
 
 /**
- * Whether the value at `at` is an object whose first member is one of `members` holding what it
- * names: read in place, no search (true means yes; false means not seen there).
+ * Which of `members` is the first member of the object at `at`, holding what it names: its
+ * index, read in place with no search (-1: none seen there).
  */
-export function objectStartsWith(raw: Uint8Array, at: number, members: ReadonlyArray<readonly [Uint8Array, MemberValue]>): boolean {
+export function leadingMember(raw: Uint8Array, at: number, members: ReadonlyArray<readonly [Uint8Array, MemberValue, ...unknown[]]>): number {
   at = skipSpace(raw, at);
-  if (raw[at] !== OPEN_BRACE) return false;
+  if (raw[at] !== OPEN_BRACE) return -1;
   at = skipSpace(raw, at + 1);
-  for (const [key, kind] of members) if (keyAt(raw, at, key)) return holds(raw, skipSpace(raw, at + key.length), kind);
-  return false;
+  for (let i = 0; i < members.length; i++) {
+    const [key, kind] = members[i]!;
+    if (keyAt(raw, at, key)) return holds(raw, skipSpace(raw, at + key.length), kind) ? i : -1;
+  }
+  return -1;
 }

@@ -10,6 +10,9 @@ import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 
 /** A stream frame whose data was parsed as JSON, once. */
+/** What a stream frame of generated output holds: reasoning, or the rest of the output. */
+export type OutputDelta = 'output' | 'reasoning';
+
 export interface DialectEvent {
   /** The SSE `event:` name, else the JSON `type` (undefined when neither). */
   readonly name: string | undefined;
@@ -48,11 +51,12 @@ export interface Dialect {
   /** Cheap test: is this stream frame the backend reporting an error (the generation failed)? */
   isErrorFrame(frame: SseFrame): boolean;
   /**
-   * Cheap test on raw bytes: does this complete stream frame carry generated output (a text,
-   * reasoning or tool-call delta)? vLLM sends one such frame per generated token: their count is
-   * the completion estimate of a stream that ends without the backend's usage.
+   * Cheap test on raw bytes: does this complete stream frame carry generated output, and is it
+   * reasoning or the rest (text, a tool call's fragment)? vLLM sends one such frame per
+   * generated token: their counts are the completion and reasoning estimate of a stream that
+   * ends without the backend's usage. Undefined for any other frame.
    */
-  isOutputDelta(frame: SseFrame): boolean;
+  outputDelta(frame: SseFrame): OutputDelta | undefined;
   /** A stream event's data with Han stripped from its natural-language fields (same ref if unchanged). */
   stripHanFromEvent(data: JsonValue): JsonValue;
   /** A whole JSON response with Han stripped (same ref if unchanged). */

@@ -57,4 +57,4 @@ export function stripHanFromBody(endpoint: Endpoint, body: JsonValue): JsonValue
   return d === undefined ? body : d.stripHanFromBody(body);
 }
 
-export type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
+export type { Dialect, DialectEvent, OutputDelta, RequestFormat, UsageReport } from './dialect.js';

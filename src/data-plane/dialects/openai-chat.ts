@@ -10,20 +10,20 @@ import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseData } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
-import { ascii, indexOfBytes, memberHolds, objectStartsWith, type MemberValue } from './bytes.js';
-import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
+import { ascii, indexOfBytes, leadingMember, memberHolds, type MemberValue } from './bytes.js';
+import type { Dialect, DialectEvent, OutputDelta, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
 import { prependContent, userMessageTexts } from './request-text.js';
 
 const USAGE_KEY = ascii('"usage":');
 const DELTA_KEY = ascii('"delta":');
-// The delta members that carry generated output, and what they hold when they do.
-const OUTPUT_MEMBERS: ReadonlyArray<readonly [Uint8Array, MemberValue]> = [
-  [ascii('"content":'), 'text'],
-  [ascii('"reasoning":'), 'text'],
-  [ascii('"reasoning_content":'), 'text'],
-  [ascii('"tool_calls":'), 'array'],
+// The delta members that carry generated output, what they hold when they do, and which output.
+const OUTPUT_MEMBERS: ReadonlyArray<readonly [Uint8Array, MemberValue, OutputDelta]> = [
+  [ascii('"content":'), 'text', 'output'],
+  [ascii('"reasoning":'), 'text', 'reasoning'],
+  [ascii('"reasoning_content":'), 'text', 'reasoning'],
+  [ascii('"tool_calls":'), 'array', 'output'],
 ];
 
 /**
@@ -32,15 +32,16 @@ const OUTPUT_MEMBERS: ReadonlyArray<readonly [Uint8Array, MemberValue]> = [
  * decides almost every chunk; the others (the role chunk, a last chunk with an empty content,
  * other member orders) are searched member by member.
  */
-function isChatOutputDelta(frame: SseFrame): boolean {
-  if (!frame.complete) return false;
+function chatOutputDelta(frame: SseFrame): OutputDelta | undefined {
+  if (!frame.complete) return undefined;
   const raw = frame.raw;
   const at = indexOfBytes(raw, DELTA_KEY);
-  if (at === -1) return false;
+  if (at === -1) return undefined;
   const value = at + DELTA_KEY.length;
-  if (objectStartsWith(raw, value, OUTPUT_MEMBERS)) return true;
-  for (const [key, kind] of OUTPUT_MEMBERS) if (memberHolds(raw, key, kind, value)) return true;
-  return false;
+  const lead = leadingMember(raw, value, OUTPUT_MEMBERS);
+  if (lead !== -1) return OUTPUT_MEMBERS[lead]![2];
+  for (const [key, kind, output] of OUTPUT_MEMBERS) if (memberHolds(raw, key, kind, value)) return output;
+  return undefined;
 }
 // `data: [DONE]` plus a line ending or two; anything longer is not the terminator.
 const DONE_MAX_BYTES = 20;
@@ -81,7 +82,7 @@ export const openaiChatDialect: Dialect = {
   errorFrame: (body: JsonObject) => formatSseData(body),
   // vLLM's in-stream error: `{"error": {…}}`, or `{"object": "error", …}` in older versions.
   isErrorFrame: (frame: SseFrame) => frame.complete && frame.data !== undefined && (frame.data.startsWith('{"error"') || frame.data.startsWith('{"object":"error"')),
-  isOutputDelta: isChatOutputDelta,
+  outputDelta: chatOutputDelta,
   stripHanFromEvent: CHAT_HAN,
   stripHanFromBody: CHAT_HAN,
 };

@@ -15,7 +15,7 @@ const TEXT_KEY = ascii('"text":');
 export const openaiCompletionsDialect: Dialect = {
   ...openaiChatDialect,
   name: 'openai-completions',
-  isOutputDelta: (frame: SseFrame) => frame.complete && memberHolds(frame.raw, TEXT_KEY, 'text'),
+  outputDelta: (frame: SseFrame) => (frame.complete && memberHolds(frame.raw, TEXT_KEY, 'text') ? 'output' : undefined),
   stripHanFromEvent: COMPLETIONS_HAN,
   stripHanFromBody: COMPLETIONS_HAN,
 };

@@ -18,7 +18,7 @@ export const openaiEmbeddingsDialect: Dialect = {
   usageFromEvent: () => undefined,
   isTerminal: () => false,
   isErrorFrame: () => false,
-  isOutputDelta: () => false,
+  outputDelta: () => undefined,
   isUsageOnlyChunk: () => false,
   stripHanFromEvent: same,
   stripHanFromBody: same,

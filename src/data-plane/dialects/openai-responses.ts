@@ -9,7 +9,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.js';
 import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
-import type { Dialect, DialectEvent, RequestFormat, UsageReport } from './dialect.js';
+import type { Dialect, DialectEvent, OutputDelta, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
 import { child, count, text, usageReport } from './numbers.js';
 import { eventNameIn } from './parse-event.js';
@@ -42,9 +42,15 @@ const ITEM = all(
   ofType(['reasoning'], all(field('content', each(PART)), field('summary', each(PART)))),
 );
 const BODY_HAN = field('output', each(ITEM));
-const TEXT_DELTA_EVENTS = ['response.output_text.delta', 'response.reasoning_text.delta', 'response.reasoning_summary_text.delta'];
+const REASONING_DELTA_EVENTS = ['response.reasoning_text.delta', 'response.reasoning_summary_text.delta'];
+const TEXT_DELTA_EVENTS = ['response.output_text.delta', ...REASONING_DELTA_EVENTS];
 // One generated token each: text and reasoning deltas, and a function call's argument fragments.
 const OUTPUT_DELTA_EVENTS = [...TEXT_DELTA_EVENTS, 'response.function_call_arguments.delta'];
+
+function responsesOutputDelta(frame: SseFrame): OutputDelta | undefined {
+  if (!frame.complete || !eventNameIn(frame, OUTPUT_DELTA_EVENTS)) return undefined;
+  return eventNameIn(frame, REASONING_DELTA_EVENTS) ? 'reasoning' : 'output';
+}
 const TEXT_DONE_EVENTS = ['response.output_text.done', 'response.reasoning_text.done', 'response.reasoning_summary_text.done'];
 const PART_EVENTS = ['response.content_part.added', 'response.content_part.done', 'response.reasoning_summary_part.added', 'response.reasoning_summary_part.done'];
 const RESPONSE_EVENTS = ['response.created', 'response.in_progress', 'response.completed', 'response.incomplete', 'response.failed'];
@@ -80,7 +86,7 @@ export const openaiResponsesDialect: Dialect = {
   isUsageOnlyChunk: () => false,
   errorFrame: responsesErrorEvent,
   isErrorFrame: (frame: SseFrame) => eventNameIn(frame, ERROR_EVENTS),
-  isOutputDelta: (frame: SseFrame) => frame.complete && eventNameIn(frame, OUTPUT_DELTA_EVENTS),
+  outputDelta: responsesOutputDelta,
   stripHanFromEvent: EVENT_HAN,
   stripHanFromBody: BODY_HAN,
 };

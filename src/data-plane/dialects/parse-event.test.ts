@@ -55,43 +55,46 @@ describe('isErrorFrame: the backend reporting an error inside a stream', () => {
   });
 });
 
-describe('isOutputDelta: a stream frame carrying one generated token', () => {
+describe('outputDelta: a stream frame carrying one generated token, reasoning or the rest', () => {
   it('chat: content, reasoning (either name, counted once) and tool-call deltas; not the role chunk, the usage chunk or [DONE]', () => {
     const chat = dialectFor('chat')!;
-    const yes = (t: string): boolean => chat.isOutputDelta(first(t));
-    expect(yes('data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices":[{"index":0,"delta":{"reasoning":"so","reasoning_content":"so"}}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices":[{"index":0,"delta":{"reasoning_content":"so","content":null}}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices": [{"delta": {"content": "spaced"}}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\""}}]}}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n')).toBe(false);
+    const kind = (t: string) => chat.outputDelta(first(t));
+    expect(kind('data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n')).toBe('output');
+    expect(kind('data: {"choices":[{"index":0,"delta":{"reasoning":"so","reasoning_content":"so"}}]}\n\n')).toBe('reasoning');
+    expect(kind('data: {"choices":[{"index":0,"delta":{"reasoning_content":"so","content":null}}]}\n\n')).toBe('reasoning');
+    expect(kind('data: {"choices": [{"delta": {"content": "spaced"}}]}\n\n')).toBe('output');
+    expect(kind('data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\""}}]}}]}\n\n')).toBe('output');
+    expect(kind('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n')).toBeUndefined();
     // The output member need not come first.
-    expect(yes('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices":[{"index":0,"delta":{"reasoning_content":null,"content":"x"}}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices":[{"index":0,"delta":{"content":"","reasoning":"x"}}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices":[{"index":0,"delta":{},"logprobs":{"content":[{"token":"x"}]},"finish_reason":"stop"}]}\n\n')).toBe(false);
-    expect(yes('data: {"choices":[{"index":0,"delta":{"content":"\\"content\\":\\"x"}}]}\n\n')).toBe(true);
-    expect(yes('data: {"choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}]}\n\n')).toBe(false);
-    expect(yes('data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}\n\n')).toBe(false);
-    expect(yes('data: [DONE]\n\n')).toBe(false);
-    expect(yes(': ping\n\n')).toBe(false);
-    expect(yes('data: {"choices":[{"delta":{"content":"cut')).toBe(false);
+    expect(kind('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}\n\n')).toBe('output');
+    expect(kind('data: {"choices":[{"index":0,"delta":{"reasoning_content":null,"content":"x"}}]}\n\n')).toBe('output');
+    expect(kind('data: {"choices":[{"index":0,"delta":{"content":"","reasoning":"x"}}]}\n\n')).toBe('reasoning');
+    expect(kind('data: {"choices":[{"index":0,"delta":{"role":"assistant","reasoning":"x"}}]}\n\n')).toBe('reasoning');
+    expect(kind('data: {"choices":[{"index":0,"delta":{},"logprobs":{"content":[{"token":"x"}]},"finish_reason":"stop"}]}\n\n')).toBeUndefined();
+    expect(kind('data: {"choices":[{"index":0,"delta":{"content":"\\"content\\":\\"x"}}]}\n\n')).toBe('output');
+    expect(kind('data: {"choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop"}]}\n\n')).toBeUndefined();
+    expect(kind('data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}\n\n')).toBeUndefined();
+    expect(kind('data: [DONE]\n\n')).toBeUndefined();
+    expect(kind(': ping\n\n')).toBeUndefined();
+    expect(kind('data: {"choices":[{"delta":{"content":"cut')).toBeUndefined();
   });
 
-  it('completions, responses and messages: their text deltas only', () => {
+  it('completions, responses and messages: their text, reasoning and tool-input deltas only', () => {
     const completions = dialectFor('completions')!;
-    expect(completions.isOutputDelta(first('data: {"choices":[{"index":0,"text":" word","finish_reason":null}]}\n\n'))).toBe(true);
-    expect(completions.isOutputDelta(first('data: {"choices":[{"index":0,"text":"","finish_reason":"length"}]}\n\n'))).toBe(false);
+    expect(completions.outputDelta(first('data: {"choices":[{"index":0,"text":" word","finish_reason":null}]}\n\n'))).toBe('output');
+    expect(completions.outputDelta(first('data: {"choices":[{"index":0,"text":"","finish_reason":"length"}]}\n\n'))).toBeUndefined();
     const responses = dialectFor('responses')!;
-    expect(responses.isOutputDelta(first('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"x"}\n\n'))).toBe(true);
-    expect(responses.isOutputDelta(first('event: response.reasoning_text.delta\ndata: {"delta":"x"}\n\n'))).toBe(true);
-    expect(responses.isOutputDelta(first('event: response.function_call_arguments.delta\ndata: {"delta":"{"}\n\n'))).toBe(true);
-    expect(responses.isOutputDelta(first('event: response.output_text.done\ndata: {"text":"x"}\n\n'))).toBe(false);
+    expect(responses.outputDelta(first('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"x"}\n\n'))).toBe('output');
+    expect(responses.outputDelta(first('event: response.reasoning_text.delta\ndata: {"delta":"x"}\n\n'))).toBe('reasoning');
+    expect(responses.outputDelta(first('event: response.reasoning_summary_text.delta\ndata: {"delta":"x"}\n\n'))).toBe('reasoning');
+    expect(responses.outputDelta(first('event: response.function_call_arguments.delta\ndata: {"delta":"{"}\n\n'))).toBe('output');
+    expect(responses.outputDelta(first('event: response.output_text.done\ndata: {"text":"x"}\n\n'))).toBeUndefined();
     const messages = dialectFor('messages')!;
-    expect(messages.isOutputDelta(first('event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"x"},"index":0}\n\n'))).toBe(true);
-    expect(messages.isOutputDelta(first('event: content_block_delta\ndata: {"delta":{"type":"input_json_delta","partial_json":"{"}}\n\n'))).toBe(true);
-    expect(messages.isOutputDelta(first('event: content_block_delta\ndata: {"delta":{"type":"signature_delta","signature":"ab"}}\n\n'))).toBe(false);
-    expect(messages.isOutputDelta(first('event: message_delta\ndata: {"usage":{"output_tokens":3}}\n\n'))).toBe(false);
-    expect(dialectFor('embeddings')!.isOutputDelta(first('data: {"content":"x"}\n\n'))).toBe(false);
+    expect(messages.outputDelta(first('event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"x"},"index":0}\n\n'))).toBe('output');
+    expect(messages.outputDelta(first('event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"thinking_delta","thinking":"x"},"index":0}\n\n'))).toBe('reasoning');
+    expect(messages.outputDelta(first('event: content_block_delta\ndata: {"delta":{"type":"input_json_delta","partial_json":"{"}}\n\n'))).toBe('output');
+    expect(messages.outputDelta(first('event: content_block_delta\ndata: {"delta":{"type":"signature_delta","signature":"ab"}}\n\n'))).toBeUndefined();
+    expect(messages.outputDelta(first('event: message_delta\ndata: {"usage":{"output_tokens":3}}\n\n'))).toBeUndefined();
+    expect(dialectFor('embeddings')!.outputDelta(first('data: {"content":"x"}\n\n'))).toBeUndefined();
   });
 });

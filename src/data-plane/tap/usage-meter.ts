@@ -21,6 +21,8 @@ export class UsageMeter implements FrameObserver {
   #backendError = false;
   /** Stream frames carrying generated output (one token each, as vLLM sends them). */
   #deltas = 0;
+  /** Those of them carrying reasoning. */
+  #reasoningDeltas = 0;
   /** The model the backend named in the body or a usage-carrying event (traces read it). */
   model: string | undefined;
 
@@ -33,14 +35,15 @@ export class UsageMeter implements FrameObserver {
 
   /**
    * The usage of a stream that ended without the backend's final report: what it reported, else
-   * `inputTokens` for the prompt and one completion token per output delta relayed.
+   * `inputTokens` for the prompt, one completion token per output delta relayed, and of those one
+   * reasoning token per reasoning delta.
    */
   estimate(inputTokens: number): UsageCounts {
     return {
       promptTokens: this.#promptReported ? this.#prompt : inputTokens,
       completionTokens: Math.max(this.#completion, this.#deltas),
       cachedTokens: this.#cached,
-      reasoningTokens: this.#reasoning,
+      reasoningTokens: Math.max(this.#reasoning, this.#reasoningDeltas),
     };
   }
 
@@ -71,8 +74,11 @@ export class UsageMeter implements FrameObserver {
   }
 
   onFrame(frame: SseFrame, event: DialectEvent | undefined): Verdict {
-    if (this.dialect?.isOutputDelta(frame) === true) this.#deltas++;
-    else if (!this.#backendError && this.dialect?.isErrorFrame(frame) === true) this.#backendError = true;
+    const delta = this.dialect?.outputDelta(frame);
+    if (delta !== undefined) {
+      this.#deltas++;
+      if (delta === 'reasoning') this.#reasoningDeltas++;
+    } else if (!this.#backendError && this.dialect?.isErrorFrame(frame) === true) this.#backendError = true;
     if (event !== undefined && this.dialect !== undefined) {
       this.add(this.dialect.usageFromEvent(event));
       this.model ??= this.dialect.responseModel(event.data);
