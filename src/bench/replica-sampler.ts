@@ -22,8 +22,8 @@ export interface ReplicaSampler {
   readonly samples: readonly InFlightSample[];
   /** Per replica, added up over restarts. */
   readonly prefix: readonly PrefixTotals[];
-  /** Scrapes every replica once more now (before a kill, at the end). */
-  scrapeNow(): Promise<void>;
+  /** Scrapes every replica once more now (before a kill or a hang, at the end); resolves with their requests in flight. */
+  scrapeNow(): Promise<readonly (number | undefined)[]>;
   /** Replica i was killed: its next process counts from 0. */
   forget(i: number): void;
   stop(): Promise<void>;
@@ -46,7 +46,7 @@ export function startReplicaSampler(urls: readonly string[], everyMs: number): R
   const last: (PrefixTotals | undefined)[] = urls.map(() => undefined);
   let running = true;
 
-  const tick = async (record: boolean): Promise<void> => {
+  const tick = async (record: boolean): Promise<readonly (number | undefined)[]> => {
     const t = performance.now() - t0;
     const got = await Promise.all(urls.map(scrape));
     const inFlight = got.map((m, i) => {
@@ -63,6 +63,7 @@ export function startReplicaSampler(urls: readonly string[], everyMs: number): R
       return (m.running ?? 0) + (m.waiting ?? 0);
     });
     if (record) samples.push({ t, inFlight });
+    return inFlight;
   };
 
   const loop = (async () => {

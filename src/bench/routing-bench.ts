@@ -90,7 +90,7 @@ export async function runFleetBench(o: FleetBenchOptions, launch: LaunchReplicas
       `${o.trace.resultChars}-char tool result per turn; bodies ${Math.round(first / 1024)}–${Math.round(last / 1024)} KiB; ${sharedTokens} prompt tokens shared by every request`,
     `replicas: worv-proxy simulate, prefix cache ${o.settings.prefixCacheBlocks} blocks of 16 tokens each (single: ${o.settings.prefixCacheBlocks * o.replicas}), ${o.settings.prefillMsPerKTok} ms per 1,000 uncached prompt tokens + ${o.settings.ttftMs} ms, ` +
       `${o.settings.tokens} tokens at ${o.settings.itlMs} ms; gateway PROXY_HUNG_SECONDS=${o.hungSeconds}, PROXY_HEALTH_INTERVAL=${o.healthIntervalSeconds}`,
-    `faults (affinity-faults): replica 1 killed at ${o.faults.killAtMs / 1000} s and started again ${o.faults.downMs / 1000} s later; replica 2 hung at ${o.faults.hangAtMs / 1000} s, resumed 1 s after its ejection`,
+    `faults (affinity-faults): replica 1 killed at ${o.faults.killAtMs / 1000} s and started again ${o.faults.downMs / 1000} s later; the busiest other replica hung at ${o.faults.hangAtMs / 1000} s, resumed 1 s after its ejection`,
   ].join('\n');
   const text = [header, formatFleet(runs, checks)].join('\n\n');
   const json = {

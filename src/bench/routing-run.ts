@@ -64,6 +64,15 @@ export interface RawRun {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The replica with the most requests in flight other than `except`; replica 2 on a tie. */
+export function busiest(inFlight: readonly (number | undefined)[], except: number): number {
+  let best = 2;
+  inFlight.forEach((n, i) => {
+    if (i !== except && (n ?? -1) > (inFlight[best] ?? -1)) best = i;
+  });
+  return best;
+}
+
 export async function runOne(spec: RunSpec, c: RunContext): Promise<RawRun> {
   c.log(`  ${spec.name}: ${spec.replicas} replica(s), PROXY_ROUTING=${spec.routing}`);
   const set = await c.launch({
@@ -85,7 +94,6 @@ export async function runOne(spec: RunSpec, c: RunContext): Promise<RawRun> {
     if (spec.faults !== undefined && spec.replicas >= 3) {
       const f = spec.faults;
       const killed = 1;
-      const hung = 2;
       await at(f.killAtMs);
       await sampler.scrapeNow();
       const killedAtMs = performance.now() - t0;
@@ -99,7 +107,17 @@ export async function runOne(spec: RunSpec, c: RunContext): Promise<RawRun> {
         c.log(`    replica ${killed} started again at ${(ms / 1000).toFixed(1)} s`);
         return ms;
       });
-      const hungAtMs = await at(f.hangAtMs);
+      await at(f.hangAtMs);
+      // The hang hits a replica that is serving: one with nothing in flight shows no hang (its
+      // engine runs nothing that could stall), and with few sessions affinity may leave one idle.
+      // Between turns every replica may be idle for a moment: then the next 2 s are watched.
+      let inFlight = await sampler.scrapeNow();
+      for (let i = 0; i < 20 && !inFlight.some((n, r) => r !== killed && (n ?? 0) > 0); i++) {
+        await sleep(100);
+        inFlight = await sampler.scrapeNow();
+      }
+      const hung = busiest(inFlight, killed);
+      const hungAtMs = performance.now() - t0;
       set.toggleHung(hung);
       // Poll the gateway's gauge often, so the figure is the gateway's, not the poll's.
       const limit = (c.hungSeconds + c.healthIntervalSeconds) * 1000 + 10_000;
