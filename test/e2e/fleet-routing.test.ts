@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
-import { postJson } from './support.js';
+import { postJson, until } from './support.js';
 
 const SYSTEM = 'You are a careful coding agent working in a large repository. '.repeat(30);
 
@@ -159,6 +159,26 @@ describe('routing within a model\'s replicas', () => {
     // 9 in flight, mean 3: no replica above 1.25 × the mean (+1 for the request being placed).
     expect(nine.counts).toEqual([3, 3, 3]);
     for (const r of await nine.done) expect(r.status).toBe(200);
+  });
+
+  it('a replica whose engine queues requests keeps a session only within 1.25 × the mean, whatever the hold', async () => {
+    // Engines that run 2 requests at once; the gateway probes every 0.1 s.
+    f = await startFleetStack({ replicas: THREE.map((r) => ({ ...r, maxNumSeqs: 2 })), env: { PROXY_HEALTH_INTERVAL: '0.1' } });
+    const fs = f;
+    const send = (i: number) =>
+      postJson(fs.gatewayUrl, '/v1/chat/completions', fs.key, turn(1, 1), { 'x-claude-code-session-id': 'hot', 'x-sim-hold': `q${i}`, 'x-sim-hold-after': '0' });
+    // Three turns within the hold of 4 go home: two run there, the third waits for a slot.
+    const held = [send(0), send(1), send(2)];
+    await until(() => fs.served().some((n) => n === 3), 5000);
+    const home = fs.served().indexOf(3);
+    const state = fs.stack.app.dataPlane.fleet().state;
+    await until(() => state.states().some((s) => s.replica.origin === fs.sims[home]!.url && (s.metrics?.waiting ?? 0) >= 1), 5000);
+    // The fourth would be within the hold (3 + 1), but its replica queues: it goes on along the ring.
+    held.push(send(3));
+    await Promise.any(fs.sims.map((s) => s.waitForHold('q3', { timeoutMs: 5000 })));
+    expect(fs.served().sort((a, b) => a - b)).toEqual([0, 1, 3]);
+    for (let i = 0; i < 4; i++) for (const s of fs.sims) s.release(`q${i}`);
+    for (const r of await Promise.all(held)) expect(r.status).toBe(200);
   });
 
   it('a model\'s affinityHold in PROXY_MODELS_FILE wins over PROXY_AFFINITY_HOLD', async () => {

@@ -60,23 +60,24 @@ export class Ring<T> {
 
   /**
    * The first member clockwise from `pos` whose load, with this request, stays within
-   * `factor` × the mean or within `hold`, else the least loaded; undefined when the ring is
+   * `factor` × the mean or within its `hold`, else the least loaded; undefined when the ring is
    * empty.
    */
-  pick(pos: number, load: (m: T) => number, factor: number, hold: number): T | undefined {
+  pick(pos: number, load: (m: T) => number, factor: number, hold: (m: T) => number): T | undefined {
     const n = this.members.length;
     if (n === 0) return undefined;
     let total = 0;
     for (const m of this.members) total += load(m);
     // No ceil: with few requests in flight a rounded-up bound lets one replica take them all.
-    const bound = Math.max(hold, (factor * (total + 1)) / n);
+    const bound = (factor * (total + 1)) / n;
     const seen = new Set<T>();
     const len = this.owners.length;
     for (let k = 0, i = this.first(pos); k < len && seen.size < n; k++, i = (i + 1) % len) {
       const m = this.owners[i] as T;
       if (seen.has(m)) continue;
       seen.add(m);
-      if (load(m) + 1 <= bound) return m;
+      const l = load(m) + 1;
+      if (l <= bound || l <= hold(m)) return m;
     }
     // Everyone is at the bound: the least loaded, first in ring order.
     let best: T | undefined;

@@ -137,7 +137,11 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     }
     const key = hints?.session ?? (hints?.prefix !== undefined ? `prefix:${hints.prefix}` : undefined);
     if (key !== undefined && list.length > 1) {
-      const r = ringOf(list).pick(ringPosition(key), load, o.loadFactor, o.hold(hints?.model));
+      const hold = o.hold(hints?.model);
+      // A replica whose engine queues (as last probed) is busy whatever its count here: other
+      // gateways and clients load it too. It keeps its sessions only within the mean's bound.
+      const holdOf = (r: Replica): number => ((o.state.state(r).metrics?.waiting ?? 0) > 0 ? 0 : hold);
+      const r = ringOf(list).pick(ringPosition(key), load, o.loadFactor, holdOf);
       if (r !== undefined) return r;
     }
     return leastLoaded(list);
