@@ -9,10 +9,10 @@
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { SseFrame } from '../../core/sse/parser.js';
 
-/** A stream frame whose data was parsed as JSON, once. */
 /** What a stream frame of generated output holds: reasoning, or the rest of the output. */
 export type OutputDelta = 'output' | 'reasoning';
 
+/** A stream frame whose data was parsed as JSON, once. */
 export interface DialectEvent {
   /** The SSE `event:` name, else the JSON `type` (undefined when neither). */
   readonly name: string | undefined;

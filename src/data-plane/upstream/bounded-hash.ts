@@ -11,6 +11,8 @@
 /** Points per replica: enough for an even split between a handful of replicas. */
 const POINTS = 64;
 
+const NEVER = (): boolean => false;
+
 function fnv(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -60,10 +62,10 @@ export class Ring<T> {
 
   /**
    * The first member clockwise from `pos` whose load, with this request, stays within
-   * `factor` × the mean or within its `hold`, else the least loaded; undefined when the ring is
-   * empty.
+   * `factor` × the mean or, unless it is `busy` otherwise, within `hold`; else the least
+   * loaded; undefined when the ring is empty.
    */
-  pick(pos: number, load: (m: T) => number, factor: number, hold: (m: T) => number): T | undefined {
+  pick(pos: number, load: (m: T) => number, factor: number, hold: number, busy: (m: T) => boolean = NEVER): T | undefined {
     const n = this.members.length;
     if (n === 0) return undefined;
     let total = 0;
@@ -77,7 +79,7 @@ export class Ring<T> {
       if (seen.has(m)) continue;
       seen.add(m);
       const l = load(m) + 1;
-      if (l <= bound || l <= hold(m)) return m;
+      if (l <= bound || (l <= hold && !busy(m))) return m;
     }
     // Everyone is at the bound: the least loaded, first in ring order.
     let best: T | undefined;

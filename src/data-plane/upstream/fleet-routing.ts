@@ -59,6 +59,10 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const rings = new Map<string, Ring<Replica>>();
   const routed = new Map<string, number>();
 
+  // A replica whose engine queues (as last probed) is busy whatever its count here: other
+  // gateways and clients load it too. It keeps its sessions only within the mean's bound.
+  const engineQueues = (r: Replica): boolean => (o.state.state(r).metrics?.waiting ?? 0) > 0;
+
   const ringOf = (members: readonly Replica[]): Ring<Replica> => {
     const key = members.map((r) => r.origin).join(' ');
     let ring = rings.get(key);
@@ -137,11 +141,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     }
     const key = hints?.session ?? (hints?.prefix !== undefined ? `prefix:${hints.prefix}` : undefined);
     if (key !== undefined && list.length > 1) {
-      const hold = o.hold(hints?.model);
-      // A replica whose engine queues (as last probed) is busy whatever its count here: other
-      // gateways and clients load it too. It keeps its sessions only within the mean's bound.
-      const holdOf = (r: Replica): number => ((o.state.state(r).metrics?.waiting ?? 0) > 0 ? 0 : hold);
-      const r = ringOf(list).pick(ringPosition(key), load, o.loadFactor, holdOf);
+      const r = ringOf(list).pick(ringPosition(key), load, o.loadFactor, o.hold(hints?.model), engineQueues);
       if (r !== undefined) return r;
     }
     return leastLoaded(list);
