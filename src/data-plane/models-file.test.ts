@@ -9,8 +9,11 @@ describe('parseModelsFile', () => {
   });
 
   it.each([
-    [{ m: { affinityHold: 0 } }, 'm.affinityHold: Too small: expected number to be >0'],
-    [{ m: { affinityHold: 2.5 } }, 'm.affinityHold: Invalid input: expected int, received number'],
+    [{ m: { affinityHold: 0 } }, 'm.affinityHold: must be an integer from 1 to 1000000'],
+    [{ m: { affinityHold: 2.5 } }, 'm.affinityHold: must be an integer from 1 to 1000000'],
+    [{ m: { affinityHold: '4' } }, 'm.affinityHold: must be an integer from 1 to 1000000'],
+    [{ m: { contextTokens: -1 } }, 'm.contextTokens: must be an integer of at least 1'],
+    [{ m: { profile: 'glm5' } }, 'm.profile: must be one of deepseek-v4, glm-5, kimi-k2, none'],
     [{ m: { hold: 4 } }, 'm: Unrecognized key: "hold"'],
   ])('names the variable, the file and the first problem: %j', (json, problem) => {
     expect(() => parseModelsFile(JSON.stringify(json), '/etc/worv/models.json')).toThrow(

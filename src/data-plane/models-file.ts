@@ -18,12 +18,18 @@ export interface ModelSettings {
   readonly affinityHold?: number;
 }
 
+/** An integer field, with the environment variables' wording for a bad value. */
+function integer(min: number, max: number): z.ZodOptional<z.ZodNumber> {
+  const error = max === Number.MAX_SAFE_INTEGER ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error }).optional();
+}
+
 const entry = z
   .object({
-    profile: z.enum(MODEL_PROFILE_NAMES as [ModelProfileName, ...ModelProfileName[]]).optional(),
-    contextTokens: z.number().int().positive().optional(),
-    maxOutputTokens: z.number().int().positive().optional(),
-    affinityHold: z.number().int().positive().max(1_000_000).optional(),
+    profile: z.enum(MODEL_PROFILE_NAMES as [ModelProfileName, ...ModelProfileName[]], { error: `must be one of ${MODEL_PROFILE_NAMES.join(', ')}` }).optional(),
+    contextTokens: integer(1, Number.MAX_SAFE_INTEGER),
+    maxOutputTokens: integer(1, Number.MAX_SAFE_INTEGER),
+    affinityHold: integer(1, 1_000_000),
   })
   .strict();
 

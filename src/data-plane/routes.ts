@@ -22,7 +22,7 @@ import { createBackendProbe, type BackendStatus } from './upstream/backend-probe
 import type { RetryReason } from './upstream/call.js';
 import { createUpstream } from './upstream/client.js';
 import { failureErrors } from './upstream/failures.js';
-import { createFleetRouting } from './upstream/fleet-routing.js';
+import { createFleetRouting, type RouteReason } from './upstream/fleet-routing.js';
 import { createFleetState, type FleetState } from './upstream/fleet-state.js';
 import { createFleetModels } from './fleet.js';
 import { loadModelsFile } from './models-file.js';
@@ -57,6 +57,20 @@ export interface DataPlaneDeps {
   readonly connector?: buildConnector.connector;
 }
 
+export interface ReplicaSnapshot {
+  readonly origin: string;
+  /** It takes new requests: not in cooldown, hung or down. */
+  readonly up: boolean;
+  /** Ejected as hung. */
+  readonly hung: boolean;
+  /** This gateway's client calls running on it. */
+  readonly inFlight: number;
+  /** Relays this gateway routed to it since start, by how it was chosen. */
+  readonly routedBy: ReadonlyMap<RouteReason, number>;
+}
+
+const NONE_ROUTED: ReadonlyMap<RouteReason, number> = new Map();
+
 export interface DataPlane {
   /** Handle one request whose path starts with /v1. */
   handle(req: IncomingMessage, res: ServerResponse): void;
@@ -66,8 +80,8 @@ export interface DataPlane {
   keyInFlight(keyId: string): number;
   /** The backend as probed (GET /v1/models, cached a few seconds). */
   backendStatus(): Promise<BackendStatus>;
-  /** Each replica's origin, whether it takes new requests (not in cooldown, hung or down), and whether it is ejected as hung. */
-  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly up: boolean; readonly hung: boolean }>;
+  /** Each replica as /metrics shows it. */
+  replicaStates(): readonly ReplicaSnapshot[];
   /** Per model listed, how many of its replicas take new requests. */
   modelReplicasUp(): ReadonlyArray<{ readonly model: string; readonly up: number }>;
   /** Resolves once the first backend probe finished (the live model is known if reachable). */
@@ -254,11 +268,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     inFlight: () => inFlight,
     keyInFlight: (keyId) => keyInFlight.get(keyId) ?? 0,
     backendStatus: () => probe.status(),
-    replicaHealth: () => {
+    replicaStates: () => {
       const now = performance.now();
       return upstream.replicas.map((r) => {
         const s = fleet.state(r);
-        return { origin: r.origin, up: inUse(healthOf(s, now, config.fleet.hungMs).health), hung: s.hung };
+        const up = inUse(healthOf(s, now, config.fleet.hungMs).health);
+        return { origin: r.origin, up, hung: s.hung, inFlight: r.outstanding, routedBy: routing.routedBy.get(r.origin) ?? NONE_ROUTED };
       });
     },
     modelReplicasUp: () => modelReplicasUp(fleet, config.fleet.hungMs),

@@ -1,19 +1,21 @@
 /**
  * Prometheus series per model and per API key (by key id, never the key's name or secret):
  * request and token counters (cached and reasoning tokens included), per-model time-to-first-
- * token and duration histograms, per backend replica an in-use gauge and a hung gauge, and per
- * model the count of its replicas in use.
+ * token and duration histograms, per backend replica an in-use gauge, a hung gauge, the requests
+ * in flight and the requests routed there by how it was chosen, and per model the count of its
+ * replicas in use.
  *
  * Label cardinality stays bounded: the model label is the model sent to the backend and only
  * for answers below 400 (the backend accepted it); any other request counts under `model=""`,
  * so clients cannot mint series with made-up model names.
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RequestOutcome } from '../data-plane/context.js';
+import type { ReplicaSnapshot } from '../data-plane/routes.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
 export interface ReplicaHealthSource {
-  replicaHealth(): ReadonlyArray<{ readonly origin: string; readonly up: boolean; readonly hung: boolean }>;
+  replicaStates(): readonly ReplicaSnapshot[];
   modelReplicasUp(): ReadonlyArray<{ readonly model: string; readonly up: number }>;
 }
 
@@ -53,14 +55,35 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
     'worv_proxy_replica_up',
     '1 while the replica takes new requests; 0 while it is in cooldown after a failed connection, ejected as hung, or down (its probes get no answer)',
     'replica',
-    (s) => s.replicaHealth().map((r) => [r.origin, r.up ? 1 : 0] as const),
+    (s) => s.replicaStates().map((r) => [r.origin, r.up ? 1 : 0] as const),
   );
   fleetGauge(
     'worv_proxy_replica_hung',
     '1 while the replica is ejected as hung (requests running, no token generated for PROXY_HUNG_SECONDS)',
     'replica',
-    (s) => s.replicaHealth().map((r) => [r.origin, r.hung ? 1 : 0] as const),
+    (s) => s.replicaStates().map((r) => [r.origin, r.hung ? 1 : 0] as const),
   );
+  fleetGauge(
+    'worv_proxy_replica_requests_in_flight',
+    "This gateway's requests running on the replica (relays, token counts and model listings; its health probes aside)",
+    'replica',
+    (s) => s.replicaStates().map((r) => [r.origin, r.inFlight] as const),
+  );
+  // Counted by the routing as it picks; read at each scrape, so a replica removed leaves its series.
+  new Counter({
+    name: 'worv_proxy_replica_routed_total',
+    help:
+      'Requests routed to the replica (each attempt: a retry counts where it went), by how it was chosen: only (the model has one replica), ' +
+      "previous_response, session or prefix (that key's own replica), spilled (its own replica was over its load bound), least_in_flight, fallback (none was usable)",
+    labelNames: ['replica', 'route'],
+    registers: [registry],
+    collect() {
+      const source = replicas();
+      if (source === undefined) return;
+      this.reset();
+      for (const r of source.replicaStates()) for (const [route, n] of r.routedBy) this.inc({ replica: r.origin, route }, n);
+    },
+  });
   fleetGauge(
     'worv_proxy_model_replicas_up',
     'Replicas of each listed model that take new requests (0: its requests get 503 or wait on a replica that may not answer)',

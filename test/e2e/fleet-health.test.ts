@@ -114,10 +114,20 @@ describe('replica health', () => {
     const series = async (): Promise<string[]> =>
       (await (await fetch(`${f!.gatewayUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('worv_proxy_replica_'));
     expect(await series()).toEqual(
-      expect.arrayContaining([`worv_proxy_replica_hung{replica="${sim.url}"} 1`, `worv_proxy_replica_up{replica="${sim.url}"} 0`]),
+      expect.arrayContaining([
+        `worv_proxy_replica_hung{replica="${sim.url}"} 1`,
+        `worv_proxy_replica_up{replica="${sim.url}"} 0`,
+        `worv_proxy_replica_requests_in_flight{replica="${sim.url}"} 1`,
+        `worv_proxy_replica_routed_total{replica="${sim.url}",route="session"} 2`,
+      ]),
     );
     f.stack.app.dataPlane.setBackends([kept.url]);
-    expect((await series()).sort()).toEqual([`worv_proxy_replica_hung{replica="${kept.url}"} 0`, `worv_proxy_replica_up{replica="${kept.url}"} 1`]);
+    expect((await series()).filter((l) => !l.startsWith('worv_proxy_replica_routed_total')).sort()).toEqual([
+      `worv_proxy_replica_hung{replica="${kept.url}"} 0`,
+      `worv_proxy_replica_requests_in_flight{replica="${kept.url}"} 0`,
+      `worv_proxy_replica_up{replica="${kept.url}"} 1`,
+    ]);
+    expect((await series()).filter((l) => l.includes(sim.url))).toEqual([]);
     stuck.abort();
     sim.setHung(false);
   });

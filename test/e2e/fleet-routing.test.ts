@@ -38,6 +38,23 @@ function lastReplica(f: FleetStack): number {
   return best;
 }
 
+/** `worv_proxy_replica_routed_total` from /metrics: requests by replica index and route. */
+async function routedSeries(f: FleetStack): Promise<Array<{ replica: number; route: string; n: number }>> {
+  const text = await (await fetch(`${f.gatewayUrl}/metrics`)).text();
+  const out: Array<{ replica: number; route: string; n: number }> = [];
+  for (const m of text.matchAll(/^worv_proxy_replica_routed_total\{replica="([^"]+)",route="([a-z_]+)"\} (\d+)$/gm)) {
+    out.push({ replica: f.sims.findIndex((s) => s.url === m[1]), route: m[2]!, n: Number(m[3]) });
+  }
+  return out;
+}
+
+/** Requests routed by each route, summed over the replicas. */
+async function routedByRoute(f: FleetStack): Promise<Record<string, number>> {
+  const sums: Record<string, number> = {};
+  for (const r of await routedSeries(f)) sums[r.route] = (sums[r.route] ?? 0) + r.n;
+  return sums;
+}
+
 const THREE = [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }, { model: 'GLM-5.1' }];
 
 describe('routing within a model\'s replicas', () => {
@@ -143,6 +160,34 @@ describe('routing within a model\'s replicas', () => {
     for (const r of await done) expect(r.status).toBe(200);
   });
 
+  it('/metrics counts each replica\'s requests by how it was chosen: session, spilled, prefix, previous_response', async () => {
+    f = await startFleetStack({ replicas: THREE });
+    const { counts, done } = await heldOfOneSession(f, 9);
+    expect(counts).toEqual([1, 4, 4]);
+    for (const r of await done) expect(r.status).toBe(200);
+    // The session's own replica took 4; the 5 it passed on are spilled, on the two others.
+    const served = f.served();
+    const series = await routedSeries(f);
+    expect(series.filter((s) => s.route === 'session')).toHaveLength(1);
+    const own = series.find((s) => s.route === 'session')!;
+    expect(own.n).toBe(4);
+    expect(served[own.replica]).toBe(4);
+    expect(series.filter((s) => s.route === 'spilled').map((s) => [served[s.replica], s.n]).sort()).toEqual([[1, 1], [4, 4]]);
+    // No session: the leading prompt's replica.
+    await send(f, turn(7, 1));
+    const prefixed = lastReplica(f);
+    // A follow-up by previous_response_id: the producer.
+    const first = await postJson(f.gatewayUrl, '/v1/responses', f.key, { model: 'GLM-5.1', input: 'question', user: 'u1' });
+    const id = /"id":"(resp_[^"]+)"/.exec(await first.text())?.[1];
+    expect(id).toBeDefined();
+    await send(f, { model: 'GLM-5.1', input: 'follow-up', previous_response_id: id }, {}, '/v1/responses');
+    const producer = lastReplica(f);
+    const after = await routedSeries(f);
+    expect(after.filter((s) => s.route === 'prefix')).toEqual([{ replica: prefixed, route: 'prefix', n: 1 }]);
+    expect(after.filter((s) => s.route === 'previous_response')).toEqual([{ replica: producer, route: 'previous_response', n: 1 }]);
+    expect(await routedByRoute(f)).toEqual({ session: 5, spilled: 5, prefix: 1, previous_response: 1 });
+  });
+
   it('PROXY_AFFINITY_HOLD=8: the session keeps 8 in flight on its replica; PROXY_AFFINITY_HOLD=1: 1.25 × the mean alone bounds it', async () => {
     f = await startFleetStack({ replicas: THREE, env: { PROXY_AFFINITY_HOLD: '8' } });
     const eight = await heldOfOneSession(f, 9);
@@ -200,5 +245,6 @@ describe('routing within a model\'s replicas', () => {
     await Promise.all(Array.from({ length: 9 }, () => send(f!, turn(1, 1), { 'x-claude-code-session-id': 'same', 'x-sim-ttft-ms': '400' })));
     // With affinity all nine would start on one replica and spill only past the bound.
     for (const n of f.served()) expect(n).toBeGreaterThanOrEqual(2);
+    expect(await routedByRoute(f)).toEqual({ least_in_flight: 9 });
   });
 });

@@ -88,6 +88,9 @@ describe('/metrics per model, per key and per replica', () => {
     expect(sample(text, 'worv_proxy_model_request_duration_seconds_count{model="sim-model",stream="false"}')).toBe(2);
     expect(sample(text, `worv_proxy_replica_up{replica="${stack.sim.url}"}`)).toBe(1);
     expect(sample(text, `worv_proxy_replica_hung{replica="${stack.sim.url}"}`)).toBe(0);
+    // Its model's only replica took both requests it was sent (the refused one never left).
+    expect(sample(text, `worv_proxy_replica_routed_total{replica="${stack.sim.url}",route="only"}`)).toBe(2);
+    expect(sample(text, `worv_proxy_replica_requests_in_flight{replica="${stack.sim.url}"}`)).toBe(0);
   });
 });
 

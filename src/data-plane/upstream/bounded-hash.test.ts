@@ -12,6 +12,8 @@ describe('Ring (consistent hashing with bounded loads)', () => {
       const m = ring.pick(ringPosition(k), () => 0, 1.25, 2) as string;
       counts.set(m, (counts.get(m) ?? 0) + 1);
       expect(ring.pick(ringPosition(k), () => 0, 1.25, 2)).toBe(m);
+      // Unloaded, the pick is the key's own member.
+      expect(ring.home(ringPosition(k))).toBe(m);
     }
     for (const n of names) expect(counts.get(n)).toBeGreaterThan(300);
   });
@@ -34,6 +36,7 @@ describe('Ring (consistent hashing with bounded loads)', () => {
     load.set(owner, 4);
     const next = ring.pick(pos, (m) => load.get(m) ?? 0, 1.25, 2);
     expect(next).not.toBe(owner);
+    expect(ring.home(pos)).toBe(owner);
     // Owner at 3 of total 9: bound 1.25 × 10 / 4 = 3.125 → 3 + 1 is over, 2 + 1 is within.
     load.set(owner, 3);
     expect(ring.pick(pos, (m) => load.get(m) ?? 0, 1.25, 2)).not.toBe(owner);

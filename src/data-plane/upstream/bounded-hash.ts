@@ -60,6 +60,11 @@ export class Ring<T> {
     return lo === this.points.length ? 0 : lo;
   }
 
+  /** The member that owns `pos`: the one `pick` takes while its load allows. */
+  home(pos: number): T | undefined {
+    return this.owners[this.first(pos)];
+  }
+
   /**
    * The first member clockwise from `pos` whose load, with this request, stays within
    * `factor` × the mean or, unless it is `busy` otherwise, within `hold`; else the least

@@ -28,6 +28,22 @@ export interface FleetRouting {
   readonly observe: (facts: CallFacts, handler: Dispatcher.DispatchHandler) => Dispatcher.DispatchHandler;
   /** Requests routed per replica origin since start. */
   readonly routed: ReadonlyMap<string, number>;
+  /** The same, per replica origin and how the replica was chosen. */
+  readonly routedBy: ReadonlyMap<string, ReadonlyMap<RouteReason, number>>;
+}
+
+/**
+ * How a relay's replica was chosen: the model has `only` one; the replica that produced the
+ * `previous_response` id; the `session`'s or the prompt `prefix`'s own replica on the ring
+ * (among the usable ones); `spilled`: that replica was over its load bound, the next one on
+ * the ring took it; `least_in_flight`: no affinity key (or affinity off); `fallback`: no
+ * replica was usable, the one expected to answer soonest.
+ */
+export type RouteReason = 'only' | 'previous_response' | 'session' | 'prefix' | 'spilled' | 'least_in_flight' | 'fallback';
+
+interface Choice {
+  readonly replica: Replica;
+  readonly reason: RouteReason;
 }
 
 export interface FleetRoutingOptions {
@@ -58,6 +74,13 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const chosenFor = new WeakMap<RouteHints, Replica>();
   const rings = new Map<string, Ring<Replica>>();
   const routed = new Map<string, number>();
+  const routedBy = new Map<string, Map<RouteReason, number>>();
+  const count = (origin: string, reason: RouteReason): void => {
+    routed.set(origin, (routed.get(origin) ?? 0) + 1);
+    let byReason = routedBy.get(origin);
+    if (byReason === undefined) routedBy.set(origin, (byReason = new Map<RouteReason, number>()));
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+  };
 
   // A replica whose engine queues (as last probed) is busy whatever its count here: other
   // gateways and clients load it too. It keeps its sessions only within the mean's bound.
@@ -132,19 +155,22 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     return best;
   };
 
-  const choose = (list: readonly Replica[], hints: RouteHints | undefined): Replica => {
-    if (!o.affinity) return leastLoaded(list);
+  const choose = (list: readonly Replica[], hints: RouteHints | undefined): Choice => {
+    if (!o.affinity) return { replica: leastLoaded(list), reason: 'least_in_flight' };
     const prev = hints?.previousResponseId;
     if (prev !== undefined) {
       const r = responses.get(prev);
-      if (r !== undefined && list.includes(r)) return r;
+      if (r !== undefined && list.includes(r)) return { replica: r, reason: 'previous_response' };
     }
-    const key = hints?.session ?? (hints?.prefix !== undefined ? `prefix:${hints.prefix}` : undefined);
+    const session = hints?.session;
+    const key = session ?? (hints?.prefix !== undefined ? `prefix:${hints.prefix}` : undefined);
     if (key !== undefined && list.length > 1) {
-      const r = ringOf(list).pick(ringPosition(key), load, o.loadFactor, o.hold(hints?.model), engineQueues);
-      if (r !== undefined) return r;
+      const ring = ringOf(list);
+      const pos = ringPosition(key);
+      const r = ring.pick(pos, load, o.loadFactor, o.hold(hints?.model), engineQueues);
+      if (r !== undefined) return { replica: r, reason: r !== ring.home(pos) ? 'spilled' : session !== undefined ? 'session' : 'prefix' };
     }
-    return leastLoaded(list);
+    return { replica: leastLoaded(list), reason: 'least_in_flight' };
   };
 
   const pick: PickReplica = (replicas, facts, avoid, now) => {
@@ -152,13 +178,18 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     const list = candidates(replicas, hints);
     // One replica for the model: it takes the request whatever its state, and the retry too.
     let chosen = list[0];
+    let reason: RouteReason = 'only';
     if (list.length > 1) {
       const ok = usable(list, avoid, now);
-      chosen = ok.length > 0 ? choose(ok, hints) : fallback(list, avoid);
+      if (ok.length > 0) ({ replica: chosen, reason } = choose(ok, hints));
+      else {
+        chosen = fallback(list, avoid);
+        reason = 'fallback';
+      }
     }
     if (chosen === undefined) return undefined;
     if (hints !== undefined) chosenFor.set(hints, chosen);
-    if (facts.purpose === 'relay') routed.set(chosen.origin, (routed.get(chosen.origin) ?? 0) + 1);
+    if (facts.purpose === 'relay') count(chosen.origin, reason);
     return chosen;
   };
 
@@ -188,6 +219,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
       return new ResponseIdCatcher(handler, () => chosenFor.get(hints), remember);
     },
     routed,
+    routedBy,
   };
 }
 
