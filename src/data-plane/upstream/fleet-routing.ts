@@ -164,11 +164,14 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     }
     const session = hints?.session;
     const key = session ?? (hints?.prefix !== undefined ? `prefix:${hints.prefix}` : undefined);
-    if (key !== undefined && list.length > 1) {
+    if (key !== undefined) {
+      const own: RouteReason = session !== undefined ? 'session' : 'prefix';
+      // The only usable replica is the key's own among them: no ring to walk.
+      if (list.length === 1) return { replica: list[0] as Replica, reason: own };
       const ring = ringOf(list);
       const pos = ringPosition(key);
       const r = ring.pick(pos, load, o.loadFactor, o.hold(hints?.model), engineQueues);
-      if (r !== undefined) return { replica: r, reason: r !== ring.home(pos) ? 'spilled' : session !== undefined ? 'session' : 'prefix' };
+      if (r !== undefined) return { replica: r, reason: r !== ring.home(pos) ? 'spilled' : own };
     }
     return { replica: leastLoaded(list), reason: 'least_in_flight' };
   };
