@@ -9,8 +9,10 @@ import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 import {
   REQUESTS_LIMIT_DEFAULT,
+  ROUTES,
   RequestsQuery,
   requestsCursor,
+  type RouteReason,
   type RequestLogDetail,
   type RequestLogEntry,
   type RequestsResponse,
@@ -19,6 +21,13 @@ import { getRequestLog, listRequestLog, type RequestLogSummary } from '../store/
 import type { RequestLogRow } from '../store/schema.js';
 import type { RouteDeps } from './deps.js';
 import { parseOr400 } from './parse.js';
+
+const KNOWN_ROUTES: ReadonlySet<string> = new Set(ROUTES);
+
+/** The stored route, as the contract names it (null for anything else). */
+function routeOf(stored: string | null): RouteReason | null {
+  return stored !== null && KNOWN_ROUTES.has(stored) ? (stored as RouteReason) : null;
+}
 
 function entry(r: RequestLogSummary): RequestLogEntry {
   return {
@@ -42,6 +51,7 @@ function entry(r: RequestLogSummary): RequestLogEntry {
     ttft_ms: r.ttft_ms,
     duration_ms: r.duration_ms,
     backend: r.backend,
+    route: routeOf(r.route),
     client_ip: r.client_ip,
     user_agent: r.user_agent,
     session_id: r.session_id,

@@ -8,6 +8,7 @@ import type { ModelProfileName } from '../core/config.js';
 import type { GatewayErrorKind } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import type { AdmitPlan, AdmitResult, KeyPolicy, SettlePlan } from '../core/limits.js';
+import type { RouteReason } from '../shared/backends-contract.js';
 
 /** The /v1 endpoints the gateway understands (everything else is forwarded untouched). */
 export type Endpoint = 'chat' | 'completions' | 'responses' | 'messages' | 'count_tokens' | 'embeddings' | 'models' | 'other';
@@ -154,6 +155,8 @@ export interface RequestOutcome {
   readonly error: GatewayErrorKind | undefined;
   /** Origin of the replica that answered (or last failed). */
   readonly backend: string | undefined;
+  /** How the routing chose that replica; undefined when the request was never routed. */
+  readonly route: RouteReason | undefined;
   /** The session identity routing read (upstream/route-hints.ts), when there was one. */
   readonly session: string | undefined;
   /** What shaping did (alias, thinking mode, capping, …). */

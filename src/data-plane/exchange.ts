@@ -27,6 +27,7 @@ import { classifyFailure, type FailureClass } from './upstream/failures.js';
 import { replaceTraceContext, responseHeaders } from './upstream/headers.js';
 import { replicaOrigin } from './upstream/call.js';
 import type { CallFacts } from './upstream/replicas.js';
+import type { RouteReason } from '../shared/backends-contract.js';
 
 /** What every exchange of one data plane shares (built once at start-up). */
 export interface ExchangeEnv extends LedgerEnv {
@@ -45,6 +46,8 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly drainClose: DrainClose;
   /** A backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
   readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
+  /** How the routing chose the replica of a relay's latest attempt. */
+  readonly routeOf: (facts: CallFacts | undefined) => RouteReason | undefined;
 }
 
 const CLIENT_GONE = Object.assign(new Error('client closed the connection'), { code: 'WORV_CLIENT_GONE' });
@@ -58,6 +61,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** The key whose requests in flight count this one (set once authenticated, if still open). */
   #countedKey: string | undefined;
   #fwd: Forward | undefined;
+  #facts: CallFacts | undefined; // the routing's record of the relay is keyed by it
   /** How the backend's answer carries usage, when its endpoint has a format the gateway reads. */
   #dialect: Dialect | undefined;
   #upload: Upload | undefined;
@@ -168,6 +172,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.#env.logBodies) this.#ledger.responseBody = new BodyCapture();
     const route = shaped !== undefined ? shaped.route : fwd.kind === 'opaque' ? fwd.route : undefined;
     const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json, route };
+    this.#facts = facts;
     const readTimeoutMs = stream ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
     const span = this.#ledger.span;
     if (span !== undefined) {
@@ -254,6 +259,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#env.drainClose.ended(this.req);
     this.#ledger.settleNow();
     this.#env.onDone(this.#countedKey);
+    this.#ledger.route = this.#env.routeOf(this.#facts);
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
   }
 

@@ -218,6 +218,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     onDone,
     onIdentified,
     onBackendRefusedKey,
+    routeOf: routing.routeOf,
     inFlight: () => inFlight,
     drainClose,
   };

@@ -104,6 +104,7 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       ttft_ms: o.ttfbMs === undefined ? null : Math.round(o.ttfbMs),
       duration_ms: Math.round(o.durationMs),
       backend: clean(o.backend),
+      route: o.route ?? null,
       client_ip: clean(addressOf(o.peer, h)),
       user_agent: clean(header(h, 'user-agent')),
       session_id: clean(session ?? o.session?.slice(0, MAX_HEADER_CHARS)),

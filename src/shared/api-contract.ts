@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { MSG } from '../core/messages.js';
+import { ROUTES } from './backends-contract.js';
 
 /** Longest key name accepted (longer names get `name must be at most 120 characters`). */
 export const KEY_NAME_MAX = 120;
@@ -572,6 +573,8 @@ export const RequestLogEntry = z.object({
   duration_ms: z.number().int(),
   /** The replica (origin) that answered. */
   backend: z.string().nullable(),
+  /** How the routing chose it (ROUTES); null when the request was not relayed, and in rows logged before routes. */
+  route: z.enum(ROUTES).nullable(),
   client_ip: z.string().nullable(),
   user_agent: z.string().nullable(),
   session_id: z.string().nullable(),

@@ -5,6 +5,15 @@
 import { z } from 'zod';
 
 export const REPLICA_HEALTH = ['up', 'starting', 'down', 'hung', 'cooldown'] as const;
+
+/**
+ * How the routing chose a relay's replica (docs/fleet.md): the model has `only` one; the one
+ * that produced the `previous_response` id; the `session`'s or the prompt `prefix`'s own
+ * replica among the usable ones; `spilled`: that replica was over its load bound, another took
+ * it; `least_in_flight`: no affinity key (or affinity off); `fallback`: none was usable.
+ */
+export const ROUTES = ['only', 'previous_response', 'session', 'prefix', 'spilled', 'least_in_flight', 'fallback'] as const;
+export type RouteReason = (typeof ROUTES)[number];
 export type ReplicaHealth = (typeof REPLICA_HEALTH)[number];
 
 /** One probe round's reading of a replica (oldest first in `history`). */

@@ -141,6 +141,8 @@ export interface RequestLogTable {
   duration_ms: number;
   /** Origin of the replica that answered. */
   backend: string | null;
+  /** How the routing chose it (`session`, `spilled`, …: ROUTES in the API contract); null when not relayed or logged before. */
+  route: string | null;
   client_ip: string | null;
   user_agent: string | null;
   session_id: string | null;

@@ -111,6 +111,8 @@ describe('Requests page in Chromium', () => {
     const dialog = page.getByRole('dialog', { name: 'Request' });
     await dialog.waitFor();
     expect(await dialog.innerText()).toContain('estimated: the stream ended without the backend’s usage');
+    // The one replica of the model served it.
+    expect(await dialog.innerText()).toMatch(/Routed to it as\s+the model’s only replica/);
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'hidden' });
     expect(errors).toEqual([]);

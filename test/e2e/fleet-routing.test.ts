@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
+import { listRequestLog } from '../../src/store/request-log.repo.js';
 import { postJson, until } from './support.js';
 
 const SYSTEM = 'You are a careful coding agent working in a large repository. '.repeat(30);
@@ -190,6 +191,16 @@ describe('routing within a model\'s replicas', () => {
     expect(after.filter((s) => s.route === 'prefix')).toEqual([{ replica: prefixed, route: 'prefix', n: 1 }]);
     expect(after.filter((s) => s.route === 'previous_response')).toEqual([{ replica: producer, route: 'previous_response', n: 1 }]);
     expect(await routedByRoute(f)).toEqual({ session: 5, spilled: 5, prefix: 1, previous_response: 1 });
+    // Each request's row in the request log says the same, beside the replica that answered.
+    const fs = f;
+    let rows: Awaited<ReturnType<typeof listRequestLog>>['rows'] = [];
+    await until(async () => (rows = (await listRequestLog(fs.stack.store.db, { keyId: fs.keyId }, 100, undefined)).rows).length === 12, 5000);
+    const byRoute = (route: string) => rows.filter((r) => r.route === route).map((r) => r.backend).sort();
+    const urls = (route: string) => after.filter((s) => s.route === route).flatMap((s) => Array<string>(s.n).fill(fs.sims[s.replica]!.url)).sort();
+    expect(byRoute('session')).toEqual(urls('session'));
+    expect(byRoute('spilled')).toEqual(urls('spilled'));
+    expect(byRoute('prefix')).toEqual([fs.sims[prefixed]!.url]);
+    expect(byRoute('previous_response')).toEqual([fs.sims[producer]!.url]);
   });
 
   it('PROXY_AFFINITY_HOLD=8: the session keeps 8 in flight on its replica; PROXY_AFFINITY_HOLD=1: 1.25 × the mean alone bounds it', async () => {

@@ -79,7 +79,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         ...BASE,
         key_id: key.id, key_name: 'laptop', model: 'old-model', served_model: 'sim-model', endpoint: 'chat', status: 200,
         prompt_tokens: body.usage.prompt_tokens, completion_tokens: body.usage.completion_tokens, cached_tokens: 0, reasoning_tokens: 0,
-        backend: sim.url, session_id: 'sess-42', capped, aliased: true, thinking: 'high',
+        backend: sim.url, route: 'only', session_id: 'sess-42', capped, aliased: true, thinking: 'high',
       });
       expect(row.ttft_ms).not.toBeNull();
       // The id the client got back finds its row.
@@ -104,7 +104,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         ...BASE,
         key_id: key.id, key_name: 'laptop', model: 'sim-model', served_model: 'sim-model', endpoint: 'chat', stream: true, status: 200,
         prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_tokens: 0,
-        reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0, backend: sim.url, session_id: 'codex-7',
+        reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0, backend: sim.url, route: 'only', session_id: 'codex-7',
       });
       expect(usage.completion_tokens).toBe(8);
     });
@@ -116,7 +116,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(fixed(await newest(++count))).toEqual({
         ...BASE,
         key_id: key.id, key_name: 'laptop', model: 'sim-model', served_model: 'sim-model', endpoint: 'chat', status: 502,
-        result: 'upstream-error', error: 'upstream_error', backend: sim.url, session_id: 'owui-1', prompt_tokens: null,
+        result: 'upstream-error', error: 'upstream_error', backend: sim.url, route: 'only', session_id: 'owui-1', prompt_tokens: null,
       });
     });
 
@@ -128,7 +128,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(fixed(row)).toEqual({
         ...BASE,
         key_id: null, key_name: null, model: null, served_model: null, endpoint: 'messages', status: 401,
-        result: 'rejected', error: 'unauthorized', backend: null,
+        result: 'rejected', error: 'unauthorized', backend: null, route: null,
       });
       expect(row.ttft_ms).toBeNull();
       // On the Anthropic surface the id is in `request-id`, where Anthropic's SDKs read it.
@@ -146,7 +146,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(fixed(await newest(++count))).toEqual({
         ...BASE,
         key_id: key.id, key_name: 'laptop', model: null, served_model: null, endpoint: 'chat', status: 400,
-        result: 'rejected', error: 'invalid_request', backend: null,
+        result: 'rejected', error: 'invalid_request', backend: null, route: null,
       });
     });
 
@@ -215,7 +215,7 @@ describe('request log: a backend that is not there', () => {
       await res.arrayBuffer();
       let rows: RequestLogEntry[] = [];
       await until(async () => (rows = ((await app.request('GET', '/api/requests', { cookie: s.cookie })).json as RequestsResponse).requests).length === 1);
-      expect(rows[0]).toMatchObject({ key_id: key.id, status: 503, result: 'upstream-error', error: 'upstream_unreachable', backend: closed, ttft_ms: null });
+      expect(rows[0]).toMatchObject({ key_id: key.id, status: 503, result: 'upstream-error', error: 'upstream_unreachable', backend: closed, route: 'only', ttft_ms: null });
     } finally {
       await app.close();
     }

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { GatewayErrorKind } from '../../core/errors.js';
+import type { RouteReason } from '../../shared/backends-contract.js';
 import { CLIENT_CLOSED_REQUEST, type Endpoint, type KeyPrincipal, type RequestFacts, type RequestObserver, type RequestOutcome, type RequestSpan, type ShapeEffect, type UsageCounts, type UsageSink } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
 import { UsageMeter } from '../tap/usage-meter.js';
@@ -66,6 +67,7 @@ export class UsageLedger {
   /** The gateway's id for the request (core/request-id.ts). */
   requestId = '';
   backend: string | undefined;
+  route: RouteReason | undefined;
   session: string | undefined;
   effects: readonly ShapeEffect[] = NO_EFFECTS;
   requestBody: BodyCapture | undefined;
@@ -217,6 +219,7 @@ export class UsageLedger {
       requestedModel: this.requestedModel,
       error: this.errorKind,
       backend: this.backend,
+      route: this.route,
       session: this.session,
       effects: this.effects,
       headers: req.headers,

@@ -11,6 +11,7 @@
  * usable replica of the model.
  */
 import type { Dispatcher } from 'undici';
+import type { RouteReason } from '../../shared/backends-contract.js';
 import { Ring, ringPosition } from './bounded-hash.js';
 import { isDown, type FleetState } from './fleet-state.js';
 import type { CallFacts, PickReplica, Replica, RetryableStatus } from './replicas.js';
@@ -30,16 +31,11 @@ export interface FleetRouting {
   readonly routed: ReadonlyMap<string, number>;
   /** The same, per replica origin and how the replica was chosen. */
   readonly routedBy: ReadonlyMap<string, ReadonlyMap<RouteReason, number>>;
+  /** How a relay's latest attempt chose its replica (undefined before it was routed). */
+  readonly routeOf: (facts: CallFacts | undefined) => RouteReason | undefined;
 }
 
-/**
- * How a relay's replica was chosen: the model has `only` one; the replica that produced the
- * `previous_response` id; the `session`'s or the prompt `prefix`'s own replica on the ring
- * (among the usable ones); `spilled`: that replica was over its load bound, the next one on
- * the ring took it; `least_in_flight`: no affinity key (or affinity off); `fallback`: no
- * replica was usable, the one expected to answer soonest.
- */
-export type RouteReason = 'only' | 'previous_response' | 'session' | 'prefix' | 'spilled' | 'least_in_flight' | 'fallback';
+export type { RouteReason };
 
 interface Choice {
   readonly replica: Replica;
@@ -75,6 +71,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const rings = new Map<string, Ring<Replica>>();
   const routed = new Map<string, number>();
   const routedBy = new Map<string, Map<RouteReason, number>>();
+  const routes = new WeakMap<CallFacts, RouteReason>();
   const count = (origin: string, reason: RouteReason): void => {
     routed.set(origin, (routed.get(origin) ?? 0) + 1);
     let byReason = routedBy.get(origin);
@@ -192,7 +189,10 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     }
     if (chosen === undefined) return undefined;
     if (hints !== undefined) chosenFor.set(hints, chosen);
-    if (facts.purpose === 'relay') count(chosen.origin, reason);
+    if (facts.purpose === 'relay') {
+      count(chosen.origin, reason);
+      routes.set(facts, reason);
+    }
     return chosen;
   };
 
@@ -223,6 +223,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     },
     routed,
     routedBy,
+    routeOf: (facts) => (facts === undefined ? undefined : routes.get(facts)),
   };
 }
 

@@ -20,6 +20,7 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   requestedModel: undefined,
   error: undefined,
   backend: undefined,
+  route: undefined,
   session: undefined,
   effects: [],
   headers: {},

@@ -18,6 +18,7 @@ import * as lastUsedInTotals from './2026_12_05_0001_last_used_in_totals.js';
 import * as requestLogFailures from './2026_12_06_0001_request_log_failures_index.js';
 import * as requestLogRequestId from './2026_12_06_0002_request_log_request_id.js';
 import * as requestLogUsageEstimated from './2026_12_06_0003_request_log_usage_estimated.js';
+import * as requestLogRoute from './2026_12_07_0001_request_log_route.js';
 
 type Dialect = 'sqlite' | 'postgres';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
@@ -39,6 +40,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_12_06_0001_request_log_failures_index', requestLogFailures.up],
   ['2026_12_06_0002_request_log_request_id', requestLogRequestId.up],
   ['2026_12_06_0003_request_log_usage_estimated', requestLogUsageEstimated.up],
+  ['2026_12_07_0001_request_log_route', requestLogRoute.up],
 ];
 
 /** A Kysely MigrationProvider over the static list, bound to one dialect. */

@@ -1,5 +1,5 @@
 /** One request's details in a dialog: every column, and the bodies when the gateway stored them. */
-import type { RequestLogEntry } from '@contract';
+import type { RequestLogEntry, RouteReason } from '@contract';
 import { Dialog } from '../../components/dialog';
 import { ErrorBanner, Loading } from '../../components/states';
 import { usePoll } from '../../hooks/use-poll';
@@ -12,6 +12,17 @@ function text(v: string | number | boolean | null): string {
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   return typeof v === 'number' ? formatNumber(v) : v;
 }
+
+/** How the routing chose the replica, in words (docs/fleet.md). */
+const ROUTE_TEXT: Readonly<Record<RouteReason, string>> = {
+  only: 'the model’s only replica',
+  previous_response: 'the replica of the previous response',
+  session: 'the session’s replica',
+  prefix: 'the replica of the prompt’s prefix',
+  spilled: 'spilled: its own replica was over its load bound',
+  least_in_flight: 'the fewest requests in flight',
+  fallback: 'fallback: no replica was usable',
+};
 
 function Body({ title, body, truncated }: { readonly title: string; readonly body: string | null; readonly truncated: boolean }) {
   if (body === null) return null;
@@ -50,6 +61,7 @@ export function RequestDetails({ row, onClose }: { readonly row: RequestLogEntry
           ['First byte', d.ttft_ms === null ? null : `${formatNumber(d.ttft_ms)} ms`],
           ['Duration', `${formatNumber(d.duration_ms)} ms`],
           ['Backend', d.backend],
+          ['Routed to it as', d.route === null ? null : ROUTE_TEXT[d.route]],
           ['Client address', d.client_ip],
           ['User agent', d.user_agent],
           ['Session', d.session_id],
