@@ -46,8 +46,8 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly drainClose: DrainClose;
   /** A backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
   readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
-  /** How the routing chose the replica of a relay's latest attempt. */
-  readonly routeOf: (facts: CallFacts | undefined) => RouteReason | undefined;
+  /** How the routing chose a relay's replica (`origin`, as it answered or failed last). */
+  readonly routeOf: (facts: CallFacts, origin: string | undefined) => RouteReason | undefined;
 }
 
 const CLIENT_GONE = Object.assign(new Error('client closed the connection'), { code: 'WORV_CLIENT_GONE' });
@@ -259,7 +259,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#env.drainClose.ended(this.req);
     this.#ledger.settleNow();
     this.#env.onDone(this.#countedKey);
-    this.#ledger.route = this.#env.routeOf(this.#facts);
+    this.#ledger.route = this.#facts && this.#env.routeOf(this.#facts, this.#ledger.backend);
     this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
   }
 

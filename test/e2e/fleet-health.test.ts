@@ -5,6 +5,7 @@
 // back within seconds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
+import { listRequestLog } from '../../src/store/request-log.repo.js';
 import { frames, postJson, until } from './support.js';
 
 const BODY = { model: 'GLM-5.1', messages: [{ role: 'user', content: 'Three primes greater than 100.' }] };
@@ -248,6 +249,14 @@ describe('replica health', () => {
     // Each retry is counted against the replica that answered queue-full.
     const scrape = await (await fetch(`${f.gatewayUrl}/metrics`)).text();
     expect(scrape).toContain(`worv_proxy_upstream_retries_total{replica="${f.sims[home]!.url}",reason="status"} 6\n`);
+    // The session's replica was picked 7 times; each retry went to the session's replica among
+    // the two others, and the request log names that one and its route.
+    expect(scrape).toContain(`worv_proxy_replica_routed_total{replica="${f.sims[home]!.url}",route="session"} 7\n`);
+    const fs = f;
+    let rows: Awaited<ReturnType<typeof listRequestLog>>['rows'] = [];
+    await until(async () => (rows = (await listRequestLog(fs.stack.store.db, { keyId: fs.keyId }, 10, undefined)).rows).length === 7, 5000);
+    expect(rows.map((r) => r.route)).toEqual(Array<string>(7).fill('session'));
+    expect(rows.filter((r) => r.backend === fs.sims[home]!.url)).toHaveLength(1);
   });
 
   it('a stream whose replica dies during the prompt (its head sent, no event yet) is retried on another replica, completes, and counts once', async () => {

@@ -61,6 +61,24 @@ describe('fleet routing: how each replica was chosen', () => {
     expect(routedBy(routing)[other.origin]).toEqual({ session: 1, fallback: 1 });
   });
 
+  it('routeOf: the reason of a relay\'s latest pick, for the replica picked; none for another replica or the gateway\'s own calls', () => {
+    const list = replicas(2);
+    const routing = createFleetRouting({ state: stateOf(list), loadFactor: 1.25, hold: () => 4, affinity: true });
+    const facts = relay({ session: 's' });
+    const home = routing.pick(list, facts, undefined, 0)!;
+    const other = list.find((r) => r !== home)!;
+    expect(routing.routeOf(facts, home.origin)).toBe('session');
+    // The retry after its replica failed: the other one, as the session's among those left.
+    expect(routing.pick(list, facts, home, 0)).toBe(other);
+    expect(routing.routeOf(facts, other.origin)).toBe('session');
+    // Picked but never sent (the client left first): the row names the replica that was, with no route.
+    expect(routing.routeOf(facts, home.origin)).toBeUndefined();
+    expect(routing.routeOf(facts, undefined)).toBeUndefined();
+    const probe: CallFacts = { purpose: 'tokenize', endpoint: 'chat', route: facts.route };
+    routing.pick(list, probe, undefined, 0);
+    expect(routing.routeOf(probe, home.origin)).toBeUndefined();
+  });
+
   it('one replica for the model: only; PROXY_ROUTING=least-in-flight: least_in_flight whatever the session', () => {
     const one = replicas(1);
     const single = createFleetRouting({ state: stateOf(one), loadFactor: 1.25, hold: () => 4, affinity: true });

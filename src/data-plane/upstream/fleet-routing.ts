@@ -31,8 +31,11 @@ export interface FleetRouting {
   readonly routed: ReadonlyMap<string, number>;
   /** The same, per replica origin and how the replica was chosen. */
   readonly routedBy: ReadonlyMap<string, ReadonlyMap<RouteReason, number>>;
-  /** How a relay's latest attempt chose its replica (undefined before it was routed). */
-  readonly routeOf: (facts: CallFacts | undefined) => RouteReason | undefined;
+  /**
+   * How the routing chose `origin` for a relay: the reason of its latest pick, if that pick was
+   * this replica (a retry picked but never sent, the client gone, leaves the one that was).
+   */
+  readonly routeOf: (facts: CallFacts, origin: string | undefined) => RouteReason | undefined;
 }
 
 export type { RouteReason };
@@ -71,7 +74,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const rings = new Map<string, Ring<Replica>>();
   const routed = new Map<string, number>();
   const routedBy = new Map<string, Map<RouteReason, number>>();
-  const routes = new WeakMap<CallFacts, RouteReason>();
+  const routes = new WeakMap<CallFacts, { readonly origin: string; readonly reason: RouteReason }>();
   const count = (origin: string, reason: RouteReason): void => {
     routed.set(origin, (routed.get(origin) ?? 0) + 1);
     let byReason = routedBy.get(origin);
@@ -191,7 +194,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     if (hints !== undefined) chosenFor.set(hints, chosen);
     if (facts.purpose === 'relay') {
       count(chosen.origin, reason);
-      routes.set(facts, reason);
+      routes.set(facts, { origin: chosen.origin, reason });
     }
     return chosen;
   };
@@ -223,7 +226,10 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     },
     routed,
     routedBy,
-    routeOf: (facts) => (facts === undefined ? undefined : routes.get(facts)),
+    routeOf: (facts, origin) => {
+      const r = routes.get(facts);
+      return r !== undefined && r.origin === origin ? r.reason : undefined;
+    },
   };
 }
 
