@@ -102,3 +102,14 @@ export async function gatewaySeesHung(gatewayPort: number, replicaUrl: string): 
     return undefined;
   }
 }
+
+/** `worv_proxy_replica_routed_total` from the gateway's /metrics, summed over its replicas by route. */
+export async function gatewayRoutes(gatewayPort: number): Promise<Record<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${gatewayPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^worv_proxy_replica_routed_total\{replica="[^"]*",route="([a-z_]+)"\} (\d+)$/gm)) {
+    out[m[1] as string] = (out[m[1] as string] ?? 0) + Number(m[2]);
+  }
+  return out;
+}

@@ -1,7 +1,8 @@
 /**
  * The fleet benchmark's figures from its raw runs: prefix-cache hit rate (the replicas' own
  * counters), time to first token, load imbalance, failed requests, the gateway's CPU per
- * request, the fault run's ejection time; then the targets of docs/fleet.md and the text.
+ * request, the fault run's ejection time, the share of keyed requests the gateway spilled off
+ * their own replica (its routing counters); then the targets of docs/fleet.md and the text.
  */
 import type { RawRun } from './routing-run.js';
 import { percentiles } from './stats.js';
@@ -36,6 +37,10 @@ export interface RunSummary {
   readonly gatewayCpuUsPerRequest: number;
   readonly wallS: number;
   readonly ejectedAfterS: number | undefined;
+  /** The gateway's count of how it chose each request's replica (`worv_proxy_replica_routed_total`). */
+  readonly routes: Readonly<Record<string, number>>;
+  /** Requests with an affinity key placed away from the key's own replica because of load: spilled ÷ (session + prefix + spilled). */
+  readonly spilledShare: number;
 }
 
 export interface FleetCheck {
@@ -88,6 +93,7 @@ export function summarize(r: RawRun): RunSummary {
   const cachedTokens = r.prefix.reduce((a, p) => a + p.hits, 0);
   const imb = imbalanceOf(r.samples);
   const shared = r.records.length * r.sharedTokens;
+  const keyed = (r.routes.session ?? 0) + (r.routes.prefix ?? 0) + (r.routes.spilled ?? 0);
   return {
     name: r.spec.name,
     replicas: r.spec.replicas,
@@ -108,6 +114,8 @@ export function summarize(r: RawRun): RunSummary {
     gatewayCpuUsPerRequest: r.records.length === 0 ? NaN : (r.gatewayCpuSeconds * 1e6) / r.records.length,
     wallS: r.wallMs / 1000,
     ejectedAfterS: r.faults?.ejectedAfterMs === undefined ? undefined : r.faults.ejectedAfterMs / 1000,
+    routes: r.routes,
+    spilledShare: keyed === 0 ? NaN : (r.routes.spilled ?? 0) / keyed,
   };
 }
 
@@ -166,10 +174,10 @@ export function fleetChecks(runs: readonly RunSummary[], hungSeconds: number, in
 
 export function formatFleet(runs: readonly RunSummary[], checks: readonly FleetCheck[]): string {
   const table = pipeTable(
-    ['run', 'replicas', 'routing', 'requests', 'failed', 'prefix-cache hit rate', 'beyond shared prefix', 'TTFT p50 ms', 'TTFT p95 ms', 'imbalance', 'over the run', 'mean in flight', 'gateway CPU µs/req', 'wall s'],
+    ['run', 'replicas', 'routing', 'requests', 'failed', 'prefix-cache hit rate', 'beyond shared prefix', 'TTFT p50 ms', 'TTFT p95 ms', 'imbalance', 'over the run', 'mean in flight', 'spilled', 'gateway CPU µs/req', 'wall s'],
     runs.map((r) => [
       r.name, String(r.replicas), r.routing, String(r.requests), String(r.failed), pct(r.hitRate), pct(r.conversationHitRate), fmt(r.ttftP50Ms, 0), fmt(r.ttftP95Ms, 0),
-      r.replicas > 1 ? `${fmt(r.imbalance, 2)}×` : '—', r.replicas > 1 ? `${fmt(r.sustainedImbalance, 2)}×` : '—', fmt(r.meanInFlight, 1), fmt(r.gatewayCpuUsPerRequest, 0), fmt(r.wallS, 1),
+      r.replicas > 1 ? `${fmt(r.imbalance, 2)}×` : '—', r.replicas > 1 ? `${fmt(r.sustainedImbalance, 2)}×` : '—', fmt(r.meanInFlight, 1), pct(r.spilledShare), fmt(r.gatewayCpuUsPerRequest, 0), fmt(r.wallS, 1),
     ]),
   );
   const targets = pipeTable(

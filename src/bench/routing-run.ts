@@ -8,7 +8,7 @@ import type { TraceRequest } from './agent-trace.js';
 import { startAgentLoad, type RequestRecord } from './agent-load.js';
 import { sampleTree } from './proc-stat.js';
 import type { LaunchReplicas } from './replica-set.js';
-import { gatewaySeesHung, startReplicaSampler, type InFlightSample, type PrefixTotals } from './replica-sampler.js';
+import { gatewayRoutes, gatewaySeesHung, startReplicaSampler, type InFlightSample, type PrefixTotals } from './replica-sampler.js';
 
 export type Routing = 'affinity' | 'least-in-flight';
 
@@ -60,6 +60,8 @@ export interface RawRun {
   readonly gatewayCpuSeconds: number;
   readonly faults: FaultOutcome | undefined;
   readonly sharedTokens: number;
+  /** The gateway's own count of how it chose each request's replica (route → requests). */
+  readonly routes: Readonly<Record<string, number>>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -140,7 +142,8 @@ export async function runOne(spec: RunSpec, c: RunContext): Promise<RawRun> {
     const wallMs = performance.now() - t0;
     await sampler.stop();
     const gatewayCpuSeconds = sampleTree(set.gatewayPid).cpuSeconds - cpu0;
-    return { spec, wallMs, records: load.records, samples: sampler.samples, prefix: sampler.prefix, gatewayCpuSeconds, faults, sharedTokens: c.sharedTokens };
+    const routes = await gatewayRoutes(set.gatewayPort);
+    return { spec, wallMs, records: load.records, samples: sampler.samples, prefix: sampler.prefix, gatewayCpuSeconds, faults, sharedTokens: c.sharedTokens, routes };
   } finally {
     await set.close();
   }

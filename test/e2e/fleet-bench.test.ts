@@ -61,6 +61,15 @@ describe('bench --fleet', () => {
     expect(aff!.conversationHitRate).toBeGreaterThan(lif!.conversationHitRate);
     expect(aff!.hitRate).toBeGreaterThan(lif!.hitRate);
     expect(aff!.hitRate).toBeLessThanOrEqual(single!.hitRate + 1e-9);
+    // The gateway's own routing counters: each request of the first three runs picked once, every
+    // agent turn with its session (on its own replica, or spilled off it).
+    expect(single!.routes).toEqual({ only: 30 });
+    expect(lif!.routes).toEqual({ least_in_flight: 30 });
+    expect(Object.keys(aff!.routes).sort()).toEqual(expect.arrayContaining(['session']));
+    expect(Object.keys(aff!.routes).filter((k) => k !== 'session' && k !== 'spilled')).toEqual([]);
+    expect((aff!.routes.session ?? 0) + (aff!.routes.spilled ?? 0)).toBe(30);
+    expect(aff!.spilledShare).toBe((aff!.routes.spilled ?? 0) / 30);
+    expect(lif!.spilledShare).toBeNaN();
     // The hung replica is ejected within PROXY_HUNG_SECONDS + one probe interval (+ slack for a busy machine).
     const ejected = out.runs[3]!.ejectedAfterS;
     expect(ejected).toBeGreaterThan(0.9);
