@@ -61,5 +61,8 @@ describe('fleet options', () => {
     const q = resolveBenchOptions({ fleet: true, quick: true, 'fleet-turns': '4' });
     expect([q.fleetSessions, q.fleetTurns]).toEqual([16, 4]);
     expect(() => resolveBenchOptions({ 'fleet-sessions': '0' })).toThrow('--fleet-sessions must be an integer from 1 to 1000');
+    expect(o.fleetMaxNumSeqs).toBe(0);
+    expect(resolveBenchOptions({ fleet: true, 'fleet-max-num-seqs': '6' }).fleetMaxNumSeqs).toBe(6);
+    expect(() => resolveBenchOptions({ 'fleet-max-num-seqs': '-1' })).toThrow('--fleet-max-num-seqs must be an integer from 0 to 100000');
   });
 });

@@ -52,6 +52,8 @@ export interface BenchOptions {
   readonly fleetSessions: number;
   /** Turns per session of the fleet benchmark. */
   readonly fleetTurns: number;
+  /** Requests each fleet replica generates at once (vLLM's --max-num-seqs); the others wait. 0 = no limit. */
+  readonly fleetMaxNumSeqs: number;
   /** `--request-log`: case 1 also measures the gateway with the request log off, beside the default (on). */
   readonly requestLog: boolean;
   /** `--gateway-node-flags`: Node flags for the gateways only (`--trace-gc`, `--inspect=…`). */
@@ -86,6 +88,7 @@ export interface BenchFlags {
   readonly fleet?: boolean | undefined;
   readonly 'fleet-sessions'?: string | undefined;
   readonly 'fleet-turns'?: string | undefined;
+  readonly 'fleet-max-num-seqs'?: string | undefined;
 }
 
 /** A flag value that cannot be used; the command reports it as a usage error (exit 2). */
@@ -164,6 +167,7 @@ export function resolveBenchOptions(f: BenchFlags): BenchOptions {
     fleet: f.fleet === true,
     fleetSessions: int(f['fleet-sessions'], 'fleet-sessions', quick ? 16 : 48, 1, 1000),
     fleetTurns: int(f['fleet-turns'], 'fleet-turns', quick ? 8 : 12, 1, 200),
+    fleetMaxNumSeqs: int(f['fleet-max-num-seqs'], 'fleet-max-num-seqs', 0, 0, 100_000),
     requestLog: f['request-log'] === true,
     gatewayNodeFlags: parseNodeFlags(f['gateway-node-flags']),
   };

@@ -22,6 +22,8 @@ export interface ReplicaSettings {
   readonly tokens: number;
   readonly itlMs: number;
   readonly prefixCacheBlocks: number;
+  /** vLLM's --max-num-seqs of each replica (0: no limit). */
+  readonly maxNumSeqs: number;
 }
 
 export interface ReplicaSet {
@@ -45,6 +47,8 @@ export interface LaunchSpec {
   readonly replicas: number;
   /** Prefix-cache blocks of each replica of this run. */
   readonly prefixCacheBlocks: number;
+  /** Requests each replica of this run generates at once (0: no limit). */
+  readonly maxNumSeqs: number;
   /** PROXY_ROUTING, PROXY_HUNG_SECONDS, PROXY_HEALTH_INTERVAL. */
   readonly env: Readonly<Record<string, string>>;
 }
@@ -58,6 +62,7 @@ function simArgs(s: ReplicaSettings, port: number): string[] {
     '--prefix-cache-blocks', String(s.prefixCacheBlocks), '--prefill-ms-per-ktok', String(s.prefillMsPerKTok),
     '--ttft-ms', String(s.ttftMs), '--tokens', String(s.tokens), '--itl-ms', String(s.itlMs),
     '--no-reasoning', '--tool-calls', '0', '--enable-prompt-tokens-details',
+    ...(s.maxNumSeqs > 0 ? ['--max-num-seqs', String(s.maxNumSeqs)] : []),
   ];
 }
 
@@ -104,7 +109,7 @@ async function startReplicaSet(o: ProcessLauncherOptions, run: LaunchSpec): Prom
   const spec = (i: number, n: number): ProcSpec => ({
     name: `${run.label}-replica${i}${n > 1 ? `-${n}` : ''}`,
     command: o.cli.command,
-    args: [...o.cli.args, ...simArgs({ ...o.settings, prefixCacheBlocks: run.prefixCacheBlocks }, ports[i] as number)],
+    args: [...o.cli.args, ...simArgs({ ...o.settings, prefixCacheBlocks: run.prefixCacheBlocks, maxNumSeqs: run.maxNumSeqs }, ports[i] as number)],
     logDir: o.logDir,
   });
   const starts = new Array<number>(run.replicas).fill(0);

@@ -30,7 +30,7 @@ export interface FleetBenchOptions {
 }
 
 /** The benchmark's defaults: a couple of minutes on a small machine. */
-export function defaultFleetBench(sessions: number, turns: number, model: string): FleetBenchOptions {
+export function defaultFleetBench(sessions: number, turns: number, model: string, maxNumSeqs = 0): FleetBenchOptions {
   return {
     sessions,
     turns,
@@ -43,7 +43,7 @@ export function defaultFleetBench(sessions: number, turns: number, model: string
     sampleMs: 250,
     // 20 ms per 1,000 uncached prompt tokens: a cold 20k-token prompt waits 400 ms for its
     // first token, a warm one little more than its new turn.
-    settings: { model, prefillMsPerKTok: 20, ttftMs: 10, tokens: 32, itlMs: 15, prefixCacheBlocks: 12_288 },
+    settings: { model, prefillMsPerKTok: 20, ttftMs: 10, tokens: 32, itlMs: 15, prefixCacheBlocks: 12_288, maxNumSeqs },
     trace: { ...DEFAULT_TRACE, resultChars: 3000 },
   };
 }
@@ -63,13 +63,15 @@ export async function runFleetBench(o: FleetBenchOptions, launch: LaunchReplicas
   const trace = buildTrace(traceOptions);
   const sharedTokens = sharedPrefixTokens(traceOptions);
   const blocks = o.settings.prefixCacheBlocks;
-  // The reference: one replica with the fleet's whole prefix cache, where every turn finds its
-  // conversation. The fleet's replicas each have a share of it, as GPUs do.
+  const seqs = o.settings.maxNumSeqs;
+  // The reference: one replica with the fleet's whole prefix cache (and batch), where every turn
+  // finds its conversation. The fleet's replicas each have a share of it, as GPUs do.
+  const fleet = { replicas: o.replicas, prefixCacheBlocks: blocks, maxNumSeqs: seqs };
   const specs: RunSpec[] = [
-    { name: 'single', replicas: 1, prefixCacheBlocks: blocks * o.replicas, routing: 'affinity', faults: undefined },
-    { name: 'least-in-flight', replicas: o.replicas, prefixCacheBlocks: blocks, routing: 'least-in-flight', faults: undefined },
-    { name: 'affinity', replicas: o.replicas, prefixCacheBlocks: blocks, routing: 'affinity', faults: undefined },
-    { name: 'affinity-faults', replicas: o.replicas, prefixCacheBlocks: blocks, routing: 'affinity', faults: o.faults },
+    { name: 'single', replicas: 1, prefixCacheBlocks: blocks * o.replicas, maxNumSeqs: seqs * o.replicas, routing: 'affinity', faults: undefined },
+    { name: 'least-in-flight', ...fleet, routing: 'least-in-flight', faults: undefined },
+    { name: 'affinity', ...fleet, routing: 'affinity', faults: undefined },
+    { name: 'affinity-faults', ...fleet, routing: 'affinity', faults: o.faults },
   ].filter((s) => (o.runs === undefined || o.runs.includes(s.name)) && (s.faults === undefined || o.replicas >= 3)) as RunSpec[];
   log(`worv-proxy bench --fleet: ${o.sessions} sessions × ${o.turns} turns, ${o.replicas} replicas; runs: ${specs.map((s) => s.name).join(', ')}`);
   const raws = [];
@@ -89,7 +91,7 @@ export async function runFleetBench(o: FleetBenchOptions, launch: LaunchReplicas
     `trace: ${o.sessions} sessions × ${o.turns} turns (streamed /v1/messages with x-claude-code-session-id), system prompt ${o.trace.systemChars} chars + ${o.trace.tools} tools, ` +
       `${o.trace.resultChars}-char tool result per turn; bodies ${Math.round(first / 1024)}–${Math.round(last / 1024)} KiB; ${sharedTokens} prompt tokens shared by every request`,
     `replicas: worv-proxy simulate, prefix cache ${o.settings.prefixCacheBlocks} blocks of 16 tokens each (single: ${o.settings.prefixCacheBlocks * o.replicas}), ${o.settings.prefillMsPerKTok} ms per 1,000 uncached prompt tokens + ${o.settings.ttftMs} ms, ` +
-      `${o.settings.tokens} tokens at ${o.settings.itlMs} ms; gateway PROXY_HUNG_SECONDS=${o.hungSeconds}, PROXY_HEALTH_INTERVAL=${o.healthIntervalSeconds}`,
+      `${o.settings.tokens} tokens at ${o.settings.itlMs} ms${seqs > 0 ? `, at most ${seqs} generating at once (single: ${seqs * o.replicas}), the rest waiting` : ''}; gateway PROXY_HUNG_SECONDS=${o.hungSeconds}, PROXY_HEALTH_INTERVAL=${o.healthIntervalSeconds}`,
     `faults (affinity-faults): replica 1 killed at ${o.faults.killAtMs / 1000} s and started again ${o.faults.downMs / 1000} s later; the busiest other replica hung at ${o.faults.hangAtMs / 1000} s, resumed 1 s after its ejection`,
   ].join('\n');
   const text = [header, formatFleet(runs, checks)].join('\n\n');

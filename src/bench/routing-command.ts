@@ -19,7 +19,7 @@ export async function runFleet(o: BenchOptions, argv: readonly string[], log: (l
   if (!existsSync(join(PROJECT_ROOT, 'dist', 'cli', 'main.js'))) throw new Error('the benchmark runs the compiled gateway: run `npm run build` first');
   const name = `fleet-${stamp(new Date())}`;
   const runDir = join(PROJECT_ROOT, 'bench-results', name);
-  const options = defaultFleetBench(o.fleetSessions, o.fleetTurns, o.model);
+  const options = defaultFleetBench(o.fleetSessions, o.fleetTurns, o.model, o.fleetMaxNumSeqs);
   const cli = { command: process.execPath, args: [cliPath] };
   const logDir = join(runDir, 'logs');
   await mkdir(logDir, { recursive: true });

@@ -35,6 +35,8 @@ export interface RunSpec {
   readonly name: string;
   readonly replicas: number;
   readonly prefixCacheBlocks: number;
+  /** Requests each replica generates at once (0: no limit). */
+  readonly maxNumSeqs: number;
   readonly routing: Routing;
   readonly faults: FaultPlan | undefined;
 }
@@ -81,6 +83,7 @@ export async function runOne(spec: RunSpec, c: RunContext): Promise<RawRun> {
     label: spec.name,
     replicas: spec.replicas,
     prefixCacheBlocks: spec.prefixCacheBlocks,
+    maxNumSeqs: spec.maxNumSeqs,
     env: { PROXY_ROUTING: spec.routing, PROXY_HUNG_SECONDS: String(c.hungSeconds), PROXY_HEALTH_INTERVAL: String(c.healthIntervalSeconds) },
   });
   try {

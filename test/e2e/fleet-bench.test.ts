@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runFleetBench, type FleetBenchOptions } from '../../src/bench/routing-bench.js';
 import { inProcessLauncher } from '../helpers/fleet-bench-launcher.js';
 
-const SETTINGS = { model: 'GLM-5.1', prefillMsPerKTok: 20, ttftMs: 5, tokens: 8, itlMs: 20, prefixCacheBlocks: 8192 };
+const SETTINGS = { model: 'GLM-5.1', prefillMsPerKTok: 20, ttftMs: 5, tokens: 8, itlMs: 20, prefixCacheBlocks: 8192, maxNumSeqs: 0 };
 const TINY: FleetBenchOptions = {
   sessions: 6,
   turns: 5,

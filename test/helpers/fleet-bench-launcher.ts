@@ -20,8 +20,8 @@ export function inProcessLauncher(s: ReplicaSettings): LaunchReplicas {
     promptTokensDetails: true,
     record: false,
   };
-  return async ({ replicas, env, prefixCacheBlocks }) => {
-    const f = await startFleetStack({ replicas: Array.from({ length: replicas }, () => ({ ...sim, prefixCacheBlocks })), env: { MAX_CONTEXT_TOKENS: '1000000', ...env } });
+  return async ({ replicas, env, prefixCacheBlocks, maxNumSeqs }) => {
+    const f = await startFleetStack({ replicas: Array.from({ length: replicas }, () => ({ ...sim, prefixCacheBlocks, maxNumSeqs })), env: { MAX_CONTEXT_TOKENS: '1000000', ...env } });
     return {
       urls: f.sims.map((x) => x.url),
       gatewayPort: Number(new URL(f.gatewayUrl).port),

@@ -56,6 +56,8 @@ Fleet routing (instead of the cases; docs/fleet.md):
                         prefix-cache hit rate, time to first token, load imbalance, failures
   --fleet-sessions N    concurrent agent sessions (default 48; --quick 16)
   --fleet-turns N       turns per session (default 12; --quick 8)
+  --fleet-max-num-seqs N  requests each replica generates at once, the rest wait
+                        (vLLM's --max-num-seqs; the single replica gets N × replicas; default 0: no limit)
 
 Soak (instead of the cases):
   --soak MINUTES        steady mixed load on the gateway for MINUTES (streams, non-streamed
@@ -95,6 +97,7 @@ export async function runBench(argv: string[]): Promise<number> {
       fleet: { type: 'boolean' },
       'fleet-sessions': { type: 'string' },
       'fleet-turns': { type: 'string' },
+      'fleet-max-num-seqs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help === true) {
