@@ -13,7 +13,8 @@ import { isDown, type FleetState, type ReplicaState } from './upstream/fleet-sta
 export interface FleetViewSource {
   readonly state: FleetState;
   readonly history: FleetHistory;
-  readonly routed: ReadonlyMap<string, number>;
+  /** Relays routed to a replica origin since start. */
+  readonly routed: (origin: string) => number;
   /** The environment's backends (VLLM_BASE_URL): the others were added at run time. */
   readonly env: readonly string[];
   readonly intervalMs: number;
@@ -105,7 +106,7 @@ export function fleetView(src: FleetViewSource): BackendsResponse {
   const replicas: ReplicaView[] = states.map((s) => {
     const r = s.replica;
     const history = src.history.of(r.origin);
-    const routed = src.routed.get(r.origin) ?? 0;
+    const routed = src.routed(r.origin);
     windowRouted.set(r.origin, routedInWindow(history, routed));
     const m = s.metricsFailed ? undefined : s.metrics;
     const first = history[0];

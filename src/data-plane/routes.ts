@@ -87,7 +87,7 @@ export interface DataPlane {
   /** Resolves once the first backend probe finished (the live model is known if reachable). */
   ready(): Promise<void>;
   /** The replicas' state and routing counts (status pages). */
-  fleet(): { readonly state: FleetState; readonly routed: ReadonlyMap<string, number> };
+  fleet(): { readonly state: FleetState; readonly routed: (origin: string) => number };
   /** Uses exactly these backends from now on (new ones are probed at once; removed ones finish their requests). */
   setBackends(urls: readonly string[]): { readonly added: readonly string[]; readonly removed: readonly string[] };
   /** The replicas, their health, metrics and history, and the models (GET /api/backends). */

@@ -33,7 +33,8 @@ export interface FleetHistory {
 export interface FleetHistoryOptions {
   readonly replicas: () => readonly Replica[];
   readonly state: (replica: Replica) => ReplicaState;
-  readonly routed: ReadonlyMap<string, number>;
+  /** Relays routed to a replica origin since start. */
+  readonly routed: (origin: string) => number;
   /** Samples kept per replica. */
   readonly size: number;
   readonly wallNow?: () => number;
@@ -73,7 +74,7 @@ export function createFleetHistory(o: FleetHistoryOptions): FleetHistory {
           waiting: m?.waiting,
           kvCacheUsage: m?.kvCacheUsage,
           prefixHitRate: prev === undefined ? undefined : hitRate(prev.prefixHits, prev.prefixQueries, hits, queries),
-          routed: o.routed.get(r.origin) ?? 0,
+          routed: o.routed(r.origin),
           prefixHits: hits,
           prefixQueries: queries,
         });

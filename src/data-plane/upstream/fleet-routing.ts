@@ -27,10 +27,10 @@ export interface FleetRouting {
   readonly retryableClose: (facts: CallFacts) => boolean;
   /** Wraps a relay's handler to learn which replica produced a Responses API response id. */
   readonly observe: (facts: CallFacts, handler: Dispatcher.DispatchHandler) => Dispatcher.DispatchHandler;
-  /** Requests routed per replica origin since start. */
-  readonly routed: ReadonlyMap<string, number>;
-  /** The same, per replica origin and how the replica was chosen. */
+  /** Relays routed per replica origin since start, by how the replica was chosen. */
   readonly routedBy: ReadonlyMap<string, ReadonlyMap<RouteReason, number>>;
+  /** Relays routed to a replica origin since start (the sum of its `routedBy`). */
+  readonly routed: (origin: string) => number;
   /**
    * How the routing chose `origin` for a relay: the reason of its latest pick, if that pick was
    * this replica (a retry picked but never sent, the client gone, leaves the one that was).
@@ -55,7 +55,7 @@ export interface FleetRoutingOptions {
   readonly affinity: boolean;
 }
 
-function routeOf(facts: CallFacts): RouteHints | undefined {
+function hintsOf(facts: CallFacts): RouteHints | undefined {
   return facts.route;
 }
 
@@ -69,17 +69,19 @@ function leastLoaded(list: readonly Replica[]): Replica {
 
 export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const responses = new Map<string, Replica>();
-  /** The replica of each call's latest attempt (the producer of its response). */
-  const chosenFor = new WeakMap<RouteHints, Replica>();
+  /** Each relay's latest pick: the replica of its latest attempt (the producer of its response) and why. */
+  const chosen = new WeakMap<CallFacts, Choice>();
   const rings = new Map<string, Ring<Replica>>();
-  const routed = new Map<string, number>();
   const routedBy = new Map<string, Map<RouteReason, number>>();
-  const routes = new WeakMap<CallFacts, { readonly origin: string; readonly reason: RouteReason }>();
-  const count = (origin: string, reason: RouteReason): void => {
-    routed.set(origin, (routed.get(origin) ?? 0) + 1);
-    let byReason = routedBy.get(origin);
-    if (byReason === undefined) routedBy.set(origin, (byReason = new Map<RouteReason, number>()));
+  const count = ({ replica, reason }: Choice): void => {
+    let byReason = routedBy.get(replica.origin);
+    if (byReason === undefined) routedBy.set(replica.origin, (byReason = new Map<RouteReason, number>()));
     byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+  };
+  const routed = (origin: string): number => {
+    let n = 0;
+    for (const c of routedBy.get(origin)?.values() ?? []) n += c;
+    return n;
   };
 
   // A replica whose engine queues (as last probed) is busy whatever its count here: other
@@ -176,35 +178,33 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     return { replica: leastLoaded(list), reason: 'least_in_flight' };
   };
 
-  const pick: PickReplica = (replicas, facts, avoid, now) => {
-    const hints = routeOf(facts);
-    const list = candidates(replicas, hints);
+  /** The replica of the next attempt among the model's, and why; undefined when none is worth it. */
+  const place = (list: readonly Replica[], hints: RouteHints | undefined, avoid: Replica | undefined, now: number): Choice | undefined => {
     // One replica for the model: it takes the request whatever its state, and the retry too.
-    let chosen = list[0];
-    let reason: RouteReason = 'only';
-    if (list.length > 1) {
-      const ok = usable(list, avoid, now);
-      if (ok.length > 0) ({ replica: chosen, reason } = choose(ok, hints));
-      else {
-        chosen = fallback(list, avoid);
-        reason = 'fallback';
-      }
-    }
-    if (chosen === undefined) return undefined;
-    if (hints !== undefined) chosenFor.set(hints, chosen);
+    if (list.length === 1) return { replica: list[0] as Replica, reason: 'only' };
+    const ok = usable(list, avoid, now);
+    if (ok.length > 0) return choose(ok, hints);
+    const r = fallback(list, avoid);
+    return r === undefined ? undefined : { replica: r, reason: 'fallback' };
+  };
+
+  const pick: PickReplica = (replicas, facts, avoid, now) => {
+    const hints = hintsOf(facts);
+    const choice = place(candidates(replicas, hints), hints, avoid, now);
+    if (choice === undefined) return undefined;
     if (facts.purpose === 'relay') {
-      count(chosen.origin, reason);
-      routes.set(facts, { origin: chosen.origin, reason });
+      chosen.set(facts, choice);
+      count(choice);
     }
-    return chosen;
+    return choice.replica;
   };
 
   /** Another usable replica of the relay's model could take it. */
   const elsewhere = (facts: CallFacts): boolean => {
     if (facts.purpose !== 'relay') return false;
-    const hints = routeOf(facts);
+    const hints = hintsOf(facts);
     const list = candidates(o.state.states().map((s) => s.replica), hints);
-    return usable(list, hints === undefined ? undefined : chosenFor.get(hints), performance.now()).length > 0;
+    return usable(list, chosen.get(facts)?.replica, performance.now()).length > 0;
   };
 
   const retryableStatus: RetryableStatus = (status, facts) => (status === 429 || status === 503) && elsewhere(facts);
@@ -220,15 +220,14 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     retryableStatus,
     retryableClose: elsewhere,
     observe: (facts, handler) => {
-      const hints = routeOf(facts);
-      if (facts.endpoint !== 'responses' || hints === undefined) return handler;
-      return new ResponseIdCatcher(handler, () => chosenFor.get(hints), remember);
+      if (facts.purpose !== 'relay' || facts.endpoint !== 'responses') return handler;
+      return new ResponseIdCatcher(handler, () => chosen.get(facts)?.replica, remember);
     },
-    routed,
     routedBy,
+    routed,
     routeOf: (facts, origin) => {
-      const r = routes.get(facts);
-      return r !== undefined && r.origin === origin ? r.reason : undefined;
+      const c = chosen.get(facts);
+      return c !== undefined && c.replica.origin === origin ? c.reason : undefined;
     },
   };
 }
