@@ -36,6 +36,20 @@ const CODES: Readonly<Record<string, string>> = {
   SQLITE_READONLY: 'the database file is read-only',
 };
 
+const NOT_BUILT = 'better-sqlite3 is not built (its native module is missing): run npm rebuild better-sqlite3';
+
+/**
+ * better-sqlite3 could not be loaded (not built, or built for another Node.js), whatever used it
+ * first: the SQLite store, or on Postgres the usage spool's lock file. Undefined for any other error.
+ */
+export function nativeLoadProblem(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined; typeof e === 'object' && e !== null; e = e.cause as typeof e) {
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (e.code === 'ERR_DLOPEN_FAILED' || message.startsWith('Could not locate the bindings file')) return causeOf(e);
+  }
+  return undefined;
+}
+
 /** The innermost useful reason, on one line. */
 export function causeOf(err: unknown): string {
   if (typeof err !== 'object' || err === null) return String(err);
@@ -53,6 +67,8 @@ export function causeOf(err: unknown): string {
       ? 'better-sqlite3 was built for another Node.js version: run npm rebuild better-sqlite3'
       : 'a native module was built for another Node.js version: run npm rebuild';
   }
+  // better-sqlite3's loader found no compiled module at all (its build failed or never ran).
+  if (message.startsWith('Could not locate the bindings file')) return NOT_BUILT;
   const known = code !== undefined ? CODES[code] : undefined;
   if (known !== undefined) return known;
   if (message !== '') return message;

@@ -72,9 +72,9 @@ function detail(r: RequestLogRow): RequestLogDetail {
   };
 }
 
-/** Rows queued before the read are written first; a store that refuses them does not stop the read. */
-async function settle(deps: RouteDeps): Promise<void> {
-  await deps.settleRequestLog().catch(() => undefined);
+/** Rows queued before the read are written first; a store that refuses them answers 503 (the read would leave them out). */
+function settle(deps: RouteDeps): Promise<void> {
+  return deps.settleRequestLog();
 }
 
 export function requestsRoutes(app: FastifyInstance, deps: RouteDeps): void {

@@ -26,6 +26,7 @@ import { createFleetRouting, type RouteReason } from './upstream/fleet-routing.j
 import { createFleetState, type FleetState } from './upstream/fleet-state.js';
 import { createFleetModels } from './fleet.js';
 import { loadModelsFile } from './models-file.js';
+import { watchModelsFile } from './models-file-check.js';
 import { shapingConfigs } from './shaping-config.js';
 import { aliasConfigOf, resolveModelName } from './transforms/alias-model.js';
 import { requestHeaderRules } from './upstream/headers.js';
@@ -113,7 +114,6 @@ function defaultWarn(message: string, err: unknown): void {
   process.stderr.write(`worv-proxy: ${message}: ${err instanceof Error ? err.message : String(err)}\n`);
 }
 
-
 const NO_COUNTERS: LimitCounters = {
   admit: () => Promise.reject(new Error('no limit counters configured')),
   settle: () => undefined,
@@ -154,9 +154,11 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     onRound: () => {
       history.sample();
       healthChanges?.();
+      modelsCheck();
     },
   });
   holder.state = fleet;
+  const modelsCheck = watchModelsFile(modelsFile, fleet.states, (problem) => (deps.warn ?? defaultWarn)('models file (PROXY_MODELS_FILE)', problem));
   const healthChanges = deps.onReplicaHealth === undefined ? undefined : watchReplicaHealth(fleet, config.fleet.hungMs, deps.onReplicaHealth);
   const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), routed: routing.routed, size: HISTORY_SAMPLES });
   const fleetModels = createFleetModels({

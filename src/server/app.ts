@@ -26,6 +26,7 @@ import { isApiPath, isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { requestObserver } from './request-observer.js';
 import { replicaHealthLines } from './replica-health-lines.js';
+import { settleRequestLogForRead, settleUsageForRead } from './settle-for-read.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer, trustProxyOption } from './trusted-peers.js';
@@ -200,12 +201,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         return { reachable: check.ok, error: check.error ?? null, fileProblem: deps.store.fileProblem() ?? null };
       },
     },
-    settleUsage: async () => {
-      await Promise.all([usageWriter.drain(), limits.flush()]);
-    },
+    settleUsage: () => settleUsageForRead(usageWriter, () => limits.flush()),
     // A limited key's shared count covers every gateway; this gateway's covers keys without one.
     keyInFlight: async (keyId) => Math.max(dataPlane.keyInFlight(keyId), await limits.inFlight(keyId)),
-    settleRequestLog: () => requestLog?.writer.flush() ?? Promise.resolve(),
+    settleRequestLog: () => settleRequestLogForRead(requestLog?.writer),
     backends: { view: () => dataPlane.backendsView(), sync: () => backendSync.sync() },
   });
 

@@ -42,6 +42,21 @@ describe('faults: SQLite lock and backend death', () => {
       expect(body.usage_spool.oldest_age_seconds).not.toBeNull();
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       expect(metrics).toMatch(/^worv_proxy_usage_spool_entries [1-9]\d*$/m);
+      // The store answers reads but takes no writes: a read of usage or of the request log
+      // would leave the waiting requests out, so it is refused and says how many wait.
+      const spooled = gw.app.usageWriter.spoolStats().entries;
+      for (const path of ['/api/usage?detail=none', '/api/keys', `/api/keys/${id}`]) {
+        const res = await fetch(`${gw.url}${path}`, { headers: { cookie } });
+        expect([path, res.status, res.headers.get('retry-after')]).toEqual([path, 503, '1']);
+        expect(await res.json()).toEqual({
+          error: `Store unavailable: ${spooled} ended requests wait in the usage spool until the store takes writes again; the totals would leave them out`,
+        });
+      }
+      const queued = gw.app.requestLog!.writer.stats().queued;
+      expect(queued).toBeGreaterThanOrEqual(40);
+      const log = await fetch(`${gw.url}/api/requests`, { headers: { cookie } });
+      expect([log.status, log.headers.get('retry-after')]).toEqual([503, '1']);
+      expect(await log.json()).toEqual({ error: `Store unavailable: ${queued} ended requests wait to be written to the request log until the store takes writes again` });
       // Held past the first background replay attempts (0.25 s, then 0.5 s), which fail.
       await new Promise((r) => setTimeout(r, 1200));
     } finally {
@@ -58,6 +73,14 @@ describe('faults: SQLite lock and backend death', () => {
     expect(await totals(gw, id)).toEqual(sumAnswers(answers));
     expect(gw.app.usageWriter.spoolStats()).toEqual({ entries: 0, oldestAt: undefined });
     expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/^worv_proxy_usage_spool_entries 0$/m);
+    // With the lock gone the same reads answer, every request in them.
+    const sum = sumAnswers(answers);
+    const usage = await fetch(`${gw.url}/api/usage?detail=none`, { headers: { cookie } });
+    expect(usage.status).toBe(200);
+    expect(((await usage.json()) as { totals: unknown }).totals).toMatchObject({ requests: sum.requests, prompt_tokens: sum.promptTokens, completion_tokens: sum.completionTokens });
+    const log = await fetch(`${gw.url}/api/requests?limit=100`, { headers: { cookie } });
+    expect(log.status).toBe(200);
+    expect(((await log.json()) as { requests: unknown[] }).requests).toHaveLength(answers.length);
   }, 60_000);
 
   it('backend killed mid-stream: every client gets its error frame, the gateway stays up, each request counted once', async () => {

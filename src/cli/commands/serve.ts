@@ -12,7 +12,7 @@ import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 import { backendWarnings } from '../backend-check.js';
 import { loadConfigOrExit } from '../load-config.js';
-import { causeOf, storeTarget } from '../startup-error.js';
+import { causeOf, nativeLoadProblem, storeTarget } from '../startup-error.js';
 import { storeEnvHint } from '../store-hint.js';
 import { backendKey } from '../../core/backend-url.js';
 
@@ -81,6 +81,9 @@ export async function runServe(argv: string[]): Promise<number> {
     app = await createApp(config, { store });
   } catch (err) {
     await store.close().catch(() => undefined);
+    // The spool's lock file is SQLite too: a better-sqlite3 that does not load is not the folder's fault.
+    const native = nativeLoadProblem(err);
+    if (native !== undefined) return fail(`cannot start: ${native}`);
     if (err instanceof SpoolFolderError) {
       return fail(`cannot start: the usage spool folder ${err.dir} (PROXY_SPOOL_DIR) cannot be written: ${causeOf(err.cause)}`);
     }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelSettings } from './models-file.js';
+import { modelsFileProblems, watchModelsFile } from './models-file-check.js';
+import type { ReplicaState } from './upstream/fleet-state.js';
+
+function replica(origin: string, models: [string, number | undefined][] | undefined): ReplicaState {
+  const cards = models?.map(([id, maxModelLen]) => ({ id, maxModelLen, raw: { id } }));
+  return { replica: { origin }, models: cards } as unknown as ReplicaState;
+}
+
+const file = (o: Record<string, ModelSettings>): ReadonlyMap<string, ModelSettings> => new Map(Object.entries(o));
+
+describe('models file against the listings', () => {
+  it('says nothing until every replica has listed its models (a replica still down may serve the name)', () => {
+    const f = file({ 'Kimi-K2.6': { maxOutputTokens: 10 } });
+    expect(modelsFileProblems(f, [replica('http://a', [['GLM-5.1', 32768]]), replica('http://b', undefined)])).toEqual([]);
+    expect(modelsFileProblems(f, [replica('http://a', [['GLM-5.1', 32768]]), replica('http://b', [['Kimi-K2.6', 8192]])])).toEqual([]);
+  });
+
+  it('an entry no replica lists, with the listed name of another case as a hint; none without one', () => {
+    const states = [replica('http://a', [['GLM-5.1', 32768]]), replica('http://b', [['Kimi-K2.6', undefined]])];
+    expect(modelsFileProblems(file({ 'kimi-k2.6': {}, 'Qwen3': {} }), states)).toEqual([
+      '`kimi-k2.6` is not a model the backends list (they list `GLM-5.1`, `Kimi-K2.6`), so its settings apply to nothing; names are case-sensitive: did you mean `Kimi-K2.6`?',
+      '`Qwen3` is not a model the backends list (they list `GLM-5.1`, `Kimi-K2.6`), so its settings apply to nothing',
+    ]);
+  });
+
+  it('contextTokens above the smallest max_model_len any replica of the model lists; at or below it, or unlisted, nothing', () => {
+    const states = [replica('http://a', [['GLM-5.1', 65536]]), replica('http://b', [['GLM-5.1', 32768]]), replica('http://c', [['Kimi-K2.6', undefined]])];
+    expect(modelsFileProblems(file({ 'GLM-5.1': { contextTokens: 40000 }, 'Kimi-K2.6': { contextTokens: 1_000_000 } }), states)).toEqual([
+      '`GLM-5.1`.contextTokens 40000 is more than the 32768 that http://b lists as max_model_len: prompts and output tokens the gateway lets through past 32768 are refused by that engine',
+    ]);
+    expect(modelsFileProblems(file({ 'GLM-5.1': { contextTokens: 32768 } }), states)).toEqual([]);
+  });
+
+  it('the watcher says each problem once', () => {
+    const said: string[] = [];
+    let states = [replica('http://a', [['GLM-5.1', 32768]])];
+    const check = watchModelsFile(file({ 'glm-5.1': {} }), () => states, (m) => said.push(m));
+    check();
+    check();
+    expect(said).toHaveLength(1);
+    states = [replica('http://a', [['GLM-5.1', 32768], ['Kimi-K2.6', 8192]])];
+    check();
+    expect(said).toHaveLength(2);
+    expect(said[1]).toContain('(they list `GLM-5.1`, `Kimi-K2.6`)');
+  });
+});
