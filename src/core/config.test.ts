@@ -38,6 +38,16 @@ describe('loadConfig defaults', () => {
     expect(c.backends).toEqual(['http://127.0.0.1:8000']);
     expect(c.alias).toEqual({ model: undefined, sources: [], rewriteAll: false });
   });
+  it('lets browsers of every origin call /v1 unless PROXY_CORS_ORIGINS says otherwise', () => {
+    expect(c.v1CorsOrigins).toBe('*');
+    expect(loadConfig({ PROXY_CORS_ORIGINS: 'OFF' }).v1CorsOrigins).toBe('off');
+    expect(loadConfig({ PROXY_CORS_ORIGINS: 'https://chat.example.com, http://localhost:5173/' }).v1CorsOrigins).toEqual(['https://chat.example.com', 'http://localhost:5173']);
+    for (const bad of ['chat.example.com', 'https://chat.example.com/app', 'ftp://x.example', 'https://a.example,,https://b.example']) {
+      expect(err({ PROXY_CORS_ORIGINS: bad }).message).toBe(
+        `PROXY_CORS_ORIGINS must be *, off, or comma-separated http(s) origins such as https://chat.example.com (got ${JSON.stringify(bad)})`,
+      );
+    }
+  });
   it('keeps a request log for 14 days, without bodies, by default', () => {
     expect(loadConfig({}).requestLog).toEqual({ days: 14, bodies: false });
     expect(loadConfig({ REQUEST_LOG_DAYS: '0', PROXY_LOG_BODIES: 'on' }).requestLog).toEqual({ days: 0, bodies: true });

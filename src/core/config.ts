@@ -47,6 +47,8 @@ export interface Config {
   /** System prefix injected for Think Max (docs/thinking-modes.md). */
   readonly thinkMaxPrefix: string;
   readonly frontendUrl: string | undefined;
+  /** Origins browsers may call /v1 from: every one (`*`, the default), these, or none (`off`). */
+  readonly v1CorsOrigins: '*' | readonly string[] | 'off';
   /** Fastify `trustProxy` value: a boolean, a hop count, or addresses/CIDRs/`loopback`. */
   readonly trustProxy: boolean | number | string;
   readonly sessionSecret: string | undefined;
@@ -307,6 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (backends.length === 0) throw new ConfigError('VLLM_BASE_URL', 'one or more comma-separated http(s) URLs', backendsRaw);
 
   const frontendRaw = readString(env, 'FRONTEND_URL');
+  const corsRaw = readString(env, 'PROXY_CORS_ORIGINS');
   const redisRaw = readString(env, 'REDIS_URL');
   const adminUser = readString(env, 'ADMIN_USERNAME');
   const adminPass = env.ADMIN_PASSWORD === undefined || env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD;
@@ -353,6 +356,7 @@ export function loadConfig(env: Env = process.env): Config {
     hanSystemPrompt: env.PROXY_HAN_SYSTEM_PROMPT ?? DEFAULT_HAN_SYSTEM_PROMPT,
     thinkMaxPrefix: env.PROXY_THINK_MAX_PREFIX ?? DEFAULT_THINK_MAX_PREFIX,
     frontendUrl: frontendRaw === undefined ? undefined : new URL(readUrl('FRONTEND_URL', frontendRaw, ['http:', 'https:'])).origin,
+    v1CorsOrigins: readCorsOrigins(corsRaw),
     trustProxy: readTrustProxy(env),
     sessionSecret,
     admin: adminUser !== undefined && adminPass !== undefined ? { username: adminUser, password: adminPass } : undefined,
@@ -398,10 +402,28 @@ export const VARIABLES: readonly string[] = Object.freeze([
   'MAX_CONTEXT_TOKENS', 'MAX_OUTPUT_TOKENS', 'PROXY_TOKENIZE_ESTIMATE', 'PROXY_STREAM_READ_TIMEOUT',
   'PROXY_NONSTREAM_READ_TIMEOUT', 'PROXY_CONNECT_TIMEOUT', 'PROXY_STRIP_HAN', 'PROXY_HAN_SYSTEM_PROMPT',
   'PROXY_THINK_MAX_PREFIX', 'MAX_BODY_BYTES', 'PROXY_CLIENT_TIMEOUT', 'PROXY_MAX_CONNECTIONS_PER_IP',
-  'FRONTEND_URL', 'TRUST_PROXY', 'SESSION_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'GPU_RETENTION_DAYS',
+  'FRONTEND_URL', 'PROXY_CORS_ORIGINS', 'TRUST_PROXY', 'SESSION_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'GPU_RETENTION_DAYS',
   'REQUEST_LOG_DAYS', 'PROXY_LOG_BODIES', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
   'OTEL_SERVICE_NAME',
 ]);
+
+/** PROXY_CORS_ORIGINS: `*` (unset), `off`, or comma-separated http(s) origins (a path is refused: an origin has none). */
+function readCorsOrigins(raw: string | undefined): '*' | readonly string[] | 'off' {
+  if (raw === undefined || raw === '*') return '*';
+  if (raw.toLowerCase() === 'off') return 'off';
+  const expected = '*, off, or comma-separated http(s) origins such as https://chat.example.com';
+  return raw.split(',').map((part) => {
+    const s = part.trim();
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new ConfigError('PROXY_CORS_ORIGINS', expected, raw);
+    }
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== s.replace(/\/$/, '')) throw new ConfigError('PROXY_CORS_ORIGINS', expected, raw);
+    return u.origin;
+  });
+}
 
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -30,6 +30,7 @@ import { settleRequestLogForRead, settleUsageForRead } from './settle-for-read.j
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer, trustProxyOption } from './trusted-peers.js';
+import { v1Cors } from './v1-cors.js';
 import { openUsage, usageSinkFor } from './usage-accounting.js';
 import { watchStoreFile } from './store-file-watch.js';
 import { GATEWAY_VERSION } from './version.js';
@@ -168,12 +169,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       void reply.code(bad ? 400 : (err.statusCode ?? 500)).type('application/json').send({ error: bad ? MSG.invalidPath : err.message });
     },
     serverFactory: (handler) => {
+      const cors = v1Cors(config.v1CorsOrigins);
       const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy) };
       const s = createServer(guardedServerOptions(guard));
       s.on('connect', refuseConnect);
       s.on('request', guardClients(s, guard, (req: IncomingMessage, res: ServerResponse) => {
         if (missingHost(req, res)) return;
-        if (isDataPlanePath(req.url)) dataPlane.handle(req, res);
+        if (isDataPlanePath(req.url)) {
+          if (cors === undefined || !cors(req, res)) dataPlane.handle(req, res);
+        }
         else if (isApiPath(req.url) || !isOddPath(req.url ?? '')) handler(req, res);
         else sendNotFound(res);
       }));

@@ -37,6 +37,8 @@ const RESPONSE_DROP: ReadonlySet<string> = new Set([
   // ("trailers" also as the real header name "trailer")
   'content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-authenticate',
   'proxy-authorization', 'te', 'trailers', 'trailer', 'upgrade', 'x-powered-by', 'x-request-id',
+  // CORS is the gateway's to answer (server/v1-cors.ts), not the backend's
+  'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers',
 ]);
 
 /** Builds the upstream header list once per process, given VLLM_API_KEY. */
