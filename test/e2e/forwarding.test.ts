@@ -215,7 +215,7 @@ describe('guard, body limit, validation and not-found', () => {
     });
   }
 
-  it('a backend error in OpenAI\'s envelope on /v1/messages reaches the client in Anthropic\'s; one in Anthropic\'s, and errors on other paths, go as they are', async () => {
+  it('a backend error in OpenAI\'s envelope on /v1/messages reaches the client in Anthropic\'s; one in Anthropic\'s gets Anthropic\'s type; errors on other paths go as they are', async () => {
     const noBudget = await postJson(stack.gatewayUrl, '/v1/messages', key, { model: 'sim-model', messages: [{ role: 'user', content: 'hi' }] });
     expect(noBudget.status).toBe(400);
     const text = await noBudget.text();
@@ -223,7 +223,10 @@ describe('guard, body limit, validation and not-found', () => {
     expect(noBudget.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
     expect(noBudget.headers.get('content-type')).toBe('application/json');
     const anthropic = await postJson(stack.gatewayUrl, '/v1/messages', key, MESSAGES_BODY, { 'x-sim-fault': 'status:500:engine died' });
-    expect([anthropic.status, await anthropic.text()]).toEqual([500, '{"type":"error","error":{"type":"InternalServerError","message":"engine died"}}']);
+    // vLLM's Anthropic envelope carries its own type (`InternalServerError`, `Too Many Requests`): the client reads Anthropic's.
+    expect([anthropic.status, await anthropic.text()]).toEqual([500, '{"type":"error","error":{"type":"api_error","message":"engine died"}}']);
+    const limited = await postJson(stack.gatewayUrl, '/v1/messages', key, MESSAGES_BODY, { 'x-sim-fault': 'status:429' });
+    expect([limited.status, await limited.json()]).toEqual([429, { type: 'error', error: { type: 'rate_limit_error', message: 'Simulated 429 error' } }]);
     const openai = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, CHAT_BODY, { 'x-sim-fault': 'status:503' });
     expect([openai.status, await openai.text()]).toEqual([503, '{"error":{"message":"Simulated 503 error","type":"Service Unavailable","param":null,"code":503}}']);
   });

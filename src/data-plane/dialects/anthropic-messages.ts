@@ -86,12 +86,20 @@ function anthropicErrorType(status: number): string {
   }
 }
 
+/** The error types Anthropic's API answers with (what clients branch on). */
+const ANTHROPIC_ERROR_TYPES: ReadonlySet<string> = new Set([
+  'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error',
+  'request_too_large', 'rate_limit_error', 'api_error', 'overloaded_error', 'timeout_error',
+]);
+
 /**
  * A backend's error answer in another envelope, as Anthropic's `{"type":"error","error":{type,
  * message}}`: vLLM answers a request its validation refuses in OpenAI's envelope
  * (`{"error":{"message",…}}`) or FastAPI's (`{"detail":…}`) on every path, /v1/messages too;
- * a proxy in between may answer `{"error":"…"}`.
- * Undefined when the body is Anthropic's already, or not one of those.
+ * a proxy in between may answer `{"error":"…"}`. vLLM's own Anthropic envelope carries its
+ * OpenAI-side type (`Too Many Requests`, `BadRequestError`): that type is replaced by
+ * Anthropic's for the status, the message kept.
+ * Undefined when the body is Anthropic's already, with one of its types, or not one of those.
  */
 export function asAnthropicError(status: number, body: Buffer): Buffer | undefined {
   let parsed: unknown;
@@ -100,7 +108,13 @@ export function asAnthropicError(status: number, body: Buffer): Buffer | undefin
   } catch {
     return undefined;
   }
-  if (!isJsonObject(parsed) || parsed.type === 'error') return undefined;
+  if (!isJsonObject(parsed)) return undefined;
+  if (parsed.type === 'error') {
+    const e = parsed.error;
+    if (!isJsonObject(e) || (typeof e.type === 'string' && ANTHROPIC_ERROR_TYPES.has(e.type))) return undefined;
+    const message = typeof e.message === 'string' ? e.message : JSON.stringify(e);
+    return Buffer.from(JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message } }));
+  }
   let message: string | undefined;
   if (isJsonObject(parsed.error)) message = typeof parsed.error.message === 'string' ? parsed.error.message : JSON.stringify(parsed.error);
   else if (typeof parsed.error === 'string') message = parsed.error;
