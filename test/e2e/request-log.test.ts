@@ -172,6 +172,16 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(inMinute.requests.every((r) => r.status >= 400 && r.key_id === key.id)).toBe(true);
     });
 
+    it('embeddings, forwarded as bytes without their model read: logged under the model that answered, its tokens counted', async () => {
+      const res = await postJson(app.url, '/v1/embeddings', key.key, { model: 'sim-model', input: 'hello there' }, headers);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { model: string; usage: { prompt_tokens: number } };
+      expect(body.model).toBe('sim-model');
+      const row = await newest(++count);
+      expect([row.endpoint, row.model, row.served_model, row.status, row.prompt_tokens, row.completion_tokens]).toEqual(['embeddings', 'sim-model', 'sim-model', 200, body.usage.prompt_tokens, 0]);
+      expect((await list('?model=sim-model&limit=1')).requests.map((r) => r.id)).toEqual([row.id]);
+    });
+
     it('one row by id, without bodies when PROXY_LOG_BODIES is off', async () => {
       const first = (await list('?limit=1')).requests[0]!;
       const r = await app.request('GET', `/api/requests/${first.id}`, { cookie: s.cookie });

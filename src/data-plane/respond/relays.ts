@@ -129,8 +129,17 @@ export class JsonRelay implements Relay {
     const usage = observers.every((o) => o === meter || o.onBody === undefined) ? topLevelObjectMember(body, 'usage') : UNKNOWN;
     if (usage !== UNKNOWN) {
       meter.onBody(usage === undefined ? NO_USAGE_BODY : { usage });
-      // Traces name the answering model; the body is not parsed for it otherwise.
-      if (this.ledger.span !== undefined) meter.model = leadingStringMember(body, 'model');
+      // Traces name the answering model. A request whose body was not read for its model
+      // (embeddings, forwarded as bytes) is logged and labelled under it: vLLM answers an
+      // unshaped request with the very name it was sent. The body is not parsed otherwise.
+      if (this.ledger.span !== undefined || this.ledger.model === undefined) {
+        const answered = leadingStringMember(body, 'model');
+        if (this.ledger.span !== undefined) meter.model = answered;
+        if (this.ledger.model === undefined) {
+          this.ledger.model = answered;
+          this.ledger.requestedModel ??= answered;
+        }
+      }
     } else {
       let parsed: JsonValue | undefined;
       try {
