@@ -36,8 +36,11 @@ describe('causeOf', () => {
 
 describe('nativeLoadProblem', () => {
   it('finds a failed native load behind the spool folder error (on Postgres the spool\'s lock file is the first SQLite use)', () => {
-    const missing = new SpoolFolderError('/var/spool/worv', new Error('Could not locate the bindings file. Tried:\n → x'));
+    const missing = new SpoolFolderError('/var/spool/worv', new Error('Could not locate the bindings file. Tried:\n → /app/node_modules/better-sqlite3/build/better_sqlite3.node'));
     expect(nativeLoadProblem(missing)).toBe('better-sqlite3 is not built (its native module is missing): run npm rebuild better-sqlite3');
+    expect(nativeLoadProblem(new Error('Could not locate the bindings file. Tried:\n → /app/node_modules/other/build/other.node'))).toBe(
+      'a native module is not built (its compiled file is missing): run npm rebuild',
+    );
     const other = Object.assign(new Error('The module x was compiled against NODE_MODULE_VERSION 127'), { code: 'ERR_DLOPEN_FAILED' });
     expect(nativeLoadProblem(new SpoolFolderError('/s', other))).toBe('a native module was built for another Node.js version: run npm rebuild');
   });

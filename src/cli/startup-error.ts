@@ -36,11 +36,15 @@ const CODES: Readonly<Record<string, string>> = {
   SQLITE_READONLY: 'the database file is read-only',
 };
 
-const NOT_BUILT = 'better-sqlite3 is not built (its native module is missing): run npm rebuild better-sqlite3';
+const notBuilt = (message: string): string =>
+  /better[-_]sqlite3/.test(message)
+    ? 'better-sqlite3 is not built (its native module is missing): run npm rebuild better-sqlite3'
+    : 'a native module is not built (its compiled file is missing): run npm rebuild';
 
 /**
- * better-sqlite3 could not be loaded (not built, or built for another Node.js), whatever used it
- * first: the SQLite store, or on Postgres the usage spool's lock file. Undefined for any other error.
+ * A native module (better-sqlite3 in practice) could not be loaded, not built or built for
+ * another Node.js, whatever used it first: the SQLite store, or on Postgres the usage spool's
+ * lock file. Undefined for any other error.
  */
 export function nativeLoadProblem(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined; typeof e === 'object' && e !== null; e = e.cause as typeof e) {
@@ -68,7 +72,7 @@ export function causeOf(err: unknown): string {
       : 'a native module was built for another Node.js version: run npm rebuild';
   }
   // better-sqlite3's loader found no compiled module at all (its build failed or never ran).
-  if (message.startsWith('Could not locate the bindings file')) return NOT_BUILT;
+  if (message.startsWith('Could not locate the bindings file')) return notBuilt(String(e.message));
   const known = code !== undefined ? CODES[code] : undefined;
   if (known !== undefined) return known;
   if (message !== '') return message;

@@ -14,8 +14,11 @@ export interface RouteDeps {
   readonly clock: Clock;
   readonly sessions: SessionManager;
   readonly status: StatusPort;
-  /** Resolves once every usage commit so far is in the counters: awaited before reading usage. */
-  readonly settleUsage: () => Promise<void>;
+  /**
+   * Resolves once every usage commit so far is in the counters, as far as the store takes them.
+   * `forRead`: usage is read next; rejects with 503 while the store refuses them.
+   */
+  readonly settleUsage: (forRead?: boolean) => Promise<void>;
   /** Requests of a key in flight on every replica sharing the limit counters. */
   readonly keyInFlight: (keyId: string) => Promise<number>;
   /** Resolves once the request log's queued rows are written: awaited before reading the log. */

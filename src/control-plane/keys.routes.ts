@@ -86,8 +86,9 @@ interface IdParams {
 
 export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps.store;
-  const found = async (id: string): Promise<ApiKeyWithUsage> => {
-    await deps.settleUsage();
+  /** `forRead`: the key's usage is answered (a write only needs the spool's replay tried). */
+  const found = async (id: string, forRead = false): Promise<ApiKeyWithUsage> => {
+    await deps.settleUsage(forRead);
     const key = await getApiKey(db, id);
     if (key === undefined) throw new GatewayError('not_found', MSG.keyNotFound);
     return key;
@@ -99,7 +100,7 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
   };
 
   app.get('/keys', async (): Promise<KeysListResponse> => {
-    await deps.settleUsage();
+    await deps.settleUsage(true);
     return { keys: await Promise.all((await listApiKeys(db)).map(wire)) };
   });
 
@@ -120,7 +121,7 @@ export function keysRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { ...(await wire(await found(created.id))), key: created.key };
   });
 
-  app.get<{ Params: IdParams }>('/keys/:id', async (request): Promise<ApiKey> => wire(await found(request.params.id)));
+  app.get<{ Params: IdParams }>('/keys/:id', async (request): Promise<ApiKey> => wire(await found(request.params.id, true)));
 
   app.patch<{ Params: IdParams }>('/keys/:id', async (request): Promise<ApiKey> => {
     const { id } = request.params;

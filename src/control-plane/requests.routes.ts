@@ -72,16 +72,12 @@ function detail(r: RequestLogRow): RequestLogDetail {
   };
 }
 
-/** Rows queued before the read are written first; a store that refuses them answers 503 (the read would leave them out). */
-function settle(deps: RouteDeps): Promise<void> {
-  return deps.settleRequestLog();
-}
 
 export function requestsRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps.store;
   app.get('/requests', async (request): Promise<RequestsResponse> => {
     const q = parseOr400(RequestsQuery, request.query);
-    await settle(deps);
+    await deps.settleRequestLog(); // queued rows first; 503 while the store refuses them
     const filter = { keyId: q.key_id, model: q.model, status: q.status, from: q.from, to: q.to, requestId: q.request_id };
     const { rows, more } = await listRequestLog(db, filter, q.limit ?? REQUESTS_LIMIT_DEFAULT, q.cursor);
     const last = rows[rows.length - 1];
@@ -91,7 +87,7 @@ export function requestsRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get<{ Params: { id: string } }>('/requests/:id', async (request): Promise<RequestLogDetail> => {
     const raw = request.params.id;
     if (!/^\d{1,15}$/.test(raw)) throw new GatewayError('invalid_request', 'id must be a log row id (a positive integer; a request id req_… goes in GET /api/requests?request_id=)');
-    await settle(deps);
+    await deps.settleRequestLog();
     const row = await getRequestLog(db, Number(raw));
     if (row === undefined) throw new GatewayError('not_found', MSG.requestNotFound);
     return detail(row);

@@ -38,8 +38,8 @@ export interface ControlPlaneDeps {
   readonly status: StatusPort;
   /** The backends in use, for /api/backends. */
   readonly backends: BackendsPort;
-  /** Resolves once every usage commit so far is in the counters (routes that read usage await it). */
-  readonly settleUsage: () => Promise<void>;
+  /** Resolves once every usage commit so far is in the counters (`forRead`: rejects while the store refuses them). */
+  readonly settleUsage: (forRead?: boolean) => Promise<void>;
   /** Requests of a key in flight (from the limit counters); 0 when absent. */
   readonly keyInFlight?: (keyId: string) => Promise<number>;
   /** Resolves once the request log's queued rows are written (rejects when the store refuses them). */

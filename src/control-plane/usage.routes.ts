@@ -35,7 +35,7 @@ export function usageRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const to = q.to ?? (q.from !== undefined && q.from > today ? q.from : today);
     const from = q.from ?? shiftDay(to, -(DEFAULT_RANGE_DAYS - 1));
     const range: UsageRange = { from, to, ...(q.key_id !== undefined ? { keyId: q.key_id } : {}) };
-    await deps.settleUsage();
+    await deps.settleUsage(true);
     const [daily, perKey, rows, rejected] = await Promise.all([
       usageByDay(db, range),
       usageByKey(db, range),

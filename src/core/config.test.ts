@@ -42,7 +42,8 @@ describe('loadConfig defaults', () => {
     expect(c.v1CorsOrigins).toBe('*');
     expect(loadConfig({ PROXY_CORS_ORIGINS: 'OFF' }).v1CorsOrigins).toBe('off');
     expect(loadConfig({ PROXY_CORS_ORIGINS: 'https://chat.example.com, http://localhost:5173/' }).v1CorsOrigins).toEqual(['https://chat.example.com', 'http://localhost:5173']);
-    for (const bad of ['chat.example.com', 'https://chat.example.com/app', 'ftp://x.example', 'https://a.example,,https://b.example']) {
+    expect(loadConfig({ PROXY_CORS_ORIGINS: 'https://Chat.Example.com:443,http://a.example:8080' }).v1CorsOrigins).toEqual(['https://chat.example.com', 'http://a.example:8080']);
+    for (const bad of ['chat.example.com', 'https://chat.example.com/app', 'https://chat.example.com?x', 'https://u@chat.example.com', 'ftp://x.example', 'https://a.example,,https://b.example']) {
       expect(err({ PROXY_CORS_ORIGINS: bad }).message).toBe(
         `PROXY_CORS_ORIGINS must be *, off, or comma-separated http(s) origins such as https://chat.example.com (got ${JSON.stringify(bad)})`,
       );

@@ -407,7 +407,7 @@ export const VARIABLES: readonly string[] = Object.freeze([
   'OTEL_SERVICE_NAME',
 ]);
 
-/** PROXY_CORS_ORIGINS: `*` (unset), `off`, or comma-separated http(s) origins (a path is refused: an origin has none). */
+/** PROXY_CORS_ORIGINS: `*` (unset), `off`, or comma-separated http(s) origins, as browsers send them (a path is refused: an origin has none). */
 function readCorsOrigins(raw: string | undefined): '*' | readonly string[] | 'off' {
   if (raw === undefined || raw === '*') return '*';
   if (raw.toLowerCase() === 'off') return 'off';
@@ -420,7 +420,9 @@ function readCorsOrigins(raw: string | undefined): '*' | readonly string[] | 'of
     } catch {
       throw new ConfigError('PROXY_CORS_ORIGINS', expected, raw);
     }
-    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== s.replace(/\/$/, '')) throw new ConfigError('PROXY_CORS_ORIGINS', expected, raw);
+    const bare = u.pathname === '/' && u.search === '' && u.hash === '' && u.username === '' && u.password === '' && !s.endsWith('?') && !s.endsWith('#');
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !bare) throw new ConfigError('PROXY_CORS_ORIGINS', expected, raw);
+    // Lower-case host, default port left out: the form a browser's Origin header has.
     return u.origin;
   });
 }

@@ -161,10 +161,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     // An unshaped body's answer may still carry usage in its endpoint's format (embeddings).
     this.#dialect = shaped !== undefined ? shaped.dialect : this.route === undefined ? undefined : dialectFor(this.route.endpoint);
     this.#ledger.open(keyId, this.#dialect);
-    const stream = shaped?.facts.stream === true;
-    this.#ledger.stream = stream;
+    const stream = (this.#ledger.stream = shaped?.facts.stream === true);
     const model = shaped !== undefined ? shaped.json.model : fwd.kind === 'opaque' ? fwd.model : undefined;
     if (typeof model === 'string') this.#ledger.model = model;
+    else this.#ledger.modelFromAnswer = shaped === undefined;
     if (shaped !== undefined) {
       this.#ledger.session = shaped.route?.session;
       this.#ledger.effects = shaped.effects;

@@ -19,7 +19,7 @@ describe('models file against the listings', () => {
 
   it('an entry no replica lists, with the listed name of another case as a hint; none without one', () => {
     const states = [replica('http://a', [['GLM-5.1', 32768]]), replica('http://b', [['Kimi-K2.6', undefined]])];
-    expect(modelsFileProblems(file({ 'kimi-k2.6': {}, 'Qwen3': {} }), states)).toEqual([
+    expect(modelsFileProblems(file({ 'kimi-k2.6': {}, 'Qwen3': {} }), states).map((p) => p.message)).toEqual([
       '`kimi-k2.6` is not a model the backends list (they list `GLM-5.1`, `Kimi-K2.6`), so its settings apply to nothing; names are case-sensitive: did you mean `Kimi-K2.6`?',
       '`Qwen3` is not a model the backends list (they list `GLM-5.1`, `Kimi-K2.6`), so its settings apply to nothing',
     ]);
@@ -27,22 +27,29 @@ describe('models file against the listings', () => {
 
   it('contextTokens above the smallest max_model_len any replica of the model lists; at or below it, or unlisted, nothing', () => {
     const states = [replica('http://a', [['GLM-5.1', 65536]]), replica('http://b', [['GLM-5.1', 32768]]), replica('http://c', [['Kimi-K2.6', undefined]])];
-    expect(modelsFileProblems(file({ 'GLM-5.1': { contextTokens: 40000 }, 'Kimi-K2.6': { contextTokens: 1_000_000 } }), states)).toEqual([
+    expect(modelsFileProblems(file({ 'GLM-5.1': { contextTokens: 40000 }, 'Kimi-K2.6': { contextTokens: 1_000_000 } }), states).map((p) => p.message)).toEqual([
       '`GLM-5.1`.contextTokens 40000 is more than the 32768 that http://b lists as max_model_len: prompts and output tokens the gateway lets through past 32768 are refused by that engine',
     ]);
     expect(modelsFileProblems(file({ 'GLM-5.1': { contextTokens: 32768 } }), states)).toEqual([]);
   });
 
-  it('the watcher says each problem once', () => {
+  it('the watcher tells each problem once, also when the listing of other models changes', () => {
     const said: string[] = [];
     let states = [replica('http://a', [['GLM-5.1', 32768]])];
-    const check = watchModelsFile(file({ 'glm-5.1': {} }), () => states, (m) => said.push(m));
+    const check = watchModelsFile(file({ 'glm-5.1': {}, 'GLM-5.1': { contextTokens: 40000 } }), () => states, (m) => said.push(m));
     check();
     check();
-    expect(said).toHaveLength(1);
+    expect(said).toEqual([
+      'models file (PROXY_MODELS_FILE): `glm-5.1` is not a model the backends list (they list `GLM-5.1`), so its settings apply to nothing; names are case-sensitive: did you mean `GLM-5.1`?',
+      'models file (PROXY_MODELS_FILE): `GLM-5.1`.contextTokens 40000 is more than the 32768 that http://a lists as max_model_len: prompts and output tokens the gateway lets through past 32768 are refused by that engine',
+    ]);
     states = [replica('http://a', [['GLM-5.1', 32768], ['Kimi-K2.6', 8192]])];
     check();
     expect(said).toHaveLength(2);
-    expect(said[1]).toContain('(they list `GLM-5.1`, `Kimi-K2.6`)');
+    // A smaller window listed later is a new problem.
+    states = [replica('http://a', [['GLM-5.1', 16384]])];
+    check();
+    expect(said).toHaveLength(3);
+    expect(said[2]).toContain('more than the 16384 that http://a lists');
   });
 });

@@ -2,14 +2,20 @@
  * The models file held against what the backends list, once every replica has listed its
  * models: an entry that names no listed model applies to nothing (names are case-sensitive, so
  * `kimi-k2.6` is not `Kimi-K2.6`), and a `contextTokens` above the `max_model_len` a replica
- * lists lets through prompts the engine then refuses. Both are warnings, not errors: the file
- * may be ahead of the fleet (a model not deployed yet). Each is said once per process.
+ * lists lets through prompts the engine then refuses. Both are told (a warning), not refused: the
+ * file may be ahead of the fleet (a model not deployed yet). Each is told once per process.
  */
 import type { ModelSettings } from './models-file.js';
 import type { ReplicaState } from './upstream/fleet-state.js';
 
+/** A mismatch: `key` stays the same while the problem does (the listing of other models may change). */
+export interface ModelsFileProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
 /** What the models file says that the listings contradict; empty while some replica has not listed yet. */
-export function modelsFileProblems(file: ReadonlyMap<string, ModelSettings>, states: readonly ReplicaState[]): string[] {
+export function modelsFileProblems(file: ReadonlyMap<string, ModelSettings>, states: readonly ReplicaState[]): ModelsFileProblem[] {
   if (file.size === 0 || states.length === 0 || states.some((s) => s.models === undefined)) return [];
   const listed = new Map<string, { len: number; origin: string } | undefined>();
   for (const s of states) {
@@ -19,32 +25,32 @@ export function modelsFileProblems(file: ReadonlyMap<string, ModelSettings>, sta
       else if (!listed.has(c.id)) listed.set(c.id, undefined);
     }
   }
-  const out: string[] = [];
+  const out: ModelsFileProblem[] = [];
   for (const [name, settings] of file) {
     if (!listed.has(name)) {
       const like = [...listed.keys()].find((id) => id.toLowerCase() === name.toLowerCase());
       const hint = like !== undefined ? `; names are case-sensitive: did you mean \`${like}\`?` : '';
-      out.push(`\`${name}\` is not a model the backends list (they list ${[...listed.keys()].map((id) => `\`${id}\``).join(', ') || 'none'}), so its settings apply to nothing${hint}`);
+      const message = `\`${name}\` is not a model the backends list (they list ${[...listed.keys()].map((id) => `\`${id}\``).join(', ') || 'none'}), so its settings apply to nothing${hint}`;
+      out.push({ key: `unlisted ${name}`, message });
       continue;
     }
     const engine = listed.get(name);
     if (settings.contextTokens !== undefined && engine !== undefined && settings.contextTokens > engine.len) {
-      out.push(
-        `\`${name}\`.contextTokens ${settings.contextTokens} is more than the ${engine.len} that ${engine.origin} lists as max_model_len: prompts and output tokens the gateway lets through past ${engine.len} are refused by that engine`,
-      );
+      const message = `\`${name}\`.contextTokens ${settings.contextTokens} is more than the ${engine.len} that ${engine.origin} lists as max_model_len: prompts and output tokens the gateway lets through past ${engine.len} are refused by that engine`;
+      out.push({ key: `context ${name} ${engine.len}`, message });
     }
   }
   return out;
 }
 
-/** Returns a check to run after each probe round; it warns of each new problem once. */
-export function watchModelsFile(file: ReadonlyMap<string, ModelSettings>, states: () => readonly ReplicaState[], warn: (message: string) => void): () => void {
+/** Returns a check to run after each probe round; it tells of each problem once (again only if it went away and came back changed). */
+export function watchModelsFile(file: ReadonlyMap<string, ModelSettings>, states: () => readonly ReplicaState[], notice: (message: string) => void): () => void {
   const said = new Set<string>();
   return () => {
     for (const p of modelsFileProblems(file, states())) {
-      if (said.has(p)) continue;
-      said.add(p);
-      warn(p);
+      if (said.has(p.key)) continue;
+      said.add(p.key);
+      notice(`models file (PROXY_MODELS_FILE): ${p.message}`);
     }
   };
 }

@@ -48,6 +48,8 @@ export interface DataPlaneDeps {
   readonly tracer?: RequestTracer | undefined;
   /** Failures nobody else sees (a usage commit that failed); default: stderr. */
   readonly warn?: (message: string, err: unknown) => void;
+  /** Something for the operator to fix that fails no request (a models file that does not match the fleet); default: stderr. */
+  readonly notice?: (message: string) => void;
   /** A backend call is tried again after `origin` failed it: a 429/503 answer, no connection, or a connection closed before any byte. */
   readonly onUpstreamRetry?: (origin: string | undefined, why: RetryReason) => void;
   /** A replica stopped or started taking new requests (checked after each probe round). */
@@ -110,9 +112,8 @@ const HISTORY_SAMPLES = 60;
 /** Probes and model listings wait at most this long for the backend. */
 const PROBE_TIMEOUT_MS = 5000;
 
-function defaultWarn(message: string, err: unknown): void {
-  process.stderr.write(`worv-proxy: ${message}: ${err instanceof Error ? err.message : String(err)}\n`);
-}
+const defaultWarn = (message: string, err: unknown): void => void process.stderr.write(`worv-proxy: ${message}: ${err instanceof Error ? err.message : String(err)}\n`);
+const defaultNotice = (message: string): void => void process.stderr.write(`worv-proxy: ${message}\n`);
 
 const NO_COUNTERS: LimitCounters = {
   admit: () => Promise.reject(new Error('no limit counters configured')),
@@ -158,7 +159,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
   });
   holder.state = fleet;
-  const modelsCheck = watchModelsFile(modelsFile, fleet.states, (problem) => (deps.warn ?? defaultWarn)('models file (PROXY_MODELS_FILE)', problem));
+  const modelsCheck = watchModelsFile(modelsFile, fleet.states, deps.notice ?? defaultNotice);
   const healthChanges = deps.onReplicaHealth === undefined ? undefined : watchReplicaHealth(fleet, config.fleet.hungMs, deps.onReplicaHealth);
   const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), routed: routing.routed, size: HISTORY_SAMPLES });
   const fleetModels = createFleetModels({
@@ -204,8 +205,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const now = deps.clock.now();
     if (now - refusedKeyLoggedAt < 60_000) return;
     refusedKeyLoggedAt = now;
-    const warn = deps.warn ?? defaultWarn;
-    warn('backend refuses the gateway\'s credentials', new Error(`${origin ?? 'a backend'} answered ${status}: set VLLM_API_KEY to the key the backend was started with (vLLM's --api-key); clients get 502`));
+    (deps.warn ?? defaultWarn)('backend refuses the gateway\'s credentials', new Error(`${origin ?? 'a backend'} answered ${status}: set VLLM_API_KEY to the key the backend was started with (vLLM's --api-key); clients get 502`));
   };
   const env: ExchangeEnv = {
     upstream,

@@ -26,7 +26,7 @@ import { isApiPath, isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { requestObserver } from './request-observer.js';
 import { replicaHealthLines } from './replica-health-lines.js';
-import { settleRequestLogForRead, settleUsageForRead } from './settle-for-read.js';
+import { settleRequestLogForRead, settleUsage } from './settle-for-read.js';
 import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer, trustProxyOption } from './trusted-peers.js';
@@ -141,6 +141,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     observer: requestObserver(metrics, logger, requestLog),
     tracer: tracing?.tracer,
     warn: (message, err) => logger.error({ err }, message),
+    notice: (message) => logger.warn(message),
     onUpstreamRetry: (replica, reason) => metrics.onUpstreamRetry(replica, reason),
     onReplicaHealth: replicaHealthLines(logger),
   });
@@ -205,7 +206,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         return { reachable: check.ok, error: check.error ?? null, fileProblem: deps.store.fileProblem() ?? null };
       },
     },
-    settleUsage: () => settleUsageForRead(usageWriter, () => limits.flush()),
+    settleUsage: (forRead) => settleUsage(usageWriter, () => limits.flush(), forRead === true),
     // A limited key's shared count covers every gateway; this gateway's covers keys without one.
     keyInFlight: async (keyId) => Math.max(dataPlane.keyInFlight(keyId), await limits.inFlight(keyId)),
     settleRequestLog: () => settleRequestLogForRead(requestLog?.writer),

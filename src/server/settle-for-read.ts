@@ -1,9 +1,11 @@
 /**
- * What the admin API's reads of usage and of the request log wait for: every request that has
- * ended is in the store first. When the store takes reads but not writes (a SQLite file another
+ * What the admin API waits for before it reads usage or the request log: every request that
+ * has ended is in the store. When the store takes reads but not writes (a SQLite file another
  * process holds locked, a Postgres that refuses the commit), the rows still waiting would make
- * the answer silently short, so the read is refused with 503 and says how many wait; on
- * Postgres a store that is away refuses the read itself the same way.
+ * a read silently short, so the read is refused with 503 and says how many wait; on Postgres a
+ * store that is away refuses the read itself the same way. Only a store that refuses writes
+ * does this: a replay that failed for another reason is retried in the background and logged,
+ * and must not lock the admin out of its usage.
  */
 import { GatewayError } from '../core/errors.js';
 import type { RequestLogWriter } from '../store/request-log-writer.js';
@@ -15,11 +17,16 @@ const RETRY_AFTER = { 'retry-after': '1' };
 
 const requests = (n: number): string => `${n} ended request${n === 1 ? '' : 's'}`;
 
-/** Usage spooled, then replayed into the store; refused while part of it is still spooled. */
-export async function settleUsageForRead(usage: UsageWriter, others: () => Promise<void>): Promise<void> {
+/**
+ * Usage spooled, then replayed into the store. `forRead`: a read of usage follows, refused
+ * while the store does not take the replay (writes only need the replay tried).
+ */
+export async function settleUsage(usage: UsageWriter, others: () => Promise<void>, forRead: boolean): Promise<void> {
   await Promise.all([usage.drain(), others()]);
+  if (!forRead) return;
   const waiting = usage.spoolStats().entries;
-  if (waiting > 0) {
+  // Entries spooled after a replay that succeeded (a commit that was slow) are not the store refusing.
+  if (waiting > 0 && isStoreUnavailable(usage.replayError())) {
     throw new GatewayError(
       'store_unavailable',
       `Store unavailable: ${requests(waiting)} wait in the usage spool until the store takes writes again; the totals would leave them out`,

@@ -23,13 +23,15 @@ export function v1Cors(origins: '*' | readonly string[] | 'off'): ((req: Incomin
   const listed = new Set(any ? [] : origins);
   return (req, res) => {
     const origin = req.headers.origin;
+    // With a list the answer depends on Origin, also for a request without one: caches must know.
+    if (!any) res.setHeader('vary', 'Origin');
     if (origin === undefined) return false;
     const allowed = any || listed.has(origin);
     const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
     if (!allowed) {
       if (!preflight) return false;
       // Answered without CORS headers: the browser refuses the request, and nothing is forwarded.
-      res.writeHead(204, { vary: 'Origin' });
+      res.writeHead(204);
       res.end();
       return true;
     }
@@ -49,7 +51,6 @@ export function v1Cors(origins: '*' | readonly string[] | 'off'): ((req: Incomin
     res.setHeader('access-control-allow-origin', allowOrigin);
     // Request ids, Retry-After, the rate-limit headers: what an SDK reads from an answer.
     res.setHeader('access-control-expose-headers', '*');
-    if (!any) res.setHeader('vary', 'Origin');
     return false;
   };
 }

@@ -55,6 +55,8 @@ export class Spooler {
   readonly #sums = new Map<string, SpooledUsage>();
   /** This process's segment: numbers direct batches (Postgres guard) and takes appends. */
   own: Segment | undefined;
+  /** Why the last replay failed; undefined once one succeeded. */
+  lastReplayError: unknown;
   /** Postgres: the own segment's mark row exists. */
   ownMarked = false;
   /** The own segment's last sequence number: numbered as batches run, so each batch is a contiguous range. */
@@ -239,9 +241,11 @@ export class Spooler {
           if (await this.#drainSegment(seg, progress)) await removeMark(this.#store, seg.id).catch(() => undefined);
         }
         this.#failures = 0;
+        this.lastReplayError = undefined;
         replayed = true;
       } catch (err) {
         this.#failures++;
+        this.lastReplayError = err;
         this.#hooks.onReplayError?.(err);
       }
     })().finally(() => {

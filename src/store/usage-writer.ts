@@ -53,6 +53,8 @@ export interface UsageWriter {
   /** Resolves when everything committed so far is in the counters, as far as the store answers. */
   drain(): Promise<void>;
   spoolStats(): SpoolStats;
+  /** Why the spool's last replay failed (undefined after one that succeeded, or none). */
+  replayError(): unknown;
   /** Spooled, not yet applied usage of one key (what the counters do not show yet). */
   spooled(keyId: string): SpooledUsage;
   /** Drains, then removes an empty spool. Commits after this go straight to the store. */
@@ -180,6 +182,7 @@ export async function openUsageWriter(store: Store, opts: UsageWriterOptions = {
       if (spooler.stats().entries > 0) await spooler.replayNow();
     },
     spoolStats: () => spooler.stats(),
+    replayError: () => spooler.lastReplayError,
     spooled: (keyId) => spooler.spooled(keyId),
     async close() {
       await writer.drain();

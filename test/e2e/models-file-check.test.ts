@@ -48,28 +48,26 @@ describe('the models file held against the backends\' listings', () => {
     };
     const key = (await runCli(['keys', 'create', '--name', 'models'], env)).stdout.trimEnd().split('\n').at(-1) ?? '';
     const serve = await spawnServe(env);
-    const lines = (): { level: number; msg: string; err: unknown }[] =>
+    const lines = (): { level: number; msg: string }[] =>
       serve
         .output()
         .split('\n')
         .filter((l) => l.includes('models file (PROXY_MODELS_FILE)'))
         .map((l) => {
-          const { level, msg, err } = JSON.parse(l) as { level: number; msg: string; err: unknown };
-          return { level, msg, err };
+          const { level, msg } = JSON.parse(l) as { level: number; msg: string };
+          return { level, msg };
         });
     await expect.poll(() => lines().length, { timeout: 5000 }).toBe(2);
     // Further probe rounds say nothing new.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(lines()).toEqual([
       {
-        level: 50,
-        msg: 'models file (PROXY_MODELS_FILE)',
-        err: '`kimi-k2.6` is not a model the backends list (they list `GLM-5.1`, `Kimi-K2.6`), so its settings apply to nothing; names are case-sensitive: did you mean `Kimi-K2.6`?',
+        level: 40,
+        msg: 'models file (PROXY_MODELS_FILE): `kimi-k2.6` is not a model the backends list (they list `GLM-5.1`, `Kimi-K2.6`), so its settings apply to nothing; names are case-sensitive: did you mean `Kimi-K2.6`?',
       },
       {
-        level: 50,
-        msg: 'models file (PROXY_MODELS_FILE)',
-        err: `\`GLM-5.1\`.contextTokens 202752 is more than the 32768 that ${sims[0]!.url} lists as max_model_len: prompts and output tokens the gateway lets through past 32768 are refused by that engine`,
+        level: 40,
+        msg: `models file (PROXY_MODELS_FILE): \`GLM-5.1\`.contextTokens 202752 is more than the 32768 that ${sims[0]!.url} lists as max_model_len: prompts and output tokens the gateway lets through past 32768 are refused by that engine`,
       },
     ]);
     // The entries under the listed names apply; the one under the wrong case does not.

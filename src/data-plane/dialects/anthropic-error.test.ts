@@ -24,12 +24,13 @@ describe('asAnthropicError', () => {
     expect(re(400, { type: 'error', error: { type: 'BadRequestError', message: 'bad' } })).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'bad' } });
     expect(re(503, { type: 'error', error: { message: 'busy' } })).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'busy' } });
     expect(re(500, { type: 'error', error: { type: 'Internal Server Error', code: 1 } })).toEqual({ type: 'error', error: { type: 'api_error', message: '{"type":"Internal Server Error","code":1}' } });
+    expect(re(502, { type: 'error', error: 'Bad Gateway' })).toEqual({ type: 'error', error: { type: 'api_error', message: 'Bad Gateway' } });
   });
 
   it("leaves Anthropic's own envelope with one of its types, other JSON and non-JSON alone", () => {
     expect(re(500, { type: 'error', error: { type: 'api_error', message: 'x' } })).toBeUndefined();
     expect(re(529, { type: 'error', error: { type: 'overloaded_error', message: 'x' } })).toBeUndefined();
-    expect(re(500, { type: 'error', error: 'x' })).toBeUndefined();
+
     expect(re(400, { message: 'no envelope' })).toBeUndefined();
     expect(re(400, 'not json')).toBeUndefined();
     expect(re(400, '[1]')).toBeUndefined();

@@ -111,6 +111,7 @@ export function asAnthropicError(status: number, body: Buffer): Buffer | undefin
   if (!isJsonObject(parsed)) return undefined;
   if (parsed.type === 'error') {
     const e = parsed.error;
+    if (typeof e === 'string') return Buffer.from(JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message: e } }));
     if (!isJsonObject(e) || (typeof e.type === 'string' && ANTHROPIC_ERROR_TYPES.has(e.type))) return undefined;
     const message = typeof e.message === 'string' ? e.message : JSON.stringify(e);
     return Buffer.from(JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message } }));

@@ -132,12 +132,13 @@ export class JsonRelay implements Relay {
       // Traces name the answering model. A request whose body was not read for its model
       // (embeddings, forwarded as bytes) is logged and labelled under it: vLLM answers an
       // unshaped request with the very name it was sent. The body is not parsed otherwise.
-      if (this.ledger.span !== undefined || this.ledger.model === undefined) {
+      const ledger = this.ledger;
+      if (ledger.span !== undefined || ledger.modelFromAnswer) {
         const answered = leadingStringMember(body, 'model');
-        if (this.ledger.span !== undefined) meter.model = answered;
-        if (this.ledger.model === undefined) {
-          this.ledger.model = answered;
-          this.ledger.requestedModel ??= answered;
+        if (ledger.span !== undefined) meter.model = answered;
+        if (ledger.modelFromAnswer) {
+          ledger.model = answered;
+          ledger.requestedModel ??= answered;
         }
       }
     } else {

@@ -54,6 +54,8 @@ export class UsageLedger {
   stream = false;
   /** The model sent to the backend (metrics and the request log label by it). */
   model: string | undefined;
+  /** An unshaped body whose model was not read (embeddings): the answer's model names it. */
+  modelFromAnswer = false;
   result: RequestOutcome['result'] = 'complete';
   /** The gateway's error kind when it answered with an error of its own. */
   errorKind: GatewayErrorKind | undefined;
