@@ -109,16 +109,12 @@ export function asAnthropicError(status: number, body: Buffer): Buffer | undefin
     return undefined;
   }
   if (!isJsonObject(parsed)) return undefined;
-  if (parsed.type === 'error') {
-    const e = parsed.error;
-    if (typeof e === 'string') return Buffer.from(JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message: e } }));
-    if (!isJsonObject(e) || (typeof e.type === 'string' && ANTHROPIC_ERROR_TYPES.has(e.type))) return undefined;
-    const message = typeof e.message === 'string' ? e.message : JSON.stringify(e);
-    return Buffer.from(JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message } }));
-  }
+  const e = parsed.error;
+  // Anthropic's envelope with one of Anthropic's types goes as it is; vLLM's carries its own type.
+  if (parsed.type === 'error' && isJsonObject(e) && typeof e.type === 'string' && ANTHROPIC_ERROR_TYPES.has(e.type)) return undefined;
   let message: string | undefined;
-  if (isJsonObject(parsed.error)) message = typeof parsed.error.message === 'string' ? parsed.error.message : JSON.stringify(parsed.error);
-  else if (typeof parsed.error === 'string') message = parsed.error;
+  if (isJsonObject(e)) message = typeof e.message === 'string' ? e.message : JSON.stringify(e);
+  else if (typeof e === 'string') message = e;
   else if (typeof parsed.detail === 'string') message = parsed.detail;
   else if (parsed.detail !== undefined) message = JSON.stringify(parsed.detail);
   if (message === undefined) return undefined;
