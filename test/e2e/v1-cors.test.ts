@@ -98,13 +98,13 @@ describe('/v1 from a browser (CORS)', () => {
     await chat.arrayBuffer();
   });
 
-  it("the backend's own CORS headers are not relayed: the gateway's setting decides", async () => {
-    // A backend that allows every origin with credentials, as a misconfigured one might.
+  it("the backend's own CORS headers are not relayed: the gateway's setting decides; its Vary keeps Origin beside it", async () => {
+    // A backend that allows every origin with credentials, as a misconfigured one might, and varies by encoding.
     const backend: Server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         const body = req.url === '/v1/models' ? { object: 'list', data: [{ id: 'm', object: 'model', max_model_len: 32768 }] } : { id: 'x', object: 'chat.completion', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
-        res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'x-secret' });
+        res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'x-secret', vary: 'Accept-Encoding' });
         res.end(JSON.stringify(body));
       });
     });
@@ -115,10 +115,16 @@ describe('/v1 from a browser (CORS)', () => {
       const other = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { model: 'm', messages: [{ role: 'user', content: 'hi' }] }, { origin: 'https://evil.example' });
       expect(other.status).toBe(200);
       expect([other.headers.get('access-control-allow-origin'), other.headers.get('access-control-allow-credentials'), other.headers.get('access-control-expose-headers')]).toEqual([null, null, null]);
+      expect(other.headers.get('vary')).toBe('Accept-Encoding, Origin');
       await other.arrayBuffer();
       const named = await postJson(stack.gatewayUrl, '/v1/chat/completions', key, { model: 'm', messages: [{ role: 'user', content: 'hi' }] }, { origin: APP });
       expect([named.headers.get('access-control-allow-origin'), named.headers.get('access-control-allow-credentials'), named.headers.get('access-control-expose-headers')]).toEqual([APP, null, '*']);
+      expect(named.headers.get('vary')).toBe('Accept-Encoding, Origin');
       await named.arrayBuffer();
+      // The model list is the gateway's own answer: Origin alone.
+      const models = await fetch(`${stack.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}`, origin: APP } });
+      expect([models.status, models.headers.get('vary'), models.headers.get('access-control-allow-origin')]).toEqual([200, 'Origin', APP]);
+      await models.arrayBuffer();
     } finally {
       await stack?.close();
       stack = undefined;

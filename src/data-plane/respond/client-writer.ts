@@ -105,9 +105,23 @@ export class ClientWriter {
 
   /** Sends the head now (bytes follow through `send`). */
   head(status: number, headers: string[]): void {
-    this.closeIfLast();
-    headers.push(this.idHeader, this.requestId);
+    this.#complete(headers);
     this.res.writeHead(status, headers);
+  }
+
+  /**
+   * The head's last headers: Connection while draining, the request id, and a Vary set before
+   * (CORS with a list of origins) kept beside the backend's: a head's header replaces one set earlier.
+   */
+  #complete(headers: string[]): void {
+    this.closeIfLast();
+    const vary = this.res.getHeader('vary');
+    if (typeof vary === 'string') {
+      for (let i = 0; i < headers.length; i += 2) {
+        if (headers[i] === 'vary' && headers[i + 1] !== '*') headers[i + 1] = `${headers[i + 1] as string}, ${vary}`;
+      }
+    }
+    headers.push(this.idHeader, this.requestId);
   }
 
   /**
@@ -116,8 +130,7 @@ export class ClientWriter {
    */
   headStream(status: number, headers: string[]): void {
     const res = this.res;
-    this.closeIfLast();
-    headers.push(this.idHeader, this.requestId);
+    this.#complete(headers);
     res.writeHead(status, headers);
     const socket = res.socket;
     if (socket !== null && res.chunkedEncoding && !socket.destroyed) {
@@ -131,8 +144,8 @@ export class ClientWriter {
 
   /** A whole body with its length, in one write. */
   whole(status: number, headers: string[], body: Buffer): void {
-    this.closeIfLast();
-    headers.push('content-length', String(body.length), this.idHeader, this.requestId);
+    headers.push('content-length', String(body.length));
+    this.#complete(headers);
     this.res.writeHead(status, headers);
     this.res.end(body);
   }
