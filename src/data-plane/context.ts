@@ -80,6 +80,8 @@ export interface KeyPrincipal {
   readonly name: string;
   /** Limits, model scope, expiry, priority; undefined for a key with none (no admission work). */
   readonly policy?: KeyPolicy | undefined;
+  /** A deactivated key: refused as an unknown one, but its attempts are logged under it. */
+  readonly inactive?: true;
 }
 
 /**
@@ -98,9 +100,9 @@ export interface LimitCounters {
   rateLimited(keyId: string): void;
 }
 
-/** Port: resolve the SHA-256 hash of a presented key to an ACTIVE key, or undefined. */
+/** Port: resolve the SHA-256 hash of a presented key to its key (a deactivated one marked `inactive`), or undefined. */
 export interface KeyLookup {
-  findActiveByHash(keyHash: string): Promise<KeyPrincipal | undefined>;
+  findByHash(keyHash: string): Promise<KeyPrincipal | undefined>;
 }
 
 /** Token counts of one request, as the backend reported them. */

@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../core/errors.js';
+import { MSG } from '../core/messages.js';
 import { topLevelString, withoutBom } from '../core/json-bytes.js';
 import { admitRequest, checkExpiry, checkModel, withPriority, type AdmissionEnv } from './admission.js';
 import { authenticate } from './authenticate.js';
@@ -111,6 +112,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   // 2. authenticate: Bearer or x-api-key, through the ≤1 s key cache.
   const key = await authenticate(req.headers, env.keys);
   x.identify(key);
+  if (key.inactive === true) throw new GatewayError('unauthorized', MSG.unauthorized);
   const policy = key.policy;
   if (policy !== undefined) checkExpiry(key, env.admission.clock);
 

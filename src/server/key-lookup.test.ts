@@ -35,48 +35,48 @@ describe('key lookup: stale if error', () => {
     const a = (await createApiKey(real.db, { name: 'a', createdAt: 'x' }))!;
     const b = (await createApiKey(real.db, { name: 'b', createdAt: 'x' }))!;
     const lookup = createCachedKeyLookup(flakyStore(real, state), clock, { staleMs: 300_000 });
-    expect(await lookup.findActiveByHash(hashApiKey(a.key))).toEqual({ id: a.id, name: 'a' });
+    expect(await lookup.findByHash(hashApiKey(a.key))).toEqual({ id: a.id, name: 'a' });
 
     state.down = true;
     clock.advance(1500);
-    expect(await lookup.findActiveByHash(hashApiKey(a.key))).toEqual({ id: a.id, name: 'a' });
-    const err = await lookup.findActiveByHash(hashApiKey(b.key)).catch((e: unknown) => e);
+    expect(await lookup.findByHash(hashApiKey(a.key))).toEqual({ id: a.id, name: 'a' });
+    const err = await lookup.findByHash(hashApiKey(b.key)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect(err).toMatchObject({ status: 503, message: 'Store unavailable', kind: 'store_unavailable', headers: { 'retry-after': '1' } });
 
     // Within a second of a failed read the store is not asked again.
     const reads = state.reads;
-    for (let i = 0; i < 20; i++) await lookup.findActiveByHash(hashApiKey(a.key));
+    for (let i = 0; i < 20; i++) await lookup.findByHash(hashApiKey(a.key));
     expect(state.reads).toBe(reads);
 
     // Past the stale window the known key is refused too.
     clock.advance(300_000);
-    await expect(lookup.findActiveByHash(hashApiKey(a.key))).rejects.toMatchObject({ status: 503 });
+    await expect(lookup.findByHash(hashApiKey(a.key))).rejects.toMatchObject({ status: 503 });
 
     // Back: the store answers again and both keys work.
     state.down = false;
     clock.advance(1001);
-    expect(await lookup.findActiveByHash(hashApiKey(a.key))).toEqual({ id: a.id, name: 'a' });
-    expect(await lookup.findActiveByHash(hashApiKey(b.key))).toEqual({ id: b.id, name: 'b' });
+    expect(await lookup.findByHash(hashApiKey(a.key))).toEqual({ id: a.id, name: 'a' });
+    expect(await lookup.findByHash(hashApiKey(b.key))).toEqual({ id: b.id, name: 'b' });
   });
 
   it('never serves a revoked key stale, and staleMs 0 serves none', async () => {
     const clock = fixedClock(1_000_000);
     const a = (await createApiKey(real.db, { name: 'a', createdAt: 'x' }))!;
     const lookup = createCachedKeyLookup(flakyStore(real, state), clock, { staleMs: 300_000 });
-    expect(await lookup.findActiveByHash(hashApiKey(a.key))).toBeDefined();
+    expect(await lookup.findByHash(hashApiKey(a.key))).toBeDefined();
     await updateApiKey(real.db, a.id, { isActive: false });
     clock.advance(1001);
-    expect(await lookup.findActiveByHash(hashApiKey(a.key))).toBeUndefined();
+    expect(await lookup.findByHash(hashApiKey(a.key))).toEqual({ id: a.id, name: 'a', inactive: true });
     state.down = true;
     clock.advance(1001);
-    await expect(lookup.findActiveByHash(hashApiKey(a.key))).rejects.toMatchObject({ status: 503 });
+    await expect(lookup.findByHash(hashApiKey(a.key))).rejects.toMatchObject({ status: 503 });
 
     const off = createCachedKeyLookup(flakyStore(real, { down: false, reads: 0 }), clock, { staleMs: 0 });
     await updateApiKey(real.db, a.id, { isActive: true });
-    expect(await off.findActiveByHash(hashApiKey(a.key))).toBeDefined();
+    expect(await off.findByHash(hashApiKey(a.key))).toBeDefined();
     const offDown = createCachedKeyLookup(flakyStore(real, state), clock, { staleMs: 0 });
-    await expect(offDown.findActiveByHash(hashApiKey(a.key))).rejects.toMatchObject({ status: 503 });
+    await expect(offDown.findByHash(hashApiKey(a.key))).rejects.toMatchObject({ status: 503 });
   });
 });
 

@@ -86,9 +86,16 @@ export function createCachedKeyLookup(store: Store, clock: Clock, opts: KeyLooku
   function read(keyHash: string, now: number): Promise<KeyPrincipal | undefined> {
     const query = findApiKeyByHash(store.db, keyHash).then(
       (row) => {
-        const principal =
-          row?.isActive !== true ? undefined : row.policy === undefined ? { id: row.id, name: row.name } : { id: row.id, name: row.name, policy: row.policy };
-        if (principal !== undefined && opts.onBudgetAdded !== undefined && budgetAdded(known.get(keyHash)?.principal, principal)) opts.onBudgetAdded(principal.id);
+        if (row === undefined) {
+          remember(keyHash, undefined, clock.now());
+          return undefined;
+        }
+        if (!row.isActive) {
+          remember(keyHash, undefined, clock.now());
+          return { id: row.id, name: row.name, inactive: true } as const;
+        }
+        const principal: KeyPrincipal = row.policy === undefined ? { id: row.id, name: row.name } : { id: row.id, name: row.name, policy: row.policy };
+        if (opts.onBudgetAdded !== undefined && budgetAdded(known.get(keyHash)?.principal, principal)) opts.onBudgetAdded(principal.id);
         remember(keyHash, principal, clock.now());
         return principal;
       },
@@ -120,7 +127,7 @@ export function createCachedKeyLookup(store: Store, clock: Clock, opts: KeyLooku
   }
 
   return {
-    findActiveByHash(keyHash) {
+    findByHash(keyHash) {
       const now = clock.now();
       const hit = cache.get(keyHash);
       if (hit !== undefined && now - hit.at < ttlMs) return hit.value;

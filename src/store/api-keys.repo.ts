@@ -145,7 +145,7 @@ export async function updateApiKey(
 }
 
 /**
- * Delete a key and its usage rows; returns false when no such key. The key row goes first: a
+ * Delete a key and its usage rows (429 counts included); returns false when no such key. The key row goes first: a
  * usage write running at the same moment holds it FOR KEY SHARE (Postgres), so either it
  * commits before the delete (whose usage rows then go too) or it finds no key and drops its
  * increment. Usage is never re-created for a deleted key.
@@ -156,6 +156,7 @@ export async function deleteApiKey(db: Kysely<Database>, id: string): Promise<bo
     await trx.deleteFrom('usage_daily').where('key_id', '=', id).execute();
     await trx.deleteFrom('usage_totals').where('key_id', '=', id).execute();
     await trx.deleteFrom('key_limit_state').where('key_id', '=', id).execute();
+    await trx.deleteFrom('key_rejections').where('key_id', '=', id).execute();
     return Number(res.numDeletedRows) === 1;
   });
 }

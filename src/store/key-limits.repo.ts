@@ -77,12 +77,18 @@ export async function tokensUsed(db: Kysely<Database>, keyId: string, day: strin
   return { day: today, month };
 }
 
-/** Adds 429 counts per (key, day). */
+/** Adds 429 counts per (key, day), for keys that still exist: a deleted key's counts are not re-created. */
 export async function addRejections(db: Kysely<Database>, rows: readonly { keyId: string; day: string; count: number }[]): Promise<void> {
   for (const r of rows) {
     await db
       .insertInto('key_rejections')
-      .values({ key_id: r.keyId, day: r.day, rate_limited: r.count })
+      .columns(['key_id', 'day', 'rate_limited'])
+      .expression((eb) =>
+        eb
+          .selectFrom('api_keys')
+          .select(['id', sql<string>`CAST(${r.day} AS TEXT)`.as('day'), sql<number>`CAST(${r.count} AS BIGINT)`.as('rate_limited')])
+          .where('id', '=', r.keyId),
+      )
       .onConflict((oc) =>
         oc.columns(['key_id', 'day']).doUpdateSet((eb) => ({ rate_limited: eb('key_rejections.rate_limited', '+', eb.ref('excluded.rate_limited')) })),
       )

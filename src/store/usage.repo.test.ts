@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { testDialects } from '../../test/helpers/dialects.js';
 import { insertApiKey, listApiKeys, deleteApiKey, findApiKeyByHash, updateApiKey } from './api-keys.repo.js';
 import type { Store } from './db.js';
+import { addRejections, rejectionsByKey } from './key-limits.repo.js';
 import { queryUsage, recordUsage } from './usage.repo.js';
 import { openUsageWriter } from './usage-writer.js';
 
@@ -140,7 +141,14 @@ for (const dialect of dialects) {
       expect(await findApiKeyByHash(s.db, 'h-k5')).toMatchObject({ id: 'k5', name: 'renamed', isActive: false });
       expect(await updateApiKey(s.db, 'missing', { name: 'x' })).toBe(false);
       await recordUsage(s, [{ keyId: 'k5', day: '2026-01-01', requests: 1, promptTokens: 1, completionTokens: 1, usedAt: 'x' }]);
+      await addRejections(s.db, [{ keyId: 'k5', day: '2026-01-01', count: 2 }]);
+      await addRejections(s.db, [{ keyId: 'k5', day: '2026-01-01', count: 3 }]);
+      expect(await rejectionsByKey(s.db, '2026-01-01', '2026-01-01')).toEqual(new Map([['k5', 5]]));
       expect(await deleteApiKey(s.db, 'k5')).toBe(true);
+      // 429 counts go with the key, and counts arriving after the delete are not re-created.
+      expect(await rejectionsByKey(s.db, '2000-01-01', '2100-01-01')).toEqual(new Map());
+      await addRejections(s.db, [{ keyId: 'k5', day: '2026-01-02', count: 1 }]);
+      expect(await s.db.selectFrom('key_rejections').selectAll().execute()).toEqual([]);
       expect(await deleteApiKey(s.db, 'k5')).toBe(false);
       expect((await queryUsage(s.db, { from: '2000-01-01', to: '2100-01-01' })).days).toEqual([]);
       // Usage arriving after the delete is dropped, never re-creating rows for the key.

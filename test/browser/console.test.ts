@@ -77,6 +77,8 @@ describe('admin console in Chromium', () => {
     key = (await dialog.getByTestId('new-key').textContent()) ?? '';
     expect(key).toMatch(/^wp-\S{20,}$/);
     await dialog.getByText('You won’t see this key again.').waitFor();
+    // The focus is on the one-time key's copy button, where the operator acts next.
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Copy key');
 
     await dialog.getByRole('button', { name: 'Copy key' }).click();
     await dialog.getByRole('button', { name: 'Copied' }).waitFor();
@@ -270,6 +272,8 @@ describe('admin console in Chromium', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
     expect(await row.count()).toBe(1);
+    // Cancelled, the focus goes back to the button that opened the dialog.
+    expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Delete ci-runner-2');
 
     await page.getByRole('button', { name: 'Delete ci-runner-2' }).click();
     await dialog.getByText('will stop working within a second').waitFor();
@@ -277,6 +281,8 @@ describe('admin console in Chromium', () => {
     await dialog.getByRole('button', { name: 'Delete key' }).click();
     await row.waitFor({ state: 'detached' });
     await page.getByText('ci-runner-2 was deleted.').waitFor();
+    // The button that opened the dialog is gone with its row: the focus is on the page's heading.
+    expect(await page.evaluate('document.activeElement.tagName + " " + document.activeElement.textContent')).toBe('H1 API keys');
     await expect.poll(async () => (await v1('/v1/models', key)).status, { timeout: 5000, interval: 200 }).toBe(401);
   });
 

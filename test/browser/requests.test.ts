@@ -56,6 +56,8 @@ describe('Requests page in Chromium', () => {
     await page.getByRole('link', { name: 'Requests of alice' }).click();
     await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
     expect(new URL(page.url()).search).toBe(`?key_id=${alice.id}`);
+    // In-app, as the navigation's links: no reload, and focus on the new page's heading.
+    await expect.poll(() => page.evaluate('document.activeElement.tagName + " " + document.activeElement.textContent')).toBe('H1 Requests');
     const table = page.locator('table.requests-table');
     await table.locator('tbody tr').nth(1).waitFor();
     expect(await table.locator('tbody tr').count()).toBe(2);

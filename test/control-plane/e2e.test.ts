@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/core/clock.js';
 import { fixedClock } from '../helpers/clock.js';
 import { hashPassword } from '../../src/core/password.js';
-import { CreateKeyResponse, KeysListResponse, UsageResponse } from '../../src/shared/api-contract.js';
+import { CreateKeyResponse, KeysListResponse, RequestsResponse, UsageResponse } from '../../src/shared/api-contract.js';
 import { upsertAdminUser } from '../../src/store/admin-users.repo.js';
 import { CHAT_BODY } from '../e2e/support.js';
 import { startStack, type Stack } from '../helpers/harness.js';
@@ -49,6 +49,13 @@ describe('console keys against /v1', () => {
     const revoked = await models(created.key);
     expect(revoked.status).toBe(401);
     expect(await revoked.json()).toEqual({ error: { message: 'Unauthorized', type: 'authentication_error', code: 401 } });
+    // The same 401 as an unknown key, but the attempt is logged under the deactivated key, so the
+    // console shows that a paused client still tries.
+    const logged = RequestsResponse.parse((await api('GET', `/api/requests?key_id=${created.id}`)).json);
+    expect(logged.requests.map((r) => [r.status, r.key_id, r.key_name, r.error, r.endpoint])).toEqual([
+      [401, created.id, 'playground', 'unauthorized', 'models'],
+      [200, created.id, 'playground', null, 'models'],
+    ]);
 
     expect((await api('PATCH', `/api/keys/${created.id}`, { is_active: true })).status).toBe(200);
     clock.advance(1000);

@@ -54,7 +54,7 @@ async function rig(): Promise<Rig> {
   const dp: DataPlane = createDataPlane({
     // No /tokenize round trip: each test counts the connections its one request makes.
     config: loadConfig({ VLLM_BASE_URL: sim.url, LOG_LEVEL: 'silent', PROXY_TOKENIZE_ESTIMATE: 'off' }),
-    keys: { findActiveByHash: async () => ({ id: 'key-1', name: 'k' }) },
+    keys: { findByHash: async () => ({ id: 'key-1', name: 'k' }) },
     usage: {
       commit: async (_id, usage) => {
         commits.push(usage);

@@ -4,7 +4,7 @@
 // dialects, with the rate-limit headers, and the concurrency slot given back on every ending.
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../helpers/clock.js';
-import { updateApiKey } from '../../src/store/api-keys.repo.js';
+import { deleteApiKey, updateApiKey } from '../../src/store/api-keys.repo.js';
 import type { KeyPolicyChanges } from '../../src/store/key-policy.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 import { CHAT_BODY, MESSAGES_BODY, postJson, rawRequest, readAll, readUntil } from './support.js';
@@ -64,6 +64,23 @@ describe('per-key limits (in-process counters)', () => {
     await stack.app.limits.flush();
     const rows = await stack.store.db.selectFrom('key_rejections').selectAll().execute();
     expect(rows.map((r) => ({ day: r.day, n: Number(r.rate_limited) }))).toEqual([{ day: '2026-12-04', n: 1 }]);
+  });
+
+  it("a deleted key's 429 counts go with it, and counts still waiting when it is deleted are not re-created", async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const { id, key } = await limitedKey(stack, { limits: { rpm: 1 } });
+    await (await chat(stack, key)).arrayBuffer();
+    expect((await chat(stack, key)).status).toBe(429);
+    await stack.app.limits.flush();
+    const counts = async (): Promise<number[]> =>
+      (await stack!.store.db.selectFrom('key_rejections').select('rate_limited').where('key_id', '=', id).execute()).map((r) => Number(r.rate_limited));
+    expect(await counts()).toEqual([1]);
+    // A second 429 is counted in the process, not yet written, when the key is deleted.
+    expect((await chat(stack, key)).status).toBe(429);
+    expect(await deleteApiKey(stack.store.db, id)).toBe(true);
+    expect(await counts()).toEqual([]);
+    await stack.app.limits.flush();
+    expect(await counts()).toEqual([]);
   });
 
   it('a request for a model no backend serves is 404 and counts against no limit', async () => {

@@ -23,7 +23,7 @@ describe('request outcomes', () => {
     await sim.listen(0, '127.0.0.1');
     dp = createDataPlane({
       config: loadConfig({ VLLM_BASE_URL: sim.url, LOG_LEVEL: 'silent', PROXY_STREAM_READ_TIMEOUT: '0.3', PROXY_NONSTREAM_READ_TIMEOUT: '0.3' }),
-      keys: { findActiveByHash: async (h) => (h === hashApiKey('good') ? { id: 'key-1', name: 'k' } : undefined) },
+      keys: { findByHash: async (h) => (h === hashApiKey('good') ? { id: 'key-1', name: 'k' } : undefined) },
       usage: { commit: async () => undefined },
       clock: systemClock,
       observer: { onRequestEnd: (o) => outcomes.push(o) },

@@ -38,7 +38,7 @@ async function rig(refuseFirst = false): Promise<Rig> {
   const dp: DataPlane = createDataPlane({
     // Health probes every minute: within the test only requests and the start-up probes connect.
     config: loadConfig({ VLLM_BASE_URL: sims.map((s) => s.url).join(','), LOG_LEVEL: 'silent', PROXY_HEALTH_INTERVAL: '60' }),
-    keys: { findActiveByHash: async () => ({ id: 'key-1', name: 'k' }) },
+    keys: { findByHash: async () => ({ id: 'key-1', name: 'k' }) },
     usage: { commit: async () => undefined },
     clock: systemClock,
     connector,

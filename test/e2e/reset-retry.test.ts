@@ -45,7 +45,7 @@ async function backend(reset: (n: number) => boolean): Promise<{ url: string; re
 async function gateway(backendUrl: string, commits: UsageCounts[]): Promise<string> {
   const dp: DataPlane = createDataPlane({
     config: loadConfig({ VLLM_BASE_URL: backendUrl, LOG_LEVEL: 'silent', PROXY_MODEL_PROFILE: 'none' }),
-    keys: { findActiveByHash: async () => ({ id: 'key-1', name: 'k' }) },
+    keys: { findByHash: async () => ({ id: 'key-1', name: 'k' }) },
     usage: { commit: async (_id, usage) => void commits.push(usage) },
     clock: systemClock,
   });

@@ -33,13 +33,27 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, currentPath, () => '/');
 }
 
+/** Navigates in-app for a plain click on a link to a console path (a modifier key keeps the browser's way: a new tab). */
+function followInApp(e: React.MouseEvent, anchor: HTMLAnchorElement): void {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const href = anchor.getAttribute('href');
+  if (href === null || !href.startsWith('/') || anchor.target !== '') return;
+  e.preventDefault();
+  navigate(href);
+}
+
 /** An onClick for <a href> that navigates in-app unless a modifier key asks for a new tab. */
 export function useLinkHandler(): (e: React.MouseEvent<HTMLAnchorElement>) => void {
-  return useCallback((e: React.MouseEvent<HTMLAnchorElement>) => {
-    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-    const href = e.currentTarget.getAttribute('href');
-    if (href === null || !href.startsWith('/')) return;
-    e.preventDefault();
-    navigate(href);
+  return useCallback((e: React.MouseEvent<HTMLAnchorElement>) => followInApp(e, e.currentTarget), []);
+}
+
+/**
+ * An onClick for a container: its links to console paths (a table row's "Requests") navigate
+ * in-app, as the navigation's do, instead of reloading the console.
+ */
+export function useContainedLinkHandler(): (e: React.MouseEvent<HTMLElement>) => void {
+  return useCallback((e: React.MouseEvent<HTMLElement>) => {
+    const anchor = e.target instanceof Element ? e.target.closest('a') : null;
+    if (anchor !== null && e.currentTarget.contains(anchor)) followInApp(e, anchor);
   }, []);
 }

@@ -1,6 +1,6 @@
 /** The signed-in frame: skip link, top bar with navigation and account, and the page. */
 import { useEffect, useRef, type ReactNode } from 'react';
-import { useLinkHandler } from './router';
+import { useContainedLinkHandler, useLinkHandler } from './router';
 import { ROUTES } from './routes';
 
 export interface ShellProps {
@@ -13,6 +13,7 @@ export interface ShellProps {
 /** Layout around every page; moves focus to the page heading on navigation. */
 export function Shell({ pathname, username, onSignOut, children }: ShellProps) {
   const onLink = useLinkHandler();
+  const onPageLink = useContainedLinkHandler();
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
 
@@ -55,7 +56,8 @@ export function Shell({ pathname, username, onSignOut, children }: ShellProps) {
           </div>
         </div>
       </header>
-      <main id="main" ref={mainRef} className="page" tabIndex={-1}>
+      {/* Clicks on the page's own links (delegated): keyboard activation of a link is a click too. */}
+      <main id="main" ref={mainRef} className="page" tabIndex={-1} onClick={onPageLink}>
         {children}
       </main>
     </div>

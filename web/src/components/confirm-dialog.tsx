@@ -1,9 +1,10 @@
 /**
  * A confirmation before a destructive call. Cancel takes the focus, so Enter alone never
  * destroys anything; while the call runs the dialog cannot be dismissed, and its error stays
- * in the dialog so the operator can try again or cancel.
+ * in the dialog so the operator can try again or cancel. Once done, the row that opened it is
+ * gone, so the focus goes to the page's heading rather than to nowhere.
  */
-import type { ReactNode } from 'react';
+import { useRef, type ReactNode } from 'react';
 import { useAction } from '../lib/use-action';
 import { Dialog } from './dialog';
 
@@ -24,12 +25,21 @@ export interface ConfirmDialogProps<T, R> {
 
 export function ConfirmDialog<T, R>({ target, title, confirmLabel, busyLabel, action, onDone, onClose, children }: ConfirmDialogProps<T, R>) {
   const { busy, error, setError, run } = useAction();
+  const done = useRef(false);
   const close = () => {
     setError(undefined);
     onClose();
   };
   const confirm = () => {
-    if (target !== undefined) run(() => action(target), (result) => onDone(result, target));
+    if (target !== undefined) {
+      run(
+        () => action(target),
+        (result) => {
+          done.current = true;
+          onDone(result, target);
+        },
+      );
+    }
   };
   return (
     <Dialog
@@ -37,6 +47,11 @@ export function ConfirmDialog<T, R>({ target, title, confirmLabel, busyLabel, ac
       title={title}
       onClose={close}
       dismissable={!busy}
+      onClosed={() => {
+        if (!done.current) return;
+        done.current = false;
+        document.querySelector<HTMLElement>('main h1')?.focus();
+      }}
       footer={
         <>
           <button type="button" className="btn" onClick={close} disabled={busy} autoFocus>

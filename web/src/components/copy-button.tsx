@@ -36,7 +36,7 @@ export async function copyText(text: string): Promise<boolean> {
 }
 
 /** A button that copies `text` and shows "Copied" for two seconds. */
-export function CopyButton({ text, label = 'Copy' }: { readonly text: string; readonly label?: string }) {
+export function CopyButton({ text, label = 'Copy', autoFocus = false }: { readonly text: string; readonly label?: string; readonly autoFocus?: boolean }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
     if (state === 'idle') return;
@@ -47,6 +47,7 @@ export function CopyButton({ text, label = 'Copy' }: { readonly text: string; re
     <button
       type="button"
       className="btn btn-primary copy-button"
+      autoFocus={autoFocus}
       onClick={() => {
         void copyText(text).then((ok) => setState(ok ? 'copied' : 'failed'));
       }}

@@ -13,20 +13,27 @@ export interface DialogProps {
   readonly footer?: ReactNode;
   /** Ignore Escape/backdrop (e.g. while a request is in flight). */
   readonly dismissable?: boolean;
+  /** Called once the dialog has closed and the browser has given the focus back to the opener. */
+  readonly onClosed?: () => void;
 }
 
 /** A titled modal dialog, open while `open` is true. */
-export function Dialog({ open, title, onClose, children, footer, dismissable = true }: DialogProps) {
+export function Dialog({ open, title, onClose, children, footer, dismissable = true, onClosed }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
+  const onClosedRef = useRef(onClosed);
+  onClosedRef.current = onClosed;
 
   useEffect(() => {
     const el = ref.current;
     if (el === null) return;
     if (open && !el.open) el.showModal();
-    if (!open && el.open) el.close();
+    if (!open && el.open) {
+      el.close();
+      onClosedRef.current?.();
+    }
   }, [open]);
 
   return (

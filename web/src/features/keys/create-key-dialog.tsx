@@ -68,7 +68,8 @@ export function CreateKeyDialog({ open, onClose, onCreated }: CreateKeyDialogPro
           <code>{created.key}</code>
         </div>
         <div className="secret-actions">
-          <CopyButton text={created.key} label="Copy key" />
+          {/* The one-time key's dialog takes the focus where the operator acts next: copying it. */}
+          <CopyButton text={created.key} label="Copy key" autoFocus />
         </div>
         <p className="banner banner-warning" role="note">
           You won’t see this key again. The gateway keeps only a hash of it; if it is lost, create a new key and delete this one.

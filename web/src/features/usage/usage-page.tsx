@@ -87,6 +87,7 @@ export function UsagePage() {
           {usage.data !== undefined && (
             <span className="card-subtitle">
               {formatDay(usage.data.from)} – {formatDay(usage.data.to)}
+              {series !== undefined && series.days[0] !== undefined && series.days[0] !== usage.data.from && ` (drawn from ${formatDay(series.days[0])})`}
             </span>
           )}
         </h2>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UsageResponse } from '@contract';
-import { dailySeries, daysBetween, keyRows, usageCsv } from './usage-series';
+import { MAX_CHART_DAYS, dailySeries, daysBetween, keyRows, usageCsv } from './usage-series';
 
 const usage: UsageResponse = {
   from: '2026-11-20',
@@ -33,6 +33,13 @@ describe('usage series', () => {
     expect(s.reasoning).toEqual([10, 0, 30, 0]);
     expect(s.x[1]! - s.x[0]!).toBe(86_400);
     expect(daysBetween('2026-12-31', '2027-01-01')).toEqual(['2026-12-31', '2027-01-01']);
+  });
+
+  it('draws the newest days of a range longer than the chart holds, ending on its last day', () => {
+    const days = daysBetween('1990-01-01', '2026-12-07');
+    expect([days.length, days[0], days.at(-1)]).toEqual([MAX_CHART_DAYS, '2016-11-30', '2026-12-07']);
+    const s = dailySeries({ ...usage, from: '1990-01-01', to: '2026-11-23' });
+    expect([s.days.at(-1), s.prompt.at(-4), s.prompt.at(-2)]).toEqual(['2026-11-23', 100, 500]);
   });
 
   it('ranks keys by tokens with their share', () => {

@@ -18,19 +18,18 @@ export interface DailySeries {
   readonly reasoning: number[];
 }
 
-/** Longest range drawn day by day (a year and a bit); longer ranges are clamped to it. */
-export const MAX_CHART_DAYS = 400;
+/** Longest range drawn day by day (ten years); of a longer range the chart draws the newest days. */
+export const MAX_CHART_DAYS = 3660;
 
-/** Every day from `from` to `to` inclusive (YYYY-MM-DD, UTC). */
+const DAY_MS = 86_400_000;
+
+/** Every day from `from` to `to` inclusive (YYYY-MM-DD, UTC), or the newest MAX_CHART_DAYS of them. */
 export function daysBetween(from: string, to: string): string[] {
   const out: string[] = [];
-  const d = new Date(`${from}T00:00:00Z`);
-  const end = new Date(`${to}T00:00:00Z`).getTime();
-  if (Number.isNaN(d.getTime()) || Number.isNaN(end)) return out;
-  while (d.getTime() <= end && out.length < MAX_CHART_DAYS) {
-    out.push(d.toISOString().slice(0, 10));
-    d.setUTCDate(d.getUTCDate() + 1);
-  }
+  const end = Date.parse(`${to}T00:00:00Z`);
+  const start = Math.max(Date.parse(`${from}T00:00:00Z`), end - (MAX_CHART_DAYS - 1) * DAY_MS);
+  if (Number.isNaN(start) || Number.isNaN(end)) return out;
+  for (let t = start; t <= end; t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
 
