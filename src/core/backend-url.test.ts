@@ -14,6 +14,7 @@ describe('checkBackendUrl', () => {
     [42, M.notString],
     ['x'.repeat(2049), M.tooLong],
     ['gpu5', M.notUrl],
+    ['gpu5:8000', M.notUrl],
     ['ws://gpu5:8000', M.protocol],
     ['http://u:p@gpu5:8000', M.credentials],
     ['http://gpu5:8000/v1', M.notOrigin],

@@ -42,7 +42,8 @@ export function checkBackendUrl(raw: unknown): BackendUrlCheck {
     const port = PORT_AFTER_HOST.exec(text)?.[1];
     return { ok: false, message: port !== undefined && Number(port) > 65_535 ? M.portRange : M.notUrl };
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, message: M.protocol };
+  // `gpu5:8000` parses as the scheme `gpu5:`: what is missing is `http://`, not another scheme.
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, message: text.includes('://') ? M.protocol : M.notUrl };
   if (u.username !== '' || u.password !== '') return { ok: false, message: M.credentials };
   if ((u.pathname !== '/' && u.pathname !== '') || u.search !== '' || u.hash !== '' || /[?#]/.test(text)) return { ok: false, message: M.notOrigin };
   if (u.port === '0') return { ok: false, message: M.portZero };

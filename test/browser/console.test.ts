@@ -324,6 +324,9 @@ describe('admin console in Chromium', () => {
   });
 
   it('fits a phone-width screen on every page, deep links included', async () => {
+    // Rows wider than the screen in the keys and usage tables: they scroll inside their card.
+    const wide = await stack.createKey('a-key-with-a-name-long-enough-to-widen-its-table-row');
+    await (await v1('/v1/models', wide.key)).arrayBuffer();
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [path, heading] of [
       ['/keys', 'API keys'],
@@ -341,6 +344,18 @@ describe('admin console in Chromium', () => {
       await screenshot(page, `13-phone${path.replace('/', '-')}`);
     }
     await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it('a session that ends while the console is open: the next call lands on sign-in, which says so', async () => {
+    await go('API keys', 'API keys');
+    await stack.store.db.deleteFrom('sessions').execute();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the admin console' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'Your session has ended (it expired, or the password was changed). Sign in again; a change you were making was not saved.',
+    );
+    await signIn(page);
+    await page.getByRole('heading', { level: 1, name: 'Usage' }).waitFor();
   });
 
   it('explains the sign-in lock-out after too many attempts (429)', async () => {

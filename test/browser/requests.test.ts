@@ -95,6 +95,14 @@ describe('Requests page in Chromium', () => {
     await res.arrayBuffer();
     await table.locator('tbody tr').nth(2).waitFor({ timeout: 8000 });
     expect(await table.locator('tbody tr').first().innerText()).toContain('503');
+    // A stream the backend ends with an error event after its 200 head: marked as failed, with the result named.
+    const broken = await chat(alice.key, { 'x-sim-fault': 'error:2' }, true);
+    expect(broken.status).toBe(200);
+    await broken.arrayBuffer().catch(() => undefined);
+    await table.locator('tbody tr').nth(3).waitFor({ timeout: 8000 });
+    const top = table.locator('tbody tr').first();
+    expect(await top.locator('.badge-error').innerText()).toBe('200');
+    expect(await top.innerText()).toContain('200 upstream-error');
     await screenshot(page, 'requests-03-live');
     expect(errors).toEqual([]);
   });

@@ -51,7 +51,7 @@ describe('backends changed at run time (/api/backends)', () => {
       [{}, 'url is required'],
       [{ url: '' }, 'url is required'],
       [{ url: 5 }, 'url must be a string'],
-      [{ url: 'gpu7:8000x' }, 'url must use http or https'],
+      [{ url: 'gpu7:8000x' }, 'url must be an absolute http:// or https:// URL, e.g. http://10.0.0.5:8000'],
       [{ url: 'not a url' }, 'url must be an absolute http:// or https:// URL, e.g. http://10.0.0.5:8000'],
       [{ url: 'ftp://10.0.0.5:8000' }, 'url must use http or https'],
       [{ url: 'http://admin:pw@10.0.0.5:8000' }, 'url must not contain a user name or password'],

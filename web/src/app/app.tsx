@@ -12,7 +12,7 @@ import { navigate, usePathname } from './router';
 import { HOME_PATH, findRoute } from './routes';
 import { Shell } from './shell';
 
-type SessionState = { readonly kind: 'checking' } | { readonly kind: 'anonymous' } | { readonly kind: 'failed'; readonly message: string } | { readonly kind: 'signed-in'; readonly session: SessionInfo };
+type SessionState = { readonly kind: 'checking' } | { readonly kind: 'anonymous'; readonly ended?: boolean } | { readonly kind: 'failed'; readonly message: string } | { readonly kind: 'signed-in'; readonly session: SessionInfo };
 
 /** The whole console. */
 export function App() {
@@ -29,7 +29,7 @@ export function App() {
 
   useEffect(() => {
     check();
-    setSessionLostHandler(() => setState({ kind: 'anonymous' }));
+    setSessionLostHandler(() => setState({ kind: 'anonymous', ended: true }));
     return () => setSessionLostHandler(undefined);
   }, []);
 
@@ -49,7 +49,7 @@ export function App() {
         </main>
       );
     case 'anonymous':
-      return <LoginPage onSignedIn={(session) => setState({ kind: 'signed-in', session })} />;
+      return <LoginPage sessionEnded={state.ended === true} onSignedIn={(session) => setState({ kind: 'signed-in', session })} />;
     case 'signed-in': {
       const route = findRoute(pathname);
       const Page = route?.page;

@@ -9,10 +9,12 @@ import { login } from './api';
 
 export interface LoginPageProps {
   readonly onSignedIn: (session: SessionInfo) => void;
+  /** The session ended while the console was open (expired, or signed out elsewhere). */
+  readonly sessionEnded?: boolean;
 }
 
 /** Username/password form; calls `onSignedIn` with the new session. */
-export function LoginPage({ onSignedIn }: LoginPageProps) {
+export function LoginPage({ onSignedIn, sessionEnded = false }: LoginPageProps) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -37,6 +39,11 @@ export function LoginPage({ onSignedIn }: LoginPageProps) {
           worv-proxy
         </div>
         <h1>Sign in to the admin console</h1>
+        {sessionEnded && error === undefined && (
+          <div className="banner banner-warning" role="alert">
+            Your session has ended (it expired, or the password was changed). Sign in again; a change you were making was not saved.
+          </div>
+        )}
         {error !== undefined && (
           <div id={`${id}-error`} className="banner banner-error" role="alert">
             <span>

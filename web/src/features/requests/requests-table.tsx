@@ -60,6 +60,7 @@ export function RequestsTable({ rows, onOpen }: RequestsTableProps) {
                 <span className={statusClass(r.status, r.result)}>{r.status}</span>
                 {r.error !== null && <span className="muted"> {r.error}</span>}
                 {r.error === null && r.result === 'aborted' && <span className="muted"> aborted</span>}
+                {r.error === null && r.result === 'upstream-error' && <span className="muted"> upstream-error</span>}
               </td>
               <td className="num" title={r.usage_estimated ? 'Estimated: the stream ended without the backend’s usage' : undefined}>
                 {r.prompt_tokens === null ? '—' : `${r.usage_estimated ? '≈ ' : ''}${formatNumber(r.prompt_tokens)} / ${formatNumber(r.completion_tokens)}`}
