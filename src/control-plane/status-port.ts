@@ -2,6 +2,7 @@
  * The port through which the composition root tells the control plane live facts about the
  * gateway and its backend, for GET /api/status.
  */
+import type { BackendsResponse } from '../shared/api-contract.js';
 
 /** The backend as last probed (its `/v1/models`). `checkedAt` is epoch ms or an ISO string. */
 export interface BackendHealth {
@@ -19,6 +20,8 @@ export interface StatusPort {
   version(): string;
   /** Backend reachability, latency and live model (the data plane's cached `/v1/models` probe). */
   backend(): Promise<BackendHealth>;
+  /** The replicas and the models they list, with each replica's health (as GET /api/backends). */
+  fleet(): BackendsResponse;
   /** Whether the store answers now, why not when it does not, and whether its SQLite file was removed or replaced. */
   store(): Promise<{ readonly reachable: boolean; readonly error: string | null; readonly fileProblem: string | null }>;
   /** The usage spool: increments waiting for the store, and the oldest one's epoch ms. */

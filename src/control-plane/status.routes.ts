@@ -1,12 +1,13 @@
 /**
  * GET /api/status: the live model and backend health as the status port reports
- * them (a cached probe of the backend's /v1/models), whether the store answers, where the
+ * them (a cached probe of the backend's /v1/models), how many replicas of each model are up,
+ * whether the store answers, where the
  * per-key limit counters are and whether they answer, the usage spool, and the gateway's version, uptime and requests in flight. It needs nothing from the
  * store itself, so it answers during the store's outages (with a session confirmed before).
  */
 import type { FastifyInstance } from 'fastify';
 import { isoTime } from '../core/clock.js';
-import type { StatusResponse } from '../shared/api-contract.js';
+import type { BackendsResponse, StatusResponse } from '../shared/api-contract.js';
 import type { RouteDeps } from './deps.js';
 
 export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
@@ -20,6 +21,7 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return {
       model: b.model,
       backend: { reachable: b.reachable, latency_ms: b.latencyMs === null ? null : Math.round(b.latencyMs), model: b.model, checked_at: checkedAt },
+      models: modelAvailability(status.fleet()),
       version: status.version(),
       started_at: isoTime(startedAt),
       uptime_seconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
@@ -29,4 +31,10 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
       usage_spool: { entries: spool.entries, oldest_age_seconds: spool.oldestAt === undefined ? null : Math.max(0, Math.round((clock.now() - spool.oldestAt) / 1000)) },
     };
   });
+}
+
+/** Each listed model with its replicas and how many of them are up (a model with none up is down). */
+function modelAvailability(fleet: BackendsResponse): StatusResponse['models'] {
+  const up = new Set(fleet.replicas.filter((r) => r.health === 'up').map((r) => r.url));
+  return fleet.models.map((m) => ({ id: m.id, replicas: m.replicas.length, up: m.replicas.filter((r) => up.has(r.url)).length }));
 }

@@ -196,6 +196,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       startedAt: () => startedAt,
       version: () => GATEWAY_VERSION,
       backend: () => dataPlane.backendStatus(),
+      fleet: () => dataPlane.backendsView(),
       usageSpool: () => usageWriter.spoolStats(),
       limitCounters: () => {
         const h = limits.health();

@@ -422,6 +422,11 @@ export const StatusResponse = z.object({
   /** The live model (same as `backend.model`). */
   model: z.string().nullable(),
   backend: BackendStatus,
+  /**
+   * Every model the replicas list, with how many replicas list it and how many of them are `up`
+   * (GET /api/backends has the why). `up` 0: nobody can be served that model right now.
+   */
+  models: z.array(z.object({ id: z.string(), replicas: z.number().int(), up: z.number().int() })),
   version: z.string(),
   started_at: z.string(),
   uptime_seconds: z.number().int(),

@@ -291,6 +291,8 @@ describe('admin console in Chromium', () => {
     await page.getByTestId('status-model').getByText(MODEL).waitFor();
     await page.getByTestId('status-backend').getByText('Healthy').waitFor();
     expect(await page.getByTestId('status-backend').innerText()).toMatch(/\d+ ms/);
+    await page.getByTestId('status-models').getByText('Serving').waitFor();
+    expect(await page.getByTestId('status-models').innerText()).toBe(`MODELS\nServing\n${MODEL} 1/1 replicas up`);
     expect(await page.getByTestId('status-inflight').innerText()).toMatch(/^IN-FLIGHT REQUESTS\n0$/);
     expect(await page.getByTestId('status-store').innerText()).toBe('STORE\nAnswering\nkeys, usage and the request log are saved');
     await page.getByText('VERSION').waitFor();

@@ -47,6 +47,7 @@ describe('GET /api/status', () => {
     expect(body).toEqual({
       model: 'DeepSeek-V4-Pro',
       backend: { reachable: true, latency_ms: expect.any(Number), model: 'DeepSeek-V4-Pro', checked_at: '2026-07-01T00:01:30.500Z' },
+      models: [{ id: 'DeepSeek-V4-Pro', replicas: 1, up: 1 }],
       version: GATEWAY_VERSION,
       started_at: '2026-07-01T00:00:00.000Z',
       uptime_seconds: 90,

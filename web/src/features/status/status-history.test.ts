@@ -5,6 +5,7 @@ import { EMPTY_HISTORY, appendStatus } from './status-history';
 const status = (reachable: boolean, latency: number | null, inFlight: number): StatusResponse => ({
   model: 'm',
   backend: { reachable, latency_ms: latency, model: 'm', checked_at: null },
+  models: [{ id: 'm', replicas: 1, up: reachable ? 1 : 0 }],
   version: '0.1.0',
   started_at: '2026-11-22T00:00:00Z',
   uptime_seconds: 1,

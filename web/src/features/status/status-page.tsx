@@ -11,6 +11,7 @@ import { PageHeader } from '../../components/page-header';
 import { ErrorBanner, Loading } from '../../components/states';
 import { usePoll } from '../../hooks/use-poll';
 import { formatDateTime, formatDuration, formatNumber, formatTime, NONE } from '../../lib/format';
+import type { StatusResponse } from '@contract';
 import { fetchStatus } from './api';
 import { EMPTY_HISTORY, appendStatus, type StatusHistory } from './status-history';
 
@@ -69,6 +70,9 @@ export function StatusPage() {
                 {s.backend.latency_ms === null ? NONE : `${formatNumber(s.backend.latency_ms)} ms`}
                 {s.backend.checked_at !== null && <> · checked {formatTime(s.backend.checked_at)}</>}
               </span>
+            </Item>
+            <Item label="Models" testId="status-models">
+              <ModelsServed models={s.models} />
             </Item>
             <Item label="Store" testId="status-store">
               {!s.store.reachable ? (
@@ -131,6 +135,22 @@ export function StatusPage() {
           </section>
         </>
       )}
+    </>
+  );
+}
+
+/** Each model's replicas up; a model with none up is named first, in red. */
+function ModelsServed({ models }: { readonly models: StatusResponse['models'] }) {
+  if (models.length === 0) return <span className="muted">None listed yet</span>;
+  const down = models.filter((m) => m.up === 0);
+  return (
+    <>
+      {down.length === 0 ? (
+        <span className="badge badge-ok">{models.length === 1 ? 'Serving' : `All ${models.length} serving`}</span>
+      ) : (
+        <span className="badge badge-error">{down.length === 1 ? `${down[0]!.id} down` : `${down.length} of ${models.length} down`}</span>
+      )}
+      <span className="stat-detail">{models.map((m) => `${m.id} ${m.up}/${m.replicas}`).join(' · ')} replicas up</span>
     </>
   );
 }
