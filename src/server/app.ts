@@ -17,6 +17,7 @@ import type { Store } from '../store/db.js';
 import type { UsageWriter } from '../store/usage-writer.js';
 import { polledRoute, registerHealthRoutes, storeCheck } from './health.js';
 import { bootBackends, startBackendSync } from './backend-sync.js';
+import { closeStoreWriters } from './close-store-writers.js';
 import { clientErrorHandler, guardClients, guardedServerOptions, missingHost, refuseConnect } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
@@ -262,14 +263,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     await fastify.close();
     backendSync.close();
     stopFileWatch();
-    await usageWriter.close();
     // Nothing is lost, but the operator should know where it waits (or that it is gone).
-    const spooled = usageWriter.spoolStats().entries;
-    if (spooled > 0) logger.warn(`usage of ${spooled} request(s) left in the usage spool: the store did not take it; the next start applies it`);
-    await requestLog?.writer.close();
-    const unwritten = requestLog?.writer.stats().queued ?? 0;
-    if (unwritten > 0) logger.warn(`request log: ${unwritten} row(s) not written: the store did not take them`);
-    await limits.close();
+    await closeStoreWriters({ usageWriter, requestLog: requestLog?.writer, limits }, logger);
     await dataPlane.close();
     // Every request's span has ended by now: export what is still queued.
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err: String(err) }, 'spans not exported at shutdown'));

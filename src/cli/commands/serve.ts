@@ -6,6 +6,7 @@ import { openStore, type Store } from '../../store/db.js';
 import { holdShared, isBusy, SERVE_LOCK } from '../../store/process-lock.js';
 import { SpoolFolderError } from '../../store/usage-spool.js';
 import { createApp, type App } from '../../server/app.js';
+import { settlesWithin, STORE_CLOSE_MS } from '../../server/close-store-writers.js';
 import { boundHeapGrowth } from '../../server/heap-growth.js';
 import { stopPretenuring } from '../../server/pretenuring.js';
 import { parseFlags } from '../args.js';
@@ -104,12 +105,18 @@ export async function runServe(argv: string[]): Promise<number> {
     process.stdout.write(`worv-proxy: ${signal} received, draining in-flight requests\n`);
     void app
       .close()
-      .then(() => store.close())
-      .then(() => void serveLock?.close())
+      // A pool whose connection waits on a lock would hold the exit; the spool already has what matters.
+      .then(() => settlesWithin(store.close(), STORE_CLOSE_MS))
+      .then(async (closed) => {
+        await serveLock?.close();
+        return closed;
+      })
       .then(
-        () => {
+        (closed) => {
           process.stdout.write('worv-proxy: drained, stopped\n');
           resolveExit(0);
+          // The store's connection still waiting (on a lock) would keep the process alive.
+          if (!closed) setTimeout(() => process.exit(0), 100).unref();
         },
         (err: unknown) => {
           process.stderr.write(`worv-proxy: shutdown error: ${String(err)}\n`);

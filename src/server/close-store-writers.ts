@@ -1,0 +1,47 @@
+/**
+ * The shutdown's writes to the store: the usage spool's last replay, the request log's queue
+ * and the limit counters' settles. Each gets STORE_CLOSE_MS: a store that is locked by another
+ * process or hangs (a Postgres `LOCK TABLE`, a network that drops packets) would otherwise hold
+ * the drain until the supervisor's SIGKILL. Nothing is lost by not waiting: the usage left in
+ * the spool is applied by the next start (exactly once), and the operator is told what waits.
+ */
+import type { Logger } from 'pino';
+import type { RequestLogWriter } from '../store/request-log-writer.js';
+import type { UsageWriter } from '../store/usage-writer.js';
+
+/** How long each step may take at shutdown. */
+export const STORE_CLOSE_MS = 5000;
+
+/** Resolves true when `work` settles within `ms`, false when it is still running then. */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const, () => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface StoreWriters {
+  readonly usageWriter: UsageWriter;
+  readonly requestLog: Pick<RequestLogWriter<unknown>, 'close' | 'stats'> | undefined;
+  readonly limits: { close(): Promise<void> };
+}
+
+export async function closeStoreWriters(w: StoreWriters, logger: Logger, ms = STORE_CLOSE_MS): Promise<void> {
+  const took = await settlesWithin(w.usageWriter.close(), ms);
+  const spooled = w.usageWriter.spoolStats().entries;
+  if (spooled > 0) {
+    const why = took ? 'the store did not take it' : `the store did not take it within ${ms / 1000} s`;
+    logger.warn(`usage of ${spooled} request(s) left in the usage spool: ${why}; the next start applies it`);
+  }
+  if (w.requestLog !== undefined) {
+    await settlesWithin(w.requestLog.close(), ms);
+    const unwritten = w.requestLog.stats().queued;
+    if (unwritten > 0) logger.warn(`request log: ${unwritten} row(s) not written: the store did not take them`);
+  }
+  if (!(await settlesWithin(w.limits.close(), ms))) logger.warn(`limit counters: the last settles were not written within ${ms / 1000} s`);
+}
