@@ -215,9 +215,9 @@ export function rateLimitHeaders(l: KeyLimits, c: Counted, now: number, surface:
 }
 
 /**
- * The body with vLLM's `priority` as the key's (PROXY_FORWARD_PRIORITY=on): the gateway owns the
- * member, so a client's own is dropped for a normal key (or one without a policy): sent as it
- * is, it would let that client jump ahead of every key.
+ * The body with vLLM's `priority` as the key's (`policy` undefined when PROXY_FORWARD_PRIORITY is
+ * off): the gateway owns the member, so a client's own is dropped for a normal key, a key without
+ * a policy and with the setting off: sent as it is, it would let that client jump ahead of every key.
  */
 export function withPriority(policy: KeyPolicy | undefined, endpoint: Endpoint, body: Readonly<JsonObject>): Readonly<JsonObject> {
   if (!PRIORITY_ENDPOINTS.has(endpoint)) return body;
@@ -260,6 +260,7 @@ export async function admitRequest(
   const charge = counted.policy.limits.tpm === null ? 0 : admissionCharge(request.facts, request.body, env.maxOutputTokens);
   const admitted = await admit(counted, charge, surface, env);
   if (admitted !== undefined) x.onFinish(admitted.settle);
-  const body = env.forwardPriority && request.body !== undefined ? withPriority(policy, request.endpoint, request.body) : request.body;
+  // Off, a key's priority is not sent, and a client's own is still dropped (the engine may be on priority scheduling).
+  const body = request.body === undefined ? undefined : withPriority(env.forwardPriority ? policy : undefined, request.endpoint, request.body);
   return { headers: admitted?.headers ?? NONE, body };
 }

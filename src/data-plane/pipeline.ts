@@ -180,7 +180,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     const admitted = await admitRequest(x, { ...key, policy }, route.surface, request, env.admission);
     json = admitted.body ?? json;
     if (admitted.headers.length > 0) extraHeaders = [...extraHeaders, ...admitted.headers];
-  } else if (env.admission.forwardPriority) json = withPriority(undefined, route.endpoint, json);
+  } else json = withPriority(undefined, route.endpoint, json);
   // What the fleet's routing reads: model, session, prompt prefix, previous response.
   const hints = routeHints(route.endpoint, req.headers, json, env.fleet.routesBetween);
   // Shapers return the same body when they do not apply: then the client's bytes go as they are;

@@ -411,11 +411,19 @@ describe('per-key limits (in-process counters)', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Got priority -1 but Priority scheduling is not enabled.');
   });
 
-  it('priority is not forwarded when PROXY_FORWARD_PRIORITY is off (the default)', async () => {
-    stack = await startStack({ clock: fixedClock(T0) });
+  it("priority is not forwarded when PROXY_FORWARD_PRIORITY is off (the default), and a client's own is dropped too", async () => {
+    // An engine already on priority scheduling: a client's own -100 would put it ahead of everyone.
+    stack = await startStack({ clock: fixedClock(T0), simulator: { schedulingPolicy: 'priority' } });
     const high = await limitedKey(stack, { priority: 'high' });
+    const plain = await stack.createKey('plain');
     await (await chat(stack, high.key)).arrayBuffer();
-    expect((stack.sim.requests[0]?.body as { priority?: number }).priority).toBeUndefined();
+    for (const k of [high.key, plain.key]) {
+      const r = await chat(stack, k, { ...CHAT_BODY, priority: -100 });
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+    }
+    const sent = stack.sim.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => (r.body as { priority?: number }).priority);
+    expect(sent).toEqual([undefined, undefined, undefined]);
   });
 });
 

@@ -187,8 +187,10 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
       const conc = `${base(keyId)}conc`;
       const scored: (string | number)[] = [];
       for (const id of requestIds) scored.push(until, id);
-      // XX: a slot given back meanwhile is not taken again; GT: a lease only ever moves later.
-      await answered(client.multi().call('ZADD', conc, 'XX', 'GT', ...scored).pexpire(conc, LEASE_MS).exec());
+      // GT: a lease only ever moves later. Not XX: a slot Redis lost (a restart without its data)
+      // is put back while its request runs. A slot given back is never renewed: the lease is
+      // dropped (lease-renewal.ts) before its settle is sent, on this same connection.
+      await answered(client.multi().call('ZADD', conc, 'GT', ...scored).pexpire(conc, LEASE_MS).exec());
     },
     async inFlight(keyId, now) {
       return client.zcount(`${base(keyId)}conc`, `(${now}`, '+inf');
