@@ -6,14 +6,14 @@
 import { existsSync } from 'node:fs';
 import type { DatabaseConfig } from '../core/config.js';
 import { openStore, type Store } from '../store/db.js';
-import { causeOf, storeTarget } from './startup-error.js';
+import { causeOf, storeTarget, upgradedLine } from './startup-error.js';
 
 /** Opens the store, or prints one line naming the cause and exits 2 (as `serve` does). */
 export async function openCliStore(db: DatabaseConfig): Promise<Store> {
   const created = db.kind === 'sqlite' && db.path !== ':memory:' && !existsSync(db.path);
   let store: Store;
   try {
-    store = await openStore(db);
+    store = await openStore(db, { onMigrated: (applied) => process.stderr.write(upgradedLine(storeTarget(db), applied)) });
   } catch (err) {
     process.stderr.write(`worv-proxy: cannot open the store (${storeTarget(db)}): ${causeOf(err)}\n`);
     process.exit(2);

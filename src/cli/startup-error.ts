@@ -5,6 +5,11 @@
  */
 import type { DatabaseConfig } from '../core/config.js';
 
+/** The line said when opening the store upgraded it: an operator should know the schema moved on. */
+export function upgradedLine(target: string, applied: readonly string[]): string {
+  return `worv-proxy: upgraded the store (${target}): applied ${applied.length} change(s): ${applied.join(', ')}. An older worv-proxy can no longer open it\n`;
+}
+
 /** The store as the operator named it, without a password. */
 export function storeTarget(db: DatabaseConfig): string {
   if (db.kind === 'sqlite') return `SQLite ${db.path}`;

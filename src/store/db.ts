@@ -5,11 +5,11 @@
 import { closeSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../core/config.js';
 import { makeFolders } from './make-folders.js';
-import { migrationProvider } from './migrations/index.js';
+import { MIGRATION_NAMES, migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
@@ -50,6 +50,8 @@ export interface OpenStoreOptions {
   readonly backgroundCheckpoints?: boolean;
   /** A background checkpointer failed (the connection checkpoints by itself again). */
   readonly onCheckpointError?: (err: Error) => void;
+  /** An existing store was upgraded: the migrations applied to it now, oldest first. */
+  readonly onMigrated?: (applied: readonly string[]) => void;
 }
 
 /** How long a new Postgres connection may take before the attempt fails (the pool retries on the next query). */
@@ -153,7 +155,8 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
     };
   }
   try {
-    await migrate(store, opts.pgSchema);
+    const applied = await migrate(store, opts.pgSchema);
+    if (applied.length > 0) opts.onMigrated?.(applied);
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
@@ -161,7 +164,31 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
   return store;
 }
 
-async function migrate(store: Store, pgSchema: string | undefined): Promise<void> {
+/** The migrations the store has run, by name; none when it is new. */
+async function executedMigrations(store: Store, pgSchema: string | undefined): Promise<string[]> {
+  const table = pgSchema === undefined ? sql.table('kysely_migration') : sql.table(`${pgSchema}.kysely_migration`);
+  try {
+    return (await sql<{ name: string }>`select name from ${table}`.execute(store.db)).rows.map((r) => r.name);
+  } catch {
+    return []; // no migration table yet: a new store
+  }
+}
+
+/**
+ * Brings the store to this build's schema; returns the migrations applied to a store that had
+ * run some before (an upgrade), none for a new store. A store migrated by a newer build is
+ * refused by name rather than by the migrator's "corrupted migrations".
+ */
+async function migrate(store: Store, pgSchema: string | undefined): Promise<string[]> {
+  const ran = await executedMigrations(store, pgSchema);
+  const known = new Set(MIGRATION_NAMES);
+  const newer = ran.filter((name) => !known.has(name)).sort();
+  if (newer.length > 0) {
+    throw new Error(
+      `the store was upgraded by a newer worv-proxy: it has ${newer.length} change(s) this build does not know (${newer.join(', ')}). ` +
+        'Run the newer build; to go back to this one, restore the backup taken before the upgrade',
+    );
+  }
   const migrator = new Migrator({
     db: store.db,
     provider: migrationProvider(store.dialect),
@@ -175,4 +202,5 @@ async function migrate(store: Store, pgSchema: string | undefined): Promise<void
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
   }
+  return ran.length === 0 ? [] : (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedPortUrl } from '../e2e/support.js';
 
@@ -39,6 +40,31 @@ describe('serve start-up failures', () => {
       const r = await runCli(args, { DATABASE_URL: `postgres://gw:s3cret@127.0.0.1:${port}/proxy` });
       expect([r.code, r.stderr], args.join(' ')).toEqual([2, `worv-proxy: cannot open the store (Postgres 127.0.0.1:${port}/proxy): connection refused\n`]);
     }
+  }, 60_000);
+
+  it('a store upgraded by this build says so once; one a newer build upgraded is refused by name, not as "corrupted"', async () => {
+    const path = join(dir, 'upgrade.db');
+    const env = { DATABASE_URL: `sqlite:${path}` };
+    expect((await runCli(['keys', 'list'], env)).code).toBe(0);
+    // As the store was before this build's last change.
+    const db = new Database(path);
+    db.exec("ALTER TABLE request_log DROP COLUMN route; DELETE FROM kysely_migration WHERE name = '2026_12_07_0001_request_log_route'");
+    db.close();
+    const upgraded = await runCli(['keys', 'list'], env);
+    expect([upgraded.code, upgraded.stderr]).toEqual([
+      0,
+      `worv-proxy: upgraded the store (SQLite ${path}): applied 1 change(s): 2026_12_07_0001_request_log_route. An older worv-proxy can no longer open it\n`,
+    ]);
+    expect((await runCli(['keys', 'list'], env)).stderr).toBe('');
+
+    const newer = new Database(path);
+    newer.prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)').run('2099_01_01_0001_future_change', new Date().toISOString());
+    newer.close();
+    const refused = `worv-proxy: cannot open the store (SQLite ${path}): the store was upgraded by a newer worv-proxy: it has 1 change(s) this build does not know (2099_01_01_0001_future_change). Run the newer build; to go back to this one, restore the backup taken before the upgrade\n`;
+    const cli = await runCli(['keys', 'list'], env);
+    expect([cli.code, cli.stderr]).toEqual([2, refused]);
+    const r = await serve({ PORT: '0', ...env });
+    expect([r.code, r.stderr]).toEqual([2, refused]);
   }, 60_000);
 
   it('a bad request-log setting: one line naming the variable, exit 2', async () => {

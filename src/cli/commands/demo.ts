@@ -5,7 +5,7 @@
  * Ctrl-C.
  */
 import { ConfigError, loadConfigLayered, misspeltVariables } from '../../core/config.js';
-import { causeOf, storeTarget } from '../startup-error.js';
+import { causeOf, storeTarget, upgradedLine } from '../startup-error.js';
 import { storeEnvHint } from '../store-hint.js';
 import { createApp } from '../../server/app.js';
 import { createSimulator } from '../../simulator/index.js';
@@ -53,7 +53,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   // A start-up failure is one line, as for serve, and leaves nothing running behind it.
   let store;
   try {
-    store = await openStore(config.database);
+    store = await openStore(config.database, { onMigrated: (applied) => process.stdout.write(upgradedLine(storeTarget(config.database), applied)) });
   } catch (err) {
     await sim.close();
     process.stderr.write(`worv-proxy: cannot open the store (${storeTarget(config.database)}): ${causeOf(err)}\n`);

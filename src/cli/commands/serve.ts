@@ -13,7 +13,7 @@ import { parseFlags } from '../args.js';
 import { reportUsageError, UsageError } from '../help.js';
 import { backendWarnings } from '../backend-check.js';
 import { loadConfigOrExit } from '../load-config.js';
-import { causeOf, nativeLoadProblem, storeTarget } from '../startup-error.js';
+import { causeOf, nativeLoadProblem, storeTarget, upgradedLine } from '../startup-error.js';
 import { storeEnvHint } from '../store-hint.js';
 import { backendKey } from '../../core/backend-url.js';
 
@@ -55,6 +55,7 @@ export async function runServe(argv: string[]): Promise<number> {
   try {
     store = await openStore(config.database, {
       backgroundCheckpoints: true,
+      onMigrated: (applied) => process.stdout.write(upgradedLine(storeTarget(config.database), applied)),
       onCheckpointError: (err) => process.stderr.write(`worv-proxy: background WAL checkpoints stopped (${err.message}); commits checkpoint by themselves\n`),
     });
   } catch (err) {

@@ -43,6 +43,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_12_07_0001_request_log_route', requestLogRoute.up],
 ];
 
+/** The names of this build's migrations, oldest first. */
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
+
 /** A Kysely MigrationProvider over the static list, bound to one dialect. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
