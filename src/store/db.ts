@@ -132,6 +132,8 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
     const pool = new pg.Pool({
       connectionString: cfg.url,
       max: opts.pgPoolSize ?? 10,
+      // Seen in pg_stat_activity: an operator finds the gateway's sessions (and its locks).
+      application_name: 'worv-proxy',
       types: pgTypes,
       connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
       keepAlive: true,

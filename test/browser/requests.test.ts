@@ -127,4 +127,16 @@ describe('Requests page in Chromium', () => {
     await dialog.waitFor({ state: 'hidden' });
     expect(errors).toEqual([]);
   });
+
+  it('a range that ends before it starts says so, alone: no empty table, no retry', async () => {
+    await page.getByRole('switch', { name: 'Live tail' }).uncheck();
+    await page.getByRole('button', { name: 'Range' }).click();
+    await page.getByLabel('From (UTC)').fill('2026-12-05T10:00');
+    await page.getByLabel('To (UTC)').fill('2026-12-04T10:00');
+    const alert = page.getByRole('alert').filter({ hasText: 'The range ends before it starts' });
+    await alert.waitFor();
+    expect(await alert.innerText()).toBe('The range ends before it starts: set From before To.');
+    expect(await page.getByText('No requests match.').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+  });
 });

@@ -41,6 +41,12 @@ describe.skipIf(reason !== undefined)('SIGTERM while Postgres holds the usage ta
     const serve = await spawnServe(env);
     const answers: Answer[] = [await chat(serve.url, key)];
     expect(answers[0]!.status).toBe(200);
+    // The gateway's sessions are named, so an operator finds them (and their locks).
+    const apps = await db.query<{ application_name: string }>(
+      'SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [db.name],
+    );
+    expect(apps).toEqual([{ application_name: 'worv-proxy' }]);
     // The first request's usage is in the table before the lock is taken.
     for (let i = 0; i < 50 && (await usageTotals(db, id)).requests < 1; i++) await new Promise((r) => setTimeout(r, 100));
 

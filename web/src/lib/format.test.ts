@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, formatDay, formatDuration, formatNumber, formatRelative, isoDay, NONE } from './format';
+import { addDays, formatDay, formatDuration, formatNumber, formatRelative, formatUtcDateTime, isoDay, NONE } from './format';
 
 describe('format', () => {
   it('writes numbers with the locale thousands separators', () => {
@@ -13,6 +13,12 @@ describe('format', () => {
   it('formats UTC day buckets as that calendar day in any time zone', () => {
     expect(formatDay('2026-11-22', 'en-GB')).toBe('22 Nov 2026');
     expect(formatDay('2026-11-22', 'en-US')).toBe('Nov 22, 2026');
+  });
+
+  it('writes an instant in UTC, saying so, whatever the browser\'s time zone', () => {
+    expect(formatUtcDateTime('2027-03-01T12:30:00Z', 'en-GB')).toBe('1 Mar 2027, 12:30 UTC');
+    expect(formatUtcDateTime('2027-03-01T00:30:00-08:00', 'en-GB')).toBe('1 Mar 2027, 08:30 UTC');
+    expect(formatUtcDateTime(null)).toBe(NONE);
   });
 
   it('does calendar arithmetic on days', () => {

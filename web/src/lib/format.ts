@@ -30,6 +30,14 @@ export function formatDateTime(value: string | number | Date | null | undefined,
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
+/** Date and time in UTC, in the browser's locale, e.g. "1 Mar 2027, 12:30 UTC": for instants entered in UTC. */
+export function formatUtcDateTime(value: string | number | Date | null | undefined, locale?: string): string {
+  if (value === null || value === undefined) return NONE;
+  const d = toDate(value);
+  if (d === undefined) return NONE;
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(d)} UTC`;
+}
+
 /** Calendar date in the browser's locale, e.g. "22 Nov 2026". */
 export function formatDate(value: string | number | Date | null | undefined, locale?: string): string {
   if (value === null || value === undefined) return NONE;

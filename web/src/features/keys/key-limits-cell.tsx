@@ -1,6 +1,6 @@
 /** A key's limits in the table: a bar per budget (today, this month), concurrency in use, and the rest as text. */
 import type { ApiKey } from '@contract';
-import { formatCompact, formatDateTime } from '../../lib/format';
+import { formatCompact, formatUtcDateTime } from '../../lib/format';
 import { budgetShare } from './limits-form';
 
 function Bar({ label, used, limit }: { readonly label: string; readonly used: number; readonly limit: number | null }) {
@@ -35,7 +35,8 @@ export function KeyLimitsCell({ k }: { readonly k: ApiKey }) {
       {k.allowed_models !== null && <span className="cell-detail">Models: {k.allowed_models.join(', ')}</span>}
       {k.expires_at !== null && (
         <span className={k.expired ? 'cell-detail text-danger' : 'cell-detail'}>
-          {k.expired ? 'Expired' : 'Expires'} {formatDateTime(k.expires_at)}
+          {/* In UTC, as the Limits dialog takes it. */}
+          {k.expired ? 'Expired' : 'Expires'} {formatUtcDateTime(k.expires_at)}
         </span>
       )}
       {k.priority !== 'normal' && <span className="cell-detail">Priority: {k.priority}</span>}

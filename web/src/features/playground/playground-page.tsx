@@ -7,7 +7,7 @@ import { Field } from '../../components/field';
 import { PageHeader } from '../../components/page-header';
 import { EmptyState } from '../../components/states';
 import { DIALECT_LABELS, VARIANT_LABELS, modelForVariant, type Dialect, type Variant } from './chat-request';
-import { fetchLiveModel } from './models';
+import { fetchModels } from './models';
 import { Transcript } from './transcript';
 import { useChat } from './use-chat';
 
@@ -19,6 +19,8 @@ export function PlaygroundPage() {
   const [apiKey, setApiKey] = useState('');
   const [showKey, setShowKey] = useState(false);
   const [model, setModel] = useState('');
+  /** The models the key's /v1/models listed, offered in the model field. */
+  const [models, setModels] = useState<readonly string[]>([]);
   const [modelNote, setModelNote] = useState<string | undefined>();
   const [variant, setVariant] = useState<Variant>('normal');
   const [dialect, setDialect] = useState<Dialect>('openai');
@@ -28,9 +30,12 @@ export function PlaygroundPage() {
   const chat = useChat();
 
   const detect = async (key: string): Promise<string | undefined> => {
-    setModelNote('Looking up the live model…');
+    setModelNote('Looking up the models…');
     try {
-      const live = await fetchLiveModel(key);
+      const listed = await fetchModels(key);
+      // A model already chosen among them stays; else the first.
+      const live = listed.includes(model.trim()) ? model.trim() : (listed[0] as string);
+      setModels(listed);
       setModel(live);
       setModelNote(undefined);
       return live;
@@ -79,10 +84,24 @@ export function PlaygroundPage() {
               </span>
             )}
           </Field>
-          <Field label="Model" hint={<span role="status">{modelNote ?? (model !== '' ? <>Sends <code>{modelForVariant(model, variant)}</code></> : '\u00a0')}</span>}>
+          <Field label="Model" hint={<span role="status">{modelNote ?? (model !== '' ? <>Sends <code>{modelForVariant(model, variant)}</code>{models.length > 1 && ` · ${models.length} models listed: pick another in the field`}</> : '\u00a0')}</span>}>
             {({ id, describedBy }) => (
               <span className="input-with-button">
-                <input id={id} aria-describedby={describedBy} name="model" value={model} spellCheck={false} placeholder="Detected from /v1/models" onChange={(e) => setModel(e.target.value)} />
+                <input
+                  id={id}
+                  aria-describedby={describedBy}
+                  name="model"
+                  value={model}
+                  spellCheck={false}
+                  placeholder="Detected from /v1/models"
+                  list={`${id}-models`}
+                  onChange={(e) => setModel(e.target.value)}
+                />
+                <datalist id={`${id}-models`}>
+                  {models.map((m) => (
+                    <option key={m} value={m} />
+                  ))}
+                </datalist>
                 <button type="button" className="btn btn-small" disabled={!ready} onClick={() => void detect(apiKey.trim())}>
                   Detect
                 </button>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchRelativeTo, startLocalServer, type LocalServer } from '../../testing/local-server';
 import { buildChatRequest } from './chat-request';
-import { pickLiveModel } from './models';
+import { pickModels } from './models';
 import { streamChat } from './stream-chat';
 import type { StreamPiece } from './stream-events';
 
@@ -82,10 +82,14 @@ describe('streamChat', () => {
   });
 });
 
-describe('pickLiveModel', () => {
-  it('takes the first real model, skipping the synthetic -nonthinking row', () => {
-    expect(pickLiveModel({ data: [{ id: 'DeepSeek-V4-Pro-nonthinking' }, { id: 'DeepSeek-V4-Pro' }] })).toBe('DeepSeek-V4-Pro');
-    expect(pickLiveModel({ data: [] })).toBeUndefined();
-    expect(pickLiveModel('nope')).toBeUndefined();
+describe('pickModels', () => {
+  it('lists every model a chat can name, in order, without the synthetic -nonthinking rows', () => {
+    expect(pickModels({ data: [{ id: 'DeepSeek-V4-Pro-nonthinking' }, { id: 'DeepSeek-V4-Pro' }, { id: 'Kimi-K2.6' }, { id: 'Kimi-K2.6-nonthinking' }] })).toEqual([
+      'DeepSeek-V4-Pro',
+      'Kimi-K2.6',
+    ]);
+    expect(pickModels({ data: [{ id: 'only-nonthinking' }] })).toEqual(['only-nonthinking']);
+    expect(pickModels({ data: [] })).toEqual([]);
+    expect(pickModels('nope')).toEqual([]);
   });
 });

@@ -49,6 +49,8 @@ export function RequestsPage() {
     setCursors([...cursors, next]);
   };
   const rows = page.data?.requests ?? [];
+  // Said at once, and nothing else: the server would refuse it, and trying again cannot help.
+  const reversed = filter.time === 'range' && filter.from !== '' && filter.to !== '' && filter.from > filter.to;
 
   return (
     <>
@@ -57,11 +59,15 @@ export function RequestsPage() {
         description="Every /v1 request, newest first: who sent it, which model, how it ended and how long it took. Times are UTC."
       />
       <RequestFilters value={filter} onChange={change} keys={keys.data ?? []} live={live} onLive={setLiveTail} />
-      {page.error !== undefined && <ErrorBanner message={page.error} onRetry={page.reload} />}
-      {page.loading && page.data === undefined ? (
+      {reversed ? (
+        <ErrorBanner message="The range ends before it starts: set From before To." />
+      ) : (
+        page.error !== undefined && <ErrorBanner message={page.error} onRetry={page.reload} />
+      )}
+      {reversed ? null : page.loading && page.data === undefined ? (
         <Loading minHeight={240} />
       ) : rows.length === 0 ? (
-        <EmptyState title={cursors.length > 0 ? 'No older requests.' : 'No requests match.'}>
+        page.error === undefined && <EmptyState title={cursors.length > 0 ? 'No older requests.' : 'No requests match.'}>
           {query === '' ? 'Requests through /v1 appear here about a second after they end.' : 'Widen the filter: another key, status or time.'}
         </EmptyState>
       ) : (
