@@ -12,14 +12,14 @@ import type { UsageWriter } from '../store/usage-writer.js';
 /** How long each step may take at shutdown. */
 export const STORE_CLOSE_MS = 5000;
 
-/** Resolves true when `work` settles within `ms`, false when it is still running then. */
-export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+/** How `work` went within `ms`: done, failed (with its error), or still running (late). */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<'done' | 'late' | { readonly failed: unknown }> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
   });
   try {
-    return await Promise.race([work.then(() => true as const, () => true as const), late]);
+    return await Promise.race([work.then(() => 'done' as const, (err: unknown) => ({ failed: err })), late]);
   } finally {
     clearTimeout(timer);
   }
@@ -35,7 +35,7 @@ export async function closeStoreWriters(w: StoreWriters, logger: Logger, ms = ST
   const took = await settlesWithin(w.usageWriter.close(), ms);
   const spooled = w.usageWriter.spoolStats().entries;
   if (spooled > 0) {
-    const why = took ? 'the store did not take it' : `the store did not take it within ${ms / 1000} s`;
+    const why = took === 'late' ? `the store did not take it within ${ms / 1000} s` : 'the store did not take it';
     logger.warn(`usage of ${spooled} request(s) left in the usage spool: ${why}; the next start applies it`);
   }
   if (w.requestLog !== undefined) {
@@ -43,5 +43,5 @@ export async function closeStoreWriters(w: StoreWriters, logger: Logger, ms = ST
     const unwritten = w.requestLog.stats().queued;
     if (unwritten > 0) logger.warn(`request log: ${unwritten} row(s) not written: the store did not take them`);
   }
-  if (!(await settlesWithin(w.limits.close(), ms))) logger.warn(`limit counters: the last settles were not written within ${ms / 1000} s`);
+  if ((await settlesWithin(w.limits.close(), ms)) === 'late') logger.warn(`limit counters: the last settles were not written within ${ms / 1000} s`);
 }

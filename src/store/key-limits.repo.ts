@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { admitState, renewState, settleState, type AdmitPlan, type AdmitResult, type LimitState, type SettlePlan } from '../core/limits.js';
+import type { Store } from './db.js';
 import type { Database } from './schema.js';
 
 async function withState<T>(db: Kysely<Database>, keyId: string, fn: (s: LimitState) => { result: T; changed: boolean }): Promise<T> {
@@ -77,18 +78,23 @@ export async function tokensUsed(db: Kysely<Database>, keyId: string, day: strin
   return { day: today, month };
 }
 
-/** Adds 429 counts per (key, day), for keys that still exist: a deleted key's counts are not re-created. */
-export async function addRejections(db: Kysely<Database>, rows: readonly { keyId: string; day: string; count: number }[]): Promise<void> {
+/**
+ * Adds 429 counts per (key, day), for keys that still exist: a deleted key's counts are not
+ * re-created. On Postgres the key row is read FOR KEY SHARE, as usage writes read it: a delete
+ * running at the same moment either commits first (nothing is inserted) or waits for this.
+ */
+export async function addRejections(store: Pick<Store, 'db' | 'dialect'>, rows: readonly { keyId: string; day: string; count: number }[]): Promise<void> {
   for (const r of rows) {
-    await db
+    await store.db
       .insertInto('key_rejections')
       .columns(['key_id', 'day', 'rate_limited'])
-      .expression((eb) =>
-        eb
+      .expression((eb) => {
+        const key = eb
           .selectFrom('api_keys')
           .select(['id', sql<string>`CAST(${r.day} AS TEXT)`.as('day'), sql<number>`CAST(${r.count} AS BIGINT)`.as('rate_limited')])
-          .where('id', '=', r.keyId),
-      )
+          .where('id', '=', r.keyId);
+        return store.dialect === 'postgres' ? key.forKeyShare() : key;
+      })
       .onConflict((oc) =>
         oc.columns(['key_id', 'day']).doUpdateSet((eb) => ({ rate_limited: eb('key_rejections.rate_limited', '+', eb.ref('excluded.rate_limited')) })),
       )

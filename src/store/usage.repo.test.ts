@@ -141,13 +141,13 @@ for (const dialect of dialects) {
       expect(await findApiKeyByHash(s.db, 'h-k5')).toMatchObject({ id: 'k5', name: 'renamed', isActive: false });
       expect(await updateApiKey(s.db, 'missing', { name: 'x' })).toBe(false);
       await recordUsage(s, [{ keyId: 'k5', day: '2026-01-01', requests: 1, promptTokens: 1, completionTokens: 1, usedAt: 'x' }]);
-      await addRejections(s.db, [{ keyId: 'k5', day: '2026-01-01', count: 2 }]);
-      await addRejections(s.db, [{ keyId: 'k5', day: '2026-01-01', count: 3 }]);
+      await addRejections(s, [{ keyId: 'k5', day: '2026-01-01', count: 2 }]);
+      await addRejections(s, [{ keyId: 'k5', day: '2026-01-01', count: 3 }]);
       expect(await rejectionsByKey(s.db, '2026-01-01', '2026-01-01')).toEqual(new Map([['k5', 5]]));
       expect(await deleteApiKey(s.db, 'k5')).toBe(true);
       // 429 counts go with the key, and counts arriving after the delete are not re-created.
       expect(await rejectionsByKey(s.db, '2000-01-01', '2100-01-01')).toEqual(new Map());
-      await addRejections(s.db, [{ keyId: 'k5', day: '2026-01-02', count: 1 }]);
+      await addRejections(s, [{ keyId: 'k5', day: '2026-01-02', count: 1 }]);
       expect(await s.db.selectFrom('key_rejections').selectAll().execute()).toEqual([]);
       expect(await deleteApiKey(s.db, 'k5')).toBe(false);
       expect((await queryUsage(s.db, { from: '2000-01-01', to: '2100-01-01' })).days).toEqual([]);
@@ -156,5 +156,32 @@ for (const dialect of dialects) {
       expect((await queryUsage(s.db, { from: '2000-01-01', to: '2100-01-01' })).days).toEqual([]);
       expect(await s.db.selectFrom('usage_totals').selectAll().execute()).toEqual([]);
     });
+
+    it.skipIf(dialect.name !== 'postgres')('a 429 count flushed while its key is being deleted is not left behind (the key row read FOR KEY SHARE)', async () => {
+      const s = await withKey('k6');
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let deleted!: () => void;
+      const started = new Promise<void>((resolve) => (deleted = resolve));
+      const deleting = deleteApiKeyHeldOpen(s, 'k6', deleted, gate);
+      await started;
+      const adding = addRejections(s, [{ keyId: 'k6', day: '2026-01-01', count: 1 }]);
+      // The insert waits for the delete's transaction instead of reading the row it removes.
+      await new Promise((r) => setTimeout(r, 200));
+      release();
+      await deleting;
+      await adding;
+      expect(await s.db.selectFrom('key_rejections').selectAll().where('key_id', '=', 'k6').execute()).toEqual([]);
+    });
+  });
+}
+
+/** A key deleted in a transaction kept open until `gate`: `deleted` is called once the row is gone in it. */
+function deleteApiKeyHeldOpen(s: Store, id: string, deleted: () => void, gate: Promise<void>): Promise<void> {
+  return s.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('api_keys').where('id', '=', id).execute();
+    await trx.deleteFrom('key_rejections').where('key_id', '=', id).execute();
+    deleted();
+    await gate;
   });
 }

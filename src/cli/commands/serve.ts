@@ -110,6 +110,7 @@ export async function runServe(argv: string[]): Promise<number> {
       .then(() => settlesWithin(store.close(), STORE_CLOSE_MS))
       .then(async (closed) => {
         await serveLock?.close();
+        if (typeof closed === 'object') throw closed.failed;
         return closed;
       })
       .then(
@@ -117,7 +118,7 @@ export async function runServe(argv: string[]): Promise<number> {
           process.stdout.write('worv-proxy: drained, stopped\n');
           resolveExit(0);
           // The store's connection still waiting (on a lock) would keep the process alive.
-          if (!closed) setTimeout(() => process.exit(0), 100).unref();
+          if (closed === 'late') setTimeout(() => process.exit(0), 100).unref();
         },
         (err: unknown) => {
           process.stderr.write(`worv-proxy: shutdown error: ${String(err)}\n`);

@@ -13,7 +13,7 @@ import { copyStore, StoreNotEmptyError } from '../../store/store-copy.js';
 import { parseFlags } from '../args.js';
 import { checkHelpWord, reportUsageError, UsageError } from '../help.js';
 import { loadConfigOrExit } from '../load-config.js';
-import { causeOf, storeTarget } from '../startup-error.js';
+import { causeOf, storeTarget, upgradedLine } from '../startup-error.js';
 
 const HELP = `Usage: worv-proxy store copy --to URL [--without-request-log]
 
@@ -78,7 +78,7 @@ export async function runStore(argv: string[]): Promise<number> {
   let target: Store | undefined;
   try {
     try {
-      source = await openStore(from);
+      source = await openStore(from, { onMigrated: (applied) => process.stderr.write(upgradedLine(storeTarget(from), applied)) });
     } catch (err) {
       return fail(`cannot open the source (${storeTarget(from)}): ${causeOf(err)}`);
     }
@@ -88,7 +88,7 @@ export async function runStore(argv: string[]): Promise<number> {
       return fail(`usage is waiting in the spool (${spoolDir}/${spooled}): start a gateway on the source and stop it, so the spool is replayed, then copy`);
     }
     try {
-      target = await openStore(to);
+      target = await openStore(to, { onMigrated: (applied) => process.stderr.write(upgradedLine(storeTarget(to), applied)) });
     } catch (err) {
       return fail(`cannot open the target (${storeTarget(to)}): ${causeOf(err)}`);
     }

@@ -126,7 +126,7 @@ export function createLimits(opts: LimitsOptions): Limits {
       return { keyId, day, count };
     });
     rejected.clear();
-    await addRejections(store.db, rows).catch((err: unknown) => logger.warn({ err: String(err) }, 'could not record 429 counts'));
+    await addRejections(store, rows).catch((err: unknown) => logger.warn({ err: String(err) }, 'could not record 429 counts'));
   };
   /** Drops the key's budget counters in `counters`; admissions of the key wait for it. */
   const resetBudgets = (counters: CounterStore, keyId: string): Promise<void> => {

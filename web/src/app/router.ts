@@ -33,11 +33,20 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, currentPath, () => '/');
 }
 
-/** Navigates in-app for a plain click on a link to a console path (a modifier key keeps the browser's way: a new tab). */
+/** Paths the gateway serves itself, not console pages: a link there loads it for real. */
+const SERVER_PATH = /^\/(v1|api|metrics|healthz|readyz)(\/|\?|#|$)/;
+
+/** Whether `href` names a console page on this origin (not another host, not a path the server answers). */
+export function isConsoleHref(href: string): boolean {
+  return href.startsWith('/') && !href.startsWith('//') && !SERVER_PATH.test(href);
+}
+
+/** Navigates in-app for a plain click on a link to a console page (a modifier key keeps the browser's way: a new tab). */
 function followInApp(e: React.MouseEvent, anchor: HTMLAnchorElement): void {
   if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   const href = anchor.getAttribute('href');
-  if (href === null || !href.startsWith('/') || anchor.target !== '') return;
+  if (href === null || !isConsoleHref(href)) return;
+  if (anchor.target !== '' || anchor.hasAttribute('download')) return;
   e.preventDefault();
   navigate(href);
 }
