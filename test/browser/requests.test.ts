@@ -52,6 +52,16 @@ describe('Requests page in Chromium', () => {
     await page.goto('/usage');
     await signIn(page);
     await page.getByRole('heading', { level: 1, name: 'Usage' }).waitFor();
+    // The range is kept in the address: Back from the requests shows the same one.
+    await page.getByRole('button', { name: '7 days' }).click();
+    await page.waitForURL((u) => u.search.startsWith('?from='));
+    const usageAddress = page.url();
+    await page.getByRole('link', { name: 'Requests of alice' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'Usage' }).waitFor();
+    expect(page.url()).toBe(usageAddress);
+    expect(await page.getByRole('button', { name: '7 days' }).getAttribute('aria-pressed')).toBe('true');
     // Click 1: the key's requests.
     await page.getByRole('link', { name: 'Requests of alice' }).click();
     await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();

@@ -2,14 +2,15 @@
  * The usage page: a date range (UTC days, as the gateway buckets them) and key filter, the
  * range's totals, the per-day chart, the per-key table and a CSV download of the rows.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { PageHeader } from '../../components/page-header';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { usePoll } from '../../hooks/use-poll';
 import { errorMessage } from '../../lib/api-client';
-import { addDays, formatDay, formatNumber } from '../../lib/format';
+import { formatDay, formatNumber } from '../../lib/format';
 import { fetchKeyChoices, fetchUsage } from './api';
 import { KeyUsageTable } from './key-usage-table';
+import { usageFilterFromSearch, usageFilterToSearch } from './usage-address';
 import { RangeControls, type UsageFilter } from './range-controls';
 import { UsageChart } from './usage-chart';
 import { dailySeries, keyRows, usageCsv } from './usage-series';
@@ -31,10 +32,10 @@ function download(filename: string, text: string): void {
 
 /** The usage statistics page. */
 export function UsagePage() {
-  const [filter, setFilter] = useState<UsageFilter>(() => {
-    const to = todayUtc();
-    return { from: addDays(to, -29), to, keyId: undefined };
-  });
+  const [filter, setFilter] = useState<UsageFilter>(() => usageFilterFromSearch(window.location.search, todayUtc()));
+  useEffect(() => {
+    window.history.replaceState(null, '', `/usage${usageFilterToSearch(filter, todayUtc())}`);
+  }, [filter]);
   const usage = usePoll((s) => fetchUsage(filter.from, filter.to, filter.keyId, 'none', s), 30_000, [filter.from, filter.to, filter.keyId]);
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string | undefined>();
