@@ -154,6 +154,31 @@ describe('OpenTelemetry traces', () => {
     });
   });
 
+  it('a request the gateway refuses still names its key and the model it asked for', async () => {
+    receiver = await startOtlpReceiver();
+    stack = await startStack({ simulator: { model: 'sim-model' }, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+    const { id, key } = await stack.createKey();
+    const res = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(404);
+    await res.text();
+
+    const spans = await spansAfterClose();
+    expect(spans).toHaveLength(1);
+    // Named by the operation alone: a made-up model name never names a span.
+    expect(spans[0]?.name).toBe('chat');
+    expect(spans[0]?.attributes).toEqual({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'no-such-model',
+      'http.request.method': 'POST',
+      'http.response.status_code': 404,
+      'worv_proxy.key_id': id,
+    });
+  });
+
   it('a backend that is down: 503 with error.type upstream_unreachable on the replica tried', async () => {
     receiver = await startOtlpReceiver();
     stack = await startStack({

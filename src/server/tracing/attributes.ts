@@ -60,7 +60,9 @@ export function spanAttributes(o: RequestOutcome, d: TraceDetails, server: Serve
   const a: SpanAttributes = { 'http.request.method': o.method };
   const op = OPERATION[o.endpoint];
   if (op !== undefined) a['gen_ai.operation.name'] = op;
-  if (o.model !== undefined) a['gen_ai.request.model'] = o.model;
+  // A request refused before it was forwarded still names the model it asked for.
+  const model = o.model ?? o.requestedModel;
+  if (model !== undefined) a['gen_ai.request.model'] = model;
   if (d.responseModel !== undefined) a['gen_ai.response.model'] = d.responseModel;
   if (d.maxTokens !== undefined) a['gen_ai.request.max_tokens'] = d.maxTokens;
   if (o.usage !== undefined) {
@@ -75,6 +77,8 @@ export function spanAttributes(o: RequestOutcome, d: TraceDetails, server: Serve
   if (o.status > 0 && o.status !== CLIENT_CLOSED_REQUEST) a['http.response.status_code'] = o.status;
   const err = errorType(o);
   if (err !== undefined) a['error.type'] = err;
-  if (o.keyId !== undefined) a['worv_proxy.key_id'] = o.keyId;
+  // The key it authenticated with, also when the gateway refused it (a limit, a model outside its scope).
+  const keyId = o.keyId ?? o.caller?.id;
+  if (keyId !== undefined) a['worv_proxy.key_id'] = keyId;
   return a;
 }
