@@ -26,6 +26,7 @@ const OUTCOME: RequestOutcome = {
   requestId: 'req_0miw3k2r19f3a1c2b',
   endpoint: 'chat',
   method: 'POST',
+  path: '/v1/chat/completions',
   status: 200,
   durationMs: 12,
   ttfbMs: 10,

@@ -39,6 +39,7 @@ function entry(r: RequestLogSummary): RequestLogEntry {
     served_model: r.served_model,
     endpoint: r.endpoint,
     method: r.method,
+    path: r.path,
     stream: r.stream === 1,
     status: r.status,
     result: r.result,

@@ -128,6 +128,8 @@ export interface UsageSink {
 export interface RequestOutcome {
   readonly endpoint: Endpoint;
   readonly method: string;
+  /** The path the client called, without the query string, as received (not decoded). */
+  readonly path: string;
   readonly status: number;
   /** Whole request, from arrival to the end of the response (or the client leaving). */
   readonly durationMs: number;

@@ -13,7 +13,7 @@ import { MSG } from '../core/messages.js';
 import type { Endpoint, KeyPrincipal, RequestSpan, UsageCounts } from './context.js';
 import { dialectFor, outputBudget, type Dialect } from './dialects/index.js';
 import type { Forward } from './forward.js';
-import type { Route } from './guard.js';
+import { pathOf, type Route } from './guard.js';
 import { errorBody, sendError, surfaceFor } from './render-error.js';
 import { BodyCapture, captureBody } from './respond/body-capture.js';
 import type { DrainClose } from './drain-close.js';
@@ -260,7 +260,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.settleNow();
     this.#env.onDone(this.#countedKey);
     this.#ledger.route = this.#facts && this.#env.routeOf(this.#facts, this.#ledger.backend);
-    this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.req);
+    this.#ledger.report(this.route?.endpoint ?? ('other' satisfies Endpoint), this.route?.path ?? pathOf(this.req.url ?? '/'), this.req);
   }
 
   /**

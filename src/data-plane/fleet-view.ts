@@ -9,6 +9,7 @@ import type { BackendsResponse, ModelView, ReplicaSample, ReplicaView } from '..
 import type { FleetHistory, HistorySample } from './upstream/fleet-history.js';
 import { hitRate } from './upstream/fleet-history.js';
 import { isDown, type FleetState, type ReplicaState } from './upstream/fleet-state.js';
+import type { RouteReason } from '../shared/backends-contract.js';
 
 export interface FleetViewSource {
   readonly state: FleetState;
@@ -21,6 +22,19 @@ export interface FleetViewSource {
   readonly hungMs: number;
   /** Monotonic ms, the clock of the fleet's state. */
   readonly now?: () => number;
+}
+
+/** A replica as /metrics shows it. */
+export interface ReplicaSnapshot {
+  readonly origin: string;
+  /** It takes new requests: not in cooldown, hung or down. */
+  readonly up: boolean;
+  /** Ejected as hung. */
+  readonly hung: boolean;
+  /** This gateway's client calls running on it. */
+  readonly inFlight: number;
+  /** Relays this gateway routed to it since start, by how it was chosen. */
+  readonly routedBy: ReadonlyMap<RouteReason, number>;
 }
 
 const nul = (v: number | undefined): number | null => (v === undefined ? null : v);

@@ -48,6 +48,12 @@ export function hasDotDotSegment(path: string): boolean {
   return SEGMENT_DOTDOT.test(p);
 }
 
+/** `req.url` without its query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 /**
  * Classifies the request; throws 400 `Invalid path`. `url` is `req.url` (path + query);
  * `anthropicClient`: the request carries `anthropic-version` (GET /v1/models answers as Anthropic's API). The
@@ -56,8 +62,7 @@ export function hasDotDotSegment(path: string): boolean {
  * here (the bytes forwarded are still the client's).
  */
 export function guard(method: string, url: string, anthropicClient = false): Route {
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
+  const path = pathOf(url);
   if (hasDotDotSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
   // hasDotDotSegment refused every malformed escape, so this decode cannot throw.
   const routed = path.includes('%') ? decodeURIComponent(path) : path;

@@ -31,7 +31,7 @@ import { shapingConfigs } from './shaping-config.js';
 import { aliasConfigOf, resolveModelName } from './transforms/alias-model.js';
 import { requestHeaderRules } from './upstream/headers.js';
 import { createFleetHistory } from './upstream/fleet-history.js';
-import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown } from './fleet-view.js';
+import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown, type ReplicaSnapshot } from './fleet-view.js';
 import { watchReplicaHealth, type ReplicaHealthChange } from './replica-health-log.js';
 import type { BackendsResponse } from '../shared/api-contract.js';
 
@@ -60,18 +60,6 @@ export interface DataPlaneDeps {
   readonly connector?: buildConnector.connector;
 }
 
-export interface ReplicaSnapshot {
-  readonly origin: string;
-  /** It takes new requests: not in cooldown, hung or down. */
-  readonly up: boolean;
-  /** Ejected as hung. */
-  readonly hung: boolean;
-  /** This gateway's client calls running on it. */
-  readonly inFlight: number;
-  /** Relays this gateway routed to it since start, by how it was chosen. */
-  readonly routedBy: ReadonlyMap<RouteReason, number>;
-}
-
 const NONE_ROUTED: ReadonlyMap<RouteReason, number> = new Map();
 
 export interface DataPlane {
@@ -87,6 +75,8 @@ export interface DataPlane {
   replicaStates(): readonly ReplicaSnapshot[];
   /** Per model listed, how many of its replicas take new requests. */
   modelReplicasUp(): ReadonlyArray<{ readonly model: string; readonly up: number }>;
+  /** A backend lists `model`. */
+  servesModel(model: string): boolean;
   /** Resolves once the first backend probe finished (the live model is known if reachable). */
   ready(): Promise<void>;
   /** The replicas' state and routing counts (status pages). */
@@ -280,6 +270,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       });
     },
     modelReplicasUp: () => modelReplicasUp(fleet, config.fleet.hungMs),
+    servesModel: (model) => fleet.servers(model).length > 0,
     ready: () => Promise.all([probe.ready, fleet.ready]).then(() => undefined),
     fleet: () => ({ state: fleet, routed: routing.routed }),
     setBackends(urls) {

@@ -18,6 +18,7 @@ import type { UsageWriter } from '../store/usage-writer.js';
 import { polledRoute, registerHealthRoutes, storeCheck } from './health.js';
 import { bootBackends, startBackendSync } from './backend-sync.js';
 import { closeStoreWriters } from './close-store-writers.js';
+import { trackConnections, type DrainConnections } from './drain-connections.js';
 import { clientErrorHandler, guardClients, guardedServerOptions, missingHost, refuseConnect } from './client-guard.js';
 import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
@@ -159,6 +160,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const stopFileWatch = watchStoreFile(deps.store, clock, (problem) => logger.error(problem));
 
   let server: Server | undefined;
+  let connections: DrainConnections | undefined;
   const fastify = Fastify({
     loggerInstance: fastifyLogger,
     trustProxy: trustProxyOption(config.trustProxy),
@@ -184,6 +186,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         else sendNotFound(res);
       }));
       server = s;
+      connections = trackConnections(s, DRAIN_IDLE_MS);
       return s;
     },
   });
@@ -253,13 +256,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   async function drainAndClose(): Promise<void> {
     // server.close() closes the connections idle at that moment. /v1 answers whose head is sent
     // from now on say `Connection: close` (data-plane/drain-close.ts), so their connections end
-    // with them. One whose head said keep-alive
-    // before the drain stays open for DRAIN_IDLE_MS after it ends: a client that sends its next
-    // request at once (an agent's next turn) is answered, with `Connection: close`, instead of
-    // meeting a connection closed under it; an idle one then closes, so no keep-alive
-    // connection holds the drain open for the full keep-alive timeout.
+    // with them. One whose head said keep-alive before the drain stays open for DRAIN_IDLE_MS
+    // after it ends: a client that sends its next request at once (an agent's next turn) is
+    // answered, with `Connection: close`, instead of meeting a connection closed under it. Any
+    // connection without an answer that stays silent that long then closes (drain-connections.ts).
     dataPlane.drain();
     httpServer.keepAliveTimeout = DRAIN_IDLE_MS;
+    connections?.drain();
     await fastify.close();
     backendSync.close();
     stopFileWatch();

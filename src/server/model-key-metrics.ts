@@ -5,18 +5,21 @@
  * in flight and the requests routed there by how it was chosen, and per model the count of its
  * replicas in use.
  *
- * Label cardinality stays bounded: the model label is the model sent to the backend and only
- * for answers below 400 (the backend accepted it); any other request counts under `model=""`,
- * so clients cannot mint series with made-up model names.
+ * Label cardinality stays bounded: the model label is the model sent to the backend when the
+ * backend accepted it (an answer below 400) or when a backend lists it (so a failed or aborted
+ * request still counts under its model, for a per-model error rate); any other request counts
+ * under `model=""`, so clients cannot mint series with made-up model names.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RequestOutcome } from '../data-plane/context.js';
-import type { ReplicaSnapshot } from '../data-plane/routes.js';
+import type { ReplicaSnapshot } from '../data-plane/fleet-view.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
 export interface ReplicaHealthSource {
   replicaStates(): readonly ReplicaSnapshot[];
   modelReplicasUp(): ReadonlyArray<{ readonly model: string; readonly up: number }>;
+  /** A backend lists `model` (its last listing, also while the replica is down). */
+  servesModel(model: string): boolean;
 }
 
 export interface ModelKeyMetrics {
@@ -93,7 +96,7 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
 
   return {
     onRequestEnd(o) {
-      const model = o.model !== undefined && o.status > 0 && o.status < 400 ? o.model : '';
+      const model = o.model !== undefined && ((o.status > 0 && o.status < 400) || replicas()?.servesModel(o.model) === true) ? o.model : '';
       const stream = o.stream ? 'true' : 'false';
       modelRequests.inc(1, model, o.result);
       modelDuration.observe(o.durationMs / 1000, model, stream);

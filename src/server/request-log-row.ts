@@ -23,7 +23,7 @@ export interface LoggedRequest {
  */
 const SESSION_HEADERS = ['x-claude-code-session-id', 'session_id', 'session-id', 'x-openwebui-user-id'] as const;
 
-/** Longest header value kept (user agents and session ids are short; a hostile one is cut). */
+/** Longest header value or path kept (user agents, session ids and paths are short; a hostile one is cut). */
 const MAX_HEADER_CHARS = 512;
 
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
@@ -116,6 +116,7 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       response_body: text(b?.response),
       response_truncated: b?.responseTruncated === true ? 1 : 0,
       request_id: o.requestId,
+      path: clean(o.path.slice(0, MAX_HEADER_CHARS)),
     };
   };
 }

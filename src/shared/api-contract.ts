@@ -557,6 +557,8 @@ export const RequestLogEntry = z.object({
   served_model: z.string().nullable(),
   endpoint: z.string(),
   method: z.string(),
+  /** The path called, without the query string (an `other` endpoint's path says which it was); null in rows logged before paths. */
+  path: z.string().nullable(),
   stream: z.boolean(),
   status: z.number().int(),
   /** complete, aborted (the client left), upstream-error, rejected (the gateway answered). */

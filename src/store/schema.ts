@@ -143,6 +143,8 @@ export interface RequestLogTable {
   backend: string | null;
   /** How the routing chose it (`session`, `spilled`, …: ROUTES in the API contract); null when not relayed or logged before. */
   route: string | null;
+  /** The path called, without the query string (at most 512 characters); null in rows logged before. */
+  path: string | null;
   client_ip: string | null;
   user_agent: string | null;
   session_id: string | null;

@@ -133,8 +133,25 @@ describe('Requests page in Chromium', () => {
     expect(await dialog.innerText()).toContain('estimated: the stream ended without the backend’s usage');
     // The one replica of the model served it.
     expect(await dialog.innerText()).toMatch(/Routed to it as\s+the model’s only replica/);
+    expect(await dialog.innerText()).toMatch(/Path\s+\/v1\/chat\/completions/);
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'hidden' });
+    expect(errors).toEqual([]);
+  });
+
+  it('names the path of a request to an endpoint the gateway forwards unread', async () => {
+    const table = page.locator('table.requests-table');
+    const before = await table.locator('tbody tr').count();
+    const res = await fetch(`${stack.gatewayUrl}/v1/rerank?top_n=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, query: 'q', documents: ['a'] }),
+    });
+    expect(res.status).toBe(404); // the simulator serves no rerank
+    await res.arrayBuffer();
+    await table.locator('tbody tr').nth(before).waitFor({ timeout: 8000 });
+    // The Endpoint column says which endpoint, not just `other`.
+    expect(await table.locator('tbody tr').first().locator('td').nth(2).innerText()).toBe('/v1/rerank');
     expect(errors).toEqual([]);
   });
 

@@ -131,4 +131,29 @@ describe('graceful drain', () => {
     expect(stack.app.dataPlane.inFlight()).toBe(0);
     expect((await stack.usage(id)).requests).toBe(2);
   });
+
+  it('a connection that never sent a request, or stopped midway through its headers, does not hold the drain: closed within a second or so', async () => {
+    // node:http stops its own header deadline at close(): before, both kept the process up until the client left.
+    stack = await startStack({ simulator: { model: 'sim-model', tokens: 4, reasoning: false } });
+    const port = Number(new URL(stack.gatewayUrl).port);
+    const opened = (): Promise<import('node:net').Socket> =>
+      new Promise((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () => resolve(s));
+        s.once('error', reject);
+      });
+    const silent = await opened();
+    const halfway = await opened();
+    halfway.write('POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n');
+    const closedAt = (s: import('node:net').Socket): Promise<number> => new Promise((r) => s.once('close', () => r(performance.now())));
+    const both = Promise.all([closedAt(silent), closedAt(halfway)]);
+    silent.on('error', () => undefined);
+    halfway.on('error', () => undefined);
+    const started = performance.now();
+    await stack.app.close();
+    const drained = performance.now() - started;
+    const [a, b] = await both;
+    expect(drained).toBeLessThan(3000);
+    expect(a - started).toBeLessThan(3000);
+    expect(b - started).toBeLessThan(3000);
+  });
 });

@@ -147,8 +147,10 @@ describe('results of backend errors and refused requests', () => {
     expect(sample(text, 'worv_proxy_requests_total{endpoint="chat",status="503",result="upstream-error"}')).toBe(1);
     expect(sample(text, 'worv_proxy_requests_total{endpoint="chat",status="400",result="complete"}')).toBe(1);
     expect(text).not.toMatch(/^worv_proxy_requests_total\{endpoint="chat",status="50\d",result="complete"\}/m);
-    expect(sample(text, 'worv_proxy_model_requests_total{model="",result="upstream-error"}')).toBe(2);
-    expect(sample(text, 'worv_proxy_model_requests_total{model="",result="complete"}')).toBe(1);
+    // A listed model keeps its label when its answer failed: a per-model error rate.
+    expect(sample(text, 'worv_proxy_model_requests_total{model="sim-model",result="upstream-error"}')).toBe(2);
+    expect(sample(text, 'worv_proxy_model_requests_total{model="sim-model",result="complete"}')).toBe(1);
+    expect(text).not.toMatch(/^worv_proxy_model_requests_total\{model=""/m);
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="upstream-error"}`)).toBe(2);
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="complete"}`)).toBe(1);
   });

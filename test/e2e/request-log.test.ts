@@ -77,7 +77,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const row = await newest(++count);
       expect(fixed(row)).toEqual({
         ...BASE,
-        key_id: key.id, key_name: 'laptop', model: 'old-model', served_model: 'sim-model', endpoint: 'chat', status: 200,
+        key_id: key.id, key_name: 'laptop', model: 'old-model', served_model: 'sim-model', endpoint: 'chat', path: '/v1/chat/completions', status: 200,
         prompt_tokens: body.usage.prompt_tokens, completion_tokens: body.usage.completion_tokens, cached_tokens: 0, reasoning_tokens: 0,
         backend: sim.url, route: 'only', session_id: 'sess-42', capped, aliased: true, thinking: 'high',
       });
@@ -102,7 +102,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const row = await newest(++count);
       expect(fixed(row)).toEqual({
         ...BASE,
-        key_id: key.id, key_name: 'laptop', model: 'sim-model', served_model: 'sim-model', endpoint: 'chat', stream: true, status: 200,
+        key_id: key.id, key_name: 'laptop', model: 'sim-model', served_model: 'sim-model', endpoint: 'chat', path: '/v1/chat/completions', stream: true, status: 200,
         prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_tokens: 0,
         reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0, backend: sim.url, route: 'only', session_id: 'codex-7',
       });
@@ -115,7 +115,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await res.arrayBuffer();
       expect(fixed(await newest(++count))).toEqual({
         ...BASE,
-        key_id: key.id, key_name: 'laptop', model: 'sim-model', served_model: 'sim-model', endpoint: 'chat', status: 502,
+        key_id: key.id, key_name: 'laptop', model: 'sim-model', served_model: 'sim-model', endpoint: 'chat', path: '/v1/chat/completions', status: 502,
         result: 'upstream-error', error: 'upstream_error', backend: sim.url, route: 'only', session_id: 'owui-1', prompt_tokens: null,
       });
     });
@@ -127,7 +127,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const row = await newest(++count);
       expect(fixed(row)).toEqual({
         ...BASE,
-        key_id: null, key_name: null, model: null, served_model: null, endpoint: 'messages', status: 401,
+        key_id: null, key_name: null, model: null, served_model: null, endpoint: 'messages', path: '/v1/messages', status: 401,
         result: 'rejected', error: 'unauthorized', backend: null, route: null,
       });
       expect(row.ttft_ms).toBeNull();
@@ -145,7 +145,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await res.arrayBuffer();
       expect(fixed(await newest(++count))).toEqual({
         ...BASE,
-        key_id: key.id, key_name: 'laptop', model: null, served_model: null, endpoint: 'chat', status: 400,
+        key_id: key.id, key_name: 'laptop', model: null, served_model: null, endpoint: 'chat', path: '/v1/chat/completions', status: 400,
         result: 'rejected', error: 'invalid_request', backend: null, route: null,
       });
     });
@@ -182,6 +182,15 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect((await list('?model=sim-model&limit=1')).requests.map((r) => r.id)).toEqual([row.id]);
     });
 
+    it('a path the gateway forwards unread (rerank here): endpoint other, the path without its query says which', async () => {
+      const res = await postJson(app.url, '/v1/rerank?api-version=2', key.key, { model: 'sim-model', query: 'q', documents: ['a', 'b'] }, headers);
+      expect(res.status).toBe(404); // the simulator serves no rerank: its own 404, relayed
+      expect(await res.text()).toBe('{"detail":"Not Found"}');
+      const row = await newest(++count);
+      expect(row).toMatchObject({ endpoint: 'other', path: '/v1/rerank', method: 'POST', status: 404, result: 'complete', key_id: key.id, backend: sim.url, route: 'only' });
+      expect((await list('?status=404')).requests.map((r) => r.path)).toEqual(['/v1/rerank']);
+    });
+
     it('one row by id, without bodies when PROXY_LOG_BODIES is off', async () => {
       const first = (await list('?limit=1')).requests[0]!;
       const r = await app.request('GET', `/api/requests/${first.id}`, { cookie: s.cookie });
@@ -208,7 +217,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const row = await newest(++count);
       expect([row.status, row.result, row.error]).toEqual([200, 'upstream-error', 'upstream_error']);
       const errors = await list(`?status=errors&key_id=${key.id}`);
-      expect(errors.requests.map((r) => [r.status, r.result])).toEqual([[200, 'upstream-error'], [404, 'rejected'], [400, 'rejected'], [502, 'upstream-error']]);
+      expect(errors.requests.map((r) => [r.status, r.result])).toEqual([[200, 'upstream-error'], [404, 'rejected'], [404, 'complete'], [400, 'rejected'], [502, 'upstream-error']]);
     });
   });
 }

@@ -74,7 +74,12 @@ describe('OpenTelemetry traces', () => {
       'server.port': port,
       'http.request.method': 'POST',
       'http.response.status_code': 200,
+      'url.path': '/v1/chat/completions',
+      'http.route': '/v1/chat/completions',
       'worv_proxy.key_id': id,
+      // The id the client got back, and the request log's row, name the same request.
+      'worv_proxy.request_id': res.headers.get('x-request-id'),
+      'worv_proxy.result': 'complete',
     });
     expect(span.resource['service.name']).toBe('worv-proxy');
     expect(receiver.contentTypes[0]).toBe('application/json');
@@ -120,7 +125,11 @@ describe('OpenTelemetry traces', () => {
       'server.port': port,
       'http.request.method': 'POST',
       'http.response.status_code': 200,
+      'url.path': '/v1/chat/completions',
+      'http.route': '/v1/chat/completions',
       'worv_proxy.key_id': id,
+      'worv_proxy.request_id': res.headers.get('x-request-id'),
+      'worv_proxy.result': 'complete',
     });
     expect(usage.completionTokens).toBe(5);
     expect(sent?.headers.traceparent).toBe(`00-${span.traceId}-${span.spanId}-01`);
@@ -150,7 +159,11 @@ describe('OpenTelemetry traces', () => {
       'http.request.method': 'POST',
       'http.response.status_code': 502,
       'error.type': 'upstream_error',
+      'url.path': '/v1/chat/completions',
+      'http.route': '/v1/chat/completions',
       'worv_proxy.key_id': id,
+      'worv_proxy.request_id': res.headers.get('x-request-id'),
+      'worv_proxy.result': 'upstream-error',
     });
   });
 
@@ -175,7 +188,11 @@ describe('OpenTelemetry traces', () => {
       'gen_ai.request.model': 'no-such-model',
       'http.request.method': 'POST',
       'http.response.status_code': 404,
+      'url.path': '/v1/chat/completions',
+      'http.route': '/v1/chat/completions',
       'worv_proxy.key_id': id,
+      'worv_proxy.request_id': res.headers.get('x-request-id'),
+      'worv_proxy.result': 'rejected',
     });
   });
 
@@ -205,7 +222,62 @@ describe('OpenTelemetry traces', () => {
       'http.request.method': 'POST',
       'http.response.status_code': 503,
       'error.type': 'upstream_unreachable',
+      'url.path': '/v1/embeddings',
+      'http.route': '/v1/embeddings',
       'worv_proxy.key_id': id,
+      'worv_proxy.request_id': res.headers.get('x-request-id'),
+      'worv_proxy.result': 'upstream-error',
     });
+  });
+
+  it('a stream the client leaves midway: its span says aborted (the 200 it got stays, no error: the client left)', async () => {
+    receiver = await startOtlpReceiver();
+    stack = await startStack({ simulator: { model: 'sim-model', tokens: 200, itlMs: 20 }, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+    const { key } = await stack.createKey();
+    const client = new AbortController();
+    const res = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sim-model', stream: true, messages: [{ role: 'user', content: 'a long story' }] }),
+      signal: client.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    client.abort();
+    await reader.read().catch(() => undefined);
+    const requestId = res.headers.get('x-request-id');
+    // The gateway ends the span once it has seen the client go and stopped the backend.
+    await new Promise((r) => setTimeout(r, 300));
+
+    const spans = await spansAfterClose();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.statusCode).toBe(0);
+    expect(spans[0]?.attributes).toMatchObject({
+      'http.response.status_code': 200,
+      'worv_proxy.request_id': requestId,
+      'worv_proxy.result': 'aborted',
+    });
+    expect(spans[0]?.attributes['error.type']).toBeUndefined();
+  });
+
+  it('a path the gateway forwards unread: named by its method alone, the path in url.path, no http.route', async () => {
+    receiver = await startOtlpReceiver();
+    stack = await startStack({ simulator: { model: 'sim-model' }, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+    const { key } = await stack.createKey();
+    const res = await fetch(`${stack.gatewayUrl}/v1/rerank?top_n=2`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sim-model', query: 'q', documents: ['a', 'b'] }),
+    });
+    expect(res.status).toBe(404); // the simulator serves no rerank
+    await res.text();
+
+    const spans = await spansAfterClose();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.name).toBe('POST');
+    expect(spans[0]?.attributes['url.path']).toBe('/v1/rerank');
+    expect(spans[0]?.attributes['http.route']).toBeUndefined();
+    expect(spans[0]?.attributes['worv_proxy.result']).toBe('complete');
   });
 });

@@ -194,7 +194,7 @@ export class UsageLedger {
   }
 
   /** Reports the outcome (once, when the response is over). */
-  report(endpoint: Endpoint, req: IncomingMessage): void {
+  report(endpoint: Endpoint, path: string, req: IncomingMessage): void {
     const observer = this.#env.observer;
     const span = this.span;
     if (observer === undefined && span === undefined) return;
@@ -206,6 +206,7 @@ export class UsageLedger {
       requestId: this.requestId,
       endpoint,
       method: req.method ?? 'GET',
+      path,
       status: this.status,
       durationMs: performance.now() - this.#t0,
       ttfbMs: this.#ttfb,

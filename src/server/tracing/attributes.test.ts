@@ -7,6 +7,7 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   requestId: 'req_0miw3k2r19f3a1c2b',
   endpoint: 'chat',
   method: 'POST',
+  path: '/v1/chat/completions',
   status: 200,
   durationMs: 1,
   ttfbMs: 1,
@@ -34,8 +35,22 @@ describe('span names and error types', () => {
     expect(spanName(outcome({}))).toBe('chat m');
     expect(spanName(outcome({ endpoint: 'completions' }))).toBe('text_completion m');
     expect(spanName(outcome({ endpoint: 'embeddings', model: undefined }))).toBe('embeddings');
-    expect(spanName(outcome({ endpoint: 'models', method: 'GET', model: undefined }))).toBe('GET /v1/models');
-    expect(spanName(outcome({ endpoint: 'other', model: undefined }))).toBe('POST');
+    expect(spanName(outcome({ endpoint: 'models', method: 'GET', path: '/v1/models', model: undefined }))).toBe('GET /v1/models');
+    expect(spanName(outcome({ endpoint: 'models', method: 'GET', path: '/v1/models/GLM-5.1', model: undefined }))).toBe('GET /v1/models/{model}');
+    expect(spanName(outcome({ endpoint: 'other', path: '/v1/rerank', model: undefined }))).toBe('POST');
+  });
+  it('gives every span its path, request id and result; a route only for the endpoints the gateway knows', () => {
+    const none = { responseModel: undefined, maxTokens: undefined };
+    const chat = spanAttributes(outcome({ path: '/v1/chat%2Fcompletions' }), none, undefined);
+    expect([chat['url.path'], chat['http.route'], chat['worv_proxy.request_id'], chat['worv_proxy.result']]).toEqual([
+      '/v1/chat%2Fcompletions',
+      '/v1/chat/completions',
+      'req_0miw3k2r19f3a1c2b',
+      'complete',
+    ]);
+    const rerank = spanAttributes(outcome({ endpoint: 'other', path: '/v1/rerank', result: 'aborted' }), none, undefined);
+    expect([rerank['url.path'], rerank['http.route'], rerank['worv_proxy.result']]).toEqual(['/v1/rerank', undefined, 'aborted']);
+    expect(spanAttributes(outcome({ endpoint: 'models', method: 'GET', path: '/v1/models/x' }), none, undefined)['http.route']).toBe('/v1/models/{model}');
   });
   it('sets error.type for the gateway failures and 5xx only', () => {
     expect(errorType(outcome({ status: 429, result: 'rejected', error: 'rate_limited' }))).toBeUndefined();

@@ -16,11 +16,22 @@ const OPERATION: Readonly<Partial<Record<Endpoint, string>>> = Object.freeze({
   embeddings: 'embeddings',
 });
 
-/** The route of the endpoints that are not GenAI operations (names stay low-cardinality). */
+/** http.route of each endpoint the gateway knows (`other` has none: its path is the client's). */
 const ROUTE: Readonly<Partial<Record<Endpoint, string>>> = Object.freeze({
-  models: '/v1/models',
+  chat: '/v1/chat/completions',
+  completions: '/v1/completions',
+  responses: '/v1/responses',
+  messages: '/v1/messages',
   count_tokens: '/v1/messages/count_tokens',
+  embeddings: '/v1/embeddings',
+  models: '/v1/models',
 });
+
+/** The low-cardinality route of a request, undefined for a path the gateway forwards unread. */
+function httpRoute(o: RequestOutcome): string | undefined {
+  if (o.endpoint === 'models' && o.path !== '/v1/models') return '/v1/models/{model}';
+  return ROUTE[o.endpoint];
+}
 
 /** A backend replica's origin as server.address and server.port. */
 export interface ServerAddress {
@@ -38,11 +49,14 @@ export function serverAddress(origin: string): ServerAddress | undefined {
   }
 }
 
-/** `{operation} {model}` for GenAI operations, else `{method} {route}` (or the method alone). */
+/**
+ * `{operation} {model}` for GenAI operations, else `{method} {route}`, or the method alone for a
+ * path the gateway does not know (its `url.path` says which: a path never names a span).
+ */
 export function spanName(o: RequestOutcome): string {
   const op = OPERATION[o.endpoint];
   if (op !== undefined) return o.model === undefined ? op : `${op} ${o.model}`;
-  const route = ROUTE[o.endpoint];
+  const route = httpRoute(o);
   return route === undefined ? o.method : `${o.method} ${route}`;
 }
 
@@ -57,7 +71,9 @@ export function errorType(o: RequestOutcome): string | undefined {
 }
 
 export function spanAttributes(o: RequestOutcome, d: TraceDetails, server: ServerAddress | undefined): SpanAttributes {
-  const a: SpanAttributes = { 'http.request.method': o.method };
+  const a: SpanAttributes = { 'http.request.method': o.method, 'url.path': o.path, 'worv_proxy.request_id': o.requestId, 'worv_proxy.result': o.result };
+  const route = httpRoute(o);
+  if (route !== undefined) a['http.route'] = route;
   const op = OPERATION[o.endpoint];
   if (op !== undefined) a['gen_ai.operation.name'] = op;
   // A request refused before it was forwarded still names the model it asked for.

@@ -50,6 +50,7 @@ export function RequestDetails({ row, onClose }: { readonly row: RequestLogEntry
           ['Model requested', d.model],
           ['Model served', d.served_model],
           ['Endpoint', `${d.method} ${d.endpoint}${d.stream ? ' (stream)' : ''}`],
+          ['Path', d.path],
           ['Status', d.status],
           ['Result', d.result],
           ['Error', d.error],

@@ -14,6 +14,15 @@ export function statusClass(status: number, result: RequestLogEntry['result']): 
   return 'badge badge-ok';
 }
 
+/** Longest path shown in the table (the details show it whole). */
+const PATH_CHARS = 32;
+
+/** The endpoint's name; for one the gateway forwards unread (`other`), the path it called. */
+export function endpointText(r: Pick<RequestLogEntry, 'endpoint' | 'path'>): string {
+  if (r.endpoint !== 'other' || r.path === null) return r.endpoint;
+  return r.path.length > PATH_CHARS ? `${r.path.slice(0, PATH_CHARS - 1)}…` : r.path;
+}
+
 function ms(v: number | null): string {
   return v === null ? '—' : `${formatNumber(v)} ms`;
 }
@@ -52,8 +61,8 @@ export function RequestsTable({ rows, onOpen }: RequestsTableProps) {
                 {r.model ?? <span className="muted">—</span>}
                 {r.served_model !== null && r.served_model !== r.model && <span className="muted"> → {r.served_model}</span>}
               </td>
-              <td className="nowrap">
-                {r.endpoint}
+              <td className="nowrap" title={r.endpoint === 'other' && r.path !== null ? r.path : undefined}>
+                {endpointText(r)}
                 {r.stream && <span className="muted"> (stream)</span>}
               </td>
               <td className="nowrap">
