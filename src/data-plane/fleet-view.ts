@@ -45,6 +45,13 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
   const r = s.replica;
   if (r.coolUntil > now) {
     const secs = Math.max(1, Math.ceil((r.coolUntil - now) / 1000));
+    if (r.failures === 0 && r.failedAnswers > 0) {
+      // Its probes succeed: only an answer to a request ends this one.
+      return {
+        health: 'cooldown',
+        reason: `answered ${r.failedAnswers} requests in a row with ${r.failedStatus} (its own failure, not the request's); no new request for ${secs} s, then one until it answers one well`,
+      };
+    }
     // The probe's own failure says why (a name that does not resolve: ENOTFOUND).
     const why = s.problem === undefined ? '' : ` (${s.problem})`;
     // Requests and probes both count, and the first probe answered ends the cooldown.

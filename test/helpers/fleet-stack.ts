@@ -22,8 +22,8 @@ export interface FleetStack {
   clear(): void;
   /** Closes replica `i` (its connections are destroyed); `restart` brings it back. */
   kill(i: number): Promise<void>;
-  /** Starts replica `i` again on its port with its options. */
-  revive(i: number): Promise<void>;
+  /** Starts replica `i` again on its port with its options, or with `as` (redeployed as another model, say). */
+  revive(i: number, as?: SimulatorOptions): Promise<void>;
   /**
    * Replaces replica `i` by a listener that accepts connections and never answers, as a stopped
    * process or a wedged API server does (`revive` brings the simulator back).
@@ -79,14 +79,14 @@ export async function startFleetStack(o: FleetStackOptions): Promise<FleetStack>
         await new Promise<void>((resolve) => server.listen(ports[i], '127.0.0.1', resolve));
         frozen.set(i, { server, sockets });
       },
-      async revive(i) {
+      async revive(i, as) {
         const f = frozen.get(i);
         if (f !== undefined) {
           frozen.delete(i);
           for (const socket of f.sockets) socket.destroy();
           await new Promise((resolve) => f.server.close(resolve));
         }
-        const s = createSimulator(o.replicas[i]);
+        const s = createSimulator(as ?? o.replicas[i]);
         await s.listen(ports[i], '127.0.0.1');
         sims[i] = s;
       },

@@ -49,7 +49,8 @@ export interface CallHost {
   /** The replica of the next attempt; undefined when a retry has nowhere worth going. */
   choose(call: BackendCall, avoid: Replica | undefined): Replica | undefined;
   failed(replica: Replica): void;
-  answered(replica: Replica): void;
+  /** `replica` answered the call with `status` (before any retry is decided). */
+  answered(replica: Replica, status: number, call: BackendCall): void;
   retryableStatus(status: number, call: BackendCall): boolean;
   /** A connection the backend closed cleanly before any response byte may be tried elsewhere (default: no). */
   retryableClose?(call: BackendCall): boolean;
@@ -218,7 +219,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, message?: string): void {
     const replica = this.#replica;
-    if (replica !== undefined) this.#host.answered(replica);
+    if (replica !== undefined) this.#host.answered(replica, status, this.#call);
     const b = this.#call.body;
     if (
       this.#call.replica === undefined &&

@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher, type buildConnector } from 'undici';
 import { type BackendCall, UpstreamCall, type CallHost, type RetryReason } from './call.js';
 import { preciseConnector } from './connector.js';
-import { leastInFlight, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
+import { leastInFlight, markAnswer, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
 
 export type { Replica } from './replicas.js';
 
@@ -117,6 +117,8 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     outstanding: 0,
     failures: 0,
     coolUntil: 0,
+    failedAnswers: 0,
+    failedStatus: 0,
     pool: new Pool(origin, {
       connect,
       keepAliveTimeout: KEEP_ALIVE_MS,
@@ -135,8 +137,10 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
   const host: CallHost = {
     choose: (call, avoid) => policy(replicas, call.facts, avoid, now()),
     failed: (replica) => markFailed(replica, now()),
-    answered: (replica) => {
+    answered: (replica, status, call) => {
       if (replica.failures !== 0) markOk(replica);
+      // Only client requests judge the answers: the probes succeed on a replica whose engine died.
+      if (call.facts.purpose === 'relay') markAnswer(replica, status, now());
     },
     retryableStatus: (status, call) => retryable(status, call.facts),
     retryableClose: (call) => opts.retryableClose?.(call.facts) === true,

@@ -14,7 +14,7 @@ import type { Dispatcher } from 'undici';
 import type { RouteReason } from '../../shared/backends-contract.js';
 import { Ring, ringPosition } from './bounded-hash.js';
 import { isDown, type FleetState } from './fleet-state.js';
-import type { CallFacts, PickReplica, Replica, RetryableStatus } from './replicas.js';
+import { failingAnswer, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
 import type { RouteHints } from './route-hints.js';
 
 /** Responses remembered for `previous_response_id` (oldest forgotten first). */
@@ -207,7 +207,21 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     return usable(list, chosen.get(facts)?.replica, performance.now()).length > 0;
   };
 
-  const retryableStatus: RetryableStatus = (status, facts) => (status === 429 || status === 503) && elsewhere(facts);
+  /**
+   * Tried once on another usable replica of the model, before any byte: load (429, 503) and the
+   * replica's own failures (an engine error, a refusal of the gateway's key). A 404 from a
+   * replica whose listing has the request's model says the listing is stale (another model now
+   * runs at that address): it is read again at once, and the request tried elsewhere.
+   */
+  const retryableStatus: RetryableStatus = (status, facts) => {
+    if (status === 404) {
+      const model = hintsOf(facts)?.model;
+      const replica = chosen.get(facts)?.replica;
+      if (model === undefined || replica === undefined || facts.endpoint === 'other' || !o.state.servers(model).includes(replica)) return false;
+      o.state.relist(replica);
+    } else if (status !== 429 && status !== 503 && !failingAnswer(status)) return false;
+    return elsewhere(facts);
+  };
 
   const remember = (id: string, replica: Replica): void => {
     responses.delete(id);

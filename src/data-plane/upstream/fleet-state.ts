@@ -12,9 +12,8 @@
  *
  * A silent replica: its last probe got no answer at all, neither to `GET /metrics` nor to the
  * `GET /v1/models` asked right after (timed out, reset, refused; a status such as 404 is an
- * answer). A stopped process or a wedged API server still accepts
- * connections, so nothing else notices it; it gets no new request until a probe is answered.
- * Each replica is probed on its own: one that does not answer delays only its own next probe.
+ * answer). A stopped process or a wedged API server still accepts connections, so nothing else
+ * notices it; it gets no new request until a probe is answered. Each replica is probed on its own.
  */
 import type { Upstream } from './client.js';
 import { parseEngineMetrics, type EngineMetrics } from './engine-metrics.js';
@@ -99,6 +98,8 @@ export interface FleetState {
   refresh(): Promise<void>;
   /** Probes these replicas now, outside the round (backends just added). */
   probe(replicas: readonly Replica[]): Promise<void>;
+  /** Reads the replica's listing again now (it answered that a model it listed does not exist). */
+  relist(replica: Replica): void;
   close(): void;
 }
 
@@ -119,11 +120,7 @@ function problemOf(err: unknown): string {
 
 /** A probe that failed: `answered` when the replica sent a status (a 404 /metrics, say), `refused` when its connection was. */
 class ProbeFailure {
-  constructor(
-    readonly message: string,
-    readonly answered: boolean,
-    readonly refused = false,
-  ) {}
+  constructor(readonly message: string, readonly answered: boolean, readonly refused = false) {}
 }
 
 export function createFleetState(o: FleetStateOptions): FleetState {
@@ -287,6 +284,10 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     card: (model) => current().card.get(model),
     refresh,
     probe: (replicas) => Promise.all(replicas.map(probeOnce)).then(() => undefined),
+    relist: (replica) => {
+      state(replica).listedAt = 0;
+      void probeOnce(replica);
+    },
     close: () => {
       clearInterval(timer);
       for (const t of ejections.values()) clearTimeout(t);

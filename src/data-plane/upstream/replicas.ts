@@ -1,7 +1,10 @@
 /**
  * The backend replicas, their health, and the routing seam. Health: a replica that refused a
  * connection (or did not connect in time) sits out a cooldown, 1 s doubling per consecutive
- * failure up to 30 s; any response makes it healthy at once. Routing: a `PickReplica` policy
+ * failure up to 30 s; any response makes it healthy at once. A replica that answers client
+ * requests with failures of its own (an engine error, a refusal of the gateway's key) three
+ * times in a row sits out a cooldown too, 5 s doubling up to 30 s, which its health probes do
+ * not end (they still succeed); its next good answer does. Routing: a `PickReplica` policy
  * chooses the replica of each attempt from what the call says about itself (`CallFacts`); the
  * default sends it to the healthy replica with the fewest requests in flight.
  */
@@ -20,6 +23,10 @@ export interface Replica {
   failures: number;
   /** While `now()` is below this, the replica is skipped if another one is available. */
   coolUntil: number;
+  /** Consecutive answers to client requests that were the replica's own failures (`failingAnswer`). */
+  failedAnswers: number;
+  /** The status of the last of them. */
+  failedStatus: number;
 }
 
 /** What a call tells the routing policy about itself. */
@@ -79,4 +86,29 @@ export function markFailed(replica: Replica, now: number): void {
 export function markOk(replica: Replica): void {
   replica.failures = 0;
   replica.coolUntil = 0;
+}
+
+/**
+ * An answer that says the replica cannot serve, whatever the request: an engine or proxy error
+ * (500, 502, 504) or a refusal of the gateway's own key (401, 403). A 4xx about the request is
+ * the client's, and 429 and 503 are load (tried elsewhere, never held against the replica).
+ */
+export function failingAnswer(status: number): boolean {
+  return status === 500 || status === 502 || status === 504 || status === 401 || status === 403;
+}
+
+/** Failing answers in a row before the replica sits out a cooldown. */
+export const FAILED_ANSWERS_COOL = 3;
+const ANSWER_COOLDOWN_MS = 5000;
+
+/** `replica` answered a client's request with `status`: a run of failing answers cools it down. */
+export function markAnswer(replica: Replica, status: number, now: number): void {
+  if (!failingAnswer(status)) {
+    replica.failedAnswers = 0;
+    return;
+  }
+  replica.failedAnswers++;
+  replica.failedStatus = status;
+  const over = replica.failedAnswers - FAILED_ANSWERS_COOL;
+  if (over >= 0) replica.coolUntil = Math.max(replica.coolUntil, now + Math.min(MAX_COOLDOWN_MS, ANSWER_COOLDOWN_MS * 2 ** over));
 }
