@@ -24,9 +24,17 @@ describe('prefixOf', () => {
     expect(a).not.toBe(c);
   });
 
-  it('looks only at the first PREFIX_CHARS characters', () => {
-    const long = 'z'.repeat(PREFIX_CHARS);
-    expect(prefixOf('chat', { messages: [{ role: 'system', content: long }, { content: 'a' }] })).toBe(prefixOf('chat', { messages: [{ role: 'system', content: long }, { content: 'b' }] }));
+  it('a system prompt longer than PREFIX_CHARS does not crowd out the first message: it has characters of its own', () => {
+    const long = 'z'.repeat(PREFIX_CHARS * 2);
+    const chat = (sys: string, first: string) => prefixOf('chat', { messages: [{ role: 'system', content: sys }, { role: 'user', content: first }] });
+    expect(chat(long, 'a')).not.toBe(chat(long, 'b'));
+    // Past PREFIX_CHARS, neither part is read further.
+    expect(chat(long, 'a')).toBe(chat(`${long}tail`, 'a'));
+    expect(chat(long, `${'q'.repeat(PREFIX_CHARS)}a`)).toBe(chat(long, `${'q'.repeat(PREFIX_CHARS)}b`));
+    const messages = (sys: string, first: string) => prefixOf('messages', { system: sys, messages: [{ role: 'user', content: first }] });
+    expect(messages(long, 'a')).not.toBe(messages(long, 'b'));
+    const tools = Array.from({ length: 2000 }, (_, i) => ({ type: 'function', function: { name: `tool_number_${i}` } }));
+    expect(prefixOf('chat', { tools, messages: [{ role: 'user', content: 'a' }] })).not.toBe(prefixOf('chat', { tools, messages: [{ role: 'user', content: 'b' }] }));
   });
 
   it('messages: skips Claude Code\'s billing-header system block', () => {

@@ -21,7 +21,11 @@ export interface RouteHints {
   readonly previousResponseId: string | undefined;
 }
 
-/** Characters of leading prompt text that make the prefix key. */
+/**
+ * Characters of the prefix key's two parts: the leading text (system prompt or instructions,
+ * tool names) and the first message. Each has its own, so a long system prompt (an agent's are
+ * often longer) cannot crowd out the message that tells one conversation from another.
+ */
 export const PREFIX_CHARS = 8192;
 
 const SESSION_HEADERS = ['x-claude-code-session-id', 'session_id', 'session-id'] as const;
@@ -55,10 +59,11 @@ export function sessionOf(headers: IncomingHttpHeaders, body: Readonly<JsonObjec
   return isObject(meta) ? str(meta.user_id) : undefined;
 }
 
-/** Incremental FNV-1a over text pieces, stopping after `PREFIX_CHARS` characters. */
+/** Incremental FNV-1a over text pieces, each part stopping after `PREFIX_CHARS` characters. */
 class PrefixHash {
   h = 0x811c9dc5;
   left = PREFIX_CHARS;
+  hashed = 0;
 
   add(text: string): boolean {
     const n = Math.min(text.length, this.left);
@@ -69,7 +74,13 @@ class PrefixHash {
     }
     this.h = h >>> 0;
     this.left -= n;
+    this.hashed += n;
     return this.left > 0;
+  }
+
+  /** The first message starts a part of its own. */
+  firstMessage(): void {
+    this.left = PREFIX_CHARS;
   }
 
   /** Text of a content value: a string, or the text/thinking of its parts. */
@@ -96,14 +107,17 @@ class PrefixHash {
    */
   messages(v: JsonValue | undefined): void {
     if (typeof v === 'string') {
+      this.firstMessage();
       this.add(v);
       return;
     }
     if (!Array.isArray(v)) return;
     for (const m of v) {
       if (!isObject(m)) continue;
-      if (!this.content(m.content)) return;
-      if (m.role !== 'system' && m.role !== 'developer') return;
+      const leading = m.role === 'system' || m.role === 'developer';
+      if (!leading) this.firstMessage();
+      if (this.left > 0) this.content(m.content);
+      if (!leading) return;
     }
   }
 
@@ -118,16 +132,18 @@ class PrefixHash {
   }
 }
 
-/** The prefix key of a body: system / instructions, tool names, then the first message (or input, or prompt). */
+/** The prefix key of a body: system / instructions and tool names, then the first message (or input, or prompt). */
 export function prefixOf(endpoint: Endpoint, body: Readonly<JsonObject>): number | undefined {
   const p = new PrefixHash();
-  if (endpoint === 'messages' && !p.content(body.system, true)) return p.h;
-  if (endpoint === 'responses' && !p.content(body.instructions)) return p.h;
-  if (!p.tools(body.tools)) return p.h;
-  if (endpoint === 'completions') p.content(body.prompt);
-  else if (endpoint === 'responses') p.messages(body.input);
+  if (endpoint === 'messages') p.content(body.system, true);
+  if (endpoint === 'responses') p.content(body.instructions);
+  if (p.left > 0) p.tools(body.tools);
+  if (endpoint === 'completions') {
+    p.firstMessage();
+    p.content(body.prompt);
+  } else if (endpoint === 'responses') p.messages(body.input);
   else p.messages(body.messages);
-  return p.left === PREFIX_CHARS ? undefined : p.h;
+  return p.hashed === 0 ? undefined : p.h;
 }
 
 /**
