@@ -35,6 +35,8 @@ export interface ReplicaSnapshot {
   readonly inFlight: number;
   /** Relays this gateway routed to it since start, by how it was chosen. */
   readonly routedBy: ReadonlyMap<RouteReason, number>;
+  /** Its answers to client requests since start, by status class (index 2 for 2xx …). */
+  readonly answers: readonly number[];
 }
 
 const nul = (v: number | undefined): number | null => (v === undefined ? null : v);
@@ -49,7 +51,7 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
       // Its probes succeed: only an answer to a request ends this one.
       return {
         health: 'cooldown',
-        reason: `answered ${r.failedAnswers} requests in a row with ${r.failedStatus} (its own failure, not the request's); no new request for ${secs} s, then one until it answers one well`,
+        reason: `answered ${r.failedAnswers} requests in a row with ${r.failedStatus} (its own failure, not the request's); no new request for ${secs} s`,
       };
     }
     // The probe's own failure says why (a name that does not resolve: ENOTFOUND).

@@ -266,7 +266,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return upstream.replicas.map((r) => {
         const s = fleet.state(r);
         const up = inUse(healthOf(s, now, config.fleet.hungMs).health);
-        return { origin: r.origin, up, hung: s.hung, inFlight: r.outstanding, routedBy: routing.routedBy.get(r.origin) ?? NONE_ROUTED };
+        return { origin: r.origin, up, hung: s.hung, inFlight: r.outstanding, routedBy: routing.routedBy.get(r.origin) ?? NONE_ROUTED, answers: r.answers };
       });
     },
     modelReplicasUp: () => modelReplicasUp(fleet, config.fleet.hungMs),

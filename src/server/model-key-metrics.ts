@@ -87,6 +87,19 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
       for (const r of source.replicaStates()) for (const [route, n] of r.routedBy) this.inc({ replica: r.origin, route }, n);
     },
   });
+  // Counted as each answer's head arrives (upstream/replicas.ts); read at each scrape, as routed_total.
+  new Counter({
+    name: 'worv_proxy_replica_responses_total',
+    help: "Answers of the replica to client requests, by status class (2xx, 4xx, 5xx, …), retried ones included: a replica's own error rate",
+    labelNames: ['replica', 'code_class'],
+    registers: [registry],
+    collect() {
+      const source = replicas();
+      if (source === undefined) return;
+      this.reset();
+      for (const r of source.replicaStates()) r.answers.forEach((n, i) => n > 0 && this.inc({ replica: r.origin, code_class: `${i}xx` }, n));
+    },
+  });
   fleetGauge(
     'worv_proxy_model_replicas_up',
     'Replicas of each listed model that take new requests (0: its requests get 503 or wait on a replica that may not answer)',

@@ -119,6 +119,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     coolUntil: 0,
     failedAnswers: 0,
     failedStatus: 0,
+    answers: [0, 0, 0, 0, 0, 0],
     pool: new Pool(origin, {
       connect,
       keepAliveTimeout: KEEP_ALIVE_MS,

@@ -27,6 +27,8 @@ export interface Replica {
   failedAnswers: number;
   /** The status of the last of them. */
   failedStatus: number;
+  /** Answers to client requests since start, by status class: index 1 for 1xx … 5 for 5xx. */
+  readonly answers: number[];
 }
 
 /** What a call tells the routing policy about itself. */
@@ -103,6 +105,7 @@ const ANSWER_COOLDOWN_MS = 5000;
 
 /** `replica` answered a client's request with `status`: a run of failing answers cools it down. */
 export function markAnswer(replica: Replica, status: number, now: number): void {
+  replica.answers[Math.min(5, Math.floor(status / 100))]!++;
   if (!failingAnswer(status)) {
     replica.failedAnswers = 0;
     return;
