@@ -19,7 +19,7 @@ import { hanFilterFor } from './tap/han-filter.js';
 import { observersFor } from './tap/observers.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
-import type { RetryReason } from './upstream/call.js';
+import type { RetryReason } from './upstream/backend-call.js';
 import { createUpstream } from './upstream/client.js';
 import { failureErrors } from './upstream/failures.js';
 import { createFleetRouting, type RouteReason } from './upstream/fleet-routing.js';

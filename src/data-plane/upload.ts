@@ -15,7 +15,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
-import type { ReplayableBody } from './upstream/call.js';
+import type { ReplayableBody } from './upstream/backend-call.js';
 
 /**
  * Bodies up to this size are read whole. Node reads a socket 64 KiB at a time, so a body this

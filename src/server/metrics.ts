@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestObserver } from '../data-plane/context.js';
-import type { RetryReason } from '../data-plane/upstream/call.js';
+import type { RetryReason } from '../data-plane/upstream/backend-call.js';
 import { createModelKeyMetrics, type ReplicaHealthSource } from './model-key-metrics.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
@@ -48,7 +48,7 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
   const tokens = new FastCounter('worv_proxy_tokens_total', 'Tokens reported by the backend (estimated for a stream that ended without its usage)', ['kind']);
   const retries = new FastCounter(
     'worv_proxy_upstream_retries_total',
-    'Backend calls tried again after this replica failed them: reason status (it answered 429, 503 or a failure of its own such as 500), connect (no connection), closed (reset or closed before any byte)',
+    'Backend calls tried again after this replica failed them: reason status (it answered 429, 503 or a failure of its own such as 500), connect (no connection), closed (reset or closed before any byte), silent (it stopped answering while the call waited for its first byte)',
     ['replica', 'reason'],
   );
   for (const m of [requests, duration, ttfb, tokens, retries]) register(registry, m);

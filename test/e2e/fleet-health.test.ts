@@ -186,6 +186,34 @@ describe('replica health', () => {
     expect(await homeOf('z')).toBe(home);
   });
 
+  it('requests already waiting on a replica that falls silent are sent to another replica once a probe finds it silent, instead of waiting out the read timeout', async () => {
+    // Streams: their read timeout is the default 1200 s; the probe waits 1 s for an answer.
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HEALTH_INTERVAL: '0.2', PROXY_NONSTREAM_READ_TIMEOUT: '1' } });
+    const home = await homeOf('r');
+    const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
+    const homeUrl = f.sims[home]!.url;
+    await f.freeze(home);
+    f.clear();
+    // Sent before any probe noticed: routed to the frozen replica, they wait there.
+    const streams = [0, 1, 2].map(() =>
+      postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': 'r' }, AbortSignal.timeout(8000)).then(async (r) => [r.status, await r.text()] as const),
+    );
+    const t0 = performance.now();
+    const answers = await Promise.all(streams);
+    expect(state.silent).toBe(true);
+    for (const [status, text] of answers) {
+      expect(status).toBe(200);
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    }
+    // Answered by the other replica within a probe's wait or two, not the read timeout.
+    expect(performance.now() - t0).toBeLessThan(6000);
+    expect(f.served()[1 - home]).toBe(3);
+    const scrape = await (await fetch(`${f.gatewayUrl}/metrics`)).text();
+    expect(scrape).toContain(`worv_proxy_upstream_retries_total{replica="${homeUrl}",reason="silent"} 3\n`);
+    // Each counted once, under the replica that answered.
+    await until(async () => (await f!.stack.usage(f!.keyId)).requests === 4);
+  });
+
   it('a model whose replicas are one refusing connections and one silent gets 503 at once: no request is parked on the silent one', async () => {
     // A request on the silent replica would wait out the read timeout (1 s here) and end 504.
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HEALTH_INTERVAL: '0.2', PROXY_NONSTREAM_READ_TIMEOUT: '1' } });

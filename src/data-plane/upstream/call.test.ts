@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { buildConnector } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUpstream, type Upstream } from './client.js';
-import type { BackendCall } from './call.js';
+import type { BackendCall } from './backend-call.js';
 import { classifyFailure } from './failures.js';
 import { requestHeaderRules } from './headers.js';
 import type { PickReplica } from './replicas.js';

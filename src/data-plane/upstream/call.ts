@@ -11,57 +11,13 @@
  * has answered nothing yet, and its request can still go elsewhere.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
 import { errors, type Dispatcher } from 'undici';
 import { CONNECT_ATTEMPTS, classifyFailure, retryableFailure, type FailureClass } from './failures.js';
-import type { CallFacts, Replica } from './replicas.js';
-
-/** A request body that is sent as it arrives and can be sent again until an attempt connects. */
-export interface ReplayableBody {
-  /** A fresh stream for the next attempt (only while `replayable`). */
-  body(): Readable;
-  readonly replayable: boolean;
-  /** The client is still sending: silence from the backend meanwhile is not a timeout. */
-  readonly receiving: boolean;
-  /** An attempt connected: the body need not be kept for a retry any more. */
-  connected(): void;
-}
-
-export type CallBody = string | Buffer | readonly Buffer[] | ReplayableBody | undefined;
-
-/** A request to a backend. */
-export interface BackendCall {
-  readonly method: string;
-  /** Path and query, exactly as they go upstream. */
-  readonly path: string;
-  readonly headers: string[];
-  /** A body in parts is sent in order; the headers must then carry its length. */
-  readonly body: CallBody;
-  /** Longest silence allowed before the first byte and between bytes, ms (0: none). */
-  readonly readTimeoutMs: number;
-  readonly facts: CallFacts;
-  /** Only this replica, no retry (the probe walks the replicas itself). */
-  readonly replica?: Replica;
-}
-
-/** What a call needs from the replica set (upstream/client.ts). */
-export interface CallHost {
-  /** The replica of the next attempt; undefined when a retry has nowhere worth going. */
-  choose(call: BackendCall, avoid: Replica | undefined): Replica | undefined;
-  failed(replica: Replica): void;
-  /** `replica` answered the call with `status` (before any retry is decided). */
-  answered(replica: Replica, status: number, call: BackendCall): void;
-  retryableStatus(status: number, call: BackendCall): boolean;
-  /** A connection the backend closed cleanly before any response byte may be tried elsewhere (default: no). */
-  retryableClose?(call: BackendCall): boolean;
-  /** The call goes to another attempt: `replica` failed it, `why` says how. */
-  retrying?(replica: Replica | undefined, why: RetryReason): void;
-}
-
-/** Why a call was tried again: a retryable answer (429, 503), no connection, or a connection closed before any byte. */
-export type RetryReason = 'status' | 'connect' | 'closed';
+import type { BackendCall, CallBody, CallHost, ReplayableBody, RetryReason } from './backend-call.js';
+import type { Replica, Rescuable } from './replicas.js';
 
 const RETRY_STATUS = Object.assign(new Error('answer declared retryable'), { code: 'WORV_RETRY_STATUS' });
+const RESCUED = Object.assign(new Error('the replica stopped answering'), { code: 'WORV_RESCUED' });
 /** No replica to try (none configured): nothing was sent, as when none accepts a connection. */
 const NO_REPLICA = Object.assign(new Error('no replica to send the request to'), { code: 'ECONNREFUSED' });
 
@@ -77,7 +33,7 @@ function isReplayable(body: CallBody): body is ReplayableBody {
 const onReadTimeout = (call: UpstreamCall): void => call.readTimedOut();
 const redispatch = (call: UpstreamCall): void => call.again();
 
-export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.DispatchController {
+export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.DispatchController, Rescuable {
   readonly #host: CallHost;
   readonly #call: BackendCall;
   readonly #inner: Dispatcher.DispatchHandler;
@@ -158,6 +114,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     // The gateway's own probes are not load: a probe in flight must not move a session away.
     this.#counted = call.facts.purpose !== 'probe';
     if (this.#counted) replica.outstanding++;
+    if (call.facts.purpose === 'relay') replica.waiting.add(this);
     this.#attempts++;
     const b = call.body;
     // A fresh stream per attempt: undici destroys the body of a failed one. undici sends an
@@ -178,6 +135,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     this.#dispatch(next);
   }
 
+  /** Its replica stopped answering: sent to another one if nothing was passed on yet and one can take it. */
+  rescue(): void {
+    const b = this.#call.body;
+    if (this.#started || this.#reason !== null || this.#attempt === undefined || this.#attempts >= CONNECT_ATTEMPTS) return;
+    if ((isReplayable(b) && !b.replayable) || this.#host.retryableClose?.(this.#call) !== true) return;
+    this.#attempt.abort(RESCUED);
+  }
+
   readTimedOut(): void {
     const c = this.#attempt;
     if (c === undefined) return;
@@ -195,6 +160,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     this.#timer = undefined;
     this.#attempt = undefined;
     const r = this.#replica;
+    r?.waiting.delete(this);
     if (r !== undefined && this.#counted) r.outstanding--;
     this.#counted = false;
     return r;
@@ -247,6 +213,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     const status = this.#headStatus;
     this.#headStatus = 0;
     this.#started = true;
+    this.#replica?.waiting.delete(this);
     this.#inner.onResponseStart?.(this, status, this.#headHeaders, this.#headMessage);
   }
 
@@ -267,8 +234,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     const replica = this.#endAttempt();
     const failure = classifyFailure(err);
     if (failure === 'connect' && replica !== undefined) this.#host.failed(replica);
-    const why: RetryReason = this.#discarding ? 'status' : failure === 'connect' ? 'connect' : 'closed';
-    const retry = this.#discarding || (!this.#started && (retryableFailure(failure) || (isCleanClose(err) && this.#host.retryableClose?.(this.#call) === true)));
+    const rescued = err === RESCUED;
+    const why: RetryReason = rescued ? 'silent' : this.#discarding ? 'status' : failure === 'connect' ? 'connect' : 'closed';
+    const retry = rescued || this.#discarding || (!this.#started && (retryableFailure(failure) || (isCleanClose(err) && this.#host.retryableClose?.(this.#call) === true)));
     this.#discarding = false;
     // A head without a body byte is dropped: the caller answers the failure as it would before any byte.
     this.#headStatus = 0;

@@ -7,7 +7,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher, type buildConnector } from 'undici';
-import { type BackendCall, UpstreamCall, type CallHost, type RetryReason } from './call.js';
+import type { BackendCall, CallHost, RetryReason } from './backend-call.js';
+import { UpstreamCall } from './call.js';
 import { preciseConnector } from './connector.js';
 import { leastInFlight, markAnswer, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
 
@@ -64,6 +65,8 @@ export interface Upstream {
   markFailed(replica: Replica): void;
   /** `replica` answered: healthy again. */
   markOk(replica: Replica): void;
+  /** `replica` stopped answering: its requests still waiting for a first byte go to another replica when one can take them. */
+  rescue(replica: Replica): void;
   close(): Promise<void>;
 }
 
@@ -120,6 +123,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     failedAnswers: 0,
     failedStatus: 0,
     answers: [0, 0, 0, 0, 0, 0],
+    waiting: new Set(),
     pool: new Pool(origin, {
       connect,
       keepAliveTimeout: KEEP_ALIVE_MS,
@@ -174,6 +178,9 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     pick: (avoid) => policy(replicas, NO_FACTS, avoid, now()),
     markFailed: (replica) => markFailed(replica, now()),
     markOk,
+    rescue(replica) {
+      for (const call of [...replica.waiting]) call.rescue();
+    },
     async close() {
       await Promise.all([...replicas.map((r) => r.pool.close()), ...closing]);
     },

@@ -209,7 +209,10 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     }
     s.listedAt = t;
     const listing = await get(replica, '/v1/models');
+    const wasSilent = s.silent;
     s.silent = unanswered && listing instanceof ProbeFailure && !listing.answered;
+    // Requests sent before it fell silent would wait there for the read timeout.
+    if (s.silent && !wasSilent) o.upstream.rescue(replica);
     s.refused = s.silent && (body as ProbeFailure).refused && (listing as ProbeFailure).refused;
     const cards = listing instanceof ProbeFailure ? undefined : cardsOf(listing);
     s.listingFailed = cards === undefined;

@@ -29,6 +29,13 @@ export interface Replica {
   failedStatus: number;
   /** Answers to client requests since start, by status class: index 1 for 1xx … 5 for 5xx. */
   readonly answers: number[];
+  /** Client requests sent to it that have not passed a byte on yet (upstream/call.ts). */
+  readonly waiting: Set<Rescuable>;
+}
+
+/** A request waiting on a replica for its first byte, which may be sent to another one instead. */
+export interface Rescuable {
+  rescue(): void;
 }
 
 /** What a call tells the routing policy about itself. */
