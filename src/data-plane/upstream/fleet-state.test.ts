@@ -147,8 +147,11 @@ describe('fleet state: silent replicas', () => {
         const text = call.path === '/metrics' ? 'vllm:num_requests_running 0\n' : '{"object":"list","data":[{"id":"m","object":"model"}]}';
         return { status: 200, headers: {}, body: Buffer.from(text) };
       },
+      rescue: (r: Replica) => rescued.push(r.origin),
     } as unknown as Upstream;
   }
+  /** Replicas whose waiting requests were sent elsewhere (once per fall into silence). */
+  const rescued: string[] = [];
 
   it('silent only when neither /metrics nor the listing asked right after answers; back with the next answer', async () => {
     const answers = { metrics: true, models: true };
@@ -163,6 +166,10 @@ describe('fleet state: silent replicas', () => {
     answers.models = false;
     await vi.advanceTimersByTimeAsync(1000);
     expect([s.silent, s.problem]).toEqual([true, 'GET /metrics: timed out; GET /v1/models: timed out']);
+    // The requests waiting on it are sent elsewhere when it falls silent, not at every silent probe.
+    expect(rescued).toEqual(['http://r1']);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(rescued).toEqual(['http://r1']);
     answers.metrics = true;
     answers.models = true;
     await vi.advanceTimersByTimeAsync(1000);
