@@ -368,6 +368,10 @@ describe('replica health', () => {
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('1'); // PROXY_HEALTH_INTERVAL 0.2 s, rounded up
     expect(await down.json()).toEqual({ error: { message: 'Backend unavailable', type: 'server_error', code: 503 } });
+    // Its one replica was picked once for the request: the retry on the same replica is the same pick.
+    const kimiUrl = state.replica.origin;
+    const routed = (await (await fetch(`${f.gatewayUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith(`worv_proxy_replica_routed_total{replica="${kimiUrl}"`));
+    expect(routed).toEqual([`worv_proxy_replica_routed_total{replica="${kimiUrl}",route="only"} 1`]);
     const glm = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY);
     expect(glm.status).toBe(200);
     await glm.arrayBuffer();

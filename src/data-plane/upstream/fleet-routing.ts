@@ -194,7 +194,8 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     if (choice === undefined) return undefined;
     if (facts.purpose === 'relay') {
       chosen.set(facts, choice);
-      count(choice);
+      // A retry on the replica that just failed it (the model's only one) is the same pick.
+      if (choice.replica !== avoid) count(choice);
     }
     return choice.replica;
   };
