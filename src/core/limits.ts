@@ -59,6 +59,21 @@ export const WINDOW_MS = 60_000;
 export const LEASE_MS = 45_000;
 export const LEASE_RENEW_MS = 10_000;
 
+/**
+ * A request's lease id: its own id, with `*N` after it when it takes N slots (a request for N
+ * choices, which the engine runs as N sequences). The weight rides in the id so that every
+ * store (the Redis sorted set, the Postgres state, renewals and settles) carries it unchanged.
+ */
+export function leaseId(requestId: string, slots: number): string {
+  return slots > 1 ? `${requestId}*${slots}` : requestId;
+}
+
+/** The slots a lease id takes. */
+export function leaseSlots(id: string): number {
+  const star = id.lastIndexOf('*');
+  return star === -1 ? 1 : Number(id.slice(star + 1)) || 1;
+}
+
 export function windowStart(now: number): number {
   return now - (now % WINDOW_MS);
 }
@@ -90,6 +105,8 @@ export interface AdmitPlan {
   readonly limits: KeyLimits;
   /** Tokens charged to the minute's window now (input estimate + output cap). */
   readonly charge: number;
+  /** Concurrency slots it takes: the sequences the engine runs for it (`leaseSlots(requestId)`). */
+  readonly slots: number;
   /** The key's usage today and this month from the usage store, when the counters asked for it. */
   readonly seed?: { readonly day: number; readonly month: number };
 }
@@ -148,12 +165,12 @@ export function admitState(s: LimitState, p: AdmitPlan): AdmitResult {
   if (l.concurrency !== null && s.leases !== undefined) {
     for (const [id, until] of Object.entries(s.leases)) {
       if (until <= p.now) delete s.leases[id];
-      else inFlight++;
+      else inFlight += leaseSlots(id);
     }
   }
   const dayUsed = l.dailyTokens !== null ? (s.day?.[1] ?? 0) : 0;
   const monthUsed = l.monthlyTokens !== null ? (s.month?.[1] ?? 0) : 0;
-  const limit = firstExceeded(l, { requests, tokens, inFlight, dayUsed, monthUsed }, p.charge);
+  const limit = firstExceeded(l, { requests, tokens, inFlight, dayUsed, monthUsed }, p.charge, p.slots);
   if (limit !== undefined) return { kind: 'limited', limit, requests, tokens, inFlight, dayUsed, monthUsed };
   if (l.rpm !== null) s.rpm = [win, requests + 1];
   if (l.tpm !== null) s.tpm = [win, tokens + p.charge];
@@ -162,7 +179,7 @@ export function admitState(s: LimitState, p: AdmitPlan): AdmitResult {
     kind: 'ok',
     requests: requests + (l.rpm !== null ? 1 : 0),
     tokens: tokens + (l.tpm !== null ? p.charge : 0),
-    inFlight: inFlight + (l.concurrency !== null ? 1 : 0),
+    inFlight: inFlight + (l.concurrency !== null ? p.slots : 0),
     dayUsed,
     monthUsed,
   };
@@ -170,15 +187,16 @@ export function admitState(s: LimitState, p: AdmitPlan): AdmitResult {
 
 /**
  * Which limit refuses the request, budgets first (they last longest). A request is charged
- * to the minute only when its charge fits in what is left, except in an empty window: a
- * request larger than the whole limit still runs, alone, rather than never.
+ * to the minute only when its charge fits in what is left, and takes its `slots` only when they
+ * fit beside the ones held, except when nothing is counted: a request larger than the whole
+ * limit still runs, alone, rather than never.
  */
-export function firstExceeded(l: KeyLimits, c: Counted, charge: number): LimitName | undefined {
+export function firstExceeded(l: KeyLimits, c: Counted, charge: number, slots: number): LimitName | undefined {
   if (l.dailyTokens !== null && c.dayUsed >= l.dailyTokens) return 'daily';
   if (l.monthlyTokens !== null && c.monthUsed >= l.monthlyTokens) return 'monthly';
   if (l.rpm !== null && c.requests >= l.rpm) return 'rpm';
   if (l.tpm !== null && c.tokens > 0 && c.tokens + charge > l.tpm) return 'tpm';
-  if (l.concurrency !== null && c.inFlight >= l.concurrency) return 'concurrency';
+  if (l.concurrency !== null && c.inFlight > 0 && c.inFlight + slots > l.concurrency) return 'concurrency';
   return undefined;
 }
 

@@ -12,6 +12,7 @@ import { GatewayError, isGatewayError } from '../core/errors.js';
 import { laxInteger, type JsonObject } from '../core/json.js';
 import {
   hasCounters,
+  leaseId,
   isExpired,
   NO_LIMITS,
   nextDayStart,
@@ -66,13 +67,19 @@ export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<
     const v = body[field];
     if (typeof v === 'number' && (cap === undefined || v < cap)) cap = v;
   }
-  // `n` completions of a chat or completions request each generate up to the cap, for each
-  // prompt of a completions request that sends several (strings, or arrays of token ids).
-  const n = facts.endpoint === 'chat' || facts.endpoint === 'completions' ? body.n : undefined;
-  const prompt = facts.endpoint === 'completions' ? body.prompt : undefined;
+  return estimatedInputTokens(facts) + (cap ?? maxOutputTokens) * sequences(facts.endpoint, body);
+}
+
+/**
+ * The sequences the engine runs for a request: `n` choices of a chat or completions request,
+ * for each prompt of a completions request that sends several (strings, or arrays of token ids).
+ * Each generates up to the output cap, and each takes a concurrency slot.
+ */
+export function sequences(endpoint: Endpoint, body: Readonly<JsonObject> | undefined): number {
+  if (body === undefined || (endpoint !== 'chat' && endpoint !== 'completions')) return 1;
+  const prompt = endpoint === 'completions' ? body.prompt : undefined;
   const prompts = Array.isArray(prompt) && prompt.length > 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0])) ? prompt.length : 1;
-  const choices = choiceCount(n);
-  return estimatedInputTokens(facts) + (cap ?? maxOutputTokens) * choices * prompts;
+  return choiceCount(body.n) * prompts;
 }
 
 /**
@@ -102,13 +109,15 @@ const NONE: readonly string[] = Object.freeze([]);
 export async function admit(
   key: KeyPrincipal & { readonly policy: KeyPolicy },
   charge: number,
+  slots: number,
   surface: ErrorSurface,
   env: AdmissionEnv,
 ): Promise<Admitted | undefined> {
   const limits = key.policy.limits;
   if (!hasCounters(limits)) return undefined;
   const now = env.clock.now();
-  const plan: AdmitPlan = { keyId: key.id, requestId: randomUUID(), now, day: utcDay(now), limits, charge: limits.tpm === null ? 0 : charge };
+  const concurrent = limits.concurrency === null ? 1 : slots;
+  const plan: AdmitPlan = { keyId: key.id, requestId: leaseId(randomUUID(), concurrent), now, day: utcDay(now), limits, charge: limits.tpm === null ? 0 : charge, slots: concurrent };
   let result;
   try {
     const r = env.counters.admit(plan);
@@ -120,7 +129,7 @@ export async function admit(
   const headers = rateLimitHeaders(limits, result, now, surface);
   if (result.kind === 'limited') {
     env.counters.rateLimited(key.id);
-    throw limitedError(limits, result.limit, now, headers, { charge: plan.charge, counted: result.tokens });
+    throw limitedError(limits, result.limit, now, headers, { charge: plan.charge, counted: result.tokens, slots: plan.slots, inFlight: result.inFlight });
   }
   let settled = false;
   return {
@@ -151,7 +160,7 @@ function secondsUntil(t: number, now: number): number {
  * minute's count: a request without a small output cap is charged the whole cap, which can
  * exceed what the rate-limit headers show as remaining.
  */
-function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: readonly string[], tokens: { charge: number; counted: number }): GatewayError {
+function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: readonly string[], counts: { charge: number; counted: number; slots: number; inFlight: number }): GatewayError {
   const h: Record<string, string> = {};
   for (let i = 0; i < headers.length; i += 2) h[headers[i] as string] = headers[i + 1] as string;
   const windowEnd = windowStart(now) + WINDOW_MS;
@@ -179,15 +188,19 @@ function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: read
     case 'tpm':
       retry = secondsUntil(windowEnd, now);
       message =
-        `Rate limit exceeded: ${String(l.tpm)} tokens per minute for this key; this request is charged ${tokens.charge} tokens ` +
-        `(input estimate and output cap) and ${tokens.counted} are counted this minute. Lower max_tokens or retry in ${retry} s.`;
+        `Rate limit exceeded: ${String(l.tpm)} tokens per minute for this key; this request is charged ${counts.charge} tokens ` +
+        `(input estimate and output cap) and ${counts.counted} are counted this minute. Lower max_tokens or retry in ${retry} s.`;
       break;
     case 'concurrency':
       retry = 1;
+      // A request for n choices runs n sequences on the engine, and takes n slots.
       message =
-        l.concurrency === 1
-          ? 'Rate limit exceeded: 1 concurrent request for this key. Retry when it ends.'
-          : `Rate limit exceeded: ${String(l.concurrency)} concurrent requests for this key. Retry when one of them ends.`;
+        counts.slots > 1
+          ? `Rate limit exceeded: ${String(l.concurrency)} concurrent sequences for this key; this request runs ${counts.slots} ` +
+            `(choices, for each prompt) and ${counts.inFlight} are running. Lower n or retry when one of them ends.`
+          : l.concurrency === 1
+            ? 'Rate limit exceeded: 1 concurrent request for this key. Retry when it ends.'
+            : `Rate limit exceeded: ${String(l.concurrency)} concurrent requests for this key. Retry when one of them ends.`;
       break;
   }
   h['retry-after'] = String(retry);
@@ -258,7 +271,7 @@ export async function admitRequest(
   const counted = request.endpoint === 'count_tokens' ? { ...key, policy: { ...policy, limits: countTokensLimits(policy.limits) } } : key;
   // Only a per-minute token limit needs the charge, whose input estimate walks the whole payload.
   const charge = counted.policy.limits.tpm === null ? 0 : admissionCharge(request.facts, request.body, env.maxOutputTokens);
-  const admitted = await admit(counted, charge, surface, env);
+  const admitted = await admit(counted, charge, sequences(request.endpoint, request.body), surface, env);
   if (admitted !== undefined) x.onFinish(admitted.settle);
   // Off, a key's priority is not sent, and a client's own is still dropped (the engine may be on priority scheduling).
   const body = request.body === undefined ? undefined : withPriority(env.forwardPriority ? policy : undefined, request.endpoint, request.body);

@@ -5,7 +5,7 @@
  * count of requests refused with 429.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { admitState, renewState, settleState, type AdmitPlan, type AdmitResult, type LimitState, type SettlePlan } from '../core/limits.js';
+import { admitState, leaseSlots, renewState, settleState, type AdmitPlan, type AdmitResult, type LimitState, type SettlePlan } from '../core/limits.js';
 import type { Store } from './db.js';
 import type { Database } from './schema.js';
 
@@ -56,7 +56,9 @@ export async function inFlightInStore(db: Kysely<Database>, keyId: string, now: 
   const row = await db.selectFrom('key_limit_state').select('state').where('key_id', '=', keyId).executeTakeFirst();
   if (row === undefined) return 0;
   const s = JSON.parse(row.state) as LimitState;
-  return Object.values(s.leases ?? {}).filter((until) => until > now).length;
+  let n = 0;
+  for (const [id, until] of Object.entries(s.leases ?? {})) if (until > now) n += leaseSlots(id);
+  return n;
 }
 
 /** Prompt + completion tokens of the key on `day` and in that day's month (from the usage buckets). */

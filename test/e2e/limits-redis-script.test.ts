@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LEASE_MS, NO_LIMITS, type AdmitPlan } from '../../src/core/limits.js';
+import { LEASE_MS, leaseId, NO_LIMITS, type AdmitPlan } from '../../src/core/limits.js';
 import { createRedisCounters } from '../../src/server/limits/redis-counters.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -23,7 +23,7 @@ describe.skipIf(skip !== undefined)('Redis limit counters', () => {
     await c.ready();
     try {
       const limits = { ...NO_LIMITS, rpm: 5, tpm: 1000, concurrency: 1, dailyTokens: 100 };
-      const plan: AdmitPlan = { keyId: 'k1', requestId: 'r1', now: T, day: '2026-12-04', limits, charge: 300 };
+      const plan: AdmitPlan = { keyId: 'k1', requestId: 'r1', now: T, day: '2026-12-04', limits, charge: 300, slots: 1 };
       expect(await c.admit(plan)).toEqual({ kind: 'seed' });
       const ok = await c.admit({ ...plan, seed: { day: 40, month: 40 } });
       expect(ok).toEqual({ kind: 'ok', requests: 1, tokens: 300, inFlight: 1, dayUsed: 40, monthUsed: 0 });
@@ -47,12 +47,37 @@ describe.skipIf(skip !== undefined)('Redis limit counters', () => {
     }
   });
 
+  it('weighs a lease by its slots: a request for 3 choices takes 3 of 4, one for 2 more is refused, one for 1 fits; settling gives all 3 back', async () => {
+    const c = createRedisCounters({ url: REDIS_URL, prefix, onError: () => undefined });
+    await c.ready();
+    try {
+      const limits = { ...NO_LIMITS, concurrency: 4 };
+      const plan: AdmitPlan = { keyId: 'k3', requestId: leaseId('a', 3), now: T, day: '2026-12-04', limits, charge: 0, slots: 3 };
+      expect(await c.admit(plan)).toMatchObject({ kind: 'ok', inFlight: 3 });
+      expect(await c.admit({ ...plan, requestId: leaseId('b', 2), slots: 2 })).toMatchObject({ kind: 'limited', limit: 'concurrency', inFlight: 3 });
+      expect(await c.admit({ ...plan, requestId: 'c', slots: 1 })).toMatchObject({ kind: 'ok', inFlight: 4 });
+      expect(await c.inFlight('k3', T + 1)).toBe(4);
+      // Renewal and settle carry the weight in the lease id.
+      await c.renew!('k3', [leaseId('a', 3)], T + LEASE_MS + 10_000);
+      expect(await c.inFlight('k3', T + LEASE_MS + 1)).toBe(3);
+      await c.settle({ keyId: 'k3', requestId: leaseId('a', 3), now: T + 2, limits, window: T - 20_000, day: '2026-12-04', charge: 0, used: 0 });
+      expect(await c.inFlight('k3', T + 3)).toBe(1);
+      // Larger than the limit with nothing held: it runs alone.
+      await c.settle({ keyId: 'k3', requestId: 'c', now: T + 4, limits, window: T - 20_000, day: '2026-12-04', charge: 0, used: 0 });
+      expect(await c.admit({ ...plan, requestId: leaseId('d', 9), slots: 9, now: T + 5 })).toMatchObject({ kind: 'ok', inFlight: 9 });
+    } finally {
+      await c.close();
+      const keys = await probe.keys(`${prefix}*`);
+      if (keys.length > 0) await probe.del(...keys);
+    }
+  });
+
   it('renews the leases still held, never to an earlier time, and puts back one Redis lost; a lease not renewed runs out', async () => {
     const c = createRedisCounters({ url: REDIS_URL, prefix, onError: () => undefined });
     await c.ready();
     try {
       const limits = { ...NO_LIMITS, concurrency: 2 };
-      const plan: AdmitPlan = { keyId: 'k2', requestId: 'a', now: T, day: '2026-12-04', limits, charge: 0 };
+      const plan: AdmitPlan = { keyId: 'k2', requestId: 'a', now: T, day: '2026-12-04', limits, charge: 0, slots: 1 };
       expect(await c.admit(plan)).toMatchObject({ kind: 'ok', inFlight: 1 });
       expect(await c.admit({ ...plan, requestId: 'b' })).toMatchObject({ kind: 'ok', inFlight: 2 });
       await c.settle({ keyId: 'k2', requestId: 'b', now: T + 1, limits, window: T - 20_000, day: '2026-12-04', charge: 0, used: 0 });

@@ -274,6 +274,45 @@ describe('per-key limits (in-process counters)', () => {
     s.sim.release('f');
   });
 
+  it('concurrency counts sequences: a request for n choices takes n slots; one larger than the limit runs alone', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const s = stack;
+    const { id, key } = await limitedKey(s, { limits: { concurrency: 4 } });
+    const open = (tag: string, n: number) =>
+      rawRequest(s.gatewayUrl, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-sim-hold': tag },
+        body: JSON.stringify({ ...CHAT_BODY, stream: true, n }),
+      });
+    const three = await open('three', 3);
+    expect(three.status).toBe(200);
+    await s.sim.waitForHold('three');
+    expect(await s.app.limits.inFlight(id)).toBe(3);
+    // Two more choices do not fit beside three (limit 4); vLLM reads "2" as 2, and so does the count.
+    const two = await chat(s, key, { ...CHAT_BODY, n: '2' });
+    expect(two.status).toBe(429);
+    expect(((await two.json()) as { error: { message: string } }).error.message).toBe(
+      'Rate limit exceeded: 4 concurrent sequences for this key; this request runs 2 (choices, for each prompt) and 3 are running. Lower n or retry when one of them ends.',
+    );
+    // One does.
+    const one = await chat(s, key);
+    expect(one.status).toBe(200);
+    await one.arrayBuffer();
+    s.sim.release('three');
+    await readAll(three.res);
+    await expectInFlight(s, id, 0);
+    // With nothing running, a request for more choices than the limit still runs, alone.
+    const six = await open('six', 6);
+    expect(six.status).toBe(200);
+    await s.sim.waitForHold('six');
+    expect(await s.app.limits.inFlight(id)).toBe(6);
+    expect((await chat(s, key)).status).toBe(429);
+    s.sim.release('six');
+    await readAll(six.res);
+    await expectInFlight(s, id, 0);
+  });
+
   it('daily and monthly budgets: used up → 429 insufficient_quota naming the reset; a new UTC day (and month) serves again', async () => {
     const clock = fixedClock(Date.parse('2026-12-31T23:59:30Z'));
     stack = await startStack({ clock });

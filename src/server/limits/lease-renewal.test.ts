@@ -15,7 +15,7 @@ import { createStoreCounters } from './store-counters.js';
 
 const T = Date.parse('2026-12-06T10:00:20Z');
 const limits = { ...NO_LIMITS, concurrency: 2 };
-const plan = (keyId: string, requestId: string, now = T): AdmitPlan => ({ keyId, requestId, now, day: '2026-12-06', limits, charge: 0 });
+const plan = (keyId: string, requestId: string, now = T): AdmitPlan => ({ keyId, requestId, now, day: '2026-12-06', limits, charge: 0, slots: 1 });
 
 afterEach(() => void vi.useRealTimers());
 

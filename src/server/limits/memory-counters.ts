@@ -5,7 +5,7 @@
  * limited request on a single gateway. Concurrency is a count, not leases: in one process
  * every admitted request is settled exactly once (admission.ts), so nothing can leak.
  */
-import { firstExceeded, utcMonth, windowStart, type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
+import { firstExceeded, leaseSlots, utcMonth, windowStart, type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
 
 export interface CounterStore {
   admit(plan: AdmitPlan): Promise<AdmitResult>;
@@ -78,11 +78,11 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
       dayUsed: l.dailyTokens !== null ? s.dayUsed : 0,
       monthUsed: l.monthlyTokens !== null ? s.monthUsed : 0,
     };
-    const limit = firstExceeded(l, counted, p.charge);
+    const limit = firstExceeded(l, counted, p.charge, p.slots);
     if (limit !== undefined) return { kind: 'limited', limit, ...counted };
     if (l.rpm !== null) counted.requests = ++s.requests;
     if (l.tpm !== null) counted.tokens = s.tokens += p.charge;
-    if (l.concurrency !== null) counted.inFlight = ++s.inFlight;
+    if (l.concurrency !== null) counted.inFlight = s.inFlight += p.slots;
     return { kind: 'ok', ...counted };
   };
   const settleNow = (p: SettlePlan): void => {
@@ -90,7 +90,7 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
     if (s === undefined) return;
     const l = p.limits;
     if (l.tpm !== null && s.tpmWindow === p.window) s.tokens = Math.max(0, s.tokens + p.used - p.charge);
-    if (l.concurrency !== null && s.inFlight > 0) s.inFlight--;
+    if (l.concurrency !== null) s.inFlight = Math.max(0, s.inFlight - leaseSlots(p.requestId));
     if (p.used > 0) {
       if (l.dailyTokens !== null && s.day === p.day) s.dayUsed += p.used;
       if (l.monthlyTokens !== null && s.month === utcMonth(p.day)) s.monthUsed += p.used;

@@ -6,11 +6,12 @@
  * key's counters share a cluster slot.
  */
 import { Redis, ReplyError } from 'ioredis';
-import { LEASE_MS, utcMonth, WINDOW_MS, windowStart, type AdmitPlan, type AdmitResult, type LimitName, type SettlePlan } from '../../core/limits.js';
+import { LEASE_MS, leaseSlots, utcMonth, WINDOW_MS, windowStart, type AdmitPlan, type AdmitResult, type LimitName, type SettlePlan } from '../../core/limits.js';
 import type { CounterStore } from './memory-counters.js';
 
 // KEYS: rpm, tpm, conc, day, month. ARGV: now, rpm, tpm, charge, conc, requestId, leaseMs,
-// daily, monthly, daySeed, monthSeed, windowTtlMs, budgetTtlMs (0 = no limit; seed -1 = none).
+// daily, monthly, daySeed, monthSeed, windowTtlMs, budgetTtlMs, slots (0 = no limit; seed -1 =
+// none). A lease member `<id>*N` takes N slots (core/limits.ts leaseId).
 // Returns {code, requests, tokens, inFlight, dayUsed, monthUsed}; code -1 asks for the seeds.
 const ADMIT = `
 local now = tonumber(ARGV[1])
@@ -39,16 +40,20 @@ end
 local requests, tokens, inflight = 0, 0, 0
 if rpm > 0 then requests = tonumber(redis.call('GET', KEYS[1]) or '0') end
 if tpm > 0 then tokens = tonumber(redis.call('GET', KEYS[2]) or '0') end
+local slots = tonumber(ARGV[14])
+local function weight(m)
+  return tonumber(string.match(m, '%*(%d+)$')) or 1
+end
 if conc > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  inflight = redis.call('ZCARD', KEYS[3])
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do inflight = inflight + weight(m) end
 end
 local code = 0
 if daily > 0 and dayUsed >= daily then code = 4
 elseif monthly > 0 and monthUsed >= monthly then code = 5
 elseif rpm > 0 and requests >= rpm then code = 1
 elseif tpm > 0 and tokens > 0 and tokens + charge > tpm then code = 2
-elseif conc > 0 and inflight >= conc then code = 3 end
+elseif conc > 0 and inflight > 0 and inflight + slots > conc then code = 3 end
 if code == 0 then
   if rpm > 0 then
     requests = redis.call('INCR', KEYS[1])
@@ -61,7 +66,7 @@ if code == 0 then
   if conc > 0 then
     redis.call('ZADD', KEYS[3], now + tonumber(ARGV[7]), ARGV[6])
     redis.call('PEXPIRE', KEYS[3], ARGV[7])
-    inflight = inflight + 1
+    inflight = inflight + slots
   end
 end
 return {code, requests, tokens, inflight, dayUsed, monthUsed}
@@ -159,6 +164,7 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
         p.seed?.month ?? -1,
         2 * WINDOW_MS,
         BUDGET_TTL_MS,
+        p.slots,
       ));
       const [code = 0, requests = 0, tokens = 0, inFlight = 0, dayUsed = 0, monthUsed = 0] = r;
       if (code === -1) return { kind: 'seed' };
@@ -193,7 +199,8 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
       await answered(client.multi().call('ZADD', conc, 'GT', ...scored).pexpire(conc, LEASE_MS).exec());
     },
     async inFlight(keyId, now) {
-      return client.zcount(`${base(keyId)}conc`, `(${now}`, '+inf');
+      const held = await answered(client.zrangebyscore(`${base(keyId)}conc`, `(${now}`, '+inf'));
+      return held.reduce((n, id) => n + leaseSlots(id), 0);
     },
     ready: () => ready,
     health() {
