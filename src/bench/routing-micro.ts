@@ -14,7 +14,7 @@ import { buildTrace, DEFAULT_TRACE } from './agent-trace.js';
 import { chatBody } from './context.js';
 import { percentiles } from './stats.js';
 
-const replicas = [1, 2, 3, 4].map((i) => ({ origin: `http://gpu${i}:8000`, outstanding: 0, failures: 0, coolUntil: 0 }) as unknown as Replica);
+const replicas = [1, 2, 3, 4].map((i) => ({ origin: `http://gpu${i}:8000`, outstanding: 0, failures: 0, coolUntil: 0, answerCoolUntil: 0 }) as unknown as Replica);
 const state = { servers: () => replicas, state: () => ({ hung: false }) } as unknown as FleetState;
 
 function time(label: string, iterations: number, fn: (i: number) => unknown): void {

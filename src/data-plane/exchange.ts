@@ -45,7 +45,6 @@ export interface ExchangeEnv extends LedgerEnv {
   /** While the gateway drains, which answers close their connection. */
   readonly drainClose: DrainClose;
   /** A backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
-  readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
   /** How the routing chose a relay's replica (`origin`, as it answered or failed last). */
   readonly routeOf: (facts: CallFacts, origin: string | undefined) => RouteReason | undefined;
 }
@@ -194,9 +193,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.head(status);
     this.#ledger.backend = replicaOrigin(c);
     if (status === 401 || status === 403) {
-      // The client's key passed here: the backend refuses ours. Passed on, it would tell the
-      // client (and its SDK, which then stops) that the client's own key is wrong.
-      this.#env.onBackendRefusedKey(this.#ledger.backend, status);
+      // The client's key passed here: the backend refuses ours (the operator is told by
+      // upstream/client.ts). Passed on, it would tell the client (and its SDK, which then stops)
+      // that the client's own key is wrong.
       this.#relay = new WithheldRelay(() => this.#finishFailed(new GatewayError('upstream_auth', MSG.backendRefusedCredentials)));
       return;
     }

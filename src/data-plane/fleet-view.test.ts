@@ -6,10 +6,12 @@ import type { ReplicaState } from './upstream/fleet-state.js';
 
 function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['replica']> = {}): ReplicaState {
   return {
-    replica: { origin: 'http://a:1', pool: undefined as unknown as Pool, outstanding: 0, failures: 0, coolUntil: 0, failedAnswers: 0, failedStatus: 0, answers: [0, 0, 0, 0, 0, 0], waiting: new Set(), ...replica },
+    replica: { origin: 'http://a:1', pool: undefined as unknown as Pool, outstanding: 0, failures: 0, coolUntil: 0, failedAnswers: 0, answerCoolUntil: 0, failedStatus: 0, answers: [0, 0, 0, 0, 0, 0], waiting: new Set(), ...replica },
     models: [{ id: 'm', maxModelLen: undefined, raw: {} }],
     listing: undefined,
     listedAt: 1,
+    relistedAt: -Infinity,
+    relisting: false,
     listingFailed: false,
     metrics: { running: 0, waiting: 0, kvCacheUsage: 0, prefixCacheQueries: 0, prefixCacheHits: 0, generationTokens: 0 },
     metricsFailed: false,
@@ -50,11 +52,16 @@ describe('healthOf', () => {
       reason: 'connection failed on 4 attempts in a row (requests and probes) (GET /metrics: ENOTFOUND); no new request for 2 s, or until a probe is answered',
     });
   });
-  it('cooldown after failing answers, with their count and status (its probes succeed)', () => {
-    expect(healthOf(state({}, { failedAnswers: 4, failedStatus: 500, coolUntil: NOW + 9_500 }), NOW, 30_000)).toEqual({
+  it('cooldown after failing answers another replica served, with their count and status (its probes succeed)', () => {
+    expect(healthOf(state({}, { failedAnswers: 4, failedStatus: 500, answerCoolUntil: NOW + 9_500 }), NOW, 30_000)).toEqual({
       health: 'cooldown',
-      reason: "answered 4 requests in a row with 500 (its own failure, not the request's); no new request for 10 s",
+      reason: 'answered 4 requests in a row with 500 that another replica then served; no new request for 10 s',
     });
+    expect(healthOf(state({}, { failedAnswers: 3, failedStatus: 403, answerCoolUntil: NOW + 4_000 }), NOW, 30_000).reason).toBe(
+      "answered 3 requests in a row with 403 that another replica then served: it refuses the gateway's VLLM_API_KEY; no new request for 4 s",
+    );
+    // Past its end, or with no run, the replica is up.
+    expect(healthOf(state({}, { failedAnswers: 3, failedStatus: 500, answerCoolUntil: NOW - 1 }), NOW, 30_000).health).toBe('up');
   });
   it('hung with the requests running and the seconds without a token', () => {
     const s = state({ hung: true, progressAt: NOW - 42_000, metrics: { running: 3, waiting: 1, kvCacheUsage: 0.5, prefixCacheQueries: 0, prefixCacheHits: 0, generationTokens: 9 } });

@@ -45,15 +45,17 @@ const round = (v: number | undefined, digits = 4): number | null => (v === undef
 /** The replica's health and the reason it is not plainly up. */
 export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<ReplicaView, 'health' | 'reason'> {
   const r = s.replica;
+  if (r.answerCoolUntil > now && r.answerCoolUntil >= r.coolUntil) {
+    const secs = Math.max(1, Math.ceil((r.answerCoolUntil - now) / 1000));
+    const key = r.failedStatus === 401 || r.failedStatus === 403 ? ': it refuses the gateway\'s VLLM_API_KEY' : '';
+    // Its probes succeed: they do not end this one.
+    return {
+      health: 'cooldown',
+      reason: `answered ${r.failedAnswers} requests in a row with ${r.failedStatus} that another replica then served${key}; no new request for ${secs} s`,
+    };
+  }
   if (r.coolUntil > now) {
     const secs = Math.max(1, Math.ceil((r.coolUntil - now) / 1000));
-    if (r.failures === 0 && r.failedAnswers > 0) {
-      // Its probes succeed: only an answer to a request ends this one.
-      return {
-        health: 'cooldown',
-        reason: `answered ${r.failedAnswers} requests in a row with ${r.failedStatus} (its own failure, not the request's); no new request for ${secs} s`,
-      };
-    }
     // The probe's own failure says why (a name that does not resolve: ENOTFOUND).
     const why = s.problem === undefined ? '' : ` (${s.problem})`;
     // Requests and probes both count, and the first probe answered ends the cooldown.

@@ -30,7 +30,6 @@ export interface ModelsDeps {
   /** The client-facing error for a failed backend call. */
   readonly failureError: (failure: FailureClass) => GatewayError;
   /** The backend refused the gateway's VLLM_API_KEY (logged once a minute, as for a relayed request). */
-  readonly onBackendRefusedKey: (origin: string | undefined, status: number) => void;
   /** The served name a client's model string is forwarded as (the alias rules; docs/shaping.md). */
   readonly resolve: (model: string) => string;
 }
@@ -129,7 +128,6 @@ async function listModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed:
   }
   if (fetched.status !== 200) {
     const refused = fetched.status === 401 || fetched.status === 403;
-    if (refused) deps.onBackendRefusedKey(undefined, fetched.status);
     await x.failWhole(keyId, refused ? new GatewayError('upstream_auth', MSG.backendRefusedCredentials) : new GatewayError('upstream_error', MSG.backendUnavailable));
     return undefined;
   }

@@ -125,6 +125,15 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     hold: (model) => (model === undefined ? undefined : modelsFile.get(model)?.affinityHold) ?? config.fleet.affinityHold,
     affinity: config.fleet.routing === 'affinity',
   });
+  let refusedKeyLoggedAt = -Infinity;
+  const onRefusedKey = (origin: string, status: number): void => {
+    // One line a minute while it lasts: every request through that backend meets it.
+    const now = deps.clock.now();
+    if (now - refusedKeyLoggedAt < 60_000) return;
+    refusedKeyLoggedAt = now;
+    const then = 'its requests go to a replica of the model that takes the key, or clients get 502';
+    (deps.warn ?? defaultWarn)('backend refuses the gateway\'s credentials', new Error(`${origin} answered ${status}: set VLLM_API_KEY to the key the backend was started with (vLLM's --api-key); ${then}`));
+  };
   const upstream = createUpstream({
     backends: deps.backends ?? config.backends,
     connectTimeoutMs: config.connectTimeoutMs,
@@ -133,6 +142,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     retryableStatus: routing.retryableStatus,
     retryableClose: routing.retryableClose,
     observe: routing.observe,
+    onRefusedKey,
     ...(deps.onUpstreamRetry === undefined ? {} : { onRetry: deps.onUpstreamRetry }),
   });
   const fleet = createFleetState({
@@ -174,7 +184,6 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   // Per key, this gateway's requests being served (keys without a concurrency limit have no
   // shared counter that knows).
   const keyInFlight = new Map<string, number>();
-  let refusedKeyLoggedAt = -Infinity;
   const drainClose = new DrainClose();
   const onIdentified = (keyId: string): void => {
     keyInFlight.set(keyId, (keyInFlight.get(keyId) ?? 0) + 1);
@@ -190,13 +199,6 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const observerFactories = [usageChunkFilterFor, hanFilterFor];
   const stripHan = config.stripHan;
   const failureError = failureErrors(config.fleet.healthIntervalMs);
-  const onBackendRefusedKey = (origin: string | undefined, status: number): void => {
-    // One line a minute while it lasts: every request through that backend meets it.
-    const now = deps.clock.now();
-    if (now - refusedKeyLoggedAt < 60_000) return;
-    refusedKeyLoggedAt = now;
-    (deps.warn ?? defaultWarn)('backend refuses the gateway\'s credentials', new Error(`${origin ?? 'a backend'} answered ${status}: set VLLM_API_KEY to the key the backend was started with (vLLM's --api-key); clients get 502`));
-  };
   const env: ExchangeEnv = {
     upstream,
     usage: deps.usage,
@@ -209,7 +211,6 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     logBodies: config.requestLog.bodies && config.requestLog.days > 0,
     onDone,
     onIdentified,
-    onBackendRefusedKey,
     routeOf: routing.routeOf,
     inFlight: () => inFlight,
     drainClose,
@@ -228,8 +229,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       requestHeaders,
       timeoutMs: config.nonstreamReadTimeoutMs,
       failureError,
-      onBackendRefusedKey,
-      resolve: (model) => resolveModelName(model, alias),
+        resolve: (model) => resolveModelName(model, alias),
     },
     admission: {
       counters: deps.limits ?? NO_COUNTERS,

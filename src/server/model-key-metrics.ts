@@ -6,9 +6,10 @@
  * replicas in use.
  *
  * Label cardinality stays bounded: the model label is the model sent to the backend when the
- * backend accepted it (an answer below 400) or when a backend lists it (so a failed or aborted
- * request still counts under its model, for a per-model error rate); any other request counts
- * under `model=""`, so clients cannot mint series with made-up model names.
+ * backend accepted it (an answer below 400); any other request counts under `model=""`, so
+ * clients cannot mint series with made-up model names. The request counter also names a listed
+ * model on a failed or refused request (a per-model error rate), where the latency histograms
+ * would mix the gateway's quick refusals into the model's quantiles.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RequestOutcome } from '../data-plane/context.js';
@@ -56,7 +57,7 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
   };
   fleetGauge(
     'worv_proxy_replica_up',
-    '1 while the replica takes new requests; 0 while it is in cooldown after a failed connection, ejected as hung, or down (its probes get no answer)',
+    '1 while the replica takes new requests; 0 while it is in cooldown (after a failed connection, or failing answers another replica then served), ejected as hung, or down (its probes get no answer)',
     'replica',
     (s) => s.replicaStates().map((r) => [r.origin, r.up ? 1 : 0] as const),
   );
@@ -109,9 +110,9 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
 
   return {
     onRequestEnd(o) {
-      const model = o.model !== undefined && ((o.status > 0 && o.status < 400) || replicas()?.servesModel(o.model) === true) ? o.model : '';
+      const model = o.model !== undefined && o.status > 0 && o.status < 400 ? o.model : '';
       const stream = o.stream ? 'true' : 'false';
-      modelRequests.inc(1, model, o.result);
+      modelRequests.inc(1, model === '' && o.model !== undefined && replicas()?.servesModel(o.model) === true ? o.model : model, o.result);
       modelDuration.observe(o.durationMs / 1000, model, stream);
       if (o.ttfbMs !== undefined) modelTtft.observe(o.ttfbMs / 1000, model, stream);
       // A request refused after its key was known (429, 403, 404, 400) counts under that key too.

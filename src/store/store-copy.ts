@@ -45,7 +45,7 @@ const OWN_SETTINGS: ReadonlySet<string> = new Set(['store_id']);
 /** Tables whose rows make a target "not empty". */
 const CONTENT: readonly TableName[] = ['api_keys', 'usage_totals', 'usage_daily', 'admin_users', 'request_log'];
 
-/** Rows per INSERT: 32 columns × 1,000 stays under Postgres's 65,535 parameters. */
+/** Rows per INSERT: 33 columns × 1,000 stays under Postgres's 65,535 parameters. */
 const CHUNK = 1000;
 
 export interface CopyOptions {

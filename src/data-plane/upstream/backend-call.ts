@@ -3,7 +3,7 @@
  * the replicas (their choice, their health marks, which answers and failures are tried again).
  */
 import type { Readable } from 'node:stream';
-import type { CallFacts, Replica } from './replicas.js';
+import type { CallFacts, FailedAttempt, Replica } from './replicas.js';
 
 /** A request body that is sent as it arrives and can be sent again until an attempt connects. */
 export interface ReplayableBody {
@@ -38,8 +38,8 @@ export interface CallHost {
   /** The replica of the next attempt; undefined when a retry has nowhere worth going. */
   choose(call: BackendCall, avoid: Replica | undefined): Replica | undefined;
   failed(replica: Replica): void;
-  /** `replica` answered the call with `status` (before any retry is decided). */
-  answered(replica: Replica, status: number, call: BackendCall): void;
+  /** `replica` answered the call with `status` (before any retry is decided); `before`: the failing answer that sent the call there. */
+  answered(replica: Replica, status: number, call: BackendCall, before: FailedAttempt | undefined): void;
   retryableStatus(status: number, call: BackendCall): boolean;
   /** A connection the backend closed cleanly before any response byte may be tried elsewhere (default: no). */
   retryableClose?(call: BackendCall): boolean;

@@ -14,7 +14,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { errors, type Dispatcher } from 'undici';
 import { CONNECT_ATTEMPTS, classifyFailure, retryableFailure, type FailureClass } from './failures.js';
 import type { BackendCall, CallBody, CallHost, ReplayableBody, RetryReason } from './backend-call.js';
-import type { Replica, Rescuable } from './replicas.js';
+import { failingAnswer, type FailedAttempt, type Replica, type Rescuable } from './replicas.js';
 
 const RETRY_STATUS = Object.assign(new Error('answer declared retryable'), { code: 'WORV_RETRY_STATUS' });
 const RESCUED = Object.assign(new Error('the replica stopped answering'), { code: 'WORV_RESCUED' });
@@ -60,6 +60,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
   #lastError: Error | undefined;
   /** The replica the pending retry goes to. */
   #next: Replica | undefined;
+  /** A failing answer that sent the call to another replica (judged by how that one answers). */
+  #failedBefore: FailedAttempt | undefined;
 
   constructor(host: CallHost, call: BackendCall, inner: Dispatcher.DispatchHandler) {
     this.#host = host;
@@ -185,7 +187,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, message?: string): void {
     const replica = this.#replica;
-    if (replica !== undefined) this.#host.answered(replica, status, this.#call);
+    if (replica !== undefined) this.#host.answered(replica, status, this.#call, this.#failedBefore);
     const b = this.#call.body;
     if (
       this.#call.replica === undefined &&
@@ -196,6 +198,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
       // Discarded only when another replica is there to ask: else the answer is the client's.
       this.#next = this.#host.choose(this.#call, replica);
       if (this.#next !== undefined) {
+        if (replica !== undefined && failingAnswer(status)) this.#failedBefore = { replica, status };
         this.#discarding = true;
         controller.abort(RETRY_STATUS);
         return;

@@ -35,6 +35,8 @@ export interface UpstreamOptions {
   readonly observe?: (facts: CallFacts, handler: Dispatcher.DispatchHandler) => Dispatcher.DispatchHandler;
   /** A call is tried again after `origin` failed it (metrics). */
   readonly onRetry?: (origin: string | undefined, why: RetryReason) => void;
+  /** A replica answered a client's call (or a model listing) 401/403: it refuses the gateway's own key. */
+  readonly onRefusedKey?: (origin: string, status: number) => void;
 }
 
 /** A whole response, for the gateway's own small calls. */
@@ -121,6 +123,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     failures: 0,
     coolUntil: 0,
     failedAnswers: 0,
+    answerCoolUntil: 0,
     failedStatus: 0,
     answers: [0, 0, 0, 0, 0, 0],
     waiting: new Set(),
@@ -142,10 +145,11 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
   const host: CallHost = {
     choose: (call, avoid) => policy(replicas, call.facts, avoid, now()),
     failed: (replica) => markFailed(replica, now()),
-    answered: (replica, status, call) => {
+    answered: (replica, status, call, before) => {
       if (replica.failures !== 0) markOk(replica);
       // Only client requests judge the answers: the probes succeed on a replica whose engine died.
-      if (call.facts.purpose === 'relay') markAnswer(replica, status, now());
+      if (call.facts.purpose === 'relay') markAnswer(replica, status, before, now());
+      if ((status === 401 || status === 403) && call.facts.purpose !== 'probe') opts.onRefusedKey?.(replica.origin, status);
     },
     retryableStatus: (status, call) => retryable(status, call.facts),
     retryableClose: (call) => opts.retryableClose?.(call.facts) === true,

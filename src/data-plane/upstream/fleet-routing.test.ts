@@ -5,7 +5,7 @@ import type { CallFacts, Replica } from './replicas.js';
 import type { RouteHints } from './route-hints.js';
 
 function replicas(n: number): Replica[] {
-  return Array.from({ length: n }, (_, i) => ({ origin: `http://gpu${i}:8000`, outstanding: 0, failures: 0, coolUntil: 0 }) as unknown as Replica);
+  return Array.from({ length: n }, (_, i) => ({ origin: `http://gpu${i}:8000`, outstanding: 0, failures: 0, coolUntil: 0, answerCoolUntil: 0 }) as unknown as Replica);
 }
 
 /** A fleet whose probes found every replica answering and serving GLM-5.1. */

@@ -1,20 +1,21 @@
 /**
  * The fleet's routing policy (the `PickReplica` of upstream/replicas.ts), within the replicas
  * that serve the request's model and are usable (not hung, not silent to the health probe, not
- * cooling down after a refused connection, not the one whose attempt just failed), in this order:
+ * cooling down after a refused connection or failing answers, not the one whose attempt just
+ * failed), in this order:
  *   1. `previous_response_id` → the replica that produced that response;
  *   2. a session identity → consistent hashing with bounded load (a replica above
  *      `loadFactor` × the mean in flight passes new requests on);
  *   3. a prefix key (hash of the leading prompt) → the same, on the prefix;
  *   4. otherwise the fewest requests in flight.
- * An engine's queue-full answer (429 or 503 before any byte) is retried once on another
- * usable replica of the model.
+ * An engine's queue-full answer (429 or 503 before any byte), a failing answer (500, 502, 401,
+ * 403) and a 404 for a model the replica listed are retried once on another usable replica.
  */
 import type { Dispatcher } from 'undici';
 import type { RouteReason } from '../../shared/backends-contract.js';
 import { Ring, ringPosition } from './bounded-hash.js';
 import { isDown, type FleetState } from './fleet-state.js';
-import { failingAnswer, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
+import { cooledUntil, failingAnswer, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
 import type { RouteHints } from './route-hints.js';
 
 /** Responses remembered for `previous_response_id` (oldest forgotten first). */
@@ -120,7 +121,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   const busyOnProbation = (r: Replica): boolean => r.outstanding > 0 && o.state.state(r).probation;
 
   const usable = (list: readonly Replica[], avoid: Replica | undefined, now: number): Replica[] =>
-    list.filter((r) => r !== avoid && r.coolUntil <= now && !ejected(r) && !busyOnProbation(r));
+    list.filter((r) => r !== avoid && cooledUntil(r) <= now && !ejected(r) && !busyOnProbation(r));
 
   /**
    * How soon a replica the routing cannot use would answer a request: 0 only cooling down after
@@ -148,7 +149,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
       if (r === avoid) continue;
       const rank = fallbackRank(r);
       if (avoid !== undefined && rank >= 2) continue;
-      const better = best === undefined || rank < bestRank || (rank === bestRank && (rank === 0 ? r.coolUntil < best.coolUntil : r.outstanding < best.outstanding));
+      const better = best === undefined || rank < bestRank || (rank === bestRank && (rank === 0 ? cooledUntil(r) < cooledUntil(best) : r.outstanding < best.outstanding));
       if (better) {
         best = r;
         bestRank = rank;
@@ -219,7 +220,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
       const model = hintsOf(facts)?.model;
       const replica = chosen.get(facts)?.replica;
       if (model === undefined || replica === undefined || facts.endpoint === 'other' || !o.state.servers(model).includes(replica)) return false;
-      o.state.relist(replica);
+      if (!o.state.relist(replica)) return false;
     } else if (status !== 429 && status !== 503 && !failingAnswer(status)) return false;
     return elsewhere(facts);
   };

@@ -6,7 +6,7 @@ import type { Replica } from './replicas.js';
 /** One replica whose /metrics says `running` requests and `generated` tokens; answers after `latencyMs`. */
 function stubUpstream(): { upstream: Upstream; engine: { running: number; generated: number; latencyMs: number } } {
   const engine = { running: 1, generated: 10, latencyMs: 0 };
-  const replica = { origin: 'http://r1', outstanding: 0, failures: 0, coolUntil: 0 } as unknown as Replica;
+  const replica = { origin: 'http://r1', outstanding: 0, failures: 0, coolUntil: 0, answerCoolUntil: 0 } as unknown as Replica;
   const upstream = {
     replicas: [replica],
     fetch: async (call: { path: string }) => {
@@ -138,7 +138,7 @@ describe('fleet state: silent replicas', () => {
 
   /** /metrics and /v1/models each answer, or fail with no answer (a timeout). */
   function probed(answers: { metrics: boolean; models: boolean }): Upstream {
-    const replica = { origin: 'http://r1', outstanding: 0, failures: 0, coolUntil: 0 } as unknown as Replica;
+    const replica = { origin: 'http://r1', outstanding: 0, failures: 0, coolUntil: 0, answerCoolUntil: 0 } as unknown as Replica;
     return {
       replicas: [replica],
       fetch: async (call: { path: string }) => {
@@ -181,7 +181,7 @@ describe('fleet state: silent replicas', () => {
 describe('fleet state: mixed()', () => {
   /** Replicas listing these model ids. */
   async function fleetOf(listings: readonly (readonly string[])[]) {
-    const replicas = listings.map((_, i) => ({ origin: `http://r${i}`, outstanding: 0, failures: 0, coolUntil: 0 }) as unknown as Replica);
+    const replicas = listings.map((_, i) => ({ origin: `http://r${i}`, outstanding: 0, failures: 0, coolUntil: 0, answerCoolUntil: 0 }) as unknown as Replica);
     const upstream = {
       replicas,
       fetch: async (call: { path: string; replica?: Replica }) => {
@@ -214,7 +214,7 @@ describe('fleet state: mixed()', () => {
 describe('fleet state: which replicas serve a model', () => {
   it('follows a re-listing and a change of replicas: servers, cards and card are never those of an older listing', async () => {
     const listings: Record<string, string[]> = { 'http://r0': ['GLM-5.1'], 'http://r1': ['GLM-5.1', 'Kimi-K2.6'] };
-    const replica = (origin: string): Replica => ({ origin, outstanding: 0, failures: 0, coolUntil: 0 }) as unknown as Replica;
+    const replica = (origin: string): Replica => ({ origin, outstanding: 0, failures: 0, coolUntil: 0, answerCoolUntil: 0 }) as unknown as Replica;
     const r0 = replica('http://r0');
     const r1 = replica('http://r1');
     const upstream = {

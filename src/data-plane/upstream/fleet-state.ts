@@ -18,6 +18,7 @@
 import type { Upstream } from './client.js';
 import { parseEngineMetrics, type EngineMetrics } from './engine-metrics.js';
 import { cardsOf, indexOf, NO_REPLICAS, type FleetIndex, type ModelCard } from './model-listings.js';
+import { codeOf, ProbeFailure, problemOf } from './probe-failure.js';
 import type { CallFacts, Replica } from './replicas.js';
 
 const PROBE_FACTS: CallFacts = Object.freeze({ purpose: 'probe', endpoint: undefined });
@@ -28,8 +29,11 @@ export interface ReplicaState {
   models: readonly ModelCard[] | undefined;
   /** That listing's bytes as the replica sent them. */
   listing: Buffer | undefined;
-  /** `now()` of the last listing attempt (0 = never). */
+  /** `now()` of the last listing attempt (0 = never, or due now). */
   listedAt: number;
+  /** `now()` of the last listing read again after a 404 (`relist`), and whether that read is under way. */
+  relistedAt: number;
+  relisting: boolean;
   listingFailed: boolean;
   metrics: EngineMetrics | undefined;
   /** True when the last /metrics probe failed (no answer or not 200). */
@@ -98,29 +102,12 @@ export interface FleetState {
   refresh(): Promise<void>;
   /** Probes these replicas now, outside the round (backends just added). */
   probe(replicas: readonly Replica[]): Promise<void>;
-  /** Reads the replica's listing again now (it answered that a model it listed does not exist). */
-  relist(replica: Replica): void;
+  /**
+   * Reads the replica's listing again now (it answered 404 for a model it listed); false when it
+   * was read again less than a health interval ago and still lists it (the 404 is the request's).
+   */
+  relist(replica: Replica): boolean;
   close(): void;
-}
-
-function codeOf(err: unknown): string | undefined {
-  const e = err as { code?: unknown; cause?: { code?: unknown } };
-  return typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : undefined;
-}
-
-/** A probe failure in a few words: the system error code, else the message. */
-function problemOf(err: unknown): string {
-  const code = codeOf(err);
-  const e = err as { message?: unknown };
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timed out';
-  if (code === 'UND_ERR_SOCKET') return 'connection closed';
-  return code ?? (typeof e.message === 'string' ? e.message : 'failed');
-}
-
-/** A probe that failed: `answered` when the replica sent a status (a 404 /metrics, say), `refused` when its connection was. */
-class ProbeFailure {
-  constructor(readonly message: string, readonly answered: boolean, readonly refused = false) {}
 }
 
 export function createFleetState(o: FleetStateOptions): FleetState {
@@ -130,7 +117,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   const state = (replica: Replica): ReplicaState => {
     let s = states.get(replica);
     if (s === undefined) {
-      s = { replica, models: undefined, listing: undefined, listedAt: 0, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, refused: false, problem: undefined, seenAt: undefined, hung: false, probation: false, lastGeneration: undefined, progressAt: now() };
+      s = { replica, models: undefined, listing: undefined, listedAt: 0, relistedAt: -Infinity, relisting: false, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, refused: false, problem: undefined, seenAt: undefined, hung: false, probation: false, lastGeneration: undefined, progressAt: now() };
       states.set(replica, s);
     }
     return s;
@@ -288,8 +275,15 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     refresh,
     probe: (replicas) => Promise.all(replicas.map(probeOnce)).then(() => undefined),
     relist: (replica) => {
-      state(replica).listedAt = 0;
-      void probeOnce(replica);
+      const s = state(replica);
+      if (s.relisting) return true;
+      const t = now();
+      if (t - s.relistedAt < o.healthIntervalMs) return false;
+      [s.relistedAt, s.relisting, s.listedAt] = [t, true, 0];
+      // After a probe under way, which may have read the listing before.
+      const under = probing.get(replica);
+      void (under === undefined ? probeOnce(replica) : under.then(() => probeOnce(replica))).finally(() => (s.relisting = false));
+      return true;
     },
     close: () => {
       clearInterval(timer);

@@ -1,10 +1,10 @@
 /**
  * The backend replicas, their health, and the routing seam. Health: a replica that refused a
  * connection (or did not connect in time) sits out a cooldown, 1 s doubling per consecutive
- * failure up to 30 s; any response makes it healthy at once. A replica that answers client
- * requests with failures of its own (an engine error, a refusal of the gateway's key) three
- * times in a row sits out a cooldown too, 5 s doubling up to 30 s, which its health probes do
- * not end (they still succeed); its next good answer does. Routing: a `PickReplica` policy
+ * failure up to 30 s; any response makes it healthy at once. A replica whose failing answers
+ * (an engine error, a refusal of the gateway's key) another replica then served three times in
+ * a row sits out a cooldown of its own, 5 s doubling up to 30 s, which its health probes do not
+ * end (they still succeed); a good answer does. Routing: a `PickReplica` policy
  * chooses the replica of each attempt from what the call says about itself (`CallFacts`); the
  * default sends it to the healthy replica with the fewest requests in flight.
  */
@@ -23,8 +23,10 @@ export interface Replica {
   failures: number;
   /** While `now()` is below this, the replica is skipped if another one is available. */
   coolUntil: number;
-  /** Consecutive answers to client requests that were the replica's own failures (`failingAnswer`). */
+  /** Consecutive failing answers (`failingAnswer`) to client requests that another replica then served. */
   failedAnswers: number;
+  /** While `now()` is below this, after a run of such answers, the replica is skipped like a cooling one. */
+  answerCoolUntil: number;
   /** The status of the last of them. */
   failedStatus: number;
   /** Answers to client requests since start, by status class: index 1 for 1xx … 5 for 5xx. */
@@ -75,8 +77,8 @@ export const leastInFlight: PickReplica = (replicas, _call, avoid, now) => {
   let fallback: Replica | undefined;
   for (const r of replicas) {
     if (r === avoid) continue;
-    if (r.coolUntil > now) {
-      if (fallback === undefined || r.coolUntil < fallback.coolUntil) fallback = r;
+    if (cooledUntil(r) > now) {
+      if (fallback === undefined || cooledUntil(r) < cooledUntil(fallback)) fallback = r;
     } else if (best === undefined || r.outstanding < best.outstanding) best = r;
   }
   return best ?? fallback ?? first;
@@ -84,6 +86,11 @@ export const leastInFlight: PickReplica = (replicas, _call, avoid, now) => {
 
 const COOLDOWN_MS = 1000;
 export const MAX_COOLDOWN_MS = 30_000;
+
+/** Until when the replica is skipped while another is available: either cooldown. */
+export function cooledUntil(r: Replica): number {
+  return Math.max(r.coolUntil, r.answerCoolUntil);
+}
 
 /** A connection to `replica` could not be made: cool it down. */
 export function markFailed(replica: Replica, now: number): void {
@@ -98,27 +105,40 @@ export function markOk(replica: Replica): void {
 }
 
 /**
- * An answer that says the replica cannot serve, whatever the request: an engine or proxy error
- * (500, 502, 504) or a refusal of the gateway's own key (401, 403). A 4xx about the request is
- * the client's, and 429 and 503 are load (tried elsewhere, never held against the replica).
+ * An answer that may be the replica's own failure rather than the request's: an engine or proxy
+ * error (500, 502) or a refusal of the gateway's own key (401, 403). Tried once on another
+ * replica. A 4xx about the request is the client's; 429 and 503 are load; a 504 is a timeout
+ * a retry would wait out again.
  */
 export function failingAnswer(status: number): boolean {
-  return status === 500 || status === 502 || status === 504 || status === 401 || status === 403;
+  return status === 500 || status === 502 || status === 401 || status === 403;
 }
 
-/** Failing answers in a row before the replica sits out a cooldown. */
+/** Failing answers in a row, each served by another replica, before the replica sits out a cooldown. */
 export const FAILED_ANSWERS_COOL = 3;
 const ANSWER_COOLDOWN_MS = 5000;
 
-/** `replica` answered a client's request with `status`: a run of failing answers cools it down. */
-export function markAnswer(replica: Replica, status: number, now: number): void {
+/** A failing answer of an earlier attempt of the same request. */
+export interface FailedAttempt {
+  readonly replica: Replica;
+  readonly status: number;
+}
+
+/**
+ * `replica` answered a client's request with `status`; `before`: the failing answer that sent
+ * the request here. A failing answer counts against its replica only once another replica served
+ * the same request: when both fail, the request is the likely cause (a poison prompt retried by
+ * its SDK must not take every replica of its model out). A good answer ends a replica's run.
+ */
+export function markAnswer(replica: Replica, status: number, before: FailedAttempt | undefined, now: number): void {
   replica.answers[Math.min(5, Math.floor(status / 100))]!++;
-  if (!failingAnswer(status)) {
-    replica.failedAnswers = 0;
-    return;
-  }
-  replica.failedAnswers++;
-  replica.failedStatus = status;
-  const over = replica.failedAnswers - FAILED_ANSWERS_COOL;
-  if (over >= 0) replica.coolUntil = Math.max(replica.coolUntil, now + Math.min(MAX_COOLDOWN_MS, ANSWER_COOLDOWN_MS * 2 ** over));
+  if (failingAnswer(status)) return;
+  replica.failedAnswers = 0;
+  replica.answerCoolUntil = 0;
+  if (before === undefined || before.replica === replica) return;
+  const r = before.replica;
+  r.failedAnswers++;
+  r.failedStatus = before.status;
+  const over = r.failedAnswers - FAILED_ANSWERS_COOL;
+  if (over >= 0) r.answerCoolUntil = now + Math.min(MAX_COOLDOWN_MS, ANSWER_COOLDOWN_MS * 2 ** over);
 }

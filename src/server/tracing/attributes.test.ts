@@ -51,6 +51,10 @@ describe('span names and error types', () => {
     const rerank = spanAttributes(outcome({ endpoint: 'other', path: '/v1/rerank', result: 'aborted' }), none, undefined);
     expect([rerank['url.path'], rerank['http.route'], rerank['worv_proxy.result']]).toEqual(['/v1/rerank', undefined, 'aborted']);
     expect(spanAttributes(outcome({ endpoint: 'models', method: 'GET', path: '/v1/models/x' }), none, undefined)['http.route']).toBe('/v1/models/{model}');
+    // The list under a percent-escaped path is still the list.
+    expect(spanAttributes(outcome({ endpoint: 'models', method: 'GET', path: '/v1/%6Dodels' }), none, undefined)['http.route']).toBe('/v1/models');
+    expect(spanAttributes(outcome({ endpoint: 'models', method: 'GET', path: '/v1/models%2FGLM-5.1' }), none, undefined)['http.route']).toBe('/v1/models/{model}');
+    expect(spanAttributes(outcome({ endpoint: 'other', path: `/v1/${'a'.repeat(2000)}` }), none, undefined)['url.path']).toHaveLength(512);
   });
   it('sets error.type for the gateway failures and 5xx only', () => {
     expect(errorType(outcome({ status: 429, result: 'rejected', error: 'rate_limited' }))).toBeUndefined();

@@ -27,11 +27,23 @@ const ROUTE: Readonly<Partial<Record<Endpoint, string>>> = Object.freeze({
   models: '/v1/models',
 });
 
+function decoded(path: string): string {
+  try {
+    return path.includes('%') ? decodeURIComponent(path) : path;
+  } catch {
+    return path;
+  }
+}
+
 /** The low-cardinality route of a request, undefined for a path the gateway forwards unread. */
 function httpRoute(o: RequestOutcome): string | undefined {
-  if (o.endpoint === 'models' && o.path !== '/v1/models') return '/v1/models/{model}';
+  // Read as the gateway routed it, escapes decoded (`/v1/%6Dodels` is the list): one model has more.
+  if (o.endpoint === 'models' && decoded(o.path).length > '/v1/models'.length) return '/v1/models/{model}';
   return ROUTE[o.endpoint];
 }
+
+/** Longest `url.path` kept (a path is the client's to make as long as the header limit allows). */
+const PATH_CHARS = 512;
 
 /** A backend replica's origin as server.address and server.port. */
 export interface ServerAddress {
@@ -71,7 +83,7 @@ export function errorType(o: RequestOutcome): string | undefined {
 }
 
 export function spanAttributes(o: RequestOutcome, d: TraceDetails, server: ServerAddress | undefined): SpanAttributes {
-  const a: SpanAttributes = { 'http.request.method': o.method, 'url.path': o.path, 'worv_proxy.request_id': o.requestId, 'worv_proxy.result': o.result };
+  const a: SpanAttributes = { 'http.request.method': o.method, 'url.path': o.path.slice(0, PATH_CHARS), 'worv_proxy.request_id': o.requestId, 'worv_proxy.result': o.result };
   const route = httpRoute(o);
   if (route !== undefined) a['http.route'] = route;
   const op = OPERATION[o.endpoint];
