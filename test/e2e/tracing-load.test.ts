@@ -68,7 +68,15 @@ describe('OpenTelemetry loading', () => {
       expect(imported).toContain('@opentelemetry/exporter-trace-otlp-http');
       expect(receiver.spans).toHaveLength(1);
       expect(receiver.spans[0]?.name).toBe('chat');
-      expect(receiver.spans[0]?.attributes).toEqual({ 'gen_ai.operation.name': 'chat', 'http.request.method': 'POST', 'http.response.status_code': 401 });
+      expect(receiver.spans[0]?.attributes).toEqual({
+        'gen_ai.operation.name': 'chat',
+        'http.request.method': 'POST',
+        'http.response.status_code': 401,
+        'url.path': '/v1/chat/completions',
+        'http.route': '/v1/chat/completions',
+        'worv_proxy.request_id': expect.stringMatching(/^req_[0-9a-z]{9}[0-9a-f]{8}$/),
+        'worv_proxy.result': 'rejected',
+      });
     } finally {
       await receiver.close();
     }
