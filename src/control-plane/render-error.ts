@@ -10,6 +10,8 @@ import { isStoreUnavailable } from '../store/unavailable.js';
 
 /** Message for a body that is not JSON although it says so. */
 export const INVALID_JSON_BODY = 'Invalid JSON body';
+/** Message for JSON refused for a member that could reach an object's prototype. */
+export const INVALID_JSON_PROTO = 'Invalid JSON body: a member named __proto__ (or constructor.prototype) is not taken';
 
 /** A store that failed is worth asking again after a second (a restart, a lock released). */
 export const STORE_RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ 'retry-after': '1' });

@@ -19,7 +19,8 @@ import { gpuRoutes } from './gpu.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { createLoginLimiter } from './login-limit.js';
 import { textGuard } from './text-guard.js';
-import { renderApiError } from './render-error.js';
+import { INVALID_JSON_PROTO, renderApiError } from './render-error.js';
+import { GatewayError } from '../core/errors.js';
 import { createSessionManager } from './session.js';
 import { requestsRoutes } from './requests.routes.js';
 import { statusRoutes } from './status.routes.js';
@@ -46,6 +47,15 @@ export interface ControlPlaneDeps {
   readonly settleRequestLog?: () => Promise<void>;
 }
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An empty JSON body (e.g. a bare POST /api/logout) reads as no body, not as an error. */
 export function emptyJsonIsNoBody(app: FastifyInstance): void {
   const json = app.getDefaultJsonParser('error', 'error');
@@ -53,7 +63,11 @@ export function emptyJsonIsNoBody(app: FastifyInstance): void {
   const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') done(null, undefined);
-    else void json(req, text, done);
+    else
+      void json(req, text, (err, parsed) => {
+        // The parser refuses, as JSON it cannot read, members that could reach an object's prototype.
+        done(err !== null && isJson(text) ? new GatewayError('invalid_request', INVALID_JSON_PROTO) : err, parsed);
+      });
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
 }

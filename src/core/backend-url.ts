@@ -10,12 +10,15 @@ export interface BackendChange {
   readonly state: 'added' | 'removed';
 }
 
+/** Longest backend URL taken. */
+export const BACKEND_URL_MAX = 2048;
+
 export type BackendUrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly message: string };
 
 export const BACKEND_URL_MESSAGES = {
   required: 'url is required',
   notString: 'url must be a string',
-  tooLong: 'url must be at most 2048 characters',
+  tooLong: `url must be at most ${BACKEND_URL_MAX} characters`,
   notUrl: 'url must be an absolute http:// or https:// URL, e.g. http://10.0.0.5:8000',
   protocol: 'url must use http or https',
   credentials: 'url must not contain a user name or password',
@@ -34,7 +37,7 @@ export function checkBackendUrl(raw: unknown): BackendUrlCheck {
   if (typeof raw !== 'string') return { ok: false, message: M.notString };
   const text = raw.trim();
   if (text === '') return { ok: false, message: M.required };
-  if (text.length > 2048) return { ok: false, message: M.tooLong };
+  if (text.length > BACKEND_URL_MAX) return { ok: false, message: M.tooLong };
   let u: URL;
   try {
     u = new URL(text);

@@ -11,6 +11,7 @@ export type GatewayErrorKind =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'request_timeout'
   | 'rate_limited'
   | 'upstream_unreachable'
   | 'upstream_timeout'
@@ -28,6 +29,7 @@ export const STATUS_BY_KIND: Readonly<Record<GatewayErrorKind, number>> = Object
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  request_timeout: 408,
   rate_limited: 429,
   upstream_error: 502,
   upstream_auth: 502,

@@ -108,11 +108,11 @@ const NONE: readonly string[] = Object.freeze([]);
  */
 export async function admit(
   key: KeyPrincipal & { readonly policy: KeyPolicy },
-  charge: number,
-  slots: number,
+  ask: { readonly charge: number; readonly slots: number; readonly endpoint: Endpoint },
   surface: ErrorSurface,
   env: AdmissionEnv,
 ): Promise<Admitted | undefined> {
+  const { charge, slots } = ask;
   const limits = key.policy.limits;
   if (!hasCounters(limits)) return undefined;
   const now = env.clock.now();
@@ -129,7 +129,8 @@ export async function admit(
   const headers = rateLimitHeaders(limits, result, now, surface);
   if (result.kind === 'limited') {
     env.counters.rateLimited(key.id);
-    throw limitedError(limits, result.limit, now, headers, { charge: plan.charge, counted: result.tokens, slots: plan.slots, inFlight: result.inFlight });
+    const counts = { charge: plan.charge, counted: result.tokens, slots: plan.slots, inFlight: result.inFlight, capped: maxTokensFields(ask.endpoint).length > 0 };
+    throw limitedError(limits, result.limit, now, headers, counts);
   }
   let settled = false;
   return {
@@ -160,7 +161,16 @@ function secondsUntil(t: number, now: number): number {
  * minute's count: a request without a small output cap is charged the whole cap, which can
  * exceed what the rate-limit headers show as remaining.
  */
-function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: readonly string[], counts: { charge: number; counted: number; slots: number; inFlight: number }): GatewayError {
+interface LimitedCounts {
+  readonly charge: number;
+  readonly counted: number;
+  readonly slots: number;
+  readonly inFlight: number;
+  /** The endpoint has an output cap (`max_tokens`) a client could lower. */
+  readonly capped: boolean;
+}
+
+function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: readonly string[], counts: LimitedCounts): GatewayError {
   const h: Record<string, string> = {};
   for (let i = 0; i < headers.length; i += 2) h[headers[i] as string] = headers[i + 1] as string;
   const windowEnd = windowStart(now) + WINDOW_MS;
@@ -189,7 +199,7 @@ function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: read
       retry = secondsUntil(windowEnd, now);
       message =
         `Rate limit exceeded: ${String(l.tpm)} tokens per minute for this key; this request is charged ${counts.charge} tokens ` +
-        `(input estimate and output cap) and ${counts.counted} are counted this minute. Lower max_tokens or retry in ${retry} s.`;
+        `(input estimate${counts.capped ? ' and output cap' : ''}) and ${counts.counted} are counted this minute. ${counts.capped ? 'Lower max_tokens or retry' : 'Retry'} in ${retry} s.`;
       break;
     case 'concurrency':
       retry = 1;
@@ -271,7 +281,7 @@ export async function admitRequest(
   const counted = request.endpoint === 'count_tokens' ? { ...key, policy: { ...policy, limits: countTokensLimits(policy.limits) } } : key;
   // Only a per-minute token limit needs the charge, whose input estimate walks the whole payload.
   const charge = counted.policy.limits.tpm === null ? 0 : admissionCharge(request.facts, request.body, env.maxOutputTokens);
-  const admitted = await admit(counted, charge, sequences(request.endpoint, request.body), surface, env);
+  const admitted = await admit(counted, { charge, slots: sequences(request.endpoint, request.body), endpoint: request.endpoint }, surface, env);
   if (admitted !== undefined) x.onFinish(admitted.settle);
   // Off, a key's priority is not sent, and a client's own is still dropped (the engine may be on priority scheduling).
   const body = request.body === undefined ? undefined : withPriority(env.forwardPriority ? policy : undefined, request.endpoint, request.body);

@@ -239,7 +239,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#controller = undefined;
     this.#writer.upstream = undefined;
   }
-
   // ---- endings ----------------------------------------------------------------------------
 
   /** The response is over (after the end, or when the client left first): see ClientWriter.watchOver. */
@@ -268,8 +267,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
    */
   #answeredAround(status: number): void {
     this.#ledger.status = status;
-    this.#ledger.result = 'rejected';
-    if (status === 404) this.#ledger.errorKind = 'not_found';
+    // A streamed upload already at the backend counts, as one its client abandoned there does.
+    this.#ledger.result = this.#controller !== undefined && !this.#upstreamDone ? 'aborted' : 'rejected';
+    this.#ledger.errorKind = status === 404 ? 'not_found' : status === 408 ? 'request_timeout' : undefined;
     this.#clientGone = true;
     if (this.#controller !== undefined && !this.#upstreamDone) this.#controller.abort(CLIENT_GONE);
   }

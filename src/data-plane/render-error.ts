@@ -27,6 +27,7 @@ const TYPES: Readonly<Record<GatewayErrorKind, readonly [openai: string, anthrop
   not_found: ['not_found_error', 'not_found_error'],
   conflict: ['conflict_error', 'conflict_error'],
   payload_too_large: ['invalid_request_error', 'request_too_large'],
+  request_timeout: ['timeout_error', 'timeout_error'],
   rate_limited: ['rate_limit_error', 'rate_limit_error'],
   upstream_error: ['server_error', 'api_error'],
   upstream_auth: ['server_error', 'api_error'],

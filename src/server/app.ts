@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { pino } from 'pino';
+import { BACKEND_URL_MAX } from '../core/backend-url.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { MSG } from '../core/messages.js';
@@ -59,8 +60,6 @@ export interface App {
   /** Stop accepting, finish in-flight requests, flush usage, close pools. Does not close the store. */
   close(): Promise<void>;
 }
-
-const isDataPlanePath = isV1Path;
 
 /** During a drain, how long a connection whose answer said keep-alive waits for one more request. */
 const DRAIN_IDLE_MS = 1000;
@@ -165,6 +164,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     loggerInstance: fastifyLogger,
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.maxBodyBytes,
+    // A backend URL (up to 2048 characters) percent-encoded in `/api/backends/:url` (Fastify's default: 100).
+    maxParamLength: 3 * BACKEND_URL_MAX,
     clientErrorHandler: clientErrorHandler(config.clientTimeoutMs),
     // Errors raised before routing (a URL Fastify cannot decode, a parameter over its length)
     // get the same JSON as any error; a malformed percent-escape is the /v1 guard's `Invalid path`.
@@ -174,12 +175,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     },
     serverFactory: (handler) => {
       const cors = v1Cors(config.v1CorsOrigins);
-      const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy) };
+      const guard = { clientTimeoutMs: config.clientTimeoutMs, maxConnectionsPerIp: config.maxConnectionsPerIp, uncapped: trustedPeer(config.trustProxy), maxBodyBytes: config.maxBodyBytes };
       const s = createServer(guardedServerOptions(guard));
       s.on('connect', refuseConnect);
       s.on('request', guardClients(s, guard, (req: IncomingMessage, res: ServerResponse) => {
         if (missingHost(req, res)) return;
-        if (isDataPlanePath(req.url)) {
+        if (isV1Path(req.url)) {
           if (cors === undefined || !cors(req, res)) dataPlane.handle(req, res);
         }
         else if (isApiPath(req.url) || !isOddPath(req.url ?? '')) handler(req, res);

@@ -50,8 +50,8 @@ export const LOGIN_WINDOW_MS = 60_000;
 /** `POST /api/login` body. */
 export const LoginRequest = z.object(
   {
-    username: z.string({ error: 'username must be a string' }).min(1, 'username is required'),
-    password: z.string({ error: 'password must be a string' }).min(1, 'password is required'),
+    username: z.string({ error: (i) => (i.input === undefined ? 'username is required' : 'username must be a string') }).min(1, 'username is required'),
+    password: z.string({ error: (i) => (i.input === undefined ? 'password is required' : 'password must be a string') }).min(1, 'password is required'),
   },
   { error: 'username is required' },
 );

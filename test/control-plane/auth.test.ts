@@ -55,7 +55,10 @@ describe('POST /api/login', () => {
     const app = await start();
     const cases: Array<[unknown, string]> = [
       [undefined, 'username is required'],
-      [{ password: 'x' }, 'username must be a string'],
+      [{ password: 'x' }, 'username is required'],
+      [{}, 'username is required'],
+      [{ username: 'admin' }, 'password is required'],
+      [{ username: 7, password: 'x' }, 'username must be a string'],
       [{ username: '', password: 'x' }, 'username is required'],
       [{ username: 'admin', password: 7 }, 'password must be a string'],
       [['admin'], 'username is required'],
@@ -66,6 +69,9 @@ describe('POST /api/login', () => {
     }
     const bad = await app.request('POST', '/api/login', { raw: '{"username":' });
     expect({ status: bad.status, json: bad.json }).toEqual({ status: 400, json: { error: 'Invalid JSON body' } });
+    // Valid JSON, refused for a member that could reach an object's prototype: said so.
+    const proto = await app.request('POST', '/api/login', { raw: '{"username":"admin","password":"x","__proto__":{"a":1}}' });
+    expect({ status: proto.status, json: proto.json }).toEqual({ status: 400, json: { error: 'Invalid JSON body: a member named __proto__ (or constructor.prototype) is not taken' } });
   });
 
   it('replaces a session the browser already held', async () => {

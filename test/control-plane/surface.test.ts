@@ -21,7 +21,7 @@ describe('/api error surface', () => {
     const bad = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: '{"name": ' });
     expect({ status: bad.status, json: bad.json }).toEqual({ status: 400, json: { error: 'Invalid JSON body' } });
     const proto = await app.request('POST', '/api/keys', { cookie: s.cookie, csrf: s.csrf, raw: '{"name":"x","__proto__":{"admin":true}}' });
-    expect({ status: proto.status, json: proto.json }).toEqual({ status: 400, json: { error: 'Invalid JSON body' } });
+    expect({ status: proto.status, json: proto.json }).toEqual({ status: 400, json: { error: 'Invalid JSON body: a member named __proto__ (or constructor.prototype) is not taken' } });
     const unknown = await app.request('GET', '/api/nope', { cookie: s.cookie });
     expect({ status: unknown.status, json: unknown.json }).toEqual({ status: 404, json: { error: 'Not found: the admin API has no such route' } });
     expect(unknown.headers.get('content-type')).toMatch(/^application\/json/);

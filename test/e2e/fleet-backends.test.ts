@@ -68,6 +68,14 @@ describe('backends changed at run time (/api/backends)', () => {
     expect([unknown.status, unknown.json]).toEqual([404, { error: 'Backend not found: http://127.0.0.1:9' }]);
     const bad = await call('DELETE', `/api/backends/${enc('ftp://x')}`);
     expect([bad.status, bad.json]).toEqual([400, { error: 'url must use http or https' }]);
+    // A long host name (over the web framework's default 100-character route parameter) is removed as it was added.
+    const long = `http://gpu-node-17.inference-cluster-production.eu-west-3.compute.internal.corp.example-company.com:8000`;
+    expect((await call('POST', '/api/backends', { url: long })).status).toBe(201);
+    const removedLong = await call('DELETE', `/api/backends/${enc(long)}`);
+    expect([removedLong.status, removedLong.json]).toEqual([200, { url: long, removed: true }]);
+    // A key id that long is just not found.
+    const noKey = await call('GET', `/api/keys/${'k'.repeat(150)}`);
+    expect([noKey.status, noKey.json]).toEqual([404, { error: 'Key not found' }]);
     const last = await call('DELETE', `/api/backends/${enc(glmA.url)}`);
     expect([last.status, last.json]).toEqual([409, { error: 'The last backend cannot be removed' }]);
     // Session and CSRF as on every mutating /api route.

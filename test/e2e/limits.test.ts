@@ -166,6 +166,19 @@ describe('per-key limits (in-process counters)', () => {
     expect(((await two.json()) as { error: { message: string } }).error.message).toMatch(/this request is charged 10\d\d tokens/);
   });
 
+  it('tokens per minute on an endpoint without an output cap (embeddings): the refusal does not tell the client to lower max_tokens', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const { key } = await limitedKey(stack, { limits: { tpm: 1 } });
+    const first = await postJson(stack.gatewayUrl, '/v1/embeddings', key, { model: 'sim-model', input: 'hello there' });
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    const second = await postJson(stack.gatewayUrl, '/v1/embeddings', key, { model: 'sim-model', input: 'hello there' });
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(
+      /^Rate limit exceeded: 1 tokens per minute for this key; this request is charged 0 tokens \(input estimate\) and \d+ are counted this minute\. Retry in 40 s\.$/,
+    );
+  });
+
   it('count_tokens is never charged to or refused by tokens per minute, a budget or concurrency', async () => {
     stack = await startStack({ clock: fixedClock(T0) });
     const s = stack;

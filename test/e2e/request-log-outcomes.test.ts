@@ -64,16 +64,16 @@ describe('request log: answers given around the usual path', () => {
     const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key.key}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n`;
     const text = await stalled(stack.gatewayUrl, head, '{"model":"sim-model",');
     expect(text.startsWith('HTTP/1.1 408 ')).toBe(true);
-    expect(await newestRow(before)).toMatchObject({ status: 408, result: 'rejected', endpoint: 'chat' });
+    expect(await newestRow(before)).toMatchObject({ status: 408, result: 'rejected', error: 'request_timeout', endpoint: 'chat' });
     expect((await stack.usage(key.id)).requests).toBe(0);
   });
 
-  it('a streamed upload that stalls after reaching the backend: 408, the row says 408, and the request counts', async () => {
+  it('a streamed upload that stalls after reaching the backend: 408, the row says 408, aborted (it reached the backend), and the request counts', async () => {
     const before = await rowCount();
     const head = `POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key.key}\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n`;
     const text = await stalled(stack.gatewayUrl, head, `{"model":"sim-model","input":"${'x'.repeat(70_000)}`);
     expect(text.startsWith('HTTP/1.1 408 ')).toBe(true);
-    expect(await newestRow(before)).toMatchObject({ status: 408, result: 'rejected', endpoint: 'embeddings' });
+    expect(await newestRow(before)).toMatchObject({ status: 408, result: 'aborted', error: 'request_timeout', endpoint: 'embeddings' });
     // It reached the backend, like an upload the client abandons there: it counts, with no tokens.
     await expect.poll(async () => (await stack.usage(key.id)).requests, { timeout: 3000 }).toBe(1);
     expect(await stack.usage(key.id)).toMatchObject({ promptTokens: 0, completionTokens: 0 });

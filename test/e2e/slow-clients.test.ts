@@ -4,6 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/harness.js';
+import { until } from './support.js';
 
 const TIMEOUT_S = 0.6;
 const TIMEOUT_MS = TIMEOUT_S * 1000;
@@ -93,6 +94,32 @@ describe('slow clients', () => {
     const big = await send(stack.gatewayUrl, [`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`]);
     expect(statusOf(big.text)).toBe(431);
     expect(bodyOf(big.text)).toEqual({ error: 'Request header fields too large' });
+  });
+
+  it('Expect: 100-continue: a body declared over the limit gets 413 without 100 Continue first; one within it gets 100 and its answer', async () => {
+    for (const path of ['/v1/chat/completions', '/api/login']) {
+      const over = await send(stack.gatewayUrl, [`POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 9000000000\r\n\r\n`]);
+      expect(over.text.startsWith('HTTP/1.1 413 '), `${path}: ${over.text.slice(0, 40)}`).toBe(true);
+    }
+    const body = JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 });
+    const s = await open(stack.gatewayUrl);
+    let text = '';
+    s.on('data', (c: Buffer) => (text += c.toString()));
+    s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    await until(() => text.includes('100 Continue'), 2000);
+    s.write(body);
+    await new Promise((resolve) => s.once('close', resolve));
+    expect([...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]))).toEqual([100, 200]);
+  });
+
+  it('a request pipelined before malformed bytes gets its own answer first; the 400 comes after it, then the close', async () => {
+    const body = JSON.stringify({ model: 'sim-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 });
+    for (const bad of ['GARBAGE\r\n\r\n', `GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`]) {
+      const o = await send(stack.gatewayUrl, [head('/v1/chat/completions', Buffer.byteLength(body)) + body + bad]);
+      const statuses = [...o.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+      expect(statuses).toEqual([200, bad.startsWith('GARBAGE') ? 400 : 431]);
+      expect(o.text).toContain('"choices"');
+    }
   });
 
   it('answers an HTTP/1.1 request without Host 400 in JSON and closes, on /v1, /api and the rest', async () => {
