@@ -165,7 +165,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.maxBodyBytes,
     // A backend URL (up to 2048 characters) percent-encoded in `/api/backends/:url` (Fastify's default: 100).
-    maxParamLength: 3 * BACKEND_URL_MAX,
+    routerOptions: { maxParamLength: 3 * BACKEND_URL_MAX },
     clientErrorHandler: clientErrorHandler(config.clientTimeoutMs),
     // Errors raised before routing (a URL Fastify cannot decode, a parameter over its length)
     // get the same JSON as any error; a malformed percent-escape is the /v1 guard's `Invalid path`.
