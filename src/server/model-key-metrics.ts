@@ -112,7 +112,9 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
     onRequestEnd(o) {
       const model = o.model !== undefined && o.status > 0 && o.status < 400 ? o.model : '';
       const stream = o.stream ? 'true' : 'false';
-      modelRequests.inc(1, model === '' && o.model !== undefined && replicas()?.servesModel(o.model) === true ? o.model : model, o.result);
+      // A listed model keeps its name on a failed request here (a per-model error rate).
+      const listed = model === '' && o.model !== undefined && replicas()?.servesModel(o.model) === true;
+      modelRequests.inc(1, listed ? o.model : model, o.result);
       modelDuration.observe(o.durationMs / 1000, model, stream);
       if (o.ttfbMs !== undefined) modelTtft.observe(o.ttfbMs / 1000, model, stream);
       // A request refused after its key was known (429, 403, 404, 400) counts under that key too.

@@ -115,7 +115,7 @@ export function failingAnswer(status: number): boolean {
 }
 
 /** Failing answers in a row, each served by another replica, before the replica sits out a cooldown. */
-export const FAILED_ANSWERS_COOL = 3;
+const FAILED_ANSWERS_COOL = 3;
 const ANSWER_COOLDOWN_MS = 5000;
 
 /** A failing answer of an earlier attempt of the same request. */
