@@ -198,7 +198,7 @@ function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: read
     case 'tpm':
       retry = secondsUntil(windowEnd, now);
       message =
-        `Rate limit exceeded: ${String(l.tpm)} tokens per minute for this key; this request is charged ${counts.charge} tokens ` +
+        `Rate limit exceeded: ${String(l.tpm)} token${l.tpm === 1 ? '' : 's'} per minute for this key; this request is charged ${counts.charge} tokens ` +
         `(input estimate${counts.capped ? ' and output cap' : ''}) and ${counts.counted} are counted this minute. ${counts.capped ? 'Lower max_tokens or retry' : 'Retry'} in ${retry} s.`;
       break;
     case 'concurrency':

@@ -130,7 +130,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.status = err.status;
     this.#ledger.errorKind = err.kind;
     this.#writer.closeIfLast();
-    sendError(this.res, err, this.route?.surface ?? surfaceFor(this.req.url ?? ''), this.#writer.requestId);
+    sendError(this.res, err, this.route?.surface ?? surfaceFor(this.req.url ?? '', this.req.headers['anthropic-version'] !== undefined), this.#writer.requestId);
   }
 
   /**

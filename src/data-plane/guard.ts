@@ -66,15 +66,14 @@ export function guard(method: string, url: string, anthropicClient = false): Rou
   if (hasDotDotSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
   // hasDotDotSegment refused every malformed escape, so this decode cannot throw.
   const routed = path.includes('%') ? decodeURIComponent(path) : path;
-  const surface = surfaceFor(routed);
   let endpoint: Endpoint = 'other';
   if (method === 'POST') endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
   else if (method === 'GET' && routed === '/v1/models') endpoint = 'models';
   else if (method === 'GET' && routed.startsWith(MODEL_PATH) && routed.length > MODEL_PATH.length) {
-    return { path, endpoint: 'models', surface: anthropicClient ? 'anthropic' : surface, modelId: routed.slice(MODEL_PATH.length) };
+    return { path, endpoint: 'models', surface: surfaceFor(routed, anthropicClient), modelId: routed.slice(MODEL_PATH.length) };
   }
   // The Models API is Anthropic's too: a client that says it speaks Anthropic gets its errors so.
-  return { path, endpoint, surface: endpoint === 'models' && anthropicClient ? 'anthropic' : surface };
+  return { path, endpoint, surface: surfaceFor(routed, endpoint === 'models' && anthropicClient) };
 }
 
 /** 413 when the declared Content-Length is over the limit (chunked bodies are checked while read). */

@@ -12,11 +12,15 @@ import { MSG } from '../core/messages.js';
 /** Which envelope a path's errors use. */
 export type ErrorSurface = 'openai' | 'anthropic';
 
-/** `/v1/messages` and below speak Anthropic; the rest of /v1 speaks OpenAI. */
-export function surfaceFor(path: string): ErrorSurface {
-  return path.startsWith('/v1/messages') && (path.length === 12 || path[12] === '/' || path[12] === '?')
-    ? 'anthropic'
-    : 'openai';
+const below = (path: string, prefix: string): boolean =>
+  path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/' || path[prefix.length] === '?');
+
+/**
+ * `/v1/messages` and below speak Anthropic; so does the Models API (`/v1/models` and below) to
+ * a client that sends `anthropic-version` (`anthropicClient`); the rest of /v1 speaks OpenAI.
+ */
+export function surfaceFor(path: string, anthropicClient = false): ErrorSurface {
+  return below(path, '/v1/messages') || (anthropicClient && below(path, '/v1/models')) ? 'anthropic' : 'openai';
 }
 
 /** `error.type` per kind and surface: names each SDK maps to its error classes. */

@@ -64,6 +64,8 @@ describe('models learned from the backends', () => {
     expect((await raw('/v1/models?before_id=Kimi-K2.6&limit=1')).body).toMatchObject({ has_more: true, first_id: 'GLM-5.1-nonthinking', last_id: 'GLM-5.1-nonthinking' });
     expect((await raw('/v1/models?after_id=Kimi-K2.6')).body).toMatchObject({ has_more: false, first_id: 'Kimi-K2.6-nonthinking' });
     expect(await raw('/v1/models?limit=0')).toEqual({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'limit must be an integer from 1 to 1000' } } });
+    // A malformed escape is refused before the path is read, in the same envelope.
+    expect(await raw('/v1/models/%ZZ')).toEqual({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'Invalid path' } } });
     const one = await anthropic.models.retrieve('Kimi-K2.6');
     expect([one.type, one.id, one.display_name]).toEqual(['model', 'Kimi-K2.6', 'Kimi-K2.6']);
     const missing = await anthropic.models.retrieve('llama-3-70b').catch((e: unknown) => e);

@@ -175,7 +175,7 @@ describe('per-key limits (in-process counters)', () => {
     const second = await postJson(stack.gatewayUrl, '/v1/embeddings', key, { model: 'sim-model', input: 'hello there' });
     expect(second.status).toBe(429);
     expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(
-      /^Rate limit exceeded: 1 tokens per minute for this key; this request is charged 0 tokens \(input estimate\) and \d+ are counted this minute\. Retry in 40 s\.$/,
+      /^Rate limit exceeded: 1 token per minute for this key; this request is charged 0 tokens \(input estimate\) and \d+ are counted this minute\. Retry in 40 s\.$/,
     );
   });
 
