@@ -79,7 +79,7 @@ export function requestsRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get('/requests', async (request): Promise<RequestsResponse> => {
     const q = parseOr400(RequestsQuery, request.query);
     await deps.settleRequestLog(); // queued rows first; 503 while the store refuses them
-    const filter = { keyId: q.key_id, model: q.model, status: q.status, from: q.from, to: q.to, requestId: q.request_id };
+    const filter = { keyId: q.key_id, model: q.model, backend: q.backend, status: q.status, from: q.from, to: q.to, requestId: q.request_id };
     const { rows, more } = await listRequestLog(db, filter, q.limit ?? REQUESTS_LIMIT_DEFAULT, q.cursor);
     const last = rows[rows.length - 1];
     return { requests: rows.map(entry), next_cursor: more && last !== undefined ? requestsCursor(last) : null };

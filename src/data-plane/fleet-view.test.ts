@@ -52,6 +52,13 @@ describe('healthOf', () => {
       reason: 'connection failed on 4 attempts in a row (requests and probes) (GET /metrics: ENOTFOUND); no new request for 2 s, or until a probe is answered',
     });
   });
+  it('down, not cooldown, when its probes get no answer while refused connections renew its cooldown', () => {
+    const problem = 'GET /metrics: connection refused; GET /v1/models: connection refused';
+    expect(healthOf(state({ silent: true, refused: true, metricsFailed: true, listingFailed: true, problem }, { failures: 78, coolUntil: NOW + 30_000 }), NOW, 30_000)).toEqual({
+      health: 'down',
+      reason: problem,
+    });
+  });
   it('cooldown after failing answers another replica served, with their count and status (its probes succeed)', () => {
     expect(healthOf(state({}, { failedAnswers: 4, failedStatus: 500, answerCoolUntil: NOW + 9_500 }), NOW, 30_000)).toEqual({
       health: 'cooldown',

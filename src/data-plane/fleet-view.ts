@@ -45,6 +45,9 @@ const round = (v: number | undefined, digits = 4): number | null => (v === undef
 /** The replica's health and the reason it is not plainly up. */
 export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<ReplicaView, 'health' | 'reason'> {
   const r = s.replica;
+  // A replica its probes cannot reach is down, whatever cooldown its refused connections keep
+  // renewing: a cooldown reads as a passing blip.
+  if (isDown(s)) return { health: 'down', reason: s.problem ?? 'no answer' };
   if (r.answerCoolUntil > now && r.answerCoolUntil >= r.coolUntil) {
     const secs = Math.max(1, Math.ceil((r.answerCoolUntil - now) / 1000));
     const key = r.failedStatus === 401 || r.failedStatus === 403 ? ': it refuses the gateway\'s VLLM_API_KEY' : '';
@@ -68,7 +71,6 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
     const secs = Math.round(Math.max(hungMs, now - s.progressAt) / 1000);
     return { health: 'hung', reason: `${s.metrics?.running ?? 0} request(s) running and no token generated for ${secs} s; no new requests until it moves` };
   }
-  if (isDown(s)) return { health: 'down', reason: s.problem ?? 'no answer' };
   if (s.seenAt === undefined) return { health: 'starting', reason: 'not probed yet' };
   if (s.listingFailed || s.models === undefined) return { health: 'up', reason: s.problem ?? 'no model listing yet' };
   if (s.metricsFailed) return { health: 'up', reason: `${s.problem ?? 'no /metrics'} (never judged hung)` };

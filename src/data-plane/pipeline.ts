@@ -162,7 +162,14 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   }
 
   // 3. parse and 4. shape.
-  const client = parseRequest(route.endpoint, readable);
+  let client;
+  try {
+    client = parseRequest(route.endpoint, readable);
+  } catch (err) {
+    // A body refused for its shape still names its model, so its row and metrics do too.
+    if (readable !== undefined) x.noteModel(namedModel(topLevelString(readable, 'model')));
+    throw err;
+  }
   x.noteModel(client.facts.requestedModel);
   const clientModel = client.body.model;
   const shaping = await env.shapingConfig(namedModel(clientModel));

@@ -6,10 +6,11 @@
  * replicas in use.
  *
  * Label cardinality stays bounded: the model label is the model sent to the backend when the
- * backend accepted it (an answer below 400); any other request counts under `model=""`, so
- * clients cannot mint series with made-up model names. The request counter also names a listed
- * model on a failed or refused request (a per-model error rate), where the latency histograms
- * would mix the gateway's quick refusals into the model's quantiles.
+ * backend accepted it (an answer below 400), or a model a backend lists (a failed or refused
+ * request for it: a per-model error rate); any other request counts under `model=""`, so
+ * clients cannot mint series with made-up model names. The latency histograms observe only
+ * requests that went to a backend: the gateway's quick refusals would pull a model's quantiles
+ * down.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RequestOutcome } from '../data-plane/context.js';
@@ -40,6 +41,13 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
   const keyRequests = new FastCounter('worv_proxy_key_requests_total', '/v1 requests by API key id and result', ['key_id', 'result']);
   const keyTokens = new FastCounter('worv_proxy_key_tokens_total', 'Tokens by API key id and kind (prompt, completion, cached, reasoning)', ['key_id', 'kind']);
   for (const m of [modelRequests, modelTokens, modelTtft, modelDuration, keyRequests, keyTokens]) register(registry, m);
+  /** The model a request counts under: see the module's comment. */
+  const modelLabel = (o: RequestOutcome): string => {
+    if (o.model !== undefined && o.status > 0 && o.status < 400) return o.model;
+    // Refused before it was sent, a request knows only the model the client named.
+    const named = o.model ?? o.requestedModel;
+    return named !== undefined && replicas()?.servesModel(named) === true ? named : '';
+  };
   /** A gauge rebuilt from the fleet at each scrape: a backend removed or a model no longer listed leaves its series. */
   const fleetGauge = (name: string, help: string, label: string, read: (s: ReplicaHealthSource) => Array<readonly [string, number]>): void => {
     new Gauge({
@@ -110,13 +118,13 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
 
   return {
     onRequestEnd(o) {
-      const model = o.model !== undefined && o.status > 0 && o.status < 400 ? o.model : '';
-      const stream = o.stream ? 'true' : 'false';
-      // A listed model keeps its name on a failed request here (a per-model error rate).
-      const listed = model === '' && o.model !== undefined && replicas()?.servesModel(o.model) === true;
-      modelRequests.inc(1, listed ? o.model : model, o.result);
-      modelDuration.observe(o.durationMs / 1000, model, stream);
-      if (o.ttfbMs !== undefined) modelTtft.observe(o.ttfbMs / 1000, model, stream);
+      const model = modelLabel(o);
+      modelRequests.inc(1, model, o.result);
+      if (o.result !== 'rejected') {
+        const stream = o.stream ? 'true' : 'false';
+        modelDuration.observe(o.durationMs / 1000, model, stream);
+        if (o.ttfbMs !== undefined) modelTtft.observe(o.ttfbMs / 1000, model, stream);
+      }
       // A request refused after its key was known (429, 403, 404, 400) counts under that key too.
       const keyId = o.keyId ?? o.caller?.id;
       if (keyId !== undefined) keyRequests.inc(1, keyId, o.result);

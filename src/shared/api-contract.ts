@@ -498,6 +498,7 @@ export type StatusClass = 'errors' | '2xx' | '3xx' | '4xx' | '5xx';
 /**
  * `GET /api/requests` query: filters (all optional, combined with AND), newest first. `status`
  * is one status, `errors` (≥ 400, and streams that failed after their head), or a class: `2xx`, `3xx`, `4xx`, `5xx`; `model` is the model as the client named it;
+ * `backend` the replica that answered;
  * `from` ≤ time < `to`; `cursor` is a previous answer's `next_cursor`.
  */
 /** The gateway's request ids (src/core/request-id.ts makes them). */
@@ -507,6 +508,13 @@ export const RequestsQuery = z
   .object({
     key_id: z.string({ error: 'key_id must be one key id' }).min(1, 'key_id must not be empty').optional(),
     model: z.string({ error: 'model must be one model name' }).min(1, 'model must not be empty').optional(),
+    // The replica's origin as the request log and GET /api/backends name it (a trailing / is dropped).
+    backend: z
+      .string({ error: 'backend must be one backend URL' })
+      .max(2048, 'backend must be one backend URL')
+      .transform((u) => u.replace(/\/+$/, ''))
+      .refine((u) => u !== '', 'backend must not be empty')
+      .optional(),
     status: z
       .string({ error: 'status must be an HTTP status (100-599), errors, 2xx, 3xx, 4xx or 5xx' })
       .regex(/^([1-5]\d\d|errors|[2-5]xx)$/, 'status must be an HTTP status (100-599), errors, 2xx, 3xx, 4xx or 5xx')

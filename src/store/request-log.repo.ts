@@ -17,6 +17,8 @@ export interface RequestLogFilter {
   /** The model as the client named it. */
   readonly model?: string | undefined;
   readonly status?: StatusFilter | undefined;
+  /** The replica that answered (its origin). */
+  readonly backend?: string | undefined;
   /** ISO times: from ≤ time < to. */
   readonly from?: string | undefined;
   readonly to?: string | undefined;
@@ -101,6 +103,7 @@ export function requestLogPage(db: Kysely<Database>, filter: RequestLogFilter, l
   if (filter.keyId !== undefined) q = q.where('key_id', '=', filter.keyId);
   const model = filter.model;
   if (model !== undefined) q = q.where('model', '=', model);
+  if (filter.backend !== undefined) q = q.where('backend', '=', filter.backend);
   const status = filter.status;
   // Failures (answers ≥ 400, and streams whose backend failed after the response had started)
   // come off the partial index: a filter within them names its condition too.

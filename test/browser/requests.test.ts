@@ -166,4 +166,35 @@ describe('Requests page in Chromium', () => {
     expect(await page.getByText('No requests match.').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
   });
+
+  it('opens one request from its id in a link, a status the list does not offer, and ignores a minute that does not exist', async () => {
+    const res = await chat(bob.key);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const id = res.headers.get('x-request-id')!;
+    const table = page.locator('table.requests-table');
+    await page.goto(`/requests?request_id=${id}`);
+    await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    await expect.poll(async () => table.locator('tbody tr').count(), { timeout: 8000 }).toBe(1);
+    expect(await page.getByLabel('Request id').inputValue()).toBe(id);
+    expect(new URL(page.url()).search).toBe(`?request_id=${id}`);
+    // The replica filter: everything alice and bob sent went to the one simulator.
+    await page.getByLabel('Request id').fill('');
+    await page.getByLabel('Replica').fill(stack.sim.url);
+    await page.waitForURL((u) => u.searchParams.get('backend') === stack.sim.url);
+    await expect.poll(async () => table.locator('tbody tr').count(), { timeout: 8000 }).toBeGreaterThan(3);
+    await page.goto('/requests?status=502');
+    await expect.poll(async () => table.locator('tbody tr').count(), { timeout: 8000 }).toBe(1);
+    expect(await page.getByLabel('Status').inputValue()).toBe('502');
+    await page.goto('/requests?status=2xx');
+    await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    await page.reload();
+    expect(await page.getByLabel('Status').inputValue()).toBe('2xx');
+    expect(new URL(page.url()).search).toBe('?status=2xx');
+    await page.goto('/requests?minute=2026-13-45T99:99');
+    await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    await table.locator('tbody tr').first().waitFor();
+    expect(new URL(page.url()).search).toBe('');
+    expect(errors).toEqual([]);
+  });
 });

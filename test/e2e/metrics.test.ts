@@ -171,11 +171,23 @@ describe('results of backend errors and refused requests', () => {
     await send(limited.key, CHAT_BODY, 429);
     await send(plain.key, { ...CHAT_BODY, model: 'no-such-model' }, 404);
     await send(plain.key, { ...CHAT_BODY, max_tokens: -5 }, 400);
+    await send(plain.key, { model: 'sim-model', messages: 'not a list' }, 400);
     await send('wp-not-a-key', CHAT_BODY, 401);
     const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${limited.id}",result="complete"}`)).toBe(1);
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${limited.id}",result="rejected"}`)).toBe(2);
-    expect(sample(text, `worv_proxy_key_requests_total{key_id="${plain.id}",result="rejected"}`)).toBe(2);
+    expect(sample(text, `worv_proxy_key_requests_total{key_id="${plain.id}",result="rejected"}`)).toBe(3);
+    // A listed model keeps its name on a refusal (the 429, both 400s, one of them for the body's
+    // shape); a model no backend lists (403, 404) and a request with no body read (401) do not.
+    expect(sample(text, 'worv_proxy_model_requests_total{model="sim-model",result="rejected"}')).toBe(3);
+    expect(sample(text, 'worv_proxy_model_requests_total{model="",result="rejected"}')).toBe(3);
+    expect(text).not.toContain('other-model');
+    // Refusals stay out of the models' latency: only the request served was observed.
+    expect(sample(text, 'worv_proxy_model_request_duration_seconds_count{model="sim-model",stream="false"}')).toBe(1);
+    expect(sample(text, 'worv_proxy_model_time_to_first_token_seconds_count{model="sim-model",stream="false"}')).toBe(1);
+    expect(text).not.toMatch(/^worv_proxy_model_(request_duration|time_to_first_token)_seconds_count\{model=""/m);
+    const rows = await requestLogRows(stack, plain.id, 3);
+    expect(rows.map((r) => [r.status, r.model])).toEqual([[400, 'sim-model'], [400, 'sim-model'], [404, 'no-such-model']]);
     // An unknown key has no id to count under; nor do refused requests add tokens or usage.
     expect(text.match(/^worv_proxy_key_requests_total\{/gm)).toHaveLength(3);
     expect(sample(text, `worv_proxy_key_tokens_total{key_id="${plain.id}",kind="prompt"}`)).toBeUndefined();

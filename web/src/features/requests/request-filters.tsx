@@ -1,4 +1,4 @@
-/** The Requests page's toolbar: key, model, status, time (one minute or a range, UTC) and live tail. */
+/** The Requests page's toolbar: key, model, request id, replica, status, time (one minute or a range, UTC) and live tail. */
 import type { ApiKey } from '@contract';
 import type { RequestFilter, TimeMode } from './filters';
 
@@ -14,6 +14,8 @@ const STATUSES: readonly (readonly [string, string])[] = [
   ['403', '403'],
   ['404', '404'],
   ['429', '429'],
+  ['499', '499 (client left)'],
+  ['500', '500'],
   ['502', '502'],
   ['503', '503'],
   ['504', '504'],
@@ -37,6 +39,8 @@ export function RequestFilters({ value, onChange, keys, live, onLive }: RequestF
   const set = (patch: Partial<RequestFilter>) => onChange({ ...value, ...patch });
   // A key named in a link but not (or no longer) in the list still shows as chosen.
   const known = value.keyId === undefined || keys.some((k) => k.id === value.keyId);
+  // So does a status a link names that the list does not offer (a 3xx, a 422).
+  const listed = STATUSES.some(([v]) => v === value.status);
   return (
     <div className="toolbar" role="group" aria-label="Request filter">
       <label className="field field-inline">
@@ -56,8 +60,17 @@ export function RequestFilters({ value, onChange, keys, live, onLive }: RequestF
         <input name="model" type="search" placeholder="any" value={value.model ?? ''} onChange={(e) => set({ model: e.target.value === '' ? undefined : e.target.value })} />
       </label>
       <label className="field field-inline">
+        <span className="field-label">Request id</span>
+        <input name="request_id" type="search" placeholder="req_…" spellCheck={false} value={value.requestId ?? ''} onChange={(e) => set({ requestId: e.target.value === '' ? undefined : e.target.value })} />
+      </label>
+      <label className="field field-inline">
+        <span className="field-label">Replica</span>
+        <input name="backend" type="search" placeholder="any" spellCheck={false} value={value.backend ?? ''} onChange={(e) => set({ backend: e.target.value === '' ? undefined : e.target.value })} />
+      </label>
+      <label className="field field-inline">
         <span className="field-label">Status</span>
         <select name="status" value={value.status} onChange={(e) => set({ status: e.target.value })}>
+          {!listed && <option value={value.status}>{value.status}</option>}
           {STATUSES.map(([v, label]) => (
             <option key={v} value={v}>
               {label}

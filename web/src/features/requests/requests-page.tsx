@@ -5,7 +5,7 @@
  * (e.g. a key's requests) and an address can be shared.
  */
 import { useEffect, useState } from 'react';
-import type { RequestLogEntry } from '@contract';
+import type { RequestLogEntry, RequestsResponse } from '@contract';
 import { PageHeader } from '../../components/page-header';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { usePoll } from '../../hooks/use-poll';
@@ -17,6 +17,7 @@ import { RequestsTable } from './requests-table';
 
 const PAGE = 50;
 const LIVE_MS = 2000;
+const NO_ROWS: RequestsResponse = { requests: [], next_cursor: null };
 
 export function RequestsPage() {
   const [filter, setFilter] = useState<RequestFilter>(() => fromSearch(window.location.search));
@@ -31,7 +32,9 @@ export function RequestsPage() {
     window.history.replaceState(null, '', `/requests${toSearch(filter)}`);
   }, [filter]);
 
-  const page = usePoll((s) => fetchRequests(filter, cursor, PAGE, s), live ? LIVE_MS : undefined, [query, cursor]);
+  // Said at once, and nothing else: the server would refuse it, and trying again cannot help.
+  const reversed = filter.time === 'range' && filter.from !== '' && filter.to !== '' && filter.from > filter.to;
+  const page = usePoll((s) => (reversed ? Promise.resolve(NO_ROWS) : fetchRequests(filter, cursor, PAGE, s)), live ? LIVE_MS : undefined, [query, cursor]);
   const keys = usePoll(fetchKeyChoices, undefined, []);
 
   const change = (f: RequestFilter) => {
@@ -49,8 +52,6 @@ export function RequestsPage() {
     setCursors([...cursors, next]);
   };
   const rows = page.data?.requests ?? [];
-  // Said at once, and nothing else: the server would refuse it, and trying again cannot help.
-  const reversed = filter.time === 'range' && filter.from !== '' && filter.to !== '' && filter.from > filter.to;
 
   return (
     <>

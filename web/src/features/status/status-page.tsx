@@ -14,6 +14,7 @@ import { formatDateTime, formatDuration, formatNumber, formatTime, NONE } from '
 import type { StatusResponse } from '@contract';
 import { fetchStatus } from './api';
 import { EMPTY_HISTORY, appendStatus, type StatusHistory } from './status-history';
+import { modelsBadge } from './models-served';
 
 const CHART_OPTIONS: Omit<uPlot.Options, 'width' | 'height'> = {
   legend: { live: true },
@@ -139,17 +140,13 @@ export function StatusPage() {
   );
 }
 
-/** Each model's replicas up; a model with none up is named first, in red. */
+/** Each model's replicas up, under a badge that says whether every model is served and at what capacity. */
 function ModelsServed({ models }: { readonly models: StatusResponse['models'] }) {
   if (models.length === 0) return <span className="muted">None listed yet</span>;
-  const down = models.filter((m) => m.up === 0);
+  const badge = modelsBadge(models);
   return (
     <>
-      {down.length === 0 ? (
-        <span className="badge badge-ok">{models.length === 1 ? 'Serving' : `All ${models.length} serving`}</span>
-      ) : (
-        <span className="badge badge-error">{down.length === 1 ? `${down[0]!.id} down` : `${down.length} of ${models.length} down`}</span>
-      )}
+      <span className={`badge ${badge.tone}`}>{badge.text}</span>
       <span className="stat-detail">{models.map((m) => `${m.id} ${m.up}/${m.replicas}`).join(' · ')} replicas up</span>
     </>
   );
