@@ -187,9 +187,10 @@ export function admitState(s: LimitState, p: AdmitPlan): AdmitResult {
 
 /**
  * Which limit refuses the request, budgets first (they last longest). A request is charged
- * to the minute only when its charge fits in what is left, and takes its `slots` only when they
- * fit beside the ones held, except when nothing is counted: a request larger than the whole
- * limit still runs, alone, rather than never.
+ * to the minute only when its charge fits in what is left, except in an empty minute (a charge
+ * larger than the whole limit still runs, alone, rather than never), and takes its `slots` only
+ * when they fit beside the ones held (admission refuses more slots than the whole limit before
+ * counting: the client chose them).
  */
 export function firstExceeded(l: KeyLimits, c: Counted, charge: number, slots: number): LimitName | undefined {
   if (l.dailyTokens !== null && c.dayUsed >= l.dailyTokens) return 'daily';

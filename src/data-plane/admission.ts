@@ -29,7 +29,7 @@ import {
 import { MSG } from '../core/messages.js';
 import type { Endpoint, KeyPrincipal, LimitCounters, RequestFacts, UsageCounts } from './context.js';
 import type { ErrorSurface } from './render-error.js';
-import { estimatedInputTokens, maxTokensFields } from './transforms/cap-max-tokens.js';
+import { estimatedInputTokens, maxTokensFields, outputCap } from './transforms/cap-max-tokens.js';
 
 export interface AdmissionEnv {
   readonly counters: LimitCounters;
@@ -62,11 +62,9 @@ export function checkModel(policy: KeyPolicy, model: unknown): void {
 /** The tokens charged to the minute at admission: input estimate plus the output cap (per choice). */
 export function admissionCharge(facts: RequestFacts | undefined, body: Readonly<JsonObject> | undefined, maxOutputTokens: number): number {
   if (facts === undefined || body === undefined) return 0;
-  let cap: number | undefined;
-  for (const field of maxTokensFields(facts.endpoint)) {
-    const v = body[field];
-    if (typeof v === 'number' && (cap === undefined || v < cap)) cap = v;
-  }
+  // The field the engine obeys, not the smaller one: `max_tokens: 1` beside a large
+  // `max_completion_tokens` would be charged 1 and generate the large one.
+  const cap = outputCap(facts.endpoint, body);
   return estimatedInputTokens(facts) + (cap ?? maxOutputTokens) * sequences(facts.endpoint, body);
 }
 
@@ -115,6 +113,16 @@ export async function admit(
   const { charge, slots } = ask;
   const limits = key.policy.limits;
   if (!hasCounters(limits)) return undefined;
+  if (limits.concurrency !== null && slots > limits.concurrency) {
+    // It could never run within the key's share: refused for good, before anything is counted.
+    env.counters.rateLimited(key.id);
+    throw new GatewayError(
+      'rate_limited',
+      `Rate limit exceeded: this request runs ${slots} sequences (choices, for each prompt) and this key runs at most ${limits.concurrency} at once. Lower n.`,
+      { 'x-should-retry': 'false' },
+      'rate_limit_exceeded',
+    );
+  }
   const now = env.clock.now();
   const concurrent = limits.concurrency === null ? 1 : slots;
   const plan: AdmitPlan = { keyId: key.id, requestId: leaseId(randomUUID(), concurrent), now, day: utcDay(now), limits, charge: limits.tpm === null ? 0 : charge, slots: concurrent };

@@ -200,7 +200,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     const fwd = this.#fwd;
-    const out = responseHeaders(headers);
+    const out = responseHeaders(headers, status);
     const extra = fwd?.extraHeaders;
     if (extra !== undefined) for (const h of extra) out.push(h);
     const surface = this.route?.surface ?? surfaceFor(this.req.url ?? '');

@@ -59,6 +59,11 @@ function validateBody(endpoint: Endpoint, body: JsonValue): JsonObject {
     throw invalid('stream must be a boolean');
   }
   if (NEEDS_MESSAGES.has(endpoint) && !Array.isArray(body.messages)) throw invalid('messages must be an array');
+  // A background response is answered at once and generated afterwards, out of the gateway's
+  // sight: its tokens would count in no usage, limit or budget.
+  if (endpoint === 'responses' && body.background !== undefined && body.background !== null && body.background !== false) {
+    throw invalid('background responses are not served through this gateway (their generation could not be metered): send the request without background, streamed for a long one');
+  }
   const so = body.stream_options;
   if (STREAM_OPTIONS.has(endpoint) && so !== undefined && so !== null) {
     if (!isJsonObject(so)) throw invalid('stream_options must be an object');

@@ -9,6 +9,8 @@ import { BLOCK_TOKENS, PrefixCache } from './prefix-cache.js';
 interface Waiter {
   readonly id: number;
   readonly go: () => void;
+  /** Sequences it runs: `n` choices (for each prompt), as vLLM schedules a request's children. */
+  readonly seqs: number;
   /** Lower goes first under the priority policy; ties (and fcfs) keep arrival order. */
   readonly priority: number;
 }
@@ -18,7 +20,9 @@ export class Engine {
   /** 429 or 503 while in queue-full mode. */
   queueFull: number | undefined;
   private hungNow: boolean;
-  private readonly running = new Set<number>();
+  /** Running requests and the sequences each runs. */
+  private readonly running = new Map<number, number>();
+  private runningSeqs = 0;
   private waiting: Waiter[] = [];
   /** Continuations stopped by the hung mode, run when it is lifted. */
   private parked: (() => void)[] = [];
@@ -34,12 +38,15 @@ export class Engine {
     this.kvCapacity = o.prefixCacheBlocks > 0 ? o.prefixCacheBlocks : 8192;
   }
 
+  /** Sequences running (vLLM counts a request for `n` choices as `n` requests). */
   get runningCount(): number {
-    return this.running.size;
+    return this.runningSeqs;
   }
 
   get waitingCount(): number {
-    return this.waiting.length;
+    let n = 0;
+    for (const w of this.waiting) n += w.seqs;
+    return n;
   }
 
   /** Share of the KV blocks held by running requests, 0..1. */
@@ -67,17 +74,29 @@ export class Engine {
     return false;
   }
 
-  /** Runs request `id` now if a slot is free, else queues it (by priority under that policy). */
-  admit(id: number, go: () => void, priority = 0): void {
-    const max = this.o.maxNumSeqs;
-    if (max > 0 && this.running.size >= max) {
-      const w = { id, go, priority };
+  /**
+   * Runs request `id` now if its `seqs` sequences fit in the free slots (or nothing runs: one
+   * larger than the engine still runs), else queues it (by priority under that policy).
+   */
+  admit(id: number, go: () => void, priority = 0, seqs = 1): void {
+    if (this.waiting.length > 0 || !this.fits(seqs)) {
+      const w = { id, go, priority, seqs };
       const at = this.o.schedulingPolicy === 'priority' ? this.waiting.findIndex((q) => q.priority > priority) : -1;
       if (at < 0) this.waiting.push(w);
       else this.waiting.splice(at, 0, w);
       return;
     }
-    this.running.add(id);
+    this.start(id, seqs, go);
+  }
+
+  private fits(seqs: number): boolean {
+    const max = this.o.maxNumSeqs;
+    return max === 0 || this.runningSeqs === 0 || this.runningSeqs + seqs <= max;
+  }
+
+  private start(id: number, seqs: number, go: () => void): void {
+    this.running.set(id, seqs);
+    this.runningSeqs += seqs;
     go();
   }
 
@@ -95,14 +114,17 @@ export class Engine {
       this.kv.delete(id);
       this.kvTotal -= blocks;
     }
-    if (!this.running.delete(id)) {
+    const seqs = this.running.get(id);
+    if (seqs === undefined) {
       this.waiting = this.waiting.filter((w) => w.id !== id);
       return;
     }
-    const next = this.waiting.shift();
-    if (next !== undefined) {
-      this.running.add(next.id);
-      next.go();
+    this.running.delete(id);
+    this.runningSeqs -= seqs;
+    // In order: the head waits for room rather than be passed by smaller ones.
+    for (let next = this.waiting[0]; next !== undefined && this.fits(next.seqs); next = this.waiting[0]) {
+      this.waiting.shift();
+      this.start(next.id, next.seqs, next.go);
     }
   }
 

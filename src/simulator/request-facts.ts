@@ -21,12 +21,19 @@ export function checkModel(body: Json, o: ResolvedOptions): string {
   return model;
 }
 
-/** The first present integer field among `fields`; 400 when not an integer ≥ 1. */
+/** The output cap among `fields` (preferred first), as vLLM reads them; 400 when a field is not an integer, or the one read is below 1. */
 export function maxTokensOf(body: Json, fields: readonly string[]): number | undefined {
   for (const f of fields) {
     const v = body[f];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimHttpError(400, `${f}: Input should be a valid integer`, f, 'Bad Request', true);
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v))) throw new SimHttpError(400, `${f}: Input should be a valid integer`, f, 'Bad Request', true);
+  }
+  // As vLLM reads them (`max_completion_tokens or max_tokens`): an unset or 0 field gives way to
+  // the next one; the last one's value stands.
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as string;
+    const v = body[f] as number | null | undefined;
+    if ((v === undefined || v === null || v === 0) && i < fields.length - 1) continue;
+    if (v === undefined || v === null) return undefined;
     if (v < 1) throw new SimHttpError(400, `${f} must be at least 1, got ${v}.`, f);
     return v;
   }
@@ -43,6 +50,22 @@ export function choicesField(body: Json): number {
   const v = laxInteger(raw);
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new SimHttpError(400, 'n: Input should be a valid integer', 'n', 'Bad Request', true);
   return v;
+}
+
+/**
+ * The sequences a generating request runs on the engine, for its scheduler: `n` choices of a
+ * chat or completions request (for each prompt of a completions request that sends several).
+ * Never throws: a body the endpoint refuses later counts one.
+ */
+export function sequencesOf(path: string, json: unknown): number {
+  if (path !== '/v1/chat/completions' && path !== '/v1/completions') return 1;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return 1;
+  const body = json as Json;
+  const n = laxInteger(body.n);
+  const choices = typeof n === 'number' && Number.isInteger(n) && n > 1 ? Math.min(n, MAX_CHOICES) : 1;
+  const prompt = path === '/v1/completions' ? body.prompt : undefined;
+  const prompts = Array.isArray(prompt) && prompt.length > 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0])) ? prompt.length : 1;
+  return choices * prompts;
 }
 
 /** The sampling parameters' check of `n` (after the model and context checks, as in vLLM): 1..MAX_CHOICES. */

@@ -21,6 +21,7 @@ import { Listener } from './listener.js';
 import { queueFullStatus, resolveOptions } from './options.js';
 import type { ResolvedOptions, SimulatorOptions } from './options.js';
 import { RequestLog, RequestRecord } from './recorder.js';
+import { sequencesOf } from './request-facts.js';
 import type { Outcome, RecordedRequest } from './recorder.js';
 import { errorBodyFor, isGenerating, route } from './router.js';
 import { Scheduler } from './scheduler.js';
@@ -261,6 +262,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
         if (!x.dead) route(x);
       },
       priority,
+      sequencesOf(path, body),
     );
   }
 

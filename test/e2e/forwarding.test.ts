@@ -200,6 +200,7 @@ describe('guard, body limit, validation and not-found', () => {
     ['/v1/chat/completions', 'a boolean max_tokens', { ...CHAT_BODY, max_tokens: true }, 'max_tokens must be a non-negative integer'],
     ['/v1/chat/completions', 'a fractional max_completion_tokens', { ...CHAT_BODY, max_completion_tokens: 1.5 }, 'max_completion_tokens must be a non-negative integer'],
     ['/v1/responses', 'a negative max_output_tokens', { input: 'x', max_output_tokens: -1 }, 'max_output_tokens must be a non-negative integer'],
+    ['/v1/responses', 'a background response', { input: 'x', background: true }, 'background responses are not served through this gateway (their generation could not be metered): send the request without background, streamed for a long one'],
     ['/v1/chat/completions', 'a numeric model', { ...CHAT_BODY, model: 7 }, 'model must be a string'],
     ['/v1/chat/completions', 'a string stream', { ...CHAT_BODY, stream: 'yes' }, 'stream must be a boolean'],
     ['/v1/chat/completions', 'no messages', { model: 'sim-model' }, 'messages must be an array'],

@@ -146,6 +146,29 @@ describe('per-key limits (in-process counters)', () => {
     );
   });
 
+  it('tokens per minute: a request with both max_tokens and max_completion_tokens is charged the one vLLM obeys', async () => {
+    stack = await startStack({ clock: fixedClock(T0) });
+    const { key } = await limitedKey(stack, { limits: { tpm: 100_000 } });
+    const messages = [{ role: 'user', content: 'x'.repeat(30) }];
+    let counted = 0;
+    /** What admission charged a request: the remaining tokens it saw, after what the window already held. */
+    const charged = async (body: object): Promise<number> => {
+      const res = await chat(stack!, key, { model: 'sim-model', messages, ...body }, { 'x-sim-tokens': '1' });
+      expect(res.status).toBe(200);
+      const charge = 100_000 - counted - Number(res.headers.get('x-ratelimit-remaining-tokens'));
+      const usage = ((await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+      counted += usage.prompt_tokens + usage.completion_tokens;
+      return charge;
+    };
+    const alone = await charged({ max_completion_tokens: 900 });
+    expect(alone).toBeGreaterThan(900);
+    // max_completion_tokens wins (vLLM: `max_completion_tokens or max_tokens`): a max_tokens of 1
+    // beside it does not make a generation of up to 900 cost 1.
+    expect(await charged({ max_tokens: 1, max_completion_tokens: 900 })).toBe(alone);
+    // A max_completion_tokens of 0 falls back to max_tokens, as in vLLM.
+    expect(await charged({ max_tokens: 900, max_completion_tokens: 0 })).toBe(alone);
+  });
+
   it('tokens per minute: a request for n choices is charged the output cap n times', async () => {
     stack = await startStack({ clock: fixedClock(T0) });
     const { key } = await limitedKey(stack, { limits: { tpm: 1000 } });
@@ -287,7 +310,7 @@ describe('per-key limits (in-process counters)', () => {
     s.sim.release('f');
   });
 
-  it('concurrency counts sequences: a request for n choices takes n slots; one larger than the limit runs alone', async () => {
+  it('concurrency counts sequences: a request for n choices takes n slots; one larger than the limit is refused for good', async () => {
     stack = await startStack({ clock: fixedClock(T0) });
     const s = stack;
     const { id, key } = await limitedKey(s, { limits: { concurrency: 4 } });
@@ -315,14 +338,24 @@ describe('per-key limits (in-process counters)', () => {
     s.sim.release('three');
     await readAll(three.res);
     await expectInFlight(s, id, 0);
-    // With nothing running, a request for more choices than the limit still runs, alone.
-    const six = await open('six', 6);
-    expect(six.status).toBe(200);
-    await s.sim.waitForHold('six');
-    expect(await s.app.limits.inFlight(id)).toBe(6);
-    expect((await chat(s, key)).status).toBe(429);
-    s.sim.release('six');
-    await readAll(six.res);
+    // More choices than the key's share, even with nothing running: a retry cannot help, and
+    // letting it run would give the key as many sequences as it asks for.
+    const before = s.sim.requests.length;
+    const six = await chat(s, key, { ...CHAT_BODY, n: 6 });
+    expect([six.status, six.headers.get('x-should-retry'), six.headers.get('retry-after')]).toEqual([429, 'false', null]);
+    expect(await six.json()).toEqual({
+      error: {
+        message: 'Rate limit exceeded: this request runs 6 sequences (choices, for each prompt) and this key runs at most 4 at once. Lower n.',
+        type: 'rate_limit_exceeded',
+        code: 'rate_limit_exceeded',
+      },
+    });
+    expect(s.sim.requests.length).toBe(before);
+    expect(await s.app.limits.inFlight(id)).toBe(0);
+    // Four, the whole share, runs.
+    const four = await chat(s, key, { ...CHAT_BODY, n: 4 });
+    expect(four.status).toBe(200);
+    await four.arrayBuffer();
     await expectInFlight(s, id, 0);
   });
 

@@ -180,6 +180,19 @@ describe('openai SDK', () => {
     expect(generations('/v1/chat/completions')).toHaveLength(1);
   });
 
+  it('a 502 or 504 the backend answered itself (a proxy in front of vLLM) is not retried by the SDK either', async () => {
+    const retrying = new OpenAI({ apiKey: key, baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 2 });
+    for (const status of [502, 504]) {
+      const before = generations('/v1/chat/completions').length;
+      const err = await retrying.chat.completions
+        .create({ model: 'sim-model', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-sim-fault': `status:${status}` } })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(status);
+      expect(generations('/v1/chat/completions').length - before).toBe(1);
+    }
+  });
+
   it('429 daily budget used up → RateLimitError at once with the message, not retried (x-should-retry: false)', async () => {
     const retrying = new OpenAI({ apiKey: await spentKey(), baseURL: `${stack.gatewayUrl}/v1`, maxRetries: 2 });
     const err = await within(

@@ -87,6 +87,22 @@ describe('/metrics', () => {
   });
 });
 
+describe('sequences', () => {
+  it('a request for n choices runs n sequences: it fills a --max-num-seqs 4 engine with n = 3, and one for 2 waits', async () => {
+    const url = await sims.start({ maxNumSeqs: 4, tokens: 2, reasoningTokens: 0 });
+    const three = openRequest(url, '/v1/chat/completions', { body: chat('a', { stream: true, n: 3 }), headers: { 'x-sim-hold': 'a', 'x-sim-hold-after': '0' } });
+    await sims.current.waitForHold('a');
+    expect(await scrape(url)).toMatchObject({ running: 3, waiting: 0 });
+    const two = openRequest(url, '/v1/chat/completions', { body: chat('b', { n: 2 }) });
+    await sims.current.waitForRequest((r) => r.id === 2);
+    expect(await scrape(url)).toMatchObject({ running: 3, waiting: 2 });
+    sims.current.release('a');
+    expect((await three.done).status).toBe(200);
+    expect((await two.done).status).toBe(200);
+    expect(await scrape(url)).toMatchObject({ running: 0, waiting: 0 });
+  });
+});
+
 describe('hung mode', () => {
   it('accepts requests and never generates while /health, /v1/models and /metrics answer; lifting it resumes them', async () => {
     const url = await sims.start({ tokens: 3, reasoningTokens: 0 });

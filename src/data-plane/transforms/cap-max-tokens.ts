@@ -21,6 +21,21 @@ export function maxTokensFields(endpoint: Endpoint): readonly string[] {
   return requestFormatFor(endpoint)?.maxTokensFields ?? NO_FIELDS;
 }
 
+/**
+ * The output cap the engine applies, as vLLM reads the fields: the first that is set and not 0
+ * (`max_completion_tokens or max_tokens` on chat, where a client sending both means the newer
+ * one), else the last one's value; undefined when that is not a number (the engine's default).
+ */
+export function outputCap(endpoint: Endpoint, body: Readonly<JsonObject>): number | undefined {
+  const fields = maxTokensFields(endpoint);
+  let v: unknown;
+  for (const field of fields) {
+    v = body[field];
+    if (typeof v === 'number' && v !== 0) return v;
+  }
+  return typeof v === 'number' ? v : undefined;
+}
+
 /** Where a Claude-style thinking budget lives (messages, and chat when a client sends it). */
 const BUDGET_FIELD = 'thinking.budget_tokens';
 

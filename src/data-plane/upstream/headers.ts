@@ -73,9 +73,14 @@ export function replaceTraceContext(headers: string[], trace: readonly string[])
   for (const h of trace) headers.push(h);
 }
 
-/** The backend's response headers minus RESPONSE_DROP, as a flat [name, value, …] list. */
-export function responseHeaders(headers: IncomingHttpHeaders): string[] {
+/**
+ * The backend's response headers minus RESPONSE_DROP, as a flat [name, value, …] list. A 502 or
+ * 504 (a proxy in front of vLLM that lost it or timed out) says `x-should-retry: false`, as the
+ * gateway's own do: the request reached the engine, and an SDK's blind retry would run it again.
+ */
+export function responseHeaders(headers: IncomingHttpHeaders, status = 200): string[] {
   const out: string[] = [];
+  if ((status === 502 || status === 504) && headers['x-should-retry'] === undefined) out.push('x-should-retry', 'false');
   for (const name in headers) {
     if (RESPONSE_DROP.has(name)) continue;
     const v = headers[name];
