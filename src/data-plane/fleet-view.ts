@@ -9,13 +9,12 @@ import type { BackendsResponse, ModelView, ReplicaSample, ReplicaView } from '..
 import type { FleetHistory, HistorySample } from './upstream/fleet-history.js';
 import { hitRate } from './upstream/fleet-history.js';
 import { isDown, type FleetState, type ReplicaState } from './upstream/fleet-state.js';
+import { routedTotal, type RetryReason } from './upstream/replicas.js';
 import type { RouteReason } from '../shared/backends-contract.js';
 
 export interface FleetViewSource {
   readonly state: FleetState;
   readonly history: FleetHistory;
-  /** Relays routed to a replica origin since start. */
-  readonly routed: (origin: string) => number;
   /** The environment's backends (VLLM_BASE_URL): the others were added at run time. */
   readonly env: readonly string[];
   readonly intervalMs: number;
@@ -37,6 +36,8 @@ export interface ReplicaSnapshot {
   readonly routedBy: ReadonlyMap<RouteReason, number>;
   /** Its answers to client requests since start, by status class (index 2 for 2xx …). */
   readonly answers: readonly number[];
+  /** Calls tried again after it failed them, by why. */
+  readonly retried: ReadonlyMap<RetryReason, number>;
 }
 
 const nul = (v: number | undefined): number | null => (v === undefined ? null : v);
@@ -133,7 +134,7 @@ export function fleetView(src: FleetViewSource): BackendsResponse {
   const replicas: ReplicaView[] = states.map((s) => {
     const r = s.replica;
     const history = src.history.of(r.origin);
-    const routed = src.routed(r.origin);
+    const routed = routedTotal(r);
     windowRouted.set(r.origin, routedInWindow(history, routed));
     const m = s.metricsFailed ? undefined : s.metrics;
     const first = history[0];

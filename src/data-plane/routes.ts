@@ -19,7 +19,6 @@ import { hanFilterFor } from './tap/han-filter.js';
 import { observersFor } from './tap/observers.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
-import type { RetryReason } from './upstream/backend-call.js';
 import { createUpstream } from './upstream/client.js';
 import { failureErrors } from './upstream/failures.js';
 import { createFleetRouting, type RouteReason } from './upstream/fleet-routing.js';
@@ -50,8 +49,6 @@ export interface DataPlaneDeps {
   readonly warn?: (message: string, err: unknown) => void;
   /** Something for the operator to fix that fails no request (a models file that does not match the fleet); default: stderr. */
   readonly notice?: (message: string) => void;
-  /** A backend call is tried again after `origin` failed it: a 429/503 answer, no connection, or a connection closed before any byte. */
-  readonly onUpstreamRetry?: (origin: string | undefined, why: RetryReason) => void;
   /** A replica stopped or started taking new requests (checked after each probe round). */
   readonly onReplicaHealth?: (change: ReplicaHealthChange) => void;
   /** The backends to start with (default: the environment's); `setBackends` changes them. */
@@ -60,7 +57,6 @@ export interface DataPlaneDeps {
   readonly connector?: buildConnector.connector;
 }
 
-const NONE_ROUTED: ReadonlyMap<RouteReason, number> = new Map();
 
 export interface DataPlane {
   /** Handle one request whose path starts with /v1. */
@@ -80,7 +76,7 @@ export interface DataPlane {
   /** Resolves once the first backend probe finished (the live model is known if reachable). */
   ready(): Promise<void>;
   /** The replicas' state and routing counts (status pages). */
-  fleet(): { readonly state: FleetState; readonly routed: (origin: string) => number };
+  fleet(): { readonly state: FleetState };
   /** Uses exactly these backends from now on (new ones are probed at once; removed ones finish their requests). */
   setBackends(urls: readonly string[]): { readonly added: readonly string[]; readonly removed: readonly string[] };
   /** The replicas, their health, metrics and history, and the models (GET /api/backends). */
@@ -143,7 +139,6 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     retryableClose: routing.retryableClose,
     observe: routing.observe,
     onRefusedKey,
-    ...(deps.onUpstreamRetry === undefined ? {} : { onRetry: deps.onUpstreamRetry }),
   });
   const fleet = createFleetState({
     upstream,
@@ -161,7 +156,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   holder.state = fleet;
   const modelsCheck = watchModelsFile(modelsFile, fleet.states, deps.notice ?? defaultNotice);
   const healthChanges = deps.onReplicaHealth === undefined ? undefined : watchReplicaHealth(fleet, config.fleet.hungMs, deps.onReplicaHealth);
-  const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), routed: routing.routed, size: HISTORY_SAMPLES });
+  const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), size: HISTORY_SAMPLES });
   const fleetModels = createFleetModels({
     state: fleet,
     file: modelsFile,
@@ -266,13 +261,13 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return upstream.replicas.map((r) => {
         const s = fleet.state(r);
         const up = inUse(healthOf(s, now, config.fleet.hungMs).health);
-        return { origin: r.origin, up, hung: s.hung, inFlight: r.outstanding, routedBy: routing.routedBy.get(r.origin) ?? NONE_ROUTED, answers: r.answers };
+        return { origin: r.origin, up, hung: s.hung, inFlight: r.outstanding, routedBy: r.routedBy, answers: r.answers, retried: r.retried };
       });
     },
     modelReplicasUp: () => modelReplicasUp(fleet, config.fleet.hungMs),
     servesModel: (model) => fleet.servers(model).length > 0,
     ready: () => Promise.all([probe.ready, fleet.ready]).then(() => undefined),
-    fleet: () => ({ state: fleet, routed: routing.routed }),
+    fleet: () => ({ state: fleet }),
     setBackends(urls) {
       const { added, removed } = upstream.setBackends(urls);
       // Probed now, not at the next round: its models are routable within the second.
@@ -282,7 +277,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     modelsDown: () => modelsDown(fleet, config.fleet.hungMs),
     drain: () => drainClose.start(),
     backendsView: () =>
-      fleetView({ state: fleet, history, routed: routing.routed, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs }),
+      fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs }),
     close: () => {
       fleet.close();
       return upstream.close();

@@ -143,7 +143,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     tracer: tracing?.tracer,
     warn: (message, err) => logger.error({ err }, message),
     notice: (message) => logger.warn(message),
-    onUpstreamRetry: (replica, reason) => metrics.onUpstreamRetry(replica, reason),
     onReplicaHealth: replicaHealthLines(logger),
   });
   ref.dataPlane = dataPlane;

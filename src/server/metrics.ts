@@ -5,7 +5,6 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestObserver } from '../data-plane/context.js';
-import type { RetryReason } from '../data-plane/upstream/backend-call.js';
 import { createModelKeyMetrics, type ReplicaHealthSource } from './model-key-metrics.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
@@ -14,7 +13,6 @@ export interface GatewayMetrics extends RequestObserver {
   /** Requests whose usage was dropped because their key was deleted first. */
   onUsageDropped(requests: number): void;
   /** A backend call was tried again on another replica after `replica` failed it. */
-  onUpstreamRetry(replica: string | undefined, reason: RetryReason): void;
 }
 
 export interface MetricsSources {
@@ -46,12 +44,7 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
     LATENCY_BUCKETS,
   );
   const tokens = new FastCounter('worv_proxy_tokens_total', 'Tokens reported by the backend (estimated for a stream that ended without its usage)', ['kind']);
-  const retries = new FastCounter(
-    'worv_proxy_upstream_retries_total',
-    'Backend calls tried again after this replica failed them: reason status (it answered 429, 503 or a failure of its own such as 500), connect (no connection), closed (reset or closed before any byte), silent (it stopped answering while the call waited for its first byte)',
-    ['replica', 'reason'],
-  );
-  for (const m of [requests, duration, ttfb, tokens, retries]) register(registry, m);
+  for (const m of [requests, duration, ttfb, tokens]) register(registry, m);
   const perModelKey = createModelKeyMetrics(registry, LATENCY_BUCKETS, () => sources.replicas?.());
   new Gauge({
     name: 'worv_proxy_requests_in_flight',
@@ -98,9 +91,6 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
     registry,
     onUsageDropped(requests) {
       dropped.inc(requests);
-    },
-    onUpstreamRetry(replica, reason) {
-      retries.inc(1, replica ?? '', reason);
     },
     onRequestEnd(o) {
       requests.inc(1, o.endpoint, o.status, o.result);

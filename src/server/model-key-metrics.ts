@@ -2,7 +2,9 @@
  * Prometheus series per model and per API key (by key id, never the key's name or secret):
  * request and token counters (cached and reasoning tokens included), per-model time-to-first-
  * token and duration histograms, per backend replica an in-use gauge, a hung gauge, the requests
- * in flight and the requests routed there by how it was chosen, and per model the count of its
+ * in flight, the requests routed there by how it was chosen, its answers by status class and
+ * the calls tried again after it failed them (read from the replica at each scrape, so a removed
+ * replica's series leave and one added again starts from 0), and per model the count of its
  * replicas in use.
  *
  * Label cardinality stays bounded: the model label is the model sent to the backend when the
@@ -107,6 +109,18 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
       if (source === undefined) return;
       this.reset();
       for (const r of source.replicaStates()) r.answers.forEach((n, i) => n > 0 && this.inc({ replica: r.origin, code_class: `${i}xx` }, n));
+    },
+  });
+  new Counter({
+    name: 'worv_proxy_upstream_retries_total',
+    help: 'Backend calls tried again after this replica failed them: reason status (it answered 429, 503 or a failure of its own such as 500), connect (no connection), closed (reset or closed before any byte), silent (it stopped answering while the call waited for its first byte)',
+    labelNames: ['replica', 'reason'],
+    registers: [registry],
+    collect() {
+      const source = replicas();
+      if (source === undefined) return;
+      this.reset();
+      for (const r of source.replicaStates()) for (const [reason, n] of r.retried) this.inc({ replica: r.origin, reason }, n);
     },
   });
   fleetGauge(

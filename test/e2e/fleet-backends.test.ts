@@ -205,6 +205,15 @@ describe('backends changed at run time (/api/backends)', () => {
     await until(() => !api.app.dataPlane.backendsView().replicas.some((r) => r.url === glmC.url), 2000);
     expect((await call('POST', '/api/backends', { url: glmC.url })).status).toBe(201);
     await until(() => listed(glmC.url), 2000);
+    // Added again, it is a new replica: its routing counters start from 0, not from the old ones.
+    const routedTo = async (url: string): Promise<number> => {
+      const text = await (await fetch(`${api.url}/metrics`)).text();
+      let n = 0;
+      for (const m of text.matchAll(new RegExp(`^worv_proxy_replica_routed_total\\{replica="${url}",route="[a-z_]+"\\} (\\d+)$`, 'gm'))) n += Number(m[1]);
+      return n;
+    };
+    expect(await routedTo(glmC.url)).toBe(0);
+    expect(await routedTo(glmA.url)).toBeGreaterThan(0);
     glmA.clearRequests();
     glmC.clearRequests();
     // Sessions go where their names hash on a ring built from the replicas' URLs (random ports),
@@ -215,5 +224,6 @@ describe('backends changed at run time (/api/backends)', () => {
     expect(statuses).toEqual(Array(statuses.length).fill(200));
     expect(served(glmC)).toBe(1);
     expect(served(glmA) + served(glmC)).toBe(statuses.length);
+    expect(await routedTo(glmC.url)).toBe(1);
   });
 });

@@ -212,6 +212,9 @@ describe('replica health', () => {
     expect(scrape).toContain(`worv_proxy_upstream_retries_total{replica="${homeUrl}",reason="silent"} 3\n`);
     // Each counted once, under the replica that answered.
     await until(async () => (await f!.stack.usage(f!.keyId)).requests === 4);
+    // Removed, the silent replica's retries leave /metrics with its other series.
+    f.stack.app.dataPlane.setBackends([f.sims[1 - home]!.url]);
+    expect(await (await fetch(`${f.gatewayUrl}/metrics`)).text()).not.toContain(`replica="${homeUrl}"`);
   });
 
   it('a model whose replicas are one refusing connections and one silent gets 503 at once: no request is parked on the silent one', async () => {

@@ -3,7 +3,7 @@
  * the replicas (their choice, their health marks, which answers and failures are tried again).
  */
 import type { Readable } from 'node:stream';
-import type { CallFacts, FailedAttempt, Replica } from './replicas.js';
+import type { CallFacts, FailedAttempt, Replica, RetryReason } from './replicas.js';
 
 /** A request body that is sent as it arrives and can be sent again until an attempt connects. */
 export interface ReplayableBody {
@@ -47,8 +47,4 @@ export interface CallHost {
   retrying?(replica: Replica | undefined, why: RetryReason): void;
 }
 
-/**
- * Why a call was tried again: a retryable answer (429, 503, the replica's own failure), no
- * connection, a connection closed before any byte, or its replica fell silent while it waited.
- */
-export type RetryReason = 'status' | 'connect' | 'closed' | 'silent';
+export type { RetryReason } from './replicas.js';

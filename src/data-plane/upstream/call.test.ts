@@ -136,11 +136,10 @@ describe('the routing seam', () => {
     const port = new URL(closed.url).port;
     await closers.pop()!();
     await closers.pop()!();
-    let dials = 0;
-    const refusing = upstream([`http://127.0.0.1:${port}`], { pickReplica: nowhere, onRetry: () => dials++ });
+    const refusing = upstream([`http://127.0.0.1:${port}`], { pickReplica: nowhere });
     const err = await refusing.fetch(call()).catch((e: unknown) => e);
     expect(classifyFailure(err)).toBe('connect');
-    expect(dials).toBe(0);
+    expect(refusing.replicas[0]!.retried.size).toBe(0);
   });
 
   it('a retryable 503 with no other replica to ask is passed through, not discarded', async () => {

@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher, type buildConnector } from 'undici';
-import type { BackendCall, CallHost, RetryReason } from './backend-call.js';
+import type { BackendCall, CallHost } from './backend-call.js';
 import { UpstreamCall } from './call.js';
 import { preciseConnector } from './connector.js';
 import { leastInFlight, markAnswer, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
@@ -33,8 +33,6 @@ export interface UpstreamOptions {
   readonly retryableClose?: (facts: CallFacts) => boolean;
   /** Wraps the caller's handler of each call (the fleet's routing learns response ids this way). */
   readonly observe?: (facts: CallFacts, handler: Dispatcher.DispatchHandler) => Dispatcher.DispatchHandler;
-  /** A call is tried again after `origin` failed it (metrics). */
-  readonly onRetry?: (origin: string | undefined, why: RetryReason) => void;
   /** A replica answered a client's call (or a model listing) 401/403: it refuses the gateway's own key. */
   readonly onRefusedKey?: (origin: string, status: number) => void;
 }
@@ -126,6 +124,8 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     answerCoolUntil: 0,
     failedStatus: 0,
     answers: [0, 0, 0, 0, 0, 0],
+    retried: new Map(),
+    routedBy: new Map(),
     waiting: new Set(),
     pool: new Pool(origin, {
       connect,
@@ -153,7 +153,9 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     },
     retryableStatus: (status, call) => retryable(status, call.facts),
     retryableClose: (call) => opts.retryableClose?.(call.facts) === true,
-    ...(opts.onRetry === undefined ? {} : { retrying: (replica: Replica | undefined, why: RetryReason) => opts.onRetry?.(replica?.origin, why) }),
+    retrying: (replica, why) => {
+      if (replica !== undefined) replica.retried.set(why, (replica.retried.get(why) ?? 0) + 1);
+    },
   };
   const dispatch = (call: BackendCall, handler: Dispatcher.DispatchHandler): void => {
     new UpstreamCall(host, call, opts.observe === undefined ? handler : opts.observe(call.facts, handler)).start();

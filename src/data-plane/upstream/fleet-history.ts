@@ -5,7 +5,7 @@
  * reads what the probe already scraped; it never calls a backend itself.
  */
 import type { ReplicaState } from './fleet-state.js';
-import type { Replica } from './replicas.js';
+import { routedTotal, type Replica } from './replicas.js';
 
 export interface HistorySample {
   /** Epoch ms. */
@@ -33,8 +33,6 @@ export interface FleetHistory {
 export interface FleetHistoryOptions {
   readonly replicas: () => readonly Replica[];
   readonly state: (replica: Replica) => ReplicaState;
-  /** Relays routed to a replica origin since start. */
-  readonly routed: (origin: string) => number;
   /** Samples kept per replica. */
   readonly size: number;
   readonly wallNow?: () => number;
@@ -74,7 +72,7 @@ export function createFleetHistory(o: FleetHistoryOptions): FleetHistory {
           waiting: m?.waiting,
           kvCacheUsage: m?.kvCacheUsage,
           prefixHitRate: prev === undefined ? undefined : hitRate(prev.prefixHits, prev.prefixQueries, hits, queries),
-          routed: o.routed(r.origin),
+          routed: routedTotal(r),
           prefixHits: hits,
           prefixQueries: queries,
         });

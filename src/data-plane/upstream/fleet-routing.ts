@@ -28,10 +28,6 @@ export interface FleetRouting {
   readonly retryableClose: (facts: CallFacts) => boolean;
   /** Wraps a relay's handler to learn which replica produced a Responses API response id. */
   readonly observe: (facts: CallFacts, handler: Dispatcher.DispatchHandler) => Dispatcher.DispatchHandler;
-  /** Relays routed per replica origin since start, by how the replica was chosen. */
-  readonly routedBy: ReadonlyMap<string, ReadonlyMap<RouteReason, number>>;
-  /** Relays routed to a replica origin since start (the sum of its `routedBy`). */
-  readonly routed: (origin: string) => number;
   /**
    * How the routing chose `origin` for a relay: the reason of its latest pick, if that pick was
    * this replica (a retry picked but never sent, the client gone, leaves the one that was).
@@ -73,16 +69,8 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   /** Each relay's latest pick: the replica of its latest attempt (the producer of its response) and why. */
   const chosen = new WeakMap<CallFacts, Choice>();
   const rings = new Map<string, Ring<Replica>>();
-  const routedBy = new Map<string, Map<RouteReason, number>>();
   const count = ({ replica, reason }: Choice): void => {
-    let byReason = routedBy.get(replica.origin);
-    if (byReason === undefined) routedBy.set(replica.origin, (byReason = new Map<RouteReason, number>()));
-    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
-  };
-  const routed = (origin: string): number => {
-    let n = 0;
-    for (const c of routedBy.get(origin)?.values() ?? []) n += c;
-    return n;
+    replica.routedBy.set(reason, (replica.routedBy.get(reason) ?? 0) + 1);
   };
 
   // A replica whose engine queues (as last probed) is busy whatever its count here: other
@@ -239,8 +227,6 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
       if (facts.purpose !== 'relay' || facts.endpoint !== 'responses') return handler;
       return new ResponseIdCatcher(handler, () => chosen.get(facts)?.replica, remember);
     },
-    routedBy,
-    routed,
     routeOf: (facts, origin) => {
       const c = chosen.get(facts);
       return c !== undefined && c.replica.origin === origin ? c.reason : undefined;

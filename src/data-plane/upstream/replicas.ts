@@ -11,6 +11,7 @@
 import type { Pool } from 'undici';
 import type { JsonObject } from '../../core/json.js';
 import type { Endpoint, RequestFacts } from '../context.js';
+import type { RouteReason } from '../../shared/backends-contract.js';
 import type { RouteHints } from './route-hints.js';
 
 /** One backend replica and the requests currently running on it. */
@@ -31,9 +32,22 @@ export interface Replica {
   failedStatus: number;
   /** Answers to client requests since start, by status class: index 1 for 1xx … 5 for 5xx. */
   readonly answers: number[];
+  /** Calls tried again after this replica failed them, by why (`worv_proxy_upstream_retries_total`). */
+  readonly retried: Map<RetryReason, number>;
+  /**
+   * Relays the routing sent here, by how it chose this replica. Kept on the replica: one removed
+   * and added again is a new replica, whose counts start at 0.
+   */
+  readonly routedBy: Map<RouteReason, number>;
   /** Client requests sent to it that have not passed a byte on yet (upstream/call.ts). */
   readonly waiting: Set<Rescuable>;
 }
+
+/**
+ * Why a call was tried again: a retryable answer (429, 503, the replica's own failure), no
+ * connection, a connection closed before any byte, or its replica fell silent while it waited.
+ */
+export type RetryReason = 'status' | 'connect' | 'closed' | 'silent';
 
 /** A request waiting on a replica for its first byte, which may be sent to another one instead. */
 export interface Rescuable {
@@ -141,4 +155,11 @@ export function markAnswer(replica: Replica, status: number, before: FailedAttem
   r.failedStatus = before.status;
   const over = r.failedAnswers - FAILED_ANSWERS_COOL;
   if (over >= 0) r.answerCoolUntil = now + Math.min(MAX_COOLDOWN_MS, ANSWER_COOLDOWN_MS * 2 ** over);
+}
+
+/** Relays routed to `replica` since it was added (the sum of its `routedBy`). */
+export function routedTotal(replica: Replica): number {
+  let n = 0;
+  for (const c of replica.routedBy.values()) n += c;
+  return n;
 }
