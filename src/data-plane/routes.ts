@@ -21,7 +21,7 @@ import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
 import { createBackendProbe, type BackendStatus } from './upstream/backend-probe.js';
 import { createUpstream } from './upstream/client.js';
 import { failureErrors } from './upstream/failures.js';
-import { createFleetRouting, type RouteReason } from './upstream/fleet-routing.js';
+import { createFleetRouting } from './upstream/fleet-routing.js';
 import { createFleetState, type FleetState } from './upstream/fleet-state.js';
 import { createFleetModels } from './fleet.js';
 import { loadModelsFile } from './models-file.js';
