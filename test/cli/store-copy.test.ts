@@ -135,6 +135,24 @@ describe.skipIf(pgSkip !== undefined)('worv-proxy store copy', () => {
     const home = await runCli(['store', 'copy', '--to', back, '--without-request-log'], { ...env, DATABASE_URL: pgUrl });
     expect(home.code).toBe(0);
     expect(await totalsIn(back, keyId)).toEqual({ ...after, logged: 0 });
+
+    // With a request log of a real size (every column bound, thousands of rows): into SQLite too,
+    // whose statements take fewer parameters than Postgres's.
+    const logged = new pg.Client({ connectionString: pgUrl });
+    await logged.connect();
+    try {
+      // The four rows logged so far, 625 times each: every column filled as the gateway fills it.
+      const cols = (await logged.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'request_log' AND column_name <> 'id'")).rows.map((r) => r.column_name);
+      expect(cols.length).toBeGreaterThan(30);
+      await logged.query(`INSERT INTO request_log (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM request_log, generate_series(1, 625)`);
+    } finally {
+      await logged.end();
+    }
+    const full = `sqlite:${join(dir, 'full.db')}`;
+    const whole = await runCli(['store', 'copy', '--to', full], { ...env, DATABASE_URL: pgUrl });
+    expect([whole.code, whole.stderr]).toEqual([0, '']);
+    expect(whole.stdout).toContain('request_log      2504 rows\n');
+    expect(await totalsIn(full, keyId)).toEqual({ ...after, logged: 2504 });
   });
 
   it('usage errors: no subcommand, no --to, a --to that is not a store', async () => {
