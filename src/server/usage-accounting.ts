@@ -21,6 +21,7 @@ export async function openUsage(config: Config, store: Store, logger: Logger, on
     onReplayed: (n) => logger.warn(`usage spool replayed into the store: ${n} request(s); commits go to the store again`),
     onAdoptedReplayed: (path, n) => logger.warn(`usage spool left by a stopped process replayed into the store: ${n} request(s) from ${path}`),
     onReplayError: (err) => logger.warn({ err: String(err) }, 'usage spool replay failed; retrying'),
+    onReplayPending: (n) => logger.warn(`usage spool left by a stopped process: the store has not taken its ${n} request(s) yet; serving meanwhile, the replay goes on`),
     onDropped: (n) => {
       onDropped(n);
       logger.warn(`usage of ${n} request(s) dropped: their key was deleted`);

@@ -24,6 +24,13 @@ export type { SpoolStats } from './usage-spooler.js';
 /** How long a commit may keep a response waiting before it is spooled instead. */
 export const COMMIT_BOUND_MS = 250;
 
+/**
+ * How long start-up waits for the store to take the spool stopped processes left before the
+ * gateway goes on: a store holding its tables locked (a VACUUM FULL, a long migration) must not
+ * keep it from listening. The replay goes on, and is retried, meanwhile.
+ */
+export const STARTUP_REPLAY_WAIT_MS = 5000;
+
 export interface UsageWriterOptions {
   /** Spool folder; undefined = no spool (a commit that fails is lost and reported). */
   readonly spoolDir?: string | undefined;
@@ -40,6 +47,9 @@ export interface UsageWriterOptions {
   readonly onAdoptedReplayed?: (path: string, entries: number) => void;
   /** A replay attempt failed (it is retried). */
   readonly onReplayError?: (err: unknown) => void;
+  /** Start-up went on while the spool stopped processes left was still being applied (`entries` wait). */
+  readonly onReplayPending?: (entries: number) => void;
+  readonly startupReplayWaitMs?: number;
   /** Requests whose key was deleted before their usage was applied: dropped. */
   readonly onDropped?: (requests: number) => void;
 }
@@ -190,7 +200,16 @@ export async function openUsageWriter(store: Store, opts: UsageWriterOptions = {
     },
   };
 
-  // Start-up: replay what stopped processes left (retried in the background while the store is away).
-  if (spooler.due) await spooler.replayNow();
+  // Start-up: replay what stopped processes left, for a bounded time (it goes on, and is retried,
+  // in the background while the store is away or holds its tables locked).
+  if (spooler.due) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      spooler.replayNow().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, opts.startupReplayWaitMs ?? STARTUP_REPLAY_WAIT_MS, true))),
+    ]);
+    clearTimeout(timer);
+    if (late) opts.onReplayPending?.(spooler.stats().entries);
+  }
   return writer;
 }

@@ -18,7 +18,7 @@ import { createOwnDatabase, usageTotals, type OwnDatabase } from './own-database
 const reason = await postgresUnavailableReason();
 if (reason !== undefined) console.warn(`[skip postgres] ${reason}`);
 
-describe.skipIf(reason !== undefined)('SIGTERM while Postgres holds the usage table locked', () => {
+describe.skipIf(reason !== undefined)('Postgres holding the usage table locked: SIGTERM, and the next start', () => {
   let db: OwnDatabase;
   let sim: Simulator;
   const dir = mkdtempSync(join(tmpdir(), 'worv-pg-lock-'));
@@ -75,6 +75,42 @@ describe.skipIf(reason !== undefined)('SIGTERM while Postgres holds the usage ta
     const again = await spawnServe(env);
     again.child.kill('SIGTERM');
     expect((await again.exited).code).toBe(0);
+    expect(await usageTotals(db, id)).toEqual(sumAnswers(answers));
+  }, 60_000);
+
+  it('a start while the usage table stays locked listens within seconds, serves, and applies the spool once the lock ends', async () => {
+    const setup = await openStore({ kind: 'postgres', url: db.url });
+    const { id, key } = (await createApiKey(setup.db, { name: 'start-locked', createdAt: new Date().toISOString() }))!;
+    await setup.close();
+    const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: db.url, PROXY_SPOOL_DIR: dir, VLLM_BASE_URL: sim.url };
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    const answers: Answer[] = [];
+    try {
+      const first = await spawnServe(env);
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE usage_totals IN ACCESS EXCLUSIVE MODE');
+      for (let i = 0; i < 3; i++) answers.push(await chat(first.url, key));
+      first.child.kill('SIGTERM');
+      expect((await first.exited).code).toBe(0);
+      expect(first.output()).toContain('usage of 3 request(s) left in the usage spool');
+      // The lock still held: the next start replays into a table it cannot write.
+      const t0 = Date.now();
+      const second = await spawnServe(env);
+      expect(Date.now() - t0).toBeLessThan(12_000);
+      expect(second.output()).toContain("usage spool left by a stopped process: the store has not taken its 3 request(s) yet; serving meanwhile, the replay goes on");
+      expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+      answers.push(await chat(second.url, key));
+      await locker.query('ROLLBACK');
+      // Once the lock ends: the left spool and the new request, each counted once.
+      for (let i = 0; i < 100 && (await usageTotals(db, id)).requests < 4; i++) await new Promise((r) => setTimeout(r, 100));
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
     expect(await usageTotals(db, id)).toEqual(sumAnswers(answers));
   }, 60_000);
 });
