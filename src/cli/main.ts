@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     // The store went away or is locked mid-command: one line, as at start-up, not a stack trace.
     if (!isStoreUnavailable(err)) throw err;
-    process.stderr.write(`worv-proxy: the store did not answer: ${causeOf(err)}. Each change is one transaction: nothing of it was applied; try again.\n`);
+    process.stderr.write(`worv-proxy: the store is unavailable: ${causeOf(err)}. Each change is one transaction: nothing of it was applied; try again.\n`);
     return 1;
   }
 }

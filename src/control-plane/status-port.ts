@@ -23,7 +23,8 @@ export interface StatusPort {
   /** The replicas and the models they list, with each replica's health (as GET /api/backends). */
   fleet(): BackendsResponse;
   /** Whether the store answers now, why not when it does not, and whether its SQLite file was removed or replaced. */
-  store(): Promise<{ readonly reachable: boolean; readonly error: string | null; readonly fileProblem: string | null }>;
+  /** `writeError`: it answers reads but has not taken usage (the spool holds it), and why. */
+  store(): Promise<{ readonly reachable: boolean; readonly error: string | null; readonly fileProblem: string | null; readonly writeError: string | null }>;
   /** The usage spool: increments waiting for the store, and the oldest one's epoch ms. */
   usageSpool(): { readonly entries: number; readonly oldestAt: number | undefined };
   /** Where the per-key limit counters are, and whether they answer (Redis may not). */

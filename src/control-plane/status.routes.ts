@@ -26,7 +26,7 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
       started_at: isoTime(startedAt),
       uptime_seconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
       in_flight: status.inFlight(),
-      store: { reachable: store.reachable, error: store.error, file_problem: store.fileProblem },
+      store: { reachable: store.reachable, error: store.error, file_problem: store.fileProblem, write_error: store.writeError },
       limit_counters: status.limitCounters(),
       usage_spool: { entries: spool.entries, oldest_age_seconds: spool.oldestAt === undefined ? null : Math.max(0, Math.round((clock.now() - spool.oldestAt) / 1000)) },
     };

@@ -34,7 +34,7 @@ import { registerConsole } from './static.js';
 import { loadTracing } from './tracing/load.js';
 import { trustedPeer, trustProxyOption } from './trusted-peers.js';
 import { v1Cors } from './v1-cors.js';
-import { openUsage, usageSinkFor } from './usage-accounting.js';
+import { openUsage, usageNotWritten, usageSinkFor } from './usage-accounting.js';
 import { watchStoreFile } from './store-file-watch.js';
 import { GATEWAY_VERSION } from './version.js';
 
@@ -208,7 +208,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       },
       store: async () => {
         const check = await storeCheck(deps.store);
-        return { reachable: check.ok, error: check.error ?? null, fileProblem: deps.store.fileProblem() ?? null };
+        return { reachable: check.ok, error: check.error ?? null, fileProblem: deps.store.fileProblem() ?? null, writeError: check.ok ? (usageNotWritten(usageWriter, clock.now()) ?? null) : null };
       },
     },
     settleUsage: (forRead) => settleUsage(usageWriter, () => limits.flush(), forRead === true),
@@ -230,6 +230,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     backendReachable: () => dataPlane.backendStatus(),
     limitCounters: () => limits.health(),
     modelsDown: () => dataPlane.modelsDown(),
+    usageNotWritten: () => usageNotWritten(usageWriter, clock.now()),
   });
 
   // Outside /api too (a body Fastify cannot read on /metrics or an unknown path): `{"error": …}`,

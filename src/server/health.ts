@@ -25,10 +25,12 @@ export interface ReadinessSources {
   limitCounters(): { readonly reachable: boolean; readonly error: string | null };
   /** Models listed none of whose replicas is up (each in cooldown, hung or down). */
   modelsDown(): readonly string[];
+  /** Usage the store has not taken yet: requests waiting in the spool, and why it refused them, if it did. */
+  usageNotWritten(): string | undefined;
 }
 
 export interface ReadinessCheck {
-  readonly name: 'store' | 'backend' | 'store-file' | 'limit-counters' | 'models';
+  readonly name: 'store' | 'backend' | 'store-file' | 'limit-counters' | 'models' | 'usage-spool';
   readonly ok: boolean;
   readonly error?: string;
 }
@@ -89,6 +91,17 @@ function modelsCheck(src: ReadinessSources): ReadinessCheck {
   return { name: 'models', ok: false, error: `no replica of ${names} is up: each is in cooldown, hung or down (GET /api/backends says why)` };
 }
 
+/**
+ * The store takes the usage it is sent. A store that answers reads but refuses writes (a
+ * read-only standby after a failover, a gateway older than the store's schema) passes the read
+ * check; its usage waits in the spool. Never a reason to be unready: requests are served and
+ * their usage is kept.
+ */
+function usageSpoolCheck(src: ReadinessSources): ReadinessCheck {
+  const why = src.usageNotWritten();
+  return why === undefined ? { name: 'usage-spool', ok: true } : { name: 'usage-spool', ok: false, error: why };
+}
+
 async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
   try {
     const up = await withTimeout(src.backendReachable(), CHECK_TIMEOUT_MS * 3);
@@ -117,7 +130,7 @@ export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources
   app.get('/readyz', polledRoute(app), async (_req, reply) => {
     const [store, backend] = await Promise.all([storeCheck(src.store), backendCheck(src)]);
     // With no backend reachable, that says it all; the models check names a part of the fleet.
-    const checks = [store, backend, ...(backend.ok ? [modelsCheck(src)] : []), storeFileCheck(src.store), limitCountersCheck(src)];
+    const checks = [store, backend, ...(backend.ok ? [modelsCheck(src)] : []), storeFileCheck(src.store), limitCountersCheck(src), ...(store.ok ? [usageSpoolCheck(src)] : [])];
     const now = src.now();
     if (store.ok) storeAwaySince = undefined;
     else storeAwaySince ??= now;

@@ -50,3 +50,21 @@ export function usageSinkFor(writer: UsageWriter, clock: Clock): UsageSink {
     },
   };
 }
+
+/** Spooled usage this old, with no replay error yet, counts as not taken (a replay runs every few seconds). */
+const SPOOL_STUCK_MS = 10_000;
+
+/**
+ * Why usage is not reaching the store, for readiness and status: requests wait in the spool and
+ * the store refused the last replay (a read-only standby, a schema the gateway does not know),
+ * or they have waited longer than replays take. Undefined while usage goes to the store.
+ */
+export function usageNotWritten(writer: UsageWriter, now: number): string | undefined {
+  const { entries, oldestAt } = writer.spoolStats();
+  if (entries === 0) return undefined;
+  const err = writer.replayError();
+  const age = oldestAt === undefined ? 0 : Math.max(0, now - oldestAt);
+  if (err === undefined && age < SPOOL_STUCK_MS) return undefined;
+  const waiting = `${entries} request(s) wait in the usage spool, the oldest for ${Math.round(age / 1000)} s`;
+  return err === undefined ? `the store has not taken usage yet: ${waiting}` : `the store refuses usage: ${err instanceof Error ? err.message : JSON.stringify(err)}; ${waiting}`;
+}

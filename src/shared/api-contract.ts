@@ -436,7 +436,8 @@ export const StatusResponse = z.object({
    * SQLite file at its path was removed or replaced while open (what is written is then lost
    * at the next stop), else null.
    */
-  store: z.object({ reachable: z.boolean(), error: z.string().nullable(), file_problem: z.string().nullable() }),
+  /** `write_error`: the store answers reads but has not taken usage (it waits in the spool), and why. */
+  store: z.object({ reachable: z.boolean(), error: z.string().nullable(), file_problem: z.string().nullable(), write_error: z.string().nullable() }),
   /**
    * Where the per-key limit counters are: `redis` (REDIS_URL), `store` (Postgres) or `process`
    * (one gateway on SQLite). `reachable` false: Redis does not answer, and each gateway counts

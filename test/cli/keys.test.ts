@@ -145,7 +145,7 @@ describe('worv-proxy keys while another process holds the SQLite file locked', (
       expect(r).toEqual({
         code: 1,
         stdout: '',
-        stderr: 'worv-proxy: the store did not answer: the database file is locked by another process. Each change is one transaction: nothing of it was applied; try again.\n',
+        stderr: 'worv-proxy: the store is unavailable: the database file is locked by another process. Each change is one transaction: nothing of it was applied; try again.\n',
       });
     } finally {
       holder.exec('ROLLBACK');

@@ -52,7 +52,7 @@ describe('GET /api/status', () => {
       started_at: '2026-07-01T00:00:00.000Z',
       uptime_seconds: 90,
       in_flight: 0,
-      store: { reachable: true, error: null, file_problem: null },
+      store: { reachable: true, error: null, file_problem: null, write_error: null },
       limit_counters: { where: 'process', reachable: true, error: null },
       usage_spool: { entries: 0, oldest_age_seconds: null },
     });

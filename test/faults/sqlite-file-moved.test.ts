@@ -24,11 +24,11 @@ describe('faults: the SQLite file removed or replaced while open', () => {
     renameSync(path, `${path}.moved`);
     const removed = `the database file ${path} was removed while open: what is written now is lost when the gateway stops; restore it or restart the gateway`;
     expect(await readyz()).toEqual({ status: 'degraded', failing: [{ check: 'store-file', error: removed }] });
-    expect(await store()).toEqual({ reachable: true, error: null, file_problem: removed });
+    expect(await store()).toEqual({ reachable: true, error: null, file_problem: removed, write_error: null });
 
     renameSync(`${path}.moved`, path);
     expect(await readyz()).toEqual({ status: 'ready' });
-    expect(await store()).toEqual({ reachable: true, error: null, file_problem: null });
+    expect(await store()).toEqual({ reachable: true, error: null, file_problem: null, write_error: null });
 
     // A copy put in its place is another file: this gateway still writes to the old one.
     copyFileSync(path, `${path}.copy`);

@@ -86,6 +86,11 @@ export function StatusPage() {
                   <span className="badge badge-error">File moved</span>
                   <span className="stat-detail">{s.store.file_problem}</span>
                 </>
+              ) : s.store.write_error !== null ? (
+                <>
+                  <span className="badge badge-error">Not taking usage</span>
+                  <span className="stat-detail">{s.store.write_error}; requests are served and their usage is kept until it does</span>
+                </>
               ) : (
                 <>
                   <span className="badge badge-ok">Answering</span>
