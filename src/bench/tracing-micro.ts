@@ -39,6 +39,7 @@ const OUTCOME: RequestOutcome = {
   caller: undefined,
   requestedModel: 'GLM-5.1-FP8',
   error: undefined,
+  errorMessage: undefined,
   backend: 'http://127.0.0.1:8000',
   route: 'only',
   session: undefined,

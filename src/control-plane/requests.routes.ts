@@ -44,6 +44,7 @@ function entry(r: RequestLogSummary): RequestLogEntry {
     status: r.status,
     result: r.result,
     error: r.error,
+    error_message: r.error_message,
     prompt_tokens: r.prompt_tokens,
     completion_tokens: r.completion_tokens,
     cached_tokens: r.cached_tokens,

@@ -157,6 +157,8 @@ export interface RequestOutcome {
   readonly requestedModel: string | undefined;
   /** The gateway's error kind when the gateway answered with an error of its own. */
   readonly error: GatewayErrorKind | undefined;
+  /** That error's message, as the client got it. */
+  readonly errorMessage: string | undefined;
   /** Origin of the replica that answered (or last failed). */
   readonly backend: string | undefined;
   /** How the routing chose that replica; undefined when the request was never routed. */

@@ -128,7 +128,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   reject(err: GatewayError): void {
     this.#ledger.result = 'rejected';
     this.#ledger.status = err.status;
-    this.#ledger.errorKind = err.kind;
+    this.#ledger.failWith(err);
     this.#writer.closeIfLast();
     sendError(this.res, err, this.route?.surface ?? surfaceFor(this.req.url ?? '', this.req.headers['anthropic-version'] !== undefined), this.#writer.requestId);
   }
@@ -283,7 +283,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   async #finishFailed(err: GatewayError): Promise<void> {
     this.#ledger.result = 'upstream-error';
-    this.#ledger.errorKind = err.kind;
+    this.#ledger.failWith(err);
     await this.#ledger.commit();
     const surface = this.route?.surface ?? 'openai';
     if (!this.res.headersSent) {

@@ -117,6 +117,7 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       response_truncated: b?.responseTruncated === true ? 1 : 0,
       request_id: o.requestId,
       path: clean(o.path.slice(0, MAX_HEADER_CHARS)),
+      error_message: clean(o.errorMessage?.slice(0, MAX_HEADER_CHARS)),
     };
   };
 }

@@ -574,6 +574,8 @@ export const RequestLogEntry = z.object({
   result: z.string(),
   /** The gateway's error kind (e.g. `unauthorized`, `upstream_unreachable`), when it answered with one. */
   error: z.string().nullable(),
+  /** That error's message as the client got it (which limit refused it, which field was wrong); null otherwise, and in rows logged before. */
+  error_message: z.string().nullable(),
   prompt_tokens: z.number().int().nullable(),
   completion_tokens: z.number().int().nullable(),
   cached_tokens: z.number().int().nullable(),

@@ -42,12 +42,12 @@ const COLUMNS = [
   'time', 'key_id', 'key_name', 'model', 'served_model', 'endpoint', 'method', 'stream', 'status', 'result', 'error',
   'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'ttft_ms', 'duration_ms', 'backend',
   'client_ip', 'user_agent', 'session_id', 'capped', 'aliased', 'thinking', 'request_body', 'request_truncated',
-  'response_body', 'response_truncated', 'request_id', 'usage_estimated', 'route', 'path',
+  'response_body', 'response_truncated', 'request_id', 'usage_estimated', 'route', 'path', 'error_message',
 ] as const satisfies readonly (keyof NewRequestLogRow)[];
 
 const SUMMARY_COLUMNS = ['id', ...COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body')] as const;
 
-/** Rows per Postgres INSERT (32 parameters a row, well under the protocol's 65,535). */
+/** Rows per Postgres INSERT (33 parameters a row, well under the protocol's 65,535). */
 const PG_CHUNK = 1000;
 /** Rows per retention DELETE. */
 const PRUNE_CHUNK = 5000;
@@ -68,7 +68,7 @@ function sqliteInserter(sqlite: SqliteDatabase.Database): Inserter {
         r.time, r.key_id, r.key_name, r.model, r.served_model, r.endpoint, r.method, r.stream, r.status, r.result, r.error,
         r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.reasoning_tokens, r.ttft_ms, r.duration_ms, r.backend,
         r.client_ip, r.user_agent, r.session_id, r.capped, r.aliased, r.thinking, r.request_body, r.request_truncated,
-        r.response_body, r.response_truncated, r.request_id, r.usage_estimated, r.route, r.path,
+        r.response_body, r.response_truncated, r.request_id, r.usage_estimated, r.route, r.path, r.error_message,
       );
     }
   });

@@ -145,6 +145,8 @@ export interface RequestLogTable {
   route: string | null;
   /** The path called, without the query string (at most 512 characters); null in rows logged before. */
   path: string | null;
+  /** The message of the gateway's own error answer (at most 512 characters); null otherwise, and in rows logged before. */
+  error_message: string | null;
   client_ip: string | null;
   user_agent: string | null;
   session_id: string | null;

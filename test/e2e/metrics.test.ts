@@ -187,7 +187,15 @@ describe('results of backend errors and refused requests', () => {
     expect(sample(text, 'worv_proxy_model_time_to_first_token_seconds_count{model="sim-model",stream="false"}')).toBe(1);
     expect(text).not.toMatch(/^worv_proxy_model_(request_duration|time_to_first_token)_seconds_count\{model=""/m);
     const rows = await requestLogRows(stack, plain.id, 3);
-    expect(rows.map((r) => [r.status, r.model])).toEqual([[400, 'sim-model'], [400, 'sim-model'], [404, 'no-such-model']]);
+    expect(rows.map((r) => [r.status, r.model]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([[400, 'sim-model'], [400, 'sim-model'], [404, 'no-such-model']]);
+    // Each refusal's row says which limit or rule refused it, as the client was told.
+    // (One clock instant for all: the rows' order is their writing order, so they are sorted here.)
+    const refused = await requestLogRows(stack, limited.id, 3);
+    expect(refused.map((r) => [r.status, r.error, r.error_message]).sort((a, b) => Number(b[0]) - Number(a[0]))).toEqual([
+      [429, 'rate_limited', 'Rate limit exceeded: 1 request per minute for this key. Retry in 40 s.'],
+      [403, 'forbidden', 'Model not allowed for this key'],
+      [200, null, null],
+    ]);
     // An unknown key has no id to count under; nor do refused requests add tokens or usage.
     expect(text.match(/^worv_proxy_key_requests_total\{/gm)).toHaveLength(3);
     expect(sample(text, `worv_proxy_key_tokens_total{key_id="${plain.id}",kind="prompt"}`)).toBeUndefined();

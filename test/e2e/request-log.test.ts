@@ -22,7 +22,7 @@ function fixed(r: RequestLogEntry): Omit<RequestLogEntry, 'id' | 'time' | 'ttft_
 }
 
 const BASE = {
-  method: 'POST', stream: false, result: 'complete', error: null, client_ip: '127.0.0.1', user_agent: 'rl-test/1',
+  method: 'POST', stream: false, result: 'complete', error: null, error_message: null, client_ip: '127.0.0.1', user_agent: 'rl-test/1',
   session_id: null, capped: null, aliased: false, thinking: null,
   prompt_tokens: null, completion_tokens: null, cached_tokens: null, reasoning_tokens: null, usage_estimated: false,
 } as const;
@@ -116,7 +116,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(fixed(await newest(++count))).toEqual({
         ...BASE,
         key_id: key.id, key_name: 'laptop', model: 'sim-model', served_model: 'sim-model', endpoint: 'chat', path: '/v1/chat/completions', status: 502,
-        result: 'upstream-error', error: 'upstream_error', backend: sim.url, route: 'only', session_id: 'owui-1', prompt_tokens: null,
+        result: 'upstream-error', error: 'upstream_error', error_message: 'Backend request failed', backend: sim.url, route: 'only', session_id: 'owui-1', prompt_tokens: null,
       });
     });
 
@@ -128,7 +128,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(fixed(row)).toEqual({
         ...BASE,
         key_id: null, key_name: null, model: null, served_model: null, endpoint: 'messages', path: '/v1/messages', status: 401,
-        result: 'rejected', error: 'unauthorized', backend: null, route: null,
+        result: 'rejected', error: 'unauthorized', error_message: 'Unauthorized', backend: null, route: null,
       });
       expect(row.ttft_ms).toBeNull();
       // On the Anthropic surface the id is in `request-id`, where Anthropic's SDKs read it.
@@ -152,7 +152,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect(fixed(await newest(++count))).toEqual({
         ...BASE,
         key_id: key.id, key_name: 'laptop', model: 'sim-model', served_model: null, endpoint: 'chat', path: '/v1/chat/completions', status: 400,
-        result: 'rejected', error: 'invalid_request', backend: null, route: null,
+        result: 'rejected', error: 'invalid_request', error_message: 'messages must be an array', backend: null, route: null,
       });
     });
 

@@ -4,7 +4,7 @@
  * the request log when the response is over.
  */
 import type { IncomingMessage } from 'node:http';
-import type { GatewayErrorKind } from '../../core/errors.js';
+import type { GatewayError, GatewayErrorKind } from '../../core/errors.js';
 import type { RouteReason } from '../../shared/backends-contract.js';
 import { CLIENT_CLOSED_REQUEST, type Endpoint, type KeyPrincipal, type RequestFacts, type RequestObserver, type RequestOutcome, type RequestSpan, type ShapeEffect, type UsageCounts, type UsageSink } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
@@ -57,8 +57,15 @@ export class UsageLedger {
   /** An unshaped body whose model was not read (embeddings): the answer's model names it. */
   modelFromAnswer = false;
   result: RequestOutcome['result'] = 'complete';
-  /** The gateway's error kind when it answered with an error of its own. */
+  /** The gateway's error kind when it answered with an error of its own, and its message. */
   errorKind: GatewayErrorKind | undefined;
+  errorMessage: string | undefined;
+  /** The gateway answers with an error of its own. */
+  failWith(err: GatewayError): void {
+    this.errorKind = err.kind;
+    this.errorMessage = err.message;
+  }
+
   /** The request's trace span (tracing on); it ends with the report. */
   span: RequestSpan | undefined;
   /** The output budget sent to the backend (read only when traced). */
@@ -221,6 +228,7 @@ export class UsageLedger {
       caller: this.caller,
       requestedModel: this.requestedModel,
       error: this.errorKind,
+      errorMessage: this.errorMessage,
       backend: this.backend,
       route: this.route,
       session: this.session,

@@ -20,6 +20,7 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   caller: undefined,
   requestedModel: undefined,
   error: undefined,
+  errorMessage: undefined,
   backend: undefined,
   route: undefined,
   session: undefined,

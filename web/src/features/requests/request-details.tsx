@@ -54,6 +54,7 @@ export function RequestDetails({ row, onClose }: { readonly row: RequestLogEntry
           ['Status', d.status],
           ['Result', d.result],
           ['Error', d.error],
+          ['Error message', d.error_message],
           ['Prompt tokens', d.prompt_tokens],
           ['Completion tokens', d.completion_tokens],
           ['Cached tokens', d.cached_tokens],

@@ -67,7 +67,12 @@ export function RequestsTable({ rows, onOpen }: RequestsTableProps) {
               </td>
               <td className="nowrap">
                 <span className={statusClass(r.status, r.result)}>{r.status}</span>
-                {r.error !== null && <span className="muted"> {r.error}</span>}
+                {r.error !== null && (
+                  <span className="muted" title={r.error_message ?? undefined}>
+                    {' '}
+                    {r.error}
+                  </span>
+                )}
                 {r.error === null && r.result === 'aborted' && <span className="muted"> aborted</span>}
                 {r.error === null && r.result === 'upstream-error' && <span className="muted"> upstream-error</span>}
               </td>
