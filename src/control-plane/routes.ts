@@ -76,7 +76,7 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
   const { config, store, clock } = deps;
   const { sessionSecret } = await bootstrapControlPlane(config, store, clock, app.log);
   const limiter = await createLoginLimiter({ store, clock, redisUrl: config.redisUrl, log: app.log });
-  app.log.info(`login rate limit counters in ${limiter.backend === 'redis' ? 'Redis' : 'the database'}`);
+  app.log.info(limiter.backend === 'redis' ? 'login rate limit counters: Redis (REDIS_URL), the database while it does not answer' : 'login rate limit counters: the database');
 
   await app.register(
     async (api) => {

@@ -159,6 +159,8 @@ export interface RequestOutcome {
   readonly error: GatewayErrorKind | undefined;
   /** That error's message, as the client got it. */
   readonly errorMessage: string | undefined;
+  /** What went wrong with the backend call behind an upstream error (`UND_ERR_SOCKET: other side closed`), for the log. */
+  readonly cause: string | undefined;
   /** Origin of the replica that answered (or last failed). */
   readonly backend: string | undefined;
   /** How the routing chose that replica; undefined when the request was never routed. */

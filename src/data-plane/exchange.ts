@@ -231,7 +231,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     upload?.dispose();
     // A refusal of our key stays one, however its body ends.
     if (this.#relay instanceof WithheldRelay) void this.#relay.complete();
-    else void this.#finishFailed(this.#env.failureError(classifyFailure(err)));
+    else void this.#finishFailed(this.#env.failureError(classifyFailure(err)), err);
   }
 
   #upstreamEnded(): void {
@@ -281,9 +281,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     void this.#ledger.commit().then(() => this.#relay?.abandoned('aborted'));
   }
 
-  async #finishFailed(err: GatewayError): Promise<void> {
+  async #finishFailed(err: GatewayError, cause?: Error): Promise<void> {
     this.#ledger.result = 'upstream-error';
-    this.#ledger.failWith(err);
+    this.#ledger.failWith(err, cause);
     await this.#ledger.commit();
     const surface = this.route?.surface ?? 'openai';
     if (!this.res.headersSent) {

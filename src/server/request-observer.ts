@@ -10,7 +10,7 @@ import type { GatewayMetrics } from './metrics.js';
 
 export type RequestLogLine = Pick<
   RequestOutcome,
-  'requestId' | 'endpoint' | 'method' | 'status' | 'result' | 'error' | 'durationMs' | 'ttfbMs' | 'stream' | 'keyId' | 'model' | 'requestedModel' | 'backend' | 'usage'
+  'requestId' | 'endpoint' | 'method' | 'status' | 'result' | 'error' | 'cause' | 'durationMs' | 'ttfbMs' | 'stream' | 'keyId' | 'model' | 'requestedModel' | 'backend' | 'usage'
 >;
 
 export function requestLogLine(o: RequestOutcome): RequestLogLine {
@@ -21,6 +21,7 @@ export function requestLogLine(o: RequestOutcome): RequestLogLine {
     status: o.status,
     result: o.result,
     error: o.error,
+    cause: o.cause,
     durationMs: Math.round(o.durationMs * 10) / 10,
     ttfbMs: o.ttfbMs === undefined ? undefined : Math.round(o.ttfbMs * 10) / 10,
     stream: o.stream,

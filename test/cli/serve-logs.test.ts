@@ -59,18 +59,25 @@ describe('serve: log lines about /v1 requests', () => {
       const failed = await send('status:500');
       expect(failed.status).toBe(500);
       await failed.text();
+      const dropped = await send('drop');
+      expect(dropped.status).toBe(502);
+      await dropped.text();
       const ok = await send();
       expect(ok.status).toBe(200);
       const answer = (await ok.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
 
       let lines: Line[] = [];
-      for (let i = 0; i < 50 && lines.filter((l) => l.req !== undefined).length < 2; i++) {
+      for (let i = 0; i < 50 && lines.filter((l) => l.req !== undefined).length < 3; i++) {
         await new Promise((r) => setTimeout(r, 20));
         lines = jsonLines(serve.output());
       }
       const warn = lines.find((l) => l.msg === 'upstream request failed');
       expect(warn?.level).toBe(40);
       expect(warn?.req).toMatchObject({ endpoint: 'chat', method: 'POST', status: 500, keyId, model: 'sim-model' });
+      // A failure of the backend call says what happened to the connection, not only the kind.
+      const cut = lines.find((l) => l.msg === 'upstream request failed' && l.req?.status === 502);
+      expect(cut?.req).toMatchObject({ status: 502, result: 'upstream-error', error: 'upstream_error' });
+      expect(cut?.req?.cause).toMatch(/^UND_ERR_SOCKET: other side closed$|^ECONNRESET: /);
       const debug = lines.find((l) => l.msg === 'request');
       expect(debug?.level).toBe(20);
       expect(debug?.req).toMatchObject({

@@ -334,6 +334,38 @@ describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', ()
     expect(after).toMatch(/^worv_proxy_limits_fail_open_total 2$/m);
   }, 60_000);
 
+  it('the log says when the counters are lost and when they are back', async () => {
+    const relay = await redisRelay();
+    onTestFinished(() => relay.cut());
+    const dir = mkdtempSync(join(tmpdir(), 'worv-redis-back-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const sim = createSimulator({ record: false });
+    await sim.listen(0, '127.0.0.1');
+    onTestFinished(() => sim.close());
+    const dbPath = join(dir, 'proxy.db');
+    const setup = await openStore({ kind: 'sqlite', path: dbPath });
+    const k = (await createApiKey(setup.db, { name: 'back', createdAt: new Date().toISOString(), policy: { limits: { rpm: 1000 } } }))!;
+    await setup.close();
+    const serve = await spawnServe({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: sim.url, REDIS_URL: relay.url });
+    onTestFinished(async () => {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    });
+    const send = async (): Promise<number> => {
+      const r = await postJson(serve.url, '/v1/chat/completions', k.key, CHAT_BODY);
+      await r.arrayBuffer();
+      return r.status;
+    };
+    const said = (msg: string): number => serve.output().split('\n').filter((l) => l.includes(`"msg":"${msg}`)).length;
+    expect(await send()).toBe(200);
+    await relay.cut();
+    expect(await send()).toBe(200);
+    expect(said('limit counters unreachable: serving and counting in this process')).toBe(1);
+    await relay.restore();
+    await until(async () => (await send()) === 200 && said('limit counters reachable again') === 1, 10_000);
+    expect(said('limit counters reachable again: limits are counted in the shared counters')).toBe(1);
+  }, 60_000);
+
   it('a request that ends while Redis is away: once Redis is back, its slot is given back within seconds and the budget counter is seeded again from the buckets', async () => {
     const { relay, direct, s, k, send } = await relayed('settle', { concurrency: 1, dailyTokens: 100_000 });
     expect(await send()).toBe(200);

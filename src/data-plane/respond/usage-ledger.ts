@@ -60,10 +60,17 @@ export class UsageLedger {
   /** The gateway's error kind when it answered with an error of its own, and its message. */
   errorKind: GatewayErrorKind | undefined;
   errorMessage: string | undefined;
-  /** The gateway answers with an error of its own. */
-  failWith(err: GatewayError): void {
+  /** What went wrong with the backend call, when that was the failure. */
+  cause: string | undefined;
+
+  /** The gateway answers with an error of its own; `cause`: the backend call's failure behind it. */
+  failWith(err: GatewayError, cause?: Error): void {
     this.errorKind = err.kind;
     this.errorMessage = err.message;
+    if (cause !== undefined) {
+      const code = (cause as { code?: unknown }).code;
+      this.cause = typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
+    }
   }
 
   /** The request's trace span (tracing on); it ends with the report. */
@@ -229,6 +236,7 @@ export class UsageLedger {
       requestedModel: this.requestedModel,
       error: this.errorKind,
       errorMessage: this.errorMessage,
+      cause: this.cause,
       backend: this.backend,
       route: this.route,
       session: this.session,

@@ -95,6 +95,8 @@ export function createLimits(opts: LimitsOptions): Limits {
   /** Budget counter resets under way, per key. */
   const forgetting = new Map<string, Promise<void>>();
   let lastFailLog = 0;
+  /** The log said the counters are unreachable, and has not said they are back. */
+  let saidUnreachable = false;
 
   const seeded = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
     const r = await counters.admit(plan);
@@ -165,6 +167,10 @@ export function createLimits(opts: LimitsOptions): Limits {
       if (health?.reachable === false) throw new Error(health.error ?? 'limit counters do not answer');
       const r = await seeded(counters, plan);
       if (r.kind === 'ok' && plan.limits.concurrency !== null) leases.held(plan.keyId, plan.requestId);
+      if (saidUnreachable) {
+        saidUnreachable = false;
+        logger.info('limit counters reachable again: limits are counted in the shared counters');
+      }
       return r;
     } catch (err) {
       // A Redis admission that timed out was sent, and a stalled Redis runs it once it answers:
@@ -173,6 +179,7 @@ export function createLimits(opts: LimitsOptions): Limits {
       const now = clock.now();
       if (now - lastFailLog >= LOG_EVERY_MS) {
         lastFailLog = now;
+        saidUnreachable = true;
         logger.error(
           { err: err instanceof Error ? err.message : String(err) },
           config.limitsFailOpen
