@@ -10,7 +10,7 @@ const status = (reachable: boolean, latency: number | null, inFlight: number): S
   started_at: '2026-11-22T00:00:00Z',
   uptime_seconds: 1,
   in_flight: inFlight,
-  store: { reachable: true, error: null, file_problem: null },
+  store: { reachable: true, error: null, file_problem: null, write_error: null },
   limit_counters: { where: 'process', reachable: true, error: null },
   usage_spool: { entries: 0, oldest_age_seconds: null },
 });
