@@ -11,6 +11,7 @@ describe('topLevelString', () => {
     ['not a string', '{"model":7}', undefined],
     ['a malformed value', '{"model":7x}', undefined],
     ['an escaped key', '{"mod\\u0065l":"m"}', 'm'],
+    ['a key with a malformed escape (not JSON)', '{"model":"m","messa\\ges":[]}', undefined],
     ['absent', '{"input":"x"}', undefined],
     ['empty object', '{ }', undefined],
     ['an array body', '["model"]', undefined],

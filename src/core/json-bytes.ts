@@ -60,6 +60,14 @@ export function skipValue(b: Buffer, i: number): number {
   return j > i ? j : -1;
 }
 
+function decodedKey(keyText: string): string | undefined {
+  try {
+    return JSON.parse(keyText) as string;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The top-level members of the JSON object text `b`: decoded key → byte range of `"key":value`.
  * Undefined when `b` is not a single object or a key occurs twice (JSON.parse keeps the last
@@ -79,7 +87,9 @@ export function topLevelMembers(b: Buffer): Map<string, readonly [number, number
     const keyEnd = skipString(b, i);
     if (keyEnd < 0) return undefined;
     const keyText = b.toString('utf8', keyStart, keyEnd);
-    const key = keyText.includes('\\') ? (JSON.parse(keyText) as string) : keyText.slice(1, -1);
+    const key = keyText.includes('\\') ? decodedKey(keyText) : keyText.slice(1, -1);
+    // A key with a malformed escape: the body is not JSON.
+    if (key === undefined) return undefined;
     i = keyEnd;
     while (isJsonSpace(b[i])) i++;
     if (b[i] !== COLON) return undefined;
