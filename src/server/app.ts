@@ -94,7 +94,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     logger,
     registry: metrics.registry,
-    settleUsage: () => usageWriter.drain(),
+    usage: usageWriter,
     ...(deps.redisPrefix !== undefined ? { redisPrefix: deps.redisPrefix } : {}),
   });
   await limits.ready();

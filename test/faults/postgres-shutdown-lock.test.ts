@@ -81,6 +81,8 @@ describe.skipIf(reason !== undefined)('Postgres holding the usage table locked: 
   it('a start while the usage table stays locked listens within seconds, serves, and applies the spool once the lock ends', async () => {
     const setup = await openStore({ kind: 'postgres', url: db.url });
     const { id, key } = (await createApiKey(setup.db, { name: 'start-locked', createdAt: new Date().toISOString() }))!;
+    // A key with a budget: its first request after a start seeds the budget from the usage buckets.
+    const budgeted = (await createApiKey(setup.db, { name: 'budgeted', createdAt: new Date().toISOString(), policy: { limits: { dailyTokens: 1_000_000 } } }))!;
     await setup.close();
     const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: db.url, PROXY_SPOOL_DIR: dir, VLLM_BASE_URL: sim.url };
     const locker = new pg.Client({ connectionString: db.url });
@@ -101,6 +103,10 @@ describe.skipIf(reason !== undefined)('Postgres holding the usage table locked: 
       expect(second.output()).toContain("usage spool left by a stopped process: the store has not taken its 3 request(s) yet; serving meanwhile, the replay goes on");
       expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
       answers.push(await chat(second.url, key));
+      // Its budget is seeded without waiting for the replay the lock holds (within a second or two).
+      const t1 = Date.now();
+      expect((await chat(second.url, budgeted.key)).status).toBe(200);
+      expect(Date.now() - t1).toBeLessThan(5000);
       await locker.query('ROLLBACK');
       // Once the lock ends: the left spool and the new request, each counted once.
       for (let i = 0; i < 100 && (await usageTotals(db, id)).requests < 4; i++) await new Promise((r) => setTimeout(r, 100));

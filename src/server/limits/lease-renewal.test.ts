@@ -84,7 +84,7 @@ describe.skipIf(pgSkip !== undefined)('leases in Postgres (counters shared witho
       clock,
       logger: pino({ level: 'silent' }),
       registry: new Registry(),
-      settleUsage: async () => undefined,
+      usage: { drain: async () => undefined, spooled: () => ({ requests: 0, promptTokens: 0, completionTokens: 0 }) },
     });
     try {
       expect(l.backend).toBe('store');

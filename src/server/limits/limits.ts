@@ -21,6 +21,7 @@ import { createRedisCounters } from './redis-counters.js';
 import { createLeaseRenewal } from './lease-renewal.js';
 import { createSettleRetry, releaseOf } from './settle-retry.js';
 import { createStoreCounters } from './store-counters.js';
+import type { UsageWriter } from '../../store/usage-writer.js';
 
 export interface Limits extends LimitCounters {
   readonly backend: 'redis' | 'store' | 'process';
@@ -43,8 +44,8 @@ export interface LimitsOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly registry: Registry;
-  /** Resolves once usage committed so far is in the buckets (read before seeding a budget). */
-  readonly settleUsage: () => Promise<void>;
+  /** `drain` resolves once usage committed so far is in the buckets (read before seeding a budget); `spooled`: what still waits in the spool. */
+  readonly usage: Pick<UsageWriter, 'drain' | 'spooled'>;
   /** Redis key prefix (tests isolate with it). */
   readonly redisPrefix?: string;
 }
@@ -54,6 +55,8 @@ const ANSWERING: CounterHealth = Object.freeze({ reachable: true, error: null, r
 /** One log line per this many ms at most while the shared counters are down. */
 const LOG_EVERY_MS = 10_000;
 const FLUSH_MS = 1000;
+/** How long seeding a budget counter waits for the usage committed so far to reach the store. */
+const SEED_WAIT_MS = 1000;
 
 export function createLimits(opts: LimitsOptions): Limits {
   const { config, store, clock, logger } = opts;
@@ -98,11 +101,30 @@ export function createLimits(opts: LimitsOptions): Limits {
   /** The log said the counters are unreachable, and has not said they are back. */
   let saidUnreachable = false;
 
+  /**
+   * Where a key's budget counters start: its usage buckets, once the usage committed so far is in
+   * them. A store that holds its usage tables locked (a spool replay waits on it) does not hold
+   * the key up: after SEED_WAIT_MS the buckets plus what waits in the spool for the key (all of
+   * it counted today: a budget errs on the side of the limit).
+   */
+  const seedOf = async (keyId: string, day: string): Promise<{ day: number; month: number }> => {
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      opts.usage.drain().then(() => true, () => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, SEED_WAIT_MS, false))),
+    ]);
+    clearTimeout(timer);
+    const used = await tokensUsed(store.db, keyId, day);
+    if (settled) return used;
+    const s = opts.usage.spooled(keyId);
+    const waiting = s.promptTokens + s.completionTokens;
+    return { day: used.day + waiting, month: used.month + waiting };
+  };
+
   const seeded = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
     const r = await counters.admit(plan);
     if (r.kind !== 'seed') return r;
-    await opts.settleUsage();
-    return counters.admit({ ...plan, seed: await tokensUsed(store.db, plan.keyId, plan.day) });
+    return counters.admit({ ...plan, seed: await seedOf(plan.keyId, plan.day) });
   };
 
   // Settles the shared counters missed: retried with the 1 s flush until they answer. A budget
@@ -113,7 +135,7 @@ export function createLimits(opts: LimitsOptions): Limits {
     release: (plan) => (shared as CounterStore).settle(plan),
     forgetBudgets: async (keyId) => {
       const day = utcDay(clock.now());
-      await opts.settleUsage();
+      await opts.usage.drain();
       await tokensUsed(store.db, keyId, day);
       await (shared as CounterStore).forgetBudgets(keyId, day);
     },
