@@ -11,8 +11,8 @@
  * backend accepted it (an answer below 400), or a model a backend lists (a failed or refused
  * request for it: a per-model error rate); any other request counts under `model=""`, so
  * clients cannot mint series with made-up model names. The latency histograms observe only
- * requests that went to a backend: the gateway's quick refusals would pull a model's quantiles
- * down.
+ * the answers a model served (complete, below 400): quick refusals, failures and a client
+ * leaving midway would pull its quantiles down, and they show in the request counter.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RequestOutcome } from '../data-plane/context.js';
@@ -134,7 +134,7 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
     onRequestEnd(o) {
       const model = modelLabel(o);
       modelRequests.inc(1, model, o.result);
-      if (o.result !== 'rejected') {
+      if (o.result === 'complete' && o.status > 0 && o.status < 400) {
         const stream = o.stream ? 'true' : 'false';
         modelDuration.observe(o.durationMs / 1000, model, stream);
         if (o.ttfbMs !== undefined) modelTtft.observe(o.ttfbMs / 1000, model, stream);

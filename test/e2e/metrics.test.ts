@@ -151,6 +151,8 @@ describe('results of backend errors and refused requests', () => {
     expect(sample(text, 'worv_proxy_model_requests_total{model="sim-model",result="upstream-error"}')).toBe(2);
     expect(sample(text, 'worv_proxy_model_requests_total{model="sim-model",result="complete"}')).toBe(1);
     expect(text).not.toMatch(/^worv_proxy_model_requests_total\{model=""/m);
+    // None of the three is an answer the model served: the model's latency leaves them out.
+    expect(text).not.toMatch(/^worv_proxy_model_(request_duration|time_to_first_token)_seconds_count/m);
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="upstream-error"}`)).toBe(2);
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="complete"}`)).toBe(1);
   });
