@@ -118,8 +118,7 @@ function wireSample(h: HistorySample): ReplicaSample {
 
 /**
  * Requests routed to a replica since its oldest sample; none before its first one. A replica
- * removed and added again has a fresh history, and its count since the gateway started would
- * dwarf the others' window.
+ * removed and added again is a new replica: its counts and its history both start afresh.
  */
 export function routedInWindow(history: readonly HistorySample[], routedNow: number): number {
   const first = history[0];

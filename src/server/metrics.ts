@@ -12,7 +12,6 @@ export interface GatewayMetrics extends RequestObserver {
   readonly registry: Registry;
   /** Requests whose usage was dropped because their key was deleted first. */
   onUsageDropped(requests: number): void;
-  /** A backend call was tried again on another replica after `replica` failed it. */
 }
 
 export interface MetricsSources {

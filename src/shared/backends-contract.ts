@@ -25,7 +25,7 @@ export const ReplicaSample = z.object({
   kv_cache_usage: z.number().nullable(),
   /** Prefix-cache hits ÷ queries (tokens) since the previous sample; null when nothing was queried. */
   prefix_cache_hit_rate: z.number().nullable(),
-  /** Requests this gateway routed to the replica since it started. */
+  /** Requests this gateway routed to the replica since it started, or since the replica was added. */
   routed: z.number().int(),
 });
 export type ReplicaSample = z.infer<typeof ReplicaSample>;

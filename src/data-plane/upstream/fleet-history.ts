@@ -50,7 +50,8 @@ export function hitRate(prevHits: number | undefined, prevQueries: number | unde
 
 export function createFleetHistory(o: FleetHistoryOptions): FleetHistory {
   const wallNow = o.wallNow ?? Date.now;
-  const byOrigin = new Map<string, HistorySample[]>();
+  /** Each origin's samples, of the replica they were taken of: one removed and added again starts afresh. */
+  const byOrigin = new Map<string, { readonly replica: Replica; readonly list: HistorySample[] }>();
   return {
     size: o.size,
     sample() {
@@ -60,8 +61,9 @@ export function createFleetHistory(o: FleetHistoryOptions): FleetHistory {
         current.add(r.origin);
         const st = o.state(r);
         const m = st.metricsFailed ? undefined : st.metrics;
-        let list = byOrigin.get(r.origin);
-        if (list === undefined) byOrigin.set(r.origin, (list = []));
+        let kept = byOrigin.get(r.origin);
+        if (kept?.replica !== r) byOrigin.set(r.origin, (kept = { replica: r, list: [] }));
+        const list = kept.list;
         const prev = list.at(-1);
         const hits = m?.prefixCacheHits;
         const queries = m?.prefixCacheQueries;
@@ -80,6 +82,6 @@ export function createFleetHistory(o: FleetHistoryOptions): FleetHistory {
       }
       for (const origin of byOrigin.keys()) if (!current.has(origin)) byOrigin.delete(origin);
     },
-    of: (origin) => byOrigin.get(origin) ?? [],
+    of: (origin) => byOrigin.get(origin)?.list ?? [],
   };
 }
