@@ -15,13 +15,15 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.get('/status', { config: { duringStoreOutage: true } }, async (): Promise<StatusResponse> => {
     const [b, store] = await Promise.all([status.backend(), status.store()]);
+    const fleet = status.fleet();
     const checkedAt = b.checkedAt === null ? null : typeof b.checkedAt === 'number' ? isoTime(b.checkedAt) : b.checkedAt;
     const startedAt = status.startedAt();
     const spool = status.usageSpool();
     return {
       model: b.model,
       backend: { reachable: b.reachable, latency_ms: b.latencyMs === null ? null : Math.round(b.latencyMs), model: b.model, checked_at: checkedAt },
-      models: modelAvailability(status.fleet()),
+      models: modelAvailability(fleet),
+      replicas_out: fleet.replicas.filter((r) => r.health !== 'up' && r.health !== 'starting').length,
       version: status.version(),
       started_at: isoTime(startedAt),
       uptime_seconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),

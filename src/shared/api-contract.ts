@@ -427,6 +427,8 @@ export const StatusResponse = z.object({
    * (GET /api/backends has the why). `up` 0: nobody can be served that model right now.
    */
   models: z.array(z.object({ id: z.string(), replicas: z.number().int(), up: z.number().int() })),
+  /** Replicas (each counted once, whatever models it lists) in cooldown, hung or down. */
+  replicas_out: z.number().int(),
   version: z.string(),
   started_at: z.string(),
   uptime_seconds: z.number().int(),

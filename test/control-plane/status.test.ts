@@ -48,6 +48,7 @@ describe('GET /api/status', () => {
       model: 'DeepSeek-V4-Pro',
       backend: { reachable: true, latency_ms: expect.any(Number), model: 'DeepSeek-V4-Pro', checked_at: '2026-07-01T00:01:30.500Z' },
       models: [{ id: 'DeepSeek-V4-Pro', replicas: 1, up: 1 }],
+      replicas_out: 0,
       version: GATEWAY_VERSION,
       started_at: '2026-07-01T00:00:00.000Z',
       uptime_seconds: 90,

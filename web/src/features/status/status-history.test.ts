@@ -6,6 +6,7 @@ const status = (reachable: boolean, latency: number | null, inFlight: number): S
   model: 'm',
   backend: { reachable, latency_ms: latency, model: 'm', checked_at: null },
   models: [{ id: 'm', replicas: 1, up: reachable ? 1 : 0 }],
+  replicas_out: reachable ? 0 : 1,
   version: '0.1.0',
   started_at: '2026-11-22T00:00:00Z',
   uptime_seconds: 1,

@@ -73,7 +73,7 @@ export function StatusPage() {
               </span>
             </Item>
             <Item label="Models" testId="status-models">
-              <ModelsServed models={s.models} />
+              <ModelsServed models={s.models} out={s.replicas_out} />
             </Item>
             <Item label="Store" testId="status-store">
               {!s.store.reachable ? (
@@ -146,9 +146,9 @@ export function StatusPage() {
 }
 
 /** Each model's replicas up, under a badge that says whether every model is served and at what capacity. */
-function ModelsServed({ models }: { readonly models: StatusResponse['models'] }) {
+function ModelsServed({ models, out }: { readonly models: StatusResponse['models']; readonly out: number }) {
   if (models.length === 0) return <span className="muted">None listed yet</span>;
-  const badge = modelsBadge(models);
+  const badge = modelsBadge(models, out);
   return (
     <>
       <span className={`badge ${badge.tone}`}>{badge.text}</span>
