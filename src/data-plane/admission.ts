@@ -118,7 +118,7 @@ export async function admit(
     env.counters.rateLimited(key.id);
     throw new GatewayError(
       'rate_limited',
-      `Rate limit exceeded: this request runs ${slots} sequences (choices, for each prompt) and this key runs at most ${limits.concurrency} at once. Lower n.`,
+      `Rate limit exceeded: this request runs ${slots} sequences (choices, for each prompt) and this key runs at most ${limits.concurrency} at once. Lower n, or send fewer prompts in one request.`,
       { 'x-should-retry': 'false' },
       'rate_limit_exceeded',
     );

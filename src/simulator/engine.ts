@@ -79,14 +79,19 @@ export class Engine {
    * larger than the engine still runs), else queues it (by priority under that policy).
    */
   admit(id: number, go: () => void, priority = 0, seqs = 1): void {
-    if (this.waiting.length > 0 || !this.fits(seqs)) {
-      const w = { id, go, priority, seqs };
-      const at = this.o.schedulingPolicy === 'priority' ? this.waiting.findIndex((q) => q.priority > priority) : -1;
-      if (at < 0) this.waiting.push(w);
-      else this.waiting.splice(at, 0, w);
-      return;
+    const w = { id, go, priority, seqs };
+    const at = this.o.schedulingPolicy === 'priority' ? this.waiting.findIndex((q) => q.priority > priority) : -1;
+    if (at < 0) this.waiting.push(w);
+    else this.waiting.splice(at, 0, w);
+    this.startWaiting();
+  }
+
+  /** Starts the waiting requests in order for as long as the first fits: it waits for room rather than be passed. */
+  private startWaiting(): void {
+    for (let next = this.waiting[0]; next !== undefined && this.fits(next.seqs); next = this.waiting[0]) {
+      this.waiting.shift();
+      this.start(next.id, next.seqs, next.go);
     }
-    this.start(id, seqs, go);
   }
 
   private fits(seqs: number): boolean {
@@ -116,16 +121,13 @@ export class Engine {
     }
     const seqs = this.running.get(id);
     if (seqs === undefined) {
+      // A waiting request left: the one behind it may fit now.
       this.waiting = this.waiting.filter((w) => w.id !== id);
-      return;
+    } else {
+      this.running.delete(id);
+      this.runningSeqs -= seqs;
     }
-    this.running.delete(id);
-    this.runningSeqs -= seqs;
-    // In order: the head waits for room rather than be passed by smaller ones.
-    for (let next = this.waiting[0]; next !== undefined && this.fits(next.seqs); next = this.waiting[0]) {
-      this.waiting.shift();
-      this.start(next.id, next.seqs, next.go);
-    }
+    this.startWaiting();
   }
 
   /** Drops everything waiting or stopped (close()). */

@@ -345,7 +345,7 @@ describe('per-key limits (in-process counters)', () => {
     expect([six.status, six.headers.get('x-should-retry'), six.headers.get('retry-after')]).toEqual([429, 'false', null]);
     expect(await six.json()).toEqual({
       error: {
-        message: 'Rate limit exceeded: this request runs 6 sequences (choices, for each prompt) and this key runs at most 4 at once. Lower n.',
+        message: 'Rate limit exceeded: this request runs 6 sequences (choices, for each prompt) and this key runs at most 4 at once. Lower n, or send fewer prompts in one request.',
         type: 'rate_limit_exceeded',
         code: 'rate_limit_exceeded',
       },

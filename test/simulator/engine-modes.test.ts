@@ -2,6 +2,8 @@ import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { scrapeEngineMetrics } from '../../src/data-plane/upstream/engine-metrics.js';
 import { chatPromptTokens } from '../../src/simulator/index.js';
+import { Engine } from '../../src/simulator/engine.js';
+import { resolveOptions } from '../../src/simulator/options.js';
 import { openRequest, rawRequest, simulatorPerTest } from './raw-client.js';
 
 const sims = simulatorPerTest();
@@ -100,6 +102,28 @@ describe('sequences', () => {
     expect((await three.done).status).toBe(200);
     expect((await two.done).status).toBe(200);
     expect(await scrape(url)).toMatchObject({ running: 0, waiting: 0 });
+  });
+});
+
+describe('the engine queue', () => {
+  const engine = (policy: 'fcfs' | 'priority') => new Engine(resolveOptions({ maxNumSeqs: 4, schedulingPolicy: policy }));
+  it('a waiting request that leaves lets the smaller ones behind it start', () => {
+    const e = engine('fcfs');
+    const started: number[] = [];
+    e.admit(1, () => started.push(1), 0, 3);
+    e.admit(2, () => started.push(2), 0, 4);
+    e.admit(3, () => started.push(3), 0, 1);
+    expect(started).toEqual([1]);
+    e.end(2);
+    expect(started).toEqual([1, 3]);
+  });
+  it('under the priority policy, a request ahead of the queue that fits starts at once', () => {
+    const e = engine('priority');
+    const started: number[] = [];
+    e.admit(1, () => started.push(1), 0, 3);
+    e.admit(2, () => started.push(2), 0, 4);
+    e.admit(3, () => started.push(3), -1, 1);
+    expect(started).toEqual([1, 3]);
   });
 });
 
