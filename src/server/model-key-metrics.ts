@@ -83,46 +83,43 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
     'replica',
     (s) => s.replicaStates().map((r) => [r.origin, r.inFlight] as const),
   );
-  // Counted by the routing as it picks; read at each scrape, so a replica removed leaves its series.
-  new Counter({
-    name: 'worv_proxy_replica_routed_total',
-    help:
-      'Requests routed to the replica (each attempt: a retry counts where it went), by how it was chosen: only (the model has one replica), ' +
+  /**
+   * A counter kept on each replica object (counted as requests go), read at each scrape: a
+   * replica removed leaves its series, one added again starts from 0.
+   */
+  const replicaCounter = (name: string, help: string, label: string, read: (r: ReplicaSnapshot) => Iterable<readonly [string, number]>): void => {
+    new Counter({
+      name,
+      help,
+      labelNames: ['replica', label],
+      registers: [registry],
+      collect() {
+        const source = replicas();
+        if (source === undefined) return;
+        this.reset();
+        for (const r of source.replicaStates()) for (const [value, n] of read(r)) if (n > 0) this.inc({ replica: r.origin, [label]: value }, n);
+      },
+    });
+  };
+  replicaCounter(
+    'worv_proxy_replica_routed_total',
+    'Requests routed to the replica (each attempt: a retry counts where it went), by how it was chosen: only (the model has one replica), ' +
       "previous_response, session or prefix (that key's own replica), spilled (its own replica was over its load bound), least_in_flight, fallback (none was usable)",
-    labelNames: ['replica', 'route'],
-    registers: [registry],
-    collect() {
-      const source = replicas();
-      if (source === undefined) return;
-      this.reset();
-      for (const r of source.replicaStates()) for (const [route, n] of r.routedBy) this.inc({ replica: r.origin, route }, n);
-    },
-  });
-  // Counted as each answer's head arrives (upstream/replicas.ts); read at each scrape, as routed_total.
-  new Counter({
-    name: 'worv_proxy_replica_responses_total',
-    help: "Answers of the replica to client requests, by status class (2xx, 4xx, 5xx, …), retried ones included: a replica's own error rate",
-    labelNames: ['replica', 'code_class'],
-    registers: [registry],
-    collect() {
-      const source = replicas();
-      if (source === undefined) return;
-      this.reset();
-      for (const r of source.replicaStates()) r.answers.forEach((n, i) => n > 0 && this.inc({ replica: r.origin, code_class: `${i}xx` }, n));
-    },
-  });
-  new Counter({
-    name: 'worv_proxy_upstream_retries_total',
-    help: 'Backend calls tried again after this replica failed them: reason status (it answered 429, 503 or a failure of its own such as 500), connect (no connection), closed (reset or closed before any byte), silent (it stopped answering while the call waited for its first byte)',
-    labelNames: ['replica', 'reason'],
-    registers: [registry],
-    collect() {
-      const source = replicas();
-      if (source === undefined) return;
-      this.reset();
-      for (const r of source.replicaStates()) for (const [reason, n] of r.retried) this.inc({ replica: r.origin, reason }, n);
-    },
-  });
+    'route',
+    (r) => r.routedBy,
+  );
+  replicaCounter(
+    'worv_proxy_replica_responses_total',
+    "Answers of the replica to client requests, by status class (2xx, 4xx, 5xx, …), retried ones included: a replica's own error rate",
+    'code_class',
+    (r) => r.answers.map((n, i) => [`${i}xx`, n] as const),
+  );
+  replicaCounter(
+    'worv_proxy_upstream_retries_total',
+    'Backend calls tried again after this replica failed them: reason status (it answered 429, 503 or a failure of its own such as 500), connect (no connection), closed (reset or closed before any byte), silent (it stopped answering while the call waited for its first byte)',
+    'reason',
+    (r) => r.retried,
+  );
   fleetGauge(
     'worv_proxy_model_replicas_up',
     'Replicas of each listed model that take new requests (0: its requests get 503 or wait on a replica that may not answer)',
