@@ -6,24 +6,12 @@
  * the spool is applied by the next start (exactly once), and the operator is told what waits.
  */
 import type { Logger } from 'pino';
+import { settlesWithin } from '../core/settles-within.js';
 import type { RequestLogWriter } from '../store/request-log-writer.js';
 import type { UsageWriter } from '../store/usage-writer.js';
 
 /** How long each step may take at shutdown. */
 export const STORE_CLOSE_MS = 5000;
-
-/** How `work` went within `ms`: done, failed (with its error), or still running (late). */
-export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<'done' | 'late' | { readonly failed: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => 'done' as const, (err: unknown) => ({ failed: err })), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface StoreWriters {
   readonly usageWriter: UsageWriter;

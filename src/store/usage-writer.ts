@@ -18,6 +18,7 @@ import { ensureMark } from './spool-marks.js';
 import { openSpoolFiles, type SpoolEntry } from './usage-spool.js';
 import { Spooler, type SpooledUsage, type SpoolStats } from './usage-spooler.js';
 import { recordUsage, recordUsagePostgres, sqliteUsageRecorder, type UsageIncrement } from './usage.repo.js';
+import { settlesWithin } from '../core/settles-within.js';
 
 export type { SpoolStats } from './usage-spooler.js';
 
@@ -202,14 +203,8 @@ export async function openUsageWriter(store: Store, opts: UsageWriterOptions = {
 
   // Start-up: replay what stopped processes left, for a bounded time (it goes on, and is retried,
   // in the background while the store is away or holds its tables locked).
-  if (spooler.due) {
-    let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([
-      spooler.replayNow().then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, opts.startupReplayWaitMs ?? STARTUP_REPLAY_WAIT_MS, true))),
-    ]);
-    clearTimeout(timer);
-    if (late) opts.onReplayPending?.(spooler.stats().entries);
+  if (spooler.due && (await settlesWithin(spooler.replayNow(), opts.startupReplayWaitMs ?? STARTUP_REPLAY_WAIT_MS)) === 'late') {
+    opts.onReplayPending?.(spooler.stats().entries);
   }
   return writer;
 }

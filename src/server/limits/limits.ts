@@ -22,6 +22,7 @@ import { createLeaseRenewal } from './lease-renewal.js';
 import { createSettleRetry, releaseOf } from './settle-retry.js';
 import { createStoreCounters } from './store-counters.js';
 import type { UsageWriter } from '../../store/usage-writer.js';
+import { settlesWithin } from '../../core/settles-within.js';
 
 export interface Limits extends LimitCounters {
   readonly backend: 'redis' | 'store' | 'process';
@@ -108,14 +109,9 @@ export function createLimits(opts: LimitsOptions): Limits {
    * it counted today: a budget errs on the side of the limit).
    */
   const seedOf = async (keyId: string, day: string): Promise<{ day: number; month: number }> => {
-    let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      opts.usage.drain().then(() => true, () => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, SEED_WAIT_MS, false))),
-    ]);
-    clearTimeout(timer);
+    const settled = await settlesWithin(opts.usage.drain(), SEED_WAIT_MS);
     const used = await tokensUsed(store.db, keyId, day);
-    if (settled) return used;
+    if (settled !== 'late') return used;
     const s = opts.usage.spooled(keyId);
     const waiting = s.promptTokens + s.completionTokens;
     return { day: used.day + waiting, month: used.month + waiting };
