@@ -153,6 +153,24 @@ describe.skipIf(pgSkip !== undefined)('limits shared by two gateway processes', 
   }
 });
 
+/**
+ * `worv-proxy serve` as a process (its log lines are read) on a SQLite file of the test's own, in
+ * front of a simulator, with one key held to `limits`; the folder and simulator go when the test ends.
+ */
+async function serveWithLimitedKey(limits: Record<string, number>, env: Record<string, string>): Promise<{ serve: ServeProcess; k: { id: string; key: string } }> {
+  const dir = mkdtempSync(join(tmpdir(), 'worv-limits-serve-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const sim = createSimulator({ record: false });
+  await sim.listen(0, '127.0.0.1');
+  onTestFinished(() => sim.close());
+  const dbPath = join(dir, 'proxy.db');
+  const setup = await openStore({ kind: 'sqlite', path: dbPath });
+  const k = (await createApiKey(setup.db, { name: 'limited', createdAt: new Date().toISOString(), policy: { limits } }))!;
+  await setup.close();
+  const serve = await spawnServe({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: sim.url, ...env });
+  return { serve, k };
+}
+
 describe('limit counters unreachable (Redis down)', () => {
   let stack: Stack | undefined;
   afterEach(async () => {
@@ -206,23 +224,7 @@ describe('limit counters unreachable (Redis down)', () => {
   });
 
   it('PROXY_LIMITS_FAIL_OPEN=off: the log line says the request failed with limiter_unavailable, not that the backend failed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'worv-limiter-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const sim = createSimulator({ record: false });
-    await sim.listen(0, '127.0.0.1');
-    onTestFinished(() => sim.close());
-    const dbPath = join(dir, 'proxy.db');
-    const setup = await openStore({ kind: 'sqlite', path: dbPath });
-    const k = (await createApiKey(setup.db, { name: 'fc', createdAt: new Date().toISOString(), policy: { limits: { rpm: 100 } } }))!;
-    await setup.close();
-    const serve = await spawnServe({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${dbPath}`,
-      VLLM_BASE_URL: sim.url,
-      REDIS_URL: `${DEAD_REDIS}/0`,
-      PROXY_LIMITS_FAIL_OPEN: 'off',
-    });
+    const { serve, k } = await serveWithLimitedKey({ rpm: 100 }, { REDIS_URL: `${DEAD_REDIS}/0`, PROXY_LIMITS_FAIL_OPEN: 'off' });
     try {
       const r = await postJson(serve.url, '/v1/chat/completions', k.key, CHAT_BODY);
       expect(r.status).toBe(503);
@@ -337,16 +339,7 @@ describe.skipIf(redisSkip !== undefined)('Redis lost and back while serving', ()
   it('the log says when the counters are lost and when they are back', async () => {
     const relay = await redisRelay();
     onTestFinished(() => relay.cut());
-    const dir = mkdtempSync(join(tmpdir(), 'worv-redis-back-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const sim = createSimulator({ record: false });
-    await sim.listen(0, '127.0.0.1');
-    onTestFinished(() => sim.close());
-    const dbPath = join(dir, 'proxy.db');
-    const setup = await openStore({ kind: 'sqlite', path: dbPath });
-    const k = (await createApiKey(setup.db, { name: 'back', createdAt: new Date().toISOString(), policy: { limits: { rpm: 1000 } } }))!;
-    await setup.close();
-    const serve = await spawnServe({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}`, VLLM_BASE_URL: sim.url, REDIS_URL: relay.url });
+    const { serve, k } = await serveWithLimitedKey({ rpm: 1000 }, { REDIS_URL: relay.url });
     onTestFinished(async () => {
       serve.child.kill('SIGTERM');
       await serve.exited;
