@@ -30,7 +30,7 @@ export const COMMIT_BOUND_MS = 250;
  * gateway goes on: a store holding its tables locked (a VACUUM FULL, a long migration) must not
  * keep it from listening. The replay goes on, and is retried, meanwhile.
  */
-export const STARTUP_REPLAY_WAIT_MS = 5000;
+const STARTUP_REPLAY_WAIT_MS = 5000;
 
 export interface UsageWriterOptions {
   /** Spool folder; undefined = no spool (a commit that fails is lost and reported). */
@@ -50,7 +50,6 @@ export interface UsageWriterOptions {
   readonly onReplayError?: (err: unknown) => void;
   /** Start-up went on while the spool stopped processes left was still being applied (`entries` wait). */
   readonly onReplayPending?: (entries: number) => void;
-  readonly startupReplayWaitMs?: number;
   /** Requests whose key was deleted before their usage was applied: dropped. */
   readonly onDropped?: (requests: number) => void;
 }
@@ -203,7 +202,7 @@ export async function openUsageWriter(store: Store, opts: UsageWriterOptions = {
 
   // Start-up: replay what stopped processes left, for a bounded time (it goes on, and is retried,
   // in the background while the store is away or holds its tables locked).
-  if (spooler.due && (await settlesWithin(spooler.replayNow(), opts.startupReplayWaitMs ?? STARTUP_REPLAY_WAIT_MS)) === 'late') {
+  if (spooler.due && (await settlesWithin(spooler.replayNow(), STARTUP_REPLAY_WAIT_MS)) === 'late') {
     opts.onReplayPending?.(spooler.stats().entries);
   }
   return writer;
