@@ -69,35 +69,33 @@ function decodedKey(keyText: string): string | undefined {
 }
 
 /**
- * The top-level members of the JSON object text `b`: decoded key → byte range of `"key":value`.
- * Undefined when `b` is not a single object or a key occurs twice (JSON.parse keeps the last
- * one; copying bytes would then be ambiguous).
+ * Calls `visit` for each member of the JSON object text `b`, in order, duplicates included:
+ * its decoded key, where the member starts (its key's quote) and where its value starts and
+ * ends. False when `b` is not a single object, or `visit` returned false (stop).
  */
-export function topLevelMembers(b: Buffer): Map<string, readonly [number, number]> | undefined {
-  const members = new Map<string, readonly [number, number]>();
+export function eachMember(b: Buffer, visit: (key: string, start: number, valueStart: number, end: number) => boolean): boolean {
   let i = 0;
   while (isJsonSpace(b[i])) i++;
-  if (b[i] !== OPEN_BRACE) return undefined;
+  if (b[i] !== OPEN_BRACE) return false;
   i++;
   while (isJsonSpace(b[i])) i++;
-  if (b[i] === CLOSE_BRACE) return members;
+  if (b[i] === CLOSE_BRACE) return true;
   for (;;) {
-    if (b[i] !== QUOTE) return undefined;
+    if (b[i] !== QUOTE) return false;
     const keyStart = i;
     const keyEnd = skipString(b, i);
-    if (keyEnd < 0) return undefined;
+    if (keyEnd < 0) return false;
     const keyText = b.toString('utf8', keyStart, keyEnd);
     const key = keyText.includes('\\') ? decodedKey(keyText) : keyText.slice(1, -1);
     // A key with a malformed escape: the body is not JSON.
-    if (key === undefined) return undefined;
+    if (key === undefined) return false;
     i = keyEnd;
     while (isJsonSpace(b[i])) i++;
-    if (b[i] !== COLON) return undefined;
+    if (b[i] !== COLON) return false;
     i++;
     while (isJsonSpace(b[i])) i++;
     const valueEnd = skipValue(b, i);
-    if (valueEnd < 0 || members.has(key)) return undefined;
-    members.set(key, [keyStart, valueEnd]);
+    if (valueEnd < 0 || !visit(key, keyStart, i, valueEnd)) return false;
     i = valueEnd;
     while (isJsonSpace(b[i])) i++;
     if (b[i] === COMMA) {
@@ -105,8 +103,23 @@ export function topLevelMembers(b: Buffer): Map<string, readonly [number, number
       while (isJsonSpace(b[i])) i++;
       continue;
     }
-    return b[i] === CLOSE_BRACE ? members : undefined;
+    return b[i] === CLOSE_BRACE;
   }
+}
+
+/**
+ * The top-level members of the JSON object text `b`: decoded key → byte range of `"key":value`.
+ * Undefined when `b` is not a single object or a key occurs twice (JSON.parse keeps the last
+ * one; copying bytes would then be ambiguous).
+ */
+export function topLevelMembers(b: Buffer): Map<string, readonly [number, number]> | undefined {
+  const members = new Map<string, readonly [number, number]>();
+  const ok = eachMember(b, (key, start, _valueStart, end) => {
+    if (members.has(key)) return false;
+    members.set(key, [start, end]);
+    return true;
+  });
+  return ok ? members : undefined;
 }
 
 /**

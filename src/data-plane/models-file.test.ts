@@ -24,4 +24,23 @@ describe('parseModelsFile', () => {
   it('says when the file is not JSON', () => {
     expect(() => parseModelsFile('{', 'models.json')).toThrow(/^PROXY_MODELS_FILE must be a JSON file \(.+\) \(got "models.json"\)$/);
   });
+
+  it.each([
+    ['{"GLM-5.1": {"profile": "glm-5"}, "GLM-5.1": {"profile": "none"}}', '"GLM-5.1" is given twice'],
+    ['{"GLM-5.1": {"contextTokens": 1000, "contextTokens": 2000}}', '"GLM-5.1".contextTokens is given twice'],
+    ['[{"GLM-5.1": {}}]', 'not an object'],
+    ['{"": {}}', 'a model name is empty'],
+  ])('refuses what JSON.parse would silently take: %s', (text, problem) => {
+    expect(() => parseModelsFile(text, 'models.json')).toThrow(
+      `PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold } (${problem}) (got "models.json")`,
+    );
+  });
+
+  it('takes any model name, "__proto__" included, and a file that starts with a byte-order mark', () => {
+    const m = parseModelsFile('\ufeff{"__proto__": {"profile": "glm-5"}, "constructor": {"affinityHold": 3}}', 'models.json');
+    expect([...m]).toEqual([
+      ['__proto__', { profile: 'glm-5' }],
+      ['constructor', { affinityHold: 3 }],
+    ]);
+  });
 });

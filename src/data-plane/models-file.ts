@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, MODEL_PROFILE_NAMES, type ModelProfileName } from '../core/config.js';
+import { eachMember, withoutBom } from '../core/json-bytes.js';
 
 export interface ModelSettings {
   readonly profile?: ModelProfileName;
@@ -33,23 +34,54 @@ const entry = z
   })
   .strict();
 
-const file = z.record(z.string().min(1), entry);
+const SHAPE = 'an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold }';
+
+/**
+ * A name that occurs twice in the file's object or in one model's entry: JSON.parse keeps the
+ * last silently, so an entry copied and not renamed would lose the first model's settings.
+ */
+function duplicateName(b: Buffer): string | undefined {
+  const models = new Set<string>();
+  let dup: string | undefined;
+  eachMember(b, (model, _start, valueStart, end) => {
+    if (models.has(model)) dup = JSON.stringify(model);
+    models.add(model);
+    const fields = new Set<string>();
+    eachMember(b.subarray(valueStart, end), (field) => {
+      if (fields.has(field)) dup ??= `${JSON.stringify(model)}.${field}`;
+      fields.add(field);
+      return dup === undefined;
+    });
+    return dup === undefined;
+  });
+  return dup;
+}
 
 /** Parses the file's text; throws ConfigError naming the variable and the first problem. */
 export function parseModelsFile(text: string, path: string): ReadonlyMap<string, ModelSettings> {
+  const bytes = withoutBom(Buffer.from(text));
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(bytes.toString());
   } catch (e) {
     throw new ConfigError('PROXY_MODELS_FILE', `a JSON file (${(e as Error).message})`, path);
   }
-  const r = file.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue === undefined ? '' : `${issue.path.join('.')}: ${issue.message}`;
-    throw new ConfigError('PROXY_MODELS_FILE', `an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold } (${where})`, path);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError('PROXY_MODELS_FILE', `${SHAPE} (not an object)`, path);
+  const dup = duplicateName(bytes);
+  if (dup !== undefined) throw new ConfigError('PROXY_MODELS_FILE', `${SHAPE} (${dup} is given twice)`, path);
+  // Entry by entry, not as a record: a model may be named anything, "__proto__" included.
+  const settings = new Map<string, ModelSettings>();
+  for (const [model, value] of Object.entries(json)) {
+    if (model === '') throw new ConfigError('PROXY_MODELS_FILE', `${SHAPE} (a model name is empty)`, path);
+    const r = entry.safeParse(value);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      const where = issue === undefined ? model : [model, ...issue.path].join('.');
+      throw new ConfigError('PROXY_MODELS_FILE', `${SHAPE} (${where}: ${issue?.message ?? 'invalid'})`, path);
+    }
+    settings.set(model, r.data);
   }
-  return new Map(Object.entries(r.data) as [string, ModelSettings][]);
+  return settings;
 }
 
 /** Reads and parses the file; an unreadable file is a ConfigError. */

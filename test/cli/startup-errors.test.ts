@@ -73,6 +73,16 @@ describe('serve start-up failures', () => {
     expect(r.stderr).toBe('worv-proxy: invalid configuration: REQUEST_LOG_DAYS must be an integer from 0 to 3650 (got "two weeks")\n');
   }, 60_000);
 
+  it('a models file that gives a model twice: one line naming the variable, the model and the file, exit 2', async () => {
+    const file = join(dir, 'models.json');
+    writeFileSync(file, '{\n  "GLM-5.1": { "profile": "glm-5" },\n  "GLM-5.1": { "maxOutputTokens": 8192 }\n}\n');
+    const r = await serve({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'cfg.db')}`, PROXY_MODELS_FILE: file });
+    expect([r.code, r.stderr]).toEqual([
+      2,
+      `worv-proxy: invalid configuration: PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold } ("GLM-5.1" is given twice) (got "${file}")\n`,
+    ]);
+  }, 60_000);
+
   it('a file that is not a SQLite database: one line, exit 2', async () => {
     const path = join(dir, 'not-a-db.db');
     writeFileSync(path, 'this is not a database, just text that is long enough to have a header page'.repeat(20));

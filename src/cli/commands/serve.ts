@@ -5,6 +5,7 @@ import { countAdminUsers } from '../../store/admin-users.repo.js';
 import { openStore, type Store } from '../../store/db.js';
 import { holdShared, isBusy, SERVE_LOCK } from '../../store/process-lock.js';
 import { SpoolFolderError } from '../../store/usage-spool.js';
+import { ConfigError } from '../../core/config.js';
 import { createApp, type App } from '../../server/app.js';
 import { settlesWithin } from '../../core/settles-within.js';
 import { STORE_CLOSE_MS } from '../../server/close-store-writers.js';
@@ -87,6 +88,8 @@ export async function runServe(argv: string[]): Promise<number> {
     // The spool's lock file is SQLite too: a better-sqlite3 that does not load is not the folder's fault.
     const native = nativeLoadProblem(err);
     if (native !== undefined) return fail(`cannot start: ${native}`);
+    // A file the configuration names (PROXY_MODELS_FILE) is read as the app is built.
+    if (err instanceof ConfigError) return fail(`invalid configuration: ${err.message}`);
     if (err instanceof SpoolFolderError) {
       return fail(`cannot start: the usage spool folder ${err.dir} (PROXY_SPOOL_DIR) cannot be written: ${causeOf(err.cause)}`);
     }
