@@ -4,6 +4,7 @@
  * be taken. No stack trace: these are configuration or environment problems, not bugs.
  */
 import type { DatabaseConfig } from '../core/config.js';
+import { PG_LOCK_TIMEOUT_MS } from '../store/db.js';
 
 /** The line said when opening the store upgraded it: an operator should know the schema moved on. */
 export function upgradedLine(target: string, applied: readonly string[]): string {
@@ -39,6 +40,8 @@ const CODES: Readonly<Record<string, string>> = {
   SQLITE_NOTADB: 'the file is not a SQLite database',
   SQLITE_BUSY: 'the database file is locked by another process',
   SQLITE_READONLY: 'the database file is read-only',
+  // Postgres lock_not_available: the store's lock timeout ended the wait.
+  '55P03': `a table it needs is locked by another session (waited ${PG_LOCK_TIMEOUT_MS / 1000} s)`,
 };
 
 const notBuilt = (message: string): string =>

@@ -56,6 +56,13 @@ export interface OpenStoreOptions {
 
 /** How long a new Postgres connection may take before the attempt fails (the pool retries on the next query). */
 const PG_CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long a statement waits for a lock another session holds (an operator's `LOCK TABLE`, a
+ * long migration elsewhere) before it fails as "store unavailable": the caller then answers 503
+ * or spools, as for a store that is down. Without it each waiting statement keeps its pool
+ * connection for the lock's whole time, and within seconds nothing else gets one.
+ */
+export const PG_LOCK_TIMEOUT_MS = 5000;
 
 // int8 (bigint) columns hold counters well below 2^53: read them as numbers, not strings.
 const pgTypes = {
@@ -137,7 +144,7 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
       types: pgTypes,
       connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
       keepAlive: true,
-      ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+      options: `-c lock_timeout=${PG_LOCK_TIMEOUT_MS}${schema !== undefined ? ` -c search_path=${schema}` : ''}`,
     });
     let listener: (err: Error) => void = () => undefined;
     // An idle connection that breaks is reported by the pool; a checked-out one by its client,
@@ -167,10 +174,10 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
 }
 
 /** The migrations the store has run, by name; none when it is new. */
-async function executedMigrations(store: Store, pgSchema: string | undefined): Promise<string[]> {
+async function executedMigrations(db: Kysely<Database>, pgSchema: string | undefined): Promise<string[]> {
   const table = pgSchema === undefined ? sql.table('kysely_migration') : sql.table(`${pgSchema}.kysely_migration`);
   try {
-    return (await sql<{ name: string }>`select name from ${table}`.execute(store.db)).rows.map((r) => r.name);
+    return (await sql<{ name: string }>`select name from ${table}`.execute(db)).rows.map((r) => r.name);
   } catch {
     return []; // no migration table yet: a new store
   }
@@ -182,7 +189,21 @@ async function executedMigrations(store: Store, pgSchema: string | undefined): P
  * refused by name rather than by the migrator's "corrupted migrations".
  */
 async function migrate(store: Store, pgSchema: string | undefined): Promise<string[]> {
-  const ran = await executedMigrations(store, pgSchema);
+  if (store.dialect === 'sqlite') return migrateOn(store.db, store.dialect, pgSchema);
+  // A schema change waits for the locks it needs however long they are held (other gateways'
+  // requests end within seconds): on one connection, without the serving sessions' lock timeout.
+  return store.db.connection().execute(async (conn) => {
+    await sql`SET lock_timeout = 0`.execute(conn);
+    try {
+      return await migrateOn(conn, store.dialect, pgSchema);
+    } finally {
+      await sql`RESET lock_timeout`.execute(conn).catch(() => undefined);
+    }
+  });
+}
+
+async function migrateOn(db: Kysely<Database>, dialect: Store['dialect'], pgSchema: string | undefined): Promise<string[]> {
+  const ran = await executedMigrations(db, pgSchema);
   const known = new Set(MIGRATION_NAMES);
   const newer = ran.filter((name) => !known.has(name)).sort();
   if (newer.length > 0) {
@@ -192,8 +213,8 @@ async function migrate(store: Store, pgSchema: string | undefined): Promise<stri
     );
   }
   const migrator = new Migrator({
-    db: store.db,
-    provider: migrationProvider(store.dialect),
+    db,
+    provider: migrationProvider(dialect),
     // Migrations are numbered per change and may land out of number order: a database that
     // already ran a later one still gets an earlier one that arrived after it.
     allowUnorderedMigrations: true,

@@ -5,7 +5,7 @@
  * answer those with 503 "Store unavailable" (and the usage writer spools), never 500.
  */
 
-/** Postgres SQLSTATEs of a server that cannot serve us now (classes 08, 53, 57P, 3D, 28, 55000). */
+/** Postgres SQLSTATEs of a server that cannot serve us now (classes 08, 53, 57P, 3D, 28, 55000, 55P03). */
 function pgUnavailable(code: string): boolean {
   return (
     code.startsWith('08') || // connection exception
@@ -14,6 +14,7 @@ function pgUnavailable(code: string): boolean {
     code.startsWith('3D') || // database does not exist (dropped or renamed under us)
     code.startsWith('28') || // authentication failed
     code === '55000' || // "database … is not currently accepting connections"
+    code === '55P03' || // lock_not_available: another session held a lock past the lock timeout
     code === '40001' || // serialization failure under failover
     code === '25006' // read-only transaction (a standby promoted or demoted)
   );
