@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../core/errors.js';
-import { checkDeclaredLength, guard, hasDotDotSegment } from './guard.js';
+import { checkDeclaredLength, guard, hasOddSegment } from './guard.js';
 
-describe('hasDotDotSegment (path-traversal guard)', () => {
+describe('hasOddSegment (path-traversal guard)', () => {
   const rows: ReadonlyArray<[string, boolean]> = [
     ['/v1/chat/completions', false],
     ['/v1/../api', true],
@@ -15,13 +15,18 @@ describe('hasDotDotSegment (path-traversal guard)', () => {
     ['/v1/a/%252e%252e/b', true], // double-encoded "..": refused too
     ['/v1/a\\..\\b', true],
     ['/v1/a..b/c', false],
-    ['/v1/./models', false],
+    ['/v1/./models', true],
+    ['/v1/%2e/chat/completions', true],
+    ['/v1//chat/completions', true],
+    ['/v1/chat%2F%2Fcompletions', true], // vLLM decodes once: an empty segment there
+    ['/v1/chat\\\\completions', true],
+    ['/v1/models/', false], // a trailing slash: the engine redirects it
     ['/v1/...', false],
     ['/v1/%zz', true], // malformed escapes are not forwarded
   ];
   for (const [path, expected] of rows) {
     it(`${path} → ${expected ? 'refused' : 'allowed'}`, () => {
-      expect(hasDotDotSegment(path)).toBe(expected);
+      expect(hasOddSegment(path)).toBe(expected);
     });
   }
 });
@@ -49,6 +54,12 @@ describe('guard', () => {
 
   it('throws 400 Invalid path', () => {
     expect(() => guard('GET', '/v1/%2e%2e/x')).toThrow(new GatewayError('invalid_request', 'Invalid path'));
+  });
+
+  it('refuses a fragment anywhere in the target: the engine drops it and would route what the gateway does not recognise', () => {
+    for (const url of ['/v1/chat/completions#x', '/v1/messages?beta=true#', '/v1/embeddings#/../x']) {
+      expect(() => guard('POST', url), url).toThrow(new GatewayError('invalid_request', 'Invalid path'));
+    }
   });
 
   it('refuses a declared body over the limit with 413', () => {

@@ -1,7 +1,7 @@
 /**
  * The first stage: what a /v1 request is, decided from its method and path alone, before any
- * key lookup. A `..` segment, also percent-encoded, or a malformed escape is
- * 400 `Invalid path`; a declared body over MAX_BODY_BYTES is 413 without reading it.
+ * key lookup. A fragment (`#`), a `.`, `..` or empty segment, also percent-encoded, or a
+ * malformed escape is 400 `Invalid path`; a declared body over MAX_BODY_BYTES is 413 without reading it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../core/errors.js';
@@ -30,14 +30,19 @@ const POST_ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>(
   ['/v1/embeddings', 'embeddings'],
 ]);
 
-const SEGMENT_DOTDOT = /(?:^|[/\\])\.\.(?:[/\\]|$)/;
+/** A `.` or `..` segment, or an empty one inside the path (`//`; a trailing slash is fine), with slashes or backslashes. */
+const ODD_SEGMENT = /(?:^|[/\\])\.{1,2}(?:[/\\]|$)|[/\\]{2}/;
 
-/** True when the path has a `..` segment after percent-decoding (twice, for double encoding). */
-export function hasDotDotSegment(path: string): boolean {
-  if (!path.includes('.') && !path.includes('%')) return false;
-  let p = path;
+/**
+ * True when the path has a `.`, `..` or empty segment (after percent-decoding, twice more for
+ * double encoding) or a malformed escape. Such a path is no endpoint to the gateway, but a server
+ * or proxy in front of the engine may resolve it into one (`/v1/./chat/completions`,
+ * `/v1//chat/completions`), which would skip shaping and metering.
+ */
+export function hasOddSegment(path: string): boolean {
+  let p = path.startsWith('/') ? path.slice(1) : path;
   for (let round = 0; round < 3; round++) {
-    if (SEGMENT_DOTDOT.test(p)) return true;
+    if (ODD_SEGMENT.test(p)) return true;
     if (!p.includes('%')) return false;
     try {
       p = decodeURIComponent(p);
@@ -45,7 +50,7 @@ export function hasDotDotSegment(path: string): boolean {
       return true; // malformed escapes: not a path we forward
     }
   }
-  return SEGMENT_DOTDOT.test(p);
+  return ODD_SEGMENT.test(p);
 }
 
 /** `req.url` without its query string. */
@@ -62,9 +67,12 @@ export function pathOf(url: string): string {
  * here (the bytes forwarded are still the client's).
  */
 export function guard(method: string, url: string, anthropicClient = false): Route {
+  // A fragment is never part of a request target: the engine's HTTP parser drops it and routes
+  // `/v1/chat/completions#x` as a chat completion, which the gateway would not recognise.
+  if (url.includes('#')) throw new GatewayError('invalid_request', MSG.invalidPath);
   const path = pathOf(url);
-  if (hasDotDotSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
-  // hasDotDotSegment refused every malformed escape, so this decode cannot throw.
+  if (hasOddSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
+  // hasOddSegment refused every malformed escape, so this decode cannot throw.
   const routed = path.includes('%') ? decodeURIComponent(path) : path;
   let endpoint: Endpoint = 'other';
   if (method === 'POST') endpoint = POST_ENDPOINTS.get(routed) ?? 'other';

@@ -153,6 +153,17 @@ describe('guard, body limit, validation and not-found', () => {
     });
   }
 
+  // What the gateway would not recognise as an endpoint but the engine, or a server in front of
+  // it, routes to one: forwarded, it would skip the output cap, the limits and usage.
+  for (const path of ['/v1/chat/completions#x', '/v1/./chat/completions', '/v1//chat/completions', '/v1/chat%2F%2Fcompletions', '/v1/%2e/embeddings']) {
+    it(`answers 400 Invalid path for ${path} with a valid key, forwarding nothing`, async () => {
+      const r = await rawRequest(stack.gatewayUrl, { method: 'POST', path, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...CHAT_BODY, max_tokens: 50_000 }) });
+      expect(r.status).toBe(400);
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual({ error: { message: 'Invalid path', type: 'invalid_request_error', code: 400 } });
+      expect(stack.sim.requests).toHaveLength(0);
+    });
+  }
+
   it('uses the Anthropic envelope for traversal under /v1/messages', async () => {
     const r = await rawRequest(stack.gatewayUrl, { method: 'POST', path: '/v1/messages/../../x', body: '{}' });
     expect(r.status).toBe(400);
