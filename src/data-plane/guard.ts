@@ -30,6 +30,12 @@ const POST_ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>(
   ['/v1/embeddings', 'embeddings'],
 ]);
 
+/**
+ * vLLM's routes under /v1 that change the engine for everyone (with
+ * VLLM_ALLOW_RUNTIME_LORA_UPDATING): an API key is for inference, so they are not forwarded.
+ */
+const ENGINE_ADMIN_PATHS: ReadonlySet<string> = new Set(['/v1/load_lora_adapter', '/v1/unload_lora_adapter']);
+
 /** A `.` or `..` segment, or an empty one inside the path (`//`; a trailing slash is fine), with slashes or backslashes. */
 const ODD_SEGMENT = /(?:^|[/\\])\.{1,2}(?:[/\\]|$)|[/\\]{2}/;
 
@@ -74,6 +80,8 @@ export function guard(method: string, url: string, anthropicClient = false): Rou
   if (hasOddSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
   // hasOddSegment refused every malformed escape, so this decode cannot throw.
   const routed = path.includes('%') ? decodeURIComponent(path) : path;
+  // With a trailing slash too, which the engine redirects to the route.
+  if (ENGINE_ADMIN_PATHS.has(routed.endsWith('/') ? routed.slice(0, -1) : routed)) throw new GatewayError('forbidden', MSG.engineAdminPath);
   let endpoint: Endpoint = 'other';
   if (method === 'POST') endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
   else if (method === 'GET' && routed === '/v1/models') endpoint = 'models';

@@ -164,6 +164,21 @@ describe('guard, body limit, validation and not-found', () => {
     });
   }
 
+  for (const path of ['/v1/load_lora_adapter', '/v1/unload_lora_adapter', '/v1/load_lora_adapter/', '/v1/%6Coad_lora_adapter']) {
+    it(`answers 403 for ${path}, an engine administration route, forwarding nothing`, async () => {
+      const r = await rawRequest(stack.gatewayUrl, { method: 'POST', path, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"lora_name":"x","lora_path":"/tmp/x"}' });
+      expect(r.status).toBe(403);
+      expect(JSON.parse((await readAll(r.res)).toString())).toEqual({
+        error: {
+          message: 'This route changes the engine for every user (LoRA adapters): it is not open to API keys. Load or unload adapters on the vLLM server itself',
+          type: 'permission_error',
+          code: 403,
+        },
+      });
+      expect(stack.sim.requests).toHaveLength(0);
+    });
+  }
+
   it('uses the Anthropic envelope for traversal under /v1/messages', async () => {
     const r = await rawRequest(stack.gatewayUrl, { method: 'POST', path: '/v1/messages/../../x', body: '{}' });
     expect(r.status).toBe(400);
