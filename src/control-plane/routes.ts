@@ -21,6 +21,7 @@ import { createLoginLimiter } from './login-limit.js';
 import { textGuard } from './text-guard.js';
 import { INVALID_JSON_PROTO, renderApiError } from './render-error.js';
 import { GatewayError } from '../core/errors.js';
+import { MAX_JSON_DEPTH, textNestsDeeperThan } from '../core/json.js';
 import { createSessionManager } from './session.js';
 import { requestsRoutes } from './requests.routes.js';
 import { statusRoutes } from './status.routes.js';
@@ -61,8 +62,12 @@ export function emptyJsonIsNoBody(app: FastifyInstance): void {
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   const parseJson = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
+    // An unknown path is answered 404 (or 405) whatever its body says: never parsed.
+    if (req.is404) return done(null, undefined);
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') done(null, undefined);
+    // Before parsing: /api/login reads a body from anyone.
+    else if (textNestsDeeperThan(text, MAX_JSON_DEPTH)) done(new GatewayError('invalid_request', `Request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`));
     else
       void json(req, text, (err, parsed) => {
         // The parser refuses, as JSON it cannot read, members that could reach an object's prototype.

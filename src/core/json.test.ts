@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nestedDeeperThan, tryParseJson, utf8Text } from './json.js';
+import { nestedDeeperThan, textNestsDeeperThan, tryParseJson, utf8Text } from './json.js';
 
 describe('utf8Text', () => {
   it('decodes a large ASCII body exactly (the Latin-1 path)', () => {
@@ -51,5 +51,19 @@ describe('nestedDeeperThan', () => {
     const deep = JSON.parse(`${'['.repeat(n)}${']'.repeat(n)}`) as unknown;
     expect(nestedDeeperThan(deep, 128)).toBe(true);
     expect(nestedDeeperThan(deep, n)).toBe(false);
+  });
+});
+
+describe('textNestsDeeperThan', () => {
+  it('counts the brackets of the text as JSON.parse would nest them, strings and escaped quotes aside', () => {
+    const at = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    expect(textNestsDeeperThan(at(128), 128)).toBe(false);
+    expect(textNestsDeeperThan(at(129), 128)).toBe(true);
+    expect(textNestsDeeperThan(`{"a":"${'['.repeat(300)}","b":[{}]}`, 3)).toBe(false);
+    expect(textNestsDeeperThan(`{"a":"x\\"[[[","b":[[1]]}`, 2)).toBe(true);
+    expect(textNestsDeeperThan(`{"a":"\\\\","b":[1]}`, 2)).toBe(false);
+    for (const text of [at(3), '{"a":{"b":[{"c":"[{"}]}}', '[1,[2,[3]],"]]]]"]']) {
+      expect(textNestsDeeperThan(text, 3), text).toBe(nestedDeeperThan(JSON.parse(text), 3));
+    }
   });
 });

@@ -22,6 +22,29 @@ export function isJsonObject(v: unknown): v is JsonObject {
 export const MAX_JSON_DEPTH = 128;
 
 /**
+ * True when the JSON text `text` opens arrays and objects more than `max` levels deep, read
+ * before parsing it: a 10 MiB body of `[[[[…` costs JSON.parse about a second and a half of
+ * the event loop, the scan a few milliseconds. Brackets inside strings do not count.
+ */
+export function textNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string: to the next quote not escaped.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
  * True when `v` nests arrays and objects more than `max` levels deep. Iterative (an explicit
  * stack), so it is safe at any depth; it stops at the first container past `max`.
  */

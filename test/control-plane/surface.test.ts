@@ -49,6 +49,21 @@ describe('/api error surface', () => {
     expect({ status: login.status, json: login.json }).toEqual({ status: 415, json: { error: 'Unsupported Media Type' } });
   });
 
+  it('a body nested past 128 levels is refused before it is parsed, also on login; an unknown path never parses its body', async () => {
+    const app = await start();
+    const deep = `{"username":${'['.repeat(200_000)}${']'.repeat(200_000)},"password":"x"}`;
+    const login = await app.request('POST', '/api/login', { raw: deep });
+    expect({ status: login.status, json: login.json }).toEqual({ status: 400, json: { error: 'Request body nests deeper than 128 levels of arrays and objects' } });
+    // Brackets inside strings are text, not nesting.
+    const text = await app.request('POST', '/api/login', { raw: JSON.stringify({ username: '['.repeat(500), password: 'not-the-password' }) });
+    expect({ status: text.status, json: text.json }).toEqual({ status: 401, json: { error: 'Invalid credentials' } });
+    // Malformed JSON to a path no route serves: the 404, not a parse error.
+    for (const path of ['/nope', '/api/nope', '/metrics', '/healthz']) {
+      const r = await app.request('POST', path, { raw: `${'['.repeat(200_000)}{"broken` });
+      expect({ path, status: r.status }).toEqual({ path, status: path === '/metrics' || path === '/healthz' ? 405 : 404 });
+    }
+  });
+
   it('a bare POST with an empty JSON body is no body, not an error', async () => {
     const app = await start();
     const s = await app.login();
