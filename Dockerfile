@@ -1,5 +1,7 @@
 # worv-proxy container image.
-#   docker build -t worv-proxy .          (podman: add --format docker to keep the HEALTHCHECK)
+#   docker build -t worv-proxy .
+#   podman build --format docker --build-arg BUILT=build -t worv-proxy .   (keeps the HEALTHCHECK;
+#     podman 4.3 reads the stage name only when the argument is given)
 #   docker run -p 8080:8080 -e VLLM_BASE_URL=http://vllm:8000 -v worv-data:/app/data worv-proxy
 # The final stage holds production dependencies and the built server and console only,
 # and runs as the unprivileged `node` user of the base image.
@@ -26,17 +28,20 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 FROM ${BUILT} AS built
 
 FROM ${NODE_IMAGE} AS runtime
+# A published port's connections come from the container network's gateway (Docker 172.17.0.1,
+# Podman 10.88.0.1), not loopback: a reverse proxy on the host is trusted from private addresses.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
-    DATABASE_URL=sqlite:/app/data/proxy.db
+    DATABASE_URL=sqlite:/app/data/proxy.db \
+    TRUST_PROXY=loopback,uniquelocal
 WORKDIR /app
 COPY --from=built /app/package.json ./package.json
 COPY --from=built /app/node_modules ./node_modules
 COPY --from=built /app/bin ./bin
 COPY --from=built /app/dist ./dist
 COPY --from=built /app/web/dist ./web/dist
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN mkdir -p -m 700 /app/data && chown node:node /app/data
 VOLUME ["/app/data"]
 USER node
 EXPOSE 8080

@@ -84,6 +84,12 @@ describe.skipIf(reason !== undefined)('container image', () => {
     expect(image?.User).toBe('node');
     expect(image?.Healthcheck?.Test.join(' ')).toContain('/healthz');
     expect(await podman(['exec', NAME, 'node', '-e', 'console.log(process.getuid())'])).toBe('1000\n');
+    // The store's folder is the node user's alone; a reverse proxy on the host arrives from the
+    // container network's gateway, a private address, which the image trusts.
+    const mode = "const s = require('fs').statSync('/app/data'); console.log((s.mode & 0o777).toString(8), s.uid)";
+    expect(await podman(['exec', NAME, 'node', '-e', mode])).toBe('700 1000\n');
+    const [config] = JSON.parse(await podman(['image', 'inspect', IMAGE])) as { Config: { Env: string[] } }[];
+    expect(config?.Config.Env).toContain('TRUST_PROXY=loopback,uniquelocal');
     await podman(['healthcheck', 'run', NAME]);
   });
 

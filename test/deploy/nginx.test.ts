@@ -181,6 +181,28 @@ describe.skipIf(reason !== undefined)('deploy/nginx', () => {
     });
   });
 
+  it.each([['API host', multi, 'api.example.com'], ['single-host edge', ['worv-proxy.conf'], 'proxy.example.com']])(
+    '%s: a gateway that takes no connections is a JSON 503 with Retry-After, not an HTML page',
+    async (_, files, host) => {
+      const closed = await freePort();
+      const edge = await startEdge(files, String(closed));
+      try {
+        for (const path of ['/v1/chat/completions', '/v1/messages', '/readyz']) {
+          const r = await edge.get(host, path);
+          expect([path, r.status, r.headers['content-type'], r.headers['retry-after'], JSON.parse(r.body)]).toEqual([
+            path,
+            503,
+            'application/json',
+            '1',
+            { type: 'error', error: { type: 'api_error', message: 'Gateway unavailable: it is restarting or stopping; try again', code: 503 } },
+          ]);
+        }
+      } finally {
+        await edge.close();
+      }
+    },
+  );
+
   describe('the single-host edge in front of the gateway', () => {
     let stack: Stack;
     let edge: Edge;
