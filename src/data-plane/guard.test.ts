@@ -56,6 +56,14 @@ describe('guard', () => {
     expect(() => guard('GET', '/v1/%2e%2e/x')).toThrow(new GatewayError('invalid_request', 'Invalid path'));
   });
 
+  it('takes a model id that is a path whole on GET /v1/models/{id} (answered by the gateway, never forwarded)', () => {
+    expect(guard('GET', '/v1/models//models/Qwen2.5-7B-Instruct').modelId).toBe('/models/Qwen2.5-7B-Instruct');
+    expect(guard('GET', '/v1/models/%2Fmodels%2FQwen2.5-7B-Instruct').modelId).toBe('/models/Qwen2.5-7B-Instruct');
+    expect(guard('GET', '/v1/models/.%2FQwen2.5-7B-Instruct').modelId).toBe('./Qwen2.5-7B-Instruct');
+    expect(() => guard('GET', '/v1/models/../keys')).toThrow(new GatewayError('invalid_request', 'Invalid path'));
+    expect(() => guard('POST', '/v1/models//models/x')).toThrow(new GatewayError('invalid_request', 'Invalid path'));
+  });
+
   it('refuses a fragment anywhere in the target: the engine drops it and would route what the gateway does not recognise', () => {
     for (const url of ['/v1/chat/completions#x', '/v1/messages?beta=true#', '/v1/embeddings#/../x']) {
       expect(() => guard('POST', url), url).toThrow(new GatewayError('invalid_request', 'Invalid path'));

@@ -36,19 +36,19 @@ const POST_ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>(
  */
 const ENGINE_ADMIN_PATHS: ReadonlySet<string> = new Set(['/v1/load_lora_adapter', '/v1/unload_lora_adapter']);
 
-/** A `.` or `..` segment, or an empty one inside the path (`//`; a trailing slash is fine), with slashes or backslashes. */
+/** A `..` segment, between slashes or backslashes. */
+const DOT_DOT = /(?:^|[/\\])\.\.(?:[/\\]|$)/;
+/** A `.` or `..` segment, or an empty one inside the path (`//`; a trailing slash is fine). */
 const ODD_SEGMENT = /(?:^|[/\\])\.{1,2}(?:[/\\]|$)|[/\\]{2}/;
 
 /**
- * True when the path has a `.`, `..` or empty segment (after percent-decoding, twice more for
- * double encoding) or a malformed escape. Such a path is no endpoint to the gateway, but a server
- * or proxy in front of the engine may resolve it into one (`/v1/./chat/completions`,
- * `/v1//chat/completions`), which would skip shaping and metering.
+ * True when the path has a segment `pattern` matches, after percent-decoding too (twice more,
+ * for double encoding), or a malformed escape.
  */
-export function hasOddSegment(path: string): boolean {
+export function hasSegment(path: string, pattern: RegExp): boolean {
   let p = path.startsWith('/') ? path.slice(1) : path;
   for (let round = 0; round < 3; round++) {
-    if (ODD_SEGMENT.test(p)) return true;
+    if (pattern.test(p)) return true;
     if (!p.includes('%')) return false;
     try {
       p = decodeURIComponent(p);
@@ -56,7 +56,16 @@ export function hasOddSegment(path: string): boolean {
       return true; // malformed escapes: not a path we forward
     }
   }
-  return ODD_SEGMENT.test(p);
+  return pattern.test(p);
+}
+
+/**
+ * True when the path has a `.`, `..` or empty segment, or a malformed escape. Such a path is no
+ * endpoint to the gateway, but a server or proxy in front of the engine may resolve it into one
+ * (`/v1/./chat/completions`, `/v1//chat/completions`), which would skip shaping and metering.
+ */
+export function hasOddSegment(path: string): boolean {
+  return hasSegment(path, ODD_SEGMENT);
 }
 
 /** `req.url` without its query string. */
@@ -77,15 +86,19 @@ export function guard(method: string, url: string, anthropicClient = false): Rou
   // `/v1/chat/completions#x` as a chat completion, which the gateway would not recognise.
   if (url.includes('#')) throw new GatewayError('invalid_request', MSG.invalidPath);
   const path = pathOf(url);
-  if (hasOddSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
-  // hasOddSegment refused every malformed escape, so this decode cannot throw.
+  if (hasSegment(path, DOT_DOT)) throw new GatewayError('invalid_request', MSG.invalidPath);
+  // hasSegment refused every malformed escape, so this decode cannot throw.
   const routed = path.includes('%') ? decodeURIComponent(path) : path;
+  // A model's card is answered here, never forwarded, and a model id may be a path
+  // (`/models/Qwen2.5-7B-Instruct`, vLLM's default id is its --model argument).
+  const modelCard = method === 'GET' && routed.startsWith(MODEL_PATH) && routed.length > MODEL_PATH.length;
+  if (!modelCard && hasOddSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
   // With a trailing slash too, which the engine redirects to the route.
   if (ENGINE_ADMIN_PATHS.has(routed.endsWith('/') ? routed.slice(0, -1) : routed)) throw new GatewayError('forbidden', MSG.engineAdminPath);
   let endpoint: Endpoint = 'other';
   if (method === 'POST') endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
   else if (method === 'GET' && routed === '/v1/models') endpoint = 'models';
-  else if (method === 'GET' && routed.startsWith(MODEL_PATH) && routed.length > MODEL_PATH.length) {
+  else if (modelCard) {
     return { path, endpoint: 'models', surface: surfaceFor(routed, anthropicClient), modelId: routed.slice(MODEL_PATH.length) };
   }
   // The Models API is Anthropic's too: a client that says it speaks Anthropic gets its errors so.

@@ -144,14 +144,20 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
       types: pgTypes,
       connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
       keepAlive: true,
-      options: `-c lock_timeout=${PG_LOCK_TIMEOUT_MS}${schema !== undefined ? ` -c search_path=${schema}` : ''}`,
+      ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
     });
     let listener: (err: Error) => void = () => undefined;
     // An idle connection that breaks is reported by the pool; a checked-out one by its client,
     // which has no listener of its own while checked out (an 'error' event with no listener
     // ends the process). Both are dropped from the pool; the next query opens a fresh one.
     pool.on('error', (err) => listener(err));
-    pool.on('connect', (client) => client.on('error', (err) => listener(err)));
+    pool.on('connect', (client) => {
+      client.on('error', (err) => listener(err));
+      // A statement, not a startup option: PGOPTIONS and a URL's own `options` stay the
+      // operator's, and poolers such as PgBouncer refuse startup options they do not know.
+      // Queued first, so it runs before the query the connection was opened for.
+      client.query(`SET lock_timeout = ${PG_LOCK_TIMEOUT_MS}`).catch((err: unknown) => listener(err as Error));
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     store = {
       db,
@@ -197,7 +203,7 @@ async function migrate(store: Store, pgSchema: string | undefined): Promise<stri
     try {
       return await migrateOn(conn, store.dialect, pgSchema);
     } finally {
-      await sql`RESET lock_timeout`.execute(conn).catch(() => undefined);
+      await sql.raw(`SET lock_timeout = ${PG_LOCK_TIMEOUT_MS}`).execute(conn).catch(() => undefined);
     }
   });
 }

@@ -4,10 +4,12 @@
 // locked table and 200 for the rest (the pool is never filled with waiting statements), the CLI
 // says what held it, and every 200 is counted once.
 import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { postgresUnavailableReason } from '../helpers/dialects.js';
 import { runCli } from '../helpers/run-cli.js';
-import { gatewayOnOwnDatabase, usageTotals } from './own-database.js';
+import { openStore } from '../../src/store/db.js';
+import { createOwnDatabase, gatewayOnOwnDatabase, usageTotals } from './own-database.js';
 import { adminCookie, chat, sumAnswers, type Answer } from './gateway.js';
 
 const reason = await postgresUnavailableReason();
@@ -81,5 +83,34 @@ describe.skipIf(reason !== undefined)('Postgres with the key table locked by ano
     for (let i = 0; i < 100 && (await usageTotals(db, known.id)).requests < answers.length; i++) await sleep(100);
     expect(await usageTotals(db, known.id)).toEqual(sumAnswers(answers));
     expect(await db.query('SELECT name FROM api_keys WHERE name = $1', ['while-locked'])).toEqual([]);
+  }, 60_000);
+
+  it("sets the lock timeout by a statement: the operator's PGOPTIONS (a schema) and a URL's options still apply", async () => {
+    const own = await createOwnDatabase();
+    const before = process.env.PGOPTIONS;
+    try {
+      await own.query('CREATE SCHEMA tenant');
+      process.env.PGOPTIONS = '-c search_path=tenant';
+      const store = await openStore({ kind: 'postgres', url: own.url });
+      try {
+        const { rows } = await sql<{ schema: string; lock: string }>`SELECT current_schema() AS schema, current_setting('lock_timeout') AS lock`.execute(store.db);
+        expect(rows).toEqual([{ schema: 'tenant', lock: '5s' }]);
+        expect(await own.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'tenant' AND table_name = 'api_keys'")).toEqual([{ n: 1 }]);
+      } finally {
+        await store.close();
+      }
+      delete process.env.PGOPTIONS;
+      const withOptions = await openStore({ kind: 'postgres', url: `${own.url}?options=${encodeURIComponent('-c search_path=tenant')}` });
+      try {
+        const { rows } = await sql<{ schema: string; lock: string }>`SELECT current_schema() AS schema, current_setting('lock_timeout') AS lock`.execute(withOptions.db);
+        expect(rows).toEqual([{ schema: 'tenant', lock: '5s' }]);
+      } finally {
+        await withOptions.close();
+      }
+    } finally {
+      if (before === undefined) delete process.env.PGOPTIONS;
+      else process.env.PGOPTIONS = before;
+      await own.drop();
+    }
   }, 60_000);
 });
