@@ -88,7 +88,9 @@ export function createFleetModels(o: FleetModelsOptions): FleetModels {
       // One backend's listing with nothing added goes out as its bytes.
       const listed = o.state.states().filter((s) => s.listing !== undefined);
       const only = listed[0];
-      if (!added && only !== undefined && listed.every((s) => s.models?.length === only.models?.length && s.models?.every((c, i) => c.id === only.models?.[i]?.id))) {
+      const same = (s: (typeof listed)[number]): boolean =>
+        s.models?.length === only?.models?.length && s.models?.every((c, i) => c.id === only?.models?.[i]?.id && c.maxModelLen === only?.models?.[i]?.maxModelLen) === true;
+      if (!added && only !== undefined && listed.every(same)) {
         return only.listing;
       }
       return Buffer.from(JSON.stringify({ object: 'list', data }));

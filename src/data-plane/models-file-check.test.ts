@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSettings } from './models-file.js';
-import { modelsFileProblems, watchModelsFile } from './models-file-check.js';
+import { mixedWindows, modelsFileProblems, watchModelsFile } from './models-file-check.js';
 import type { ReplicaState } from './upstream/fleet-state.js';
 
 function replica(origin: string, models: [string, number | undefined][] | undefined): ReplicaState {
@@ -51,5 +51,21 @@ describe('models file against the listings', () => {
     check();
     expect(said).toHaveLength(3);
     expect(said[2]).toContain('more than the 16384 that http://a lists');
+  });
+
+  it('replicas of one model listing different max_model_len: told once, with the window requests are capped to; the watcher runs without a models file', () => {
+    const states = [
+      replica('http://a', [['GLM-5.1', 32768]]),
+      replica('http://b', [['GLM-5.1', 16384], ['Kimi-K2.6', 8192]]),
+      replica('http://c', [['GLM-5.1', 32768], ['Kimi-K2.6', 8192]]),
+    ];
+    expect(mixedWindows(states).map((p) => p.message)).toEqual([
+      'replicas of `GLM-5.1` list different max_model_len (16384 at http://b; 32768 at http://a, http://c): requests are capped to 16384, the smallest, since any of them may serve a request',
+    ]);
+    const said: string[] = [];
+    const check = watchModelsFile(new Map(), () => states, (m) => said.push(m));
+    check();
+    check();
+    expect(said).toHaveLength(1);
   });
 });

@@ -43,14 +43,47 @@ export function modelsFileProblems(file: ReadonlyMap<string, ModelSettings>, sta
   return out;
 }
 
-/** Returns a check to run after each probe round; it tells of each problem once (again only if it went away and came back changed). */
+/**
+ * Replicas of one model that list different max_model_len: the gateway caps requests to the
+ * smallest (any replica may serve them), so the larger windows go unused. Told, since it is
+ * usually one engine started with another --max-model-len.
+ */
+export function mixedWindows(states: readonly ReplicaState[]): ModelsFileProblem[] {
+  const windows = new Map<string, Map<number, string[]>>();
+  for (const s of states) {
+    for (const c of s.models ?? []) {
+      if (c.maxModelLen === undefined) continue;
+      const byLen = windows.get(c.id) ?? new Map<number, string[]>();
+      windows.set(c.id, byLen);
+      byLen.set(c.maxModelLen, [...(byLen.get(c.maxModelLen) ?? []), s.replica.origin]);
+    }
+  }
+  const out: ModelsFileProblem[] = [];
+  for (const [model, byLen] of windows) {
+    if (byLen.size < 2) continue;
+    const lens = [...byLen.keys()].sort((a, b) => a - b);
+    const where = lens.map((len) => `${len} at ${byLen.get(len)!.join(', ')}`).join('; ');
+    out.push({
+      key: `windows ${model} ${lens.join(' ')}`,
+      message: `replicas of \`${model}\` list different max_model_len (${where}): requests are capped to ${lens[0]}, the smallest, since any of them may serve a request`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Returns a check to run after each probe round: the models file against the listings, and the
+ * listings against each other. It tells of each problem once (again only if it went away and came back changed).
+ */
 export function watchModelsFile(file: ReadonlyMap<string, ModelSettings>, states: () => readonly ReplicaState[], notice: (message: string) => void): () => void {
   const said = new Set<string>();
   return () => {
-    for (const p of modelsFileProblems(file, states())) {
+    const now = states();
+    const problems = [...modelsFileProblems(file, now).map((p) => ({ ...p, message: `models file (PROXY_MODELS_FILE): ${p.message}` })), ...mixedWindows(now)];
+    for (const p of problems) {
       if (said.has(p.key)) continue;
       said.add(p.key);
-      notice(`models file (PROXY_MODELS_FILE): ${p.message}`);
+      notice(p.message);
     }
   };
 }

@@ -205,6 +205,20 @@ describe('models learned from the backends', () => {
     }
   });
 
+  it('replicas of a model with different max_model_len: the smallest window is listed and capped to, whichever replica serves', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1', maxModelLen: 32768 }, { model: 'GLM-5.1', maxModelLen: 4096 }] });
+    const list = (await (await fetch(`${f.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${f.key}` } })).json()) as { data: { id: string; max_model_len: number }[] };
+    expect(list.data.filter((m) => m.id === 'GLM-5.1').map((m) => m.max_model_len)).toEqual([4096]);
+    for (let i = 0; i < 8; i++) {
+      const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'GLM-5.1', max_tokens: 30000, messages: [{ role: 'user', content: `session ${i}` }] });
+      expect(r.status).toBe(200);
+    }
+    const sent = f.sims.flatMap((s) => s.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => (r.body as { max_tokens: number }).max_tokens));
+    expect(sent).toHaveLength(8);
+    expect(f.served().every((n) => n > 0)).toBe(true);
+    expect(sent.every((n) => n < 4096)).toBe(true);
+  });
+
   it('learns a model a backend starts serving later (listings refreshed every PROXY_MODELS_REFRESH)', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_MODELS_REFRESH: '0.3' } });
     const before = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { model: 'Kimi-K2.6', messages: [USER] });

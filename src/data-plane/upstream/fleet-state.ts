@@ -90,7 +90,7 @@ export interface FleetState {
   servers(model: string): readonly Replica[];
   /** Every model listed, each id once, in replica order. */
   cards(): readonly ModelCard[];
-  /** The card of `model` (the first replica's that lists it). */
+  /** The card of `model`: the one with the smallest max_model_len its replicas list (else the first replica's). */
   card(model: string): ModelCard | undefined;
   /**
    * The replicas that have a listing do not all list the same models (a fleet of several

@@ -36,6 +36,7 @@ export interface FleetIndex {
   readonly mixed: boolean;
   readonly servers: ReadonlyMap<string, readonly Replica[]>;
   readonly cards: readonly ModelCard[];
+  /** Per model, the card of the replica that lists the smallest max_model_len (else the first's). */
   readonly card: ReadonlyMap<string, ModelCard>;
 }
 
@@ -51,7 +52,10 @@ export function indexOf(replicas: readonly Replica[], listings: number, modelsOf
     for (const c of models) {
       if (ids.has(c.id)) continue;
       ids.add(c.id);
-      if (!card.has(c.id)) card.set(c.id, c);
+      // The card with the smallest max_model_len: any replica may serve a request, so the
+      // context window the gateway caps to must be one every replica of the model takes.
+      const seen = card.get(c.id);
+      if (seen === undefined || (c.maxModelLen !== undefined && (seen.maxModelLen === undefined || c.maxModelLen < seen.maxModelLen))) card.set(c.id, c);
       const list = servers.get(c.id);
       if (list === undefined) servers.set(c.id, [r]);
       else list.push(r);
