@@ -11,6 +11,7 @@ import { hitRate } from './upstream/fleet-history.js';
 import { isDown, type FleetState, type ReplicaState } from './upstream/fleet-state.js';
 import { routedTotal, type RetryReason } from './upstream/replicas.js';
 import type { RouteReason } from '../shared/backends-contract.js';
+import type { RemovedReplica } from './removed-replicas.js';
 
 export interface FleetViewSource {
   readonly state: FleetState;
@@ -21,6 +22,8 @@ export interface FleetViewSource {
   readonly hungMs: number;
   /** Monotonic ms, the clock of the fleet's state. */
   readonly now?: () => number;
+  /** Replicas removed at run time whose requests still run (listed `removed` until they end). */
+  readonly removed?: readonly RemovedReplica[];
 }
 
 /** A replica as /metrics shows it. */
@@ -38,6 +41,8 @@ export interface ReplicaSnapshot {
   readonly answers: readonly number[];
   /** Calls tried again after it failed them, by why. */
   readonly retried: ReadonlyMap<RetryReason, number>;
+  /** Removed at run time, its requests still running: only its count and its counters are shown. */
+  readonly removed?: boolean;
 }
 
 const nul = (v: number | undefined): number | null => (v === undefined ? null : v);
@@ -80,7 +85,7 @@ export function healthOf(s: ReplicaState, now: number, hungMs: number): Pick<Rep
 }
 
 /** Health states that are not up: routing avoids such a replica while another of its model can take the request. */
-const UNUSABLE: ReadonlySet<ReplicaView['health']> = new Set(['cooldown', 'hung', 'down']);
+const UNUSABLE: ReadonlySet<ReplicaView['health']> = new Set(['cooldown', 'hung', 'down', 'removed']);
 
 /** True while the replica takes new requests: up, or not probed yet (in cooldown, hung or down it does not). */
 export function inUse(health: ReplicaView['health']): boolean {
@@ -154,6 +159,23 @@ export function fleetView(src: FleetViewSource): BackendsResponse {
       history: history.map(wireSample),
     };
   });
+  for (const { replica: r, models } of src.removed ?? []) {
+    replicas.push({
+      url: r.origin,
+      source: sourceOf(r.origin),
+      models: [...models],
+      health: 'removed',
+      reason: `removed: ${r.outstanding} request(s) still running on it get no new ones; it leaves this list when they end`,
+      in_flight: r.outstanding,
+      running: null,
+      waiting: null,
+      kv_cache_usage: null,
+      prefix_cache_hit_rate: null,
+      routed: routedTotal(r),
+      last_seen_seconds: null,
+      history: [],
+    });
+  }
   const models: ModelView[] = src.state.cards().map((card) => {
     const servers = src.state.servers(card.id);
     const total = servers.reduce((n, r) => n + (windowRouted.get(r.origin) ?? 0), 0);

@@ -32,6 +32,8 @@ import { requestHeaderRules } from './upstream/headers.js';
 import { createFleetHistory } from './upstream/fleet-history.js';
 import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown, type ReplicaSnapshot } from './fleet-view.js';
 import { watchReplicaHealth, type ReplicaHealthChange } from './replica-health-log.js';
+import { createRemovedReplicas } from './removed-replicas.js';
+import type { Replica } from './upstream/replicas.js';
 import type { BackendsResponse } from '../shared/api-contract.js';
 
 export interface DataPlaneDeps {
@@ -140,6 +142,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     observe: routing.observe,
     onRefusedKey,
   });
+  const removedRunning = createRemovedReplicas();
   const fleet = createFleetState({
     upstream,
     headers: requestHeaders([]),
@@ -258,18 +261,23 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     backendStatus: () => probe.status(),
     replicaStates: () => {
       const now = performance.now();
-      return upstream.replicas.map((r) => {
-        const s = fleet.state(r);
-        const up = inUse(healthOf(s, now, config.fleet.hungMs).health);
-        return { origin: r.origin, up, hung: s.hung, inFlight: r.outstanding, routedBy: r.routedBy, answers: r.answers, retried: r.retried };
-      });
+      const snapshot = (r: Replica, up: boolean, hung: boolean, removed = false): ReplicaSnapshot => ({ origin: r.origin, up, hung, inFlight: r.outstanding, routedBy: r.routedBy, answers: r.answers, retried: r.retried, removed });
+      return [
+        ...upstream.replicas.map((r) => {
+          const s = fleet.state(r);
+          return snapshot(r, inUse(healthOf(s, now, config.fleet.hungMs).health), s.hung);
+        }),
+        ...removedRunning.running(upstream.replicas).map(({ replica }) => snapshot(replica, false, false, true)),
+      ];
     },
     modelReplicasUp: () => modelReplicasUp(fleet, config.fleet.hungMs),
     servesModel: (model) => fleet.servers(model).length > 0,
     ready: () => Promise.all([probe.ready, fleet.ready]).then(() => undefined),
     fleet: () => ({ state: fleet }),
     setBackends(urls) {
+      const listed = new Map(upstream.replicas.map((r) => [r, (fleet.state(r).models ?? []).map((c) => c.id)]));
       const { added, removed } = upstream.setBackends(urls);
+      for (const r of removed) removedRunning.add(r, listed.get(r) ?? []);
       // Probed now, not at the next round: its models are routable within the second.
       if (added.length > 0) void fleet.probe(added);
       return { added: added.map((r) => r.origin), removed: removed.map((r) => r.origin) };
@@ -277,7 +285,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     modelsDown: () => modelsDown(fleet, config.fleet.hungMs),
     drain: () => drainClose.start(),
     backendsView: () =>
-      fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs }),
+      fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs, removed: removedRunning.running(upstream.replicas) }),
     close: () => {
       fleet.close();
       return upstream.close();

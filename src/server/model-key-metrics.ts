@@ -69,17 +69,17 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
     'worv_proxy_replica_up',
     '1 while the replica takes new requests; 0 while it is in cooldown (after a failed connection, or failing answers another replica then served), ejected as hung, or down (its probes get no answer)',
     'replica',
-    (s) => s.replicaStates().map((r) => [r.origin, r.up ? 1 : 0] as const),
+    (s) => s.replicaStates().flatMap((r) => (r.removed === true ? [] : [[r.origin, r.up ? 1 : 0] as const])),
   );
   fleetGauge(
     'worv_proxy_replica_hung',
     '1 while the replica is ejected as hung (requests running, no token generated for PROXY_HUNG_SECONDS)',
     'replica',
-    (s) => s.replicaStates().map((r) => [r.origin, r.hung ? 1 : 0] as const),
+    (s) => s.replicaStates().flatMap((r) => (r.removed === true ? [] : [[r.origin, r.hung ? 1 : 0] as const])),
   );
   fleetGauge(
     'worv_proxy_replica_requests_in_flight',
-    "This gateway's requests running on the replica (relays, token counts and model listings; its health probes aside)",
+    "This gateway's requests running on the replica (relays, token counts and model listings; its health probes aside); a replica removed at run time keeps this series until its last request ends",
     'replica',
     (s) => s.replicaStates().map((r) => [r.origin, r.inFlight] as const),
   );

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 
-export const REPLICA_HEALTH = ['up', 'starting', 'down', 'hung', 'cooldown'] as const;
+/** `removed`: removed at run time, its requests still running (it gets no new ones). */
+export const REPLICA_HEALTH = ['up', 'starting', 'down', 'hung', 'cooldown', 'removed'] as const;
 
 /**
  * How the routing chose a relay's replica (docs/fleet.md): the model has `only` one; the one

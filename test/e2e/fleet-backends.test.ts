@@ -108,6 +108,20 @@ describe('backends changed at run time (/api/backends)', () => {
     expect(first.done).toBe(false);
     const del = await call('DELETE', `/api/backends/${enc(kimi.url)}`);
     expect([del.status, del.json]).toEqual([200, { url: kimi.url, removed: true }]);
+    // Until its stream ends, the removed replica is listed as such, with what still runs on it,
+    // and its in-flight gauge stays: an operator sees when it has drained.
+    const during = (await call('GET', '/api/backends')).json as BackendsResponse;
+    expect(during.replicas.find((r) => r.url === kimi.url)).toMatchObject({
+      health: 'removed',
+      reason: 'removed: 1 request(s) still running on it get no new ones; it leaves this list when they end',
+      in_flight: 1,
+      models: ['Kimi-K2.6'],
+      routed: 2,
+    });
+    expect(during.models.map((m) => m.id)).toEqual(['GLM-5.1']);
+    const gauge = async (): Promise<string[]> =>
+      (await (await fetch(`${api.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('worv_proxy_replica_requests_in_flight{') && l.includes(kimi.url));
+    expect(await gauge()).toEqual([`worv_proxy_replica_requests_in_flight{replica="${kimi.url}"} 1`]);
     let text = new TextDecoder().decode(first.value);
     for (let c = await reader.read(); !c.done; c = await reader.read()) text += new TextDecoder().decode(c.value);
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
@@ -115,6 +129,9 @@ describe('backends changed at run time (/api/backends)', () => {
     expect([after.status, ((await after.json()) as { error: { message: string } }).error.message]).toEqual([404, 'The model `Kimi-K2.6` does not exist.']);
     expect(served(kimi)).toBe(2);
     expect(await models()).toEqual(['GLM-5.1', 'GLM-5.1-nonthinking']);
+    // Drained: gone from the list and from /metrics.
+    await until(async () => ((await call('GET', '/api/backends')).json as BackendsResponse).replicas.every((r) => r.url !== kimi.url), 2000);
+    expect(await gauge()).toEqual([]);
   });
 
   it('an environment backend can be removed: its model goes on to the replica added in its place, none to it', async () => {

@@ -10,6 +10,7 @@ const HEALTH: Readonly<Record<ReplicaView['health'], { label: string; tone: stri
   down: { label: 'Down', tone: 'badge-error' },
   hung: { label: 'Hung', tone: 'badge-error' },
   cooldown: { label: 'Cooling down', tone: 'badge-warn' },
+  removed: { label: 'Removed, finishing', tone: 'badge-off' },
 };
 
 const percent = (v: number | null): string => (v === null ? NONE : `${formatNumber(v * 100, 1)} %`);
@@ -71,9 +72,11 @@ export function ReplicasTable({ group, busyUrl, onRemove }: ReplicasTableProps) 
                   </td>
                   <td>{r.history.length >= 2 ? <ReplicaSparkline replica={r} /> : <span className="muted">collecting…</span>}</td>
                   <td className="row-actions">
-                    <button type="button" className="btn btn-small" disabled={busyUrl === r.url} onClick={() => onRemove(r.url)} aria-label={`Remove ${r.url}`}>
-                      Remove
-                    </button>
+                    {r.health !== 'removed' && (
+                      <button type="button" className="btn btn-small" disabled={busyUrl === r.url} onClick={() => onRemove(r.url)} aria-label={`Remove ${r.url}`}>
+                        Remove
+                      </button>
+                    )}
                   </td>
                 </tr>
               );
