@@ -84,6 +84,10 @@ describe('Backends page', () => {
     await page.getByRole('button', { name: `Remove ${kimi.url}` }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByText('gets no new request').waitFor();
+    // Its model has no other replica: the dialog says what its clients will get.
+    expect(await dialog.getByTestId('last-replica-warning').textContent()).toBe(
+      'It is the last replica of Kimi-K2.6: until another is added, that model leaves /v1/models and its requests get 404 model does not exist, which clients do not retry. To restart its engine, stop and start it without removing it: its requests then get a retryable 503 meanwhile.',
+    );
     await dialog.getByRole('button', { name: 'Remove backend' }).click();
     await page.getByText(`Removed ${kimi.url}.`).waitFor();
     await page.locator(`tr[data-replica="${kimi.url}"]`).waitFor({ state: 'detached' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendsResponse, ReplicaView } from '@contract';
-import { groupBackends, sparkData } from './backend-groups';
+import { groupBackends, lastReplicaOf, sparkData } from './backend-groups';
 
 function replica(url: string, models: string[], history: ReplicaView['history'] = []): ReplicaView {
   return {
@@ -26,6 +26,25 @@ describe('groupBackends', () => {
       ['Kimi-K2.6', [['http://c:1', null]]],
       [undefined, [['http://b:1', null]]],
     ]);
+  });
+
+  it('a removed replica finishing its requests stays under the models it served; the last replica of a model is told', () => {
+    const removed: ReplicaView = { ...replica('http://d:1', ['Kimi-K2.6']), health: 'removed', in_flight: 2 };
+    const res: BackendsResponse = {
+      interval_seconds: 2,
+      history_size: 60,
+      replicas: [replica('http://a:1', ['GLM-5.1']), replica('http://c:1', ['GLM-5.1', 'Kimi-K2.6']), removed],
+      models: [
+        { id: 'GLM-5.1', replicas: [{ url: 'http://a:1', routing_share: 0.25 }, { url: 'http://c:1', routing_share: 0.75 }] },
+        { id: 'Kimi-K2.6', replicas: [{ url: 'http://c:1', routing_share: null }] },
+      ],
+    };
+    expect(groupBackends(res).map((g) => [g.model, g.rows.map((r) => r.replica.url)])).toEqual([
+      ['GLM-5.1', ['http://a:1', 'http://c:1']],
+      ['Kimi-K2.6', ['http://c:1', 'http://d:1']],
+    ]);
+    expect(lastReplicaOf(res, 'http://c:1')).toEqual(['Kimi-K2.6']);
+    expect(lastReplicaOf(res, 'http://a:1')).toEqual([]);
   });
 
   it('sparkline data: epoch seconds, in flight, waiting', () => {

@@ -18,17 +18,28 @@ export interface BackendGroup {
 
 export function groupBackends(res: BackendsResponse): BackendGroup[] {
   const byUrl = new Map(res.replicas.map((r) => [r.url, r]));
-  const groups: BackendGroup[] = res.models.map((m) => ({
+  const groups = res.models.map((m): { model: string | undefined; rows: ReplicaInGroup[] } => ({
     model: m.id,
-    rows: m.replicas.flatMap((x) => {
+    rows: m.replicas.flatMap((x): ReplicaInGroup[] => {
       const replica = byUrl.get(x.url);
       return replica === undefined ? [] : [{ replica, share: x.routing_share }];
     }),
   }));
   const listed = new Set(res.models.flatMap((m) => m.replicas.map((x) => x.url)));
-  const rest = res.replicas.filter((r) => !listed.has(r.url)).map((replica) => ({ replica, share: null }));
+  const rest: ReplicaInGroup[] = [];
+  for (const replica of res.replicas.filter((r) => !listed.has(r.url))) {
+    // A removed replica finishing its requests stays under the models it served.
+    const own = replica.health === 'removed' ? groups.filter((g) => g.model !== undefined && replica.models.includes(g.model)) : [];
+    if (own.length === 0) rest.push({ replica, share: null });
+    for (const g of own) g.rows.push({ replica, share: null });
+  }
   if (rest.length > 0) groups.push({ model: undefined, rows: rest });
   return groups;
+}
+
+/** The models `url` is the last replica of: removed, their requests get 404 until one is added. */
+export function lastReplicaOf(res: BackendsResponse, url: string): string[] {
+  return res.models.filter((m) => m.replicas.length === 1 && m.replicas[0]?.url === url).map((m) => m.id);
 }
 
 /** Sparkline data: seconds since the epoch, requests in flight, queue depth. */

@@ -10,7 +10,7 @@ import { usePoll } from '../../hooks/use-poll';
 import { formatTime } from '../../lib/format';
 import { AddBackendForm } from './add-backend-form';
 import { fetchBackends } from './api';
-import { groupBackends } from './backend-groups';
+import { groupBackends, lastReplicaOf } from './backend-groups';
 import { RemoveBackendDialog } from './remove-backend-dialog';
 import { ReplicasTable } from './replicas-table';
 
@@ -53,6 +53,7 @@ export function BackendsPage() {
       )}
       <RemoveBackendDialog
         target={removing}
+        lastOf={removing === undefined || poll.data === undefined ? [] : lastReplicaOf(poll.data.res, removing)}
         onClose={() => setRemoving(undefined)}
         onRemoved={(url) => {
           setRemoving(undefined);
