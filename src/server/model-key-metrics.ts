@@ -40,6 +40,19 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
     buckets,
   );
   const modelDuration = new FastHistogram('worv_proxy_model_request_duration_seconds', 'Whole /v1 request duration, by model', ['model', 'stream'], buckets);
+  // Per replica: a slow replica among healthy ones shows here, not in its model's histogram.
+  const replicaTtft = new FastHistogram(
+    'worv_proxy_replica_time_to_first_token_seconds',
+    "Arrival to the first byte of the replica's response body (a stream's first token), by replica, for answers it served (complete, below 400)",
+    ['replica', 'stream'],
+    buckets,
+    // A replica removed (and drained) leaves: its series go at the next scrape.
+    () => {
+      const source = replicas();
+      return source === undefined ? undefined : new Set(source.replicaStates().map((r) => r.origin));
+    },
+  );
+  register(registry, replicaTtft);
   const keyRequests = new FastCounter('worv_proxy_key_requests_total', '/v1 requests by API key id and result', ['key_id', 'result']);
   const keyTokens = new FastCounter('worv_proxy_key_tokens_total', 'Tokens by API key id and kind (prompt, completion, cached, reasoning)', ['key_id', 'kind']);
   for (const m of [modelRequests, modelTokens, modelTtft, modelDuration, keyRequests, keyTokens]) register(registry, m);
@@ -134,7 +147,10 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
       if (o.result === 'complete' && o.status > 0 && o.status < 400) {
         const stream = o.stream ? 'true' : 'false';
         modelDuration.observe(o.durationMs / 1000, model, stream);
-        if (o.ttfbMs !== undefined) modelTtft.observe(o.ttfbMs / 1000, model, stream);
+        if (o.ttfbMs !== undefined) {
+          modelTtft.observe(o.ttfbMs / 1000, model, stream);
+          if (o.backend !== undefined) replicaTtft.observe(o.ttfbMs / 1000, o.backend, stream);
+        }
       }
       // A request refused after its key was known (429, 403, 404, 400) counts under that key too.
       const keyId = o.keyId ?? o.caller?.id;

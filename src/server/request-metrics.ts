@@ -57,6 +57,15 @@ class SeriesIndex<T> {
     this.#root.clear();
     this.all.length = 0;
   }
+
+  /** Drops the series whose first label value `keep` refuses (a replica removed since). */
+  retain(keep: (first: string) => boolean): void {
+    const first = this.labelNames[0] as string;
+    for (const k of [...this.#root.keys()]) if (!keep(String(k))) this.#root.delete(k);
+    const kept = this.all.filter((s) => keep(String((s as { labels: Labels }).labels[first])));
+    this.all.length = 0;
+    this.all.push(...kept);
+  }
 }
 
 interface CounterSeries {
@@ -110,6 +119,8 @@ export class FastHistogram implements ScrapedMetric {
     readonly help: string,
     labelNames: readonly [string, string],
     bounds: readonly number[],
+    /** At each scrape, the first label values still wanted (others' series are dropped); undefined keeps all. */
+    private readonly scope?: () => ReadonlySet<string> | undefined,
   ) {
     this.#bounds = [...bounds].sort((x, y) => x - y);
     this.#series = new SeriesIndex(labelNames, (labels) => ({ labels, counts: new Float64Array(bounds.length + 1), sum: 0, count: 0 }));
@@ -126,6 +137,8 @@ export class FastHistogram implements ScrapedMetric {
   }
 
   get(): ReturnType<ScrapedMetric['get']> {
+    const wanted = this.scope?.();
+    if (wanted !== undefined) this.#series.retain((first) => wanted.has(first));
     const values: Sample[] = [];
     const bucket = `${this.name}_bucket`;
     for (const s of this.#series.all) {
@@ -144,6 +157,7 @@ export class FastHistogram implements ScrapedMetric {
   reset(): void {
     this.#series.clear();
   }
+
 }
 
 /** Adds a metric of this module to a prom-client registry. */

@@ -102,6 +102,30 @@ describe('replica health', () => {
     expect(await homeOf('s1')).toBe(home);
   });
 
+  it('a slow replica among healthy ones shows in its own time-to-first-token histogram, which leaves /metrics with it', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1', ttftMs: 300 }] });
+    const [fast, slow] = f.sims as [(typeof f.sims)[0], (typeof f.sims)[0]];
+    for (let i = 0; f.served().some((n) => n === 0) && i < 40; i++) {
+      const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': `s${i}` });
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+    }
+    const scrape = async (): Promise<Map<string, number>> => {
+      const text = await (await fetch(`${f!.gatewayUrl}/metrics`)).text();
+      const out = new Map<string, number>();
+      for (const m of text.matchAll(/^worv_proxy_replica_time_to_first_token_seconds_(sum|count)\{replica="([^"]+)",stream="false"\} (\S+)$/gm)) out.set(`${m[2]} ${m[1]}`, Number(m[3]));
+      return out;
+    };
+    const seen = await scrape();
+    const mean = (url: string): number => (seen.get(`${url} sum`) ?? NaN) / (seen.get(`${url} count`) ?? NaN);
+    expect(seen.get(`${slow.url} count`)).toBe(f.served()[1]);
+    expect(seen.get(`${fast.url} count`)).toBe(f.served()[0]);
+    expect(mean(slow.url)).toBeGreaterThanOrEqual(0.3);
+    expect(mean(fast.url)).toBeLessThan(0.2);
+    f.stack.app.dataPlane.setBackends([fast.url]);
+    expect([...(await scrape()).keys()].sort()).toEqual([`${fast.url} count`, `${fast.url} sum`]);
+  });
+
   it('a replica removed while ejected as hung leaves /metrics when its last request ends: meanwhile only its count and counters stay, none at a stale value', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2' } });
     const home = await homeOf('s1');
