@@ -112,12 +112,17 @@ export class Engine {
     this.kvTotal += blocks;
   }
 
-  /** Request `id` ended (finished, aborted or reset): frees its slot and KV blocks. */
+  /**
+   * Request `id` ended (finished, aborted or reset): frees its slot and KV blocks. A hung engine
+   * frees no block until the mode is lifted (a wedged engine processes no abort), so its KV-cache
+   * use stands still as its generation counter does.
+   */
   end(id: number): void {
     const blocks = this.kv.get(id);
     if (blocks !== undefined) {
       this.kv.delete(id);
-      this.kvTotal -= blocks;
+      if (this.hungNow) this.parked.push(() => (this.kvTotal -= blocks));
+      else this.kvTotal -= blocks;
     }
     const seqs = this.running.get(id);
     if (seqs === undefined) {

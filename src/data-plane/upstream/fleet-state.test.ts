@@ -4,14 +4,14 @@ import { createFleetState } from './fleet-state.js';
 import type { Replica } from './replicas.js';
 
 /** One replica whose /metrics says `running` requests and `generated` tokens; answers after `latencyMs`. */
-function stubUpstream(): { upstream: Upstream; engine: { running: number; generated: number; latencyMs: number } } {
-  const engine = { running: 1, generated: 10, latencyMs: 0 };
+function stubUpstream(): { upstream: Upstream; engine: { running: number; generated: number; kv: number; latencyMs: number } } {
+  const engine = { running: 1, generated: 10, kv: 0.1, latencyMs: 0 };
   const replica = { origin: 'http://r1', outstanding: 0, failures: 0, coolUntil: 0, answerCoolUntil: 0 } as unknown as Replica;
   const upstream = {
     replicas: [replica],
     fetch: async (call: { path: string }) => {
       const text = call.path === '/metrics'
-        ? `vllm:num_requests_running ${engine.running}\nvllm:generation_tokens_total ${engine.generated}\n`
+        ? `vllm:num_requests_running ${engine.running}\nvllm:generation_tokens_total ${engine.generated}\nvllm:kv_cache_usage_perc ${engine.kv}\n`
         : '{"object":"list","data":[{"id":"m","object":"model"}]}';
       const latency = engine.latencyMs;
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
@@ -52,6 +52,21 @@ describe('fleet state: hung engines', () => {
     engine.generated = 12;
     await vi.advanceTimersByTimeAsync(1000);
     expect(s.hung).toBe(false);
+    state.close();
+  });
+
+  it('a long prefill (no token yet, KV-cache use growing chunk by chunk) is progress; a KV-cache use that stands still with the counter is not', async () => {
+    const { upstream, engine } = stubUpstream();
+    const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 3000, now: () => Date.now() });
+    const s = state.states()[0]!;
+    for (let i = 0; i < 10; i++) {
+      engine.kv += 0.01;
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(s.hung).toBe(false);
+    }
+    // The prefill's chunks stop: hung once the deadline passes.
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(s.hung).toBe(true);
     state.close();
   });
 

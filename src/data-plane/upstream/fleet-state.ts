@@ -55,6 +55,8 @@ export interface ReplicaState {
   probation: boolean;
   /** Generation counter at the last change, and when it last changed (or nothing ran). */
   lastGeneration: number | undefined;
+  /** KV-cache use at the last probe that saw progress (a long prefill moves it, not the token counter). */
+  lastKvUsage: number | undefined;
   progressAt: number;
 }
 
@@ -117,7 +119,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   const state = (replica: Replica): ReplicaState => {
     let s = states.get(replica);
     if (s === undefined) {
-      s = { replica, models: undefined, listing: undefined, listedAt: 0, relistedAt: -Infinity, relisting: false, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, refused: false, problem: undefined, seenAt: undefined, hung: false, probation: false, lastGeneration: undefined, progressAt: now() };
+      s = { replica, models: undefined, listing: undefined, listedAt: 0, relistedAt: -Infinity, relisting: false, listingFailed: false, metrics: undefined, metricsFailed: false, silent: false, refused: false, problem: undefined, seenAt: undefined, hung: false, probation: false, lastGeneration: undefined, lastKvUsage: undefined, progressAt: now() };
       states.set(replica, s);
     }
     return s;
@@ -143,12 +145,15 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   /** `t`: when the probe was sent, so its latency does not delay an ejection. */
   const judge = (s: ReplicaState, m: EngineMetrics, t: number): void => {
     const gen = m.generationTokens;
-    const moved = gen === undefined || gen !== s.lastGeneration;
+    // A prefill generates no token until it ends (minutes for a long prompt alone on a replica),
+    // but each of its chunks takes KV-cache blocks: a wedged engine moves neither.
+    const moved = gen === undefined || gen !== s.lastGeneration || m.kvCacheUsage !== s.lastKvUsage;
     if (moved || m.running === undefined || m.running === 0) {
       // Idle after a hang with no token generated: the engine may still be wedged, and trusting
       // it would trap the next requests too.
       s.probation = !moved && (s.hung || s.probation);
       s.lastGeneration = gen;
+      s.lastKvUsage = m.kvCacheUsage;
       s.progressAt = t;
       s.hung = false;
       cancelEjection(s);
