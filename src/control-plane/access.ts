@@ -42,6 +42,8 @@ export interface AccessDeps {
   readonly clock: Clock;
   readonly sessions: SessionManager;
   readonly limiter: LoginLimiter;
+  /** The key ids that may post GPU telemetry (PROXY_GPU_AGENT_KEYS); undefined = any active key. */
+  readonly gpuAgentKeys?: ReadonlySet<string> | undefined;
 }
 
 export function accessHook(deps: AccessDeps): onRequestAsyncHookHandler {
@@ -55,6 +57,8 @@ export function accessHook(deps: AccessDeps): onRequestAsyncHookHandler {
       // Expiry as on /v1: an expired key is refused everywhere it is accepted.
       const expiresAt = record.policy?.expiresAt;
       if (expiresAt !== undefined && expiresAt !== null && deps.clock.now() >= expiresAt) throw new GatewayError('unauthorized', MSG.keyExpired);
+      // The one route API keys reach here is GPU telemetry: only the agents' keys, when listed.
+      if (deps.gpuAgentKeys !== undefined && !deps.gpuAgentKeys.has(record.id)) throw new GatewayError('forbidden', MSG.notGpuAgentKey);
       request.apiKey = record;
       return;
     }

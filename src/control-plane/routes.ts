@@ -103,7 +103,7 @@ export async function registerControlPlane(app: FastifyInstance, deps: ControlPl
       api.decorateRequest('adminSession', undefined);
       api.decorateRequest('apiKey', undefined);
       const sessions = createSessionManager(store, clock, config.keyStaleMs);
-      api.addHook('onRequest', accessHook({ store, clock, sessions, limiter }));
+      api.addHook('onRequest', accessHook({ store, clock, sessions, limiter, gpuAgentKeys: config.gpuAgentKeys }));
       api.addHook('preValidation', textGuard);
 
       const routeDeps: RouteDeps = { config, store, clock, sessions, status: deps.status, settleUsage: deps.settleUsage,

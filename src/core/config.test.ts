@@ -49,6 +49,15 @@ describe('loadConfig defaults', () => {
       );
     }
   });
+  it('lets any active key post GPU telemetry unless PROXY_GPU_AGENT_KEYS lists the key ids that may', () => {
+    expect(c.gpuAgentKeys).toBeUndefined();
+    expect([...(loadConfig({ PROXY_GPU_AGENT_KEYS: 'A0A0A0A0A0A0A0A0, 0123456789abcdef' }).gpuAgentKeys ?? [])]).toEqual(['a0a0a0a0a0a0a0a0', '0123456789abcdef']);
+    for (const bad of ['wp-abcdefghijklmnopqrstuvwxyz', 'a0a0a0a0a0a0a0a0,', 'gpu-agent']) {
+      expect(err({ PROXY_GPU_AGENT_KEYS: bad }).message).toBe(
+        `PROXY_GPU_AGENT_KEYS must be comma-separated key ids, 16 hex characters each as \`worv-proxy keys list\` shows them (not the keys themselves) (got ${JSON.stringify(bad)})`,
+      );
+    }
+  });
   it('keeps a request log for 14 days, without bodies, by default', () => {
     expect(loadConfig({}).requestLog).toEqual({ days: 14, bodies: false });
     expect(loadConfig({ REQUEST_LOG_DAYS: '0', PROXY_LOG_BODIES: 'on' }).requestLog).toEqual({ days: 0, bodies: true });

@@ -59,6 +59,8 @@ export interface Config {
   /** Open connections one client address may hold; 0 = no cap. */
   readonly maxConnectionsPerIp: number;
   readonly gpuRetentionDays: number;
+  /** PROXY_GPU_AGENT_KEYS: the key ids that may post GPU telemetry; undefined = any active key. */
+  readonly gpuAgentKeys: ReadonlySet<string> | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Directory of the built admin console, served at `/`. */
   readonly consoleDir: string | undefined;
@@ -364,6 +366,7 @@ export function loadConfig(env: Env = process.env): Config {
     clientTimeoutMs: readSeconds(env, 'PROXY_CLIENT_TIMEOUT', 30),
     maxConnectionsPerIp: readInt(env, 'PROXY_MAX_CONNECTIONS_PER_IP', 256, 0),
     gpuRetentionDays: readInt(env, 'GPU_RETENTION_DAYS', 7, 1, 3650),
+    gpuAgentKeys: readKeyIds(readString(env, 'PROXY_GPU_AGENT_KEYS')),
     logLevel,
     consoleDir: readString(env, 'CONSOLE_DIR'),
     keyStaleMs: readSecondsOrZero(env, 'PROXY_KEY_STALE_SECONDS', 300),
@@ -402,10 +405,20 @@ export const VARIABLES: readonly string[] = Object.freeze([
   'MAX_CONTEXT_TOKENS', 'MAX_OUTPUT_TOKENS', 'PROXY_TOKENIZE_ESTIMATE', 'PROXY_STREAM_READ_TIMEOUT',
   'PROXY_NONSTREAM_READ_TIMEOUT', 'PROXY_CONNECT_TIMEOUT', 'PROXY_STRIP_HAN', 'PROXY_HAN_SYSTEM_PROMPT',
   'PROXY_THINK_MAX_PREFIX', 'MAX_BODY_BYTES', 'PROXY_CLIENT_TIMEOUT', 'PROXY_MAX_CONNECTIONS_PER_IP',
-  'FRONTEND_URL', 'PROXY_CORS_ORIGINS', 'TRUST_PROXY', 'SESSION_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'GPU_RETENTION_DAYS',
+  'FRONTEND_URL', 'PROXY_CORS_ORIGINS', 'TRUST_PROXY', 'SESSION_SECRET', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'GPU_RETENTION_DAYS', 'PROXY_GPU_AGENT_KEYS',
   'REQUEST_LOG_DAYS', 'PROXY_LOG_BODIES', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
   'OTEL_SERVICE_NAME',
 ]);
+
+/** PROXY_GPU_AGENT_KEYS: comma-separated key ids (16 hex characters, as `keys list` shows them). */
+function readKeyIds(raw: string | undefined): ReadonlySet<string> | undefined {
+  if (raw === undefined) return undefined;
+  const ids = raw.split(',').map((s) => s.trim().toLowerCase());
+  if (ids.some((id) => !/^[0-9a-f]{16}$/.test(id))) {
+    throw new ConfigError('PROXY_GPU_AGENT_KEYS', 'comma-separated key ids, 16 hex characters each as `worv-proxy keys list` shows them (not the keys themselves)', raw);
+  }
+  return new Set(ids);
+}
 
 /** PROXY_CORS_ORIGINS: `*` (unset), `off`, or comma-separated http(s) origins, as browsers send them (a path is refused: an origin has none). */
 function readCorsOrigins(raw: string | undefined): '*' | readonly string[] | 'off' {

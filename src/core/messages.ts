@@ -4,6 +4,7 @@
  */
 export const MSG = {
   invalidPath: 'Invalid path',
+  notGpuAgentKey: 'This key may not report GPU telemetry: its id is not in PROXY_GPU_AGENT_KEYS',
   engineAdminPath: 'This route changes the engine for every user (LoRA adapters): it is not open to API keys. Load or unload adapters on the vLLM server itself',
   notFoundUseV1: 'Not found. Use /v1/ endpoints.',
   /** An unknown path under /api: the admin API has no such route (docs/admin-api.md lists them). */

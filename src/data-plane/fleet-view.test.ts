@@ -22,6 +22,7 @@ function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['
     hung: false,
     probation: false,
     lastGeneration: 0,
+    lastKvUsage: undefined,
     progressAt: 0,
     ...over,
   };

@@ -97,6 +97,28 @@ describe('POST /api/gpu-stats', () => {
   });
 });
 
+describe('POST /api/gpu-stats with PROXY_GPU_AGENT_KEYS', () => {
+  it('takes only the listed keys: another active key gets 403 and stores nothing', async () => {
+    const agentId = 'a0a0a0a0a0a0a0a0';
+    const listed = await startAdminApp({ clock, env: { PROXY_GPU_AGENT_KEYS: ` ${agentId.toUpperCase()} ,0123456789abcdef` } });
+    try {
+      await insertApiKey(listed.store.db, { id: agentId, name: 'gpu agent', keyHash: hashApiKey('wp-agent-listed'), keyPrefix: 'wp-age', createdAt: '2026-01-01T00:00:00.000Z' });
+      await insertApiKey(listed.store.db, { id: 'b1b1b1b1b1b1b1b1', name: 'a tenant', keyHash: hashApiKey('wp-tenant'), keyPrefix: 'wp-ten', createdAt: '2026-01-01T00:00:00.000Z' });
+      const send = (key: string) => listed.request('POST', '/api/gpu-stats', { body: { host: 'gpu-node-1', gpus: [b200(0, 50)] }, headers: { authorization: `Bearer ${key}` } });
+      const tenant = await send('wp-tenant');
+      expect({ status: tenant.status, json: tenant.json }).toEqual({ status: 403, json: { error: 'This key may not report GPU telemetry: its id is not in PROXY_GPU_AGENT_KEYS' } });
+      expect((await send('wp-nobody')).status).toBe(401);
+      const agent = await send('wp-agent-listed');
+      expect({ status: agent.status, json: agent.json }).toEqual({ status: 200, json: { stored: 1, recorded_at: new Date(clock.now()).toISOString() } });
+      const l = await listed.login();
+      const stats = (await listed.request('GET', '/api/gpu-stats', { cookie: l.cookie })).json as { latest: { host: string }[] };
+      expect(stats.latest.map((g) => g.host)).toEqual(['gpu-node-1']);
+    } finally {
+      await listed.close();
+    }
+  });
+});
+
 describe('GET /api/gpu-stats', () => {
   it('returns the latest reading per GPU and the raw history of the window', async () => {
     clock.set(T0 + 5000);
