@@ -23,7 +23,8 @@ export function statusRoutes(app: FastifyInstance, deps: RouteDeps): void {
       model: b.model,
       backend: { reachable: b.reachable, latency_ms: b.latencyMs === null ? null : Math.round(b.latencyMs), model: b.model, checked_at: checkedAt },
       models: modelAvailability(fleet),
-      replicas_out: fleet.replicas.filter((r) => r.health !== 'up' && r.health !== 'starting').length,
+      // A removed replica finishing its requests is not in use, nor out of it.
+      replicas_out: fleet.replicas.filter((r) => r.health !== 'up' && r.health !== 'starting' && r.health !== 'removed').length,
       version: status.version(),
       started_at: isoTime(startedAt),
       uptime_seconds: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),

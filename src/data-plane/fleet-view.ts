@@ -159,14 +159,14 @@ export function fleetView(src: FleetViewSource): BackendsResponse {
       history: history.map(wireSample),
     };
   });
-  for (const { replica: r, models } of src.removed ?? []) {
+  for (const { replica: r, models, inFlight } of src.removed ?? []) {
     replicas.push({
       url: r.origin,
       source: sourceOf(r.origin),
       models: [...models],
       health: 'removed',
-      reason: `removed: ${r.outstanding} request(s) still running on it get no new ones; it leaves this list when they end`,
-      in_flight: r.outstanding,
+      reason: `removed: ${inFlight} request(s) still running on it get no new ones; it leaves this list when they end`,
+      in_flight: inFlight,
       running: null,
       waiting: null,
       kv_cache_usage: null,

@@ -261,13 +261,13 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     backendStatus: () => probe.status(),
     replicaStates: () => {
       const now = performance.now();
-      const snapshot = (r: Replica, up: boolean, hung: boolean, removed = false): ReplicaSnapshot => ({ origin: r.origin, up, hung, inFlight: r.outstanding, routedBy: r.routedBy, answers: r.answers, retried: r.retried, removed });
+      const snapshot = (r: Replica, up: boolean, hung: boolean, removed = false, inFlight = r.outstanding): ReplicaSnapshot => ({ origin: r.origin, up, hung, inFlight, routedBy: r.routedBy, answers: r.answers, retried: r.retried, removed });
       return [
         ...upstream.replicas.map((r) => {
           const s = fleet.state(r);
           return snapshot(r, inUse(healthOf(s, now, config.fleet.hungMs).health), s.hung);
         }),
-        ...removedRunning.running(upstream.replicas).map(({ replica }) => snapshot(replica, false, false, true)),
+        ...removedRunning.running(upstream.replicas).map(({ replica, inFlight }) => snapshot(replica, false, false, true, inFlight)),
       ];
     },
     modelReplicasUp: () => modelReplicasUp(fleet, config.fleet.hungMs),

@@ -105,8 +105,14 @@ export class Engine {
     go();
   }
 
-  /** Request `id` now holds `tokens` worth of KV blocks. */
+  /** Request `id` now holds `tokens` worth of KV blocks (a hung engine schedules nothing: once lifted). */
   holdKv(id: number, tokens: number): void {
+    if (this.hungNow) {
+      this.parked.push(() => {
+        if (this.running.has(id)) this.holdKv(id, tokens);
+      });
+      return;
+    }
     const blocks = Math.ceil(tokens / BLOCK_TOKENS);
     this.kv.set(id, blocks);
     this.kvTotal += blocks;

@@ -119,6 +119,8 @@ describe('backends changed at run time (/api/backends)', () => {
       routed: 2,
     });
     expect(during.models.map((m) => m.id)).toEqual(['GLM-5.1']);
+    // Not in use, and not out of use either: the status counts no replica out.
+    expect(((await call('GET', '/api/status')).json as { replicas_out: number }).replicas_out).toBe(0);
     const gauge = async (): Promise<string[]> =>
       (await (await fetch(`${api.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('worv_proxy_replica_requests_in_flight{') && l.includes(kimi.url));
     expect(await gauge()).toEqual([`worv_proxy_replica_requests_in_flight{replica="${kimi.url}"} 1`]);

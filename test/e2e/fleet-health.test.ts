@@ -57,6 +57,26 @@ describe('replica health', () => {
     expect(await homeOf('s1')).toBe(home);
   });
 
+  it('a hung engine still taking new requests is ejected as soon: they take no KV-cache blocks while nothing runs', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }], env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2' } });
+    const sim = f.sims[0]!;
+    const state = f.stack.app.dataPlane.fleet().state.states()[0]!;
+    await homeOf('warm');
+    sim.setHung(true);
+    const stop = new AbortController();
+    const hungAt = performance.now();
+    // A model with one replica sends it every request, hung or not: a trickle of new ones.
+    const trickle = setInterval(() => void postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, { ...BODY, stream: true }, {}, stop.signal).catch(() => undefined), 300);
+    try {
+      await until(() => state.hung, 4000);
+      expect(performance.now() - hungAt).toBeLessThan(1000 + 200 + 800);
+    } finally {
+      clearInterval(trickle);
+      stop.abort();
+      sim.setHung(false);
+    }
+  });
+
   it('a hung engine its clients left takes one request at a time until it generates again; /metrics says it is out of use meanwhile', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2' } });
     const home = await homeOf('s1');
@@ -89,6 +109,9 @@ describe('replica health', () => {
     const b = new AbortController();
     void stream('s1', a.signal);
     await until(() => f!.served()[home] === 1, 3000);
+    // Probes meanwhile: the trial request takes no KV-cache blocks, and no token ends probation.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(state.probation).toBe(true);
     const second = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': 's1' }, b.signal);
     expect(second.status).toBe(200);
     await second.arrayBuffer();

@@ -55,7 +55,7 @@ export interface ReplicaState {
   probation: boolean;
   /** Generation counter at the last change, and when it last changed (or nothing ran). */
   lastGeneration: number | undefined;
-  /** KV-cache use at the last probe that saw progress (a long prefill moves it, not the token counter). */
+  /** KV-cache use at the last probe (a long prefill grows it, not the token counter). */
   lastKvUsage: number | undefined;
   progressAt: number;
 }
@@ -145,15 +145,18 @@ export function createFleetState(o: FleetStateOptions): FleetState {
   /** `t`: when the probe was sent, so its latency does not delay an ejection. */
   const judge = (s: ReplicaState, m: EngineMetrics, t: number): void => {
     const gen = m.generationTokens;
+    const generated = gen === undefined || gen !== s.lastGeneration;
     // A prefill generates no token until it ends (minutes for a long prompt alone on a replica),
-    // but each of its chunks takes KV-cache blocks: a wedged engine moves neither.
-    const moved = gen === undefined || gen !== s.lastGeneration || m.kvCacheUsage !== s.lastKvUsage;
-    if (moved || m.running === undefined || m.running === 0) {
+    // but each of its chunks takes more KV-cache blocks: a wedged engine takes none (blocks
+    // freed are no sign of work: an abort frees them).
+    const kv = m.kvCacheUsage;
+    const prefilling = kv !== undefined && s.lastKvUsage !== undefined && kv > s.lastKvUsage;
+    s.lastKvUsage = kv;
+    if (generated || prefilling || m.running === undefined || m.running === 0) {
       // Idle after a hang with no token generated: the engine may still be wedged, and trusting
-      // it would trap the next requests too.
-      s.probation = !moved && (s.hung || s.probation);
+      // it would trap the next requests too. Only a generated token ends that.
+      s.probation = !generated && (s.hung || s.probation);
       s.lastGeneration = gen;
-      s.lastKvUsage = m.kvCacheUsage;
       s.progressAt = t;
       s.hung = false;
       cancelEjection(s);

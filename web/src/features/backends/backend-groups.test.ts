@@ -44,6 +44,12 @@ describe('groupBackends', () => {
       ['Kimi-K2.6', ['http://c:1', 'http://d:1']],
     ]);
     expect(lastReplicaOf(res, 'http://c:1')).toEqual(['Kimi-K2.6']);
+    // The last replica of a model, removed and finishing: the model's card stays with it alone.
+    const last: BackendsResponse = { ...res, replicas: [res.replicas[0]!, { ...removed, models: ['Qwen3'] }] , models: [res.models[0]!] };
+    expect(groupBackends(last).map((g) => [g.model, g.rows.map((r) => r.replica.url)])).toEqual([
+      ['GLM-5.1', ['http://a:1']],
+      ['Qwen3', ['http://d:1']],
+    ]);
     expect(lastReplicaOf(res, 'http://a:1')).toEqual([]);
   });
 

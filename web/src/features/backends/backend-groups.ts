@@ -28,10 +28,17 @@ export function groupBackends(res: BackendsResponse): BackendGroup[] {
   const listed = new Set(res.models.flatMap((m) => m.replicas.map((x) => x.url)));
   const rest: ReplicaInGroup[] = [];
   for (const replica of res.replicas.filter((r) => !listed.has(r.url))) {
-    // A removed replica finishing its requests stays under the models it served.
-    const own = replica.health === 'removed' ? groups.filter((g) => g.model !== undefined && replica.models.includes(g.model)) : [];
-    if (own.length === 0) rest.push({ replica, share: null });
-    for (const g of own) g.rows.push({ replica, share: null });
+    if (replica.health !== 'removed' || replica.models.length === 0) {
+      rest.push({ replica, share: null });
+      continue;
+    }
+    // A removed replica finishing its requests stays under the models it served, in a card of
+    // their own when it was their last replica.
+    for (const model of replica.models) {
+      let g = groups.find((x) => x.model === model);
+      if (g === undefined) groups.push((g = { model, rows: [] }));
+      g.rows.push({ replica, share: null });
+    }
   }
   if (rest.length > 0) groups.push({ model: undefined, rows: rest });
   return groups;
