@@ -86,13 +86,14 @@ export function guard(method: string, url: string, anthropicClient = false): Rou
   // `/v1/chat/completions#x` as a chat completion, which the gateway would not recognise.
   if (url.includes('#')) throw new GatewayError('invalid_request', MSG.invalidPath);
   const path = pathOf(url);
-  if (hasSegment(path, DOT_DOT)) throw new GatewayError('invalid_request', MSG.invalidPath);
-  // hasSegment refused every malformed escape, so this decode cannot throw.
+  const odd = hasOddSegment(path);
+  // A `..` or a malformed escape is refused everywhere; so no decode below can throw.
+  if (odd && hasSegment(path, DOT_DOT)) throw new GatewayError('invalid_request', MSG.invalidPath);
   const routed = path.includes('%') ? decodeURIComponent(path) : path;
   // A model's card is answered here, never forwarded, and a model id may be a path
   // (`/models/Qwen2.5-7B-Instruct`, vLLM's default id is its --model argument).
   const modelCard = method === 'GET' && routed.startsWith(MODEL_PATH) && routed.length > MODEL_PATH.length;
-  if (!modelCard && hasOddSegment(path)) throw new GatewayError('invalid_request', MSG.invalidPath);
+  if (odd && !modelCard) throw new GatewayError('invalid_request', MSG.invalidPath);
   // With a trailing slash too, which the engine redirects to the route.
   if (ENGINE_ADMIN_PATHS.has(routed.endsWith('/') ? routed.slice(0, -1) : routed)) throw new GatewayError('forbidden', MSG.engineAdminPath);
   let endpoint: Endpoint = 'other';

@@ -63,6 +63,7 @@ const PG_CONNECT_TIMEOUT_MS = 5000;
  * connection for the lock's whole time, and within seconds nothing else gets one.
  */
 export const PG_LOCK_TIMEOUT_MS = 5000;
+const SET_LOCK_TIMEOUT = `SET lock_timeout = ${PG_LOCK_TIMEOUT_MS}`;
 
 // int8 (bigint) columns hold counters well below 2^53: read them as numbers, not strings.
 const pgTypes = {
@@ -156,7 +157,7 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
       // A statement, not a startup option: PGOPTIONS and a URL's own `options` stay the
       // operator's, and poolers such as PgBouncer refuse startup options they do not know.
       // Queued first, so it runs before the query the connection was opened for.
-      client.query(`SET lock_timeout = ${PG_LOCK_TIMEOUT_MS}`).catch((err: unknown) => listener(err as Error));
+      client.query(SET_LOCK_TIMEOUT).catch((err: unknown) => listener(err as Error));
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     store = {
@@ -203,7 +204,7 @@ async function migrate(store: Store, pgSchema: string | undefined): Promise<stri
     try {
       return await migrateOn(conn, store.dialect, pgSchema);
     } finally {
-      await sql.raw(`SET lock_timeout = ${PG_LOCK_TIMEOUT_MS}`).execute(conn).catch(() => undefined);
+      await sql.raw(SET_LOCK_TIMEOUT).execute(conn).catch(() => undefined);
     }
   });
 }
