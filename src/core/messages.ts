@@ -39,3 +39,8 @@ export const MSG = {
   modelNotAllowed: 'Model not allowed for this key',
   limiterUnavailable: 'Rate limiter unavailable',
 } as const;
+
+/** The 408 a client gets when it sends nothing (headers or body) for PROXY_CLIENT_TIMEOUT. */
+export function clientTimeoutMessage(ms: number): string {
+  return `Request timeout: the client sent nothing for ${ms / 1000} s`;
+}

@@ -266,10 +266,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
    * outcome says what the client got; an upload under way is stopped, an unforwarded request never will be.
    */
   #answeredAround(status: number): void {
-    this.#ledger.status = status;
+    this.#ledger.answeredAround(status);
     // A streamed upload already at the backend counts, as one its client abandoned there does.
     this.#ledger.result = this.#controller !== undefined && !this.#upstreamDone ? 'aborted' : 'rejected';
-    this.#ledger.errorKind = status === 404 ? 'not_found' : status === 408 ? 'request_timeout' : undefined;
     this.#clientGone = true;
     if (this.#controller !== undefined && !this.#upstreamDone) this.#controller.abort(CLIENT_GONE);
   }

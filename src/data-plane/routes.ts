@@ -207,6 +207,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     failureError,
     warn: deps.warn ?? defaultWarn,
     logBodies: config.requestLog.bodies && config.requestLog.days > 0,
+    clientTimeoutMs: config.clientTimeoutMs,
     onDone,
     onIdentified,
     routeOf: routing.routeOf,

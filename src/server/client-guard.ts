@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import { isV1Path } from '../core/v1-path.js';
+import { clientTimeoutMessage } from '../core/messages.js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { surfaceFor } from '../data-plane/render-error.js';
@@ -58,13 +59,9 @@ export function missingHost(req: IncomingMessage, res: ServerResponse): boolean 
   return true;
 }
 
-function timeoutMessage(ms: number): string {
-  return `Request timeout: the client sent nothing for ${ms / 1000} s`;
-}
-
 /** The 408 body: the /v1 dialect envelopes, else the flat `{"error": …}` of /api and the rest. */
 export function timeoutBody(url: string | undefined, ms: number): string {
-  const message = timeoutMessage(ms);
+  const message = clientTimeoutMessage(ms);
   if (url !== undefined && isV1Path(url)) {
     return surfaceFor(url) === 'anthropic'
       ? JSON.stringify({ type: 'error', error: { type: 'timeout_error', message } })

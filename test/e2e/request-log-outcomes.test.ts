@@ -1,8 +1,9 @@
 // Requests the server answers around the data plane's usual path still get a request-log row
-// that says what the client got: the `/v1` root's 404, and the 408 for a body that stalls
+// that says what the client got, its message included: the `/v1` root's 404, and the 408 for a body that stalls
 // (before anything was forwarded, and after a streamed upload had reached the backend).
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MSG } from '../../src/core/messages.js';
 import { listRequestLog, type RequestLogSummary } from '../../src/store/request-log.repo.js';
 import { startStack, type Stack } from '../helpers/harness.js';
 
@@ -51,7 +52,7 @@ describe('request log: answers given around the usual path', () => {
       await stack.app.requestLog?.writer.flush();
       const { rows } = await listRequestLog(stack.store.db, { status: 404 }, 10, undefined);
       if (rows.length > 0) {
-        expect(rows[0]).toMatchObject({ status: 404, result: 'rejected', error: 'not_found', endpoint: 'other' });
+        expect(rows[0]).toMatchObject({ status: 404, result: 'rejected', error: 'not_found', error_message: MSG.notFoundUseV1, endpoint: 'other' });
         return;
       }
       await new Promise((r) => setTimeout(r, 20));
@@ -64,7 +65,7 @@ describe('request log: answers given around the usual path', () => {
     const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key.key}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n`;
     const text = await stalled(stack.gatewayUrl, head, '{"model":"sim-model",');
     expect(text.startsWith('HTTP/1.1 408 ')).toBe(true);
-    expect(await newestRow(before)).toMatchObject({ status: 408, result: 'rejected', error: 'request_timeout', endpoint: 'chat' });
+    expect(await newestRow(before)).toMatchObject({ status: 408, result: 'rejected', error: 'request_timeout', error_message: 'Request timeout: the client sent nothing for 0.5 s', endpoint: 'chat' });
     expect((await stack.usage(key.id)).requests).toBe(0);
   });
 
@@ -73,7 +74,7 @@ describe('request log: answers given around the usual path', () => {
     const head = `POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key.key}\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n`;
     const text = await stalled(stack.gatewayUrl, head, `{"model":"sim-model","input":"${'x'.repeat(70_000)}`);
     expect(text.startsWith('HTTP/1.1 408 ')).toBe(true);
-    expect(await newestRow(before)).toMatchObject({ status: 408, result: 'aborted', error: 'request_timeout', endpoint: 'embeddings' });
+    expect(await newestRow(before)).toMatchObject({ status: 408, result: 'aborted', error: 'request_timeout', error_message: 'Request timeout: the client sent nothing for 0.5 s', endpoint: 'embeddings' });
     // It reached the backend, like an upload the client abandons there: it counts, with no tokens.
     await expect.poll(async () => (await stack.usage(key.id)).requests, { timeout: 3000 }).toBe(1);
     expect(await stack.usage(key.id)).toMatchObject({ promptTokens: 0, completionTokens: 0 });

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { GatewayError, GatewayErrorKind } from '../../core/errors.js';
+import { clientTimeoutMessage, MSG } from '../../core/messages.js';
 import type { RouteReason } from '../../shared/backends-contract.js';
 import { CLIENT_CLOSED_REQUEST, type Endpoint, type KeyPrincipal, type RequestFacts, type RequestObserver, type RequestOutcome, type RequestSpan, type ShapeEffect, type UsageCounts, type UsageSink } from '../context.js';
 import type { Dialect } from '../dialects/index.js';
@@ -22,6 +23,8 @@ export interface LedgerEnv {
   readonly warn: (message: string, err: unknown) => void;
   /** /v1 requests in flight, this one included. */
   readonly inFlight: () => number;
+  /** PROXY_CLIENT_TIMEOUT, for the message of the client guard's 408. */
+  readonly clientTimeoutMs: number;
 }
 
 const NO_EFFECTS: readonly ShapeEffect[] = Object.freeze([]);
@@ -70,6 +73,18 @@ export class UsageLedger {
     if (cause !== undefined) {
       const code = (cause as { code?: unknown }).code;
       this.cause = typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
+    }
+  }
+
+  /** The server answered around the exchange (the `/v1` root's 404, the client guard's 408): what the client was told. */
+  answeredAround(status: number): void {
+    this.status = status;
+    if (status === 404) {
+      this.errorKind = 'not_found';
+      this.errorMessage = MSG.notFoundUseV1;
+    } else if (status === 408) {
+      this.errorKind = 'request_timeout';
+      this.errorMessage = clientTimeoutMessage(this.#env.clientTimeoutMs);
     }
   }
 
