@@ -268,7 +268,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     backendSync.close();
     stopFileWatch();
     // Nothing is lost, but the operator should know where it waits (or that it is gone).
-    await closeStoreWriters({ usageWriter, requestLog: requestLog?.writer, limits }, logger);
+    await closeStoreWriters({ usageWriter, requestLog, limits }, logger);
     await dataPlane.close();
     // Every request's span has ended by now: export what is still queued.
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err: String(err) }, 'spans not exported at shutdown'));

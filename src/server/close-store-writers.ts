@@ -3,20 +3,31 @@
  * and the limit counters' settles. Each gets STORE_CLOSE_MS: a store that is locked by another
  * process or hangs (a Postgres `LOCK TABLE`, a network that drops packets) would otherwise hold
  * the drain until the supervisor's SIGKILL. Nothing is lost by not waiting: the usage left in
- * the spool is applied by the next start (exactly once), and the operator is told what waits.
+ * the spool is applied by the next start (exactly once), the request log's rows are kept in the
+ * spool folder for the next start to insert, and the operator is told what waits.
  */
 import type { Logger } from 'pino';
 import { settlesWithin } from '../core/settles-within.js';
-import type { RequestLogWriter } from '../store/request-log-writer.js';
 import type { UsageWriter } from '../store/usage-writer.js';
+import type { RequestLog } from './request-log.js';
 
 /** How long each step may take at shutdown. */
 export const STORE_CLOSE_MS = 5000;
 
 export interface StoreWriters {
   readonly usageWriter: UsageWriter;
-  readonly requestLog: Pick<RequestLogWriter<unknown>, 'close' | 'stats'> | undefined;
+  readonly requestLog: Pick<RequestLog, 'writer' | 'close' | 'spillQueued'> | undefined;
   readonly limits: { close(): Promise<void> };
+}
+
+/** Where the rows the store did not take went. */
+function keptOrLost(log: Pick<RequestLog, 'spillQueued'>): string {
+  try {
+    const path = log.spillQueued();
+    return path === undefined ? 'they are lost (the store is in memory)' : `kept in ${path}; the next start writes them`;
+  } catch (err) {
+    return `they are lost: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 export async function closeStoreWriters(w: StoreWriters, logger: Logger, ms = STORE_CLOSE_MS): Promise<void> {
@@ -28,8 +39,8 @@ export async function closeStoreWriters(w: StoreWriters, logger: Logger, ms = ST
   }
   if (w.requestLog !== undefined) {
     await settlesWithin(w.requestLog.close(), ms);
-    const unwritten = w.requestLog.stats().queued;
-    if (unwritten > 0) logger.warn(`request log: ${unwritten} row(s) not written: the store did not take them`);
+    const unwritten = w.requestLog.writer.stats().queued;
+    if (unwritten > 0) logger.warn(`request log: ${unwritten} row(s) not written: the store did not take them; ${keptOrLost(w.requestLog)}`);
   }
   if ((await settlesWithin(w.limits.close(), ms)) === 'late') logger.warn(`limit counters: the last settles were not written within ${ms / 1000} s`);
 }

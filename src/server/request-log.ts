@@ -1,7 +1,8 @@
 /**
  * The request log's place in the gateway: a RequestObserver that queues each finished /v1
  * request for the batched writer (store/request-log-writer.ts), and the writer's Prometheus
- * series. Off when REQUEST_LOG_DAYS=0.
+ * series. Off when REQUEST_LOG_DAYS=0. Rows the store had not taken when a gateway stopped are
+ * kept in the spool folder and inserted by the next start (store/request-log-spill.ts).
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -9,12 +10,21 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { RequestObserver } from '../data-plane/context.js';
 import type { Store } from '../store/db.js';
+import { replayRequestLogSpills, spillRequestLog, type SpillReplay } from '../store/request-log-spill.js';
 import { openRequestLogWriter, type RequestLogWriter } from '../store/request-log-writer.js';
 import { requestLogRow, type LoggedRequest } from './request-log-row.js';
+import { spoolPlace } from './spool-place.js';
 
 export interface RequestLog extends RequestObserver {
   readonly writer: RequestLogWriter<LoggedRequest>;
+  /** Waits for an insert of rows left by a stopped gateway under way, then writes what is queued (best effort). */
+  close(): Promise<void>;
+  /** At shutdown: writes the rows still queued to the spool folder; their file, or undefined when there is no folder (an in-memory store). */
+  spillQueued(): string | undefined;
 }
+
+/** How soon a failed insert of rows left by a stopped gateway is tried again. */
+const SPILL_RETRY_MS = 60_000;
 
 export interface RequestLogDeps {
   readonly config: Config;
@@ -71,10 +81,33 @@ export function createRequestLog(deps: RequestLogDeps): RequestLog | undefined {
       this.set(writer.stats().queued);
     },
   });
+  const { spoolDir, spoolPrefix } = spoolPlace(config, deps.store);
+  let replaying: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const replaySpills = async (): Promise<void> => {
+    if (spoolDir === undefined) return;
+    const done: SpillReplay = await replayRequestLogSpills(deps.store, spoolDir, spoolPrefix, clock.now()).catch((error: unknown) => ({ inserted: [], error }));
+    for (const f of done.inserted) logger.info(`request log: ${f.rows} row(s) left by a stopped gateway written from ${f.path}`);
+    if (done.error === undefined) return;
+    logger.warn({ err: done.error instanceof Error ? done.error.message : JSON.stringify(done.error) }, `request log: rows left by a stopped gateway not written yet; retrying in ${SPILL_RETRY_MS / 1000} s`);
+    retry = setTimeout(() => void (replaying = replaySpills()), SPILL_RETRY_MS);
+    retry.unref();
+  };
+  replaying = replaySpills();
   return {
     writer,
     onRequestEnd(outcome) {
       writer.add({ outcome, endedAt: clock.now() });
+    },
+    async close() {
+      clearTimeout(retry);
+      await replaying;
+      await writer.close();
+    },
+    spillQueued() {
+      if (spoolDir === undefined) return undefined;
+      const rows = writer.takeQueued();
+      return rows.length === 0 ? undefined : spillRequestLog(spoolDir, spoolPrefix, rows, clock.now());
     },
   };
 }

@@ -24,6 +24,7 @@ function log(queued: number, flushError: Error | undefined): RequestLogWriter<un
     prune: () => Promise.resolve(0),
     stats: () => ({ queued, dropped: 0, weight: 0 }),
     close: () => Promise.resolve(),
+    takeQueued: () => [],
   };
 }
 

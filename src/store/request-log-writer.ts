@@ -45,6 +45,8 @@ export interface RequestLogWriter<T> {
   stats(): { readonly queued: number; readonly dropped: number; readonly weight: number };
   /** Stops the timers and writes what is queued (best effort). */
   close(): Promise<void>;
+  /** The rows of every item still queued, which leave the queue (kept elsewhere at shutdown). */
+  takeQueued(): RequestLogInsert[];
 }
 
 // A batch is one synchronous transaction on SQLite: 250 rows take about 1.5 ms (about 6 µs a
@@ -204,6 +206,13 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       await flush().catch(() => undefined);
+    },
+    takeQueued() {
+      const rows: RequestLogInsert[] = [];
+      for (let i = 0; i < count; i++) rows.push(opts.toRow(ring[(head + i) % capacity] as T));
+      forget(rows.length);
+      inBatch = 0;
+      return rows;
     },
   };
 }

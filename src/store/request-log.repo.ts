@@ -79,6 +79,23 @@ function sqliteInserter(sqlite: SqliteDatabase.Database): Inserter {
 /** A row to insert: every column given (null where empty), as the prepared statement binds them all. */
 export type RequestLogInsert = Required<Omit<NewRequestLogRow, 'id'>>;
 
+/** Columns a row cannot do without, and the 0/1 columns that are 0 unless a row says otherwise. */
+const REQUIRED = ['time', 'endpoint', 'method', 'status', 'result', 'duration_ms'] as const;
+const FLAGS = new Set<string>(['stream', 'aliased', 'request_truncated', 'response_truncated', 'usage_estimated']);
+
+/**
+ * A row read back from outside the process (rows a stopped gateway kept in a file): every column
+ * this build knows, null (a flag 0) where the row has none (written by an older build); columns
+ * this build does not know (a newer build's) are left out. Undefined for a row without the
+ * columns every row has.
+ */
+export function requestLogInsertOf(o: Readonly<Record<string, unknown>>): RequestLogInsert | undefined {
+  if (REQUIRED.some((c) => o[c] === undefined || o[c] === null)) return undefined;
+  const row: Record<string, unknown> = {};
+  for (const c of COLUMNS) row[c] = o[c] ?? (FLAGS.has(c) ? 0 : null);
+  return row as RequestLogInsert;
+}
+
 /** Appends rows (one transaction on SQLite, one statement per chunk on Postgres). */
 export async function insertRequestLog(store: Store, rows: readonly RequestLogInsert[]): Promise<void> {
   if (rows.length === 0) return;

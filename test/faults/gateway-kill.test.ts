@@ -2,7 +2,7 @@
 // another process so the usage of the requests that ended is in the spool, then started
 // again: every response a client got a 200 for is counted exactly once, and no request is
 // counted twice. Each request uses a key of its own, so each key's count is 0 or 1.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -115,7 +115,7 @@ describe('gateway SIGKILL mid-burst', () => {
     }
   }, 60_000);
 
-  it('stopped with SIGTERM while the SQLite file is locked: says how much usage waits in the spool and how many request-log rows were not written; the next start applies the usage', async () => {
+  it('stopped with SIGTERM while the SQLite file is locked: says how much usage waits in the spool and where the unwritten request-log rows are kept; the next start applies the usage and writes the rows once', async () => {
     const sim = createSimulator({});
     await sim.listen(0, '127.0.0.1');
     const dbPath = join(dir, 'term.db');
@@ -146,12 +146,30 @@ describe('gateway SIGKILL mid-burst', () => {
     }
     const lines = serve.output().split('\n');
     expect(lines.some((l) => l.includes('usage of 5 request(s) left in the usage spool: the store did not take it; the next start applies it'))).toBe(true);
-    expect(lines.some((l) => l.includes('request log: 5 row(s) not written: the store did not take them'))).toBe(true);
+    const kept = lines.find((l) => l.includes('request log: 5 row(s) not written: the store did not take them; kept in '));
+    expect(kept).toBeDefined();
+    const spilled = readdirSync(dir).filter((n) => n.startsWith('term.db.request-log-unwritten-'));
+    expect(spilled).toHaveLength(1);
+    expect(kept).toContain(`kept in ${join(dir, spilled[0]!)}; the next start writes them`);
+    // Rows may hold request bodies: the file is the gateway's user's alone.
+    expect(statSync(join(dir, spilled[0]!)).mode & 0o777).toBe(0o600);
     // The last line, after the log's (written through another writer, flushed before it).
     expect(lines.at(-2)).toBe('worv-proxy: drained, stopped');
 
     const counted = await totalsAfterRestart(env, dbPath);
     await sim.close();
     expect(counted.get(id)).toEqual({ requests: 5, prompt, completion });
+    // The restart wrote the rows the first process kept, once, and removed their file.
+    expect(readdirSync(dir).filter((n) => n.includes('request-log-unwritten-'))).toEqual([]);
+    const check = await openStore({ kind: 'sqlite', path: dbPath });
+    try {
+      const rows = await check.db.selectFrom('request_log').select(['key_id', 'status', 'result', 'prompt_tokens', 'completion_tokens']).execute();
+      expect(rows).toHaveLength(5);
+      expect(rows.every((r) => r.key_id === id && r.status === 200 && r.result === 'complete')).toBe(true);
+      expect(rows.reduce((a, r) => a + (r.prompt_tokens ?? 0), 0)).toBe(prompt);
+      expect(rows.reduce((a, r) => a + (r.completion_tokens ?? 0), 0)).toBe(completion);
+    } finally {
+      await check.close();
+    }
   }, 60_000);
 });
