@@ -46,6 +46,15 @@ describe('worv-proxy demo', { timeout: 180_000 }, () => {
       expect(banner).toContain("npx worv-proxy admin set-password --username admin --password '<8+ characters>'");
       const models = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       expect(models.status).toBe(200);
+      // Claude Code, as the banner says to start it, asks for a claude-* model: it reaches the simulator's.
+      expect(banner).toContain(`Claude Code:    ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${key} claude   (its claude-* models are sent to DeepSeek-V4-Pro)\n`);
+      const claude = await fetch(`${url}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5-20250929', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(claude.status).toBe(200);
+      expect(((await claude.json()) as { model: string }).model).toBe('DeepSeek-V4-Pro');
       // The advice it printed, followed in another shell, lets the admin sign in to this gateway.
       const admin = await runCli(['admin', 'set-password', '--username', 'admin', '--password', 'demo-password-1'], env, 60_000);
       expect(admin.code).toBe(0);

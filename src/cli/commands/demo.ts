@@ -18,7 +18,8 @@ import { demoKey, demoKeyFile } from './demo-key.js';
 const HELP = `Usage: worv-proxy demo [--model NAME]
 
 Starts the vLLM simulator (serving NAME, default DeepSeek-V4-Pro) and the gateway in front
-of it, and prints an API key and a curl to try. It uses the database of \`serve\` and the CLI
+of it, and prints an API key and a curl to try. Model names are rewritten to NAME as
+PROXY_ALIAS_MODEL=NAME does (Claude Code's claude-* names included), unless it is set. It uses the database of \`serve\` and the CLI
 (DATABASE_URL, else ./data/proxy.db), so \`keys\` and \`admin set-password\` work on it. The key
 is kept in demo.key beside the database and reused by later runs while it is active.
 `;
@@ -40,7 +41,8 @@ export async function runDemo(argv: string[]): Promise<number> {
   for (const w of misspeltVariables()) process.stderr.write(`worv-proxy: warning: ${w}\n`);
   let config;
   try {
-    config = loadConfigLayered({ defaults: { LOG_LEVEL: 'warn' }, overrides: { VLLM_BASE_URL: simAddr.url } });
+    // Claude Code asks for `claude-*` models: the alias sends them to the simulator's (PROXY_ALIAS_MODEL set in the environment wins).
+    config = loadConfigLayered({ defaults: { LOG_LEVEL: 'warn', PROXY_ALIAS_MODEL: model }, overrides: { VLLM_BASE_URL: simAddr.url } });
   } catch (err) {
     await sim.close();
     if (err instanceof ConfigError) {
@@ -83,6 +85,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       `  -H "Authorization: Bearer ${key}" \\\n` +
       `  -H "Content-Type: application/json" \\\n` +
       `  -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"Three primes greater than 100."}]}'\n\n` +
+      (config.alias.model !== undefined ? `Claude Code:    ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${key} claude   (its claude-* models are sent to ${config.alias.model})\n` : '') +
       `More keys:      ${storeEnvHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
       // The CLI learns the boot backends from VLLM_BASE_URL, as the gateway does: without it,
       // it would list the default backend instead of this simulator.
