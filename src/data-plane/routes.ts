@@ -15,6 +15,7 @@ import { Exchange, type ExchangeEnv } from './exchange.js';
 import { createTokenizeEstimator } from './input-estimate.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
 import { asGatewayError, sendNotFound } from './render-error.js';
+import { conformanceFor } from './tap/conformance.js';
 import { hanFilterFor } from './tap/han-filter.js';
 import { observersFor } from './tap/observers.js';
 import { usageChunkFilterFor } from './tap/usage-chunk-filter.js';
@@ -194,7 +195,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     else keyInFlight.delete(keyId);
   };
   // After the usage meter, in this order; the Han filter goes last.
-  const observerFactories = [usageChunkFilterFor, hanFilterFor];
+  const observerFactories = [usageChunkFilterFor, conformanceFor, hanFilterFor];
   const stripHan = config.stripHan;
   const failureError = failureErrors(config.fleet.healthIntervalMs);
   const env: ExchangeEnv = {

@@ -226,6 +226,8 @@ describe('@anthropic-ai/sdk', () => {
   it('messages, non-streaming, with a thinking block and usage (Authorization: Bearer)', async () => {
     const msg = await client().messages.create({ model: 'sim-model', max_tokens: 512, messages: [{ role: 'user', content: USER }] });
     expect(msg.type).toBe('message');
+    // vLLM leaves out a null stop_sequence; Anthropic's API always sends it.
+    expect(msg.stop_sequence).toBeNull();
     // The gateway's request id, read by the SDK from `request-id`.
     expect(msg._request_id).toMatch(/^req_[0-9a-z]{9}[0-9a-f]{8}$/);
     expect(msg.content.some((b) => b.type === 'thinking')).toBe(true);
@@ -244,6 +246,8 @@ describe('@anthropic-ai/sdk', () => {
     const stream = client().messages.stream({ model: 'sim-model', max_tokens: 512, messages: [{ role: 'user', content: USER }] });
     const final = await stream.finalMessage();
     expect(final.stop_reason).toBe('end_turn');
+    // What vLLM's stream leaves out, as Anthropic's API sends it: an agent loop appends this message as it is.
+    expect([final.type, final.role, final.stop_sequence]).toEqual(['message', 'assistant', null]);
     expect(final.content.some((b) => b.type === 'text')).toBe(true);
     const after = await stack.usage(keyId);
     expect(after.requests).toBe(before.requests + 1);
@@ -257,6 +261,18 @@ describe('@anthropic-ai/sdk', () => {
     expect(final.stop_reason).toBe('tool_use');
     const use = final.content.find((b) => b.type === 'tool_use');
     expect(use?.type === 'tool_use' ? use.name : undefined).toBe('get_weather');
+  });
+
+  it('a forced tool call ends with stop_reason tool_use, streamed and not (vLLM says end_turn)', async () => {
+    const body: Anthropic.MessageCreateParamsNonStreaming = { model: 'sim-model', max_tokens: 512, tools: TOOLS_ANTHROPIC, tool_choice: { type: 'tool', name: 'get_weather' }, messages: [{ role: 'user', content: 'Weather in Paris?' }] };
+    const direct = await fetch(`${stack.sim.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(((await direct.json()) as { stop_reason: string }).stop_reason).toBe('end_turn');
+    const final = await client().messages.stream(body).finalMessage();
+    expect([final.stop_reason, final.stop_sequence, final.role]).toEqual(['tool_use', null, 'assistant']);
+    expect(final.content.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
+    const msg = await client().messages.create(body);
+    expect([msg.stop_reason, msg.stop_sequence, msg.type, msg.role]).toEqual(['tool_use', null, 'message', 'assistant']);
+    expect(msg.content.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
   });
 
   it('abort: aborting the stream aborts the backend request', async () => {

@@ -121,6 +121,34 @@ export function frames(text: string): string[] {
   return text.split('\n\n').filter((f) => f !== '').map((f) => `${f}\n\n`);
 }
 
+/**
+ * A `/v1/messages` stream as vLLM (the simulator) sent it, with what the gateway puts right
+ * (docs/clients.md, "Anthropic clients"): `type: "message"` and `role: "assistant"` after
+ * message_start's message id, `stop_sequence: null` in message_delta's delta (and its
+ * `stop_reason` `end_turn` → `tool_use` once a tool_use block started). Every other frame as sent.
+ */
+export function anthropicConformed(sent: string): string {
+  let toolUse = false;
+  return frames(sent)
+    .map((f) => {
+      const m = /^event: (message_start|message_delta|content_block_start)\ndata: (.*)\n\n$/s.exec(f);
+      if (m === null) return f;
+      const data = JSON.parse(m[2]!) as Record<string, Record<string, unknown>>;
+      if (m[1] === 'content_block_start') {
+        if (data.content_block?.type === 'tool_use') toolUse = true;
+        return f;
+      }
+      if (m[1] === 'message_start') {
+        const { id, ...rest } = data.message!;
+        return `event: message_start\ndata: ${JSON.stringify({ ...data, message: { id, type: 'message', role: 'assistant', ...rest } })}\n\n`;
+      }
+      const delta = data.delta!;
+      const stop = toolUse && delta.stop_reason === 'end_turn' ? 'tool_use' : delta.stop_reason;
+      return `event: message_delta\ndata: ${JSON.stringify({ ...data, delta: { ...delta, stop_reason: stop, stop_sequence: delta.stop_sequence ?? null } })}\n\n`;
+    })
+    .join('');
+}
+
 /** The simulator's request id a gateway response carries (the simulator's header passes through). */
 export function simId(headers: IncomingHttpHeaders | Headers): number {
   const v = headers instanceof Headers ? headers.get('x-sim-request-id') : headers['x-sim-request-id'];

@@ -1,6 +1,6 @@
 // Serialises Server-Sent Events frames (WHATWG HTML §9.2 "event stream" format) as strings.
-// Pure and dependency-free: the simulator writes its streams with it and the Han filter
-// re-serialises frames with it, so both agree byte-for-byte on framing.
+// Pure and dependency-free: the simulator writes its streams with it and the tap's rewriting
+// observers re-serialise frames with it, so both agree byte-for-byte on framing.
 
 /** Anything that can be the data of a frame: a string is written as is, anything else as JSON. */
 export type SseData = string | object | number | boolean | null;
@@ -46,4 +46,9 @@ export function formatSseComment(text: string): string {
   let out = '';
   for (const line of text.split(/\r\n|\r|\n/)) out += line === '' ? ':\n' : `: ${line}\n`;
   return `${out}\n`;
+}
+
+/** A frame written again around new data, keeping its `event:` name when it had one (LF line endings, as vLLM). */
+export function formatSseLike(event: string | undefined, data: SseData): string {
+  return event === undefined ? formatSseData(data) : formatSseEvent(event, data);
 }

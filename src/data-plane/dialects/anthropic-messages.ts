@@ -10,6 +10,7 @@ import { isJsonObject } from '../../core/json.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import { formatSseEvent } from '../../core/sse/writer.js';
 import type { SseFrame } from '../../core/sse/parser.js';
+import { anthropicConformer } from './anthropic-conformance.js';
 import { ascii, indexOfBytes } from './bytes.js';
 import type { Dialect, DialectEvent, OutputDelta, RequestFormat, UsageReport } from './dialect.js';
 import { all, each, field, hanText, ofType } from './json-rewrite.js';
@@ -69,6 +70,7 @@ export const anthropicMessagesDialect: Dialect = {
   outputDelta: messagesOutputDelta,
   stripHanFromEvent: EVENT_HAN,
   stripHanFromBody: MESSAGE_HAN,
+  conformer: anthropicConformer,
 };
 
 /** Anthropic's error type for an HTTP status (the SDKs pick their error class by status, clients read the type). */

@@ -61,6 +61,22 @@ export interface Dialect {
   stripHanFromEvent(data: JsonValue): JsonValue;
   /** A whole JSON response with Han stripped (same ref if unchanged). */
   stripHanFromBody(body: JsonValue): JsonValue;
+  /** A new corrector for one response, when vLLM's answers in this format need one. */
+  readonly conformer?: () => ResponseConformer;
+}
+
+/**
+ * Puts right, response by response, what vLLM's answers in a format leave out or say
+ * differently from the API the format imitates, where clients and their SDKs read it. May keep
+ * state across one response's events (what an earlier event said).
+ */
+export interface ResponseConformer {
+  /** Cheap test on raw bytes: must this complete stream frame be looked at (parsed)? */
+  wants(frame: SseFrame): boolean;
+  /** A stream event's data as the API sends it (the same reference when nothing changes). */
+  event(event: DialectEvent): JsonValue;
+  /** A whole JSON response as the API sends it (the same reference when nothing changes). */
+  body(body: JsonValue): JsonValue;
 }
 
 /** The request side of a wire format. */

@@ -6,7 +6,7 @@
 import { keepsHan } from '../../core/script.js';
 import type { JsonValue } from '../../core/json.js';
 import type { SseFrame } from '../../core/sse/parser.js';
-import { formatSseData, formatSseEvent } from '../../core/sse/writer.js';
+import { formatSseLike } from '../../core/sse/writer.js';
 import { dialectFor, requestFormatFor, stripHanFromBody, stripHanFromEvent, type DialectEvent } from '../dialects/index.js';
 import type { Endpoint, RequestFacts } from '../context.js';
 import type { FrameObserver, ObserverFactory, Verdict } from './observers.js';
@@ -42,12 +42,6 @@ export function mayHoldHan(raw: Uint8Array): boolean {
   return false;
 }
 
-/** The frame re-written around new data, keeping its `event:` name (LF line endings, as vLLM). */
-function reserialise(frame: SseFrame, data: JsonValue): string {
-  const event = frame.event;
-  return event === undefined ? formatSseData(data) : formatSseEvent(event, data);
-}
-
 /**
  * The observer for responses on `endpoint`. Stateless and unbuffered: it sees one whole frame
  * (the parser has already joined a frame, and any UTF-8 character, split across network
@@ -66,7 +60,7 @@ export class HanFilter implements FrameObserver {
   onFrame(frame: SseFrame, event: DialectEvent | undefined): Verdict {
     if (event === undefined) return 'keep';
     const data = stripHanFromEvent(this.endpoint, event.data);
-    return data === event.data ? 'keep' : { replace: reserialise(frame, data) };
+    return data === event.data ? 'keep' : { replace: formatSseLike(frame.event, data) };
   }
 
   /** The same rule for a whole JSON response, so the text is the same streamed or not. */
