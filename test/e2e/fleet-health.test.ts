@@ -368,12 +368,19 @@ describe('replica health', () => {
     });
   });
 
-  it('with one replica of the model, its queue-full answer reaches the client as it is', async () => {
+  it('with one replica of the model, its queue-full answer reaches the client as it is, saying when to retry', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
     f.sims[0]!.setQueueFull(503);
     const r = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY);
     expect(r.status).toBe(503);
+    // The engine sent no Retry-After; the client gets the gateway's one second.
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(((await r.json()) as { error: { message: string } }).error.message).toBe('The engine is at capacity; please retry later.');
     expect(f.sims[1]!.requests.filter((q) => q.method === 'POST')).toHaveLength(0);
+    f.sims[0]!.setQueueFull(429);
+    const m = await postJson(f.gatewayUrl, '/v1/messages', f.key, { ...BODY, max_tokens: 10 });
+    expect([m.status, m.headers.get('retry-after'), m.headers.get('x-should-retry')]).toEqual([429, '1', null]);
+    expect(((await m.json()) as { error: { type: string } }).error.type).toBe('rate_limit_error');
   });
 
   it('a replica killed mid-load costs no request; restarted, it is taken back within 10 s', async () => {

@@ -77,10 +77,16 @@ export function replaceTraceContext(headers: string[], trace: readonly string[])
  * The backend's response headers minus RESPONSE_DROP, as a flat [name, value, …] list. A 502 or
  * 504 (a proxy in front of vLLM that lost it or timed out) says `x-should-retry: false`, as the
  * gateway's own do: the request reached the engine, and an SDK's blind retry would run it again.
+ * A 429 or 503 (an engine's full queue, one starting) says when to retry, as the gateway's own
+ * 503s do: `Retry-After: 1` when it has none (the SDKs would otherwise back off by their own
+ * schedule, and other clients read no hint at all).
  */
 export function responseHeaders(headers: IncomingHttpHeaders, status = 200): string[] {
   const out: string[] = [];
-  if ((status === 502 || status === 504) && headers['x-should-retry'] === undefined) out.push('x-should-retry', 'false');
+  if (status >= 429) {
+    if ((status === 502 || status === 504) && headers['x-should-retry'] === undefined) out.push('x-should-retry', 'false');
+    else if ((status === 429 || status === 503) && headers['retry-after'] === undefined) out.push('retry-after', '1');
+  }
   for (const name in headers) {
     if (RESPONSE_DROP.has(name)) continue;
     const v = headers[name];
