@@ -114,6 +114,7 @@ describe('loadConfig parses values', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/7' }).redisUrl).toBe('redis://127.0.0.1:6379/7');
     expect(loadConfig({}).fleet.affinityHold).toBe(4);
     expect(loadConfig({ PROXY_AFFINITY_HOLD: '16' }).fleet.affinityHold).toBe(16);
+    expect([loadConfig({}).defaultConcurrency, loadConfig({ PROXY_DEFAULT_CONCURRENCY: '8' }).defaultConcurrency]).toEqual([0, 8]);
     expect(loadConfig({ REDIS_URL: 'rediss://u:p@cache:6380' }).redisUrl).toBe('rediss://u:p@cache:6380');
   });
 });
@@ -126,6 +127,7 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://user@host:port/db (got "mysql://x")'],
     [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://user@host:port/db (got "postgres://")'],
     [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
+    [{ PROXY_DEFAULT_CONCURRENCY: '-1' }, 'PROXY_DEFAULT_CONCURRENCY must be an integer from 0 to 1000000 (got "-1")'],
     [{ VLLM_BASE_URL: 'localhost:8000' }, 'VLLM_BASE_URL must be a URL (http: or https:) (got "localhost:8000")'],
     [
       { VLLM_BASE_URL: 'http://10.0.0.1:8000,' },

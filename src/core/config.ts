@@ -25,6 +25,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** PROXY_LIMITS_FAIL_OPEN: serve (counting in the process) when the limit counters are unreachable. */
   readonly limitsFailOpen: boolean;
+  /** PROXY_DEFAULT_CONCURRENCY: requests at once for a key without a concurrency limit of its own (0 = none). */
+  readonly defaultConcurrency: number;
   /** PROXY_FORWARD_PRIORITY: send a key's priority to vLLM as the request's `priority`. */
   readonly forwardPriority: boolean;
   readonly alias: {
@@ -338,6 +340,7 @@ export function loadConfig(env: Env = process.env): Config {
     database: readDatabase(env),
     redisUrl: redisRaw === undefined ? undefined : readRedisUrl(redisRaw),
     limitsFailOpen: readBool(env, 'PROXY_LIMITS_FAIL_OPEN', true),
+    defaultConcurrency: readInt(env, 'PROXY_DEFAULT_CONCURRENCY', 0, 0, 1_000_000),
     forwardPriority: readBool(env, 'PROXY_FORWARD_PRIORITY', false),
     alias: {
       model: readString(env, 'PROXY_ALIAS_MODEL'),
@@ -400,7 +403,7 @@ function deepFreeze<T>(obj: T): T {
 export const VARIABLES: readonly string[] = Object.freeze([
   'HOST', 'PORT', 'VLLM_BASE_URL', 'VLLM_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'CONSOLE_DIR',
   'PROXY_ROUTING', 'PROXY_AFFINITY_HOLD', 'PROXY_HUNG_SECONDS', 'PROXY_HEALTH_INTERVAL', 'PROXY_MODELS_REFRESH', 'PROXY_MODELS_FILE',
-  'PROXY_KEY_STALE_SECONDS', 'PROXY_SPOOL_DIR', 'PROXY_LIMITS_FAIL_OPEN', 'PROXY_FORWARD_PRIORITY',
+  'PROXY_KEY_STALE_SECONDS', 'PROXY_SPOOL_DIR', 'PROXY_LIMITS_FAIL_OPEN', 'PROXY_DEFAULT_CONCURRENCY', 'PROXY_FORWARD_PRIORITY',
   'PROXY_ALIAS_MODEL', 'PROXY_ALIAS_SOURCES', 'PROXY_ALIAS_REWRITE_ALL', 'PROXY_MODEL_PROFILE',
   'MAX_CONTEXT_TOKENS', 'MAX_OUTPUT_TOKENS', 'PROXY_TOKENIZE_ESTIMATE', 'PROXY_STREAM_READ_TIMEOUT',
   'PROXY_NONSTREAM_READ_TIMEOUT', 'PROXY_CONNECT_TIMEOUT', 'PROXY_STRIP_HAN', 'PROXY_HAN_SYSTEM_PROMPT',

@@ -226,3 +226,14 @@ export function settleState(s: LimitState, p: SettlePlan): void {
     if (l.monthlyTokens !== null && s.month?.[0] === utcMonth(p.day)) s.month[1] += p.used;
   }
 }
+
+/**
+ * The policy a key is served with when every key without a concurrency limit of its own runs
+ * at most `concurrency` requests at once (PROXY_DEFAULT_CONCURRENCY; 0 = no default): its own
+ * limit wins, even a higher one.
+ */
+export function withDefaultConcurrency(policy: KeyPolicy | undefined, concurrency: number): KeyPolicy | undefined {
+  if (concurrency <= 0 || (policy !== undefined && policy.limits.concurrency !== null)) return policy;
+  const limits = Object.freeze({ ...(policy?.limits ?? NO_LIMITS), concurrency });
+  return Object.freeze({ limits, allowedModels: policy?.allowedModels ?? null, expiresAt: policy?.expiresAt ?? null, priority: policy?.priority ?? null });
+}

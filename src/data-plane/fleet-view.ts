@@ -9,6 +9,7 @@ import type { BackendsResponse, ModelView, ReplicaSample, ReplicaView } from '..
 import type { FleetHistory, HistorySample } from './upstream/fleet-history.js';
 import { hitRate } from './upstream/fleet-history.js';
 import { isDown, type FleetState, type ReplicaState } from './upstream/fleet-state.js';
+import type { EngineMetrics } from './upstream/engine-metrics.js';
 import { routedTotal, type RetryReason } from './upstream/replicas.js';
 import type { RouteReason } from '../shared/backends-contract.js';
 import type { RemovedReplica } from './removed-replicas.js';
@@ -43,6 +44,8 @@ export interface ReplicaSnapshot {
   readonly retried: ReadonlyMap<RetryReason, number>;
   /** Removed at run time, its requests still running: only its count and its counters are shown. */
   readonly removed?: boolean;
+  /** The engine's load as its last `/metrics` read said (undefined when unread or failing). */
+  readonly engine?: Pick<EngineMetrics, 'running' | 'waiting' | 'kvCacheUsage'> | undefined;
 }
 
 const nul = (v: number | undefined): number | null => (v === undefined ? null : v);

@@ -263,11 +263,11 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     backendStatus: () => probe.status(),
     replicaStates: () => {
       const now = performance.now();
-      const snapshot = (r: Replica, up: boolean, hung: boolean, removed = false, inFlight = r.outstanding): ReplicaSnapshot => ({ origin: r.origin, up, hung, inFlight, routedBy: r.routedBy, answers: r.answers, retried: r.retried, removed });
+      const snapshot = (r: Replica, up: boolean, hung: boolean, removed = false, inFlight = r.outstanding, engine?: ReplicaSnapshot['engine']): ReplicaSnapshot => ({ origin: r.origin, up, hung, inFlight, routedBy: r.routedBy, answers: r.answers, retried: r.retried, removed, engine });
       return [
         ...upstream.replicas.map((r) => {
           const s = fleet.state(r);
-          return snapshot(r, inUse(healthOf(s, now, config.fleet.hungMs).health), s.hung);
+          return snapshot(r, inUse(healthOf(s, now, config.fleet.hungMs).health), s.hung, false, r.outstanding, s.metricsFailed ? undefined : s.metrics);
         }),
         ...removedRunning.running(upstream.replicas).map(({ replica, inFlight }) => snapshot(replica, false, false, true, inFlight)),
       ];

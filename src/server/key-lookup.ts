@@ -13,6 +13,7 @@
 import type { Clock } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
+import { withDefaultConcurrency } from '../core/limits.js';
 import type { KeyLookup, KeyPrincipal } from '../data-plane/context.js';
 import { findApiKeyByHash } from '../store/api-keys.repo.js';
 import type { Store } from '../store/db.js';
@@ -50,6 +51,8 @@ export interface KeyLookupOptions {
    * they were not kept while the budget was off.
    */
   readonly onBudgetAdded?: (keyId: string) => void;
+  /** PROXY_DEFAULT_CONCURRENCY: the concurrency of a key without one of its own (0 = none). */
+  readonly defaultConcurrency?: number;
 }
 
 /** Whether `after` has a budget that `before` (undefined: never read) did not. */
@@ -94,7 +97,8 @@ export function createCachedKeyLookup(store: Store, clock: Clock, opts: KeyLooku
           remember(keyHash, undefined, clock.now());
           return { id: row.id, name: row.name, inactive: true } as const;
         }
-        const principal: KeyPrincipal = row.policy === undefined ? { id: row.id, name: row.name } : { id: row.id, name: row.name, policy: row.policy };
+        const policy = withDefaultConcurrency(row.policy, opts.defaultConcurrency ?? 0);
+        const principal: KeyPrincipal = policy === undefined ? { id: row.id, name: row.name } : { id: row.id, name: row.name, policy };
         if (opts.onBudgetAdded !== undefined && budgetAdded(known.get(keyHash)?.principal, principal)) opts.onBudgetAdded(principal.id);
         remember(keyHash, principal, clock.now());
         return principal;

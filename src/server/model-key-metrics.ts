@@ -96,6 +96,19 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
     'replica',
     (s) => s.replicaStates().map((r) => [r.origin, r.inFlight] as const),
   );
+  // The engines' own load, as this gateway last read it from each replica's /metrics: a
+  // dashboard of the gateway alone shows where requests queue. Every gateway reports the same
+  // engines (aggregate with max by replica); no series while a replica's /metrics is unread.
+  const engineGauge = (name: string, help: string, read: (e: NonNullable<ReplicaSnapshot['engine']>) => number | undefined): void =>
+    fleetGauge(name, help, 'replica', (s) =>
+      s.replicaStates().flatMap((r) => {
+        const v = r.removed === true || r.engine === undefined ? undefined : read(r.engine);
+        return v === undefined ? [] : [[r.origin, v] as const];
+      }),
+    );
+  engineGauge('worv_proxy_replica_engine_requests_running', "Requests the replica's engine runs (its vllm:num_requests_running, every client's), as last read", (e) => e.running);
+  engineGauge('worv_proxy_replica_engine_requests_waiting', "Requests queued in the replica's engine, waiting for a slot (its vllm:num_requests_waiting), as last read", (e) => e.waiting);
+  engineGauge('worv_proxy_replica_engine_kv_cache_usage_ratio', "The replica's KV-cache use, 0 to 1 (its vllm:kv_cache_usage_perc), as last read", (e) => e.kvCacheUsage);
   /**
    * A counter kept on each replica object (counted as requests go), read at each scrape: a
    * replica removed leaves its series, one added again starts from 0.

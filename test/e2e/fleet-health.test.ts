@@ -368,6 +368,31 @@ describe('replica health', () => {
     });
   });
 
+  it("/metrics shows each engine's own load as last read: requests running, waiting for a slot, KV-cache use", async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1', maxNumSeqs: 1 }] });
+    const sim = f.sims[0]!;
+    const gauge = async (series: string): Promise<number | undefined> => {
+      const text = await (await fetch(`${f!.gatewayUrl}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const running = `worv_proxy_replica_engine_requests_running{replica="${sim.url}"}`;
+    const waiting = `worv_proxy_replica_engine_requests_waiting{replica="${sim.url}"}`;
+    await until(async () => (await gauge(running)) === 0, 3000);
+    expect(await gauge(waiting)).toBe(0);
+    const ctrl = new AbortController();
+    // One runs (held after its first event), two wait behind it: the engine takes one sequence at a time.
+    const held = [0, 1, 2].map((i) => postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, { ...BODY, stream: true }, { 'x-sim-hold': 'load', 'x-claude-code-session-id': `load-${i}` }, ctrl.signal).catch(() => undefined));
+    await sim.waitForHold('load');
+    await until(async () => (await gauge(running)) === 1 && (await gauge(waiting)) === 2, 3000);
+    const kv = await gauge(`worv_proxy_replica_engine_kv_cache_usage_ratio{replica="${sim.url}"}`);
+    expect(kv).toBeGreaterThan(0);
+    expect(kv).toBeLessThanOrEqual(1);
+    ctrl.abort();
+    sim.release('load');
+    await Promise.all(held);
+  });
+
   it('with one replica of the model, its queue-full answer reaches the client as it is, saying when to retry', async () => {
     f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'Kimi-K2.6' }] });
     f.sims[0]!.setQueueFull(503);

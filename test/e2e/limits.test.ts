@@ -310,6 +310,41 @@ describe('per-key limits (in-process counters)', () => {
     s.sim.release('f');
   });
 
+  it('PROXY_DEFAULT_CONCURRENCY holds a key without a concurrency limit of its own; a key with its own keeps it, higher or lower', async () => {
+    stack = await startStack({ clock: fixedClock(T0), env: { PROXY_DEFAULT_CONCURRENCY: '1' } });
+    const s = stack;
+    const plain = await s.createKey('no-limits');
+    const rpmOnly = await limitedKey(s, { limits: { rpm: 100 } });
+    const own = await limitedKey(s, { limits: { concurrency: 2 } });
+    const hold = (key: string, tag: string) =>
+      rawRequest(s.gatewayUrl, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-sim-hold': tag },
+        body: JSON.stringify({ ...CHAT_BODY, stream: true }),
+      });
+    const held = [await hold(plain.key, 'p'), await hold(rpmOnly.key, 'r'), await hold(own.key, 'o1'), await hold(own.key, 'o2')];
+    expect(held.map((h) => h.status)).toEqual([200, 200, 200, 200]);
+    for (const tag of ['p', 'r', 'o1', 'o2']) await s.sim.waitForHold(tag);
+    const refused = await chat(s, plain.key);
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([429, '1']);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      'Rate limit exceeded: 1 concurrent request for this key. Retry when it ends.',
+    );
+    expect((await chat(s, rpmOnly.key)).status).toBe(429);
+    expect((await chat(s, own.key)).status).toBe(429);
+    expect(await s.app.limits.inFlight(plain.id)).toBe(1);
+    // The slot comes back when the stream ends.
+    s.sim.release('p');
+    await readAll(held[0]!.res);
+    await expectInFlight(s, plain.id, 0);
+    const again = await chat(s, plain.key);
+    expect(again.status).toBe(200);
+    await again.arrayBuffer();
+    for (const tag of ['r', 'o1', 'o2']) s.sim.release(tag);
+    await Promise.all(held.slice(1).map((h) => readAll(h.res)));
+  });
+
   it('concurrency counts sequences: a request for n choices takes n slots; one larger than the limit is refused for good', async () => {
     stack = await startStack({ clock: fixedClock(T0) });
     const s = stack;
