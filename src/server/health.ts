@@ -8,7 +8,8 @@
  *                 store is usually shared by every replica, so failing readiness on it would
  *                 take the whole fleet out of rotation at once. Once the store has been away
  *                 longer than keys are served from memory (PROXY_KEY_STALE_SECONDS), no key can
- *                 be checked and it is 503 again.
+ *                 be checked and it is 503 again. Nothing asks who calls: the errors leave out
+ *                 addresses and paths (GET /api/status has them).
  */
 import type { FastifyInstance, LogLevel } from 'fastify';
 import { sql } from 'kysely';
@@ -114,6 +115,21 @@ async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
 }
 
 /**
+ * A check's error as /readyz shows it, to anyone who asks: without the addresses and paths a
+ * failure names (a Redis or Postgres host and port, a URL, the SQLite file's path), which tell a
+ * stranger where the gateway's stores live. GET /api/status and the log keep them.
+ */
+export function withoutAddresses(text: string): string {
+  return text
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s,;)]+/gi, '<address>')
+    .replace(/\b(E[A-Z_]{3,}) [^\s,;)]+/g, '$1')
+    .replace(/\[[0-9a-f:.]+\](?::\d+)?/gi, '<address>')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, '<address>')
+    // A file's path; the gateway's own routes a message points to (`GET /api/backends`) stay.
+    .replace(/(^|[\s(])\/(?!api\/|v1\/)[^\s,;:)]+/g, '$1<path>');
+}
+
+/**
  * Route options for what load balancers and scrapers poll every few seconds: at the default
  * level (info) their requests would be most of the log, so they are logged only from debug on;
  * their errors are logged as any route's.
@@ -134,7 +150,7 @@ export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources
     const now = src.now();
     if (store.ok) storeAwaySince = undefined;
     else storeAwaySince ??= now;
-    const failing = checks.filter((c) => !c.ok).map((c) => ({ check: c.name, error: c.error }));
+    const failing = checks.filter((c) => !c.ok).map((c) => ({ check: c.name, error: c.error === undefined ? undefined : withoutAddresses(c.error) }));
     void reply.header('cache-control', 'no-store');
     if (failing.length === 0) return reply.send({ status: 'ready' });
     const keysLast = storeAwaySince !== undefined && now - storeAwaySince <= src.keyStaleMs;
