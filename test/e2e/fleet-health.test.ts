@@ -171,7 +171,12 @@ describe('replica health', () => {
     );
     f.stack.app.dataPlane.setBackends([kept.url]);
     // While its stream runs, only what still counts stays: the request on it and its counters.
-    const gauges = (await series()).filter((l) => !l.startsWith('worv_proxy_replica_routed_total') && !l.startsWith('worv_proxy_replica_time_to_first_token'));
+    const now = await series();
+    // The engine's own figures: the kept replica's as last read, none of the removed one.
+    expect(now.filter((l) => l.startsWith('worv_proxy_replica_engine_')).map((l) => l.replace(/ [\d.]+$/, '')).sort()).toEqual(
+      ['kv_cache_usage_ratio', 'requests_running', 'requests_waiting'].map((m) => `worv_proxy_replica_engine_${m}{replica="${kept.url}"}`),
+    );
+    const gauges = now.filter((l) => !l.startsWith('worv_proxy_replica_routed_total') && !l.startsWith('worv_proxy_replica_time_to_first_token') && !l.startsWith('worv_proxy_replica_engine_'));
     expect(gauges.sort()).toEqual([
       `worv_proxy_replica_hung{replica="${kept.url}"} 0`,
       `worv_proxy_replica_requests_in_flight{replica="${kept.url}"} 0`,
