@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../core/config.js';
 import { makeFolders } from './make-folders.js';
 import { MIGRATION_NAMES, migrationProvider } from './migrations/index.js';
+import { oldJournalsMessage, unappliedOldJournals } from './old-usage-journals.js';
 import type { Database } from './schema.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
@@ -171,6 +172,8 @@ export async function openStore(cfg: DatabaseConfig, opts: OpenStoreOptions = {}
     };
   }
   try {
+    const journals = store.sqlite !== undefined && store.sqlitePath !== undefined ? unappliedOldJournals(store.sqlite, store.sqlitePath) : [];
+    if (journals.length > 0) throw new Error(oldJournalsMessage(journals));
     const applied = await migrate(store, opts.pgSchema);
     if (applied.length > 0) opts.onMigrated?.(applied);
   } catch (err) {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedPortUrl } from '../e2e/support.js';
 
@@ -65,6 +67,28 @@ describe('serve start-up failures', () => {
     expect([cli.code, cli.stderr]).toEqual([2, refused]);
     const r = await serve({ PORT: '0', ...env });
     expect([r.code, r.stderr]).toEqual([2, refused]);
+  }, 60_000);
+
+  it('a store of a build from before the usage spool, with usage journals it had not applied: refused before anything is migrated', async () => {
+    const path = join(dir, 'journals.db');
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+    expect((await new Migrator({ db: old, provider: migrationProvider('sqlite') }).migrateTo('2026_11_26_0001_usage_journal_marks')).error).toBeUndefined();
+    await old.destroy();
+    const journal = join(dir, 'journals.db.usage-00000000-0000-4000-8000-000000000001.journal');
+    writeFileSync(journal, '{"seq":1}\n');
+    const env = { DATABASE_URL: `sqlite:${path}` };
+    const refused = `worv-proxy: cannot open the store (SQLite ${path}): usage of the build that last served this store waits in 1 journal file(s) it had not applied (${journal}): start that build once (it applies them at start), stop it with SIGTERM, then start this one; this build cannot apply them, and the store is left as it was\n`;
+    expect(await runCli(['keys', 'list'], env).then((r) => [r.code, r.stderr])).toEqual([2, refused]);
+    const r = await serve({ PORT: '0', ...env });
+    expect([r.code, r.stderr]).toEqual([2, refused]);
+    const check = new Database(path);
+    expect(check.prepare("select count(*) as n from kysely_migration where name = '2026_12_04_0001_usage_spool'").get()).toEqual({ n: 0 });
+    check.close();
+    // Once the old build applied and removed them, this one upgrades the store.
+    rmSync(journal);
+    const upgraded = await runCli(['keys', 'list'], env);
+    expect(upgraded.code).toBe(0);
+    expect(upgraded.stderr).toMatch(/^worv-proxy: upgraded the store \(SQLite .*\): applied \d+ change\(s\): 2026_12_04_0001_usage_spool, /);
   }, 60_000);
 
   it('a bad request-log setting: one line naming the variable, exit 2', async () => {
