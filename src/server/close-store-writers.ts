@@ -21,13 +21,19 @@ export interface StoreWriters {
 }
 
 /** Where the rows the store did not take went. */
-function keptOrLost(log: Pick<RequestLog, 'spillQueued'>): string {
+function keptOrLost(log: Pick<RequestLog, 'spillQueued'>, unwritten: number): string {
+  let kept: ReturnType<RequestLog['spillQueued']>;
   try {
-    const path = log.spillQueued();
-    return path === undefined ? 'they are lost (the store is in memory)' : `kept in ${path}; the next start writes them`;
+    kept = log.spillQueued();
   } catch (err) {
     return `they are lost: ${err instanceof Error ? err.message : String(err)}`;
   }
+  if (kept.why !== undefined) return `they are lost (${kept.why})`;
+  const writing = unwritten - kept.kept;
+  return (
+    (kept.path === undefined ? '' : `${kept.kept} kept in ${kept.path}; the next start writes them`) +
+    (writing > 0 ? `${kept.path === undefined ? '' : '; '}${writing} were being written when the drain ended (the store may still take them)` : '')
+  );
 }
 
 export async function closeStoreWriters(w: StoreWriters, logger: Logger, ms = STORE_CLOSE_MS): Promise<void> {
@@ -40,7 +46,7 @@ export async function closeStoreWriters(w: StoreWriters, logger: Logger, ms = ST
   if (w.requestLog !== undefined) {
     await settlesWithin(w.requestLog.close(), ms);
     const unwritten = w.requestLog.writer.stats().queued;
-    if (unwritten > 0) logger.warn(`request log: ${unwritten} row(s) not written: the store did not take them; ${keptOrLost(w.requestLog)}`);
+    if (unwritten > 0) logger.warn(`request log: ${unwritten} row(s) not written: the store did not take them; ${keptOrLost(w.requestLog, unwritten)}`);
   }
   if ((await settlesWithin(w.limits.close(), ms)) === 'late') logger.warn(`limit counters: the last settles were not written within ${ms / 1000} s`);
 }

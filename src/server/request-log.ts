@@ -4,13 +4,15 @@
  * series. Off when REQUEST_LOG_DAYS=0. Rows the store had not taken when a gateway stopped are
  * kept in the spool folder and inserted by the next start (store/request-log-spill.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { RequestObserver } from '../data-plane/context.js';
 import type { Store } from '../store/db.js';
-import { replayRequestLogSpills, spillRequestLog, type SpillReplay } from '../store/request-log-spill.js';
+import { replayRequestLogSpills, spillRequestLog, type SpillPlace, type SpillReplay } from '../store/request-log-spill.js';
+import { getOrCreateSetting } from '../store/settings.repo.js';
 import { openRequestLogWriter, type RequestLogWriter } from '../store/request-log-writer.js';
 import { requestLogRow, type LoggedRequest } from './request-log-row.js';
 import { spoolPlace } from './spool-place.js';
@@ -19,8 +21,11 @@ export interface RequestLog extends RequestObserver {
   readonly writer: RequestLogWriter<LoggedRequest>;
   /** Waits for an insert of rows left by a stopped gateway under way, then writes what is queued (best effort). */
   close(): Promise<void>;
-  /** At shutdown: writes the rows still queued to the spool folder; their file, or undefined when there is no folder (an in-memory store). */
-  spillQueued(): string | undefined;
+  /**
+   * At shutdown: writes the rows still queued to the spool folder (not a batch still being
+   * written: the store may yet commit it). What was kept and where, or why nothing could be.
+   */
+  spillQueued(): { readonly kept: number; readonly path?: string; readonly why?: string };
 }
 
 /** How soon a failed insert of rows left by a stopped gateway is tried again. */
@@ -82,11 +87,16 @@ export function createRequestLog(deps: RequestLogDeps): RequestLog | undefined {
     },
   });
   const { spoolDir, spoolPrefix } = spoolPlace(config, deps.store);
+  // Files name their store: a spool folder two stores share keeps each one's rows apart.
+  let place: SpillPlace | undefined;
   let replaying: Promise<void> | undefined;
   let retry: NodeJS.Timeout | undefined;
   const replaySpills = async (): Promise<void> => {
     if (spoolDir === undefined) return;
-    const done: SpillReplay = await replayRequestLogSpills(deps.store, spoolDir, spoolPrefix, clock.now()).catch((error: unknown) => ({ inserted: [], error }));
+    const done: SpillReplay = await (async () => {
+      place ??= { dir: spoolDir, prefix: spoolPrefix, storeId: await getOrCreateSetting(deps.store.db, 'store_id', () => randomUUID()) };
+      return replayRequestLogSpills(deps.store, place, () => clock.now());
+    })().catch((error: unknown) => ({ inserted: [], error }));
     for (const f of done.inserted) logger.info(`request log: ${f.rows} row(s) left by a stopped gateway written from ${f.path}`);
     if (done.error === undefined) return;
     logger.warn({ err: done.error instanceof Error ? done.error.message : JSON.stringify(done.error) }, `request log: rows left by a stopped gateway not written yet; retrying in ${SPILL_RETRY_MS / 1000} s`);
@@ -105,9 +115,10 @@ export function createRequestLog(deps: RequestLogDeps): RequestLog | undefined {
       await writer.close();
     },
     spillQueued() {
-      if (spoolDir === undefined) return undefined;
+      if (spoolDir === undefined) return { kept: 0, why: 'the store is in memory' };
+      if (place === undefined) return { kept: 0, why: "the store's id was never read" };
       const rows = writer.takeQueued();
-      return rows.length === 0 ? undefined : spillRequestLog(spoolDir, spoolPrefix, rows, clock.now());
+      return rows.length === 0 ? { kept: 0 } : { kept: rows.length, path: spillRequestLog(place, rows, clock.now()) };
     },
   };
 }

@@ -45,7 +45,7 @@ export interface RequestLogWriter<T> {
   stats(): { readonly queued: number; readonly dropped: number; readonly weight: number };
   /** Stops the timers and writes what is queued (best effort). */
   close(): Promise<void>;
-  /** The rows of every item still queued, which leave the queue (kept elsewhere at shutdown). */
+  /** The rows of the items queued behind the batch being written, which leave the queue (kept elsewhere at shutdown). */
   takeQueued(): RequestLogInsert[];
 }
 
@@ -208,10 +208,16 @@ export function openRequestLogWriter<T>(store: Store, opts: RequestLogWriterOpti
       await flush().catch(() => undefined);
     },
     takeQueued() {
+      // A batch being written stays: the store may still commit it.
       const rows: RequestLogInsert[] = [];
-      for (let i = 0; i < count; i++) rows.push(opts.toRow(ring[(head + i) % capacity] as T));
-      forget(rows.length);
-      inBatch = 0;
+      for (let i = inBatch; i < count; i++) {
+        const at = (head + i) % capacity;
+        rows.push(opts.toRow(ring[at] as T));
+        if (weigh !== undefined) weight -= weigh(ring[at] as T);
+        ring[at] = undefined;
+      }
+      count -= rows.length;
+      settled += rows.length;
       return rows;
     },
   };

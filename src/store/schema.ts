@@ -172,6 +172,13 @@ export interface BackendsTable {
   changed_at: string;
 }
 
+/** A request-log file of a stopped gateway that a later start inserted (its name, once). */
+export interface RequestLogSpillsTable {
+  id: string;
+  rows: number;
+  inserted_at: string;
+}
+
 export interface Database {
   request_log: RequestLogTable;
   api_keys: ApiKeysTable;
@@ -187,6 +194,7 @@ export interface Database {
   key_rejections: KeyRejectionsTable;
   usage_spool_marks: UsageSpoolMarksTable;
   backends: BackendsTable;
+  request_log_spills: RequestLogSpillsTable;
 }
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -146,7 +146,7 @@ describe('gateway SIGKILL mid-burst', () => {
     }
     const lines = serve.output().split('\n');
     expect(lines.some((l) => l.includes('usage of 5 request(s) left in the usage spool: the store did not take it; the next start applies it'))).toBe(true);
-    const kept = lines.find((l) => l.includes('request log: 5 row(s) not written: the store did not take them; kept in '));
+    const kept = lines.find((l) => l.includes('request log: 5 row(s) not written: the store did not take them; 5 kept in '));
     expect(kept).toBeDefined();
     const spilled = readdirSync(dir).filter((n) => n.startsWith('term.db.request-log-unwritten-'));
     expect(spilled).toHaveLength(1);
