@@ -34,6 +34,18 @@ export interface ReadinessCheck {
   readonly name: 'store' | 'backend' | 'store-file' | 'limit-counters' | 'models' | 'usage-spool';
   readonly ok: boolean;
   readonly error?: string;
+  /**
+   * The error as /readyz shows it, to anyone who asks, when `error` names where a store lives
+   * (a host and port, a file's path): a stranger learns what failed, not where. GET /api/status
+   * and the log keep `error`.
+   */
+  readonly shown?: string;
+}
+
+/** A failure's code (`ECONNREFUSED`, `ENOTFOUND`, `SQLITE_BUSY`, `57P01`), which names no place. */
+function codeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : undefined;
 }
 
 /** A check that does not answer within this long counts as failing (a locked or lost store). */
@@ -59,7 +71,9 @@ export async function storeCheck(store: Store): Promise<ReadinessCheck> {
     await withTimeout(sql`select 1 from api_keys limit 1`.execute(store.db), CHECK_TIMEOUT_MS);
     return { name: 'store', ok: true };
   } catch (err) {
-    return { name: 'store', ok: false, error: `store does not answer: ${message(err)}` };
+    const why = message(err);
+    const shown = why.startsWith('no answer within') ? why : (codeOf(err) ?? 'its query failed (GET /api/status says why)');
+    return { name: 'store', ok: false, error: `store does not answer: ${why}`, shown: `store does not answer: ${shown}` };
   }
 }
 
@@ -69,7 +83,9 @@ export async function storeCheck(store: Store): Promise<ReadinessCheck> {
  */
 function storeFileCheck(store: Store): ReadinessCheck {
   const problem = store.fileProblem();
-  return problem === undefined ? { name: 'store-file', ok: true } : { name: 'store-file', ok: false, error: problem };
+  if (problem === undefined) return { name: 'store-file', ok: true };
+  const path = store.sqlitePath;
+  return { name: 'store-file', ok: false, error: problem, shown: path === undefined ? problem : problem.replace(` ${path} `, ' ') };
 }
 
 /**
@@ -78,7 +94,12 @@ function storeFileCheck(store: Store): ReadinessCheck {
  */
 function limitCountersCheck(src: ReadinessSources): ReadinessCheck {
   const h = src.limitCounters();
-  return h.reachable ? { name: 'limit-counters', ok: true } : { name: 'limit-counters', ok: false, error: `limit counters (Redis) do not answer: ${h.error ?? 'not connected'}` };
+  if (h.reachable) return { name: 'limit-counters', ok: true };
+  const why = h.error ?? 'not connected';
+  // The client's errors name the address (`connect ECONNREFUSED 10.0.0.5:6379`): only their code is shown.
+  const code = /\b(E[A-Z]{3,}|NOAUTH|WRONGPASS|NOPERM)\b/.exec(why)?.[1];
+  const shown = why.startsWith('not connected') || why.startsWith('commands time out') ? why : (code ?? 'its commands fail (GET /api/status says why)');
+  return { name: 'limit-counters', ok: false, error: `limit counters (Redis) do not answer: ${why}`, shown: `limit counters (Redis) do not answer: ${shown}` };
 }
 
 /**
@@ -115,21 +136,6 @@ async function backendCheck(src: ReadinessSources): Promise<ReadinessCheck> {
 }
 
 /**
- * A check's error as /readyz shows it, to anyone who asks: without the addresses and paths a
- * failure names (a Redis or Postgres host and port, a URL, the SQLite file's path), which tell a
- * stranger where the gateway's stores live. GET /api/status and the log keep them.
- */
-export function withoutAddresses(text: string): string {
-  return text
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s,;)]+/gi, '<address>')
-    .replace(/\b(E[A-Z_]{3,}) [^\s,;)]+/g, '$1')
-    .replace(/\[[0-9a-f:.]+\](?::\d+)?/gi, '<address>')
-    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, '<address>')
-    // A file's path; the gateway's own routes a message points to (`GET /api/backends`) stay.
-    .replace(/(^|[\s(])\/(?!api\/|v1\/)[^\s,;:)]+/g, '$1<path>');
-}
-
-/**
  * Route options for what load balancers and scrapers poll every few seconds: at the default
  * level (info) their requests would be most of the log, so they are logged only from debug on;
  * their errors are logged as any route's.
@@ -150,7 +156,7 @@ export function registerHealthRoutes(app: FastifyInstance, src: ReadinessSources
     const now = src.now();
     if (store.ok) storeAwaySince = undefined;
     else storeAwaySince ??= now;
-    const failing = checks.filter((c) => !c.ok).map((c) => ({ check: c.name, error: c.error === undefined ? undefined : withoutAddresses(c.error) }));
+    const failing = checks.filter((c) => !c.ok).map((c) => ({ check: c.name, error: c.shown ?? c.error }));
     void reply.header('cache-control', 'no-store');
     if (failing.length === 0) return reply.send({ status: 'ready' });
     const keysLast = storeAwaySince !== undefined && now - storeAwaySince <= src.keyStaleMs;

@@ -29,7 +29,7 @@ describe('faults: the limit counters\' Redis', () => {
     expect(await r.json()).toEqual({
       status: 'degraded',
       // Anyone may ask /readyz: the address is left out; /api/status (signed in) has it.
-      failing: [{ check: 'limit-counters', error: 'limit counters (Redis) do not answer: connect ECONNREFUSED' }],
+      failing: [{ check: 'limit-counters', error: 'limit counters (Redis) do not answer: ECONNREFUSED' }],
     });
     expect(await status(gw)).toEqual({ where: 'redis', reachable: false, error: 'connect ECONNREFUSED 127.0.0.1:1' });
   });
