@@ -69,6 +69,19 @@ describe('SSE relay', () => {
     }
   }
 
+  for (const chunking of ['step', 'bytes:1', 'bytes:13']) {
+    it(`messages: a forced tool call's stream says tool_use, every frame but the corrected ones byte-exact (chunking ${chunking})`, async () => {
+      const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+      const r = await post('/v1/messages', { ...MESSAGES_BODY, stream: true, tools, tool_choice: { type: 'tool', name: 'get_weather' } }, { 'x-sim-chunking': chunking, 'x-sim-ping': '2' });
+      const got = (await readAll(r.res)).toString();
+      const sent = stack.sim.getRequest(simId(r.headers))!.sentText();
+      expect(sent).toContain('"stop_reason":"end_turn"');
+      expect(got).toBe(anthropicConformed(sent));
+      expect(got).toContain('"stop_reason":"tool_use","stop_sequence":null');
+      expect(got).toContain('"type":"message","role":"assistant"');
+    });
+  }
+
   for (const [path, body] of [
     ['/v1/chat/completions', { ...CHAT_BODY, stream: true }],
     ['/v1/completions', { ...COMPLETIONS_BODY, stream: true }],

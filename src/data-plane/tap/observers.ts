@@ -19,11 +19,13 @@ export type StreamOutcome = 'complete' | 'aborted' | 'upstream-error';
 export interface FrameObserver {
   readonly name: string;
   /**
-   * True when `onFrame` may return something other than 'keep'. When no observer of a request
-   * modifies, the tap relays upstream chunks as they arrive, byte-exact; otherwise it relays
-   * frame by frame (still byte-exact for every kept frame).
+   * Whether `onFrame` may return something other than 'keep': `false` never, `'few'` for a few
+   * frames of a stream (those it `wants`), `true` for any. When no observer of a request
+   * modifies more than a few, the tap relays upstream chunks as they arrive, byte-exact, and
+   * splices the few replacements in; otherwise it relays frame by frame (still byte-exact for
+   * every kept frame).
    */
-  readonly modifies: boolean;
+  readonly modifies: boolean | 'few';
   /** Cheap test on raw bytes: does this observer need `event` (the parsed data) for this frame? */
   wants(frame: SseFrame): boolean;
   /**

@@ -1,8 +1,9 @@
 /**
  * The SSE response tap: upstream chunks in, client bytes out, observers in between. When no
- * observer modifies frames it forwards upstream bytes as they arrive, byte-exact, up to the
- * last complete frame (a client cannot use part of a frame anyway), and the parser only
- * watches; otherwise it forwards frame by frame. Either way it holds back the stream's terminal
+ * observer modifies more than a few frames it forwards upstream bytes as they arrive,
+ * byte-exact, up to the last complete frame (a client cannot use part of a frame anyway), with
+ * the few replaced frames spliced in, and the parser only watches; otherwise it forwards frame
+ * by frame. Either way it holds back the stream's terminal
  * frame (and anything after it) so the caller can release it only once usage is committed
  * (usage is committed before the client sees the end).
  */
@@ -36,6 +37,8 @@ export class SseTap {
   #terminalStart = 0;
   /** Stream offset just after the last complete frame. */
   #frameEnd = 0;
+  /** Fast mode: frames to send as other bytes (or none), in stream order, not sent yet. */
+  #splices: { readonly start: number; readonly end: number; readonly out: Uint8Array | string | undefined }[] = [];
   #ended = false;
 
   constructor(dialect: Dialect, observers: readonly FrameObserver[], sink: TapSink, onTerminal: () => void) {
@@ -43,7 +46,7 @@ export class SseTap {
     this.#observers = observers;
     this.#sink = sink;
     this.#onTerminal = onTerminal;
-    this.#fast = !observers.some((o) => o.modifies);
+    this.#fast = !observers.some((o) => o.modifies === true);
     this.#parser = createSseParser({ onFrame: (f) => this.#onFrame(f) });
   }
 
@@ -68,7 +71,7 @@ export class SseTap {
     }
     this.#parser.push(chunk);
     if (!this.#fast) return;
-    if (this.#tail.length === 0 && this.#sent + chunk.length <= this.#emitted && !this.#holding) {
+    if (this.#tail.length === 0 && this.#sent + chunk.length <= this.#emitted && !this.#holding && this.#splices.length === 0) {
       // The usual chunk: whole frames, sent as it came (no queue to go through).
       this.#sink.send(chunk);
       this.#sent += chunk.length;
@@ -94,17 +97,31 @@ export class SseTap {
     const tail = this.#tail;
     let i = 0;
     while (i < tail.length && this.#sent < limit) {
+      const splice = this.#splices[0];
+      let send = true;
+      let stop = limit;
+      if (splice !== undefined && splice.start < limit) {
+        if (this.#sent === splice.start) {
+          // At a replaced frame: its new bytes go, its own are skipped.
+          if (splice.out !== undefined) this.#sink.send(splice.out);
+          this.#splices.shift();
+          send = false;
+          stop = splice.end;
+        } else stop = splice.start;
+      }
       const piece = tail[i] as Uint8Array;
-      const room = limit - this.#sent;
+      const room = stop - this.#sent;
       if (piece.length <= room) {
-        this.#sink.send(piece);
+        if (send) this.#sink.send(piece);
         this.#sent += piece.length;
         i++;
       } else {
-        this.#sink.send(piece.subarray(0, room));
+        if (send) this.#sink.send(piece.subarray(0, room));
         this.#sent += room;
         tail[i] = piece.subarray(room);
       }
+      // A skipped frame may end inside the next piece: go on skipping there.
+      if (!send && this.#sent < stop) this.#splices.unshift({ start: this.#sent, end: stop, out: undefined });
     }
     if (i > 0) tail.splice(0, i);
     if (this.#holding) {
@@ -142,7 +159,11 @@ export class SseTap {
       this.#terminalStart = frame.start;
       this.#onTerminal();
     }
-    if (this.#fast) return;
+    if (this.#fast) {
+      // A frame not yet sent (a complete one always is: only pieces of an oversize frame go early).
+      if (verdict !== 'keep' && frame.start >= this.#sent) this.#splices.push({ start: frame.start, end, out: verdict === 'drop' ? undefined : verdict.replace });
+      return;
+    }
     const out = verdict === 'keep' ? frame.raw : verdict === 'drop' ? undefined : verdict.replace;
     if (out === undefined) return;
     if (terminal) this.#held.push(out);
