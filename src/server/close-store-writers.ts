@@ -32,7 +32,7 @@ function keptOrLost(log: Pick<RequestLog, 'spillQueued'>, unwritten: number): st
   const writing = unwritten - kept.kept;
   return (
     (kept.path === undefined ? '' : `${kept.kept} kept in ${kept.path}; the next start writes them`) +
-    (writing > 0 ? `${kept.path === undefined ? '' : '; '}${writing} were being written when the drain ended (the store may still take them)` : '')
+    (writing > 0 ? `${kept.path === undefined ? '' : '; '}${writing} were being written when the drain ended (the store may still take them; if it does not, they are lost)` : '')
   );
 }
 

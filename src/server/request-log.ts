@@ -97,7 +97,10 @@ export function createRequestLog(deps: RequestLogDeps): RequestLog | undefined {
       place ??= { dir: spoolDir, prefix: spoolPrefix, storeId: await getOrCreateSetting(deps.store.db, 'store_id', () => randomUUID()) };
       return replayRequestLogSpills(deps.store, place, () => clock.now());
     })().catch((error: unknown) => ({ inserted: [], error }));
-    for (const f of done.inserted) logger.info(`request log: ${f.rows} row(s) left by a stopped gateway written from ${f.path}`);
+    for (const f of done.inserted) {
+      if (f.before === true) logger.info(`request log: ${f.path} had been written before (its gateway stopped before deleting it): deleted`);
+      else logger.info(`request log: ${f.rows} row(s) left by a stopped gateway written from ${f.path}`);
+    }
     if (done.error === undefined) return;
     logger.warn({ err: done.error instanceof Error ? done.error.message : JSON.stringify(done.error) }, `request log: rows left by a stopped gateway not written yet; retrying in ${SPILL_RETRY_MS / 1000} s`);
     retry = setTimeout(() => void (replaying = replaySpills()), SPILL_RETRY_MS);

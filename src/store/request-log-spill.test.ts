@@ -45,6 +45,14 @@ for (const dialect of dialects) {
       expect(await durations()).toEqual([1, 2, 3]);
     });
 
+    it('a file still being written is not claimed', async () => {
+      const writing = join(dir, 'proxy.db.request-log-unwritten-store-a-2026-12-07T180000.000Z-abcdef12.jsonl.writing');
+      writeFileSync(writing, JSON.stringify(requestLogRowAt(1)) + '\n');
+      expect(await replayRequestLogSpills(store, place, at(NOW))).toEqual({ inserted: [] });
+      expect(files()).toEqual([writing.slice(dir.length + 1)]);
+      expect(await durations()).toEqual([]);
+    });
+
     it('two gateways starting together: each file is inserted by one of them', async () => {
       for (let f = 0; f < 4; f++) spillRequestLog(place, [10 * f + 1, 10 * f + 2].map(requestLogRowAt), NOW + f);
       const [a, b] = await Promise.all([replayRequestLogSpills(store, place, at(NOW)), replayRequestLogSpills(store, place, at(NOW))]);
@@ -75,7 +83,7 @@ for (const dialect of dialects) {
       const path = spillRequestLog(place, [requestLogRowAt(5)], NOW);
       const id = path.slice(dir.length + 1, -'.jsonl'.length);
       expect(await insertRequestLogOnce(store, id, [requestLogRowAt(5)], new Date(NOW).toISOString())).toBe(true);
-      expect(await replayRequestLogSpills(store, place, at(NOW))).toEqual({ inserted: [{ path, rows: 1 }] });
+      expect(await replayRequestLogSpills(store, place, at(NOW))).toEqual({ inserted: [{ path, rows: 1, before: true }] });
       expect(await durations()).toEqual([5]);
       expect(files()).toEqual([]);
     });

@@ -10,7 +10,7 @@
  * it is CLAIM_STALE_MS old; the record makes a second insert of the same file a no-op.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFolders } from './make-folders.js';
 import type { Store } from './db.js';
@@ -32,12 +32,24 @@ export interface SpillPlace {
 
 const ownPrefix = (p: SpillPlace): string => `${p.prefix}${INFIX}${p.storeId}-`;
 
-/** Writes `rows` to a new file; returns its path. Throws when the file cannot be written. */
+/**
+ * Writes `rows` to a new file; returns its path. Throws when the file cannot be written. Written
+ * under a name no replay takes, then renamed: another gateway starting meanwhile never claims
+ * a file still being written.
+ */
 export function spillRequestLog(place: SpillPlace, rows: readonly RequestLogInsert[], now: number): string {
   makeFolders(place.dir, 0o700);
   const stamp = new Date(now).toISOString().replaceAll(':', '');
   const path = join(place.dir, `${ownPrefix(place)}${stamp}-${randomUUID().slice(0, 8)}${SUFFIX}`);
-  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n', { mode: 0o600, flag: 'wx' });
+  const writing = `${path}.writing`;
+  const fd = openSync(writing, 'wx', 0o600);
+  try {
+    writeFileSync(fd, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(writing, path);
   return path;
 }
 
@@ -77,15 +89,15 @@ function readRows(path: string): RequestLogInsert[] {
 }
 
 export interface SpillReplay {
-  /** Files inserted (or found inserted before) and deleted, with their rows. */
-  readonly inserted: { readonly path: string; readonly rows: number }[];
+  /** Files inserted and deleted, with their rows; `before`: it had been inserted already (its gateway died before deleting it). */
+  readonly inserted: { readonly path: string; readonly rows: number; readonly before?: true }[];
   /** The first failure, if one stopped the replay (its file is back under its name). */
   readonly error?: unknown;
 }
 
 /** Inserts every claimable file of this store, oldest first; `now` reads the clock at each claim. */
 export async function replayRequestLogSpills(store: Store, place: SpillPlace, now: () => number): Promise<SpillReplay> {
-  const inserted: { path: string; rows: number }[] = [];
+  const inserted: { path: string; rows: number; before?: true }[] = [];
   for (const name of claimable(place, now())) {
     const at = name.indexOf(CLAIMED);
     const file = at < 0 ? name : name.slice(0, at);
@@ -99,9 +111,9 @@ export async function replayRequestLogSpills(store: Store, place: SpillPlace, no
     }
     try {
       const rows = readRows(claimed);
-      await insertRequestLogOnce(store, file.slice(0, -SUFFIX.length), rows, new Date(claimedAt).toISOString());
+      const fresh = await insertRequestLogOnce(store, file.slice(0, -SUFFIX.length), rows, new Date(claimedAt).toISOString());
       rmSync(claimed, { force: true });
-      inserted.push({ path: original, rows: rows.length });
+      inserted.push(fresh ? { path: original, rows: rows.length } : { path: original, rows: rows.length, before: true });
     } catch (error) {
       try {
         renameSync(claimed, original);

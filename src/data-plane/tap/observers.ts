@@ -20,7 +20,8 @@ export interface FrameObserver {
   readonly name: string;
   /**
    * Whether `onFrame` may return something other than 'keep': `false` never, `'few'` for a few
-   * frames of a stream (those it `wants`), `true` for any. When no observer of a request
+   * frames of a stream (those it `wants`; never the terminal frame, whose bytes the tap holds
+   * as they came), `true` for any. When no observer of a request
    * modifies more than a few, the tap relays upstream chunks as they arrive, byte-exact, and
    * splices the few replacements in; otherwise it relays frame by frame (still byte-exact for
    * every kept frame).
