@@ -94,11 +94,7 @@ export interface FleetState {
   cards(): readonly ModelCard[];
   /** The card of `model`: the one with the smallest max_model_len its replicas list (else the first replica's). */
   card(model: string): ModelCard | undefined;
-  /**
-   * The replicas that have a listing do not all list the same models (a fleet of several
-   * models, where a request's model picks its replicas). One vLLM listing a base model and its
-   * LoRA adapters is not mixed: every replica serves every id.
-   */
+  /** The replicas with a listing list different models (a request's model picks its replicas); a base model and its LoRA adapters on every replica are not mixed. */
   mixed(): boolean;
   /** Runs one probe round now (tests; after a failure). */
   refresh(): Promise<void>;
