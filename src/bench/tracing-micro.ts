@@ -40,6 +40,7 @@ const OUTCOME: RequestOutcome = {
   requestedModel: 'GLM-5.1-FP8',
   error: undefined,
   errorMessage: undefined,
+  limit: undefined,
   cause: undefined,
   backend: 'http://127.0.0.1:8000',
   route: 'only',

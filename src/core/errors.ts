@@ -2,6 +2,7 @@
  * The one error type of the gateway. Code anywhere throws `GatewayError(kind, message)`;
  * each surface (/v1 OpenAI, /v1/messages Anthropic, /api) renders it once, in its dialect.
  */
+import type { LimitName } from './limits.js';
 
 /** Every failure the gateway can report, independent of wire dialect. */
 export type GatewayErrorKind =
@@ -48,10 +49,13 @@ export class GatewayError extends Error {
   readonly headers: Readonly<Record<string, string>> | undefined;
   /** OpenAI's machine-readable `error.code` (and `error.type`), e.g. `insufficient_quota`. */
   readonly code: string | undefined;
+  /** The per-key limit that refused a `rate_limited` request (metrics count refusals by it). */
+  readonly limit: LimitName | undefined;
 
-  constructor(kind: GatewayErrorKind, message: string, headers?: Record<string, string>, code?: string) {
+  constructor(kind: GatewayErrorKind, message: string, headers?: Record<string, string>, code?: string, limit?: LimitName) {
     super(message);
     this.code = code;
+    this.limit = limit;
     this.name = 'GatewayError';
     this.kind = kind;
     this.status = STATUS_BY_KIND[kind];

@@ -121,6 +121,7 @@ export async function admit(
       `Rate limit exceeded: this request runs ${slots} sequences (choices, for each prompt) and this key runs at most ${limits.concurrency} at once. Lower n, or send fewer prompts in one request.`,
       { 'x-should-retry': 'false' },
       'rate_limit_exceeded',
+      'concurrency',
     );
   }
   const now = env.clock.now();
@@ -222,7 +223,7 @@ function limitedError(l: KeyLimits, limit: LimitName, now: number, headers: read
       break;
   }
   h['retry-after'] = String(retry);
-  return new GatewayError('rate_limited', message, h, code);
+  return new GatewayError('rate_limited', message, h, code, limit);
 }
 
 /** OpenAI's `x-ratelimit-*` or, on /v1/messages, Anthropic's `anthropic-ratelimit-*` headers. */

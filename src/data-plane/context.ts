@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ModelProfileName } from '../core/config.js';
 import type { GatewayErrorKind } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
-import type { AdmitPlan, AdmitResult, KeyPolicy, SettlePlan } from '../core/limits.js';
+import type { AdmitPlan, AdmitResult, KeyPolicy, LimitName, SettlePlan } from '../core/limits.js';
 import type { RouteReason } from '../shared/backends-contract.js';
 
 /** The /v1 endpoints the gateway understands (everything else is forwarded untouched). */
@@ -159,6 +159,8 @@ export interface RequestOutcome {
   readonly error: GatewayErrorKind | undefined;
   /** That error's message, as the client got it. */
   readonly errorMessage: string | undefined;
+  /** The per-key limit that refused the request (a 429 of the gateway's own). */
+  readonly limit: LimitName | undefined;
   /** What went wrong with the backend call behind an upstream error (`UND_ERR_SOCKET: other side closed`), for the log. */
   readonly cause: string | undefined;
   /** Origin of the replica that answered (or last failed). */

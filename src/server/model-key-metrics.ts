@@ -55,7 +55,12 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
   register(registry, replicaTtft);
   const keyRequests = new FastCounter('worv_proxy_key_requests_total', '/v1 requests by API key id and result', ['key_id', 'result']);
   const keyTokens = new FastCounter('worv_proxy_key_tokens_total', 'Tokens by API key id and kind (prompt, completion, cached, reasoning)', ['key_id', 'kind']);
-  for (const m of [modelRequests, modelTokens, modelTtft, modelDuration, keyRequests, keyTokens]) register(registry, m);
+  const keyLimited = new FastCounter(
+    'worv_proxy_key_rate_limited_total',
+    "/v1 requests refused 429 by a key's own limit, by API key id and which limit (rpm, tpm, concurrency, daily, monthly)",
+    ['key_id', 'limit'],
+  );
+  for (const m of [modelRequests, modelTokens, modelTtft, modelDuration, keyRequests, keyTokens, keyLimited]) register(registry, m);
   /** The model a request counts under: see the module's comment. */
   const modelLabel = (o: RequestOutcome): string => {
     if (o.model !== undefined && o.status > 0 && o.status < 400) return o.model;
@@ -167,7 +172,10 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
       }
       // A request refused after its key was known (429, 403, 404, 400) counts under that key too.
       const keyId = o.keyId ?? o.caller?.id;
-      if (keyId !== undefined) keyRequests.inc(1, keyId, o.result);
+      if (keyId !== undefined) {
+        keyRequests.inc(1, keyId, o.result);
+        if (o.limit !== undefined) keyLimited.inc(1, keyId, o.limit);
+      }
       const u = o.usage;
       if (u === undefined) return;
       modelTokens.inc(u.promptTokens, model, 'prompt');

@@ -157,6 +157,37 @@ describe('results of backend errors and refused requests', () => {
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${id}",result="complete"}`)).toBe(1);
   });
 
+  it('a 429 counts under the limit that refused it: concurrency (held, and for more choices than the limit), tokens per minute, a daily budget', async () => {
+    stack = await startStack({ clock: fixedClock(Date.parse('2026-12-04T10:00:20Z')) });
+    const s = stack;
+    const conc = await s.createKey('conc');
+    await updateApiKey(s.store.db, conc.id, { policy: { limits: { concurrency: 1 } } });
+    const tpm = await s.createKey('tpm');
+    await updateApiKey(s.store.db, tpm.id, { policy: { limits: { tpm: 50 } } });
+    const daily = await s.createKey('daily');
+    await updateApiKey(s.store.db, daily.id, { policy: { limits: { dailyTokens: 1 } } });
+    const status = async (key: string, body: object, headers: Record<string, string> = {}): Promise<number> => {
+      const res = await postJson(s.gatewayUrl, '/v1/chat/completions', key, body, headers);
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const ctrl = new AbortController();
+    const held = postJson(s.gatewayUrl, '/v1/chat/completions', conc.key, { ...CHAT_BODY, stream: true }, { 'x-sim-hold': 'm-conc' }, ctrl.signal).catch(() => undefined);
+    await s.sim.waitForHold('m-conc');
+    expect([await status(conc.key, CHAT_BODY), await status(conc.key, { ...CHAT_BODY, n: 2 })]).toEqual([429, 429]);
+    ctrl.abort();
+    s.sim.release('m-conc');
+    await held;
+    // The first is admitted in the empty window; each next one's charge alone (its input estimate and 100) is past 50.
+    expect([await status(tpm.key, { ...CHAT_BODY, max_tokens: 100 }), await status(tpm.key, { ...CHAT_BODY, max_tokens: 100 }), await status(tpm.key, { ...CHAT_BODY, max_tokens: 100 })]).toEqual([200, 429, 429]);
+    expect(await status(daily.key, CHAT_BODY)).toBe(200);
+    expect(await status(daily.key, CHAT_BODY)).toBe(429);
+    const text = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+    expect(sample(text, `worv_proxy_key_rate_limited_total{key_id="${conc.id}",limit="concurrency"}`)).toBe(2);
+    expect(sample(text, `worv_proxy_key_rate_limited_total{key_id="${tpm.id}",limit="tpm"}`)).toBe(2);
+    expect(sample(text, `worv_proxy_key_rate_limited_total{key_id="${daily.id}",limit="daily"}`)).toBe(1);
+  });
+
   it('requests the gateway refuses with a known key (429, 403, 404, 400) count under their key as rejected', async () => {
     // A fixed clock: the per-minute window cannot turn between the first request and the 429.
     stack = await startStack({ clock: fixedClock(Date.parse('2026-12-04T10:00:20Z')) });
@@ -179,6 +210,8 @@ describe('results of backend errors and refused requests', () => {
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${limited.id}",result="complete"}`)).toBe(1);
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${limited.id}",result="rejected"}`)).toBe(2);
     expect(sample(text, `worv_proxy_key_requests_total{key_id="${plain.id}",result="rejected"}`)).toBe(3);
+    // Which limit refused: only the 429 counts (the 403 is the model scope, no limit).
+    expect(text.split('\n').filter((l) => l.startsWith('worv_proxy_key_rate_limited_total{'))).toEqual([`worv_proxy_key_rate_limited_total{key_id="${limited.id}",limit="rpm"} 1`]);
     // A listed model keeps its name on a refusal (the 429, both 400s, one of them for the body's
     // shape); a model no backend lists (403, 404) and a request with no body read (401) do not.
     expect(sample(text, 'worv_proxy_model_requests_total{model="sim-model",result="rejected"}')).toBe(3);

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { GatewayError, GatewayErrorKind } from '../../core/errors.js';
+import type { LimitName } from '../../core/limits.js';
 import { clientTimeoutMessage, MSG } from '../../core/messages.js';
 import type { RouteReason } from '../../shared/backends-contract.js';
 import { CLIENT_CLOSED_REQUEST, type Endpoint, type KeyPrincipal, type RequestFacts, type RequestObserver, type RequestOutcome, type RequestSpan, type ShapeEffect, type UsageCounts, type UsageSink } from '../context.js';
@@ -63,6 +64,8 @@ export class UsageLedger {
   /** The gateway's error kind when it answered with an error of its own, and its message. */
   errorKind: GatewayErrorKind | undefined;
   errorMessage: string | undefined;
+  /** The per-key limit that refused the request, when one did. */
+  limit: LimitName | undefined;
   /** What went wrong with the backend call, when that was the failure. */
   cause: string | undefined;
 
@@ -70,6 +73,7 @@ export class UsageLedger {
   failWith(err: GatewayError, cause?: Error): void {
     this.errorKind = err.kind;
     this.errorMessage = err.message;
+    this.limit = err.limit;
     if (cause !== undefined) {
       const code = (cause as { code?: unknown }).code;
       this.cause = typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
@@ -251,6 +255,7 @@ export class UsageLedger {
       requestedModel: this.requestedModel,
       error: this.errorKind,
       errorMessage: this.errorMessage,
+      limit: this.limit,
       cause: this.cause,
       backend: this.backend,
       route: this.route,

@@ -21,6 +21,7 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   requestedModel: undefined,
   error: undefined,
   errorMessage: undefined,
+  limit: undefined,
   cause: undefined,
   backend: undefined,
   route: undefined,
