@@ -25,6 +25,7 @@ import { createCachedKeyLookup } from './key-lookup.js';
 import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics } from './metrics.js';
 import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
+import { logWritten } from './log-written.js';
 import { isApiPath, isOddPath, sendNotFound } from './odd-path.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { requestObserver } from './request-observer.js';
@@ -272,8 +273,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     await dataPlane.close();
     // Every request's span has ended by now: export what is still queued.
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err: String(err) }, 'spans not exported at shutdown'));
-    // The log's lines are written asynchronously: out before whatever the caller prints next.
-    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    await logWritten(logger); // out before whatever the caller prints next
   }
   // Idempotent: `serve` and tests may both close the app.
   let closing: Promise<void> | undefined;
