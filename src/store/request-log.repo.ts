@@ -111,29 +111,19 @@ export async function insertRequestLog(store: Store, rows: readonly RequestLogIn
   }
 }
 
+/** Rows per INSERT of a kept file: 33 parameters a row stay under SQLite's 32,766 as well as Postgres's bound. */
+const ONCE_CHUNK = 500;
+
 /**
  * Inserts the rows of a request-log file a stopped gateway left, and records the file's `id`, in
- * one transaction; false (and nothing inserted) when that file was inserted before.
+ * one transaction; false (and nothing inserted) when that file was inserted before. The record
+ * goes first: a second gateway inserting the same file waits on its key, then finds it taken.
  */
 export async function insertRequestLogOnce(store: Store, id: string, rows: readonly RequestLogInsert[], now: string): Promise<boolean> {
-  const sqlite = store.sqlite;
-  if (sqlite !== undefined) {
-    const insert = sqliteInserter(sqlite);
-    const seen = sqlite.prepare<[string], { one: number }>('SELECT 1 AS one FROM request_log_spills WHERE id = ?');
-    const mark = sqlite.prepare<[string, number, string]>('INSERT INTO request_log_spills (id, rows, inserted_at) VALUES (?, ?, ?)');
-    const once = sqlite.transaction((): boolean => {
-      if (seen.get(id) !== undefined) return false;
-      insert(rows);
-      mark.run(id, rows.length, now);
-      return true;
-    });
-    return store.db.connection().execute(async () => once.immediate());
-  }
   return store.db.transaction().execute(async (trx) => {
-    // The mark first: a second gateway inserting the same file waits on its key, then fails.
     const marked = await trx.insertInto('request_log_spills').values({ id, rows: rows.length, inserted_at: now }).onConflict((c) => c.column('id').doNothing()).executeTakeFirst();
     if (Number(marked.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-    for (let i = 0; i < rows.length; i += PG_CHUNK) await trx.insertInto('request_log').values(rows.slice(i, i + PG_CHUNK)).execute();
+    for (let i = 0; i < rows.length; i += ONCE_CHUNK) await trx.insertInto('request_log').values(rows.slice(i, i + ONCE_CHUNK)).execute();
     return true;
   });
 }
