@@ -17,6 +17,13 @@ export interface TapSink {
   send(bytes: Uint8Array | string): void;
 }
 
+/** A frame of the stream sent as other bytes (`out`), or not at all. */
+interface Splice {
+  readonly start: number;
+  readonly end: number;
+  readonly out: Uint8Array | string | undefined;
+}
+
 export class SseTap {
   readonly #dialect: Dialect;
   readonly #observers: readonly FrameObserver[];
@@ -37,8 +44,8 @@ export class SseTap {
   #terminalStart = 0;
   /** Stream offset just after the last complete frame. */
   #frameEnd = 0;
-  /** Fast mode: frames to send as other bytes (or none), in stream order, not sent yet. */
-  #splices: { readonly start: number; readonly end: number; readonly out: Uint8Array | string | undefined }[] = [];
+  /** Fast mode: frames to send as other bytes (or none), in stream order, not sent yet (none made for a stream that has none). */
+  #splices: Splice[] | undefined;
   #ended = false;
 
   constructor(dialect: Dialect, observers: readonly FrameObserver[], sink: TapSink, onTerminal: () => void) {
@@ -71,7 +78,7 @@ export class SseTap {
     }
     this.#parser.push(chunk);
     if (!this.#fast) return;
-    if (this.#tail.length === 0 && this.#sent + chunk.length <= this.#emitted && !this.#holding && this.#splices.length === 0) {
+    if (this.#tail.length === 0 && this.#sent + chunk.length <= this.#emitted && !this.#holding && this.#splices === undefined) {
       // The usual chunk: whole frames, sent as it came (no queue to go through).
       this.#sink.send(chunk);
       this.#sent += chunk.length;
@@ -97,14 +104,14 @@ export class SseTap {
     const tail = this.#tail;
     let i = 0;
     while (i < tail.length && this.#sent < limit) {
-      const splice = this.#splices[0];
+      const splice = this.#splices?.[0];
       let send = true;
       let stop = limit;
       if (splice !== undefined && splice.start < limit) {
         if (this.#sent === splice.start) {
           // At a replaced frame: its new bytes go, its own are skipped.
           if (splice.out !== undefined) this.#sink.send(splice.out);
-          this.#splices.shift();
+          this.#dropSplice();
           send = false;
           stop = splice.end;
         } else stop = splice.start;
@@ -121,13 +128,18 @@ export class SseTap {
         tail[i] = piece.subarray(room);
       }
       // A skipped frame may end inside the next piece: go on skipping there.
-      if (!send && this.#sent < stop) this.#splices.unshift({ start: this.#sent, end: stop, out: undefined });
+      if (!send && this.#sent < stop) (this.#splices ??= []).unshift({ start: this.#sent, end: stop, out: undefined });
     }
     if (i > 0) tail.splice(0, i);
     if (this.#holding) {
       for (const rest of tail) this.#held.push(rest);
       tail.length = 0;
     }
+  }
+
+  #dropSplice(): void {
+    this.#splices?.shift();
+    if (this.#splices?.length === 0) this.#splices = undefined;
   }
 
   /** The held-back bytes (terminal frame onwards), to send after usage is committed. */
@@ -161,7 +173,7 @@ export class SseTap {
     }
     if (this.#fast) {
       // A frame not yet sent (a complete one always is: only pieces of an oversize frame go early).
-      if (verdict !== 'keep' && frame.start >= this.#sent) this.#splices.push({ start: frame.start, end, out: verdict === 'drop' ? undefined : verdict.replace });
+      if (verdict !== 'keep' && frame.start >= this.#sent) (this.#splices ??= []).push({ start: frame.start, end, out: verdict === 'drop' ? undefined : verdict.replace });
       return;
     }
     const out = verdict === 'keep' ? frame.raw : verdict === 'drop' ? undefined : verdict.replace;
