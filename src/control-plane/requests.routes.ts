@@ -51,6 +51,7 @@ function entry(r: RequestLogSummary): RequestLogEntry {
     reasoning_tokens: r.reasoning_tokens,
     usage_estimated: r.usage_estimated === 1,
     ttft_ms: r.ttft_ms,
+    queued_ms: r.queued_ms,
     duration_ms: r.duration_ms,
     backend: r.backend,
     route: routeOf(r.route),

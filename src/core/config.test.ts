@@ -115,6 +115,8 @@ describe('loadConfig parses values', () => {
     expect(loadConfig({}).fleet.affinityHold).toBe(4);
     expect(loadConfig({ PROXY_AFFINITY_HOLD: '16' }).fleet.affinityHold).toBe(16);
     expect([loadConfig({}).defaultConcurrency, loadConfig({ PROXY_DEFAULT_CONCURRENCY: '8' }).defaultConcurrency]).toEqual([0, 8]);
+    expect(loadConfig({}).fleet).toMatchObject({ replicaSlots: 0, queueTimeoutMs: 300_000 });
+    expect(loadConfig({ PROXY_REPLICA_SLOTS: '32', PROXY_QUEUE_TIMEOUT: '45' }).fleet).toMatchObject({ replicaSlots: 32, queueTimeoutMs: 45_000 });
     expect(loadConfig({ REDIS_URL: 'rediss://u:p@cache:6380' }).redisUrl).toBe('rediss://u:p@cache:6380');
   });
 });
@@ -168,6 +170,9 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     [{ PROXY_LOG_BODIES: 'sometimes' }, 'PROXY_LOG_BODIES must be on or off (also true/false, 1/0, yes/no) (got "sometimes")'],
     [{ PROXY_AFFINITY_HOLD: '0' }, 'PROXY_AFFINITY_HOLD must be an integer from 1 to 1000000 (got "0")'],
     [{ PROXY_AFFINITY_HOLD: '2.5' }, 'PROXY_AFFINITY_HOLD must be an integer from 1 to 1000000 (got "2.5")'],
+    [{ PROXY_REPLICA_SLOTS: '-1' }, 'PROXY_REPLICA_SLOTS must be an integer from 0 to 1000000 (got "-1")'],
+    [{ PROXY_REPLICA_SLOTS: 'many' }, 'PROXY_REPLICA_SLOTS must be an integer from 0 to 1000000 (got "many")'],
+    [{ PROXY_QUEUE_TIMEOUT: '0' }, 'PROXY_QUEUE_TIMEOUT must be a positive number of seconds, 0.001 or more (got "0")'],
   ])('%j', (env, message) => {
     const e = err(env);
     expect(e.message).toBe(message);

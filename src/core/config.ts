@@ -119,6 +119,10 @@ export interface FleetConfig {
   readonly modelsRefreshMs: number;
   /** PROXY_MODELS_FILE: per-model settings (JSON). */
   readonly modelsFile: string | undefined;
+  /** PROXY_REPLICA_SLOTS: sequences this gateway sends each replica at once, the rest wait in its fair queue; 0: no queue. */
+  readonly replicaSlots: number;
+  /** PROXY_QUEUE_TIMEOUT: how long a request may wait in the fair queue before 503. */
+  readonly queueTimeoutMs: number;
 }
 
 function readRouting(env: Env): FleetConfig['routing'] {
@@ -381,6 +385,8 @@ export function loadConfig(env: Env = process.env): Config {
       healthIntervalMs: readSeconds(env, 'PROXY_HEALTH_INTERVAL', 2),
       modelsRefreshMs: readSeconds(env, 'PROXY_MODELS_REFRESH', 15),
       modelsFile: readString(env, 'PROXY_MODELS_FILE'),
+      replicaSlots: readInt(env, 'PROXY_REPLICA_SLOTS', 0, 0, 1_000_000),
+      queueTimeoutMs: readSeconds(env, 'PROXY_QUEUE_TIMEOUT', 300),
     },
     requestLog: {
       days: readInt(env, 'REQUEST_LOG_DAYS', 14, 0, 3650),
@@ -403,6 +409,7 @@ function deepFreeze<T>(obj: T): T {
 export const VARIABLES: readonly string[] = Object.freeze([
   'HOST', 'PORT', 'VLLM_BASE_URL', 'VLLM_API_KEY', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'CONSOLE_DIR',
   'PROXY_ROUTING', 'PROXY_AFFINITY_HOLD', 'PROXY_HUNG_SECONDS', 'PROXY_HEALTH_INTERVAL', 'PROXY_MODELS_REFRESH', 'PROXY_MODELS_FILE',
+  'PROXY_REPLICA_SLOTS', 'PROXY_QUEUE_TIMEOUT',
   'PROXY_KEY_STALE_SECONDS', 'PROXY_SPOOL_DIR', 'PROXY_LIMITS_FAIL_OPEN', 'PROXY_DEFAULT_CONCURRENCY', 'PROXY_FORWARD_PRIORITY',
   'PROXY_ALIAS_MODEL', 'PROXY_ALIAS_SOURCES', 'PROXY_ALIAS_REWRITE_ALL', 'PROXY_MODEL_PROFILE',
   'MAX_CONTEXT_TOKENS', 'MAX_OUTPUT_TOKENS', 'PROXY_TOKENIZE_ESTIMATE', 'PROXY_STREAM_READ_TIMEOUT',

@@ -20,6 +20,7 @@ export type GatewayErrorKind =
   | 'upstream_auth'
   | 'store_unavailable'
   | 'limiter_unavailable'
+  | 'overloaded'
   | 'internal';
 
 /** HTTP status per kind (docs/data-plane.md). */
@@ -38,6 +39,7 @@ export const STATUS_BY_KIND: Readonly<Record<GatewayErrorKind, number>> = Object
   upstream_timeout: 504,
   store_unavailable: 503,
   limiter_unavailable: 503,
+  overloaded: 503,
   internal: 500,
 });
 

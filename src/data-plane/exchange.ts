@@ -44,7 +44,6 @@ export interface ExchangeEnv extends LedgerEnv {
   readonly onIdentified: (keyId: string) => void;
   /** While the gateway drains, which answers close their connection. */
   readonly drainClose: DrainClose;
-  /** A backend answered 401 or 403: it refuses the gateway's VLLM_API_KEY. */
   /** How the routing chose a relay's replica (`origin`, as it answered or failed last). */
   readonly routeOf: (facts: CallFacts, origin: string | undefined) => RouteReason | undefined;
 }
@@ -167,6 +166,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (shaped !== undefined) {
       this.#ledger.session = shaped.route?.session;
       this.#ledger.effects = shaped.effects;
+      this.#ledger.queuedMs = shaped.queuedMs;
     }
     if (this.#env.logBodies) this.#ledger.responseBody = new BodyCapture();
     const route = shaped !== undefined ? shaped.route : fwd.kind === 'opaque' ? fwd.route : undefined;

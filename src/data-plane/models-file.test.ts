@@ -3,8 +3,8 @@ import { parseModelsFile } from './models-file.js';
 
 describe('parseModelsFile', () => {
   it('reads every field, each optional', () => {
-    const m = parseModelsFile(JSON.stringify({ 'GLM-5.1': { profile: 'glm-5', contextTokens: 202752, maxOutputTokens: 32768, affinityHold: 16 }, 'Kimi-K2.6': {} }), 'models.json');
-    expect(m.get('GLM-5.1')).toEqual({ profile: 'glm-5', contextTokens: 202752, maxOutputTokens: 32768, affinityHold: 16 });
+    const m = parseModelsFile(JSON.stringify({ 'GLM-5.1': { profile: 'glm-5', contextTokens: 202752, maxOutputTokens: 32768, affinityHold: 16, replicaSlots: 64 }, 'Kimi-K2.6': {} }), 'models.json');
+    expect(m.get('GLM-5.1')).toEqual({ profile: 'glm-5', contextTokens: 202752, maxOutputTokens: 32768, affinityHold: 16, replicaSlots: 64 });
     expect(m.get('Kimi-K2.6')).toEqual({});
   });
 
@@ -12,12 +12,13 @@ describe('parseModelsFile', () => {
     [{ m: { affinityHold: 0 } }, 'm.affinityHold: must be an integer from 1 to 1000000'],
     [{ m: { affinityHold: 2.5 } }, 'm.affinityHold: must be an integer from 1 to 1000000'],
     [{ m: { affinityHold: '4' } }, 'm.affinityHold: must be an integer from 1 to 1000000'],
+    [{ m: { replicaSlots: -1 } }, 'm.replicaSlots: must be an integer from 0 to 1000000'],
     [{ m: { contextTokens: -1 } }, 'm.contextTokens: must be an integer of at least 1'],
     [{ m: { profile: 'glm5' } }, 'm.profile: must be one of deepseek-v4, glm-5, kimi-k2, none'],
     [{ m: { hold: 4 } }, 'm: Unrecognized key: "hold"'],
   ])('names the variable, the file and the first problem: %j', (json, problem) => {
     expect(() => parseModelsFile(JSON.stringify(json), '/etc/worv/models.json')).toThrow(
-      `PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold } (${problem}) (got "/etc/worv/models.json")`,
+      `PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold, replicaSlots } (${problem}) (got "/etc/worv/models.json")`,
     );
   });
 
@@ -32,7 +33,7 @@ describe('parseModelsFile', () => {
     ['{"": {}}', 'a model name is empty'],
   ])('refuses what JSON.parse would silently take: %s', (text, problem) => {
     expect(() => parseModelsFile(text, 'models.json')).toThrow(
-      `PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold } (${problem}) (got "models.json")`,
+      `PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold, replicaSlots } (${problem}) (got "models.json")`,
     );
   });
 

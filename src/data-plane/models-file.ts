@@ -2,7 +2,8 @@
  * PROXY_MODELS_FILE: per-model settings, a JSON object keyed by the served model name
  * (docs/fleet.md). Every field is optional; a model without an entry, and a field left out,
  * falls back to detection (`max_model_len` of the backend's listing) and then to the global
- * environment (PROXY_MODEL_PROFILE, MAX_CONTEXT_TOKENS, MAX_OUTPUT_TOKENS, PROXY_AFFINITY_HOLD).
+ * environment (PROXY_MODEL_PROFILE, MAX_CONTEXT_TOKENS, MAX_OUTPUT_TOKENS, PROXY_AFFINITY_HOLD,
+ * PROXY_REPLICA_SLOTS).
  *
  *   { "GLM-5.1": { "profile": "glm-5", "contextTokens": 202752, "maxOutputTokens": 32768 } }
  */
@@ -17,6 +18,8 @@ export interface ModelSettings {
   readonly maxOutputTokens?: number;
   /** PROXY_AFFINITY_HOLD for this model's replicas. */
   readonly affinityHold?: number;
+  /** PROXY_REPLICA_SLOTS for this model's replicas (0: no gateway queue for it). */
+  readonly replicaSlots?: number;
 }
 
 /** An integer field, with the environment variables' wording for a bad value. */
@@ -31,10 +34,11 @@ const entry = z
     contextTokens: integer(1, Number.MAX_SAFE_INTEGER),
     maxOutputTokens: integer(1, Number.MAX_SAFE_INTEGER),
     affinityHold: integer(1, 1_000_000),
+    replicaSlots: integer(0, 1_000_000),
   })
   .strict();
 
-const SHAPE = 'an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold }';
+const SHAPE = 'an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold, replicaSlots }';
 
 /**
  * A name that occurs twice in the file's object or in one model's entry: JSON.parse keeps the

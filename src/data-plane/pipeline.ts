@@ -8,11 +8,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { MSG } from '../core/messages.js';
 import { topLevelString, withoutBom } from '../core/json-bytes.js';
-import { admitRequest, checkExpiry, checkModel, withPriority, type AdmissionEnv } from './admission.js';
+import { admitRequest, checkExpiry, checkModel, sequences, withPriority, type AdmissionEnv } from './admission.js';
 import { authenticate } from './authenticate.js';
 import type { KeyLookup, ProxyRequest, ShapeEffect, Shaper, ShapingConfig } from './context.js';
 import { dialectFor } from './dialects/index.js';
 import type { Exchange } from './exchange.js';
+import type { FairQueue } from './fair-queue.js';
 import { checkDeclaredLength, guard } from './guard.js';
 import { withInputEstimate, type InputEstimator } from './input-estimate.js';
 import { serveModels, type ModelsDeps } from './models.js';
@@ -86,6 +87,8 @@ export interface PipelineEnv {
   readonly estimateAlways?: boolean;
   /** Per-key limits (admission.ts); only keys with a policy reach it. */
   readonly admission: AdmissionEnv;
+  /** The fair queue, when slots are set for some model (PROXY_REPLICA_SLOTS, the models file). */
+  readonly queue?: FairQueue | undefined;
 }
 
 function isMultipart(headers: IncomingHttpHeaders): boolean {
@@ -196,6 +199,14 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   if (json === parsed.body && raw !== undefined) body = raw;
   else body = raw === undefined ? Buffer.from(JSON.stringify(json)) : serializeShapedBody(raw, parsed.body, json);
 
+  // 4c. the fair queue: a slot of the model's, or a wait for one (count_tokens holds no engine slot).
+  let queuedMs: number | undefined;
+  const waited =
+    env.queue !== undefined && route.endpoint !== 'count_tokens' && typeof json.model === 'string'
+      ? env.queue.enter({ model: json.model, keyId: key.id, priority: policy?.priority, sequences: sequences(route.endpoint, json) }, x)
+      : undefined;
+  if (waited !== undefined) queuedMs = await waited;
+
   // 5. upstream, 6. respond, 7. account: driven by the backend's answer (exchange.ts).
   const headers = env.requestHeaders(req.rawHeaders);
   // undici sets the length of a Buffer body itself; a body in parts needs it said.
@@ -213,6 +224,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
       dialect: dialectFor(route.endpoint),
       extraHeaders,
       effects: shaped.effects,
+      queuedMs,
     },
     key.id,
   );

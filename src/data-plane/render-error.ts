@@ -39,6 +39,7 @@ const TYPES: Readonly<Record<GatewayErrorKind, readonly [openai: string, anthrop
   upstream_timeout: ['timeout_error', 'timeout_error'],
   store_unavailable: ['server_error', 'api_error'],
   limiter_unavailable: ['server_error', 'api_error'],
+  overloaded: ['server_error', 'overloaded_error'],
   internal: ['server_error', 'api_error'],
 };
 

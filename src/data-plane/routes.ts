@@ -31,9 +31,10 @@ import { shapingConfigs } from './shaping-config.js';
 import { aliasConfigOf, resolveModelName } from './transforms/alias-model.js';
 import { requestHeaderRules } from './upstream/headers.js';
 import { createFleetHistory } from './upstream/fleet-history.js';
-import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown, type ReplicaSnapshot } from './fleet-view.js';
+import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown, replicasInUse, type ReplicaSnapshot } from './fleet-view.js';
 import { watchReplicaHealth, type ReplicaHealthChange } from './replica-health-log.js';
 import { createRemovedReplicas } from './removed-replicas.js';
+import { fleetQueue, type QueueState } from './fair-queue.js';
 import type { Replica } from './upstream/replicas.js';
 import type { BackendsResponse } from '../shared/api-contract.js';
 
@@ -60,7 +61,6 @@ export interface DataPlaneDeps {
   readonly connector?: buildConnector.connector;
 }
 
-
 export interface DataPlane {
   /** Handle one request whose path starts with /v1. */
   handle(req: IncomingMessage, res: ServerResponse): void;
@@ -86,6 +86,8 @@ export interface DataPlane {
   backendsView(): BackendsResponse;
   /** Models listed none of whose replicas is up now (/readyz). */
   modelsDown(): readonly string[];
+  /** The fair queue per model (fair-queue.ts); empty when no model has slots. */
+  queued(): readonly QueueState[];
   /** The gateway is stopping: answers close their connections as they end (drain-close.ts). */
   drain(): void;
   /** Release upstream connection pools. */
@@ -158,6 +160,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
   });
   holder.state = fleet;
+  const queue = fleetQueue({ slots: config.fleet.replicaSlots, file: modelsFile, timeoutMs: config.fleet.queueTimeoutMs, replicas: (model) => replicasInUse(fleet, model, config.fleet.hungMs) });
   const modelsCheck = watchModelsFile(modelsFile, fleet.states, deps.notice ?? defaultNotice);
   const healthChanges = deps.onReplicaHealth === undefined ? undefined : watchReplicaHealth(fleet, config.fleet.hungMs, deps.onReplicaHealth);
   const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), size: HISTORY_SAMPLES });
@@ -175,7 +178,6 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     timeoutMs: Math.min(PROBE_TIMEOUT_MS, config.nonstreamReadTimeoutMs),
   });
 
-  const explicitProfile = config.modelProfile;
   const alias = aliasConfigOf(config.alias);
   const shapingConfig = shapingConfigs({ config, models: fleetModels, ready: fleet.ready, liveModel: () => probe.liveModel() });
 
@@ -225,7 +227,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       fleet: fleetModels,
       upstream,
       probe,
-      explicitProfile,
+      explicitProfile: config.modelProfile,
       requestHeaders,
       timeoutMs: config.nonstreamReadTimeoutMs,
       failureError,
@@ -237,6 +239,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       forwardPriority: config.forwardPriority,
       maxOutputTokens: config.maxOutputTokens,
     },
+    queue,
     ...(config.tokenizeEstimate !== 'off'
       ? { inputEstimator: createTokenizeEstimator({ upstream, headers: requestHeaders([]) }), estimateAlways: config.tokenizeEstimate === 'on' }
       : {}),
@@ -285,6 +288,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return { added: added.map((r) => r.origin), removed: removed.map((r) => r.origin) };
     },
     modelsDown: () => modelsDown(fleet, config.fleet.hungMs),
+    queued: () => queue?.models() ?? [],
     drain: () => drainClose.start(),
     backendsView: () =>
       fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs, removed: removedRunning.running(upstream.replicas) }),

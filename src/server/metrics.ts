@@ -6,6 +6,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestObserver } from '../data-plane/context.js';
 import { createModelKeyMetrics, type ReplicaHealthSource } from './model-key-metrics.js';
+import { createQueueMetrics, type QueueSource } from './queue-metrics.js';
 import { FastCounter, FastHistogram, register } from './request-metrics.js';
 
 export interface GatewayMetrics extends RequestObserver {
@@ -21,7 +22,7 @@ export interface MetricsSources {
   /** The usage spool: increments waiting for the store, and the oldest one's epoch ms. */
   usageSpool(): { readonly entries: number; readonly oldestAt: number | undefined };
   /** Per-replica health (undefined until the data plane exists). */
-  replicas?(): ReplicaHealthSource | undefined;
+  replicas?(): (ReplicaHealthSource & QueueSource) | undefined;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200];
@@ -45,6 +46,7 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
   const tokens = new FastCounter('worv_proxy_tokens_total', 'Tokens reported by the backend (estimated for a stream that ended without its usage)', ['kind']);
   for (const m of [requests, duration, ttfb, tokens]) register(registry, m);
   const perModelKey = createModelKeyMetrics(registry, LATENCY_BUCKETS, () => sources.replicas?.());
+  const queue = createQueueMetrics(registry, () => sources.replicas?.());
   new Gauge({
     name: 'worv_proxy_requests_in_flight',
     help: '/v1 requests being served',
@@ -103,6 +105,7 @@ export function createMetrics(sources: MetricsSources): GatewayMetrics {
         tokens.inc(o.usage.reasoningTokens, 'reasoning');
       }
       perModelKey.onRequestEnd(o);
+      queue.onRequestEnd(o);
     },
   };
 }

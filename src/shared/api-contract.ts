@@ -590,6 +590,8 @@ export const RequestLogEntry = z.object({
   usage_estimated: z.boolean(),
   /** Arrival to the backend's first byte (a stream's first event). */
   ttft_ms: z.number().int().nullable(),
+  /** How long it waited in the gateway's fair queue for a slot of its model (part of `ttft_ms`); null when it did not wait, and in rows logged before. */
+  queued_ms: z.number().int().nullable(),
   duration_ms: z.number().int(),
   /** The replica (origin) that answered. */
   backend: z.string().nullable(),

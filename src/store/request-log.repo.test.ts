@@ -13,6 +13,7 @@ const ROW: RequestLogInsert = {
   backend: 'http://backend:8000', client_ip: '10.0.0.9', user_agent: 'agent/1', session_id: 'session-1', capped: 'max_tokens=64000->16384',
   aliased: 1, thinking: 'off', request_body: '{"request":1}', request_truncated: 1, response_body: '{"response":2}', response_truncated: 0,
   request_id: 'req_0miw3k2r19f3a1c2b', usage_estimated: 1, route: 'spilled', path: '/v1/chat%2Fcompletions', error_message: 'Rate limit exceeded: 1 request per minute for this key. Retry in 40 s.',
+  queued_ms: 107,
 };
 
 for (const dialect of dialects) {

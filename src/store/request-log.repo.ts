@@ -43,11 +43,12 @@ const COLUMNS = [
   'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'ttft_ms', 'duration_ms', 'backend',
   'client_ip', 'user_agent', 'session_id', 'capped', 'aliased', 'thinking', 'request_body', 'request_truncated',
   'response_body', 'response_truncated', 'request_id', 'usage_estimated', 'route', 'path', 'error_message',
+  'queued_ms',
 ] as const satisfies readonly (keyof NewRequestLogRow)[];
 
 const SUMMARY_COLUMNS = ['id', ...COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body')] as const;
 
-/** Rows per Postgres INSERT (33 parameters a row, well under the protocol's 65,535). */
+/** Rows per Postgres INSERT (34 parameters a row, well under the protocol's 65,535). */
 const PG_CHUNK = 1000;
 /** Rows per retention DELETE. */
 const PRUNE_CHUNK = 5000;
@@ -69,6 +70,7 @@ function sqliteInserter(sqlite: SqliteDatabase.Database): Inserter {
         r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.reasoning_tokens, r.ttft_ms, r.duration_ms, r.backend,
         r.client_ip, r.user_agent, r.session_id, r.capped, r.aliased, r.thinking, r.request_body, r.request_truncated,
         r.response_body, r.response_truncated, r.request_id, r.usage_estimated, r.route, r.path, r.error_message,
+        r.queued_ms,
       );
     }
   });
@@ -111,7 +113,7 @@ export async function insertRequestLog(store: Store, rows: readonly RequestLogIn
   }
 }
 
-/** Rows per INSERT of a kept file: 33 parameters a row stay under SQLite's 32,766 as well as Postgres's bound. */
+/** Rows per INSERT of a kept file: 34 parameters a row stay under SQLite's 32,766 as well as Postgres's bound. */
 const ONCE_CHUNK = 500;
 
 /**

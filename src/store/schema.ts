@@ -138,6 +138,8 @@ export interface RequestLogTable {
   /** 1 when the token counts are the gateway's estimate (a stream that ended without the backend's usage). */
   usage_estimated: number;
   ttft_ms: number | null;
+  /** How long it waited in the gateway's fair queue; null when it did not wait, and in rows logged before. */
+  queued_ms: number | null;
   duration_ms: number;
   /** Origin of the replica that answered. */
   backend: string | null;

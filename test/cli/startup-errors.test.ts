@@ -103,7 +103,7 @@ describe('serve start-up failures', () => {
     const r = await serve({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'cfg.db')}`, PROXY_MODELS_FILE: file });
     expect([r.code, r.stderr]).toEqual([
       2,
-      `worv-proxy: invalid configuration: PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold } ("GLM-5.1" is given twice) (got "${file}")\n`,
+      `worv-proxy: invalid configuration: PROXY_MODELS_FILE must be an object of model name → { profile, contextTokens, maxOutputTokens, affinityHold, replicaSlots } ("GLM-5.1" is given twice) (got "${file}")\n`,
     ]);
   }, 60_000);
 

@@ -20,7 +20,7 @@ const at = (time: string, over: Partial<RequestLogInsert> = {}): RequestLogInser
   time, key_id: 'ka', key_name: 'key a', model: 'm1', served_model: 'm1', endpoint: 'chat', method: 'POST', stream: 0,
   status: 200, result: 'complete', error: null, duration_ms: 5, prompt_tokens: null, completion_tokens: null, cached_tokens: null,
   reasoning_tokens: null, ttft_ms: null, backend: null, client_ip: null, user_agent: null, session_id: null, capped: null,
-  aliased: 0, thinking: null, request_body: null, request_truncated: 0, response_body: null, response_truncated: 0, request_id: null, usage_estimated: 0, route: null, path: '/v1/chat/completions', error_message: null, ...over,
+  aliased: 0, thinking: null, request_body: null, request_truncated: 0, response_body: null, response_truncated: 0, request_id: null, usage_estimated: 0, route: null, path: '/v1/chat/completions', error_message: null, queued_ms: null, ...over,
 });
 
 for (const database of ['sqlite', 'postgres'] as const) {

@@ -22,7 +22,7 @@ function fixed(r: RequestLogEntry): Omit<RequestLogEntry, 'id' | 'time' | 'ttft_
 }
 
 const BASE = {
-  method: 'POST', stream: false, result: 'complete', error: null, error_message: null, client_ip: '127.0.0.1', user_agent: 'rl-test/1',
+  method: 'POST', stream: false, result: 'complete', error: null, error_message: null, queued_ms: null, client_ip: '127.0.0.1', user_agent: 'rl-test/1',
   session_id: null, capped: null, aliased: false, thinking: null,
   prompt_tokens: null, completion_tokens: null, cached_tokens: null, reasoning_tokens: null, usage_estimated: false,
 } as const;

@@ -41,6 +41,12 @@ export const SETTLE_WAIT_MS = 250;
 
 const NOTHING = (): void => undefined;
 
+/** Two settles' results as one: a promise when either is one. */
+function both(a: void | Promise<void>, b: void | Promise<void>): void | Promise<void> {
+  if (a === undefined) return b;
+  return b === undefined ? a : Promise.all([a, b]).then(NOTHING);
+}
+
 /** `p`, or nothing after `ms`. */
 function atMost(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -104,6 +110,8 @@ export class UsageLedger {
   backend: string | undefined;
   route: RouteReason | undefined;
   session: string | undefined;
+  /** How long the request waited in the gateway's fair queue (only a request that waited). */
+  queuedMs: number | undefined;
   effects: readonly ShapeEffect[] = NO_EFFECTS;
   requestBody: BodyCapture | undefined;
   responseBody: BodyCapture | undefined;
@@ -181,9 +189,10 @@ export class UsageLedger {
     return usage;
   }
 
-  /** The request was admitted under its key's limits: `settle` gives back what it holds. */
+  /** The request holds something until it is over (its key's limits, a queue slot): `settle` gives it back. */
   settleWith(settle: (usage: UsageCounts) => void | Promise<void>): void {
-    this.#settle = settle;
+    const first = this.#settle;
+    this.#settle = first === undefined ? settle : (usage) => both(first(usage), settle(usage));
   }
 
   /** Settles the limit counters now, if the commit has not (the response is over without one). */
@@ -260,6 +269,7 @@ export class UsageLedger {
       backend: this.backend,
       route: this.route,
       session: this.session,
+      queuedMs: this.queuedMs,
       effects: this.effects,
       headers: req.headers,
       peer: req.socket.remoteAddress,

@@ -26,6 +26,7 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   backend: undefined,
   route: undefined,
   session: undefined,
+  queuedMs: undefined,
   effects: [],
   headers: {},
   peer: undefined,

@@ -22,6 +22,7 @@ import * as requestLogRoute from './2026_12_07_0001_request_log_route.js';
 import * as requestLogPath from './2026_12_07_0002_request_log_path.js';
 import * as requestLogErrorMessage from './2026_12_07_0003_request_log_error_message.js';
 import * as requestLogSpills from './2026_12_07_0004_request_log_spills.js';
+import * as requestLogQueuedMs from './2026_12_07_0005_request_log_queued_ms.js';
 
 type Dialect = 'sqlite' | 'postgres';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations operate on Kysely<any> */
@@ -47,6 +48,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['2026_12_07_0002_request_log_path', requestLogPath.up],
   ['2026_12_07_0003_request_log_error_message', requestLogErrorMessage.up],
   ['2026_12_07_0004_request_log_spills', requestLogSpills.up],
+  ['2026_12_07_0005_request_log_queued_ms', requestLogQueuedMs.up],
 ];
 
 /** The names of this build's migrations, oldest first. */

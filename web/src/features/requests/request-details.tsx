@@ -61,6 +61,7 @@ export function RequestDetails({ row, onClose }: { readonly row: RequestLogEntry
           ['Reasoning tokens', d.reasoning_tokens],
           ['Token counts', d.prompt_tokens === null ? null : d.usage_estimated ? 'estimated: the stream ended without the backend’s usage' : 'as the backend reported them'],
           ['First byte', d.ttft_ms === null ? null : `${formatNumber(d.ttft_ms)} ms`],
+          ['Waited in the gateway’s queue', d.queued_ms === null ? null : `${formatNumber(d.queued_ms)} ms (part of the first byte’s time)`],
           ['Duration', `${formatNumber(d.duration_ms)} ms`],
           ['Backend', d.backend],
           ['Routed to it as', d.route === null ? null : ROUTE_TEXT[d.route]],

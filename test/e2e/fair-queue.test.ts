@@ -1,0 +1,195 @@
+// The gateway's fair queue (PROXY_REPLICA_SLOTS) made to happen against the simulator: held
+// streams fill the model's slots, further requests wait in the gateway (the backend never sees
+// them), a freed slot goes to the key holding the fewest, a waiting client that leaves gives its
+// place back, a wait past PROXY_QUEUE_TIMEOUT is 503 in each dialect, and the request log and
+// /metrics show the waits.
+import { afterEach, describe, expect, it } from 'vitest';
+import { updateApiKey } from '../../src/store/api-keys.repo.js';
+import { startStack, type Stack } from '../helpers/harness.js';
+import { CHAT_BODY, MESSAGES_BODY, rawRequest, readAll, requestLogRows, until, type RawResponse } from './support.js';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+const STREAM = JSON.stringify({ ...CHAT_BODY, stream: true });
+
+/** A streaming chat request held at the simulator under `tag` once it gets there. */
+function open(s: Stack, key: string, tag: string, extra: Record<string, string> = {}): Promise<RawResponse> {
+  return rawRequest(s.gatewayUrl, {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-sim-hold': tag, ...extra },
+    body: STREAM,
+  });
+}
+
+/** The tags of the requests the simulator received, in arrival order. */
+const arrived = (s: Stack): string[] => s.sim.requests.map((r) => String(r.headers['x-sim-hold']));
+
+const waiting = (s: Stack): number => s.app.dataPlane.queued().reduce((n, q) => n + q.waiting, 0);
+
+describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
+  it('holds requests past the slots in the gateway and gives each freed slot to the key holding the fewest', async () => {
+    stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '2' } });
+    const s = stack;
+    const a = await s.createKey('greedy');
+    const b = await s.createKey('light');
+    const a1 = await open(s, a.key, 'a1');
+    const a2 = await open(s, a.key, 'a2');
+    await s.sim.waitForHold('a2');
+    // Three more of a's, then one of b's: none reaches the backend.
+    const a3 = open(s, a.key, 'a3');
+    const a4 = open(s, a.key, 'a4');
+    const a5 = open(s, a.key, 'a5');
+    await until(() => waiting(s) === 3);
+    const b1 = open(s, b.key, 'b1');
+    await until(() => waiting(s) === 4);
+    expect(s.app.dataPlane.queued()).toEqual([{ model: 'sim-model', waiting: 4, running: 2, capacity: 2 }]);
+    expect(arrived(s)).toEqual(['a1', 'a2']);
+    // a1 ends: a holds one slot, b none: b's request goes before a's three that waited longer.
+    s.sim.release('a1');
+    await readAll(a1.res);
+    await s.sim.waitForHold('b1');
+    expect(arrived(s)).toEqual(['a1', 'a2', 'b1']);
+    s.sim.release('a2');
+    await readAll(a2.res);
+    await s.sim.waitForHold('a3');
+    s.sim.release('b1');
+    await readAll((await b1).res);
+    await s.sim.waitForHold('a4');
+    expect(arrived(s)).toEqual(['a1', 'a2', 'b1', 'a3', 'a4']);
+    for (const tag of ['a3', 'a4']) s.sim.release(tag);
+    await Promise.all([a3, a4].map(async (r) => readAll((await r).res)));
+    await s.sim.waitForHold('a5');
+    s.sim.release('a5');
+    const last = await a5;
+    expect(last.status).toBe(200);
+    expect((await readAll(last.res)).toString()).toContain('data: [DONE]');
+    expect(s.app.dataPlane.queued()).toEqual([{ model: 'sim-model', waiting: 0, running: 0, capacity: 2 }]);
+
+    // The request log: the two that went at once did not wait; b1 and a5 did.
+    const rowsB = await requestLogRows(s, b.id, 1);
+    expect(rowsB[0]).toMatchObject({ status: 200, result: 'complete' });
+    expect(rowsB[0]!.queued_ms).toBeGreaterThan(0);
+    expect(rowsB[0]!.ttft_ms).toBeGreaterThanOrEqual(rowsB[0]!.queued_ms!);
+    const rowsA = await requestLogRows(s, a.id, 5);
+    const queued = rowsA.map((r) => r.queued_ms).reverse();
+    expect(queued.slice(0, 2)).toEqual([null, null]);
+    for (const ms of queued.slice(2)) expect(ms).toBeGreaterThan(0);
+
+    // /metrics: the gauges, and one wait observed per request that waited.
+    const text = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+    expect(text).toContain('worv_proxy_queue_requests_waiting{model="sim-model"} 0\n');
+    expect(text).toContain('worv_proxy_queue_sequences_running{model="sim-model"} 0\n');
+    expect(text).toContain('worv_proxy_queue_capacity{model="sim-model"} 2\n');
+    expect(text).toContain('worv_proxy_queue_wait_seconds_count{model="sim-model",stream="true"} 4\n');
+  });
+
+  it('a high-priority key gets the freed slot before a normal one that waited longer', async () => {
+    stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '1' } });
+    const s = stack;
+    const filler = await s.createKey('filler');
+    const normal = await s.createKey('normal');
+    const high = await s.createKey('high');
+    await updateApiKey(s.store.db, high.id, { policy: { priority: 'high' } });
+    const f = await open(s, filler.key, 'f');
+    const n1 = open(s, normal.key, 'n1');
+    await until(() => waiting(s) === 1);
+    const h1 = open(s, high.key, 'h1');
+    await until(() => waiting(s) === 2);
+    s.sim.release('f');
+    await readAll(f.res);
+    await s.sim.waitForHold('h1');
+    expect(arrived(s)).toEqual(['f', 'h1']);
+    s.sim.release('h1');
+    await readAll((await h1).res);
+    await s.sim.waitForHold('n1');
+    s.sim.release('n1');
+    expect((await n1).status).toBe(200);
+  });
+
+  it('a waiting client that leaves gives its place back: the backend never sees it, and its row says aborted', async () => {
+    stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '1' } });
+    const s = stack;
+    const k = await s.createKey();
+    const held = await open(s, k.key, 'held');
+    const ctl = new AbortController();
+    const gone = fetch(`${s.gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', 'x-sim-hold': 'gone' },
+      body: STREAM,
+      signal: ctl.signal,
+    }).catch((err: unknown) => err);
+    await until(() => waiting(s) === 1);
+    ctl.abort();
+    await gone;
+    await until(() => waiting(s) === 0);
+    s.sim.release('held');
+    await readAll(held.res);
+    // The slot is free: the next request goes at once.
+    const next = await open(s, k.key, 'next');
+    await s.sim.waitForHold('next');
+    s.sim.release('next');
+    await readAll(next.res);
+    expect(arrived(s)).toEqual(['held', 'next']);
+    const rows = await requestLogRows(s, k.id, 3);
+    expect(rows.map((r) => [r.status, r.result])).toEqual([
+      [200, 'complete'],
+      [499, 'aborted'],
+      [200, 'complete'],
+    ]);
+    expect(s.app.dataPlane.queued()).toEqual([{ model: 'sim-model', waiting: 0, running: 0, capacity: 1 }]);
+  });
+
+  it('a wait past PROXY_QUEUE_TIMEOUT is 503 with Retry-After, in the OpenAI and the Anthropic dialect', async () => {
+    stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '1', PROXY_QUEUE_TIMEOUT: '0.3' } });
+    const s = stack;
+    const k = await s.createKey();
+    const held = await open(s, k.key, 'held');
+    const message = "Model sim-model is busy: this request waited 0.3 s for a free slot in the gateway's queue. Retry later.";
+    const chat = await fetch(`${s.gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(CHAT_BODY),
+    });
+    expect(chat.status).toBe(503);
+    expect(chat.headers.get('retry-after')).toBe('5');
+    expect(await chat.json()).toEqual({ error: { message, type: 'server_error', code: 503 } });
+    const messages = await fetch(`${s.gatewayUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': k.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(MESSAGES_BODY),
+    });
+    expect(messages.status).toBe(503);
+    expect(messages.headers.get('retry-after')).toBe('5');
+    expect(await messages.json()).toEqual({ type: 'error', error: { type: 'overloaded_error', message } });
+    s.sim.release('held');
+    await readAll(held.res);
+    expect(arrived(s)).toEqual(['held']);
+    const rows = await requestLogRows(s, k.id, 3);
+    expect(rows.slice(0, 2).map((r) => [r.status, r.error, r.error_message])).toEqual([
+      [503, 'overloaded', message],
+      [503, 'overloaded', message],
+    ]);
+  });
+
+  it('count_tokens and GET /v1/models do not wait for a slot', async () => {
+    stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '1' } });
+    const s = stack;
+    const k = await s.createKey();
+    const held = await open(s, k.key, 'held');
+    const models = await fetch(`${s.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${k.key}` } });
+    expect(models.status).toBe(200);
+    const counted = await fetch(`${s.gatewayUrl}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': k.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'sim-model', messages: MESSAGES_BODY.messages }),
+    });
+    expect(counted.status).toBe(200);
+    s.sim.release('held');
+    await readAll(held.res);
+  });
+});
