@@ -137,6 +137,14 @@ export class FairQueue {
     });
   }
 
+  /** The model's queue now, when it has slots (also before its first request); undefined without. */
+  state(model: string): QueueState | undefined {
+    const capacity = this.#o.capacity(model);
+    const q = this.#models.get(model);
+    if (capacity <= 0 && q === undefined) return undefined;
+    return { model, waiting: q?.waitingCount ?? 0, running: q?.running ?? 0, capacity };
+  }
+
   /** Each model that had a request through the queue: requests waiting, sequences running, its capacity now. */
   models(): QueueState[] {
     return [...this.#models].map(([model, q]) => ({ model, waiting: q.waitingCount, running: q.running, capacity: this.#o.capacity(model) }));

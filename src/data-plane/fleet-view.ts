@@ -13,6 +13,7 @@ import type { EngineMetrics } from './upstream/engine-metrics.js';
 import { routedTotal, type RetryReason } from './upstream/replicas.js';
 import type { RouteReason } from '../shared/backends-contract.js';
 import type { RemovedReplica } from './removed-replicas.js';
+import type { QueueState } from './fair-queue.js';
 
 export interface FleetViewSource {
   readonly state: FleetState;
@@ -25,6 +26,8 @@ export interface FleetViewSource {
   readonly now?: () => number;
   /** Replicas removed at run time whose requests still run (listed `removed` until they end). */
   readonly removed?: readonly RemovedReplica[];
+  /** The fair queue of a model that has slots set. */
+  readonly queue?: (model: string) => QueueState | undefined;
 }
 
 /** A replica as /metrics shows it. */
@@ -116,6 +119,10 @@ export function modelsDown(state: FleetState, hungMs: number, now: number = perf
   return modelReplicasUp(state, hungMs, now).filter((m) => m.up === 0 && state.servers(m.model).length > 0).map((m) => m.model);
 }
 
+function queueView(q: QueueState | undefined): ModelView['queue'] {
+  return q === undefined ? null : { waiting: q.waiting, running: q.running, capacity: q.capacity };
+}
+
 function wireSample(h: HistorySample): ReplicaSample {
   return {
     at: new Date(h.at).toISOString(),
@@ -189,6 +196,7 @@ export function fleetView(src: FleetViewSource): BackendsResponse {
     return {
       id: card.id,
       replicas: servers.map((r) => ({ url: r.origin, routing_share: total === 0 ? null : round((windowRouted.get(r.origin) ?? 0) / total) })),
+      queue: queueView(src.queue?.(card.id)),
     };
   });
   return { interval_seconds: src.intervalMs / 1000, history_size: src.history.size, replicas, models };

@@ -291,7 +291,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     queued: () => queue?.models() ?? [],
     drain: () => drainClose.start(),
     backendsView: () =>
-      fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs, removed: removedRunning.running(upstream.replicas) }),
+      fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs, removed: removedRunning.running(upstream.replicas), queue: (m) => queue?.state(m) }),
     close: () => {
       fleet.close();
       return upstream.close();

@@ -56,6 +56,11 @@ export const ModelView = z.object({
   id: z.string(),
   /** Its replicas, with each one's share of the model's requests routed over the history window. */
   replicas: z.array(z.object({ url: z.string(), routing_share: z.number().nullable() })),
+  /**
+   * This gateway's fair queue for the model (PROXY_REPLICA_SLOTS): requests waiting, sequences
+   * running through it and the most it may run now; null when the model has no slots set.
+   */
+  queue: z.object({ waiting: z.number().int(), running: z.number().int(), capacity: z.number().int() }).nullable(),
 });
 export type ModelView = z.infer<typeof ModelView>;
 

@@ -48,6 +48,10 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
     const b1 = open(s, b.key, 'b1');
     await until(() => waiting(s) === 4);
     expect(s.app.dataPlane.queued()).toEqual([{ model: 'sim-model', waiting: 4, running: 2, capacity: 2 }]);
+    // GET /api/backends (the console's Backends page) shows it on the model.
+    expect(s.app.dataPlane.backendsView().models).toEqual([
+      { id: 'sim-model', replicas: [{ url: s.sim.url, routing_share: 1 }], queue: { waiting: 4, running: 2, capacity: 2 } },
+    ]);
     expect(arrived(s)).toEqual(['a1', 'a2']);
     // a1 ends: a holds one slot, b none: b's request goes before a's three that waited longer.
     s.sim.release('a1');
@@ -174,6 +178,21 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
       [503, 'overloaded', message],
       [503, 'overloaded', message],
     ]);
+  });
+
+  it('without slots nothing waits: every request reaches the backend, and no queue is shown', async () => {
+    stack = await startStack();
+    const s = stack;
+    const k = await s.createKey();
+    const held = await Promise.all(['x1', 'x2', 'x3'].map((tag) => open(s, k.key, tag)));
+    await s.sim.waitForHold('x3');
+    expect(arrived(s).sort()).toEqual(['x1', 'x2', 'x3']);
+    expect(s.app.dataPlane.queued()).toEqual([]);
+    expect(s.app.dataPlane.backendsView().models.map((m) => m.queue)).toEqual([null]);
+    for (const tag of ['x1', 'x2', 'x3']) s.sim.release(tag);
+    await Promise.all(held.map((r) => readAll(r.res)));
+    const text = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+    expect(text).not.toContain('worv_proxy_queue_requests_waiting{');
   });
 
   it('count_tokens and GET /v1/models do not wait for a slot', async () => {

@@ -16,11 +16,12 @@ describe('groupBackends', () => {
       history_size: 60,
       replicas: [replica('http://a:1', ['GLM-5.1']), replica('http://b:1', []), replica('http://c:1', ['GLM-5.1', 'Kimi-K2.6'])],
       models: [
-        { id: 'GLM-5.1', replicas: [{ url: 'http://a:1', routing_share: 0.25 }, { url: 'http://c:1', routing_share: 0.75 }] },
-        { id: 'Kimi-K2.6', replicas: [{ url: 'http://c:1', routing_share: null }] },
+        { id: 'GLM-5.1', replicas: [{ url: 'http://a:1', routing_share: 0.25 }, { url: 'http://c:1', routing_share: 0.75 }], queue: { waiting: 3, running: 8, capacity: 8 } },
+        { id: 'Kimi-K2.6', replicas: [{ url: 'http://c:1', routing_share: null }], queue: null },
       ],
     };
     const groups = groupBackends(res);
+    expect(groups.map((g) => g.queue)).toEqual([{ waiting: 3, running: 8, capacity: 8 }, null, null]);
     expect(groups.map((g) => [g.model, g.rows.map((r) => [r.replica.url, r.share])])).toEqual([
       ['GLM-5.1', [['http://a:1', 0.25], ['http://c:1', 0.75]]],
       ['Kimi-K2.6', [['http://c:1', null]]],
@@ -35,8 +36,8 @@ describe('groupBackends', () => {
       history_size: 60,
       replicas: [replica('http://a:1', ['GLM-5.1']), replica('http://c:1', ['GLM-5.1', 'Kimi-K2.6']), removed],
       models: [
-        { id: 'GLM-5.1', replicas: [{ url: 'http://a:1', routing_share: 0.25 }, { url: 'http://c:1', routing_share: 0.75 }] },
-        { id: 'Kimi-K2.6', replicas: [{ url: 'http://c:1', routing_share: null }] },
+        { id: 'GLM-5.1', replicas: [{ url: 'http://a:1', routing_share: 0.25 }, { url: 'http://c:1', routing_share: 0.75 }], queue: { waiting: 3, running: 8, capacity: 8 } },
+        { id: 'Kimi-K2.6', replicas: [{ url: 'http://c:1', routing_share: null }], queue: null },
       ],
     };
     expect(groupBackends(res).map((g) => [g.model, g.rows.map((r) => r.replica.url)])).toEqual([

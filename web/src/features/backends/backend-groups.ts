@@ -2,7 +2,7 @@
  * The page's grouping: one group per model with its replicas in the server's order, then the
  * replicas that list no model yet (down since they were added, or starting).
  */
-import type { BackendsResponse, ReplicaView } from '@contract';
+import type { BackendsResponse, ModelView, ReplicaView } from '@contract';
 
 export interface ReplicaInGroup {
   readonly replica: ReplicaView;
@@ -14,12 +14,15 @@ export interface BackendGroup {
   /** The model id, or undefined for replicas that list none. */
   readonly model: string | undefined;
   readonly rows: readonly ReplicaInGroup[];
+  /** The gateway's fair queue for the model; null without slots (and for replicas listing no model). */
+  readonly queue: ModelView['queue'];
 }
 
 export function groupBackends(res: BackendsResponse): BackendGroup[] {
   const byUrl = new Map(res.replicas.map((r) => [r.url, r]));
-  const groups = res.models.map((m): { model: string | undefined; rows: ReplicaInGroup[] } => ({
+  const groups = res.models.map((m): { model: string | undefined; rows: ReplicaInGroup[]; queue: ModelView['queue'] } => ({
     model: m.id,
+    queue: m.queue,
     rows: m.replicas.flatMap((x): ReplicaInGroup[] => {
       const replica = byUrl.get(x.url);
       return replica === undefined ? [] : [{ replica, share: x.routing_share }];
@@ -36,11 +39,11 @@ export function groupBackends(res: BackendsResponse): BackendGroup[] {
     // their own when it was their last replica.
     for (const model of replica.models) {
       let g = groups.find((x) => x.model === model);
-      if (g === undefined) groups.push((g = { model, rows: [] }));
+      if (g === undefined) groups.push((g = { model, rows: [], queue: null }));
       g.rows.push({ replica, share: null });
     }
   }
-  if (rest.length > 0) groups.push({ model: undefined, rows: rest });
+  if (rest.length > 0) groups.push({ model: undefined, rows: rest, queue: null });
   return groups;
 }
 

@@ -30,6 +30,7 @@ export function ReplicasTable({ group, busyUrl, onRemove }: ReplicasTableProps) 
         {group.model === undefined ? title : <code>{group.model}</code>}{' '}
         <span className="card-subtitle">
           {group.rows.length} replica{group.rows.length === 1 ? '' : 's'}
+          {group.queue === null ? null : ` · fair queue: ${group.queue.running} of ${group.queue.capacity} slots running, ${group.queue.waiting} waiting`}
         </span>
       </h2>
       <div className="table-wrap">
