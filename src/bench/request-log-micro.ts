@@ -23,7 +23,7 @@ function outcome(i: number): RequestOutcome {
   return {
     requestId: 'req_0miw3k2r19f3a1c2b', endpoint: 'chat', method: 'POST', path: '/v1/chat/completions', status: 200, durationMs: 812.4 + (i % 7), ttfbMs: 96.2, stream: true, keyId: 'k-1', model: 'GLM-5.1-FP8',
     usage: { promptTokens: 1840, completionTokens: 310, cachedTokens: 1536, reasoningTokens: 120 }, usageEstimated: false, result: 'complete',
-    caller: { id: 'k-1', name: 'laptop' }, requestedModel: 'claude-sonnet-4-6', error: undefined, errorMessage: undefined, limit: undefined, cause: undefined, backend: 'http://10.0.0.7:8000', route: 'session', session: undefined, queuedMs: undefined,
+    caller: { id: 'k-1', name: 'laptop' }, requestedModel: 'claude-sonnet-4-6', error: undefined, errorMessage: undefined, limit: undefined, cause: undefined, backend: 'http://10.0.0.7:8000', route: 'session', session: undefined, queued: undefined,
     effects: [{ kind: 'model-aliased', from: 'claude-sonnet-4-6', to: 'GLM-5.1-FP8' }, { kind: 'max-tokens-capped', field: 'max_tokens', requested: 64_000, sent: 16_384 }],
     headers: { host: 'gw', 'user-agent': 'claude-cli/2.0.14 (external, cli)', 'x-claude-code-session-id': `s-${i % 50}`, 'content-type': 'application/json' },
     peer: '10.1.2.3', bodies: undefined,

@@ -45,7 +45,7 @@ const OUTCOME: RequestOutcome = {
   backend: 'http://127.0.0.1:8000',
   route: 'only',
   session: undefined,
-  queuedMs: undefined,
+  queued: undefined,
   effects: [],
   headers: {},
   peer: '127.0.0.1',

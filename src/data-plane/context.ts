@@ -169,8 +169,8 @@ export interface RequestOutcome {
   readonly route: RouteReason | undefined;
   /** The session identity routing read (upstream/route-hints.ts), when there was one. */
   readonly session: string | undefined;
-  /** How long the request waited in the gateway's fair queue for a slot; undefined when it did not wait. */
-  readonly queuedMs: number | undefined;
+  /** How long the request waited in the gateway's fair queue for a slot, and the model's queue; undefined when it did not wait. */
+  readonly queued: { readonly ms: number; readonly model: string } | undefined;
   /** What shaping did (alias, thinking mode, capping, …). */
   readonly effects: readonly ShapeEffect[];
   /** The client's request headers and TCP peer address. */

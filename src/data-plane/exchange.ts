@@ -1,10 +1,9 @@
 /**
- * One /v1 request from the moment it arrives, as the undici handler of its upstream call
- * (upstream/call.ts picks the replica and retries a failed connection). When the backend's
- * head arrives it picks the relay for that kind of response (respond/relays.ts); the client
- * writer (respond/client-writer.ts) carries bytes and backpressure, and the usage ledger
- * (respond/usage-ledger.ts) commits once, before the client sees the end. A client that leaves
- * aborts the upstream request at once.
+ * One /v1 request from its arrival, as the undici handler of its upstream call (upstream/call.ts
+ * picks the replica and retries a failed connection). The backend's head picks the relay for
+ * that kind of response (respond/relays.ts); the client writer (respond/client-writer.ts)
+ * carries bytes and backpressure, the usage ledger (respond/usage-ledger.ts) commits once,
+ * before the client sees the end. A client that leaves aborts the upstream request at once.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
@@ -94,6 +93,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     else this.#ledger.settleWith(fn);
   }
 
+  noteQueued(ms: number, model: string): void {
+    this.#ledger.queued = { ms, model };
+  }
+
   /** Tracing on: this request's span, which ends with the outcome's report. */
   traced(span: RequestSpan): void {
     this.#ledger.span = span;
@@ -166,7 +169,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (shaped !== undefined) {
       this.#ledger.session = shaped.route?.session;
       this.#ledger.effects = shaped.effects;
-      this.#ledger.queuedMs = shaped.queuedMs;
     }
     if (this.#env.logBodies) this.#ledger.responseBody = new BodyCapture();
     const route = shaped !== undefined ? shaped.route : fwd.kind === 'opaque' ? fwd.route : undefined;

@@ -9,6 +9,12 @@ const ZERO: UsageCounts = { promptTokens: 0, completionTokens: 0, cachedTokens: 
 class FakeExchange {
   #fns: Array<(u: UsageCounts) => void | Promise<void>> = [];
   over = false;
+  queuedMs: number | undefined;
+  noteQueued(ms: number, model: string): void {
+    expect(model).toBe('m');
+    expect(this.queuedMs).toBeUndefined();
+    this.queuedMs = ms;
+  }
   onFinish(fn: (u: UsageCounts) => void | Promise<void>): void {
     if (this.over) void fn(ZERO);
     else this.#fns.push(fn);
@@ -32,9 +38,9 @@ function enter(q: FairQueue, e: QueueEntry, started: string[], tag = e.keyId): {
   return {
     x,
     result: waited.then(
-      (ms) => {
+      () => {
         if (!x.over) started.push(tag);
-        return ms;
+        return x.queuedMs;
       },
       (err: GatewayError) => err,
     ),
@@ -64,7 +70,7 @@ describe('FairQueue', () => {
     expect(q.models()).toEqual([]);
   });
 
-  it('gives a freed slot to the waiting key that holds the fewest, not to the one that waited longest', async () => {
+  it('keys take turns at the freed slots: a key with many requests waiting does not keep the others out', async () => {
     const q = new FairQueue({ capacity: () => 2, timeoutMs: 60_000 });
     const started: string[] = [];
     const a1 = enter(q, entry('a'), started, 'a1');
@@ -73,57 +79,102 @@ describe('FairQueue', () => {
     const a4 = enter(q, entry('a'), started, 'a4');
     const b1 = enter(q, entry('b'), started, 'b1');
     const c1 = enter(q, entry('c'), started, 'c1');
+    const b2 = enter(q, entry('b'), started, 'b2');
     expect(started).toEqual(['a1', 'a2']);
-    expect(q.models()[0]).toMatchObject({ waiting: 4, running: 2 });
+    expect(q.models()[0]).toMatchObject({ waiting: 5, running: 2 });
+    // Every key's turn is the same: b holds none and waited longer than c; a holds two.
     a1.x.finish();
     await flush();
-    // a holds 1, b and c none: b, which waited longer than c.
     expect(started).toEqual(['a1', 'a2', 'b1']);
     a2.x.finish();
     await flush();
-    // a and c hold none now: a's next, which waited longer.
-    expect(started).toEqual(['a1', 'a2', 'b1', 'a3']);
+    expect(started).toEqual(['a1', 'a2', 'b1', 'c1']);
+    // a's turn now: b and c have had theirs.
     b1.x.finish();
     await flush();
-    // a holds 1, c none.
-    expect(started).toEqual(['a1', 'a2', 'b1', 'a3', 'c1']);
+    expect(started).toEqual(['a1', 'a2', 'b1', 'c1', 'a3']);
     c1.x.finish();
     await flush();
-    expect(started).toEqual(['a1', 'a2', 'b1', 'a3', 'c1', 'a4']);
-    for (const r of [a3, a4]) r.x.finish();
-    await Promise.all([a3.result, a4.result]);
+    expect(started).toEqual(['a1', 'a2', 'b1', 'c1', 'a3', 'b2']);
+    a3.x.finish();
+    await flush();
+    expect(started).toEqual(['a1', 'a2', 'b1', 'c1', 'a3', 'b2', 'a4']);
+    for (const r of [b2, a4]) r.x.finish();
+    await Promise.all([a4.result, b2.result]);
     expect(q.models()).toEqual([{ model: 'm', waiting: 0, running: 0, capacity: 2 }]);
   });
 
-  it('weighs keys by priority: high takes four slots to a low key one', async () => {
-    const q = new FairQueue({ capacity: () => 5, timeoutMs: 60_000 });
-    const started: string[] = [];
-    const fill = Array.from({ length: 5 }, () => enter(q, entry('filler'), started, 'f'));
-    const high = Array.from({ length: 6 }, () => enter(q, entry('h', { priority: 'high' }), started, 'h'));
-    const low = Array.from({ length: 6 }, () => enter(q, entry('l', { priority: 'low' }), started, 'l'));
-    started.length = 0;
-    for (const f of fill) f.x.finish();
-    await flush();
-    // Shares held / weight: h 0/4, 1/4, 2/4, 3/4, 4/4; l 0/1, 1/1. Ties go to the longer wait (h first).
-    expect(started.sort()).toEqual(['h', 'h', 'h', 'h', 'l']);
-    for (const r of [...high, ...low]) r.x.finish();
+  it.each([
+    [1, 'high', 'normal', 200, 100],
+    [1, 'normal', 'low', 200, 100],
+    [1, 'high', 'low', 240, 60],
+    [3, 'high', 'low', 240, 60],
+    [4, 'normal', 'normal', 150, 150],
+  ] as const)('weighs turns by priority, whatever the capacity (%i slots, %s against %s)', async (capacity, p1, p2, n1, n2) => {
+    const q = new FairQueue({ capacity: () => capacity, timeoutMs: 60_000 });
+    const priority = { one: p1, two: p2 } as const;
+    const counts = { one: 0, two: 0 };
+    // In start order: the requests holding slots.
+    const holding: FakeExchange[] = [];
+    const all: FakeExchange[] = [];
+    const add = (key: 'one' | 'two'): void => {
+      const x = new FakeExchange();
+      all.push(x);
+      const waited = q.enter(entry(key, { priority: priority[key] }), x);
+      if (waited === undefined) holding.push(x);
+      else
+        void waited.then(() => {
+          counts[key]++;
+          holding.push(x);
+          add(key);
+        });
+    };
+    // Both keys keep a backlog: each request that starts from the queue is replaced by another.
+    for (let i = 0; i < capacity + 2; i++) {
+      add('one');
+      add('two');
+    }
+    for (let freed = 0; freed < 300; freed++) {
+      holding.shift()!.finish();
+      await flush();
+    }
+    expect(counts.one + counts.two).toBe(300);
+    expect(Math.abs(counts.one - n1)).toBeLessThanOrEqual(2);
+    expect(Math.abs(counts.two - n2)).toBeLessThanOrEqual(2);
+    for (const x of all) x.finish();
   });
 
-  it('counts sequences: a request for 3 waits until 3 slots are free, and weighs 3 in its key\'s share', async () => {
+  it('counts sequences: a request for 3 waits until 3 slots are free, and a key of single requests does not starve it', async () => {
     const q = new FairQueue({ capacity: () => 4, timeoutMs: 60_000 });
-    const started: string[] = [];
-    const a = enter(q, entry('a', { sequences: 2 }), started, 'a');
-    const b = enter(q, entry('b', { sequences: 3 }), started, 'b');
-    const c = enter(q, entry('c', { sequences: 1 }), started, 'c');
-    expect(started).toEqual(['a']);
-    // 2 free: neither b (3) nor c, behind b in arrival, has started; b would hold 3, c 1.
-    expect(q.models()[0]).toMatchObject({ waiting: 2, running: 2 });
-    a.x.finish();
-    await flush();
-    expect(started).toEqual(['a', 'c', 'b']);
+    const holding: FakeExchange[] = [];
+    const all: FakeExchange[] = [];
+    // Key b always has single requests waiting: each one that starts is replaced.
+    const addB = (): void => {
+      const x = new FakeExchange();
+      all.push(x);
+      const waited = q.enter(entry('b'), x);
+      if (waited === undefined) holding.push(x);
+      else
+        void waited.then(() => {
+          holding.push(x);
+          addB();
+        });
+    };
+    for (let i = 0; i < 6; i++) addB();
+    const big = new FakeExchange();
+    let bigStarted = false;
+    void q.enter(entry('a', { sequences: 3 }), big)?.then(() => (bigStarted = true));
+    let released = 0;
+    while (!bigStarted && released < 50) {
+      holding.shift()!.finish();
+      released++;
+      await flush();
+    }
+    expect(bigStarted).toBe(true);
+    // Its turn came within a few of b's; then it waited for 3 free slots, which nothing took meanwhile.
+    expect(released).toBeLessThanOrEqual(6);
     expect(q.models()[0]).toMatchObject({ running: 4 });
-    b.x.finish();
-    c.x.finish();
+    for (const x of [...all, big]) x.finish();
   });
 
   it('lets a request for more sequences than the whole capacity go when nothing runs', async () => {
@@ -146,7 +197,9 @@ describe('FairQueue', () => {
     const gone = enter(q, entry('b'), started, 'gone');
     const c = enter(q, entry('c'), started, 'c');
     gone.x.finish();
-    expect(await gone.result).toEqual(expect.any(Number));
+    // Its wait is noted at once, before the exchange reports its outcome.
+    expect(gone.x.queuedMs).toEqual(expect.any(Number));
+    await gone.result;
     expect(q.models()[0]).toMatchObject({ waiting: 1, running: 1 });
     a.x.finish();
     await flush();
@@ -173,6 +226,7 @@ describe('FairQueue', () => {
     expect(q.models()[0]).toMatchObject({ waiting: 1 });
     await vi.advanceTimersByTimeAsync(1);
     const err = (await late.result) as GatewayError;
+    expect(late.x.queuedMs).toBe(2500);
     expect(err.kind).toBe('overloaded');
     expect(err.status).toBe(503);
     expect(err.message).toBe("Model m is busy: this request waited 2.5 s for a free slot in the gateway's queue. Retry later.");
@@ -184,7 +238,7 @@ describe('FairQueue', () => {
     expect(q.models()[0]).toMatchObject({ waiting: 0, running: 0 });
   });
 
-  it('starts those waiting when slots come without a release (a replica back in use), at the next request', async () => {
+  it('starts those waiting when slots come without a release (a replica added), at the next request', async () => {
     let capacity = 1;
     const q = new FairQueue({ capacity: () => capacity, timeoutMs: 60_000 });
     const started: string[] = [];
@@ -198,7 +252,7 @@ describe('FairQueue', () => {
     for (const r of [a, b, c]) r.x.finish();
   });
 
-  it('holds nothing back while the model has no replica in use: those waiting go on', async () => {
+  it('holds nothing back once the model has no replica listed: those waiting go on with the next request', async () => {
     let capacity = 1;
     const q = new FairQueue({ capacity: () => capacity, timeoutMs: 60_000 });
     const started: string[] = [];
@@ -206,22 +260,23 @@ describe('FairQueue', () => {
     const b = enter(q, entry('b'), started, 'b');
     capacity = 0;
     const c = enter(q, entry('c'), started, 'c');
-    a.x.finish();
     await flush();
     expect(started).toEqual(['a', 'c', 'b']);
-    for (const r of [b, c]) r.x.finish();
+    for (const r of [a, b, c]) r.x.finish();
     expect(q.models()[0]).toMatchObject({ waiting: 0, running: 0 });
   });
 
-  it('resolves with the time waited', async () => {
+  it('notes the time waited when the request starts, and nothing for one that went at once', async () => {
     let now = 1000;
     const q = new FairQueue({ capacity: () => 1, timeoutMs: 60_000, now: () => now });
     const a = new FakeExchange();
     expect(q.enter(entry('a'), a)).toBeUndefined();
-    const waited = q.enter(entry('b'), new FakeExchange());
+    const b = new FakeExchange();
+    const waited = q.enter(entry('b'), b);
     now = 1750;
     a.finish();
-    expect(await waited).toBe(750);
+    await waited;
+    expect([a.queuedMs, b.queuedMs]).toEqual([undefined, 750]);
   });
 });
 
@@ -230,7 +285,7 @@ describe('fleetQueue', () => {
     expect(fleetQueue({ slots: 0, file: new Map([['m', { affinityHold: 2 }]]), timeoutMs: 1000, replicas: () => 2 })).toBeUndefined();
   });
 
-  it("a model's capacity is its slots (the file's first) times its replicas in use", () => {
+  it("a model's capacity is its slots (the file's first) times the replicas that list it", () => {
     const replicas: Record<string, number> = { a: 3, b: 2, c: 4 };
     const q = fleetQueue({ slots: 4, file: new Map([['b', { replicaSlots: 8 }], ['c', { replicaSlots: 0 }]]), timeoutMs: 1000, replicas: (m) => replicas[m] ?? 0 });
     expect(q).toBeDefined();

@@ -1,17 +1,18 @@
 /**
  * The gateway's own queue in front of a model's replicas (docs/limits.md "A fair queue"). With
- * slots set for a model, this gateway sends its replicas at most slots × replicas sequences at
- * once; the rest wait here, and each freed slot goes to the waiting key that would then hold the
- * smallest share of the model's slots for its priority's weight, ties to the one waiting longest. A key alone uses
- * every slot; keys that compete share them, whatever number of requests each sends. Without
- * slots nothing is counted: requests go straight on and queue in the engines, as before.
+ * slots set for a model, this gateway runs at most slots × its replicas sequences there at once;
+ * the rest wait here, and keys take turns at the slots that free, each turn worth its priority's
+ * weight (weighted fair queueing: a key's pass grows by sequences / weight with each request
+ * it starts, the request whose turn would end first goes next, a key that starts waiting joins
+ * at the pass of the last start). A key alone uses every slot; keys that compete share them, whatever number of
+ * requests each sends. Without slots nothing is counted: requests go on and queue in the engines.
  */
 import { GatewayError } from '../core/errors.js';
 import type { Priority } from '../core/limits.js';
 import type { UsageCounts } from './context.js';
 import type { ModelSettings } from './models-file.js';
 
-/** A key's share of a full model, by priority: `high` takes twice `normal`'s, `low` half. */
+/** A key's turn, by priority: `high` starts twice the sequences of `normal`, `low` half. */
 export const PRIORITY_WEIGHT: Readonly<Record<Priority, number>> = Object.freeze({ high: 4, normal: 2, low: 1 });
 
 /** What a waiting request is told when its time in the queue runs out. */
@@ -19,9 +20,12 @@ export function queueTimeoutMessage(model: string, seconds: number): string {
   return `Model ${model} is busy: this request waited ${seconds} s for a free slot in the gateway's queue. Retry later.`;
 }
 
-/** The hook that runs when the request is over (the exchange's onFinish). */
+/** The exchange as the queue sees it. */
 export interface QueueFinishable {
+  /** Runs `fn` once when the request is over. */
   onFinish(fn: (usage: UsageCounts) => void | Promise<void>): void;
+  /** The request waited this long (ms) in `model`'s queue: set when it leaves the queue, however it leaves. */
+  noteQueued(ms: number, model: string): void;
 }
 
 export interface FairQueueOptions {
@@ -32,12 +36,13 @@ export interface FairQueueOptions {
 }
 
 interface Waiter {
+  readonly model: string;
   readonly keyId: string;
   readonly weight: number;
   readonly seqs: number;
   readonly since: number;
+  readonly x: QueueFinishable;
   resolve: () => void;
-  reject: (err: GatewayError) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
   /** waiting → running (holds its sequences) → done. */
   state: 'waiting' | 'running' | 'done';
@@ -50,6 +55,10 @@ interface ModelQueue {
   /** Each key's waiting requests, oldest first. */
   readonly waiting: Map<string, Waiter[]>;
   waitingCount: number;
+  /** Each key's pass: where its next turn stands (one entry per key that used the model). */
+  readonly pass: Map<string, number>;
+  /** The pass of the last request started from the queue. */
+  now: number;
 }
 
 export interface QueueEntry {
@@ -68,18 +77,22 @@ export interface QueueState {
 
 /**
  * The queue for a fleet, or undefined when no model has slots (nothing is counted then): a
- * model's capacity is its slots (the models file's, else PROXY_REPLICA_SLOTS) times its replicas
- * in use. While none is, requests are not held: they go on and fail or wait as without a queue.
+ * model's capacity is its slots (the models file's, else PROXY_REPLICA_SLOTS) times the replicas
+ * that list it.
  */
 export function fleetQueue(o: {
   readonly slots: number;
   readonly file: ReadonlyMap<string, ModelSettings>;
   readonly timeoutMs: number;
-  /** The model's replicas that take requests now. */
+  /** The replicas that list the model. */
   readonly replicas: (model: string) => number;
 }): FairQueue | undefined {
   if (o.slots === 0 && ![...o.file.values()].some((m) => (m.replicaSlots ?? 0) > 0)) return undefined;
-  return new FairQueue({ capacity: (model) => (o.file.get(model)?.replicaSlots ?? o.slots) * o.replicas(model), timeoutMs: o.timeoutMs });
+  const capacity = (model: string): number => {
+    const slots = o.file.get(model)?.replicaSlots ?? o.slots;
+    return slots === 0 ? 0 : slots * o.replicas(model);
+  };
+  return new FairQueue({ capacity, timeoutMs: o.timeoutMs });
 }
 
 export class FairQueue {
@@ -98,39 +111,47 @@ export class FairQueue {
    * a promise that resolves when it may go, or when it left the queue because its client went
    * away, and rejects with 503 when it waited the whole timeout.
    */
-  enter(e: QueueEntry, x: QueueFinishable): Promise<number> | undefined {
+  enter(e: QueueEntry, x: QueueFinishable): Promise<void> | undefined {
     const capacity = this.#o.capacity(e.model);
-    if (capacity <= 0) return undefined;
-    const q = this.#queue(e.model);
+    const known = this.#models.get(e.model);
+    if (capacity <= 0) {
+      // The model lost its replicas: those waiting go on too, and get what they would without a queue.
+      if (known !== undefined && known.waitingCount > 0) this.#pump(e.model, known);
+      return undefined;
+    }
+    const q = known ?? this.#queue(e.model);
     const w: Waiter = {
+      model: e.model,
       keyId: e.keyId,
       weight: PRIORITY_WEIGHT[e.priority ?? 'normal'],
       seqs: e.sequences,
       since: this.#now(),
+      x,
       resolve: noop,
-      reject: noop,
       timer: undefined,
       state: 'waiting',
     };
     x.onFinish(() => this.#leave(e.model, q, w));
     // The exchange was over already (its client left during the key lookup): nothing to take.
     if (w.state === 'done') return undefined;
-    // Slots that came since the last release (a replica back in use) go to those waiting first.
+    // Slots that came since the last release (a replica added) go to those waiting first.
     if (q.waitingCount > 0) this.#pump(e.model, q);
     if (q.waitingCount === 0 && fits(q, w, capacity)) {
       this.#start(q, w);
       return undefined;
     }
     const list = q.waiting.get(w.keyId);
-    if (list === undefined) q.waiting.set(w.keyId, [w]);
-    else list.push(w);
+    if (list === undefined) {
+      q.waiting.set(w.keyId, [w]);
+      // Joins the turns where they stand: no credit for the time it sent nothing.
+      q.pass.set(w.keyId, Math.max(q.pass.get(w.keyId) ?? q.now, q.now));
+    } else list.push(w);
     q.waitingCount++;
-    return new Promise<number>((resolve, reject) => {
-      w.resolve = () => resolve(this.#now() - w.since);
-      w.reject = reject;
+    return new Promise<void>((resolve, reject) => {
+      w.resolve = resolve;
       w.timer = setTimeout(() => {
         this.#unqueue(q, w);
-        w.state = 'done';
+        this.#done(w);
         this.#pump(e.model, q);
         reject(new GatewayError('overloaded', queueTimeoutMessage(e.model, this.#o.timeoutMs / 1000), { 'retry-after': '5' }));
       }, this.#o.timeoutMs);
@@ -151,18 +172,31 @@ export class FairQueue {
   }
 
   #queue(model: string): ModelQueue {
-    let q = this.#models.get(model);
-    if (q === undefined) {
-      q = { running: 0, held: new Map(), waiting: new Map(), waitingCount: 0 };
-      this.#models.set(model, q);
-    }
+    const q: ModelQueue = { running: 0, held: new Map(), waiting: new Map(), waitingCount: 0, pass: new Map(), now: 0 };
+    this.#models.set(model, q);
     return q;
   }
 
-  #start(q: ModelQueue, w: Waiter): void {
+  /**
+   * The request takes its slots and its key's turn moves on, also for one that did not wait (a
+   * key that filled the slots alone goes after the others when they come). A key that waited
+   * keeps the pass it joined with; one that did not joins now.
+   */
+  #start(q: ModelQueue, w: Waiter, waited = false): void {
+    const own = q.pass.get(w.keyId);
+    const pass = waited && own !== undefined ? own : Math.max(own ?? q.now, q.now);
+    q.now = Math.max(q.now, pass);
+    q.pass.set(w.keyId, pass + w.seqs / w.weight);
     w.state = 'running';
     q.running += w.seqs;
     q.held.set(w.keyId, (q.held.get(w.keyId) ?? 0) + w.seqs);
+  }
+
+  /** A waiter leaves the queue (started, timed out or gone): its wait is noted once. */
+  #done(w: Waiter, next: Waiter['state'] = 'done'): void {
+    clearTimeout(w.timer);
+    w.state = next;
+    w.x.noteQueued(this.#now() - w.since, w.model);
   }
 
   /** The request is over: give back its slots, or take it out of the queue (its client left). */
@@ -170,8 +204,7 @@ export class FairQueue {
     if (w.state === 'done') return;
     if (w.state === 'waiting') {
       this.#unqueue(q, w);
-      clearTimeout(w.timer);
-      w.state = 'done';
+      this.#done(w);
       w.resolve();
       // A large request that left may have held back smaller ones.
       this.#pump(model, q);
@@ -195,34 +228,39 @@ export class FairQueue {
     q.waitingCount--;
   }
 
-  /** Starts waiting requests while slots are free, the neediest key's first. */
+  /**
+   * Starts waiting requests while slots are free, in turn. The next one waits for the slots it
+   * needs: nothing passes it meanwhile, so a request for several sequences is not starved.
+   */
   #pump(model: string, q: ModelQueue): void {
     const capacity = this.#o.capacity(model);
     while (q.waitingCount > 0) {
       const next = this.#next(q);
-      // Capacity gone (slots turned off for the model): everything waiting goes on.
       if (capacity > 0 && !fits(q, next, capacity)) return;
       this.#unqueue(q, next);
-      clearTimeout(next.timer);
-      this.#start(q, next);
+      this.#done(next, 'running');
+      this.#start(q, next, true);
       next.resolve();
     }
   }
 
   /**
-   * The head of the key that would hold the smallest share with it (its slots with this
-   * request's, over its weight: a `high` key goes before a `normal` one holding as many); ties:
-   * the longest waiting.
+   * The head whose turn would end first (its key's pass plus its own sequences over the weight:
+   * at equal passes a `high` key's request goes before a `normal` one's); ties: the key holding
+   * fewer slots for its weight, then the longest waiting.
    */
   #next(q: ModelQueue): Waiter {
     let best: Waiter | undefined;
-    let bestShare = Infinity;
+    let bestEnd = Infinity;
+    let bestHeld = Infinity;
     for (const [keyId, list] of q.waiting) {
       const head = list[0] as Waiter;
-      const share = ((q.held.get(keyId) ?? 0) + head.seqs) / head.weight;
-      if (share < bestShare || (share === bestShare && best !== undefined && head.since < best.since)) {
+      const end = (q.pass.get(keyId) ?? q.now) + head.seqs / head.weight;
+      const held = (q.held.get(keyId) ?? 0) / head.weight;
+      if (end < bestEnd || (end === bestEnd && (held < bestHeld || (held === bestHeld && best !== undefined && head.since < best.since)))) {
         best = head;
-        bestShare = share;
+        bestEnd = end;
+        bestHeld = held;
       }
     }
     return best as Waiter;

@@ -33,6 +33,13 @@ export interface FleetModels {
   readonly routesBetween: (model: string | undefined) => boolean;
   /** Settings for `model`: the models file, else the global settings (the context window bounded by the listed max_model_len). */
   settings(model: string | undefined): { profile: ModelProfileName; contextTokens: number; maxOutputTokens: number };
+  /**
+   * The model whose engines run a request for `model`, for the fair queue: a LoRA adapter's base
+   * model (its card's `parent`), another served name of the same weights (same `root`) the first
+   * listed; without a model, the fleet's base model when every replica serves the same ones (vLLM
+   * then runs its first). Undefined when that cannot be told.
+   */
+  engineModel(model: string | undefined): string | undefined;
   /** The /v1/models payload: every served card once, each thinking-capable one followed by its non-thinking row; undefined when nothing is known. */
   listing(): Buffer | undefined;
 }
@@ -56,6 +63,19 @@ export function createFleetModels(o: FleetModelsOptions): FleetModels {
       if (o.state.servers(model).length === 0) throw modelNotFound(model, asked);
     },
     servesMany: () => o.state.mixed(),
+    engineModel(model) {
+      if (model === undefined) {
+        if (!o.state.known() || o.state.mixed()) return undefined;
+        return o.state.cards().find((c) => typeof c.raw.parent !== 'string')?.id;
+      }
+      const card = o.state.card(model);
+      if (card === undefined) return model;
+      const parent = card.raw.parent;
+      if (typeof parent === 'string' && o.state.card(parent) !== undefined) return parent;
+      const root = card.raw.root;
+      if (typeof root !== 'string') return model;
+      return o.state.cards().find((c) => c.raw.root === root && typeof c.raw.parent !== 'string')?.id ?? model;
+    },
     routesBetween: (model) => {
       const servers = model === undefined ? undefined : o.state.servers(model);
       return (servers !== undefined && servers.length > 0 ? servers.length : o.state.states().length) > 1;

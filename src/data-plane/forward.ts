@@ -30,8 +30,6 @@ export interface ShapedForward extends ForwardBase {
   readonly extraHeaders: readonly string[];
   /** What shaping did (the request log records it). */
   readonly effects: readonly ShapeEffect[];
-  /** How long it waited in the gateway's fair queue for a slot (fair-queue.ts), when it waited. */
-  readonly queuedMs?: number | undefined;
 }
 
 /** A body forwarded untouched and never parsed (embeddings, anything unknown). */

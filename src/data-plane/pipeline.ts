@@ -200,12 +200,9 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
   else body = raw === undefined ? Buffer.from(JSON.stringify(json)) : serializeShapedBody(raw, parsed.body, json);
 
   // 4c. the fair queue: a slot of the model's, or a wait for one (count_tokens holds no engine slot).
-  let queuedMs: number | undefined;
-  const waited =
-    env.queue !== undefined && route.endpoint !== 'count_tokens' && typeof json.model === 'string'
-      ? env.queue.enter({ model: json.model, keyId: key.id, priority: policy?.priority, sequences: sequences(route.endpoint, json) }, x)
-      : undefined;
-  if (waited !== undefined) queuedMs = await waited;
+  const queueModel = env.queue === undefined || route.endpoint === 'count_tokens' ? undefined : env.fleet.engineModel(namedModel(json.model));
+  const waited = queueModel === undefined ? undefined : env.queue?.enter({ model: queueModel, keyId: key.id, priority: policy?.priority, sequences: sequences(route.endpoint, json) }, x);
+  if (waited !== undefined) await waited;
 
   // 5. upstream, 6. respond, 7. account: driven by the backend's answer (exchange.ts).
   const headers = env.requestHeaders(req.rawHeaders);
@@ -224,7 +221,6 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
       dialect: dialectFor(route.endpoint),
       extraHeaders,
       effects: shaped.effects,
-      queuedMs,
     },
     key.id,
   );

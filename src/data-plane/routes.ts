@@ -31,7 +31,7 @@ import { shapingConfigs } from './shaping-config.js';
 import { aliasConfigOf, resolveModelName } from './transforms/alias-model.js';
 import { requestHeaderRules } from './upstream/headers.js';
 import { createFleetHistory } from './upstream/fleet-history.js';
-import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown, replicasInUse, type ReplicaSnapshot } from './fleet-view.js';
+import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown, type ReplicaSnapshot } from './fleet-view.js';
 import { watchReplicaHealth, type ReplicaHealthChange } from './replica-health-log.js';
 import { createRemovedReplicas } from './removed-replicas.js';
 import { fleetQueue, type QueueState } from './fair-queue.js';
@@ -160,7 +160,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
   });
   holder.state = fleet;
-  const queue = fleetQueue({ slots: config.fleet.replicaSlots, file: modelsFile, timeoutMs: config.fleet.queueTimeoutMs, replicas: (model) => replicasInUse(fleet, model, config.fleet.hungMs) });
+  const queue = fleetQueue({ slots: config.fleet.replicaSlots, file: modelsFile, timeoutMs: config.fleet.queueTimeoutMs, replicas: (model) => fleet.servers(model).length });
   const modelsCheck = watchModelsFile(modelsFile, fleet.states, deps.notice ?? defaultNotice);
   const healthChanges = deps.onReplicaHealth === undefined ? undefined : watchReplicaHealth(fleet, config.fleet.hungMs, deps.onReplicaHealth);
   const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), size: HISTORY_SAMPLES });

@@ -36,7 +36,8 @@ export function createQueueMetrics(registry: Registry, source: () => QueueSource
   register(registry, waited);
   return {
     onRequestEnd(o) {
-      if (o.queuedMs !== undefined && o.model !== undefined) waited.observe(o.queuedMs / 1000, o.model, o.stream ? 'true' : 'false');
+      const q = o.queued;
+      if (q !== undefined) waited.observe(q.ms / 1000, q.model, o.stream ? 'true' : 'false');
     },
   };
 }

@@ -102,7 +102,7 @@ export function requestLogRow(config: Config): (r: LoggedRequest) => RequestLogI
       reasoning_tokens: u?.reasoningTokens ?? null,
       usage_estimated: o.usageEstimated ? 1 : 0,
       ttft_ms: o.ttfbMs === undefined ? null : Math.round(o.ttfbMs),
-      queued_ms: o.queuedMs === undefined ? null : Math.round(o.queuedMs),
+      queued_ms: o.queued === undefined ? null : Math.round(o.queued.ms),
       duration_ms: Math.round(o.durationMs),
       backend: clean(o.backend),
       route: o.route ?? null,

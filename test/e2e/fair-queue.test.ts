@@ -1,6 +1,6 @@
 // The gateway's fair queue (PROXY_REPLICA_SLOTS) made to happen against the simulator: held
 // streams fill the model's slots, further requests wait in the gateway (the backend never sees
-// them), a freed slot goes to the key holding the fewest, a waiting client that leaves gives its
+// them), keys take turns at the freed slots, a waiting client that leaves gives its
 // place back, a wait past PROXY_QUEUE_TIMEOUT is 503 in each dialect, and the request log and
 // /metrics show the waits.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ const arrived = (s: Stack): string[] => s.sim.requests.map((r) => String(r.heade
 const waiting = (s: Stack): number => s.app.dataPlane.queued().reduce((n, q) => n + q.waiting, 0);
 
 describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
-  it('holds requests past the slots in the gateway and gives each freed slot to the key holding the fewest', async () => {
+  it('holds requests past the slots in the gateway; keys take turns at the freed slots, however many each sends', async () => {
     stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '2' } });
     const s = stack;
     const a = await s.createKey('greedy');
@@ -53,7 +53,7 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
       { id: 'sim-model', replicas: [{ url: s.sim.url, routing_share: 1 }], queue: { waiting: 4, running: 2, capacity: 2 } },
     ]);
     expect(arrived(s)).toEqual(['a1', 'a2']);
-    // a1 ends: a holds one slot, b none: b's request goes before a's three that waited longer.
+    // a1 ends: a has had two turns, b none: b's request goes before a's three that waited longer.
     s.sim.release('a1');
     await readAll(a1.res);
     await s.sim.waitForHold('b1');
@@ -140,10 +140,10 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
     await readAll(next.res);
     expect(arrived(s)).toEqual(['held', 'next']);
     const rows = await requestLogRows(s, k.id, 3);
-    expect(rows.map((r) => [r.status, r.result])).toEqual([
-      [200, 'complete'],
-      [499, 'aborted'],
-      [200, 'complete'],
+    expect(rows.map((r) => [r.status, r.result, r.queued_ms === null])).toEqual([
+      [200, 'complete', true],
+      [499, 'aborted', false],
+      [200, 'complete', true],
     ]);
     expect(s.app.dataPlane.queued()).toEqual([{ model: 'sim-model', waiting: 0, running: 0, capacity: 1 }]);
   });
@@ -178,6 +178,10 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
       [503, 'overloaded', message],
       [503, 'overloaded', message],
     ]);
+    // The whole wait is in the row and the histogram.
+    for (const r of rows.slice(0, 2)) expect(r.queued_ms).toBeGreaterThanOrEqual(300);
+    const text = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+    expect(text).toContain('worv_proxy_queue_wait_seconds_count{model="sim-model",stream="false"} 2\n');
   });
 
   it('without slots nothing waits: every request reaches the backend, and no queue is shown', async () => {
@@ -193,6 +197,24 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
     await Promise.all(held.map((r) => readAll(r.res)));
     const text = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
     expect(text).not.toContain('worv_proxy_queue_requests_waiting{');
+  });
+
+  it('a request that names no model waits in the queue of the model the backend runs for it', async () => {
+    stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '1' } });
+    const s = stack;
+    const k = await s.createKey();
+    const held = await open(s, k.key, 'held');
+    const body = (model: unknown) => JSON.stringify({ ...(model === undefined ? {} : { model }), messages: CHAT_BODY.messages, stream: true });
+    const none = rawRequest(s.gatewayUrl, { method: 'POST', path: '/v1/chat/completions', headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', 'x-sim-hold': 'none' }, body: body(undefined) });
+    const empty = rawRequest(s.gatewayUrl, { method: 'POST', path: '/v1/chat/completions', headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', 'x-sim-hold': 'empty' }, body: body('') });
+    await until(() => waiting(s) === 2);
+    expect(arrived(s)).toEqual(['held']);
+    for (const tag of ['held', 'none', 'empty']) {
+      await s.sim.waitForHold(tag);
+      s.sim.release(tag);
+    }
+    await Promise.all([held, await none, await empty].map((r) => readAll(r.res)));
+    expect(arrived(s)).toEqual(['held', 'none', 'empty']);
   });
 
   it('count_tokens and GET /v1/models do not wait for a slot', async () => {

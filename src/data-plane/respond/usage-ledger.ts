@@ -111,7 +111,7 @@ export class UsageLedger {
   route: RouteReason | undefined;
   session: string | undefined;
   /** How long the request waited in the gateway's fair queue (only a request that waited). */
-  queuedMs: number | undefined;
+  queued: { readonly ms: number; readonly model: string } | undefined;
   effects: readonly ShapeEffect[] = NO_EFFECTS;
   requestBody: BodyCapture | undefined;
   responseBody: BodyCapture | undefined;
@@ -192,7 +192,12 @@ export class UsageLedger {
   /** The request holds something until it is over (its key's limits, a queue slot): `settle` gives it back. */
   settleWith(settle: (usage: UsageCounts) => void | Promise<void>): void {
     const first = this.#settle;
-    this.#settle = first === undefined ? settle : (usage) => both(first(usage), settle(usage));
+    // The later one first: the fair queue's release comes after admission's settle, cannot throw,
+    // and must run even if that one throws.
+    this.#settle = first === undefined ? settle : (usage) => {
+      const later = settle(usage);
+      return both(first(usage), later);
+    };
   }
 
   /** Settles the limit counters now, if the commit has not (the response is over without one). */
@@ -269,7 +274,7 @@ export class UsageLedger {
       backend: this.backend,
       route: this.route,
       session: this.session,
-      queuedMs: this.queuedMs,
+      queued: this.queued,
       effects: this.effects,
       headers: req.headers,
       peer: req.socket.remoteAddress,

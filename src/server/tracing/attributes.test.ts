@@ -26,7 +26,7 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
   backend: undefined,
   route: undefined,
   session: undefined,
-  queuedMs: undefined,
+  queued: undefined,
   effects: [],
   headers: {},
   peer: undefined,
