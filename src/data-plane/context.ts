@@ -100,6 +100,13 @@ export interface LimitCounters {
   rateLimited(keyId: string): void;
 }
 
+/** No counters configured: none can be reached (keys with limits get 503). */
+export const NO_LIMIT_COUNTERS: LimitCounters = {
+  admit: () => Promise.reject(new Error('no limit counters configured')),
+  settle: () => undefined,
+  rateLimited: () => undefined,
+};
+
 /** Port: resolve the SHA-256 hash of a presented key to its key (a deactivated one marked `inactive`), or undefined. */
 export interface KeyLookup {
   findByHash(keyHash: string): Promise<KeyPrincipal | undefined>;

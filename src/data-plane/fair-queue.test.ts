@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { GatewayError } from '../core/errors.js';
 import type { UsageCounts } from './context.js';
-import { FairQueue, fleetQueue, type QueueEntry } from './fair-queue.js';
+import { FairQueue, fleetQueue, modelSlots, type QueueEntry } from './fair-queue.js';
 
 const ZERO: UsageCounts = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 };
 
@@ -282,12 +282,12 @@ describe('FairQueue', () => {
 
 describe('fleetQueue', () => {
   it('is off when neither PROXY_REPLICA_SLOTS nor a model of the file sets slots', () => {
-    expect(fleetQueue({ slots: 0, file: new Map([['m', { affinityHold: 2 }]]), timeoutMs: 1000, replicas: () => 2 })).toBeUndefined();
+    expect(fleetQueue({ slots: modelSlots(new Map([['m', { affinityHold: 2 }]]), 0), timeoutMs: 1000, replicas: () => 2 })).toBeUndefined();
   });
 
   it("a model's capacity is its slots (the file's first) times the replicas that list it", () => {
     const replicas: Record<string, number> = { a: 3, b: 2, c: 4 };
-    const q = fleetQueue({ slots: 4, file: new Map([['b', { replicaSlots: 8 }], ['c', { replicaSlots: 0 }]]), timeoutMs: 1000, replicas: (m) => replicas[m] ?? 0 });
+    const q = fleetQueue({ slots: modelSlots(new Map([['b', { replicaSlots: 8 }], ['c', { replicaSlots: 0 }]]), 4), timeoutMs: 1000, replicas: (m) => replicas[m] ?? 0 });
     expect(q).toBeDefined();
     for (const m of ['a', 'b', 'c', 'unlisted']) expect(q!.enter(entry('k', { model: m }), new FakeExchange())).toBeUndefined();
     expect(q!.models()).toEqual([
@@ -297,7 +297,7 @@ describe('fleetQueue', () => {
   });
 
   it('is on for the models the file gives slots when PROXY_REPLICA_SLOTS is 0', () => {
-    const q = fleetQueue({ slots: 0, file: new Map([['b', { replicaSlots: 2 }]]), timeoutMs: 1000, replicas: () => 1 });
+    const q = fleetQueue({ slots: modelSlots(new Map([['b', { replicaSlots: 2 }]]), 0), timeoutMs: 1000, replicas: () => 1 });
     expect(q!.enter(entry('k', { model: 'a' }), new FakeExchange())).toBeUndefined();
     expect(q!.enter(entry('k', { model: 'b' }), new FakeExchange())).toBeUndefined();
     expect(q!.models().map((m) => m.model)).toEqual(['b']);

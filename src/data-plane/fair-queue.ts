@@ -75,21 +75,32 @@ export interface QueueState {
   readonly capacity: number;
 }
 
+/** Each model's slots per replica: the models file's `replicaSlots`, else PROXY_REPLICA_SLOTS; `any`: some model has slots. */
+export interface ModelSlots {
+  readonly of: (model: string | undefined) => number;
+  readonly any: boolean;
+}
+
+export function modelSlots(file: ReadonlyMap<string, ModelSettings>, slots: number): ModelSlots {
+  return {
+    of: (model) => (model === undefined ? undefined : file.get(model)?.replicaSlots) ?? slots,
+    any: slots > 0 || [...file.values()].some((m) => (m.replicaSlots ?? 0) > 0),
+  };
+}
+
 /**
  * The queue for a fleet, or undefined when no model has slots (nothing is counted then): a
- * model's capacity is its slots (the models file's, else PROXY_REPLICA_SLOTS) times the replicas
- * that list it.
+ * model's capacity is its slots times the replicas that list it.
  */
 export function fleetQueue(o: {
-  readonly slots: number;
-  readonly file: ReadonlyMap<string, ModelSettings>;
+  readonly slots: ModelSlots;
   readonly timeoutMs: number;
   /** The replicas that list the model. */
   readonly replicas: (model: string) => number;
 }): FairQueue | undefined {
-  if (o.slots === 0 && ![...o.file.values()].some((m) => (m.replicaSlots ?? 0) > 0)) return undefined;
+  if (!o.slots.any) return undefined;
   const capacity = (model: string): number => {
-    const slots = o.file.get(model)?.replicaSlots ?? o.slots;
+    const slots = o.slots.of(model);
     return slots === 0 ? 0 : slots * o.replicas(model);
   };
   return new FairQueue({ capacity, timeoutMs: o.timeoutMs });

@@ -10,7 +10,7 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { isGatewayError } from '../core/errors.js';
 import { isV1Root } from '../core/v1-path.js';
-import type { KeyLookup, LimitCounters, RequestObserver, RequestTracer, UsageSink } from './context.js';
+import { NO_LIMIT_COUNTERS, type KeyLookup, type LimitCounters, type RequestObserver, type RequestTracer, type UsageSink } from './context.js';
 import { Exchange, type ExchangeEnv } from './exchange.js';
 import { createTokenizeEstimator } from './input-estimate.js';
 import { runPipeline, type PipelineEnv } from './pipeline.js';
@@ -34,7 +34,7 @@ import { createFleetHistory } from './upstream/fleet-history.js';
 import { fleetView, healthOf, inUse, modelReplicasUp, modelsDown, type ReplicaSnapshot } from './fleet-view.js';
 import { watchReplicaHealth, type ReplicaHealthChange } from './replica-health-log.js';
 import { createRemovedReplicas } from './removed-replicas.js';
-import { fleetQueue, type QueueState } from './fair-queue.js';
+import { fleetQueue, modelSlots, type QueueState } from './fair-queue.js';
 import type { Replica } from './upstream/replicas.js';
 import type { BackendsResponse } from '../shared/api-contract.js';
 
@@ -106,24 +106,20 @@ const PROBE_TIMEOUT_MS = 5000;
 const defaultWarn = (message: string, err: unknown): void => void process.stderr.write(`worv-proxy: ${message}: ${err instanceof Error ? err.message : String(err)}\n`);
 const defaultNotice = (message: string): void => void process.stderr.write(`worv-proxy: ${message}\n`);
 
-const NO_COUNTERS: LimitCounters = {
-  admit: () => Promise.reject(new Error('no limit counters configured')),
-  settle: () => undefined,
-  rateLimited: () => undefined,
-};
-
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { config } = deps;
   const requestHeaders = requestHeaderRules(config.vllmApiKey);
   // The routing policy reads the fleet's state, which probes through the upstream it routes.
   const holder: { state?: FleetState } = {};
   const modelsFile = loadModelsFile(config.fleet.modelsFile);
+  const slots = modelSlots(modelsFile, config.fleet.replicaSlots);
   const routing = createFleetRouting({
     get state() {
       return holder.state as FleetState;
     },
     loadFactor: LOAD_FACTOR,
     hold: (model) => (model === undefined ? undefined : modelsFile.get(model)?.affinityHold) ?? config.fleet.affinityHold,
+    slots: slots.of,
     affinity: config.fleet.routing === 'affinity',
   });
   let refusedKeyLoggedAt = -Infinity;
@@ -160,7 +156,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
   });
   holder.state = fleet;
-  const queue = fleetQueue({ slots: config.fleet.replicaSlots, file: modelsFile, timeoutMs: config.fleet.queueTimeoutMs, replicas: (model) => fleet.servers(model).length });
+  const queue = fleetQueue({ slots, timeoutMs: config.fleet.queueTimeoutMs, replicas: (model) => fleet.servers(model).length });
   const modelsCheck = watchModelsFile(modelsFile, fleet.states, deps.notice ?? defaultNotice);
   const healthChanges = deps.onReplicaHealth === undefined ? undefined : watchReplicaHealth(fleet, config.fleet.hungMs, deps.onReplicaHealth);
   const history = createFleetHistory({ replicas: () => upstream.replicas, state: (r) => fleet.state(r), size: HISTORY_SAMPLES });
@@ -234,7 +230,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         resolve: (model) => resolveModelName(model, alias),
     },
     admission: {
-      counters: deps.limits ?? NO_COUNTERS,
+      counters: deps.limits ?? NO_LIMIT_COUNTERS,
       clock: deps.clock,
       forwardPriority: config.forwardPriority,
       maxOutputTokens: config.maxOutputTokens,

@@ -66,11 +66,11 @@ export class Ring<T> {
   }
 
   /**
-   * The first member clockwise from `pos` whose load, with this request, stays within
-   * `factor` × the mean or, unless it is `busy` otherwise, within `hold`; else the least
+   * The first member clockwise from `pos` whose load, with this request, stays within `cap` and
+   * within `factor` × the mean or, unless it is `busy` otherwise, within `hold`; else the least
    * loaded; undefined when the ring is empty.
    */
-  pick(pos: number, load: (m: T) => number, factor: number, hold: number, busy: (m: T) => boolean = NEVER): T | undefined {
+  pick(pos: number, load: (m: T) => number, factor: number, hold: number, busy: (m: T) => boolean = NEVER, cap = Infinity): T | undefined {
     const n = this.members.length;
     if (n === 0) return undefined;
     let total = 0;
@@ -84,6 +84,7 @@ export class Ring<T> {
       if (seen.has(m)) continue;
       seen.add(m);
       const l = load(m) + 1;
+      if (l > cap) continue;
       if (l <= bound || (l <= hold && !busy(m))) return m;
     }
     // Everyone is at the bound: the least loaded, first in ring order.

@@ -90,4 +90,23 @@ describe('fleet routing: how each replica was chosen', () => {
     for (let i = 0; i < 3; i++) plain.pick(list, relay({ session: 's' }), undefined, 0);
     expect(Object.values(routedBy(list))).toEqual([{ least_in_flight: 3 }]);
   });
+
+  it('with slots, a session or prompt prefix leaves a replica that runs its slots while another has room; at the hold it would stay', () => {
+    const list = replicas(3);
+    const routing = createFleetRouting({ state: stateOf(list), loadFactor: 1.25, hold: () => 8, affinity: true, slots: () => 2 });
+    const home = routing.pick(list, relay({ prefix: 7 }), undefined, 0)!;
+    home.outstanding = 2;
+    // Within the hold of 8, but at its 2 slots: the next replica on the ring, counted as spilled.
+    const next = routing.pick(list, relay({ prefix: 7 }), undefined, 0)!;
+    expect(next).not.toBe(home);
+    expect(routedBy(list)[next.origin]).toEqual({ spilled: 1 });
+    // Every replica at its slots: the ring's own choice again (the fair queue keeps the total).
+    for (const r of list) r.outstanding = 2;
+    expect(routing.pick(list, relay({ prefix: 7 }), undefined, 0)).toBe(home);
+    // Without slots the hold keeps it home.
+    const held = createFleetRouting({ state: stateOf(list), loadFactor: 1.25, hold: () => 8, affinity: true, slots: () => 0 });
+    for (const r of list) r.outstanding = 0;
+    home.outstanding = 2;
+    expect(held.pick(list, relay({ prefix: 7 }), undefined, 0)).toBe(home);
+  });
 });

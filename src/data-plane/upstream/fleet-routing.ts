@@ -50,6 +50,8 @@ export interface FleetRoutingOptions {
   readonly hold: (model: string | undefined) => number;
   /** false: the fewest in flight only (session, prefix and previous response ignored). */
   readonly affinity: boolean;
+  /** PROXY_REPLICA_SLOTS for `model` (0: none): a replica with that many in flight is passed over while another has room. */
+  readonly slots?: (model: string | undefined) => number;
 }
 
 function hintsOf(facts: CallFacts): RouteHints | undefined {
@@ -161,7 +163,8 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
       if (list.length === 1) return { replica: list[0] as Replica, reason: own };
       const ring = ringOf(list);
       const pos = ringPosition(key);
-      const r = ring.pick(pos, load, o.loadFactor, o.hold(hints?.model), engineQueues);
+      // With slots, a replica that runs them is passed over (the fair queue keeps the model's total within them, this each replica's).
+      const r = ring.pick(pos, load, o.loadFactor, o.hold(hints?.model), engineQueues, o.slots?.(hints?.model) || Infinity);
       if (r !== undefined) return { replica: r, reason: r !== ring.home(pos) ? 'spilled' : own };
     }
     return { replica: leastLoaded(list), reason: 'least_in_flight' };
