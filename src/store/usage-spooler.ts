@@ -66,6 +66,8 @@ export class Spooler {
   #replaying: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #failures = 0;
+  /** Closed: a replay still running when the gateway stopped ends quietly and nothing is retried (the next start replays). */
+  #closed = false;
 
   constructor(store: Store, files: SpoolFiles | undefined, hooks: SpoolerHooks) {
     this.#store = store;
@@ -127,6 +129,7 @@ export class Spooler {
 
   /** Stops retrying; removes an empty own segment (and its mark). Entries left stay for the next start. */
   async close(): Promise<void> {
+    this.#closed = true;
     this.#cancelRetry();
     const files = this.#files;
     if (files === undefined) return;
@@ -171,7 +174,7 @@ export class Spooler {
   }
 
   #scheduleReplay(): void {
-    if (this.#retryTimer !== undefined || this.#replaying !== undefined) return;
+    if (this.#closed || this.#retryTimer !== undefined || this.#replaying !== undefined) return;
     const delay = RETRY_MS[Math.min(this.#failures, RETRY_MS.length - 1)]!;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
@@ -246,7 +249,8 @@ export class Spooler {
       } catch (err) {
         this.#failures++;
         this.lastReplayError = err;
-        this.#hooks.onReplayError?.(err);
+        // After the last line of a stop: what it left is said there, and the next start replays it.
+        if (!this.#closed) this.#hooks.onReplayError?.(err);
       }
     })().finally(() => {
       this.#replaying = undefined;
