@@ -116,14 +116,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#env.onIdentified(key.id);
   }
 
-  /** The client's body, once read: kept for the request log only with PROXY_LOG_BODIES=on. */
+  /** The client's body: kept for the request log only with PROXY_LOG_BODIES=on. */
   noteBody(raw: Buffer | undefined): void {
     if (this.#env.logBodies) this.#ledger.requestBody = captureBody(raw);
   }
 
-  /** The `model` string as the client sent it. */
-  noteModel(model: string | undefined): void {
+  /** The `model` string as the client sent it, and whether it asked for a stream (also for a request refused after parsing). */
+  noteModel(model: string | undefined, stream = false): void {
     this.#ledger.requestedModel = model;
+    this.#ledger.stream = stream;
   }
 
   /** Answers with an error before anything was forwarded (guard, auth, parse, shape). */
@@ -172,7 +173,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     if (this.#env.logBodies) this.#ledger.responseBody = new BodyCapture();
     const route = shaped !== undefined ? shaped.route : fwd.kind === 'opaque' ? fwd.route : undefined;
-    const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json, route };
+    const facts: CallFacts = { purpose: 'relay', endpoint: this.route?.endpoint, request: shaped?.facts, body: shaped?.json, route, slot: shaped?.slot };
     this.#facts = facts;
     const readTimeoutMs = stream ? this.#env.streamReadTimeoutMs : this.#env.nonstreamReadTimeoutMs;
     const span = this.#ledger.span;
@@ -195,9 +196,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ledger.head(status);
     this.#ledger.backend = replicaOrigin(c);
     if (status === 401 || status === 403) {
-      // The client's key passed here: the backend refuses ours (the operator is told by
-      // upstream/client.ts). Passed on, it would tell the client (and its SDK, which then stops)
-      // that the client's own key is wrong.
+      // The client's key passed here: the backend refuses ours (upstream/client.ts tells the operator).
+      // Passed on, it would tell the client (and its SDK, which then stops) that its own key is wrong.
       this.#relay = new WithheldRelay(() => this.#finishFailed(new GatewayError('upstream_auth', MSG.backendRefusedCredentials)));
       return;
     }

@@ -30,7 +30,7 @@ const entry = (keyId: string, over: Partial<QueueEntry> = {}): QueueEntry => ({ 
 /** Enters a request; records its key in `started` when it may go. */
 function enter(q: FairQueue, e: QueueEntry, started: string[], tag = e.keyId): { x: FakeExchange; result: Promise<unknown> } {
   const x = new FakeExchange();
-  const waited = q.enter(e, x);
+  const waited = q.enter(e, x)?.wait;
   if (waited === undefined) {
     started.push(tag);
     return { x, result: Promise.resolve(undefined) };
@@ -55,23 +55,23 @@ afterEach(() => {
 
 describe('FairQueue', () => {
   it('lets requests go at once, without a promise, while the model has free slots', () => {
-    const q = new FairQueue({ capacity: () => 2, timeoutMs: 1000 });
+    const q = new FairQueue({ replicas: () => 1, slots: () => 2, timeoutMs: 1000 });
     const x = new FakeExchange();
-    expect(q.enter(entry('a'), x)).toBeUndefined();
-    expect(q.enter(entry('a'), new FakeExchange())).toBeUndefined();
+    expect(q.enter(entry('a'), x)?.wait).toBeUndefined();
+    expect(q.enter(entry('a'), new FakeExchange())?.wait).toBeUndefined();
     expect(q.models()).toEqual([{ model: 'm', waiting: 0, running: 2, capacity: 2 }]);
     x.finish();
     expect(q.models()).toEqual([{ model: 'm', waiting: 0, running: 1, capacity: 2 }]);
   });
 
   it('counts nothing for a model without slots', () => {
-    const q = new FairQueue({ capacity: (model) => (model === 'm' ? 1 : 0), timeoutMs: 1000 });
+    const q = new FairQueue({ replicas: () => 1, slots: (model: string) => (model === 'm' ? 1 : 0), timeoutMs: 1000 });
     for (let i = 0; i < 5; i++) expect(q.enter(entry('a', { model: 'other' }), new FakeExchange())).toBeUndefined();
     expect(q.models()).toEqual([]);
   });
 
   it('keys take turns at the freed slots: a key with many requests waiting does not keep the others out', async () => {
-    const q = new FairQueue({ capacity: () => 2, timeoutMs: 60_000 });
+    const q = new FairQueue({ replicas: () => 1, slots: () => 2, timeoutMs: 60_000 });
     const started: string[] = [];
     const a1 = enter(q, entry('a'), started, 'a1');
     const a2 = enter(q, entry('a'), started, 'a2');
@@ -111,7 +111,7 @@ describe('FairQueue', () => {
     [3, 'high', 'low', 240, 60],
     [4, 'normal', 'normal', 150, 150],
   ] as const)('weighs turns by priority, whatever the capacity (%i slots, %s against %s)', async (capacity, p1, p2, n1, n2) => {
-    const q = new FairQueue({ capacity: () => capacity, timeoutMs: 60_000 });
+    const q = new FairQueue({ replicas: () => 1, slots: () => capacity, timeoutMs: 60_000 });
     const priority = { one: p1, two: p2 } as const;
     const counts = { one: 0, two: 0 };
     // In start order: the requests holding slots.
@@ -120,7 +120,7 @@ describe('FairQueue', () => {
     const add = (key: 'one' | 'two'): void => {
       const x = new FakeExchange();
       all.push(x);
-      const waited = q.enter(entry(key, { priority: priority[key] }), x);
+      const waited = q.enter(entry(key, { priority: priority[key] }), x)?.wait;
       if (waited === undefined) holding.push(x);
       else
         void waited.then(() => {
@@ -145,14 +145,14 @@ describe('FairQueue', () => {
   });
 
   it('counts sequences: a request for 3 waits until 3 slots are free, and a key of single requests does not starve it', async () => {
-    const q = new FairQueue({ capacity: () => 4, timeoutMs: 60_000 });
+    const q = new FairQueue({ replicas: () => 1, slots: () => 4, timeoutMs: 60_000 });
     const holding: FakeExchange[] = [];
     const all: FakeExchange[] = [];
     // Key b always has single requests waiting: each one that starts is replaced.
     const addB = (): void => {
       const x = new FakeExchange();
       all.push(x);
-      const waited = q.enter(entry('b'), x);
+      const waited = q.enter(entry('b'), x)?.wait;
       if (waited === undefined) holding.push(x);
       else
         void waited.then(() => {
@@ -163,7 +163,7 @@ describe('FairQueue', () => {
     for (let i = 0; i < 6; i++) addB();
     const big = new FakeExchange();
     let bigStarted = false;
-    void q.enter(entry('a', { sequences: 3 }), big)?.then(() => (bigStarted = true));
+    void q.enter(entry('a', { sequences: 3 }), big)?.wait?.then(() => (bigStarted = true));
     let released = 0;
     while (!bigStarted && released < 50) {
       holding.shift()!.finish();
@@ -178,7 +178,7 @@ describe('FairQueue', () => {
   });
 
   it('lets a request for more sequences than the whole capacity go when nothing runs', async () => {
-    const q = new FairQueue({ capacity: () => 2, timeoutMs: 60_000 });
+    const q = new FairQueue({ replicas: () => 1, slots: () => 2, timeoutMs: 60_000 });
     const started: string[] = [];
     const a = enter(q, entry('a'), started, 'a');
     const big = enter(q, entry('b', { sequences: 8 }), started, 'big');
@@ -191,7 +191,7 @@ describe('FairQueue', () => {
   });
 
   it('takes a request whose client left out of the queue, so the slot goes to the next one', async () => {
-    const q = new FairQueue({ capacity: () => 1, timeoutMs: 60_000 });
+    const q = new FairQueue({ replicas: () => 1, slots: () => 1, timeoutMs: 60_000 });
     const started: string[] = [];
     const a = enter(q, entry('a'), started, 'a');
     const gone = enter(q, entry('b'), started, 'gone');
@@ -208,8 +208,28 @@ describe('FairQueue', () => {
     expect(q.models()[0]).toMatchObject({ waiting: 0, running: 0 });
   });
 
+  it("a ticket's slots carry the model's per-replica cap; they are given back when the request ends, or at once when it never started", async () => {
+    vi.useFakeTimers();
+    const q = new FairQueue({ replicas: () => 2, slots: () => 3, timeoutMs: 1000 });
+    const replica = { queued: 0 };
+    const x = new FakeExchange();
+    const ticket = q.enter(entry('a', { sequences: 3 }), x)!;
+    expect(ticket.slot).toEqual({ sequences: 3, cap: 3, replica: undefined, released: false });
+    // The routing places it on a replica; the request's end gives the sequences back there.
+    Object.assign(ticket.slot, { replica });
+    replica.queued = 3;
+    q.enter(entry('b', { sequences: 3 }), new FakeExchange());
+    const waiting = q.enter(entry('c'), new FakeExchange())!;
+    const wait = waiting.wait!.catch((err: unknown) => err);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(((await wait) as GatewayError).kind).toBe('overloaded');
+    expect([waiting.slot.released, waiting.slot.replica]).toEqual([true, undefined]);
+    x.finish();
+    expect([replica.queued, ticket.slot.released]).toEqual([0, true]);
+  });
+
   it('takes no slot for an exchange that is already over', () => {
-    const q = new FairQueue({ capacity: () => 1, timeoutMs: 60_000 });
+    const q = new FairQueue({ replicas: () => 1, slots: () => 1, timeoutMs: 60_000 });
     const x = new FakeExchange();
     x.over = true;
     expect(q.enter(entry('a'), x)).toBeUndefined();
@@ -218,7 +238,7 @@ describe('FairQueue', () => {
 
   it('answers 503 overloaded with Retry-After when the wait reaches the timeout, and frees the place', async () => {
     vi.useFakeTimers();
-    const q = new FairQueue({ capacity: () => 1, timeoutMs: 2500 });
+    const q = new FairQueue({ replicas: () => 1, slots: () => 1, timeoutMs: 2500 });
     const started: string[] = [];
     const a = enter(q, entry('a'), started, 'a');
     const late = enter(q, entry('b'), started, 'late');
@@ -239,12 +259,12 @@ describe('FairQueue', () => {
   });
 
   it('starts those waiting when slots come without a release (a replica added), at the next request', async () => {
-    let capacity = 1;
-    const q = new FairQueue({ capacity: () => capacity, timeoutMs: 60_000 });
+    let replicas = 1;
+    const q = new FairQueue({ replicas: () => replicas, slots: () => 1, timeoutMs: 60_000 });
     const started: string[] = [];
     const a = enter(q, entry('a'), started, 'a');
     const b = enter(q, entry('b'), started, 'b');
-    capacity = 3;
+    replicas = 3;
     const c = enter(q, entry('c'), started, 'c');
     await flush();
     expect(started.sort()).toEqual(['a', 'b', 'c']);
@@ -253,12 +273,12 @@ describe('FairQueue', () => {
   });
 
   it('holds nothing back once the model has no replica listed: those waiting go on with the next request', async () => {
-    let capacity = 1;
-    const q = new FairQueue({ capacity: () => capacity, timeoutMs: 60_000 });
+    let replicas = 1;
+    const q = new FairQueue({ replicas: () => replicas, slots: () => 1, timeoutMs: 60_000 });
     const started: string[] = [];
     const a = enter(q, entry('a'), started, 'a');
     const b = enter(q, entry('b'), started, 'b');
-    capacity = 0;
+    replicas = 0;
     const c = enter(q, entry('c'), started, 'c');
     await flush();
     expect(started).toEqual(['a', 'c', 'b']);
@@ -268,11 +288,11 @@ describe('FairQueue', () => {
 
   it('notes the time waited when the request starts, and nothing for one that went at once', async () => {
     let now = 1000;
-    const q = new FairQueue({ capacity: () => 1, timeoutMs: 60_000, now: () => now });
+    const q = new FairQueue({ replicas: () => 1, slots: () => 1, timeoutMs: 60_000, now: () => now });
     const a = new FakeExchange();
-    expect(q.enter(entry('a'), a)).toBeUndefined();
+    expect(q.enter(entry('a'), a)?.wait).toBeUndefined();
     const b = new FakeExchange();
-    const waited = q.enter(entry('b'), b);
+    const waited = q.enter(entry('b'), b)?.wait;
     now = 1750;
     a.finish();
     await waited;
@@ -289,7 +309,7 @@ describe('fleetQueue', () => {
     const replicas: Record<string, number> = { a: 3, b: 2, c: 4 };
     const q = fleetQueue({ slots: modelSlots(new Map([['b', { replicaSlots: 8 }], ['c', { replicaSlots: 0 }]]), 4), timeoutMs: 1000, replicas: (m) => replicas[m] ?? 0 });
     expect(q).toBeDefined();
-    for (const m of ['a', 'b', 'c', 'unlisted']) expect(q!.enter(entry('k', { model: m }), new FakeExchange())).toBeUndefined();
+    for (const m of ['a', 'b', 'c', 'unlisted']) expect(q!.enter(entry('k', { model: m }), new FakeExchange())?.wait).toBeUndefined();
     expect(q!.models()).toEqual([
       { model: 'a', waiting: 0, running: 1, capacity: 12 },
       { model: 'b', waiting: 0, running: 1, capacity: 16 },
@@ -299,7 +319,7 @@ describe('fleetQueue', () => {
   it('is on for the models the file gives slots when PROXY_REPLICA_SLOTS is 0', () => {
     const q = fleetQueue({ slots: modelSlots(new Map([['b', { replicaSlots: 2 }]]), 0), timeoutMs: 1000, replicas: () => 1 });
     expect(q!.enter(entry('k', { model: 'a' }), new FakeExchange())).toBeUndefined();
-    expect(q!.enter(entry('k', { model: 'b' }), new FakeExchange())).toBeUndefined();
+    expect(q!.enter(entry('k', { model: 'b' }), new FakeExchange())?.wait).toBeUndefined();
     expect(q!.models().map((m) => m.model)).toEqual(['b']);
   });
 });

@@ -11,6 +11,7 @@ import { GatewayError } from '../core/errors.js';
 import type { Priority } from '../core/limits.js';
 import type { UsageCounts } from './context.js';
 import type { ModelSettings } from './models-file.js';
+import { releaseSlot, type QueueSlot } from './upstream/replicas.js';
 
 /** A key's turn, by priority: `high` starts twice the sequences of `normal`, `low` half. */
 export const PRIORITY_WEIGHT: Readonly<Record<Priority, number>> = Object.freeze({ high: 4, normal: 2, low: 1 });
@@ -29,10 +30,18 @@ export interface QueueFinishable {
 }
 
 export interface FairQueueOptions {
-  /** The sequences this gateway may run on `model`'s replicas at once; 0: no queue for it. */
-  readonly capacity: (model: string) => number;
+  /** The model's slots per replica; 0: no queue for it. */
+  readonly slots: (model: string) => number;
+  /** The replicas that list the model. */
+  readonly replicas: (model: string) => number;
   readonly timeoutMs: number;
   readonly now?: () => number;
+}
+
+/** A request's place: its slots (the routing places them on a replica), and the wait for them when there is one. */
+export interface QueueTicket {
+  readonly slot: QueueSlot;
+  readonly wait: Promise<void> | undefined;
 }
 
 interface Waiter {
@@ -40,6 +49,7 @@ interface Waiter {
   readonly keyId: string;
   readonly weight: number;
   readonly seqs: number;
+  readonly slot: QueueSlot;
   readonly since: number;
   readonly x: QueueFinishable;
   resolve: () => void;
@@ -88,22 +98,9 @@ export function modelSlots(file: ReadonlyMap<string, ModelSettings>, slots: numb
   };
 }
 
-/**
- * The queue for a fleet, or undefined when no model has slots (nothing is counted then): a
- * model's capacity is its slots times the replicas that list it.
- */
-export function fleetQueue(o: {
-  readonly slots: ModelSlots;
-  readonly timeoutMs: number;
-  /** The replicas that list the model. */
-  readonly replicas: (model: string) => number;
-}): FairQueue | undefined {
-  if (!o.slots.any) return undefined;
-  const capacity = (model: string): number => {
-    const slots = o.slots.of(model);
-    return slots === 0 ? 0 : slots * o.replicas(model);
-  };
-  return new FairQueue({ capacity, timeoutMs: o.timeoutMs });
+/** The queue for a fleet, or undefined when no model has slots (nothing is counted then). */
+export function fleetQueue(o: { readonly slots: ModelSlots; readonly timeoutMs: number; readonly replicas: (model: string) => number }): FairQueue | undefined {
+  return o.slots.any ? new FairQueue({ slots: o.slots.of, replicas: o.replicas, timeoutMs: o.timeoutMs }) : undefined;
 }
 
 export class FairQueue {
@@ -122,8 +119,9 @@ export class FairQueue {
    * a promise that resolves when it may go, or when it left the queue because its client went
    * away, and rejects with 503 when it waited the whole timeout.
    */
-  enter(e: QueueEntry, x: QueueFinishable): Promise<void> | undefined {
-    const capacity = this.#o.capacity(e.model);
+  enter(e: QueueEntry, x: QueueFinishable): QueueTicket | undefined {
+    const cap = this.#o.slots(e.model);
+    const capacity = this.#capacity(e.model, cap);
     const known = this.#models.get(e.model);
     if (capacity <= 0) {
       // The model lost its replicas: those waiting go on too, and get what they would without a queue.
@@ -136,6 +134,7 @@ export class FairQueue {
       keyId: e.keyId,
       weight: PRIORITY_WEIGHT[e.priority ?? 'normal'],
       seqs: e.sequences,
+      slot: { sequences: e.sequences, cap, replica: undefined, released: false },
       since: this.#now(),
       x,
       resolve: noop,
@@ -149,7 +148,7 @@ export class FairQueue {
     if (q.waitingCount > 0) this.#pump(e.model, q);
     if (q.waitingCount === 0 && fits(q, w, capacity)) {
       this.#start(q, w);
-      return undefined;
+      return { slot: w.slot, wait: undefined };
     }
     const list = q.waiting.get(w.keyId);
     if (list === undefined) {
@@ -158,7 +157,7 @@ export class FairQueue {
       q.pass.set(w.keyId, Math.max(q.pass.get(w.keyId) ?? q.now, q.now));
     } else list.push(w);
     q.waitingCount++;
-    return new Promise<void>((resolve, reject) => {
+    const wait = new Promise<void>((resolve, reject) => {
       w.resolve = resolve;
       w.timer = setTimeout(() => {
         this.#unqueue(q, w);
@@ -167,11 +166,17 @@ export class FairQueue {
         reject(new GatewayError('overloaded', queueTimeoutMessage(e.model, this.#o.timeoutMs / 1000), { 'retry-after': '5' }));
       }, this.#o.timeoutMs);
     });
+    return { slot: w.slot, wait };
+  }
+
+  /** The most the model may run through this gateway: slots × the replicas that list it. */
+  #capacity(model: string, slots: number = this.#o.slots(model)): number {
+    return slots === 0 ? 0 : slots * this.#o.replicas(model);
   }
 
   /** The model's queue now, when it has slots (also before its first request); undefined without. */
   state(model: string): QueueState | undefined {
-    const capacity = this.#o.capacity(model);
+    const capacity = this.#capacity(model);
     const q = this.#models.get(model);
     if (capacity <= 0 && q === undefined) return undefined;
     return { model, waiting: q?.waitingCount ?? 0, running: q?.running ?? 0, capacity };
@@ -179,7 +184,7 @@ export class FairQueue {
 
   /** Each model that had a request through the queue: requests waiting, sequences running, its capacity now. */
   models(): QueueState[] {
-    return [...this.#models].map(([model, q]) => ({ model, waiting: q.waitingCount, running: q.running, capacity: this.#o.capacity(model) }));
+    return [...this.#models].map(([model, q]) => ({ model, waiting: q.waitingCount, running: q.running, capacity: this.#capacity(model) }));
   }
 
   #queue(model: string): ModelQueue {
@@ -207,6 +212,7 @@ export class FairQueue {
   #done(w: Waiter, next: Waiter['state'] = 'done'): void {
     clearTimeout(w.timer);
     w.state = next;
+    if (next === 'done') releaseSlot(w.slot);
     w.x.noteQueued(this.#now() - w.since, w.model);
   }
 
@@ -222,10 +228,15 @@ export class FairQueue {
       return;
     }
     w.state = 'done';
+    releaseSlot(w.slot);
     q.running -= w.seqs;
     const held = (q.held.get(w.keyId) ?? 0) - w.seqs;
     if (held > 0) q.held.set(w.keyId, held);
-    else q.held.delete(w.keyId);
+    else {
+      q.held.delete(w.keyId);
+      // A key with nothing running or waiting whose turn is not ahead joins at `now` anyway: forget it.
+      if (!q.waiting.has(w.keyId) && (q.pass.get(w.keyId) ?? 0) <= q.now) q.pass.delete(w.keyId);
+    }
     this.#pump(model, q);
   }
 
@@ -244,7 +255,7 @@ export class FairQueue {
    * needs: nothing passes it meanwhile, so a request for several sequences is not starved.
    */
   #pump(model: string, q: ModelQueue): void {
-    const capacity = this.#o.capacity(model);
+    const capacity = this.#capacity(model);
     while (q.waitingCount > 0) {
       const next = this.#next(q);
       if (capacity > 0 && !fits(q, next, capacity)) return;

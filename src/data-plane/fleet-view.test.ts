@@ -6,7 +6,7 @@ import type { ReplicaState } from './upstream/fleet-state.js';
 
 function state(over: Partial<ReplicaState> = {}, replica: Partial<ReplicaState['replica']> = {}): ReplicaState {
   return {
-    replica: { origin: 'http://a:1', pool: undefined as unknown as Pool, outstanding: 0, failures: 0, coolUntil: 0, failedAnswers: 0, answerCoolUntil: 0, failedStatus: 0, answers: [0, 0, 0, 0, 0, 0], retried: new Map(), routedBy: new Map(), waiting: new Set(), ...replica },
+    replica: { origin: 'http://a:1', pool: undefined as unknown as Pool, outstanding: 0, failures: 0, coolUntil: 0, failedAnswers: 0, answerCoolUntil: 0, failedStatus: 0, answers: [0, 0, 0, 0, 0, 0], retried: new Map(), routedBy: new Map(), waiting: new Set(), queued: 0, ...replica },
     models: [{ id: 'm', maxModelLen: undefined, raw: {} }],
     listing: undefined,
     listedAt: 1,

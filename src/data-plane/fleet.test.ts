@@ -5,13 +5,16 @@ import type { FleetState } from './upstream/fleet-state.js';
 
 const card = (id: string, raw: Record<string, unknown> = {}): ModelCard => ({ id, maxModelLen: undefined, raw: { id, object: 'model', ...raw } });
 
-/** The parts of the fleet's state engineModel reads: the listed cards, one replica set for all. */
-function models(cards: ModelCard[] | undefined, mixed = false) {
+/** The parts of the fleet's state engineModel reads: the listed cards, and which replicas list each (by default all the same one). */
+function models(cards: ModelCard[] | undefined, mixed = false, listedBy: Record<string, string[]> = {}) {
+  const replicas = new Map<string, object>();
+  const replica = (name: string): object => replicas.get(name) ?? (replicas.set(name, { origin: name }), replicas.get(name)!);
   const state = {
     known: () => cards !== undefined,
     mixed: () => mixed,
     cards: () => cards ?? [],
     card: (id: string) => cards?.find((c) => c.id === id),
+    servers: (id: string) => (cards?.some((c) => c.id === id) ? (listedBy[id] ?? ['r1']).map(replica) : []),
   } as unknown as FleetState;
   return createFleetModels({ state, file: new Map(), explicitProfile: undefined, contextTokens: 1000, maxOutputTokens: 100 });
 }
@@ -30,6 +33,16 @@ describe('engineModel (the fair queue of a request)', () => {
     expect(models([lora, glm]).engineModel(undefined)).toBe('GLM-5.1');
     expect(models([glm, card('Kimi-K2.6')], true).engineModel(undefined)).toBeUndefined();
     expect(models(undefined).engineModel(undefined)).toBeUndefined();
+  });
+
+  it('names share an engine only where the same replicas list both: replicas of different models may share a root path', () => {
+    const qwen = card('qwen', { root: '/mnt/models', parent: null });
+    const llama = card('llama', { root: '/mnt/models', parent: null });
+    const m = models([qwen, llama], true, { qwen: ['a'], llama: ['b'] });
+    expect([m.engineModel('qwen'), m.engineModel('llama')]).toEqual(['qwen', 'llama']);
+    // An adapter loaded on one replica of its base model only keeps its own queue.
+    const partial = models([glm, lora], true, { 'GLM-5.1': ['a', 'b'], 'sql-lora': ['a'] });
+    expect(partial.engineModel('sql-lora')).toBe('sql-lora');
   });
 
   it('a model no backend lists is its own (no replicas: no queue)', () => {

@@ -70,11 +70,18 @@ export function createFleetModels(o: FleetModelsOptions): FleetModels {
       }
       const card = o.state.card(model);
       if (card === undefined) return model;
+      // Names are one engine only where the same replicas list both: `root` is a path on each
+      // replica, which replicas of different models may share (`--model /mnt/models`).
+      const servers = new Set(o.state.servers(model));
+      const sameReplicas = (other: string): boolean => {
+        const theirs = o.state.servers(other);
+        return theirs.length === servers.size && theirs.every((r) => servers.has(r));
+      };
       const parent = card.raw.parent;
-      if (typeof parent === 'string' && o.state.card(parent) !== undefined) return parent;
+      if (typeof parent === 'string' && o.state.card(parent) !== undefined && sameReplicas(parent)) return parent;
       const root = card.raw.root;
       if (typeof root !== 'string') return model;
-      return o.state.cards().find((c) => c.raw.root === root && typeof c.raw.parent !== 'string')?.id ?? model;
+      return o.state.cards().find((c) => c.raw.root === root && typeof c.raw.parent !== 'string' && sameReplicas(c.id))?.id ?? model;
     },
     routesBetween: (model) => {
       const servers = model === undefined ? undefined : o.state.servers(model);

@@ -4,6 +4,7 @@ import type { RequestFacts, ShapeEffect } from './context.js';
 import type { Dialect } from './dialects/index.js';
 import type { Upload } from './upload.js';
 import type { RouteHints } from './upstream/route-hints.js';
+import type { QueueSlot } from './upstream/replicas.js';
 
 interface ForwardBase {
   readonly method: string;
@@ -30,6 +31,8 @@ export interface ShapedForward extends ForwardBase {
   readonly extraHeaders: readonly string[];
   /** What shaping did (the request log records it). */
   readonly effects: readonly ShapeEffect[];
+  /** Its fair-queue slots, when it holds some (the routing places them). */
+  readonly slot?: QueueSlot | undefined;
 }
 
 /** A body forwarded untouched and never parsed (embeddings, anything unknown). */

@@ -173,7 +173,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     if (readable !== undefined) x.noteModel(namedModel(topLevelString(readable, 'model')));
     throw err;
   }
-  x.noteModel(client.facts.requestedModel);
+  x.noteModel(client.facts.requestedModel, client.facts.stream);
   const clientModel = client.body.model;
   const shaping = await env.shapingConfig(namedModel(clientModel));
   const parsed = env.inputEstimator === undefined ? client : await withInputEstimate(client, env.inputEstimator, env.estimateAlways === true ? undefined : shaping);
@@ -201,8 +201,8 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
 
   // 4c. the fair queue: a slot of the model's, or a wait for one (count_tokens holds no engine slot).
   const queueModel = env.queue === undefined || route.endpoint === 'count_tokens' ? undefined : env.fleet.engineModel(namedModel(json.model));
-  const waited = queueModel === undefined ? undefined : env.queue?.enter({ model: queueModel, keyId: key.id, priority: policy?.priority, sequences: sequences(route.endpoint, json) }, x);
-  if (waited !== undefined) await waited;
+  const ticket = queueModel === undefined ? undefined : env.queue?.enter({ model: queueModel, keyId: key.id, priority: policy?.priority, sequences: sequences(route.endpoint, json) }, x);
+  if (ticket?.wait !== undefined) await ticket.wait;
 
   // 5. upstream, 6. respond, 7. account: driven by the backend's answer (exchange.ts).
   const headers = env.requestHeaders(req.rawHeaders);
@@ -221,6 +221,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
       dialect: dialectFor(route.endpoint),
       extraHeaders,
       effects: shaped.effects,
+      slot: ticket?.slot,
     },
     key.id,
   );

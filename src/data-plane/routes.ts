@@ -119,7 +119,6 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
     loadFactor: LOAD_FACTOR,
     hold: (model) => (model === undefined ? undefined : modelsFile.get(model)?.affinityHold) ?? config.fleet.affinityHold,
-    slots: slots.of,
     affinity: config.fleet.routing === 'affinity',
   });
   let refusedKeyLoggedAt = -Infinity;
@@ -287,7 +286,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     queued: () => queue?.models() ?? [],
     drain: () => drainClose.start(),
     backendsView: () =>
-      fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs, removed: removedRunning.running(upstream.replicas), queue: (m) => queue?.state(m) }),
+      fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs, removed: removedRunning.running(upstream.replicas), queue: (m) => (fleetModels.engineModel(m) === m ? queue?.state(m) : undefined) }),
     close: () => {
       fleet.close();
       return upstream.close();

@@ -52,6 +52,32 @@ describe('usage spool (SQLite)', () => {
     return want;
   }
 
+  it('closing while the store is still locked: the last replay fails quietly, nothing is retried, and the next start applies the spool', async () => {
+    const { path, store } = await setup();
+    const errors: unknown[] = [];
+    const writer = await openUsageWriter(store, { spoolDir: dir, spoolPrefix: 'proxy.db.', onReplayError: (err) => errors.push(err) });
+    const other = new SqliteDatabase(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await Promise.all([0, 1, 2].map((i) => writer.commit(inc(i))));
+      expect(writer.spoolStats().entries).toBe(3);
+      // The gateway's replays while it serves fail and are reported (the lock is held).
+      await writer.drain();
+      expect(errors).toHaveLength(1);
+      await writer.close();
+      // The close's own replay failed too: not reported, and no retry after it.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(errors).toHaveLength(1);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    const again = await openUsageWriter(store, { spoolDir: dir, spoolPrefix: 'proxy.db.' });
+    expect(again.spoolStats().entries).toBe(0);
+    expect(totals(store)).toEqual({ requests: 3, p: 6, c: 3 });
+    await again.close();
+  });
+
   it('keeps counts, not entries, and replays several chunks exactly once', async () => {
     const { path, store } = await setup();
     const writer = await openUsageWriter(store, { spoolDir: dir, spoolPrefix: 'proxy.db.' });

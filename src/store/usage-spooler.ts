@@ -66,7 +66,10 @@ export class Spooler {
   #replaying: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #failures = 0;
-  /** Closed: a replay still running when the gateway stopped ends quietly and nothing is retried (the next start replays). */
+  /**
+   * Stopping: a replay still running ends quietly and nothing is retried (the stop's last lines
+   * say what is left, and the next start replays it).
+   */
   #closed = false;
 
   constructor(store: Store, files: SpoolFiles | undefined, hooks: SpoolerHooks) {
@@ -127,10 +130,15 @@ export class Spooler {
     return this.#replay();
   }
 
-  /** Stops retrying; removes an empty own segment (and its mark). Entries left stay for the next start. */
-  async close(): Promise<void> {
+  /** The gateway is stopping: replays still run when asked (the last drain), but fail quietly and are not retried. */
+  stopping(): void {
     this.#closed = true;
     this.#cancelRetry();
+  }
+
+  /** Stops retrying; removes an empty own segment (and its mark). Entries left stay for the next start. */
+  async close(): Promise<void> {
+    this.stopping();
     const files = this.#files;
     if (files === undefined) return;
     const own = this.own;

@@ -67,7 +67,7 @@ export interface UsageWriter {
   replayError(): unknown;
   /** Spooled, not yet applied usage of one key (what the counters do not show yet). */
   spooled(keyId: string): SpooledUsage;
-  /** Drains, then removes an empty spool. Commits after this go straight to the store. */
+  /** Drains (a replay that fails now is not retried nor reported: the caller reports what is left), then removes an empty spool. Commits after this go straight to the store. */
   close(): Promise<void>;
 }
 
@@ -195,6 +195,7 @@ export async function openUsageWriter(store: Store, opts: UsageWriterOptions = {
     replayError: () => spooler.lastReplayError,
     spooled: (keyId) => spooler.spooled(keyId),
     async close() {
+      spooler.stopping();
       await writer.drain();
       await spooler.close();
     },

@@ -6,12 +6,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateApiKey } from '../../src/store/api-keys.repo.js';
 import { startStack, type Stack } from '../helpers/harness.js';
+import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
 import { CHAT_BODY, MESSAGES_BODY, rawRequest, readAll, requestLogRows, until, type RawResponse } from './support.js';
 
 let stack: Stack | undefined;
+let fleet: FleetStack | undefined;
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
+  await fleet?.close();
+  fleet = undefined;
 });
 
 const STREAM = JSON.stringify({ ...CHAT_BODY, stream: true });
@@ -232,5 +236,33 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
     expect(counted.status).toBe(200);
     s.sim.release('held');
     await readAll(held.res);
+  });
+
+  it('with two replicas, one session: each replica runs its slots, the session spills to the other and the third request waits', async () => {
+    fleet = await startFleetStack({ replicas: [{ model: 'sim-model' }, { model: 'sim-model' }], env: { PROXY_REPLICA_SLOTS: '1' } });
+    const f = fleet;
+    const session = (tag: string) =>
+      rawRequest(f.gatewayUrl, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${f.key}`, 'content-type': 'application/json', 'x-sim-hold': tag, 'x-claude-code-session-id': 'one-session' },
+        body: STREAM,
+      });
+    const first = await session('s1');
+    const second = await session('s2');
+    // The affinity hold (4) would keep both on the session's replica; its one slot sends the second away.
+    expect(f.served().sort()).toEqual([1, 1]);
+    const third = session('s3');
+    await until(() => f.stack.app.dataPlane.queued()[0]?.waiting === 1);
+    expect(f.served().sort()).toEqual([1, 1]);
+    f.sims.forEach((sim) => sim.release('s1'));
+    await readAll(first.res);
+    // The freed slot is on s1's replica: the waiting request goes there.
+    const s1Replica = f.sims.findIndex((sim) => sim.requests.some((r) => r.headers['x-sim-hold'] === 's1'));
+    await until(() => f.sims[s1Replica]!.requests.some((r) => r.headers['x-sim-hold'] === 's3'));
+    for (const sim of f.sims) for (const tag of ['s2', 's3']) sim.release(tag);
+    await Promise.all([readAll(second.res), third.then((r) => readAll(r.res))]);
+    const text = await (await fetch(`${f.gatewayUrl}/metrics`)).text();
+    expect(text).toMatch(/worv_proxy_replica_routed_total\{replica="[^"]+",route="spilled"\} 1\n/);
   });
 });

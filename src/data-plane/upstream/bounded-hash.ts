@@ -66,11 +66,11 @@ export class Ring<T> {
   }
 
   /**
-   * The first member clockwise from `pos` whose load, with this request, stays within `cap` and
-   * within `factor` × the mean or, unless it is `busy` otherwise, within `hold`; else the least
-   * loaded; undefined when the ring is empty.
+   * The first member clockwise from `pos` that is not `full` and whose load, with this request,
+   * stays within `factor` × the mean or, unless it is `busy` otherwise, within `hold`; else the
+   * least loaded (one not `full` first); undefined when the ring is empty.
    */
-  pick(pos: number, load: (m: T) => number, factor: number, hold: number, busy: (m: T) => boolean = NEVER, cap = Infinity): T | undefined {
+  pick(pos: number, load: (m: T) => number, factor: number, hold: number, busy: (m: T) => boolean = NEVER, full: (m: T) => boolean = NEVER): T | undefined {
     const n = this.members.length;
     if (n === 0) return undefined;
     let total = 0;
@@ -83,13 +83,13 @@ export class Ring<T> {
       const m = this.owners[i] as T;
       if (seen.has(m)) continue;
       seen.add(m);
+      if (full(m)) continue;
       const l = load(m) + 1;
-      if (l > cap) continue;
       if (l <= bound || (l <= hold && !busy(m))) return m;
     }
-    // Everyone is at the bound: the least loaded, first in ring order.
+    // Everyone is at the bound: the least loaded, first in ring order (one with room first).
     let best: T | undefined;
-    for (const m of seen) if (best === undefined || load(m) < load(best)) best = m;
+    for (const m of seen) if (best === undefined || (full(best) && !full(m)) || (full(best) === full(m) && load(m) < load(best))) best = m;
     return best;
   }
 }

@@ -126,6 +126,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     answers: [0, 0, 0, 0, 0, 0],
     retried: new Map(),
     routedBy: new Map(),
+    queued: 0,
     waiting: new Set(),
     pool: new Pool(origin, {
       connect,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFleetRouting, type RouteReason } from './fleet-routing.js';
 import type { FleetState, ReplicaState } from './fleet-state.js';
-import { routedTotal, type CallFacts, type Replica } from './replicas.js';
+import { releaseSlot, routedTotal, type CallFacts, type Replica } from './replicas.js';
 import type { RouteHints } from './route-hints.js';
 
 function replicas(n: number): Replica[] {
@@ -91,22 +91,31 @@ describe('fleet routing: how each replica was chosen', () => {
     expect(Object.values(routedBy(list))).toEqual([{ least_in_flight: 3 }]);
   });
 
-  it('with slots, a session or prompt prefix leaves a replica that runs its slots while another has room; at the hold it would stay', () => {
+  it('fair-queue slots: a replica that runs its cap is passed over while another has room (spilled); the slots move with a retry and go back once', () => {
     const list = replicas(3);
-    const routing = createFleetRouting({ state: stateOf(list), loadFactor: 1.25, hold: () => 8, affinity: true, slots: () => 2 });
-    const home = routing.pick(list, relay({ prefix: 7 }), undefined, 0)!;
-    home.outstanding = 2;
-    // Within the hold of 8, but at its 2 slots: the next replica on the ring, counted as spilled.
-    const next = routing.pick(list, relay({ prefix: 7 }), undefined, 0)!;
+    for (const r of list) r.queued = 0;
+    const routing = createFleetRouting({ state: stateOf(list), loadFactor: 1.25, hold: () => 8, affinity: true });
+    const slotted = (sequences: number, route: Partial<RouteHints>): CallFacts => ({ ...relay(route), slot: { sequences, cap: 2, replica: undefined, released: false } });
+    const first = slotted(2, { prefix: 7 });
+    const home = routing.pick(list, first, undefined, 0)!;
+    expect(home.queued).toBe(2);
+    // Within the hold of 8 requests, but its 2 sequences are placed: the next replica on the ring.
+    const second = slotted(1, { prefix: 7 });
+    const next = routing.pick(list, second, undefined, 0)!;
     expect(next).not.toBe(home);
     expect(routedBy(list)[next.origin]).toEqual({ spilled: 1 });
-    // Every replica at its slots: the ring's own choice again (the fair queue keeps the total).
-    for (const r of list) r.outstanding = 2;
+    // A retry after `next` failed: its slot moves to the replica of the retry.
+    const retry = routing.pick(list, second, next, 0)!;
+    expect(retry).not.toBe(next);
+    expect(next.queued).toBe(0);
+    expect(retry.queued).toBe(retry === home ? 3 : 1);
+    releaseSlot(second.slot!);
+    releaseSlot(second.slot!);
+    expect(list.map((r) => r.queued).reduce((a, b) => a + b, 0)).toBe(2);
+    // Without slots (a request that holds none) the hold keeps the prefix home.
     expect(routing.pick(list, relay({ prefix: 7 }), undefined, 0)).toBe(home);
-    // Without slots the hold keeps it home.
-    const held = createFleetRouting({ state: stateOf(list), loadFactor: 1.25, hold: () => 8, affinity: true, slots: () => 0 });
-    for (const r of list) r.outstanding = 0;
-    home.outstanding = 2;
-    expect(held.pick(list, relay({ prefix: 7 }), undefined, 0)).toBe(home);
+    // Least in flight prefers a replica with room.
+    for (const r of list) r.outstanding = r === home ? 0 : 5;
+    expect(routing.pick(list, slotted(1, {}), undefined, 0)).not.toBe(home);
   });
 });

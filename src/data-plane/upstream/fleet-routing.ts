@@ -15,7 +15,7 @@ import type { Dispatcher } from 'undici';
 import type { RouteReason } from '../../shared/backends-contract.js';
 import { Ring, ringPosition } from './bounded-hash.js';
 import { isDown, type FleetState } from './fleet-state.js';
-import { cooledUntil, failingAnswer, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
+import { cooledUntil, failingAnswer, type CallFacts, type PickReplica, type QueueSlot, type Replica, type RetryableStatus } from './replicas.js';
 import type { RouteHints } from './route-hints.js';
 
 /** Responses remembered for `previous_response_id` (oldest forgotten first). */
@@ -50,8 +50,6 @@ export interface FleetRoutingOptions {
   readonly hold: (model: string | undefined) => number;
   /** false: the fewest in flight only (session, prefix and previous response ignored). */
   readonly affinity: boolean;
-  /** PROXY_REPLICA_SLOTS for `model` (0: none): a replica with that many in flight is passed over while another has room. */
-  readonly slots?: (model: string | undefined) => number;
 }
 
 function hintsOf(facts: CallFacts): RouteHints | undefined {
@@ -60,10 +58,18 @@ function hintsOf(facts: CallFacts): RouteHints | undefined {
 
 const load = (r: Replica): number => r.outstanding;
 
-function leastLoaded(list: readonly Replica[]): Replica {
-  let best = list[0] as Replica;
-  for (const r of list) if (r.outstanding < best.outstanding) best = r;
-  return best;
+/** The fewest in flight, among those with room for the request's fair-queue slots when there are any. */
+function leastLoaded(list: readonly Replica[], full: (r: Replica) => boolean = NEVER): Replica {
+  let best: Replica | undefined;
+  for (const r of list) if (best === undefined || (full(best) && !full(r)) || (full(best) === full(r) && r.outstanding < best.outstanding)) best = r;
+  return best as Replica;
+}
+
+const NEVER = (): boolean => false;
+
+/** A replica the request's fair-queue slots would take past their cap. */
+function fullFor(slot: QueueSlot | undefined): (r: Replica) => boolean {
+  return slot === undefined ? NEVER : (r) => r !== slot.replica && r.queued + slot.sequences > slot.cap;
 }
 
 export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
@@ -148,8 +154,8 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
     return best;
   };
 
-  const choose = (list: readonly Replica[], hints: RouteHints | undefined): Choice => {
-    if (!o.affinity) return { replica: leastLoaded(list), reason: 'least_in_flight' };
+  const choose = (list: readonly Replica[], hints: RouteHints | undefined, full: (r: Replica) => boolean): Choice => {
+    if (!o.affinity) return { replica: leastLoaded(list, full), reason: 'least_in_flight' };
     const prev = hints?.previousResponseId;
     if (prev !== undefined) {
       const r = responses.get(prev);
@@ -163,27 +169,34 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
       if (list.length === 1) return { replica: list[0] as Replica, reason: own };
       const ring = ringOf(list);
       const pos = ringPosition(key);
-      // With slots, a replica that runs them is passed over (the fair queue keeps the model's total within them, this each replica's).
-      const r = ring.pick(pos, load, o.loadFactor, o.hold(hints?.model), engineQueues, o.slots?.(hints?.model) || Infinity);
+      // A replica that runs its fair-queue slots is passed over (the queue keeps the model's total within them, this each replica's).
+      const r = ring.pick(pos, load, o.loadFactor, o.hold(hints?.model), engineQueues, full);
       if (r !== undefined) return { replica: r, reason: r !== ring.home(pos) ? 'spilled' : own };
     }
-    return { replica: leastLoaded(list), reason: 'least_in_flight' };
+    return { replica: leastLoaded(list, full), reason: 'least_in_flight' };
   };
 
   /** The replica of the next attempt among the model's, and why; undefined when none is worth it. */
-  const place = (list: readonly Replica[], hints: RouteHints | undefined, avoid: Replica | undefined, now: number): Choice | undefined => {
+  const place = (list: readonly Replica[], facts: CallFacts, avoid: Replica | undefined, now: number): Choice | undefined => {
     // One replica for the model: it takes the request whatever its state, and the retry too.
     if (list.length === 1) return { replica: list[0] as Replica, reason: 'only' };
     const ok = usable(list, avoid, now);
-    if (ok.length > 0) return choose(ok, hints);
+    if (ok.length > 0) return choose(ok, hintsOf(facts), fullFor(facts.slot));
     const r = fallback(list, avoid);
     return r === undefined ? undefined : { replica: r, reason: 'fallback' };
   };
 
   const pick: PickReplica = (replicas, facts, avoid, now) => {
     const hints = hintsOf(facts);
-    const choice = place(candidates(replicas, hints), hints, avoid, now);
+    const choice = place(candidates(replicas, hints), facts, avoid, now);
     if (choice === undefined) return undefined;
+    const slot = facts.slot;
+    if (slot !== undefined && !slot.released) {
+      // The slots move with the request: a retry's replica counts them, the failed one no longer.
+      if (slot.replica !== undefined) slot.replica.queued -= slot.sequences;
+      slot.replica = choice.replica;
+      choice.replica.queued += slot.sequences;
+    }
     if (facts.purpose === 'relay') {
       chosen.set(facts, choice);
       // A retry on the replica that just failed it (the model's only one) is the same pick.

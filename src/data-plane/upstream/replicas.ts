@@ -41,6 +41,26 @@ export interface Replica {
   readonly routedBy: Map<RouteReason, number>;
   /** Client requests sent to it that have not passed a byte on yet (upstream/call.ts). */
   readonly waiting: Set<Rescuable>;
+  /** Sequences of fair-queue slots placed here and not given back (the routing keeps it within their cap). */
+  queued: number;
+}
+
+/** A request's slots in the fair queue (data-plane/fair-queue.ts), which the routing places on a replica. */
+export interface QueueSlot {
+  readonly sequences: number;
+  /** The model's slots per replica: a replica whose placed sequences would pass it is passed over while another has room. */
+  readonly cap: number;
+  /** The replica they are counted on (the latest pick). */
+  replica: Replica | undefined;
+  /** Given back (the request is over): a later pick places nothing. */
+  released: boolean;
+}
+
+/** Gives a slot's sequences back to its replica, once. */
+export function releaseSlot(slot: QueueSlot): void {
+  if (slot.released) return;
+  slot.released = true;
+  if (slot.replica !== undefined) slot.replica.queued -= slot.sequences;
 }
 
 /**
@@ -65,6 +85,8 @@ export interface CallFacts {
   readonly body?: Readonly<JsonObject> | undefined;
   /** What the fleet's routing reads (model, session, prefix key, previous response). */
   readonly route?: RouteHints | undefined;
+  /** The request's fair-queue slots, when it holds some. */
+  readonly slot?: QueueSlot | undefined;
 }
 
 /**
