@@ -114,10 +114,11 @@ export class FairQueue {
   }
 
   /**
-   * Takes `e.sequences` of the model's slots for the request, released when `x` is over.
-   * Returns undefined when the request may go at once (the common case, no promise made), else
-   * a promise that resolves when it may go, or when it left the queue because its client went
-   * away, and rejects with 503 when it waited the whole timeout.
+   * Takes `e.sequences` of the model's slots for the request, given back when `x` is over.
+   * Undefined when the model has no slots (nothing counted). Else the ticket: its slot, and no
+   * wait when the slots are free now (no promise made), or a wait that resolves when they are
+   * taken, or when the request left the queue because its client went away, and rejects with
+   * 503 when it waited the whole timeout.
    */
   enter(e: QueueEntry, x: QueueFinishable): QueueTicket | undefined {
     const cap = this.#o.slots(e.model);
