@@ -59,15 +59,15 @@ describe('FairQueue', () => {
     const x = new FakeExchange();
     expect(q.enter(entry('a'), x)?.wait).toBeUndefined();
     expect(q.enter(entry('a'), new FakeExchange())?.wait).toBeUndefined();
-    expect(q.models()).toEqual([{ model: 'm', waiting: 0, running: 2, capacity: 2 }]);
+    expect(q.states()).toEqual([{ model: 'm', waiting: 0, running: 2, capacity: 2 }]);
     x.finish();
-    expect(q.models()).toEqual([{ model: 'm', waiting: 0, running: 1, capacity: 2 }]);
+    expect(q.states()).toEqual([{ model: 'm', waiting: 0, running: 1, capacity: 2 }]);
   });
 
   it('counts nothing for a model without slots', () => {
     const q = new FairQueue({ replicas: () => 1, slots: (model: string) => (model === 'm' ? 1 : 0), timeoutMs: 1000 });
     for (let i = 0; i < 5; i++) expect(q.enter(entry('a', { model: 'other' }), new FakeExchange())).toBeUndefined();
-    expect(q.models()).toEqual([]);
+    expect(q.states()).toEqual([]);
   });
 
   it('keys take turns at the freed slots: a key with many requests waiting does not keep the others out', async () => {
@@ -81,7 +81,7 @@ describe('FairQueue', () => {
     const c1 = enter(q, entry('c'), started, 'c1');
     const b2 = enter(q, entry('b'), started, 'b2');
     expect(started).toEqual(['a1', 'a2']);
-    expect(q.models()[0]).toMatchObject({ waiting: 5, running: 2 });
+    expect(q.states()[0]).toMatchObject({ waiting: 5, running: 2 });
     // Every key's turn is the same: b holds none and waited longer than c; a holds two.
     a1.x.finish();
     await flush();
@@ -101,7 +101,7 @@ describe('FairQueue', () => {
     expect(started).toEqual(['a1', 'a2', 'b1', 'c1', 'a3', 'b2', 'a4']);
     for (const r of [b2, a4]) r.x.finish();
     await Promise.all([a4.result, b2.result]);
-    expect(q.models()).toEqual([{ model: 'm', waiting: 0, running: 0, capacity: 2 }]);
+    expect(q.states()).toEqual([{ model: 'm', waiting: 0, running: 0, capacity: 2 }]);
   });
 
   it.each([
@@ -173,7 +173,7 @@ describe('FairQueue', () => {
     expect(bigStarted).toBe(true);
     // Its turn came within a few of b's; then it waited for 3 free slots, which nothing took meanwhile.
     expect(released).toBeLessThanOrEqual(6);
-    expect(q.models()[0]).toMatchObject({ running: 4 });
+    expect(q.states()[0]).toMatchObject({ running: 4 });
     for (const x of [...all, big]) x.finish();
   });
 
@@ -186,7 +186,7 @@ describe('FairQueue', () => {
     a.x.finish();
     await flush();
     expect(started).toEqual(['a', 'big']);
-    expect(q.models()[0]).toMatchObject({ running: 8 });
+    expect(q.states()[0]).toMatchObject({ running: 8 });
     big.x.finish();
   });
 
@@ -200,12 +200,12 @@ describe('FairQueue', () => {
     // Its wait is noted at once, before the exchange reports its outcome.
     expect(gone.x.queuedMs).toEqual(expect.any(Number));
     await gone.result;
-    expect(q.models()[0]).toMatchObject({ waiting: 1, running: 1 });
+    expect(q.states()[0]).toMatchObject({ waiting: 1, running: 1 });
     a.x.finish();
     await flush();
     expect(started).toEqual(['a', 'c']);
     c.x.finish();
-    expect(q.models()[0]).toMatchObject({ waiting: 0, running: 0 });
+    expect(q.states()[0]).toMatchObject({ waiting: 0, running: 0 });
   });
 
   it("a ticket's slots carry the model's per-replica cap; they are given back when the request ends, or at once when it never started", async () => {
@@ -233,7 +233,7 @@ describe('FairQueue', () => {
     const x = new FakeExchange();
     x.over = true;
     expect(q.enter(entry('a'), x)).toBeUndefined();
-    expect(q.models()[0]).toMatchObject({ running: 0 });
+    expect(q.states()[0]).toMatchObject({ running: 0 });
   });
 
   it('answers 503 overloaded with Retry-After when the wait reaches the timeout, and frees the place', async () => {
@@ -243,7 +243,7 @@ describe('FairQueue', () => {
     const a = enter(q, entry('a'), started, 'a');
     const late = enter(q, entry('b'), started, 'late');
     await vi.advanceTimersByTimeAsync(2499);
-    expect(q.models()[0]).toMatchObject({ waiting: 1 });
+    expect(q.states()[0]).toMatchObject({ waiting: 1 });
     await vi.advanceTimersByTimeAsync(1);
     const err = (await late.result) as GatewayError;
     expect(late.x.queuedMs).toBe(2500);
@@ -251,11 +251,11 @@ describe('FairQueue', () => {
     expect(err.status).toBe(503);
     expect(err.message).toBe("Model m is busy: this request waited 2.5 s for a free slot in the gateway's queue. Retry later.");
     expect(err.headers).toEqual({ 'retry-after': '5' });
-    expect(q.models()[0]).toMatchObject({ waiting: 0, running: 1 });
+    expect(q.states()[0]).toMatchObject({ waiting: 0, running: 1 });
     // Its exchange ending later changes nothing.
     late.x.finish();
     a.x.finish();
-    expect(q.models()[0]).toMatchObject({ waiting: 0, running: 0 });
+    expect(q.states()[0]).toMatchObject({ waiting: 0, running: 0 });
   });
 
   it('starts those waiting when slots come without a release (a replica added), at the next request', async () => {
@@ -268,7 +268,7 @@ describe('FairQueue', () => {
     const c = enter(q, entry('c'), started, 'c');
     await flush();
     expect(started.sort()).toEqual(['a', 'b', 'c']);
-    expect(q.models()[0]).toMatchObject({ waiting: 0, running: 3 });
+    expect(q.states()[0]).toMatchObject({ waiting: 0, running: 3 });
     for (const r of [a, b, c]) r.x.finish();
   });
 
@@ -283,7 +283,7 @@ describe('FairQueue', () => {
     await flush();
     expect(started).toEqual(['a', 'c', 'b']);
     for (const r of [a, b, c]) r.x.finish();
-    expect(q.models()[0]).toMatchObject({ waiting: 0, running: 0 });
+    expect(q.states()[0]).toMatchObject({ waiting: 0, running: 0 });
   });
 
   it('notes the time waited when the request starts, and nothing for one that went at once', async () => {
@@ -310,7 +310,7 @@ describe('fleetQueue', () => {
     const q = fleetQueue({ slots: modelSlots(new Map([['b', { replicaSlots: 8 }], ['c', { replicaSlots: 0 }]]), 4), timeoutMs: 1000, replicas: (m) => replicas[m] ?? 0 });
     expect(q).toBeDefined();
     for (const m of ['a', 'b', 'c', 'unlisted']) expect(q!.enter(entry('k', { model: m }), new FakeExchange())?.wait).toBeUndefined();
-    expect(q!.models()).toEqual([
+    expect(q!.states()).toEqual([
       { model: 'a', waiting: 0, running: 1, capacity: 12 },
       { model: 'b', waiting: 0, running: 1, capacity: 16 },
     ]);
@@ -320,6 +320,6 @@ describe('fleetQueue', () => {
     const q = fleetQueue({ slots: modelSlots(new Map([['b', { replicaSlots: 2 }]]), 0), timeoutMs: 1000, replicas: () => 1 });
     expect(q!.enter(entry('k', { model: 'a' }), new FakeExchange())).toBeUndefined();
     expect(q!.enter(entry('k', { model: 'b' }), new FakeExchange())?.wait).toBeUndefined();
-    expect(q!.models().map((m) => m.model)).toEqual(['b']);
+    expect(q!.states().map((m) => m.model)).toEqual(['b']);
   });
 });

@@ -183,9 +183,9 @@ export class FairQueue {
     return { model, waiting: q?.waitingCount ?? 0, running: q?.running ?? 0, capacity };
   }
 
-  /** Each model that had a request through the queue: requests waiting, sequences running, its capacity now. */
-  models(): QueueState[] {
-    return [...this.#models].map(([model, q]) => ({ model, waiting: q.waitingCount, running: q.running, capacity: this.#capacity(model) }));
+  /** Each model that had a request through the queue, and each of `listed` that has slots: requests waiting, sequences running, its capacity now. */
+  states(listed: readonly string[] = []): QueueState[] {
+    return [...new Set([...this.#models.keys(), ...listed])].flatMap((model) => this.state(model) ?? []);
   }
 
   #queue(model: string): ModelQueue {

@@ -86,7 +86,7 @@ export interface DataPlane {
   backendsView(): BackendsResponse;
   /** Models listed none of whose replicas is up now (/readyz). */
   modelsDown(): readonly string[];
-  /** The fair queue per model (fair-queue.ts); empty when no model has slots. */
+  /** The fair queue per model with slots, listed or used (fair-queue.ts); empty when no model has slots. */
   queued(): readonly QueueState[];
   /** The gateway is stopping: answers close their connections as they end (drain-close.ts). */
   drain(): void;
@@ -283,7 +283,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return { added: added.map((r) => r.origin), removed: removed.map((r) => r.origin) };
     },
     modelsDown: () => modelsDown(fleet, config.fleet.hungMs),
-    queued: () => queue?.models() ?? [],
+    queued: () => queue?.states(fleet.cards().flatMap((c) => (fleetModels.engineModel(c.id) === c.id ? [c.id] : []))) ?? [],
     drain: () => drainClose.start(),
     backendsView: () =>
       fleetView({ state: fleet, history, env: config.backends, intervalMs: config.fleet.healthIntervalMs, hungMs: config.fleet.hungMs, removed: removedRunning.running(upstream.replicas), queue: (m) => (fleetModels.engineModel(m) === m ? queue?.state(m) : undefined) }),

@@ -1,7 +1,7 @@
 /**
  * The fair queue's series (data-plane/fair-queue.ts), per model: requests waiting in this
  * gateway's queue, sequences it runs through it beside the capacity, and how long the requests
- * that waited did wait. A model appears once a request for it went through the queue.
+ * that waited did wait. Every listed model with slots has its series, from the first probe.
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { RequestOutcome } from '../data-plane/context.js';

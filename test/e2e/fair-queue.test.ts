@@ -41,6 +41,8 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
     const s = stack;
     const a = await s.createKey('greedy');
     const b = await s.createKey('light');
+    // The listed model's queue shows before any request.
+    expect(s.app.dataPlane.queued()).toEqual([{ model: 'sim-model', waiting: 0, running: 0, capacity: 2 }]);
     const a1 = await open(s, a.key, 'a1');
     const a2 = await open(s, a.key, 'a2');
     await s.sim.waitForHold('a2');
