@@ -48,7 +48,6 @@ interface Waiter {
   readonly model: string;
   readonly keyId: string;
   readonly weight: number;
-  readonly seqs: number;
   readonly slot: QueueSlot;
   readonly since: number;
   readonly x: QueueFinishable;
@@ -134,7 +133,6 @@ export class FairQueue {
       model: e.model,
       keyId: e.keyId,
       weight: PRIORITY_WEIGHT[e.priority ?? 'normal'],
-      seqs: e.sequences,
       slot: { sequences: e.sequences, cap, replica: undefined, released: false },
       since: this.#now(),
       x,
@@ -203,10 +201,10 @@ export class FairQueue {
     const own = q.pass.get(w.keyId);
     const pass = waited && own !== undefined ? own : Math.max(own ?? q.now, q.now);
     q.now = Math.max(q.now, pass);
-    q.pass.set(w.keyId, pass + w.seqs / w.weight);
+    q.pass.set(w.keyId, pass + w.slot.sequences / w.weight);
     w.state = 'running';
-    q.running += w.seqs;
-    q.held.set(w.keyId, (q.held.get(w.keyId) ?? 0) + w.seqs);
+    q.running += w.slot.sequences;
+    q.held.set(w.keyId, (q.held.get(w.keyId) ?? 0) + w.slot.sequences);
   }
 
   /** A waiter leaves the queue (started, timed out or gone): its wait is noted once. */
@@ -230,8 +228,8 @@ export class FairQueue {
     }
     w.state = 'done';
     releaseSlot(w.slot);
-    q.running -= w.seqs;
-    const held = (q.held.get(w.keyId) ?? 0) - w.seqs;
+    q.running -= w.slot.sequences;
+    const held = (q.held.get(w.keyId) ?? 0) - w.slot.sequences;
     if (held > 0) q.held.set(w.keyId, held);
     else {
       q.held.delete(w.keyId);
@@ -278,7 +276,7 @@ export class FairQueue {
     let bestHeld = Infinity;
     for (const [keyId, list] of q.waiting) {
       const head = list[0] as Waiter;
-      const end = (q.pass.get(keyId) ?? q.now) + head.seqs / head.weight;
+      const end = (q.pass.get(keyId) ?? q.now) + head.slot.sequences / head.weight;
       const held = (q.held.get(keyId) ?? 0) / head.weight;
       if (end < bestEnd || (end === bestEnd && (held < bestHeld || (held === bestHeld && best !== undefined && head.since < best.since)))) {
         best = head;
@@ -292,7 +290,7 @@ export class FairQueue {
 
 /** A request fits while the slots it takes are free; one larger than the whole capacity goes when nothing runs. */
 function fits(q: ModelQueue, w: Waiter, capacity: number): boolean {
-  return q.running === 0 || q.running + w.seqs <= capacity;
+  return q.running === 0 || q.running + w.slot.sequences <= capacity;
 }
 
 function noop(): void {}

@@ -88,8 +88,13 @@ export class Ring<T> {
       if (l <= bound || (l <= hold && !busy(m))) return m;
     }
     // Everyone is at the bound: the least loaded, first in ring order (one with room first).
-    let best: T | undefined;
-    for (const m of seen) if (best === undefined || (full(best) && !full(m)) || (full(best) === full(m) && load(m) < load(best))) best = m;
-    return best;
+    return leastLoaded(seen, load, full);
   }
+}
+
+/** The member with the least load, one that is not `full` first; the first of equals; undefined for none. */
+export function leastLoaded<T>(members: Iterable<T>, load: (m: T) => number, full: (m: T) => boolean = NEVER): T | undefined {
+  let best: T | undefined;
+  for (const m of members) if (best === undefined || (full(best) && !full(m)) || (full(best) === full(m) && load(m) < load(best))) best = m;
+  return best;
 }

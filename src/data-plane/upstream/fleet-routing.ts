@@ -13,7 +13,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { RouteReason } from '../../shared/backends-contract.js';
-import { Ring, ringPosition } from './bounded-hash.js';
+import { leastLoaded, Ring, ringPosition } from './bounded-hash.js';
 import { isDown, type FleetState } from './fleet-state.js';
 import { cooledUntil, failingAnswer, type CallFacts, type PickReplica, type QueueSlot, type Replica, type RetryableStatus } from './replicas.js';
 import type { RouteHints } from './route-hints.js';
@@ -58,12 +58,8 @@ function hintsOf(facts: CallFacts): RouteHints | undefined {
 
 const load = (r: Replica): number => r.outstanding;
 
-/** The fewest in flight, among those with room for the request's fair-queue slots when there are any. */
-function leastLoaded(list: readonly Replica[], full: (r: Replica) => boolean = NEVER): Replica {
-  let best: Replica | undefined;
-  for (const r of list) if (best === undefined || (full(best) && !full(r)) || (full(best) === full(r) && r.outstanding < best.outstanding)) best = r;
-  return best as Replica;
-}
+/** The fewest in flight, among those with room for the request's fair-queue slots when there are any (`list` is never empty). */
+const fewestInFlight = (list: readonly Replica[], full: (r: Replica) => boolean): Replica => leastLoaded(list, load, full) as Replica;
 
 const NEVER = (): boolean => false;
 
@@ -155,7 +151,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
   };
 
   const choose = (list: readonly Replica[], hints: RouteHints | undefined, full: (r: Replica) => boolean): Choice => {
-    if (!o.affinity) return { replica: leastLoaded(list, full), reason: 'least_in_flight' };
+    if (!o.affinity) return { replica: fewestInFlight(list, full), reason: 'least_in_flight' };
     const prev = hints?.previousResponseId;
     if (prev !== undefined) {
       const r = responses.get(prev);
@@ -173,7 +169,7 @@ export function createFleetRouting(o: FleetRoutingOptions): FleetRouting {
       const r = ring.pick(pos, load, o.loadFactor, o.hold(hints?.model), engineQueues, full);
       if (r !== undefined) return { replica: r, reason: r !== ring.home(pos) ? 'spilled' : own };
     }
-    return { replica: leastLoaded(list, full), reason: 'least_in_flight' };
+    return { replica: fewestInFlight(list, full), reason: 'least_in_flight' };
   };
 
   /** The replica of the next attempt among the model's, and why; undefined when none is worth it. */
