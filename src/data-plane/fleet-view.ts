@@ -98,16 +98,12 @@ export function inUse(health: ReplicaView['health']): boolean {
   return !UNUSABLE.has(health);
 }
 
-/** How many of the replicas that list `model` take new requests now. */
-export function replicasInUse(state: FleetState, model: string, hungMs: number, now: number = performance.now()): number {
-  let n = 0;
-  for (const r of state.servers(model)) if (inUse(healthOf(state.state(r), now, hungMs).health)) n++;
-  return n;
-}
-
 /** Per model listed, how many of its replicas take new requests now. */
 export function modelReplicasUp(state: FleetState, hungMs: number, now: number = performance.now()): Array<{ readonly model: string; readonly up: number }> {
-  return state.cards().map((c) => ({ model: c.id, up: replicasInUse(state, c.id, hungMs, now) }));
+  return state.cards().map((c) => ({
+    model: c.id,
+    up: state.servers(c.id).filter((r) => inUse(healthOf(state.state(r), now, hungMs).health)).length,
+  }));
 }
 
 /**
