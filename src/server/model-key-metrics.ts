@@ -147,7 +147,7 @@ export function createModelKeyMetrics(registry: Registry, buckets: readonly numb
   );
   replicaCounter(
     'worv_proxy_upstream_retries_total',
-    'Backend calls tried again after this replica failed them: reason status (it answered 429, 503 or a failure of its own such as 500), connect (no connection), closed (reset or closed before any byte), silent (it stopped answering while the call waited for its first byte)',
+    'Backend calls tried again after this replica failed them: reason status (it answered 429, 503 or a failure of its own such as 500), connect (no connection), closed (reset or closed before any byte), silent (it stopped answering while the call waited for its first byte), hung (it was ejected as hung meanwhile)',
     'reason',
     (r) => r.retried,
   );

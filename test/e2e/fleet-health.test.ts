@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleetStack, type FleetStack } from '../helpers/fleet-stack.js';
 import { listRequestLog } from '../../src/store/request-log.repo.js';
-import { frames, postJson, until } from './support.js';
+import { frames, postJson, reportedUsage, requestLogRows, until } from './support.js';
 
 const BODY = { model: 'GLM-5.1', messages: [{ role: 'user', content: 'Three primes greater than 100.' }] };
 const THREE = [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }, { model: 'GLM-5.1' }];
@@ -27,17 +27,34 @@ describe('replica health', () => {
     return f!.served().findIndex((n, i) => n > (before[i] ?? 0));
   }
 
+  /**
+   * A stream of `session` whose first tokens were passed on (the gateway sends the head with the
+   * first body byte): it can no longer go to another replica. 40 tokens at 50 ms; `rest()` reads
+   * the remainder.
+   */
+  async function streamUnderWay(session: string, signal?: AbortSignal): Promise<{ rest: () => Promise<string> }> {
+    const headers = { 'x-claude-code-session-id': session, 'x-sim-tokens': '40', 'x-sim-itl-ms': '50' };
+    const r = await postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, { ...BODY, stream: true, stream_options: { include_usage: true } }, headers, signal);
+    expect(r.status).toBe(200);
+    const reader = r.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    return {
+      rest: async () => {
+        for (let part = await reader.read(); !part.done; part = await reader.read()) text += decoder.decode(part.value, { stream: true });
+        return text;
+      },
+    };
+  }
+
   it('a hung engine is ejected within PROXY_HUNG_SECONDS plus a probe interval, and taken back once it generates again', async () => {
     f = await startFleetStack({ replicas: THREE, env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2' } });
     const home = await homeOf('s1');
     const sim = f.sims[home]!;
+    // A stream under way when the engine wedges: running, no more tokens, and it cannot move.
+    const underWay = await streamUnderWay('s1');
     sim.setHung(true);
-    const posts = (): number => sim.requests.filter((q) => q.method === 'POST').length;
-    const earlier = posts();
-    // A request caught on the hung engine: running, never a token (so its head is not passed on yet).
-    const stuck = postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': 's1' });
     const hungAt = performance.now();
-    await until(() => posts() > earlier, 3000);
     const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
     expect(state.hung).toBe(false);
     await until(() => state.hung, 3000);
@@ -48,13 +65,56 @@ describe('replica health', () => {
     expect(scrape).toContain(`worv_proxy_replica_hung{replica="${sim.url}"} 1\n`);
     // Its sessions go elsewhere meanwhile.
     for (let i = 0; i < 3; i++) expect(await homeOf('s1')).not.toBe(home);
-    // Progress again: back in rotation for its sessions.
+    // Progress again: the stream ends, and the replica is back in rotation for its sessions.
     sim.setHung(false);
-    const res = await stuck;
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain('[DONE]');
+    expect((await underWay.rest()).trimEnd().endsWith('data: [DONE]')).toBe(true);
     await until(() => !state.hung, 3000);
     expect(await homeOf('s1')).toBe(home);
+  });
+
+  it('requests waiting on an engine for their first byte when it is ejected as hung go to another replica, and count once, instead of waiting out the read timeout', async () => {
+    f = await startFleetStack({ replicas: [{ model: 'GLM-5.1' }, { model: 'GLM-5.1' }], env: { PROXY_HUNG_SECONDS: '1', PROXY_HEALTH_INTERVAL: '0.2' } });
+    const home = await homeOf('h');
+    const other = 1 - home;
+    const sim = f.sims[home]!;
+    const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
+    await until(async () => (await f!.stack.usage(f!.keyId)).requests === 1);
+    const before = await f.stack.usage(f.keyId);
+    // A wedged engine processes no abort: a stream under way keeps it running, as a real one would.
+    const underWay = await streamUnderWay('h');
+    sim.setHung(true);
+    f.clear();
+    const session = { 'x-claude-code-session-id': 'h' };
+    const t0 = performance.now();
+    const waiting = [
+      postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, session),
+      postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { ...BODY, stream: true, stream_options: { include_usage: true } }, session),
+    ].map((p) => p.then(async (r) => [r.status, await r.text()] as const));
+    await until(() => f!.served()[home] === 2, 3000);
+    const answers = await Promise.all(waiting);
+    expect(state.hung).toBe(true);
+    // Answered within PROXY_HUNG_SECONDS and a probe interval (slack for a busy machine), not the 1200 s read timeout.
+    expect(performance.now() - t0).toBeLessThan(1000 + 200 + 1800);
+    expect(answers.map(([status]) => status)).toEqual([200, 200]);
+    expect(answers[1]![1].trimEnd().endsWith('data: [DONE]')).toBe(true);
+    // Each reached the wedged engine first, then the other replica.
+    expect(f.served()).toEqual([2, 2]);
+    const scrape = await (await fetch(`${f.gatewayUrl}/metrics`)).text();
+    expect(scrape).toContain(`worv_proxy_upstream_retries_total{replica="${sim.url}",reason="hung"} 2\n`);
+    // The log names the replica that answered; the usage is what the clients were told, once.
+    const rows = await requestLogRows(f.stack, f.keyId, 3);
+    expect(rows.slice(0, 2).map((r) => [r.status, r.result, r.backend])).toEqual([
+      [200, 'complete', f.sims[other]!.url],
+      [200, 'complete', f.sims[other]!.url],
+    ]);
+    sim.setHung(false);
+    const told = [answers[0]![1], answers[1]![1], await underWay.rest()].map((t) => reportedUsage(t)!);
+    await until(async () => (await f!.stack.usage(f!.keyId)).requests === before.requests + 3);
+    expect(await f.stack.usage(f.keyId)).toMatchObject({
+      requests: before.requests + 3,
+      promptTokens: before.promptTokens + told.reduce((n, u) => n + u.promptTokens, 0),
+      completionTokens: before.completionTokens + told.reduce((n, u) => n + u.completionTokens, 0),
+    });
   });
 
   it('a hung engine still taking new requests is ejected as soon: they take no KV-cache blocks while nothing runs', async () => {
@@ -89,12 +149,12 @@ describe('replica health', () => {
     };
     expect(await gauge(`worv_proxy_replica_up{replica="${sim.url}"}`)).toBe(1);
     expect(await gauge('worv_proxy_model_replicas_up{model="GLM-5.1"}')).toBe(2);
-    sim.setHung(true);
     const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
-    const stream = (session: string, signal: AbortSignal) =>
-      postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': session }, signal).catch(() => undefined);
+    const stream = (session: string, signal?: AbortSignal) =>
+      postJson(f!.gatewayUrl, '/v1/chat/completions', f!.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': session }, signal);
     const first = new AbortController();
-    void stream('s1', first.signal);
+    await streamUnderWay('s1', first.signal);
+    sim.setHung(true);
     await until(() => state.hung, 4000);
     expect(await gauge(`worv_proxy_replica_up{replica="${sim.url}"}`)).toBe(0);
     expect(await gauge(`worv_proxy_replica_hung{replica="${sim.url}"}`)).toBe(1);
@@ -105,23 +165,22 @@ describe('replica health', () => {
     expect(state.hung).toBe(false);
     // Two requests of its session at once: one is tried there, the other goes elsewhere.
     f.clear();
-    const a = new AbortController();
-    const b = new AbortController();
-    void stream('s1', a.signal);
+    const trial = stream('s1').then(async (r) => [r.status, await r.text()] as const);
     await until(() => f!.served()[home] === 1, 3000);
-    // Probes meanwhile: the trial request takes no KV-cache blocks, and no token ends probation.
-    await new Promise((r) => setTimeout(r, 600));
-    expect(state.probation).toBe(true);
-    const second = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': 's1' }, b.signal);
+    const second = await postJson(f.gatewayUrl, '/v1/chat/completions', f.key, BODY, { 'x-claude-code-session-id': 's1' });
     expect(second.status).toBe(200);
     await second.arrayBuffer();
-    expect(f.served()[home]).toBe(1);
-    expect(f.served()[other]).toBe(1);
-    // It generates again: trusted again.
+    expect(f.served()).toEqual([1, 1]);
+    // No token, no KV-cache block: judged hung again, and the trial request goes elsewhere.
+    const [status, text] = await trial;
+    expect(status).toBe(200);
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(f.served()[other]).toBe(2);
+    // It generates again: trusted again (one request there first, while on probation).
     sim.setHung(false);
-    await until(() => !state.probation, 4000);
-    a.abort();
-    await until(() => state.replica.outstanding === 0, 3000);
+    await until(() => !state.hung, 3000);
+    expect(await homeOf('s1')).toBe(home);
+    await until(() => !state.probation && !state.hung, 3000);
     expect(await homeOf('s1')).toBe(home);
   });
 
@@ -154,10 +213,10 @@ describe('replica health', () => {
     const home = await homeOf('s1');
     const sim = f.sims[home]!;
     const kept = f.sims[1 - home]!;
-    sim.setHung(true);
     const state = f.stack.app.dataPlane.fleet().state.states()[home]!;
     const stuck = new AbortController();
-    void postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': 's1' }, stuck.signal).catch(() => undefined);
+    await streamUnderWay('s1', stuck.signal);
+    sim.setHung(true);
     await until(() => state.hung, 4000);
     const series = async (): Promise<string[]> =>
       (await (await fetch(`${f!.gatewayUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('worv_proxy_replica_'));
@@ -304,8 +363,8 @@ describe('replica health', () => {
     // for a second. The other one killed: it refuses connections.
     const hung = await homeOf('h');
     const other = 1 - hung;
+    const stuck = await streamUnderWay('h');
     f.sims[hung]!.setHung(true);
-    const stuck = postJson(f.gatewayUrl, '/v1/chat/completions', f.key, { ...BODY, stream: true }, { 'x-claude-code-session-id': 'h' });
     await until(() => states[hung]!.hung, 5000);
     await f.kill(other);
     await until(() => states[other]!.refused, 5000);
@@ -317,7 +376,7 @@ describe('replica health', () => {
       expect(performance.now() - t0).toBeLessThan(1500);
     }
     f.sims[hung]!.setHung(false);
-    expect((await stuck).status).toBe(200);
+    expect((await stuck.rest()).trimEnd().endsWith('data: [DONE]')).toBe(true);
   });
 
   it('an engine answering queue-full (503 or 429, before any byte) has the request retried once on another replica', async () => {

@@ -14,10 +14,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { errors, type Dispatcher } from 'undici';
 import { CONNECT_ATTEMPTS, classifyFailure, retryableFailure, type FailureClass } from './failures.js';
 import type { BackendCall, CallBody, CallHost, ReplayableBody, RetryReason } from './backend-call.js';
-import { failingAnswer, type FailedAttempt, type Replica, type Rescuable } from './replicas.js';
+import { failingAnswer, type FailedAttempt, type Replica, type Rescuable, type Stopped } from './replicas.js';
 
 const RETRY_STATUS = Object.assign(new Error('answer declared retryable'), { code: 'WORV_RETRY_STATUS' });
-const RESCUED = Object.assign(new Error('the replica stopped answering'), { code: 'WORV_RESCUED' });
+const RESCUED: Readonly<Record<Stopped, Error>> = {
+  silent: Object.assign(new Error('the replica stopped answering'), { code: 'WORV_RESCUED' }),
+  hung: Object.assign(new Error('the replica was ejected as hung'), { code: 'WORV_RESCUED' }),
+};
 /** No replica to try (none configured): nothing was sent, as when none accepts a connection. */
 const NO_REPLICA = Object.assign(new Error('no replica to send the request to'), { code: 'ECONNREFUSED' });
 
@@ -137,12 +140,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     this.#dispatch(next);
   }
 
-  /** Its replica stopped answering: sent to another one if nothing was passed on yet and one can take it. */
-  rescue(): void {
+  /** Its replica stopped answering or generating: sent to another one if nothing was passed on yet and one can take it. */
+  rescue(why: Stopped): void {
     const b = this.#call.body;
     if (this.#started || this.#reason !== null || this.#attempt === undefined || this.#attempts >= CONNECT_ATTEMPTS) return;
     if ((isReplayable(b) && !b.replayable) || this.#host.retryableClose?.(this.#call) !== true) return;
-    this.#attempt.abort(RESCUED);
+    this.#attempt.abort(RESCUED[why]);
   }
 
   readTimedOut(): void {
@@ -237,8 +240,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, Dispatcher.Disp
     const replica = this.#endAttempt();
     const failure = classifyFailure(err);
     if (failure === 'connect' && replica !== undefined) this.#host.failed(replica);
-    const rescued = err === RESCUED;
-    const why: RetryReason = rescued ? 'silent' : this.#discarding ? 'status' : failure === 'connect' ? 'connect' : 'closed';
+    const rescued = err === RESCUED.silent || err === RESCUED.hung;
+    const why: RetryReason = rescued ? (err === RESCUED.hung ? 'hung' : 'silent') : this.#discarding ? 'status' : failure === 'connect' ? 'connect' : 'closed';
     const retry = rescued || this.#discarding || (!this.#started && (retryableFailure(failure) || (isCleanClose(err) && this.#host.retryableClose?.(this.#call) === true)));
     this.#discarding = false;
     // A head without a body byte is dropped: the caller answers the failure as it would before any byte.

@@ -10,7 +10,7 @@ import { Pool, type Dispatcher, type buildConnector } from 'undici';
 import type { BackendCall, CallHost } from './backend-call.js';
 import { UpstreamCall } from './call.js';
 import { preciseConnector } from './connector.js';
-import { leastInFlight, markAnswer, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus } from './replicas.js';
+import { leastInFlight, markAnswer, markFailed, markOk, noRetryableStatus, type CallFacts, type PickReplica, type Replica, type RetryableStatus, type Stopped } from './replicas.js';
 
 export type { Replica } from './replicas.js';
 
@@ -65,8 +65,8 @@ export interface Upstream {
   markFailed(replica: Replica): void;
   /** `replica` answered: healthy again. */
   markOk(replica: Replica): void;
-  /** `replica` stopped answering: its requests still waiting for a first byte go to another replica when one can take them. */
-  rescue(replica: Replica): void;
+  /** `replica` stopped answering (silent) or generating (hung): its requests still waiting for a first byte go to another replica when one can take them. */
+  rescue(replica: Replica, why: Stopped): void;
   close(): Promise<void>;
 }
 
@@ -185,8 +185,8 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     pick: (avoid) => policy(replicas, NO_FACTS, avoid, now()),
     markFailed: (replica) => markFailed(replica, now()),
     markOk,
-    rescue(replica) {
-      for (const call of [...replica.waiting]) call.rescue();
+    rescue(replica, why) {
+      for (const call of [...replica.waiting]) call.rescue(why);
     },
     async close() {
       await Promise.all([...replicas.map((r) => r.pool.close()), ...closing]);

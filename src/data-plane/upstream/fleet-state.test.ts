@@ -4,8 +4,10 @@ import { createFleetState } from './fleet-state.js';
 import type { Replica } from './replicas.js';
 
 /** One replica whose /metrics says `running` requests and `generated` tokens; answers after `latencyMs`. */
-function stubUpstream(): { upstream: Upstream; engine: { running: number; generated: number; kv: number; latencyMs: number } } {
+function stubUpstream(): { upstream: Upstream; engine: { running: number; generated: number; kv: number; latencyMs: number }; rescued: string[] } {
   const engine = { running: 1, generated: 10, kv: 0.1, latencyMs: 0 };
+  /** The replicas whose waiting requests were sent elsewhere, and why. */
+  const rescued: string[] = [];
   const replica = { origin: 'http://r1', outstanding: 0, failures: 0, coolUntil: 0, answerCoolUntil: 0 } as unknown as Replica;
   const upstream = {
     replicas: [replica],
@@ -17,8 +19,9 @@ function stubUpstream(): { upstream: Upstream; engine: { running: number; genera
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       return { status: 200, headers: {}, body: Buffer.from(text) };
     },
+    rescue: (r: Replica, why: string) => rescued.push(`${r.origin} ${why}`),
   } as unknown as Upstream;
-  return { upstream, engine };
+  return { upstream, engine, rescued };
 }
 
 describe('fleet state: hung engines', () => {
@@ -30,7 +33,7 @@ describe('fleet state: hung engines', () => {
   });
 
   it('ejects hungMs after the last progress a probe saw, between probes, and takes the engine back when it moves', async () => {
-    const { upstream, engine } = stubUpstream();
+    const { upstream, engine, rescued } = stubUpstream();
     // 4.5 s: not a whole number of probe intervals, so the moment falls between two probes.
     const state = createFleetState({ upstream, headers: [], timeoutMs: 1000, healthIntervalMs: 1000, modelsIntervalMs: 60_000, hungMs: 4500, now: () => Date.now() });
     const s = state.states()[0]!;
@@ -45,10 +48,15 @@ describe('fleet state: hung engines', () => {
     expect(s.progressAt - start).toBe(1000);
     await vi.advanceTimersByTimeAsync(4199);
     expect(s.hung).toBe(false);
+    expect(rescued).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    // Ejected 4.5 s after that probe, not at the next probe (6 s after start).
+    // Ejected 4.5 s after that probe, not at the next probe (6 s after start); the requests
+    // waiting there for a first byte are sent elsewhere then, once.
     expect(s.hung).toBe(true);
     expect(Date.now() - start).toBe(5500);
+    expect(rescued).toEqual(['http://r1 hung']);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(rescued).toEqual(['http://r1 hung']);
     engine.generated = 12;
     await vi.advanceTimersByTimeAsync(1000);
     expect(s.hung).toBe(false);
@@ -162,7 +170,7 @@ describe('fleet state: silent replicas', () => {
         const text = call.path === '/metrics' ? 'vllm:num_requests_running 0\n' : '{"object":"list","data":[{"id":"m","object":"model"}]}';
         return { status: 200, headers: {}, body: Buffer.from(text) };
       },
-      rescue: (r: Replica) => rescued.push(r.origin),
+      rescue: (r: Replica, why: string) => rescued.push(`${r.origin} ${why}`),
     } as unknown as Upstream;
   }
   /** Replicas whose waiting requests were sent elsewhere (once per fall into silence). */
@@ -182,9 +190,9 @@ describe('fleet state: silent replicas', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect([s.silent, s.problem]).toEqual([true, 'GET /metrics: timed out; GET /v1/models: timed out']);
     // The requests waiting on it are sent elsewhere when it falls silent, not at every silent probe.
-    expect(rescued).toEqual(['http://r1']);
+    expect(rescued).toEqual(['http://r1 silent']);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(rescued).toEqual(['http://r1']);
+    expect(rescued).toEqual(['http://r1 silent']);
     answers.metrics = true;
     answers.models = true;
     await vi.advanceTimersByTimeAsync(1000);

@@ -6,9 +6,10 @@
  * connection cooldown: a replica that comes back is taken back at the next probe.
  *
  * A hung engine: requests running and the generation-token counter unchanged for `hungMs`
- * since a probe last saw it move. It is ejected (no new request) at that moment, between
- * probes, until the counter moves again or nothing runs; when nothing runs and the counter has
- * not moved, it is on probation: one request at a time until it generates again.
+ * since a probe last saw it move. It is ejected (no new request; those waiting there for a first
+ * byte go to another replica) at that moment, between probes, until the counter moves again or
+ * nothing runs; when nothing runs and the counter has not moved, it is on probation: one request
+ * at a time until it generates again.
  *
  * A silent replica: its last probe got no answer at all, neither to `GET /metrics` nor to the
  * `GET /v1/models` asked right after (timed out, reset, refused; a status such as 404 is an
@@ -131,11 +132,11 @@ export function createFleetState(o: FleetStateOptions): FleetState {
 
   /** Per replica, the ejection due `hungMs` after its last progress, while it stays stalled. */
   const ejections = new Map<ReplicaState, ReturnType<typeof setTimeout>>();
-  const cancelEjection = (s: ReplicaState): void => {
-    const timer = ejections.get(s);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    ejections.delete(s);
+
+  /** A wedged engine would hold the requests waiting there for their read timeout (20 minutes by default). */
+  const eject = (s: ReplicaState): void => {
+    s.hung = true;
+    o.upstream.rescue(s.replica, 'hung');
   };
 
   /** `t`: when the probe was sent, so its latency does not delay an ejection. */
@@ -155,13 +156,14 @@ export function createFleetState(o: FleetStateOptions): FleetState {
       s.lastGeneration = gen;
       s.progressAt = t;
       s.hung = false;
-      cancelEjection(s);
+      clearTimeout(ejections.get(s));
+      ejections.delete(s);
       return;
     }
     if (s.hung || ejections.has(s)) return;
     const left = o.hungMs - (t - s.progressAt);
     if (left <= 0) {
-      s.hung = true;
+      eject(s);
       return;
     }
     // Stalled: ejected `hungMs` after the last progress, not at the first probe after that
@@ -169,7 +171,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     const since = s.progressAt;
     const timer = setTimeout(() => {
       ejections.delete(s);
-      if (s.progressAt === since && !s.metricsFailed) s.hung = true;
+      if (s.progressAt === since && !s.metricsFailed) eject(s);
     }, left);
     timer.unref();
     ejections.set(s, timer);
@@ -203,7 +205,7 @@ export function createFleetState(o: FleetStateOptions): FleetState {
     const wasSilent = s.silent;
     s.silent = unanswered && listing instanceof ProbeFailure && !listing.answered;
     // Requests sent before it fell silent would wait there for the read timeout.
-    if (s.silent && !wasSilent) o.upstream.rescue(replica);
+    if (s.silent && !wasSilent) o.upstream.rescue(replica, 'silent');
     s.refused = s.silent && (body as ProbeFailure).refused && (listing as ProbeFailure).refused;
     const cards = listing instanceof ProbeFailure ? undefined : cardsOf(listing);
     s.listingFailed = cards === undefined;

@@ -65,13 +65,17 @@ export function releaseSlot(slot: QueueSlot): void {
 
 /**
  * Why a call was tried again: a retryable answer (429, 503, the replica's own failure), no
- * connection, a connection closed before any byte, or its replica fell silent while it waited.
+ * connection, a connection closed before any byte, or its replica fell silent or was ejected as
+ * hung while it waited.
  */
-export type RetryReason = 'status' | 'connect' | 'closed' | 'silent';
+export type RetryReason = 'status' | 'connect' | 'closed' | 'silent' | 'hung';
+
+/** How a replica stopped serving the requests waiting on it. */
+export type Stopped = 'silent' | 'hung';
 
 /** A request waiting on a replica for its first byte, which may be sent to another one instead. */
 export interface Rescuable {
-  rescue(): void;
+  rescue(why: Stopped): void;
 }
 
 /** What a call tells the routing policy about itself. */
