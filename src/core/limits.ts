@@ -108,7 +108,7 @@ export interface AdmitPlan {
   /** Concurrency slots it takes: the sequences the engine runs for it (`leaseSlots(requestId)`). */
   readonly slots: number;
   /** The key's usage today and this month from the usage store, when the counters asked for it. */
-  readonly seed?: { readonly day: number; readonly month: number };
+  readonly seed?: BudgetSeed;
 }
 
 /** The counters after the decision (after counting this request when admitted). */
@@ -147,6 +147,20 @@ export interface LimitState {
   leases?: Record<string, number>;
   day?: [day: string, used: number];
   month?: [month: string, used: number];
+}
+
+/** Where a key's budget counters start: its tokens used today and this month (usage buckets, plus spooled usage). */
+export interface BudgetSeed {
+  readonly day: number;
+  readonly month: number;
+}
+
+/** Raises the key's budget counters of `day` and its month, where kept, to at least `seed`; true when one moved. */
+export function raiseBudgetState(s: LimitState, day: string, seed: BudgetSeed): boolean {
+  let moved = false;
+  if (s.day !== undefined && s.day[0] === day && s.day[1] < seed.day) [s.day[1], moved] = [seed.day, true];
+  if (s.month !== undefined && s.month[0] === utcMonth(day) && s.month[1] < seed.month) [s.month[1], moved] = [seed.month, true];
+  return moved;
 }
 
 /** Admission on a key's state (mutated when admitted). Same rules as the Redis script. */

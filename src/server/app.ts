@@ -128,7 +128,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     backends: await bootBackends(deps.store, config.backends),
     keys: createCachedKeyLookup(deps.store, clock, {
       staleMs: config.keyStaleMs, defaultConcurrency: config.defaultConcurrency,
-      onBudgetAdded: (keyId) => limits.forgetBudgets(keyId),
+      onBudgetAdded: (keyId, firstRead) => (firstRead ? limits.raiseBudgets(keyId) : limits.forgetBudgets(keyId)),
       // Retried once a second while the store is away: one line per STORE_ERROR_LOG_MS says it still is.
       onStoreError: (err) => {
         const now = clock.now();

@@ -46,11 +46,10 @@ export interface KeyLookupOptions {
   /** A read failed (called at most once per RETRY_MS). */
   readonly onStoreError?: (err: unknown) => void;
   /**
-   * The key has a daily or monthly budget it did not have when this process last read it (or
-   * this is the first read): its budget counters must start again from the usage buckets, since
-   * they were not kept while the budget was off.
+   * The key has a daily or monthly budget it did not have when this process last read it
+   * (`firstRead`: or this is the first read): budget counters are not kept while a budget is off.
    */
-  readonly onBudgetAdded?: (keyId: string) => void;
+  readonly onBudgetAdded?: (keyId: string, firstRead: boolean) => void;
   /** PROXY_DEFAULT_CONCURRENCY: the concurrency of a key without one of its own (0 = none). */
   readonly defaultConcurrency?: number;
 }
@@ -99,7 +98,8 @@ export function createCachedKeyLookup(store: Store, clock: Clock, opts: KeyLooku
         }
         const policy = withDefaultConcurrency(row.policy, opts.defaultConcurrency ?? 0);
         const principal: KeyPrincipal = policy === undefined ? { id: row.id, name: row.name } : { id: row.id, name: row.name, policy };
-        if (opts.onBudgetAdded !== undefined && budgetAdded(known.get(keyHash)?.principal, principal)) opts.onBudgetAdded(principal.id);
+        const before = known.get(keyHash);
+        if (opts.onBudgetAdded !== undefined && budgetAdded(before?.principal, principal)) opts.onBudgetAdded(principal.id, before === undefined);
         remember(keyHash, principal, clock.now());
         return principal;
       },

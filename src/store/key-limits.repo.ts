@@ -5,7 +5,7 @@
  * count of requests refused with 429.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { admitState, leaseSlots, renewState, settleState, type AdmitPlan, type AdmitResult, type LimitState, type SettlePlan } from '../core/limits.js';
+import { admitState, leaseSlots, raiseBudgetState, renewState, settleState, type AdmitPlan, type AdmitResult, type BudgetSeed, type LimitState, type SettlePlan } from '../core/limits.js';
 import type { Store } from './db.js';
 import type { Database } from './schema.js';
 
@@ -51,6 +51,11 @@ export function forgetBudgetsInStore(db: Kysely<Database>, keyId: string): Promi
   });
 }
 
+/** Raises the key's budget counters of `day` and its month, where kept, to at least `seed`. */
+export function raiseBudgetsInStore(db: Kysely<Database>, keyId: string, day: string, seed: BudgetSeed): Promise<void> {
+  return withState(db, keyId, (s) => ({ result: undefined, changed: raiseBudgetState(s, day, seed) }));
+}
+
 /** Leases still held on the key's row (its requests in flight). */
 export async function inFlightInStore(db: Kysely<Database>, keyId: string, now: number): Promise<number> {
   const row = await db.selectFrom('key_limit_state').select('state').where('key_id', '=', keyId).executeTakeFirst();
@@ -86,22 +91,27 @@ export async function tokensUsed(db: Kysely<Database>, keyId: string, day: strin
  * running at the same moment either commits first (nothing is inserted) or waits for this.
  */
 export async function addRejections(store: Pick<Store, 'db' | 'dialect'>, rows: readonly { keyId: string; day: string; count: number }[]): Promise<void> {
-  for (const r of rows) {
-    await store.db
-      .insertInto('key_rejections')
-      .columns(['key_id', 'day', 'rate_limited'])
-      .expression((eb) => {
-        const key = eb
-          .selectFrom('api_keys')
-          .select(['id', sql<string>`CAST(${r.day} AS TEXT)`.as('day'), sql<number>`CAST(${r.count} AS BIGINT)`.as('rate_limited')])
-          .where('id', '=', r.keyId);
-        return store.dialect === 'postgres' ? key.forKeyShare() : key;
-      })
-      .onConflict((oc) =>
-        oc.columns(['key_id', 'day']).doUpdateSet((eb) => ({ rate_limited: eb('key_rejections.rate_limited', '+', eb.ref('excluded.rate_limited')) })),
-      )
-      .execute();
-  }
+  // One transaction: counts that fail are kept and added again, so none may be half written.
+  await store.db.transaction().execute(async (trx) => {
+    for (const r of rows) await addRejection(trx, store.dialect, r);
+  });
+}
+
+async function addRejection(db: Kysely<Database>, dialect: Store['dialect'], r: { keyId: string; day: string; count: number }): Promise<void> {
+  await db
+    .insertInto('key_rejections')
+    .columns(['key_id', 'day', 'rate_limited'])
+    .expression((eb) => {
+      const key = eb
+        .selectFrom('api_keys')
+        .select(['id', sql<string>`CAST(${r.day} AS TEXT)`.as('day'), sql<number>`CAST(${r.count} AS BIGINT)`.as('rate_limited')])
+        .where('id', '=', r.keyId);
+      return dialect === 'postgres' ? key.forKeyShare() : key;
+    })
+    .onConflict((oc) =>
+      oc.columns(['key_id', 'day']).doUpdateSet((eb) => ({ rate_limited: eb('key_rejections.rate_limited', '+', eb.ref('excluded.rate_limited')) })),
+    )
+    .execute();
 }
 
 /** 429 counts per key over inclusive UTC days. */

@@ -121,6 +121,57 @@ describe.skipIf(pgSkip !== undefined)('limits shared by two gateway processes', 
       }
     }, 120_000);
 
+    it.skipIf(skip !== undefined)(`counters in ${where}: a gateway reading a key for the first time (a start) never lowers its budget counter to the buckets, and raises one kept from before`, async () => {
+      const store = await openStore({ kind: 'postgres', url: dbUrl });
+      const day = new Date().toISOString().slice(0, 10);
+      /** Sets the key's shared day counter, as other gateways' usage not yet in the buckets (spooled in an outage) leaves it. */
+      const setDayCounter = async (keyId: string, used: number): Promise<void> => {
+        if (where === 'Redis') {
+          const r = new Redis(REDIS_URL);
+          await r.set(`worv-proxy:lim:{${keyId}}:d:${day}`, used, 'KEEPTTL');
+          r.disconnect();
+          return;
+        }
+        const row = await store.db.selectFrom('key_limit_state').select('state').where('key_id', '=', keyId).executeTakeFirstOrThrow();
+        const state = JSON.parse(row.state) as { day: [string, number] };
+        state.day = [day, used];
+        await store.db.updateTable('key_limit_state').set({ state: JSON.stringify(state) }).where('key_id', '=', keyId).execute();
+      };
+      const gateways: ServeProcess[] = [];
+      try {
+        const created = await createApiKey(store.db, { name: 'budget-start', createdAt: new Date().toISOString(), policy: { limits: { dailyTokens: 10_000 } } });
+        const { id, key } = created!;
+        const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: dbUrl, VLLM_BASE_URL: sim.url, ...extraEnv };
+        const send = async (g: ServeProcess): Promise<number> => {
+          const r = await postJson(g.url, '/v1/chat/completions', key, CHAT_BODY, { 'x-sim-tokens': '20' });
+          await r.arrayBuffer();
+          return r.status;
+        };
+        gateways.push(await spawnServe(env));
+        expect(await send(gateways[0]!)).toBe(200);
+        const used = (await tokensUsed(store.db, id, day)).day;
+        expect(used).toBeGreaterThan(20);
+        // The budget used up by usage the buckets do not hold yet.
+        await setDayCounter(id, 10_000);
+        expect(await send(gateways[0]!)).toBe(429);
+        gateways.push(await spawnServe(env));
+        expect(await send(gateways[1]!)).toBe(429);
+        expect(await send(gateways[0]!)).toBe(429);
+        // A counter behind the buckets (kept from before the budget was last removed): a start brings it up.
+        await updateApiKey(store.db, id, { policy: { limits: { dailyTokens: used } } });
+        await setDayCounter(id, 0);
+        gateways.push(await spawnServe(env));
+        expect(await send(gateways[2]!)).toBe(429);
+        expect((await tokensUsed(store.db, id, day)).day).toBe(used);
+      } finally {
+        for (const g of gateways) {
+          g.child.kill('SIGTERM');
+          await g.exited;
+        }
+        await store.close();
+      }
+    }, 120_000);
+
     it.skipIf(skip !== undefined)(`counters in ${where}: a daily budget removed and added back starts from the usage buckets`, async () => {
       const store = await openStore({ kind: 'postgres', url: dbUrl });
       try {

@@ -15,9 +15,10 @@ import { LEASE_RENEW_MS, type AdmitPlan, type AdmitResult, type SettlePlan } fro
 import { MSG } from '../../core/messages.js';
 import type { LimitCounters } from '../../data-plane/context.js';
 import type { Store } from '../../store/db.js';
-import { addRejections, tokensUsed } from '../../store/key-limits.repo.js';
+import { tokensUsed } from '../../store/key-limits.repo.js';
 import { createMemoryCounters, type CounterHealth, type CounterStore } from './memory-counters.js';
 import { createRedisCounters } from './redis-counters.js';
+import { createRejectionCounts } from './rejection-counts.js';
 import { createLeaseRenewal } from './lease-renewal.js';
 import { createSettleRetry, releaseOf } from './settle-retry.js';
 import { createStoreCounters } from './store-counters.js';
@@ -32,8 +33,14 @@ export interface Limits extends LimitCounters {
   flush(): Promise<void>;
   /** Resolves once the shared counters answered or failed to connect once. */
   ready(): Promise<void>;
-  /** A budget was added to the key (or is seen for the first time here): its counters start again from the usage buckets. */
+  /** A budget was added to the key: its counters start again from the usage buckets. */
   forgetBudgets(keyId: string): void;
+  /**
+   * A key with a budget is read here for the first time (a start, say): its counters, where kept,
+   * are raised to the usage buckets, never lowered, since other gateways' requests in flight and
+   * spooled usage are in them (a counter kept from before the budget was last removed is behind).
+   */
+  raiseBudgets(keyId: string): void;
   /** Whether the shared counters answer now (always for counters in the store or this process). */
   health(): CounterHealth;
   close(): Promise<void>;
@@ -96,7 +103,7 @@ export function createLimits(opts: LimitsOptions): Limits {
   // shared admission may still run late (a Redis command that timed out was sent; one refused on
   // a closed connection, or a Postgres transaction that failed, never runs).
   const admittedLocally = new Map<string, boolean>();
-  /** Budget counter resets under way, per key. */
+  /** Budget counter resets and raises under way, per key. */
   const forgetting = new Map<string, Promise<void>>();
   let lastFailLog = 0;
   /** The log said the counters are unreachable, and has not said they are back. */
@@ -138,29 +145,20 @@ export function createLimits(opts: LimitsOptions): Limits {
   });
   const retryMissed = (): Promise<void> => (shared?.health?.().reachable === false ? Promise.resolve() : missedSettles.retry());
 
-  const rejected = new Map<string, number>();
-  const flush = async (): Promise<void> => {
-    if (rejected.size === 0) return;
-    const rows = [...rejected].map(([k, count]) => {
-      const [keyId = '', day = ''] = k.split('\u0000');
-      return { keyId, day, count };
-    });
-    rejected.clear();
-    await addRejections(store, rows).catch((err: unknown) => logger.warn({ err: String(err) }, 'could not record 429 counts'));
-  };
-  /** Drops the key's budget counters in `counters`; admissions of the key wait for it. */
-  const resetBudgets = (counters: CounterStore, keyId: string): Promise<void> => {
-    const done = counters.forgetBudgets(keyId, utcDay(clock.now()));
-    const waited: Promise<void> = done.catch(() => undefined).finally(() => {
+  const rejected = createRejectionCounts(store, logger, () => clock.now());
+  /** A change to the key's budget counters: the key's admissions wait for it. */
+  const beforeAdmissions = (keyId: string, done: Promise<unknown>): Promise<unknown> => {
+    const waited: Promise<void> = done.then(() => undefined, () => undefined).finally(() => {
       if (forgetting.get(keyId) === waited) forgetting.delete(keyId);
     });
     forgetting.set(keyId, waited);
     return done;
   };
+  const resetBudgets = (counters: CounterStore, keyId: string): Promise<unknown> => beforeAdmissions(keyId, counters.forgetBudgets(keyId, utcDay(clock.now())));
 
   const timer = setInterval(() => {
     void retryMissed();
-    void flush();
+    void rejected.flush();
   }, FLUSH_MS);
   timer.unref();
 
@@ -258,28 +256,30 @@ export function createLimits(opts: LimitsOptions): Limits {
         logger.warn({ err: String(err) }, 'limit counters: settle failed (retried every second until they answer)');
       });
     },
-    rateLimited(keyId) {
-      const k = `${keyId}\u0000${utcDay(clock.now())}`;
-      rejected.set(k, (rejected.get(k) ?? 0) + 1);
-    },
+    rateLimited: (keyId) => rejected.add(keyId, utcDay(clock.now())),
     async inFlight(keyId) {
       const now = clock.now();
       const here = await local.inFlight(keyId, now);
       if (shared === undefined) return here;
       return here + (await shared.inFlight(keyId, now).catch(() => 0));
     },
-    flush,
+    flush: () => rejected.flush(),
     forgetBudgets(keyId) {
       void local.forgetBudgets(keyId, utcDay(clock.now()));
       if (shared === undefined) return;
       resetBudgets(shared, keyId).catch((err: unknown) => logger.warn({ err: String(err) }, 'limit counters: could not reset a budget counter'));
+    },
+    raiseBudgets(keyId) {
+      const day = utcDay(clock.now());
+      const raised = seedOf(keyId, day).then((seed) => Promise.all([local.raiseBudgets(keyId, day, seed), shared?.raiseBudgets(keyId, day, seed)]));
+      beforeAdmissions(keyId, raised).catch((err: unknown) => logger.warn({ err: String(err) }, 'limit counters: could not bring a budget counter up to the usage buckets'));
     },
     ready: () => shared?.ready() ?? Promise.resolve(),
     health: () => shared?.health?.() ?? ANSWERING,
     async close() {
       clearInterval(timer);
       clearInterval(renewTimer);
-      await flush();
+      await rejected.close();
       // One last try for settles still owed (a restart right after the counters came back).
       const last = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
       await Promise.race([retryMissed(), last]);

@@ -5,7 +5,7 @@
  * limited request on a single gateway. Concurrency is a count, not leases: in one process
  * every admitted request is settled exactly once (admission.ts), so nothing can leak.
  */
-import { firstExceeded, leaseSlots, utcMonth, windowStart, type AdmitPlan, type AdmitResult, type SettlePlan } from '../../core/limits.js';
+import { firstExceeded, leaseSlots, utcMonth, windowStart, type AdmitPlan, type AdmitResult, type BudgetSeed, type SettlePlan } from '../../core/limits.js';
 
 export interface CounterStore {
   admit(plan: AdmitPlan): Promise<AdmitResult>;
@@ -18,6 +18,12 @@ export interface CounterStore {
    * again from the usage buckets (a budget just added must not trust a counter kept from before).
    */
   forgetBudgets(keyId: string, day: string): Promise<void>;
+  /**
+   * Raises the key's budget counters of `day` (and its month) that exist to at least `seed`; a
+   * counter kept by running gateways is never lowered: it holds their requests in flight and what
+   * they have not committed yet.
+   */
+  raiseBudgets(keyId: string, day: string, seed: BudgetSeed): Promise<void>;
   /** Resolves once connected, or once the first attempt failed (then requests fail open or 503). */
   ready(): Promise<void>;
   /** Shared counters on a server of their own (Redis): whether it answers now. */
@@ -108,6 +114,12 @@ export function createMemoryCounters(): CounterStore & { admitNow(plan: AdmitPla
     forgetBudgets: (keyId) => {
       const s = keys.get(keyId);
       if (s !== undefined) [s.day, s.month] = ['', ''];
+      return Promise.resolve();
+    },
+    raiseBudgets: (keyId, day, seed) => {
+      const s = keys.get(keyId);
+      if (s !== undefined && s.day === day) s.dayUsed = Math.max(s.dayUsed, seed.day);
+      if (s !== undefined && s.month === utcMonth(day)) s.monthUsed = Math.max(s.monthUsed, seed.month);
       return Promise.resolve();
     },
     ready: () => Promise.resolve(),

@@ -88,6 +88,17 @@ end
 return 0
 `;
 
+// KEYS: day, month. ARGV: their seeds. A counter that exists is raised to its seed, never lowered
+// (it holds what running gateways admitted and have not committed); one that does not is left to
+// the next admission to seed.
+const RAISE = `
+for i = 1, 2 do
+  local v = redis.call('GET', KEYS[i])
+  if v and tonumber(v) < tonumber(ARGV[i]) then redis.call('SET', KEYS[i], ARGV[i], 'KEEPTTL') end
+end
+return 0
+`;
+
 const CODES: readonly (LimitName | undefined)[] = [undefined, 'rpm', 'tpm', 'concurrency', 'daily', 'monthly'];
 /** Budget counters outlive their day or month by a margin; the key names carry the period. */
 const BUDGET_TTL_MS = 35 * 86_400_000;
@@ -95,6 +106,7 @@ const BUDGET_TTL_MS = 35 * 86_400_000;
 type ScriptedRedis = Redis & {
   worvAdmit(...args: (string | number)[]): Promise<number[]>;
   worvSettle(...args: (string | number)[]): Promise<number>;
+  worvRaise(...args: (string | number)[]): Promise<number>;
 };
 
 export interface RedisCountersOptions {
@@ -140,6 +152,7 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
   });
   client.defineCommand('worvAdmit', { numberOfKeys: 5, lua: ADMIT });
   client.defineCommand('worvSettle', { numberOfKeys: 4, lua: SETTLE });
+  client.defineCommand('worvRaise', { numberOfKeys: 2, lua: RAISE });
   const base = (keyId: string): string => `${opts.prefix}lim:{${keyId}}:`;
   const keys = (keyId: string, window: number, day: string): string[] => {
     const b = base(keyId);
@@ -188,6 +201,10 @@ export function createRedisCounters(opts: RedisCountersOptions): CounterStore {
     async forgetBudgets(keyId, day) {
       const [, , , d, m] = keys(keyId, 0, day);
       await answered(client.del(d as string, m as string));
+    },
+    async raiseBudgets(keyId, day, seed) {
+      const [, , , d, m] = keys(keyId, 0, day);
+      await answered(client.worvRaise(d as string, m as string, seed.day, seed.month));
     },
     async renew(keyId, requestIds, until) {
       const conc = `${base(keyId)}conc`;

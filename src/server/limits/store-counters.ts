@@ -1,5 +1,5 @@
 /** Limit counters in the shared Postgres store (replicas without Redis): key-limits.repo.ts. */
-import { admitInStore, forgetBudgetsInStore, inFlightInStore, renewInStore, settleInStore } from '../../store/key-limits.repo.js';
+import { admitInStore, forgetBudgetsInStore, inFlightInStore, raiseBudgetsInStore, renewInStore, settleInStore } from '../../store/key-limits.repo.js';
 import type { Store } from '../../store/db.js';
 import type { CounterStore } from './memory-counters.js';
 
@@ -10,6 +10,7 @@ export function createStoreCounters(store: Store): CounterStore {
     inFlight: (keyId, now) => inFlightInStore(store.db, keyId, now),
     renew: (keyId, requestIds, until) => renewInStore(store.db, keyId, requestIds, until),
     forgetBudgets: (keyId) => forgetBudgetsInStore(store.db, keyId),
+    raiseBudgets: (keyId, day, seed) => raiseBudgetsInStore(store.db, keyId, day, seed),
     ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
