@@ -91,9 +91,11 @@ export async function tokensUsed(db: Kysely<Database>, keyId: string, day: strin
  * running at the same moment either commits first (nothing is inserted) or waits for this.
  */
 export async function addRejections(store: Pick<Store, 'db' | 'dialect'>, rows: readonly { keyId: string; day: string; count: number }[]): Promise<void> {
-  // One transaction: counts that fail are kept and added again, so none may be half written.
+  // One transaction: counts that fail are kept and added again, so none may be half written. Rows
+  // in one order (key, day), so two gateways' transactions lock them alike and never deadlock.
+  const ordered = [...rows].sort((a, b) => (a.keyId === b.keyId ? (a.day < b.day ? -1 : a.day > b.day ? 1 : 0) : a.keyId < b.keyId ? -1 : 1));
   await store.db.transaction().execute(async (trx) => {
-    for (const r of rows) await addRejection(trx, store.dialect, r);
+    for (const r of ordered) await addRejection(trx, store.dialect, r);
   });
 }
 

@@ -1,5 +1,5 @@
 // The 429 counts of a store outage (`rate_limited` in GET /api/usage): gathered while the
-// database refuses connections, kept, and written once it answers again; none lost, none twice.
+// database refuses connections, kept, and written once it answers again: none lost, none written twice by later flushes.
 import { describe, expect, it } from 'vitest';
 import { updateApiKey } from '../../src/store/api-keys.repo.js';
 import { createRejectionCounts } from '../../src/server/limits/rejection-counts.js';

@@ -124,6 +124,11 @@ export function createLimits(opts: LimitsOptions): Limits {
     return { day: used.day + waiting, month: used.month + waiting };
   };
 
+  const admitLocally = (plan: AdmitPlan): AdmitResult | Promise<AdmitResult> => {
+    const r = local.admitNow(plan);
+    return r.kind === 'seed' ? seeded(local, plan) : r;
+  };
+
   const seeded = async (counters: CounterStore, plan: AdmitPlan): Promise<AdmitResult> => {
     const r = await counters.admit(plan);
     if (r.kind !== 'seed') return r;
@@ -219,14 +224,14 @@ export function createLimits(opts: LimitsOptions): Limits {
   return {
     backend,
     admit(plan) {
-      if (shared === undefined) {
-        // In the process: synchronous, no promise on the hot path.
-        const r = local.admitNow(plan);
-        return r.kind === 'seed' ? seeded(local, plan) : r;
-      }
-      // A reset of the key's budget counters under way goes first (Postgres runs it in a
+      // A reset or raise of the key's budget counters under way goes first (Postgres runs it in a
       // transaction of its own, which an admission on another connection could overtake).
       const resetting = forgetting.get(plan.keyId);
+      if (shared === undefined) {
+        if (resetting !== undefined) return resetting.then(() => admitLocally(plan));
+        // In the process: synchronous, no promise on the hot path.
+        return admitLocally(plan);
+      }
       return resetting === undefined ? admitShared(shared, plan) : resetting.then(() => admitShared(shared, plan));
     },
     settle(plan: SettlePlan) {
