@@ -13,12 +13,35 @@ export type Chunking =
   | { readonly mode: 'frame' }
   | { readonly mode: 'bytes'; readonly size: number };
 
+/** A LoRA adapter: its served name and where its weights are (the card's `root`). */
+export interface LoraModule {
+  readonly name: string;
+  readonly path: string;
+}
+
+/** `NAME=PATH[,NAME=PATH…]`; throws RangeError naming the bad entry. */
+function parseLoraModules(text: string): LoraModule[] {
+  return text.split(',').map((entry) => {
+    const at = entry.indexOf('=');
+    const name = at < 0 ? '' : entry.slice(0, at).trim();
+    const path = at < 0 ? '' : entry.slice(at + 1).trim();
+    if (name === '' || path === '') throw new RangeError(`loraModules entries are NAME=PATH, got ${JSON.stringify(entry)}`);
+    return { name, path };
+  });
+}
+
 /** The scenario; every field is optional (see `DEFAULT_OPTIONS`). */
 export interface SimulatorOptions {
   /** Served model name (case-sensitive); default `sim-model`. */
   readonly model?: string;
   /** `root` of the model card; default `vllm-simulator/<model>`. */
   readonly root?: string;
+  /**
+   * LoRA adapters served beside the model, as vLLM's `--lora-modules`: each listed in /v1/models
+   * with `parent` the served model and `root` its path, and answered under its own name by the
+   * same engine. `NAME=PATH[,NAME=PATH…]` as a string.
+   */
+  readonly loraModules?: readonly LoraModule[] | string;
   /** Context length reported and enforced; default 32768. */
   readonly maxModelLen?: number;
   /** When set, /v1 paths need `Authorization: Bearer <apiKey>` (401 `{"error":"Unauthorized"}`). */
@@ -84,6 +107,7 @@ export interface SimulatorOptions {
 export interface ResolvedOptions {
   readonly model: string;
   readonly root: string;
+  readonly loraModules: readonly LoraModule[];
   readonly maxModelLen: number;
   readonly apiKey: string | undefined;
   readonly era: Era;
@@ -166,9 +190,16 @@ export function resolveOptions(o: SimulatorOptions = {}): ResolvedOptions {
     throw new RangeError('chunking bytes size must be an integer >= 1');
   }
   if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new RangeError('seed must be an integer');
+  const loraModules = typeof o.loraModules === 'string' ? parseLoraModules(o.loraModules) : (o.loraModules ?? []);
+  const names = new Set([model]);
+  for (const l of loraModules) {
+    if (names.has(l.name)) throw new RangeError(`loraModules name ${JSON.stringify(l.name)} is served twice`);
+    names.add(l.name);
+  }
   return {
     model,
     root: o.root ?? `vllm-simulator/${model}`,
+    loraModules,
     maxModelLen: count(o.maxModelLen, 32768, 'maxModelLen', 1),
     apiKey: o.apiKey === '' ? undefined : o.apiKey,
     era,

@@ -12,12 +12,12 @@ export function isRecord(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The served name; an absent, null or empty model means the served one (vLLM), a different one is a 404. */
+/** The served name (the model or one of its LoRA adapters); an absent, null or empty model means the served one (vLLM), another one is a 404. */
 export function checkModel(body: Json, o: ResolvedOptions): string {
   const model = body.model;
   if (model === undefined || model === null || model === '') return o.model;
   if (typeof model !== 'string') throw new SimHttpError(400, 'model: Input should be a valid string', 'model', 'Bad Request', true);
-  if (model !== o.model) throw new SimHttpError(404, modelNotFoundMessage(model), 'model');
+  if (model !== o.model && !o.loraModules.some((l) => l.name === model)) throw new SimHttpError(404, modelNotFoundMessage(model), 'model');
   return model;
 }
 

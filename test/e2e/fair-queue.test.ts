@@ -223,6 +223,37 @@ describe('fair queue (PROXY_REPLICA_SLOTS)', () => {
     expect(arrived(s)).toEqual(['held', 'none', 'empty']);
   });
 
+  it('a LoRA adapter waits in its base model\'s queue (one engine runs both); /v1/models lists it with its parent', async () => {
+    stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '1' }, simulator: { loraModules: 'sql-lora=/adapters/sql' } });
+    const s = stack;
+    const k = await s.createKey();
+    const models = (await (await fetch(`${s.gatewayUrl}/v1/models`, { headers: { authorization: `Bearer ${k.key}` } })).json()) as { data: { id: string; parent: string | null }[] };
+    expect(models.data.map((m) => [m.id, m.parent])).toEqual([['sim-model', null], ['sql-lora', 'sim-model']]);
+    // One queue: the base model's, which the adapter's requests share.
+    expect(s.app.dataPlane.queued()).toEqual([{ model: 'sim-model', waiting: 0, running: 0, capacity: 1 }]);
+    const held = await open(s, k.key, 'base');
+    const adapter = rawRequest(s.gatewayUrl, {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json', 'x-sim-hold': 'adapter' },
+      body: JSON.stringify({ ...CHAT_BODY, model: 'sql-lora', stream: true }),
+    });
+    await until(() => waiting(s) === 1);
+    expect(arrived(s)).toEqual(['base']);
+    expect(s.app.dataPlane.queued()).toEqual([{ model: 'sim-model', waiting: 1, running: 1, capacity: 1 }]);
+    s.sim.release('base');
+    await readAll(held.res);
+    await s.sim.waitForHold('adapter');
+    s.sim.release('adapter');
+    const text = (await readAll((await adapter).res)).toString();
+    expect(text).toContain('"model":"sql-lora"');
+    const rows = (await requestLogRows(s, k.id, 3)).filter((r) => r.endpoint === 'chat');
+    expect(rows.map((r) => [r.model, r.status, r.queued_ms !== null && r.queued_ms > 0])).toEqual([
+      ['sql-lora', 200, true],
+      ['sim-model', 200, false],
+    ]);
+  });
+
   it('count_tokens and GET /v1/models do not wait for a slot', async () => {
     stack = await startStack({ env: { PROXY_REPLICA_SLOTS: '1' } });
     const s = stack;

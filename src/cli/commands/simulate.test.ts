@@ -16,6 +16,14 @@ describe('parseSimulateArgs', () => {
     expect(() => parseSimulateArgs(['--queue-full', '500'])).toThrow(/^--queue-full must be 429 or 503$/);
   });
 
+  it('--lora-modules: adapters beside the model, NAME=PATH each; a malformed or repeated name is a usage error naming the flag', () => {
+    const a = parseSimulateArgs(['--model', 'base', '--lora-modules', 'sql=/a/sql,chat=/a/chat']);
+    expect(a.options.loraModules).toBe('sql=/a/sql,chat=/a/chat');
+    expect(() => parseSimulateArgs(['--lora-modules', 'sql'])).toThrow(/^--lora-modules entries are NAME=PATH, got "sql"$/);
+    expect(() => parseSimulateArgs(['--lora-modules', 'sql=/a,=/b'])).toThrow(/^--lora-modules entries are NAME=PATH, got "=\/b"$/);
+    expect(() => parseSimulateArgs(['--model', 'm', '--lora-modules', 'm=/a'])).toThrow(/^--lora-modules name "m" is served twice$/);
+  });
+
   it('defaults to 127.0.0.1:8000 with the log off', () => {
     const a = parseSimulateArgs([]);
     expect(a.port).toBe(8000);

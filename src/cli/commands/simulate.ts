@@ -18,6 +18,7 @@ Anthropic /v1/messages, /tokenize, /health, /metrics). See docs/simulator.md.
   --host HOST            listen address (default 127.0.0.1)
   --model NAME           served model name, case-sensitive (default sim-model)
   --root TEXT            model card root (default vllm-simulator/<model>)
+  --lora-modules LIST    LoRA adapters served beside the model: NAME=PATH[,NAME=PATH...]
   --max-model-len N      context length (default 32768)
   --api-key KEY          require Authorization: Bearer KEY on /v1 paths
   --era E                legacy | dual | modern reasoning field (default modern)
@@ -51,7 +52,7 @@ Anthropic /v1/messages, /tokenize, /health, /metrics). See docs/simulator.md.
 
 /** The simulator option each flag sets, for its error messages. */
 const FLAG_OF: Readonly<Record<string, string>> = {
-  model: '--model', root: '--root', apiKey: '--api-key', era: '--era', version: '--vllm-version', chunking: '--chunking',
+  model: '--model', root: '--root', loraModules: '--lora-modules', apiKey: '--api-key', era: '--era', version: '--vllm-version', chunking: '--chunking',
   fault: '--fault', maxModelLen: '--max-model-len', tokens: '--tokens', reasoningTokens: '--reasoning-tokens',
   toolCalls: '--tool-calls', ttftMs: '--ttft-ms', itlMs: '--itl-ms', seed: '--seed', hanRatio: '--han-ratio',
   pingEvery: '--ping-every', embeddingDim: '--embedding-dim', prefixCacheBlocks: '--prefix-cache-blocks',
@@ -64,6 +65,7 @@ const FLAGS = {
   host: { type: 'string' },
   model: { type: 'string' },
   root: { type: 'string' },
+  'lora-modules': { type: 'string' },
   'max-model-len': { type: 'string' },
   'api-key': { type: 'string' },
   era: { type: 'string' },
@@ -127,6 +129,7 @@ export function parseSimulateArgs(argv: string[]): { port: number; host: string;
   const options: SimulatorOptions = {
     ...(values.model !== undefined && { model: values.model }),
     ...(values.root !== undefined && { root: values.root }),
+    ...(values['lora-modules'] !== undefined && { loraModules: values['lora-modules'] }),
     ...(values['api-key'] !== undefined && { apiKey: values['api-key'] }),
     ...(values.era !== undefined && { era: values.era as SimulatorOptions['era'] }),
     ...(values['vllm-version'] !== undefined && { version: values['vllm-version'] }),

@@ -12,31 +12,33 @@ export function handleModels(x: Exchange): void {
   const o = x.sim.options;
   const ids = createIds(o.seed, Date.now());
   const created = ids.created;
+  const card = (id: string, root: string, parent: string | null, maxModelLen: number | null) => ({
+    id,
+    object: 'model',
+    created,
+    owned_by: 'vllm-simulator',
+    root,
+    parent,
+    max_model_len: maxModelLen,
+    permission: [{
+      id: `modelperm-${ids.hex(idHexLength(x.controls.era))}`,
+      object: 'model_permission',
+      created,
+      allow_create_engine: false,
+      allow_sampling: true,
+      allow_logprobs: true,
+      allow_search_indices: false,
+      allow_view: true,
+      allow_fine_tuning: false,
+      organization: '*',
+      group: null,
+      is_blocking: false,
+    }],
+  });
+  // As vLLM lists them: the model, then each adapter with its base as `parent` and no max_model_len.
   x.send(200, JSON.stringify({
     object: 'list',
-    data: [{
-      id: o.model,
-      object: 'model',
-      created,
-      owned_by: 'vllm-simulator',
-      root: o.root,
-      parent: null,
-      max_model_len: o.maxModelLen,
-      permission: [{
-        id: `modelperm-${ids.hex(idHexLength(x.controls.era))}`,
-        object: 'model_permission',
-        created,
-        allow_create_engine: false,
-        allow_sampling: true,
-        allow_logprobs: true,
-        allow_search_indices: false,
-        allow_view: true,
-        allow_fine_tuning: false,
-        organization: '*',
-        group: null,
-        is_blocking: false,
-      }],
-    }],
+    data: [card(o.model, o.root, null, o.maxModelLen), ...o.loraModules.map((l) => card(l.name, l.path, o.model, null))],
   }));
 }
 
