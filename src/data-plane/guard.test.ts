@@ -33,23 +33,32 @@ describe('hasOddSegment (path-traversal guard)', () => {
 
 describe('guard', () => {
   it('classifies endpoints by method and exact path, ignoring the query', () => {
-    expect(guard('POST', '/v1/chat/completions?x=1')).toEqual({ path: '/v1/chat/completions', endpoint: 'chat', surface: 'openai' });
+    expect(guard('POST', '/v1/chat/completions?x=1')).toEqual({ path: '/v1/chat/completions', target: '/v1/chat/completions?x=1', endpoint: 'chat', surface: 'openai' });
     expect(guard('POST', '/v1/messages').endpoint).toBe('messages');
-    expect(guard('POST', '/v1/messages/count_tokens')).toEqual({ path: '/v1/messages/count_tokens', endpoint: 'count_tokens', surface: 'anthropic' });
+    expect(guard('POST', '/v1/messages/count_tokens')).toEqual({ path: '/v1/messages/count_tokens', target: '/v1/messages/count_tokens', endpoint: 'count_tokens', surface: 'anthropic' });
     expect(guard('GET', '/v1/models').endpoint).toBe('models');
     expect(guard('GET', '/v1/chat/completions').endpoint).toBe('other');
-    expect(guard('POST', '/v1/chat/completions/').endpoint).toBe('other');
     expect(guard('GET', '/v1/responses/resp_1').endpoint).toBe('other');
     expect(guard('POST', '/v1/messagesX').surface).toBe('openai');
   });
 
   it('classifies the path as the backend routes it: percent-escapes decoded once', () => {
-    expect(guard('POST', '/v1/chat%2Fcompletions')).toEqual({ path: '/v1/chat%2Fcompletions', endpoint: 'chat', surface: 'openai' });
+    expect(guard('POST', '/v1/chat%2Fcompletions')).toEqual({ path: '/v1/chat%2Fcompletions', target: '/v1/chat%2Fcompletions', endpoint: 'chat', surface: 'openai' });
     expect(guard('POST', '/v1/%63hat/completions?x=%2F').endpoint).toBe('chat');
-    expect(guard('POST', '/v1/m%65ssages')).toEqual({ path: '/v1/m%65ssages', endpoint: 'messages', surface: 'anthropic' });
+    expect(guard('POST', '/v1/m%65ssages')).toEqual({ path: '/v1/m%65ssages', target: '/v1/m%65ssages', endpoint: 'messages', surface: 'anthropic' });
     expect(guard('GET', '/v1/model%73').endpoint).toBe('models');
     // Decoded once, as the backend does: a double-encoded name is not the endpoint there either.
     expect(guard('POST', '/v1/%2563hat/completions').endpoint).toBe('other');
+  });
+
+  it('an endpoint with a trailing slash is that endpoint, forwarded without the slash: the engine would redirect it past the gateway', () => {
+    expect(guard('POST', '/v1/chat/completions/')).toEqual({ path: '/v1/chat/completions/', target: '/v1/chat/completions', endpoint: 'chat', surface: 'openai' });
+    expect(guard('POST', '/v1/messages/?beta=true')).toEqual({ path: '/v1/messages/', target: '/v1/messages?beta=true', endpoint: 'messages', surface: 'anthropic' });
+    expect(guard('POST', '/v1/embeddings%2F')).toMatchObject({ target: '/v1/embeddings', endpoint: 'embeddings' });
+    expect(guard('GET', '/v1/models/').endpoint).toBe('models');
+    // Only one slash, and only on a recognised endpoint: anything else goes as received.
+    expect(guard('POST', '/v1/rerank/')).toMatchObject({ target: '/v1/rerank/', endpoint: 'other' });
+    expect(() => guard('POST', '/v1/chat/completions//')).toThrow(new GatewayError('invalid_request', 'Invalid path'));
   });
 
   it('throws 400 Invalid path', () => {

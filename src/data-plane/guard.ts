@@ -12,6 +12,12 @@ import { surfaceFor, type ErrorSurface } from './render-error.js';
 export interface Route {
   /** Path without the query string, as received (not decoded). */
   readonly path: string;
+  /**
+   * Path and query as forwarded: as received, except that an endpoint the gateway recognises
+   * loses a trailing slash (the engine would answer it with a redirect to the route, on the
+   * engine's own address, past the gateway).
+   */
+  readonly target: string;
   readonly endpoint: Endpoint;
   readonly surface: ErrorSurface;
   /** GET /v1/models/{id}: the model asked for (decoded; it may hold slashes). */
@@ -97,13 +103,19 @@ export function guard(method: string, url: string, anthropicClient = false): Rou
   // With a trailing slash too, which the engine redirects to the route.
   if (ENGINE_ADMIN_PATHS.has(routed.endsWith('/') ? routed.slice(0, -1) : routed)) throw new GatewayError('forbidden', MSG.engineAdminPath);
   let endpoint: Endpoint = 'other';
-  if (method === 'POST') endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
-  else if (method === 'GET' && routed === '/v1/models') endpoint = 'models';
+  let target = url;
+  if (method === 'POST') {
+    endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
+    if (endpoint === 'other' && routed.endsWith('/')) {
+      endpoint = POST_ENDPOINTS.get(routed.slice(0, -1)) ?? 'other';
+      if (endpoint !== 'other') target = path.slice(0, path.endsWith('/') ? -1 : -3) + url.slice(path.length);
+    }
+  } else if (method === 'GET' && (routed === '/v1/models' || routed === MODEL_PATH)) endpoint = 'models';
   else if (modelCard) {
-    return { path, endpoint: 'models', surface: surfaceFor(routed, anthropicClient), modelId: routed.slice(MODEL_PATH.length) };
+    return { path, target, endpoint: 'models', surface: surfaceFor(routed, anthropicClient), modelId: routed.slice(MODEL_PATH.length) };
   }
   // The Models API is Anthropic's too: a client that says it speaks Anthropic gets its errors so.
-  return { path, endpoint, surface: surfaceFor(routed, endpoint === 'models' && anthropicClient) };
+  return { path, target, endpoint, surface: surfaceFor(routed, endpoint === 'models' && anthropicClient) };
 }
 
 /** 413 when the declared Content-Length is over the limit (chunked bodies are checked while read). */

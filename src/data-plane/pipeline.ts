@@ -131,7 +131,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     headers.push('content-length', String(streamed));
     const unparsed = { endpoint: route.endpoint, facts: undefined, body: undefined };
     const extraHeaders = policy === undefined ? undefined : (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
-    x.forward({ kind: 'upload', method, path: url, headers, body: new Upload(req), extraHeaders }, key.id);
+    x.forward({ kind: 'upload', method, path: route.target, headers, body: new Upload(req), extraHeaders }, key.id);
     return;
   }
 
@@ -160,7 +160,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
       extraHeaders = (await admitRequest(x, { ...key, policy }, route.surface, unparsed, env.admission)).headers;
     }
     const hints = routeModel === undefined ? undefined : { model: routeModel, session: undefined, prefix: undefined, previousResponseId: undefined };
-    x.forward({ kind: 'opaque', method, path: url, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders, route: hints, model: routeModel }, key.id);
+    x.forward({ kind: 'opaque', method, path: route.target, headers: env.requestHeaders(req.rawHeaders), body: raw, extraHeaders, route: hints, model: routeModel }, key.id);
     return;
   }
 
@@ -212,7 +212,7 @@ export async function runPipeline(x: Exchange, env: PipelineEnv): Promise<void> 
     {
       kind: 'shaped',
       method,
-      path: url,
+      path: route.target,
       headers,
       body,
       json,

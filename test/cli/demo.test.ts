@@ -64,9 +64,11 @@ describe('worv-proxy demo', { timeout: 180_000 }, () => {
       expect(login.status).toBe(200);
       // The backends command it printed lists the simulator it serves, not the default backend.
       const sim = /simulator \(vLLM stand-in, model \S+\): (http:\/\/\S+)/.exec(banner)?.[1] ?? '';
-      const hint = /Backends: +VLLM_BASE_URL=(\S+) npx worv-proxy backends list\n/.exec(banner);
-      expect(hint?.[1]).toBe(sim);
-      const backends = await runCli(['backends', 'list'], { ...env, VLLM_BASE_URL: hint?.[1] ?? '' }, 60_000);
+      // The demo's own store, which a shell without the demo's settings would not find.
+      const hint = /Backends: +DATABASE_URL=(\S+) VLLM_BASE_URL=(\S+) npx worv-proxy backends list\n/.exec(banner);
+      expect(hint?.[1]).toBe(env.DATABASE_URL);
+      expect(hint?.[2]).toBe(sim);
+      const backends = await runCli(['backends', 'list'], { LOG_LEVEL: 'silent', DATABASE_URL: hint?.[1] ?? '', VLLM_BASE_URL: hint?.[2] ?? '' }, 60_000);
       expect(backends.stdout).toBe(`URL${' '.repeat(sim.length - 3)}  SOURCE  STATE\n${sim}  env     in use\n`);
       return key;
     });

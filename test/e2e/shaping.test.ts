@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_THINK_MAX_PREFIX } from '../../src/core/config.js';
 import { startStack, type Stack } from '../helpers/harness.js';
-import { postJson, rawRequest, readAll, simId } from './support.js';
+import { postJson, rawRequest, readAll, requestLogRows, simId } from './support.js';
 
 const LIVE = 'DeepSeek-V4-Pro';
 const USER = { role: 'user', content: 'Three primes greater than 100.' };
@@ -137,6 +137,18 @@ describe('request shaping through the gateway', () => {
         expect(json.usage.completion_tokens).toBeGreaterThan(0);
       });
     }
+
+    it('a trailing slash (/v1/chat/completions/) is chat, capped and metered, and forwarded to the route itself (the engine would redirect it to its own address)', async () => {
+      const k = await stack.createKey('trailing-slash');
+      const res = await postJson(stack.gatewayUrl, '/v1/chat/completions/?trace=1', k.key, { model: LIVE, max_tokens: 32_000, messages: [USER] });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-worv-max-tokens-capped')).toBe('32000->16384');
+      const json = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+      expect(stack.sim.getRequest(simId(res.headers))?.url).toBe('/v1/chat/completions?trace=1');
+      expect(await stack.usage(k.id)).toMatchObject({ requests: 1, promptTokens: json.usage.prompt_tokens, completionTokens: json.usage.completion_tokens });
+      const [row] = await requestLogRows(stack, k.id, 1);
+      expect([row?.endpoint, row?.path]).toEqual(['chat', '/v1/chat/completions/']);
+    });
 
     it('responses: max_output_tokens capped', async () => {
       const { res, sent } = await send('/v1/responses', { model: LIVE, input: 'x', max_output_tokens: 50_000 });

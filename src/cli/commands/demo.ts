@@ -89,7 +89,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       `More keys:      ${storeEnvHint(config.database)}npx worv-proxy keys create --name my-laptop\n` +
       // The CLI learns the boot backends from VLLM_BASE_URL, as the gateway does: without it,
       // it would list the default backend instead of this simulator.
-      `Backends:       VLLM_BASE_URL=${simAddr.url} npx worv-proxy backends list\n` +
+      `Backends:       ${storeEnvHint(config.database)}VLLM_BASE_URL=${simAddr.url} npx worv-proxy backends list\n` +
       (noAdmin ? `Console login:  ${storeEnvHint(config.database)}npx worv-proxy admin set-password --username admin --password '<8+ characters>'   then open ${url}/\n` : `Console:        ${url}/\n`) +
       `\nPress Ctrl-C to stop.\n`,
   );
