@@ -202,7 +202,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     const fwd = this.#fwd;
-    const out = responseHeaders(headers, status);
+    const out = responseHeaders(headers, status, this.#ledger.backend);
     const extra = fwd?.extraHeaders;
     if (extra !== undefined) for (const h of extra) out.push(h);
     const surface = this.route?.surface ?? surfaceFor(this.req.url ?? '');

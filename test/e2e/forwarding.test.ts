@@ -26,6 +26,15 @@ function echoBackend(): Promise<{ server: Server; url: string; seen: Seen[] }> {
         return;
       }
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      // A redirect as vLLM's server makes one (a trailing slash): to its own address, from the Host it was sent.
+      if (req.url === '/v1/rerank/') {
+        res.writeHead(307, { location: `http://${req.headers.host}/v1/rerank?from=slash` }).end();
+        return;
+      }
+      if (req.url === '/v1/elsewhere') {
+        res.writeHead(302, { location: 'https://docs.example.com/v1/elsewhere' }).end();
+        return;
+      }
       const payload = JSON.stringify({ method: req.method, url: req.url });
       res.writeHead(201, [
         'Content-Type', 'application/json',
@@ -113,6 +122,15 @@ describe('forwarding to an arbitrary backend', () => {
     expect(h.host).toBe(new URL(backend.url).host);
     // Raw bytes of a non-shaped endpoint are forwarded untouched.
     expect(backend.seen.at(-1)?.body).toBe('{"input":"hello"}');
+  });
+
+  it("a backend's redirect to its own address comes back relative, so a client following it stays on the gateway; one elsewhere is kept", async () => {
+    const own = await rawRequest(stack.gatewayUrl, { method: 'POST', path: '/v1/rerank/', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' });
+    await readAll(own.res);
+    expect([own.status, own.headers.location]).toEqual([307, '/v1/rerank?from=slash']);
+    const away = await rawRequest(stack.gatewayUrl, { method: 'GET', path: '/v1/elsewhere', headers: { authorization: `Bearer ${key}` } });
+    await readAll(away.res);
+    expect([away.status, away.headers.location]).toEqual([302, 'https://docs.example.com/v1/elsewhere']);
   });
 
   it("drops the response headers the gateway never forwards and keeps the others (repeated ones too)", async () => {

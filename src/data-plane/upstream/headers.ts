@@ -79,9 +79,9 @@ export function replaceTraceContext(headers: string[], trace: readonly string[])
  * gateway's own do: the request reached the engine, and an SDK's blind retry would run it again.
  * A 429 or 503 (an engine's full queue, one starting) says when to retry, as the gateway's own
  * 503s do: `Retry-After: 1` when it has none (the SDKs would otherwise back off by their own
- * schedule, and other clients read no hint at all).
+ * schedule, and other clients read no hint at all). `origin`: the replica that answered.
  */
-export function responseHeaders(headers: IncomingHttpHeaders, status = 200): string[] {
+export function responseHeaders(headers: IncomingHttpHeaders, status = 200, origin?: string): string[] {
   const out: string[] = [];
   if (status >= 429) {
     if ((status === 502 || status === 504) && headers['x-should-retry'] === undefined) out.push('x-should-retry', 'false');
@@ -94,7 +94,22 @@ export function responseHeaders(headers: IncomingHttpHeaders, status = 200): str
     if (typeof v === 'string') out.push(name, v);
     else for (const one of v) out.push(name, one);
   }
+  if (status >= 300 && status < 400 && origin !== undefined) relativeLocation(out, origin);
   return out;
+}
+
+/**
+ * A redirect to the replica's own address (vLLM's answer to a path with a trailing slash) made
+ * relative, so a client that follows it comes back through the gateway, not straight to the
+ * engine past keys, limits and usage.
+ */
+function relativeLocation(out: string[], origin: string): void {
+  for (let i = 0; i < out.length; i += 2) {
+    const v = out[i + 1] as string;
+    if (out[i] !== 'location' || !v.toLowerCase().startsWith(origin)) continue;
+    const rest = v.slice(origin.length);
+    if (rest === '' || rest.startsWith('/') || rest.startsWith('?')) out[i + 1] = rest.startsWith('/') ? rest : `/${rest}`;
+  }
 }
 
 /** The response's media type, lowercased, without parameters. */
