@@ -55,7 +55,7 @@ describe('guard', () => {
     expect(guard('POST', '/v1/chat/completions/')).toEqual({ path: '/v1/chat/completions/', target: '/v1/chat/completions', endpoint: 'chat', surface: 'openai' });
     expect(guard('POST', '/v1/messages/?beta=true')).toEqual({ path: '/v1/messages/', target: '/v1/messages?beta=true', endpoint: 'messages', surface: 'anthropic' });
     expect(guard('POST', '/v1/embeddings%2F')).toMatchObject({ target: '/v1/embeddings', endpoint: 'embeddings' });
-    expect(guard('GET', '/v1/models/').endpoint).toBe('models');
+    expect(guard('GET', '/v1/models/?limit=2')).toMatchObject({ target: '/v1/models?limit=2', endpoint: 'models' });
     // Only one slash, and only on a recognised endpoint: anything else goes as received.
     expect(guard('POST', '/v1/rerank/')).toMatchObject({ target: '/v1/rerank/', endpoint: 'other' });
     expect(() => guard('POST', '/v1/chat/completions//')).toThrow(new GatewayError('invalid_request', 'Invalid path'));

@@ -74,6 +74,11 @@ export function hasOddSegment(path: string): boolean {
   return hasSegment(path, ODD_SEGMENT);
 }
 
+/** `url` with the last `/` (or `%2F`) of its path dropped, its query kept. */
+function withoutTrailingSlash(path: string, url: string): string {
+  return path.slice(0, path.endsWith('/') ? -1 : -3) + url.slice(path.length);
+}
+
 /** `req.url` without its query string. */
 export function pathOf(url: string): string {
   const q = url.indexOf('?');
@@ -108,9 +113,12 @@ export function guard(method: string, url: string, anthropicClient = false): Rou
     endpoint = POST_ENDPOINTS.get(routed) ?? 'other';
     if (endpoint === 'other' && routed.endsWith('/')) {
       endpoint = POST_ENDPOINTS.get(routed.slice(0, -1)) ?? 'other';
-      if (endpoint !== 'other') target = path.slice(0, path.endsWith('/') ? -1 : -3) + url.slice(path.length);
+      if (endpoint !== 'other') target = withoutTrailingSlash(path, url);
     }
-  } else if (method === 'GET' && (routed === '/v1/models' || routed === MODEL_PATH)) endpoint = 'models';
+  } else if (method === 'GET' && (routed === '/v1/models' || routed === MODEL_PATH)) {
+    endpoint = 'models';
+    if (routed === MODEL_PATH) target = withoutTrailingSlash(path, url);
+  }
   else if (modelCard) {
     return { path, target, endpoint: 'models', surface: surfaceFor(routed, anthropicClient), modelId: routed.slice(MODEL_PATH.length) };
   }

@@ -88,7 +88,7 @@ const JSON_HEADERS: readonly string[] = ['content-type', 'application/json'];
 export async function serveModels(x: Exchange, keyId: string, deps: ModelsDeps, allowed: readonly string[] | null = null, modelId?: string): Promise<void> {
   const anthropic = x.route?.surface === 'anthropic';
   // Anthropic's paging parameters are the gateway's to read, not vLLM's.
-  const listed = await listModels(x, keyId, deps, allowed, modelId === undefined && !anthropic ? (x.req.url ?? '/v1/models') : '/v1/models');
+  const listed = await listModels(x, keyId, deps, allowed, modelId === undefined && !anthropic ? (x.route?.target ?? '/v1/models') : '/v1/models');
   if (listed === undefined) return;
   if (modelId === undefined && !anthropic) {
     await x.sendWhole(keyId, 200, listed.headers, listed.body);

@@ -53,3 +53,16 @@ describe('PrefixCache', () => {
     expect(c.queries).toBe(80);
   });
 });
+
+describe('prefix cache and LoRA adapters', () => {
+  it("an adapter's blocks are its own: it misses the base model's and another adapter's, and hits its own", () => {
+    const cache = new PrefixCache(100);
+    const text = 'x'.repeat(640);
+    expect(cache.lookup(text, 160).cachedTokens).toBe(0);
+    expect(cache.lookup(text, 160).cachedTokens).toBeGreaterThan(0);
+    expect(cache.lookup(text, 160, 'sql').cachedTokens).toBe(0);
+    expect(cache.lookup(text, 160, 'chat').cachedTokens).toBe(0);
+    expect(cache.lookup(text, 160, 'sql').cachedTokens).toBeGreaterThan(0);
+    expect(blockKeys(text, 'sql')).not.toEqual(blockKeys(text));
+  });
+});

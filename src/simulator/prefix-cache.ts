@@ -19,11 +19,15 @@ export interface PrefixLookup {
   readonly blocks: number;
 }
 
-/** Keys of the prompt's full blocks, each chained to the one before. */
-export function blockKeys(text: string): string[] {
+/**
+ * Keys of the prompt's full blocks, each chained to the one before. `lora`: the LoRA adapter the
+ * request names, which starts the chain (vLLM hashes a request's adapter into its blocks: an
+ * adapter never reuses the base model's blocks or another adapter's).
+ */
+export function blockKeys(text: string, lora = ''): string[] {
   const keys: string[] = [];
-  let a = 0;
-  let b = 0x9e3779b9;
+  let a = lora === '' ? 0 : hashString(lora, 0);
+  let b = lora === '' ? 0x9e3779b9 : hashString(lora, 0x9e3779b9);
   for (let end = BLOCK_CHARS; end <= text.length; end += BLOCK_CHARS) {
     const block = text.slice(end - BLOCK_CHARS, end);
     a = hashString(block, a);
@@ -48,14 +52,14 @@ export class PrefixCache {
   }
 
   /**
-   * Counts the leading blocks of `text` already cached, then caches (or refreshes) all of the
+   * Counts the leading blocks of `text` (under adapter `lora`, if any) already cached, then caches (or refreshes) all of the
    * prompt's full blocks, evicting the least recently used ones. `promptTokens` is what the
    * query counter grows by.
    */
-  lookup(text: string, promptTokens: number): PrefixLookup {
+  lookup(text: string, promptTokens: number, lora = ''): PrefixLookup {
     this.queries += promptTokens;
     if (this.capacity === 0) return { cachedTokens: 0, blocks: 0 };
-    const keys = blockKeys(text);
+    const keys = blockKeys(text, lora);
     let hit = 0;
     while (hit < keys.length && this.lru.has(keys[hit] as string)) hit++;
     // Last block first, so the leading blocks, shared by the most requests, are evicted last.

@@ -196,12 +196,7 @@ export async function pruneRequestLog(db: Kysely<Database>, before: string): Pro
       .executeTakeFirst();
     const n = Number(res.numDeletedRows);
     total += n;
-    if (n < PRUNE_CHUNK) {
-      // The marks of inserted request-log files go with the retention too: a file is deleted once
-      // inserted, and a mark only stops a second gateway inserting it meanwhile.
-      await db.deleteFrom('request_log_spills').where('inserted_at', '<', before).execute();
-      return total;
-    }
+    if (n < PRUNE_CHUNK) return total;
     // Let requests run between chunks.
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -31,6 +31,11 @@ function echoBackend(): Promise<{ server: Server; url: string; seen: Seen[] }> {
         res.writeHead(307, { location: `http://${req.headers.host}/v1/rerank?from=slash` }).end();
         return;
       }
+      // A path on the backend that, cut to what follows its origin, would name another host.
+      if (req.url === '/v1/odd-redirect' || req.url === '/v1/odd-redirect-2') {
+        res.writeHead(307, { location: `http://${req.headers.host}${req.url.endsWith('2') ? '/\\evil.example/y' : '//evil.example/x'}` }).end();
+        return;
+      }
       if (req.url === '/v1/elsewhere') {
         res.writeHead(302, { location: 'https://docs.example.com/v1/elsewhere' }).end();
         return;
@@ -131,6 +136,12 @@ describe('forwarding to an arbitrary backend', () => {
     const away = await rawRequest(stack.gatewayUrl, { method: 'GET', path: '/v1/elsewhere', headers: { authorization: `Bearer ${key}` } });
     await readAll(away.res);
     expect([away.status, away.headers.location]).toEqual([302, 'https://docs.example.com/v1/elsewhere']);
+    // Left whole: made relative, `//evil.example/x` (or `/\\evil.example/y`, read the same) would send the client there.
+    for (const [path, rest] of [['/v1/odd-redirect', '//evil.example/x'], ['/v1/odd-redirect-2', '/\\evil.example/y']] as const) {
+      const odd = await rawRequest(stack.gatewayUrl, { method: 'GET', path, headers: { authorization: `Bearer ${key}` } });
+      await readAll(odd.res);
+      expect([odd.status, odd.headers.location]).toEqual([307, `${backend.url}${rest}`]);
+    }
   });
 
   it("drops the response headers the gateway never forwards and keeps the others (repeated ones too)", async () => {

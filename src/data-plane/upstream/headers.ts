@@ -108,6 +108,8 @@ function relativeLocation(out: string[], origin: string): void {
     const v = out[i + 1] as string;
     if (out[i] !== 'location' || !v.toLowerCase().startsWith(origin)) continue;
     const rest = v.slice(origin.length);
+    // `//host/x` or `/\host/x` alone would name another host: such a one is left whole.
+    if (rest.startsWith('//') || rest.startsWith('/\\')) continue;
     if (rest === '' || rest.startsWith('/') || rest.startsWith('?')) out[i + 1] = rest.startsWith('/') ? rest : `/${rest}`;
   }
 }

@@ -68,7 +68,9 @@ export function generate(x: Exchange, body: Json, g: GenerationInput): Generated
   const plan = planFor(0);
   const others = Array.from({ length: (g.choices ?? 1) - 1 }, (_, i) => planFor(i + 1));
   const completionTokens = others.reduce((n, p) => n + p.completionTokens, plan.completionTokens);
-  const cached = x.sim.engine.cache.lookup(g.promptText, g.promptTokens).cachedTokens;
+  // An adapter's blocks are its own (checkModel let only the model or an adapter through).
+  const lora = typeof body.model === 'string' && body.model !== o.model ? body.model : '';
+  const cached = x.sim.engine.cache.lookup(g.promptText, g.promptTokens, lora).cachedTokens;
   x.prefillMs = (x.sim.options.prefillMsPerKTokens * (g.promptTokens - cached)) / 1000;
   x.sim.engine.holdKv(x.record.id, plan.promptTokens + completionTokens);
   x.plan(completionTokens);
